@@ -1,0 +1,49 @@
+# Needle: `make run` serves the demo, `make test` runs the whole suite. Both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-postgres test-browser lint bench install demo clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Needle needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	DEBUG=true $(BIN)/needle migrate --no-input -v 0
+	DEBUG=true $(BIN)/needle demo
+
+run: demo
+	@echo "Serving Needle on http://$(HOST):$(PORT)/  (sign in with a demo login above)"
+	DEBUG=true $(BIN)/needle runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest -n 2 -m "not browser" needle
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 -m "not browser" needle
+
+test-browser: $(STAMP)
+	$(BIN)/pytest -m browser needle
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check needle bench
+	$(BIN)/mypy needle
+
+bench: $(STAMP)
+	$(BIN)/python bench/areas.py
+
+clean:
+	rm -rf $(VENV) var

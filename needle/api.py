@@ -1,0 +1,67 @@
+"""The REST API at /api/v1/: one router per app, one error shape for every failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from needle.areas.api import router as areas_router
+from needle.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
+from needle.orgs.api import router as orgs_router
+from needle.orgs.auth import api_auth
+
+api = NinjaAPI(
+    title="Needle API",
+    version="1",
+    description="Community governance and service platform. Errors share one shape: "
+    '{"error": {"code", "message", "fields"}}.',
+    auth=api_auth,
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc)
+
+
+def _field_name(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in {"body", "query", "path", "payload", "form"}]
+    return ".".join(parts) or "request"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        fields.setdefault(_field_name(list(err.get("loc", []))), str(err.get("msg", "")))
+    return _error(request, ValidationFailed(fields=fields))
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, NotAuthenticated())
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, NotFound())
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    error = DomainError(str(exc), code="bad_request" if exc.status_code == 400 else "error")
+    error.status = exc.status_code
+    return _error(request, error)
+
+
+api.add_router("/areas", areas_router)
+api.add_router("/", orgs_router)

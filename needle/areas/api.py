@@ -1,0 +1,122 @@
+"""GET /api/v1/areas/...: the tree for any signed-in caller; grid changes need a grant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from needle.areas import selectors
+from needle.areas.models import Area
+from needle.areas.schemas import (
+    AreaListItem,
+    AreaOut,
+    AreaPageOut,
+    BoundaryOut,
+    GridIn,
+    GridWorkerIn,
+    GridWorkerOut,
+)
+from needle.core.pagination import paginate
+from needle.core.schemas import ERRORS
+from needle.orgs import selectors as org_selectors
+from needle.orgs import services as org_services
+
+router = Router(tags=["areas"])
+
+
+def _items(areas: list[Area]) -> list[AreaListItem]:
+    counts = selectors.children_counts(areas=areas)
+    parent_codes = dict(
+        Area.objects.filter(pk__in={a.parent_id for a in areas if a.parent_id}).values_list("pk", "code")
+    )
+    return [
+        AreaListItem(
+            code=a.code,
+            name=a.name,
+            level=a.level,
+            parent_code=parent_codes.get(a.parent_id) if a.parent_id else None,
+            children_count=counts.get(a.pk, 0),
+        )
+        for a in areas
+    ]
+
+
+@router.get("", response={200: AreaPageOut, **ERRORS}, summary="Search areas, or list the roots")
+def list_areas(
+    request: HttpRequest,
+    search: str | None = None,
+    level: int | None = None,
+    within: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> Any:
+    scope = selectors.area_get(code=within) if within else None
+    qs = (
+        selectors.area_search(text=search, level=level, within=scope)
+        if search is not None
+        else selectors.area_roots()
+    )
+    result = paginate(qs, page=page, page_size=page_size)
+    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": _items(result.items)}
+
+
+@router.get("/{code}", response={200: AreaOut, **ERRORS}, summary="One area with its ancestors")
+def get_area(request: HttpRequest, code: str) -> Any:
+    area = selectors.area_get(code=code)
+    ancestors = selectors.area_ancestors(area=area)
+    return AreaOut(
+        code=area.code,
+        name=area.name,
+        level=area.level,
+        level_name=str(area.get_level_display()),
+        parent_code=ancestors[-1].code if ancestors else None,
+        ancestors=[{"code": a.code, "name": a.name, "level": a.level} for a in ancestors],
+        children_count=selectors.children_counts(areas=[area]).get(area.pk, 0),
+        retired=area.retired,
+        centroid=[area.centroid_lat, area.centroid_lng] if area.has_centroid else None,  # type: ignore[list-item]
+    )
+
+
+@router.get("/{code}/children", response={200: AreaPageOut, **ERRORS}, summary="An area's children")
+def area_children(request: HttpRequest, code: str, page: int = 1, page_size: int = 50) -> Any:
+    area = selectors.area_get(code=code)
+    result = paginate(selectors.area_children(area=area), page=page, page_size=page_size)
+    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": _items(result.items)}
+
+
+@router.get(
+    "/{code}/boundaries",
+    response={200: BoundaryOut, **ERRORS},
+    summary="GeoJSON of the area's children that have boundaries (or the area itself)",
+)
+def area_boundaries(request: HttpRequest, code: str) -> Any:
+    area = selectors.area_get(code=code)
+    return {"type": "FeatureCollection", "features": selectors.boundary_features(area=area)}
+
+
+@router.post("/{code}/grids", response={201: AreaListItem, **ERRORS}, summary="Create a grid")
+def create_grid(request: HttpRequest, code: str, payload: GridIn) -> Any:
+    community = selectors.area_get(code=code)
+    grid = org_services.grid_create(actor=request.user, community=community, name=payload.name)
+    return 201, _items([grid])[0]
+
+
+@router.get("/{code}/workers", response={200: list[GridWorkerOut], **ERRORS}, summary="Grid workers")
+def list_grid_workers(request: HttpRequest, code: str) -> Any:
+    grid = selectors.area_get(code=code)
+    return [
+        GridWorkerOut(id=a.pk, grid_code=grid.code, username=a.worker.username, display_name=str(a.worker))
+        for a in org_selectors.grid_workers(actor=request.user, grid=grid)
+    ]
+
+
+@router.post("/{code}/workers", response={201: GridWorkerOut, **ERRORS}, summary="Assign a grid worker")
+def assign_grid_worker(request: HttpRequest, code: str, payload: GridWorkerIn) -> Any:
+    grid = selectors.area_get(code=code)
+    worker = org_selectors.access_person(actor=request.user, username=payload.username)
+    a = org_services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)
+    return 201, GridWorkerOut(id=a.pk, grid_code=grid.code, username=worker.username, display_name=str(worker))
+
+

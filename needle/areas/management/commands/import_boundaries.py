@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from needle.areas.services import boundaries_import
+from needle.core.cli import actor_from_option, command_error
+from needle.core.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Attach GeoJSON boundaries to areas by their code (or 6-digit adcode) property."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--actor", metavar="USERNAME")
+
+    def handle(self, *args: Any, file: Path, actor: str | None, **opts: Any) -> None:
+        if not file.exists():
+            raise CommandError(f"{file}: no such file")
+        try:
+            report = boundaries_import(actor=actor_from_option(actor), source=file)
+        except DomainError as exc:
+            raise command_error(exc) from None
+        self.stdout.write(f"{report.attached} boundaries attached")
+        if report.unknown_codes:
+            self.stdout.write(
+                f"{len(report.unknown_codes)} codes not in the tree, skipped: "
+                + ", ".join(report.unknown_codes[:20])
+            )

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from needle.core.models import TimeStamped
+
+# Materialized paths are codes joined by "/", each followed by one; every character is ASCII,
+# so this bound sorts after every descendant's path on SQLite and PostgreSQL alike.
+PATH_END = "\x7f"
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("province")
+    CITY = 2, _("city")
+    DISTRICT = 3, _("district/county")
+    STREET = 4, _("street/town")
+    COMMUNITY = 5, _("community/village")
+    GRID = 6, _("grid")
+
+
+def subtree_q(path: str, field: str = "path") -> Q:
+    """Everything at or below `path`, as an index range scan (no LIKE, no collation surprises)."""
+    return Q(**{f"{field}__gte": path, f"{field}__lt": path + PATH_END})
+
+
+class Area(TimeStamped):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, unique=True)
+    depth = models.PositiveSmallIntegerField(_("depth"))
+    retired = models.BooleanField(_("retired"), default=False)
+    boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
+    centroid_lat = models.FloatField(_("centroid latitude"), null=True, blank=True)
+    centroid_lng = models.FloatField(_("centroid longitude"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=6), name="area_level_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | Q(depth__gt=1), name="area_child_depth"
+            ),
+        ]
+        indexes = [models.Index(fields=["parent", "code"], name="area_children")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this area's ancestors, root first (derived from the path: no query)."""
+        parts = self.path.strip("/").split("/")
+        return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        return self.path.strip("/").split("/")[:-1]
+
+    def contains(self, other: Area) -> bool:
+        return other.path.startswith(self.path)
+
+    @property
+    def has_centroid(self) -> bool:
+        return self.centroid_lat is not None and self.centroid_lng is not None

@@ -1,0 +1,358 @@
+"""Writes to the area tree: importing the national divisions and attaching boundaries.
+
+Both run from the CLI (the operator is the actor, or nobody for a system run), check the whole
+input first and apply it in one transaction, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from needle.areas.models import Area, Level, subtree_q
+from needle.core.audit import audit_record
+from needle.core.errors import PermissionDenied, ValidationFailed
+
+REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
+_CODE = re.compile(r"^\d{12}$")
+BATCH = 5000
+MAX_ERRORS_REPORTED = 50
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    code: str
+    name: str
+    level: int
+    parent_code: str
+
+
+def _require_operator(actor: Any) -> None:
+    # A CLI run without --actor is the machine's operator; a named actor must be a superuser.
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only a superuser may import areas."))
+
+
+def open_text(source: Path | str | IO[bytes]) -> IO[str]:
+    """A text stream over a plain or gzipped UTF-8 file (recognised by its first bytes)."""
+    if isinstance(source, str | Path):
+        raw: IO[bytes] = open(source, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    else:
+        raw = source
+    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+    if not head:
+        head = raw.read(2)
+        raw.seek(0)
+    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+
+
+def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
+    errors: list[str] = []
+    rows: list[_Row] = []
+    reader = csv.DictReader(lines)
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [_("line 1: missing column(s): %(cols)s") % {"cols": ", ".join(missing)}]
+    seen: dict[str, int] = {}
+    try:
+        for record in reader:
+            line = reader.line_num
+            code = (record.get("code") or "").strip()
+            name = (record.get("name") or "").strip()
+            parent = (record.get("parent_code") or "").strip()
+            problems = []
+            if not _CODE.match(code):
+                problems.append(_("code %(code)r is not 12 digits") % {"code": code})
+            if not name or len(name) > 100:
+                problems.append(_("name must have 1 to 100 characters"))
+            try:
+                level = int(record.get("level") or "")
+            except ValueError:
+                level = 0
+            if not 1 <= level <= 5:
+                problems.append(_("level must be 1 to 5"))
+            if (level == 1) != (parent == ""):
+                problems.append(_("only level 1 has no parent_code"))
+            elif parent and not _CODE.match(parent):
+                problems.append(_("parent_code %(code)r is not 12 digits") % {"code": parent})
+            if code in seen:
+                problems.append(_("code %(code)s repeats line %(line)d") % {"code": code, "line": seen[code]})
+            if problems:
+                errors.append(_("line %(line)d: %(problems)s") % {"line": line, "problems": "; ".join(problems)})
+                continue
+            seen[code] = line
+            rows.append(_Row(line, code, name, level, parent))
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+        errors.append(_("line %(line)d: unreadable: %(error)s") % {"line": reader.line_num, "error": exc})
+    return rows, errors
+
+
+def _tree(rows: list[_Row], under: str | None) -> tuple[list[_Row], dict[str, str], list[str]]:
+    """Order rows parents-first, compute each path, and cut the file down to one subtree."""
+    by_code = {r.code: r for r in rows}
+    errors: list[str] = []
+    paths: dict[str, str] = {}
+    ordered = sorted(rows, key=lambda r: (r.level, r.code))
+    for row in ordered:
+        parent = by_code.get(row.parent_code) if row.parent_code else None
+        if row.parent_code and parent is None:
+            errors.append(
+                _("line %(line)d: parent_code %(code)s is not in the file")
+                % {"line": row.line, "code": row.parent_code}
+            )
+            continue
+        if parent is not None and parent.level >= row.level:
+            errors.append(
+                _("line %(line)d: parent %(code)s is not at a higher level")
+                % {"line": row.line, "code": parent.code}
+            )
+            continue
+        if parent is not None and parent.code not in paths:
+            continue  # its parent was already reported
+        paths[row.code] = (paths[parent.code] if parent else "") + row.code + "/"
+    if errors or under is None:
+        return ordered, paths, errors
+    if under not in paths:
+        return [], {}, [_("--under %(code)s: no such code in the file") % {"code": under}]
+    root = paths[under]
+    keep = {c for c, p in paths.items() if p.startswith(root) or root.startswith(p)}
+    return [r for r in ordered if r.code in keep], {c: paths[c] for c in keep}, []
+
+
+def area_import(
+    *, actor: Any, source: Path | str | IO[bytes], under: str | None = None
+) -> ImportReport:
+    """Upsert the divisions in a CSV (plain or gzip); areas that vanished from the imported
+    scope are marked retired. Checks everything first; applies all of it or nothing."""
+    _require_operator(actor)
+    with open_text(source) as text:
+        rows, errors = _parse(text)
+    if not errors:
+        rows, paths, errors = _tree(rows, under)
+    if errors:
+        shown = errors[:MAX_ERRORS_REPORTED]
+        if len(errors) > len(shown):
+            shown.append(_("… and %(n)d more problems") % {"n": len(errors) - len(shown)})
+        raise ValidationFailed(
+            _("The file has %(n)d problem(s); nothing was imported.") % {"n": len(errors)},
+            fields={"file": "\n".join(shown)},
+            extra={"lines": shown},
+        )
+    report = ImportReport(rows=len(rows))
+    with transaction.atomic():
+        _apply(rows, paths, under, report)
+        audit_record(
+            actor=actor,
+            action="areas.import.completed",
+            object_type="areas.area",
+            object_id=under or "",
+            object_repr=under or "all",
+            new={
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "retired": report.retired,
+            },
+        )
+    return report
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: ImportReport) -> None:
+    existing: dict[str, tuple[int, str, int, int | None, str, int, bool]] = {}
+    for chunk in _chunks([r.code for r in rows], BATCH):
+        for values in Area.objects.filter(code__in=chunk).values_list(
+            "code", "id", "name", "level", "parent_id", "path", "depth", "retired"
+        ):
+            existing[values[0]] = values[1:]  # type: ignore[assignment]
+    ids = {code: v[0] for code, v in existing.items()}
+    moved: list[tuple[str, str]] = []
+    to_update: list[Area] = []
+    level_rows: dict[int, list[_Row]] = {}
+    for row in rows:
+        level_rows.setdefault(row.level, []).append(row)
+    for level in sorted(level_rows):
+        new_objs = []
+        for row in level_rows[level]:
+            path = paths[row.code]
+            parent_id = ids[row.parent_code] if row.parent_code else None
+            depth = path.count("/")
+            old = existing.get(row.code)
+            if old is None:
+                new_objs.append(
+                    Area(
+                        code=row.code,
+                        name=row.name,
+                        level=row.level,
+                        parent_id=parent_id,
+                        path=path,
+                        depth=depth,
+                    )
+                )
+                continue
+            pk, name, old_level, old_parent, old_path, old_depth, retired = old
+            if (name, old_level, old_parent, old_path, old_depth, retired) == (
+                row.name, row.level, parent_id, path, depth, False
+            ):
+                report.unchanged += 1
+                continue
+            if old_path != path:
+                moved.append((old_path, path))
+            to_update.append(
+                Area(
+                    pk=pk,
+                    code=row.code,
+                    name=row.name,
+                    level=row.level,
+                    parent_id=parent_id,
+                    path=path,
+                    depth=depth,
+                    retired=False,
+                )
+            )
+        for chunk in _chunks(new_objs, BATCH):
+            created = Area.objects.bulk_create(chunk)
+            for obj in created:
+                ids[obj.code] = obj.pk
+            report.created += len(created)
+    # A path ends with its own code, so no new path can collide with another row's old one.
+    Area.objects.bulk_update(
+        to_update, ["name", "level", "parent_id", "path", "depth", "retired"], batch_size=BATCH
+    )
+    if moved:
+        _move_unlisted(moved)
+    report.updated = len(to_update)
+    report.retired = _retire_missing(set(paths), under, paths)
+
+
+def _move_unlisted(moved: list[tuple[str, str]]) -> None:
+    """Rewrite the paths the file does not list (grids below a moved area) and the copies of
+    area paths kept on located objects (units, assignments)."""
+    from django.apps import apps
+
+    located = [
+        m
+        for m in apps.get_models()
+        if any(f.name == "area_path" for f in m._meta.fields) and m._meta.label_lower != "core.auditevent"
+    ]  # audit history keeps the place as it was then
+    for old, new in sorted(moved, key=lambda m: len(m[0])):
+        for area in Area.objects.filter(subtree_q(old)):
+            area.path = new + area.path[len(old) :]
+            area.depth = area.path.count("/")
+            area.save(update_fields=["path", "depth"])
+        for model in located:
+            for pk, path in model.objects.filter(subtree_q(old, "area_path")).values_list("pk", "area_path"):
+                model.objects.filter(pk=pk).update(area_path=new + path[len(old) :])
+
+
+def _retire_missing(codes: set[str], under: str | None, paths: dict[str, str]) -> int:
+    scope = Area.objects.filter(level__lte=Level.COMMUNITY, retired=False)
+    if under is not None:
+        scope = scope.filter(subtree_q(paths[under]))
+    vanished = [pk for pk, code in scope.values_list("pk", "code").iterator() if code not in codes]
+    for chunk in _chunks(vanished, BATCH):
+        Area.objects.filter(pk__in=chunk).update(retired=True)
+    return len(vanished)
+
+
+@dataclass
+class BoundaryReport:
+    attached: int = 0
+    unknown_codes: list[str] = field(default_factory=list)
+
+
+def _centroid(geometry: dict[str, Any]) -> tuple[float, float] | None:
+    """Mean of the outer rings' vertices: good enough to place a label or a marker."""
+    coords: list[list[float]] = []
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    for polygon in polygons:
+        if polygon and polygon[0]:
+            coords.extend(polygon[0])
+    if not coords:
+        return None
+    return sum(c[1] for c in coords) / len(coords), sum(c[0] for c in coords) / len(coords)
+
+
+def _feature_code(props: dict[str, Any]) -> str:
+    raw = str(props.get("code") or props.get("adcode") or "").strip()
+    return raw.ljust(12, "0") if raw.isdigit() and len(raw) <= 12 else raw
+
+
+def boundaries_import(*, actor: Any, source: Path | str | IO[bytes]) -> BoundaryReport:
+    """Attach GeoJSON polygons (and centroids) to areas by code; all or nothing."""
+    _require_operator(actor)
+    try:
+        with open_text(source) as text:
+            data = json.load(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise ValidationFailed(_("The file is not valid GeoJSON: %(error)s") % {"error": exc}) from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise ValidationFailed(_("The file must be a GeoJSON FeatureCollection."))
+    errors: list[str] = []
+    updates: dict[str, tuple[dict[str, Any], tuple[float, float] | None]] = {}
+    for index, feature in enumerate(data.get("features") or []):
+        props = feature.get("properties") or {} if isinstance(feature, dict) else {}
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        code = _feature_code(props)
+        if not code:
+            errors.append(_("feature %(n)d: no code or adcode property") % {"n": index})
+            continue
+        if not isinstance(geometry, dict) or geometry.get("type") not in {"Polygon", "MultiPolygon"}:
+            errors.append(_("feature %(n)d (%(code)s): geometry must be a Polygon or MultiPolygon") % {"n": index, "code": code})
+            continue
+        try:
+            centre = props.get("centroid") or props.get("center")
+            point = (float(centre[1]), float(centre[0])) if centre else _centroid(geometry)
+        except (TypeError, ValueError, IndexError, KeyError):
+            errors.append(_("feature %(n)d (%(code)s): malformed coordinates") % {"n": index, "code": code})
+            continue
+        updates[code] = (geometry, point)
+    if errors:
+        raise ValidationFailed(
+            _("The file has %(n)d problem(s); nothing was attached.") % {"n": len(errors)},
+            fields={"file": "\n".join(errors[:MAX_ERRORS_REPORTED])},
+        )
+    report = BoundaryReport()
+    with transaction.atomic():
+        areas = {a.code: a for a in Area.objects.filter(code__in=list(updates))}
+        report.unknown_codes = sorted(set(updates) - set(areas))
+        for code, area in areas.items():
+            geometry, point = updates[code]
+            area.boundary = geometry
+            if point:
+                area.centroid_lat, area.centroid_lng = point
+        Area.objects.bulk_update(list(areas.values()), ["boundary", "centroid_lat", "centroid_lng"])
+        report.attached = len(areas)
+        audit_record(
+            actor=actor,
+            action="areas.boundaries.attached",
+            object_type="areas.area",
+            new={"attached": report.attached, "unknown": report.unknown_codes},
+        )
+    return report

@@ -1,0 +1,39 @@
+"""Shared test fixtures: a small real-shaped tree, units and the personas of STYLE.md.
+
+Built with plain factories (needle/testing.py) so each test states what it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from needle import testing as t
+
+
+@pytest.fixture
+def world(db: Any) -> t.World:
+    return t.build_world()
+
+
+@pytest.fixture
+def client_for(world: t.World) -> Any:
+    """client_for("supervisor") -> a Django test client signed in as that persona."""
+
+    def make(persona: str) -> Client:
+        client = Client()
+        client.force_login(world.people[persona])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(world: t.World) -> Any:
+    """api_for("supervisor") -> a client that sends that persona's bearer token."""
+
+    def make(persona: str) -> t.ApiClient:
+        return t.ApiClient(world.people[persona])
+
+    return make

@@ -1,0 +1,75 @@
+"""Writing audit events. Every service that changes state calls `audit_record`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from needle.core.context import current
+from needle.core.models import AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The named fields' current values, for the `old`/`new` halves of an event."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    area_path: str = "",
+) -> AuditEvent:
+    """Append one event; `old`/`new` keep only the keys whose values differ (all when one is absent)."""
+    old_p = _plain(old or {})
+    new_p = _plain(new or {})
+    if old_p and new_p:
+        keys = [k for k in set(old_p) | set(new_p) if old_p.get(k) != new_p.get(k)]
+        old_p = {k: old_p.get(k) for k in sorted(keys)}
+        new_p = {k: new_p.get(k) for k in sorted(keys)}
+    changes: dict[str, Any] = {}
+    if old_p:
+        changes["old"] = old_p
+    if new_p:
+        changes["new"] = new_p
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+        area_path = area_path or getattr(obj, "area_path", "") or getattr(obj, "path", "")
+    ctx = current.get()
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        changes=changes,
+        area_path=area_path,
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+    )

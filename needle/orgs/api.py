@@ -1,0 +1,207 @@
+"""/api/v1/me, /units, /orgs/stats, /tokens, /audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from needle.areas.selectors import area_get
+from needle.core.errors import NotFound, ValidationFailed
+from needle.core.pagination import paginate
+from needle.core.schemas import ERRORS
+from needle.orgs import selectors, services
+from needle.orgs.models import mask_phone
+from needle.orgs.schemas import (
+    AuditPageOut,
+    IssuedTokenOut,
+    MemberOut,
+    MembershipIn,
+    MeOut,
+    OrgStatsOut,
+    ProfileIn,
+    TokenIn,
+    TokenOut,
+    UnitIn,
+    UnitOut,
+    UnitPageOut,
+)
+
+router = Router()
+
+
+def _me(person: Any) -> MeOut:
+    return MeOut(
+        username=person.username,
+        display_name=person.display_name,
+        phone=person.phone,
+        language=person.language,
+        is_superuser=person.is_superuser,
+        roles=[
+            {"unit_id": r.unit_id, "unit_name": r.unit.name, "area_code": r.unit.area.code, "role": r.role}
+            for r in selectors.my_roles(actor=person)
+        ],
+    )
+
+
+@router.get("/me", response={200: MeOut, **ERRORS}, tags=["people"], summary="The caller")
+def me(request: HttpRequest) -> Any:
+    return _me(request.user)
+
+
+@router.patch("/me", response={200: MeOut, **ERRORS}, tags=["people"], summary="Change my profile")
+def update_me(request: HttpRequest, payload: ProfileIn) -> Any:
+    services.person_update_profile(actor=request.user, person=request.user, **payload.dict())  # type: ignore[arg-type]
+    return _me(request.user)
+
+
+@router.get("/units", response={200: UnitPageOut, **ERRORS}, tags=["units"], summary="Units in scope")
+def list_units(
+    request: HttpRequest,
+    search: str = "",
+    type: str = "",
+    area: str | None = None,
+    include_dissolved: bool = False,
+    page: int = 1,
+    page_size: int = 50,
+) -> Any:
+    filters = selectors.UnitFilters(
+        text=search,
+        type=type,
+        area=area_get(code=area) if area else None,
+        include_dissolved=include_dissolved,
+    )
+    result = paginate(selectors.unit_list_for(actor=request.user, filters=filters), page=page, page_size=page_size)
+    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": result.items}
+
+
+@router.post("/units", response={201: UnitOut, **ERRORS}, tags=["units"], summary="Found a unit")
+def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
+    parent = selectors.access_unit(actor=request.user, unit_id=payload.parent_id) if payload.parent_id else None
+    unit = services.unit_create(
+        actor=request.user,
+        code=payload.code,
+        name=payload.name,
+        type=payload.type,
+        area=area_get(code=payload.area_code),
+        parent=parent,
+        founded_on=payload.founded_on,
+    )
+    return 201, unit
+
+
+@router.get("/units/{unit_id}", response={200: UnitOut, **ERRORS}, tags=["units"], summary="One unit")
+def get_unit(request: HttpRequest, unit_id: int) -> Any:
+    return selectors.access_unit(actor=request.user, unit_id=unit_id)
+
+
+@router.get(
+    "/units/{unit_id}/members", response={200: list[MemberOut], **ERRORS}, tags=["units"], summary="Members"
+)
+def unit_members(request: HttpRequest, unit_id: int) -> Any:
+    unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
+    full = selectors.may_see_phone(actor=request.user, unit=unit)
+    return [
+        MemberOut(
+            username=m.person.username,
+            display_name=str(m.person),
+            phone=m.person.phone if full else mask_phone(m.person.phone),
+            kind=m.kind,
+            joined_on=m.joined_on,
+        )
+        for m in selectors.unit_members(actor=request.user, unit=unit)
+    ]
+
+
+@router.post(
+    "/units/{unit_id}/members", response={201: MemberOut, **ERRORS}, tags=["units"], summary="Add a member"
+)
+def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any:
+    unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
+    person = selectors.access_person(actor=request.user, username=payload.username)
+    m = services.membership_add(
+        actor=request.user, person=person, unit=unit, kind=payload.kind, joined_on=payload.joined_on
+    )
+    full = selectors.may_see_phone(actor=request.user, unit=unit)
+    return 201, MemberOut(
+        username=person.username,
+        display_name=str(person),
+        phone=person.phone if full else mask_phone(person.phone),
+        kind=m.kind,
+        joined_on=m.joined_on,
+    )
+
+
+@router.get("/orgs/stats", response={200: OrgStatsOut, **ERRORS}, tags=["units"], summary="Organization figures")
+def org_stats(
+    request: HttpRequest, area: str | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> Any:
+    node = area_get(code=area) if area else selectors.stats_default_area(actor=request.user)
+    if node is None:
+        raise NotFound()
+    s = selectors.org_stats_for(actor=request.user, area=node, start=start, end=end)
+    return OrgStatsOut(
+        area_code=s.area.code,
+        area_name=s.area.name,
+        start=s.start,
+        end=s.end,
+        units_total=s.units_total,
+        units_founded=s.units_founded,
+        units_dissolved=s.units_dissolved,
+        units_net_change=s.units_net_change,
+        members_total=s.members_total,
+        members_joined=s.members_joined,
+        members_left=s.members_left,
+        members_net_change=s.members_net_change,
+        units_by_type=[{"key": r["type"], "label": r["label"], "count": r["count"]} for r in s.units_by_type],
+        units_by_level=[{"key": str(r["level"]), "label": r["label"], "count": r["count"]} for r in s.units_by_level],
+    )
+
+
+@router.get("/tokens", response={200: list[TokenOut], **ERRORS}, tags=["people"], summary="My API tokens")
+def list_tokens(request: HttpRequest) -> Any:
+    return selectors.token_list_for(actor=request.user)
+
+
+@router.post("/tokens", response={201: IssuedTokenOut, **ERRORS}, tags=["people"], summary="New API token")
+def create_token(request: HttpRequest, payload: TokenIn) -> Any:
+    issued = services.token_create(actor=request.user, person=request.user, name=payload.name)
+    token = issued.token
+    return 201, IssuedTokenOut(
+        id=token.pk,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=None,
+        revoked_at=None,
+        secret=issued.secret,
+    )
+
+
+@router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, tags=["people"], summary="Revoke")
+def revoke_token(request: HttpRequest, token_id: int) -> Any:
+    token = selectors.access_token(actor=request.user, token_id=token_id)
+    return services.token_revoke(actor=request.user, token=token)
+
+
+@router.get("/audit", response={200: AuditPageOut, **ERRORS}, tags=["audit"], summary="Search the audit log")
+def search_audit(
+    request: HttpRequest,
+    action: str = "",
+    actor: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> Any:
+    if start and end and start > end:
+        raise ValidationFailed(fields={"start": "start must not be after end"})
+    filters = selectors.AuditFilters(
+        action=action, actor=actor, object_type=object_type, object_id=object_id, start=start, end=end
+    )
+    result = paginate(selectors.audit_list_for(actor=request.user, filters=filters), page=page, page_size=page_size)
+    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": result.items}

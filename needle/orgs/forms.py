@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from needle.orgs.models import MembershipKind, Role, UnitType
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    language = forms.ChoiceField(
+        label=_("Preferred language"), choices=[("", "—"), *settings.LANGUAGES], required=False
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100)
+
+
+class UnitFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or code"), required=False)
+    type = forms.ChoiceField(label=_("Type"), choices=[("", _("all types")), *UnitType.choices], required=False)
+
+
+class MembershipForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=MembershipKind.choices)
+    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RoleForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class StatsForm(forms.Form):
+    area = forms.CharField(label=_("Area code"), required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label=_("Action starts with"), required=False)
+    actor = forms.CharField(label=_("Actor username"), required=False)
+    object_type = forms.CharField(label=_("Object type"), required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class GridForm(forms.Form):
+    name = forms.CharField(label=_("Grid name"), max_length=100)
+
+
+class GridWorkerForm(forms.Form):
+    username = forms.CharField(label=_("Worker's username"), max_length=150)

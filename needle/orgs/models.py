@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from needle.areas.models import Area
+from needle.core.models import TimeStamped
+
+phone_validator = RegexValidator(
+    r"^(\+?86)?1[3-9]\d{9}$|^\+?[1-9]\d{6,14}$|^0\d{2,3}-?\d{7,8}$",
+    _("Enter a mobile number such as 13812341234, a landline such as 023-12345678, or +<country><number>."),
+    code="invalid_phone",
+)
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise a number, not enough to call it."""
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return phone[:1] + "*" * (len(phone) - 1)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+class Person(AbstractUser):
+    """Everyone who signs in: residents, members and staff are the same people in different roles."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    home_area = models.ForeignKey(
+        Area,
+        verbose_name=_("home area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class UnitType(models.TextChoices):
+    PARTY_COMMITTEE = "party_committee", _("party committee")
+    GENERAL_BRANCH = "general_branch", _("general party branch")
+    PARTY_BRANCH = "party_branch", _("party branch")
+    GENERAL_OFFICE = "general_office", _("general office")
+    DEPARTMENT = "department", _("government department")
+    STREET_OFFICE = "street_office", _("street office")
+    RESIDENT_COMMITTEE = "resident_committee", _("resident committee")
+    SERVICE_CENTER = "service_center", _("service center")
+    SOCIAL_ORGANIZATION = "social_organization", _("social organization")
+    PROPERTY_COMPANY = "property_company", _("property company")
+
+
+class Unit(TimeStamped):
+    """A body that acts: it has a type, a parent unit and a home area (its jurisdiction)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=150, db_index=True)
+    type = models.CharField(_("type"), max_length=30, choices=UnitType.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("home area"), on_delete=models.PROTECT, related_name="units"
+    )
+    # Denormalized from area.path so that scoping a unit list is one indexed range, not a join.
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    founded_on = models.DateField(_("founded on"))
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["area_path", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=models.F("founded_on")),
+                name="unit_dissolved_after_founded",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def active(self) -> bool:
+        return self.dissolved_on is None
+
+
+class MembershipKind(models.TextChoices):
+    PARTY_MEMBER = "party_member", _("party member")
+    MEMBER = "member", _("member")
+    STAFF = "staff", _("staff")
+    VOLUNTEER = "volunteer", _("volunteer")
+
+
+class Membership(TimeStamped):
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MembershipKind.choices)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "unit", "kind"],
+                condition=Q(left_on__isnull=True),
+                name="one_open_membership",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.unit} ({self.get_kind_display()})"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("administrator")
+    DISPATCHER = "dispatcher", _("dispatcher")
+    HANDLER = "handler", _("handler")
+    SUPERVISOR = "supervisor", _("supervisor")
+    COORDINATOR = "coordinator", _("coordinator")
+    VISITOR = "visitor", _("visitor")
+    VIEWER = "viewer", _("viewer")
+    AUDITOR = "auditor", _("auditor")
+
+
+class RoleAssignment(TimeStamped):
+    """person × unit × role. Scope: the unit's own objects and everything in its area's subtree."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="roles"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "unit", "role"], name="one_role_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_role_display()} @ {self.unit}"
+
+
+class ApiToken(TimeStamped):
+    """A personal API token. Only a SHA-256 of the secret is kept; the prefix finds the row."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    digest = models.CharField(_("digest"), max_length=64)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class GridAssignment(TimeStamped):
+    """A grid worker is responsible for a grid; one worker may hold several grids."""
+
+    grid = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.CASCADE, related_name="worker_assignments"
+    )
+    worker = models.ForeignKey(
+        Person,
+        verbose_name=_("grid worker"),
+        on_delete=models.CASCADE,
+        related_name="grid_assignments",
+    )
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grid assignment")
+        verbose_name_plural = _("grid assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid", "worker"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_grid_assignment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} → {self.grid.name}"

@@ -1,0 +1,152 @@
+"""The one place that answers "may this actor do this to that object".
+
+A role assignment grants its role's permissions over the unit itself and over everything
+located in the unit's home-area subtree. An actor's grants are read once (one query) and kept
+on the actor object for the rest of the request, so every later check is a string-prefix test
+without queries. Selectors turn the same grants into a queryset filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from needle.areas.models import PATH_END, Area
+from needle.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from needle.orgs.models import Person, Role, RoleAssignment, Unit
+
+R = Role
+ALL_ROLES = frozenset(Role)
+
+# permission -> the roles that hold it. Names are "<app>.<verb>_<thing>".
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "areas.manage_grids": frozenset({R.ADMIN, R.COORDINATOR}),
+    "areas.manage": frozenset({R.ADMIN}),
+    "orgs.view_units": ALL_ROLES,
+    "orgs.manage_units": frozenset({R.ADMIN}),
+    "orgs.view_people": frozenset(
+        {R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.DISPATCHER, R.HANDLER, R.AUDITOR}
+    ),
+    "orgs.view_phone": frozenset({R.ADMIN, R.COORDINATOR, R.DISPATCHER}),
+    "orgs.manage_people": frozenset({R.ADMIN}),
+    "orgs.view_stats": frozenset({R.ADMIN, R.SUPERVISOR, R.VIEWER, R.COORDINATOR, R.AUDITOR}),
+    "core.view_audit": frozenset({R.ADMIN, R.AUDITOR}),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int
+    area_path: str
+
+
+def _require_known(perm: str) -> frozenset[Role]:
+    try:
+        return PERMISSIONS[perm]
+    except KeyError:
+        raise ValueError(f"unknown permission {perm!r}") from None
+
+
+def grants_of(actor: Any) -> tuple[Grant, ...]:
+    """The actor's role grants, loaded once per actor object."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return ()
+    cached = getattr(actor, "_needle_grants", None)
+    if cached is None:
+        cached = tuple(
+            Grant(role=role, unit_id=unit_id, area_path=path)
+            for role, unit_id, path in RoleAssignment.objects.filter(
+                person_id=actor.pk, unit__dissolved_on__isnull=True
+            ).values_list("role", "unit_id", "unit__area_path")
+        )
+        actor._needle_grants = cached
+    return cached
+
+
+def forget_grants(actor: Any) -> None:
+    """Call after changing someone's roles when the same object is used again."""
+    if hasattr(actor, "_needle_grants"):
+        del actor._needle_grants
+
+
+def is_superuser(actor: Any) -> bool:
+    return bool(getattr(actor, "is_authenticated", False) and getattr(actor, "is_superuser", False))
+
+
+def _grants_for(actor: Any, perm: str) -> list[Grant]:
+    roles = _require_known(perm)
+    return [g for g in grants_of(actor) if g.role in roles]
+
+
+def scope_paths(actor: Any, perm: str) -> list[str]:
+    """The smallest set of area paths whose subtrees hold everything `perm` reaches."""
+    paths = sorted({g.area_path for g in _grants_for(actor, perm)})
+    kept: list[str] = []
+    for path in paths:
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return kept
+
+
+def has_perm_anywhere(actor: Any, perm: str) -> bool:
+    _require_known(perm)
+    return is_superuser(actor) or bool(_grants_for(actor, perm))
+
+
+def can_in_area(actor: Any, perm: str, area: Area | str) -> bool:
+    """May the actor use `perm` on objects located in `area` (an Area or its path)?"""
+    path = area if isinstance(area, str) else area.path
+    if is_superuser(actor):
+        return True
+    return any(path.startswith(g.area_path) for g in _grants_for(actor, perm))
+
+
+def can_for_unit(actor: Any, perm: str, unit: Unit) -> bool:
+    """Units are in scope when they are the granting unit or located in its area's subtree."""
+    if is_superuser(actor):
+        return True
+    return any(
+        unit.pk == g.unit_id or unit.area_path.startswith(g.area_path)
+        for g in _grants_for(actor, perm)
+    )
+
+
+def area_scope_q(actor: Any, perm: str, field: str = "path") -> Q | None:
+    """A filter for objects whose area path is `field`; None means no restriction at all."""
+    if is_superuser(actor):
+        return None
+    q = Q(pk__in=[])
+    for path in scope_paths(actor, perm):
+        q |= Q(**{f"{field}__gte": path, f"{field}__lt": path + PATH_END})
+    return q
+
+
+def unit_scope_q(actor: Any, perm: str) -> Q | None:
+    """A filter on Unit: the granting units plus every unit in their areas' subtrees."""
+    area_q = area_scope_q(actor, perm, "area_path")
+    if area_q is None:
+        return None
+    own = {g.unit_id for g in _grants_for(actor, perm)}
+    return area_q | Q(pk__in=own) if own else area_q
+
+
+def require_authenticated(actor: Any) -> Person:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAuthenticated()
+    return actor  # type: ignore[no-any-return]
+
+
+def require(allowed: bool, *, visible: bool = True) -> None:
+    """Refuse: 404 when the actor may not even know the object exists, else 403."""
+    if not allowed:
+        raise PermissionDenied() if visible else NotFound()
+
+
+def can_view_person(actor: Any, person: Person, person_area_paths: list[str]) -> bool:
+    """Self always; otherwise a people-viewing grant covering one of the person's places."""
+    if getattr(actor, "pk", None) == person.pk or is_superuser(actor):
+        return True
+    return any(can_in_area(actor, "orgs.view_people", p) for p in person_area_paths)

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+
+
+class RoleOut(Schema):
+    unit_id: int
+    unit_name: str
+    area_code: str
+    role: str
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    phone: str
+    language: str
+    is_superuser: bool
+    roles: list[RoleOut]
+
+
+class ProfileIn(Schema):
+    display_name: str | None = None
+    phone: str | None = None
+    language: str | None = None
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    type: str
+    type_name: str
+    area_code: str
+    area_name: str
+    parent_id: int | None
+    founded_on: dt.date
+    dissolved_on: dt.date | None
+
+    @staticmethod
+    def resolve_type_name(obj: Any) -> str:
+        return str(obj.get_type_display())
+
+    @staticmethod
+    def resolve_area_code(obj: Any) -> str:
+        return str(obj.area.code)
+
+    @staticmethod
+    def resolve_area_name(obj: Any) -> str:
+        return str(obj.area.name)
+
+
+class UnitPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[UnitOut]
+
+
+class UnitIn(Schema):
+    code: str
+    name: str
+    type: str
+    area_code: str
+    parent_id: int | None = None
+    founded_on: dt.date | None = None
+
+
+class MemberOut(Schema):
+    username: str
+    display_name: str
+    phone: str
+    kind: str
+    joined_on: dt.date
+
+
+class MembershipIn(Schema):
+    username: str
+    kind: str
+    joined_on: dt.date | None = None
+
+
+class CountRow(Schema):
+    key: str
+    label: str
+    count: int
+
+
+class OrgStatsOut(Schema):
+    area_code: str
+    area_name: str
+    start: dt.date
+    end: dt.date
+    units_total: int
+    units_founded: int
+    units_dissolved: int
+    units_net_change: int
+    members_total: int
+    members_joined: int
+    members_left: int
+    members_net_change: int
+    units_by_type: list[CountRow]
+    units_by_level: list[CountRow]
+
+
+class TokenIn(Schema):
+    name: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class IssuedTokenOut(TokenOut):
+    secret: str
+
+
+class AuditEventOut(Schema):
+    id: int
+    created_at: dt.datetime
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    changes: dict[str, Any]
+    request_id: str
+    ip: str | None
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+
+class AuditPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[AuditEventOut]

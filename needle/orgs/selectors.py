@@ -1,0 +1,275 @@
+"""Reads that depend on who asks. Each list goes through the same grants as orgs.permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from needle.areas.models import Area, subtree_q
+from needle.core.errors import NotFound, ValidationFailed
+from needle.core.models import AuditEvent
+from needle.orgs.models import GridAssignment, Membership, Person, RoleAssignment, Unit, UnitType
+from needle.orgs.permissions import (
+    area_scope_q,
+    can_for_unit,
+    can_in_area,
+    can_view_person,
+    has_perm_anywhere,
+    is_superuser,
+    require,
+    require_authenticated,
+    unit_scope_q,
+)
+
+
+@dataclass
+class UnitFilters:
+    text: str = ""
+    type: str = ""
+    area: Area | None = None
+    include_dissolved: bool = False
+
+
+def unit_list_for(*, actor: Any, filters: UnitFilters) -> QuerySet[Unit]:
+    require_authenticated(actor)
+    qs = Unit.objects.select_related("area", "parent")
+    scope = unit_scope_q(actor, "orgs.view_units")
+    if scope is not None:
+        qs = qs.filter(scope)
+    if filters.text:
+        qs = qs.filter(Q(name__contains=filters.text) | Q(code__startswith=filters.text))
+    if filters.type:
+        if filters.type not in UnitType.values:
+            raise ValidationFailed(fields={"type": _("Unknown unit type.")})
+        qs = qs.filter(type=filters.type)
+    if filters.area is not None:
+        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
+    if not filters.include_dissolved:
+        qs = qs.filter(dissolved_on__isnull=True)
+    return qs.order_by("area_path", "type", "name")
+
+
+def access_unit(*, actor: Any, unit_id: int, for_write: bool = False) -> Unit:
+    """The unit if the actor may see it (404 otherwise); 403 when writing is not allowed."""
+    require_authenticated(actor)
+    qs = Unit.objects.select_related("area", "parent")
+    if for_write:
+        qs = qs.select_for_update()
+    unit = qs.filter(pk=unit_id).first()
+    if unit is None or not can_for_unit(actor, "orgs.view_units", unit):
+        raise NotFound(_("No such unit."))
+    if for_write:
+        require(can_for_unit(actor, "orgs.manage_units", unit))
+    return unit
+
+
+def unit_members(*, actor: Any, unit: Unit) -> QuerySet[Membership]:
+    """Current members, for actors who may see people there."""
+    require(can_for_unit(actor, "orgs.view_people", unit))
+    return (
+        Membership.objects.filter(unit=unit, left_on__isnull=True)
+        .select_related("person")
+        .order_by("kind", "person__username")
+    )
+
+
+def unit_roles(*, actor: Any, unit: Unit) -> QuerySet[RoleAssignment]:
+    require(can_for_unit(actor, "orgs.view_people", unit))
+    return RoleAssignment.objects.filter(unit=unit).select_related("person").order_by("role")
+
+
+def may_see_phone(*, actor: Any, unit: Unit) -> bool:
+    return can_for_unit(actor, "orgs.view_phone", unit)
+
+
+def person_places(*, person: Person) -> list[str]:
+    """Area paths a person is located at: units they belong to or act for, and home area."""
+    paths = set(person.memberships.filter(left_on__isnull=True).values_list("unit__area_path", flat=True))
+    paths |= set(person.roles.values_list("unit__area_path", flat=True))
+    if person.home_area_id:
+        paths.add(Area.objects.values_list("path", flat=True).get(pk=person.home_area_id))
+    return sorted(paths)
+
+
+def access_person(*, actor: Any, username: str) -> Person:
+    require_authenticated(actor)
+    person = Person.objects.filter(username=username).first()
+    if person is None or not can_view_person(actor, person, person_places(person=person)):
+        raise NotFound(_("No such person."))
+    return person
+
+
+def my_roles(*, actor: Any) -> QuerySet[RoleAssignment]:
+    require_authenticated(actor)
+    return RoleAssignment.objects.filter(person=actor).select_related("unit", "unit__area")
+
+
+def grid_workers(*, actor: Any, grid: Area) -> QuerySet[GridAssignment]:
+    require(can_in_area(actor, "orgs.view_people", grid))
+    return GridAssignment.objects.filter(grid=grid, ended_at__isnull=True).select_related("worker")
+
+
+def grid_worker_candidates(*, actor: Any, grid: Area) -> QuerySet[Person]:
+    """People who belong to or act for a unit whose area contains the grid."""
+    require(can_in_area(actor, "areas.manage_grids", grid))
+    ancestors = [*grid.ancestor_paths, grid.path]
+    return (
+        Person.objects.filter(
+            Q(memberships__unit__area_path__in=ancestors, memberships__left_on__isnull=True)
+            | Q(roles__unit__area_path__in=ancestors)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+# Organization statistics -------------------------------------------------------------------
+
+
+@dataclass
+class OrgStats:
+    area: Area
+    start: dt.date
+    end: dt.date
+    units_total: int = 0
+    units_founded: int = 0
+    units_dissolved: int = 0
+    members_total: int = 0
+    members_joined: int = 0
+    members_left: int = 0
+    units_by_type: list[dict[str, Any]] = field(default_factory=list)
+    units_by_level: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def units_net_change(self) -> int:
+        return self.units_founded - self.units_dissolved
+
+    @property
+    def members_net_change(self) -> int:
+        return self.members_joined - self.members_left
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    from django.utils import timezone
+
+    end = end or timezone.localdate()
+    start = start or end.replace(month=1, day=1)
+    if start > end:
+        raise ValidationFailed(fields={"start": _("The start must not be after the end.")})
+    return start, end
+
+
+def org_stats_for(*, actor: Any, area: Area, start: dt.date | None, end: dt.date | None) -> OrgStats:
+    """Units by type and level, members, and net change over [start, end] in an area subtree."""
+    require_authenticated(actor)
+    if not can_in_area(actor, "orgs.view_stats", area):
+        raise NotFound(_("You have no statistics for this area."))
+    start, end = check_period(start, end)
+    units = Unit.objects.filter(subtree_q(area.path, "area_path"))
+    alive_at_end = Q(founded_on__lte=end) & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=end))
+    totals = units.aggregate(
+        total=Count("id", filter=alive_at_end),
+        founded=Count("id", filter=Q(founded_on__gte=start, founded_on__lte=end)),
+        dissolved=Count("id", filter=Q(dissolved_on__gte=start, dissolved_on__lte=end)),
+    )
+    stats = OrgStats(
+        area=area,
+        start=start,
+        end=end,
+        units_total=totals["total"],
+        units_founded=totals["founded"],
+        units_dissolved=totals["dissolved"],
+    )
+    by_type = {
+        r["type"]: r["n"]
+        for r in units.filter(alive_at_end).values("type").annotate(n=Count("id"))
+    }
+    stats.units_by_type = [
+        {"type": t.value, "label": str(t.label), "count": by_type[t.value]}
+        for t in UnitType
+        if by_type.get(t.value)
+    ]
+    from needle.areas.models import Level
+
+    by_level = {
+        r["area__level"]: r["n"]
+        for r in units.filter(alive_at_end).values("area__level").annotate(n=Count("id"))
+    }
+    stats.units_by_level = [
+        {"level": lvl.value, "label": str(lvl.label), "count": by_level[lvl.value]}
+        for lvl in Level
+        if by_level.get(lvl.value)
+    ]
+    members = Membership.objects.filter(subtree_q(area.path, "unit__area_path"))
+    m = members.aggregate(
+        total=Count("id", filter=Q(joined_on__lte=end) & (Q(left_on__isnull=True) | Q(left_on__gt=end))),
+        joined=Count("id", filter=Q(joined_on__gte=start, joined_on__lte=end)),
+        left=Count("id", filter=Q(left_on__gte=start, left_on__lte=end)),
+    )
+    stats.members_total, stats.members_joined, stats.members_left = m["total"], m["joined"], m["left"]
+    return stats
+
+
+def stats_default_area(*, actor: Any) -> Area | None:
+    """The widest area the actor has statistics for (the first, when several)."""
+    if is_superuser(actor):
+        return Area.objects.filter(parent__isnull=True).order_by("code").first()
+    from needle.orgs.permissions import scope_paths
+
+    paths = scope_paths(actor, "orgs.view_stats")
+    return Area.objects.filter(path=paths[0]).first() if paths else None
+
+
+# Audit -------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditFilters:
+    action: str = ""
+    actor: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def audit_list_for(*, actor: Any, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """Audit events the actor may search: admins and auditors, within their areas."""
+    require_authenticated(actor)
+    require(has_perm_anywhere(actor, "core.view_audit"))
+    qs = AuditEvent.objects.select_related("actor")
+    scope = area_scope_q(actor, "core.view_audit", "area_path")
+    if scope is not None:
+        # Events about objects outside the tree (a profile, a token) stay with superusers.
+        qs = qs.filter(scope & ~Q(area_path=""))
+    if filters.action:
+        qs = qs.filter(action__startswith=filters.action)
+    if filters.actor:
+        qs = qs.filter(actor__username=filters.actor)
+    if filters.object_type:
+        qs = qs.filter(object_type=filters.object_type)
+    if filters.object_id:
+        qs = qs.filter(object_id=filters.object_id)
+    if filters.start:
+        qs = qs.filter(created_at__date__gte=filters.start)
+    if filters.end:
+        qs = qs.filter(created_at__date__lte=filters.end)
+    return qs
+
+
+def token_list_for(*, actor: Any) -> QuerySet[Any]:
+    from needle.orgs.models import ApiToken
+
+    require_authenticated(actor)
+    return ApiToken.objects.filter(person=actor).order_by("-created_at")
+
+
+def access_token(*, actor: Any, token_id: int) -> Any:
+    token = token_list_for(actor=actor).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound(_("No such token."))
+    return token

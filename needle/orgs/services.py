@@ -1,0 +1,464 @@
+"""Every write to units, people, memberships, roles, grids and tokens.
+
+Each service is keyword-only, atomic, checks the actor's permission and writes an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.areas.models import Area, Level
+from needle.core.audit import audit_record, snapshot
+from needle.core.errors import Conflict, ValidationFailed
+from needle.orgs.models import (
+    ApiToken,
+    GridAssignment,
+    Membership,
+    MembershipKind,
+    Person,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitType,
+    phone_validator,
+)
+from needle.orgs.permissions import (
+    can_for_unit,
+    can_in_area,
+    forget_grants,
+    is_superuser,
+    require,
+    require_authenticated,
+)
+
+TOKEN_PREFIX = "ndl_"
+PROFILE_FIELDS = ["display_name", "phone", "language"]
+
+
+def _validate_profile(*, display_name: str, phone: str, language: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if len(display_name) > 100:
+        errors["display_name"] = _("At most 100 characters.")
+    if phone:
+        try:
+            phone_validator(phone)
+        except ValidationError as exc:
+            errors["phone"] = " ".join(str(m) for m in exc.messages)
+    if language and language not in dict(settings.LANGUAGES):
+        errors["language"] = _("Choose one of: %(langs)s.") % {
+            "langs": ", ".join(dict(settings.LANGUAGES))
+        }
+    return errors
+
+
+@transaction.atomic
+def person_signup(
+    *, username: str, password: str, display_name: str = "", phone: str = "", language: str = ""
+) -> Person:
+    """A resident creates their own account; they are the actor of the event."""
+    username = username.strip()
+    errors = _validate_profile(display_name=display_name, phone=phone, language=language)
+    if not username or len(username) > 150:
+        errors["username"] = _("Choose a username of 1 to 150 characters.")
+    elif Person.objects.filter(username__iexact=username).exists():
+        errors["username"] = _("This username is taken.")
+    candidate = Person(username=username, display_name=display_name, phone=phone)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        errors["password"] = " ".join(str(m) for m in exc.messages)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    try:
+        person = Person.objects.create_user(
+            username=username,
+            password=password,
+            display_name=display_name,
+            phone=phone,
+            language=language,
+        )
+    except IntegrityError:
+        raise ValidationFailed(fields={"username": _("This username is taken.")}) from None
+    audit_record(
+        actor=person,
+        action="orgs.person.signed_up",
+        obj=person,
+        new=snapshot(person, ["username", *PROFILE_FIELDS]),
+    )
+    return person
+
+
+@transaction.atomic
+def person_update_profile(
+    *,
+    actor: Any,
+    person: Person,
+    display_name: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+) -> Person:
+    """Change one's own profile (or, for people admins, anyone's in scope)."""
+    require_authenticated(actor)
+    require(actor.pk == person.pk or is_superuser(actor) or _manages_person(actor, person))
+    old = snapshot(person, PROFILE_FIELDS)
+    new_values = {
+        "display_name": old["display_name"] if display_name is None else display_name.strip(),
+        "phone": old["phone"] if phone is None else phone.strip(),
+        "language": old["language"] if language is None else language,
+    }
+    errors = _validate_profile(**new_values)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    for name, value in new_values.items():
+        setattr(person, name, value)
+    person.save(update_fields=PROFILE_FIELDS)
+    audit_record(
+        actor=actor, action="orgs.person.profile_changed", obj=person, old=old, new=new_values
+    )
+    return person
+
+
+def _manages_person(actor: Any, person: Person) -> bool:
+    places = list(person.memberships.values_list("unit__area_path", flat=True)) + list(
+        person.roles.values_list("unit__area_path", flat=True)
+    )
+    return any(can_in_area(actor, "orgs.manage_people", p) for p in places)
+
+
+@transaction.atomic
+def person_create_staff(
+    *,
+    actor: Any,
+    unit: Unit,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    phone: str = "",
+) -> Person:
+    """An administrator creates a staff account and gives it a role in a unit in scope."""
+    require_authenticated(actor)
+    require(can_for_unit(actor, "orgs.manage_people", unit))
+    errors = _validate_profile(display_name=display_name, phone=phone, language="")
+    if role not in Role.values:
+        errors["role"] = _("Unknown role.")
+    if not username or Person.objects.filter(username__iexact=username).exists():
+        errors["username"] = _("This username is taken.") if username else _("Required.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    person = Person.objects.create_user(
+        username=username, password=password, display_name=display_name, phone=phone
+    )
+    audit_record(
+        actor=actor,
+        action="orgs.person.created",
+        obj=person,
+        area_path=unit.area_path,
+        new=snapshot(person, ["username", *PROFILE_FIELDS]),
+    )
+    role_grant(actor=actor, person=person, unit=unit, role=role)
+    return person
+
+
+def _check_unit_fields(
+    *, code: str, name: str, type: str, area: Area, founded_on: dt.date, parent: Unit | None
+) -> None:
+    errors: dict[str, str] = {}
+    if not code or len(code) > 40:
+        errors["code"] = _("Give a code of 1 to 40 characters.")
+    elif Unit.objects.filter(code=code).exists():
+        errors["code"] = _("Another unit has this code.")
+    if not name or len(name) > 150:
+        errors["name"] = _("Give a name of 1 to 150 characters.")
+    if type not in UnitType.values:
+        errors["type"] = _("Unknown unit type.")
+    if area.retired:
+        errors["area"] = _("This area is retired.")
+    if founded_on > timezone.localdate():
+        errors["founded_on"] = _("Cannot be in the future.")
+    if parent is not None and parent.dissolved_on is not None:
+        errors["parent"] = _("The parent unit is dissolved.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    type: str,
+    area: Area,
+    parent: Unit | None = None,
+    founded_on: dt.date | None = None,
+) -> Unit:
+    """Found a unit in an area the actor administers (under a parent unit, when given)."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "orgs.manage_units", area))
+    if parent is not None:
+        require(can_for_unit(actor, "orgs.view_units", parent))
+    founded_on = founded_on or timezone.localdate()
+    _check_unit_fields(
+        code=code.strip(), name=name.strip(), type=type, area=area, founded_on=founded_on, parent=parent
+    )
+    unit = Unit.objects.create(
+        code=code.strip(),
+        name=name.strip(),
+        type=type,
+        area=area,
+        area_path=area.path,
+        parent=parent,
+        founded_on=founded_on,
+    )
+    audit_record(
+        actor=actor,
+        action="orgs.unit.created",
+        obj=unit,
+        new=snapshot(unit, ["code", "name", "type", "area", "parent", "founded_on"]),
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_dissolve(*, actor: Any, unit: Unit, on: dt.date | None = None) -> Unit:
+    """Dissolve a unit; its role assignments stop granting anything."""
+    require_authenticated(actor)
+    require(can_for_unit(actor, "orgs.manage_units", unit))
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    if unit.dissolved_on is not None:
+        raise Conflict(_("The unit is already dissolved."))
+    on = on or timezone.localdate()
+    if on < unit.founded_on:
+        raise ValidationFailed(fields={"on": _("Cannot be before the unit was founded.")})
+    if unit.children.filter(dissolved_on__isnull=True).exists():
+        raise Conflict(_("Dissolve or move its child units first."))
+    unit.dissolved_on = on
+    unit.save(update_fields=["dissolved_on", "updated_at"])
+    audit_record(actor=actor, action="orgs.unit.dissolved", obj=unit, old={"dissolved_on": None}, new={"dissolved_on": on})
+    return unit
+
+
+@transaction.atomic
+def membership_add(
+    *, actor: Any, person: Person, unit: Unit, kind: str, joined_on: dt.date | None = None
+) -> Membership:
+    """Record that a person belongs to a unit (e.g. a party member registering with a branch)."""
+    require_authenticated(actor)
+    require(can_for_unit(actor, "orgs.manage_people", unit))
+    if kind not in MembershipKind.values:
+        raise ValidationFailed(fields={"kind": _("Unknown membership kind.")})
+    if unit.dissolved_on is not None:
+        raise ValidationFailed(fields={"unit": _("The unit is dissolved.")})
+    joined_on = joined_on or timezone.localdate()
+    if Membership.objects.filter(person=person, unit=unit, kind=kind, left_on__isnull=True).exists():
+        raise Conflict(_("This person is already a member of this unit."))
+    membership = Membership.objects.create(person=person, unit=unit, kind=kind, joined_on=joined_on)
+    audit_record(
+        actor=actor,
+        action="orgs.membership.added",
+        obj=membership,
+        area_path=unit.area_path,
+        new=snapshot(membership, ["person", "unit", "kind", "joined_on"]),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor: Any, membership: Membership, on: dt.date | None = None) -> Membership:
+    require_authenticated(actor)
+    require(can_for_unit(actor, "orgs.manage_people", membership.unit))
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.left_on is not None:
+        raise Conflict(_("This membership has already ended."))
+    on = on or timezone.localdate()
+    if on < membership.joined_on:
+        raise ValidationFailed(fields={"on": _("Cannot be before the person joined.")})
+    membership.left_on = on
+    membership.save(update_fields=["left_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="orgs.membership.ended",
+        obj=membership,
+        area_path=membership.unit.area_path,
+        old={"left_on": None},
+        new={"left_on": on},
+    )
+    return membership
+
+
+@transaction.atomic
+def role_grant(*, actor: Any, person: Person, unit: Unit, role: str) -> RoleAssignment:
+    """Give a person a role in a unit the actor administers."""
+    require_authenticated(actor)
+    require(can_for_unit(actor, "orgs.manage_people", unit))
+    if role not in Role.values:
+        raise ValidationFailed(fields={"role": _("Unknown role.")})
+    if unit.dissolved_on is not None:
+        raise ValidationFailed(fields={"unit": _("The unit is dissolved.")})
+    assignment, created = RoleAssignment.objects.get_or_create(person=person, unit=unit, role=role)
+    if not created:
+        raise Conflict(_("This person already has this role in this unit."))
+    forget_grants(person)
+    audit_record(
+        actor=actor,
+        action="orgs.role.granted",
+        obj=assignment,
+        area_path=unit.area_path,
+        new={"person": person.pk, "unit": unit.pk, "role": role},
+    )
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
+    require_authenticated(actor)
+    require(can_for_unit(actor, "orgs.manage_people", assignment.unit))
+    old = {"person": assignment.person_id, "unit": assignment.unit_id, "role": assignment.role}
+    audit_record(
+        actor=actor,
+        action="orgs.role.revoked",
+        obj=assignment,
+        area_path=assignment.unit.area_path,
+        old=old,
+    )
+    assignment.delete()
+    forget_grants(assignment.person)
+
+
+@transaction.atomic
+def grid_create(*, actor: Any, community: Area, name: str) -> Area:
+    """Divide a community into a new grid (level 6); its code is the community's plus a number."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "areas.manage_grids", community))
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if community.level != Level.COMMUNITY:
+        errors["community"] = _("Grids are created under a community or village.")
+    elif community.retired:
+        errors["community"] = _("This area is retired.")
+    if not name or len(name) > 100:
+        errors["name"] = _("Give a name of 1 to 100 characters.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    # Lock the community row so that two grids created at once get different numbers.
+    Area.objects.select_for_update().filter(pk=community.pk).first()
+    siblings = Area.objects.filter(parent=community).values_list("code", flat=True)
+    if name in set(Area.objects.filter(parent=community, retired=False).values_list("name", flat=True)):
+        raise ValidationFailed(fields={"name": _("This community already has a grid with this name.")})
+    numbers = [int(c.rsplit("-", 1)[1]) for c in siblings if "-" in c and c.rsplit("-", 1)[1].isdigit()]
+    code = f"{community.code}-{max(numbers, default=0) + 1:03d}"
+    grid = Area.objects.create(
+        code=code,
+        name=name,
+        level=Level.GRID,
+        parent=community,
+        path=f"{community.path}{code}/",
+        depth=community.depth + 1,
+    )
+    audit_record(
+        actor=actor, action="areas.grid.created", obj=grid, new=snapshot(grid, ["code", "name", "parent"])
+    )
+    return grid
+
+
+@transaction.atomic
+def grid_assign_worker(*, actor: Any, grid: Area, worker: Person) -> GridAssignment:
+    require_authenticated(actor)
+    require(can_in_area(actor, "areas.manage_grids", grid))
+    if grid.level != Level.GRID:
+        raise ValidationFailed(fields={"grid": _("Workers are assigned to grids.")})
+    if GridAssignment.objects.filter(grid=grid, worker=worker, ended_at__isnull=True).exists():
+        raise Conflict(_("This person already works this grid."))
+    assignment = GridAssignment.objects.create(grid=grid, worker=worker, area_path=grid.path)
+    audit_record(
+        actor=actor,
+        action="areas.grid.worker_assigned",
+        obj=assignment,
+        new={"grid": grid.code, "worker": worker.pk},
+    )
+    return assignment
+
+
+@transaction.atomic
+def grid_unassign_worker(*, actor: Any, assignment: GridAssignment) -> GridAssignment:
+    require_authenticated(actor)
+    require(can_in_area(actor, "areas.manage_grids", assignment.area_path))
+    assignment = GridAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.ended_at is not None:
+        raise Conflict(_("This assignment has already ended."))
+    assignment.ended_at = timezone.now()
+    assignment.save(update_fields=["ended_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="areas.grid.worker_unassigned",
+        obj=assignment,
+        old={"ended_at": None},
+        new={"ended_at": assignment.ended_at},
+    )
+    return assignment
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, actor: Any, person: Person, name: str) -> IssuedToken:
+    """Issue a personal API token; the secret is returned once and only its hash is stored."""
+    if actor is not None:  # None: the operator at the command line
+        require_authenticated(actor)
+        require(actor.pk == person.pk or is_superuser(actor))
+    name = name.strip() or "api"
+    if len(name) > 100:
+        raise ValidationFailed(fields={"name": _("At most 100 characters.")})
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(person=person, name=name, prefix=prefix, digest=_digest(secret))
+    audit_record(actor=actor, action="orgs.token.created", obj=token, new={"person": person.pk, "name": name})
+    return IssuedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    require_authenticated(actor)
+    require(actor.pk == token.person_id or is_superuser(actor), visible=False)
+    if token.revoked_at is not None:
+        raise Conflict(_("This token is already revoked."))
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(actor=actor, action="orgs.token.revoked", obj=token, new={"revoked_at": token.revoked_at})
+    return token
+
+
+def token_authenticate(secret: str) -> Person | None:
+    """The active person a bearer secret belongs to, or None. Comparison is constant-time."""
+    parts = secret.split("_")
+    if len(parts) < 3 or not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("person").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if token is None or not secrets.compare_digest(token.digest, _digest(secret)) or not token.person.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # bookkeeping, not audited
+    return token.person
+
+

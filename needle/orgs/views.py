@@ -1,0 +1,259 @@
+"""Pages for people, units, organization figures and the audit log. Thin: parse, call a
+selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from needle.areas.selectors import area_ancestors, area_get
+from needle.core.errors import DomainError, NotFound
+from needle.core.pagination import paginate
+from needle.core.views import show_error
+from needle.orgs import selectors, services
+from needle.orgs.forms import (
+    AuditFilterForm,
+    MembershipForm,
+    ProfileForm,
+    RoleForm,
+    SignupForm,
+    StatsForm,
+    TokenForm,
+    UnitFilterForm,
+)
+from needle.orgs.permissions import can_for_unit, has_perm_anywhere
+
+
+def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "orgs/login.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        return _remember_language(response, form.get_user().language)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; a signed-in person keeps it as their preference."""
+    language = request.POST.get("language", "")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("Unknown language."))
+        return response
+    if request.user.is_authenticated:
+        services.person_update_profile(actor=request.user, person=request.user, language=language)  # type: ignore[arg-type]
+    return _remember_language(response, language)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    roles = list(selectors.my_roles(actor=request.user))
+    return render(
+        request,
+        "orgs/home.html",
+        {
+            "roles": roles,
+            "can_stats": has_perm_anywhere(request.user, "orgs.view_stats"),
+            "can_audit": has_perm_anywhere(request.user, "core.view_audit"),
+        },
+    )
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_signup(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                display_name=form.cleaned_data["display_name"],
+                phone=form.cleaned_data["phone"],
+                language=getattr(request, "LANGUAGE_CODE", ""),
+            )
+        except DomainError as exc:
+            show_error(request, exc, form)
+        else:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome, %(name)s.") % {"name": person})
+            return redirect("home")
+    return render(request, "orgs/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={"display_name": person.display_name, "phone": person.phone, "language": person.language},  # type: ignore[union-attr]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update_profile(actor=person, person=person, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as exc:
+            show_error(request, exc, form)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return _remember_language(redirect("profile"), form.cleaned_data["language"])
+    return render(request, "orgs/profile.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.token_create(actor=request.user, person=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        except DomainError as exc:
+            show_error(request, exc, form)
+        else:
+            form = TokenForm()
+    return render(
+        request,
+        "orgs/tokens.html",
+        {"form": form, "issued": issued, "tokens": selectors.token_list_for(actor=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = selectors.access_token(actor=request.user, token_id=token_id)
+        services.token_revoke(actor=request.user, token=token)
+    except DomainError as exc:
+        show_error(request, exc)
+    else:
+        messages.success(request, _("The token is revoked."))
+    return redirect("tokens")
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    form = UnitFilterForm(request.GET or None)
+    filters = selectors.UnitFilters()
+    if form.is_valid():
+        filters.text = form.cleaned_data["q"]
+        filters.type = form.cleaned_data["type"]
+    area_code = request.GET.get("area")
+    try:
+        filters.area = area_get(code=area_code) if area_code else None
+        page = paginate(selectors.unit_list_for(actor=request.user, filters=filters), page=request.GET.get("page"))
+    except DomainError as exc:
+        show_error(request, exc)
+        return redirect("unit-list")
+    template = "orgs/_unit_rows.html" if request.htmx else "orgs/unit_list.html"  # type: ignore[attr-defined]
+    return render(request, template, {"form": form, "page": page, "area": filters.area})
+
+
+@login_required
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    try:
+        unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
+    except NotFound:
+        return render(request, "404.html", status=404)
+    can_people = can_for_unit(request.user, "orgs.view_people", unit)
+    can_manage = can_for_unit(request.user, "orgs.manage_people", unit)
+    member_form = MembershipForm(prefix="m")
+    role_form = RoleForm(prefix="r")
+    if request.method == "POST":
+        if not can_manage:
+            return render(request, "403.html", status=403)
+        if "m-username" in request.POST:
+            member_form = MembershipForm(request.POST, prefix="m")
+            if member_form.is_valid():
+                try:
+                    person = selectors.access_person(actor=request.user, username=member_form.cleaned_data["username"])
+                    services.membership_add(
+                        actor=request.user,
+                        person=person,
+                        unit=unit,
+                        kind=member_form.cleaned_data["kind"],
+                        joined_on=member_form.cleaned_data["joined_on"],
+                    )
+                except DomainError as exc:
+                    show_error(request, exc, member_form)
+                else:
+                    messages.success(request, _("Member added."))
+                    return redirect("unit-detail", unit_id=unit.pk)
+        else:
+            role_form = RoleForm(request.POST, prefix="r")
+            if role_form.is_valid():
+                try:
+                    person = selectors.access_person(actor=request.user, username=role_form.cleaned_data["username"])
+                    services.role_grant(actor=request.user, person=person, unit=unit, role=role_form.cleaned_data["role"])
+                except DomainError as exc:
+                    show_error(request, exc, role_form)
+                else:
+                    messages.success(request, _("Role granted."))
+                    return redirect("unit-detail", unit_id=unit.pk)
+    context = {
+        "unit": unit,
+        "ancestors": [*area_ancestors(area=unit.area), unit.area],
+        "children": unit.children.filter(dissolved_on__isnull=True).order_by("name"),
+        "members": selectors.unit_members(actor=request.user, unit=unit) if can_people else None,
+        "roles": selectors.unit_roles(actor=request.user, unit=unit) if can_people else None,
+        "full_phone": selectors.may_see_phone(actor=request.user, unit=unit),
+        "can_manage": can_manage,
+        "member_form": member_form,
+        "role_form": role_form,
+    }
+    status = 400 if member_form.errors or role_form.errors else 200
+    return render(request, "orgs/unit_detail.html", context, status=status)
+
+
+@login_required
+def org_stats(request: HttpRequest) -> HttpResponse:
+    form = StatsForm(request.GET or None)
+    stats = None
+    if not request.GET or form.is_valid():
+        data = form.cleaned_data if request.GET else {}
+        try:
+            area = area_get(code=data["area"]) if data.get("area") else selectors.stats_default_area(actor=request.user)
+            if area is None:
+                return render(request, "403.html", status=403)
+            stats = selectors.org_stats_for(actor=request.user, area=area, start=data.get("start"), end=data.get("end"))
+        except DomainError as exc:
+            show_error(request, exc, form)
+    return render(
+        request,
+        "orgs/stats.html",
+        {"form": form, "stats": stats, "ancestors": area_ancestors(area=stats.area) if stats else []},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, "core.view_audit"):
+        return render(request, "403.html", status=403)
+    form = AuditFilterForm(request.GET or None)
+    filters = selectors.AuditFilters()
+    if form.is_valid():
+        for name in ("action", "actor", "object_type", "start", "end"):
+            setattr(filters, name, form.cleaned_data[name])
+    try:
+        page = paginate(selectors.audit_list_for(actor=request.user, filters=filters), page=request.GET.get("page"))
+    except DomainError as exc:
+        show_error(request, exc)
+        return redirect("home")
+    return render(request, "orgs/audit_list.html", {"form": form, "page": page})

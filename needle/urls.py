@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from needle.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("areas/", include("needle.areas.urls")),
+    path("", include("needle.orgs.urls")),
+]
