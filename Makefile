@@ -32,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not browser" needle
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 -m "not browser" needle
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/needle_ci} $(BIN)/pytest -n 2 -m "not browser" needle
 
 test-browser: $(STAMP)
 	$(BIN)/pytest -m browser needle

@@ -56,14 +56,14 @@ class UnitFactory(factory.django.DjangoModelFactory):
 
 
 def area(code: str, name: str, level: int, parent: Area | None) -> Area:
-    return AreaFactory(code=code, name=name, level=level, parent=parent)
+    return AreaFactory.create(code=code, name=name, level=level, parent=parent)
 
 
 @dataclass
 class World:
-    areas: dict[str, Area] = field(default_factory=dict)
-    units: dict[str, Unit] = field(default_factory=dict)
-    people: dict[str, Person] = field(default_factory=dict)
+    areas: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, Any] = field(default_factory=dict)
+    people: dict[str, Any] = field(default_factory=dict)
 
 
 PERSONAS = [
@@ -95,24 +95,64 @@ def build_world() -> World:
     a["community_b1a"] = area("500106001001", "平街社区居委会", Level.COMMUNITY, a["street_b1"])
     a["grid_a1a"] = area("500103001001-001", "第1网格", Level.GRID, a["community_a1a"])
     u = w.units
-    u["city_go"] = UnitFactory(code="go-city", name="市政府办公厅", type=UnitType.GENERAL_OFFICE, area=a["province"])
-    u["district_a_go"] = UnitFactory(code="go-a", name="渝中区政府办", type=UnitType.GENERAL_OFFICE, area=a["district_a"], parent=u["city_go"])
-    u["district_a_env"] = UnitFactory(code="env-a", name="渝中区生态环境局", type=UnitType.DEPARTMENT, area=a["district_a"], parent=u["district_a_go"])
-    u["street_a1"] = UnitFactory(code="so-a1", name="七星岗街道办事处", type=UnitType.STREET_OFFICE, area=a["street_a1"], parent=u["district_a_go"])
-    u["street_b1"] = UnitFactory(code="so-b1", name="小龙坎街道办事处", type=UnitType.STREET_OFFICE, area=a["street_b1"])
-    u["rc_a1a"] = UnitFactory(code="rc-a1a", name="华一坡社区居委会", type=UnitType.RESIDENT_COMMITTEE, area=a["community_a1a"], parent=u["street_a1"])
-    u["pb_a1a"] = UnitFactory(code="pb-a1a", name="华一坡社区党委", type=UnitType.PARTY_COMMITTEE, area=a["community_a1a"])
-    u["rc_a2a"] = UnitFactory(code="rc-a2a", name="小什字社区居委会", type=UnitType.RESIDENT_COMMITTEE, area=a["community_a2a"])
-    u["rc_b1a"] = UnitFactory(code="rc-b1a", name="平街社区居委会", type=UnitType.RESIDENT_COMMITTEE, area=a["community_b1a"], parent=u["street_b1"])
+    u["city_go"] = UnitFactory.create(
+        code="go-city", name="市政府办公厅", type=UnitType.GENERAL_OFFICE, area=a["province"]
+    )
+    u["district_a_go"] = UnitFactory.create(
+        code="go-a",
+        name="渝中区政府办",
+        type=UnitType.GENERAL_OFFICE,
+        area=a["district_a"],
+        parent=u["city_go"],
+    )
+    u["district_a_env"] = UnitFactory.create(
+        code="env-a",
+        name="渝中区生态环境局",
+        type=UnitType.DEPARTMENT,
+        area=a["district_a"],
+        parent=u["district_a_go"],
+    )
+    u["street_a1"] = UnitFactory.create(
+        code="so-a1",
+        name="七星岗街道办事处",
+        type=UnitType.STREET_OFFICE,
+        area=a["street_a1"],
+        parent=u["district_a_go"],
+    )
+    u["street_b1"] = UnitFactory.create(
+        code="so-b1", name="小龙坎街道办事处", type=UnitType.STREET_OFFICE, area=a["street_b1"]
+    )
+    u["rc_a1a"] = UnitFactory.create(
+        code="rc-a1a",
+        name="华一坡社区居委会",
+        type=UnitType.RESIDENT_COMMITTEE,
+        area=a["community_a1a"],
+        parent=u["street_a1"],
+    )
+    u["pb_a1a"] = UnitFactory.create(
+        code="pb-a1a", name="华一坡社区党委", type=UnitType.PARTY_COMMITTEE, area=a["community_a1a"]
+    )
+    u["rc_a2a"] = UnitFactory.create(
+        code="rc-a2a", name="小什字社区居委会", type=UnitType.RESIDENT_COMMITTEE, area=a["community_a2a"]
+    )
+    u["rc_b1a"] = UnitFactory.create(
+        code="rc-b1a",
+        name="平街社区居委会",
+        type=UnitType.RESIDENT_COMMITTEE,
+        area=a["community_b1a"],
+        parent=u["street_b1"],
+    )
     p = w.people
     for persona, unit_key, role in PERSONAS:
-        p[persona] = PersonFactory(username=persona)
+        p[persona] = PersonFactory.create(username=persona)
         RoleAssignment.objects.create(person=p[persona], unit=u[unit_key], role=role)
-    p["member"] = PersonFactory(username="member")
-    Membership.objects.create(person=p["member"], unit=u["pb_a1a"], kind=MembershipKind.PARTY_MEMBER, joined_on=dt.date(2015, 7, 1))
-    p["resident"] = PersonFactory(username="resident", home_area=a["community_a1a"])
-    p["outsider"] = PersonFactory(username="outsider")
-    p["root"] = PersonFactory(username="root", is_superuser=True, is_staff=True)
+    p["member"] = PersonFactory.create(username="member")
+    Membership.objects.create(
+        person=p["member"], unit=u["pb_a1a"], kind=MembershipKind.PARTY_MEMBER, joined_on=dt.date(2015, 7, 1)
+    )
+    p["resident"] = PersonFactory.create(username="resident", home_area=a["community_a1a"])
+    p["outsider"] = PersonFactory.create(username="outsider")
+    p["root"] = PersonFactory.create(username="root", is_superuser=True, is_staff=True)
     return w
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from needle.areas import selectors
 from needle.areas.models import Area
@@ -13,6 +14,7 @@ from needle.areas.schemas import (
     AreaListItem,
     AreaOut,
     AreaPageOut,
+    AreaRef,
     BoundaryOut,
     GridIn,
     GridWorkerIn,
@@ -59,7 +61,12 @@ def list_areas(
         else selectors.area_roots()
     )
     result = paginate(qs, page=page, page_size=page_size)
-    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": _items(result.items)}
+    return {
+        "count": result.count,
+        "page": result.page,
+        "page_size": result.page_size,
+        "results": _items(result.items),
+    }
 
 
 @router.get("/{code}", response={200: AreaOut, **ERRORS}, summary="One area with its ancestors")
@@ -72,7 +79,7 @@ def get_area(request: HttpRequest, code: str) -> Any:
         level=area.level,
         level_name=str(area.get_level_display()),
         parent_code=ancestors[-1].code if ancestors else None,
-        ancestors=[{"code": a.code, "name": a.name, "level": a.level} for a in ancestors],
+        ancestors=[AreaRef(code=a.code, name=a.name, level=a.level) for a in ancestors],
         children_count=selectors.children_counts(areas=[area]).get(area.pk, 0),
         retired=area.retired,
         centroid=[area.centroid_lat, area.centroid_lng] if area.has_centroid else None,  # type: ignore[list-item]
@@ -83,7 +90,12 @@ def get_area(request: HttpRequest, code: str) -> Any:
 def area_children(request: HttpRequest, code: str, page: int = 1, page_size: int = 50) -> Any:
     area = selectors.area_get(code=code)
     result = paginate(selectors.area_children(area=area), page=page, page_size=page_size)
-    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": _items(result.items)}
+    return {
+        "count": result.count,
+        "page": result.page,
+        "page_size": result.page_size,
+        "results": _items(result.items),
+    }
 
 
 @router.get(
@@ -100,7 +112,7 @@ def area_boundaries(request: HttpRequest, code: str) -> Any:
 def create_grid(request: HttpRequest, code: str, payload: GridIn) -> Any:
     community = selectors.area_get(code=code)
     grid = org_services.grid_create(actor=request.user, community=community, name=payload.name)
-    return 201, _items([grid])[0]
+    return Status(201, _items([grid])[0])
 
 
 @router.get("/{code}/workers", response={200: list[GridWorkerOut], **ERRORS}, summary="Grid workers")
@@ -117,6 +129,6 @@ def assign_grid_worker(request: HttpRequest, code: str, payload: GridWorkerIn) -
     grid = selectors.area_get(code=code)
     worker = org_selectors.access_person(actor=request.user, username=payload.username)
     a = org_services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)
-    return 201, GridWorkerOut(id=a.pk, grid_code=grid.code, username=worker.username, display_name=str(worker))
-
-
+    return Status(
+        201, GridWorkerOut(id=a.pk, grid_code=grid.code, username=worker.username, display_name=str(worker))
+    )

@@ -49,9 +49,7 @@ class Area(TimeStamped):
         verbose_name_plural = _("areas")
         ordering = ["path"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(level__gte=1, level__lte=6), name="area_level_in_range"
-            ),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=6), name="area_level_in_range"),
             models.CheckConstraint(
                 condition=Q(parent__isnull=True) | Q(depth__gt=1), name="area_child_depth"
             ),

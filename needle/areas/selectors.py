@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, Level, subtree_q
 from needle.core.errors import NotFound, ValidationFailed
-from django.utils.translation import gettext as _
 
 
 def area_get(*, code: str) -> Area:
@@ -58,6 +58,12 @@ def area_search(*, text: str, level: int | None = None, within: Area | None = No
     return qs.order_by("level", "code")
 
 
+def has_boundaries_below(*, area: Area) -> bool:
+    """Whether boundary_features would draw anything: one query, for deciding to show a map."""
+    nearby = subtree_q(area.path) & Q(depth__lte=area.depth + 2, boundary__isnull=False)
+    return Area.objects.filter(nearby, retired=False).exists()
+
+
 def boundary_features(*, area: Area) -> list[dict[str, Any]]:
     """GeoJSON features for a map of `area`: the nearest generation of descendants that has
     boundaries (a city's districts may sit two levels down), else the area itself."""
@@ -71,8 +77,16 @@ def boundary_features(*, area: Area) -> list[dict[str, Any]]:
             break
     else:
         rows = (
-            [{"code": area.code, "name": area.name, "level": area.level, "boundary": area.boundary,
-              "centroid_lat": area.centroid_lat, "centroid_lng": area.centroid_lng}]
+            [
+                {
+                    "code": area.code,
+                    "name": area.name,
+                    "level": area.level,
+                    "boundary": area.boundary,
+                    "centroid_lat": area.centroid_lat,
+                    "centroid_lng": area.centroid_lng,
+                }
+            ]
             if area.boundary
             else []
         )

@@ -64,7 +64,7 @@ def open_text(source: Path | str | IO[bytes]) -> IO[str]:
     if not head:
         head = raw.read(2)
         raw.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
+    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[assignment]
     return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
 
 
@@ -100,7 +100,9 @@ def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
             if code in seen:
                 problems.append(_("code %(code)s repeats line %(line)d") % {"code": code, "line": seen[code]})
             if problems:
-                errors.append(_("line %(line)d: %(problems)s") % {"line": line, "problems": "; ".join(problems)})
+                errors.append(
+                    _("line %(line)d: %(problems)s") % {"line": line, "problems": "; ".join(problems)}
+                )
                 continue
             seen[code] = line
             rows.append(_Row(line, code, name, level, parent))
@@ -141,9 +143,7 @@ def _tree(rows: list[_Row], under: str | None) -> tuple[list[_Row], dict[str, st
     return [r for r in ordered if r.code in keep], {c: paths[c] for c in keep}, []
 
 
-def area_import(
-    *, actor: Any, source: Path | str | IO[bytes], under: str | None = None
-) -> ImportReport:
+def area_import(*, actor: Any, source: Path | str | IO[bytes], under: str | None = None) -> ImportReport:
     """Upsert the divisions in a CSV (plain or gzip); areas that vanished from the imported
     scope are marked retired. Checks everything first; applies all of it or nothing."""
     _require_operator(actor)
@@ -190,7 +190,7 @@ def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: I
         for values in Area.objects.filter(code__in=chunk).values_list(
             "code", "id", "name", "level", "parent_id", "path", "depth", "retired"
         ):
-            existing[values[0]] = values[1:]  # type: ignore[assignment]
+            existing[values[0]] = values[1:]
     ids = {code: v[0] for code, v in existing.items()}
     moved: list[tuple[str, str]] = []
     to_update: list[Area] = []
@@ -218,7 +218,12 @@ def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: I
                 continue
             pk, name, old_level, old_parent, old_path, old_depth, retired = old
             if (name, old_level, old_parent, old_path, old_depth, retired) == (
-                row.name, row.level, parent_id, path, depth, False
+                row.name,
+                row.level,
+                parent_id,
+                path,
+                depth,
+                False,
             ):
                 report.unchanged += 1
                 continue
@@ -267,8 +272,9 @@ def _move_unlisted(moved: list[tuple[str, str]]) -> None:
             area.depth = area.path.count("/")
             area.save(update_fields=["path", "depth"])
         for model in located:
-            for pk, path in model.objects.filter(subtree_q(old, "area_path")).values_list("pk", "area_path"):
-                model.objects.filter(pk=pk).update(area_path=new + path[len(old) :])
+            manager = model._default_manager
+            for pk, path in manager.filter(subtree_q(old, "area_path")).values_list("pk", "area_path"):
+                manager.filter(pk=pk).update(area_path=new + path[len(old) :])
 
 
 def _retire_missing(codes: set[str], under: str | None, paths: dict[str, str]) -> int:
@@ -324,7 +330,10 @@ def boundaries_import(*, actor: Any, source: Path | str | IO[bytes]) -> Boundary
             errors.append(_("feature %(n)d: no code or adcode property") % {"n": index})
             continue
         if not isinstance(geometry, dict) or geometry.get("type") not in {"Polygon", "MultiPolygon"}:
-            errors.append(_("feature %(n)d (%(code)s): geometry must be a Polygon or MultiPolygon") % {"n": index, "code": code})
+            errors.append(
+                _("feature %(n)d (%(code)s): geometry must be a Polygon or MultiPolygon")
+                % {"n": index, "code": code}
+            )
             continue
         try:
             centre = props.get("centroid") or props.get("center")

@@ -53,7 +53,7 @@ def _detail_context(request: HttpRequest, code: str) -> dict[str, object]:
         else None,
         "grid_form": GridForm(),
         "worker_form": GridWorkerForm(),
-        "has_map": area.boundary is not None or bool(counts),
+        "has_map": selectors.has_boundaries_below(area=area),
     }
 
 
@@ -78,7 +78,9 @@ def grid_create(request: HttpRequest, code: str) -> HttpResponse:
         community = selectors.area_get(code=code)
         if not form.is_valid():
             raise DomainError(_("Give the grid a name."))
-        grid = org_services.grid_create(actor=request.user, community=community, name=form.cleaned_data["name"])
+        grid = org_services.grid_create(
+            actor=request.user, community=community, name=form.cleaned_data["name"]
+        )
     except NotFound:
         return render(request, "404.html", status=404)
     except DomainError as exc:

@@ -12,4 +12,8 @@ class RequestContext:
     ip: str | None = None
 
 
-current: ContextVar[RequestContext] = ContextVar("needle_request", default=RequestContext())
+# RequestContext is frozen, so sharing the default instance is safe.
+current: ContextVar[RequestContext] = ContextVar(
+    "needle_request",
+    default=RequestContext(),  # noqa: B039
+)

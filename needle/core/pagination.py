@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from needle.core.errors import ValidationFailed
 

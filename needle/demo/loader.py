@@ -70,14 +70,17 @@ def _short(name: str) -> str:
 
 class _Units:
     def __init__(self, rng: random.Random, today: dt.date) -> None:
-        self.rng, self.today, self.rows, self._code = rng, today, [], 0
+        self.rng, self.today = rng, today
+        self.rows: list[Unit] = []
         self.by_code: dict[str, Unit] = {}
 
     def add(self, code: str, name: str, type: str, area: Area, parent: Unit | None) -> Unit:
         founded = _founded(self.rng, self.today)
         if parent is not None and founded < parent.founded_on:
             founded = parent.founded_on
-        unit = Unit(code=code, name=name, type=type, area=area, area_path=area.path, parent=parent, founded_on=founded)
+        unit = Unit(
+            code=code, name=name, type=type, area=area, area_path=area.path, parent=parent, founded_on=founded
+        )
         self.rows.append(unit)
         self.by_code[code] = unit
         return unit
@@ -98,7 +101,9 @@ def _build_units(city: Area, rng: random.Random, today: dt.date) -> None:
     city_pc = units.add("pc-" + city.code, "中共重庆市委员会", UnitType.PARTY_COMMITTEE, city, None)
     city_go = units.add("go-" + city.code, "重庆市人民政府办公厅", UnitType.GENERAL_OFFICE, city, None)
     units.save_level()
-    units.add("hotline-" + city.code, "重庆市12345政务服务便民热线中心", UnitType.GENERAL_OFFICE, city, city_go)
+    units.add(
+        "hotline-" + city.code, "重庆市12345政务服务便民热线中心", UnitType.GENERAL_OFFICE, city, city_go
+    )
     for key, name in CITY_DEPARTMENTS:
         units.add(f"dept-{key}-{city.code}", "重庆市" + name, UnitType.DEPARTMENT, city, city_go)
     for d in districts:
@@ -107,40 +112,68 @@ def _build_units(city: Area, rng: random.Random, today: dt.date) -> None:
     units.save_level()
     for d in districts:
         for key, name in DISTRICT_DEPARTMENTS:
-            units.add(f"dept-{key}-{d.code}", d.name + name, UnitType.DEPARTMENT, d, units.by_code["go-" + d.code])
+            units.add(
+                f"dept-{key}-{d.code}", d.name + name, UnitType.DEPARTMENT, d, units.by_code["go-" + d.code]
+            )
     district_of = {d.pk: d for d in districts}
     for s in streets:
         # Dongguan-style gaps do not occur in Chongqing, but a street under a placeholder
         # county still needs parents: fall back to the city's bodies.
-        d = district_of.get(s.parent_id or 0)
-        go = units.by_code["go-" + d.code] if d else city_go
-        pc = units.by_code["pc-" + d.code] if d else city_pc
+        parent_district = district_of.get(s.parent_id or 0)
+        go = units.by_code["go-" + parent_district.code] if parent_district else city_go
+        pc = units.by_code["pc-" + parent_district.code] if parent_district else city_pc
         office = "街道办事处" if s.name.endswith("街道") else "人民政府"
         units.add("so-" + s.code, s.name + office, UnitType.STREET_OFFICE, s, go)
-        units.add("pc-" + s.code, f"中共{s.name}工作委员会" if s.name.endswith("街道") else f"中共{s.name}委员会",
-                  UnitType.PARTY_COMMITTEE, s, pc)
+        units.add(
+            "pc-" + s.code,
+            f"中共{s.name}工作委员会" if s.name.endswith("街道") else f"中共{s.name}委员会",
+            UnitType.PARTY_COMMITTEE,
+            s,
+            pc,
+        )
     units.save_level()
     for c in communities:
         s = by_id[c.parent_id]  # type: ignore[index]
         so, pc = units.by_code["so-" + s.code], units.by_code["pc-" + s.code]
         short = _short(c.name)
         units.add("rc-" + c.code, c.name, UnitType.RESIDENT_COMMITTEE, c, so)
-        units.add("pb-" + c.code, f"中共{short}{'委员会' if '社区' in c.name else '支部委员会'}",
-                  UnitType.PARTY_BRANCH if "社区" not in c.name else UnitType.PARTY_COMMITTEE, c, pc)
+        units.add(
+            "pb-" + c.code,
+            f"中共{short}{'委员会' if '社区' in c.name else '支部委员会'}",
+            UnitType.PARTY_BRANCH if "社区" not in c.name else UnitType.PARTY_COMMITTEE,
+            c,
+            pc,
+        )
         if "社区" in c.name:
-            units.add("sc-" + c.code, f"{short}社区党群服务中心".replace("社区社区", "社区"), UnitType.SERVICE_CENTER, c, so)
+            units.add(
+                "sc-" + c.code,
+                f"{short}社区党群服务中心".replace("社区社区", "社区"),
+                UnitType.SERVICE_CENTER,
+                c,
+                so,
+            )
     units.save_level()
     # A few service centers merged away this year: the figures show a net change.
     start_of_year = today.replace(month=1, day=1)
-    centers = list(Unit.objects.filter(subtree_q(city.path, "area_path"), type=UnitType.SERVICE_CENTER, founded_on__lt=start_of_year).order_by("code").values_list("pk", flat=True))
+    centers = list(
+        Unit.objects.filter(
+            subtree_q(city.path, "area_path"), type=UnitType.SERVICE_CENTER, founded_on__lt=start_of_year
+        )
+        .order_by("code")
+        .values_list("pk", flat=True)
+    )
     gone = rng.sample(centers, k=min(len(centers), len(centers) // 60))
     if (today - start_of_year).days > 0:
         for pk in gone:
-            Unit.objects.filter(pk=pk).update(dissolved_on=start_of_year + dt.timedelta(days=rng.randint(0, (today - start_of_year).days)))
+            Unit.objects.filter(pk=pk).update(
+                dissolved_on=start_of_year + dt.timedelta(days=rng.randint(0, (today - start_of_year).days))
+            )
 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力鹏飞云波宁欣怡佳琳浩宇晨轩子涵梓萱一诺"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力鹏飞云波宁欣怡佳琳浩宇晨轩子涵梓萱一诺"
+)
 
 
 def _name(rng: random.Random) -> str:
@@ -163,7 +196,9 @@ def _build_members(city: Area, rng: random.Random, today: dt.date) -> None:
     for pk, code, founded in branches:
         for i in range(MEMBERS_PER_BRANCH):
             username = f"m{code[3:]}{i}"
-            people.append(Person(username=username, password=unusable, display_name=_name(rng), phone=_phone(rng)))
+            people.append(
+                Person(username=username, password=unusable, display_name=_name(rng), phone=_phone(rng))
+            )
             joined = max(founded, _founded(rng, today))
             left = None
             if rng.random() < 0.03 and joined < today:
@@ -173,7 +208,9 @@ def _build_members(city: Area, rng: random.Random, today: dt.date) -> None:
     ids = dict(Person.objects.filter(username__in=[p.username for p in people]).values_list("username", "pk"))
     Membership.objects.bulk_create(
         [
-            Membership(person_id=ids[u], unit_id=unit_id, kind=MembershipKind.PARTY_MEMBER, joined_on=j, left_on=left)
+            Membership(
+                person_id=ids[u], unit_id=unit_id, kind=MembershipKind.PARTY_MEMBER, joined_on=j, left_on=left
+            )
             for u, unit_id, j, left in memberships
         ],
         batch_size=2000,
@@ -189,7 +226,13 @@ def _persona(username: str, display: str, password: str, rng: random.Random, **e
 def _build_personas(city: Area, rng: random.Random) -> list[Login]:
     password = make_password(settings.NEEDLE_DEMO_PASSWORD)
     u = Unit.objects.get
-    district = Area.objects.filter(subtree_q(city.path), level=Level.DISTRICT, name="渝中区").first() or Area.objects.filter(subtree_q(city.path), level=Level.DISTRICT).exclude(name="市辖区").order_by("code").first()
+    district = (
+        Area.objects.filter(subtree_q(city.path), level=Level.DISTRICT, name="渝中区").first()
+        or Area.objects.filter(subtree_q(city.path), level=Level.DISTRICT)
+        .exclude(name="市辖区")
+        .order_by("code")
+        .first()
+    )
     assert district is not None
     street = Area.objects.filter(parent=district, level=Level.STREET).order_by("code").first()
     assert street is not None
@@ -197,7 +240,9 @@ def _build_personas(city: Area, rng: random.Random) -> list[Login]:
     assert community is not None
     logins: list[Login] = []
 
-    def make(username: str, display: str, persona: str, roles: list[tuple[Unit, str]], where: str, **extra: object) -> Person:
+    def make(
+        username: str, display: str, persona: str, roles: list[tuple[Unit, str]], where: str, **extra: object
+    ) -> Person:
         person = _persona(username, display, password, rng, **extra)
         for unit, role in roles:
             RoleAssignment.objects.create(person=person, unit=unit, role=role)
@@ -205,30 +250,85 @@ def _build_personas(city: Area, rng: random.Random) -> list[Login]:
         return person
 
     city_go = u(code="go-" + city.code)
-    make("admin", "市级管理员", "city admin", [(city_go, Role.ADMIN), (city_go, Role.AUDITOR)], city.name,
-         is_staff=True, is_superuser=True, language="zh-hans")
-    make("dispatcher", "热线派单员", "dispatcher", [(u(code="hotline-" + city.code), Role.DISPATCHER)], city.name)
+    make(
+        "admin",
+        "市级管理员",
+        "city admin",
+        [(city_go, Role.ADMIN), (city_go, Role.AUDITOR)],
+        city.name,
+        is_staff=True,
+        is_superuser=True,
+        language="zh-hans",
+    )
+    make(
+        "dispatcher",
+        "热线派单员",
+        "dispatcher",
+        [(u(code="hotline-" + city.code), Role.DISPATCHER)],
+        city.name,
+    )
     make("analyst", "运行中心分析员", "operations analyst", [(city_go, Role.VIEWER)], city.name)
-    make("auditor", f"{district.name}审计员", "district auditor", [(u(code="go-" + district.code), Role.AUDITOR)], district.name)
-    make("handler", f"{district.name}生态环境局办事员", "department handler",
-         [(u(code="dept-env-" + district.code), Role.HANDLER)], district.name)
-    make("supervisor", f"{street.name}督办员", "street supervisor",
-         [(u(code="so-" + street.code), Role.SUPERVISOR), (u(code="so-" + street.code), Role.ADMIN)], street.name)
-    staff = make("staff", f"{_short(community.name)}社区工作者", "community staff",
-                 [(u(code="rc-" + community.code), Role.COORDINATOR)], community.name)
+    make(
+        "auditor",
+        f"{district.name}审计员",
+        "district auditor",
+        [(u(code="go-" + district.code), Role.AUDITOR)],
+        district.name,
+    )
+    make(
+        "handler",
+        f"{district.name}生态环境局办事员",
+        "department handler",
+        [(u(code="dept-env-" + district.code), Role.HANDLER)],
+        district.name,
+    )
+    make(
+        "supervisor",
+        f"{street.name}督办员",
+        "street supervisor",
+        [(u(code="so-" + street.code), Role.SUPERVISOR), (u(code="so-" + street.code), Role.ADMIN)],
+        street.name,
+    )
+    staff = make(
+        "staff",
+        f"{_short(community.name)}社区工作者",
+        "community staff",
+        [(u(code="rc-" + community.code), Role.COORDINATOR)],
+        community.name,
+    )
     member = make("member", "在职党员", "organization member", [], community.name, home_area=community)
-    Membership.objects.create(person=member, unit=u(code="pb-" + community.code), kind=MembershipKind.PARTY_MEMBER,
-                              joined_on=dt.date(2015, 7, 1))
-    Membership.objects.create(person=staff, unit=u(code="rc-" + community.code), kind=MembershipKind.STAFF,
-                              joined_on=dt.date(2019, 3, 1))
+    Membership.objects.create(
+        person=member,
+        unit=u(code="pb-" + community.code),
+        kind=MembershipKind.PARTY_MEMBER,
+        joined_on=dt.date(2015, 7, 1),
+    )
+    Membership.objects.create(
+        person=staff,
+        unit=u(code="rc-" + community.code),
+        kind=MembershipKind.STAFF,
+        joined_on=dt.date(2019, 3, 1),
+    )
     make("resident", "居民", "resident", [], community.name, home_area=community, language="zh-hans")
     make("outsider", "外部访客", "outsider", [], "—")
     # Grids divide the staff member's community; the grid worker holds the first one.
-    worker = make("gridworker", "网格员", "grid worker", [(u(code="rc-" + community.code), Role.VISITOR)], community.name)
+    worker = make(
+        "gridworker",
+        "网格员",
+        "grid worker",
+        [(u(code="rc-" + community.code), Role.VISITOR)],
+        community.name,
+    )
     for i in range(1, 4):
         code = f"{community.code}-{i:03d}"
-        grid = Area.objects.create(code=code, name=f"第{i}网格", level=Level.GRID, parent=community,
-                                   path=f"{community.path}{code}/", depth=community.depth + 1)
+        grid = Area.objects.create(
+            code=code,
+            name=f"第{i}网格",
+            level=Level.GRID,
+            parent=community,
+            path=f"{community.path}{code}/",
+            depth=community.depth + 1,
+        )
         if i == 1:
             GridAssignment.objects.create(grid=grid, worker=worker, area_path=grid.path)
             logins[-1] = Login("gridworker", "grid worker", f"{community.name} {grid.name}")
@@ -259,10 +359,17 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
 
 
 PERSONAS = [
-    ("admin", "city admin"), ("dispatcher", "dispatcher"), ("analyst", "operations analyst"),
-    ("auditor", "district auditor"), ("handler", "department handler"), ("supervisor", "street supervisor"),
-    ("staff", "community staff"), ("member", "organization member"), ("resident", "resident"),
-    ("outsider", "outsider"), ("gridworker", "grid worker"),
+    ("admin", "city admin"),
+    ("dispatcher", "dispatcher"),
+    ("analyst", "operations analyst"),
+    ("auditor", "district auditor"),
+    ("handler", "department handler"),
+    ("supervisor", "street supervisor"),
+    ("staff", "community staff"),
+    ("member", "organization member"),
+    ("resident", "resident"),
+    ("outsider", "outsider"),
+    ("gridworker", "grid worker"),
 ]
 
 
@@ -271,4 +378,9 @@ def _existing_logins() -> list[Login]:
         p.username: (p.roles.select_related("unit__area").first() or None)
         for p in Person.objects.filter(username__in=[u for u, _ in PERSONAS])
     }
-    return [Login(u, persona, ra.unit.area.name if ra else "—") for u, persona in PERSONAS if u in where for ra in [where[u]]]
+    return [
+        Login(u, persona, ra.unit.area.name if ra else "—")
+        for u, persona in PERSONAS
+        if u in where
+        for ra in [where[u]]
+    ]

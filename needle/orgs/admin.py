@@ -5,8 +5,11 @@ from needle.orgs.models import ApiToken, GridAssignment, Membership, Person, Rol
 
 
 @admin.register(Person)
-class PersonAdmin(UserAdmin):  # type: ignore[type-arg]
-    fieldsets = (*UserAdmin.fieldsets, ("Needle", {"fields": ("display_name", "phone", "language", "home_area")}))  # type: ignore[misc]
+class PersonAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Needle", {"fields": ("display_name", "phone", "language", "home_area")}),
+    )  # type: ignore[misc]
     list_display = ["username", "display_name", "is_staff", "is_superuser"]
     raw_id_fields = ["home_area"]
 

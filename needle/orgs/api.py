@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from needle.areas.selectors import area_get
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import paginate
 from needle.core.schemas import ERRORS
 from needle.orgs import selectors, services
-from needle.orgs.models import mask_phone
+from needle.orgs.models import Person, mask_phone
 from needle.orgs.schemas import (
     AuditPageOut,
+    CountRow,
     IssuedTokenOut,
     MemberOut,
     MembershipIn,
     MeOut,
     OrgStatsOut,
     ProfileIn,
+    RoleOut,
     TokenIn,
     TokenOut,
     UnitIn,
@@ -40,7 +43,7 @@ def _me(person: Any) -> MeOut:
         language=person.language,
         is_superuser=person.is_superuser,
         roles=[
-            {"unit_id": r.unit_id, "unit_name": r.unit.name, "area_code": r.unit.area.code, "role": r.role}
+            RoleOut(unit_id=r.unit_id, unit_name=r.unit.name, area_code=r.unit.area.code, role=r.role)
             for r in selectors.my_roles(actor=person)
         ],
     )
@@ -73,13 +76,22 @@ def list_units(
         area=area_get(code=area) if area else None,
         include_dissolved=include_dissolved,
     )
-    result = paginate(selectors.unit_list_for(actor=request.user, filters=filters), page=page, page_size=page_size)
-    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": result.items}
+    result = paginate(
+        selectors.unit_list_for(actor=request.user, filters=filters), page=page, page_size=page_size
+    )
+    return {
+        "count": result.count,
+        "page": result.page,
+        "page_size": result.page_size,
+        "results": result.items,
+    }
 
 
 @router.post("/units", response={201: UnitOut, **ERRORS}, tags=["units"], summary="Found a unit")
 def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
-    parent = selectors.access_unit(actor=request.user, unit_id=payload.parent_id) if payload.parent_id else None
+    parent = (
+        selectors.access_unit(actor=request.user, unit_id=payload.parent_id) if payload.parent_id else None
+    )
     unit = services.unit_create(
         actor=request.user,
         code=payload.code,
@@ -89,7 +101,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
         parent=parent,
         founded_on=payload.founded_on,
     )
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.get("/units/{unit_id}", response={200: UnitOut, **ERRORS}, tags=["units"], summary="One unit")
@@ -98,7 +110,10 @@ def get_unit(request: HttpRequest, unit_id: int) -> Any:
 
 
 @router.get(
-    "/units/{unit_id}/members", response={200: list[MemberOut], **ERRORS}, tags=["units"], summary="Members"
+    "/units/{unit_id}/members",
+    response={200: list[MemberOut], **ERRORS},
+    tags=["units"],
+    summary="Members",
 )
 def unit_members(request: HttpRequest, unit_id: int) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
@@ -116,7 +131,10 @@ def unit_members(request: HttpRequest, unit_id: int) -> Any:
 
 
 @router.post(
-    "/units/{unit_id}/members", response={201: MemberOut, **ERRORS}, tags=["units"], summary="Add a member"
+    "/units/{unit_id}/members",
+    response={201: MemberOut, **ERRORS},
+    tags=["units"],
+    summary="Add a member",
 )
 def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
@@ -125,18 +143,29 @@ def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any
         actor=request.user, person=person, unit=unit, kind=payload.kind, joined_on=payload.joined_on
     )
     full = selectors.may_see_phone(actor=request.user, unit=unit)
-    return 201, MemberOut(
-        username=person.username,
-        display_name=str(person),
-        phone=person.phone if full else mask_phone(person.phone),
-        kind=m.kind,
-        joined_on=m.joined_on,
+    return Status(
+        201,
+        MemberOut(
+            username=person.username,
+            display_name=str(person),
+            phone=person.phone if full else mask_phone(person.phone),
+            kind=m.kind,
+            joined_on=m.joined_on,
+        ),
     )
 
 
-@router.get("/orgs/stats", response={200: OrgStatsOut, **ERRORS}, tags=["units"], summary="Organization figures")
+@router.get(
+    "/orgs/stats",
+    response={200: OrgStatsOut, **ERRORS},
+    tags=["units"],
+    summary="Organization figures",
+)
 def org_stats(
-    request: HttpRequest, area: str | None = None, start: dt.date | None = None, end: dt.date | None = None
+    request: HttpRequest,
+    area: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> Any:
     node = area_get(code=area) if area else selectors.stats_default_area(actor=request.user)
     if node is None:
@@ -155,8 +184,10 @@ def org_stats(
         members_joined=s.members_joined,
         members_left=s.members_left,
         members_net_change=s.members_net_change,
-        units_by_type=[{"key": r["type"], "label": r["label"], "count": r["count"]} for r in s.units_by_type],
-        units_by_level=[{"key": str(r["level"]), "label": r["label"], "count": r["count"]} for r in s.units_by_level],
+        units_by_type=[CountRow(key=r["type"], label=r["label"], count=r["count"]) for r in s.units_by_type],
+        units_by_level=[
+            CountRow(key=str(r["level"]), label=r["label"], count=r["count"]) for r in s.units_by_level
+        ],
     )
 
 
@@ -167,16 +198,19 @@ def list_tokens(request: HttpRequest) -> Any:
 
 @router.post("/tokens", response={201: IssuedTokenOut, **ERRORS}, tags=["people"], summary="New API token")
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
-    issued = services.token_create(actor=request.user, person=request.user, name=payload.name)
+    issued = services.token_create(actor=request.user, person=cast(Person, request.user), name=payload.name)
     token = issued.token
-    return 201, IssuedTokenOut(
-        id=token.pk,
-        name=token.name,
-        prefix=token.prefix,
-        created_at=token.created_at,
-        last_used_at=None,
-        revoked_at=None,
-        secret=issued.secret,
+    return Status(
+        201,
+        IssuedTokenOut(
+            id=token.pk,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            last_used_at=None,
+            revoked_at=None,
+            secret=issued.secret,
+        ),
     )
 
 
@@ -201,7 +235,21 @@ def search_audit(
     if start and end and start > end:
         raise ValidationFailed(fields={"start": "start must not be after end"})
     filters = selectors.AuditFilters(
-        action=action, actor=actor, object_type=object_type, object_id=object_id, start=start, end=end
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        start=start,
+        end=end,
     )
-    result = paginate(selectors.audit_list_for(actor=request.user, filters=filters), page=page, page_size=page_size)
-    return {"count": result.count, "page": result.page, "page_size": result.page_size, "results": result.items}
+    result = paginate(
+        selectors.audit_list_for(actor=request.user, filters=filters),
+        page=page,
+        page_size=page_size,
+    )
+    return {
+        "count": result.count,
+        "page": result.page,
+        "page_size": result.page_size,
+        "results": result.items,
+    }

@@ -35,13 +35,17 @@ class TokenForm(forms.Form):
 
 class UnitFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or code"), required=False)
-    type = forms.ChoiceField(label=_("Type"), choices=[("", _("all types")), *UnitType.choices], required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("all types")), *UnitType.choices], required=False
+    )
 
 
 class MembershipForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=MembershipKind.choices)
-    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined_on = forms.DateField(
+        label=_("Joined on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class RoleForm(forms.Form):

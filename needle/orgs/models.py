@@ -171,9 +171,7 @@ class RoleAssignment(TimeStamped):
     class Meta:
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
-        constraints = [
-            models.UniqueConstraint(fields=["person", "unit", "role"], name="one_role_per_unit")
-        ]
+        constraints = [models.UniqueConstraint(fields=["person", "unit", "role"], name="one_role_per_unit")]
 
     def __str__(self) -> str:
         return f"{self.person}: {self.get_role_display()} @ {self.unit}"

@@ -26,9 +26,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "areas.manage": frozenset({R.ADMIN}),
     "orgs.view_units": ALL_ROLES,
     "orgs.manage_units": frozenset({R.ADMIN}),
-    "orgs.view_people": frozenset(
-        {R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.DISPATCHER, R.HANDLER, R.AUDITOR}
-    ),
+    "orgs.view_people": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.DISPATCHER, R.HANDLER, R.AUDITOR}),
     "orgs.view_phone": frozenset({R.ADMIN, R.COORDINATOR, R.DISPATCHER}),
     "orgs.manage_people": frozenset({R.ADMIN}),
     "orgs.view_stats": frozenset({R.ADMIN, R.SUPERVISOR, R.VIEWER, R.COORDINATOR, R.AUDITOR}),
@@ -109,8 +107,7 @@ def can_for_unit(actor: Any, perm: str, unit: Unit) -> bool:
     if is_superuser(actor):
         return True
     return any(
-        unit.pk == g.unit_id or unit.area_path.startswith(g.area_path)
-        for g in _grants_for(actor, perm)
+        unit.pk == g.unit_id or unit.area_path.startswith(g.area_path) for g in _grants_for(actor, perm)
     )
 
 
@@ -136,7 +133,7 @@ def unit_scope_q(actor: Any, perm: str) -> Q | None:
 def require_authenticated(actor: Any) -> Person:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAuthenticated()
-    return actor  # type: ignore[no-any-return]
+    return actor
 
 
 def require(allowed: bool, *, visible: bool = True) -> None:

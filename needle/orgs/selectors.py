@@ -184,10 +184,7 @@ def org_stats_for(*, actor: Any, area: Area, start: dt.date | None, end: dt.date
         units_founded=totals["founded"],
         units_dissolved=totals["dissolved"],
     )
-    by_type = {
-        r["type"]: r["n"]
-        for r in units.filter(alive_at_end).values("type").annotate(n=Count("id"))
-    }
+    by_type = {r["type"]: r["n"] for r in units.filter(alive_at_end).values("type").annotate(n=Count("id"))}
     stats.units_by_type = [
         {"type": t.value, "label": str(t.label), "count": by_type[t.value]}
         for t in UnitType

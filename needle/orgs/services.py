@@ -56,9 +56,7 @@ def _validate_profile(*, display_name: str, phone: str, language: str) -> dict[s
         except ValidationError as exc:
             errors["phone"] = " ".join(str(m) for m in exc.messages)
     if language and language not in dict(settings.LANGUAGES):
-        errors["language"] = _("Choose one of: %(langs)s.") % {
-            "langs": ", ".join(dict(settings.LANGUAGES))
-        }
+        errors["language"] = _("Choose one of: %(langs)s.") % {"langs": ", ".join(dict(settings.LANGUAGES))}
     return errors
 
 
@@ -123,9 +121,7 @@ def person_update_profile(
     for name, value in new_values.items():
         setattr(person, name, value)
     person.save(update_fields=PROFILE_FIELDS)
-    audit_record(
-        actor=actor, action="orgs.person.profile_changed", obj=person, old=old, new=new_values
-    )
+    audit_record(actor=actor, action="orgs.person.profile_changed", obj=person, old=old, new=new_values)
     return person
 
 
@@ -246,7 +242,13 @@ def unit_dissolve(*, actor: Any, unit: Unit, on: dt.date | None = None) -> Unit:
         raise Conflict(_("Dissolve or move its child units first."))
     unit.dissolved_on = on
     unit.save(update_fields=["dissolved_on", "updated_at"])
-    audit_record(actor=actor, action="orgs.unit.dissolved", obj=unit, old={"dissolved_on": None}, new={"dissolved_on": on})
+    audit_record(
+        actor=actor,
+        action="orgs.unit.dissolved",
+        obj=unit,
+        old={"dissolved_on": None},
+        new={"dissolved_on": on},
+    )
     return unit
 
 
@@ -454,11 +456,13 @@ def token_authenticate(secret: str) -> Person | None:
     if len(parts) < 3 or not secret.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.objects.select_related("person").filter(prefix=parts[1], revoked_at__isnull=True).first()
-    if token is None or not secrets.compare_digest(token.digest, _digest(secret)) or not token.person.is_active:
+    if (
+        token is None
+        or not secrets.compare_digest(token.digest, _digest(secret))
+        or not token.person.is_active
+    ):
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # bookkeeping, not audited
     return token.person
-
-

@@ -3,7 +3,7 @@ selector or service, render."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +31,7 @@ from needle.orgs.forms import (
     TokenForm,
     UnitFilterForm,
 )
+from needle.orgs.models import Person
 from needle.orgs.permissions import can_for_unit, has_perm_anywhere
 
 
@@ -60,7 +61,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Unknown language."))
         return response
     if request.user.is_authenticated:
-        services.person_update_profile(actor=request.user, person=request.user, language=language)  # type: ignore[arg-type]
+        services.person_update_profile(actor=request.user, person=request.user, language=language)
     return _remember_language(response, language)
 
 
@@ -122,7 +123,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
-            issued = services.token_create(actor=request.user, person=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+            issued = services.token_create(
+                actor=request.user, person=cast(Person, request.user), name=form.cleaned_data["name"]
+            )
         except DomainError as exc:
             show_error(request, exc, form)
         else:
@@ -157,7 +160,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     area_code = request.GET.get("area")
     try:
         filters.area = area_get(code=area_code) if area_code else None
-        page = paginate(selectors.unit_list_for(actor=request.user, filters=filters), page=request.GET.get("page"))
+        page = paginate(
+            selectors.unit_list_for(actor=request.user, filters=filters), page=request.GET.get("page")
+        )
     except DomainError as exc:
         show_error(request, exc)
         return redirect("unit-list")
@@ -182,7 +187,9 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             member_form = MembershipForm(request.POST, prefix="m")
             if member_form.is_valid():
                 try:
-                    person = selectors.access_person(actor=request.user, username=member_form.cleaned_data["username"])
+                    person = selectors.access_person(
+                        actor=request.user, username=member_form.cleaned_data["username"]
+                    )
                     services.membership_add(
                         actor=request.user,
                         person=person,
@@ -199,8 +206,12 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             role_form = RoleForm(request.POST, prefix="r")
             if role_form.is_valid():
                 try:
-                    person = selectors.access_person(actor=request.user, username=role_form.cleaned_data["username"])
-                    services.role_grant(actor=request.user, person=person, unit=unit, role=role_form.cleaned_data["role"])
+                    person = selectors.access_person(
+                        actor=request.user, username=role_form.cleaned_data["username"]
+                    )
+                    services.role_grant(
+                        actor=request.user, person=person, unit=unit, role=role_form.cleaned_data["role"]
+                    )
                 except DomainError as exc:
                     show_error(request, exc, role_form)
                 else:
@@ -228,10 +239,16 @@ def org_stats(request: HttpRequest) -> HttpResponse:
     if not request.GET or form.is_valid():
         data = form.cleaned_data if request.GET else {}
         try:
-            area = area_get(code=data["area"]) if data.get("area") else selectors.stats_default_area(actor=request.user)
+            area = (
+                area_get(code=data["area"])
+                if data.get("area")
+                else selectors.stats_default_area(actor=request.user)
+            )
             if area is None:
                 return render(request, "403.html", status=403)
-            stats = selectors.org_stats_for(actor=request.user, area=area, start=data.get("start"), end=data.get("end"))
+            stats = selectors.org_stats_for(
+                actor=request.user, area=area, start=data.get("start"), end=data.get("end")
+            )
         except DomainError as exc:
             show_error(request, exc, form)
     return render(
@@ -252,7 +269,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         for name in ("action", "actor", "object_type", "start", "end"):
             setattr(filters, name, form.cleaned_data[name])
     try:
-        page = paginate(selectors.audit_list_for(actor=request.user, filters=filters), page=request.GET.get("page"))
+        page = paginate(
+            selectors.audit_list_for(actor=request.user, filters=filters), page=request.GET.get("page")
+        )
     except DomainError as exc:
         show_error(request, exc)
         return redirect("home")

@@ -5,7 +5,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!el || !window.echarts) return;
   var chart = echarts.init(el);
   chart.setOption({
-    grid: { left: 130, right: 20, top: 10, bottom: 20 },
+    grid: { left: 10, right: 20, top: 10, bottom: 20, containLabel: true },
     xAxis: { type: "value" },
     yAxis: { type: "category", data: data.map(function (r) { return r.label; }), inverse: true },
     series: [{ type: "bar", data: data.map(function (r) { return r.count; }), itemStyle: { color: "#b3261e" } }],

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         logins, created = demo_load()
         took = time.monotonic() - started
-        self.stdout.write(("Demo loaded" if created else "Demo already loaded; areas refreshed") + f" in {took:.1f}s.")
+        self.stdout.write(
+            ("Demo loaded" if created else "Demo already loaded; areas refreshed") + f" in {took:.1f}s."
+        )
         self.stdout.write(f"Demo logins (password for all: {settings.NEEDLE_DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.username:<11} {login.persona:<20} {login.where}")

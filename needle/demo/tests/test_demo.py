@@ -1,0 +1,47 @@
+from django.core.management import call_command
+from django.test import Client
+
+from needle.areas.models import Area
+from needle.orgs.models import Person, Unit
+from needle.orgs.permissions import can_in_area
+from needle.orgs.selectors import UnitFilters, unit_list_for
+
+
+def test_demo_loads_chongqing_with_a_login_per_persona_and_reruns_cleanly(db, capsys, settings):
+    call_command("demo")
+    out = capsys.readouterr().out
+    for username in (
+        "admin",
+        "dispatcher",
+        "supervisor",
+        "handler",
+        "staff",
+        "member",
+        "resident",
+        "outsider",
+    ):
+        assert f"  {username} " in out
+    assert settings.NEEDLE_DEMO_PASSWORD in out
+    assert Area.objects.filter(level__lte=5).count() == 12306
+    assert Area.objects.filter(level=3, boundary__isnull=False).count() == 38
+    units, people = Unit.objects.count(), Person.objects.count()
+    assert units > 25_000
+
+    call_command("demo")
+    assert "already loaded" in capsys.readouterr().out
+    assert (Unit.objects.count(), Person.objects.count()) == (units, people)
+
+    client = Client()
+    assert (
+        client.post("/login/", {"username": "admin", "password": settings.NEEDLE_DEMO_PASSWORD}).status_code
+        == 302
+    )
+    assert client.get("/areas/500000000000/").status_code == 200
+
+    supervisor = Person.objects.get(username="supervisor")
+    street = supervisor.roles.get(role="supervisor").unit.area
+    assert street.level == 4
+    seen = unit_list_for(actor=supervisor, filters=UnitFilters())
+    assert seen.exists() and all(u.area_path.startswith(street.path) for u in seen)
+    other_street = Area.objects.filter(level=4).exclude(pk=street.pk).first()
+    assert not can_in_area(supervisor, "orgs.view_stats", other_street)
