@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres test-browser lint bench install demo clean
+.PHONY: run test test-postgres test-browser lint bench install demo clean messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Needle needs Python 3.11 or newer")'
@@ -41,6 +41,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check needle bench
 	$(BIN)/mypy needle
+
+# Collect translatable strings into needle/locale/zh_Hans/LC_MESSAGES/django.po and compile it
+# (needs GNU gettext). Translate the new entries in the .po, then run it again.
+messages: $(STAMP)
+	cd needle && $(abspath $(BIN))/needle makemessages -l zh_Hans --ignore "tests/*" --ignore "*/tests/*"
+	cd needle && $(abspath $(BIN))/needle compilemessages
 
 bench: $(STAMP)
 	$(BIN)/python bench/areas.py

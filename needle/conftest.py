@@ -8,8 +8,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from needle import testing as t
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Any:
+    """Services called directly speak English in tests (pages pick their own language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -146,6 +146,8 @@ INSTALLED_APPS = [
     "needle.core",
     "needle.areas",
     "needle.orgs",
+    "needle.notify",
+    "needle.cases",
     "needle.demo",
 ]
 
@@ -229,6 +231,10 @@ if TESTING:
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans") or "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "needle" / "locale"]
+
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")) or VAR_DIR / "static")

@@ -31,6 +31,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orgs.manage_people": frozenset({R.ADMIN}),
     "orgs.view_stats": frozenset({R.ADMIN, R.SUPERVISOR, R.VIEWER, R.COORDINATOR, R.AUDITOR}),
     "core.view_audit": frozenset({R.ADMIN, R.AUDITOR}),
+    "cases.view": frozenset(
+        {R.ADMIN, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.COORDINATOR, R.VIEWER, R.AUDITOR, R.VISITOR}
+    ),
+    "cases.view_contact": frozenset({R.ADMIN, R.DISPATCHER, R.HANDLER, R.COORDINATOR}),
+    "cases.intake": frozenset({R.ADMIN, R.DISPATCHER, R.COORDINATOR, R.VISITOR}),
+    "cases.dispatch": frozenset({R.ADMIN, R.DISPATCHER}),
+    "cases.handle": frozenset({R.ADMIN, R.HANDLER, R.COORDINATOR}),
+    "cases.callback": frozenset({R.ADMIN, R.DISPATCHER, R.COORDINATOR}),
+    "cases.supervise": frozenset({R.ADMIN, R.SUPERVISOR}),
+    "cases.moderate": frozenset({R.ADMIN, R.DISPATCHER}),
+    "cases.manage_catalog": frozenset({R.ADMIN}),
 }
 
 
@@ -119,6 +130,11 @@ def area_scope_q(actor: Any, perm: str, field: str = "path") -> Q | None:
     for path in scope_paths(actor, perm):
         q |= Q(**{f"{field}__gte": path, f"{field}__lt": path + PATH_END})
     return q
+
+
+def granting_unit_ids(actor: Any, perm: str) -> set[int]:
+    """The units whose role assignments give the actor `perm`."""
+    return {g.unit_id for g in _grants_for(actor, perm)}
 
 
 def unit_scope_q(actor: Any, perm: str) -> Q | None:

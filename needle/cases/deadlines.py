@@ -1,0 +1,46 @@
+"""Deadline arithmetic: hours on the clock, or whole working days on the calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from needle.cases.models import Colour, Holiday
+
+# A case turns blue when this share of its resolve window has passed, and red once it is
+# overdue by this share of the window again (a 7-day case: blue after 5.25 days, red 3.5
+# days past its deadline).
+BLUE_AT = 0.75
+RED_AFTER = 0.5
+
+
+def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    return dict(Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday"))
+
+
+def add_hours(start: dt.datetime, hours: int, *, working_days: bool) -> dt.datetime:
+    """`start` plus `hours`; with working days, each full 24 hours is one working day."""
+    if not working_days or hours < 24:
+        return start + dt.timedelta(hours=hours)
+    days, rest = divmod(hours, 24)
+    exceptions = _exceptions(start.date(), start.date() + dt.timedelta(days=days * 3 + 30))
+    current = start
+    while days:
+        current += dt.timedelta(days=1)
+        day = current.date()
+        if exceptions.get(day, day.weekday() < 5):
+            days -= 1
+    return current + dt.timedelta(hours=rest)
+
+
+def colour_for(*, now: dt.datetime, submitted_at: dt.datetime, resolve_due_at: dt.datetime | None) -> str:
+    if resolve_due_at is None:
+        return Colour.NONE
+    window = max((resolve_due_at - submitted_at).total_seconds(), 1.0)
+    elapsed = (now - submitted_at).total_seconds()
+    if now >= resolve_due_at + dt.timedelta(seconds=window * RED_AFTER):
+        return Colour.RED
+    if now >= resolve_due_at:
+        return Colour.YELLOW
+    if elapsed >= window * BLUE_AT:
+        return Colour.BLUE
+    return Colour.NONE

@@ -1,0 +1,446 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from needle.areas.models import Area
+from needle.core.models import TimeStamped
+from needle.orgs.models import Person, Unit
+
+
+class Bilingual(models.Model):
+    """A catalog name in Chinese and English; `label` picks the active language."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name or self.name_en
+
+
+class Category(Bilingual, TimeStamped):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+        ordering = ["order", "code"]
+
+
+class DeadlineClass(models.TextChoices):
+    URGENT = "urgent", _("urgent")
+    UTILITIES = "utilities", _("utilities")
+    GENERAL = "general", _("general")
+    COMPLEX = "complex", _("complex")
+
+
+# (accept within, resolve within), hours: the 12345 hotline's usual classes.
+DEADLINE_DEFAULTS = {
+    DeadlineClass.URGENT: (1, 2),
+    DeadlineClass.UTILITIES: (2, 24),
+    DeadlineClass.GENERAL: (24, 7 * 24),
+    DeadlineClass.COMPLEX: (24, 15 * 24),
+}
+
+
+class Service(Bilingual, TimeStamped):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="services"
+    )
+    description = models.TextField(_("description"), blank=True)
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    deadline_class = models.CharField(
+        _("deadline class"), max_length=20, choices=DeadlineClass.choices, default=DeadlineClass.GENERAL
+    )
+    accept_hours = models.PositiveIntegerField(_("accept within (hours)"))
+    resolve_hours = models.PositiveIntegerField(_("resolve within (hours)"))
+    working_days = models.BooleanField(_("count working days only"), default=False)
+    public = models.BooleanField(_("public"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["category__order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accept_hours__gt=0, resolve_hours__gt=0), name="service_deadlines_positive"
+            )
+        ]
+
+
+class AttributeType(models.TextChoices):
+    """Open311 attribute datatypes."""
+
+    STRING = "string", _("string")
+    NUMBER = "number", _("number")
+    DATETIME = "datetime", _("date and time")
+    TEXT = "text", _("text")
+    SINGLE = "singlevaluelist", _("one of a list")
+    MULTI = "multivaluelist", _("several of a list")
+
+
+class ServiceAttribute(models.Model):
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="attributes"
+    )
+    code = models.CharField(_("code"), max_length=40)
+    datatype = models.CharField(_("datatype"), max_length=20, choices=AttributeType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    description = models.CharField(_("question"), max_length=300)
+    datatype_description = models.CharField(_("hint"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    values = models.JSONField(
+        _("values"), default=list, blank=True, help_text=_('[{"key": "...", "name": "..."}]')
+    )
+
+    class Meta:
+        verbose_name = _("service question")
+        verbose_name_plural = _("service questions")
+        ordering = ["service", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "code"], name="one_attribute_code_per_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.code}.{self.code}"
+
+
+class RoutingRule(TimeStamped):
+    """Cases of `service` located in `area`'s subtree go to `unit`; the deepest area wins."""
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="rules"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("responsible unit"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [models.UniqueConstraint(fields=["service", "area"], name="one_rule_per_service_area")]
+
+    def __str__(self) -> str:
+        return f"{self.service} @ {self.area} → {self.unit}"
+
+
+class Holiday(models.Model):
+    """Days that differ from the Monday-to-Friday week (public holidays, swapped workdays)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("is a working day"), default=False)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    DISPATCHED = "dispatched", _("dispatched")
+    RETURNED = "returned", _("returned")
+    ACCEPTED = "accepted", _("accepted")
+    IN_PROGRESS = "in_progress", _("in progress")
+    RESOLVED = "resolved", _("resolved")
+    REOPENED = "reopened", _("reopened")
+    CLOSED = "closed", _("closed")
+    REJECTED = "rejected", _("rejected")
+    MERGED = "merged", _("merged")
+
+
+OPEN_STATES = frozenset(
+    {State.SUBMITTED, State.DISPATCHED, State.RETURNED, State.ACCEPTED, State.IN_PROGRESS, State.REOPENED}
+)
+FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+
+
+class Colour(models.TextChoices):
+    NONE = "", _("on time")
+    BLUE = "blue", _("due soon")
+    YELLOW = "yellow", _("overdue")
+    RED = "red", _("seriously overdue")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web form")
+    PHONE = "phone", _("phone")
+    API = "api", _("REST API")
+    OPEN311 = "open311", _("Open311")
+    STAFF = "staff", _("staff")
+
+
+class Case(TimeStamped):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="cases"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    # Copied from area.path so that every scoped list is one index range.
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"), max_length=4000)
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
+    colour = models.CharField(
+        _("deadline colour"), max_length=10, choices=Colour.choices, default="", blank=True
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_cases",
+    )
+    reporter = models.ForeignKey(
+        Person,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    hide_name = models.BooleanField(_("hide my name publicly"), default=False)
+    details_hidden = models.BooleanField(_("personal details hidden by a moderator"), default=False)
+    public_description = models.TextField(_("public description"), blank=True)
+    tracking_token = models.CharField(_("tracking token"), max_length=64, unique=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=100, null=True, blank=True, unique=True
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeats",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True, db_index=True)
+    resolve_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    repeat_count = models.PositiveIntegerField(_("times raised again"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["area_path", "submitted_at"], name="case_area_time"),
+            models.Index(fields=["lead_unit", "state", "submitted_at"], name="case_unit_state"),
+            models.Index(fields=["state", "submitted_at"], name="case_state_time"),
+            models.Index(fields=["service", "submitted_at"], name="case_service_time"),
+            models.Index(fields=["updated_at"], name="case_updated"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="case_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="case_lng_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="merged") | Q(parent__isnull=False), name="merged_case_has_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def public_text(self) -> str:
+        return self.public_description or self.description
+
+
+class Assist(TimeStamped):
+    """A unit other than the lead working on a case: assisting, or called in by a whistle."""
+
+    class Kind(models.TextChoices):
+        ASSIST = "assist", _("assisting unit")
+        WHISTLE = "whistle", _("called in (whistle)")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="assists")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assisted_cases"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    respond_due_at = models.DateTimeField(_("respond by"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("assisting unit")
+        verbose_name_plural = _("assisting units")
+        constraints = [models.UniqueConstraint(fields=["case", "unit"], name="one_assist_per_unit")]
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    ROUTED = "routed", _("routed automatically")
+    DISPATCHED = "dispatched", _("dispatched")
+    RETURNED = "returned", _("returned")
+    ACCEPTED = "accepted", _("accepted")
+    STARTED = "started", _("work started")
+    TRANSFERRED = "transferred", _("transferred")
+    ASSISTED = "assisted", _("assisting unit added")
+    WHISTLED = "whistled", _("departments called in")
+    RESPONDED = "responded", _("called-in unit responded")
+    NOTE = "note", _("note")
+    RESOLVED = "resolved", _("resolved")
+    CALLBACK = "callback", _("callback")
+    REOPENED = "reopened", _("reopened")
+    CLOSED = "closed", _("closed")
+    REJECTED = "rejected", _("rejected")
+    MERGED = "merged", _("merged")
+    REPEATED = "repeated", _("raised again")
+    URGED = "urged", _("urged")
+    SUPERVISED = "supervised", _("supervised")
+    COLOUR = "colour", _("deadline colour changed")
+    HIDDEN = "hidden", _("personal details hidden")
+
+
+class CaseEvent(models.Model):
+    """The case's timeline. Public entries are shown on the tracking page and in Open311."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        Person, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    public = models.BooleanField(_("public"), default=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at", "id"], name="case_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class Photo(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+    )
+    image = models.FileField(_("image"), upload_to="cases/%Y/%m/")
+    content_type = models.CharField(_("content type"), max_length=30)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Callback(models.Model):
+    """The resident's answer at closure: solved? satisfied (1-5)?"""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="callbacks")
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        Person,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    by_staff = models.BooleanField(_("recorded by staff after a call"), default=False)
+    solved = models.BooleanField(_("solved"))
+    rating = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("unit rated"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="callback_rating_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {'solved' if self.solved else 'unsolved'} {self.rating or ''}"
+
+
+class Open311Key(TimeStamped):
+    """An Open311 api_key for a client application; only its SHA-256 is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    digest = models.CharField(_("digest"), max_length=64)
+    person = models.ForeignKey(
+        Person, verbose_name=_("acts as"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 key")
+        verbose_name_plural = _("Open311 keys")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,278 @@
+"""Reads of cases that depend on who asks, and the three rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.areas.models import PATH_END, Area, subtree_q
+from needle.cases.models import (
+    OPEN_STATES,
+    Assist,
+    Callback,
+    Case,
+    CaseEvent,
+    Category,
+    Colour,
+    Service,
+    State,
+)
+from needle.cases.services import may_view
+from needle.core.errors import NotFound, ValidationFailed
+from needle.orgs.models import Unit
+from needle.orgs.permissions import (
+    area_scope_q,
+    can_for_unit,
+    can_in_area,
+    granting_unit_ids,
+    is_superuser,
+    require,
+    require_authenticated,
+    scope_paths,
+)
+
+
+def case_scope_q(actor: Any, perm: str = "cases.view") -> Q | None:
+    """Cases the actor may see: located in their areas, led or assisted by their units (or
+    units in their areas), or reported by them. None means everything."""
+    if is_superuser(actor):
+        return None
+    q = area_scope_q(actor, perm, "area_path") or Q()
+    for path in scope_paths(actor, perm):
+        q |= Q(lead_unit__area_path__gte=path, lead_unit__area_path__lt=path + PATH_END)
+    units = granting_unit_ids(actor, perm)
+    if units:
+        assisted = Assist.objects.filter(unit_id__in=units).values("case_id")
+        q |= Q(lead_unit_id__in=units) | Q(pk__in=assisted)
+    if getattr(actor, "pk", None):
+        q |= Q(reporter_id=actor.pk)
+    return q
+
+
+@dataclass
+class CaseFilters:
+    state: str = ""
+    colour: str = ""
+    service: str = ""
+    area: Area | None = None
+    unit: Unit | None = None
+    text: str = ""
+    mine: bool = False
+    queue: bool = False
+    overdue: bool = False
+
+
+def case_list_for(*, actor: Any, filters: CaseFilters) -> QuerySet[Case]:
+    require_authenticated(actor)
+    qs = Case.objects.select_related("service", "area", "lead_unit")
+    scope = case_scope_q(actor)
+    if scope is not None:
+        qs = qs.filter(scope)
+    if filters.state:
+        if filters.state not in State.values:
+            raise ValidationFailed(fields={"state": _("Unknown state.")})
+        qs = qs.filter(state=filters.state)
+    if filters.colour:
+        if filters.colour not in Colour.values:
+            raise ValidationFailed(fields={"colour": _("Unknown colour.")})
+        qs = qs.filter(colour=filters.colour)
+    if filters.service:
+        qs = qs.filter(service__code=filters.service)
+    if filters.area is not None:
+        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
+    if filters.unit is not None:
+        assisted = Assist.objects.filter(unit=filters.unit).values("case_id")
+        qs = qs.filter(Q(lead_unit=filters.unit) | Q(pk__in=assisted))
+    if filters.text:
+        text = filters.text.strip()
+        qs = qs.filter(Q(number=text) | Q(title__contains=text) | Q(description__contains=text))
+    if filters.mine:
+        qs = qs.filter(reporter_id=actor.pk)
+    if filters.queue:
+        qs = qs.filter(state__in=[State.SUBMITTED, State.RETURNED])
+    if filters.overdue:
+        qs = qs.filter(state__in=OPEN_STATES, colour__in=[Colour.YELLOW, Colour.RED])
+    return qs.order_by("-submitted_at", "-id")
+
+
+def access_case(*, actor: Any, number: str) -> Case:
+    """The case if the actor may see it; 404 otherwise (not even its existence leaks)."""
+    case = (
+        Case.objects.select_related("service", "service__category", "area", "lead_unit", "reporter", "parent")
+        .filter(number=number)
+        .first()
+    )
+    if case is None or not may_view(actor, case):
+        raise NotFound(_("No case has the number %(number)s.") % {"number": number})
+    return case
+
+
+def case_by_token(*, token: str) -> Case:
+    case = (
+        Case.objects.select_related("service", "area", "lead_unit", "parent")
+        .filter(tracking_token=token)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("This tracking link is not valid."))
+    return case
+
+
+def may_see_contact(actor: Any, case: Case) -> bool:
+    if getattr(actor, "pk", None) and actor.pk == case.reporter_id:
+        return True
+    if can_in_area(actor, "cases.view_contact", case.area_path):
+        return True
+    return case.lead_unit is not None and can_for_unit(actor, "cases.view_contact", case.lead_unit)
+
+
+def timeline(*, case: Case, public_only: bool) -> QuerySet[CaseEvent]:
+    qs = CaseEvent.objects.filter(case=case).select_related("actor", "unit").prefetch_related("photos")
+    return qs.filter(public=True) if public_only else qs
+
+
+def public_cases() -> QuerySet[Case]:
+    """What anyone may see: cases of public services, not rejected."""
+    return (
+        Case.objects.filter(service__public=True)
+        .exclude(state=State.REJECTED)
+        .select_related("service", "area")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def catalog() -> QuerySet[Category]:
+    from django.db.models import Prefetch
+
+    return Category.objects.prefetch_related(
+        Prefetch("services", queryset=Service.objects.filter(active=True).prefetch_related("attributes"))
+    )
+
+
+def service_get(*, code: str, public_only: bool = False) -> Service:
+    qs = (
+        Service.objects.filter(code=code, active=True)
+        .select_related("category")
+        .prefetch_related("attributes")
+    )
+    if public_only:
+        qs = qs.filter(public=True)
+    service = qs.first()
+    if service is None:
+        raise NotFound(_("No service has the code %(code)s.") % {"code": code})
+    return service
+
+
+# The three rates -----------------------------------------------------------------------------
+
+
+@dataclass
+class Rates:
+    start: dt.date
+    end: dt.date
+    response_due: int
+    responded_on_time: int
+    callbacks: int
+    solved: int
+    rated: int
+    satisfied: int
+    resolved: int
+    resolved_on_time: int
+    received: int
+
+    @staticmethod
+    def _ratio(n: int, d: int) -> float | None:
+        return round(n / d, 4) if d else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._ratio(self.responded_on_time, self.response_due)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._ratio(self.solved, self.callbacks)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._ratio(self.satisfied, self.rated)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._ratio(self.resolved_on_time, self.resolved)
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, end+1 00:00) in the deployment's time zone."""
+    if start > end:
+        raise ValidationFailed(fields={"start": _("The start must not be after the end.")})
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def rates_for(
+    *, actor: Any, start: dt.date, end: dt.date, area: Area | None = None, unit: Unit | None = None
+) -> Rates:
+    """Response, resolution, satisfaction and on-time rates for a unit or an area subtree,
+    exactly as DESIGN.md defines them."""
+    require_authenticated(actor)
+    if area is None and unit is None:
+        raise ValidationFailed(fields={"area": _("Give an area or a unit.")})
+    if area is not None and not can_in_area(actor, "cases.view", area):
+        raise NotFound(_("You have no figures for this area."))
+    if unit is not None and not can_for_unit(actor, "cases.view", unit):
+        raise NotFound(_("No such unit."))
+    lo, hi = period_bounds(start, end)
+    cases = Case.objects.all()
+    callbacks = Callback.objects.all()
+    if area is not None:
+        cases = cases.filter(subtree_q(area.path, "area_path"))
+        callbacks = callbacks.filter(subtree_q(area.path, "case__area_path"))
+    if unit is not None:
+        cases = cases.filter(lead_unit=unit)
+        callbacks = callbacks.filter(lead_unit=unit)
+    c = cases.aggregate(
+        response_due=Count("id", filter=Q(accept_due_at__gte=lo, accept_due_at__lt=hi)),
+        responded=Count(
+            "id", filter=Q(accept_due_at__gte=lo, accept_due_at__lt=hi, accepted_at__lte=F("accept_due_at"))
+        ),
+        resolved=Count("id", filter=Q(resolved_at__gte=lo, resolved_at__lt=hi)),
+        resolved_on_time=Count(
+            "id", filter=Q(resolved_at__gte=lo, resolved_at__lt=hi, resolved_at__lte=F("resolve_due_at"))
+        ),
+        received=Count("id", filter=Q(submitted_at__gte=lo, submitted_at__lt=hi)),
+    )
+    b = callbacks.filter(at__gte=lo, at__lt=hi).aggregate(
+        total=Count("id"),
+        solved=Count("id", filter=Q(solved=True)),
+        rated=Count("id", filter=Q(rating__isnull=False)),
+        satisfied=Count("id", filter=Q(rating__gte=4)),
+    )
+    return Rates(
+        start=start,
+        end=end,
+        response_due=c["response_due"],
+        responded_on_time=c["responded"],
+        callbacks=b["total"],
+        solved=b["solved"],
+        rated=b["rated"],
+        satisfied=b["satisfied"],
+        resolved=c["resolved"],
+        resolved_on_time=c["resolved_on_time"],
+        received=c["received"],
+    )
+
+
+def dispatch_targets(*, actor: Any, case: Case) -> QuerySet[Unit]:
+    """Units a dispatcher may send this case to: live units in the dispatcher's areas."""
+    require(can_in_area(actor, "cases.dispatch", case.area_path))
+    qs = Unit.objects.filter(dissolved_on__isnull=True).select_related("area")
+    scope = area_scope_q(actor, "cases.dispatch", "area_path")
+    return (qs.filter(scope) if scope is not None else qs).order_by("area_path", "type", "name")
