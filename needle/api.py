@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from needle.areas.api import router as areas_router
+from needle.cases.api import router as cases_router
 from needle.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from needle.orgs.api import router as orgs_router
 from needle.orgs.auth import api_auth
@@ -65,3 +66,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/areas", areas_router)
 api.add_router("/", orgs_router)
+api.add_router("/", cases_router)

@@ -276,3 +276,15 @@ def dispatch_targets(*, actor: Any, case: Case) -> QuerySet[Unit]:
     qs = Unit.objects.filter(dissolved_on__isnull=True).select_related("area")
     scope = area_scope_q(actor, "cases.dispatch", "area_path")
     return (qs.filter(scope) if scope is not None else qs).order_by("area_path", "type", "name")
+
+
+def whistle_targets(*, case: Case) -> QuerySet[Unit]:
+    """Units a street may call in on a case: live units whose home area contains the case's
+    place (the district's departments, the city's), or lies within it."""
+    area = case.area
+    ancestors = [*area.ancestor_paths, area.path]
+    return (
+        Unit.objects.filter(dissolved_on__isnull=True)
+        .filter(Q(area_path__in=ancestors) | subtree_q(area.path, "area_path"))
+        .order_by("area_path", "name")
+    )

@@ -1,0 +1,422 @@
+"""/api/v1/cases: list, create, read, one POST per action, the timeline, the catalog, the rates."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.responses import Status
+
+from needle.areas.selectors import area_get
+from needle.cases import selectors, services
+from needle.cases.models import Case, Channel
+from needle.cases.schemas import (
+    AssistIn,
+    CallbackIn,
+    CaseIn,
+    CaseOut,
+    CasePageOut,
+    CategoryOut,
+    DispatchIn,
+    EventOut,
+    HideIn,
+    MergeIn,
+    NoteIn,
+    ProgressNoteIn,
+    RatesOut,
+    ReasonIn,
+    ResolveIn,
+    UrgeIn,
+    WhistleIn,
+)
+from needle.core.errors import ValidationFailed
+from needle.core.pagination import paginate
+from needle.core.schemas import ERRORS
+from needle.orgs.models import mask_phone
+from needle.orgs.selectors import access_unit
+
+router = Router(tags=["cases"])
+
+
+def case_out(case: Case, actor: Any) -> CaseOut:
+    contact = selectors.may_see_contact(actor, case)
+    return CaseOut(
+        number=case.number,
+        service_code=case.service.code,
+        service_name=case.service.label,
+        state=case.state,
+        colour=case.colour,
+        area_code=case.area.code,
+        area_name=case.area.name,
+        lead_unit_id=case.lead_unit_id,
+        lead_unit_name=case.lead_unit.name if case.lead_unit else None,
+        title=case.title,
+        description=case.description,
+        address=case.address,
+        lat=case.lat,
+        lng=case.lng,
+        attributes=case.attributes,
+        channel=case.channel,
+        contact_name=case.contact_name
+        if contact
+        else (case.contact_name[:1] + "**" if case.contact_name else ""),
+        contact_phone=case.contact_phone if contact else mask_phone(case.contact_phone),
+        submitted_at=case.submitted_at,
+        accept_due_at=case.accept_due_at,
+        resolve_due_at=case.resolve_due_at,
+        accepted_at=case.accepted_at,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        reopen_count=case.reopen_count,
+        repeat_count=case.repeat_count,
+        repeat_of=case.repeat_of.number if case.repeat_of_id and case.repeat_of else None,
+        merged_into=case.parent.number if case.parent_id and case.parent else None,
+        version=case.version,
+        tracking_url=f"/track/{case.tracking_token}/"
+        if getattr(actor, "pk", None) == case.reporter_id
+        else None,
+    )
+
+
+def _photos(encoded: list[str]) -> list[bytes]:
+    try:
+        return [base64.b64decode(item, validate=True) for item in encoded]
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(fields={"photos": _("Photos must be base64-encoded.")}) from None
+
+
+@router.get(
+    "/catalog", response={200: list[CategoryOut], **ERRORS}, auth=None, summary="Services by category"
+)
+def catalog(request: HttpRequest) -> Any:
+    return [
+        CategoryOut(
+            code=c.code,
+            name=c.name,
+            name_en=c.name_en,
+            services=[
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "name_en": s.name_en,
+                    "deadline_class": s.deadline_class,
+                    "accept_hours": s.accept_hours,
+                    "resolve_hours": s.resolve_hours,
+                    "public": s.public,
+                    "attributes": list(s.attributes.all()),
+                }
+                for s in c.services.all()
+            ],
+        )
+        for c in selectors.catalog()
+    ]
+
+
+@router.get("/cases", response={200: CasePageOut, **ERRORS}, summary="Cases the caller may see")
+def list_cases(
+    request: HttpRequest,
+    state: str = "",
+    colour: str = "",
+    service: str = "",
+    area: str | None = None,
+    unit: int | None = None,
+    search: str = "",
+    queue: bool = False,
+    overdue: bool = False,
+    mine: bool = False,
+    page: int = 1,
+    page_size: int = 50,
+) -> Any:
+    filters = selectors.CaseFilters(
+        state=state,
+        colour=colour,
+        service=service,
+        area=area_get(code=area) if area else None,
+        unit=access_unit(actor=request.user, unit_id=unit) if unit else None,
+        text=search,
+        queue=queue,
+        overdue=overdue,
+        mine=mine,
+    )
+    qs = selectors.case_list_for(actor=request.user, filters=filters).select_related("repeat_of", "parent")
+    result = paginate(qs, page=page, page_size=page_size)
+    return {
+        "count": result.count,
+        "page": result.page,
+        "page_size": result.page_size,
+        "results": [case_out(c, request.user) for c in result.items],
+    }
+
+
+@router.post("/cases", response={201: CaseOut, 200: CaseOut, **ERRORS}, summary="Raise a request")
+def create_case(request: HttpRequest, payload: CaseIn) -> Any:
+    """An `Idempotency-Key` header makes a retry return the first case (200) instead of a new one."""
+    key = request.headers.get("Idempotency-Key") or None
+    before = Case.objects.filter(idempotency_key=key).exists() if key else False
+    intake = services.Intake(
+        service=selectors.service_get(code=payload.service_code),
+        description=payload.description,
+        title=payload.title,
+        area=area_get(code=payload.area_code) if payload.area_code else None,
+        lat=payload.lat,
+        lng=payload.lng,
+        address=payload.address,
+        attributes=payload.attributes,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+        contact_email=payload.contact_email,
+        hide_name=payload.hide_name,
+        consent=payload.consent,
+        channel=Channel.API,
+        idempotency_key=key,
+        photos=_photos(payload.photos),
+    )
+    case = services.case_submit(actor=request.user, intake=intake)
+    return Status(200 if before else 201, case_out(case, request.user))
+
+
+@router.get(
+    "/cases/rates", response={200: RatesOut, **ERRORS}, summary="The three rates and the on-time rate"
+)
+def rates(
+    request: HttpRequest,
+    area: str | None = None,
+    unit: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Any:
+    end = end or timezone.localdate()
+    start = start or end.replace(day=1)
+    r = selectors.rates_for(
+        actor=request.user,
+        start=start,
+        end=end,
+        area=area_get(code=area) if area else None,
+        unit=access_unit(actor=request.user, unit_id=unit) if unit else None,
+    )
+    return RatesOut(
+        start=r.start,
+        end=r.end,
+        response_rate=r.response_rate,
+        resolution_rate=r.resolution_rate,
+        satisfaction_rate=r.satisfaction_rate,
+        on_time_rate=r.on_time_rate,
+        response_due=r.response_due,
+        responded_on_time=r.responded_on_time,
+        callbacks=r.callbacks,
+        solved=r.solved,
+        rated=r.rated,
+        satisfied=r.satisfied,
+        resolved=r.resolved,
+        resolved_on_time=r.resolved_on_time,
+        received=r.received,
+    )
+
+
+@router.get("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="One case")
+def get_case(request: HttpRequest, number: str) -> Any:
+    return case_out(selectors.access_case(actor=request.user, number=number), request.user)
+
+
+@router.get(
+    "/cases/{number}/timeline", response={200: list[EventOut], **ERRORS}, summary="The case's timeline"
+)
+def get_timeline(request: HttpRequest, number: str) -> Any:
+    case = selectors.access_case(actor=request.user, number=number)
+    staff = (
+        selectors.may_see_contact(request.user, case)
+        and getattr(request.user, "pk", None) != case.reporter_id
+    )
+    return [
+        EventOut(
+            at=e.at,
+            kind=e.kind,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            actor=e.actor.username if e.actor and staff else None,
+            unit=e.unit.name if e.unit else None,
+            note=e.note,
+            public=e.public,
+        )
+        for e in selectors.timeline(case=case, public_only=not staff)
+    ]
+
+
+def _act(request: HttpRequest, number: str) -> Case:
+    return selectors.access_case(actor=request.user, number=number)
+
+
+def _done(request: HttpRequest, case: Case) -> CaseOut:
+    case = selectors.access_case(actor=request.user, number=case.number)
+    return case_out(case, request.user)
+
+
+OUT = {200: CaseOut, **ERRORS}
+
+
+@router.post("/cases/{number}/dispatch", response=OUT, summary="Dispatch, re-route or transfer")
+def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> Any:
+    case = _act(request, number)
+    unit = access_unit(actor=request.user, unit_id=payload.unit_id)
+    return _done(
+        request,
+        services.case_dispatch(
+            actor=request.user, case=case, unit=unit, note=payload.note, version=payload.version
+        ),
+    )
+
+
+@router.post("/cases/{number}/accept", response=OUT, summary="Accept (the lead unit)")
+def accept(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+    return _done(
+        request, services.case_accept(actor=request.user, case=_act(request, number), version=payload.version)
+    )
+
+
+@router.post("/cases/{number}/return", response=OUT, summary="Return: not this unit's")
+def return_case(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+    return _done(
+        request,
+        services.case_return(
+            actor=request.user, case=_act(request, number), reason=payload.reason, version=payload.version
+        ),
+    )
+
+
+@router.post("/cases/{number}/start", response=OUT, summary="Start work")
+def start(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+    return _done(
+        request,
+        services.case_start(
+            actor=request.user, case=_act(request, number), note=payload.note, version=payload.version
+        ),
+    )
+
+
+@router.post("/cases/{number}/resolve", response=OUT, summary="Resolve with a note (and photos)")
+def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> Any:
+    case = services.case_resolve(
+        actor=request.user,
+        case=_act(request, number),
+        note=payload.note,
+        photos=_photos(payload.photos),
+        version=payload.version,
+    )
+    return _done(request, case)
+
+
+@router.post(
+    "/cases/{number}/callback", response=OUT, auth=None, summary="Solved? Satisfied? (resident or staff)"
+)
+def callback(request: HttpRequest, number: str, payload: CallbackIn) -> Any:
+    """With `tracking_token` anyone holding the resident's private link may answer; otherwise
+    the caller must be the reporter or staff making a callback call."""
+    from needle.orgs.auth import api_auth
+
+    actor = None
+    for auth in api_auth:
+        if auth(request):
+            actor = request.user
+            break
+    if payload.tracking_token:
+        case = selectors.case_by_token(token=payload.tracking_token)
+        if case.number != number:
+            raise ValidationFailed(fields={"tracking_token": _("This token belongs to another case.")})
+    else:
+        case = selectors.access_case(actor=actor, number=number)
+    case = services.case_callback(
+        actor=actor,
+        case=case,
+        solved=payload.solved,
+        rating=payload.rating,
+        comment=payload.comment,
+        tracking_token=payload.tracking_token,
+        version=payload.version,
+    )
+    return case_out(case, actor)
+
+
+@router.post("/cases/{number}/reopen", response=OUT, summary="Reopen to the same unit")
+def reopen(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+    return _done(
+        request,
+        services.case_reopen(
+            actor=request.user, case=_act(request, number), reason=payload.reason, version=payload.version
+        ),
+    )
+
+
+@router.post("/cases/{number}/merge", response=OUT, summary="Merge a duplicate into another case")
+def merge(request: HttpRequest, number: str, payload: MergeIn) -> Any:
+    parent = selectors.access_case(actor=request.user, number=payload.parent)
+    return _done(
+        request,
+        services.case_merge(
+            actor=request.user, case=_act(request, number), parent=parent, version=payload.version
+        ),
+    )
+
+
+@router.post("/cases/{number}/reject", response=OUT, summary="Reject an invalid or abusive request")
+def reject(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+    return _done(
+        request,
+        services.case_reject(
+            actor=request.user, case=_act(request, number), reason=payload.reason, version=payload.version
+        ),
+    )
+
+
+@router.post("/cases/{number}/urge", response=OUT, summary="Urge (催办) or supervise (督办)")
+def urge(request: HttpRequest, number: str, payload: UrgeIn) -> Any:
+    return _done(
+        request,
+        services.case_urge(
+            actor=request.user, case=_act(request, number), note=payload.note, supervise=payload.supervise
+        ),
+    )
+
+
+@router.post("/cases/{number}/whistle", response=OUT, summary="Call departments in (吹哨)")
+def whistle(request: HttpRequest, number: str, payload: WhistleIn) -> Any:
+    case = _act(request, number)
+    units = list(selectors.whistle_targets(case=case).filter(pk__in=payload.unit_ids))
+    if len(units) != len(set(payload.unit_ids)):
+        raise ValidationFailed(fields={"unit_ids": _("Call in units that serve this case's place.")})
+    services.case_whistle(actor=request.user, case=case, units=units, hours=payload.hours, note=payload.note)
+    return _done(request, case)
+
+
+@router.post("/cases/{number}/assist", response=OUT, summary="Add an assisting unit")
+def assist(request: HttpRequest, number: str, payload: AssistIn) -> Any:
+    case = _act(request, number)
+    services.case_assist(
+        actor=request.user,
+        case=case,
+        unit=access_unit(actor=request.user, unit_id=payload.unit_id),
+        note=payload.note,
+    )
+    return _done(request, case)
+
+
+@router.post("/cases/{number}/notes", response=OUT, summary="Add a progress note")
+def note(request: HttpRequest, number: str, payload: ProgressNoteIn) -> Any:
+    case = _act(request, number)
+    services.case_note(actor=request.user, case=case, note=payload.note, public=payload.public)
+    return _done(request, case)
+
+
+@router.post("/cases/{number}/hide", response=OUT, summary="Hide personal details from public view")
+def hide(request: HttpRequest, number: str, payload: HideIn) -> Any:
+    return _done(
+        request,
+        services.case_hide_details(
+            actor=request.user, case=_act(request, number), public_description=payload.public_description
+        ),
+    )

@@ -1,0 +1,288 @@
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from needle.cases import services as s
+from needle.cases.models import Callback, Case, CaseEvent, State
+from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.core.models import AuditEvent
+from needle.notify.models import Notification
+from needle.testing import submit
+
+
+def kinds(case):
+    return list(case.events.values_list("kind", flat=True))
+
+
+def test_a_case_with_a_rule_is_routed_automatically(world, catalog):
+    case = submit(world, catalog["road"])
+    assert case.state == State.DISPATCHED and case.lead_unit == world.units["district_a_env"]
+    assert case.number.startswith(timezone.localtime().strftime("%Y%m%d")) and len(case.number) == 14
+    assert kinds(case) == ["submitted", "routed"]
+    assert case.accept_due_at - case.submitted_at == dt.timedelta(hours=24)
+    assert case.resolve_due_at - case.submitted_at == dt.timedelta(hours=168)
+    assert Notification.objects.filter(recipient=world.people["handler"], verb="case.dispatched").exists()
+    assert AuditEvent.objects.filter(action="cases.case.submitted", object_id=str(case.pk)).exists()
+
+
+def test_a_case_without_a_rule_waits_in_the_queue(world, catalog):
+    case = submit(world, catalog["noise"], attributes={"when": "night"})
+    assert case.state == State.SUBMITTED and case.lead_unit is None
+
+
+@pytest.mark.parametrize("attributes, field", [
+    ({}, "attribute[when]"),
+    ({"when": "noon"}, "attribute[when]"),
+    ({"when": "day", "floor": "high"}, "attribute[floor]"),
+    ({"when": "day", "colour": "red"}, "attribute[colour]"),
+])
+def test_questions_are_checked(world, catalog, attributes, field):
+    with pytest.raises(ValidationFailed) as err:
+        submit(world, catalog["noise"], attributes=attributes)
+    assert field in err.value.fields
+    assert not Case.objects.exists()
+
+
+def test_bad_intake_names_the_field(world, catalog):
+    with pytest.raises(ValidationFailed) as err:
+        submit(world, catalog["road"], description=" ", consent=False, contact_phone="123", lat=200.0, lng=5.0)
+    assert {"description", "consent", "phone", "lat"} <= set(err.value.fields)
+    with pytest.raises(ValidationFailed) as err:
+        submit(world, catalog["road"], description="x" * 4001)
+    assert "description" in err.value.fields
+
+
+def test_place_by_coordinates_and_outside_every_area(world, catalog):
+    from needle.cases.services import Intake, case_submit
+
+    square = {"type": "Polygon", "coordinates": [[[106.5, 29.5], [106.6, 29.5], [106.6, 29.6], [106.5, 29.6], [106.5, 29.5]]]}
+    type(world.areas["district_a"]).objects.filter(pk=world.areas["district_a"].pk).update(boundary=square)
+    case = case_submit(actor=world.people["resident"], intake=Intake(service=catalog["road"], description="坑", lat=29.55, lng=106.55))
+    assert case.area == world.areas["district_a"] and case.state == State.DISPATCHED
+    with pytest.raises(ValidationFailed) as err:
+        case_submit(actor=None, intake=Intake(service=catalog["road"], description="坑", lat=39.9, lng=116.4))
+    assert "outside every area" in err.value.fields["lat"]
+
+
+def test_the_same_idempotency_key_makes_one_case(world, catalog):
+    first = submit(world, catalog["road"], idempotency_key="abc-123")
+    again = submit(world, catalog["road"], idempotency_key="abc-123", description="different text")
+    assert first.pk == again.pk and Case.objects.count() == 1
+
+
+def test_a_repeat_from_the_same_resident_is_linked_and_counted(world, catalog):
+    first = submit(world, catalog["road"])
+    second = submit(world, catalog["road"], description="还是没修")
+    assert second.repeat_of == first
+    assert Case.objects.get(pk=first.pk).repeat_count == 1
+    other = submit(world, catalog["road"], reporter="member")
+    assert other.repeat_of is None
+
+
+def test_the_full_loop_and_its_timeline(world, catalog):
+    case = submit(world, catalog["noise"], attributes={"when": "night"})
+    s.case_dispatch(actor=world.people["dispatcher"], case=case, unit=world.units["rc_a1a"])
+    s.case_accept(actor=world.people["staff"], case=case)
+    s.case_start(actor=world.people["staff"], case=case)
+    s.case_resolve(actor=world.people["staff"], case=case, note="已上门劝导")
+    case = s.case_callback(actor=world.people["resident"], case=case, solved=True, rating=5)
+    assert case.state == State.CLOSED and case.closed_at
+    assert kinds(case) == ["submitted", "dispatched", "accepted", "started", "resolved", "callback", "closed"]
+    assert Callback.objects.get(case=case).lead_unit == world.units["rc_a1a"]
+    assert Notification.objects.filter(recipient=world.people["resident"], verb="case.resolved").exists()
+    actions = set(AuditEvent.objects.filter(object_id=str(case.pk), action__startswith="cases.case.").values_list("action", flat=True))
+    assert {"cases.case.dispatched", "cases.case.accepted", "cases.case.started", "cases.case.resolved", "cases.case.rated"} <= actions
+
+
+def test_return_and_redispatch(world, catalog):
+    case = submit(world, catalog["road"])
+    with pytest.raises(ValidationFailed):
+        s.case_return(actor=world.people["handler"], case=case, reason=" ")
+    case = s.case_return(actor=world.people["handler"], case=case, reason="属于街道职责")
+    assert case.state == State.RETURNED and case.lead_unit is None
+    case = s.case_dispatch(actor=world.people["dispatcher"], case=case, unit=world.units["street_a1"], note="改派街道")
+    assert case.state == State.DISPATCHED and case.lead_unit == world.units["street_a1"]
+    assert kinds(case)[-2:] == ["returned", "dispatched"]
+
+
+def test_unsolved_reopens_to_the_same_unit_and_counts(world, catalog):
+    case = submit(world, catalog["road"])
+    s.case_accept(actor=world.people["handler"], case=case)
+    s.case_resolve(actor=world.people["handler"], case=case, note="已修补")
+    case = s.case_callback(actor=None, case=case, solved=False, rating=2, tracking_token=case.tracking_token)
+    assert case.state == State.REOPENED and case.reopen_count == 1 and case.lead_unit == world.units["district_a_env"]
+    s.case_accept(actor=world.people["handler"], case=case)
+    assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
+
+
+@pytest.mark.parametrize("persona, allowed", [("handler", True), ("staff", False), ("supervisor", False), ("dispatcher", False), ("resident", False), ("outsider", False)])
+def test_only_the_lead_unit_accepts(world, catalog, persona, allowed):
+    case = submit(world, catalog["road"])
+    if allowed:
+        assert s.case_accept(actor=world.people[persona], case=case).state == State.ACCEPTED
+    else:
+        with pytest.raises(PermissionDenied):
+            s.case_accept(actor=world.people[persona], case=case)
+        assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
+
+
+@pytest.mark.parametrize("persona, allowed", [("dispatcher", True), ("city_admin", True), ("handler", False), ("supervisor", False), ("staff", False), ("resident", False)])
+def test_only_dispatchers_dispatch(world, catalog, persona, allowed):
+    case = submit(world, catalog["noise"], attributes={"when": "day"})
+    if allowed:
+        s.case_dispatch(actor=world.people[persona], case=case, unit=world.units["rc_a1a"])
+    else:
+        with pytest.raises(PermissionDenied):
+            s.case_dispatch(actor=world.people[persona], case=case, unit=world.units["rc_a1a"])
+
+
+def test_illegal_moves_are_conflicts_with_the_current_state(world, catalog):
+    case = submit(world, catalog["road"])
+    with pytest.raises(Conflict) as err:
+        s.case_resolve(actor=world.people["handler"], case=case, note="done")
+    assert err.value.extra["state"] == "dispatched" and err.value.status == 409
+    with pytest.raises(Conflict):
+        s.case_callback(actor=world.people["resident"], case=case, solved=True)
+    with pytest.raises(Conflict) as err:
+        s.case_accept(actor=world.people["handler"], case=case, version=case.version + 5)
+    assert "changed" in err.value.message
+
+
+def test_callback_by_token_and_by_staff(world, catalog):
+    case = submit(world, catalog["road"])
+    s.case_accept(actor=world.people["handler"], case=case)
+    s.case_resolve(actor=world.people["handler"], case=case, note="ok")
+    with pytest.raises(NotFound):
+        s.case_callback(actor=None, case=case, solved=True, tracking_token="wrong")
+    with pytest.raises(NotFound):
+        s.case_callback(actor=world.people["outsider"], case=case, solved=True)
+    with pytest.raises(ValidationFailed):
+        s.case_callback(actor=world.people["dispatcher"], case=case, solved=True, rating=9)
+    s.case_callback(actor=world.people["dispatcher"], case=case, solved=True, rating=4)
+    assert Callback.objects.get(case=case).by_staff is True
+
+
+def test_reject_needs_a_reason_and_a_dispatcher(world, catalog):
+    case = submit(world, catalog["noise"], attributes={"when": "day"})
+    with pytest.raises(ValidationFailed):
+        s.case_reject(actor=world.people["dispatcher"], case=case, reason="")
+    with pytest.raises(PermissionDenied):
+        s.case_reject(actor=world.people["handler"], case=case, reason="spam")
+    assert s.case_reject(actor=world.people["dispatcher"], case=case, reason="骚扰信息").state == State.REJECTED
+
+
+def test_merge_makes_reporters_follow_the_parent(world, catalog):
+    parent = submit(world, catalog["road"])
+    dup = submit(world, catalog["road"], reporter="member")
+    s.case_merge(actor=world.people["dispatcher"], case=dup, parent=parent)
+    dup.refresh_from_db()
+    assert dup.state == State.MERGED and dup.parent == parent
+    s.case_accept(actor=world.people["handler"], case=parent)
+    s.case_resolve(actor=world.people["handler"], case=parent, note="修好了")
+    assert Notification.objects.filter(recipient=world.people["member"], verb="case.resolved").exists()
+    with pytest.raises(Conflict):
+        s.case_merge(actor=world.people["dispatcher"], case=dup, parent=parent)
+    with pytest.raises(ValidationFailed):
+        s.case_merge(actor=world.people["dispatcher"], case=parent, parent=parent)
+
+
+def test_urge_supervise_and_whistle(world, catalog):
+    case = submit(world, catalog["road"])
+    s.case_urge(actor=world.people["supervisor"], case=case, note="请尽快")
+    s.case_urge(actor=world.people["supervisor"], case=case, note="督办", supervise=True)
+    with pytest.raises(PermissionDenied):
+        s.case_urge(actor=world.people["other_supervisor"], case=case)
+    made = s.case_whistle(actor=world.people["supervisor"], case=case, units=[world.units["district_a_go"]], hours=12)
+    assert made[0].respond_due_at > timezone.now()
+    assert Notification.objects.filter(verb="case.urged").exists()
+    assert kinds(case)[-3:] == ["urged", "supervised", "whistled"]
+
+
+def test_moderators_hide_personal_details_but_keep_the_original(world, catalog):
+    case = submit(world, catalog["road"], description="我是张三，电话13812345678，路坏了")
+    s.case_hide_details(actor=world.people["dispatcher"], case=case, public_description="路坏了")
+    case.refresh_from_db()
+    assert case.public_text == "路坏了" and "张三" in case.description
+    with pytest.raises(PermissionDenied):
+        s.case_hide_details(actor=world.people["handler"], case=case, public_description="x")
+
+
+def test_deadline_colours(world, catalog):
+    case = submit(world, catalog["noise"], attributes={"when": "day"})  # resolve within 2 hours
+    start = case.submitted_at
+    assert s.deadlines_mark(now=start + dt.timedelta(minutes=100)) == 1
+    assert Case.objects.get(pk=case.pk).colour == "blue"
+    assert s.deadlines_mark(now=start + dt.timedelta(minutes=100)) == 0  # safe to run twice
+    s.deadlines_mark(now=start + dt.timedelta(hours=2, minutes=5))
+    assert Case.objects.get(pk=case.pk).colour == "yellow"
+    s.deadlines_mark(now=start + dt.timedelta(hours=3, minutes=1))
+    assert Case.objects.get(pk=case.pk).colour == "red"
+    assert CaseEvent.objects.filter(case=case, kind="colour").count() == 3
+
+
+def test_working_day_deadlines_skip_weekends_and_holidays(db):
+    from needle.cases.deadlines import add_hours
+    from needle.cases.models import Holiday
+
+    friday = dt.datetime(2026, 9, 25, 10, tzinfo=dt.UTC)
+    assert add_hours(friday, 48, working_days=True) == dt.datetime(2026, 9, 29, 10, tzinfo=dt.UTC)
+    Holiday.objects.create(date=dt.date(2026, 9, 28), name="调休")
+    assert add_hours(friday, 48, working_days=True) == dt.datetime(2026, 9, 30, 10, tzinfo=dt.UTC)
+    assert add_hours(friday, 48, working_days=False) == dt.datetime(2026, 9, 27, 10, tzinfo=dt.UTC)
+
+
+def test_photos_are_checked_and_stripped_of_location(world, catalog, settings, tmp_path):
+    import io
+
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x8825] = {2: (29.0, 33.0, 0.0), 4: (106.0, 33.0, 0.0)}  # GPS IFD
+    exif[0x010F] = "PhoneMaker"
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", exif=exif)
+    assert b"PhoneMaker" in buf.getvalue()
+    case = submit(world, catalog["road"], photos=[buf.getvalue()])
+    stored = case.photos.get()
+    data = stored.image.read()
+    assert stored.content_type == "image/jpeg" and b"PhoneMaker" not in data
+    assert not Image.open(io.BytesIO(data)).getexif()
+    with pytest.raises(ValidationFailed) as err:
+        submit(world, catalog["road"], photos=[b"GIF89a not really"])
+    assert "photos" in err.value.fields
+    with pytest.raises(ValidationFailed):
+        submit(world, catalog["road"], photos=[buf.getvalue()] * 4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_handlers_at_once_one_wins_the_other_gets_409(world_tx, catalog_tx):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the row-lock race is exercised on PostgreSQL")
+    world = world_tx
+    case = submit(world, catalog_tx["road"])
+    results = []
+    barrier = threading.Barrier(2)
+
+    def act():
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            s.case_accept(actor=world.people["handler"], case=case)
+            results.append("ok")
+        except Conflict:
+            results.append("409")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=act) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(results) == ["409", "ok"]
