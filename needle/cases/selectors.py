@@ -19,6 +19,7 @@ from needle.cases.models import (
     CaseEvent,
     Category,
     Colour,
+    Photo,
     Service,
     State,
 )
@@ -30,6 +31,7 @@ from needle.orgs.permissions import (
     can_for_unit,
     can_in_area,
     granting_unit_ids,
+    has_perm_anywhere,
     is_superuser,
     require,
     require_authenticated,
@@ -287,4 +289,225 @@ def whistle_targets(*, case: Case) -> QuerySet[Unit]:
         Unit.objects.filter(dissolved_on__isnull=True)
         .filter(Q(area_path__in=ancestors) | subtree_q(area.path, "area_path"))
         .order_by("area_path", "name")
+    )
+
+
+# Pages: intake, queues, case actions, photos (appended for needle/cases/views.py) ----------
+
+
+def intake_services(*, text: str = "", public_only: bool = True) -> QuerySet[Service]:
+    """Active services for an intake form in catalog order; each word of `text` must appear in
+    the name (either language), the keywords, the code or the category's name."""
+    qs = Service.objects.filter(active=True).select_related("category")
+    if public_only:
+        qs = qs.filter(public=True)
+    for word in text.split()[:5]:
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(name_en__icontains=word)
+            | Q(keywords__icontains=word)
+            | Q(code__iexact=word)
+            | Q(category__name__icontains=word)
+            | Q(category__name_en__icontains=word)
+        )
+    return qs.order_by("category__order", "category__code", "code")
+
+
+def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
+    """public_cases() narrowed by service code, area subtree and state."""
+    qs = public_cases()
+    if filters.state:
+        if filters.state not in State.values or filters.state == State.REJECTED:
+            raise ValidationFailed(fields={"state": _("Unknown state.")})
+        qs = qs.filter(state=filters.state)
+    if filters.service:
+        qs = qs.filter(service__code=filters.service)
+    if filters.area is not None:
+        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
+    return qs
+
+
+def dispatch_queue(*, actor: Any, filters: CaseFilters) -> QuerySet[Case]:
+    """Submitted and returned cases located in the actor's dispatch areas, oldest first."""
+    require_authenticated(actor)
+    require(has_perm_anywhere(actor, "cases.dispatch"))
+    qs = Case.objects.filter(state__in=[State.SUBMITTED, State.RETURNED]).select_related("service", "area")
+    scope = area_scope_q(actor, "cases.dispatch", "area_path")
+    if scope is not None:
+        qs = qs.filter(scope)
+    if filters.service:
+        qs = qs.filter(service__code=filters.service)
+    if filters.area is not None:
+        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
+    if filters.text:
+        text = filters.text.strip()
+        qs = qs.filter(Q(number=text) | Q(title__contains=text) | Q(description__contains=text))
+    return qs.order_by("submitted_at", "id")
+
+
+def inbox_units(*, actor: Any) -> list[Unit]:
+    """The live units whose role assignments let the actor see cases."""
+    ids = granting_unit_ids(actor, "cases.view")
+    return list(Unit.objects.filter(pk__in=ids, dissolved_on__isnull=True).order_by("name"))
+
+
+CASE_ACTIONS = (
+    "dispatch",
+    "accept",
+    "return",
+    "start",
+    "resolve",
+    "callback",
+    "reopen",
+    "merge",
+    "reject",
+    "urge",
+    "whistle",
+    "hide",
+)
+
+
+def case_actions(*, actor: Any, case: Case) -> frozenset[str]:
+    """The moves the actor may make on the case in its current state. Pages use it to choose
+    the forms they show; the services decide again on every POST."""
+    from needle.cases.services import DISPATCHABLE
+
+    state, path = case.state, case.area_path
+    handle = case.lead_unit is not None and can_for_unit(actor, "cases.handle", case.lead_unit)
+    dispatch = can_in_area(actor, "cases.dispatch", path)
+    supervise = can_in_area(actor, "cases.supervise", path)
+    callback = can_in_area(actor, "cases.callback", path)
+    allowed = {
+        "dispatch": dispatch and state in DISPATCHABLE,
+        "accept": handle and state in {State.DISPATCHED, State.REOPENED},
+        "return": handle and state == State.DISPATCHED,
+        "start": handle and state == State.ACCEPTED,
+        "resolve": handle and state in {State.ACCEPTED, State.IN_PROGRESS},
+        "callback": callback and state == State.RESOLVED,
+        "reopen": (callback or supervise) and state in {State.RESOLVED, State.CLOSED},
+        "merge": dispatch and state in OPEN_STATES,
+        "reject": dispatch and state in {State.SUBMITTED, State.RETURNED, State.DISPATCHED},
+        "urge": supervise and state in OPEN_STATES,
+        "whistle": (supervise or handle) and state in OPEN_STATES - {State.SUBMITTED, State.RETURNED},
+        "hide": can_in_area(actor, "cases.moderate", path),
+    }
+    return frozenset(name for name, ok in allowed.items() if ok)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+    email: str
+    full: bool
+
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * min(len(name) - 1, 3) if name else ""
+
+
+def _mask_email(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else ""
+
+
+def case_contact(*, actor: Any, case: Case) -> Contact:
+    """The reporter's contact details: whole for those who may see them (a staff read is
+    audited), masked for everyone else."""
+    from needle.core.audit import audit_record
+    from needle.orgs.models import mask_phone
+
+    if not may_see_contact(actor, case):
+        return Contact(
+            name=_mask_name(case.contact_name),
+            phone=mask_phone(case.contact_phone),
+            email=_mask_email(case.contact_email),
+            full=False,
+        )
+    if getattr(actor, "pk", None) != case.reporter_id and (case.contact_phone or case.contact_email):
+        audit_record(actor=actor, action="cases.case.contact_viewed", obj=case)
+    return Contact(name=case.contact_name, phone=case.contact_phone, email=case.contact_email, full=True)
+
+
+def case_photo(*, case: Case, photo_id: int) -> Photo:
+    """One photo of a case the caller already has access to."""
+    photo = Photo.objects.filter(case=case, pk=photo_id).first()
+    if photo is None:
+        raise NotFound(_("No such photo."))
+    return photo
+
+
+def tracking_photo(*, case: Case, photo_id: int) -> Photo:
+    """A photo the tracking page may show: the resident's own, one on a public timeline entry,
+    or one on a public entry of the case this one was merged into."""
+    q = Q(case=case) & (Q(event__isnull=True) | Q(event__public=True))
+    if case.parent_id:
+        q |= Q(case_id=case.parent_id, event__public=True)
+    photo = Photo.objects.filter(q, pk=photo_id).first()
+    if photo is None:
+        raise NotFound(_("No such photo."))
+    return photo
+
+
+# Open311 (appended for needle/cases/open311.py) ----------------------------------------------
+
+
+def open311_services() -> QuerySet[Service]:
+    """The services Open311 clients see: public and active, with category and questions."""
+    return (
+        Service.objects.filter(public=True, active=True)
+        .select_related("category")
+        .prefetch_related("attributes")
+        .order_by("category__order", "category__code", "code")
+    )
+
+
+def open311_requests() -> QuerySet[Case]:
+    """public_cases() for Open311: with the lead unit, the parent's number (`parent_number`)
+    and the newest public note of the unit (`status_note`: progress notes, resolution and
+    reopening notes; never the resident's callback)."""
+    from django.db.models import OuterRef, Subquery
+
+    from needle.cases.models import EventKind
+
+    note = (
+        CaseEvent.objects.filter(
+            case_id=OuterRef("pk"),
+            public=True,
+            kind__in=[EventKind.NOTE, EventKind.RESOLVED, EventKind.REOPENED],
+        )
+        .exclude(note="")
+        .order_by("-at", "-id")
+        .values("note")[:1]
+    )
+    return (
+        public_cases()
+        .select_related("lead_unit")
+        .annotate(status_note=Subquery(note), parent_number=F("parent__number"))
+    )
+
+
+def public_updates() -> QuerySet[CaseEvent]:
+    """Public timeline entries of public cases, oldest first (FixMyStreet's
+    servicerequestupdates), each with `state_after`: the case's state once the entry was
+    written. Callbacks are left out: they carry the resident's own words."""
+    from django.db.models import OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from needle.cases.models import EventKind
+
+    state = (
+        CaseEvent.objects.filter(case_id=OuterRef("case_id"))
+        .exclude(to_state="")
+        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lte=OuterRef("id")))
+        .order_by("-at", "-id")
+        .values("to_state")[:1]
+    )
+    return (
+        CaseEvent.objects.filter(public=True, case__service__public=True)
+        .exclude(case__state=State.REJECTED)
+        .exclude(kind=EventKind.CALLBACK)
+        .annotate(state_after=Coalesce(Subquery(state), Value(State.SUBMITTED.value)))
+        .select_related("case")
+        .order_by("at", "id")
     )
