@@ -420,3 +420,11 @@ def hide(request: HttpRequest, number: str, payload: HideIn) -> Any:
             actor=request.user, case=_act(request, number), public_description=payload.public_description
         ),
     )
+
+
+@router.post("/cases/{number}/respond", response=OUT, summary="A called-in or assisting unit responds")
+def respond(request: HttpRequest, number: str, payload: ProgressNoteIn) -> Any:
+    case = _act(request, number)
+    assist = selectors.assist_for(actor=request.user, case=case)
+    services.assist_respond(actor=request.user, assist=assist, note=payload.note)
+    return _done(request, case)

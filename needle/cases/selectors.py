@@ -511,3 +511,11 @@ def public_updates() -> QuerySet[CaseEvent]:
         .select_related("case")
         .order_by("at", "id")
     )
+
+
+def assist_for(*, actor: Any, case: Case) -> Assist:
+    """The actor's unit's open call-in or assistance on this case."""
+    for assist in case.assists.select_related("unit").filter(responded_at__isnull=True):
+        if can_for_unit(actor, "cases.handle", assist.unit):
+            return assist
+    raise NotFound(_("Your unit has no open call-in on this case."))

@@ -25,6 +25,8 @@ from needle.orgs.schemas import (
     OrgStatsOut,
     ProfileIn,
     RoleOut,
+    StaffIn,
+    StaffOut,
     TokenIn,
     TokenOut,
     UnitIn,
@@ -253,3 +255,29 @@ def search_audit(
         "page_size": result.page_size,
         "results": result.items,
     }
+
+
+@router.post(
+    "/units/{unit_id}/staff",
+    response={201: StaffOut, **ERRORS},
+    tags=["units"],
+    summary="Create a staff account",
+)
+def create_staff(request: HttpRequest, unit_id: int, payload: StaffIn) -> Any:
+    """Administrators create staff accounts (residents sign up themselves) with a role here."""
+    unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
+    person = services.person_create_staff(
+        actor=request.user,
+        unit=unit,
+        username=payload.username,
+        password=payload.password,
+        role=payload.role,
+        display_name=payload.display_name,
+        phone=payload.phone,
+    )
+    return Status(
+        201,
+        StaffOut(
+            username=person.username, display_name=person.display_name, role=payload.role, unit_id=unit.pk
+        ),
+    )

@@ -145,3 +145,18 @@ class AuditPageOut(Schema):
     page: int
     page_size: int
     results: list[AuditEventOut]
+
+
+class StaffIn(Schema):
+    username: str
+    password: str
+    role: str
+    display_name: str = ""
+    phone: str = ""
+
+
+class StaffOut(Schema):
+    username: str
+    display_name: str
+    role: str
+    unit_id: int

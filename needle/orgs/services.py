@@ -151,6 +151,11 @@ def person_create_staff(
         errors["role"] = _("Unknown role.")
     if not username or Person.objects.filter(username__iexact=username).exists():
         errors["username"] = _("This username is taken.") if username else _("Required.")
+    candidate = Person(username=username, display_name=display_name, phone=phone)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        errors["password"] = " ".join(str(m) for m in exc.messages)
     if errors:
         raise ValidationFailed(fields=errors)
     person = Person.objects.create_user(

@@ -184,3 +184,16 @@ def test_catalog_is_public(world, catalog):
     body = Client().get("/api/v1/catalog").json()
     services = {s["code"]: s for c in body for s in c["services"]}
     assert {a["code"]: a["required"] for a in services["noise"]["attributes"]} == {"floor": False, "when": True}
+
+
+def test_a_called_in_unit_responds(world, catalog, api_for):
+    case = submit(world, catalog["road"])
+    supervisor = api_for("supervisor")
+    assert supervisor.post(f"/api/v1/cases/{case.number}/whistle", {"unit_ids": [world.units["district_a_go"].pk]}).status_code == 200
+    from needle.orgs.models import RoleAssignment
+
+    RoleAssignment.objects.create(person=world.people["member"], unit=world.units["district_a_go"], role="handler")
+    member = api_for("member")
+    assert member.post(f"/api/v1/cases/{case.number}/respond", {"note": "明早到场"}).status_code == 200
+    assert member.post(f"/api/v1/cases/{case.number}/respond", {"note": "again"}).status_code == 404
+    assert api_for("staff").post(f"/api/v1/cases/{case.number}/respond", {"note": "x"}).status_code == 404

@@ -286,3 +286,14 @@ def test_two_handlers_at_once_one_wins_the_other_gets_409(world_tx, catalog_tx):
     for th in threads:
         th.join()
     assert sorted(results) == ["409", "ok"]
+
+
+def test_the_periodic_job_marks_deadlines(world, catalog):
+    from needle.cases.tasks import mark_deadlines
+
+    case = submit(world, catalog["noise"], attributes={"when": "day"})
+    Case.objects.filter(pk=case.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(hours=5), resolve_due_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    mark_deadlines.call_local()
+    assert Case.objects.get(pk=case.pk).colour == "red"

@@ -199,3 +199,13 @@ def test_openapi_document_is_served(world):
     doc = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/areas/{code}" in doc["paths"]
     assert "409" in doc["paths"]["/api/v1/tokens/{token_id}"]["delete"]["responses"]
+
+
+def test_admins_create_staff_accounts(world, api_for):
+    unit = world.units["rc_a1a"]
+    body = {"username": "newstaff", "password": "a-long-pass-987", "role": "coordinator"}
+    assert api_for("supervisor").post(f"/api/v1/units/{unit.pk}/staff", body).status_code == 403
+    response = api_for("street_admin").post(f"/api/v1/units/{unit.pk}/staff", body)
+    assert response.status_code == 201 and response.json()["role"] == "coordinator"
+    again = api_for("street_admin").post(f"/api/v1/units/{unit.pk}/staff", {**body, "password": "1"})
+    assert again.status_code == 422 and {"username", "password"} <= set(again.json()["error"]["fields"])
