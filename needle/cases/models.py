@@ -427,6 +427,20 @@ class Callback(models.Model):
         return f"{self.case_id}: {'solved' if self.solved else 'unsolved'} {self.rating or ''}"
 
 
+class CaseCounter(models.Model):
+    """The last case number handed out on a day; incremented under a row lock."""
+
+    day = models.CharField(_("day"), max_length=8, primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case counter")
+        verbose_name_plural = _("case counters")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
 class Open311Key(TimeStamped):
     """An Open311 api_key for a client application; only its SHA-256 is stored."""
 

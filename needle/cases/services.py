@@ -32,6 +32,7 @@ from needle.cases.models import (
     AttributeType,
     Callback,
     Case,
+    CaseCounter,
     CaseEvent,
     Channel,
     EventKind,
@@ -311,18 +312,24 @@ def _check_intake(intake: Intake) -> tuple[Area, dict[str, Any]]:
 
 
 def _next_number(now: dt.datetime) -> str:
-    """YYYYMMDD + a six-digit sequence of the day, allocated under a lock."""
-    from needle.cases.models import Case as _Case
-
+    """YYYYMMDD + the day's six-digit sequence. The counter row's UPDATE holds its lock until
+    commit, so concurrent intakes get consecutive numbers, never the same one."""
     day = timezone.localtime(now).strftime("%Y%m%d")
-    last = (
-        _Case.objects.select_for_update()
-        .filter(number__startswith=day)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{day}{(int(last[8:]) + 1) if last else 1:06d}"
+    if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
+        # First case of the day (or cases loaded in bulk): start after the highest number.
+        highest = (
+            Case.objects.filter(number__startswith=day)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(day=day, last=(int(highest[8:]) if highest else 0) + 1)
+        except IntegrityError:
+            CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
+    last = CaseCounter.objects.values_list("last", flat=True).get(day=day)
+    return f"{day}{last:06d}"
 
 
 def rule_for(service: Service, area: Area) -> RoutingRule | None:
