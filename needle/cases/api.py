@@ -157,7 +157,11 @@ def list_cases(
 @router.post("/cases", response={201: CaseOut, 200: CaseOut, **ERRORS}, summary="Raise a request")
 def create_case(request: HttpRequest, payload: CaseIn) -> Any:
     """An `Idempotency-Key` header makes a retry return the first case (200) instead of a new one."""
-    key = request.headers.get("Idempotency-Key") or None
+    # Keys are scoped to the caller: someone else's key never returns their case.
+    given = request.headers.get("Idempotency-Key") or None
+    if given is not None and len(given) > 80:
+        raise ValidationFailed(fields={"Idempotency-Key": _("At most 80 characters.")})
+    key = f"api:{request.user.pk}:{given}" if given else None
     before = Case.objects.filter(idempotency_key=key).exists() if key else False
     intake = services.Intake(
         service=selectors.service_get(code=payload.service_code),

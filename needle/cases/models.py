@@ -293,7 +293,8 @@ class Case(TimeStamped):
 
     @property
     def public_text(self) -> str:
-        return self.public_description or self.description
+        """What the public sees: once a moderator hid the details, only the moderated text."""
+        return self.public_description if self.details_hidden else self.description
 
 
 class Assist(TimeStamped):

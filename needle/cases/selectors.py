@@ -519,3 +519,9 @@ def assist_for(*, actor: Any, case: Case) -> Assist:
         if can_for_unit(actor, "cases.handle", assist.unit):
             return assist
     raise NotFound(_("Your unit has no open call-in on this case."))
+
+
+def inbox_list(*, actor: Any, filters: CaseFilters, open_only: bool = False) -> QuerySet[Case]:
+    """case_list_for, optionally narrowed to open cases (what the inbox shows by default)."""
+    qs = case_list_for(actor=actor, filters=filters)
+    return qs.filter(state__in=OPEN_STATES) if open_only else qs

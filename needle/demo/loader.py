@@ -122,7 +122,7 @@ def _build_units(city: Area, rng: random.Random, today: dt.date) -> None:
         parent_district = district_of.get(s.parent_id or 0)
         go = units.by_code["go-" + parent_district.code] if parent_district else city_go
         pc = units.by_code["pc-" + parent_district.code] if parent_district else city_pc
-        office = "街道办事处" if s.name.endswith("街道") else "人民政府"
+        office = "办事处" if s.name.endswith("街道") else "人民政府"
         units.add("so-" + s.code, s.name + office, UnitType.STREET_OFFICE, s, go)
         units.add(
             "pc-" + s.code,
@@ -349,6 +349,9 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
         _build_units(city, rng, today)
         _build_members(city, rng, today)
         logins = _build_personas(city, rng)
+        from needle.demo.cases import demo_cases_load  # imports this module
+
+        demo_cases_load(city)
         audit_record(
             actor=None,
             action="demo.loaded",

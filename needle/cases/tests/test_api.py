@@ -23,28 +23,42 @@ def new_case(api, **extra):
 
 def test_create_read_and_idempotency(world, catalog, api_for):
     api = api_for("resident")
-    response = api.client.post("/api/v1/cases", json.dumps({"service_code": "road", "area_code": "500103001001",
-                               "description": "路面塌陷"}), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    response = api.client.post(
+        "/api/v1/cases",
+        json.dumps({"service_code": "road", "area_code": "500103001001", "description": "路面塌陷"}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["state"] == "dispatched" and body["lead_unit_name"] == "渝中区生态环境局"
     assert body["tracking_url"].startswith("/track/")
-    again = api.client.post("/api/v1/cases", json.dumps({"service_code": "road", "area_code": "500103001001",
-                            "description": "路面塌陷"}), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = api.client.post(
+        "/api/v1/cases",
+        json.dumps({"service_code": "road", "area_code": "500103001001", "description": "路面塌陷"}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert again.status_code == 200 and again.json()["number"] == body["number"]
     assert Case.objects.count() == 1
     assert api.get(f"/api/v1/cases/{body['number']}").json()["number"] == body["number"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"service_code": "nope", "description": "x", "area_code": "500103001001"}, None),
-    ({"service_code": "noise", "description": "吵", "area_code": "500103001001"}, "attribute[when]"),
-    ({"service_code": "road", "description": "x" * 4001, "area_code": "500103001001"}, "description"),
-    ({"service_code": "road", "description": "x"}, "area"),
-    ({"service_code": "road", "description": "x", "lat": 10.0, "lng": 10.0}, "lat"),
-    ({"service_code": "road", "description": "x", "area_code": "500103001001", "photos": ["%%%"]}, "photos"),
-    ({"description": "x"}, "service_code"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"service_code": "nope", "description": "x", "area_code": "500103001001"}, None),
+        ({"service_code": "noise", "description": "吵", "area_code": "500103001001"}, "attribute[when]"),
+        ({"service_code": "road", "description": "x" * 4001, "area_code": "500103001001"}, "description"),
+        ({"service_code": "road", "description": "x"}, "area"),
+        ({"service_code": "road", "description": "x", "lat": 10.0, "lng": 10.0}, "lat"),
+        (
+            {"service_code": "road", "description": "x", "area_code": "500103001001", "photos": ["%%%"]},
+            "photos",
+        ),
+        ({"description": "x"}, "service_code"),
+    ],
+)
 def test_bad_input_names_the_field_and_creates_nothing(world, catalog, api_for, body, field):
     response = api_for("resident").post("/api/v1/cases", body)
     assert response.status_code in (404, 422), response.content
@@ -81,7 +95,12 @@ def test_other_street_cannot_read_or_act(world, catalog, api_for):
     api = api_for("supervisor")
     assert api.get(f"/api/v1/cases/{case.number}").status_code == 404
     assert api.get(f"/api/v1/cases/{case.number}/timeline").status_code == 404
-    for action, body in [("urge", {}), ("accept", {}), ("reject", {"reason": "x"}), ("whistle", {"unit_ids": [1]})]:
+    for action, body in [
+        ("urge", {}),
+        ("accept", {}),
+        ("reject", {"reason": "x"}),
+        ("whistle", {"unit_ids": [1]}),
+    ]:
         assert api.post(f"/api/v1/cases/{case.number}/{action}", body).status_code == 404
     assert api.get("/api/v1/cases/rates", area="500106001000").status_code == 404
 
@@ -113,11 +132,21 @@ def test_callback_with_the_tracking_token_needs_no_login(world, catalog):
     s.case_accept(actor=world.people["handler"], case=case)
     s.case_resolve(actor=world.people["handler"], case=case, note="ok")
     anon = Client()
-    r = anon.post(f"/api/v1/cases/{case.number}/callback", json.dumps({"solved": False, "rating": 2, "tracking_token": "bad"}), content_type="application/json")
+    r = anon.post(
+        f"/api/v1/cases/{case.number}/callback",
+        json.dumps({"solved": False, "rating": 2, "tracking_token": "bad"}),
+        content_type="application/json",
+    )
     assert r.status_code == 404
-    r = anon.post(f"/api/v1/cases/{case.number}/callback", json.dumps({"solved": False, "rating": 2, "tracking_token": case.tracking_token}), content_type="application/json")
+    r = anon.post(
+        f"/api/v1/cases/{case.number}/callback",
+        json.dumps({"solved": False, "rating": 2, "tracking_token": case.tracking_token}),
+        content_type="application/json",
+    )
     assert r.status_code == 200 and r.json()["state"] == "reopened"
-    r = anon.post(f"/api/v1/cases/{case.number}/callback", json.dumps({"solved": True}), content_type="application/json")
+    r = anon.post(
+        f"/api/v1/cases/{case.number}/callback", json.dumps({"solved": True}), content_type="application/json"
+    )
     assert r.status_code == 404
 
 
@@ -129,7 +158,10 @@ def test_illegal_move_is_409_with_the_current_state(world, catalog, api_for):
     assert r.status_code == 409 and err(r)["version"] == case.version
 
 
-@pytest.mark.parametrize("persona, status", [("handler", 200), ("staff", 403), ("supervisor", 403), ("dispatcher", 403), ("resident", 403)])
+@pytest.mark.parametrize(
+    "persona, status",
+    [("handler", 200), ("staff", 403), ("supervisor", 403), ("dispatcher", 403), ("resident", 403)],
+)
 def test_accept_permission(world, catalog, api_for, persona, status):
     case = submit(world, catalog["road"])
     assert api_for(persona).post(f"/api/v1/cases/{case.number}/accept", {}).status_code == status
@@ -139,14 +171,28 @@ def test_return_merge_reject_urge_whistle_hide(world, catalog, api_for):
     a = submit(world, catalog["road"])
     b = submit(world, catalog["road"], reporter="member")
     handler, dispatcher, supervisor = api_for("handler"), api_for("dispatcher"), api_for("supervisor")
-    assert handler.post(f"/api/v1/cases/{a.number}/return", {"reason": "非本单位职责"}).json()["state"] == "returned"
-    assert dispatcher.post(f"/api/v1/cases/{b.number}/merge", {"parent": a.number}).json()["merged_into"] == a.number
+    assert (
+        handler.post(f"/api/v1/cases/{a.number}/return", {"reason": "非本单位职责"}).json()["state"]
+        == "returned"
+    )
+    assert (
+        dispatcher.post(f"/api/v1/cases/{b.number}/merge", {"parent": a.number}).json()["merged_into"]
+        == a.number
+    )
     assert dispatcher.post(f"/api/v1/cases/{a.number}/reject", {"reason": ""}).status_code == 422
     c = submit(world, catalog["road"], reporter="outsider")
-    assert supervisor.post(f"/api/v1/cases/{c.number}/urge", {"note": "加快", "supervise": True}).status_code == 200
-    r = supervisor.post(f"/api/v1/cases/{c.number}/whistle", {"unit_ids": [world.units["district_a_go"].pk], "hours": 6})
+    assert (
+        supervisor.post(f"/api/v1/cases/{c.number}/urge", {"note": "加快", "supervise": True}).status_code
+        == 200
+    )
+    r = supervisor.post(
+        f"/api/v1/cases/{c.number}/whistle", {"unit_ids": [world.units["district_a_go"].pk], "hours": 6}
+    )
     assert r.status_code == 200
-    assert dispatcher.post(f"/api/v1/cases/{c.number}/hide", {"public_description": "路面问题"}).status_code == 200
+    assert (
+        dispatcher.post(f"/api/v1/cases/{c.number}/hide", {"public_description": "路面问题"}).status_code
+        == 200
+    )
     assert AuditEvent.objects.filter(action="cases.case.whistled").exists()
 
 
@@ -159,8 +205,12 @@ def test_rates_agree_with_a_count_by_hand(world, catalog, api_for):
     now = timezone.now()
     cases = [submit(world, catalog["road"], reporter=None, contact_phone=f"1380000000{i}") for i in range(5)]
     late = now + dt.timedelta(days=30)
-    Case.objects.filter(pk=cases[0].pk).update(accepted_at=now, state=State.CLOSED, resolved_at=now, closed_at=now)
-    Case.objects.filter(pk=cases[1].pk).update(accepted_at=now, state=State.CLOSED, resolved_at=late, resolve_due_at=late - dt.timedelta(days=1))
+    Case.objects.filter(pk=cases[0].pk).update(
+        accepted_at=now, state=State.CLOSED, resolved_at=now, closed_at=now
+    )
+    Case.objects.filter(pk=cases[1].pk).update(
+        accepted_at=now, state=State.CLOSED, resolved_at=late, resolve_due_at=late - dt.timedelta(days=1)
+    )
     Case.objects.filter(pk=cases[2].pk).update(accepted_at=now, state=State.REOPENED)
     Case.objects.filter(pk=cases[3].pk).update(accepted_at=now + dt.timedelta(days=2))
     Case.objects.filter(pk=cases[4].pk).update(accept_due_at=now + dt.timedelta(days=90))
@@ -170,30 +220,54 @@ def test_rates_agree_with_a_count_by_hand(world, catalog, api_for):
     Callback.objects.create(case=cases[2], at=now, solved=False, rating=1, lead_unit=unit)
     start, end = timezone.localdate() - dt.timedelta(days=1), timezone.localdate() + dt.timedelta(days=31)
     for params in ({"area": "500103000000"}, {"unit": unit.pk}):
-        body = api_for("city_admin").get("/api/v1/cases/rates", start=start.isoformat(), end=end.isoformat(), **params).json()
+        body = (
+            api_for("city_admin")
+            .get("/api/v1/cases/rates", start=start.isoformat(), end=end.isoformat(), **params)
+            .json()
+        )
         assert (body["response_due"], body["responded_on_time"], body["response_rate"]) == (4, 3, 0.75)
         assert (body["callbacks"], body["solved"], body["resolution_rate"]) == (3, 2, 0.6667)
         assert (body["rated"], body["satisfied"], body["satisfaction_rate"]) == (3, 2, 0.6667)
         assert (body["resolved"], body["resolved_on_time"], body["on_time_rate"]) == (2, 1, 0.5)
         assert body["received"] == 5
-    r = api_for("city_admin").get("/api/v1/cases/rates", area="500103000000", start="2026-05-01", end="2026-01-01")
+    r = api_for("city_admin").get(
+        "/api/v1/cases/rates", area="500103000000", start="2026-05-01", end="2026-01-01"
+    )
     assert r.status_code == 422
 
 
 def test_catalog_is_public(world, catalog):
     body = Client().get("/api/v1/catalog").json()
     services = {s["code"]: s for c in body for s in c["services"]}
-    assert {a["code"]: a["required"] for a in services["noise"]["attributes"]} == {"floor": False, "when": True}
+    assert {a["code"]: a["required"] for a in services["noise"]["attributes"]} == {
+        "floor": False,
+        "when": True,
+    }
 
 
 def test_a_called_in_unit_responds(world, catalog, api_for):
     case = submit(world, catalog["road"])
     supervisor = api_for("supervisor")
-    assert supervisor.post(f"/api/v1/cases/{case.number}/whistle", {"unit_ids": [world.units["district_a_go"].pk]}).status_code == 200
+    assert (
+        supervisor.post(
+            f"/api/v1/cases/{case.number}/whistle", {"unit_ids": [world.units["district_a_go"].pk]}
+        ).status_code
+        == 200
+    )
     from needle.orgs.models import RoleAssignment
 
-    RoleAssignment.objects.create(person=world.people["member"], unit=world.units["district_a_go"], role="handler")
+    RoleAssignment.objects.create(
+        person=world.people["member"], unit=world.units["district_a_go"], role="handler"
+    )
     member = api_for("member")
     assert member.post(f"/api/v1/cases/{case.number}/respond", {"note": "明早到场"}).status_code == 200
     assert member.post(f"/api/v1/cases/{case.number}/respond", {"note": "again"}).status_code == 404
     assert api_for("staff").post(f"/api/v1/cases/{case.number}/respond", {"note": "x"}).status_code == 404
+
+
+def test_idempotency_keys_are_scoped_to_the_caller(world, catalog, api_for):
+    body = json.dumps({"service_code": "road", "area_code": "500103001001", "description": "路面塌陷"})
+    first = api_for("resident").client.post("/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same")
+    other = api_for("member").client.post("/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same")
+    assert first.status_code == other.status_code == 201
+    assert first.json()["number"] != other.json()["number"] and other.json()["tracking_url"] != first.json()["tracking_url"]

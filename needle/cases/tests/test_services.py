@@ -33,12 +33,15 @@ def test_a_case_without_a_rule_waits_in_the_queue(world, catalog):
     assert case.state == State.SUBMITTED and case.lead_unit is None
 
 
-@pytest.mark.parametrize("attributes, field", [
-    ({}, "attribute[when]"),
-    ({"when": "noon"}, "attribute[when]"),
-    ({"when": "day", "floor": "high"}, "attribute[floor]"),
-    ({"when": "day", "colour": "red"}, "attribute[colour]"),
-])
+@pytest.mark.parametrize(
+    "attributes, field",
+    [
+        ({}, "attribute[when]"),
+        ({"when": "noon"}, "attribute[when]"),
+        ({"when": "day", "floor": "high"}, "attribute[floor]"),
+        ({"when": "day", "colour": "red"}, "attribute[colour]"),
+    ],
+)
 def test_questions_are_checked(world, catalog, attributes, field):
     with pytest.raises(ValidationFailed) as err:
         submit(world, catalog["noise"], attributes=attributes)
@@ -48,7 +51,9 @@ def test_questions_are_checked(world, catalog, attributes, field):
 
 def test_bad_intake_names_the_field(world, catalog):
     with pytest.raises(ValidationFailed) as err:
-        submit(world, catalog["road"], description=" ", consent=False, contact_phone="123", lat=200.0, lng=5.0)
+        submit(
+            world, catalog["road"], description=" ", consent=False, contact_phone="123", lat=200.0, lng=5.0
+        )
     assert {"description", "consent", "phone", "lat"} <= set(err.value.fields)
     with pytest.raises(ValidationFailed) as err:
         submit(world, catalog["road"], description="x" * 4001)
@@ -58,9 +63,15 @@ def test_bad_intake_names_the_field(world, catalog):
 def test_place_by_coordinates_and_outside_every_area(world, catalog):
     from needle.cases.services import Intake, case_submit
 
-    square = {"type": "Polygon", "coordinates": [[[106.5, 29.5], [106.6, 29.5], [106.6, 29.6], [106.5, 29.6], [106.5, 29.5]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[106.5, 29.5], [106.6, 29.5], [106.6, 29.6], [106.5, 29.6], [106.5, 29.5]]],
+    }
     type(world.areas["district_a"]).objects.filter(pk=world.areas["district_a"].pk).update(boundary=square)
-    case = case_submit(actor=world.people["resident"], intake=Intake(service=catalog["road"], description="坑", lat=29.55, lng=106.55))
+    case = case_submit(
+        actor=world.people["resident"],
+        intake=Intake(service=catalog["road"], description="坑", lat=29.55, lng=106.55),
+    )
     assert case.area == world.areas["district_a"] and case.state == State.DISPATCHED
     with pytest.raises(ValidationFailed) as err:
         case_submit(actor=None, intake=Intake(service=catalog["road"], description="坑", lat=39.9, lng=116.4))
@@ -93,8 +104,18 @@ def test_the_full_loop_and_its_timeline(world, catalog):
     assert kinds(case) == ["submitted", "dispatched", "accepted", "started", "resolved", "callback", "closed"]
     assert Callback.objects.get(case=case).lead_unit == world.units["rc_a1a"]
     assert Notification.objects.filter(recipient=world.people["resident"], verb="case.resolved").exists()
-    actions = set(AuditEvent.objects.filter(object_id=str(case.pk), action__startswith="cases.case.").values_list("action", flat=True))
-    assert {"cases.case.dispatched", "cases.case.accepted", "cases.case.started", "cases.case.resolved", "cases.case.rated"} <= actions
+    actions = set(
+        AuditEvent.objects.filter(object_id=str(case.pk), action__startswith="cases.case.").values_list(
+            "action", flat=True
+        )
+    )
+    assert {
+        "cases.case.dispatched",
+        "cases.case.accepted",
+        "cases.case.started",
+        "cases.case.resolved",
+        "cases.case.rated",
+    } <= actions
 
 
 def test_return_and_redispatch(world, catalog):
@@ -103,7 +124,9 @@ def test_return_and_redispatch(world, catalog):
         s.case_return(actor=world.people["handler"], case=case, reason=" ")
     case = s.case_return(actor=world.people["handler"], case=case, reason="属于街道职责")
     assert case.state == State.RETURNED and case.lead_unit is None
-    case = s.case_dispatch(actor=world.people["dispatcher"], case=case, unit=world.units["street_a1"], note="改派街道")
+    case = s.case_dispatch(
+        actor=world.people["dispatcher"], case=case, unit=world.units["street_a1"], note="改派街道"
+    )
     assert case.state == State.DISPATCHED and case.lead_unit == world.units["street_a1"]
     assert kinds(case)[-2:] == ["returned", "dispatched"]
 
@@ -113,12 +136,26 @@ def test_unsolved_reopens_to_the_same_unit_and_counts(world, catalog):
     s.case_accept(actor=world.people["handler"], case=case)
     s.case_resolve(actor=world.people["handler"], case=case, note="已修补")
     case = s.case_callback(actor=None, case=case, solved=False, rating=2, tracking_token=case.tracking_token)
-    assert case.state == State.REOPENED and case.reopen_count == 1 and case.lead_unit == world.units["district_a_env"]
+    assert (
+        case.state == State.REOPENED
+        and case.reopen_count == 1
+        and case.lead_unit == world.units["district_a_env"]
+    )
     s.case_accept(actor=world.people["handler"], case=case)
     assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
 
 
-@pytest.mark.parametrize("persona, allowed", [("handler", True), ("staff", False), ("supervisor", False), ("dispatcher", False), ("resident", False), ("outsider", False)])
+@pytest.mark.parametrize(
+    "persona, allowed",
+    [
+        ("handler", True),
+        ("staff", False),
+        ("supervisor", False),
+        ("dispatcher", False),
+        ("resident", False),
+        ("outsider", False),
+    ],
+)
 def test_only_the_lead_unit_accepts(world, catalog, persona, allowed):
     case = submit(world, catalog["road"])
     if allowed:
@@ -129,7 +166,17 @@ def test_only_the_lead_unit_accepts(world, catalog, persona, allowed):
         assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
 
 
-@pytest.mark.parametrize("persona, allowed", [("dispatcher", True), ("city_admin", True), ("handler", False), ("supervisor", False), ("staff", False), ("resident", False)])
+@pytest.mark.parametrize(
+    "persona, allowed",
+    [
+        ("dispatcher", True),
+        ("city_admin", True),
+        ("handler", False),
+        ("supervisor", False),
+        ("staff", False),
+        ("resident", False),
+    ],
+)
 def test_only_dispatchers_dispatch(world, catalog, persona, allowed):
     case = submit(world, catalog["noise"], attributes={"when": "day"})
     if allowed:
@@ -171,7 +218,9 @@ def test_reject_needs_a_reason_and_a_dispatcher(world, catalog):
         s.case_reject(actor=world.people["dispatcher"], case=case, reason="")
     with pytest.raises(PermissionDenied):
         s.case_reject(actor=world.people["handler"], case=case, reason="spam")
-    assert s.case_reject(actor=world.people["dispatcher"], case=case, reason="骚扰信息").state == State.REJECTED
+    assert (
+        s.case_reject(actor=world.people["dispatcher"], case=case, reason="骚扰信息").state == State.REJECTED
+    )
 
 
 def test_merge_makes_reporters_follow_the_parent(world, catalog):
@@ -195,7 +244,9 @@ def test_urge_supervise_and_whistle(world, catalog):
     s.case_urge(actor=world.people["supervisor"], case=case, note="督办", supervise=True)
     with pytest.raises(PermissionDenied):
         s.case_urge(actor=world.people["other_supervisor"], case=case)
-    made = s.case_whistle(actor=world.people["supervisor"], case=case, units=[world.units["district_a_go"]], hours=12)
+    made = s.case_whistle(
+        actor=world.people["supervisor"], case=case, units=[world.units["district_a_go"]], hours=12
+    )
     assert made[0].respond_due_at > timezone.now()
     assert Notification.objects.filter(verb="case.urged").exists()
     assert kinds(case)[-3:] == ["urged", "supervised", "whistled"]
@@ -293,7 +344,8 @@ def test_the_periodic_job_marks_deadlines(world, catalog):
 
     case = submit(world, catalog["noise"], attributes={"when": "day"})
     Case.objects.filter(pk=case.pk).update(
-        submitted_at=timezone.now() - dt.timedelta(hours=5), resolve_due_at=timezone.now() - dt.timedelta(hours=3)
+        submitted_at=timezone.now() - dt.timedelta(hours=5),
+        resolve_due_at=timezone.now() - dt.timedelta(hours=3),
     )
     mark_deadlines.call_local()
     assert Case.objects.get(pk=case.pk).colour == "red"

@@ -1,0 +1,195 @@
+"""Intake over HTTP: POST /api/v1/cases against gunicorn + PostgreSQL.
+
+Open-loop load: 50 keep-alive connections together send a fixed rate of requests (default
+200/s) for 60 s; each latency is measured from the moment the request was due, so a slow
+server cannot hide its queue (no coordinated omission). Afterwards the database is counted:
+every 201 must be exactly one stored case, and resubmitting a sample of keys must create none.
+
+    .venv/bin/python bench/intake.py [--rate 200] [--seconds 60] [--clients 50] [--workers 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB = "needle_bench_intake"
+PORT = 8765
+
+
+def setup_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB}")
+
+
+CONNECTIONS = 50
+
+
+def prepare() -> tuple[list[str], dict[str, str]]:
+    """Migrate, build a small real-shaped tree and catalog, issue the resident's token."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from needle import testing as t
+    from needle.orgs.services import token_create
+
+    world = t.build_world()
+    t.build_catalog(world)
+    # One resident per connection, as in real intake (repeats link per resident).
+    tokens = [
+        token_create(actor=None, person=t.PersonFactory.create(username=f"bench{i}"), name="bench").secret
+        for i in range(CONNECTIONS)
+    ]
+    return tokens, {"service_code": "road", "area_code": "500103001001"}
+
+
+async def client(queue: asyncio.Queue, token: str, body: bytes, results: list, keys: list) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    try:
+        while True:
+            due = await queue.get()
+            if due is None:
+                return
+            key = uuid.uuid4().hex
+            head = (
+                f"POST /api/v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            writer.write(head + body)
+            await writer.drain()
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            status = int(status_line.split()[1])
+            results.append((status, time.perf_counter() - due))
+            if status == 201:
+                keys.append((token, key))
+    finally:
+        writer.close()
+
+
+async def load(tokens: list[str], payload: dict[str, str], rate: float, seconds: float, clients: int):
+    body = json.dumps({**payload, "description": "小区门口道路破损，坑洼积水，夜间出行危险，请尽快修复。"}).encode()
+    queue: asyncio.Queue = asyncio.Queue()
+    results: list[tuple[int, float]] = []
+    keys: list[str] = []
+    tasks = [asyncio.create_task(client(queue, tokens[i % len(tokens)], body, results, keys)) for i in range(clients)]
+    start = time.perf_counter()
+    total = int(rate * seconds)
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait(due)
+    for _ in tasks:
+        queue.put_nowait(None)
+    await asyncio.gather(*tasks)
+    return results, keys, time.perf_counter() - start
+
+
+def replay(payload: dict[str, str], keys: list[tuple[str, str]]) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    body = json.dumps({**payload, "description": "重复提交"})
+    same = 0
+    for token, key in keys:
+        conn.request("POST", "/api/v1/cases", body, {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        same += response.status == 200
+    return same
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
+        DJANGO_SETTINGS_MODULE="needle.settings",
+        SECRET_KEY="bench-" + "x" * 40,
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="WARNING",
+        NEEDLE_TESTING="false",
+    )
+    os.environ.update(env)
+    setup_database()
+    tokens, payload = prepare()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "needle.wsgi", "-k", "gthread", "-w", str(args.workers),
+         "--threads", str(args.threads), "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "--keep-alive", "75"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/openapi.json", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Warm every worker's connection and code paths.
+        asyncio.run(load(tokens, payload, rate=50, seconds=2, clients=10))
+        from needle.cases.models import Case
+
+        before = Case.objects.count()
+        results, keys, took = asyncio.run(load(tokens, payload, args.rate, args.seconds, args.clients))
+        stored = Case.objects.count() - before
+        replayed = replay(payload, keys[:200])
+        after_replay = Case.objects.count() - before
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    latencies = sorted(lat for status, lat in results)
+    created = sum(1 for status, _ in results if status == 201)
+    errors = len(results) - created
+    q = lambda p: latencies[min(len(latencies) - 1, int(p * (len(latencies) - 1)))] * 1000  # noqa: E731
+    print(f"gunicorn gthread: {args.workers} workers x {args.threads} threads; {args.clients} connections")
+    print(f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: {len(results)} requests in {took:.1f} s "
+          f"= {len(results) / took:.1f}/s sustained; 201: {created}, other: {errors}")
+    print(f"latency ms (from due time): p50 {q(0.5):.1f}  p95 {q(0.95):.1f}  p99 {q(0.99):.1f}  max {latencies[-1] * 1000:.1f}"
+          f"  mean {statistics.mean(latencies) * 1000:.1f}")
+    print(f"stored cases: {stored} (201 responses: {created}) -> {'exactly once' if stored == created else 'MISMATCH'}")
+    print(f"replayed {min(200, len(keys))} keys: {replayed} answered 200 with the first case; cases after replay: {after_replay}"
+          f" -> {'no duplicates' if after_replay == stored else 'DUPLICATES'}")
+    ok = stored == created and after_replay == stored and errors == 0 and q(0.99) < 200 and len(results) / took >= args.rate * 0.98
+    print("target (>= 200/s sustained, p99 < 200 ms, stored exactly once):", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

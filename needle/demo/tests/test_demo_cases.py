@@ -1,0 +1,143 @@
+import csv
+import datetime as dt
+import itertools
+import re
+from collections import defaultdict
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from needle.areas.models import Area
+from needle.cases.models import (
+    OPEN_STATES,
+    Callback,
+    Case,
+    CaseEvent,
+    Category,
+    RoutingRule,
+    Service,
+    State,
+)
+from needle.cases.selectors import CaseFilters, case_list_for, rates_for
+from needle.demo.cases import DATA
+from needle.orgs.models import Person, Unit
+
+
+def test_demo_loads_catalogs_rules_and_a_year_of_cases_in_every_state(db):
+    call_command("demo")
+    city = Area.objects.get(code="500000000000")
+    now = timezone.now()
+
+    # Catalogs: the Teddy Cup label tree and the NYC 311 complaint types.
+    with open(DATA / "teddycup_catalog.csv", encoding="utf-8") as f:
+        tree = list(csv.DictReader(f))
+    labels = {r["label_l1"] for r in tree}
+    assert len(labels) == 15
+    assert labels <= set(Category.objects.values_list("name", flat=True))
+    assert Service.objects.filter(category__name="环境保护").count() == 4
+    pollution = Service.objects.get(code="tc-pollution")
+    assert (pollution.name, pollution.name_en, pollution.deadline_class) == (
+        "环境污染",
+        "Pollution",
+        "general",
+    )
+    assert (pollution.accept_hours, pollution.resolve_hours) == (24, 168)
+    assert "噪音污染" in pollution.keywords.split()
+    assert Service.objects.exclude(name_en="").count() == Service.objects.count()
+    nyc = Category.objects.get(code="nyc311")
+    assert nyc.services.count() == 112
+    heat = Service.objects.get(category=nyc, name_en="HEAT/HOT WATER")
+    assert (heat.name, heat.deadline_class) == ("供暖/热水", "utilities")
+    when = Service.objects.get(code="nyc-noise-residential").attributes.get(code="when")
+    assert when.required and when.datatype == "singlevaluelist"
+    assert {v["key"] for v in when.values} == {"day", "night"}
+
+    # Routing: city rules to the city departments, district rules to the district's.
+    assert RoutingRule.objects.get(service=pollution, area=city).unit.code == "dept-env-500000000000"
+    yuzhong = Area.objects.get(level=3, name="渝中区")
+    assert RoutingRule.objects.get(service=pollution, area=yuzhong).unit.code == f"dept-env-{yuzhong.code}"
+    assert not RoutingRule.objects.filter(service__category__name="教育文体").exists()
+
+    # Cases: real messages, in Chongqing's communities, over the past twelve months.
+    cases = list(Case.objects.select_related("service", "area"))
+    assert 2000 <= len(cases) <= 3000
+    assert {c.state for c in cases} == set(State.values)
+    assert all(c.area_path.startswith(city.path) and c.area.level == 5 for c in cases)
+    assert all(now - dt.timedelta(days=366) <= c.submitted_at <= now for c in cases)
+    assert len({c.number for c in cases}) == len(cases)
+    assert len({c.tracking_token for c in cases}) == len(cases)
+    for c in cases:
+        assert re.fullmatch(r"\d{14}", c.number)
+        assert c.number[:8] == timezone.localtime(c.submitted_at).strftime("%Y%m%d")
+        assert c.accept_due_at == c.submitted_at + dt.timedelta(hours=c.service.accept_hours)
+        assert c.resolve_due_at == c.submitted_at + dt.timedelta(hours=c.service.resolve_hours)
+        assert c.description and c.title
+    assert Case.objects.filter(description__contains="小区").count() > 100
+
+    # Timelines agree with the states; closed cases were rated, merged ones have a parent.
+    events = defaultdict(list)
+    for case_id, kind, from_state, to_state, at in CaseEvent.objects.order_by("at", "id").values_list(
+        "case_id", "kind", "from_state", "to_state", "at"
+    ):
+        events[case_id].append((kind, from_state, to_state, at))
+    callbacks = defaultdict(list)
+    for case_id, solved, rating in Callback.objects.order_by("at", "id").values_list(
+        "case_id", "solved", "rating"
+    ):
+        callbacks[case_id].append((solved, rating))
+    for c in cases:
+        timeline = events[c.pk]
+        assert timeline[0][0] == "submitted" and timeline[0][3] == c.submitted_at
+        moves = [e for e in timeline if e[1]]
+        assert (moves[-1][2] if moves else State.SUBMITTED) == c.state, c.number
+        for before, after in itertools.pairwise(moves):
+            assert before[2] == after[1], c.number
+        if c.state == State.CLOSED:
+            assert callbacks[c.pk] and callbacks[c.pk][-1][0] is True
+            assert c.closed_at is not None and c.resolved_at is not None and c.accepted_at is not None
+        if c.state == State.MERGED:
+            assert c.parent_id is not None
+        if c.state == State.REJECTED:
+            assert timeline[-1][0] == "rejected"
+        if c.state in OPEN_STATES - {State.SUBMITTED, State.RETURNED}:
+            assert c.lead_unit_id is not None
+        if c.state in (State.SUBMITTED, State.RETURNED):
+            assert c.lead_unit_id is None
+    ratings = [r for cbs in callbacks.values() for _, r in cbs if r is not None]
+    assert sum(r >= 4 for r in ratings) / len(ratings) > 0.7
+    open_cases = [c for c in cases if c.state in OPEN_STATES]
+    assert any(c.colour in ("yellow", "red") for c in open_cases)
+    assert all(c.colour == "" for c in cases if c.state not in OPEN_STATES)
+
+    # Rates: between 0 and 1, and the response rate is what a hand count gives.
+    admin = Person.objects.get(username="admin")
+    today = timezone.localdate()
+    start, end = today - dt.timedelta(days=364), today
+    rates = rates_for(actor=admin, area=city, start=start, end=end)
+    for rate in (rates.response_rate, rates.resolution_rate, rates.satisfaction_rate, rates.on_time_rate):
+        assert rate is not None and 0 < rate < 1
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    due = [c for c in cases if lo <= c.accept_due_at < hi]
+    on_time = [c for c in due if c.accepted_at is not None and c.accepted_at <= c.accept_due_at]
+    assert (rates.response_due, rates.responded_on_time) == (len(due), len(on_time))
+    assert rates.response_rate == round(len(on_time) / len(due), 4)
+    assert 0.8 <= rates.response_rate <= 0.97
+
+    # The personas have something to look at.
+    resident = Person.objects.get(username="resident")
+    assert Case.objects.filter(reporter=resident).count() >= 10
+    assert Case.objects.filter(area=resident.home_area).count() > 50
+    handler = Person.objects.get(username="handler")
+    assert Case.objects.filter(lead_unit=handler.roles.get().unit).count() > 20
+    dispatcher = Person.objects.get(username="dispatcher")
+    assert case_list_for(actor=dispatcher, filters=CaseFilters(queue=True)).exists()
+    assert case_list_for(actor=resident, filters=CaseFilters(mine=True)).exists()
+
+    # A second run changes nothing.
+    counts = (Case.objects.count(), CaseEvent.objects.count(), Callback.objects.count())
+    catalog = (Service.objects.count(), RoutingRule.objects.count(), Unit.objects.count())
+    call_command("demo")
+    assert (Case.objects.count(), CaseEvent.objects.count(), Callback.objects.count()) == counts
+    assert (Service.objects.count(), RoutingRule.objects.count(), Unit.objects.count()) == catalog
