@@ -28,6 +28,7 @@ from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
     area_scope_q,
+    can_act_for_unit,
     can_for_unit,
     can_in_area,
     granting_unit_ids,
@@ -516,7 +517,7 @@ def public_updates() -> QuerySet[CaseEvent]:
 def assist_for(*, actor: Any, case: Case) -> Assist:
     """The actor's unit's open call-in or assistance on this case."""
     for assist in case.assists.select_related("unit").filter(responded_at__isnull=True):
-        if can_for_unit(actor, "cases.handle", assist.unit):
+        if can_act_for_unit(actor, "cases.handle", assist.unit):
             return assist
     raise NotFound(_("Your unit has no open call-in on this case."))
 

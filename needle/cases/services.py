@@ -47,7 +47,14 @@ from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
-from needle.orgs.permissions import can_for_unit, can_in_area, is_superuser, require, require_authenticated
+from needle.orgs.permissions import (
+    can_act_for_unit,
+    can_for_unit,
+    can_in_area,
+    is_superuser,
+    require,
+    require_authenticated,
+)
 
 MAX_DESCRIPTION = 4000
 REPEAT_WINDOW = dt.timedelta(days=30)
@@ -150,7 +157,7 @@ def may_view(actor: Any, case: Case) -> bool:
 def _may_handle(actor: Any, case: Case) -> bool:
     if case.lead_unit is None:
         return False
-    return can_for_unit(actor, "cases.handle", case.lead_unit)
+    return can_act_for_unit(actor, "cases.handle", case.lead_unit)
 
 
 # Catalog lookups and intake validation -----------------------------------------------------
@@ -891,7 +898,7 @@ def case_assist(*, actor: Any, case: Case, unit: Unit, note: str = "") -> Assist
 def assist_respond(*, actor: Any, assist: Assist, note: str) -> Assist:
     """A called-in or assisting unit reports in."""
     require_authenticated(actor)
-    require(can_for_unit(actor, "cases.handle", assist.unit))
+    require(can_act_for_unit(actor, "cases.handle", assist.unit))
     assist = Assist.objects.select_for_update().select_related("case", "unit").get(pk=assist.pk)
     if assist.responded_at is not None:
         raise Conflict(_("This unit has already responded."))

@@ -122,6 +122,12 @@ def can_for_unit(actor: Any, perm: str, unit: Unit) -> bool:
     )
 
 
+def can_act_for_unit(actor: Any, perm: str, unit: Unit) -> bool:
+    """Acting *as* a unit (accepting its cases, answering for it) needs a grant in that very
+    unit; an area-wide grant lets one see a unit's work, not do it."""
+    return is_superuser(actor) or any(g.unit_id == unit.pk for g in _grants_for(actor, perm))
+
+
 def area_scope_q(actor: Any, perm: str, field: str = "path") -> Q | None:
     """A filter for objects whose area path is `field`; None means no restriction at all."""
     if is_superuser(actor):

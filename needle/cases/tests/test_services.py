@@ -349,3 +349,13 @@ def test_the_periodic_job_marks_deadlines(world, catalog):
     )
     mark_deadlines.call_local()
     assert Case.objects.get(pk=case.pk).colour == "red"
+
+
+def test_an_area_wide_grant_sees_a_units_cases_but_does_not_act_for_it(world, catalog):
+    case = submit(world, catalog["noise"], attributes={"when": "day"})
+    s.case_dispatch(actor=world.people["dispatcher"], case=case, unit=world.units["rc_a1a"])
+    # The district department's handler sees district A's cases but is not the community's staff.
+    assert s.may_view(world.people["handler"], case)
+    with pytest.raises(PermissionDenied):
+        s.case_accept(actor=world.people["handler"], case=case)
+    assert s.case_accept(actor=world.people["staff"], case=case).state == State.ACCEPTED
