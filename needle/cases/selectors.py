@@ -374,7 +374,7 @@ def case_actions(*, actor: Any, case: Case) -> frozenset[str]:
     from needle.cases.services import DISPATCHABLE
 
     state, path = case.state, case.area_path
-    handle = case.lead_unit is not None and can_for_unit(actor, "cases.handle", case.lead_unit)
+    handle = case.lead_unit is not None and can_act_for_unit(actor, "cases.handle", case.lead_unit)
     dispatch = can_in_area(actor, "cases.dispatch", path)
     supervise = can_in_area(actor, "cases.supervise", path)
     callback = can_in_area(actor, "cases.callback", path)
