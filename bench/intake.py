@@ -32,7 +32,7 @@ def setup_database() -> None:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
         conn.execute(f"CREATE DATABASE {DB}")
 
 

@@ -183,6 +183,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "needle.core.context_processors.needle",
+                "needle.notify.context_processors.notifications",
             ],
         },
     },

@@ -54,6 +54,7 @@ def _detail_context(request: HttpRequest, code: str) -> dict[str, object]:
         "grid_form": GridForm(),
         "worker_form": GridWorkerForm(),
         "has_map": selectors.has_boundaries_below(area=area),
+        "can_see_cases": can_in_area(request.user, "cases.view", area),
     }
 
 

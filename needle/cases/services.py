@@ -107,9 +107,9 @@ def _event(
 
 
 def _save(case: Case, fields: list[str]) -> None:
-    case.version = F("version") + 1  # type: ignore[assignment]
+    # Every caller holds the row: locked by _locked(), or created in this same transaction.
+    case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
-    case.refresh_from_db(fields=["version"])
 
 
 def _audit(actor: Any, action: str, case: Case, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -344,7 +344,7 @@ def rule_for(service: Service, area: Area) -> RoutingRule | None:
     paths = [*area.ancestor_paths, area.path]
     return (
         RoutingRule.objects.filter(service=service, area_path__in=paths)
-        .select_related("unit")
+        .select_related("unit", "area")
         .order_by("-area_path")
         .first()
     )

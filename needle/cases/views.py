@@ -754,4 +754,6 @@ def rates(request: HttpRequest) -> HttpResponse:
         subject = ""
     rows = _rate_rows(figures) if figures is not None else []
     context = {"form": form, "figures": figures, "rows": rows, "subject": subject}
-    return render(request, "cases/rates.html", context, status=status)
+    # Area and unit pages load the figures alone into a panel.
+    template = "cases/_rates_figures.html" if request.htmx else "cases/rates.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)

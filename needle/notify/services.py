@@ -25,3 +25,14 @@ def notify(*, recipients: Iterable[Any], verb: str, render: Callable[[], str], l
         rows.append(Notification(recipient=person, verb=verb, text=text, link=link))
     Notification.objects.bulk_create(rows)
     return len(rows)
+
+
+def notifications_mark_read(*, actor: Any) -> int:
+    """Mark all of the actor's notifications read (their own inbox only; not audited: no
+    shared state changes)."""
+    from django.utils import timezone
+
+    from needle.orgs.permissions import require_authenticated
+
+    require_authenticated(actor)
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

@@ -225,6 +225,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "roles": selectors.unit_roles(actor=request.user, unit=unit) if can_people else None,
         "full_phone": selectors.may_see_phone(actor=request.user, unit=unit),
         "can_manage": can_manage,
+        "can_see_cases": can_for_unit(request.user, "cases.view", unit),
         "member_form": member_form,
         "role_form": role_form,
     }

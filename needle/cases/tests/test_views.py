@@ -601,3 +601,14 @@ def test_nav_links_reach_the_pages(world, client_for):
         assert f'href="{url}"' in body
     anonymous = page(Client().get("/login/"))
     assert 'href="/report/"' in anonymous and 'href="/inbox/"' not in anonymous
+
+
+def test_area_and_unit_pages_load_the_rates_panel(world, catalog, client_for):
+    client = client_for("city_admin")
+    area_page = client.get("/areas/500103000000/").content.decode()
+    assert 'hx-get="/cases/rates/?area=500103000000"' in area_page
+    unit = world.units["district_a_env"]
+    assert f'hx-get="/cases/rates/?unit={unit.pk}"' in client.get(f"/units/{unit.pk}/").content.decode()
+    fragment = client.get("/cases/rates/", {"area": "500103000000"}, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+    assert 'hx-get="/cases/rates/' not in client_for("resident").get("/areas/500103000000/").content.decode()
