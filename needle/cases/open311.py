@@ -733,12 +733,17 @@ def _list(request: HttpRequest, fmt: str) -> HttpResponse:
             qs = qs.filter(state__in=states)
         start, end = _window(params)
         qs = qs.filter(submitted_at__gte=start, submitted_at__lte=end)
+    return _paged(
+        request, params, qs, lambda case: request_item(case, extensions=extensions), fmt, "service_requests"
+    )
+
+
+def _paged(request: HttpRequest, params: Any, qs: Any, item: Any, fmt: str, root: str) -> HttpResponse:
+    """One page of `qs` (the `page`/`page_size` extensions), with a Link to the next one."""
     page = _whole(params, "page", 1, 1_000_000)
     size = _whole(params, "page_size", MAX_RESULTS, MAX_RESULTS)
     rows = list(qs[(page - 1) * size : page * size + 1])
-    response = render(
-        [request_item(case, extensions=extensions) for case in rows[:size]], fmt, "service_requests"
-    )
+    response = render([item(row) for row in rows[:size]], fmt, root)
     if len(rows) > size:
         _link_next(request, response, page)
     return response
@@ -774,15 +779,14 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
     qs = selectors.public_updates().filter(at__gte=start, at__lte=end)
     if jurisdiction is not None:
         qs = qs.filter(subtree_q(jurisdiction.path, "case__area_path"))
-    page = _whole(params, "page", 1, 1_000_000)
-    size = _whole(params, "page_size", MAX_RESULTS, MAX_RESULTS)
-    rows = list(qs[(page - 1) * size : page * size + 1])
-    response = render(
-        [update_item(event, extensions=extensions) for event in rows[:size]], fmt, "service_request_updates"
+    return _paged(
+        request,
+        params,
+        qs,
+        lambda event: update_item(event, extensions=extensions),
+        fmt,
+        "service_request_updates",
     )
-    if len(rows) > size:
-        _link_next(request, response, page)
-    return response
 
 
 def _add_update(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -60,6 +60,13 @@ def _validate_profile(*, display_name: str, phone: str, language: str) -> dict[s
     return errors
 
 
+def _check_password(password: str, candidate: Person, errors: dict[str, str]) -> None:
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        errors["password"] = " ".join(str(m) for m in exc.messages)
+
+
 @transaction.atomic
 def person_signup(
     *, username: str, password: str, display_name: str = "", phone: str = "", language: str = ""
@@ -71,11 +78,7 @@ def person_signup(
         errors["username"] = _("Choose a username of 1 to 150 characters.")
     elif Person.objects.filter(username__iexact=username).exists():
         errors["username"] = _("This username is taken.")
-    candidate = Person(username=username, display_name=display_name, phone=phone)
-    try:
-        validate_password(password, candidate)
-    except ValidationError as exc:
-        errors["password"] = " ".join(str(m) for m in exc.messages)
+    _check_password(password, Person(username=username, display_name=display_name, phone=phone), errors)
     if errors:
         raise ValidationFailed(fields=errors)
     try:
@@ -151,11 +154,7 @@ def person_create_staff(
         errors["role"] = _("Unknown role.")
     if not username or Person.objects.filter(username__iexact=username).exists():
         errors["username"] = _("This username is taken.") if username else _("Required.")
-    candidate = Person(username=username, display_name=display_name, phone=phone)
-    try:
-        validate_password(password, candidate)
-    except ValidationError as exc:
-        errors["password"] = " ".join(str(m) for m in exc.messages)
+    _check_password(password, Person(username=username, display_name=display_name, phone=phone), errors)
     if errors:
         raise ValidationFailed(fields=errors)
     person = Person.objects.create_user(
