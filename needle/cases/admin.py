@@ -39,7 +39,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     search_fields = ["service__code", "area__code", "unit__name"]
     readonly_fields = ["area_path"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         obj.area_path = obj.area.path
         super().save_model(request, obj, form, change)
 

@@ -17,6 +17,8 @@ from needle.areas.selectors import area_get
 from needle.cases import selectors, services
 from needle.cases.models import Case, Channel
 from needle.cases.schemas import (
+    AttributeOut,
+    ServiceOut,
     AssistIn,
     CallbackIn,
     CaseIn,
@@ -101,16 +103,16 @@ def catalog(request: HttpRequest) -> Any:
             name=c.name,
             name_en=c.name_en,
             services=[
-                {
-                    "code": s.code,
-                    "name": s.name,
-                    "name_en": s.name_en,
-                    "deadline_class": s.deadline_class,
-                    "accept_hours": s.accept_hours,
-                    "resolve_hours": s.resolve_hours,
-                    "public": s.public,
-                    "attributes": list(s.attributes.all()),
-                }
+                ServiceOut(
+                    code=s.code,
+                    name=s.name,
+                    name_en=s.name_en,
+                    deadline_class=s.deadline_class,
+                    accept_hours=s.accept_hours,
+                    resolve_hours=s.resolve_hours,
+                    public=s.public,
+                    attributes=[AttributeOut.from_orm(a) for a in s.attributes.all()],
+                )
                 for s in c.services.all()
             ],
         )

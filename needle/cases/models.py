@@ -391,7 +391,7 @@ class Photo(models.Model):
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 class Callback(models.Model):

@@ -247,7 +247,7 @@ def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | Non
         qs = qs.filter(subtree_q(within.path))
     best: Area | None = None
     for area in qs.only("id", "code", "path", "depth", "boundary", "level", "name").iterator():
-        if (best is None or area.depth > best.depth) and _contains(area.boundary, lat, lng):
+        if (best is None or area.depth > best.depth) and area.boundary and _contains(area.boundary, lat, lng):
             best = area
     return best
 
@@ -378,7 +378,9 @@ def case_submit(*, actor: Any, intake: Intake) -> Case:
         raise
 
 
-def _create(actor: Any, intake: Intake, area: Area, answers: dict[str, Any], images: list[Any], number: str) -> Case:
+def _create(
+    actor: Any, intake: Intake, area: Area, answers: dict[str, Any], images: list[Any], number: str
+) -> Case:
     now = timezone.now()
     service = intake.service
     reporter = (

@@ -267,7 +267,14 @@ def test_a_called_in_unit_responds(world, catalog, api_for):
 
 def test_idempotency_keys_are_scoped_to_the_caller(world, catalog, api_for):
     body = json.dumps({"service_code": "road", "area_code": "500103001001", "description": "路面塌陷"})
-    first = api_for("resident").client.post("/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same")
-    other = api_for("member").client.post("/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same")
+    first = api_for("resident").client.post(
+        "/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same"
+    )
+    other = api_for("member").client.post(
+        "/api/v1/cases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same"
+    )
     assert first.status_code == other.status_code == 201
-    assert first.json()["number"] != other.json()["number"] and other.json()["tracking_url"] != first.json()["tracking_url"]
+    assert (
+        first.json()["number"] != other.json()["number"]
+        and other.json()["tracking_url"] != first.json()["tracking_url"]
+    )
