@@ -184,6 +184,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "needle.core.context_processors.needle",
                 "needle.notify.context_processors.notifications",
+                "needle.orgs.context_processors.menu",
             ],
         },
     },

@@ -207,18 +207,22 @@ def _rows_by_code(connection: Any, columns: list[str], codes: list[str]) -> Iter
             if values[0] in wanted:
                 yield values
         return
-    meta = Area._meta
-    quote = connection.ops.quote_name
-    select = ", ".join(quote(meta.get_field(c).column) for c in columns)
-    where = quote(meta.get_field("code").column)
+    table = connection.ops.quote_name(Area._meta.db_table)
+    select = f"SELECT {_columns(connection, columns)} FROM {table}"  # noqa: S608 - names from the model
+    where = _columns(connection, ["code"])
     with connection.cursor() as cursor:
         for chunk in _chunks(codes, BATCH):
             if connection.vendor == "postgresql":  # one array parameter, not 5000 to parse
-                cursor.execute(f"SELECT {select} FROM {quote(meta.db_table)} WHERE {where} = ANY(%s)", [chunk])
+                cursor.execute(f"{select} WHERE {where} = ANY(%s)", [chunk])
             else:
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"SELECT {select} FROM {quote(meta.db_table)} WHERE {where} IN ({marks})", chunk)
+                cursor.execute(f"{select} WHERE {where} IN ({', '.join(['%s'] * len(chunk))})", chunk)
             yield from cursor.fetchall()
+
+
+def _columns(connection: Any, attnames: Iterable[str]) -> str:
+    """Quoted column names of Area fields (identifiers from the model, never from input)."""
+    column = {f.attname: f.column for f in Area._meta.concrete_fields}
+    return ", ".join(connection.ops.quote_name(column[a]) for a in attnames)
 
 
 _NEW_COLUMNS = ("code", "name", "level", "parent_id", "path", "depth", "retired", "created_at", "updated_at")
@@ -228,23 +232,19 @@ def _insert(connection: Any, values: list[tuple[str, str, int, int | None, str, 
     """Insert new areas (code, name, level, parent_id, path, depth) as bulk_create would, without
     its per-field overhead: COPY on PostgreSQL (psycopg 3), executemany elsewhere."""
     meta = Area._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = ", ".join(quote(meta.get_field(c).column) for c in _NEW_COLUMNS)
+    into = f"{connection.ops.quote_name(meta.db_table)} ({_columns(connection, _NEW_COLUMNS)})"
     now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     tail = (meta.get_field("retired").get_db_prep_save(False, connection), now, now)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         if connection.vendor == "postgresql" and hasattr(raw, "copy"):
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {into} FROM STDIN") as copy:
                 for value in values:
                     copy.write_row(value + tail)
             return
-        marks = ", ".join(["%s"] * len(_NEW_COLUMNS))
+        insert = f"INSERT INTO {into} VALUES ({', '.join(['%s'] * len(_NEW_COLUMNS))})"  # noqa: S608
         for chunk in _chunks(values, BATCH):
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})", [v + tail for v in chunk]
-            )
+            cursor.executemany(insert, [v + tail for v in chunk])
 
 
 def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: ImportReport) -> None:

@@ -268,6 +268,13 @@ class Case(TimeStamped):
         indexes = [
             models.Index(fields=["area_path", "submitted_at"], name="case_area_time"),
             models.Index(fields=["lead_unit", "state", "submitted_at"], name="case_unit_state"),
+            # The open cases of an area subtree (every inbox's default view): a few percent of
+            # the table, so counting them reads no closed case.
+            models.Index(
+                fields=["area_path", "submitted_at"],
+                name="case_open_area",
+                condition=Q(state__in=sorted(OPEN_STATES)),
+            ),
             models.Index(fields=["state", "submitted_at"], name="case_state_time"),
             models.Index(fields=["service", "submitted_at"], name="case_service_time"),
             models.Index(fields=["updated_at"], name="case_updated"),

@@ -521,6 +521,7 @@ def _case_page(
         "panels": panels,
         "contact": selectors.case_contact(actor=request.user, case=case),
         "events": selectors.timeline(case=case, public_only=False),
+        "answers": selectors.answers_of(case=case),
         "intake_photos": case.photos.filter(event__isnull=True),
         "assists": case.assists.select_related("unit"),
         "merged": case.merged_cases.only("number"),

@@ -596,9 +596,17 @@ def test_rates_page(world, catalog, client_for):
 
 
 def test_nav_links_reach_the_pages(world, client_for):
-    body = page(client_for("handler").get("/"))
+    body = page(client_for("dispatcher").get("/"))
     for url in ("/report/", "/cases/public/", "/inbox/", "/queue/", "/intake/", "/cases/rates/"):
         assert f'href="{url}"' in body
+    handler = page(client_for("handler").get("/"))
+    assert 'href="/inbox/"' in handler and 'href="/queue/"' not in handler  # only what they may open
+    resident = page(client_for("resident").get("/"))
+    assert (
+        'href="/report/"' in resident
+        and 'href="/inbox/"' not in resident
+        and 'href="/audit/"' not in resident
+    )
     anonymous = page(Client().get("/login/"))
     assert 'href="/report/"' in anonymous and 'href="/inbox/"' not in anonymous
 
@@ -612,3 +620,9 @@ def test_area_and_unit_pages_load_the_rates_panel(world, catalog, client_for):
     fragment = client.get("/cases/rates/", {"area": "500103000000"}, HTTP_HX_REQUEST="true")
     assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
     assert 'hx-get="/cases/rates/' not in client_for("resident").get("/areas/500103000000/").content.decode()
+
+
+def test_case_page_shows_questions_and_answer_names(world, catalog, client_for):
+    case = submit(world, catalog["noise"], attributes={"when": "night", "floor": 3})
+    body = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
+    assert "什么时候？" in body and "夜间" in body and ">night<" not in body

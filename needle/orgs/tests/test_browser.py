@@ -119,7 +119,7 @@ def sign_in(tab: Tab, persona: str, screenshot: str | None = None) -> None:
         tab.shot(screenshot)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(tab.base + "/")
-    expect(page.locator("header nav")).to_be_visible()
+    expect(page.locator("header nav[aria-label]").first).to_be_visible()
     expect(page.locator("header .who")).to_be_visible()
 
 
@@ -211,7 +211,7 @@ def test_sign_in_browse_search_and_switch_language(world: t.World, open_tab: Any
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(nav_areas).to_have_text("Areas")
     expect(switch).to_have_text("Switch")
-    expect(page.locator("header nav")).to_contain_text("Organization figures")
+    expect(page.locator("header nav[aria-label]").first).to_contain_text("Organization figures")
     expect(page.locator("main h1 .tag")).to_have_text("community/village")
     assert language_cookie(page) == "en"
     world.people["supervisor"].refresh_from_db()
