@@ -17,9 +17,8 @@ from needle.areas.selectors import area_get
 from needle.cases import selectors, services
 from needle.cases.models import Case, Channel
 from needle.cases.schemas import (
-    AttributeOut,
-    ServiceOut,
     AssistIn,
+    AttributeOut,
     CallbackIn,
     CaseIn,
     CaseOut,
@@ -34,6 +33,7 @@ from needle.cases.schemas import (
     RatesOut,
     ReasonIn,
     ResolveIn,
+    ServiceOut,
     UrgeIn,
     WhistleIn,
 )
