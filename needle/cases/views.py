@@ -758,3 +758,14 @@ def rates(request: HttpRequest) -> HttpResponse:
     # Area and unit pages load the figures alone into a panel.
     template = "cases/_rates_figures.html" if request.htmx else "cases/rates.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """The requests the signed-in resident raised, each with its private tracking page."""
+    filters = selectors.CaseFilters(mine=True)
+    page = paginate(
+        selectors.case_list_for(actor=request.user, filters=filters), page=request.GET.get("page")
+    )
+    return render(request, "cases/my_cases.html", {"page": page})

@@ -626,3 +626,11 @@ def test_case_page_shows_questions_and_answer_names(world, catalog, client_for):
     case = submit(world, catalog["noise"], attributes={"when": "night", "floor": 3})
     body = client_for("dispatcher").get(f"/cases/{case.number}/").content.decode()
     assert "什么时候？" in body and "夜间" in body and ">night<" not in body
+
+
+def test_my_requests_lists_only_mine_with_tracking_links(world, catalog, client_for):
+    mine = submit(world, catalog["road"])
+    other = submit(world, catalog["road"], reporter="member")
+    body = client_for("resident").get("/cases/mine/").content.decode()
+    assert f"/track/{mine.tracking_token}/" in body and other.number not in body
+    assert Client().get("/cases/mine/").status_code == 302
