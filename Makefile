@@ -48,8 +48,10 @@ messages: $(STAMP)
 	cd needle && $(abspath $(BIN))/needle makemessages -l zh_Hans --ignore "tests/*" --ignore "*/tests/*"
 	cd needle && $(abspath $(BIN))/needle compilemessages
 
+# Area import and tree queries on SQLite, then on the local PostgreSQL (database needle_bench,
+# recreated; DATABASE_URL is not used). Both run; the target fails if either misses a figure.
 bench: $(STAMP)
-	$(BIN)/python bench/areas.py
+	$(BIN)/python bench/areas.py; sqlite=$$?; $(BIN)/python bench/areas.py --db postgres && exit $$sqlite
 
 clean:
 	rm -rf $(VENV) var
