@@ -92,11 +92,16 @@ async def client(queue: asyncio.Queue, token: str, body: bytes, results: list, k
 
 
 async def load(tokens: list[str], payload: dict[str, str], rate: float, seconds: float, clients: int):
-    body = json.dumps({**payload, "description": "小区门口道路破损，坑洼积水，夜间出行危险，请尽快修复。"}).encode()
+    body = json.dumps(
+        {**payload, "description": "小区门口道路破损，坑洼积水，夜间出行危险，请尽快修复。"}
+    ).encode()
     queue: asyncio.Queue = asyncio.Queue()
     results: list[tuple[int, float]] = []
     keys: list[str] = []
-    tasks = [asyncio.create_task(client(queue, tokens[i % len(tokens)], body, results, keys)) for i in range(clients)]
+    tasks = [
+        asyncio.create_task(client(queue, tokens[i % len(tokens)], body, results, keys))
+        for i in range(clients)
+    ]
     start = time.perf_counter()
     total = int(rate * seconds)
     for i in range(total):
@@ -118,7 +123,12 @@ def replay(payload: dict[str, str], keys: list[tuple[str, str]]) -> int:
     body = json.dumps({**payload, "description": "重复提交"})
     same = 0
     for token, key in keys:
-        conn.request("POST", "/api/v1/cases", body, {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            "/api/v1/cases",
+            body,
+            {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "application/json"},
+        )
         response = conn.getresponse()
         response.read()
         same += response.status == 200
@@ -148,16 +158,31 @@ def main() -> int:
     setup_database()
     tokens, payload = prepare()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "needle.wsgi", "-k", "gthread", "-w", str(args.workers),
-         "--threads", str(args.threads), "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "--keep-alive", "75"],
-        cwd=ROOT, env=env,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "needle.wsgi",
+            "-k",
+            "gthread",
+            "-w",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "75",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
             try:
                 import urllib.request
 
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/openapi.json", timeout=1)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/openapi.json", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
@@ -179,14 +204,28 @@ def main() -> int:
     errors = len(results) - created
     q = lambda p: latencies[min(len(latencies) - 1, int(p * (len(latencies) - 1)))] * 1000  # noqa: E731
     print(f"gunicorn gthread: {args.workers} workers x {args.threads} threads; {args.clients} connections")
-    print(f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: {len(results)} requests in {took:.1f} s "
-          f"= {len(results) / took:.1f}/s sustained; 201: {created}, other: {errors}")
-    print(f"latency ms (from due time): p50 {q(0.5):.1f}  p95 {q(0.95):.1f}  p99 {q(0.99):.1f}  max {latencies[-1] * 1000:.1f}"
-          f"  mean {statistics.mean(latencies) * 1000:.1f}")
-    print(f"stored cases: {stored} (201 responses: {created}) -> {'exactly once' if stored == created else 'MISMATCH'}")
-    print(f"replayed {min(200, len(keys))} keys: {replayed} answered 200 with the first case; cases after replay: {after_replay}"
-          f" -> {'no duplicates' if after_replay == stored else 'DUPLICATES'}")
-    ok = stored == created and after_replay == stored and errors == 0 and q(0.99) < 200 and len(results) / took >= args.rate * 0.98
+    print(
+        f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: {len(results)} requests in {took:.1f} s "
+        f"= {len(results) / took:.1f}/s sustained; 201: {created}, other: {errors}"
+    )
+    print(
+        f"latency ms (from due time): p50 {q(0.5):.1f}  p95 {q(0.95):.1f}  p99 {q(0.99):.1f}  max {latencies[-1] * 1000:.1f}"
+        f"  mean {statistics.mean(latencies) * 1000:.1f}"
+    )
+    print(
+        f"stored cases: {stored} (201 responses: {created}) -> {'exactly once' if stored == created else 'MISMATCH'}"
+    )
+    print(
+        f"replayed {min(200, len(keys))} keys: {replayed} answered 200 with the first case; cases after replay: {after_replay}"
+        f" -> {'no duplicates' if after_replay == stored else 'DUPLICATES'}"
+    )
+    ok = (
+        stored == created
+        and after_replay == stored
+        and errors == 0
+        and q(0.99) < 200
+        and len(results) / took >= args.rate * 0.98
+    )
     print("target (>= 200/s sustained, p99 < 200 ms, stored exactly once):", "met" if ok else "NOT met")
     return 0 if ok else 1
 

@@ -81,6 +81,7 @@ def get_area(request: HttpRequest, code: str) -> Any:
         parent_code=ancestors[-1].code if ancestors else None,
         ancestors=[AreaRef(code=a.code, name=a.name, level=a.level) for a in ancestors],
         children_count=selectors.children_counts(areas=[area]).get(area.pk, 0),
+        descendants_count=area.descendants,
         retired=area.retired,
         centroid=[area.centroid_lat, area.centroid_lng] if area.has_centroid else None,  # type: ignore[list-item]
     )

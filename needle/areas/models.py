@@ -40,6 +40,9 @@ class Area(TimeStamped):
     path = models.CharField(_("path"), max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField(_("depth"))
     retired = models.BooleanField(_("retired"), default=False)
+    # Live areas strictly below this one, kept by the only writers of the tree (area_import,
+    # grid_create), so "how many areas under X" costs no scan even for a whole province.
+    descendants = models.PositiveIntegerField(_("areas below"), default=0, db_default=0)
     boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
     centroid_lat = models.FloatField(_("centroid latitude"), null=True, blank=True)
     centroid_lng = models.FloatField(_("centroid longitude"), null=True, blank=True)

@@ -19,6 +19,7 @@ class AreaOut(Schema):
     parent_code: str | None
     ancestors: list[AreaRef]
     children_count: int
+    descendants_count: int
     retired: bool
     centroid: list[float] | None
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -312,6 +312,34 @@ def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: I
         _move_unlisted(moved)
     report.updated = len(to_update)
     report.retired = _retire_missing(set(paths), under, paths)
+    recount_descendants(root=paths[under] if under is not None else None)
+
+
+def recount_descendants(*, root: str | None = None) -> int:
+    """Recompute `descendants` for the areas at and below `root` (everything when None) and
+    for root's ancestors; only rows whose count changed are written. Returns that number."""
+    scope = Area.objects.all() if root is None else Area.objects.filter(subtree_q(root))
+    stored = dict(scope.values_list("path", "descendants").iterator(chunk_size=20000))
+    counts: dict[str, int] = dict.fromkeys(stored, 0)
+    for path in scope.filter(retired=False).values_list("path", flat=True).iterator(chunk_size=20000):
+        end = path.find("/")
+        while end != len(path) - 1:
+            prefix = path[: end + 1]
+            if prefix in counts:
+                counts[prefix] += 1
+            end = path.find("/", end + 1)
+    if root is not None:
+        # The root's ancestors count more than this subtree: recount them from the index.
+        parts = root.strip("/").split("/")
+        for i in range(len(parts) - 1):
+            above = "/".join(parts[: i + 1]) + "/"
+            live = Area.objects.filter(subtree_q(above), retired=False).exclude(path=above).count()
+            Area.objects.filter(path=above).update(descendants=live)
+    changed = [(n, p) for p, n in counts.items() if stored.get(p) != n]
+    for chunk in _chunks(changed, BATCH):
+        cases = models.Case(*(models.When(path=p, then=models.Value(n)) for n, p in chunk))
+        Area.objects.filter(path__in=[p for _, p in chunk]).update(descendants=cases)
+    return len(changed)
 
 
 def _move_unlisted(moved: list[tuple[str, str]]) -> None:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from needle.areas.models import Area, Level, subtree_q
-from needle.areas.services import area_import, boundaries_import
+from needle.areas.services import area_import, boundaries_import, recount_descendants
 from needle.core.audit import audit_record
 from needle.orgs.models import (
     GridAssignment,
@@ -332,6 +332,7 @@ def _build_personas(city: Area, rng: random.Random) -> list[Login]:
         if i == 1:
             GridAssignment.objects.create(grid=grid, worker=worker, area_path=grid.path)
             logins[-1] = Login("gridworker", "grid worker", f"{community.name} {grid.name}")
+    recount_descendants(root=community.path)
     return logins
 
 

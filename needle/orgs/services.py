@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -365,6 +366,10 @@ def grid_create(*, actor: Any, community: Area, name: str) -> Area:
         raise ValidationFailed(fields={"name": _("This community already has a grid with this name.")})
     numbers = [int(c.rsplit("-", 1)[1]) for c in siblings if "-" in c and c.rsplit("-", 1)[1].isdigit()]
     code = f"{community.code}-{max(numbers, default=0) + 1:03d}"
+    # The new grid is one more area below each of its ancestors.
+    Area.objects.filter(path__in=[*community.ancestor_paths, community.path]).update(
+        descendants=F("descendants") + 1
+    )
     grid = Area.objects.create(
         code=code,
         name=name,

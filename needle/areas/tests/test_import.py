@@ -191,3 +191,28 @@ def test_bad_boundary_files_attach_nothing(db, text, problem):
         boundaries_import(actor=None, source=io.BytesIO(text.encode()))
     assert problem in err.value.message + " ".join(err.value.fields.values())
     assert not Area.objects.filter(boundary__isnull=False).exists()
+
+
+def test_descendant_counts_follow_imports_and_grids(db):
+    from needle.orgs.services import grid_create
+
+    area_import(actor=None, source=csv_bytes(ROWS))
+    counts = dict(Area.objects.values_list("code", "descendants"))
+    assert counts["500000000000"] == 7 and counts["500103000000"] == 3 and counts["500103001001"] == 0
+    # A real grid adds one below each ancestor.
+    grid_create(
+        actor=PersonFactory(is_superuser=True), community=Area.objects.get(code="500103001001"), name="新网格"
+    )
+    assert Area.objects.get(code="500000000000").descendants == 8
+    # A re-import under a street that retires a community lowers every count above it.
+    subset = [r for r in ROWS if "500103001002" not in r]
+    area_import(actor=None, source=csv_bytes(subset), under="500103001000")
+    counts = dict(Area.objects.values_list("code", "descendants"))
+    # 七星岗: 华一坡 and its grid; 渝中区: the street, 华一坡, the grid; 重庆市: 8 - 1.
+    assert counts["500103001000"] == 2 and counts["500103000000"] == 3 and counts["500000000000"] == 7
+    direct = (
+        Area.objects.filter(path__startswith="500000000000/", retired=False)
+        .exclude(code="500000000000")
+        .count()
+    )
+    assert counts["500000000000"] == direct
