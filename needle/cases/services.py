@@ -319,23 +319,25 @@ def _check_intake(intake: Intake) -> tuple[Area, dict[str, Any]]:
 
 
 def _next_number(now: dt.datetime) -> str:
-    """YYYYMMDD + the day's six-digit sequence. The counter row's UPDATE holds its lock until
-    commit, so concurrent intakes get consecutive numbers, never the same one."""
+    """YYYYMMDD + the day's six-digit sequence. The increment and the read share one short
+    transaction: the counter row stays locked between them, so no two intakes read the same
+    value, and the lock is released at once (not held for the whole intake)."""
     day = timezone.localtime(now).strftime("%Y%m%d")
-    if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
-        # First case of the day (or cases loaded in bulk): start after the highest number.
-        highest = (
-            Case.objects.filter(number__startswith=day)
-            .order_by("-number")
-            .values_list("number", flat=True)
-            .first()
-        )
-        try:
-            with transaction.atomic():
-                CaseCounter.objects.create(day=day, last=(int(highest[8:]) if highest else 0) + 1)
-        except IntegrityError:
-            CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
-    last = CaseCounter.objects.values_list("last", flat=True).get(day=day)
+    with transaction.atomic():
+        if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
+            # First case of the day (or cases loaded in bulk): start after the highest number.
+            highest = (
+                Case.objects.filter(number__startswith=day)
+                .order_by("-number")
+                .values_list("number", flat=True)
+                .first()
+            )
+            try:
+                with transaction.atomic():
+                    CaseCounter.objects.create(day=day, last=(int(highest[8:]) if highest else 0) + 1)
+            except IntegrityError:
+                CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
+        last = CaseCounter.objects.values_list("last", flat=True).get(day=day)
     return f"{day}{last:06d}"
 
 
