@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connections, models, router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,9 +319,12 @@ def recount_descendants(*, root: str | None = None) -> int:
     """Recompute `descendants` for the areas at and below `root` (everything when None) and
     for root's ancestors; only rows whose count changed are written. Returns that number."""
     scope = Area.objects.all() if root is None else Area.objects.filter(subtree_q(root))
-    stored = dict(scope.values_list("path", "descendants").iterator(chunk_size=20000))
+    rows = list(scope.values_list("path", "descendants", "retired").iterator(chunk_size=20000))
+    stored = {path: n for path, n, _ in rows}
     counts: dict[str, int] = dict.fromkeys(stored, 0)
-    for path in scope.filter(retired=False).values_list("path", flat=True).iterator(chunk_size=20000):
+    for path, _n, retired in rows:
+        if retired:
+            continue
         end = path.find("/")
         while end != len(path) - 1:
             prefix = path[: end + 1]
@@ -336,9 +339,17 @@ def recount_descendants(*, root: str | None = None) -> int:
             live = Area.objects.filter(subtree_q(above), retired=False).exclude(path=above).count()
             Area.objects.filter(path=above).update(descendants=live)
     changed = [(n, p) for p, n in counts.items() if stored.get(p) != n]
-    for chunk in _chunks(changed, BATCH):
-        cases = models.Case(*(models.When(path=p, then=models.Value(n)) for n, p in chunk))
-        Area.objects.filter(path__in=[p for _, p in chunk]).update(descendants=cases)
+    # One prepared UPDATE per changed row, sent as a batch (a pipeline on psycopg 3): a CASE
+    # over thousands of paths would compare every row with every branch.
+    connection = connections[router.db_for_write(Area)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Area._meta.db_table)} SET {quote('descendants')} = %s "  # noqa: S608 - names from the model
+        f"WHERE {quote('path')} = %s"
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(changed, BATCH):
+            cursor.executemany(sql, chunk)
     return len(changed)
 
 
