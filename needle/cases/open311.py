@@ -739,7 +739,7 @@ def _list(request: HttpRequest, fmt: str) -> HttpResponse:
         if codes:
             # By id, not through a join on the code: the planner then knows how many requests
             # the services have and reads the newest first instead of sorting them all.
-            ids = Service.objects.filter(code__in=codes).values_list("pk", flat=True)
+            ids = Service.objects.filter(code__in=codes).order_by().values_list("pk", flat=True)
             qs = qs.filter(service_id__in=list(ids))
         states = _states(params, extensions)
         if states is not None:

@@ -65,7 +65,7 @@ REPEAT_WINDOW = dt.timedelta(days=30)
 
 def _locked(case: Case) -> Case:
     """Re-read the case under a row lock: every move decides on the current state."""
-    return Case.objects.select_for_update().select_related("service", "lead_unit", "area").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("service", "lead_unit", "area").get(pk=case.pk)
 
 
 def _conflict(case: Case, message: str) -> Conflict:
@@ -903,7 +903,7 @@ def assist_respond(*, actor: Any, assist: Assist, note: str) -> Assist:
     """A called-in or assisting unit reports in."""
     require_authenticated(actor)
     require(can_act_for_unit(actor, "cases.handle", assist.unit))
-    assist = Assist.objects.select_for_update().select_related("case", "unit").get(pk=assist.pk)
+    assist = Assist.objects.select_for_update(of=("self",)).select_related("case", "unit").get(pk=assist.pk)
     if assist.responded_at is not None:
         raise Conflict(_("This unit has already responded."))
     if not note.strip():

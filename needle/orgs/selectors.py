@@ -58,7 +58,7 @@ def access_unit(*, actor: Any, unit_id: int, for_write: bool = False) -> Unit:
     require_authenticated(actor)
     qs = Unit.objects.select_related("area", "parent")
     if for_write:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     unit = qs.filter(pk=unit_id).first()
     if unit is None or not can_for_unit(actor, "orgs.view_units", unit):
         raise NotFound(_("No such unit."))
