@@ -186,21 +186,56 @@ def build_catalog(w: World) -> dict[str, Any]:
     from needle.cases.models import AttributeType, Category, RoutingRule, Service, ServiceAttribute
 
     city = Category.objects.create(code="city", name="城乡建设", name_en="Urban affairs", order=1)
-    road = Service.objects.create(code="road", category=city, name="道路破损", name_en="Damaged road",
-                                  accept_hours=24, resolve_hours=168, keywords="路 坑")
-    noise = Service.objects.create(code="noise", category=city, name="噪音扰民", name_en="Noise",
-                                   deadline_class="urgent", accept_hours=1, resolve_hours=2)
-    ServiceAttribute.objects.create(service=noise, code="when", datatype=AttributeType.SINGLE, required=True,
-                                    description="什么时候？", values=[{"key": "day", "name": "白天"}, {"key": "night", "name": "夜间"}])
-    ServiceAttribute.objects.create(service=noise, code="floor", datatype=AttributeType.NUMBER, description="楼层")
-    private = Service.objects.create(code="private", category=city, name="家庭纠纷", name_en="Family dispute",
-                                     accept_hours=24, resolve_hours=72, public=False)
-    RoutingRule.objects.create(service=road, area=w.areas["district_a"], area_path=w.areas["district_a"].path,
-                               unit=w.units["district_a_env"])
+    road = Service.objects.create(
+        code="road",
+        category=city,
+        name="道路破损",
+        name_en="Damaged road",
+        accept_hours=24,
+        resolve_hours=168,
+        keywords="路 坑",
+    )
+    noise = Service.objects.create(
+        code="noise",
+        category=city,
+        name="噪音扰民",
+        name_en="Noise",
+        deadline_class="urgent",
+        accept_hours=1,
+        resolve_hours=2,
+    )
+    ServiceAttribute.objects.create(
+        service=noise,
+        code="when",
+        datatype=AttributeType.SINGLE,
+        required=True,
+        description="什么时候？",
+        values=[{"key": "day", "name": "白天"}, {"key": "night", "name": "夜间"}],
+    )
+    ServiceAttribute.objects.create(
+        service=noise, code="floor", datatype=AttributeType.NUMBER, description="楼层"
+    )
+    private = Service.objects.create(
+        code="private",
+        category=city,
+        name="家庭纠纷",
+        name_en="Family dispute",
+        accept_hours=24,
+        resolve_hours=72,
+        public=False,
+    )
+    RoutingRule.objects.create(
+        service=road,
+        area=w.areas["district_a"],
+        area_path=w.areas["district_a"].path,
+        unit=w.units["district_a_env"],
+    )
     return {"road": road, "noise": noise, "private": private}
 
 
-def submit(w: World, service: Any, *, area: str = "community_a1a", reporter: str | None = "resident", **kw: Any) -> Any:
+def submit(
+    w: World, service: Any, *, area: str = "community_a1a", reporter: str | None = "resident", **kw: Any
+) -> Any:
     from needle.cases.services import Intake, case_submit
 
     kw.setdefault("description", "小区门口的路面塌了一个坑，晚上很危险。")

@@ -65,7 +65,11 @@ REPEAT_WINDOW = dt.timedelta(days=30)
 
 def _locked(case: Case) -> Case:
     """Re-read the case under a row lock: every move decides on the current state."""
-    return Case.objects.select_for_update(of=("self",)).select_related("service", "lead_unit", "area").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service", "lead_unit", "area")
+        .get(pk=case.pk)
+    )
 
 
 def _conflict(case: Case, message: str) -> Conflict:

@@ -39,4 +39,6 @@ def bearer(db, keep_test_connection):
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, bearer):
-    case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=[not_a_server_error, status_code_conformance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {bearer}"}, checks=[not_a_server_error, status_code_conformance]
+    )
