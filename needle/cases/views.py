@@ -394,16 +394,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
         if done is not None:
             return done
         status = 400
+    # A request that does not name a state (the first visit, or ?page=2 from the pager) means
+    # the open cases; "any state" is an explicit empty choice.
+    params = request.GET.copy()
+    params.setdefault("state", OPEN)
     form = CaseFilterForm(
-        request.GET or None,
+        params,
         services=selectors.intake_services(public_only=False),
         units=selectors.inbox_units(actor=request.user),
         open_choice=True,
-        initial={"state": OPEN},
     )
     page = None
-    if not request.GET or form.is_valid():
-        data: dict[str, Any] = form.cleaned_data if request.GET else {"state": OPEN}
+    if form.is_valid():
+        data: dict[str, Any] = form.cleaned_data
         state = data.get("state", "")
         filters = selectors.CaseFilters(
             state="" if state == OPEN else state,

@@ -634,3 +634,15 @@ def test_my_requests_lists_only_mine_with_tracking_links(world, catalog, client_
     body = client_for("resident").get("/cases/mine/").content.decode()
     assert f"/track/{mine.tracking_token}/" in body and other.number not in body
     assert Client().get("/cases/mine/").status_code == 302
+
+
+def test_inbox_pages_keep_the_default_open_filter(world, catalog, client_for):
+    from needle.cases import services as s
+
+    done = submit(world, catalog["road"])
+    s.case_accept(actor=world.people["handler"], case=done)
+    s.case_resolve(actor=world.people["handler"], case=done, note="ok")
+    s.case_callback(actor=world.people["resident"], case=done, solved=True, rating=5)
+    client = client_for("handler")
+    assert done.number not in client.get("/inbox/", {"page": "1"}).content.decode()
+    assert done.number in client.get("/inbox/", {"state": ""}).content.decode()
