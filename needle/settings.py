@@ -148,6 +148,8 @@ INSTALLED_APPS = [
     "needle.orgs",
     "needle.notify",
     "needle.cases",
+    "needle.intel",
+    "needle.operations",
     "needle.demo",
 ]
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("areas/", include("needle.areas.urls")),
+    path("intel/", include("needle.intel.urls")),
+    path("operations/", include("needle.operations.urls")),
     path("notifications/", include("needle.notify.urls")),
     path("open311/v2/", include("needle.cases.open311_urls")),
     path("", include("needle.cases.urls")),
