@@ -42,6 +42,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.supervise": frozenset({R.ADMIN, R.SUPERVISOR}),
     "cases.moderate": frozenset({R.ADMIN, R.DISPATCHER}),
     "cases.manage_catalog": frozenset({R.ADMIN}),
+    "intel.view_hotspots": frozenset(
+        {R.ADMIN, R.DISPATCHER, R.SUPERVISOR, R.COORDINATOR, R.VIEWER, R.AUDITOR}
+    ),
+    "intel.task": frozenset({R.ADMIN, R.SUPERVISOR}),
+    "intel.train": frozenset({R.ADMIN}),
 }
 
 
