@@ -16,6 +16,7 @@ def _menu(user: Any) -> dict[str, bool]:
         "intake": has_perm_anywhere(user, "cases.intake"),
         "stats": has_perm_anywhere(user, "orgs.view_stats"),
         "audit": has_perm_anywhere(user, "core.view_audit"),
+        "hotspots": has_perm_anywhere(user, "intel.view_hotspots"),
     }
 
 
