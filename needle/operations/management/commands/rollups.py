@@ -1,0 +1,58 @@
+"""`needle rollups rebuild [--since DATE]`, `needle rollups refresh`, `needle rollups check`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from needle.core.cli import actor_from_option, command_error
+from needle.core.errors import DomainError
+from needle.operations import services
+from needle.operations.selectors import rollups_check
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--since: give a date as YYYY-MM-DD, not {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Rebuild, refresh or check the operations center's rollups."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        rebuild = sub.add_parser("rebuild", help="recompute the rollups from the raw facts")
+        rebuild.add_argument("--since", help="only days from this one (YYYY-MM-DD); default: all")
+        rebuild.add_argument("--actor", help="username the rebuild is audited under")
+        sub.add_parser("refresh", help="apply the cases changed since the last refresh")
+        check = sub.add_parser("check", help="compare the rollups with direct counts over the cases")
+        check.add_argument("--since", help="first day compared (default: 30 days ago)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        began = time.perf_counter()
+        try:
+            if options["action"] == "rebuild":
+                since = _day(options["since"]) if options.get("since") else None
+                n = services.rollups_rebuild(actor=actor_from_option(options.get("actor")), since=since)
+                self.stdout.write(f"rebuilt from {n} cases in {time.perf_counter() - began:.1f} s")
+            elif options["action"] == "refresh":
+                r = services.rollups_refresh()
+                self.stdout.write(
+                    f"read {r.cases_read} cases, {r.cases_changed} changed"
+                    f"{' (first run: full rebuild)' if r.rebuilt else ''} in {time.perf_counter() - began:.1f} s"
+                )
+            else:
+                since = _day(options["since"]) if options.get("since") else None
+                problems = rollups_check(since=since)
+                for line in problems:
+                    self.stdout.write(line)
+                if problems:
+                    raise CommandError(f"{len(problems)} figures differ from the raw cases")
+                self.stdout.write("the rollups agree with the raw cases")
+        except DomainError as exc:
+            raise command_error(exc) from None

@@ -1,0 +1,210 @@
+"""Rollups of the cases: derived, rebuildable counts that dashboards read instead of cases.
+
+`CaseRollup` has one row per day × the case's area × service × lead unit. Each row carries the
+area's path and its ancestors' ids per depth (`a1`..`a6`, like DHIS2's resource table), so a
+subtree is one path range and a level's breakdown one GROUP BY. `NodeRollup` repeats the same
+counts for the few big nodes (province, city, districts: depth <= NODE_DEPTH), grouped by
+service and by unit, so that a city's dashboard reads hundreds of rows, not millions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from needle.areas.models import Area
+from needle.cases.models import Service
+from needle.core.models import TimeStamped
+
+# Every counter, in the order footprints store them. What each counts (see rollups.py):
+#   received          cases submitted that day
+#   dispatched        cases whose (latest) dispatch fell that day
+#   response_due      cases whose accept deadline fell that day (response-rate denominator)
+#   responded_on_time ... of those, accepted by the deadline
+#   resolved          cases resolved that day; resolved_on_time: by their resolve deadline
+#   callbacks         residents' answers that day; solved; rated; satisfied (rating 4-5)
+#   reopened          reopenings that day
+#   open, due_soon, overdue, overdue_serious: cases open now, and of those the blue, yellow
+#                     and red ones; these sit on the rows of one day, BACKLOG_DAY, outside
+#                     any period, so that "the backlog now" of any node reads a few rows
+COUNTERS: tuple[str, ...] = (
+    "received",
+    "dispatched",
+    "response_due",
+    "responded_on_time",
+    "resolved",
+    "resolved_on_time",
+    "callbacks",
+    "solved",
+    "rated",
+    "satisfied",
+    "reopened",
+    "open",
+    "due_soon",
+    "overdue",
+    "overdue_serious",
+)
+BACKLOG: tuple[str, ...] = ("open", "due_soon", "overdue", "overdue_serious")
+FLOWS: tuple[str, ...] = tuple(c for c in COUNTERS if c not in BACKLOG)
+
+BACKLOG_DAY = dt.date(1900, 1, 1)
+
+# Nodes this shallow (province 1, city 2, district 3) get their own NodeRollup rows.
+NODE_DEPTH = 3
+MAX_DEPTH = 6
+
+
+class Counters(models.Model):
+    received = models.IntegerField(_("received"), default=0)
+    dispatched = models.IntegerField(_("dispatched"), default=0)
+    response_due = models.IntegerField(_("accept deadlines due"), default=0)
+    responded_on_time = models.IntegerField(_("accepted on time"), default=0)
+    resolved = models.IntegerField(_("resolved"), default=0)
+    resolved_on_time = models.IntegerField(_("resolved on time"), default=0)
+    callbacks = models.IntegerField(_("callbacks"), default=0)
+    solved = models.IntegerField(_("solved"), default=0)
+    rated = models.IntegerField(_("rated"), default=0)
+    satisfied = models.IntegerField(_("satisfied"), default=0)
+    reopened = models.IntegerField(_("reopened"), default=0)
+    open = models.IntegerField(_("open"), default=0)
+    due_soon = models.IntegerField(_("due soon"), default=0)
+    overdue = models.IntegerField(_("overdue"), default=0)
+    overdue_serious = models.IntegerField(_("seriously overdue"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseRollup(Counters):
+    day = models.DateField(_("day"))
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    area_path = models.CharField(_("area path"), max_length=255)
+    area_depth = models.PositiveSmallIntegerField(_("area depth"))
+    a1 = models.IntegerField(null=True, blank=True)
+    a2 = models.IntegerField(null=True, blank=True)
+    a3 = models.IntegerField(null=True, blank=True)
+    a4 = models.IntegerField(null=True, blank=True)
+    a5 = models.IntegerField(null=True, blank=True)
+    a6 = models.IntegerField(null=True, blank=True)
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The lead unit's id; 0 while a case has none (submitted, returned).
+    unit_key = models.IntegerField(_("lead unit"), default=0)
+
+    class Meta:
+        verbose_name = _("case rollup")
+        verbose_name_plural = _("case rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "area", "service", "unit_key"], name="case_rollup_key")
+        ]
+        indexes = [
+            models.Index(fields=["area_path", "day"], name="rollup_path_day"),
+            models.Index(fields=["unit_key", "day"], name="rollup_unit_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} s{self.service_id} u{self.unit_key}"
+
+
+class Grouping(models.TextChoices):
+    SERVICE = "s", _("by service")
+    UNIT = "u", _("by unit")
+
+
+class NodeRollup(Counters):
+    """The counts of a big node's whole subtree per day, once by service and once by unit."""
+
+    grouping = models.CharField(_("grouping"), max_length=1, choices=Grouping.choices)
+    day = models.DateField(_("day"))
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    depth = models.PositiveSmallIntegerField(_("depth"))
+    parent_key = models.IntegerField(_("parent area"), default=0)
+    # A service id (grouping "s") or a unit id, 0 for none (grouping "u").
+    key = models.IntegerField(_("key"))
+
+    class Meta:
+        verbose_name = _("area rollup")
+        verbose_name_plural = _("area rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["grouping", "area", "day", "key"], name="node_rollup_key")
+        ]
+        indexes = [
+            models.Index(fields=["grouping", "parent_key", "day"], name="node_rollup_children"),
+            models.Index(fields=["day"], name="node_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day} a{self.area_id} k{self.key}"
+
+
+class CaseFootprint(models.Model):
+    """What one case last added to the rollups ({key: counters}); the next change of the case
+    subtracts it and adds the new one, so an update costs the changed cases only."""
+
+    case_id = models.BigIntegerField(_("case"), primary_key=True)
+    data = models.JSONField(_("contribution"), default=dict)
+    # The latest day among the keys: a rebuild from a day finds the cases it must read again.
+    last_day = models.DateField(_("latest day"), null=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("case footprint")
+        verbose_name_plural = _("case footprints")
+
+    def __str__(self) -> str:
+        return str(self.case_id)
+
+
+class RollupState(models.Model):
+    """One row: how far the incremental refresh has read. Its row lock serializes refreshes
+    and rebuilds."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    watermark = models.DateTimeField(_("changes read up to"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("last refresh"), null=True, blank=True)
+    last_cases = models.PositiveIntegerField(_("cases in the last refresh"), default=0)
+
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup state")
+
+    def __str__(self) -> str:
+        return f"{self.watermark}"
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+
+
+class ReportSubscription(TimeStamped):
+    """A person receives an area's weekly or monthly report by email."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="report_subscriptions",
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    last_sent_on = models.DateField(_("last sent on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "area", "frequency"], name="one_subscription_per_report"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.area_id} {self.frequency}"

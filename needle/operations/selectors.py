@@ -1,0 +1,545 @@
+"""Reads of the operations center: indicators for an area or a unit, from the rollups only.
+
+Every figure for a node is a sum of rollup rows, so a node's counts equal the sum over its
+children (plus "directly here": cases located at the node itself, or led by the unit itself).
+The page, the API, the exports and the PDF report all read `dashboard_for`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from needle.areas.models import Area, subtree_q
+from needle.cases.models import Service
+from needle.core.errors import NotFound, ValidationFailed
+from needle.operations.models import (
+    BACKLOG,
+    BACKLOG_DAY,
+    FLOWS,
+    MAX_DEPTH,
+    NODE_DEPTH,
+    CaseRollup,
+    Grouping,
+    NodeRollup,
+)
+from needle.orgs.models import Unit
+from needle.orgs.permissions import (
+    can_for_unit,
+    can_in_area,
+    is_superuser,
+    require_authenticated,
+    scope_paths,
+)
+
+PERM = "cases.view"
+MAX_DAYS = 3 * 366
+GRAINS = ("day", "week", "month")
+
+
+@dataclass
+class Figures:
+    """Counts over a period (flows) and now (backlog), with the rates DESIGN.md defines."""
+
+    received: int = 0
+    dispatched: int = 0
+    response_due: int = 0
+    responded_on_time: int = 0
+    resolved: int = 0
+    resolved_on_time: int = 0
+    callbacks: int = 0
+    solved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    reopened: int = 0
+    open: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+    overdue_serious: int = 0
+
+    @staticmethod
+    def _ratio(n: int, d: int) -> float | None:
+        return round(n / d, 4) if d else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._ratio(self.responded_on_time, self.response_due)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._ratio(self.solved, self.callbacks)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._ratio(self.satisfied, self.rated)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._ratio(self.resolved_on_time, self.resolved)
+
+    @property
+    def overdue_open(self) -> int:
+        return self.overdue + self.overdue_serious
+
+    def add(self, row: dict[str, Any]) -> Figures:
+        for name in COUNTER_NAMES:
+            value = row.get(name)
+            if value:
+                setattr(self, name, getattr(self, name) + int(value))
+        return self
+
+    def minus(self, other: Figures) -> Figures:
+        return Figures(**{n: getattr(self, n) - getattr(other, n) for n in COUNTER_NAMES})
+
+    def counts(self) -> dict[str, int]:
+        return {n: getattr(self, n) for n in COUNTER_NAMES}
+
+    def rates(self) -> dict[str, float | None]:
+        return {name: getattr(self, name) for name in RATE_NAMES}
+
+    def is_empty(self) -> bool:
+        return not any(self.counts().values())
+
+
+COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Figures))
+RATE_NAMES = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
+INDICATORS: dict[str, Any] = {
+    "response_rate": gettext_lazy("Response rate"),
+    "resolution_rate": gettext_lazy("Resolution rate"),
+    "satisfaction_rate": gettext_lazy("Satisfaction rate"),
+    "on_time_rate": gettext_lazy("On-time rate"),
+    "received": gettext_lazy("Received"),
+    "open": gettext_lazy("Backlog"),
+    "overdue_open": gettext_lazy("Overdue"),
+}
+
+
+@dataclass
+class Row:
+    """One line of a breakdown: a child area, a child unit, a service, or "directly here"."""
+
+    kind: str  # "area", "unit", "service", "here"
+    key: str  # area code, unit id, service code, ""
+    name: str
+    figures: Figures
+    drill: bool = False  # a dashboard exists one level down
+
+
+@dataclass
+class Dashboard:
+    kind: str  # "area" or "unit"
+    start: dt.date
+    end: dt.date
+    area: Area | None
+    unit: Unit | None
+    totals: Figures
+    previous: Figures
+    children: list[Row]
+    by_service: list[Row]
+    units: list[Row]
+    daily: dict[dt.date, Figures]
+    ancestors: list[Area | Unit] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.area.name if self.area is not None else str(self.unit)
+
+    @property
+    def previous_start(self) -> dt.date:
+        return self.start - (self.end - self.start) - dt.timedelta(days=1)
+
+    @property
+    def previous_end(self) -> dt.date:
+        return self.start - dt.timedelta(days=1)
+
+    def trend(self, grain: str = "day") -> list[tuple[dt.date, Figures]]:
+        """The period's flows per day, per week (Mondays) or per month, gaps filled."""
+        buckets: dict[dt.date, Figures] = {}
+        day = self.start
+        while day <= self.end:
+            buckets.setdefault(bucket_of(day, grain), Figures())
+            day += dt.timedelta(days=1)
+        for day, figures in self.daily.items():
+            buckets[bucket_of(day, grain)].add(figures.counts())
+        return sorted(buckets.items())
+
+
+def bucket_of(day: dt.date, grain: str) -> dt.date:
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
+# Parameters ----------------------------------------------------------------------------------
+
+
+def parse_period(start: Any, end: Any) -> tuple[dt.date, dt.date]:
+    """[start, end] from strings or dates; default: the last 30 days up to today."""
+
+    def one(value: Any, name: str) -> dt.date | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationFailed(fields={name: _("Give a date as YYYY-MM-DD.")}) from None
+
+    end_d = one(end, "end") or timezone.localdate()
+    start_d = one(start, "start") or end_d - dt.timedelta(days=29)
+    if start_d > end_d:
+        raise ValidationFailed(fields={"start": _("The start must not be after the end.")})
+    if (end_d - start_d).days >= MAX_DAYS:
+        raise ValidationFailed(fields={"start": _("A period is at most three years long.")})
+    if start_d <= BACKLOG_DAY:
+        raise ValidationFailed(fields={"start": _("Give a date after 1900.")})
+    return start_d, end_d
+
+
+def parse_grain(value: Any) -> str:
+    if value in (None, ""):
+        return "day"
+    if value not in GRAINS:
+        raise ValidationFailed(fields={"grain": _("Choose day, week or month.")})
+    return str(value)
+
+
+def default_area(*, actor: Any) -> Area | None:
+    """The widest area whose figures the actor may read (the root for superusers)."""
+    require_authenticated(actor)
+    if is_superuser(actor):
+        return Area.objects.filter(parent__isnull=True, retired=False).order_by("code").first()
+    paths = scope_paths(actor, PERM)
+    return Area.objects.filter(path=paths[0]).first() if paths else None
+
+
+def access_area(*, actor: Any, code: str) -> Area:
+    """The area if the actor may read its figures; 404 otherwise (its existence does not leak)."""
+    require_authenticated(actor)
+    area = Area.objects.filter(code=code).first()
+    if area is None or not can_in_area(actor, PERM, area):
+        raise NotFound(_("You have no figures for the area %(code)s.") % {"code": code})
+    return area
+
+
+def access_unit(*, actor: Any, unit_id: Any) -> Unit:
+    require_authenticated(actor)
+    try:
+        pk = int(unit_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"unit": _("Give a unit's number.")}) from None
+    unit = Unit.objects.filter(pk=pk).first()
+    if unit is None or not can_for_unit(actor, PERM, unit):
+        raise NotFound(_("You have no figures for this unit."))
+    return unit
+
+
+# Reading the rollups --------------------------------------------------------------------------
+
+
+def _sums(qs: QuerySet[Any], group: list[str], names: Iterable[str]) -> list[dict[str, Any]]:
+    return list(qs.order_by().values(*group).annotate(**{n: Sum(n) for n in names}))
+
+
+def _period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    return qs.filter(day__gte=start, day__lte=end)
+
+
+def _figures(rows: Iterable[dict[str, Any]]) -> Figures:
+    f = Figures()
+    for row in rows:
+        f.add(row)
+    return f
+
+
+def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, Figures]:
+    out: dict[Any, Figures] = defaultdict(Figures)
+    for row in rows:
+        out[row[key]].add(row)
+    return out
+
+
+def _service_rows(per_service: dict[Any, Figures]) -> list[Row]:
+    services = Service.objects.in_bulk([k for k in per_service if k])
+    rows = [
+        Row(kind="service", key=s.code, name=s.label, figures=per_service[pk])
+        for pk, s in services.items()
+        if not per_service[pk].is_empty()
+    ]
+    return sorted(rows, key=lambda r: (-r.figures.received, -r.figures.open, r.key))
+
+
+def _unit_rows(per_unit: dict[Any, Figures], actor: Any) -> list[Row]:
+    units = Unit.objects.in_bulk([k for k in per_unit if k])
+    rows = [
+        Row(kind="unit", key=str(pk), name=u.name, figures=per_unit[pk], drill=can_for_unit(actor, PERM, u))
+        for pk, u in units.items()
+        if not per_unit[pk].is_empty()
+    ]
+    if per_unit.get(0) and not per_unit[0].is_empty():
+        rows.append(Row(kind="unit", key="", name=_("No unit yet"), figures=per_unit[0]))
+    return sorted(rows, key=lambda r: (-r.figures.received, r.name))
+
+
+def _here_row(totals: Figures, children: list[Row], name: str) -> list[Row]:
+    rest = totals
+    for row in children:
+        rest = rest.minus(row.figures)
+    return [Row(kind="here", key="", name=name, figures=rest)] if not rest.is_empty() else []
+
+
+def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> Dashboard:
+    prev_start = start - (end - start) - dt.timedelta(days=1)
+    prev_end = start - dt.timedelta(days=1)
+    child_areas = {a.pk: a for a in Area.objects.filter(parent=area).order_by("code")}
+    if area.depth <= NODE_DEPTH:
+        node = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area=area)
+        flows = _sums(_period(node, start, end), ["day", "key"], FLOWS)
+        backlog = _sums(node.filter(day=BACKLOG_DAY), ["key"], BACKLOG)
+        previous = _sums(_period(node, prev_start, prev_end), [], FLOWS)
+        units_q = NodeRollup.objects.filter(grouping=Grouping.UNIT, area=area)
+        unit_flows = _sums(_period(units_q, start, end), ["key"], FLOWS)
+        unit_backlog = _sums(units_q.filter(day=BACKLOG_DAY), ["key"], BACKLOG)
+        service_key, unit_key = "key", "key"
+    else:
+        mine = CaseRollup.objects.filter(subtree_q(area.path, "area_path"))
+        flows = _sums(_period(mine, start, end), ["day", "service_id"], FLOWS)
+        backlog = _sums(mine.filter(day=BACKLOG_DAY), ["service_id"], BACKLOG)
+        previous = _sums(_period(mine, prev_start, prev_end), [], FLOWS)
+        unit_flows = _sums(_period(mine, start, end), ["unit_key"], FLOWS)
+        unit_backlog = _sums(mine.filter(day=BACKLOG_DAY), ["unit_key"], BACKLOG)
+        service_key, unit_key = "service_id", "unit_key"
+    if area.depth + 1 <= NODE_DEPTH:
+        kids = NodeRollup.objects.filter(grouping=Grouping.SERVICE, parent_key=area.pk)
+        child_flows = _sums(_period(kids, start, end), ["area_id"], FLOWS)
+        child_backlog = _sums(kids.filter(day=BACKLOG_DAY), ["area_id"], BACKLOG)
+        child_key = "area_id"
+    elif area.depth >= MAX_DEPTH:
+        child_flows, child_backlog, child_key = [], [], "none"
+    else:
+        level = f"a{area.depth + 1}"
+        sub = CaseRollup.objects.filter(subtree_q(area.path, "area_path"), **{f"{level}__isnull": False})
+        child_flows = _sums(_period(sub, start, end), [level], FLOWS)
+        child_backlog = _sums(sub.filter(day=BACKLOG_DAY), [level], BACKLOG)
+        child_key = level
+    per_child = _grouped([*child_flows, *child_backlog], child_key)
+    totals = _figures([*flows, *backlog])
+    children = [
+        Row(kind="area", key=a.code, name=a.name, figures=per_child.get(pk, Figures()), drill=True)
+        for pk, a in child_areas.items()
+    ]
+    children += _here_row(totals, children, _("Directly in %(name)s") % {"name": area.name})
+    daily = _grouped(flows, "day")
+    return Dashboard(
+        kind="area",
+        start=start,
+        end=end,
+        area=area,
+        unit=None,
+        totals=totals,
+        previous=_figures(previous),
+        children=children,
+        by_service=_service_rows(_grouped([*flows, *backlog], service_key)),
+        units=_unit_rows(_grouped([*unit_flows, *unit_backlog], unit_key), actor),
+        daily={_as_date(d): f for d, f in daily.items()},
+        ancestors=list(Area.objects.filter(path__in=area.ancestor_paths).order_by("depth")),
+    )
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def unit_subtrees(unit: Unit) -> dict[int, int]:
+    """Every unit below `unit` (and itself) -> the id of the child of `unit` it sits under
+    (`unit.pk` for the unit itself): one query per level of the unit tree."""
+    owner: dict[int, int] = {unit.pk: unit.pk}
+    frontier = [unit.pk]
+    first = True
+    while frontier:
+        rows = list(Unit.objects.filter(parent_id__in=frontier).values_list("pk", "parent_id"))
+        frontier = []
+        for pk, parent in rows:
+            if pk in owner:  # a cycle in bad data: stop there
+                continue
+            owner[pk] = pk if first else owner[parent]
+            frontier.append(pk)
+        first = False
+    return owner
+
+
+def _unit_dashboard(*, actor: Any, unit: Unit, start: dt.date, end: dt.date) -> Dashboard:
+    prev_start = start - (end - start) - dt.timedelta(days=1)
+    prev_end = start - dt.timedelta(days=1)
+    owner = unit_subtrees(unit)
+    visible = {u.pk: u for u in Unit.objects.filter(pk__in=set(owner.values()) - {unit.pk})}
+    visible = {pk: u for pk, u in visible.items() if can_for_unit(actor, PERM, u)}
+    ids = [pk for pk, top in owner.items() if top == unit.pk or top in visible]
+    mine = CaseRollup.objects.filter(unit_key__in=ids)
+    flows = _sums(_period(mine, start, end), ["day", "service_id", "unit_key"], FLOWS)
+    backlog = _sums(mine.filter(day=BACKLOG_DAY), ["service_id", "unit_key"], BACKLOG)
+    previous = _sums(_period(mine, prev_start, prev_end), [], FLOWS)
+    totals = _figures([*flows, *backlog])
+    per_top: dict[int, Figures] = defaultdict(Figures)
+    for row in [*flows, *backlog]:
+        per_top[owner[row["unit_key"]]].add(row)
+    children = [
+        Row(kind="unit", key=str(pk), name=u.name, figures=per_top.get(pk, Figures()), drill=True)
+        for pk, u in sorted(visible.items(), key=lambda kv: kv[1].name)
+    ]
+    children += _here_row(totals, children, _("%(name)s itself") % {"name": unit.name})
+    ancestors: list[Area | Unit] = []
+    parent_id = unit.parent_id
+    while parent_id and len(ancestors) < 12:
+        parent = Unit.objects.filter(pk=parent_id).first()
+        if parent is None or not can_for_unit(actor, PERM, parent):
+            break
+        ancestors.insert(0, parent)
+        parent_id = parent.parent_id
+    return Dashboard(
+        kind="unit",
+        start=start,
+        end=end,
+        area=None,
+        unit=unit,
+        totals=totals,
+        previous=_figures(previous),
+        children=children,
+        by_service=_service_rows(_grouped([*flows, *backlog], "service_id")),
+        units=[],
+        daily={_as_date(d): f for d, f in _grouped(flows, "day").items()},
+        ancestors=ancestors,
+    )
+
+
+def dashboard_for(
+    *, actor: Any, start: dt.date, end: dt.date, area: Area | None = None, unit: Unit | None = None
+) -> Dashboard:
+    """The figures of an area subtree or a unit subtree over [start, end], with its children,
+    services, units, daily flows and the previous period of the same length. The caller has
+    the node from access_area/access_unit; checked again here."""
+    require_authenticated(actor)
+    if unit is not None:
+        if not can_for_unit(actor, PERM, unit):
+            raise NotFound(_("You have no figures for this unit."))
+        return _unit_dashboard(actor=actor, unit=unit, start=start, end=end)
+    if area is None:
+        raise ValidationFailed(fields={"area": _("Give an area or a unit.")})
+    if not can_in_area(actor, PERM, area):
+        raise NotFound(_("You have no figures for the area %(code)s.") % {"code": area.code})
+    return _area_dashboard(actor=actor, area=area, start=start, end=end)
+
+
+def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], list[Row]]:
+    """The best and the worst `n` rows by an indicator (rows without a value left out)."""
+    scored = [(value_of(r.figures, indicator), r) for r in rows if r.kind != "here"]
+    scored = [(v, r) for v, r in scored if v is not None]
+    lower_is_better = indicator in {"open", "overdue_open"}
+    scored.sort(key=lambda vr: (vr[0], vr[1].name), reverse=not lower_is_better)
+    best = [r for _v, r in scored[:n]]
+    worst = [r for _v, r in reversed(scored[-n:])] if len(scored) > n else []
+    return best, [r for r in worst if r not in best]
+
+
+def value_of(figures: Figures, indicator: str) -> float | int | None:
+    if indicator not in INDICATORS:
+        raise ValidationFailed(fields={"indicator": _("Unknown indicator.")})
+    return getattr(figures, indicator)
+
+
+def parse_indicator(value: Any) -> str:
+    if value in (None, ""):
+        return "response_rate"
+    if value not in INDICATORS:
+        raise ValidationFailed(fields={"indicator": _("Unknown indicator.")})
+    return str(value)
+
+
+def rollup_status() -> dict[str, Any]:
+    from needle.operations.models import RollupState
+
+    state = RollupState.objects.filter(id=1).first()
+    return {"refreshed_at": state.refreshed_at if state else None, "ready": bool(state and state.watermark)}
+
+
+def area_case_points(
+    *, actor: Any, area: Area, start: dt.date, end: dt.date, limit: int = 2000
+) -> list[list[float]]:
+    """[lat, lng] of cases located in the area and received in the period (for the heat layer
+    of street and community maps), newest first, at most `limit`."""
+    from needle.cases.models import Case
+    from needle.cases.selectors import case_scope_q, period_bounds
+
+    lo, hi = period_bounds(start, end)
+    qs = Case.objects.filter(subtree_q(area.path, "area_path"), submitted_at__gte=lo, submitted_at__lt=hi)
+    scope = case_scope_q(actor)
+    if scope is not None:
+        qs = qs.filter(scope)
+    qs = qs.filter(lat__isnull=False, lng__isnull=False).order_by("-submitted_at")
+    return [[round(lat or 0.0, 5), round(lng or 0.0, 5)] for lat, lng in qs.values_list("lat", "lng")[:limit]]
+
+
+def rollups_check(*, since: dt.date | None = None) -> list[str]:
+    """Compare, per top-level area and per day from `since` (default 30 days ago), the rolled-up
+    counts with direct counts over cases and callbacks; the differences, as lines of text."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    from needle.cases.models import OPEN_STATES, Callback, Case
+
+    tz = timezone.get_default_timezone()
+    since = since or timezone.localdate() - dt.timedelta(days=30)
+    lo = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
+    problems: list[str] = []
+    for root in Area.objects.filter(parent__isnull=True):
+        within = subtree_q(root.path, "area_path")
+        rolled: dict[tuple[str, dt.date], int] = {}
+        for row in _sums(
+            CaseRollup.objects.filter(within, day__gte=since),
+            ["day"],
+            ["received", "resolved", "response_due"],
+        ):
+            for name in ("received", "resolved", "response_due"):
+                rolled[(name, _as_date(row["day"]))] = row[name] or 0
+        raw: dict[tuple[str, dt.date], int] = {}
+        for name, column in (
+            ("received", "submitted_at"),
+            ("resolved", "resolved_at"),
+            ("response_due", "accept_due_at"),
+        ):
+            rows = (
+                Case.objects.filter(within, **{f"{column}__gte": lo})
+                .annotate(d=TruncDate(column, tzinfo=tz))
+                .values("d")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            for r in rows:
+                raw[(name, r["d"])] = r["n"]
+        cb_rolled = (
+            _sums(CaseRollup.objects.filter(within, day__gte=since), [], ["callbacks"])[0]["callbacks"] or 0
+        )
+        cb_raw = Callback.objects.filter(subtree_q(root.path, "case__area_path"), at__gte=lo).count()
+        for key in sorted(set(rolled) | set(raw)):
+            if rolled.get(key, 0) != raw.get(key, 0):
+                problems.append(
+                    f"{root.code} {key[1]} {key[0]}: rollups {rolled.get(key, 0)}, cases {raw.get(key, 0)}"
+                )
+        if cb_rolled != cb_raw:
+            problems.append(f"{root.code} callbacks since {since}: rollups {cb_rolled}, cases {cb_raw}")
+        open_rolled = _sums(CaseRollup.objects.filter(within, day=BACKLOG_DAY), [], ["open"])[0]["open"] or 0
+        open_raw = Case.objects.filter(within, state__in=OPEN_STATES).count()
+        if open_rolled != open_raw:
+            problems.append(f"{root.code} open now: rollups {open_rolled}, cases {open_raw}")
+    return problems

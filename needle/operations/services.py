@@ -1,0 +1,541 @@
+"""Writes of the operations app: keeping the rollups, rebuilding them, report subscriptions.
+
+How the rollups stay right. Each case's contribution to the rollups (its "footprint": which
+rows it adds to, by how much) is a pure function of the raw facts: the case's columns, its
+callbacks and its reopenings. The refresh finds the cases changed since its watermark, computes
+each one's footprint again, and adds (new - old) to the rows; the new footprint is stored in the
+same transaction. A case seen twice adds nothing the second time, so a refresh may run twice
+or overlap its predecessor's window. `rollups_rebuild` throws rows away and sums the footprints
+again from the raw facts: the two must agree, and the tests check that they do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.areas.models import Area
+from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, Colour, EventKind
+from needle.core.audit import audit_record
+from needle.core.errors import NotFound, ValidationFailed
+from needle.operations.models import (
+    BACKLOG,
+    BACKLOG_DAY,
+    COUNTERS,
+    MAX_DEPTH,
+    NODE_DEPTH,
+    CaseFootprint,
+    CaseRollup,
+    Frequency,
+    Grouping,
+    NodeRollup,
+    ReportSubscription,
+    RollupState,
+)
+from needle.orgs.permissions import can_in_area, require_authenticated
+
+log = logging.getLogger(__name__)
+
+N = len(COUNTERS)
+BACKLOG_NAMES = BACKLOG
+IX = {name: i for i, name in enumerate(COUNTERS)}
+# A refresh reads again this far behind its watermark: a transaction that stamped a case just
+# before the last refresh read may have committed just after it.
+OVERLAP = dt.timedelta(minutes=2)
+CHUNK = 2000
+
+LeafKey = tuple[dt.date, int, int, int]  # day, area id, service id, lead unit id (0: none)
+NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, service or unit id
+Vec = list[int]
+
+
+# Footprints ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The raw facts one case's footprint is computed from."""
+
+    id: int
+    area_id: int
+    service_id: int
+    lead_unit_id: int | None
+    state: str
+    colour: str
+    submitted_at: dt.datetime
+    dispatched_at: dt.datetime | None
+    accept_due_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    resolve_due_at: dt.datetime | None
+    callbacks: tuple[tuple[dt.datetime, int | None, bool, int | None], ...] = ()
+    reopenings: tuple[tuple[dt.datetime, int | None], ...] = ()
+
+
+CASE_FIELDS = [
+    "id",
+    "area_id",
+    "service_id",
+    "lead_unit_id",
+    "state",
+    "colour",
+    "submitted_at",
+    "dispatched_at",
+    "accept_due_at",
+    "accepted_at",
+    "resolved_at",
+    "resolve_due_at",
+]
+
+
+def local_day(moment: dt.datetime, tz: Any = None) -> dt.date:
+    return moment.astimezone(tz or timezone.get_default_timezone()).date()
+
+
+def footprint(case: CaseFacts, tz: Any = None) -> dict[LeafKey, Vec]:
+    """The rows a case adds to and by how much, exactly as DESIGN.md defines the rates (and as
+    needle.cases.selectors.rates_for counts them): each fact on the day it happened, under the
+    case's area and service; case facts under the current lead unit, a callback under the unit
+    it rated, a reopening under the unit it went back to."""
+    tz = tz or timezone.get_default_timezone()
+    out: dict[LeafKey, Vec] = {}
+
+    def add(moment: dt.datetime, unit: int | None, *names: str) -> None:
+        key = (moment.astimezone(tz).date(), case.area_id, case.service_id, unit or 0)
+        vec = out.get(key)
+        if vec is None:
+            vec = out[key] = [0] * N
+        for name in names:
+            vec[IX[name]] += 1
+
+    unit = case.lead_unit_id
+    if case.state in OPEN_STATES:
+        key = (BACKLOG_DAY, case.area_id, case.service_id, unit or 0)
+        vec = out[key] = [0] * N
+        vec[IX["open"]] = 1
+        colour: dict[str, str] = {
+            Colour.BLUE.value: "due_soon",
+            Colour.YELLOW.value: "overdue",
+            Colour.RED.value: "overdue_serious",
+        }
+        if case.colour in colour:
+            vec[IX[colour[case.colour]]] = 1
+    add(case.submitted_at, unit, "received")
+    if case.dispatched_at is not None:
+        add(case.dispatched_at, unit, "dispatched")
+    if case.accept_due_at is not None:
+        on_time = case.accepted_at is not None and case.accepted_at <= case.accept_due_at
+        add(case.accept_due_at, unit, "response_due", *(["responded_on_time"] if on_time else []))
+    if case.resolved_at is not None:
+        on_time = case.resolve_due_at is not None and case.resolved_at <= case.resolve_due_at
+        add(case.resolved_at, unit, "resolved", *(["resolved_on_time"] if on_time else []))
+    for at, cb_unit, solved, rating in case.callbacks:
+        names = ["callbacks"]
+        if solved:
+            names.append("solved")
+        if rating is not None:
+            names.append("rated")
+            if rating >= 4:
+                names.append("satisfied")
+        add(at, cb_unit, *names)
+    for at, ev_unit in case.reopenings:
+        add(at, ev_unit, "reopened")
+    return out
+
+
+def _encode(fp: dict[LeafKey, Vec]) -> dict[str, Vec]:
+    return {f"{d.isoformat()}|{a}|{s}|{u}": v for (d, a, s, u), v in fp.items()}
+
+
+def _decode(data: dict[str, Vec]) -> dict[LeafKey, Vec]:
+    out: dict[LeafKey, Vec] = {}
+    for key, vec in data.items():
+        d, a, s, u = key.split("|")
+        out[(dt.date.fromisoformat(d), int(a), int(s), int(u))] = list(vec)
+    return out
+
+
+def case_facts(ids: Sequence[int]) -> list[CaseFacts]:
+    """The facts of these cases (the ones that still exist), in three queries."""
+    callbacks: dict[int, list[tuple[dt.datetime, int | None, bool, int | None]]] = defaultdict(list)
+    for cid, at, unit, solved, rating in Callback.objects.filter(case_id__in=ids).values_list(
+        "case_id", "at", "lead_unit_id", "solved", "rating"
+    ):
+        callbacks[cid].append((at, unit, solved, rating))
+    reopenings: dict[int, list[tuple[dt.datetime, int | None]]] = defaultdict(list)
+    for cid, at, unit in CaseEvent.objects.filter(case_id__in=ids, kind=EventKind.REOPENED).values_list(
+        "case_id", "at", "unit_id"
+    ):
+        reopenings[cid].append((at, unit))
+    return [
+        CaseFacts(
+            **dict(zip(CASE_FIELDS, row, strict=True)),
+            callbacks=tuple(callbacks.get(row[0], ())),
+            reopenings=tuple(reopenings.get(row[0], ())),
+        )
+        for row in Case.objects.filter(pk__in=ids).order_by().values_list(*CASE_FIELDS)
+    ]
+
+
+# Writing rows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    path: str
+    depth: int
+    levels: tuple[int | None, ...]  # ancestor-or-self id at depth 1..MAX_DEPTH
+
+
+def area_infos(ids: Iterable[int]) -> dict[int, AreaInfo]:
+    """Path, depth and ancestors' ids per depth of these areas, in two queries."""
+    rows = list(Area.objects.filter(pk__in=set(ids)).values_list("pk", "path", "depth"))
+    ancestor_paths: set[str] = set()
+    for _pk, path, _depth in rows:
+        parts = path.strip("/").split("/")
+        ancestor_paths.update("/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1))
+    by_path = dict(Area.objects.filter(path__in=ancestor_paths).values_list("path", "pk"))
+    out = {}
+    for pk, path, depth in rows:
+        parts = path.strip("/").split("/")
+        levels: list[int | None] = [
+            by_path.get("/".join(parts[: i + 1]) + "/") for i in range(len(parts) - 1)
+        ]
+        levels.append(pk)
+        levels += [None] * (MAX_DEPTH - len(levels))
+        out[pk] = AreaInfo(path=path, depth=depth, levels=tuple(levels[:MAX_DEPTH]))
+    return out
+
+
+def _upsert(table: str, key_cols: list[str], rows: list[tuple[Any, ...]], cols: list[str]) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE adding the counters (PostgreSQL and SQLite)."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    updates = ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+    # Identifiers come from model metadata, values are parameters.
+    head = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES "  # noqa: S608
+    tail = f" ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}"
+    one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 500):
+            part = rows[i : i + 500]
+            cursor.execute(head + ", ".join([one] * len(part)) + tail, [v for row in part for v in row])
+
+
+def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) -> None:
+    """Rows whose every counter fell to zero go, so a refreshed table equals a rebuilt one."""
+    if not keys:
+        return
+    qn = connection.ops.quote_name
+    where = " AND ".join(f"{qn(c)} = %s" for c in key_cols)
+    zero = " AND ".join(f"{qn(c)} = 0" for c in COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"DELETE FROM {qn(table)} WHERE {where} AND {zero}", keys)  # noqa: S608
+
+
+def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
+    """Add these per-key changes to CaseRollup and (unless `nodes` is off) to the NodeRollup
+    rows of every ancestor at depth NODE_DEPTH or above."""
+    deltas = {k: v for k, v in deltas.items() if any(v)}
+    if not deltas:
+        return
+    infos = area_infos(k[1] for k in deltas)
+    adapt = connection.ops.adapt_datefield_value
+    leaf_rows, shrinking = [], []
+    node_deltas: dict[NodeKey, Vec] = {}
+    node_meta: dict[int, tuple[int, int]] = {}
+    for (day, area, service, unit), vec in deltas.items():
+        info = infos.get(area)
+        if info is None:  # an area deleted meanwhile: the next rebuild drops its rows
+            continue
+        leaf_rows.append((adapt(day), area, info.path, info.depth, *info.levels, service, unit, *vec))
+        if min(vec) < 0:
+            shrinking.append((adapt(day), area, service, unit))
+        if not nodes:
+            continue
+        for d in range(1, min(info.depth, NODE_DEPTH) + 1):
+            node = info.levels[d - 1]
+            if node is None:
+                continue
+            node_meta[node] = (d, (info.levels[d - 2] or 0) if d > 1 else 0)
+            for key in ((Grouping.SERVICE.value, day, node, service), (Grouping.UNIT.value, day, node, unit)):
+                acc = node_deltas.get(key)
+                if acc is None:
+                    node_deltas[key] = list(vec)
+                else:
+                    for i, x in enumerate(vec):
+                        acc[i] += x
+    leaf_table = CaseRollup._meta.db_table
+    leaf_key = ["day", "area_id", "service_id", "unit_key"]
+    leaf_cols = ["day", "area_id", "area_path", "area_depth", "a1", "a2", "a3", "a4", "a5", "a6"]
+    _upsert(leaf_table, leaf_key, leaf_rows, [*leaf_cols, "service_id", "unit_key", *COUNTERS])
+    _drop_empty(leaf_table, leaf_key, shrinking)
+    if nodes:
+        write_node_deltas(node_deltas, node_meta)
+
+
+def write_node_deltas(node_deltas: dict[NodeKey, Vec], node_meta: dict[int, tuple[int, int]]) -> None:
+    adapt = connection.ops.adapt_datefield_value
+    rows, shrinking = [], []
+    for (grouping, day, node, key), vec in node_deltas.items():
+        if not any(vec):
+            continue
+        depth, parent = node_meta[node]
+        rows.append((grouping, adapt(day), node, depth, parent, key, *vec))
+        if min(vec) < 0:
+            shrinking.append((grouping, node, adapt(day), key))
+    table = NodeRollup._meta.db_table
+    key_cols = ["grouping", "area_id", "day", "key"]
+    _upsert(table, key_cols, rows, ["grouping", "day", "area_id", "depth", "parent_key", "key", *COUNTERS])
+    _drop_empty(table, key_cols, shrinking)
+
+
+def _add(into: dict[LeafKey, Vec], fp: dict[LeafKey, Vec], sign: int) -> None:
+    for key, vec in fp.items():
+        acc = into.get(key)
+        if acc is None:
+            into[key] = [sign * x for x in vec]
+        else:
+            for i, x in enumerate(vec):
+                acc[i] += sign * x
+
+
+def _save_footprints(fresh: dict[int, dict[LeafKey, Vec]], gone: Iterable[int]) -> None:
+    objs = [
+        CaseFootprint(case_id=cid, data=_encode(fp), last_day=max(k[0] for k in fp) if fp else None)
+        for cid, fp in fresh.items()
+    ]
+    CaseFootprint.objects.bulk_create(
+        objs,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["case_id"],
+        update_fields=["data", "last_day"],
+    )
+    gone = list(gone)
+    if gone:
+        CaseFootprint.objects.filter(case_id__in=gone).delete()
+
+
+def cases_apply(ids: Sequence[int]) -> int:
+    """Bring the rollups up to date with these cases' current facts; returns how many of them
+    changed a row. Safe to call for unchanged cases (they add nothing)."""
+    tz = timezone.get_default_timezone()
+    facts = {f.id: f for f in case_facts(ids)}
+    old = dict(CaseFootprint.objects.filter(case_id__in=ids).values_list("case_id", "data"))
+    deltas: dict[LeafKey, Vec] = {}
+    fresh: dict[int, dict[LeafKey, Vec]] = {}
+    gone = []
+    for cid in ids:
+        f = facts.get(cid)
+        new = footprint(f, tz) if f is not None else {}
+        previous = old.get(cid)
+        if previous is not None and _encode(new) == previous:
+            continue
+        if previous is None and not new:
+            continue
+        _add(deltas, new, 1)
+        if previous:
+            _add(deltas, _decode(previous), -1)
+        if f is None:
+            gone.append(cid)
+        else:
+            fresh[cid] = new
+    apply_deltas(deltas)
+    _save_footprints(fresh, gone)
+    return len(fresh) + len(gone)
+
+
+# Refresh and rebuild ------------------------------------------------------------------------------
+
+
+def _lock_state() -> RollupState:
+    """The state row, locked for the rest of the transaction (PostgreSQL row lock; on SQLite
+    the UPDATE takes the database's write lock)."""
+    RollupState.objects.get_or_create(id=1)
+    RollupState.objects.filter(id=1).update(id=1)
+    return RollupState.objects.select_for_update().get(id=1)
+
+
+def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+@dataclass
+class RefreshResult:
+    cases_read: int
+    cases_changed: int
+    rebuilt: bool
+
+
+def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
+    """Apply every case changed since the watermark (the first run rebuilds everything).
+    Runs every minute (tasks.py); safe to run twice or at once (the state row serializes)."""
+    with transaction.atomic():
+        state = _lock_state()
+        started = timezone.now()
+        if state.watermark is None:
+            result = _rebuild(since=None)
+            state.watermark, state.refreshed_at, state.last_cases = started, started, result
+            state.save()
+            return RefreshResult(cases_read=result, cases_changed=result, rebuilt=True)
+        since = state.watermark - OVERLAP
+        changed = set(Case.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+        changed |= set(Callback.objects.filter(at__gte=since).values_list("case_id", flat=True))
+        ids = sorted(changed)
+        if limit is not None:
+            ids = ids[:limit]
+        n = 0
+        for part in _chunks(ids):
+            n += cases_apply(part)
+        state.watermark, state.refreshed_at, state.last_cases = started, started, len(ids)
+        state.save()
+    return RefreshResult(cases_read=len(ids), cases_changed=n, rebuilt=False)
+
+
+def _affected_since(lo: dt.datetime, day: dt.date) -> list[int]:
+    """Cases with any fact at or after `lo`, or whose stored footprint reaches `day`."""
+    q = Q(submitted_at__gte=lo) | Q(accept_due_at__gte=lo) | Q(resolved_at__gte=lo) | Q(dispatched_at__gte=lo)
+    ids = set(Case.objects.filter(q).values_list("pk", flat=True))
+    ids |= set(Callback.objects.filter(at__gte=lo).values_list("case_id", flat=True))
+    ids |= set(
+        CaseEvent.objects.filter(at__gte=lo, kind=EventKind.REOPENED).values_list("case_id", flat=True)
+    )
+    ids |= set(CaseFootprint.objects.filter(last_day__gte=day).values_list("case_id", flat=True))
+    return sorted(ids)
+
+
+def _rebuild(*, since: dt.date | None) -> int:
+    tz = timezone.get_default_timezone()
+    if since is None:
+        CaseRollup.objects.all().delete()
+        NodeRollup.objects.all().delete()
+        CaseFootprint.objects.all().delete()
+        ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        lo = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
+        ids = _affected_since(lo, since)
+        CaseRollup.objects.filter(day__gte=since).delete()
+        NodeRollup.objects.filter(day__gte=since).delete()
+    for part in _chunks(ids):
+        fresh: dict[int, dict[LeafKey, Vec]] = {}
+        rows: dict[LeafKey, Vec] = {}
+        earlier: dict[LeafKey, Vec] = {}
+        old = (
+            {}
+            if since is None
+            else dict(CaseFootprint.objects.filter(case_id__in=part).values_list("case_id", "data"))
+        )
+        for f in case_facts(part):
+            fp = footprint(f, tz)
+            fresh[f.id] = fp
+            _add(rows, {k: v for k, v in fp.items() if since is None or k[0] >= since}, 1)
+        if since is not None:
+            # Rows before `since` stay; they take the usual difference (a case submitted long
+            # ago and closed since has left the backlog of its submission day).
+            for cid in part:
+                _add(earlier, {k: v for k, v in fresh.get(cid, {}).items() if k[0] < since}, 1)
+                _add(earlier, {k: v for k, v in _decode(old.get(cid) or {}).items() if k[0] < since}, -1)
+        apply_deltas(rows, nodes=False)
+        apply_deltas(earlier)
+        _save_footprints(fresh, [cid for cid in part if cid not in fresh])
+    nodes_rebuild(since=since)
+    return len(ids)
+
+
+def nodes_rebuild(*, since: dt.date | None) -> None:
+    """NodeRollup from CaseRollup by one grouped INSERT per depth and grouping."""
+    qn = connection.ops.quote_name
+    leaf, node = qn(CaseRollup._meta.db_table), qn(NodeRollup._meta.db_table)
+    sums = ", ".join(f"SUM({qn(c)})" for c in COUNTERS)
+    cols = ", ".join(qn(c) for c in COUNTERS)
+    params: list[Any] = []
+    where = ""
+    if since is not None:
+        where = " AND day >= %s"
+        params = [connection.ops.adapt_datefield_value(since)]
+    with connection.cursor() as cursor:
+        for d in range(1, NODE_DEPTH + 1):
+            parent = f"COALESCE(a{d - 1}, 0)" if d > 1 else "0"
+            group_parent = f", {parent}" if d > 1 else ""
+            for grouping, key in ((Grouping.SERVICE.value, "service_id"), (Grouping.UNIT.value, "unit_key")):
+                cursor.execute(
+                    f"INSERT INTO {node} ({qn('grouping')}, {qn('day')}, {qn('area_id')}, {qn('depth')}, "  # noqa: S608
+                    f"{qn('parent_key')}, {qn('key')}, {cols}) "
+                    f"SELECT '{grouping}', day, a{d}, {d}, {parent}, {key}, {sums} FROM {leaf} "
+                    f"WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}, {key}",
+                    params,
+                )
+
+
+def rollups_rebuild(*, actor: Any, since: dt.date | None = None) -> int:
+    """Delete the rollups from `since` (all when None) and recompute them from the raw facts, in
+    one transaction; audited. Returns the number of cases read."""
+    if since is not None and since > timezone.localdate():
+        raise ValidationFailed(fields={"since": _("The day must not be in the future.")})
+    with transaction.atomic():
+        state = _lock_state()
+        started = timezone.now()
+        n = _rebuild(since=since)
+        if since is None:
+            state.watermark = started
+        state.refreshed_at = started
+        state.save()
+        audit_record(
+            actor=actor,
+            action="operations.rollups.rebuilt",
+            object_type="operations.caserollup",
+            new={"since": since, "cases": n},
+        )
+    return n
+
+
+# Report subscriptions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subscription_create(*, actor: Any, area: Area, frequency: str) -> ReportSubscription:
+    """Subscribe the actor to an area's weekly or monthly report; audited."""
+    require_authenticated(actor)
+    if not can_in_area(actor, "cases.view", area):
+        raise NotFound(_("You have no figures for this area."))
+    if frequency not in Frequency.values:
+        raise ValidationFailed(fields={"frequency": _("Choose weekly or monthly.")})
+    sub, created = ReportSubscription.objects.get_or_create(person=actor, area=area, frequency=frequency)
+    if created:
+        audit_record(
+            actor=actor,
+            action="operations.subscription.created",
+            obj=sub,
+            new={"area": area.code, "frequency": frequency},
+            area_path=area.path,
+        )
+    return sub
+
+
+@transaction.atomic
+def subscription_delete(*, actor: Any, subscription_id: int) -> None:
+    """Stop one of the actor's own report subscriptions; audited."""
+    require_authenticated(actor)
+    sub = ReportSubscription.objects.select_related("area").filter(pk=subscription_id, person=actor).first()
+    if sub is None:
+        raise NotFound(_("No such subscription."))
+    audit_record(
+        actor=actor,
+        action="operations.subscription.deleted",
+        obj=sub,
+        old={"area": sub.area.code, "frequency": sub.frequency},
+        area_path=sub.area.path,
+    )
+    sub.delete()
