@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+
+class FiguresOut(Schema):
+    received: int
+    dispatched: int
+    response_due: int
+    responded_on_time: int
+    resolved: int
+    resolved_on_time: int
+    callbacks: int
+    solved: int
+    rated: int
+    satisfied: int
+    reopened: int
+    open: int
+    due_soon: int
+    overdue: int
+    overdue_serious: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    on_time_rate: float | None
+
+
+class NodeOut(Schema):
+    kind: str
+    key: str
+    name: str
+    figures: FiguresOut
+
+
+class IndicatorsOut(Schema):
+    start: dt.date
+    end: dt.date
+    node: NodeOut
+    previous: FiguresOut
+    children: list[NodeOut]
+    by_service: list[NodeOut]
+    units: list[NodeOut]
+    refreshed_at: dt.datetime | None
