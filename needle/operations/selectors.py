@@ -543,3 +543,108 @@ def rollups_check(*, since: dt.date | None = None) -> list[str]:
         if open_rolled != open_raw:
             problems.append(f"{root.code} open now: rollups {open_rolled}, cases {open_raw}")
     return problems
+
+
+# Maps ------------------------------------------------------------------------------------------
+
+# Street level and below: few enough cases in a period to draw each one.
+POINTS_FROM_DEPTH = 4
+
+
+def _simplify_ring(ring: list[list[float]], tolerance: float) -> list[list[float]]:
+    """Drop vertices closer than `tolerance` degrees to the last kept one; round to 5 decimals
+    (about a metre). Keeps the ring closed and at least four points."""
+    if len(ring) <= 8:
+        return [[round(x, 5), round(y, 5)] for x, y, *_rest in ring]
+    kept = [ring[0]]
+    for point in ring[1:-1]:
+        last = kept[-1]
+        if abs(point[0] - last[0]) >= tolerance or abs(point[1] - last[1]) >= tolerance:
+            kept.append(point)
+    kept.append(ring[-1])
+    if len(kept) < 4:
+        kept = [ring[0], ring[len(ring) // 3], ring[2 * len(ring) // 3], ring[-1]]
+    return [[round(x, 5), round(y, 5)] for x, y, *_rest in kept]
+
+
+def simplify_geometry(geometry: dict[str, Any], tolerance: float) -> dict[str, Any]:
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates") or []
+    if kind == "Polygon":
+        return {"type": kind, "coordinates": [_simplify_ring(r, tolerance) for r in coords]}
+    if kind == "MultiPolygon":
+        return {
+            "type": kind,
+            "coordinates": [[_simplify_ring(r, tolerance) for r in poly] for poly in coords],
+        }
+    return geometry
+
+
+def map_layers(*, actor: Any, dashboard: Dashboard) -> dict[str, Any]:
+    """GeoJSON of the area's children with their figures, markers for children without a
+    boundary, and case points from street level down."""
+    from needle.areas.selectors import boundary_features
+
+    area = dashboard.area
+    if area is None:
+        raise ValidationFailed(fields={"area": _("Maps are drawn for areas.")})
+    by_code = {r.key: r for r in dashboard.children if r.kind == "area"}
+    tolerance = 0.0008 if area.depth <= 2 else 0.0003 if area.depth == 3 else 0.0001
+    features = []
+    drawn = set()
+    for f in boundary_features(area=area):
+        code = f["properties"]["code"]
+        row = by_code.get(code)
+        drawn.add(code)
+        f["geometry"] = simplify_geometry(f["geometry"], tolerance)
+        f["properties"]["figures"] = _map_figures(row.figures) if row else None
+        f["properties"]["url"] = f"/operations/area/{code}/"
+        features.append(f)
+    centroids = {
+        a["code"]: a
+        for a in Area.objects.filter(
+            code__in=[c for c in by_code if c not in drawn], centroid_lat__isnull=False
+        ).values("code", "centroid_lat", "centroid_lng")
+    }
+    markers = [
+        {
+            "code": code,
+            "name": by_code[code].name,
+            "lat": c["centroid_lat"],
+            "lng": c["centroid_lng"],
+            "url": f"/operations/area/{code}/",
+            "figures": _map_figures(by_code[code].figures),
+        }
+        for code, c in centroids.items()
+    ]
+    points = (
+        area_case_points(actor=actor, area=area, start=dashboard.start, end=dashboard.end)
+        if area.depth >= POINTS_FROM_DEPTH
+        else []
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "markers": markers,
+        "points": points,
+        "centre": [area.centroid_lat, area.centroid_lng] if area.has_centroid else None,
+    }
+
+
+def _map_figures(f: Figures) -> dict[str, Any]:
+    return {
+        "received": f.received,
+        "open": f.open,
+        "overdue_open": f.overdue_open,
+        "response_rate": f.response_rate,
+        "resolution_rate": f.resolution_rate,
+        "satisfaction_rate": f.satisfaction_rate,
+        "on_time_rate": f.on_time_rate,
+    }
+
+
+def subscriptions_of(*, actor: Any) -> list[Any]:
+    from needle.operations.models import ReportSubscription
+
+    require_authenticated(actor)
+    return list(ReportSubscription.objects.filter(person=actor).select_related("area").order_by("area__path"))

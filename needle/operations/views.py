@@ -1,0 +1,277 @@
+"""The operations center's pages: the dashboard of an area or unit, its map data, exports, the
+PDF report, the wall screen, alerts and report subscriptions. Thin: parse, select, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.operations import selectors, services
+from needle.operations.selectors import INDICATORS, Dashboard, Figures, Row
+from needle.orgs.permissions import can_in_area
+
+TILE_URL: str = getattr(settings, "NEEDLE_MAP_TILES", "")
+
+
+def _refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    if exc.status == 401:
+        return redirect_to_login(request.get_full_path())
+    if exc.status == 403:
+        return render(request, "403.html", status=403)
+    return render(request, "404.html", status=404)
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """The asked period; a bad one is reported and replaced by the default."""
+    try:
+        return selectors.parse_period(request.GET.get("start"), request.GET.get("end"))
+    except ValidationFailed as exc:
+        for text in exc.fields.values():
+            messages.error(request, text)
+        return selectors.parse_period(None, None)
+
+
+def _choice(request: HttpRequest, name: str, parse: Any) -> str:
+    try:
+        return str(parse(request.GET.get(name)))
+    except ValidationFailed as exc:
+        messages.error(request, next(iter(exc.fields.values()), exc.message))
+        return str(parse(None))
+
+
+def _node(request: HttpRequest, code: str | None, pk: int | None) -> tuple[Any, Any]:
+    """(area, unit) the page is about; the actor's widest area when neither is given."""
+    actor = request.user
+    if pk is not None:
+        return None, selectors.access_unit(actor=actor, unit_id=pk)
+    if code is not None:
+        return selectors.access_area(actor=actor, code=code), None
+    area = selectors.default_area(actor=actor)
+    if area is None:
+        raise NotFound(_("You have no figures to show."))
+    return area, None
+
+
+def node_url(row_kind: str, key: str) -> str:
+    if row_kind == "area":
+        return reverse("operations:area", args=[key])
+    return reverse("operations:unit", args=[int(key)])
+
+
+def _change(now: float | int | None, before: float | int | None) -> dict[str, Any] | None:
+    if now is None or before is None:
+        return None
+    diff = now - before
+    return {"value": diff, "up": diff > 0, "same": diff == 0}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _cards(d: Dashboard) -> list[dict[str, Any]]:
+    t, p = d.totals, d.previous
+    cards = []
+    for name in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"):
+        now, before = getattr(t, name), getattr(p, name)
+        change = _change(now, before)
+        cards.append(
+            {
+                "id": name,
+                "label": INDICATORS[name],
+                "value": _pct(now),
+                "change": None if change is None else f"{change['value'] * 100:+.1f}",
+                "up": bool(change and change["up"]),
+                "same": bool(change and change["same"]),
+                "good_when_up": True,
+            }
+        )
+    change = _change(t.received, p.received)
+    cards.append(
+        {
+            "id": "received",
+            "label": INDICATORS["received"],
+            "value": f"{t.received:,}",
+            "change": None if change is None else f"{change['value']:+,}",
+            "up": bool(change and change["up"]),
+            "same": bool(change and change["same"]),
+            "good_when_up": None,
+        }
+    )
+    cards.append(
+        {
+            "id": "open",
+            "label": INDICATORS["open"],
+            "value": f"{t.open:,}",
+            "change": None,
+            "good_when_up": None,
+        }
+    )
+    return cards
+
+
+def _row_json(rows: list[Row]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": r.kind,
+            "key": r.key,
+            "name": r.name,
+            "url": node_url(r.kind, r.key) if r.drill and r.key else "",
+            **r.figures.counts(),
+            **r.figures.rates(),
+            "overdue_open": r.figures.overdue_open,
+        }
+        for r in rows
+    ]
+
+
+def _trend_json(d: Dashboard) -> dict[str, Any]:
+    out = {}
+    for grain in selectors.GRAINS:
+        points = d.trend(grain)
+        out[grain] = {
+            "labels": [day.isoformat() for day, _f in points],
+            "received": [f.received for _d, f in points],
+            "resolved": [f.resolved for _d, f in points],
+            "callbacks": [f.callbacks for _d, f in points],
+            "response_rate": [f.response_rate for _d, f in points],
+            "satisfaction_rate": [f.satisfaction_rate for _d, f in points],
+            "on_time_rate": [f.on_time_rate for _d, f in points],
+        }
+    return out
+
+
+def _breadcrumbs(request: HttpRequest, d: Dashboard) -> list[dict[str, str]]:
+    crumbs = []
+    for node in d.ancestors:
+        if d.kind == "area":
+            if can_in_area(request.user, selectors.PERM, node):  # type: ignore[arg-type]
+                crumbs.append({"name": node.name, "url": reverse("operations:area", args=[node.code])})  # type: ignore[union-attr]
+        else:
+            crumbs.append({"name": node.name, "url": reverse("operations:unit", args=[node.pk])})
+    return crumbs
+
+
+def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
+    indicator = _choice(request, "indicator", selectors.parse_indicator)
+    best, worst = selectors.ranking(d.children, indicator)
+    unit_best, unit_worst = selectors.ranking(d.units, indicator)
+    query = {"start": d.start.isoformat(), "end": d.end.isoformat()}
+    node_query = {"area": d.area.code} if d.area is not None else {"unit": str(d.unit.pk)}  # type: ignore[union-attr]
+    return {
+        "d": d,
+        "t": d.totals,
+        "cards": _cards(d),
+        "indicator": indicator,
+        "indicators": list(INDICATORS.items()),
+        "grain": _choice(request, "grain", selectors.parse_grain),
+        "best": best,
+        "worst": worst,
+        "unit_best": unit_best,
+        "unit_worst": unit_worst,
+        "crumbs": _breadcrumbs(request, d),
+        "query": urlencode(query),
+        "export_query": urlencode({**query, **node_query}),
+        "children_json": _row_json(d.children),
+        "services_json": _row_json(d.by_service),
+        "units_json": _row_json(d.units),
+        "trend_json": _trend_json(d),
+        "overdue_json": [
+            {"name": _("due soon"), "value": d.totals.due_soon, "colour": "#1f6feb"},
+            {"name": _("overdue"), "value": d.totals.overdue, "colour": "#d4a000"},
+            {"name": _("seriously overdue"), "value": d.totals.overdue_serious, "colour": "#b3261e"},
+            {
+                "name": _("on time"),
+                "value": max(0, d.totals.open - d.totals.due_soon - d.totals.overdue_open),
+                "colour": "#7fb77e",
+            },
+        ],
+        "labels_json": {
+            **{k: str(v) for k, v in INDICATORS.items()},
+            "resolved": _("Resolved"),
+            "no_data": _("no data"),
+        },
+        "status": selectors.rollup_status(),
+        "has_map": d.area is not None,
+        "tile_url": TILE_URL,
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = None) -> HttpResponse:
+    """Indicators of an area or unit: the rates, backlog, trend, services, children, ranking."""
+    try:
+        area, unit = _node(request, code, pk)
+        start, end = _period(request)
+        d = selectors.dashboard_for(actor=request.user, area=area, unit=unit, start=start, end=end)
+    except DomainError as exc:
+        return _refusal(request, exc)
+    return render(request, "operations/dashboard.html", dashboard_context(request, d))
+
+
+@login_required
+@require_GET
+def map_data(request: HttpRequest, code: str) -> HttpResponse:
+    """The map of an area: its children's boundaries (simplified) with their figures, and at
+    street level and below the points of the period's cases."""
+    try:
+        area = selectors.access_area(actor=request.user, code=code)
+        start, end = selectors.parse_period(request.GET.get("start"), request.GET.get("end"))
+        d = selectors.dashboard_for(actor=request.user, area=area, start=start, end=end)
+        return JsonResponse(selectors.map_layers(actor=request.user, dashboard=d))
+    except DomainError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+
+
+def figures_line(f: Figures) -> dict[str, Any]:
+    return {**f.counts(), **f.rates(), "overdue_open": f.overdue_open}
+
+
+@login_required
+@require_POST
+def subscribe(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        area = selectors.access_area(actor=request.user, code=code)
+        services.subscription_create(
+            actor=request.user, area=area, frequency=request.POST.get("frequency", "")
+        )
+        messages.success(request, _("You will receive this area's report by email."))
+    except DomainError as exc:
+        if exc.status in (401, 404):
+            return _refusal(request, exc)
+        for text in exc.fields.values() or [exc.message]:
+            messages.error(request, text)
+    return redirect("operations:area", code=code)
+
+
+@login_required
+@require_POST
+def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.subscription_delete(actor=request.user, subscription_id=pk)
+        messages.success(request, _("Subscription stopped."))
+    except DomainError as exc:
+        return _refusal(request, exc)
+    return redirect("operations:subscriptions")
+
+
+@login_required
+@require_GET
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    subs = selectors.subscriptions_of(actor=request.user)
+    return render(request, "operations/subscriptions.html", {"subscriptions": subs})
