@@ -249,7 +249,10 @@ def access_unit(*, actor: Any, unit_id: Any) -> Unit:
 
 
 def _sums(qs: QuerySet[Any], group: list[str], names: Iterable[str]) -> list[dict[str, Any]]:
-    return list(qs.order_by().values(*group).annotate(**{n: Sum(n) for n in names}))
+    sums = {n: Sum(n) for n in names}
+    if not group:
+        return [qs.order_by().aggregate(**sums)]
+    return list(qs.order_by().values(*group).annotate(**sums))
 
 
 def _period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
@@ -648,3 +651,83 @@ def subscriptions_of(*, actor: Any) -> list[Any]:
 
     require_authenticated(actor)
     return list(ReportSubscription.objects.filter(person=actor).select_related("area").order_by("area__path"))
+
+
+# Alerts --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Alert:
+    area: Area
+    service: Service
+    day: dt.date
+    count: int
+    mean: float
+    sd: float
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.count / self.mean, 1) if self.mean else None
+
+
+ALERT_WINDOW = 28
+ALERT_SIGMAS = 3.0
+ALERT_MINIMUM = 5
+
+
+def alerts_for(
+    *, actor: Any, area: Area, day: dt.date, minimum: int = ALERT_MINIMUM, sigmas: float = ALERT_SIGMAS
+) -> list[Alert]:
+    """Child area × service pairs whose requests received on `day` exceed the mean plus
+    `sigmas` standard deviations of the previous 28 days, and at least `minimum`. The node
+    itself is compared when it has no children (a grid)."""
+    require_authenticated(actor)
+    if not can_in_area(actor, PERM, area):
+        raise NotFound(_("You have no figures for the area %(code)s.") % {"code": area.code})
+    first = day - dt.timedelta(days=ALERT_WINDOW)
+    if area.depth + 1 <= NODE_DEPTH:
+        qs = NodeRollup.objects.filter(grouping=Grouping.SERVICE, parent_key=area.pk)
+        rows = _sums(qs.filter(day__gte=first, day__lte=day), ["area_id", "key", "day"], ["received"])
+        a_key, s_key = "area_id", "key"
+    elif area.depth >= MAX_DEPTH or not Area.objects.filter(parent=area).exists():
+        qs = CaseRollup.objects.filter(area=area)
+        rows = [
+            {**r, "node": area.pk}
+            for r in _sums(qs.filter(day__gte=first, day__lte=day), ["service_id", "day"], ["received"])
+        ]
+        a_key, s_key = "node", "service_id"
+    else:
+        level = f"a{area.depth + 1}"
+        qs = CaseRollup.objects.filter(subtree_q(area.path, "area_path"), **{f"{level}__isnull": False})
+        rows = _sums(qs.filter(day__gte=first, day__lte=day), [level, "service_id", "day"], ["received"])
+        a_key, s_key = level, "service_id"
+    series: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
+    for r in rows:
+        series[(r[a_key], r[s_key])][_as_date(r["day"])] = r["received"] or 0
+    found = []
+    for (area_id, service_id), counts in series.items():
+        today = counts.get(day, 0)
+        if today < minimum:
+            continue
+        history = [counts.get(first + dt.timedelta(days=i), 0) for i in range(ALERT_WINDOW)]
+        mean = sum(history) / ALERT_WINDOW
+        sd = (sum((x - mean) ** 2 for x in history) / ALERT_WINDOW) ** 0.5
+        if today > mean + sigmas * sd:
+            found.append((area_id, service_id, today, mean, sd))
+    areas = Area.objects.in_bulk({f[0] for f in found})
+    services = Service.objects.in_bulk({f[1] for f in found})
+    alerts = [
+        Alert(area=areas[a], service=services[s], day=day, count=n, mean=round(m, 2), sd=round(sd, 2))
+        for a, s, n, m, sd in found
+        if a in areas and s in services
+    ]
+    return sorted(alerts, key=lambda x: (-(x.count - x.mean), x.area.code))
+
+
+def org_figures(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> Any:
+    """The organization statistics of the area (orgs.selectors), or None without the right."""
+    from needle.orgs.selectors import org_stats_for
+
+    if not can_in_area(actor, "orgs.view_stats", area):
+        return None
+    return org_stats_for(actor=actor, area=area, start=start, end=end)

@@ -539,3 +539,64 @@ def subscription_delete(*, actor: Any, subscription_id: int) -> None:
         area_path=sub.area.path,
     )
     sub.delete()
+
+
+# Scheduled reports --------------------------------------------------------------------------------
+
+
+def reports_send(*, frequency: str, today: dt.date | None = None) -> int:
+    """Email each subscriber of `frequency` the PDF report of their area for the last complete
+    week or month, once per period (last_sent_on), in their language, read with their own
+    rights (a subscriber who lost them gets nothing). Returns how many were sent."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+
+    from needle.operations import selectors
+    from needle.operations.reports import last_complete_period, report_pdf
+
+    today = today or timezone.localdate()
+    start, end = last_complete_period(frequency, today)
+    sent = 0
+    due = ReportSubscription.objects.filter(frequency=frequency).filter(
+        Q(last_sent_on__isnull=True) | Q(last_sent_on__lt=end)
+    )
+    for sub in due.select_related("person", "area"):
+        person = sub.person
+        if not person.email or not person.is_active or not can_in_area(person, "cases.view", sub.area):
+            continue
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            d = selectors.dashboard_for(actor=person, area=sub.area, start=start, end=end)
+            title = (
+                _("Weekly report") if frequency == Frequency.WEEKLY else _("Monthly report")
+            ) + f" · {d.name}"
+            message = EmailMessage(
+                subject=f"{title} ({start} – {end})",
+                body=_("The report of %(area)s for %(start)s to %(end)s is attached.")
+                % {"area": d.name, "start": start, "end": end},
+                to=[person.email],
+            )
+            message.attach(
+                f"needle-{frequency}-{sub.area.code}-{start}.pdf",
+                report_pdf(d, title=title),
+                "application/pdf",
+            )
+        # Claim the period first, so that a second run (or a crash after sending) never sends twice.
+        with transaction.atomic():
+            claimed = (
+                ReportSubscription.objects.filter(pk=sub.pk)
+                .filter(Q(last_sent_on__isnull=True) | Q(last_sent_on__lt=end))
+                .update(last_sent_on=end)
+            )
+            if not claimed:
+                continue
+            audit_record(
+                actor=None,
+                action="operations.report.sent",
+                obj=sub,
+                new={"period": f"{start}..{end}", "to": person.pk},
+                area_path=sub.area.path,
+            )
+        message.send()
+        sent += 1
+    return sent

@@ -221,7 +221,16 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
         d = selectors.dashboard_for(actor=request.user, area=area, unit=unit, start=start, end=end)
     except DomainError as exc:
         return _refusal(request, exc)
-    return render(request, "operations/dashboard.html", dashboard_context(request, d))
+    context = dashboard_context(request, d)
+    if d.area is not None:
+        context["org"] = selectors.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end)
+        if context["org"] is not None:
+            context["org_link"] = (
+                reverse("org-stats")
+                + "?"
+                + urlencode({"area": d.area.code, "start": d.start.isoformat(), "end": d.end.isoformat()})
+            )
+    return render(request, "operations/dashboard.html", context)
 
 
 @login_required
@@ -275,3 +284,157 @@ def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
 def subscriptions(request: HttpRequest) -> HttpResponse:
     subs = selectors.subscriptions_of(actor=request.user)
     return render(request, "operations/subscriptions.html", {"subscriptions": subs})
+
+
+def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
+    """Files leave the system: record who took which figures."""
+    from needle.core.audit import audit_record
+
+    audit_record(
+        actor=request.user,
+        action=f"operations.dashboard.{what}",
+        object_type="areas.area" if d.area is not None else "orgs.unit",
+        object_id=str(d.area.pk if d.area is not None else d.unit.pk),  # type: ignore[union-attr]
+        object_repr=d.name,
+        area_path=d.area.path if d.area is not None else "",
+        new={"start": d.start, "end": d.end},
+    )
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The dashboard of ?area= or ?unit= over ?start=&end= as CSV or XLSX (scoped as the page)."""
+    from needle.operations.api import dashboard_from_params
+    from needle.operations.reports import dashboard_csv, dashboard_xlsx
+
+    try:
+        d = dashboard_from_params(
+            request.user,
+            request.GET.get("area"),
+            request.GET.get("unit"),
+            request.GET.get("start"),
+            request.GET.get("end"),
+        )
+    except DomainError as exc:
+        if exc.status == 422:
+            return JsonResponse(exc.as_dict(), status=422)
+        return _refusal(request, exc)
+    _audit_read(request, d, "exported")
+    name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"  # type: ignore[union-attr]
+    if fmt == "csv":
+        response = HttpResponse(dashboard_csv(d), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            dashboard_xlsx(d),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest, code: str) -> HttpResponse:
+    """The weekly or monthly PDF report of an area: ?kind=weekly|monthly&day=YYYY-MM-DD picks
+    the week or month containing that day (default: the last complete one)."""
+    from needle.operations.reports import last_complete_period, report_pdf, report_period
+
+    kind = request.GET.get("kind", "weekly")
+    if kind not in ("weekly", "monthly"):
+        return JsonResponse(
+            ValidationFailed(fields={"kind": _("Choose weekly or monthly.")}).as_dict(), status=422
+        )
+    try:
+        area = selectors.access_area(actor=request.user, code=code)
+        day = request.GET.get("day")
+        if day:
+            start, end = report_period(kind, selectors.parse_period(day, day)[0])
+        else:
+            start, end = last_complete_period(kind, timezone.localdate())
+        d = selectors.dashboard_for(actor=request.user, area=area, start=start, end=end)
+    except DomainError as exc:
+        if exc.status == 422:
+            return JsonResponse(exc.as_dict(), status=422)
+        return _refusal(request, exc)
+    _audit_read(request, d, "reported")
+    title = _("Weekly report") if kind == "weekly" else _("Monthly report")
+    response = HttpResponse(report_pdf(d, title=f"{title} · {d.name}"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="needle-{kind}-{area.code}-{start}.pdf"'
+    return response
+
+
+def _alert_rows(alerts: list[selectors.Alert]) -> list[dict[str, Any]]:
+    return [
+        {
+            "alert": a,
+            "cases": reverse("case-inbox")
+            + "?"
+            + urlencode({"area": a.area.code, "service": a.service.code}),
+        }
+        for a in alerts
+    ]
+
+
+@login_required
+@require_GET
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Spikes: child area × service pairs far above their usual daily count, with the cases."""
+    try:
+        code = request.GET.get("area")
+        area = (
+            selectors.access_area(actor=request.user, code=code)
+            if code
+            else selectors.default_area(actor=request.user)
+        )
+        if area is None:
+            raise NotFound()
+        day = (
+            selectors.parse_period(request.GET.get("day"), request.GET.get("day"))[0]
+            if request.GET.get("day")
+            else timezone.localdate()
+        )
+        found = selectors.alerts_for(actor=request.user, area=area, day=day)
+    except DomainError as exc:
+        if exc.status == 422:
+            messages.error(request, next(iter(exc.fields.values()), exc.message))
+            return redirect(reverse("operations:alerts"))
+        return _refusal(request, exc)
+    context = {
+        "area": area,
+        "day": day,
+        "rows": _alert_rows(found),
+        "window": selectors.ALERT_WINDOW,
+        "sigmas": selectors.ALERT_SIGMAS,
+        "minimum": selectors.ALERT_MINIMUM,
+    }
+    return render(request, "operations/alerts.html", context)
+
+
+def _wall_context(request: HttpRequest, code: str | None) -> dict[str, Any]:
+    area, _unit = _node(request, code, None)
+    today = timezone.localdate()
+    d = selectors.dashboard_for(actor=request.user, area=area, start=today - dt.timedelta(days=6), end=today)
+    day = selectors.dashboard_for(actor=request.user, area=area, start=today, end=today)
+    rows = sorted([r for r in d.children if r.kind != "here"], key=lambda r: -r.figures.open)[:12]
+    peak = max([r.figures.open for r in rows] + [1])
+    return {
+        "d": d,
+        "today_figures": day.totals,
+        "rows": [{"row": r, "width": round(100 * r.figures.open / peak)} for r in rows],
+        "alerts": _alert_rows(selectors.alerts_for(actor=request.user, area=area, day=today)[:8]),
+        "now": timezone.localtime(),
+        "status": selectors.rollup_status(),
+    }
+
+
+@login_required
+@require_GET
+def wall(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Full-screen view for the operations room; the panel refreshes itself every minute."""
+    try:
+        context = _wall_context(request, code)
+    except DomainError as exc:
+        return _refusal(request, exc)
+    template = "operations/_wall_panel.html" if getattr(request, "htmx", False) else "operations/wall.html"
+    return render(request, template, context)

@@ -1,0 +1,273 @@
+"""Files made from a dashboard: CSV and XLSX exports, the weekly and monthly PDF report.
+
+They read the same `Dashboard` the page shows, so a file and the page at the same period
+agree figure for figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from needle.operations.selectors import COUNTER_NAMES, RATE_NAMES, Dashboard, Figures, Row
+
+COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
+
+
+def _line(section: str, kind: str, key: str, name: str, f: Figures) -> list[Any]:
+    return [section, kind, key, name, *f.counts().values(), *(f.rates()[r] for r in RATE_NAMES)]
+
+
+def table_rows(d: Dashboard) -> list[list[Any]]:
+    """One tidy table: the node, the previous period, each child, service, unit and day."""
+    node_key = d.area.code if d.area is not None else str(d.unit.pk if d.unit else "")
+    rows = [
+        _line("node", d.kind, node_key, d.name, d.totals),
+        _line("previous", d.kind, node_key, f"{d.previous_start}..{d.previous_end}", d.previous),
+    ]
+
+    def add(section: str, items: list[Row]) -> None:
+        rows.extend(_line(section, r.kind, r.key, r.name, r.figures) for r in items)
+
+    add("child", d.children)
+    add("service", d.by_service)
+    add("unit", d.units)
+    rows.extend(_line("day", "day", day.isoformat(), day.isoformat(), f) for day, f in d.trend("day"))
+    return rows
+
+
+def dashboard_csv(d: Dashboard) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow([f"# {d.name}", f"{d.start}..{d.end}"])
+    w.writerow(COLUMNS)
+    w.writerows(["" if v is None else v for v in row] for row in table_rows(d))
+    # A BOM so that spreadsheet programs read the Chinese names as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def dashboard_xlsx(d: Dashboard) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = _("Summary")[:31]
+    summary.append([d.name, f"{d.start} – {d.end}"])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([])
+    summary.append([_("Figure"), _("This period"), _("Previous period")])
+    for name in (*RATE_NAMES, *COUNTER_NAMES):
+        summary.append([name, getattr(d.totals, name), getattr(d.previous, name)])
+    for cell in summary[3]:
+        cell.font = Font(bold=True)
+    summary.column_dimensions["A"].width = 22
+    sections = {
+        "child": _("Below"),
+        "service": _("By service"),
+        "unit": _("Units"),
+        "day": _("By day"),
+    }
+    rows = table_rows(d)
+    for section, title in sections.items():
+        sheet = wb.create_sheet(title[:31])
+        sheet.append(list(COLUMNS[2:]))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            if row[0] == section:
+                sheet.append(row[2:])
+        sheet.column_dimensions["B"].width = 28
+        if section == "day" and sheet.max_row > 1:
+            chart = BarChart()
+            chart.title = _("Received per day")
+            chart.add_data(
+                Reference(sheet, min_col=3, min_row=1, max_row=sheet.max_row), titles_from_data=True
+            )
+            chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=sheet.max_row))
+            chart.width, chart.height = 24, 8
+            sheet.add_chart(chart, "V2")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# The PDF report --------------------------------------------------------------------------------
+
+
+def report_period(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The whole week (Monday to Sunday) or month that contains `day`."""
+    if kind == "weekly":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=6)
+    start = day.replace(day=1)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, following - dt.timedelta(days=1)
+
+
+def last_complete_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    if kind == "weekly":
+        return report_period(kind, today - dt.timedelta(days=today.weekday() + 1))
+    return report_period(kind, today.replace(day=1) - dt.timedelta(days=1))
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
+def report_pdf(d: Dashboard, *, title: str) -> bytes:
+    """A printable A4 report: key figures against the previous period, the daily trend, the
+    areas or units below and the services, as tables and reportlab charts."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    font = "STSong-Light"  # a CID font every PDF reader has: no font file to ship
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = font  # type: ignore[attr-defined]
+    t, p = d.totals, d.previous
+    story: list[Any] = [
+        Paragraph(title, styles["Title"]),
+        Paragraph(f"{d.name} · {d.start} – {d.end}", styles["Heading2"]),
+        Paragraph(
+            _("Compared with %(start)s – %(end)s.") % {"start": d.previous_start, "end": d.previous_end},
+            styles["Normal"],
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    key = [
+        [_("Figure"), _("This period"), _("Previous period")],
+        [_("Response rate"), _pct(t.response_rate), _pct(p.response_rate)],
+        [_("Resolution rate"), _pct(t.resolution_rate), _pct(p.resolution_rate)],
+        [_("Satisfaction rate"), _pct(t.satisfaction_rate), _pct(p.satisfaction_rate)],
+        [_("On-time rate"), _pct(t.on_time_rate), _pct(p.on_time_rate)],
+        [_("Received"), f"{t.received:,}", f"{p.received:,}"],
+        [_("Resolved"), f"{t.resolved:,}", f"{p.resolved:,}"],
+        [_("Callbacks"), f"{t.callbacks:,}", f"{p.callbacks:,}"],
+        [_("Reopened"), f"{t.reopened:,}", f"{p.reopened:,}"],
+        [_("Backlog now"), f"{t.open:,}", ""],
+        [_("Overdue now (yellow / red)"), f"{t.overdue:,} / {t.overdue_serious:,}", ""],
+    ]
+    story.append(_table(key, font, [70 * mm, 45 * mm, 45 * mm]))
+    story.append(Spacer(1, 5 * mm))
+    points = d.trend("day" if (d.end - d.start).days <= 62 else "week")
+    if points:
+        story.append(Paragraph(_("Received and resolved"), styles["Heading3"]))
+        drawing = Drawing(170 * mm, 62 * mm)
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 46 * mm
+        chart.data = [[f.received for _d, f in points], [f.resolved for _d, f in points]]
+        chart.categoryAxis.categoryNames = [day.strftime("%m-%d") for day, _f in points]
+        chart.categoryAxis.labels.fontName = font
+        chart.categoryAxis.labels.fontSize = 6
+        chart.categoryAxis.labels.angle = 45 if len(points) > 10 else 0
+        chart.categoryAxis.labels.boxAnchor = "ne" if len(points) > 10 else "n"
+        chart.valueAxis.valueMin = 0
+        chart.valueAxis.labels.fontSize = 7
+        chart.bars[0].fillColor = colors.HexColor("#5b8ff9")
+        chart.bars[1].fillColor = colors.HexColor("#7fb77e")
+        drawing.add(chart)
+        drawing.add(
+            String(150 * mm, 58 * mm, _("blue: received, green: resolved"), fontName=font, fontSize=7)
+        )
+        story.append(drawing)
+    rows = [r for r in d.children if r.kind != "here"][:25]
+    if rows:
+        story.append(
+            Paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
+        )
+        drawing = Drawing(170 * mm, max(30, 7 * len(rows)) * mm * 0.6 + 10 * mm)
+        bars = HorizontalBarChart()
+        bars.x, bars.y = 45 * mm, 5 * mm
+        bars.width, bars.height = 115 * mm, max(30, 7 * len(rows)) * mm * 0.6
+        bars.data = [[r.figures.received for r in reversed(rows)]]
+        bars.categoryAxis.categoryNames = [r.name[:14] for r in reversed(rows)]
+        bars.categoryAxis.labels.fontName = font
+        bars.categoryAxis.labels.fontSize = 7
+        bars.valueAxis.valueMin = 0
+        bars.valueAxis.labels.fontSize = 7
+        bars.bars[0].fillColor = colors.HexColor("#b3261e")
+        drawing.add(bars)
+        story.append(drawing)
+        story.append(_rows_table(d.children, font))
+    if d.by_service:
+        story.append(Paragraph(_("By service"), styles["Heading3"]))
+        story.append(_rows_table(d.by_service[:30], font))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        title=title,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+    )
+    doc.build(story)
+    return out.getvalue()
+
+
+def _table(data: list[list[Any]], font: str, widths: list[float] | None = None) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c0c8d0")),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return table
+
+
+def _rows_table(rows: list[Row], font: str) -> Any:
+    from reportlab.lib.units import mm
+
+    data = [
+        [
+            "",
+            _("Received"),
+            _("Backlog"),
+            _("Overdue"),
+            _("Response rate"),
+            _("Resolution rate"),
+            _("Satisfaction rate"),
+            _("On-time rate"),
+        ]
+    ]
+    for r in rows:
+        f = r.figures
+        data.append(
+            [
+                r.name[:22],
+                f"{f.received:,}",
+                f"{f.open:,}",
+                f"{f.overdue_open:,}",
+                _pct(f.response_rate),
+                _pct(f.resolution_rate),
+                _pct(f.satisfaction_rate),
+                _pct(f.on_time_rate),
+            ]
+        )
+    return _table(data, font, [45 * mm] + [18 * mm] * 7)

@@ -1,0 +1,182 @@
+"""Exports, the PDF report, alerts, the wall screen and scheduled reports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from needle import testing as t
+from needle.cases.models import Case
+from needle.core.models import AuditEvent
+from needle.operations import reports, selectors, services
+from needle.operations.models import BACKLOG_DAY, CaseRollup, NodeRollup, ReportSubscription
+from needle.operations.services import rollups_refresh
+
+
+@pytest.fixture
+def rolled(busy: dict[str, Case]) -> dict[str, Case]:
+    rollups_refresh()
+    return busy
+
+
+def test_csv_agrees_with_the_api(world: t.World, rolled: Any, client_for: Any, api_for: Any) -> None:
+    r = client_for("city_admin").get("/operations/export.csv", {"area": "500103000000"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    header = rows[1]
+    node = dict(zip(header, rows[2], strict=True))
+    api = api_for("city_admin").get("/api/v1/operations/indicators", area="500103000000").json()
+    assert int(node["received"]) == api["node"]["figures"]["received"]
+    assert int(node["open"]) == api["node"]["figures"]["open"]
+    children = [dict(zip(header, row, strict=True)) for row in rows[2:] if row[0] == "child"]
+    assert sum(int(c["received"]) for c in children) == int(node["received"])
+    assert AuditEvent.objects.filter(action="operations.dashboard.exported").exists()
+
+
+def test_xlsx_opens_and_holds_the_figures(world: t.World, rolled: Any, client_for: Any) -> None:
+    from openpyxl import load_workbook
+
+    r = client_for("city_admin").get(
+        "/operations/export.xlsx", {"unit": str(world.units["district_a_env"].pk)}
+    )
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.content))
+    summary = wb.worksheets[0]
+    values = {row[0].value: row[1].value for row in summary.iter_rows(min_row=4)}
+    d = selectors.dashboard_for(
+        actor=world.people["city_admin"], unit=world.units["district_a_env"], **_default_period()
+    )
+    assert values["received"] == d.totals.received and values["open"] == d.totals.open
+
+
+def _default_period() -> dict[str, dt.date]:
+    start, end = selectors.parse_period(None, None)
+    return {"start": start, "end": end}
+
+
+def test_exports_are_scoped(world: t.World, rolled: Any, client_for: Any) -> None:
+    client = client_for("supervisor")
+    assert client.get("/operations/export.csv", {"area": "500103001000"}).status_code == 200
+    assert client.get("/operations/export.csv", {"area": "500103000000"}).status_code == 404
+    assert client.get("/operations/export.xlsx", {"area": "500100000000"}).status_code == 404
+    text = client.get("/operations/export.csv").content.decode("utf-8-sig")  # default: the street
+    assert text.startswith("# 七星岗街道") and "500106" not in text and ",500103000000," not in text
+    bad = client.get("/operations/export.csv", {"start": "soon"})
+    assert bad.status_code == 422 and "start" in bad.json()["error"]["fields"]
+
+
+def test_pdf_report_weekly_and_monthly(world: t.World, rolled: Any, client_for: Any) -> None:
+    client = client_for("city_admin")
+    today = timezone.localdate().isoformat()
+    for kind in ("weekly", "monthly"):
+        r = client.get("/operations/area/500100000000/report.pdf", {"kind": kind, "day": today})
+        assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert client.get("/operations/area/500100000000/report.pdf", {"kind": "daily"}).status_code == 422
+    assert client_for("supervisor").get("/operations/area/500100000000/report.pdf").status_code == 404
+
+
+def test_report_periods() -> None:
+    wed = dt.date(2026, 11, 25)
+    assert reports.report_period("weekly", wed) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert reports.report_period("monthly", wed) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert reports.last_complete_period("weekly", wed) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    assert reports.last_complete_period("monthly", dt.date(2026, 3, 1)) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+    )
+
+
+def test_spike_alert_links_to_the_cases(world: t.World, catalog: dict[str, Any], client_for: Any) -> None:
+    # A quiet history of one request a day for 28 days, then 9 on one day in community A1b.
+    today = timezone.localdate()
+    for _ in range(9):
+        t.submit(world, catalog["road"], area="community_a1b", reporter=None)
+    rollups_refresh()
+    row = CaseRollup.objects.exclude(day=BACKLOG_DAY).filter(area=world.areas["community_a1b"]).first()
+    assert row is not None
+    for i in range(1, 29):
+        CaseRollup.objects.create(
+            day=today - dt.timedelta(days=i),
+            area=row.area,
+            area_path=row.area_path,
+            area_depth=row.area_depth,
+            a1=row.a1,
+            a2=row.a2,
+            a3=row.a3,
+            a4=row.a4,
+            a5=row.a5,
+            service=row.service,
+            unit_key=row.unit_key,
+            received=1,
+        )
+    NodeRollup.objects.all().delete()
+    services.nodes_rebuild(since=None)
+    found = selectors.alerts_for(actor=world.people["city_admin"], area=world.areas["street_a1"], day=today)
+    assert [(a.area.code, a.service.code, a.count) for a in found] == [("500103001002", "road", 9)]
+    assert not selectors.alerts_for(
+        actor=world.people["city_admin"], area=world.areas["street_a1"], day=today, minimum=10
+    )
+    r = client_for("supervisor").get("/operations/alerts/", {"area": "500103001000"})
+    assert r.status_code == 200
+    assert "/inbox/?area=500103001002&amp;service=road" in r.content.decode()
+    # The district's view sees the street as the spiking child.
+    district = selectors.alerts_for(
+        actor=world.people["city_admin"], area=world.areas["district_a"], day=today
+    )
+    assert [a.area.code for a in district] == ["500103001000"]
+    assert client_for("supervisor").get("/operations/alerts/", {"area": "500103000000"}).status_code == 404
+
+
+def test_wall_screen_and_its_refreshing_panel(world: t.World, rolled: Any, client_for: Any) -> None:
+    client = client_for("city_admin")
+    r = client.get("/operations/wall/500100000000/")
+    assert r.status_code == 200 and 'hx-trigger="every 60s"' in r.content.decode()
+    panel = client.get("/operations/wall/500100000000/", HTTP_HX_REQUEST="true")
+    assert panel.status_code == 200 and "<html" not in panel.content.decode()
+    assert client_for("supervisor").get("/operations/wall/500100000000/").status_code == 404
+
+
+def test_organization_figures_beside_the_service_figures(
+    world: t.World, rolled: Any, client_for: Any
+) -> None:
+    body = client_for("city_admin").get("/operations/area/500103000000/").content.decode()
+    assert 'id="org-figures"' in body
+    # The handler may read cases but not organization statistics.
+    body = client_for("handler").get("/operations/area/500103000000/").content.decode()
+    assert 'id="org-figures"' not in body
+
+
+def test_scheduled_reports_are_sent_once_per_period(world: t.World, rolled: Any) -> None:
+    supervisor = world.people["supervisor"]
+    supervisor.email, supervisor.language = "sup@example.org", "en"
+    supervisor.save()
+    services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="weekly")
+    services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="monthly")
+    today = timezone.localdate()
+    assert services.reports_send(frequency="weekly", today=today) == 1
+    assert services.reports_send(frequency="weekly", today=today) == 0  # run twice: one email
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["sup@example.org"] and message.subject.startswith("Weekly report")
+    assert message.attachments[0][1].startswith(b"%PDF")
+    assert ReportSubscription.objects.get(frequency="weekly").last_sent_on is not None
+    assert AuditEvent.objects.filter(action="operations.report.sent").count() == 1
+
+
+def test_subscription_needs_figures_for_the_area(world: t.World) -> None:
+    from needle.core.errors import NotFound, ValidationFailed
+
+    with pytest.raises(NotFound):
+        services.subscription_create(
+            actor=world.people["supervisor"], area=world.areas["city"], frequency="weekly"
+        )
+    with pytest.raises(ValidationFailed):
+        services.subscription_create(
+            actor=world.people["supervisor"], area=world.areas["street_a1"], frequency="daily"
+        )
