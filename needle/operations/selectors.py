@@ -444,15 +444,31 @@ def dashboard_for(
     return _area_dashboard(actor=actor, area=area, start=start, end=end)
 
 
+# A rate over fewer cases than this says little; such rows rank only when too few others can.
+RANK_MIN_BASE = 5
+RATE_BASES = {
+    "response_rate": "response_due",
+    "resolution_rate": "callbacks",
+    "satisfaction_rate": "rated",
+    "on_time_rate": "resolved",
+}
+
+
 def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], list[Row]]:
-    """The best and the worst `n` rows by an indicator (rows without a value left out)."""
-    scored = [(value_of(r.figures, indicator), r) for r in rows if r.kind != "here"]
+    """The best and the worst `n` rows by an indicator; rows without a value, "directly here"
+    and "no unit yet" are left out, and so are rates over few cases when enough rows have more."""
+    scored = [(value_of(r.figures, indicator), r) for r in rows if r.kind != "here" and r.key]
     scored = [(v, r) for v, r in scored if v is not None]
+    base = RATE_BASES.get(indicator)
+    if base:
+        solid = [(v, r) for v, r in scored if getattr(r.figures, base) >= RANK_MIN_BASE]
+        if len(solid) >= 2:
+            scored = solid
     lower_is_better = indicator in {"open", "overdue_open"}
     scored.sort(key=lambda vr: (vr[0], vr[1].name), reverse=not lower_is_better)
     best = [r for _v, r in scored[:n]]
-    worst = [r for _v, r in reversed(scored[-n:])] if len(scored) > n else []
-    return best, [r for r in worst if r not in best]
+    worst = [r for _v, r in reversed(scored[-n:])] if len(scored) > 1 else []
+    return best, worst
 
 
 def value_of(figures: Figures, indicator: str) -> float | int | None:
@@ -591,32 +607,41 @@ def map_layers(*, actor: Any, dashboard: Dashboard) -> dict[str, Any]:
     area = dashboard.area
     if area is None:
         raise ValidationFailed(fields={"area": _("Maps are drawn for areas.")})
-    by_code = {r.key: r for r in dashboard.children if r.kind == "area"}
+    by_code = {r.key: r.figures for r in dashboard.children if r.kind == "area"}
+    by_code[area.code] = dashboard.totals
     tolerance = 0.0008 if area.depth <= 2 else 0.0003 if area.depth == 3 else 0.0001
     features = []
     drawn = set()
-    for f in boundary_features(area=area):
+    shapes = boundary_features(area=area)
+    # A city's map may draw its grandchildren (the districts): their figures too.
+    missing = [f["properties"]["code"] for f in shapes if f["properties"]["code"] not in by_code]
+    if missing:
+        by_code.update(
+            figures_of_areas(list(Area.objects.filter(code__in=missing)), dashboard.start, dashboard.end)
+        )
+    for f in shapes:
         code = f["properties"]["code"]
-        row = by_code.get(code)
+        figures = by_code.get(code)
         drawn.add(code)
         f["geometry"] = simplify_geometry(f["geometry"], tolerance)
-        f["properties"]["figures"] = _map_figures(row.figures) if row else None
+        f["properties"]["figures"] = _map_figures(figures) if figures else None
         f["properties"]["url"] = f"/operations/area/{code}/"
         features.append(f)
+    children = {r.key: r for r in dashboard.children if r.kind == "area"}
     centroids = {
         a["code"]: a
         for a in Area.objects.filter(
-            code__in=[c for c in by_code if c not in drawn], centroid_lat__isnull=False
+            code__in=[c for c in children if c not in drawn], centroid_lat__isnull=False
         ).values("code", "centroid_lat", "centroid_lng")
     }
     markers = [
         {
             "code": code,
-            "name": by_code[code].name,
+            "name": children[code].name,
             "lat": c["centroid_lat"],
             "lng": c["centroid_lng"],
             "url": f"/operations/area/{code}/",
-            "figures": _map_figures(by_code[code].figures),
+            "figures": _map_figures(children[code].figures),
         }
         for code, c in centroids.items()
     ]
@@ -632,6 +657,24 @@ def map_layers(*, actor: Any, dashboard: Dashboard) -> dict[str, Any]:
         "points": points,
         "centre": [area.centroid_lat, area.centroid_lng] if area.has_centroid else None,
     }
+
+
+def figures_of_areas(areas: list[Area], start: dt.date, end: dt.date) -> dict[str, Figures]:
+    """Figures (period flows and backlog) of some areas of one depth, by code, in two queries."""
+    if not areas:
+        return {}
+    depth = areas[0].depth
+    areas = [a for a in areas if a.depth == depth]
+    ids = {a.pk: a.code for a in areas}
+    if depth <= NODE_DEPTH:
+        qs: QuerySet[Any] = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area_id__in=ids)
+        key = "area_id"
+    else:
+        level = f"a{depth}"
+        qs = CaseRollup.objects.filter(**{f"{level}__in": ids})
+        key = level
+    rows = [*_sums(_period(qs, start, end), [key], FLOWS), *_sums(qs.filter(day=BACKLOG_DAY), [key], BACKLOG)]
+    return {ids[k]: f for k, f in _grouped(rows, key).items()}
 
 
 def _map_figures(f: Figures) -> dict[str, Any]:

@@ -57,7 +57,7 @@
     var values = rows.map(function (r) { var v = r[indicator]; return RATE[indicator] ? (v === null ? null : Math.round(v * 1000) / 10) : v; });
     c.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return RATE[indicator] ? (v === null ? "—" : v + "%") : v; } },
-      grid: { left: 8, right: 30, top: 10, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 56, top: 10, bottom: 8, containLabel: true },
       xAxis: { type: "value", max: RATE[indicator] ? 100 : null },
       yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.name; }), axisLabel: { width: 160, overflow: "truncate" } },
       series: [{ type: "bar", name: L10N[indicator], data: values, itemStyle: { color: "#b3261e" }, label: { show: true, position: "right", formatter: function (p) { return RATE[indicator] ? (p.value === null ? "" : p.value + "%") : p.value; } } }]
@@ -70,6 +70,7 @@
 
   function services() {
     var rows = data("services-data"); var c = chart("chart-services"); if (!rows || !c) return;
+    rows = rows.slice(0, 15);
     var el = document.getElementById("chart-services");
     el.style.height = Math.max(180, Math.min(900, 26 * rows.length + 70)) + "px"; c.resize();
     c.setOption({
@@ -169,7 +170,7 @@
       }
       if (bounds.isValid()) m.fitBounds(bounds, { padding: [12, 12], maxZoom: 16 });
       else if (geo.centre) m.setView(geo.centre, 13);
-      else { el.hidden = true; }
+      else { var card = document.getElementById("map-card"); if (card) card.hidden = true; else el.hidden = true; }
       var legend = document.getElementById("map-legend");
       if (legend && isFinite(lo)) {
         legend.textContent = "";
