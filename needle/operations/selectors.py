@@ -90,10 +90,10 @@ class Figures:
         return self.overdue + self.overdue_serious
 
     def add(self, row: dict[str, Any]) -> Figures:
-        for name in COUNTER_NAMES:
-            value = row.get(name)
-            if value:
-                setattr(self, name, getattr(self, name) + int(value))
+        d = self.__dict__
+        for name, value in row.items():
+            if value and name in d and name in COUNTER_SET:
+                d[name] += int(value)
         return self
 
     def minus(self, other: Figures) -> Figures:
@@ -110,6 +110,7 @@ class Figures:
 
 
 COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Figures))
+COUNTER_SET = frozenset(COUNTER_NAMES)
 RATE_NAMES = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
 INDICATORS: dict[str, Any] = {
     "response_rate": gettext_lazy("Response rate"),
@@ -283,16 +284,36 @@ def _service_rows(per_service: dict[Any, Figures]) -> list[Row]:
     return sorted(rows, key=lambda r: (-r.figures.received, -r.figures.open, r.key))
 
 
+# A city's cases have a thousand lead units: the busiest are listed, the rest summed in one row.
+UNIT_ROWS = 50
+
+
 def _unit_rows(per_unit: dict[Any, Figures], actor: Any) -> list[Row]:
-    units = Unit.objects.in_bulk([k for k in per_unit if k])
+    busiest = sorted(
+        (k for k, f in per_unit.items() if k and not f.is_empty()),
+        key=lambda k: (-per_unit[k].received, -per_unit[k].open, k),
+    )
+    shown, rest = busiest[:UNIT_ROWS], busiest[UNIT_ROWS:]
+    units = Unit.objects.only("pk", "name", "area_path").in_bulk(shown)
     rows = [
-        Row(kind="unit", key=str(pk), name=u.name, figures=per_unit[pk], drill=can_for_unit(actor, PERM, u))
-        for pk, u in units.items()
-        if not per_unit[pk].is_empty()
+        Row(
+            kind="unit",
+            key=str(pk),
+            name=units[pk].name,
+            figures=per_unit[pk],
+            drill=can_for_unit(actor, PERM, units[pk]),
+        )
+        for pk in shown
+        if pk in units
     ]
+    if rest:
+        others = Figures()
+        for pk in rest:
+            others.add(per_unit[pk].counts())
+        rows.append(Row(kind="unit", key="", name=_("%(n)d other units") % {"n": len(rest)}, figures=others))
     if per_unit.get(0) and not per_unit[0].is_empty():
         rows.append(Row(kind="unit", key="", name=_("No unit yet"), figures=per_unit[0]))
-    return sorted(rows, key=lambda r: (-r.figures.received, r.name))
+    return rows
 
 
 def _here_row(totals: Figures, children: list[Row], name: str) -> list[Row]:
@@ -306,23 +327,20 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
     prev_start = start - (end - start) - dt.timedelta(days=1)
     prev_end = start - dt.timedelta(days=1)
     child_areas = {a.pk: a for a in Area.objects.filter(parent=area).order_by("code")}
+    # Each breakdown is its own GROUP BY: the database sums, Python only reads a few rows.
     if area.depth <= NODE_DEPTH:
         node = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area=area)
-        flows = _sums(_period(node, start, end), ["day", "key"], FLOWS)
-        backlog = _sums(node.filter(day=BACKLOG_DAY), ["key"], BACKLOG)
-        previous = _sums(_period(node, prev_start, prev_end), [], FLOWS)
         units_q = NodeRollup.objects.filter(grouping=Grouping.UNIT, area=area)
-        unit_flows = _sums(_period(units_q, start, end), ["key"], FLOWS)
-        unit_backlog = _sums(units_q.filter(day=BACKLOG_DAY), ["key"], BACKLOG)
         service_key, unit_key = "key", "key"
     else:
-        mine = CaseRollup.objects.filter(subtree_q(area.path, "area_path"))
-        flows = _sums(_period(mine, start, end), ["day", "service_id"], FLOWS)
-        backlog = _sums(mine.filter(day=BACKLOG_DAY), ["service_id"], BACKLOG)
-        previous = _sums(_period(mine, prev_start, prev_end), [], FLOWS)
-        unit_flows = _sums(_period(mine, start, end), ["unit_key"], FLOWS)
-        unit_backlog = _sums(mine.filter(day=BACKLOG_DAY), ["unit_key"], BACKLOG)
+        node = units_q = CaseRollup.objects.filter(subtree_q(area.path, "area_path"))
         service_key, unit_key = "service_id", "unit_key"
+    flows = _sums(_period(node, start, end), [service_key], FLOWS)
+    daily_rows = _sums(_period(node, start, end), ["day"], FLOWS)
+    backlog = _sums(node.filter(day=BACKLOG_DAY), [service_key], BACKLOG)
+    previous = _sums(_period(node, prev_start, prev_end), [], FLOWS)
+    unit_flows = _sums(_period(units_q, start, end), [unit_key], FLOWS)
+    unit_backlog = _sums(units_q.filter(day=BACKLOG_DAY), [unit_key], BACKLOG)
     if area.depth + 1 <= NODE_DEPTH:
         kids = NodeRollup.objects.filter(grouping=Grouping.SERVICE, parent_key=area.pk)
         child_flows = _sums(_period(kids, start, end), ["area_id"], FLOWS)
@@ -343,7 +361,7 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
         for pk, a in child_areas.items()
     ]
     children += _here_row(totals, children, _("Directly in %(name)s") % {"name": area.name})
-    daily = _grouped(flows, "day")
+    daily = _grouped(daily_rows, "day")
     return Dashboard(
         kind="area",
         start=start,

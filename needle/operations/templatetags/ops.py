@@ -14,6 +14,12 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+@register.filter
+def num(value: int | None) -> str:
+    """12,345 (humanize's intcomma is locale-aware and slow over long tables)."""
+    return "—" if value is None else f"{value:,}"
+
+
 @register.simple_tag
 def node_url(row: Row) -> str:
     from needle.operations.views import node_url as url
