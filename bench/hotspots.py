@@ -113,7 +113,9 @@ def build(n: int, seed: int):  # type: ignore[no-untyped-def]
         first = rng.randrange(len(sentences))
         kept = sentences[first : first + rng.randint(1, 4)]
         roll = rng.random()
-        area = rng.choice(streets) if roll < 0.8 else (rng.choice(streets).split("/")[0] if roll < 0.9 else "")
+        area = (
+            rng.choice(streets) if roll < 0.8 else (rng.choice(streets).split("/")[0] if roll < 0.9 else "")
+        )
         items.append(
             Item(
                 id=f"b{k}",
