@@ -45,7 +45,7 @@
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
       series: [{ type: "pie", radius: ["40%", "68%"], label: { formatter: "{b}: {c}" },
-        data: rows.map(function (r) { return { name: r.name, value: r.value, itemStyle: { color: r.colour } }; }) }]
+        data: rows.filter(function (r) { return r.value > 0; }).map(function (r) { return { name: r.name, value: r.value, itemStyle: { color: r.colour } }; }) }]
     });
   }
 
@@ -109,6 +109,7 @@
       onRemove: function (map) { L.DomUtil.remove(this._canvas); map.off("moveend zoomend resize", this._draw, this); },
       _draw: function () {
         var map = this._map, size = map.getSize(), cv = this._canvas;
+        if (!size.x || !size.y) return;  // a hidden map has nothing to draw on
         var topLeft = map.containerPointToLayerPoint([0, 0]);
         L.DomUtil.setPosition(cv, topLeft);
         cv.width = size.x; cv.height = size.y;
@@ -135,7 +136,8 @@
   function map() {
     var el = document.getElementById("ops-map"); if (!el || !window.L) return;
     var indicator = el.dataset.indicator;
-    var m = L.map(el, { attributionControl: false, zoomSnap: 0.25, preferCanvas: true });
+    var m = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+    var dots = L.canvas({ padding: 0.2 });  // thousands of case points: one canvas, not SVG
     if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 18 }).addTo(m);
     fetch(el.dataset.url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (geo) {
       var values = [];
@@ -165,7 +167,7 @@
         bounds.extend(c.getLatLng());
       });
       if (geo.points && geo.points.length) {
-        geo.points.forEach(function (p) { L.circleMarker(p, { radius: 3, color: "#1d2733", weight: 1, fillColor: "#ffffff", fillOpacity: 0.9 }).addTo(m); bounds.extend(p); });
+        geo.points.forEach(function (p) { L.circleMarker(p, { renderer: dots, interactive: false, radius: 3, color: "#1d2733", weight: 1, fillColor: "#ffffff", fillOpacity: 0.9 }).addTo(m); bounds.extend(p); });
         heatLayer(geo.points).addTo(m);
       }
       if (bounds.isValid()) m.fitBounds(bounds, { padding: [12, 12], maxZoom: 16 });
