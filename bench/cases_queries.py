@@ -27,12 +27,14 @@ counted and the Python process's CPU time per request (to tell work from waiting
 on a shared machine):
 
   inbox ...    /inbox/ as the district handler: page 1 with the default filter (open cases),
-               a deep page (a random page of the last half), a state filter; and the API's
-               GET /api/v1/cases?unit=<the department>
-  search ...   GET /api/v1/cases?area=<code>&search=小区 as the city dispatcher, over random
-               streets and over districts
-  open311 ...  GET /open311/v2/requests.json (the default: the latest 90 days, up to 1,000
-               requests), with service_code, with page_size=50, and the same in XML
+               deep pages as the pager links them (after=<the position of a random case of
+               the last half>&page=P), a deep page by number alone (an old bookmark: OFFSET),
+               state filters
+  search ...   the inbox's area and text filters (/inbox/?state=&area=<code>&q=小区) and the
+               API (GET /api/v1/cases?area=<code>&search=小区) as the city dispatcher, over
+               random streets and over districts
+  open311 ...  GET /open311/v2/requests.json (the default: the latest 90 days, 100 requests
+               to a page), with service_code, with page_size=1000, and the same in XML
 
 The target is a p95 under 50 ms for each.
 """
@@ -526,6 +528,7 @@ def scenarios(
 
     from needle.areas.models import Area, Level, subtree_q
     from needle.cases.models import OPEN_STATES, Case, Service
+    from needle.core.pagination import cursor_of
     from needle.orgs.models import RoleAssignment
 
     n = args.requests
@@ -538,6 +541,17 @@ def scenarios(
         pages = max(1, -(-total // page_size))
         return [str(rng.randint(pages // 2 + 1, pages)) for _ in range(n)]
 
+    def positions(qs: Any) -> list[str]:
+        """after=<position>&page=P of random pages in the last half of the list, as the
+        pager's "next" links write them (the position of the last case of the page before)."""
+        keys = list(qs.order_by("-submitted_at", "-id").values("submitted_at", "id"))
+        out = []
+        for _ in range(n):
+            i = rng.randint(len(keys) // 2, len(keys) - 2)
+            out.append(f"after={cursor_of(keys[i], ('-submitted_at', '-id'))}&page={i // page_size + 2}")
+        return out
+
+    led = Case.objects.filter(lead_unit=unit)
     streets = list(Area.objects.filter(level=Level.STREET).values_list("code", flat=True))
     districts = list(Area.objects.filter(level=Level.DISTRICT).order_by("code"))
     district_sizes = {d.code: Case.objects.filter(subtree_q(d.path, "area_path")).count() for d in districts}
@@ -560,21 +574,33 @@ def scenarios(
         "search districts: " + ", ".join(f"{c} ({district_sizes[c]} cases)" for c in some_districts),
         f"Open311 default window (latest 90 days, public, not rejected): {window} requests",
     ]
+    districts_cycle = [some_districts[i % len(some_districts)] for i in range(n)]
     rows = [
         ("inbox p1 (open)", HANDLER, ["/inbox/"] * n),
-        ("inbox deep (open)", HANDLER, [f"/inbox/?state=open&page={p}" for p in deep(district_open)]),
-        ("inbox deep (any state)", HANDLER, [f"/inbox/?page={p}" for p in deep(district_cases)]),
+        (
+            "inbox deep (open)",
+            HANDLER,
+            [f"/inbox/?{p}" for p in positions(led.filter(state__in=OPEN_STATES))],
+        ),
+        ("inbox deep (any state)", HANDLER, [f"/inbox/?state=&{p}" for p in positions(led)]),
+        ("inbox page=P (any, offset)", HANDLER, [f"/inbox/?state=&page={p}" for p in deep(district_cases)]),
         ("inbox state=in_progress", HANDLER, ["/inbox/?state=in_progress"] * n),
         ("inbox state=closed", HANDLER, ["/inbox/?state=closed"] * n),
         (
-            "search street",
+            "inbox search street",
+            DISPATCHER,
+            [f"/inbox/?state=&area={rng.choice(streets)}&q={word}" for _ in range(n)],
+        ),
+        ("inbox search district", DISPATCHER, [f"/inbox/?state=&area={d}&q={word}" for d in districts_cycle]),
+        (
+            "api search street",
             DISPATCHER,
             [f"/api/v1/cases?area={rng.choice(streets)}&search={word}" for _ in range(n)],
         ),
         (
-            "search district",
+            "api search district",
             DISPATCHER,
-            [f"/api/v1/cases?area={some_districts[i % len(some_districts)]}&search={word}" for i in range(n)],
+            [f"/api/v1/cases?area={d}&search={word}" for d in districts_cycle],
         ),
         ("open311 requests.json", "", ["/open311/v2/requests.json"] * n),
         (
@@ -582,9 +608,9 @@ def scenarios(
             "",
             [f"/open311/v2/requests.json?service_code={top[i % len(top)]}" for i in range(n)],
         ),
-        ("open311 .json page_size=50", "", ["/open311/v2/requests.json?page_size=50"] * n),
+        ("open311 .json page_size=1000", "", ["/open311/v2/requests.json?page_size=1000"] * n),
         ("open311 requests.xml", "", ["/open311/v2/requests.xml"] * n),
-        ("open311 .xml page_size=50", "", ["/open311/v2/requests.xml?page_size=50"] * n),
+        ("open311 .xml page_size=1000", "", ["/open311/v2/requests.xml?page_size=1000"] * n),
     ]
     if args.only:
         rows = [r for r in rows if args.only in r[0]]
@@ -647,12 +673,12 @@ def main() -> int:
         print(
             f"up to {args.requests} requests per row (n: how many, a row stops after {args.row_seconds:.0f} s); "
             "server time in ms, in-process; cpu: the Python process's CPU ms per request (p50); "
-            "q: SQL queries per request; KiB: response size"
+            "q: SQL queries per request; KiB: response size; load: the 1-minute load average after the row"
         )
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         header = (
             f"{'request':<28} {'who':<10} {'n':>4} {'p50':>7} {'p95':>7} {'max':>7} {'cpu':>6} {'q':>5} "
-            f"{'KiB':>6}  target"
+            f"{'KiB':>6} {'load':>5}  target"
         )
         print(header)
         print("-" * len(header))
@@ -664,7 +690,8 @@ def main() -> int:
             who_label = {"": "anonymous", HANDLER: "handler", DISPATCHER: "dispatcher"}[who]
             print(
                 f"{name:<28} {who_label:<10} {r['n']:4d} {r['p50']:7.1f} {r['p95']:7.1f} {r['max']:7.1f} "
-                f"{r['cpu50']:6.1f} {q:>5} {r['bytes'] / 1024:6.0f}  {'met' if ok else 'MISSED'}",
+                f"{r['cpu50']:6.1f} {q:>5} {r['bytes'] / 1024:6.0f} {os.getloadavg()[0]:5.2f}  "
+                f"{'met' if ok else 'MISSED'}",
                 flush=True,
             )
             if not ok:

@@ -146,7 +146,11 @@ def list_cases(
         overdue=overdue,
         mine=mine,
     )
-    qs = selectors.case_list_for(actor=request.user, filters=filters).select_related("repeat_of", "parent")
+    qs = (
+        selectors.case_list_for(actor=request.user, filters=filters)
+        .select_related("repeat_of", "parent")
+        .defer("area__boundary")  # a community's boundary can be larger than the case
+    )
     result = paginate(qs, page=page, page_size=page_size)
     return {
         "count": result.count,

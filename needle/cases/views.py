@@ -36,7 +36,7 @@ from needle.cases.forms import (
 )
 from needle.cases.models import Case, Channel, Photo, State
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from needle.core.pagination import paginate
+from needle.core.pagination import Page, paginate, seek_paginate
 from needle.core.views import show_error
 from needle.orgs import selectors as org_selectors
 from needle.orgs.permissions import has_perm_anywhere
@@ -70,10 +70,40 @@ def _fail(request: HttpRequest, exc: DomainError, form: Any = None) -> int:
     return 409 if isinstance(exc, Conflict) else 403 if exc.status == 403 else 400
 
 
+# The pager's own parameters: page number and the positions it starts from.
+PAGER_PARAMS = frozenset({"page", "after", "before"})
+
+
 def _query_without_page(request: HttpRequest) -> str:
     """The list's other parameters, for the pager's links ("a=1&b=2&")."""
-    pairs = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+    pairs = [(k, v) for k, values in request.GET.lists() if k not in PAGER_PARAMS for v in values]
     return urlencode(pairs) + "&" if pairs else ""
+
+
+# A text search counts up to this many matches: every match of a common word costs reading
+# the text of a dozen cases, and the count would otherwise cost several times the page.
+SEARCH_COUNT_CAP = 250
+
+
+def _seek_page(
+    request: HttpRequest,
+    qs: Any,
+    page_size: int | None = None,
+    fields: tuple[str, ...] = (),
+    cap: int | None = None,
+) -> Page[Any]:
+    """A page of a case list, newest first, without counting past `cap` (COUNT_CAP; see
+    needle.core.pagination.seek_paginate)."""
+    return seek_paginate(
+        qs,
+        keys=selectors.CASE_ORDER,
+        page=request.GET.get("page"),
+        page_size=page_size,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        fields=fields,
+        cap=cap,
+    )
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -309,7 +339,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
     """Requests anyone may see, on a map and in a list; personal details stay hidden."""
     form = CaseFilterForm(
         request.GET or None,
-        services=selectors.intake_services(public_only=True),
+        services=selectors.filter_services(public_only=True),  # type: ignore[arg-type]
         states=[c for c in State.choices if c[0] != State.REJECTED],
     )
     filters = selectors.CaseFilters()
@@ -321,11 +351,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
         filters.service = data.get("service", "")
         filters.area = data.get("area")
         try:
-            page = paginate(
-                selectors.public_case_list(filters=filters),
-                page=request.GET.get("page"),
-                page_size=PUBLIC_PAGE,
-            )
+            page = _seek_page(request, selectors.public_case_list(filters=filters), PUBLIC_PAGE)
         except DomainError as exc:
             status = _fail(request, exc, form)
     else:
@@ -400,7 +426,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     params.setdefault("state", OPEN)
     form = CaseFilterForm(
         params,
-        services=selectors.intake_services(public_only=False),
+        services=selectors.filter_services(public_only=False),  # type: ignore[arg-type]
         units=selectors.inbox_units(actor=request.user),
         open_choice=True,
     )
@@ -418,7 +444,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
         try:
             cases = selectors.inbox_list(actor=request.user, filters=filters, open_only=state == OPEN)
-            page = paginate(cases, page=request.GET.get("page"))
+            cap = SEARCH_COUNT_CAP if filters.text.strip() else None
+            page = _seek_page(request, cases, fields=selectors.INBOX_FIELDS, cap=cap)
+            page.items = selectors.inbox_rows(page.items)
         except DomainError as exc:
             status = _fail(request, exc, form)
     else:

@@ -730,11 +730,14 @@ def test_at_most_1000_results_and_pages(api, world, catalog, django_assert_max_n
         )
         for i in range(1005)
     )
+    default = get(api, "requests")  # 100 to a page unless page_size says otherwise
+    assert [i["service_request_id"] for i in default.json()] == [f"T{i:08d}" for i in range(100)]
+    assert default["Link"] == '<http://testserver/open311/v2/requests.json?page=2>; rel="next"'
     with django_assert_max_num_queries(3):  # one query for the page, whatever its size
-        first = get(api, "requests")
+        first = get(api, "requests", page_size=1000)
     assert len(first.json()) == 1000
-    assert first["Link"] == '<http://testserver/open311/v2/requests.json?page=2>; rel="next"'
-    second = get(api, "requests", page=2)
+    assert first["Link"] == '<http://testserver/open311/v2/requests.json?page_size=1000&page=2>; rel="next"'
+    second = get(api, "requests", page=2, page_size=1000)
     assert len(second.json()) == 5 and "Link" not in second
     assert {i["service_request_id"] for i in first.json()} | {
         i["service_request_id"] for i in second.json()
