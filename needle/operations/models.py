@@ -113,12 +113,14 @@ class CaseRollup(Counters):
 
 
 class Grouping(models.TextChoices):
+    TOTAL = "t", _("all services and units")
     SERVICE = "s", _("by service")
     UNIT = "u", _("by unit")
 
 
 class NodeRollup(Counters):
-    """The counts of a big node's whole subtree per day, once by service and once by unit."""
+    """The counts of a big node's whole subtree per day: in total (one row a day, for totals,
+    trends and a parent's breakdown by child), by service, and by unit."""
 
     grouping = models.CharField(_("grouping"), max_length=1, choices=Grouping.choices)
     day = models.DateField(_("day"))
@@ -127,7 +129,7 @@ class NodeRollup(Counters):
     )
     depth = models.PositiveSmallIntegerField(_("depth"))
     parent_key = models.IntegerField(_("parent area"), default=0)
-    # A service id (grouping "s") or a unit id, 0 for none (grouping "u").
+    # A service id (grouping "s"), a unit id or 0 for none (grouping "u"); 0 for "t".
     key = models.IntegerField(_("key"))
 
     class Meta:

@@ -329,20 +329,21 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
     child_areas = {a.pk: a for a in Area.objects.filter(parent=area).order_by("code")}
     # Each breakdown is its own GROUP BY: the database sums, Python only reads a few rows.
     if area.depth <= NODE_DEPTH:
+        total = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area=area)
         node = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area=area)
         units_q = NodeRollup.objects.filter(grouping=Grouping.UNIT, area=area)
         service_key, unit_key = "key", "key"
     else:
-        node = units_q = CaseRollup.objects.filter(subtree_q(area.path, "area_path"))
+        total = node = units_q = CaseRollup.objects.filter(subtree_q(area.path, "area_path"))
         service_key, unit_key = "service_id", "unit_key"
     flows = _sums(_period(node, start, end), [service_key], FLOWS)
-    daily_rows = _sums(_period(node, start, end), ["day"], FLOWS)
+    daily_rows = _sums(_period(total, start, end), ["day"], FLOWS)
     backlog = _sums(node.filter(day=BACKLOG_DAY), [service_key], BACKLOG)
-    previous = _sums(_period(node, prev_start, prev_end), [], FLOWS)
+    previous = _sums(_period(total, prev_start, prev_end), [], FLOWS)
     unit_flows = _sums(_period(units_q, start, end), [unit_key], FLOWS)
     unit_backlog = _sums(units_q.filter(day=BACKLOG_DAY), [unit_key], BACKLOG)
     if area.depth + 1 <= NODE_DEPTH:
-        kids = NodeRollup.objects.filter(grouping=Grouping.SERVICE, parent_key=area.pk)
+        kids = NodeRollup.objects.filter(grouping=Grouping.TOTAL, parent_key=area.pk)
         child_flows = _sums(_period(kids, start, end), ["area_id"], FLOWS)
         child_backlog = _sums(kids.filter(day=BACKLOG_DAY), ["area_id"], BACKLOG)
         child_key = "area_id"
@@ -685,7 +686,7 @@ def figures_of_areas(areas: list[Area], start: dt.date, end: dt.date) -> dict[st
     areas = [a for a in areas if a.depth == depth]
     ids = {a.pk: a.code for a in areas}
     if depth <= NODE_DEPTH:
-        qs: QuerySet[Any] = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area_id__in=ids)
+        qs: QuerySet[Any] = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area_id__in=ids)
         key = "area_id"
     else:
         level = f"a{depth}"

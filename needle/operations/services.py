@@ -268,7 +268,11 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
             if node is None:
                 continue
             node_meta[node] = (d, (info.levels[d - 2] or 0) if d > 1 else 0)
-            for key in ((Grouping.SERVICE.value, day, node, service), (Grouping.UNIT.value, day, node, unit)):
+            for key in (
+                (Grouping.TOTAL.value, day, node, 0),
+                (Grouping.SERVICE.value, day, node, service),
+                (Grouping.UNIT.value, day, node, unit),
+            ):
                 acc = node_deltas.get(key)
                 if acc is None:
                     node_deltas[key] = list(vec)
@@ -469,12 +473,17 @@ def nodes_rebuild(*, since: dt.date | None) -> None:
         for d in range(1, NODE_DEPTH + 1):
             parent = f"COALESCE(a{d - 1}, 0)" if d > 1 else "0"
             group_parent = f", {parent}" if d > 1 else ""
-            for grouping, key in ((Grouping.SERVICE.value, "service_id"), (Grouping.UNIT.value, "unit_key")):
+            for grouping, key in (
+                (Grouping.TOTAL.value, "0"),
+                (Grouping.SERVICE.value, "service_id"),
+                (Grouping.UNIT.value, "unit_key"),
+            ):
                 cursor.execute(
                     f"INSERT INTO {node} ({qn('grouping')}, {qn('day')}, {qn('area_id')}, {qn('depth')}, "  # noqa: S608
                     f"{qn('parent_key')}, {qn('key')}, {cols}) "
                     f"SELECT '{grouping}', day, a{d}, {d}, {parent}, {key}, {sums} FROM {leaf} "
-                    f"WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}, {key}",
+                    f"WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}"
+                    f"{'' if key == '0' else ', ' + key}",
                     params,
                 )
 
