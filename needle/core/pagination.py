@@ -61,6 +61,10 @@ class Page(Generic[T]):
         return self.page > 1
 
 
+# Past this, an offset is no use to anyone and overflows SQLite's integers.
+MAX_PAGE = 1_000_000
+
+
 def parse_page_args(page: Any, page_size: Any) -> tuple[int, int]:
     default = settings.NEEDLE_PAGE_SIZE
     try:
@@ -73,6 +77,8 @@ def parse_page_args(page: Any, page_size: Any) -> tuple[int, int]:
         raise ValidationFailed(fields={"page_size": _("Must be a whole number.")}) from None
     if page_n < 1:
         raise ValidationFailed(fields={"page": _("Must be 1 or more.")})
+    if page_n > MAX_PAGE:
+        raise ValidationFailed(fields={"page": _("Must be at most %(max)d.") % {"max": MAX_PAGE}})
     if not 1 <= size_n <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             fields={"page_size": _("Must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE}}
