@@ -226,10 +226,9 @@ def _upsert(table: str, key_cols: list[str], rows: list[tuple[Any, ...]], cols: 
     head = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES "  # noqa: S608
     tail = f" ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}"
     one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+    # One short statement run many times: psycopg pipelines it, and parses it once.
     with connection.cursor() as cursor:
-        for i in range(0, len(rows), 500):
-            part = rows[i : i + 500]
-            cursor.execute(head + ", ".join([one] * len(part)) + tail, [v for row in part for v in row])
+        cursor.executemany(head + one + tail, rows)
 
 
 def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) -> None:
