@@ -18,7 +18,7 @@ router = Router(tags=["operations"])
 
 
 def figures_out(f: Figures) -> FiguresOut:
-    return FiguresOut(**f.counts(), **f.rates())
+    return FiguresOut.model_validate({**f.counts(), **f.rates()})
 
 
 def row_out(r: Row) -> NodeOut:

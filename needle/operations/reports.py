@@ -139,7 +139,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         pdfmetrics.registerFont(UnicodeCIDFont(font))
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
-        style.fontName = font  # type: ignore[attr-defined]
+        style.fontName = font
     t, p = d.totals, d.previous
     story: list[Any] = [
         Paragraph(title, styles["Title"]),

@@ -328,6 +328,9 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
     prev_end = start - dt.timedelta(days=1)
     child_areas = {a.pk: a for a in Area.objects.filter(parent=area).order_by("code")}
     # Each breakdown is its own GROUP BY: the database sums, Python only reads a few rows.
+    total: QuerySet[Any]
+    node: QuerySet[Any]
+    units_q: QuerySet[Any]
     if area.depth <= NODE_DEPTH:
         total = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area=area)
         node = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area=area)
@@ -747,6 +750,7 @@ def alerts_for(
     if not can_in_area(actor, PERM, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": area.code})
     first = day - dt.timedelta(days=ALERT_WINDOW)
+    qs: QuerySet[Any]
     if area.depth + 1 <= NODE_DEPTH:
         qs = NodeRollup.objects.filter(grouping=Grouping.SERVICE, parent_key=area.pk)
         rows = _sums(qs.filter(day__gte=first, day__lte=day), ["area_id", "key", "day"], ["received"])

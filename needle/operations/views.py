@@ -159,7 +159,7 @@ def _breadcrumbs(request: HttpRequest, d: Dashboard) -> list[dict[str, str]]:
     for node in d.ancestors:
         if d.kind == "area":
             if can_in_area(request.user, selectors.PERM, node):  # type: ignore[arg-type]
-                crumbs.append({"name": node.name, "url": reverse("operations:area", args=[node.code])})  # type: ignore[union-attr]
+                crumbs.append({"name": node.name, "url": reverse("operations:area", args=[node.code])})
         else:
             crumbs.append({"name": node.name, "url": reverse("operations:unit", args=[node.pk])})
     return crumbs
@@ -321,7 +321,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             return JsonResponse(exc.as_dict(), status=422)
         return _refusal(request, exc)
     _audit_read(request, d, "exported")
-    name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"  # type: ignore[union-attr]
+    name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"
     if fmt == "csv":
         response = HttpResponse(dashboard_csv(d), content_type="text/csv; charset=utf-8")
     else:
