@@ -24,8 +24,12 @@ demo: $(STAMP)
 	DEBUG=true $(BIN)/needle migrate --no-input -v 0
 	DEBUG=true $(BIN)/needle demo
 
+# The background worker (deadline colours, rollups, hot topics, retraining) runs beside the
+# web server and stops with it.
 run: demo
 	@echo "Serving Needle on http://$(HOST):$(PORT)/  (sign in with a demo login above)"
+	DEBUG=true $(BIN)/needle worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/needle runserver $(HOST):$(PORT)
 
 test: $(STAMP)

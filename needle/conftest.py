@@ -20,6 +20,12 @@ def english_messages() -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def model_files(settings: Any, tmp_path_factory: Any) -> None:
+    """Classifier versions written by tests go to a temporary folder, never to var/."""
+    settings.INTEL_MODEL_DIR = tmp_path_factory.getbasetemp() / "models"
+
+
 @pytest.fixture
 def world(db: Any) -> t.World:
     return t.build_world()

@@ -259,6 +259,16 @@ EMAIL_BACKEND = (
 # Deployment knobs of Needle itself.
 NEEDLE_DEMO_PASSWORD = env_str("NEEDLE_DEMO_PASSWORD", "needle-demo-2026")
 NEEDLE_PAGE_SIZE = env_int("NEEDLE_PAGE_SIZE", 50)
+# Request intelligence: where classifier versions live; the confidence above which a case is
+# routed without a dispatcher (empty: each model's own threshold, chosen from its calibration
+# so that at least 97% of automatically routed cases are right); the learned unit must have
+# handled at least INTEL_UNIT_SUPPORT such cases and INTEL_UNIT_SHARE of them; retraining runs
+# when INTEL_RETRAIN_MIN new closed cases exist.
+INTEL_MODEL_DIR = Path(env_str("INTEL_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
+INTEL_THRESHOLD = float(env_str("INTEL_THRESHOLD", "") or 0) or None
+INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
+INTEL_UNIT_SHARE = float(env_str("INTEL_UNIT_SHARE", "0.9") or 0.9)
+INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
 
 LOGGING = {
     "version": 1,

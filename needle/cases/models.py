@@ -187,6 +187,7 @@ class Channel(models.TextChoices):
     API = "api", _("REST API")
     OPEN311 = "open311", _("Open311")
     STAFF = "staff", _("staff")
+    PROACTIVE = "proactive", _("proactive task")
 
 
 class Case(TimeStamped):
@@ -249,6 +250,13 @@ class Case(TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="repeats",
+    )
+    followers = models.ManyToManyField(
+        Person,
+        verbose_name=_("followers"),
+        blank=True,
+        related_name="followed_cases",
+        help_text=_("Residents who raised the same matter by following this case instead of filing."),
     )
     submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -349,6 +357,8 @@ class EventKind(models.TextChoices):
     SUPERVISED = "supervised", _("supervised")
     COLOUR = "colour", _("deadline colour changed")
     HIDDEN = "hidden", _("personal details hidden")
+    RECLASSIFIED = "reclassified", _("service corrected")
+    FOLLOWED = "followed", _("followed by another resident")
 
 
 class CaseEvent(models.Model):

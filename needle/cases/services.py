@@ -141,7 +141,11 @@ def _tell_unit(case: Case, unit: Unit | None, verb: str, render: Callable[[], st
 
 def _tell_reporters(case: Case, verb: str, render: Callable[[], str]) -> None:
     """The reporter and the reporters of cases merged into this one follow it."""
-    people = [case.reporter, *(c.reporter for c in case.merged_cases.select_related("reporter"))]
+    people = [
+        case.reporter,
+        *(c.reporter for c in case.merged_cases.select_related("reporter")),
+        *case.followers.all(),
+    ]
     notify(recipients=people, verb=verb, render=render, link=f"/track/{case.tracking_token}/")
 
 
@@ -444,6 +448,13 @@ def _create(
             kind=EventKind.ROUTED,
             note=_("Routed by rule: %(area)s → %(unit)s.") % {"area": rule.area.name, "unit": rule.unit.name},
         )
+    # The classifier reads every new request (its suggestions show in the queue) and routes
+    # the case when no rule did and it is sure of both the service and the unit.
+    from needle.intel.services import case_triage
+
+    triage = case_triage(case, may_route=rule is None)
+    if triage is not None and triage.route_to is not None:
+        _route(case, unit=triage.route_to, actor=None, kind=EventKind.ROUTED, note=triage.note)
     return case
 
 
@@ -523,6 +534,9 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
         raise _conflict(case, _("The case is already with this unit."))
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
     _route(case, unit=unit, actor=actor, kind=kind, note=note.strip())
+    from needle.intel.services import correction_record
+
+    correction_record(case=case, kind="unit", actual=str(unit.pk), actor=actor)
     return case
 
 
@@ -808,6 +822,105 @@ def case_merge(*, actor: Any, case: Case, parent: Case, version: int | None = No
         public=False,
     )
     _audit(actor, "merged", case, {"state": previous}, {"state": case.state, "parent": parent.number})
+    return case
+
+
+@transaction.atomic
+def case_reclassify(*, actor: Any, case: Case, service: Service, version: int | None = None) -> Case:
+    """A dispatcher corrects the service the resident chose. The deadlines follow the new
+    service (counted from intake); the classifier learns from the correction."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(can_in_area(actor, "cases.dispatch", case.area_path))
+    _expect(case, DISPATCHABLE, _("reclassified"), version)
+    if not service.active:
+        raise ValidationFailed(fields={"service": _("This service is not taking requests.")})
+    if service.pk == case.service_id:
+        raise _conflict(case, _("The case already has this service."))
+    old_service = case.service
+    case.service = service
+    case.accept_due_at = add_hours(case.submitted_at, service.accept_hours, working_days=service.working_days)
+    case.resolve_due_at = add_hours(
+        case.submitted_at, service.resolve_hours, working_days=service.working_days
+    )
+    _save(case, ["service", "accept_due_at", "resolve_due_at"])
+    _event(case, actor=actor, kind=EventKind.RECLASSIFIED, note=f"{old_service.label} → {service.label}")
+    _audit(actor, "reclassified", case, {"service": old_service.code}, {"service": service.code})
+    from needle.intel.services import correction_record
+
+    correction_record(case=case, kind="service", actual=service.code, actor=actor)
+    return case
+
+
+@transaction.atomic
+def case_follow(*, actor: Any, case: Case) -> Case:
+    """A resident with the same problem follows an existing case instead of filing a new one:
+    they hear of every step, and the case counts them."""
+    require_authenticated(actor)
+    case = _locked(case)
+    if not (case.service.public and case.state in OPEN_STATES | {State.RESOLVED}):
+        raise _conflict(case, _("This case cannot be followed."))
+    if case.reporter_id == actor.pk or case.followers.filter(pk=actor.pk).exists():
+        raise _conflict(case, _("You already follow this case."))
+    case.followers.add(actor)
+    case.repeat_count += 1
+    _save(case, ["repeat_count"])
+    _event(case, actor=None, kind=EventKind.FOLLOWED, public=False)
+    _audit(actor, "followed", case, {}, {"follower": actor.pk})
+    return case
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: Any,
+    service: Service,
+    area: Area,
+    unit: Unit,
+    title: str,
+    description: str,
+    resolve_by: dt.datetime,
+    perm: str = "cases.supervise",
+) -> Case:
+    """A case opened by the system side (未诉先办): a supervisor turns a hot topic into a task,
+    a visit finds a problem. It goes straight to `unit`, due at `resolve_by`."""
+    require_authenticated(actor)
+    require(can_in_area(actor, perm, area.path))
+    errors: dict[str, str] = {}
+    if not description.strip():
+        errors["description"] = _("Describe the task.")
+    if resolve_by <= timezone.now():
+        errors["due"] = _("The deadline must be in the future.")
+    if unit.dissolved_on is not None:
+        errors["unit"] = _("The unit is dissolved.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    now = timezone.now()
+    number = _next_number(now)
+    case = Case.objects.create(
+        number=number,
+        service=service,
+        area=area,
+        area_path=area.path,
+        title=title.strip()[:200] or description.strip()[:60],
+        description=description.strip()[:MAX_DESCRIPTION],
+        channel=Channel.PROACTIVE,
+        contact_name=str(actor)[:100],
+        tracking_token=secrets.token_urlsafe(24),
+        submitted_at=now,
+        accept_due_at=min(
+            add_hours(now, service.accept_hours, working_days=service.working_days), resolve_by
+        ),
+        resolve_due_at=resolve_by,
+    )
+    _event(case, actor=actor, kind=EventKind.SUBMITTED, public=False)
+    audit_record(
+        actor=actor,
+        action="cases.case.opened",
+        obj=case,
+        new={"service": service.code, "area": area.code, "unit": unit.pk, "channel": case.channel},
+    )
+    _route(case, unit=unit, actor=actor, kind=EventKind.DISPATCHED)
     return case
 
 

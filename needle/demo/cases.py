@@ -652,7 +652,13 @@ class _Simulation:
 
     def _whistle(self, plan: _Plan, t: dt.datetime) -> dt.datetime:
         rng = self.rng
-        keys = [k for k in DISTRICT_KEYS if f"dept-{k}-{plan.place.district}" in self.units]
+        # A case whistled twice (after a reopening) calls in a department not yet on it.
+        assisting = {a.unit_id for a, _at in plan.assists}
+        keys = [
+            k
+            for k in DISTRICT_KEYS
+            if self.units.get(f"dept-{k}-{plan.place.district}") not in (None, *assisting)
+        ]
         if not keys:
             return t
         unit = self.units[f"dept-{rng.choice(keys)}-{plan.place.district}"]

@@ -40,6 +40,8 @@
       lat.value = latlng.lat.toFixed(6);
       lng.value = latlng.lng.toFixed(6);
       show(latlng);
+      // The duplicate suggestions listen for this: a pin changes what is "nearby".
+      document.body.dispatchEvent(new Event("pinned"));
     }
     drawBoundaries(map, el.dataset.geojson, function (layer) {
       if (!layer) { el.hidden = true; return; }

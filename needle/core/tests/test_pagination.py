@@ -9,8 +9,13 @@ from needle.core.pagination import MAX_PAGE, parse_page_args
 def test_page_arguments_are_checked_with_the_field_named():
     assert parse_page_args(None, None)[0] == 1
     assert parse_page_args("3", "20") == (3, 20)
-    for page, size, field in [("x", None, "page"), ("0", None, "page"), (str(MAX_PAGE + 1), None, "page"),
-                              ("1", "0", "page_size"), ("1", "y", "page_size")]:
+    for page, size, field in [
+        ("x", None, "page"),
+        ("0", None, "page"),
+        (str(MAX_PAGE + 1), None, "page"),
+        ("1", "0", "page_size"),
+        ("1", "y", "page_size"),
+    ]:
         with pytest.raises(ValidationFailed) as caught:
             parse_page_args(page, size)
         assert field in caught.value.fields

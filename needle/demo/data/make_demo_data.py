@@ -550,11 +550,47 @@ def messages(shared: Path) -> None:
     sys.stdout.write(f"{len(out)} messages: {dict(sorted(labels.items()))}\n")
 
 
+# Hot issues of 附件3 (the competition's hot-issue task): messages about one matter at one
+# place, chosen by words that name the matter. The demo files them as recent requests of one
+# community each, so the hot-topic job has real clusters to find.
+HOT_ISSUES = [
+    ("lijiang", "伊景园", "滨河苑"),
+    ("mixing", "丽发新城", "搅拌站"),
+    ("carloan", "58车贷", ""),
+    ("wukuang", "五矿万境", ""),
+    ("meili", "魅力之城", ""),
+]
+HOT_PER_ISSUE = 10
+
+
+def hot(shared: Path) -> None:
+    rows = _read(shared / "teddycup2020c" / "attachment3_messages_votes.csv")
+    out: list[list[str]] = []
+    for issue, first, second in HOT_ISSUES:
+        found = [
+            r
+            for r in rows
+            if first in r["title"] + r["detail"]
+            and (not second or second in r["title"] + r["detail"])
+            and 20 <= len(r["detail"]) <= 2000
+        ]
+        found.sort(key=lambda r: _rank("hot:" + r["message_id"]))
+        out += [
+            [issue, r["message_id"], r["title"], r["detail"].replace("\r\n", "\n"), r["likes"] or "0"]
+            for r in found[:HOT_PER_ISSUE]
+        ]
+    _write_csv(
+        HERE / "teddycup_hot.csv.gz", ["issue", "message_id", "title", "detail", "likes"], out, gz=True
+    )
+    sys.stdout.write(f"{len(out)} hot-issue messages: {dict(collections.Counter(r[0] for r in out))}\n")
+
+
 def main() -> None:
     shared = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[3] / "shared" / "data"
     catalog(shared)
     nyc(shared)
     messages(shared)
+    hot(shared)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from needle.cases.models import Case, State
+from needle.demo.intel import demo_intel_load
 from needle.demo.loader import demo_load
+from needle.operations.models import CaseRollup
+from needle.operations.services import rollups_rebuild
 
 
 class Command(BaseCommand):
@@ -24,6 +27,25 @@ class Command(BaseCommand):
         self.stdout.write(
             ("Demo loaded" if created else "Demo already loaded; areas refreshed") + f" in {took:.1f}s."
         )
+        started = time.monotonic()
+        intel = demo_intel_load()
+        if intel.get("model"):
+            self.stdout.write(
+                f"Classifier {intel['model']} trained on {intel['trained_on']} closed cases"
+                + (f" (macro-F1 {intel['macro_f1']:.3f})" if isinstance(intel.get("macro_f1"), float) else "")
+                + "."
+            )
+        if intel.get("hot_requests") or intel.get("hot_topics"):
+            self.stdout.write(
+                f"Hot issues: {intel.get('hot_requests', 0)} recent requests filed, "
+                f"{intel.get('hot_topics', 0)} hot topics found ({time.monotonic() - started:.1f}s)."
+            )
+        if created or not CaseRollup.objects.exists():
+            started = time.monotonic()
+            rows = rollups_rebuild(actor=None)
+            self.stdout.write(
+                f"Operations rollups: {rows} cases counted ({time.monotonic() - started:.1f}s)."
+            )
         states = dict(Case.objects.order_by().values_list("state").annotate(n=Count("id")))
         if states:
             self.stdout.write(

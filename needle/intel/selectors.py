@@ -1,0 +1,295 @@
+"""Reads of the request intelligence: suggestions for a text, likely duplicates, hot topics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from needle.areas.models import Area, subtree_q
+from needle.cases.models import Case, Service, State
+from needle.core.errors import NotFound
+from needle.intel.models import HotTopic, ModelVersion, Suggestion
+from needle.intel.services import active_version, case_text, load_model, unit_guess
+from needle.orgs.models import Unit
+from needle.orgs.permissions import area_scope_q, can_in_area, has_perm_anywhere
+
+SIMILAR_WINDOW = dt.timedelta(days=60)
+SIMILAR_CANDIDATES = 400
+SIMILAR_RADIUS_M = 1000.0
+NEAR_DEGREES = 0.01  # about 1.1 km of latitude: the box that pins are compared in
+_LATIN = re.compile(r"[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+# What the classifier says ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceGuess:
+    service: Service | None
+    label: str
+    confidence: float
+
+
+def service_guesses(*, text: str, k: int = 3, public_only: bool = True) -> list[ServiceGuess]:
+    """The active model's top `k` services for a text. Labels that are not service codes (a
+    model trained on a labelled file) are shown as they are, with no service to pick."""
+    version = active_version()
+    if version is None or len(text.strip()) < 4:
+        return []
+    try:
+        top = load_model(version).top(text, k=k)
+    except Exception:
+        return []
+    by_code = {
+        s.code: s
+        for s in Service.objects.filter(code__in=[label for label, _p in top]).select_related("category")
+    }
+    guesses = []
+    for label, p in top:
+        service = by_code.get(label)
+        if service is not None and (not service.active or (public_only and not service.public)):
+            continue
+        guesses.append(ServiceGuess(service, service.label if service else label, p))
+    return guesses
+
+
+@dataclass(frozen=True)
+class CaseSuggestion:
+    services: list[ServiceGuess]
+    unit: Unit | None
+    unit_confidence: float | None
+    unit_support: int
+    auto_routed: bool
+    version: str
+
+
+def suggestion_for(*, case: Case) -> CaseSuggestion | None:
+    """What the classifier said at intake (or says now, for a case that came before it)."""
+    stored = Suggestion.objects.filter(case=case).select_related("unit", "model").first()
+    if stored is not None:
+        by_code = {s.code: s for s in Service.objects.filter(code__in=[c for c, _p in stored.services])}
+        return CaseSuggestion(
+            services=[
+                ServiceGuess(by_code.get(c), by_code[c].label if c in by_code else c, p)
+                for c, p in stored.services
+            ],
+            unit=stored.unit,
+            unit_confidence=stored.unit_confidence,
+            unit_support=stored.unit_support,
+            auto_routed=stored.auto_routed,
+            version=stored.model.version if stored.model else "",
+        )
+    version = active_version()
+    if version is None:
+        return None
+    guesses = service_guesses(text=case_text(case.title, case.description), public_only=False)
+    guess = unit_guess(version.units, case.service.code, case.area_path)
+    unit = Unit.objects.filter(pk=guess.unit_id).first() if guess else None
+    return CaseSuggestion(
+        services=guesses,
+        unit=unit,
+        unit_confidence=guess.share if guess else None,
+        unit_support=guess.support if guess else 0,
+        auto_routed=False,
+        version=version.version,
+    )
+
+
+def model_versions() -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.order_by("-created_at")
+
+
+# Likely duplicates ---------------------------------------------------------------------------
+
+
+def _shingles(text: str) -> frozenset[str]:
+    """Character pairs of Chinese runs plus Latin words: cheap, and good enough to tell the
+    same matter told twice from two different matters."""
+    text = text.lower()
+    out: set[str] = set(_LATIN.findall(text))
+    for run in _CJK.findall(text):
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+        if len(run) == 1:
+            out.add(run)
+    return frozenset(out)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    dy = (lat2 - lat1) * 111_320.0
+    dx = (lng2 - lng1) * 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(dx, dy)
+
+
+@dataclass(frozen=True)
+class Similar:
+    case_id: int
+    number: str
+    title: str
+    text: str
+    state: str
+    service_id: int
+    area_name: str
+    submitted_at: dt.datetime
+    score: float
+    text_score: float
+    metres: float | None
+    followers: int
+
+    @property
+    def state_label(self) -> str:
+        return str(State(self.state).label)
+
+
+def _neighbourhood(area: Area) -> str:
+    """The community around an area (the area itself at community level or above)."""
+    parts = area.path.strip("/").split("/")
+    return "/".join(parts[: min(len(parts), 5)]) + "/"
+
+
+def similar_cases(
+    *,
+    text: str,
+    service: Service | None = None,
+    area: Area | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    exclude: Case | None = None,
+    public_only: bool = False,
+    limit: int = 5,
+    now: dt.datetime | None = None,
+) -> list[Similar]:
+    """Recent cases nearby that are likely the same matter: same community (or within about
+    a kilometre of the pin), same category of service, similar words. Best first."""
+    words = _shingles(text)
+    if len(words) < 3 or (area is None and lat is None):
+        return []
+    now = now or timezone.now()
+    place = Q()
+    if area is not None:
+        place |= subtree_q(_neighbourhood(area), "area_path")
+    if lat is not None and lng is not None:
+        place |= Q(
+            lat__gte=lat - NEAR_DEGREES,
+            lat__lte=lat + NEAR_DEGREES,
+            lng__gte=lng - 2 * NEAR_DEGREES,
+            lng__lte=lng + 2 * NEAR_DEGREES,
+        )
+    qs = Case.objects.filter(place, submitted_at__gte=now - SIMILAR_WINDOW).exclude(
+        state__in=(State.REJECTED, State.MERGED)
+    )
+    if service is not None:
+        qs = qs.filter(service__category_id=service.category_id)
+    if public_only:
+        qs = qs.filter(service__public=True)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    rows = qs.order_by("-submitted_at").values_list(
+        "pk",
+        "number",
+        "title",
+        "description",
+        "public_description",
+        "details_hidden",
+        "state",
+        "service_id",
+        "area__name",
+        "area_path",
+        "lat",
+        "lng",
+        "submitted_at",
+    )[:SIMILAR_CANDIDATES]
+    found: list[Similar] = []
+    for (
+        pk,
+        number,
+        title,
+        description,
+        public_text,
+        hidden,
+        state,
+        service_id,
+        area_name,
+        path,
+        clat,
+        clng,
+        at,
+    ) in rows:
+        body = public_text if (public_only and hidden) else description
+        t = _overlap(words, _shingles(case_text(title, body)))
+        if t < 0.2:
+            continue
+        metres = (
+            _metres(lat, lng, clat, clng)
+            if lat is not None and lng is not None and clat is not None and clng is not None
+            else None
+        )
+        near = (
+            max(0.0, 1 - metres / SIMILAR_RADIUS_M)
+            if metres is not None
+            else (1.0 if area is not None and path == area.path else 0.5)
+        )
+        same_service = 1.0 if service is not None and service_id == service.pk else 0.0
+        age = (now - at).total_seconds() / SIMILAR_WINDOW.total_seconds()
+        score = 0.6 * t + 0.15 * same_service + 0.15 * near + 0.1 * max(0.0, 1 - age)
+        if score < 0.35:
+            continue
+        found.append(
+            Similar(
+                case_id=pk,
+                number=number,
+                title=title,
+                text=body[:300],
+                state=state,
+                service_id=service_id,
+                area_name=area_name,
+                submitted_at=at,
+                score=round(score, 3),
+                text_score=round(t, 3),
+                metres=round(metres) if metres is not None else None,
+                followers=0,
+            )
+        )
+    found.sort(key=lambda s: (-s.score, s.number))
+    return found[:limit]
+
+
+# Hot topics ---------------------------------------------------------------------------------
+
+
+def hot_topics_for(*, actor: Any, status: str | None = HotTopic.Status.OPEN) -> QuerySet[HotTopic]:
+    """Hot topics within the actor's areas, hottest first."""
+    if not has_perm_anywhere(actor, "intel.view_hotspots"):
+        return HotTopic.objects.none()
+    scope = area_scope_q(actor, "intel.view_hotspots", field="area_path")
+    qs = HotTopic.objects.filter(scope or Q()).select_related("area", "service", "task")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-heat", "pk")
+
+
+def access_hot_topic(*, actor: Any, pk: int) -> HotTopic:
+    topic = HotTopic.objects.select_related("area", "service", "task").filter(pk=pk).first()
+    if topic is None or not can_in_area(actor, "intel.view_hotspots", topic.area_path):
+        raise NotFound()
+    return topic
+
+
+def follow_counts(case_ids: list[int]) -> dict[int, int]:
+    through = Case.followers.through
+    counts: dict[int, int] = {}
+    for case_id in through.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True):
+        counts[case_id] = counts.get(case_id, 0) + 1
+    return counts

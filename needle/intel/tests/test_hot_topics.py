@@ -1,0 +1,125 @@
+"""Hot topics: the periodic job clusters recent requests; supervisors turn one into a task."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from needle import testing as t
+from needle.cases.models import Channel, State
+from needle.core.errors import Conflict, PermissionDenied
+from needle.intel.models import HotTopic
+from needle.intel.services import hot_topic_task, hotspots_detect
+from needle.notify.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+LIFT = [  # one matter at one named place, told six ways (as real clusters are)
+    "金山花园小区3栋电梯又坏了，老人上下楼非常困难，请物业尽快维修电梯。",
+    "金山花园小区3栋电梯故障停运一周了，物业不修，老人被困家中。",
+    "金山花园小区3栋电梯天天坏，物业维修电梯一拖再拖。",
+    "反映金山花园小区3栋电梯故障问题，物业长期不维修电梯，居民爬楼很辛苦。",
+    "金山花园小区3栋电梯又停了，老人出不了门，物业维修电梯太慢。",
+    "金山花园小区3栋电梯坏了多次，请督促物业彻底维修电梯。",
+]
+OTHERS = [
+    "学校门口早晚高峰拥堵，希望增派交警疏导。",
+    "菜市场垃圾堆放没人清运，气味很大。",
+    "公园健身器材损坏，希望更换。",
+    "小区停车位被长期占用，业主无处停车。",
+    "河边步道路灯不亮，夜里很黑。",
+]
+
+
+@pytest.fixture
+def lift_topic(world, catalog):
+    for i, text in enumerate(LIFT):
+        t.submit(world, catalog["road"], description=text, reporter=None, contact_phone=f"1380000000{i}")
+    for i, text in enumerate(OTHERS):
+        t.submit(world, catalog["road"], description=text, reporter=None, contact_phone=f"1390000000{i}")
+    topics = hotspots_detect(now=timezone.now() + dt.timedelta(minutes=1))
+    return topics
+
+
+def test_a_matter_many_residents_raise_becomes_a_hot_topic(lift_topic, world):
+    assert lift_topic, "no hot topic found"
+    top = lift_topic[0]
+    assert top.size == len(LIFT) and top.reporters == len(LIFT)
+    assert "电梯" in top.title
+    assert top.area == world.areas["community_a1a"]
+    assert set(top.cases.values_list("description", flat=True)) == set(LIFT)
+    assert all(t.size >= 3 for t in lift_topic)
+
+
+def test_a_rising_topic_alerts_the_supervisors_of_its_area(lift_topic, world):
+    top = lift_topic[0]
+    if top.growth >= 2:
+        assert top.alerted
+        assert Notification.objects.filter(
+            recipient=world.people["supervisor"], verb="intel.hot_topic"
+        ).exists()
+        assert not Notification.objects.filter(recipient=world.people["other_supervisor"]).exists()
+
+
+def test_supervisor_turns_it_into_a_proactive_task(lift_topic, world):
+    topic = lift_topic[0]
+    due = timezone.now() + dt.timedelta(days=5)
+    with pytest.raises(PermissionDenied):
+        hot_topic_task(actor=world.people["handler"], topic=topic, unit=world.units["rc_a1a"], resolve_by=due)
+    with pytest.raises(PermissionDenied):
+        hot_topic_task(
+            actor=world.people["other_supervisor"], topic=topic, unit=world.units["rc_a1a"], resolve_by=due
+        )
+    task = hot_topic_task(
+        actor=world.people["supervisor"],
+        topic=topic,
+        unit=world.units["rc_a1a"],
+        resolve_by=due,
+        note="请约谈物业",
+    )
+    assert task.channel == Channel.PROACTIVE and task.state == State.DISPATCHED
+    assert task.lead_unit == world.units["rc_a1a"] and task.resolve_due_at == due
+    assert "请约谈物业" in task.description
+    topic.refresh_from_db()
+    assert topic.status == HotTopic.Status.TASKED and topic.task == task
+    with pytest.raises(Conflict):
+        hot_topic_task(
+            actor=world.people["supervisor"], topic=topic, unit=world.units["rc_a1a"], resolve_by=due
+        )
+    # The next run keeps the tasked topic instead of finding it again as new.
+    again = hotspots_detect(now=timezone.now() + dt.timedelta(minutes=2))
+    assert topic.pk in {t.pk for t in again}
+    assert HotTopic.objects.filter(status=HotTopic.Status.TASKED).count() == 1
+
+
+def test_pages_and_api_show_hot_topics_in_scope(lift_topic, world, client_for, api_for):
+    topic = lift_topic[0]
+    page = client_for("supervisor").get("/intel/hotspots/")
+    assert page.status_code == 200 and topic.title in page.content.decode()
+    assert topic.title not in client_for("other_supervisor").get("/intel/hotspots/").content.decode()
+    assert client_for("resident").get("/intel/hotspots/").status_code == 403
+    assert client_for("other_supervisor").get(f"/intel/hotspots/{topic.pk}/").status_code == 404
+    detail = client_for("supervisor").get(f"/intel/hotspots/{topic.pk}/")
+    assert detail.status_code == 200 and "Turn into a proactive task" in detail.content.decode()
+    r = api_for("supervisor").get("/api/v1/intel/hotspots")
+    assert (
+        r.status_code == 200
+        and r.json()[0]["id"] == topic.pk
+        and len(r.json()[0]["case_numbers"]) == len(LIFT)
+    )
+
+
+def test_task_form_checks_its_input(lift_topic, world, client_for):
+    topic = lift_topic[0]
+    c = client_for("supervisor")
+    bad = c.post(f"/intel/hotspots/{topic.pk}/task/", {"unit": world.units["rc_a1a"].pk, "due": "2001-01-01"})
+    assert bad.status_code == 400 and "future" in bad.content.decode()
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    ok = c.post(
+        f"/intel/hotspots/{topic.pk}/task/", {"unit": world.units["rc_a1a"].pk, "due": due, "note": "x"}
+    )
+    assert ok.status_code == 302
+    topic.refresh_from_db()
+    assert topic.task is not None and ok["Location"].endswith(f"/cases/{topic.task.number}/")

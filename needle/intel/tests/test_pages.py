@@ -1,0 +1,109 @@
+"""The classifier on the pages: the intake form's suggestions, the queue line, the case panel,
+the dispatcher's correction, the model versions, and the REST API."""
+
+from __future__ import annotations
+
+import pytest
+
+from needle import testing as t
+from needle.cases.models import State
+from needle.intel.models import Correction
+from needle.intel.tests.test_triage import NOISE, VAGUE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_intake_suggestions_show_the_top_services(trained, client, world):
+    r = client.post("/intel/suggest/", {"description": NOISE})
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert 'data-pick-service="noise"' in body and body.count("data-pick-service=") == 3
+
+
+def test_the_report_form_asks_for_suggestions(client):
+    body = client.get("/report/").content.decode()
+    assert 'id="intel-suggest"' in body and "/intel/suggest/" in body
+
+
+def test_queue_and_case_page_show_what_the_classifier_says(trained, world, intel_catalog, client_for):
+    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+    dispatcher = client_for("dispatcher")
+    queue = dispatcher.get("/queue/").content.decode()
+    assert f"/intel/cases/{case.number}/?compact=1" in queue
+    line = dispatcher.get(f"/intel/cases/{case.number}/?compact=1").content.decode()
+    assert "Classifier:" in line and "%" in line
+    panel = dispatcher.get(f"/intel/cases/{case.number}/").content.decode()
+    assert "What the classifier says" in panel and "Correct the service" in panel
+    # A handler of another unit cannot see the case at all.
+    assert client_for("other_supervisor").get(f"/intel/cases/{case.number}/").status_code in (403, 404)
+
+
+def test_the_dispatcher_corrects_the_service_on_the_page(trained, world, intel_catalog, client_for):
+    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+    dispatcher = client_for("dispatcher")
+    r = dispatcher.post(
+        f"/intel/cases/{case.number}/reclassify/",
+        {"service": intel_catalog["light"].pk, "version": case.version},
+    )
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.service == intel_catalog["light"] and case.state == State.SUBMITTED
+    predicted_light = case.suggestion.services[0][0] == "light"
+    assert Correction.objects.filter(case=case, kind="service").exists() is not predicted_light
+    stale = dispatcher.post(
+        f"/intel/cases/{case.number}/reclassify/", {"service": intel_catalog["road"].pk, "version": 1}
+    )
+    assert stale.status_code == 302
+    case.refresh_from_db()
+    assert case.service == intel_catalog["light"]  # the stale version was refused
+
+
+def test_models_page_lists_versions(trained, client_for):
+    body = client_for("city_admin").get("/intel/models/").content.decode()
+    assert trained.version in body
+    assert client_for("resident").get("/intel/models/").status_code == 403
+
+
+def test_api_suggestion_and_auto_routing(trained, world, intel_catalog, api_for):
+    api = api_for("resident")
+    sure = api.post(
+        "/api/v1/cases",
+        {
+            "service_code": "noise",
+            "description": NOISE,
+            "area_code": world.areas["community_a1a"].code,
+            "attributes": {"when": "night"},
+        },
+    )
+    assert sure.status_code == 201, sure.content
+    assert sure.json()["state"] == "dispatched" and sure.json()["lead_unit_id"] == world.units["rc_a1a"].pk
+    unsure = api.post(
+        "/api/v1/cases",
+        {
+            "service_code": "noise",
+            "description": VAGUE,
+            "area_code": world.areas["community_a1a"].code,
+            "attributes": {"when": "day"},
+        },
+    )
+    assert unsure.status_code == 201 and unsure.json()["state"] == "submitted"
+    dispatcher = api_for("dispatcher")
+    s = dispatcher.get(f"/api/v1/intel/cases/{sure.json()['number']}/suggestion").json()
+    assert (
+        s["auto_routed"]
+        and s["services"][0]["service_code"] == "noise"
+        and s["unit_id"] == world.units["rc_a1a"].pk
+    )
+    fixed = dispatcher.post(
+        f"/api/v1/intel/cases/{unsure.json()['number']}/reclassify", {"service_code": "light"}
+    )
+    assert fixed.status_code == 200
+    assert (
+        dispatcher.post(
+            f"/api/v1/intel/cases/{unsure.json()['number']}/reclassify", {"service_code": "light"}
+        ).status_code
+        == 409
+    )
+    assert api.post(
+        f"/api/v1/intel/cases/{unsure.json()['number']}/reclassify", {"service_code": "road"}
+    ).status_code in (403, 404)

@@ -1,0 +1,128 @@
+"""The classifier at intake: auto-routing when sure, the queue otherwise; corrections; retraining."""
+
+from __future__ import annotations
+
+import pytest
+
+from needle import testing as t
+from needle.cases.models import CaseEvent, EventKind, State
+from needle.cases.services import case_dispatch, case_reclassify
+from needle.core.models import AuditEvent
+from needle.intel.models import Correction, ModelVersion, Suggestion
+from needle.intel.services import model_train, training_examples
+from needle.intel.tests.conftest import closed_history, texts_of
+
+pytestmark = pytest.mark.django_db
+
+NOISE = "楼上装修电钻声，每天晚上十点以后还在响，吵得睡不着觉，老人孩子无法休息。"
+VAGUE = "请问社区办事大厅周末几点开门？"
+
+
+def test_trained_model_is_active_with_metrics_and_routing_table(trained, world):
+    assert trained.active and trained.trained_on == 90
+    assert 0 < trained.threshold <= 1
+    assert trained.metrics["macro_f1"] > 0.8
+    community = world.areas["community_a1a"].path
+    assert trained.units["noise"][community] == {str(world.units["rc_a1a"].pk): 30}
+    assert AuditEvent.objects.filter(action="intel.model.trained").count() == 1
+
+
+def test_a_confident_case_without_rule_is_routed_automatically(trained, world, intel_catalog):
+    case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    case.refresh_from_db()
+    assert case.state == State.DISPATCHED
+    assert case.lead_unit == world.units["rc_a1a"]
+    event = CaseEvent.objects.get(case=case, kind=EventKind.ROUTED)
+    assert "Routed automatically" in event.note and event.actor is None
+    s = Suggestion.objects.get(case=case)
+    assert s.auto_routed and s.services[0][0] == "noise" and s.services[0][1] >= trained.threshold
+    assert s.unit == world.units["rc_a1a"]
+
+
+def test_an_unsure_case_waits_in_the_queue_with_its_suggestions(trained, world, intel_catalog):
+    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED and case.lead_unit is None
+    s = Suggestion.objects.get(case=case)
+    assert not s.auto_routed and len(s.services) == 3
+
+
+def test_text_that_disagrees_with_the_chosen_service_is_not_routed(trained, world, intel_catalog):
+    road_text = texts_of("road", 1, seed=7)[0]
+    case = t.submit(world, intel_catalog["noise"], description=road_text, attributes={"when": "day"})
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+    assert Suggestion.objects.get(case=case).services[0][0] == "road"
+
+
+def test_a_rule_routes_first_and_the_classifier_only_suggests(trained, world, intel_catalog):
+    case = t.submit(world, intel_catalog["road"], description=texts_of("road", 1, seed=3)[0])
+    case.refresh_from_db()
+    assert case.lead_unit == world.units["district_a_env"]
+    assert "rule" in CaseEvent.objects.get(case=case, kind=EventKind.ROUTED).note
+    assert not Suggestion.objects.get(case=case).auto_routed
+
+
+def test_no_model_means_the_queue(world, intel_catalog):
+    case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    assert case.state == State.SUBMITTED and not Suggestion.objects.filter(case=case).exists()
+
+
+def test_an_unreadable_model_file_never_loses_the_request(trained, world, intel_catalog, settings):
+    (settings.INTEL_MODEL_DIR / trained.path).write_bytes(b"not a model")
+    from needle.intel import services
+
+    services._loaded.clear()
+    case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    assert case.pk and case.state == State.SUBMITTED
+
+
+def test_dispatcher_corrections_are_recorded_and_used_by_training(trained, world, intel_catalog):
+    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+    dispatcher = world.people["dispatcher"]
+    case_reclassify(actor=dispatcher, case=case, service=intel_catalog["light"])
+    case.refresh_from_db()
+    assert case.service == intel_catalog["light"]
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.RECLASSIFIED).exists()
+    case_dispatch(actor=dispatcher, case=case, unit=world.units["street_b1"])
+    kinds = set(Correction.objects.filter(case=case).values_list("kind", flat=True))
+    assert "unit" in kinds
+    # Once closed, the corrected service is what the next training learns.
+    case.state = State.CLOSED
+    case.save(update_fields=["state"])
+    assert any(e.text.endswith(VAGUE) and e.service == "light" for e in training_examples())
+
+
+def test_reclassify_needs_dispatch_permission(trained, world, intel_catalog):
+    from needle.core.errors import PermissionDenied
+
+    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+    with pytest.raises(PermissionDenied):
+        case_reclassify(actor=world.people["handler"], case=case, service=intel_catalog["light"])
+
+
+def test_retraining_keeps_the_new_model_only_when_it_is_not_worse(trained, world, intel_catalog):
+    again = model_train(actor=None)
+    assert again.active and again.comparison["kept"]
+    assert ModelVersion.objects.filter(active=True).count() == 1
+    # A model trained on scrambled labels loses on the held-back cases and stays inactive.
+    examples = training_examples()
+    services = [e.service for e in examples]
+    scrambled = [
+        type(e)(e.text, services[(i * 7 + 3) % len(services)], e.area_path, e.unit_id, e.at)
+        for i, e in enumerate(examples)
+    ]
+    # Keep the held-back (newest) fifth honest: only the older part is scrambled.
+    cut = int(len(examples) * 0.8)
+    worse = model_train(actor=None, examples=scrambled[:cut] + list(examples[cut:]))
+    assert not worse.active and worse.comparison["kept"] is False
+    assert ModelVersion.objects.get(active=True) == again
+
+
+def test_training_needs_permission(world, intel_catalog, tmp_path, settings):
+    from needle.core.errors import PermissionDenied
+
+    settings.INTEL_MODEL_DIR = tmp_path
+    closed_history(world, intel_catalog, per_kind=10)
+    with pytest.raises(PermissionDenied):
+        model_train(actor=world.people["dispatcher"])
