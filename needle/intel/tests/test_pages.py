@@ -31,9 +31,9 @@ def test_queue_and_case_page_show_what_the_classifier_says(trained, world, intel
     queue = dispatcher.get("/queue/").content.decode()
     assert f"/intel/cases/{case.number}/?compact=1" in queue
     line = dispatcher.get(f"/intel/cases/{case.number}/?compact=1").content.decode()
-    assert "Classifier:" in line and "%" in line
+    assert 'class="intel-line' in line and "%" in line
     panel = dispatcher.get(f"/intel/cases/{case.number}/").content.decode()
-    assert "What the classifier says" in panel and "Correct the service" in panel
+    assert 'id="intel-panel"' in panel and f"/intel/cases/{case.number}/reclassify/" in panel
     # A handler of another unit cannot see the case at all.
     assert client_for("other_supervisor").get(f"/intel/cases/{case.number}/").status_code in (403, 404)
 

@@ -76,7 +76,7 @@ def test_suggest_fragment_shows_services_and_the_existing_case(client, world, ca
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert pothole.number in body and "Sign in to follow" in body
+    assert pothole.number in body and "/login/?next=/report/" in body
 
 
 def test_follow_page_and_api(client_for, api_for, world, catalog, pothole):
