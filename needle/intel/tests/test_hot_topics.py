@@ -55,12 +55,10 @@ def test_a_matter_many_residents_raise_becomes_a_hot_topic(lift_topic, world):
 
 def test_a_rising_topic_alerts_the_supervisors_of_its_area(lift_topic, world):
     top = lift_topic[0]
-    if top.growth >= 2:
-        assert top.alerted
-        assert Notification.objects.filter(
-            recipient=world.people["supervisor"], verb="intel.hot_topic"
-        ).exists()
-        assert not Notification.objects.filter(recipient=world.people["other_supervisor"]).exists()
+    assert top.growth == 1.0  # all six came within the last two weeks
+    assert top.alerted
+    assert Notification.objects.filter(recipient=world.people["supervisor"], verb="intel.hot_topic").exists()
+    assert not Notification.objects.filter(recipient=world.people["other_supervisor"]).exists()
 
 
 def test_supervisor_turns_it_into_a_proactive_task(lift_topic, world):
