@@ -264,6 +264,9 @@ NEEDLE_PAGE_SIZE = env_int("NEEDLE_PAGE_SIZE", 50)
 # so that at least 97% of automatically routed cases are right); the learned unit must have
 # handled at least INTEL_UNIT_SUPPORT such cases and INTEL_UNIT_SHARE of them; retraining runs
 # when INTEL_RETRAIN_MIN new closed cases exist.
+# Operations center map: a tile URL template (e.g. https://tile.example/{z}/{x}/{y}.png); empty
+# draws boundaries on a plain background, so no tile server is needed.
+NEEDLE_MAP_TILES = env_str("NEEDLE_MAP_TILES", "") or ""
 INTEL_MODEL_DIR = Path(env_str("INTEL_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
 INTEL_THRESHOLD = float(env_str("INTEL_THRESHOLD", "") or 0) or None
 INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
