@@ -170,3 +170,13 @@ def test_training_needs_two_examples_of_two_labels() -> None:
 
 def test_whitespace_between_chinese_characters_does_not_count() -> None:
     assert tm.normalise("小区 门口\n道路\t破损  please fix   it ") == "小区门口道路破损please fix it"
+
+
+def test_two_labels() -> None:
+    texts, labels = read("nyc311_sample.csv", "description", "Agency")
+    pairs = [(t, label) for t, label in zip(texts, labels, strict=True) if label in {"HPD", "NYPD"}]
+    model = tm.train([t for t, _ in pairs], [label for _, label in pairs])
+    proba = model.predict_proba(["HEAT/HOT WATER: ENTIRE BUILDING", "Noise - Street/Sidewalk: Loud Talking"])
+    assert proba.shape == (2, 2)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert [label for label, _ in model.predict(["HEAT/HOT WATER: ENTIRE BUILDING"])] == ["HPD"]
