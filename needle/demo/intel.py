@@ -21,7 +21,7 @@ from django.utils import timezone
 from needle.areas.models import Area, Level
 from needle.cases.deadlines import add_hours
 from needle.cases.models import Case, CaseEvent, Channel, EventKind, Service
-from needle.cases.services import Intake, case_submit
+from needle.cases.services import Intake, _next_number, case_submit
 from needle.demo.cases import DATA
 from needle.intel.models import HotTopic, ModelVersion
 from needle.intel.selectors import service_guesses
@@ -98,6 +98,8 @@ def hot_requests_load(*, now: dt.datetime | None = None) -> int:
 def _backdate(case: Case, at: dt.datetime) -> None:
     service = case.service
     Case.objects.filter(pk=case.pk).update(
+        # The number says the day of submission: the backdated case takes one of its new day.
+        number=_next_number(at),
         submitted_at=at,
         accept_due_at=add_hours(at, service.accept_hours, working_days=service.working_days),
         resolve_due_at=add_hours(at, service.resolve_hours, working_days=service.working_days),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from needle.intel.hotspots import Hotspot, Item, find_hotspots
@@ -75,6 +77,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, type=Path, help="JSON file to write")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # The output is a contract that scripts read: English unless NEEDLE_CLI_LANGUAGE says otherwise.
+        with translation.override(os.environ.get("NEEDLE_CLI_LANGUAGE", "en")):
+            self._handle(*args, **opts)
+
+    def _handle(self, *args: Any, **opts: Any) -> None:
         items = self._read(opts)
         spots = find_hotspots(items, top=opts["top"], min_size=opts["min_size"])
         payload = [_as_json(spot) for spot in spots]

@@ -11,6 +11,7 @@ A contract used by external evaluations; the options are fixed:
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
 from collections import Counter
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from needle.intel import textmodel
@@ -113,6 +115,11 @@ class Command(BaseCommand):
         evaluate.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args: Any, action: str, **opts: Any) -> None:
+        # The output is a contract that scripts read: English unless NEEDLE_CLI_LANGUAGE says otherwise.
+        with translation.override(os.environ.get("NEEDLE_CLI_LANGUAGE", "en")):
+            self._handle(*args, action=action, **opts)
+
+    def _handle(self, *args: Any, action: str, **opts: Any) -> None:
         try:
             # --csv is passed on as `source`: the name `csv` is the csv module here.
             getattr(self, f"do_{action}")(source=opts.pop("csv"), **opts)
