@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +36,7 @@ from needle.cases.forms import (
 from needle.cases.models import Case, Channel, Photo, State
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from needle.core.pagination import Page, paginate, seek_paginate
-from needle.core.views import show_error
+from needle.core.views import refusal, show_error
 from needle.orgs import selectors as org_selectors
 from needle.orgs.permissions import has_perm_anywhere
 
@@ -48,15 +47,6 @@ PUBLIC_PAGE = 20
 
 
 # Shared helpers -------------------------------------------------------------------------------------
-
-
-def _refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    """401 sends to sign-in; 403 and 404 render their pages (a 404 never says whether it exists)."""
-    if exc.status == 401:
-        return redirect_to_login(request.get_full_path())
-    if exc.status == 403:
-        return render(request, "403.html", status=403)
-    return render(request, "404.html", status=404)
 
 
 def _fail(request: HttpRequest, exc: DomainError, form: Any = None) -> int:
@@ -509,7 +499,7 @@ def unit_search(request: HttpRequest, number: str) -> HttpResponse:
         else:
             return render(request, "403.html", status=403)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     found = list(units.filter(name__contains=text)[:SEARCH_LIMIT]) if text else []
     return render(
         request, "cases/_unit_picks.html", {"units": found, "text": text, "purpose": purpose, "case": case}
@@ -566,7 +556,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     try:
         case = selectors.access_case(actor=request.user, number=number)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     return _case_page(request, case)
 
 
@@ -680,7 +670,7 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     try:
         case = selectors.access_case(actor=request.user, number=number)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     form = ACTION_FORMS[action](request.POST, request.FILES, prefix=action)
     status = 400
     if form.is_valid():
@@ -688,12 +678,12 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             message = move(request.user, case, form.cleaned_data)
         except DomainError as exc:
             if exc.status in (401, 403, 404) and not exc.fields:
-                return _refusal(request, exc)
+                return refusal(request, exc)
             status = _fail(request, exc, form)
             try:
                 case = selectors.access_case(actor=request.user, number=number)
             except DomainError as gone:
-                return _refusal(request, gone)
+                return refusal(request, gone)
         else:
             messages.success(request, message)
             return redirect(_safe_next(request) or reverse("case-detail", args=[case.number]))
@@ -707,7 +697,7 @@ def case_photo(request: HttpRequest, number: str, photo_id: int) -> HttpResponse
         case = selectors.access_case(actor=request.user, number=number)
         return _photo_response(selectors.case_photo(case=case, photo_id=photo_id))
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
 
 
 def _percent(rate: float | None) -> str:
@@ -778,7 +768,7 @@ def rates(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             if exc.status == 404:
-                return _refusal(request, exc)
+                return refusal(request, exc)
             status = _fail(request, exc, form)
         subject = area.name if area is not None else unit.name if unit is not None else ""
     else:

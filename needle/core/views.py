@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from needle.core.errors import DomainError
 
@@ -17,3 +19,12 @@ def show_error(request: HttpRequest, exc: DomainError, form: Any = None) -> None
             form.add_error(None, exc.message)
     else:
         messages.error(request, exc.message)
+
+
+def refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """401 sends to sign-in; 403 and 404 render their pages (a 404 never says whether it exists)."""
+    if exc.status == 401:
+        return redirect_to_login(request.get_full_path())
+    if exc.status == 403:
+        return render(request, "403.html", status=403)
+    return render(request, "404.html", status=404)

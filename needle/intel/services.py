@@ -281,31 +281,15 @@ def model_train(
             log.exception("intel: the active model %s could not be scored", current.version)
     keep = better or force or current is None
     model = textmodel.train([e.text for e in examples], [e.service for e in examples])
-    name = _new_version_name()
-    settings.INTEL_MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    path = f"router-{name}.joblib"
-    textmodel.save(model, settings.INTEL_MODEL_DIR / path)
-    with transaction.atomic():
-        if keep:
-            ModelVersion.objects.filter(active=True).update(active=False)
-        version = ModelVersion.objects.create(
-            version=name,
-            source=ModelVersion.Source.CASES,
-            path=path,
-            metrics=model.metrics,
-            threshold=model.threshold,
-            trained_on=len(examples),
-            comparison={**comparison, "kept": keep},
-            units=routing_table(examples),
-            active=keep,
-        )
-        audit_record(
-            actor=actor,
-            action="intel.model.trained",
-            obj=version,
-            new={"version": name, "cases": len(examples), "active": keep, "comparison": comparison},
-        )
-    return version
+    return _store(
+        actor=actor,
+        model=model,
+        source=ModelVersion.Source.CASES,
+        trained_on=len(examples),
+        units=routing_table(examples),
+        activate=keep,
+        comparison={**comparison, "kept": keep},
+    )
 
 
 def model_register(*, actor: Any, file: Any, activate: bool = True) -> ModelVersion:
@@ -315,6 +299,27 @@ def model_register(*, actor: Any, file: Any, activate: bool = True) -> ModelVers
         require_authenticated(actor)
         require(has_perm_anywhere(actor, "intel.train"))
     model = textmodel.load(file)
+    return _store(
+        actor=actor,
+        model=model,
+        source=ModelVersion.Source.CSV,
+        trained_on=int(model.metrics.get("n", 0) or 0),
+        units=routing_table(training_examples()),
+        activate=activate,
+    )
+
+
+def _store(
+    *,
+    actor: Any,
+    model: textmodel.TextModel,
+    source: str,
+    trained_on: int,
+    units: dict[str, Any],
+    activate: bool,
+    comparison: dict[str, Any] | None = None,
+) -> ModelVersion:
+    """Write the model's file, record its version (the only active one when `activate`)."""
     name = _new_version_name()
     settings.INTEL_MODEL_DIR.mkdir(parents=True, exist_ok=True)
     path = f"router-{name}.joblib"
@@ -324,15 +329,21 @@ def model_register(*, actor: Any, file: Any, activate: bool = True) -> ModelVers
             ModelVersion.objects.filter(active=True).update(active=False)
         version = ModelVersion.objects.create(
             version=name,
-            source=ModelVersion.Source.CSV,
+            source=source,
             path=path,
             metrics=model.metrics,
             threshold=model.threshold,
-            trained_on=int(model.metrics.get("n", 0) or 0),
-            units=routing_table(training_examples()),
+            trained_on=trained_on,
+            comparison=comparison or {},
+            units=units,
             active=activate,
         )
-        audit_record(actor=actor, action="intel.model.registered", obj=version, new={"version": name})
+        audit_record(
+            actor=actor,
+            action="intel.model.trained" if source == ModelVersion.Source.CASES else "intel.model.registered",
+            obj=version,
+            new={"version": name, "cases": trained_on, "active": activate, "comparison": comparison or {}},
+        )
     return version
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,20 +21,13 @@ from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.cases.models import Service
 from needle.core.errors import Conflict, DomainError, ValidationFailed
+from needle.core.views import refusal
 from needle.intel import selectors, services
 from needle.intel.forms import HotTopicTaskForm, ReclassifyForm
 from needle.intel.models import HotTopic
 from needle.orgs.permissions import can_in_area, has_perm_anywhere
 
 TEXT_LIMIT = 4000
-
-
-def _refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    if exc.status == 401:
-        return redirect_to_login(request.get_full_path())
-    if exc.status == 403:
-        return render(request, "403.html", status=403)
-    return render(request, "404.html", status=404)
 
 
 def _float(value: str | None) -> float | None:
@@ -81,7 +73,7 @@ def case_panel(request: HttpRequest, number: str) -> HttpResponse:
     try:
         case = case_selectors.access_case(actor=request.user, number=number)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     suggestion = selectors.suggestion_for(case=case)
     may_dispatch = can_in_area(request.user, "cases.dispatch", case.area_path)
     compact = request.GET.get("compact") == "1"
@@ -117,7 +109,7 @@ def reclassify(request: HttpRequest, number: str) -> HttpResponse:
     try:
         case = case_selectors.access_case(actor=request.user, number=number)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     form = ReclassifyForm(request.POST, case=case, suggestion=None)
     if form.is_valid():
         try:
@@ -129,7 +121,7 @@ def reclassify(request: HttpRequest, number: str) -> HttpResponse:
             )
         except DomainError as exc:
             if exc.status in (401, 403, 404) and not exc.fields:
-                return _refusal(request, exc)
+                return refusal(request, exc)
             messages.error(request, exc.message)
             for text in exc.fields.values():
                 messages.error(request, text)
@@ -154,7 +146,7 @@ def follow(request: HttpRequest, number: str) -> HttpResponse:
     except Conflict as exc:
         messages.info(request, exc.message)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     else:
         messages.success(
             request,
@@ -200,7 +192,7 @@ def hotspot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         topic = selectors.access_hot_topic(actor=request.user, pk=pk)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     return _topic_page(request, topic)
 
 
@@ -210,7 +202,7 @@ def hotspot_task(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         topic = selectors.access_hot_topic(actor=request.user, pk=pk)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     form = HotTopicTaskForm(request.POST, topic=topic)
     if not form.is_valid():
         return _topic_page(request, topic, form, status=400)
@@ -226,7 +218,7 @@ def hotspot_task(request: HttpRequest, pk: int) -> HttpResponse:
         return _topic_page(request, topic, form, status=400)
     except DomainError as exc:
         if exc.status in (401, 403, 404):
-            return _refusal(request, exc)
+            return refusal(request, exc)
         messages.error(request, exc.message)
         return redirect("intel:hotspot", pk=topic.pk)
     messages.success(
@@ -244,7 +236,7 @@ def hotspot_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as exc:
         messages.error(request, exc.message)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     return redirect("intel:hotspots")
 
 

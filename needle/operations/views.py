@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,19 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.views import refusal
 from needle.operations import selectors, services
 from needle.operations.selectors import INDICATORS, Dashboard, Figures, Row
 from needle.orgs.permissions import can_in_area
 
 TILE_URL: str = getattr(settings, "NEEDLE_MAP_TILES", "")
-
-
-def _refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    if exc.status == 401:
-        return redirect_to_login(request.get_full_path())
-    if exc.status == 403:
-        return render(request, "403.html", status=403)
-    return render(request, "404.html", status=404)
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -220,7 +212,7 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
         start, end = _period(request)
         d = selectors.dashboard_for(actor=request.user, area=area, unit=unit, start=start, end=end)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     context = dashboard_context(request, d)
     if d.area is not None:
         context["org"] = selectors.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end)
@@ -262,7 +254,7 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("You will receive this area's report by email."))
     except DomainError as exc:
         if exc.status in (401, 404):
-            return _refusal(request, exc)
+            return refusal(request, exc)
         for text in exc.fields.values() or [exc.message]:
             messages.error(request, text)
     return redirect("operations:area", code=code)
@@ -275,7 +267,7 @@ def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
         services.subscription_delete(actor=request.user, subscription_id=pk)
         messages.success(request, _("Subscription stopped."))
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     return redirect("operations:subscriptions")
 
 
@@ -319,7 +311,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     except DomainError as exc:
         if exc.status == 422:
             return JsonResponse(exc.as_dict(), status=422)
-        return _refusal(request, exc)
+        return refusal(request, exc)
     _audit_read(request, d, "exported")
     name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"
     if fmt == "csv":
@@ -356,7 +348,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         if exc.status == 422:
             return JsonResponse(exc.as_dict(), status=422)
-        return _refusal(request, exc)
+        return refusal(request, exc)
     _audit_read(request, d, "reported")
     title = _("Weekly report") if kind == "weekly" else _("Monthly report")
     response = HttpResponse(report_pdf(d, title=f"{title} · {d.name}"), content_type="application/pdf")
@@ -399,7 +391,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         if exc.status == 422:
             messages.error(request, next(iter(exc.fields.values()), exc.message))
             return redirect(reverse("operations:alerts"))
-        return _refusal(request, exc)
+        return refusal(request, exc)
     context = {
         "area": area,
         "day": day,
@@ -435,6 +427,6 @@ def wall(request: HttpRequest, code: str | None = None) -> HttpResponse:
     try:
         context = _wall_context(request, code)
     except DomainError as exc:
-        return _refusal(request, exc)
+        return refusal(request, exc)
     template = "operations/_wall_panel.html" if getattr(request, "htmx", False) else "operations/wall.html"
     return render(request, template, context)

@@ -126,3 +126,26 @@ def test_training_needs_permission(world, intel_catalog, tmp_path, settings):
     closed_history(world, intel_catalog, per_kind=10)
     with pytest.raises(PermissionDenied):
         model_train(actor=world.people["dispatcher"])
+
+
+def test_a_model_trained_on_a_labelled_file_is_registered_and_suggests(world, intel_catalog, tmp_path):
+    from django.core.management import call_command
+
+    from needle.intel import textmodel
+    from needle.intel.selectors import service_guesses
+
+    model = textmodel.train(texts_of("noise", 12) + texts_of("light", 12), ["噪音"] * 12 + ["照明"] * 12)
+    textmodel.save(model, tmp_path / "cold.joblib")
+    call_command("intel", "register", str(tmp_path / "cold.joblib"))
+    version = ModelVersion.objects.get(active=True)
+    assert version.source == ModelVersion.Source.CSV and version.trained_on == 24
+    assert AuditEvent.objects.filter(action="intel.model.registered").exists()
+    # Labels that are not service codes are suggested as they are, with nothing to pick.
+    guesses = service_guesses(text=NOISE)
+    assert guesses[0].label == "噪音" and guesses[0].service is None
+    not_a_model = tmp_path / "bad.joblib"
+    not_a_model.write_bytes(b"nonsense")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("intel", "register", str(not_a_model))
