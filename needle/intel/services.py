@@ -115,8 +115,8 @@ def case_triage(case: Case, *, may_route: bool) -> Triage | None:
         return None
     try:
         model = load_model(version)
-        top = model.top(case_text(case.title, case.description), k=3)
-        probabilities = dict(model.top(case_text(case.title, case.description), k=len(model.labels)))
+        ranked = model.top(case_text(case.title, case.description), k=len(model.labels))
+        top, probabilities = ranked[:3], dict(ranked)
     except Exception:  # a broken model file must never cost a resident their request
         log.exception("intel: model %s could not classify case %s", version.version, case.number)
         return None
