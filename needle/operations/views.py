@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from needle.areas.models import subtree_q
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.core.views import refusal
+from needle.intel.selectors import hot_topics_for
 from needle.operations import selectors, services
 from needle.operations.selectors import INDICATORS, Dashboard, Figures, Row
 from needle.orgs.permissions import can_in_area
@@ -215,6 +217,10 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
         return refusal(request, exc)
     context = dashboard_context(request, d)
     if d.area is not None:
+        # Hot topics of the intelligence app within this area, hottest first.
+        context["hot_topics"] = list(
+            hot_topics_for(actor=request.user).filter(subtree_q(d.area.path, "area_path"))[:5]
+        )
         context["org"] = selectors.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end)
         if context["org"] is not None:
             context["org_link"] = (

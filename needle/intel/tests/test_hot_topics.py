@@ -121,3 +121,12 @@ def test_task_form_checks_its_input(lift_topic, world, client_for):
     assert ok.status_code == 302
     topic.refresh_from_db()
     assert topic.task is not None and ok["Location"].endswith(f"/cases/{topic.task.number}/")
+
+
+def test_the_operations_dashboard_lists_hot_topics_of_its_area(lift_topic, world, client_for):
+    topic = lift_topic[0]
+    street = world.areas["street_a1"].code
+    page = client_for("supervisor").get(f"/operations/area/{street}/").content.decode()
+    assert f"/intel/hotspots/{topic.pk}/" in page
+    other = client_for("city_admin").get(f"/operations/area/{world.areas['district_b'].code}/")
+    assert other.status_code == 200 and f"/intel/hotspots/{topic.pk}/" not in other.content.decode()
