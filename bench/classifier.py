@@ -22,6 +22,8 @@ from pathlib import Path
 # One core: set before numpy/scipy load their BLAS.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
+# The model stamps its training time with Django's clock (timezone.now), which reads settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
 
 import numpy as np  # noqa: E402
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def main() -> int:
@@ -57,8 +57,9 @@ def main() -> int:
     total = Case.objects.count()
     now = timezone.now()
     recent = list(
-        Case.objects.filter(submitted_at__gte=now - __import__("datetime").timedelta(days=60))
-        .values_list("pk", flat=True)[:200_000]
+        Case.objects.filter(submitted_at__gte=now - __import__("datetime").timedelta(days=60)).values_list(
+            "pk", flat=True
+        )[:200_000]
     )
     rng = random.Random(args.seed)
     picks = rng.sample(recent, min(args.requests, len(recent)))
@@ -85,8 +86,12 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"cases stored: {total:,}; requests: {len(picks)} (cases of the last 60 days); load {load:.1f}")
     for name, values in (("similar_cases()", selector_ms), ("POST /intel/suggest/", http_ms)):
-        print(f"{name:22} p50 {statistics.median(values):6.1f} ms  p95 {pct(values, 95):6.1f} ms  max {max(values):6.1f} ms")
-    print(f"the original case among the suggestions: {found}/{len(picks)}; suggestions shown: {shown / len(picks):.2f} per request")
+        print(
+            f"{name:22} p50 {statistics.median(values):6.1f} ms  p95 {pct(values, 95):6.1f} ms  max {max(values):6.1f} ms"
+        )
+    print(
+        f"the original case among the suggestions: {found}/{len(picks)}; suggestions shown: {shown / len(picks):.2f} per request"
+    )
     return 0
 
 

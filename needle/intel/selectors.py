@@ -146,7 +146,6 @@ class Similar:
     score: float
     text_score: float
     metres: float | None
-    followers: int
 
     @property
     def state_label(self) -> str:
@@ -259,7 +258,6 @@ def similar_cases(
                 score=round(score, 3),
                 text_score=round(t, 3),
                 metres=round(metres) if metres is not None else None,
-                followers=0,
             )
         )
     found.sort(key=lambda s: (-s.score, s.number))
@@ -285,11 +283,3 @@ def access_hot_topic(*, actor: Any, pk: int) -> HotTopic:
     if topic is None or not can_in_area(actor, "intel.view_hotspots", topic.area_path):
         raise NotFound()
     return topic
-
-
-def follow_counts(case_ids: list[int]) -> dict[int, int]:
-    through = Case.followers.through
-    counts: dict[int, int] = {}
-    for case_id in through.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True):
-        counts[case_id] = counts.get(case_id, 0) + 1
-    return counts

@@ -419,19 +419,22 @@ def hotspots_detect(*, now: dt.datetime | None = None, window: dt.timedelta = HO
         for pk, title, description, at, repeats, reporter, phone, path, lat, lng, _s in rows
     ]
     service_of = {str(r[0]): r[10] for r in rows}
+    path_of = {str(r[0]): r[7] for r in rows}
     found = find_hotspots(items, min_size=HOT_MIN_SIZE, now=now) if items else []
+    # Each topic sits at the deepest area holding all its cases: read those areas in one query.
+    topic_paths = [_common_path([path_of[i] for i in spot.ids]) for spot in found]
+    areas = {a.path: a for a in Area.objects.filter(path__in={p for p in topic_paths if p})}
     known = list(HotTopic.objects.prefetch_related("cases").filter(end__gte=now - 2 * window))
     known_ids = {t.pk: {str(c) for c in t.cases.values_list("pk", flat=True)} for t in known}
     kept: set[int] = set()
     result: list[HotTopic] = []
     with transaction.atomic():
-        for spot in found:
+        for spot, area_path in zip(found, topic_paths, strict=True):
             ids = set(spot.ids)
             match = next(
                 (t for t in known if t.pk not in kept and len(ids & known_ids[t.pk]) * 2 >= len(ids)), None
             )
-            area_path = _common_path([r[7] for r in rows if str(r[0]) in ids])
-            area = Area.objects.filter(path=area_path).first() if area_path else None
+            area = areas.get(area_path)
             if area is None:
                 continue
             service_id = Counter(service_of[i] for i in spot.ids).most_common(1)[0][0]

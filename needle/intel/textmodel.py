@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
+from django.utils import timezone
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -291,7 +291,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, seed: int = 0) -> Text
     correct = predicted == y
     threshold = threshold_for(confidence, correct)
     covered = confidence >= threshold
-    trained_at = datetime.now(UTC)
+    trained_at = timezone.now()
     version = f"{FORMAT_VERSION}.{trained_at:%Y%m%dT%H%M%SZ}"
     metrics = report(names, list(y), list(predicted))
     metrics.update(
