@@ -138,9 +138,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from needle.intel.hotspots import find_hotspots
-    from needle.intel.text import tokens
-
-    tokens("预热")  # jieba's dictionary loads once per process; not part of the figure
     items, planted = build(args.items, args.seed)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started, cpu = time.perf_counter(), time.process_time()

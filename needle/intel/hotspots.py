@@ -11,8 +11,8 @@ The method, step by step:
    `五矿`, `矿万`, `万境`); Latin and digit words of two or more characters also count alone. A
    named estate, company or road is a run of rare bigrams, so it weighs far more than generic
    words such as 小区 or 问题, whether or not jieba's dictionary knows the name. (Not jieba
-   words, `needle.intel.text.tokens`: jieba reads ~165,000 characters a second, over two minutes
-   for 100,000 requests; the bigrams are counted with NumPy in seconds.) The first line (the
+   words: jieba reads ~165,000 characters a second, over two minutes for 100,000 requests;
+   the bigrams are counted with NumPy in seconds.) The first line (the
    title) counts `head_weight` times; only the first `body_chars` characters of the rest are
    read, because the place and the matter are named early. Each vector keeps its
    `salient_terms` heaviest features and is L2-normalised; then features found in one text only
