@@ -45,12 +45,11 @@ def figures(name: str, result: dict, seconds: float) -> None:
 
 
 def baselines(texts: list[str], labels: list[str]) -> None:
+    import jieba  # a dev dependency: only this baseline segments words
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
     from sklearn.svm import LinearSVC
-
-    import jieba  # a dev dependency: only this baseline segments words
 
     y = np.asarray(labels, dtype=object)
     word = re.compile(r"[\w\u4e00-\u9fff]+")

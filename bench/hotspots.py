@@ -138,6 +138,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from needle.intel.hotspots import find_hotspots
+
     items, planted = build(args.items, args.seed)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started, cpu = time.perf_counter(), time.process_time()
