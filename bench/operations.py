@@ -440,6 +440,7 @@ def main() -> int:
     from django.test import Client
     from django.utils import timezone
 
+    from needle.cases.models import Case, State
     from needle.operations import services
     from needle.operations.models import CaseRollup, NodeRollup, RollupState
     from needle.orgs.models import Person
@@ -468,24 +469,13 @@ def main() -> int:
         step("VACUUM ANALYZE", started)
     else:
         print(f"reusing: {CaseRollup.objects.count():,} CaseRollup rows")
-        if not NodeRollup.objects.filter(
-            grouping="t", day__lt=dt.date.today() - dt.timedelta(days=2)
-        ).exists():
-            # Rows of the total grouping (added after the first run) from the service grouping:
-            # the same sums nodes_rebuild would write, without reading CaseRollup again.
-            from needle.operations.models import COUNTERS
-
+        if not NodeRollup.objects.filter(span__gt=1).exists():
+            # A database made before NodeRollup had blocks of days: add them to its day rows.
             started = time.perf_counter()
-            sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+            services.blocks_rebuild(since=None)
             with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM operations_noderollup WHERE grouping = 't'")
-                cursor.execute(
-                    f"INSERT INTO operations_noderollup (grouping, day, area_id, depth, parent_key, key, "
-                    f"{', '.join(COUNTERS)}) SELECT 't', day, area_id, depth, parent_key, 0, {sums} "
-                    "FROM operations_noderollup WHERE grouping = 's' GROUP BY day, area_id, depth, parent_key"
-                )
-                cursor.execute("ANALYZE operations_noderollup")
-            step("total grouping rows", started)
+                cursor.execute("VACUUM ANALYZE operations_noderollup")
+            step("NodeRollup blocks", started, f"({NodeRollup.objects.filter(span__gt=1).count():,} rows)")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_size_pretty(pg_total_relation_size('operations_caserollup')), "
@@ -497,6 +487,13 @@ def main() -> int:
     # Rebuild of one day from raw cases (today's: the generated rows end yesterday).
     tz = timezone.get_default_timezone()
     today = timezone.localdate()
+    if reuse:
+        # The raw cases of earlier runs go (and, by an untimed rebuild, their rows), so that
+        # this run's rebuild reads one day's cases again.
+        started = time.perf_counter()
+        Case.objects.filter(number__startswith="B").delete()
+        services.rollups_rebuild(actor=None, since=today)
+        step("earlier raw cases removed", started)
     midnight = dt.datetime.combine(today, dt.time(0, 5), tzinfo=tz)
     started = time.perf_counter()
     ids = write_raw_cases(args.day_cases, midnight, rng, "d")
@@ -513,8 +510,6 @@ def main() -> int:
     # Incremental: one minute of intake at 200/s plus updates of earlier cases.
     burst_began = timezone.now()
     new_ids = write_raw_cases(args.burst, timezone.now() - dt.timedelta(hours=1), rng, "b")
-    from needle.cases.models import Case, State
-
     touched = ids[:2000]
     Case.objects.filter(pk__in=touched, state=State.DISPATCHED).update(
         state=State.ACCEPTED, accepted_at=timezone.now(), updated_at=timezone.now()

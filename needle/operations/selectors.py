@@ -8,12 +8,14 @@ The page, the API, the exports and the PDF report all read `dashboard_for`.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from functools import reduce
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +32,7 @@ from needle.operations.models import (
     CaseRollup,
     Grouping,
     NodeRollup,
+    period_blocks,
 )
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
@@ -256,8 +259,30 @@ def _sums(qs: QuerySet[Any], group: list[str], names: Iterable[str]) -> list[dic
     return list(qs.order_by().values(*group).annotate(**sums))
 
 
-def _period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+def _days(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The rows of each day of [start, end]."""
+    if qs.model is NodeRollup:
+        qs = qs.filter(span=1)
     return qs.filter(day__gte=start, day__lte=end)
+
+
+def _period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """Rows that sum to [start, end]: CaseRollup's days, NodeRollup's fewest blocks."""
+    if qs.model is not NodeRollup:
+        return _days(qs, start, end)
+    by_span: dict[int, list[dt.date]] = defaultdict(list)
+    for span, day in period_blocks(start, end):
+        by_span[span].append(day)
+    return qs.filter(reduce(operator.or_, (Q(span=s, day__in=days) for s, days in by_span.items())))
+
+
+def _subtree(area: Area) -> QuerySet[Any]:
+    """CaseRollup's rows of the area's subtree (indexed with the day from NODE_DEPTH down)."""
+    return CaseRollup.objects.filter(**{f"a{area.depth}": area.pk})
+
+
+def _backlog(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs.filter(day=BACKLOG_DAY, **({"span": 1} if qs.model is NodeRollup else {}))
 
 
 def _figures(rows: Iterable[dict[str, Any]]) -> Figures:
@@ -337,26 +362,26 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
         units_q = NodeRollup.objects.filter(grouping=Grouping.UNIT, area=area)
         service_key, unit_key = "key", "key"
     else:
-        total = node = units_q = CaseRollup.objects.filter(subtree_q(area.path, "area_path"))
+        total = node = units_q = _subtree(area)
         service_key, unit_key = "service_id", "unit_key"
     flows = _sums(_period(node, start, end), [service_key], FLOWS)
-    daily_rows = _sums(_period(total, start, end), ["day"], FLOWS)
-    backlog = _sums(node.filter(day=BACKLOG_DAY), [service_key], BACKLOG)
+    daily_rows = _sums(_days(total, start, end), ["day"], FLOWS)
+    backlog = _sums(_backlog(node), [service_key], BACKLOG)
     previous = _sums(_period(total, prev_start, prev_end), [], FLOWS)
     unit_flows = _sums(_period(units_q, start, end), [unit_key], FLOWS)
-    unit_backlog = _sums(units_q.filter(day=BACKLOG_DAY), [unit_key], BACKLOG)
+    unit_backlog = _sums(_backlog(units_q), [unit_key], BACKLOG)
     if area.depth + 1 <= NODE_DEPTH:
         kids = NodeRollup.objects.filter(grouping=Grouping.TOTAL, parent_key=area.pk)
         child_flows = _sums(_period(kids, start, end), ["area_id"], FLOWS)
-        child_backlog = _sums(kids.filter(day=BACKLOG_DAY), ["area_id"], BACKLOG)
+        child_backlog = _sums(_backlog(kids), ["area_id"], BACKLOG)
         child_key = "area_id"
     elif area.depth >= MAX_DEPTH:
         child_flows, child_backlog, child_key = [], [], "none"
     else:
         level = f"a{area.depth + 1}"
-        sub = CaseRollup.objects.filter(subtree_q(area.path, "area_path"), **{f"{level}__isnull": False})
+        sub = _subtree(area).filter(**{f"{level}__isnull": False})
         child_flows = _sums(_period(sub, start, end), [level], FLOWS)
-        child_backlog = _sums(sub.filter(day=BACKLOG_DAY), [level], BACKLOG)
+        child_backlog = _sums(_backlog(sub), [level], BACKLOG)
         child_key = level
     per_child = _grouped([*child_flows, *child_backlog], child_key)
     totals = _figures([*flows, *backlog])
@@ -413,7 +438,7 @@ def _unit_dashboard(*, actor: Any, unit: Unit, start: dt.date, end: dt.date) -> 
     ids = [pk for pk, top in owner.items() if top == unit.pk or top in visible]
     mine = CaseRollup.objects.filter(unit_key__in=ids)
     flows = _sums(_period(mine, start, end), ["day", "service_id", "unit_key"], FLOWS)
-    backlog = _sums(mine.filter(day=BACKLOG_DAY), ["service_id", "unit_key"], BACKLOG)
+    backlog = _sums(_backlog(mine), ["service_id", "unit_key"], BACKLOG)
     previous = _sums(_period(mine, prev_start, prev_end), [], FLOWS)
     totals = _figures([*flows, *backlog])
     per_top: dict[int, Figures] = defaultdict(Figures)
@@ -695,7 +720,7 @@ def figures_of_areas(areas: list[Area], start: dt.date, end: dt.date) -> dict[st
         level = f"a{depth}"
         qs = CaseRollup.objects.filter(**{f"{level}__in": ids})
         key = level
-    rows = [*_sums(_period(qs, start, end), [key], FLOWS), *_sums(qs.filter(day=BACKLOG_DAY), [key], BACKLOG)]
+    rows = [*_sums(_period(qs, start, end), [key], FLOWS), *_sums(_backlog(qs), [key], BACKLOG)]
     return {ids[k]: f for k, f in _grouped(rows, key).items()}
 
 
@@ -753,19 +778,18 @@ def alerts_for(
     qs: QuerySet[Any]
     if area.depth + 1 <= NODE_DEPTH:
         qs = NodeRollup.objects.filter(grouping=Grouping.SERVICE, parent_key=area.pk)
-        rows = _sums(qs.filter(day__gte=first, day__lte=day), ["area_id", "key", "day"], ["received"])
+        rows = _sums(_days(qs, first, day), ["area_id", "key", "day"], ["received"])
         a_key, s_key = "area_id", "key"
     elif area.depth >= MAX_DEPTH or not Area.objects.filter(parent=area).exists():
         qs = CaseRollup.objects.filter(area=area)
         rows = [
-            {**r, "node": area.pk}
-            for r in _sums(qs.filter(day__gte=first, day__lte=day), ["service_id", "day"], ["received"])
+            {**r, "node": area.pk} for r in _sums(_days(qs, first, day), ["service_id", "day"], ["received"])
         ]
         a_key, s_key = "node", "service_id"
     else:
         level = f"a{area.depth + 1}"
-        qs = CaseRollup.objects.filter(subtree_q(area.path, "area_path"), **{f"{level}__isnull": False})
-        rows = _sums(qs.filter(day__gte=first, day__lte=day), [level, "service_id", "day"], ["received"])
+        qs = _subtree(area).filter(**{f"{level}__isnull": False})
+        rows = _sums(_days(qs, first, day), [level, "service_id", "day"], ["received"])
         a_key, s_key = level, "service_id"
     series: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
     for r in rows:

@@ -12,6 +12,7 @@ again from the raw facts: the two must agree, and the tests check that they do.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,7 @@ from needle.operations.models import (
     COUNTERS,
     MAX_DEPTH,
     NODE_DEPTH,
+    SPANS,
     CaseFootprint,
     CaseRollup,
     Frequency,
@@ -40,6 +42,7 @@ from needle.operations.models import (
     NodeRollup,
     ReportSubscription,
     RollupState,
+    block_start,
 )
 from needle.orgs.permissions import can_in_area, require_authenticated
 
@@ -52,6 +55,7 @@ IX = {name: i for i, name in enumerate(COUNTERS)}
 # before the last refresh read may have committed just after it.
 OVERLAP = dt.timedelta(minutes=2)
 CHUNK = 2000
+UPSERT_ROWS = 1000
 
 LeafKey = tuple[dt.date, int, int, int]  # day, area id, service id, lead unit id (0: none)
 NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, service or unit id
@@ -226,9 +230,12 @@ def _upsert(table: str, key_cols: list[str], rows: list[tuple[Any, ...]], cols: 
     head = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES "  # noqa: S608
     tail = f" ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}"
     one = "(" + ", ".join(["%s"] * len(cols)) + ")"
-    # One short statement run many times: psycopg pipelines it, and parses it once.
+    # Many rows per statement: one round trip and one plan per batch, not per row.
+    size = min(UPSERT_ROWS, connection.ops.bulk_batch_size(cols, rows))
     with connection.cursor() as cursor:
-        cursor.executemany(head + one + tail, rows)
+        for i in range(0, len(rows), size):
+            batch = rows[i : i + size]
+            cursor.execute(head + ", ".join([one] * len(batch)) + tail, [v for row in batch for v in row])
 
 
 def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) -> None:
@@ -288,18 +295,30 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
 
 
 def write_node_deltas(node_deltas: dict[NodeKey, Vec], node_meta: dict[int, tuple[int, int]]) -> None:
+    """Add per-day changes to their NodeRollup day rows and to every block holding the day."""
     adapt = connection.ops.adapt_datefield_value
-    rows, shrinking = [], []
+    blocks: dict[tuple[str, int, dt.date, int, int], Vec] = {}
     for (grouping, day, node, key), vec in node_deltas.items():
+        for span in SPANS if day != BACKLOG_DAY else SPANS[:1]:
+            block = (grouping, span, block_start(day, span), node, key)
+            acc = blocks.get(block)
+            if acc is None:
+                blocks[block] = list(vec)
+            else:
+                for i, x in enumerate(vec):
+                    acc[i] += x
+    rows, shrinking = [], []
+    for (grouping, span, day, node, key), vec in blocks.items():
         if not any(vec):
             continue
         depth, parent = node_meta[node]
-        rows.append((grouping, adapt(day), node, depth, parent, key, *vec))
+        rows.append((grouping, span, adapt(day), node, depth, parent, key, *vec))
         if min(vec) < 0:
-            shrinking.append((grouping, node, adapt(day), key))
+            shrinking.append((grouping, node, span, adapt(day), key))
     table = NodeRollup._meta.db_table
-    key_cols = ["grouping", "area_id", "day", "key"]
-    _upsert(table, key_cols, rows, ["grouping", "day", "area_id", "depth", "parent_key", "key", *COUNTERS])
+    key_cols = ["grouping", "area_id", "span", "day", "key"]
+    cols = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *COUNTERS]
+    _upsert(table, key_cols, rows, cols)
     _drop_empty(table, key_cols, shrinking)
 
 
@@ -423,14 +442,12 @@ def _rebuild(*, since: dt.date | None) -> int:
     tz = timezone.get_default_timezone()
     if since is None:
         CaseRollup.objects.all().delete()
-        NodeRollup.objects.all().delete()
         CaseFootprint.objects.all().delete()
         ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
     else:
         lo = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
         ids = _affected_since(lo, since)
         CaseRollup.objects.filter(day__gte=since).delete()
-        NodeRollup.objects.filter(day__gte=since).delete()
     for part in _chunks(ids):
         fresh: dict[int, dict[LeafKey, Vec]] = {}
         rows: dict[LeafKey, Vec] = {}
@@ -458,11 +475,12 @@ def _rebuild(*, since: dt.date | None) -> int:
 
 
 def nodes_rebuild(*, since: dt.date | None) -> None:
-    """NodeRollup from CaseRollup by one grouped INSERT per depth and grouping."""
-    qn = connection.ops.quote_name
-    leaf, node = qn(CaseRollup._meta.db_table), qn(NodeRollup._meta.db_table)
-    sums = ", ".join(f"SUM({qn(c)})" for c in COUNTERS)
-    cols = ", ".join(qn(c) for c in COUNTERS)
+    """NodeRollup from `since` (all when None): the day rows from CaseRollup by one grouped
+    INSERT per depth and grouping, then the blocks."""
+    days = NodeRollup.objects.filter(span=1)
+    (days if since is None else days.filter(day__gte=since)).delete()
+    head, sums = _node_sql()
+    leaf = connection.ops.quote_name(CaseRollup._meta.db_table)
     params: list[Any] = []
     where = ""
     if since is not None:
@@ -478,12 +496,49 @@ def nodes_rebuild(*, since: dt.date | None) -> None:
                 (Grouping.UNIT.value, "unit_key"),
             ):
                 cursor.execute(
-                    f"INSERT INTO {node} ({qn('grouping')}, {qn('day')}, {qn('area_id')}, {qn('depth')}, "  # noqa: S608
-                    f"{qn('parent_key')}, {qn('key')}, {cols}) "
-                    f"SELECT '{grouping}', day, a{d}, {d}, {parent}, {key}, {sums} FROM {leaf} "
-                    f"WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}"
+                    head + f"SELECT '{grouping}', 1, day, a{d}, {d}, {parent}, {key}, {sums} "  # noqa: S608
+                    f"FROM {leaf} WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}"
                     f"{'' if key == '0' else ', ' + key}",
                     params,
+                )
+    blocks_rebuild(since=since)
+
+
+def _node_sql() -> tuple[str, str]:
+    """The head of an INSERT into NodeRollup, and the sums of the counters."""
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in COUNTERS)
+    head = (
+        f"INSERT INTO {qn(NodeRollup._meta.db_table)} ({qn('grouping')}, {qn('span')}, {qn('day')}, "
+        f"{qn('area_id')}, {qn('depth')}, {qn('parent_key')}, {qn('key')}, {cols}) "
+    )
+    return head, ", ".join(f"SUM({qn(c)})" for c in COUNTERS)
+
+
+def blocks_rebuild(*, since: dt.date | None) -> None:
+    """NodeRollup's blocks that hold a day from `since` on (all when None), each span's from the
+    blocks half as long: one grouped INSERT per block."""
+    for span in SPANS[1:]:
+        blocks = NodeRollup.objects.filter(span=span)
+        (blocks if since is None else blocks.filter(day__gte=block_start(since, span))).delete()
+    bounds = NodeRollup.objects.filter(span=1, day__gt=BACKLOG_DAY).aggregate(
+        first=Min("day"), last=Max("day")
+    )
+    if bounds["last"] is None:
+        return
+    qn, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
+    head, sums = _node_sql()
+    node = qn(NodeRollup._meta.db_table)
+    group = f"{qn('grouping')}, area_id, depth, parent_key, {qn('key')}"
+    first = since or bounds["first"]
+    with connection.cursor() as cursor:
+        for half, span in itertools.pairwise(SPANS):
+            for ordinal in range(block_start(first, span).toordinal(), bounds["last"].toordinal() + 1, span):
+                lo = dt.date.fromordinal(ordinal)
+                cursor.execute(
+                    head + f"SELECT {qn('grouping')}, %s, %s, area_id, depth, parent_key, {qn('key')}, "  # noqa: S608
+                    f"{sums} FROM {node} WHERE span = %s AND day >= %s AND day < %s GROUP BY {group}",
+                    [span, adapt(lo), half, adapt(lo), adapt(lo + dt.timedelta(days=span))],
                 )
 
 

@@ -17,7 +17,7 @@ from needle.cases import services as cs
 from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, EventKind
 from needle.cases.selectors import period_bounds, rates_for
 from needle.operations import services as ops
-from needle.operations.models import COUNTERS, CaseFootprint, CaseRollup, NodeRollup
+from needle.operations.models import COUNTERS, SPANS, CaseFootprint, CaseRollup, NodeRollup, period_blocks
 from needle.operations.selectors import dashboard_for, unit_subtrees
 from needle.operations.tests.conftest import shift
 from needle.orgs.models import Unit
@@ -67,6 +67,18 @@ def raw_counts(
         "overdue": n(open_cases, colour="yellow"),
         "overdue_serious": n(open_cases, colour="red"),
     }
+
+
+def test_period_blocks_cover_a_period_exactly_with_few_rows() -> None:
+    first = dt.date(2025, 1, 1)
+    for length, most in ((1, 1), (7, 3), (30, 8), (365, 13), (1098, 15)):
+        for offset in range(0, 400, 7):
+            start = first + dt.timedelta(days=offset)
+            blocks = period_blocks(start, start + dt.timedelta(days=length - 1))
+            days = [b + dt.timedelta(days=i) for span, b in blocks for i in range(span)]
+            assert days == [start + dt.timedelta(days=i) for i in range(length)]
+            assert all(span in SPANS and b.toordinal() % span == 0 for span, b in blocks)
+            assert len(blocks) <= most
 
 
 def periods() -> list[tuple[dt.date, dt.date]]:
