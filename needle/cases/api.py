@@ -168,7 +168,6 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
     if given is not None and len(given) > 80:
         raise ValidationFailed(fields={"Idempotency-Key": _("At most 80 characters.")})
     key = f"api:{request.user.pk}:{given}" if given else None
-    before = Case.objects.filter(idempotency_key=key).exists() if key else False
     intake = services.Intake(
         service=selectors.service_get(code=payload.service_code),
         description=payload.description,
@@ -187,8 +186,8 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
         idempotency_key=key,
         photos=_photos(payload.photos),
     )
-    case = services.case_submit(actor=request.user, intake=intake)
-    return Status(200 if before else 201, case_out(case, request.user))
+    case, created = services.case_submit_or_get(actor=request.user, intake=intake)
+    return Status(201 if created else 200, case_out(case, request.user))
 
 
 @router.get(

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
+from needle.cases.catalog import active_service
 from needle.cases.models import (
     OPEN_STATES,
     Assist,
@@ -215,14 +216,8 @@ def catalog() -> QuerySet[Category]:
 
 
 def service_get(*, code: str, public_only: bool = False) -> Service:
-    qs = (
-        Service.objects.filter(code=code, active=True)
-        .select_related("category")
-        .prefetch_related("attributes")
-    )
-    if public_only:
-        qs = qs.filter(public=True)
-    service = qs.first()
+    """An active service with its category and questions (shared by the process: read-only)."""
+    service = active_service(code, public_only=public_only)
     if service is None:
         raise NotFound(_("No service has the code %(code)s.") % {"code": code})
     return service

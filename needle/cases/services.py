@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -18,13 +19,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
+from needle.cases.catalog import service_rules
 from needle.cases.deadlines import add_hours, colour_for
 from needle.cases.models import (
     OPEN_STATES,
@@ -43,7 +45,7 @@ from needle.cases.models import (
     State,
 )
 from needle.cases.uploads import MAX_PHOTOS, clean_image
-from needle.core.audit import audit_record
+from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, ValidationFailed
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
@@ -55,6 +57,8 @@ from needle.orgs.permissions import (
     require,
     require_authenticated,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 4000
 REPEAT_WINDOW = dt.timedelta(days=30)
@@ -87,7 +91,7 @@ def _expect(case: Case, allowed: Iterable[str], action: str, version: int | None
         )
 
 
-def _event(
+def _event_row(
     case: Case,
     *,
     actor: Any,
@@ -97,7 +101,8 @@ def _event(
     unit: Unit | None = None,
     public: bool = True,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    """A timeline entry, not stored yet (intake stores its entries in one INSERT)."""
+    return CaseEvent(
         case=case,
         at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -108,6 +113,23 @@ def _event(
         note=note,
         public=public,
     )
+
+
+def _event(
+    case: Case,
+    *,
+    actor: Any,
+    kind: str,
+    from_state: str = "",
+    note: str = "",
+    unit: Unit | None = None,
+    public: bool = True,
+) -> CaseEvent:
+    event = _event_row(
+        case, actor=actor, kind=kind, from_state=from_state, note=note, unit=unit, public=public
+    )
+    event.save(force_insert=True)
+    return event
 
 
 def _save(case: Case, fields: list[str]) -> None:
@@ -327,47 +349,62 @@ def _check_intake(intake: Intake) -> tuple[Area, dict[str, Any]]:
 
 
 def _next_number(now: dt.datetime) -> str:
-    """YYYYMMDD + the day's six-digit sequence. The increment and the read share one short
-    transaction: the counter row stays locked between them, so no two intakes read the same
-    value, and the lock is released at once (not held for the whole intake)."""
+    """YYYYMMDD + the day's six-digit sequence. One UPDATE … RETURNING increments and reads the
+    counter: no two intakes get the same value, and the row is locked for that one statement
+    only (not for the whole intake; a failure after it leaves a gap, no clash)."""
     day = timezone.localtime(now).strftime("%Y%m%d")
-    with transaction.atomic():
-        if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
-            # First case of the day (or cases loaded in bulk): start after the highest number.
-            highest = (
-                Case.objects.filter(number__startswith=day)
-                .order_by("-number")
-                .values_list("number", flat=True)
-                .first()
-            )
-            try:
-                with transaction.atomic():
-                    CaseCounter.objects.create(day=day, last=(int(highest[8:]) if highest else 0) + 1)
-            except IntegrityError:
-                CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
-        last = CaseCounter.objects.values_list("last", flat=True).get(day=day)
+    last = _counter_increment(day)
+    if last is None:
+        # First case of the day (or cases loaded in bulk): start after the highest number.
+        highest = (
+            Case.objects.filter(number__startswith=day)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        last = (int(highest[8:]) if highest else 0) + 1
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(day=day, last=last)
+        except IntegrityError:  # another intake started the day meanwhile
+            last = _counter_increment(day)
     return f"{day}{last:06d}"
+
+
+def _counter_increment(day: str) -> int | None:
+    """The day's counter plus one, or None when the day has no counter yet."""
+    with connection.cursor() as cursor:
+        # RETURNING (PostgreSQL, SQLite 3.35+): the ORM's update() cannot return the value.
+        cursor.execute(
+            'UPDATE "cases_casecounter" SET "last" = "last" + 1 WHERE "day" = %s RETURNING "last"', [day]
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def rule_for(service: Service, area: Area) -> RoutingRule | None:
     """The routing rule of the deepest area that contains `area`."""
-    paths = [*area.ancestor_paths, area.path]
-    return (
-        RoutingRule.objects.filter(service=service, area_path__in=paths)
-        .select_related("unit", "area")
-        .order_by("-area_path")
-        .first()
-    )
+    rules = service_rules(service)
+    for path in [area.path, *reversed(area.ancestor_paths)]:
+        if path in rules:
+            return rules[path]
+    return None
 
 
 def case_submit(*, actor: Any, intake: Intake) -> Case:
+    """Take in a request (see `case_submit_or_get`)."""
+    return case_submit_or_get(actor=actor, intake=intake)[0]
+
+
+def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
     """Take in a request: validate, number it, set deadlines, route it when a rule is
-    certain, link a repeat, store photos. With an idempotency key, a resubmission returns
-    the first case and creates nothing."""
+    certain, link a repeat, store photos; after commit a job notifies the unit and lets the
+    classifier triage the case. Returns the case and whether it is new: with an idempotency
+    key already used, the first case comes back and nothing is created."""
     if intake.idempotency_key:
-        existing = Case.objects.filter(idempotency_key=intake.idempotency_key).first()
+        existing = _keyed(intake.idempotency_key)
         if existing is not None:
-            return existing
+            return existing, False
     if intake.channel in (Channel.PHONE, Channel.STAFF):
         require_authenticated(actor)
     area, answers = _check_intake(intake)
@@ -375,29 +412,39 @@ def case_submit(*, actor: Any, intake: Intake) -> Case:
         require(can_in_area(actor, "cases.intake", area))
     images = [clean_image(raw) for raw in intake.photos]
     try:
-        # The number comes first, in its own short statement: the counter row is then locked
-        # for one UPDATE, not for the whole intake (a failure after it leaves a gap, no clash).
         number = _next_number(timezone.now())
         with transaction.atomic():
-            return _create(actor, intake, area, answers, images, number)
+            return _create(actor, intake, area, answers, images, number), True
     except IntegrityError:
         if intake.idempotency_key:
-            existing = Case.objects.filter(idempotency_key=intake.idempotency_key).first()
+            existing = _keyed(intake.idempotency_key)
             if existing is not None:
-                return existing
+                return existing, False
         raise
+
+
+def _keyed(idempotency_key: str) -> Case | None:
+    # Nearly every key is new: ask for the id alone, load the case only for a resubmission.
+    pk = Case.objects.filter(idempotency_key=idempotency_key).values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    return Case.objects.select_related("service", "area", "lead_unit").defer("area__boundary").get(pk=pk)
 
 
 def _create(
     actor: Any, intake: Intake, area: Area, answers: dict[str, Any], images: list[Any], number: str
 ) -> Case:
+    # Routing and the repeat link are decided before the INSERT, so the case row is written
+    # once, and its timeline entries and audit events go in one statement each.
     now = timezone.now()
     service = intake.service
     reporter = (
         actor if getattr(actor, "pk", None) and intake.channel not in (Channel.PHONE, Channel.STAFF) else None
     )
     contact_name = intake.contact_name.strip() or (str(reporter) if reporter else "")
-    case = Case.objects.create(
+    contact_phone = intake.contact_phone.strip() or (reporter.phone if reporter else "")
+    rule = rule_for(service, area)
+    case = Case(
         number=number,
         service=service,
         area=area,
@@ -411,7 +458,7 @@ def _create(
         channel=intake.channel,
         reporter=reporter,
         contact_name=contact_name[:100],
-        contact_phone=intake.contact_phone.strip() or (reporter.phone if reporter else ""),
+        contact_phone=contact_phone,
         contact_email=intake.contact_email.strip() or (reporter.email if reporter else ""),
         hide_name=intake.hide_name,
         tracking_token=secrets.token_urlsafe(24),
@@ -419,73 +466,112 @@ def _create(
         submitted_at=now,
         accept_due_at=add_hours(now, service.accept_hours, working_days=service.working_days),
         resolve_due_at=add_hours(now, service.resolve_hours, working_days=service.working_days),
+        repeat_of=_repeat_original(reporter, contact_phone, service, area, now),
     )
-    _event(
-        case,
-        actor=actor,
-        kind=EventKind.SUBMITTED,
-        note=_("Received via %(channel)s.") % {"channel": Channel(case.channel).label},
-    )
+    if rule is not None:
+        case.state = State.DISPATCHED
+        case.lead_unit = rule.unit
+        case.dispatched_at = now
+    case.save(force_insert=True)
+    events = [
+        _event_row(
+            case,
+            actor=actor,
+            kind=EventKind.SUBMITTED,
+            note=_("Received via %(channel)s.") % {"channel": Channel(case.channel).label},
+        )
+    ]
+    audits = [
+        audit_event(
+            actor=actor,
+            action="cases.case.submitted",
+            obj=case,
+            new={"service": service.code, "area": area.code, "channel": case.channel},
+        )
+    ]
+    if rule is not None:
+        events.append(
+            _event_row(
+                case,
+                actor=None,
+                kind=EventKind.ROUTED,
+                from_state=State.SUBMITTED,
+                unit=rule.unit,
+                note=_("Routed by rule: %(area)s → %(unit)s.")
+                % {"area": rule.area.name, "unit": rule.unit.name},
+            )
+        )
+        audits.append(
+            audit_event(
+                actor=None,
+                action="cases.case.dispatched",
+                obj=case,
+                old={"state": State.SUBMITTED, "lead_unit": None},
+                new={"state": case.state, "lead_unit": rule.unit.pk},
+            )
+        )
+    if case.repeat_of is not None:
+        Case.objects.filter(pk=case.repeat_of.pk).update(repeat_count=F("repeat_count") + 1, updated_at=now)
+        events.append(
+            CaseEvent(case=case.repeat_of, at=now, kind=EventKind.REPEATED, note=case.number, public=False)
+        )
+    CaseEvent.objects.bulk_create(events)
+    audit_record_all(audits)
     for image in images:
         photo = Photo(case=case, content_type=image.content_type, size=len(image.data))
         photo.image.save(
             f"{case.number}-{secrets.token_hex(4)}.{image.extension}", ContentFile(image.data), save=False
         )
         photo.save()
-    _link_repeat(case)
-    audit_record(
-        actor=actor,
-        action="cases.case.submitted",
-        obj=case,
-        new={"service": service.code, "area": area.code, "channel": case.channel},
-    )
-    rule = rule_for(service, area)
-    if rule is not None:
-        _route(
-            case,
-            unit=rule.unit,
-            actor=None,
-            kind=EventKind.ROUTED,
-            note=_("Routed by rule: %(area)s → %(unit)s.") % {"area": rule.area.name, "unit": rule.unit.name},
-        )
-    # The classifier reads every new request (its suggestions show in the queue) and routes
-    # the case when no rule did and it is sure of both the service and the unit.
-    from needle.intel.services import case_triage
-
-    triage = case_triage(case, may_route=rule is None)
-    if triage is not None and triage.route_to is not None:
-        _route(case, unit=triage.route_to, actor=None, kind=EventKind.ROUTED, note=triage.note)
+    rule_unit_id = rule.unit.pk if rule is not None else None
+    transaction.on_commit(lambda: _follow_up_later(case.pk, rule_unit_id))
     return case
 
 
-def _link_repeat(case: Case) -> None:
+def _repeat_original(
+    reporter: Person | None, phone: str, service: Service, area: Area, now: dt.datetime
+) -> Case | None:
     """The same resident raising the same matter again within 30 days is linked, and counted."""
-    who = (
-        Q(reporter=case.reporter)
-        if case.reporter_id
-        else Q(contact_phone=case.contact_phone)
-        if case.contact_phone
-        else None
-    )
+    who = Q(reporter=reporter) if reporter is not None else Q(contact_phone=phone) if phone else None
     if who is None:
-        return
-    original = (
-        Case.objects.filter(
-            who, service=case.service, area=case.area, state__in=OPEN_STATES | {State.RESOLVED}
-        )
-        .filter(submitted_at__gte=case.submitted_at - REPEAT_WINDOW, repeat_of__isnull=True)
-        .exclude(pk=case.pk)
+        return None
+    return (
+        Case.objects.filter(who, service=service, area=area, state__in=OPEN_STATES | {State.RESOLVED})
+        .filter(submitted_at__gte=now - REPEAT_WINDOW, repeat_of__isnull=True)
+        .only("id", "number")
         .order_by("submitted_at")
         .first()
     )
-    if original is None:
-        return
-    case.repeat_of = original
-    case.save(update_fields=["repeat_of"])
-    Case.objects.filter(pk=original.pk).update(repeat_count=F("repeat_count") + 1, updated_at=timezone.now())
-    CaseEvent.objects.create(
-        case=original, at=timezone.now(), kind=EventKind.REPEATED, note=case.number, public=False
-    )
+
+
+def _follow_up_later(case_id: int, rule_unit_id: int | None) -> None:
+    """Enqueue the intake follow-up; when the queue cannot take it, do it now rather than
+    lose it."""
+    from needle.cases.tasks import intake_follow_up
+
+    try:
+        intake_follow_up(case_id, rule_unit_id)
+    except Exception:  # the queue's storage is down (Redis, the SQLite file)
+        log.exception("cases: could not enqueue the follow-up of case %s; doing it now", case_id)
+        case_follow_up(case_id=case_id, rule_unit_id=rule_unit_id)
+
+
+@transaction.atomic
+def case_follow_up(*, case_id: int, rule_unit_id: int | None) -> None:
+    """What follows intake, off the request: notify the unit a rule sent the case to, then
+    let the classifier suggest, and route the case when no rule did, nobody dispatched it
+    meanwhile and the classifier is sure (a timeline entry, an audit event and the unit's
+    notification, as for any routing). Atomic, so a failed run leaves nothing and is retried;
+    the triage runs once per case."""
+    case = _locked(Case(pk=case_id))
+    if rule_unit_id is not None:
+        _tell_unit(case, Unit.objects.get(pk=rule_unit_id), "case.dispatched", _dispatched_text(case))
+    from needle.intel.services import case_triage
+
+    may_route = rule_unit_id is None and case.state == State.SUBMITTED
+    triage = case_triage(case, may_route=may_route)
+    if triage is not None and triage.route_to is not None:
+        _route(case, unit=triage.route_to, actor=None, kind=EventKind.ROUTED, note=triage.note)
 
 
 def _route(case: Case, *, unit: Unit, actor: Any, kind: str, note: str = "") -> None:
@@ -497,14 +583,12 @@ def _route(case: Case, *, unit: Unit, actor: Any, kind: str, note: str = "") -> 
     _save(case, ["state", "lead_unit", "dispatched_at"])
     _event(case, actor=actor, kind=kind, from_state=previous, unit=unit, note=note)
     _audit(actor, "dispatched", case, old, {"state": case.state, "lead_unit": unit.pk})
-    _tell_unit(
-        case,
-        unit,
-        "case.dispatched",
-        lambda: (
-            _("Case %(number)s was sent to your unit: %(title)s")
-            % {"number": case.number, "title": case.title}
-        ),
+    _tell_unit(case, unit, "case.dispatched", _dispatched_text(case))
+
+
+def _dispatched_text(case: Case) -> Callable[[], str]:
+    return lambda: (
+        _("Case %(number)s was sent to your unit: %(title)s") % {"number": case.number, "title": case.title}
     )
 
 

@@ -4,12 +4,20 @@ run twice without harm."""
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from needle.cases.services import deadlines_mark
+from needle.cases.services import case_follow_up, deadlines_mark
 
 
 @db_periodic_task(crontab(minute="*/5"))
 def mark_deadlines() -> int:
     """Recolour open cases (blue, yellow, red) every five minutes."""
     return deadlines_mark()
+
+
+@db_task(retries=3, retry_delay=30)
+def intake_follow_up(case_id: int, rule_unit_id: int | None) -> None:
+    """Enqueued when a new case commits: the unit's notification and the classifier's triage.
+    A failed run rolls back and is retried; until triage succeeds the case waits in the
+    dispatchers' queue, as it would without a classifier."""
+    case_follow_up(case_id=case_id, rule_unit_id=rule_unit_id)

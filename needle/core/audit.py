@@ -1,4 +1,5 @@
-"""Writing audit events. Every service that changes state calls `audit_record`."""
+"""Writing audit events. Every service that changes state calls `audit_record`, or builds
+several events with `audit_event` and stores them in one statement with `audit_record_all`."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
-def audit_record(
+def audit_event(
     *,
     actor: Any,
     action: str,
@@ -44,7 +45,8 @@ def audit_record(
     object_repr: str = "",
     area_path: str = "",
 ) -> AuditEvent:
-    """Append one event; `old`/`new` keep only the keys whose values differ (all when one is absent)."""
+    """One event, not stored yet; `old`/`new` keep only the keys whose values differ (all
+    when one is absent)."""
     old_p = _plain(old or {})
     new_p = _plain(new or {})
     if old_p and new_p:
@@ -62,7 +64,7 @@ def audit_record(
         object_repr = object_repr or str(obj)[:200]
         area_path = area_path or getattr(obj, "area_path", "") or getattr(obj, "path", "")
     ctx = current.get()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=object_type,
@@ -73,3 +75,36 @@ def audit_record(
         request_id=ctx.request_id,
         ip=ctx.ip,
     )
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    area_path: str = "",
+) -> AuditEvent:
+    """Append one event (see `audit_event`)."""
+    record = audit_event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        old=old,
+        new=new,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        area_path=area_path,
+    )
+    record.save()
+    return record
+
+
+def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append several events built by `audit_event` in one INSERT."""
+    return AuditEvent.objects.bulk_create(events)

@@ -109,9 +109,10 @@ class Triage:
 
 def case_triage(case: Case, *, may_route: bool) -> Triage | None:
     """Classify a new case, store the suggestion, and say whether to route it and where.
-    Returns None when no model is active or it cannot be used (the case then simply waits)."""
+    Returns None when no model is active or it cannot be used (the case then simply waits),
+    and when the case was triaged before (the intake job may run twice)."""
     version = active_version()
-    if version is None:
+    if version is None or Suggestion.objects.filter(case=case).exists():
         return None
     try:
         model = load_model(version)

@@ -17,15 +17,48 @@ def kinds(case):
     return list(case.events.values_list("kind", flat=True))
 
 
-def test_a_case_with_a_rule_is_routed_automatically(world, catalog):
-    case = submit(world, catalog["road"])
+def test_a_case_with_a_rule_is_routed_automatically(world, catalog, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as jobs:
+        case = submit(world, catalog["road"])
     assert case.state == State.DISPATCHED and case.lead_unit == world.units["district_a_env"]
     assert case.number.startswith(timezone.localtime().strftime("%Y%m%d")) and len(case.number) == 14
     assert kinds(case) == ["submitted", "routed"]
     assert case.accept_due_at - case.submitted_at == dt.timedelta(hours=24)
     assert case.resolve_due_at - case.submitted_at == dt.timedelta(hours=168)
+    assert set(AuditEvent.objects.filter(object_id=str(case.pk)).values_list("action", flat=True)) == {
+        "cases.case.submitted",
+        "cases.case.dispatched",
+    }
+    # The unit hears of it from the job enqueued when the intake commits.
+    assert not Notification.objects.exists()
+    for job in jobs:
+        job()
     assert Notification.objects.filter(recipient=world.people["handler"], verb="case.dispatched").exists()
-    assert AuditEvent.objects.filter(action="cases.case.submitted", object_id=str(case.pk)).exists()
+
+
+def test_intake_takes_few_statements(world, catalog, django_assert_max_num_queries):
+    from needle.cases.selectors import service_get
+
+    submit(world, service_get(code="road"))  # the first of the day starts the counter
+    # The number; then in one transaction: the repeat lookup, the case, the original's
+    # count, the timeline entries, the audit events (the catalog is remembered).
+    with django_assert_max_num_queries(8):
+        submit(world, service_get(code="road"))
+
+
+def test_intake_follow_up_is_done_at_once_when_the_queue_is_down(world, catalog, monkeypatch):
+    from django.db import transaction
+
+    from needle.cases import tasks
+
+    def down(*args):
+        raise ConnectionError("queue storage unreachable")
+
+    monkeypatch.setattr(tasks, "intake_follow_up", down)
+    monkeypatch.setattr(transaction, "on_commit", lambda job, **kw: job())
+    case = submit(world, catalog["road"])
+    assert case.pk
+    assert Notification.objects.filter(recipient=world.people["handler"], verb="case.dispatched").exists()
 
 
 def test_a_case_without_a_rule_waits_in_the_queue(world, catalog):
@@ -359,3 +392,21 @@ def test_an_area_wide_grant_sees_a_units_cases_but_does_not_act_for_it(world, ca
     with pytest.raises(PermissionDenied):
         s.case_accept(actor=world.people["handler"], case=case)
     assert s.case_accept(actor=world.people["staff"], case=case).state == State.ACCEPTED
+
+
+def test_catalog_changes_reach_intake_at_once(world, catalog):
+    from needle.cases.selectors import service_get
+
+    assert submit(world, service_get(code="road")).lead_unit == world.units["district_a_env"]
+    s.rule_set(
+        actor=world.people["city_admin"],
+        service=catalog["road"],
+        area=world.areas["street_a1"],
+        unit=world.units["street_a1"],
+    )
+    assert submit(world, service_get(code="road")).lead_unit == world.units["street_a1"]
+    road = service_get(code="road")
+    road.active = False
+    road.save()
+    with pytest.raises(NotFound):
+        service_get(code="road")

@@ -38,8 +38,11 @@ def test_queue_and_case_page_show_what_the_classifier_says(trained, world, intel
     assert client_for("other_supervisor").get(f"/intel/cases/{case.number}/").status_code in (403, 404)
 
 
-def test_the_dispatcher_corrects_the_service_on_the_page(trained, world, intel_catalog, client_for):
-    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+def test_the_dispatcher_corrects_the_service_on_the_page(
+    trained, world, intel_catalog, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the intake job triages
+        case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
     dispatcher = client_for("dispatcher")
     r = dispatcher.post(
         f"/intel/cases/{case.number}/reclassify/",
@@ -64,28 +67,35 @@ def test_models_page_lists_versions(trained, client_for):
     assert client_for("resident").get("/intel/models/").status_code == 403
 
 
-def test_api_suggestion_and_auto_routing(trained, world, intel_catalog, api_for):
+def test_api_suggestion_and_auto_routing(
+    trained, world, intel_catalog, api_for, django_capture_on_commit_callbacks
+):
     api = api_for("resident")
-    sure = api.post(
-        "/api/v1/cases",
-        {
-            "service_code": "noise",
-            "description": NOISE,
-            "area_code": world.areas["community_a1a"].code,
-            "attributes": {"when": "night"},
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sure = api.post(
+            "/api/v1/cases",
+            {
+                "service_code": "noise",
+                "description": NOISE,
+                "area_code": world.areas["community_a1a"].code,
+                "attributes": {"when": "night"},
+            },
+        )
+    # Triage follows intake in a job: the answer says "submitted", the case is then routed.
     assert sure.status_code == 201, sure.content
-    assert sure.json()["state"] == "dispatched" and sure.json()["lead_unit_id"] == world.units["rc_a1a"].pk
-    unsure = api.post(
-        "/api/v1/cases",
-        {
-            "service_code": "noise",
-            "description": VAGUE,
-            "area_code": world.areas["community_a1a"].code,
-            "attributes": {"when": "day"},
-        },
-    )
+    assert sure.json()["state"] == "submitted"
+    routed = api.get(f"/api/v1/cases/{sure.json()['number']}").json()
+    assert routed["state"] == "dispatched" and routed["lead_unit_id"] == world.units["rc_a1a"].pk
+    with django_capture_on_commit_callbacks(execute=True):
+        unsure = api.post(
+            "/api/v1/cases",
+            {
+                "service_code": "noise",
+                "description": VAGUE,
+                "area_code": world.areas["community_a1a"].code,
+                "attributes": {"when": "day"},
+            },
+        )
     assert unsure.status_code == 201 and unsure.json()["state"] == "submitted"
     dispatcher = api_for("dispatcher")
     s = dispatcher.get(f"/api/v1/intel/cases/{sure.json()['number']}/suggestion").json()
@@ -107,3 +117,14 @@ def test_api_suggestion_and_auto_routing(trained, world, intel_catalog, api_for)
     assert api.post(
         f"/api/v1/intel/cases/{unsure.json()['number']}/reclassify", {"service_code": "road"}
     ).status_code in (403, 404)
+
+
+def test_suggestions_are_rationed_per_client(client, settings):
+    settings.INTEL_SUGGEST_PER_MINUTE = 3
+    answers = [client.post("/intel/suggest/", {"description": "路灯坏了"}).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    r = client.get("/api/v1/intel/suggest", {"text": "路灯坏了"})
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "too_many_requests" and r.json()["error"]["retry_after"] > 0
+    # Another client (another address) has its own budget.
+    assert client.post("/intel/suggest/", {"description": "路灯"}, REMOTE_ADDR="10.0.0.9").status_code == 200

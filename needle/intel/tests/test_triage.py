@@ -27,8 +27,11 @@ def test_trained_model_is_active_with_metrics_and_routing_table(trained, world):
     assert AuditEvent.objects.filter(action="intel.model.trained").count() == 1
 
 
-def test_a_confident_case_without_rule_is_routed_automatically(trained, world, intel_catalog):
-    case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+def test_a_confident_case_without_rule_is_routed_automatically(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the intake job triages
+        case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
     case.refresh_from_db()
     assert case.state == State.DISPATCHED
     assert case.lead_unit == world.units["rc_a1a"]
@@ -39,46 +42,92 @@ def test_a_confident_case_without_rule_is_routed_automatically(trained, world, i
     assert s.unit == world.units["rc_a1a"]
 
 
-def test_an_unsure_case_waits_in_the_queue_with_its_suggestions(trained, world, intel_catalog):
-    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+def test_an_unsure_case_waits_in_the_queue_with_its_suggestions(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the intake job triages
+        case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
     case.refresh_from_db()
     assert case.state == State.SUBMITTED and case.lead_unit is None
     s = Suggestion.objects.get(case=case)
     assert not s.auto_routed and len(s.services) == 3
 
 
-def test_text_that_disagrees_with_the_chosen_service_is_not_routed(trained, world, intel_catalog):
+def test_text_that_disagrees_with_the_chosen_service_is_not_routed(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
     road_text = texts_of("road", 1, seed=7)[0]
-    case = t.submit(world, intel_catalog["noise"], description=road_text, attributes={"when": "day"})
+    with django_capture_on_commit_callbacks(execute=True):  # the intake job triages
+        case = t.submit(world, intel_catalog["noise"], description=road_text, attributes={"when": "day"})
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
     assert Suggestion.objects.get(case=case).services[0][0] == "road"
 
 
-def test_a_rule_routes_first_and_the_classifier_only_suggests(trained, world, intel_catalog):
-    case = t.submit(world, intel_catalog["road"], description=texts_of("road", 1, seed=3)[0])
+def test_a_rule_routes_first_and_the_classifier_only_suggests(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the intake job triages
+        case = t.submit(world, intel_catalog["road"], description=texts_of("road", 1, seed=3)[0])
     case.refresh_from_db()
     assert case.lead_unit == world.units["district_a_env"]
     assert "rule" in CaseEvent.objects.get(case=case, kind=EventKind.ROUTED).note
     assert not Suggestion.objects.get(case=case).auto_routed
 
 
-def test_no_model_means_the_queue(world, intel_catalog):
-    case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+def test_no_model_means_the_queue(world, intel_catalog, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    case.refresh_from_db()
     assert case.state == State.SUBMITTED and not Suggestion.objects.filter(case=case).exists()
 
 
-def test_an_unreadable_model_file_never_loses_the_request(trained, world, intel_catalog, settings):
+def test_an_unreadable_model_file_never_loses_the_request(
+    trained, world, intel_catalog, settings, django_capture_on_commit_callbacks
+):
     (settings.INTEL_MODEL_DIR / trained.path).write_bytes(b"not a model")
     from needle.intel import services
 
     services._loaded.clear()
-    case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    with django_capture_on_commit_callbacks(execute=True):
+        case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    case.refresh_from_db()
     assert case.pk and case.state == State.SUBMITTED
 
 
-def test_dispatcher_corrections_are_recorded_and_used_by_training(trained, world, intel_catalog):
-    case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+def test_triage_waits_for_commit_and_runs_once(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as jobs:
+        case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    # Until the transaction commits, the request is stored and in the queue; nothing is enqueued.
+    assert case.state == State.SUBMITTED and not Suggestion.objects.filter(case=case).exists()
+    assert len(jobs) == 1
+    jobs[0]()
+    jobs[0]()  # a second run changes nothing
+    case.refresh_from_db()
+    assert case.state == State.DISPATCHED
+    assert Suggestion.objects.filter(case=case).count() == 1
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.ROUTED).count() == 1
+
+
+def test_a_case_dispatched_before_triage_is_not_routed_again(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as jobs:
+        case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    case_dispatch(actor=world.people["dispatcher"], case=case, unit=world.units["street_b1"])
+    jobs[0]()
+    case.refresh_from_db()
+    assert case.lead_unit == world.units["street_b1"]
+    assert not Suggestion.objects.get(case=case).auto_routed
+
+
+def test_dispatcher_corrections_are_recorded_and_used_by_training(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the intake job triages
+        case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
     dispatcher = world.people["dispatcher"]
     case_reclassify(actor=dispatcher, case=case, service=intel_catalog["light"])
     case.refresh_from_db()
