@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -18,6 +19,12 @@ def english_messages() -> Any:
     """Services called directly speak English in tests (pages pick their own language)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: no request budget spent, no cached list of a rolled-back catalog."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -263,7 +263,9 @@ NEEDLE_PAGE_SIZE = env_int("NEEDLE_PAGE_SIZE", 50)
 # routed without a dispatcher (empty: each model's own threshold, chosen from its calibration
 # so that at least 97% of automatically routed cases are right); the learned unit must have
 # handled at least INTEL_UNIT_SUPPORT such cases and INTEL_UNIT_SHARE of them; retraining runs
-# when INTEL_RETRAIN_MIN new closed cases exist.
+# when INTEL_RETRAIN_MIN new closed cases exist. The intake form's suggestions (classifier and
+# similar requests, asked for while a resident types) allow INTEL_SUGGEST_PER_MINUTE calls per
+# client and minute.
 # Operations center map: a tile URL template (e.g. https://tile.example/{z}/{x}/{y}.png); empty
 # draws boundaries on a plain background, so no tile server is needed.
 NEEDLE_MAP_TILES = env_str("NEEDLE_MAP_TILES", "") or ""
@@ -272,6 +274,7 @@ INTEL_THRESHOLD = float(env_str("INTEL_THRESHOLD", "") or 0) or None
 INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
 INTEL_UNIT_SHARE = float(env_str("INTEL_UNIT_SHARE", "0.9") or 0.9)
 INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
+INTEL_SUGGEST_PER_MINUTE = env_int("INTEL_SUGGEST_PER_MINUTE", 120)
 
 LOGGING = {
     "version": 1,

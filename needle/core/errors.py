@@ -62,3 +62,9 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = _("The object changed meanwhile; reload and try again.")
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    default_message = _("Too many requests; try again in a moment.")

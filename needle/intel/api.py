@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +14,9 @@ from ninja import Router, Schema
 from needle.areas.selectors import area_get
 from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
+from needle.core import throttle
 from needle.core.errors import NotFound, ValidationFailed
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, ErrorOut
 from needle.intel import selectors, services
 from needle.orgs.selectors import access_unit
 
@@ -101,7 +103,10 @@ def _guesses(items: list[selectors.ServiceGuess]) -> list[ServiceGuessOut]:
 
 
 @router.get(
-    "/suggest", response={200: SuggestOut, **ERRORS}, auth=None, summary="Services and duplicates for a text"
+    "/suggest",
+    response={200: SuggestOut, **ERRORS, 429: ErrorOut},
+    auth=None,
+    summary="Services and duplicates for a text",
 )
 def suggest(
     request: HttpRequest,
@@ -112,7 +117,9 @@ def suggest(
     long: float | None = None,
 ) -> Any:
     """What a half-written request reads like (top 3 services with confidence) and recent
-    public requests nearby that look like the same matter."""
+    public requests nearby that look like the same matter. At most INTEL_SUGGEST_PER_MINUTE
+    calls a minute per client (429 after that)."""
+    throttle.spend(request, "intel.suggest", settings.INTEL_SUGGEST_PER_MINUTE)
     if len(text) > 4000:
         raise ValidationFailed(fields={"text": _("At most %(n)d characters.") % {"n": 4000}})
     if (lat is None) != (long is None) or (

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +21,8 @@ from needle.areas.models import Area
 from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.cases.models import Service
-from needle.core.errors import Conflict, DomainError, ValidationFailed
+from needle.core import throttle
+from needle.core.errors import Conflict, DomainError, TooManyRequests, ValidationFailed
 from needle.core.views import refusal
 from needle.intel import selectors, services
 from needle.intel.forms import HotTopicTaskForm, ReclassifyForm
@@ -52,6 +54,10 @@ def _intake_place(data: Any) -> tuple[Area | None, float | None, float | None]:
 def suggest(request: HttpRequest) -> HttpResponse:
     """htmx, on the intake form: the services the description reads as, and recent requests
     nearby that look like the same matter (follow one instead of filing again)."""
+    try:
+        throttle.spend(request, "intel.suggest", settings.INTEL_SUGGEST_PER_MINUTE)
+    except TooManyRequests as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     data = request.POST if request.method == "POST" else request.GET
     staff = request.GET.get("staff") == "1" and has_perm_anywhere(request.user, "cases.intake")
     text = (data.get("description") or "").strip()[:TEXT_LIMIT]
