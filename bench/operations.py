@@ -442,7 +442,7 @@ def main() -> int:
 
     from needle.cases.models import Case, State
     from needle.operations import services
-    from needle.operations.models import CaseRollup, NodeRollup, RollupState
+    from needle.operations.models import SPANS, TOTAL_DEPTH, CaseRollup, NodeRollup, RollupState
     from needle.orgs.models import Person
 
     print(f"Needle operations benchmark: PostgreSQL database {PG_DB}")
@@ -469,13 +469,13 @@ def main() -> int:
         step("VACUUM ANALYZE", started)
     else:
         print(f"reusing: {CaseRollup.objects.count():,} CaseRollup rows")
-        if not NodeRollup.objects.filter(span__gt=1).exists():
-            # A database made before NodeRollup had blocks of days: add them to its day rows.
+        if not NodeRollup.objects.filter(depth=TOTAL_DEPTH, span=SPANS[-1]).exists():
+            # A database made before NodeRollup had its current rows (blocks, streets' totals).
             started = time.perf_counter()
-            services.blocks_rebuild(since=None)
+            services.nodes_rebuild(since=None)
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE operations_noderollup")
-            step("NodeRollup blocks", started, f"({NodeRollup.objects.filter(span__gt=1).count():,} rows)")
+            step("nodes_rebuild", started, f"({NodeRollup.objects.count():,} NodeRollup rows)")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_size_pretty(pg_total_relation_size('operations_caserollup')), "

@@ -2,9 +2,10 @@
 
 `CaseRollup` has one row per day × the case's area × service × lead unit. Each row carries the
 area's path and its ancestors' ids per depth (`a1`..`a6`, like DHIS2's resource table), so a
-subtree is one path range and a level's breakdown one GROUP BY. `NodeRollup` repeats the same
+subtree is one indexed id and a level's breakdown one GROUP BY. `NodeRollup` repeats the same
 counts for the few big nodes (province, city, districts: depth <= NODE_DEPTH), grouped by
-service and by unit, so that a city's dashboard reads hundreds of rows, not millions.
+service and by unit, and in total down to the streets (TOTAL_DEPTH), so that a city's
+dashboard reads hundreds of rows, not millions.
 Besides one row per day, NodeRollup sums aligned blocks of days (see SPANS), so that a long
 period reads a few blocks, not every day.
 """
@@ -78,8 +79,10 @@ def period_blocks(start: dt.date, end: dt.date) -> list[tuple[int, dt.date]]:
     return out
 
 
-# Nodes this shallow (province 1, city 2, district 3) get their own NodeRollup rows.
+# Nodes this shallow (province 1, city 2, district 3) get their own NodeRollup rows; streets
+# (4) their total rows only, for a district's breakdown by street and a street's trend.
 NODE_DEPTH = 3
+TOTAL_DEPTH = 4
 MAX_DEPTH = 6
 
 

@@ -29,6 +29,7 @@ from needle.operations.models import (
     FLOWS,
     MAX_DEPTH,
     NODE_DEPTH,
+    TOTAL_DEPTH,
     CaseRollup,
     Grouping,
     NodeRollup,
@@ -357,20 +358,23 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
     node: QuerySet[Any]
     units_q: QuerySet[Any]
     if area.depth <= NODE_DEPTH:
-        total = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area=area)
         node = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area=area)
         units_q = NodeRollup.objects.filter(grouping=Grouping.UNIT, area=area)
         service_key, unit_key = "key", "key"
     else:
-        total = node = units_q = _subtree(area)
+        node = units_q = _subtree(area)
         service_key, unit_key = "service_id", "unit_key"
+    if area.depth <= TOTAL_DEPTH:
+        total = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area=area)
+    else:
+        total = _subtree(area)
     flows = _sums(_period(node, start, end), [service_key], FLOWS)
     daily_rows = _sums(_days(total, start, end), ["day"], FLOWS)
     backlog = _sums(_backlog(node), [service_key], BACKLOG)
     previous = _sums(_period(total, prev_start, prev_end), [], FLOWS)
     unit_flows = _sums(_period(units_q, start, end), [unit_key], FLOWS)
     unit_backlog = _sums(_backlog(units_q), [unit_key], BACKLOG)
-    if area.depth + 1 <= NODE_DEPTH:
+    if area.depth + 1 <= TOTAL_DEPTH:
         kids = NodeRollup.objects.filter(grouping=Grouping.TOTAL, parent_key=area.pk)
         child_flows = _sums(_period(kids, start, end), ["area_id"], FLOWS)
         child_backlog = _sums(_backlog(kids), ["area_id"], BACKLOG)
@@ -713,7 +717,7 @@ def figures_of_areas(areas: list[Area], start: dt.date, end: dt.date) -> dict[st
     depth = areas[0].depth
     areas = [a for a in areas if a.depth == depth]
     ids = {a.pk: a.code for a in areas}
-    if depth <= NODE_DEPTH:
+    if depth <= TOTAL_DEPTH:
         qs: QuerySet[Any] = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area_id__in=ids)
         key = "area_id"
     else:

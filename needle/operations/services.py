@@ -35,6 +35,7 @@ from needle.operations.models import (
     MAX_DEPTH,
     NODE_DEPTH,
     SPANS,
+    TOTAL_DEPTH,
     CaseFootprint,
     CaseRollup,
     Frequency,
@@ -251,7 +252,7 @@ def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) ->
 
 def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
     """Add these per-key changes to CaseRollup and (unless `nodes` is off) to the NodeRollup
-    rows of every ancestor at depth NODE_DEPTH or above."""
+    rows of every ancestor down to NODE_DEPTH (TOTAL_DEPTH for the totals)."""
     deltas = {k: v for k, v in deltas.items() if any(v)}
     if not deltas:
         return
@@ -269,16 +270,15 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
             shrinking.append((adapt(day), area, service, unit))
         if not nodes:
             continue
-        for d in range(1, min(info.depth, NODE_DEPTH) + 1):
+        for d in range(1, min(info.depth, TOTAL_DEPTH) + 1):
             node = info.levels[d - 1]
             if node is None:
                 continue
             node_meta[node] = (d, (info.levels[d - 2] or 0) if d > 1 else 0)
-            for key in (
-                (Grouping.TOTAL.value, day, node, 0),
-                (Grouping.SERVICE.value, day, node, service),
-                (Grouping.UNIT.value, day, node, unit),
-            ):
+            keys = [(Grouping.TOTAL.value, day, node, 0)]
+            if d <= NODE_DEPTH:
+                keys += [(Grouping.SERVICE.value, day, node, service), (Grouping.UNIT.value, day, node, unit)]
+            for key in keys:
                 acc = node_deltas.get(key)
                 if acc is None:
                     node_deltas[key] = list(vec)
@@ -487,14 +487,13 @@ def nodes_rebuild(*, since: dt.date | None) -> None:
         where = " AND day >= %s"
         params = [connection.ops.adapt_datefield_value(since)]
     with connection.cursor() as cursor:
-        for d in range(1, NODE_DEPTH + 1):
+        for d in range(1, TOTAL_DEPTH + 1):
             parent = f"COALESCE(a{d - 1}, 0)" if d > 1 else "0"
             group_parent = f", {parent}" if d > 1 else ""
-            for grouping, key in (
-                (Grouping.TOTAL.value, "0"),
-                (Grouping.SERVICE.value, "service_id"),
-                (Grouping.UNIT.value, "unit_key"),
-            ):
+            groupings = [(Grouping.TOTAL.value, "0")]
+            if d <= NODE_DEPTH:
+                groupings += [(Grouping.SERVICE.value, "service_id"), (Grouping.UNIT.value, "unit_key")]
+            for grouping, key in groupings:
                 cursor.execute(
                     head + f"SELECT '{grouping}', 1, day, a{d}, {d}, {parent}, {key}, {sums} "  # noqa: S608
                     f"FROM {leaf} WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}"

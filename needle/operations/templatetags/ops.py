@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from needle.operations.selectors import Row, value_of
 
@@ -33,3 +36,40 @@ def indicator(row: Row, name: str) -> Any:
     if isinstance(value, float) or (value is None and name.endswith("_rate")):
         return pct(value)
     return value
+
+
+@register.simple_tag
+def row_cells(rows: list[Row], query: str = "") -> SafeString:
+    """The body of a breakdown table. Built here, not in a template loop: a city's ~200 rows
+    took the template engine a tenth of a second."""
+    from needle.operations.views import node_url as url
+
+    if not rows:
+        return format_html('<tr><td colspan="8" class="muted">{}</td></tr>', _("Nothing in this period."))
+    suffix = f"?{query}" if query else ""
+
+    def cells(r: Row) -> tuple[Any, ...]:
+        f = r.figures
+        name = (
+            format_html('<a href="{}{}">{}</a>', url(r.kind, r.key), suffix, r.name)
+            if r.drill and r.key
+            else r.name
+        )
+        return (
+            "muted" if r.kind == "here" else "",
+            name,
+            num(f.received),
+            num(f.open),
+            num(f.overdue_open),
+            pct(f.response_rate),
+            pct(f.resolution_rate),
+            pct(f.satisfaction_rate),
+            pct(f.on_time_rate),
+        )
+
+    return format_html_join(
+        "",
+        '<tr class="{}">\n<td>{}</td>\n<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>\n'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>\n',
+        (cells(r) for r in rows),
+    )
