@@ -224,15 +224,15 @@ def default_area(*, actor: Any) -> Area | None:
     """The widest area whose figures the actor may read (the root for superusers)."""
     require_authenticated(actor)
     if is_superuser(actor):
-        return Area.objects.filter(parent__isnull=True, retired=False).order_by("code").first()
+        return _areas().filter(parent__isnull=True, retired=False).order_by("code").first()
     paths = scope_paths(actor, PERM)
-    return Area.objects.filter(path=paths[0]).first() if paths else None
+    return _areas().filter(path=paths[0]).first() if paths else None
 
 
 def access_area(*, actor: Any, code: str) -> Area:
     """The area if the actor may read its figures; 404 otherwise (its existence does not leak)."""
     require_authenticated(actor)
-    area = Area.objects.filter(code=code).first()
+    area = _areas().filter(code=code).first()
     if area is None or not can_in_area(actor, PERM, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": code})
     return area
@@ -248,6 +248,11 @@ def access_unit(*, actor: Any, unit_id: Any) -> Unit:
     if unit is None or not can_for_unit(actor, PERM, unit):
         raise NotFound(_("You have no figures for this unit."))
     return unit
+
+
+def _areas() -> QuerySet[Area]:
+    """Areas as the figures need them: without their boundaries (GeoJSON, megabytes for a city)."""
+    return Area.objects.defer("boundary")
 
 
 # Reading the rollups --------------------------------------------------------------------------
@@ -267,23 +272,37 @@ def _days(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
     return qs.filter(day__gte=start, day__lte=end)
 
 
-def _period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+def _period_q(model: Any, start: dt.date, end: dt.date) -> Q:
     """Rows that sum to [start, end]: CaseRollup's days, NodeRollup's fewest blocks."""
-    if qs.model is not NodeRollup:
-        return _days(qs, start, end)
+    if model is not NodeRollup:
+        return Q(day__gte=start, day__lte=end)
     by_span: dict[int, list[dt.date]] = defaultdict(list)
     for span, day in period_blocks(start, end):
         by_span[span].append(day)
-    return qs.filter(reduce(operator.or_, (Q(span=s, day__in=days) for s, days in by_span.items())))
+    return reduce(operator.or_, (Q(span=s, day__in=days) for s, days in by_span.items()))
+
+
+def _backlog_q(model: Any) -> Q:
+    return Q(day=BACKLOG_DAY, **({"span": 1} if model is NodeRollup else {}))
+
+
+def _period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    return qs.filter(_period_q(qs.model, start, end))
+
+
+def _backlog(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs.filter(_backlog_q(qs.model))
+
+
+def _period_and_backlog(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The rows of [start, end] and of the backlog: flows sit on days and the backlog on
+    BACKLOG_DAY, never on one row, so one sum of every counter gives both."""
+    return qs.filter(_period_q(qs.model, start, end) | _backlog_q(qs.model))
 
 
 def _subtree(area: Area) -> QuerySet[Any]:
     """CaseRollup's rows of the area's subtree (indexed with the day from NODE_DEPTH down)."""
     return CaseRollup.objects.filter(**{f"a{area.depth}": area.pk})
-
-
-def _backlog(qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs.filter(day=BACKLOG_DAY, **({"span": 1} if qs.model is NodeRollup else {}))
 
 
 def _figures(rows: Iterable[dict[str, Any]]) -> Figures:
@@ -301,7 +320,7 @@ def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, Figures]:
 
 
 def _service_rows(per_service: dict[Any, Figures]) -> list[Row]:
-    services = Service.objects.in_bulk([k for k in per_service if k])
+    services = Service.objects.only("pk", "code", "name", "name_en").in_bulk([k for k in per_service if k])
     rows = [
         Row(kind="service", key=s.code, name=s.label, figures=per_service[pk])
         for pk, s in services.items()
@@ -314,31 +333,31 @@ def _service_rows(per_service: dict[Any, Figures]) -> list[Row]:
 UNIT_ROWS = 50
 
 
-def _unit_rows(per_unit: dict[Any, Figures], actor: Any) -> list[Row]:
-    busiest = sorted(
-        (k for k, f in per_unit.items() if k and not f.is_empty()),
-        key=lambda k: (-per_unit[k].received, -per_unit[k].open, k),
-    )
-    shown, rest = busiest[:UNIT_ROWS], busiest[UNIT_ROWS:]
-    units = Unit.objects.only("pk", "name", "area_path").in_bulk(shown)
+def _unit_rows(qs: QuerySet[Any], key: str, totals: Figures, actor: Any) -> list[Row]:
+    """The busiest units of these rows (ranked by the database), the others summed in one row
+    (the totals less the rest), and the cases without a unit."""
+    sums = {n: Sum(n) for n in COUNTER_NAMES}
+    with_unit = qs.exclude(**{key: 0}).order_by()
+    busiest = list(with_unit.values(key).annotate(**sums).order_by("-received", "-open", key)[:UNIT_ROWS])
+    units = Unit.objects.only("pk", "name", "area_path").in_bulk([r[key] for r in busiest])
     rows = [
         Row(
             kind="unit",
-            key=str(pk),
-            name=units[pk].name,
-            figures=per_unit[pk],
-            drill=can_for_unit(actor, PERM, units[pk]),
+            key=str(r[key]),
+            name=units[r[key]].name,
+            figures=_figures([r]),
+            drill=can_for_unit(actor, PERM, units[r[key]]),
         )
-        for pk in shown
-        if pk in units
+        for r in busiest
+        if r[key] in units
     ]
+    none = _figures(_sums(qs.filter(**{key: 0}), [], COUNTER_NAMES))
+    rest = with_unit.values(key).distinct().count() - len(busiest)
     if rest:
-        others = Figures()
-        for pk in rest:
-            others.add(per_unit[pk].counts())
-        rows.append(Row(kind="unit", key="", name=_("%(n)d other units") % {"n": len(rest)}, figures=others))
-    if per_unit.get(0) and not per_unit[0].is_empty():
-        rows.append(Row(kind="unit", key="", name=_("No unit yet"), figures=per_unit[0]))
+        others = totals.minus(_figures(busiest)).minus(none)
+        rows.append(Row(kind="unit", key="", name=_("%(n)d other units") % {"n": rest}, figures=others))
+    if not none.is_empty():
+        rows.append(Row(kind="unit", key="", name=_("No unit yet"), figures=none))
     return rows
 
 
@@ -352,7 +371,7 @@ def _here_row(totals: Figures, children: list[Row], name: str) -> list[Row]:
 def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> Dashboard:
     prev_start = start - (end - start) - dt.timedelta(days=1)
     prev_end = start - dt.timedelta(days=1)
-    child_areas = {a.pk: a for a in Area.objects.filter(parent=area).order_by("code")}
+    child_areas = {a.pk: a for a in _areas().filter(parent=area).order_by("code")}
     # Each breakdown is its own GROUP BY: the database sums, Python only reads a few rows.
     total: QuerySet[Any]
     node: QuerySet[Any]
@@ -368,27 +387,21 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
         total = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area=area)
     else:
         total = _subtree(area)
-    flows = _sums(_period(node, start, end), [service_key], FLOWS)
+    by_service = _sums(_period_and_backlog(node, start, end), [service_key], COUNTER_NAMES)
     daily_rows = _sums(_days(total, start, end), ["day"], FLOWS)
-    backlog = _sums(_backlog(node), [service_key], BACKLOG)
     previous = _sums(_period(total, prev_start, prev_end), [], FLOWS)
-    unit_flows = _sums(_period(units_q, start, end), [unit_key], FLOWS)
-    unit_backlog = _sums(_backlog(units_q), [unit_key], BACKLOG)
     if area.depth + 1 <= TOTAL_DEPTH:
         kids = NodeRollup.objects.filter(grouping=Grouping.TOTAL, parent_key=area.pk)
-        child_flows = _sums(_period(kids, start, end), ["area_id"], FLOWS)
-        child_backlog = _sums(_backlog(kids), ["area_id"], BACKLOG)
+        child_rows = _sums(_period_and_backlog(kids, start, end), ["area_id"], COUNTER_NAMES)
         child_key = "area_id"
     elif area.depth >= MAX_DEPTH:
-        child_flows, child_backlog, child_key = [], [], "none"
+        child_rows, child_key = [], "none"
     else:
-        level = f"a{area.depth + 1}"
-        sub = _subtree(area).filter(**{f"{level}__isnull": False})
-        child_flows = _sums(_period(sub, start, end), [level], FLOWS)
-        child_backlog = _sums(_backlog(sub), [level], BACKLOG)
-        child_key = level
-    per_child = _grouped([*child_flows, *child_backlog], child_key)
-    totals = _figures([*flows, *backlog])
+        child_key = f"a{area.depth + 1}"
+        sub = _subtree(area).filter(**{f"{child_key}__isnull": False})
+        child_rows = _sums(_period_and_backlog(sub, start, end), [child_key], COUNTER_NAMES)
+    per_child = _grouped(child_rows, child_key)
+    totals = _figures(by_service)
     children = [
         Row(kind="area", key=a.code, name=a.name, figures=per_child.get(pk, Figures()), drill=True)
         for pk, a in child_areas.items()
@@ -404,10 +417,10 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
         totals=totals,
         previous=_figures(previous),
         children=children,
-        by_service=_service_rows(_grouped([*flows, *backlog], service_key)),
-        units=_unit_rows(_grouped([*unit_flows, *unit_backlog], unit_key), actor),
+        by_service=_service_rows(_grouped(by_service, service_key)),
+        units=_unit_rows(_period_and_backlog(units_q, start, end), unit_key, totals, actor),
         daily={_as_date(d): f for d, f in daily.items()},
-        ancestors=list(Area.objects.filter(path__in=area.ancestor_paths).order_by("depth")),
+        ancestors=list(_areas().filter(path__in=area.ancestor_paths).order_by("depth")),
     )
 
 
@@ -668,7 +681,7 @@ def map_layers(*, actor: Any, dashboard: Dashboard) -> dict[str, Any]:
     missing = [f["properties"]["code"] for f in shapes if f["properties"]["code"] not in by_code]
     if missing:
         by_code.update(
-            figures_of_areas(list(Area.objects.filter(code__in=missing)), dashboard.start, dashboard.end)
+            figures_of_areas(list(_areas().filter(code__in=missing)), dashboard.start, dashboard.end)
         )
     for f in shapes:
         code = f["properties"]["code"]
@@ -724,7 +737,7 @@ def figures_of_areas(areas: list[Area], start: dt.date, end: dt.date) -> dict[st
         level = f"a{depth}"
         qs = CaseRollup.objects.filter(**{f"{level}__in": ids})
         key = level
-    rows = [*_sums(_period(qs, start, end), [key], FLOWS), *_sums(_backlog(qs), [key], BACKLOG)]
+    rows = _sums(_period_and_backlog(qs, start, end), [key], COUNTER_NAMES)
     return {ids[k]: f for k, f in _grouped(rows, key).items()}
 
 
@@ -808,7 +821,7 @@ def alerts_for(
         sd = (sum((x - mean) ** 2 for x in history) / ALERT_WINDOW) ** 0.5
         if today > mean + sigmas * sd:
             found.append((area_id, service_id, today, mean, sd))
-    areas = Area.objects.in_bulk({f[0] for f in found})
+    areas = _areas().in_bulk({f[0] for f in found})
     services = Service.objects.in_bulk({f[1] for f in found})
     alerts = [
         Alert(area=areas[a], service=services[s], day=day, count=n, mean=round(m, 2), sd=round(sd, 2))
