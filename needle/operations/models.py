@@ -56,10 +56,12 @@ FLOWS: tuple[str, ...] = tuple(c for c in COUNTERS if c not in BACKLOG)
 BACKLOG_DAY = dt.date(1900, 1, 1)
 
 # NodeRollup's block lengths in days. A block of `span` days starts on a day whose ordinal is a
-# multiple of `span` (`day` is its first day), as in a segment tree: any period is covered
-# exactly by at most two blocks of each length (period_blocks), so a year at the city reads
-# about 15 rows per unit instead of 365. The backlog rows (BACKLOG_DAY) have span 1 only.
-SPANS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+# multiple of `span` (`day` is its first day), as in a segment tree with four children: any
+# period is covered exactly by at most three blocks of each length on each side
+# (period_blocks), so a year at the city reads about 12 rows per unit (at most 20) instead of
+# 365, and a change to one day writes 5 rows per node and key. The backlog rows (BACKLOG_DAY)
+# have span 1 only.
+SPANS: tuple[int, ...] = (1, 4, 16, 64, 256)
 
 
 def block_start(day: dt.date, span: int) -> dt.date:

@@ -56,7 +56,6 @@ IX = {name: i for i, name in enumerate(COUNTERS)}
 # before the last refresh read may have committed just after it.
 OVERLAP = dt.timedelta(minutes=2)
 CHUNK = 2000
-UPSERT_ROWS = 1000
 
 LeafKey = tuple[dt.date, int, int, int]  # day, area id, service id, lead unit id (0: none)
 NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, service or unit id
@@ -221,22 +220,28 @@ def area_infos(ids: Iterable[int]) -> dict[int, AreaInfo]:
     return out
 
 
-def _upsert(table: str, key_cols: list[str], rows: list[tuple[Any, ...]], cols: list[str]) -> None:
+def _upsert(model: Any, key_cols: list[str], rows: list[tuple[Any, ...]], cols: list[str]) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE adding the counters (PostgreSQL and SQLite)."""
     if not rows:
         return
     qn = connection.ops.quote_name
-    updates = ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+    table = qn(model._meta.db_table)
+    updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
     # Identifiers come from model metadata, values are parameters.
-    head = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES "  # noqa: S608
+    head = f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) "
     tail = f" ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}"
-    one = "(" + ", ".join(["%s"] * len(cols)) + ")"
-    # Many rows per statement: one round trip and one plan per batch, not per row.
-    size = min(UPSERT_ROWS, connection.ops.bulk_batch_size(cols, rows))
     with connection.cursor() as cursor:
-        for i in range(0, len(rows), size):
-            batch = rows[i : i + size]
-            cursor.execute(head + ", ".join([one] * len(batch)) + tail, [v for row in batch for v in row])
+        if connection.vendor == "postgresql":
+            # All rows in one statement, one array per column: no SQL text grows with the rows
+            # (psycopg would spend seconds parsing thousands of placeholders).
+            types = [model._meta.get_field(c).db_type(connection) for c in cols]
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            cursor.execute(
+                f"{head}SELECT * FROM unnest({arrays}){tail}",  # noqa: S608
+                [list(c) for c in zip(*rows, strict=True)],
+            )
+        else:
+            cursor.executemany(f"{head}VALUES ({', '.join(['%s'] * len(cols))}){tail}", rows)
 
 
 def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) -> None:
@@ -285,11 +290,10 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
                 else:
                     for i, x in enumerate(vec):
                         acc[i] += x
-    leaf_table = CaseRollup._meta.db_table
     leaf_key = ["day", "area_id", "service_id", "unit_key"]
     leaf_cols = ["day", "area_id", "area_path", "area_depth", "a1", "a2", "a3", "a4", "a5", "a6"]
-    _upsert(leaf_table, leaf_key, leaf_rows, [*leaf_cols, "service_id", "unit_key", *COUNTERS])
-    _drop_empty(leaf_table, leaf_key, shrinking)
+    _upsert(CaseRollup, leaf_key, leaf_rows, [*leaf_cols, "service_id", "unit_key", *COUNTERS])
+    _drop_empty(CaseRollup._meta.db_table, leaf_key, shrinking)
     if nodes:
         write_node_deltas(node_deltas, node_meta)
 
@@ -315,11 +319,10 @@ def write_node_deltas(node_deltas: dict[NodeKey, Vec], node_meta: dict[int, tupl
         rows.append((grouping, span, adapt(day), node, depth, parent, key, *vec))
         if min(vec) < 0:
             shrinking.append((grouping, node, span, adapt(day), key))
-    table = NodeRollup._meta.db_table
     key_cols = ["grouping", "area_id", "span", "day", "key"]
     cols = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *COUNTERS]
-    _upsert(table, key_cols, rows, cols)
-    _drop_empty(table, key_cols, shrinking)
+    _upsert(NodeRollup, key_cols, rows, cols)
+    _drop_empty(NodeRollup._meta.db_table, key_cols, shrinking)
 
 
 def _add(into: dict[LeafKey, Vec], fp: dict[LeafKey, Vec], sign: int) -> None:
