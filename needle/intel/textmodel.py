@@ -116,23 +116,39 @@ class _Tfidf:
     def fit(self, counts: sparse.csr_matrix) -> _Tfidf:
         n = counts.shape[0]
         df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.columns = np.flatnonzero(df >= self.min_df)
+        # The hashed counts' own index type: searching int32 indices in int64 columns would copy the columns.
+        self.columns = np.flatnonzero(df >= self.min_df).astype(counts.indices.dtype)
         self.idf = np.log((1 + n) / (1 + df[self.columns])) + 1.0
         return self
+
+    def _weighed(self, counts: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """The TF-IDF value and column position of every stored count (0 for unknown terms)."""
+        n_rows, width = counts.shape[0], len(self.columns)
+        indices = counts.indices.astype(self.columns.dtype, copy=False)
+        position = np.minimum(np.searchsorted(self.columns, indices), width - 1)
+        known = self.columns[position] == indices
+        data = np.where(known, (np.log(counts.data) + 1.0) * self.idf[position], 0.0)
+        rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_rows))
+        data /= np.where(norms > 0, norms, 1.0)[rows]
+        return data, position
 
     def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         n_rows, width = counts.shape[0], len(self.columns)
         if width == 0:
             return sparse.csr_matrix((n_rows, 0))
-        position = np.minimum(np.searchsorted(self.columns, counts.indices), width - 1)
-        known = self.columns[position] == counts.indices
-        data = np.where(known, (np.log(counts.data) + 1.0) * self.idf[position], 0.0)
-        rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_rows))
-        data /= np.where(norms > 0, norms, 1.0)[rows]
+        data, position = self._weighed(counts)
         weighted = sparse.csr_matrix((data, position, counts.indptr.copy()), shape=(n_rows, width))
         weighted.eliminate_zeros()
         return weighted
+
+    def times(self, counts: sparse.csr_matrix, weights: np.ndarray) -> np.ndarray:
+        """`transform(counts) @ weights`; for one document without building a sparse matrix,
+        whose checks cost more than the product (the path of every case at intake)."""
+        if counts.shape[0] != 1 or len(self.columns) == 0:
+            return np.asarray(self.transform(counts) @ weights)
+        data, position = self._weighed(counts)
+        return (data @ weights[position])[np.newaxis, :]
 
 
 def _svm(seed: int) -> SGDClassifier:
@@ -169,13 +185,13 @@ class _Scorer:
 
     def scores(self, counts: _Counts) -> np.ndarray:
         # The linear decision written out: sklearn's input checks cost more than the product here.
-        a = self.chars.transform(counts.chars) @ self.weights[0] + self.svm_a.intercept_
+        a = self.chars.times(counts.chars, self.weights[0]) + self.svm_a.intercept_
         b = (
-            self.trigrams.transform(counts.trigrams) @ self.weights[1]
-            + self.head.transform(counts.head) @ self.weights[2]
+            self.trigrams.times(counts.trigrams, self.weights[1])
+            + self.head.times(counts.head, self.weights[2])
             + self.svm_b.intercept_
         )
-        return np.hstack([np.asarray(a), np.asarray(b)])
+        return np.hstack([a, b])
 
 
 def _calibrator() -> Pipeline:

@@ -47,6 +47,13 @@ def test_probabilities_are_rows_over_the_labels(
     assert model.predict_proba([]).shape == (0, 7)
 
 
+def test_one_message_scores_as_in_a_batch(model: tm.TextModel, teddy: tuple[list[str], list[str]]) -> None:
+    # One message takes the path without sparse matrices; it must give the batch's probabilities.
+    texts = [*teddy[0][200:205], "", "路灯"]
+    one_by_one = np.vstack([model.predict_proba([text]) for text in texts])
+    assert np.allclose(one_by_one, model.predict_proba(texts), rtol=0, atol=1e-12)
+
+
 def test_top_and_predict_agree(model: tm.TextModel, teddy: tuple[list[str], list[str]]) -> None:
     text = teddy[0][205]
     top = model.top(text, k=3)
