@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from functools import reduce
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -338,7 +338,9 @@ def _unit_rows(qs: QuerySet[Any], key: str, totals: Figures, actor: Any) -> list
     (the totals less the rest), and the cases without a unit."""
     sums = {n: Sum(n) for n in COUNTER_NAMES}
     with_unit = qs.exclude(**{key: 0}).order_by()
-    busiest = list(with_unit.values(key).annotate(**sums).order_by("-received", "-open", key)[:UNIT_ROWS])
+    # `units` counts the groups (a window over the grouped rows): how many units in all.
+    ranked = with_unit.values(key).annotate(**sums, units=Window(Count("*")))
+    busiest = list(ranked.order_by("-received", "-open", key)[:UNIT_ROWS])
     units = Unit.objects.only("pk", "name", "area_path").in_bulk([r[key] for r in busiest])
     rows = [
         Row(
@@ -352,7 +354,7 @@ def _unit_rows(qs: QuerySet[Any], key: str, totals: Figures, actor: Any) -> list
         if r[key] in units
     ]
     none = _figures(_sums(qs.filter(**{key: 0}), [], COUNTER_NAMES))
-    rest = with_unit.values(key).distinct().count() - len(busiest)
+    rest = busiest[0]["units"] - len(busiest) if busiest else 0
     if rest:
         others = totals.minus(_figures(busiest)).minus(none)
         rows.append(Row(kind="unit", key="", name=_("%(n)d other units") % {"n": rest}, figures=others))
