@@ -4,8 +4,11 @@ Open-loop load: 50 keep-alive connections together send a fixed rate of requests
 200/s) for 60 s; each latency is measured from the moment the request was due, so a slow
 server cannot hide its queue (no coordinated omission). Afterwards the database is counted:
 every 201 must be exactly one stored case, and resubmitting a sample of keys must create none.
+Then the job worker drains what intake left for it (the unit's notifications, the classifier's
+triage), and every case must have its notifications. CPU time of the app server's processes,
+the database's backends and the load generator is printed per request.
 
-    .venv/bin/python bench/intake.py [--rate 200] [--seconds 60] [--clients 50] [--workers 3]
+    .venv/bin/python bench/intake.py [--rate 200] [--seconds 60] [--clients 50] [--workers 2]
 """
 
 from __future__ import annotations
@@ -26,14 +29,44 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB = "needle_bench_intake"
 PORT = 8765
+REDIS = "redis://127.0.0.1:6379/5"  # jobs and cache of this benchmark only: flushed at start
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def setup_database() -> None:
     import psycopg
+    import redis
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB}")
         conn.execute(f"CREATE DATABASE {DB}")
+    redis.Redis.from_url(REDIS).flushdb()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes (those that are gone count as 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def backends() -> list[int]:
+    """The PostgreSQL backends serving the benchmark database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB])
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 CONNECTIONS = 50
@@ -135,13 +168,43 @@ def replay(payload: dict[str, str], keys: list[tuple[str, str]]) -> int:
     return same
 
 
+def drain(env: dict[str, str]) -> tuple[float, float, int, int]:
+    """Run the job worker until intake's queue is empty: (seconds, worker CPU seconds, cases,
+    cases whose unit was notified)."""
+    from huey.contrib.djhuey import HUEY
+
+    from needle.cases.models import Case
+    from needle.notify.models import Notification
+
+    start = time.perf_counter()
+    worker = subprocess.Popen(
+        [str(ROOT / ".venv/bin/needle"), "worker", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while HUEY.pending_count():
+            time.sleep(0.5)
+        time.sleep(2)  # the last jobs in flight
+        cpu = cpu_seconds([worker.pid])
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    links = set(Notification.objects.filter(verb="case.dispatched").values_list("link", flat=True))
+    numbers = list(Case.objects.values_list("number", flat=True))
+    return time.perf_counter() - start, cpu, len(numbers), sum(f"/cases/{n}/" in links for n in numbers)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--no-drain", action="store_true", help="leave the jobs queued")
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -153,6 +216,8 @@ def main() -> int:
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="WARNING",
         NEEDLE_TESTING="false",
+        REDIS_URL=REDIS,
+        DATABASE_CONN_MAX_AGE="600",  # one connection per thread for the whole run
     )
     os.environ.update(env)
     setup_database()
@@ -186,24 +251,34 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        # Warm every worker's connection and code paths.
-        asyncio.run(load(tokens, payload, rate=50, seconds=2, clients=10))
+        # Warm every worker's connections and code paths.
+        asyncio.run(load(tokens, payload, rate=100, seconds=3, clients=args.clients))
         from needle.cases.models import Case
 
         before = Case.objects.count()
+        load_before = os.getloadavg()
+        workers, databases = children(server.pid), backends()
+        cpu_app, cpu_db, cpu_self = cpu_seconds(workers), cpu_seconds(databases), time.process_time()
         results, keys, took = asyncio.run(load(tokens, payload, args.rate, args.seconds, args.clients))
+        cpu_self = time.process_time() - cpu_self
+        cpu_app = cpu_seconds(workers) - cpu_app
+        new_backends = [pid for pid in backends() if pid not in databases]
+        cpu_db = cpu_seconds(databases) - cpu_db + cpu_seconds(new_backends)
+        load_after = os.getloadavg()
         stored = Case.objects.count() - before
         replayed = replay(payload, keys[:200])
         after_replay = Case.objects.count() - before
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    drained = None if args.no_drain else drain(env)
 
     latencies = sorted(lat for status, lat in results)
     created = sum(1 for status, _ in results if status == 201)
     errors = len(results) - created
     q = lambda p: latencies[min(len(latencies) - 1, int(p * (len(latencies) - 1)))] * 1000  # noqa: E731
     print(f"gunicorn gthread: {args.workers} workers x {args.threads} threads; {args.clients} connections")
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
     print(
         f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: {len(results)} requests in {took:.1f} s "
         f"= {len(results) / took:.1f}/s sustained; 201: {created}, other: {errors}"
@@ -219,8 +294,20 @@ def main() -> int:
         f"replayed {min(200, len(keys))} keys: {replayed} answered 200 with the first case; cases after replay: {after_replay}"
         f" -> {'no duplicates' if after_replay == stored else 'DUPLICATES'}"
     )
+    n = len(results) or 1
+    print(
+        f"CPU per request: app server {cpu_app / n * 1000:.2f} ms, PostgreSQL backends "
+        f"{cpu_db / n * 1000:.2f} ms, load generator {cpu_self / n * 1000:.2f} ms"
+    )
+    if drained is not None:
+        seconds, cpu, cases, notified = drained
+        print(
+            f"worker drained the intake jobs in {seconds:.1f} s ({cpu / max(cases, 1) * 1000:.2f} ms CPU per case); "
+            f"cases with their unit's notification: {notified} of {cases} -> {'none lost' if notified == cases else 'LOST'}"
+        )
     ok = (
         stored == created
+        and (drained is None or drained[2] == drained[3])
         and after_replay == stored
         and errors == 0
         and q(0.99) < 200

@@ -3,8 +3,10 @@ by each process and keyed on the catalog's version.
 
 Every save or delete of a catalog row bumps the version in the shared cache (Redis when
 configured, so all app servers see it; see apps.py), at once and again after commit, so a
-reader that loaded the old rows meanwhile reloads. Bulk writes (`update()`, `bulk_create()`)
-send no signal: what a process remembers is also forgotten after MEMO_SECONDS.
+reader that loaded the old rows meanwhile reloads. A process looks at the shared version at
+most once every VERSION_SECONDS (its own writes it sees at once). Bulk writes (`update()`,
+`bulk_create()`) send no signal: what a process remembers is also forgotten after
+MEMO_SECONDS.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from django.db import transaction
 from needle.cases.models import RoutingRule, Service
 
 VERSION_KEY = "cases:catalog-version"
+VERSION_SECONDS = 1.0
 MEMO_SECONDS = 30.0
 
 T = TypeVar("T")
 
 _memo: dict[tuple[Any, ...], tuple[int, float, Any]] = {}
 _memo_lock = threading.Lock()
+_version: tuple[int, float] = (0, float("-inf"))  # (the shared version, when it was read)
 
 
 def catalog_changed(**_signal: Any) -> None:
@@ -35,15 +39,26 @@ def catalog_changed(**_signal: Any) -> None:
 
 
 def _bump() -> None:
+    global _version
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (or evicted): any new value differs from what was read
         cache.set(VERSION_KEY, time.time_ns(), None)
+    _version = (0, float("-inf"))
+
+
+def _current_version(now: float) -> int:
+    global _version
+    version, read_at = _version
+    if now - read_at >= VERSION_SECONDS:
+        version = cache.get(VERSION_KEY, 0)
+        _version = (version, now)
+    return version
 
 
 def _remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
-    version = cache.get(VERSION_KEY, 0)
     now = time.monotonic()
+    version = _current_version(now)
     with _memo_lock:
         hit = _memo.get(key)
     if hit is not None and hit[0] == version and hit[1] > now:

@@ -524,7 +524,8 @@ def _create(
         )
         photo.save()
     rule_unit_id = rule.unit.pk if rule is not None else None
-    transaction.on_commit(lambda: _follow_up_later(case.pk, rule_unit_id))
+    # robust: once the case is committed, nothing that follows may turn the answer into an error.
+    transaction.on_commit(lambda: _follow_up_later(case.pk, rule_unit_id), robust=True)
     return case
 
 

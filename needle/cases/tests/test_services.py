@@ -46,17 +46,17 @@ def test_intake_takes_few_statements(world, catalog, django_assert_max_num_queri
         submit(world, service_get(code="road"))
 
 
-def test_intake_follow_up_is_done_at_once_when_the_queue_is_down(world, catalog, monkeypatch):
-    from django.db import transaction
-
+def test_intake_follow_up_is_done_at_once_when_the_queue_is_down(
+    world, catalog, monkeypatch, django_capture_on_commit_callbacks
+):
     from needle.cases import tasks
 
     def down(*args):
         raise ConnectionError("queue storage unreachable")
 
     monkeypatch.setattr(tasks, "intake_follow_up", down)
-    monkeypatch.setattr(transaction, "on_commit", lambda job, **kw: job())
-    case = submit(world, catalog["road"])
+    with django_capture_on_commit_callbacks(execute=True):
+        case = submit(world, catalog["road"])
     assert case.pk
     assert Notification.objects.filter(recipient=world.people["handler"], verb="case.dispatched").exists()
 
