@@ -320,7 +320,11 @@ def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, Figures]:
 
 
 def _service_rows(per_service: dict[Any, Figures]) -> list[Row]:
-    services = Service.objects.only("pk", "code", "name", "name_en").in_bulk([k for k in per_service if k])
+    services = (
+        Service.objects.only("pk", "code", "name", "name_en")
+        .order_by()
+        .in_bulk([k for k in per_service if k])
+    )
     rows = [
         Row(kind="service", key=s.code, name=s.label, figures=per_service[pk])
         for pk, s in services.items()
@@ -370,7 +374,7 @@ def _here_row(totals: Figures, children: list[Row], name: str) -> list[Row]:
     return [Row(kind="here", key="", name=name, figures=rest)] if not rest.is_empty() else []
 
 
-def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> Dashboard:
+def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date, daily: bool) -> Dashboard:
     prev_start = start - (end - start) - dt.timedelta(days=1)
     prev_end = start - dt.timedelta(days=1)
     child_areas = {a.pk: a for a in _areas().filter(parent=area).order_by("code")}
@@ -390,7 +394,7 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
     else:
         total = _subtree(area)
     by_service = _sums(_period_and_backlog(node, start, end), [service_key], COUNTER_NAMES)
-    daily_rows = _sums(_days(total, start, end), ["day"], FLOWS)
+    daily_rows = _sums(_days(total, start, end), ["day"], FLOWS) if daily else []
     previous = _sums(_period(total, prev_start, prev_end), [], FLOWS)
     if area.depth + 1 <= TOTAL_DEPTH:
         kids = NodeRollup.objects.filter(grouping=Grouping.TOTAL, parent_key=area.pk)
@@ -409,7 +413,6 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
         for pk, a in child_areas.items()
     ]
     children += _here_row(totals, children, _("Directly in %(name)s") % {"name": area.name})
-    daily = _grouped(daily_rows, "day")
     return Dashboard(
         kind="area",
         start=start,
@@ -421,7 +424,7 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
         children=children,
         by_service=_service_rows(_grouped(by_service, service_key)),
         units=_unit_rows(_period_and_backlog(units_q, start, end), unit_key, totals, actor),
-        daily={_as_date(d): f for d, f in daily.items()},
+        daily={_as_date(d): f for d, f in _grouped(daily_rows, "day").items()},
         ancestors=list(_areas().filter(path__in=area.ancestor_paths).order_by("depth")),
     )
 
@@ -493,11 +496,17 @@ def _unit_dashboard(*, actor: Any, unit: Unit, start: dt.date, end: dt.date) -> 
 
 
 def dashboard_for(
-    *, actor: Any, start: dt.date, end: dt.date, area: Area | None = None, unit: Unit | None = None
+    *,
+    actor: Any,
+    start: dt.date,
+    end: dt.date,
+    area: Area | None = None,
+    unit: Unit | None = None,
+    daily: bool = True,
 ) -> Dashboard:
     """The figures of an area subtree or a unit subtree over [start, end], with its children,
-    services, units, daily flows and the previous period of the same length. The caller has
-    the node from access_area/access_unit; checked again here."""
+    services, units, daily flows (an area's only if `daily`) and the previous period of the
+    same length. The caller has the node from access_area/access_unit; checked again here."""
     require_authenticated(actor)
     if unit is not None:
         if not can_for_unit(actor, PERM, unit):
@@ -507,7 +516,7 @@ def dashboard_for(
         raise ValidationFailed(fields={"area": _("Give an area or a unit.")})
     if not can_in_area(actor, PERM, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": area.code})
-    return _area_dashboard(actor=actor, area=area, start=start, end=end)
+    return _area_dashboard(actor=actor, area=area, start=start, end=end, daily=daily)
 
 
 # A rate over fewer cases than this says little; such rows rank only when too few others can.
