@@ -64,8 +64,9 @@ def _remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
     if hit is not None and hit[0] == version and hit[1] > now:
         return hit[2]
     value = load()
-    with _memo_lock:
-        _memo[key] = (version, now + MEMO_SECONDS, value)
+    if value is not None:  # misses are not kept: codes come from requests, the memo stays small
+        with _memo_lock:
+            _memo[key] = (version, now + MEMO_SECONDS, value)
     return value
 
 

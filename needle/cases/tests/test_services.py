@@ -410,3 +410,13 @@ def test_catalog_changes_reach_intake_at_once(world, catalog):
     road.save()
     with pytest.raises(NotFound):
         service_get(code="road")
+
+
+def test_unknown_service_codes_are_not_remembered(world, catalog):
+    from needle.cases import catalog as remembered
+    from needle.cases.selectors import service_get
+
+    for code in ("nope-1", "nope-2"):
+        with pytest.raises(NotFound):
+            service_get(code=code)
+    assert not [key for key in remembered._memo if key[0] == "service" and key[1].startswith("nope-")]
