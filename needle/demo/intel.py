@@ -13,10 +13,13 @@ import datetime as dt
 import gzip
 import io
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from needle.areas.models import Area, Level
 from needle.cases.deadlines import add_hours
@@ -64,7 +67,26 @@ def hot_requests_load(*, now: dt.datetime | None = None) -> int:
     fallback = Service.objects.filter(active=True, public=True).order_by("code").first()
     if not places or fallback is None:
         return 0
-    rows = _hot_rows()
+    with _jobs_at_once():
+        return _file_hot_requests(_hot_rows(), places, fallback, rng, now)
+
+
+@contextmanager
+def _jobs_at_once() -> Iterator[None]:
+    """Run the jobs that intake enqueues (the unit's notification, the classifier's triage and
+    its routing) inside the demo command, as tests do: each request is triaged before it is
+    backdated, so its routing keeps its own time instead of waiting for the worker."""
+    before = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        yield
+    finally:
+        HUEY.immediate = before
+
+
+def _file_hot_requests(
+    rows: list[dict[str, str]], places: list[Area], fallback: Service, rng: random.Random, now: dt.datetime
+) -> int:
     issues = list(dict.fromkeys(r["issue"] for r in rows))
     filed = 0
     for i, issue in enumerate(issues):
