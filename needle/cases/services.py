@@ -115,19 +115,9 @@ def _event_row(
     )
 
 
-def _event(
-    case: Case,
-    *,
-    actor: Any,
-    kind: str,
-    from_state: str = "",
-    note: str = "",
-    unit: Unit | None = None,
-    public: bool = True,
-) -> CaseEvent:
-    event = _event_row(
-        case, actor=actor, kind=kind, from_state=from_state, note=note, unit=unit, public=public
-    )
+def _event(case: Case, **fields: Any) -> CaseEvent:
+    """A timeline entry, stored (the arguments of `_event_row`)."""
+    event = _event_row(case, **fields)
     event.save(force_insert=True)
     return event
 

@@ -77,30 +77,9 @@ def audit_event(
     )
 
 
-def audit_record(
-    *,
-    actor: Any,
-    action: str,
-    obj: models.Model | None = None,
-    old: dict[str, Any] | None = None,
-    new: dict[str, Any] | None = None,
-    object_type: str = "",
-    object_id: str = "",
-    object_repr: str = "",
-    area_path: str = "",
-) -> AuditEvent:
-    """Append one event (see `audit_event`)."""
-    record = audit_event(
-        actor=actor,
-        action=action,
-        obj=obj,
-        old=old,
-        new=new,
-        object_type=object_type,
-        object_id=object_id,
-        object_repr=object_repr,
-        area_path=area_path,
-    )
+def audit_record(**fields: Any) -> AuditEvent:
+    """Append one event (the arguments of `audit_event`)."""
+    record = audit_event(**fields)
     record.save()
     return record
 

@@ -284,12 +284,7 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
             if d <= NODE_DEPTH:
                 keys += [(Grouping.SERVICE.value, day, node, service), (Grouping.UNIT.value, day, node, unit)]
             for key in keys:
-                acc = node_deltas.get(key)
-                if acc is None:
-                    node_deltas[key] = list(vec)
-                else:
-                    for i, x in enumerate(vec):
-                        acc[i] += x
+                _accumulate(node_deltas, key, vec)
     leaf_key = ["day", "area_id", "service_id", "unit_key"]
     leaf_cols = ["day", "area_id", "area_path", "area_depth", "a1", "a2", "a3", "a4", "a5", "a6"]
     _upsert(CaseRollup, leaf_key, leaf_rows, [*leaf_cols, "service_id", "unit_key", *COUNTERS])
@@ -298,19 +293,23 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
         write_node_deltas(node_deltas, node_meta)
 
 
+def _accumulate(sums: dict[Any, Vec], key: Any, vec: Vec) -> None:
+    """sums[key] += vec, counter by counter (a copy of vec for a new key)."""
+    acc = sums.get(key)
+    if acc is None:
+        sums[key] = list(vec)
+    else:
+        for i, x in enumerate(vec):
+            acc[i] += x
+
+
 def write_node_deltas(node_deltas: dict[NodeKey, Vec], node_meta: dict[int, tuple[int, int]]) -> None:
     """Add per-day changes to their NodeRollup day rows and to every block holding the day."""
     adapt = connection.ops.adapt_datefield_value
     blocks: dict[tuple[str, int, dt.date, int, int], Vec] = {}
     for (grouping, day, node, key), vec in node_deltas.items():
         for span in SPANS if day != BACKLOG_DAY else SPANS[:1]:
-            block = (grouping, span, block_start(day, span), node, key)
-            acc = blocks.get(block)
-            if acc is None:
-                blocks[block] = list(vec)
-            else:
-                for i, x in enumerate(vec):
-                    acc[i] += x
+            _accumulate(blocks, (grouping, span, block_start(day, span), node, key), vec)
     rows, shrinking = [], []
     for (grouping, span, day, node, key), vec in blocks.items():
         if not any(vec):

@@ -71,31 +71,26 @@ def test_api_suggestion_and_auto_routing(
     trained, world, intel_catalog, api_for, django_capture_on_commit_callbacks
 ):
     api = api_for("resident")
-    with django_capture_on_commit_callbacks(execute=True):
-        sure = api.post(
-            "/api/v1/cases",
-            {
-                "service_code": "noise",
-                "description": NOISE,
-                "area_code": world.areas["community_a1a"].code,
-                "attributes": {"when": "night"},
-            },
-        )
+
+    def file(description, when):
+        with django_capture_on_commit_callbacks(execute=True):
+            return api.post(
+                "/api/v1/cases",
+                {
+                    "service_code": "noise",
+                    "description": description,
+                    "area_code": world.areas["community_a1a"].code,
+                    "attributes": {"when": when},
+                },
+            )
+
+    sure = file(NOISE, "night")
     # Triage follows intake in a job: the answer says "submitted", the case is then routed.
     assert sure.status_code == 201, sure.content
     assert sure.json()["state"] == "submitted"
     routed = api.get(f"/api/v1/cases/{sure.json()['number']}").json()
     assert routed["state"] == "dispatched" and routed["lead_unit_id"] == world.units["rc_a1a"].pk
-    with django_capture_on_commit_callbacks(execute=True):
-        unsure = api.post(
-            "/api/v1/cases",
-            {
-                "service_code": "noise",
-                "description": VAGUE,
-                "area_code": world.areas["community_a1a"].code,
-                "attributes": {"when": "day"},
-            },
-        )
+    unsure = file(VAGUE, "day")
     assert unsure.status_code == 201 and unsure.json()["state"] == "submitted"
     dispatcher = api_for("dispatcher")
     s = dispatcher.get(f"/api/v1/intel/cases/{sure.json()['number']}/suggestion").json()
