@@ -78,7 +78,10 @@ def database_from_url(url: str) -> dict[str, object]:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": dict(parse_qsl(parsed.query)),
+            # No JIT unless the URL asks (?options=-c jit=on): it pays off for long analytical
+            # scans, while a request's queries take milliseconds; a dashboard query whose rows
+            # the planner over-estimated spent ~50 ms compiling.
+            "OPTIONS": {"options": "-c jit=off", **dict(parse_qsl(parsed.query))},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use sqlite:// or postgres://)"

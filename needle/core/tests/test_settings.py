@@ -35,7 +35,9 @@ def test_database_urls():
         "db.example",
         "6543",
     )
-    assert pg["OPTIONS"] == {"sslmode": "require"}
+    assert pg["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+    jit = s.database_from_url("postgres://db.example/needle?options=-c%20jit%3Don")
+    assert jit["OPTIONS"] == {"options": "-c jit=on"}
     assert str(s.database_from_url("sqlite:////tmp/x.sqlite3")["NAME"]) == "/tmp/x.sqlite3"
     assert str(s.database_from_url("sqlite:///var/x.sqlite3")["NAME"]) == str(s.BASE_DIR / "var/x.sqlite3")
     for bad in ("mysql://x/y", "sqlite://", "postgres://host/"):
