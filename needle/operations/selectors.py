@@ -374,7 +374,9 @@ def _here_row(totals: Figures, children: list[Row], name: str) -> list[Row]:
     return [Row(kind="here", key="", name=name, figures=rest)] if not rest.is_empty() else []
 
 
-def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date, daily: bool) -> Dashboard:
+def _area_dashboard(
+    *, actor: Any, area: Area, start: dt.date, end: dt.date, daily: bool, units: bool
+) -> Dashboard:
     prev_start = start - (end - start) - dt.timedelta(days=1)
     prev_end = start - dt.timedelta(days=1)
     child_areas = {a.pk: a for a in _areas().filter(parent=area).order_by("code")}
@@ -423,7 +425,7 @@ def _area_dashboard(*, actor: Any, area: Area, start: dt.date, end: dt.date, dai
         previous=_figures(previous),
         children=children,
         by_service=_service_rows(_grouped(by_service, service_key)),
-        units=_unit_rows(_period_and_backlog(units_q, start, end), unit_key, totals, actor),
+        units=_unit_rows(_period_and_backlog(units_q, start, end), unit_key, totals, actor) if units else [],
         daily={_as_date(d): f for d, f in _grouped(daily_rows, "day").items()},
         ancestors=list(_areas().filter(path__in=area.ancestor_paths).order_by("depth")),
     )
@@ -503,10 +505,11 @@ def dashboard_for(
     area: Area | None = None,
     unit: Unit | None = None,
     daily: bool = True,
+    units: bool = True,
 ) -> Dashboard:
     """The figures of an area subtree or a unit subtree over [start, end], with its children,
-    services, units, daily flows (an area's only if `daily`) and the previous period of the
-    same length. The caller has the node from access_area/access_unit; checked again here."""
+    services, units (an area's only if `units`), daily flows (an area's only if `daily`) and
+    the previous period of the same length. The caller has the node from access_area/access_unit; checked again here."""
     require_authenticated(actor)
     if unit is not None:
         if not can_for_unit(actor, PERM, unit):
@@ -516,7 +519,7 @@ def dashboard_for(
         raise ValidationFailed(fields={"area": _("Give an area or a unit.")})
     if not can_in_area(actor, PERM, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": area.code})
-    return _area_dashboard(actor=actor, area=area, start=start, end=end, daily=daily)
+    return _area_dashboard(actor=actor, area=area, start=start, end=end, daily=daily, units=units)
 
 
 # A rate over fewer cases than this says little; such rows rank only when too few others can.

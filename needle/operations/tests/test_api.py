@@ -9,6 +9,7 @@ from django.utils import timezone
 from needle import testing as t
 from needle.cases.models import Case
 from needle.operations.models import COUNTERS
+from needle.operations.schemas import IndicatorsOut
 from needle.operations.services import rollups_refresh
 from needle.operations.tests.test_rollups import raw_counts
 
@@ -34,6 +35,12 @@ def test_city_figures_equal_direct_counts_and_the_sum_of_children(
         assert {c: sum(x["figures"][c] for x in body[part]) for c in COUNTERS} == want
     assert {x["key"] for x in body["children"]} == {"500103000000", "500106000000"}
     assert body["node"]["figures"]["response_rate"] is not None
+    # Written as JSON by hand: it must still be exactly what the schema documents.
+    assert IndicatorsOut.model_validate_json(r.content, strict=True).node.key == world.areas["city"].code
+    # The lead units are ranked when asked for; they hold the same cases.
+    assert body["units"] == []
+    ranked = api_for("city_admin").get(URL, area=world.areas["city"].code, units="true").json()
+    assert ranked["units"] and {c: sum(x["figures"][c] for x in ranked["units"]) for c in COUNTERS} == want
 
 
 def test_unit_figures_and_child_units(world: t.World, rolled: Any, api_for: Any) -> None:
