@@ -47,6 +47,7 @@ from needle.cases.models import (
 from needle.cases.uploads import MAX_PHOTOS, clean_image
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.models import AuditEvent
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
 from needle.orgs.permissions import (
@@ -458,10 +459,7 @@ def _create(
         resolve_due_at=add_hours(now, service.resolve_hours, working_days=service.working_days),
         repeat_of=_repeat_original(reporter, contact_phone, service, area, now),
     )
-    if rule is not None:
-        case.state = State.DISPATCHED
-        case.lead_unit = rule.unit
-        case.dispatched_at = now
+    routed = _send(case, rule.unit) if rule is not None else None
     case.save(force_insert=True)
     events = [
         _event_row(
@@ -479,27 +477,11 @@ def _create(
             new={"service": service.code, "area": area.code, "channel": case.channel},
         )
     ]
-    if rule is not None:
-        events.append(
-            _event_row(
-                case,
-                actor=None,
-                kind=EventKind.ROUTED,
-                from_state=State.SUBMITTED,
-                unit=rule.unit,
-                note=_("Routed by rule: %(area)s → %(unit)s.")
-                % {"area": rule.area.name, "unit": rule.unit.name},
-            )
-        )
-        audits.append(
-            audit_event(
-                actor=None,
-                action="cases.case.dispatched",
-                obj=case,
-                old={"state": State.SUBMITTED, "lead_unit": None},
-                new={"state": case.state, "lead_unit": rule.unit.pk},
-            )
-        )
+    if rule is not None and routed is not None:
+        note = _("Routed by rule: %(area)s → %(unit)s.") % {"area": rule.area.name, "unit": rule.unit.name}
+        event, audit = _routing_rows(case, routed, actor=None, kind=EventKind.ROUTED, note=note)
+        events.append(event)
+        audits.append(audit)
     if case.repeat_of is not None:
         Case.objects.filter(pk=case.repeat_of.pk).update(repeat_count=F("repeat_count") + 1, updated_at=now)
         events.append(
@@ -566,15 +548,38 @@ def case_follow_up(*, case_id: int, rule_unit_id: int | None) -> None:
 
 
 def _route(case: Case, *, unit: Unit, actor: Any, kind: str, note: str = "") -> None:
-    old = {"state": case.state, "lead_unit": case.lead_unit_id}
-    previous = case.state
+    before = _send(case, unit)
+    _save(case, ["state", "lead_unit", "dispatched_at"])
+    event, audit = _routing_rows(case, before, actor=actor, kind=kind, note=note)
+    event.save(force_insert=True)
+    audit.save()
+    _tell_unit(case, unit, "case.dispatched", _dispatched_text(case))
+
+
+def _send(case: Case, unit: Unit) -> dict[str, Any]:
+    """Make `unit` the case's lead (dispatched now); returns the state and lead unit before."""
+    before = {"state": case.state, "lead_unit": case.lead_unit_id}
     case.state = State.DISPATCHED
     case.lead_unit = unit
     case.dispatched_at = timezone.now()
-    _save(case, ["state", "lead_unit", "dispatched_at"])
-    _event(case, actor=actor, kind=kind, from_state=previous, unit=unit, note=note)
-    _audit(actor, "dispatched", case, old, {"state": case.state, "lead_unit": unit.pk})
-    _tell_unit(case, unit, "case.dispatched", _dispatched_text(case))
+    return before
+
+
+def _routing_rows(
+    case: Case, before: dict[str, Any], *, actor: Any, kind: str, note: str
+) -> tuple[CaseEvent, AuditEvent]:
+    """The timeline entry and audit event of a routing done by `_send`, not stored yet."""
+    event = _event_row(
+        case, actor=actor, kind=kind, from_state=before["state"], unit=case.lead_unit, note=note
+    )
+    audit = audit_event(
+        actor=actor,
+        action="cases.case.dispatched",
+        obj=case,
+        old=before,
+        new={"state": case.state, "lead_unit": case.lead_unit_id},
+    )
+    return event, audit
 
 
 def _dispatched_text(case: Case) -> Callable[[], str]:
