@@ -144,7 +144,7 @@ class _Tfidf:
 
     def times(self, counts: sparse.csr_matrix, weights: np.ndarray) -> np.ndarray:
         """`transform(counts) @ weights`; for one document without building a sparse matrix,
-        whose checks cost more than the product (the path of every case at intake)."""
+        whose checks cost more than the product (how each new case is triaged)."""
         if counts.shape[0] != 1 or len(self.columns) == 0:
             return np.asarray(self.transform(counts) @ weights)
         data, position = self._weighed(counts)
