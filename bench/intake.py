@@ -9,6 +9,10 @@ triage), and every case must have its notifications. CPU time of the app server'
 the database's backends and the load generator is printed per request.
 
     .venv/bin/python bench/intake.py [--rate 200] [--seconds 60] [--clients 50] [--workers 2]
+
+With --floor the same load sends `GET /api/v1/cases/NONE` instead (the token is checked, the
+case looked up and a 404 written): what the server stack costs before any intake work, the
+ceiling of any intake on this machine.
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ def prepare() -> tuple[list[str], dict[str, str]]:
     return tokens, {"service_code": "road", "area_code": "500103001001"}
 
 
-async def client(queue: asyncio.Queue, token: str, body: bytes, results: list, keys: list) -> None:
+async def client(queue: asyncio.Queue, token: str, body: bytes | None, results: list, keys: list) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
     try:
         while True:
@@ -101,11 +105,16 @@ async def client(queue: asyncio.Queue, token: str, body: bytes, results: list, k
             if due is None:
                 return
             key = uuid.uuid4().hex
-            head = (
-                f"POST /api/v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-                f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode()
-            writer.write(head + body)
+            if body is None:  # --floor
+                writer.write(
+                    f"GET /api/v1/cases/NONE HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+                )
+            else:
+                head = (
+                    f"POST /api/v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                    f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                ).encode()
+                writer.write(head + body)
             await writer.drain()
             status_line = await reader.readline()
             length = 0
@@ -124,10 +133,16 @@ async def client(queue: asyncio.Queue, token: str, body: bytes, results: list, k
         writer.close()
 
 
-async def load(tokens: list[str], payload: dict[str, str], rate: float, seconds: float, clients: int):
-    body = json.dumps(
-        {**payload, "description": "小区门口道路破损，坑洼积水，夜间出行危险，请尽快修复。"}
-    ).encode()
+async def load(
+    tokens: list[str], payload: dict[str, str], rate: float, seconds: float, clients: int, floor: bool = False
+):
+    body = (
+        None
+        if floor
+        else json.dumps(
+            {**payload, "description": "小区门口道路破损，坑洼积水，夜间出行危险，请尽快修复。"}
+        ).encode()
+    )
     queue: asyncio.Queue = asyncio.Queue()
     results: list[tuple[int, float]] = []
     keys: list[str] = []
@@ -205,6 +220,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-drain", action="store_true", help="leave the jobs queued")
+    parser.add_argument(
+        "--floor", action="store_true", help="a token-checked GET that finds nothing, no intake"
+    )
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -259,24 +277,42 @@ def main() -> int:
         load_before = os.getloadavg()
         workers, databases = children(server.pid), backends()
         cpu_app, cpu_db, cpu_self = cpu_seconds(workers), cpu_seconds(databases), time.process_time()
-        results, keys, took = asyncio.run(load(tokens, payload, args.rate, args.seconds, args.clients))
+        results, keys, took = asyncio.run(
+            load(tokens, payload, args.rate, args.seconds, args.clients, floor=args.floor)
+        )
         cpu_self = time.process_time() - cpu_self
         cpu_app = cpu_seconds(workers) - cpu_app
         new_backends = [pid for pid in backends() if pid not in databases]
         cpu_db = cpu_seconds(databases) - cpu_db + cpu_seconds(new_backends)
         load_after = os.getloadavg()
         stored = Case.objects.count() - before
-        replayed = replay(payload, keys[:200])
+        replayed = 0 if args.floor else replay(payload, keys[:200])
         after_replay = Case.objects.count() - before
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    drained = None if args.no_drain else drain(env)
+    drained = None if args.no_drain or args.floor else drain(env)
 
     latencies = sorted(lat for status, lat in results)
     created = sum(1 for status, _ in results if status == 201)
     errors = len(results) - created
     q = lambda p: latencies[min(len(latencies) - 1, int(p * (len(latencies) - 1)))] * 1000  # noqa: E731
+    n = len(results) or 1
+    if args.floor:
+        print(
+            f"FLOOR: GET /api/v1/cases/NONE, gunicorn gthread {args.workers} x {args.threads}; {args.clients} connections"
+        )
+        print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+        print(
+            f"offered {args.rate:.0f}/s for {args.seconds:.0f} s: {len(results) / took:.1f}/s sustained; "
+            f"404: {sum(1 for status, _ in results if status == 404)} of {len(results)}"
+        )
+        print(f"latency ms (from due time): p50 {q(0.5):.1f}  p95 {q(0.95):.1f}  p99 {q(0.99):.1f}")
+        print(
+            f"CPU per request: app server {cpu_app / n * 1000:.2f} ms, PostgreSQL backends "
+            f"{cpu_db / n * 1000:.2f} ms, load generator {cpu_self / n * 1000:.2f} ms"
+        )
+        return 0
     print(f"gunicorn gthread: {args.workers} workers x {args.threads} threads; {args.clients} connections")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
     print(
@@ -294,7 +330,6 @@ def main() -> int:
         f"replayed {min(200, len(keys))} keys: {replayed} answered 200 with the first case; cases after replay: {after_replay}"
         f" -> {'no duplicates' if after_replay == stored else 'DUPLICATES'}"
     )
-    n = len(results) or 1
     print(
         f"CPU per request: app server {cpu_app / n * 1000:.2f} ms, PostgreSQL backends "
         f"{cpu_db / n * 1000:.2f} ms, load generator {cpu_self / n * 1000:.2f} ms"

@@ -111,8 +111,14 @@ class Counters(models.Model):
 
 class CaseRollup(Counters):
     day = models.DateField(_("day"))
+    # No index of their own on area and service: rows are found by day, by a<depth> and by key.
     area = models.ForeignKey(
-        Area, verbose_name=_("area"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     area_path = models.CharField(_("area path"), max_length=255)
     area_depth = models.PositiveSmallIntegerField(_("area depth"))
@@ -123,7 +129,12 @@ class CaseRollup(Counters):
     a5 = models.IntegerField(null=True, blank=True)
     a6 = models.IntegerField(null=True, blank=True)
     service = models.ForeignKey(
-        Service, verbose_name=_("service"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Service,
+        verbose_name=_("service"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     # The lead unit's id; 0 while a case has none (submitted, returned).
     unit_key = models.IntegerField(_("lead unit"), default=0)
@@ -136,10 +147,16 @@ class CaseRollup(Counters):
         ]
         # A subtree below NODE_DEPTH is its id in the column of its depth: with the day, an
         # index range holds exactly a period's rows (a path range would hold every day's).
+        # Grids are the only areas at MAX_DEPTH: the other rows (most) have no entry there.
         indexes = [
             *(
                 models.Index(fields=[f"a{d}", "day"], name=f"rollup_a{d}_day")
-                for d in range(NODE_DEPTH, MAX_DEPTH + 1)
+                for d in range(NODE_DEPTH, MAX_DEPTH)
+            ),
+            models.Index(
+                fields=[f"a{MAX_DEPTH}", "day"],
+                name=f"rollup_a{MAX_DEPTH}_day",
+                condition=models.Q(**{f"a{MAX_DEPTH}__isnull": False}),
             ),
             models.Index(fields=["unit_key", "day"], name="rollup_unit_day"),
         ]
@@ -161,8 +178,14 @@ class NodeRollup(Counters):
     grouping = models.CharField(_("grouping"), max_length=1, choices=Grouping.choices)
     span = models.PositiveSmallIntegerField(_("days"), default=1)
     day = models.DateField(_("first day"))
+    # Found through node_rollup_key (grouping, area, ...): no index of its own.
     area = models.ForeignKey(
-        Area, verbose_name=_("area"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     depth = models.PositiveSmallIntegerField(_("depth"))
     parent_key = models.IntegerField(_("parent area"), default=0)

@@ -812,7 +812,7 @@ def alerts_for(
         rows = _sums(_days(qs, first, day), ["area_id", "key", "day"], ["received"])
         a_key, s_key = "area_id", "key"
     elif area.depth >= MAX_DEPTH or not Area.objects.filter(parent=area).exists():
-        qs = CaseRollup.objects.filter(area=area)
+        qs = _subtree(area)  # the area's own rows: it has no children
         rows = [
             {**r, "node": area.pk} for r in _sums(_days(qs, first, day), ["service_id", "day"], ["received"])
         ]

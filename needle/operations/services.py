@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +29,7 @@ from needle.areas.models import Area
 from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, Colour, EventKind
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound, ValidationFailed
+from needle.core.sql import AnyOf
 from needle.operations.models import (
     BACKLOG,
     BACKLOG_DAY,
@@ -59,6 +61,7 @@ CHUNK = 2000
 
 LeafKey = tuple[dt.date, int, int, int]  # day, area id, service id, lead unit id (0: none)
 NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, service or unit id
+NodeRowKey = tuple[str, int, dt.date, int, int]  # grouping, span, first day, node area id, key
 Vec = list[int]
 
 
@@ -171,12 +174,12 @@ def _decode(data: dict[str, Vec]) -> dict[LeafKey, Vec]:
 def case_facts(ids: Sequence[int]) -> list[CaseFacts]:
     """The facts of these cases (the ones that still exist), in three queries."""
     callbacks: dict[int, list[tuple[dt.datetime, int | None, bool, int | None]]] = defaultdict(list)
-    for cid, at, unit, solved, rating in Callback.objects.filter(case_id__in=ids).values_list(
+    for cid, at, unit, solved, rating in Callback.objects.filter(AnyOf("case_id", ids)).values_list(
         "case_id", "at", "lead_unit_id", "solved", "rating"
     ):
         callbacks[cid].append((at, unit, solved, rating))
     reopenings: dict[int, list[tuple[dt.datetime, int | None]]] = defaultdict(list)
-    for cid, at, unit in CaseEvent.objects.filter(case_id__in=ids, kind=EventKind.REOPENED).values_list(
+    for cid, at, unit in CaseEvent.objects.filter(AnyOf("case_id", ids), kind=EventKind.REOPENED).values_list(
         "case_id", "at", "unit_id"
     ):
         reopenings[cid].append((at, unit))
@@ -186,7 +189,7 @@ def case_facts(ids: Sequence[int]) -> list[CaseFacts]:
             callbacks=tuple(callbacks.get(row[0], ())),
             reopenings=tuple(reopenings.get(row[0], ())),
         )
-        for row in Case.objects.filter(pk__in=ids).order_by().values_list(*CASE_FIELDS)
+        for row in Case.objects.filter(AnyOf("id", ids)).order_by().values_list(*CASE_FIELDS)
     ]
 
 
@@ -222,26 +225,53 @@ def area_infos(ids: Iterable[int]) -> dict[int, AreaInfo]:
 
 def _upsert(model: Any, key_cols: list[str], rows: list[tuple[Any, ...]], cols: list[str]) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE adding the counters (PostgreSQL and SQLite)."""
-    if not rows:
-        return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+    _insert(model, cols, rows, f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}")
+
+
+def _insert(model: Any, cols: list[str], rows: list[tuple[Any, ...]], tail: str) -> None:
+    """INSERT these rows, then `tail` (an ON CONFLICT clause). On PostgreSQL all rows go in one
+    statement as one array per column, each written in the array's text form: psycopg would
+    spend seconds on thousands of placeholders, or dumping lists element by element."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
     # Identifiers come from model metadata, values are parameters.
-    head = f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) "
-    tail = f" ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}"
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in cols)}) "
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # All rows in one statement, one array per column: no SQL text grows with the rows
-            # (psycopg would spend seconds parsing thousands of placeholders).
             types = [model._meta.get_field(c).db_type(connection) for c in cols]
             arrays = ", ".join(f"%s::{t}[]" for t in types)
             cursor.execute(
-                f"{head}SELECT * FROM unnest({arrays}){tail}",  # noqa: S608
-                [list(c) for c in zip(*rows, strict=True)],
+                f"{head}SELECT * FROM unnest({arrays}) {tail}",  # noqa: S608
+                [
+                    _array_text(column, quoted=t not in UNQUOTED_TYPES)
+                    for column, t in zip(zip(*rows, strict=True), types, strict=True)
+                ],
             )
         else:
-            cursor.executemany(f"{head}VALUES ({', '.join(['%s'] * len(cols))}){tail}", rows)
+            cursor.executemany(f"{head}VALUES ({', '.join(['%s'] * len(cols))}) {tail}", rows)
+
+
+UNQUOTED_TYPES = {"smallint", "integer", "bigint", "date"}
+
+
+def _array_text(values: Sequence[Any], *, quoted: bool) -> str:
+    """PostgreSQL's text form of a one-dimensional array of numbers or dates (as they print)
+    or, `quoted`, of strings."""
+    items: Iterable[str]
+    if quoted:
+        items = (
+            "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for v in values
+        )
+    elif None in values:
+        items = ("NULL" if v is None else str(v) for v in values)
+    else:
+        items = map(str, values)
+    return "{" + ",".join(items) + "}"
 
 
 def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) -> None:
@@ -305,13 +335,18 @@ def _accumulate(sums: dict[Any, Vec], key: Any, vec: Vec) -> None:
 
 def write_node_deltas(node_deltas: dict[NodeKey, Vec], node_meta: dict[int, tuple[int, int]]) -> None:
     """Add per-day changes to their NodeRollup day rows and to every block holding the day."""
-    adapt = connection.ops.adapt_datefield_value
-    blocks: dict[tuple[str, int, dt.date, int, int], Vec] = {}
+    blocks: dict[NodeRowKey, Vec] = {}
     for (grouping, day, node, key), vec in node_deltas.items():
         for span in SPANS if day != BACKLOG_DAY else SPANS[:1]:
             _accumulate(blocks, (grouping, span, block_start(day, span), node, key), vec)
+    _node_rows_write(blocks, node_meta)
+
+
+def _node_rows_write(deltas: dict[NodeRowKey, Vec], node_meta: dict[int, tuple[int, int]]) -> None:
+    """Add these changes, keyed (grouping, span, first day, node, key), to NodeRollup."""
+    adapt = connection.ops.adapt_datefield_value
     rows, shrinking = [], []
-    for (grouping, span, day, node, key), vec in blocks.items():
+    for (grouping, span, day, node, key), vec in deltas.items():
         if not any(vec):
             continue
         depth, parent = node_meta[node]
@@ -335,20 +370,20 @@ def _add(into: dict[LeafKey, Vec], fp: dict[LeafKey, Vec], sign: int) -> None:
 
 
 def _save_footprints(fresh: dict[int, dict[LeafKey, Vec]], gone: Iterable[int]) -> None:
-    objs = [
-        CaseFootprint(case_id=cid, data=_encode(fp), last_day=max(k[0] for k in fp) if fp else None)
+    adapt = connection.ops.adapt_datefield_value
+    rows = [
+        (cid, json.dumps(_encode(fp)), adapt(max(k[0] for k in fp)) if fp else None)
         for cid, fp in fresh.items()
     ]
-    CaseFootprint.objects.bulk_create(
-        objs,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["case_id"],
-        update_fields=["data", "last_day"],
+    _insert(
+        CaseFootprint,
+        ["case_id", "data", "last_day"],
+        rows,
+        "ON CONFLICT (case_id) DO UPDATE SET data = excluded.data, last_day = excluded.last_day",
     )
     gone = list(gone)
     if gone:
-        CaseFootprint.objects.filter(case_id__in=gone).delete()
+        CaseFootprint.objects.filter(AnyOf("case_id", gone)).delete()
 
 
 def cases_apply(ids: Sequence[int]) -> int:
@@ -356,7 +391,7 @@ def cases_apply(ids: Sequence[int]) -> int:
     changed a row. Safe to call for unchanged cases (they add nothing)."""
     tz = timezone.get_default_timezone()
     facts = {f.id: f for f in case_facts(ids)}
-    old = dict(CaseFootprint.objects.filter(case_id__in=ids).values_list("case_id", "data"))
+    old = dict(CaseFootprint.objects.filter(AnyOf("case_id", ids)).values_list("case_id", "data"))
     deltas: dict[LeafKey, Vec] = {}
     fresh: dict[int, dict[LeafKey, Vec]] = {}
     gone = []
@@ -429,8 +464,10 @@ def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
 
 
 def _affected_since(lo: dt.datetime, day: dt.date) -> list[int]:
-    """Cases with any fact at or after `lo`, or whose stored footprint reaches `day`."""
-    q = Q(submitted_at__gte=lo) | Q(accept_due_at__gte=lo) | Q(resolved_at__gte=lo) | Q(dispatched_at__gte=lo)
+    """Cases with any fact at or after `lo`, or whose stored footprint reaches `day`. Every arm
+    is an indexed column, so the cases table is read by index ranges, not scanned: a dispatch
+    (dispatched_at has no index) stamps updated_at, as every change of a case does."""
+    q = Q(submitted_at__gte=lo) | Q(accept_due_at__gte=lo) | Q(resolved_at__gte=lo) | Q(updated_at__gte=lo)
     ids = set(Case.objects.filter(q).values_list("pk", flat=True))
     ids |= set(Callback.objects.filter(at__gte=lo).values_list("case_id", flat=True))
     ids |= set(
@@ -441,39 +478,171 @@ def _affected_since(lo: dt.datetime, day: dt.date) -> list[int]:
 
 
 def _rebuild(*, since: dt.date | None) -> int:
+    if since is not None:
+        return _rebuild_from(since)
     tz = timezone.get_default_timezone()
-    if since is None:
-        CaseRollup.objects.all().delete()
-        CaseFootprint.objects.all().delete()
-        ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
-    else:
-        lo = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
-        ids = _affected_since(lo, since)
-        CaseRollup.objects.filter(day__gte=since).delete()
+    CaseRollup.objects.all().delete()
+    CaseFootprint.objects.all().delete()
+    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
     for part in _chunks(ids):
-        fresh: dict[int, dict[LeafKey, Vec]] = {}
+        fresh = {f.id: footprint(f, tz) for f in case_facts(part)}
         rows: dict[LeafKey, Vec] = {}
-        earlier: dict[LeafKey, Vec] = {}
-        old = (
-            {}
-            if since is None
-            else dict(CaseFootprint.objects.filter(case_id__in=part).values_list("case_id", "data"))
-        )
-        for f in case_facts(part):
-            fp = footprint(f, tz)
-            fresh[f.id] = fp
-            _add(rows, {k: v for k, v in fp.items() if since is None or k[0] >= since}, 1)
-        if since is not None:
-            # Rows before `since` stay; they take the usual difference (a case submitted long
-            # ago and closed since has left the backlog of its submission day).
-            for cid in part:
-                _add(earlier, {k: v for k, v in fresh.get(cid, {}).items() if k[0] < since}, 1)
-                _add(earlier, {k: v for k, v in _decode(old.get(cid) or {}).items() if k[0] < since}, -1)
+        for fp in fresh.values():
+            _add(rows, fp, 1)
         apply_deltas(rows, nodes=False)
-        apply_deltas(earlier)
-        _save_footprints(fresh, [cid for cid in part if cid not in fresh])
-    nodes_rebuild(since=since)
+        _save_footprints(fresh, [])
+    nodes_rebuild(since=None)
     return len(ids)
+
+
+def _rebuild_from(since: dt.date) -> int:
+    """Recompute every row from `since` on from the raw facts and write only where the stored
+    rows differ: a day whose rows are right costs reads, not writes (the writes, through the
+    tables' indexes, are what a rebuild spends its time on). Rows before `since` take the
+    usual difference of the cases read (a case submitted long ago and closed since has left
+    the backlog row of its submission)."""
+    tz = timezone.get_default_timezone()
+    ids = _affected_since(dt.datetime.combine(since, dt.time.min, tzinfo=tz), since)
+    recomputed: dict[LeafKey, Vec] = {}  # every leaf row from `since` on
+    earlier: dict[LeafKey, Vec] = {}  # changes to the rows before `since`
+    for part in _chunks(ids):
+        old = dict(CaseFootprint.objects.filter(AnyOf("case_id", part)).values_list("case_id", "data"))
+        fresh = {f.id: footprint(f, tz) for f in case_facts(part)}
+        for cid in part:
+            for key, vec in fresh.get(cid, {}).items():
+                _accumulate(recomputed if key[0] >= since else earlier, key, vec)
+            previous = old.get(cid)
+            if previous:
+                _add(earlier, {k: v for k, v in _decode(previous).items() if k[0] < since}, -1)
+        changed = {cid: fp for cid, fp in fresh.items() if old.get(cid) != _encode(fp)}
+        _save_footprints(changed, [cid for cid in old if cid not in fresh])
+    apply_deltas(earlier)
+    apply_deltas(_leaf_differences(since, recomputed), nodes=False)
+    _node_differences_apply(since)
+    return len(ids)
+
+
+def _leaf_differences(since: dt.date, recomputed: dict[LeafKey, Vec]) -> dict[LeafKey, Vec]:
+    """recomputed - stored, for the leaf rows from `since` on that differ. A stored row whose
+    area has moved in the tree (or gone) since it was written is deleted, so that it comes back
+    with the area's current path and ancestors."""
+    rows = list(
+        CaseRollup.objects.filter(day__gte=since).values_list(
+            "id", "day", "area_id", "service_id", "unit_key", "area_path", *COUNTERS
+        )
+    )
+    paths = dict(Area.objects.filter(AnyOf("id", {r[2] for r in rows})).values_list("pk", "path"))
+    fresh = dict(recomputed)
+    out: dict[LeafKey, Vec] = {}
+    stale = []
+    for pk, day, area, service, unit, path, *vec in rows:
+        key = (day, area, service, unit)
+        new = fresh.pop(key, None)
+        if paths.get(area) != path:
+            stale.append(pk)
+            if new is not None:
+                out[key] = new
+        elif new != vec:
+            out[key] = [a - b for a, b in zip(new or [0] * N, vec, strict=True)]
+    if stale:
+        CaseRollup.objects.filter(AnyOf("id", stale)).delete()
+    out.update(fresh)  # rows not stored at all
+    return out
+
+
+def _node_differences_apply(since: dt.date) -> None:
+    """Bring NodeRollup from `since` on to the sums of the (already rebuilt) leaf rows: first
+    the day rows, then each span's blocks that hold a day from `since` from the blocks half as
+    long, each summed again, compared with the stored rows and written where they differ."""
+    meta: dict[int, tuple[int, int]] = {}
+    with connection.cursor() as cursor:
+        sums_by_key: list[tuple[Any, ...]] = []
+        for sql, params in _node_day_selects(since):
+            cursor.execute(sql, params)
+            sums_by_key += cursor.fetchall()
+        stored = _node_rows(NodeRollup.objects.filter(span=1, day__gte=since))
+        _node_rows_write(_node_differences(sums_by_key, stored, meta), meta)
+    _blocks_differences_apply(since)
+
+
+def _blocks_differences_apply(since: dt.date) -> None:
+    """Each span's blocks from the one holding `since` on, summed again from the blocks half as
+    long and compared with the stored ones, in the database: one INSERT per block adds the
+    rows that differ (the new sums, less the stored rows, grouped), then rows left at zero go."""
+    # The last block of each span (index (span, day)): a stale block past the last day row goes too.
+    ends = [NodeRollup.objects.filter(span=span).aggregate(last=Max("day"))["last"] for span in SPANS]
+    last = max((d for d in ends if d is not None), default=None)
+    if last is None:
+        return
+    last = max(last, since)
+    qn, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
+    node = qn(NodeRollup._meta.db_table)
+    head, sums = _node_sql()
+    cols = f"{qn('grouping')}, area_id, depth, parent_key, {qn('key')}"
+    plus = ", ".join(qn(c) for c in COUNTERS)
+    minus = ", ".join(f"-{qn(c)}" for c in COUNTERS)
+    differs = " OR ".join(f"SUM({qn(c)}) <> 0" for c in COUNTERS)
+    adds = ", ".join(f"{qn(c)} = {node}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+    zero = " AND ".join(f"{qn(c)} = 0" for c in COUNTERS)
+    # Identifiers come from model metadata, values are parameters.
+    statement = (
+        f"{head}SELECT {qn('grouping')}, %s, %s, area_id, depth, parent_key, {qn('key')}, {sums} "  # noqa: S608
+        f"FROM (SELECT {cols}, {plus} FROM {node} WHERE span = %s AND day >= %s AND day < %s "
+        f"UNION ALL SELECT {cols}, {minus} FROM {node} WHERE span = %s AND day = %s) AS d "
+        f"WHERE true GROUP BY {cols} HAVING {differs} "
+        f"ON CONFLICT ({qn('grouping')}, area_id, span, day, {qn('key')}) DO UPDATE SET {adds}"
+    )
+    with connection.cursor() as cursor:
+        for half, span in itertools.pairwise(SPANS):
+            first = block_start(since, span)
+            for ordinal in range(first.toordinal(), last.toordinal() + 1, span):
+                lo = dt.date.fromordinal(ordinal)
+                cursor.execute(
+                    statement,
+                    [span, adapt(lo), half, adapt(lo), adapt(lo + dt.timedelta(days=span)), span, adapt(lo)],
+                )
+            cursor.execute(
+                f"DELETE FROM {node} WHERE span = %s AND day >= %s AND {zero}",  # noqa: S608
+                [span, adapt(first)],
+            )
+
+
+def _node_rows(qs: Any) -> Iterator[tuple[Any, ...]]:
+    """NodeRollup rows in the column order of _node_sql's INSERT."""
+    names = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *COUNTERS]
+    return qs.values_list(*names).iterator(chunk_size=5000)
+
+
+def _node_differences(
+    sums: Iterable[tuple[Any, ...]], stored: Iterable[tuple[Any, ...]], meta: dict[int, tuple[int, int]]
+) -> dict[NodeRowKey, Vec]:
+    """sums - stored, for the rows that differ. The sums say where each node now sits in the
+    tree; stored rows that say otherwise belong to a node that has moved, and all its rows
+    are relabelled at once."""
+    fresh: dict[NodeRowKey, Vec] = {}
+    for grouping, span, day, node, depth, parent, key, *vec in sums:
+        fresh[(grouping, span, _as_date(day), node, key)] = vec
+        meta[node] = (depth, parent)
+    out: dict[NodeRowKey, Vec] = {}
+    moved = {}
+    for grouping, span, day, node, depth, parent, key, *vec in stored:
+        row_key = (grouping, span, day, node, key)
+        new = fresh.pop(row_key, None)
+        if new != vec:
+            out[row_key] = [a - b for a, b in zip(new or [0] * N, vec, strict=True)]
+        now = meta.setdefault(node, (depth, parent))
+        if now != (depth, parent):
+            moved[node] = now
+    for node, (depth, parent) in moved.items():
+        NodeRollup.objects.filter(grouping__in=Grouping.values, area_id=node).update(
+            depth=depth, parent_key=parent
+        )
+    out.update(fresh)  # rows not stored at all
+    return out
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def nodes_rebuild(*, since: dt.date | None) -> None:
@@ -481,28 +650,36 @@ def nodes_rebuild(*, since: dt.date | None) -> None:
     INSERT per depth and grouping, then the blocks."""
     days = NodeRollup.objects.filter(span=1)
     (days if since is None else days.filter(day__gte=since)).delete()
-    head, sums = _node_sql()
+    head, _sums = _node_sql()
+    with connection.cursor() as cursor:
+        for sql, params in _node_day_selects(since):
+            cursor.execute(head + sql, params)
+    blocks_rebuild(since=since)
+
+
+def _node_day_selects(since: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
+    """SELECTs of NodeRollup's day rows (from `since` on) summed from CaseRollup: one per
+    depth and grouping, in NodeRollup's column order."""
+    _head, sums = _node_sql()
     leaf = connection.ops.quote_name(CaseRollup._meta.db_table)
     params: list[Any] = []
     where = ""
     if since is not None:
         where = " AND day >= %s"
         params = [connection.ops.adapt_datefield_value(since)]
-    with connection.cursor() as cursor:
-        for d in range(1, TOTAL_DEPTH + 1):
-            parent = f"COALESCE(a{d - 1}, 0)" if d > 1 else "0"
-            group_parent = f", {parent}" if d > 1 else ""
-            groupings = [(Grouping.TOTAL.value, "0")]
-            if d <= NODE_DEPTH:
-                groupings += [(Grouping.SERVICE.value, "service_id"), (Grouping.UNIT.value, "unit_key")]
-            for grouping, key in groupings:
-                cursor.execute(
-                    head + f"SELECT '{grouping}', 1, day, a{d}, {d}, {parent}, {key}, {sums} "  # noqa: S608
-                    f"FROM {leaf} WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}"
-                    f"{'' if key == '0' else ', ' + key}",
-                    params,
-                )
-    blocks_rebuild(since=since)
+    for d in range(1, TOTAL_DEPTH + 1):
+        parent = f"COALESCE(a{d - 1}, 0)" if d > 1 else "0"
+        group_parent = f", {parent}" if d > 1 else ""
+        groupings = [(Grouping.TOTAL.value, "0")]
+        if d <= NODE_DEPTH:
+            groupings += [(Grouping.SERVICE.value, "service_id"), (Grouping.UNIT.value, "unit_key")]
+        for grouping, key in groupings:
+            yield (
+                f"SELECT '{grouping}', 1, day, a{d}, {d}, {parent}, {key}, {sums} "  # noqa: S608
+                f"FROM {leaf} WHERE a{d} IS NOT NULL{where} GROUP BY day, a{d}{group_parent}"
+                f"{'' if key == '0' else ', ' + key}",
+                params,
+            )
 
 
 def _node_sql() -> tuple[str, str]:
