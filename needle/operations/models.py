@@ -13,6 +13,7 @@ period reads a few blocks, not every day.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -88,6 +89,20 @@ TOTAL_DEPTH = 4
 MAX_DEPTH = 6
 
 
+def _reference(to: type[models.Model], verbose_name: Any) -> Any:
+    """A rollup's reference to an area or a service: kept as an id, with no constraint (the
+    rows are derived and rebuilt) and no index of its own (rows are found by their keys and
+    the a<depth> columns)."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
 class Counters(models.Model):
     received = models.IntegerField(_("received"), default=0)
     dispatched = models.IntegerField(_("dispatched"), default=0)
@@ -111,15 +126,7 @@ class Counters(models.Model):
 
 class CaseRollup(Counters):
     day = models.DateField(_("day"))
-    # No index of their own on area and service: rows are found by day, by a<depth> and by key.
-    area = models.ForeignKey(
-        Area,
-        verbose_name=_("area"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    area = _reference(Area, _("area"))
     area_path = models.CharField(_("area path"), max_length=255)
     area_depth = models.PositiveSmallIntegerField(_("area depth"))
     a1 = models.IntegerField(null=True, blank=True)
@@ -128,14 +135,7 @@ class CaseRollup(Counters):
     a4 = models.IntegerField(null=True, blank=True)
     a5 = models.IntegerField(null=True, blank=True)
     a6 = models.IntegerField(null=True, blank=True)
-    service = models.ForeignKey(
-        Service,
-        verbose_name=_("service"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    service = _reference(Service, _("service"))
     # The lead unit's id; 0 while a case has none (submitted, returned).
     unit_key = models.IntegerField(_("lead unit"), default=0)
 
@@ -179,14 +179,7 @@ class NodeRollup(Counters):
     span = models.PositiveSmallIntegerField(_("days"), default=1)
     day = models.DateField(_("first day"))
     # Found through node_rollup_key (grouping, area, ...): no index of its own.
-    area = models.ForeignKey(
-        Area,
-        verbose_name=_("area"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    area = _reference(Area, _("area"))
     depth = models.PositiveSmallIntegerField(_("depth"))
     parent_key = models.IntegerField(_("parent area"), default=0)
     # A service id (grouping "s"), a unit id or 0 for none (grouping "u"); 0 for "t".

@@ -1,0 +1,51 @@
+"""Word search in case lists: by number, or a piece of the title or description; on
+PostgreSQL narrowed by the two-character GIN index (which the planner can use)."""
+
+import pytest
+from django.db import connection
+
+from needle.cases import selectors
+from needle.testing import submit
+
+
+@pytest.fixture
+def cases(world, catalog):
+    return {
+        "hole": submit(world, catalog["road"], description="小区门口的路面塌了一个坑，晚上很危险。"),
+        "noise": submit(
+            world, catalog["noise"], attributes={"when": "night"}, description="楼下广场舞噪音扰民"
+        ),
+        "english": submit(
+            world, catalog["road"], title="Pothole on Main St", description="Deep pothole, cars swerve"
+        ),
+    }
+
+
+def found(world, text):
+    filters = selectors.CaseFilters(text=text)
+    return set(
+        selectors.case_list_for(actor=world.people["root"], filters=filters).values_list("number", flat=True)
+    )
+
+
+def test_search_finds_words_numbers_and_nothing_else(world, cases):
+    hole, noise, english = cases["hole"], cases["noise"], cases["english"]
+    assert found(world, "小区") == {hole.number}
+    assert found(world, "路面塌了") == {hole.number}
+    assert found(world, " 噪音 ") == {noise.number}
+    assert found(world, "Main St") == {english.number}  # the title only
+    assert found(world, "坑") == {hole.number}  # one character: no pieces, LIKE alone
+    assert found(world, noise.number) == {noise.number}
+    # Every piece occurs somewhere in the text, but not together: not a match.
+    assert found(world, "区路") == set()
+    assert found(world, "塌坑") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_search_can_use_the_gin_index(world, cases):
+    qs = selectors.case_list_for(actor=world.people["root"], filters=selectors.CaseFilters(text="小区"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = qs.explain()
+        cursor.execute("RESET enable_seqscan")
+    assert "case_text_grams" in plan
