@@ -85,43 +85,10 @@ class InSubquery(Expression):
         return template % (column, subquery), (*column_params, *subquery_params)
 
 
-class HasGrams(Expression):
-    """PostgreSQL: the case's title and description hold every two-character piece of `text`
-    (`needle_grams(...) @> needle_grams(%s)`), answered by the GIN index `case_text_grams`
-    (migration cases 0005). A word search needs it: Chinese words are mostly two characters,
-    too short for pg_trgm, and without an index a district's search read every case's text.
-    It only narrows; LIKE stays the exact test. Other databases: always true."""
-
-    conditional = True
-
-    def __init__(self, text: str) -> None:
-        super().__init__(output_field=BooleanField())
-        self.text = text
-        self.title: Any = F("title")
-        self.description: Any = F("description")
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.title, self.description]
-
-    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        self.title, self.description = exprs
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
-        if connection.vendor != "postgresql":
-            return "1 = 1", ()
-        title, _p1 = compiler.compile(self.title)
-        description, _p2 = compiler.compile(self.description)
-        # The same expression as the index's, or the planner cannot use it.
-        return f"needle_grams(({title} || ' ' || {description})) @> needle_grams(%s)", (self.text,)
-
-
 def text_q(text: str) -> Q:
     """Cases whose number is `text`, or whose title or description contains it."""
     text = text.strip()
-    contains = Q(title__contains=text) | Q(description__contains=text)
-    if len(text) >= 2:
-        contains = Q(HasGrams(text)) & contains
-    return Q(number=text) | contains
+    return Q(number=text) | Q(title__contains=text) | Q(description__contains=text)
 
 
 def case_scope_q(actor: Any, perm: str = "cases.view") -> Q | None:
