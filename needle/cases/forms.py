@@ -239,14 +239,19 @@ OPEN = "open"
 
 
 class CaseFilterForm(PageForm):
-    state = forms.ChoiceField(label=_("State"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, widget=QuickSelect)
     colour = forms.ChoiceField(
-        label=_("Deadline"), required=False, choices=[("", _("any")), *[c for c in Colour.choices if c[0]]]
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("any")), *[c for c in Colour.choices if c[0]]],
+        widget=QuickSelect,
     )
     service = forms.ChoiceField(label=_("Service"), required=False, widget=QuickSelect)
     area = forms.CharField(label=_("Area code"), required=False, max_length=40)
     q = forms.CharField(label=_("Number or text"), required=False, max_length=100)
-    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    unit = forms.TypedChoiceField(
+        label=_("Unit"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
 
     def __init__(
         self,
