@@ -56,7 +56,7 @@ def _current_version(now: float) -> int:
     return version
 
 
-def _remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
+def remembered(key: tuple[Any, ...], load: Callable[[], T]) -> T:
     now = time.monotonic()
     version = _current_version(now)
     with _memo_lock:
@@ -80,7 +80,7 @@ def active_service(code: str, *, public_only: bool) -> Service | None:
             qs = qs.filter(public=True)
         return qs.prefetch_related("attributes").first()
 
-    return _remembered(("service", code, public_only), load)
+    return remembered(("service", code, public_only), load)
 
 
 def service_rules(service: Service) -> dict[str, RoutingRule]:
@@ -92,4 +92,4 @@ def service_rules(service: Service) -> dict[str, RoutingRule]:
         )
         return {rule.area_path: rule for rule in rules}
 
-    return _remembered(("rules", service.pk), load)
+    return remembered(("rules", service.pk), load)

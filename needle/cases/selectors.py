@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
-from needle.cases.catalog import active_service
+from needle.cases.catalog import active_service, remembered
 from needle.cases.models import (
     OPEN_STATES,
     Assist,
@@ -640,8 +640,13 @@ class ServiceOption:
 
 
 def filter_services(*, public_only: bool) -> list[ServiceOption]:
-    """intake_services() for a list's filter, read with values_list: the inbox's few hundred
-    services as model instances (with their categories) cost more than its page of cases."""
+    """intake_services() for a list's filter, read with values_list (the inbox's few hundred
+    services as model instances cost more than its page of cases) and remembered per process,
+    language and catalog version (catalog.py)."""
+    return remembered(("filter-services", public_only, get_language()), lambda: _filter_services(public_only))
+
+
+def _filter_services(public_only: bool) -> list[ServiceOption]:
     rows = (
         intake_services(public_only=public_only)
         .values_list("code", "name", "name_en", "category_id", "category__name", "category__name_en")
