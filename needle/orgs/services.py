@@ -464,7 +464,8 @@ def token_authenticate(secret: str) -> Person | None:
     parts = secret.split("_")
     if len(parts) < 3 or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("person").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    live = ApiToken.objects.select_related("person").filter(prefix=parts[1], revoked_at__isnull=True)
+    token = next(iter(live.order_by("pk")[:1]), None)
     if (
         token is None
         or not secrets.compare_digest(token.digest, _digest(secret))
