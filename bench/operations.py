@@ -458,7 +458,7 @@ def main() -> int:
         rows = generate_rollups(args, args.seed)
         step("rollup rows (COPY)", started, f"({rows:,} CaseRollup rows for {args.cases:,} cases)")
         started = time.perf_counter()
-        services.nodes_rebuild(since=None)
+        services.nodes_rebuild()
         step("nodes_rebuild", started, f"({NodeRollup.objects.count():,} NodeRollup rows)")
         RollupState.objects.update_or_create(
             id=1, defaults={"watermark": timezone.now(), "refreshed_at": timezone.now()}
@@ -472,7 +472,7 @@ def main() -> int:
         if not NodeRollup.objects.filter(depth=TOTAL_DEPTH, span=SPANS[-1]).exists():
             # A database made before NodeRollup had its current rows (blocks, streets' totals).
             started = time.perf_counter()
-            services.nodes_rebuild(since=None)
+            services.nodes_rebuild()
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE operations_noderollup")
             step("nodes_rebuild", started, f"({NodeRollup.objects.count():,} NodeRollup rows)")

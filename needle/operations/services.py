@@ -5,8 +5,9 @@ rows it adds to, by how much) is a pure function of the raw facts: the case's co
 callbacks and its reopenings. The refresh finds the cases changed since its watermark, computes
 each one's footprint again, and adds (new - old) to the rows; the new footprint is stored in the
 same transaction. A case seen twice adds nothing the second time, so a refresh may run twice
-or overlap its predecessor's window. `rollups_rebuild` throws rows away and sums the footprints
-again from the raw facts: the two must agree, and the tests check that they do.
+or overlap its predecessor's window. `rollups_rebuild` computes the footprints again from the
+raw facts (all rows anew, or from a day on compared with the stored rows): the two must agree,
+and the tests check that they do.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ CHUNK = 2000
 LeafKey = tuple[dt.date, int, int, int]  # day, area id, service id, lead unit id (0: none)
 NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, service or unit id
 NodeRowKey = tuple[str, int, dt.date, int, int]  # grouping, span, first day, node area id, key
+NODE_KEY = ["grouping", "area_id", "span", "day", "key"]  # NodeRollup's unique key
 Vec = list[int]
 
 
@@ -225,10 +227,21 @@ def area_infos(ids: Iterable[int]) -> dict[int, AreaInfo]:
 
 def _upsert(model: Any, key_cols: list[str], rows: list[tuple[Any, ...]], cols: list[str]) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE adding the counters (PostgreSQL and SQLite)."""
+    _insert(model, cols, rows, _adding_on_conflict(model, key_cols))
+
+
+def _adding_on_conflict(model: Any, key_cols: list[str]) -> str:
+    """ON CONFLICT (key) DO UPDATE adding each counter of the new row to the stored one."""
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
-    _insert(model, cols, rows, f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {updates}")
+    adds = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+    return f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {adds}"
+
+
+def _all_zero() -> str:
+    """Every counter of a row is zero (such rows are deleted: a table without them is the same
+    whether it was refreshed or rebuilt)."""
+    return " AND ".join(f"{connection.ops.quote_name(c)} = 0" for c in COUNTERS)
 
 
 def _insert(model: Any, cols: list[str], rows: list[tuple[Any, ...]], tail: str) -> None:
@@ -280,9 +293,8 @@ def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) ->
         return
     qn = connection.ops.quote_name
     where = " AND ".join(f"{qn(c)} = %s" for c in key_cols)
-    zero = " AND ".join(f"{qn(c)} = 0" for c in COUNTERS)
     with connection.cursor() as cursor:
-        cursor.executemany(f"DELETE FROM {qn(table)} WHERE {where} AND {zero}", keys)  # noqa: S608
+        cursor.executemany(f"DELETE FROM {qn(table)} WHERE {where} AND {_all_zero()}", keys)  # noqa: S608
 
 
 def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
@@ -353,10 +365,9 @@ def _node_rows_write(deltas: dict[NodeRowKey, Vec], node_meta: dict[int, tuple[i
         rows.append((grouping, span, adapt(day), node, depth, parent, key, *vec))
         if min(vec) < 0:
             shrinking.append((grouping, node, span, adapt(day), key))
-    key_cols = ["grouping", "area_id", "span", "day", "key"]
     cols = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *COUNTERS]
-    _upsert(NodeRollup, key_cols, rows, cols)
-    _drop_empty(NodeRollup._meta.db_table, key_cols, shrinking)
+    _upsert(NodeRollup, NODE_KEY, rows, cols)
+    _drop_empty(NodeRollup._meta.db_table, NODE_KEY, shrinking)
 
 
 def _add(into: dict[LeafKey, Vec], fp: dict[LeafKey, Vec], sign: int) -> None:
@@ -491,7 +502,7 @@ def _rebuild(*, since: dt.date | None) -> int:
             _add(rows, fp, 1)
         apply_deltas(rows, nodes=False)
         _save_footprints(fresh, [])
-    nodes_rebuild(since=None)
+    nodes_rebuild()
     return len(ids)
 
 
@@ -582,15 +593,12 @@ def _blocks_differences_apply(since: dt.date) -> None:
     plus = ", ".join(qn(c) for c in COUNTERS)
     minus = ", ".join(f"-{qn(c)}" for c in COUNTERS)
     differs = " OR ".join(f"SUM({qn(c)}) <> 0" for c in COUNTERS)
-    adds = ", ".join(f"{qn(c)} = {node}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
-    zero = " AND ".join(f"{qn(c)} = 0" for c in COUNTERS)
     # Identifiers come from model metadata, values are parameters.
     statement = (
         f"{head}SELECT {qn('grouping')}, %s, %s, area_id, depth, parent_key, {qn('key')}, {sums} "  # noqa: S608
         f"FROM (SELECT {cols}, {plus} FROM {node} WHERE span = %s AND day >= %s AND day < %s "
         f"UNION ALL SELECT {cols}, {minus} FROM {node} WHERE span = %s AND day = %s) AS d "
-        f"WHERE true GROUP BY {cols} HAVING {differs} "
-        f"ON CONFLICT ({qn('grouping')}, area_id, span, day, {qn('key')}) DO UPDATE SET {adds}"
+        f"WHERE true GROUP BY {cols} HAVING {differs} {_adding_on_conflict(NodeRollup, NODE_KEY)}"
     )
     with connection.cursor() as cursor:
         for half, span in itertools.pairwise(SPANS):
@@ -602,7 +610,7 @@ def _blocks_differences_apply(since: dt.date) -> None:
                     [span, adapt(lo), half, adapt(lo), adapt(lo + dt.timedelta(days=span)), span, adapt(lo)],
                 )
             cursor.execute(
-                f"DELETE FROM {node} WHERE span = %s AND day >= %s AND {zero}",  # noqa: S608
+                f"DELETE FROM {node} WHERE span = %s AND day >= %s AND {_all_zero()}",  # noqa: S608
                 [span, adapt(first)],
             )
 
@@ -645,16 +653,17 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def nodes_rebuild(*, since: dt.date | None) -> None:
-    """NodeRollup from `since` (all when None): the day rows from CaseRollup by one grouped
-    INSERT per depth and grouping, then the blocks."""
-    days = NodeRollup.objects.filter(span=1)
-    (days if since is None else days.filter(day__gte=since)).delete()
+def nodes_rebuild() -> None:
+    """NodeRollup from scratch: the day rows from CaseRollup by one grouped INSERT per depth and
+    grouping, then every block, each span's from the one below."""
+    NodeRollup.objects.all().delete()
     head, _sums = _node_sql()
     with connection.cursor() as cursor:
-        for sql, params in _node_day_selects(since):
+        for sql, params in _node_day_selects(None):
             cursor.execute(head + sql, params)
-    blocks_rebuild(since=since)
+    first = NodeRollup.objects.filter(span=1, day__gt=BACKLOG_DAY).aggregate(first=Min("day"))["first"]
+    if first is not None:
+        _blocks_differences_apply(first)
 
 
 def _node_day_selects(since: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
@@ -693,36 +702,10 @@ def _node_sql() -> tuple[str, str]:
     return head, ", ".join(f"SUM({qn(c)})" for c in COUNTERS)
 
 
-def blocks_rebuild(*, since: dt.date | None) -> None:
-    """NodeRollup's blocks that hold a day from `since` on (all when None), each span's from the
-    blocks half as long: one grouped INSERT per block."""
-    for span in SPANS[1:]:
-        blocks = NodeRollup.objects.filter(span=span)
-        (blocks if since is None else blocks.filter(day__gte=block_start(since, span))).delete()
-    bounds = NodeRollup.objects.filter(span=1, day__gt=BACKLOG_DAY).aggregate(
-        first=Min("day"), last=Max("day")
-    )
-    if bounds["last"] is None:
-        return
-    qn, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
-    head, sums = _node_sql()
-    node = qn(NodeRollup._meta.db_table)
-    group = f"{qn('grouping')}, area_id, depth, parent_key, {qn('key')}"
-    first = since or bounds["first"]
-    with connection.cursor() as cursor:
-        for half, span in itertools.pairwise(SPANS):
-            for ordinal in range(block_start(first, span).toordinal(), bounds["last"].toordinal() + 1, span):
-                lo = dt.date.fromordinal(ordinal)
-                cursor.execute(
-                    head + f"SELECT {qn('grouping')}, %s, %s, area_id, depth, parent_key, {qn('key')}, "  # noqa: S608
-                    f"{sums} FROM {node} WHERE span = %s AND day >= %s AND day < %s GROUP BY {group}",
-                    [span, adapt(lo), half, adapt(lo), adapt(lo + dt.timedelta(days=span))],
-                )
-
-
 def rollups_rebuild(*, actor: Any, since: dt.date | None = None) -> int:
-    """Delete the rollups from `since` (all when None) and recompute them from the raw facts, in
-    one transaction; audited. Returns the number of cases read."""
+    """Recompute the rollups from `since` (all when None) from the raw facts, in one
+    transaction; audited. From a day, rows are compared and only the differing ones written
+    (_rebuild_from). Returns the number of cases read."""
     if since is not None and since > timezone.localdate():
         raise ValidationFailed(fields={"since": _("The day must not be in the future.")})
     with transaction.atomic():

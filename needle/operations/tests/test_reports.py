@@ -116,7 +116,7 @@ def test_spike_alert_links_to_the_cases(world: t.World, catalog: dict[str, Any],
             received=1,
         )
     NodeRollup.objects.all().delete()
-    services.nodes_rebuild(since=None)
+    services.nodes_rebuild()
     found = selectors.alerts_for(actor=world.people["city_admin"], area=world.areas["street_a1"], day=today)
     assert [(a.area.code, a.service.code, a.count) for a in found] == [("500103001002", "road", 9)]
     assert not selectors.alerts_for(
