@@ -32,8 +32,8 @@ def test_search_finds_words_numbers_and_nothing_else(world, cases):
     assert found(world, "路面塌了") == {hole.number}
     assert found(world, " 噪音 ") == {noise.number}
     assert found(world, "Main St") == {english.number}  # the title only
-    assert found(world, "坑") == {hole.number}  # one character: no pieces, LIKE alone
+    assert found(world, "坑") == {hole.number}  # one character
     assert found(world, noise.number) == {noise.number}
-    # Every piece occurs somewhere in the text, but not together: not a match.
+    # Each character occurs in the text, but not side by side: not a match.
     assert found(world, "区路") == set()
     assert found(world, "塌坑") == set()
