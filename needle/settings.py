@@ -70,7 +70,7 @@ def database_from_url(url: str) -> dict[str, object]:
         if not parsed.path.strip("/"):
             raise ImproperlyConfigured("DATABASE_URL for PostgreSQL needs a database name")
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "needle.core.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")),
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection
-from django.db.models import BooleanField, Expression, F, QuerySet
+from django.db.models import BooleanField, Expression, F
 
 
 class AnyOf(Expression):
@@ -35,23 +34,3 @@ class AnyOf(Expression):
         if not self.values:
             return "1 = 0", ()
         return f"{column} IN ({', '.join(['%s'] * len(self.values))})", (*params, *self.values)
-
-
-def value_rows(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a `values_list()` query whose fields need no conversion in Python. On
-    PostgreSQL they are read with psycopg's compiled loaders: Django registers a pure-Python
-    loader for timestamptz (~8 µs a value), which dominated reading 10,000 cases' six
-    timestamps. The values are the same: aware datetimes in the connection's time zone (UTC)."""
-    if connection.vendor != "postgresql":
-        return list(qs)
-    import psycopg
-    from psycopg.pq import Format
-
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # this cursor alone gets psycopg's own loader
-        oid = psycopg.postgres.types["timestamptz"].oid
-        cursor.adapters.register_loader(oid, psycopg.adapters.get_loader(oid, Format.TEXT))
-        with connection.wrap_database_errors:
-            cursor.execute(sql, params)
-            return cursor.fetchall()

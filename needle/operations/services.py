@@ -30,7 +30,7 @@ from needle.areas.models import Area
 from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, Colour, EventKind
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound, ValidationFailed
-from needle.core.sql import AnyOf, value_rows
+from needle.core.sql import AnyOf
 from needle.operations.models import (
     BACKLOG,
     BACKLOG_DAY,
@@ -191,7 +191,7 @@ def case_facts(ids: Sequence[int]) -> list[CaseFacts]:
             callbacks=tuple(callbacks.get(row[0], ())),
             reopenings=tuple(reopenings.get(row[0], ())),
         )
-        for row in value_rows(Case.objects.filter(AnyOf("id", ids)).order_by().values_list(*CASE_FIELDS))
+        for row in Case.objects.filter(AnyOf("id", ids)).order_by().values_list(*CASE_FIELDS)
     ]
 
 

@@ -28,7 +28,7 @@ def test_secrets_may_come_from_files(monkeypatch, tmp_path):
 def test_database_urls():
     pg = s.database_from_url("postgres://u:p%40ss@db.example:6543/needle?sslmode=require")
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "django.db.backends.postgresql",
+        "needle.core.backends.postgresql",
         "needle",
         "u",
         "p@ss",
