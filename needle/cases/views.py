@@ -33,7 +33,7 @@ from needle.cases.forms import (
     RatesForm,
     intake_field,
 )
-from needle.cases.models import Case, Channel, Photo, State
+from needle.cases.models import OPEN_STATES, Case, Channel, Photo, State
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from needle.core.pagination import Page, paginate, seek_paginate
 from needle.core.views import refusal, show_error
@@ -73,6 +73,9 @@ def _query_without_page(request: HttpRequest) -> str:
 # A text search counts up to this many matches: every match of a common word costs reading
 # the text of a dozen cases, and the count would otherwise cost several times the page.
 SEARCH_COUNT_CAP = 250
+# The inbox's open cases are counted up to this many (COUNT_CAP for other lists): a unit's
+# whole open list, read by the open-case indexes.
+OPEN_COUNT_CAP = 5000
 
 
 def _seek_page(
@@ -81,9 +84,10 @@ def _seek_page(
     page_size: int | None = None,
     fields: tuple[str, ...] = (),
     cap: int | None = None,
+    sort_deep: bool = False,
 ) -> Page[Any]:
     """A page of a case list, newest first, without counting past `cap` (COUNT_CAP; see
-    needle.core.pagination.seek_paginate)."""
+    needle.core.pagination.seek_paginate, also for `sort_deep`)."""
     return seek_paginate(
         qs,
         keys=selectors.CASE_ORDER,
@@ -93,6 +97,7 @@ def _seek_page(
         before=request.GET.get("before", ""),
         fields=fields,
         cap=cap,
+        sort_deep=sort_deep,
     )
 
 
@@ -434,8 +439,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
         try:
             cases = selectors.inbox_list(actor=request.user, filters=filters, open_only=state == OPEN)
-            cap = SEARCH_COUNT_CAP if filters.text.strip() else None
-            page = _seek_page(request, cases, fields=selectors.INBOX_FIELDS, cap=cap)
+            # Open cases are a few per cent of all, fewer the older: a unit's are counted
+            # whole and its deep pages sorted (see seek_paginate).
+            open_list = state == OPEN or state in OPEN_STATES
+            cap = SEARCH_COUNT_CAP if filters.text.strip() else OPEN_COUNT_CAP if open_list else None
+            page = _seek_page(request, cases, fields=selectors.INBOX_FIELDS, cap=cap, sort_deep=open_list)
             page.items = selectors.inbox_rows(page.items)
         except DomainError as exc:
             status = _fail(request, exc, form)

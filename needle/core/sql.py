@@ -34,3 +34,28 @@ class AnyOf(Expression):
         if not self.values:
             return "1 = 0", ()
         return f"{column} IN ({', '.join(['%s'] * len(self.values))})", (*params, *self.values)
+
+
+class Unindexed(Expression):
+    """A number or timestamp column written so that PostgreSQL cannot take its order from an
+    index on it (`column + 0`, `column + interval '0 s'`): ORDER BY it with a LIMIT then
+    reads the rows the WHERE clause's indexes find and sorts them, where the planner would
+    otherwise walk the column's index and filter, however many rows it has to skip.
+    Elsewhere, the column itself."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column: Any = F(column)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        column, params = compiler.compile(self.column)
+        if connection.vendor != "postgresql":
+            return column, params
+        zero = "interval '0 s'" if self.column.output_field.get_internal_type() == "DateTimeField" else "0"
+        return f"({column} + {zero})", params

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from needle.cases import selectors
+from needle.cases import selectors, views
 from needle.cases.models import Case, State
 from needle.core import pagination
 from needle.core.errors import ValidationFailed
@@ -111,7 +111,7 @@ def test_a_position_that_is_not_one_is_a_400(world, catalog, client_for, bad):
 
 def test_past_the_cap_the_pager_says_more_than(world, catalog, client_for, settings, monkeypatch):
     settings.NEEDLE_PAGE_SIZE = 2
-    monkeypatch.setattr(pagination, "COUNT_CAP", 4)
+    monkeypatch.setattr(views, "OPEN_COUNT_CAP", 4)  # the inbox's default list: open cases
     bulk(world, catalog, 5)
     client = client_for("handler")
     body = client.get("/inbox/").content.decode()
@@ -138,28 +138,49 @@ def test_public_list_pages_by_position_and_caps_its_count(world, catalog, settin
     assert "35 requests" in client.get("/cases/public/").content.decode()
 
 
-def test_seek_paginate_matches_offset_pages(world, catalog):
+@pytest.mark.parametrize("sort_deep", [False, True])
+def test_seek_paginate_matches_offset_pages(world, catalog, sort_deep):
     bulk(world, catalog, 7)
     bulk(world, catalog, 4, same_time=True, start=7)
     qs = Case.objects.all()
     everything = list(qs.order_by(*selectors.CASE_ORDER))
-    page = seek_paginate(qs, keys=selectors.CASE_ORDER, page_size=4)
+
+    def seek(**kwargs):
+        return seek_paginate(qs, keys=selectors.CASE_ORDER, page_size=4, sort_deep=sort_deep, **kwargs)
+
+    page = seek()
     seen = list(page.items)
     while page.has_next:
-        page = seek_paginate(
-            qs, keys=selectors.CASE_ORDER, page=page.page + 1, page_size=4, after=page.next_cursor
-        )
+        page = seek(page=page.page + 1, after=page.next_cursor)
         seen += page.items
     assert seen == everything and page.page == 3 and page.count == 11 and page.exact
+    assert seek(page=3).items == everything[8:]  # by OFFSET
     last_first = pagination.cursor_of(page.items[0], selectors.CASE_ORDER)
-    back = seek_paginate(qs, keys=selectors.CASE_ORDER, page=2, page_size=4, before=last_first)
+    back = seek(page=2, before=last_first)
     assert back.items == everything[4:8] and back.has_previous and back.has_next
     near_top = pagination.cursor_of(everything[2], selectors.CASE_ORDER)
-    first = seek_paginate(qs, keys=selectors.CASE_ORDER, page=2, page_size=4, before=near_top)
+    first = seek(page=2, before=near_top)
     assert first.page == 1 and first.items == everything[:4] and not first.has_previous
     with pytest.raises(ValidationFailed):
-        seek_paginate(qs, keys=selectors.CASE_ORDER, after="1_1", before="1_1")
+        seek(after="1_1", before="1_1")
     assert capped_count(qs, 10) == (10, False) and capped_count(qs, 11) == (11, True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ordering is PostgreSQL's")
+def test_sort_deep_sorts_deep_pages_of_a_counted_list_only(world, catalog):
+    bulk(world, catalog, 9)
+    qs = Case.objects.all()
+    after = seek_paginate(qs, keys=selectors.CASE_ORDER, page_size=4).next_cursor
+
+    def page_sql(cap, **kwargs):
+        with CaptureQueriesContext(connection) as ctx:
+            seek_paginate(qs, keys=selectors.CASE_ORDER, page_size=4, cap=cap, sort_deep=True, **kwargs)
+        return ctx.captured_queries[-1]["sql"]
+
+    assert "interval '0 s'" in page_sql(100, page=2, after=after)
+    assert "interval '0 s'" in page_sql(100, page=2)
+    assert "interval '0 s'" not in page_sql(100)  # the first page walks the newest rows
+    assert "interval '0 s'" not in page_sql(5, page=2, after=after)  # more than counted: walked
 
 
 def test_case_lists_make_the_same_queries_for_few_and_many_rows(world, catalog, client_for):
