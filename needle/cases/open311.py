@@ -163,6 +163,7 @@ FIELD_NAMES = {
     "photos": "media_url",
 }
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
@@ -171,6 +172,8 @@ _SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})
 
 
 def _xml_text(value: str) -> str:
+    if not _XML_SPECIAL.search(value):  # most values: numbers, codes, times, plain text
+        return value
     return _XML_UNSAFE.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -184,7 +187,10 @@ def _fill(out: list[str], tag: str, value: Any) -> None:
             return
         out.append(f"<{tag}>")
         for key, item in value.items():
-            _fill(out, key, item)
+            if isinstance(item, dict | list | tuple):
+                _fill(out, key, item)
+            else:  # most of a request's fields: written here, without a call each
+                out.append(_element(key, item))
         out.append(f"</{tag}>")
     elif isinstance(value, list | tuple):
         child = ITEM_NAMES[tag]
@@ -195,13 +201,18 @@ def _fill(out: list[str], tag: str, value: Any) -> None:
         for item in value:
             _fill(out, child, item)
         out.append(f"</{tag}>")
-    elif value is None:
-        out.append(f"<{tag} />")
-    elif isinstance(value, bool):
-        out.append(f"<{tag}>{'true' if value else 'false'}</{tag}>")
     else:
-        text = _xml_text(str(value))
-        out.append(f"<{tag}>{text}</{tag}>" if text else f"<{tag} />")
+        out.append(_element(tag, value))
+
+
+def _element(tag: str, value: Any) -> str:
+    """A scalar as the element `tag`: None and "" empty, booleans as true/false."""
+    if value is None:
+        return f"<{tag} />"
+    if isinstance(value, bool):
+        return f"<{tag}>{'true' if value else 'false'}</{tag}>"
+    text = _xml_text(value if type(value) is str else str(value))
+    return f"<{tag}>{text}</{tag}>" if text else f"<{tag} />"
 
 
 def to_xml(root: str, data: Any) -> str:
