@@ -38,7 +38,7 @@ from needle.cases.schemas import (
     WhistleIn,
 )
 from needle.core.errors import ValidationFailed
-from needle.core.pagination import paginate
+from needle.core.pagination import seek_paginate
 from needle.core.schemas import ERRORS
 from needle.orgs.models import mask_phone
 from needle.orgs.selectors import access_unit
@@ -134,6 +134,7 @@ def list_cases(
     mine: bool = False,
     page: int = 1,
     page_size: int = 50,
+    after: str = "",
 ) -> Any:
     filters = selectors.CaseFilters(
         state=state,
@@ -151,11 +152,20 @@ def list_cases(
         .select_related("repeat_of", "parent")
         .defer("area__boundary")  # a community's boundary can be larger than the case
     )
-    result = paginate(qs, page=page, page_size=page_size)
+    result = seek_paginate(
+        qs,
+        keys=selectors.CASE_ORDER,
+        page=page,
+        page_size=page_size,
+        after=after,
+        cap=selectors.SEARCH_COUNT_CAP if search.strip() else None,
+    )
     return {
         "count": result.count,
+        "count_exact": result.exact,
         "page": result.page,
         "page_size": result.page_size,
+        "next_after": result.next_cursor,
         "results": [case_out(c, request.user) for c in result.items],
     }
 

@@ -83,9 +83,17 @@ class CaseOut(Schema):
 
 
 class CasePageOut(Schema):
-    count: int
+    count: int = Field(
+        description="Matching cases, counted up to 1,000 (250 with `search`); past that "
+        "`count_exact` is false and the list holds more."
+    )
+    count_exact: bool
     page: int
     page_size: int
+    next_after: str = Field(
+        description="Pass as `after` (with `page` one higher) for the next page, which then starts "
+        "from this position instead of counting off the rows before it; empty on the last page."
+    )
     results: list[CaseOut]
 
 

@@ -85,6 +85,12 @@ class InSubquery(Expression):
         return template % (column, subquery), (*column_params, *subquery_params)
 
 
+# A text search counts up to this many matches (the inbox, the API): every match of a common
+# word costs reading the text of a dozen cases, and the count would otherwise cost several
+# times the page.
+SEARCH_COUNT_CAP = 250
+
+
 def text_q(text: str) -> Q:
     """Cases whose number is `text`, or whose title or description contains it."""
     text = text.strip()

@@ -70,9 +70,6 @@ def _query_without_page(request: HttpRequest) -> str:
     return urlencode(pairs) + "&" if pairs else ""
 
 
-# A text search counts up to this many matches: every match of a common word costs reading
-# the text of a dozen cases, and the count would otherwise cost several times the page.
-SEARCH_COUNT_CAP = 250
 # The inbox's open cases are counted up to this many (COUNT_CAP for other lists): a unit's
 # whole open list, read by the open-case indexes.
 OPEN_COUNT_CAP = 5000
@@ -442,7 +439,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             # Open cases are a few per cent of all, fewer the older: a unit's are counted
             # whole and its deep pages sorted (see seek_paginate).
             open_list = state == OPEN or state in OPEN_STATES
-            cap = SEARCH_COUNT_CAP if filters.text.strip() else OPEN_COUNT_CAP if open_list else None
+            cap = selectors.SEARCH_COUNT_CAP if filters.text.strip() else OPEN_COUNT_CAP if open_list else None
             page = _seek_page(request, cases, fields=selectors.INBOX_FIELDS, cap=cap, sort_deep=open_list)
             page.items = selectors.inbox_rows(page.items)
         except DomainError as exc:

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from needle.cases.models import Callback, Case, State
+from needle.core import pagination
 from needle.core.models import AuditEvent
 from needle.testing import submit
 
@@ -88,6 +89,27 @@ def test_list_is_scoped(world, catalog, api_for):
     assert api_for("member").get("/api/v1/cases", mine=True).json()["count"] == 1
     assert api_for("outsider").get("/api/v1/cases").json()["count"] == 0
     assert api_for("dispatcher").get("/api/v1/cases", state="flying").status_code == 422
+
+
+def test_list_pages_by_position_and_caps_its_count(world, catalog, api_for, monkeypatch):
+    numbers = [submit(world, catalog["road"], area="community_a1a").number for _ in range(5)]
+    api = api_for("dispatcher")
+    first = api.get("/api/v1/cases", page_size=2).json()
+    assert (first["count"], first["count_exact"], first["page"]) == (5, True, 1)
+    seen, body = [], first
+    while True:
+        seen += [c["number"] for c in body["results"]]
+        if not body["next_after"]:
+            break
+        body = api.get("/api/v1/cases", page_size=2, page=body["page"] + 1, after=body["next_after"]).json()
+    assert seen == sorted(numbers, reverse=True) and body["page"] == 3  # newest first, each once
+    assert [c["number"] for c in api.get("/api/v1/cases", page_size=2, page=3).json()["results"]] == seen[4:]
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    capped = api.get("/api/v1/cases", page_size=2).json()
+    assert (capped["count"], capped["count_exact"]) == (3, False)  # "more than 3"
+    bad = api.get("/api/v1/cases", after="yesterday")
+    assert bad.status_code == 422 and "after" in err(bad)["fields"]
 
 
 def test_other_street_cannot_read_or_act(world, catalog, api_for):
