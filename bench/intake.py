@@ -221,13 +221,19 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-drain", action="store_true", help="leave the jobs queued")
     parser.add_argument(
+        "--db-options",
+        default="",
+        help="DATABASE_URL query, e.g. server_side_binding=true&prepare_threshold=1",
+    )
+    parser.add_argument(
         "--floor", action="store_true", help="a token-checked GET that finds nothing, no intake"
     )
     args = parser.parse_args()
 
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}"
+        + (f"?{args.db_options}" if args.db_options else ""),
         DJANGO_SETTINGS_MODULE="needle.settings",
         SECRET_KEY="bench-" + "x" * 40,
         DEBUG="false",

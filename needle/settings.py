@@ -81,11 +81,29 @@ def database_from_url(url: str) -> dict[str, object]:
             # No JIT unless the URL asks (?options=-c jit=on): it pays off for long analytical
             # scans, while a request's queries take milliseconds; a dashboard query whose rows
             # the planner over-estimated spent ~50 ms compiling.
-            "OPTIONS": {"options": "-c jit=off", **dict(parse_qsl(parsed.query))},
+            "OPTIONS": {"options": "-c jit=off", **postgres_options(parsed.query)},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use sqlite:// or postgres://)"
     )
+
+
+def postgres_options(query: str) -> dict[str, object]:
+    """The URL's query as connection options (libpq's, as strings), with Django's and psycopg's
+    own typed: server_side_binding=true|false, prepare_threshold=N (statements run N times on a
+    connection are prepared; needs server-side binding to have the same text each time)."""
+    options: dict[str, object] = dict(parse_qsl(query))
+    if "server_side_binding" in options:
+        value = str(options["server_side_binding"]).lower()
+        if value not in {"true", "false"}:
+            raise ImproperlyConfigured("DATABASE_URL: server_side_binding must be true or false")
+        options["server_side_binding"] = value == "true"
+    if "prepare_threshold" in options:
+        try:
+            options["prepare_threshold"] = int(str(options["prepare_threshold"]))
+        except ValueError:
+            raise ImproperlyConfigured("DATABASE_URL: prepare_threshold must be a whole number") from None
+    return options
 
 
 def sqlite_database(path: Path) -> dict[str, object]:

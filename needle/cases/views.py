@@ -439,7 +439,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             # Open cases are a few per cent of all, fewer the older: a unit's are counted
             # whole and its deep pages sorted (see seek_paginate).
             open_list = state == OPEN or state in OPEN_STATES
-            cap = selectors.SEARCH_COUNT_CAP if filters.text.strip() else OPEN_COUNT_CAP if open_list else None
+            cap = (
+                selectors.SEARCH_COUNT_CAP if filters.text.strip() else OPEN_COUNT_CAP if open_list else None
+            )
             page = _seek_page(request, cases, fields=selectors.INBOX_FIELDS, cap=cap, sort_deep=open_list)
             page.items = selectors.inbox_rows(page.items)
         except DomainError as exc:

@@ -38,8 +38,22 @@ def test_database_urls():
     assert pg["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
     jit = s.database_from_url("postgres://db.example/needle?options=-c%20jit%3Don")
     assert jit["OPTIONS"] == {"options": "-c jit=on"}
+    prepared = s.database_from_url(
+        "postgres://db.example/needle?server_side_binding=true&prepare_threshold=5"
+    )
+    assert prepared["OPTIONS"] == {
+        "options": "-c jit=off",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
     assert str(s.database_from_url("sqlite:////tmp/x.sqlite3")["NAME"]) == "/tmp/x.sqlite3"
     assert str(s.database_from_url("sqlite:///var/x.sqlite3")["NAME"]) == str(s.BASE_DIR / "var/x.sqlite3")
-    for bad in ("mysql://x/y", "sqlite://", "postgres://host/"):
+    for bad in (
+        "mysql://x/y",
+        "sqlite://",
+        "postgres://host/",
+        "postgres://host/db?server_side_binding=yes",
+        "postgres://host/db?prepare_threshold=often",
+    ):
         with pytest.raises(ImproperlyConfigured):
             s.database_from_url(bad)
