@@ -1,6 +1,7 @@
 """Word search in case lists: by number, or a piece of the title or description."""
 
 import pytest
+from django.db import connection
 
 from needle.cases import selectors
 from needle.testing import submit
@@ -37,3 +38,13 @@ def test_search_finds_words_numbers_and_nothing_else(world, cases):
     # Each character occurs in the text, but not side by side: not a match.
     assert found(world, "区路") == set()
     assert found(world, "塌坑") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+@pytest.mark.django_db
+def test_area_paths_are_sampled_finely_for_the_planner():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'cases_case'::regclass AND attname = 'area_path'"
+        )
+        assert cursor.fetchone()[0] == 1000  # migration cases 0005
