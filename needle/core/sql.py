@@ -8,7 +8,21 @@ from typing import Any
 from django.db.models import BooleanField, Expression, F
 
 
-class AnyOf(Expression):
+class OnColumn(Expression):
+    """An expression over one column of the query's model."""
+
+    def __init__(self, column: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.column: Any = F(column)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+
+class AnyOf(OnColumn):
     """`column = ANY(%s)`, the values passed as one array, on PostgreSQL; `column IN (...)`
     elsewhere. With thousands of ids, `__in` costs Django and psycopg about a millisecond per
     hundred values to build and convert placeholders; one array parameter costs nothing.
@@ -17,15 +31,8 @@ class AnyOf(Expression):
     conditional = True
 
     def __init__(self, column: str, values: Iterable[Any]) -> None:
-        super().__init__(output_field=BooleanField())
-        self.column: Any = F(column)
+        super().__init__(column, output_field=BooleanField())
         self.values = list(values)
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.column]
-
-    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        (self.column,) = exprs
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         column, params = compiler.compile(self.column)
@@ -36,22 +43,12 @@ class AnyOf(Expression):
         return f"{column} IN ({', '.join(['%s'] * len(self.values))})", (*params, *self.values)
 
 
-class Unindexed(Expression):
+class Unindexed(OnColumn):
     """A number or timestamp column written so that PostgreSQL cannot take its order from an
     index on it (`column + 0`, `column + interval '0 s'`): ORDER BY it with a LIMIT then
     reads the rows the WHERE clause's indexes find and sorts them, where the planner would
     otherwise walk the column's index and filter, however many rows it has to skip.
     Elsewhere, the column itself."""
-
-    def __init__(self, column: str) -> None:
-        super().__init__()
-        self.column: Any = F(column)
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.column]
-
-    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        (self.column,) = exprs
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         column, params = compiler.compile(self.column)
