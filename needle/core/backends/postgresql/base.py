@@ -2,10 +2,10 @@
 
 Django registers a loader of its own for `timestamptz` on every connection: a Python subclass
 of psycopg's pure-Python loader that parses each value in Python and then sets its time zone
-(~8 µs a value; a list of 1,000 cases with six timestamps each spent a third of its time
-there). When Django's time zone is UTC, psycopg's compiled loader returns the same values
-(aware datetimes whose tzinfo is `datetime.timezone.utc`, the session being in UTC), so this
-backend registers that one instead.
+(~8 µs a value: an Open311 page of 1,000 requests, five timestamps each, spent a third of its
+Python there; 46.5 ms of Python became 31.4 with this backend). When Django's time zone is
+UTC, psycopg's compiled loader returns the same values (aware datetimes whose tzinfo is
+`datetime.timezone.utc`, the session being in UTC), so this backend registers that one instead.
 """
 
 from __future__ import annotations
