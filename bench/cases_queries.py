@@ -30,7 +30,8 @@ on a shared machine):
                deep pages as the pager links them (after=<the position of a random case of
                the last half>&page=P), a deep page by number alone (an old bookmark: OFFSET),
                state filters
-  search ...   the inbox's area and text filters (/inbox/?state=&area=<code>&q=小区) and the
+  search ...   the inbox's area and text filters (/inbox/?state=&area=<code>&q=小区; and the
+               count its pager asks for after the page, &count_only=1) and the
                API (GET /api/v1/cases?area=<code>&search=小区) as the city dispatcher, over
                random streets and over districts
   open311 ...  GET /open311/v2/requests.json (the default: the latest 90 days, 100 requests
@@ -592,6 +593,17 @@ def scenarios(
             [f"/inbox/?state=&area={rng.choice(streets)}&q={word}" for _ in range(n)],
         ),
         ("inbox search district", DISPATCHER, [f"/inbox/?state=&area={d}&q={word}" for d in districts_cycle]),
+        # The pager's count of a search, which the page asks for after it has been shown.
+        (
+            "inbox search street, count",
+            DISPATCHER,
+            [f"/inbox/?state=&area={rng.choice(streets)}&q={word}&page=1&count_only=1" for _ in range(n)],
+        ),
+        (
+            "inbox search district, count",
+            DISPATCHER,
+            [f"/inbox/?state=&area={d}&q={word}&page=1&count_only=1" for d in districts_cycle],
+        ),
         (
             "api search street",
             DISPATCHER,

@@ -35,7 +35,7 @@ from needle.cases.forms import (
 )
 from needle.cases.models import OPEN_STATES, Case, Channel, Photo, State
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from needle.core.pagination import Page, paginate, seek_paginate
+from needle.core.pagination import Page, capped_count, paginate, parse_page_args, seek_paginate
 from needle.core.views import refusal, show_error
 from needle.orgs import selectors as org_selectors
 from needle.orgs.permissions import has_perm_anywhere
@@ -82,9 +82,10 @@ def _seek_page(
     fields: tuple[str, ...] = (),
     cap: int | None = None,
     sort_deep: bool = False,
+    count: bool = True,
 ) -> Page[Any]:
     """A page of a case list, newest first, without counting past `cap` (COUNT_CAP; see
-    needle.core.pagination.seek_paginate, also for `sort_deep`)."""
+    needle.core.pagination.seek_paginate, also for `sort_deep` and `count`)."""
     return seek_paginate(
         qs,
         keys=selectors.CASE_ORDER,
@@ -95,6 +96,7 @@ def _seek_page(
         fields=fields,
         cap=cap,
         sort_deep=sort_deep,
+        count=count,
     )
 
 
@@ -439,10 +441,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
             # Open cases are a few per cent of all, fewer the older: a unit's are counted
             # whole and its deep pages sorted (see seek_paginate).
             open_list = state == OPEN or state in OPEN_STATES
-            cap = (
-                selectors.SEARCH_COUNT_CAP if filters.text.strip() else OPEN_COUNT_CAP if open_list else None
+            searching = bool(filters.text.strip())
+            cap = selectors.SEARCH_COUNT_CAP if searching else OPEN_COUNT_CAP if open_list else None
+            if searching and request.GET.get("count_only"):
+                # The pager's count, asked for after the page (below): a common word over a
+                # district costs more to count than to show.
+                total, exact = capped_count(cases, cap)
+                page_n, size = parse_page_args(request.GET.get("page"), None)
+                counted: Page[Any] = Page(items=[], count=total, page=page_n, page_size=size, exact=exact)
+                return render(request, "_pager_count.html", {"page": counted})
+            page = _seek_page(
+                request,
+                cases,
+                fields=selectors.INBOX_FIELDS,
+                cap=cap,
+                sort_deep=open_list,
+                count=not searching,
             )
-            page = _seek_page(request, cases, fields=selectors.INBOX_FIELDS, cap=cap, sort_deep=open_list)
             page.items = selectors.inbox_rows(page.items)
         except DomainError as exc:
             status = _fail(request, exc, form)

@@ -49,6 +49,8 @@ class Page(Generic[T]):
     # The positions the pager's links start from (seek_paginate): "" links by page number.
     next_cursor: str = ""
     previous_cursor: str = ""
+    # False: not counted at all (seek_paginate(count=False)); the pager asks for the count later.
+    counted: bool = True
 
     @property
     def pages(self) -> int:
@@ -168,6 +170,7 @@ def seek_paginate(
     cap: int | None = None,
     fields: Sequence[str] = (),
     sort_deep: bool = False,
+    count: bool = True,
 ) -> Page[Any]:
     """One page of `qs` in the order `keys` (one direction, the last key unique), counted up
     to `cap` (COUNT_CAP). `after`/`before` are positions from the pager's links (the page starts after
@@ -181,13 +184,16 @@ def seek_paginate(
     its table and thins out with age (a unit's open cases: most of an old case's neighbours in
     time are closed), the walk skips more rows the deeper the page (100,000 closed cases for a
     page of last spring's open ones), while the sort of a counted list stays small. A list
-    too long to count is walked: its rows are dense enough."""
+    too long to count is walked: its rows are dense enough.
+
+    `count=False`: no count at all (`counted` False): for lists whose count costs more than
+    their page, such as a common word searched over a district; the pager fetches it after."""
     if len({k.startswith("-") for k in keys}) != 1:
         raise ValueError("seek_paginate needs keys in one direction")
     page_n, size_n = parse_page_args(page, page_size)
     if after and before:
         raise ValidationFailed(fields={"before": _("Give after or before, not both.")})
-    count, exact = capped_count(qs, cap)
+    total, exact = capped_count(qs, cap) if count else (0, False)
     sort = sort_deep and exact
     ordered = qs.order_by(*_ordering(keys, sort=sort and bool(after or before or page_n > 1)))
     if fields:
@@ -219,11 +225,12 @@ def seek_paginate(
         items, more = rows[:size_n], len(rows) > size_n
     return Page(
         items=items,
-        count=count,
+        count=total,
         page=page_n,
         page_size=size_n,
         exact=exact,
         more=more,
         next_cursor=cursor_of(items[-1], keys) if items and more else "",
         previous_cursor=cursor_of(items[0], keys) if items and page_n > 2 else "",
+        counted=count,
     )

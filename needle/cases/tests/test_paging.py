@@ -122,6 +122,25 @@ def test_past_the_cap_the_pager_says_more_than(world, catalog, client_for, setti
     assert "Page 1 of 2 (4 in all)" in client.get("/inbox/").content.decode()
 
 
+def test_a_search_page_is_shown_before_its_count(world, catalog, client_for, settings, monkeypatch):
+    settings.NEEDLE_PAGE_SIZE = 2
+    bulk(world, catalog, 5)  # descriptions 坑0 … 坑4
+    client = client_for("handler")
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/inbox/", {"q": "坑"}).content.decode()
+    assert numbers(body) == ["T00000000", "T00000001"]
+    assert not [q for q in ctx.captured_queries if "COUNT(" in q["sql"] and "cases_case" in q["sql"]]
+    later = re.search(r'<span hx-get="\?([^"]+)" hx-trigger="load"', body)
+    assert later and "count_only=1" in later.group(1)
+    assert "Page 1</span>" in body  # until the count arrives
+    count = client.get("/inbox/?" + later.group(1).replace("&amp;", "&")).content.decode()
+    assert count == "<span>Page 1 of 3 (5 in all)</span>"
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
+    assert "(more than 3 in all)" in client.get("/inbox/?" + later.group(1).replace("&amp;", "&")).content.decode()
+    # Without a search the page counts at once, as before.
+    assert "(5 in all)" in client.get("/inbox/").content.decode()
+
+
 def test_public_list_pages_by_position_and_caps_its_count(world, catalog, settings, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_CAP", 25)
     bulk(world, catalog, 35)
