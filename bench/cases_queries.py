@@ -32,8 +32,8 @@ on a shared machine):
                state filters
   search ...   the inbox's area and text filters (/inbox/?state=&area=<code>&q=小区; and the
                count its pager asks for after the page, &count_only=1) and the
-               API (GET /api/v1/cases?area=<code>&search=小区) as the city dispatcher, over
-               random streets and over districts
+               API (GET /api/v1/cases?area=<code>&search=小区, and with &count=false) as the
+               city dispatcher, over random streets and over districts
   open311 ...  GET /open311/v2/requests.json (the default: the latest 90 days, 100 requests
                to a page), with service_code, with page_size=1000, and the same in XML
 
@@ -613,6 +613,16 @@ def scenarios(
             "api search district",
             DISPATCHER,
             [f"/api/v1/cases?area={d}&search={word}" for d in districts_cycle],
+        ),
+        (
+            "api street, count=false",
+            DISPATCHER,
+            [f"/api/v1/cases?area={rng.choice(streets)}&search={word}&count=false" for _ in range(n)],
+        ),
+        (
+            "api district, count=false",
+            DISPATCHER,
+            [f"/api/v1/cases?area={d}&search={word}&count=false" for d in districts_cycle],
         ),
         ("open311 requests.json", "", ["/open311/v2/requests.json"] * n),
         (

@@ -83,9 +83,9 @@ class CaseOut(Schema):
 
 
 class CasePageOut(Schema):
-    count: int = Field(
+    count: int | None = Field(
         description="Matching cases, counted up to 1,000 (250 with `search`); past that "
-        "`count_exact` is false and the list holds more."
+        "`count_exact` is false and the list holds more. Null when asked with `count=false`."
     )
     count_exact: bool
     page: int

@@ -108,6 +108,9 @@ def test_list_pages_by_position_and_caps_its_count(world, catalog, api_for, monk
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     capped = api.get("/api/v1/cases", page_size=2).json()
     assert (capped["count"], capped["count_exact"]) == (3, False)  # "more than 3"
+    uncounted = api.get("/api/v1/cases", page_size=2, count="false").json()
+    assert (uncounted["count"], uncounted["count_exact"], len(uncounted["results"])) == (None, False, 2)
+    assert uncounted["next_after"] == capped["next_after"]
     bad = api.get("/api/v1/cases", after="yesterday")
     assert bad.status_code == 422 and "after" in err(bad)["fields"]
 
