@@ -176,9 +176,11 @@ def access_case(*, actor: Any, number: str) -> Case:
     """The case if the actor may see it; 404 otherwise (not even its existence leaks)."""
     # Numbers are unique: no ORDER BY (Django resolving one against six joined tables' columns
     # cost more than the query).
-    found = Case.objects.select_related(
-        "service", "service__category", "area", "lead_unit", "reporter", "parent"
-    ).filter(number=number)
+    found = (
+        Case.objects.select_related("service", "service__category", "area", "lead_unit", "reporter", "parent")
+        .defer("area__boundary")  # no case page or action draws it; it can outweigh the case
+        .filter(number=number)
+    )
     case = next(iter(found.order_by()[:1]), None)
     if case is None or not may_view(actor, case):
         raise NotFound(_("No case has the number %(number)s.") % {"number": number})
@@ -188,6 +190,7 @@ def access_case(*, actor: Any, number: str) -> Case:
 def case_by_token(*, token: str) -> Case:
     case = (
         Case.objects.select_related("service", "area", "lead_unit", "parent")
+        .defer("area__boundary")
         .filter(tracking_token=token)
         .first()
     )
