@@ -576,6 +576,14 @@ def scenarios(
         f"Open311 default window (latest 90 days, public, not rejected): {window} requests",
     ]
     districts_cycle = [some_districts[i % len(some_districts)] for i in range(n)]
+
+    def searches(street_row: str, district_row: str, url: str) -> list[tuple[str, str, list[str]]]:
+        """A row of `url` (with {area}) over random streets and one over the districts."""
+        return [
+            (street_row, DISPATCHER, [url.format(area=rng.choice(streets)) for _ in range(n)]),
+            (district_row, DISPATCHER, [url.format(area=d) for d in districts_cycle]),
+        ]
+
     rows = [
         ("inbox p1 (open)", HANDLER, ["/inbox/"] * n),
         (
@@ -587,42 +595,18 @@ def scenarios(
         ("inbox page=P (any, offset)", HANDLER, [f"/inbox/?state=&page={p}" for p in deep(district_cases)]),
         ("inbox state=in_progress", HANDLER, ["/inbox/?state=in_progress"] * n),
         ("inbox state=closed", HANDLER, ["/inbox/?state=closed"] * n),
-        (
-            "inbox search street",
-            DISPATCHER,
-            [f"/inbox/?state=&area={rng.choice(streets)}&q={word}" for _ in range(n)],
-        ),
-        ("inbox search district", DISPATCHER, [f"/inbox/?state=&area={d}&q={word}" for d in districts_cycle]),
+        *searches("inbox search street", "inbox search district", f"/inbox/?state=&area={{area}}&q={word}"),
         # The pager's count of a search, which the page asks for after it has been shown.
-        (
+        *searches(
             "inbox search street, count",
-            DISPATCHER,
-            [f"/inbox/?state=&area={rng.choice(streets)}&q={word}&page=1&count_only=1" for _ in range(n)],
-        ),
-        (
             "inbox search district, count",
-            DISPATCHER,
-            [f"/inbox/?state=&area={d}&q={word}&page=1&count_only=1" for d in districts_cycle],
+            f"/inbox/?state=&area={{area}}&q={word}&page=1&count_only=1",
         ),
-        (
-            "api search street",
-            DISPATCHER,
-            [f"/api/v1/cases?area={rng.choice(streets)}&search={word}" for _ in range(n)],
-        ),
-        (
-            "api search district",
-            DISPATCHER,
-            [f"/api/v1/cases?area={d}&search={word}" for d in districts_cycle],
-        ),
-        (
+        *searches("api search street", "api search district", f"/api/v1/cases?area={{area}}&search={word}"),
+        *searches(
             "api street, count=false",
-            DISPATCHER,
-            [f"/api/v1/cases?area={rng.choice(streets)}&search={word}&count=false" for _ in range(n)],
-        ),
-        (
             "api district, count=false",
-            DISPATCHER,
-            [f"/api/v1/cases?area={d}&search={word}&count=false" for d in districts_cycle],
+            f"/api/v1/cases?area={{area}}&search={word}&count=false",
         ),
         ("open311 requests.json", "", ["/open311/v2/requests.json"] * n),
         (
