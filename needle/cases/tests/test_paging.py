@@ -136,7 +136,10 @@ def test_a_search_page_is_shown_before_its_count(world, catalog, client_for, set
     count = client.get("/inbox/?" + later.group(1).replace("&amp;", "&")).content.decode()
     assert count == "<span>Page 1 of 3 (5 in all)</span>"
     monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 3)
-    assert "(more than 3 in all)" in client.get("/inbox/?" + later.group(1).replace("&amp;", "&")).content.decode()
+    assert (
+        "(more than 3 in all)"
+        in client.get("/inbox/?" + later.group(1).replace("&amp;", "&")).content.decode()
+    )
     # Without a search the page counts at once, as before.
     assert "(5 in all)" in client.get("/inbox/").content.decode()
 
