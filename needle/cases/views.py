@@ -35,7 +35,7 @@ from needle.cases.forms import (
 )
 from needle.cases.models import OPEN_STATES, Case, Channel, Photo, State
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from needle.core.pagination import Page, capped_count, paginate, parse_page_args, seek_paginate
+from needle.core.pagination import Page, count_page, paginate, seek_paginate
 from needle.core.views import refusal, show_error
 from needle.orgs import selectors as org_selectors
 from needle.orgs.permissions import has_perm_anywhere
@@ -446,9 +446,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             if searching and request.GET.get("count_only"):
                 # The pager's count, asked for after the page (below): a common word over a
                 # district costs more to count than to show.
-                total, exact = capped_count(cases, cap)
-                page_n, size = parse_page_args(request.GET.get("page"), None)
-                counted: Page[Any] = Page(items=[], count=total, page=page_n, page_size=size, exact=exact)
+                counted = count_page(cases, page=request.GET.get("page"), cap=cap)
                 return render(request, "_pager_count.html", {"page": counted})
             page = _seek_page(
                 request,

@@ -105,6 +105,16 @@ def capped_count(qs: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
     return (n, True) if n <= cap else (cap, False)
 
 
+def count_page(
+    qs: QuerySet[Any], *, page: Any = None, page_size: Any = None, cap: int | None = None
+) -> Page[Any]:
+    """The count of a list, capped as capped_count, as a Page without rows: what the pager of
+    a page read with seek_paginate(count=False) asks for after the page."""
+    page_n, size_n = parse_page_args(page, page_size)
+    count, exact = capped_count(qs, cap)
+    return Page(items=[], count=count, page=page_n, page_size=size_n, exact=exact)
+
+
 # Seek ("keyset") pages ----------------------------------------------------------------------
 
 

@@ -554,7 +554,7 @@ def _leaf_differences(since: dt.date, recomputed: dict[LeafKey, Vec]) -> dict[Le
             if new is not None:
                 out[key] = new
         elif new != vec:
-            out[key] = [a - b for a, b in zip(new or [0] * N, vec, strict=True)]
+            out[key] = _minus(new, vec)
     if stale:
         CaseRollup.objects.filter(AnyOf("id", stale)).delete()
     out.update(fresh)  # rows not stored at all
@@ -621,6 +621,11 @@ def _node_rows(qs: Any) -> Iterator[tuple[Any, ...]]:
     return qs.values_list(*names).iterator(chunk_size=5000)
 
 
+def _minus(new: Vec | None, stored: Sequence[int]) -> Vec:
+    """What to add to a stored row to make it `new` (None: a row that should not exist)."""
+    return [a - b for a, b in zip(new or [0] * N, stored, strict=True)]
+
+
 def _node_differences(
     sums: Iterable[tuple[Any, ...]], stored: Iterable[tuple[Any, ...]], meta: dict[int, tuple[int, int]]
 ) -> dict[NodeRowKey, Vec]:
@@ -637,7 +642,7 @@ def _node_differences(
         row_key = (grouping, span, day, node, key)
         new = fresh.pop(row_key, None)
         if new != vec:
-            out[row_key] = [a - b for a, b in zip(new or [0] * N, vec, strict=True)]
+            out[row_key] = _minus(new, vec)
         now = meta.setdefault(node, (depth, parent))
         if now != (depth, parent):
             moved[node] = now
