@@ -391,9 +391,11 @@ def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
     """Take in a request: validate, number it, set deadlines, route it when a rule is
     certain, link a repeat, store photos; after commit a job notifies the unit and lets the
     classifier triage the case. Returns the case and whether it is new: with an idempotency
-    key already used, the first case comes back and nothing is created."""
-    if intake.idempotency_key:
-        existing = _keyed(intake.idempotency_key)
+    key already used by the same channel and sender, the first case comes back and nothing is
+    created."""
+    key = idempotency_key(channel=intake.channel, actor=actor, key=intake.idempotency_key or "")
+    if key:
+        existing = _keyed(key)
         if existing is not None:
             return existing, False
     if intake.channel in (Channel.PHONE, Channel.STAFF):
@@ -407,11 +409,21 @@ def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
         with transaction.atomic():
             return _create(actor, intake, area, answers, images, number), True
     except IntegrityError:
-        if intake.idempotency_key:
-            existing = _keyed(intake.idempotency_key)
+        if key:
+            existing = _keyed(key)
             if existing is not None:
                 return existing, False
         raise
+
+
+def idempotency_key(*, channel: str, actor: Any, key: str) -> str:
+    """The stored form of a client's idempotency key ("" for none). The channel and the sender
+    (the person, or "anonymous") come from the server and the client's key is hashed after
+    them, so no key a client sends can name another channel's or another person's case."""
+    if not key:
+        return ""
+    owner = f"p{actor.pk}" if getattr(actor, "pk", None) else "anonymous"
+    return f"{channel}:{owner}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def _keyed(idempotency_key: str) -> Case | None:
@@ -453,7 +465,8 @@ def _create(
         contact_email=intake.contact_email.strip() or (reporter.email if reporter else ""),
         hide_name=intake.hide_name,
         tracking_token=secrets.token_urlsafe(24),
-        idempotency_key=intake.idempotency_key or None,
+        idempotency_key=idempotency_key(channel=intake.channel, actor=actor, key=intake.idempotency_key or "")
+        or None,
         submitted_at=now,
         accept_due_at=add_hours(now, service.accept_hours, working_days=service.working_days),
         resolve_due_at=add_hours(now, service.resolve_hours, working_days=service.working_days),

@@ -18,10 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from needle.areas.models import Area, Level
+from needle.core import throttle
 from needle.core.audit import audit_record, snapshot
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import Conflict, TooManyRequests, ValidationFailed
 from needle.orgs.models import (
     ApiToken,
     GridAssignment,
@@ -70,9 +72,29 @@ def _check_password(password: str, candidate: Person, errors: dict[str, str]) ->
 
 @transaction.atomic
 def person_signup(
-    *, username: str, password: str, display_name: str = "", phone: str = "", language: str = ""
+    *,
+    username: str,
+    password: str,
+    display_name: str = "",
+    phone: str = "",
+    language: str = "",
+    client: str | None = None,
 ) -> Person:
-    """A resident creates their own account; they are the actor of the event."""
+    """A resident creates their own account; they are the actor of the event. A `client` (the
+    address asking) may make SIGNUPS_PER_CLIENT_HOUR accounts an hour, then TooManyRequests."""
+    if client is not None:
+        wait = throttle.locked_for("signup.client", client)
+        if wait:
+            minutes = max(1, -(-wait // 60))
+            raise TooManyRequests(
+                ngettext(
+                    "Too many accounts were made from this address. Try again in %(minutes)d minute.",
+                    "Too many accounts were made from this address. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                extra={"retry_after": wait},
+            )
     username = username.strip()
     errors = _validate_profile(display_name=display_name, phone=phone, language=language)
     if not username or len(username) > 150:
@@ -98,6 +120,8 @@ def person_signup(
         obj=person,
         new=snapshot(person, ["username", *PROFILE_FIELDS]),
     )
+    if client is not None:
+        throttle.strike("signup.client", client, limit=settings.SIGNUPS_PER_CLIENT_HOUR, window=3600)
     return person
 
 

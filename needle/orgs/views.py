@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from needle.areas.selectors import area_ancestors, area_get
+from needle.core import throttle
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
 from needle.core.views import show_error
@@ -26,6 +27,7 @@ from needle.orgs.forms import (
     MembershipForm,
     ProfileForm,
     RoleForm,
+    SignInForm,
     SignupForm,
     StatsForm,
     TokenForm,
@@ -43,6 +45,13 @@ def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     template_name = "orgs/login.html"
+    authentication_form = SignInForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error("__all__", "locked"):
+            response.status_code = 429
+        return response
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -89,9 +98,12 @@ def signup(request: HttpRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 phone=form.cleaned_data["phone"],
                 language=getattr(request, "LANGUAGE_CODE", ""),
+                client=throttle.client_address(request),
             )
         except DomainError as exc:
             show_error(request, exc, form)
+            if exc.status == 429:
+                return render(request, "orgs/signup.html", {"form": form}, status=429)
         else:
             login(request, person, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome, %(name)s.") % {"name": person})
