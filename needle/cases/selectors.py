@@ -442,6 +442,17 @@ def public_case_get(*, number: str) -> Case:
     return case
 
 
+# "My requests" lists at most this many of the requests one follows.
+FOLLOWED_SHOWN = 50
+
+
+def followed_cases(*, actor: Any) -> QuerySet[Case]:
+    """The public cases the actor follows, newest first, read as the public list reads them:
+    a follower is a stranger to the reporter (see presenters.public_case)."""
+    require_authenticated(actor)
+    return public_cases().filter(followers=actor).only(*PUBLIC_FIELDS)[:FOLLOWED_SHOWN]
+
+
 def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
     """public_cases() narrowed by service code, area subtree and state."""
     qs = public_cases()

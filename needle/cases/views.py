@@ -818,9 +818,11 @@ def rates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_cases(request: HttpRequest) -> HttpResponse:
-    """The requests the signed-in resident raised, each with its private tracking page."""
+    """The requests the signed-in resident raised, each with its private tracking page, and
+    the ones they follow, each with its public page."""
     filters = selectors.CaseFilters(mine=True)
     page = paginate(
         selectors.case_list_for(actor=request.user, filters=filters), page=request.GET.get("page")
     )
-    return render(request, "cases/my_cases.html", {"page": page})
+    followed = [presenters.public_case(c) for c in selectors.followed_cases(actor=request.user)]
+    return render(request, "cases/my_cases.html", {"page": page, "followed": followed})

@@ -685,6 +685,14 @@ def test_my_requests_lists_only_mine_with_tracking_links(world, catalog, client_
     assert Client().get("/cases/mine/").status_code == 302
 
 
+def test_my_requests_lists_the_ones_i_follow_with_their_public_pages(world, catalog, client_for):
+    followed = submit(world, catalog["road"], reporter="member", description="别人家门口的坑")
+    s.case_follow(actor=world.people["resident"], case=followed)
+    body = client_for("resident").get("/cases/mine/").content.decode()
+    assert f"/cases/public/{followed.number}/" in body
+    assert followed.tracking_token not in body and "别人家门口的坑" not in body
+
+
 def test_inbox_pages_keep_the_default_open_filter(world, catalog, client_for):
     from needle.cases import services as s
 
