@@ -265,14 +265,14 @@ def timeline_for(*, actor: Any, case: Case, tracked: Case | None = None) -> Time
     return Timeline(entries=entries, internal=internal)
 
 
-def public_cases() -> QuerySet[Case]:
+def public_q() -> Q:
     """What anyone may see: cases of public services, not rejected."""
-    return (
-        Case.objects.filter(service__public=True)
-        .exclude(state=State.REJECTED)
-        .select_related("service", "area")
-        .order_by(*CASE_ORDER)
-    )
+    return Q(service__public=True) & ~Q(state=State.REJECTED)
+
+
+def public_cases() -> QuerySet[Case]:
+    """public_q()'s cases, newest first."""
+    return Case.objects.filter(public_q()).select_related("service", "area").order_by(*CASE_ORDER)
 
 
 def catalog() -> QuerySet[Category]:

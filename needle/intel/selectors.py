@@ -206,15 +206,15 @@ def similar_cases(
             lng__gte=lng - 2 * NEAR_DEGREES,
             lng__lte=lng + 2 * NEAR_DEGREES,
         )
-    public = case_selectors.public_cases().order_by()
     scope = None if public_only else case_selectors.case_scope_q(actor)
     if public_only:
-        qs = public.annotate(full=Value(False, output_field=BooleanField()))
+        qs = Case.objects.filter(case_selectors.public_q()).annotate(
+            full=Value(False, output_field=BooleanField())
+        )
     elif scope is None:  # a superuser
         qs = Case.objects.annotate(full=Value(True, output_field=BooleanField()))
     else:
-        in_public = Q(service__public=True) & ~Q(state=State.REJECTED)
-        qs = Case.objects.filter(scope | in_public).annotate(
+        qs = Case.objects.filter(scope | case_selectors.public_q()).annotate(
             full=DbCase(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
     qs = qs.filter(place, submitted_at__gte=now - SIMILAR_WINDOW).exclude(
