@@ -80,8 +80,10 @@ def case_out(case: Case, actor: Any) -> CaseOut:
         repeat_of=case.repeat_of.number if case.repeat_of_id and case.repeat_of else None,
         merged_into=case.parent.number if case.parent_id and case.parent else None,
         version=case.version,
-        tracking_url=f"/track/{case.tracking_token}/"
-        if getattr(actor, "pk", None) == case.reporter_id
+        # The private link goes to the case's own reporter alone (anonymous callers and
+        # cases without a reporter included: None is nobody's id).
+        tracking_url=services.tracking_link(case)
+        if case.reporter_id is not None and getattr(actor, "pk", None) == case.reporter_id
         else None,
     )
 
@@ -251,22 +253,18 @@ def get_case(request: HttpRequest, number: str) -> Any:
 )
 def get_timeline(request: HttpRequest, number: str) -> Any:
     case = selectors.access_case(actor=request.user, number=number)
-    staff = (
-        selectors.may_see_contact(request.user, case)
-        and getattr(request.user, "pk", None) != case.reporter_id
-    )
     return [
         EventOut(
             at=e.at,
             kind=e.kind,
             from_state=e.from_state,
             to_state=e.to_state,
-            actor=e.actor.username if e.actor and staff else None,
-            unit=e.unit.name if e.unit else None,
+            actor=e.actor.username if e.actor else None,
+            unit=e.unit_name or None,
             note=e.note,
             public=e.public,
         )
-        for e in selectors.timeline(case=case, public_only=not staff)
+        for e in selectors.timeline_for(actor=request.user, case=case).entries
     ]
 
 

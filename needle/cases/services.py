@@ -44,6 +44,7 @@ from needle.cases.models import (
     Service,
     State,
 )
+from needle.cases.presenters import TITLE_CHARS
 from needle.cases.uploads import MAX_PHOTOS, clean_image
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, ValidationFailed
@@ -152,14 +153,34 @@ def _tell_unit(case: Case, unit: Unit | None, verb: str, render: Callable[[], st
     )
 
 
-def _tell_reporters(case: Case, verb: str, render: Callable[[], str]) -> None:
-    """The reporter and the reporters of cases merged into this one follow it."""
-    people = [
-        case.reporter,
-        *(c.reporter for c in case.merged_cases.select_related("reporter")),
-        *case.followers.all(),
-    ]
-    notify(recipients=people, verb=verb, render=render, link=f"/track/{case.tracking_token}/")
+def _tell_reporters(
+    case: Case, verb: str, render: Callable[[], str], follower_render: Callable[[], str]
+) -> None:
+    """The reporter and the reporters of cases merged into this one follow it, each through
+    their own private tracking link (the key to their own request: it shows their words and
+    answers the callback); followers are strangers to the reporter, so they get their own
+    text and the case's public page, or no link once the case is no longer public."""
+    told: set[int] = set()
+
+    def tell(people: Iterable[Person | None], link: str, text: Callable[[], str]) -> None:
+        fresh = [p for p in people if p is not None and p.pk not in told]
+        told.update(p.pk for p in fresh)
+        notify(recipients=fresh, verb=verb, render=text, link=link)
+
+    tell([case.reporter], tracking_link(case), render)
+    for merged in case.merged_cases.select_related("reporter").order_by("pk"):
+        tell([merged.reporter], tracking_link(merged), render)
+    public = case.service.public and case.state != State.REJECTED
+    tell(case.followers.all(), public_link(case) if public else "", follower_render)
+
+
+def tracking_link(case: Case) -> str:
+    """The private link of this very case: only ever sent to its own reporter."""
+    return f"/track/{case.tracking_token}/"
+
+
+def public_link(case: Case) -> str:
+    return f"/cases/public/{case.number}/"
 
 
 # Permission helpers ------------------------------------------------------------------------
@@ -168,6 +189,12 @@ def _tell_reporters(case: Case, verb: str, render: Callable[[], str]) -> None:
 def may_view(actor: Any, case: Case) -> bool:
     if getattr(actor, "pk", None) and case.reporter_id == actor.pk:
         return True
+    return may_view_as_staff(actor, case)
+
+
+def may_view_as_staff(actor: Any, case: Case) -> bool:
+    """may_view() through a role (over the case's place, or a unit working on it), not as its
+    reporter: what shows the internal side of a case (internal entries, staff names)."""
     if can_in_area(actor, "cases.view", case.area_path):
         return True
     units = [case.lead_unit] if case.lead_unit_id else []
@@ -744,6 +771,7 @@ def case_resolve(
             _("Your request %(number)s is resolved. Is it solved? Please tell us and rate the work.")
             % {"number": case.number}
         ),
+        lambda: _("Request %(number)s, which you follow, is resolved.") % {"number": case.number},
     )
     return case
 
@@ -879,6 +907,8 @@ def case_reject(*, actor: Any, case: Case, reason: str, version: int | None = No
             _("Your request %(number)s was not accepted: %(reason)s")
             % {"number": case.number, "reason": reason.strip()}
         ),
+        # The reason speaks of the reporter's request: not for strangers who followed it.
+        lambda: _("Request %(number)s, which you follow, was not accepted.") % {"number": case.number},
     )
     return case
 
@@ -1143,16 +1173,19 @@ def case_note(*, actor: Any, case: Case, note: str, public: bool = False) -> Cas
 
 @transaction.atomic
 def case_hide_details(*, actor: Any, case: Case, public_description: str) -> Case:
-    """A moderator hides personal details from public view; the original stays for staff."""
+    """A moderator hides personal details from public view; the original stays for staff.
+    Every field the public sees is rewritten from the moderated text: the title too, which
+    intake cut from the original text (the audit event keeps the title it replaced)."""
     require_authenticated(actor)
     case = _locked(case)
     require(can_in_area(actor, "cases.moderate", case.area_path))
-    old = {"details_hidden": case.details_hidden}
+    old = {"details_hidden": case.details_hidden, "title": case.title}
     case.details_hidden = True
-    case.public_description = public_description.strip()[:4000]
-    _save(case, ["details_hidden", "public_description"])
+    case.public_description = public_description.strip()[:MAX_DESCRIPTION]
+    case.title = case.public_description[:TITLE_CHARS]
+    _save(case, ["details_hidden", "public_description", "title"])
     _event(case, actor=actor, kind=EventKind.HIDDEN, public=False)
-    _audit(actor, "hidden", case, old, {"details_hidden": True})
+    _audit(actor, "hidden", case, old, {"details_hidden": True, "title": case.title})
     return case
 
 
