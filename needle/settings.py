@@ -180,6 +180,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads the body (the CSRF check reads a form), after the language is known.
+    "needle.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -260,6 +262,9 @@ LOCALE_PATHS = [BASE_DIR / "needle" / "locale"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# The whole body of one request, files included: three 8 MB photos base64-encoded in JSON
+# and the form around them (needle.core.middleware.RequestSizeLimitMiddleware).
+REQUEST_MAX_BYTES = 34 * 1024 * 1024
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")) or VAR_DIR / "static")
