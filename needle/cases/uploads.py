@@ -24,8 +24,8 @@ from needle.core.errors import ValidationFailed
 MAX_PHOTOS = 3
 MAX_BYTES = 8 * 1024 * 1024
 # Decoding costs about 4 bytes a pixel plus the re-encoding: 16 megapixels (a 4:3 phone
-# photo) is ~64 MB. A small file can declare far more (a 154 KB PNG of 6300 x 6300 took
-# 0.6 s and 140 MB), so the count is read from the header and refused before decoding.
+# photo) is ~64 MB. A small file can declare far more (a 154 KB PNG of 6300 x 6300 costs
+# 0.6 s and 140 MB to decode), so the count is read from the header, before decoding.
 MAX_PIXELS = 16_000_000
 # A JPEG decodes at 1/2, 1/4 or 1/8 scale for little more than the cost of the smaller
 # image, so a 48-megapixel phone photo is taken in at half its size instead of refused.

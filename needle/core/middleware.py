@@ -34,8 +34,8 @@ class RequestContextMiddleware:
 class RequestSizeLimitMiddleware:
     """Refuses a request whose declared body is larger than REQUEST_MAX_BYTES with 413, before
     anything reads it. Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves out the files of a
-    multipart body, so a 300 MB upload was read in full (and written to a temporary file)
-    before the photo checks could refuse it. A body without a length is read as empty."""
+    multipart body, which would otherwise be read in full (and spooled to a temporary file)
+    before the photo checks could refuse them. A body without a length is read as empty."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
