@@ -28,6 +28,11 @@ REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 _CODE = re.compile(r"^\d{12}$")
 BATCH = 5000
 MAX_ERRORS_REPORTED = 50
+# A file that would retire more than this share of the live areas in its scope (and more than
+# RETIRE_FLOOR of them) is refused unless the caller confirms: a truncated or wrong file must
+# not retire a city, after which intake is refused everywhere. Real revisions retire a few.
+RETIRE_SHARE = 0.05
+RETIRE_FLOOR = 10
 
 
 @dataclass
@@ -55,8 +60,8 @@ def _require_operator(actor: Any) -> None:
         raise PermissionDenied(_("Only a superuser may import areas."))
 
 
-def open_text(source: Path | str | IO[bytes]) -> IO[str]:
-    """A text stream over a plain or gzipped UTF-8 file (recognised by its first bytes)."""
+def open_bytes(source: Path | str | IO[bytes]) -> IO[bytes]:
+    """A byte stream over a plain or gzipped file (recognised by its first bytes)."""
     if isinstance(source, str | Path):
         raw: IO[bytes] = open(source, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     else:
@@ -65,8 +70,19 @@ def open_text(source: Path | str | IO[bytes]) -> IO[str]:
     if not head:
         head = raw.read(2)
         raw.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[assignment]
-    return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    return gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[return-value]
+
+
+def open_text(source: Path | str | IO[bytes]) -> IO[str]:
+    """A text stream over a plain or gzipped UTF-8 file."""
+    return io.TextIOWrapper(open_bytes(source), encoding="utf-8-sig", newline="")
+
+
+def _lines(stream: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so that a byte that is not UTF-8 is
+    reported on its own line (a text stream decodes ahead, in blocks)."""
+    for number, line in enumerate(stream, start=1):
+        yield line.decode("utf-8-sig" if number == 1 else "utf-8")
 
 
 def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
@@ -75,7 +91,10 @@ def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
     # csv.reader with DictReader's rules (blank rows skipped, short rows padded, a repeated
     # column name means its last column) at half DictReader's cost per row.
     reader = csv.reader(lines)
-    fieldnames = next(reader, None) or []
+    try:
+        fieldnames = next(reader, None) or []
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+        return [], [_unreadable(reader.line_num, exc)]
     missing = [c for c in REQUIRED_COLUMNS if c not in fieldnames]
     if missing:
         return [], [_("line 1: missing column(s): %(cols)s") % {"cols": ", ".join(missing)}]
@@ -118,8 +137,21 @@ def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
             seen[code] = line
             rows.append(_Row(line, code, name, level, parent))
     except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
-        errors.append(_("line %(line)d: unreadable: %(error)s") % {"line": reader.line_num, "error": exc})
+        errors.append(_unreadable(reader.line_num, exc))
     return rows, errors
+
+
+def _unreadable(line_num: int, exc: Exception) -> str:
+    if isinstance(exc, csv.Error):  # the reader counted the line it could not parse
+        return _("line %(line)d: unreadable: %(error)s") % {"line": line_num, "error": exc}
+    # A line that could not be read or decoded never reached the reader's count.
+    if isinstance(exc, UnicodeDecodeError):
+        return _("line %(line)d: not UTF-8 text (byte %(byte)s at position %(position)d)") % {
+            "line": line_num + 1,
+            "byte": f"0x{exc.object[exc.start]:02x}",
+            "position": exc.start + 1,
+        }
+    return _("line %(line)d: unreadable: %(error)s") % {"line": line_num + 1, "error": exc}
 
 
 def _tree(rows: list[_Row], under: str | None) -> tuple[list[_Row], dict[str, str], list[str]]:
@@ -154,12 +186,16 @@ def _tree(rows: list[_Row], under: str | None) -> tuple[list[_Row], dict[str, st
     return [r for r in ordered if r.code in keep], {c: paths[c] for c in keep}, []
 
 
-def area_import(*, actor: Any, source: Path | str | IO[bytes], under: str | None = None) -> ImportReport:
+def area_import(
+    *, actor: Any, source: Path | str | IO[bytes], under: str | None = None, allow_retire: bool = False
+) -> ImportReport:
     """Upsert the divisions in a CSV (plain or gzip); areas that vanished from the imported
-    scope are marked retired. Checks everything first; applies all of it or nothing."""
+    scope are marked retired. Checks everything first; applies all of it or nothing. A file
+    that would retire more than a small share of the scope (RETIRE_SHARE) is refused unless
+    `allow_retire` confirms it."""
     _require_operator(actor)
-    with open_text(source) as text:
-        rows, errors = _parse(text)
+    with open_bytes(source) as stream:
+        rows, errors = _parse(_lines(stream))
     if not errors:
         rows, paths, errors = _tree(rows, under)
     if errors:
@@ -173,7 +209,7 @@ def area_import(*, actor: Any, source: Path | str | IO[bytes], under: str | None
         )
     report = ImportReport(rows=len(rows))
     with transaction.atomic():
-        _apply(rows, paths, under, report)
+        _apply(rows, paths, under, report, allow_retire=allow_retire)
         audit_record(
             actor=actor,
             action="areas.import.completed",
@@ -185,6 +221,7 @@ def area_import(*, actor: Any, source: Path | str | IO[bytes], under: str | None
                 "created": report.created,
                 "updated": report.updated,
                 "retired": report.retired,
+                "allow_retire": allow_retire,
             },
         )
     return report
@@ -247,7 +284,9 @@ def _insert(connection: Any, values: list[tuple[str, str, int, int | None, str, 
             cursor.executemany(insert, [v + tail for v in chunk])
 
 
-def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: ImportReport) -> None:
+def _apply(
+    rows: list[_Row], paths: dict[str, str], under: str | None, report: ImportReport, *, allow_retire: bool
+) -> None:
     connection = connections[router.db_for_write(Area)]
     existing: dict[str, tuple[int, str, int, int | None, str, int, bool]] = {}
     for code, pk, name, level, parent_id, path, depth, retired in _rows_by_code(
@@ -311,7 +350,7 @@ def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: I
     if moved:
         _move_unlisted(moved)
     report.updated = len(to_update)
-    report.retired = _retire_missing(set(paths), under, paths)
+    report.retired = _retire_missing(set(paths), under, paths, allow_retire=allow_retire)
     recount_descendants(root=paths[under] if under is not None else None)
 
 
@@ -374,11 +413,28 @@ def _move_unlisted(moved: list[tuple[str, str]]) -> None:
                 manager.filter(pk=pk).update(area_path=new + path[len(old) :])
 
 
-def _retire_missing(codes: set[str], under: str | None, paths: dict[str, str]) -> int:
+def _retire_missing(codes: set[str], under: str | None, paths: dict[str, str], *, allow_retire: bool) -> int:
     scope = Area.objects.filter(level__lte=Level.COMMUNITY, retired=False)
     if under is not None:
         scope = scope.filter(subtree_q(paths[under]))
-    vanished = [pk for pk, code in scope.values_list("pk", "code").iterator() if code not in codes]
+    live = 0
+    vanished = []
+    for pk, code in scope.values_list("pk", "code").iterator():
+        live += 1
+        if code not in codes:
+            vanished.append(pk)
+    if not allow_retire and len(vanished) > max(RETIRE_FLOOR, RETIRE_SHARE * live):
+        # Raised inside the import's transaction: everything written so far is rolled back.
+        raise ValidationFailed(
+            _(
+                "The file would retire %(n)d of the %(live)d areas in %(scope)s; nothing was "
+                "imported. Check that the file is complete, or confirm with --allow-retire."
+            )
+            % {"n": len(vanished), "live": live, "scope": under or _("the tree")},
+            fields={"file": _("%(n)d areas missing from the file would be retired.") % {"n": len(vanished)}},
+            code="would_retire",
+            extra={"would_retire": len(vanished)},
+        )
     for chunk in _chunks(vanished, BATCH):
         Area.objects.filter(pk__in=chunk).update(retired=True)
     return len(vanished)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -45,7 +44,7 @@ from needle.cases.models import (
     State,
 )
 from needle.cases.presenters import TITLE_CHARS
-from needle.cases.uploads import MAX_PHOTOS, clean_image
+from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.models import AuditEvent
@@ -414,6 +413,7 @@ def case_submit(*, actor: Any, intake: Intake) -> Case:
     return case_submit_or_get(actor=actor, intake=intake)[0]
 
 
+@photo_files_removed_on_error
 def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
     """Take in a request: validate, number it, set deadlines, route it when a rule is
     certain, link a repeat, store photos; after commit a job notifies the unit and lets the
@@ -531,10 +531,7 @@ def _create(
     audit_record_all(audits)
     for image in images:
         photo = Photo(case=case, content_type=image.content_type, size=len(image.data))
-        photo.image.save(
-            f"{case.number}-{secrets.token_hex(4)}.{image.extension}", ContentFile(image.data), save=False
-        )
-        photo.save()
+        store_photo(photo, f"{case.number}-{secrets.token_hex(4)}.{image.extension}", image)
     rule_unit_id = rule.unit.pk if rule is not None else None
     # robust: once the case is committed, nothing that follows may turn the answer into an error.
     transaction.on_commit(lambda: _follow_up_later(case.pk, rule_unit_id), robust=True)
@@ -728,6 +725,7 @@ def case_start(*, actor: Any, case: Case, note: str = "", version: int | None = 
     return case
 
 
+@photo_files_removed_on_error
 @transaction.atomic
 def case_resolve(
     *, actor: Any, case: Case, note: str, photos: Sequence[bytes] = (), version: int | None = None
@@ -757,12 +755,7 @@ def case_resolve(
     )
     for image in images:
         photo = Photo(case=case, event=event, content_type=image.content_type, size=len(image.data))
-        photo.image.save(
-            f"{case.number}-done-{secrets.token_hex(4)}.{image.extension}",
-            ContentFile(image.data),
-            save=False,
-        )
-        photo.save()
+        store_photo(photo, f"{case.number}-done-{secrets.token_hex(4)}.{image.extension}", image)
     _audit(actor, "resolved", case, {"state": previous}, {"state": case.state, "note": note.strip()})
     _tell_reporters(
         case,

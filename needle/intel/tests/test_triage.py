@@ -24,7 +24,8 @@ def test_trained_model_is_active_with_metrics_and_routing_table(trained, world):
     assert trained.metrics["macro_f1"] > 0.8
     community = world.areas["community_a1a"].path
     assert trained.units["noise"][community] == {str(world.units["rc_a1a"].pk): 30}
-    assert AuditEvent.objects.filter(action="intel.model.trained").count() == 1
+    event = AuditEvent.objects.get(action="intel.model.trained")
+    assert event.area_path == ""  # a model covers no one area; its file name is no area path
 
 
 def test_a_confident_case_without_rule_is_routed_automatically(
@@ -188,7 +189,7 @@ def test_a_model_trained_on_a_labelled_file_is_registered_and_suggests(world, in
     call_command("intel", "register", str(tmp_path / "cold.joblib"))
     version = ModelVersion.objects.get(active=True)
     assert version.source == ModelVersion.Source.CSV and version.trained_on == 24
-    assert AuditEvent.objects.filter(action="intel.model.registered").exists()
+    assert AuditEvent.objects.get(action="intel.model.registered").area_path == ""
     # Labels that are not service codes are suggested as they are, with nothing to pick.
     guesses = service_guesses(text=NOISE)
     assert guesses[0].label == "噪音" and guesses[0].service is None
