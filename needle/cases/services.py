@@ -47,6 +47,7 @@ from needle.cases.models import (
 from needle.cases.uploads import MAX_PHOTOS, clean_image
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.jobs import job_enqueue
 from needle.core.models import AuditEvent
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
@@ -517,34 +518,37 @@ def _repeat_original(
     )
 
 
-def _follow_up_later(case_id: int, rule_unit_id: int | None) -> None:
-    """Enqueue the intake follow-up; when the queue cannot take it, do it now rather than
-    lose it."""
-    from needle.cases.tasks import intake_follow_up
+# The jobs of the apps above that follow every new case, started by name: DESIGN's order
+# forbids importing them, and a job that needs two apps lives in the higher one.
+AFTER_INTAKE = ("needle.intel.tasks.triage_new_case",)
 
-    try:
-        intake_follow_up(case_id, rule_unit_id)
-    except Exception:  # the queue's storage is down (Redis, the SQLite file)
-        log.exception("cases: could not enqueue the follow-up of case %s; doing it now", case_id)
-        case_follow_up(case_id=case_id, rule_unit_id=rule_unit_id)
+
+def _follow_up_later(case_id: int, rule_unit_id: int | None) -> None:
+    """Enqueue what follows intake: the notification of the unit a rule sent the case to,
+    and the classifier's triage."""
+    if rule_unit_id is not None:
+        job_enqueue("needle.cases.tasks.intake_follow_up", case_id, rule_unit_id)
+    for name in AFTER_INTAKE:
+        job_enqueue(name, case_id)
 
 
 @transaction.atomic
 def case_follow_up(*, case_id: int, rule_unit_id: int | None) -> None:
-    """What follows intake, off the request: notify the unit a rule sent the case to, then
-    let the classifier suggest, and route the case when no rule did, nobody dispatched it
-    meanwhile and the classifier is sure (a timeline entry, an audit event and the unit's
-    notification, as for any routing). Atomic, so a failed run leaves nothing and is retried;
-    the triage runs once per case."""
-    case = _locked(Case(pk=case_id))
+    """What follows intake, off the request: notify the unit a rule sent the case to."""
     if rule_unit_id is not None:
+        case = _locked(Case(pk=case_id))
         _tell_unit(case, Unit.objects.get(pk=rule_unit_id), "case.dispatched", _dispatched_text(case))
-    from needle.intel.services import case_triage
 
-    may_route = rule_unit_id is None and case.state == State.SUBMITTED
-    triage = case_triage(case, may_route=may_route)
-    if triage is not None and triage.route_to is not None:
-        _route(case, unit=triage.route_to, actor=None, kind=EventKind.ROUTED, note=triage.note)
+
+@transaction.atomic
+def case_route_auto(*, case: Case, unit: Unit, note: str) -> Case:
+    """The classifier routes a new case (intel's triage): only while it still waits in the
+    queue, so a dispatcher who was quicker keeps their choice. A timeline entry, an audit
+    event and the unit's notification, as for any routing."""
+    case = _locked(case)
+    if case.state == State.SUBMITTED:
+        _route(case, unit=unit, actor=None, kind=EventKind.ROUTED, note=note)
+    return case
 
 
 def _route(case: Case, *, unit: Unit, actor: Any, kind: str, note: str = "") -> None:
@@ -614,9 +618,6 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
         raise _conflict(case, _("The case is already with this unit."))
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
     _route(case, unit=unit, actor=actor, kind=kind, note=note.strip())
-    from needle.intel.services import correction_record
-
-    correction_record(case=case, kind="unit", actual=str(unit.pk), actor=actor)
     return case
 
 
@@ -926,9 +927,6 @@ def case_reclassify(*, actor: Any, case: Case, service: Service, version: int | 
     _save(case, ["service", "accept_due_at", "resolve_due_at"])
     _event(case, actor=actor, kind=EventKind.RECLASSIFIED, note=f"{old_service.label} → {service.label}")
     _audit(actor, "reclassified", case, {"service": old_service.code}, {"service": service.code})
-    from needle.intel.services import correction_record
-
-    correction_record(case=case, kind="service", actual=service.code, actor=actor)
     return case
 
 

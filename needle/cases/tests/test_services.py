@@ -49,12 +49,12 @@ def test_intake_takes_few_statements(world, catalog, django_assert_max_num_queri
 def test_intake_follow_up_is_done_at_once_when_the_queue_is_down(
     world, catalog, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from needle.cases import tasks
+    from huey.contrib.djhuey import HUEY
 
-    def down(*args):
+    def down(task):
         raise ConnectionError("queue storage unreachable")
 
-    monkeypatch.setattr(tasks, "intake_follow_up", down)
+    monkeypatch.setattr(HUEY, "enqueue", down)
     with django_capture_on_commit_callbacks(execute=True):
         case = submit(world, catalog["road"])
     assert case.pk
