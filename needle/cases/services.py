@@ -29,6 +29,7 @@ from needle.areas.models import Area, subtree_q
 from needle.cases.catalog import service_rules
 from needle.cases.deadlines import add_hours, colour_for
 from needle.cases.models import (
+    DISPATCHABLE,
     OPEN_STATES,
     Assist,
     AttributeType,
@@ -53,7 +54,6 @@ from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
 from needle.orgs.permissions import (
     can_act_for_unit,
-    can_for_unit,
     can_in_area,
     is_superuser,
     require,
@@ -164,16 +164,6 @@ def _tell_reporters(case: Case, verb: str, render: Callable[[], str]) -> None:
 
 
 # Permission helpers ------------------------------------------------------------------------
-
-
-def may_view(actor: Any, case: Case) -> bool:
-    if getattr(actor, "pk", None) and case.reporter_id == actor.pk:
-        return True
-    if can_in_area(actor, "cases.view", case.area_path):
-        return True
-    units = [case.lead_unit] if case.lead_unit_id else []
-    units += [a.unit for a in case.assists.select_related("unit")]
-    return any(can_for_unit(actor, "cases.view", u) for u in units if u is not None)
 
 
 def _may_handle(actor: Any, case: Case) -> bool:
@@ -593,15 +583,6 @@ def _dispatched_text(case: Case) -> Callable[[], str]:
 
 
 # The lifecycle --------------------------------------------------------------------------------
-
-DISPATCHABLE = {
-    State.SUBMITTED,
-    State.RETURNED,
-    State.DISPATCHED,
-    State.ACCEPTED,
-    State.IN_PROGRESS,
-    State.REOPENED,
-}
 
 
 @transaction.atomic
