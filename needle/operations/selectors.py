@@ -541,7 +541,7 @@ def dashboard_from_params(
     *,
     daily: bool = True,
     units: bool = True,
-) -> Dashboard:
+) -> Any:
     """Parse the shared parameters of the API, the exports and the pages; one error shape."""
     if area and unit:
         raise ValidationFailed(fields={"unit": _("Give an area or a unit, not both.")})
