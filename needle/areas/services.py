@@ -1,7 +1,10 @@
-"""Writes to the area tree: importing the national divisions and attaching boundaries.
+"""Writes to the area tree: importing the national divisions, attaching boundaries, and
+dividing a community into grids.
 
-Both run from the CLI (the operator is the actor, or nobody for a system run), check the whole
-input first and apply it in one transaction, so a bad file changes nothing.
+The imports run from the CLI (the operator is the actor, or nobody for a system run), check the
+whole input first and apply it in one transaction, so a bad file changes nothing. A grid is
+added by `orgs.services.grid_create`, which checks the actor's grant and audits: the table of
+permissions sits above the tree.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import connections, router, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -518,3 +522,41 @@ def boundaries_import(*, actor: Any, source: Path | str | IO[bytes]) -> Boundary
             new={"attached": report.attached, "unknown": report.unknown_codes},
         )
     return report
+
+
+# Grids ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grid_add(*, community: Area, name: str) -> Area:
+    """Divide a community into a new grid (level 6); its code is the community's plus a number.
+    The tree's part of `orgs.services.grid_create` (which checks the permission and audits)."""
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if community.level != Level.COMMUNITY:
+        errors["community"] = _("Grids are created under a community or village.")
+    elif community.retired:
+        errors["community"] = _("This area is retired.")
+    if not name or len(name) > 100:
+        errors["name"] = _("Give a name of 1 to 100 characters.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    # Lock the community row so that two grids created at once get different numbers.
+    Area.objects.select_for_update().filter(pk=community.pk).first()
+    siblings = Area.objects.filter(parent=community).values_list("code", flat=True)
+    if name in set(Area.objects.filter(parent=community, retired=False).values_list("name", flat=True)):
+        raise ValidationFailed(fields={"name": _("This community already has a grid with this name.")})
+    numbers = [int(c.rsplit("-", 1)[1]) for c in siblings if "-" in c and c.rsplit("-", 1)[1].isdigit()]
+    code = f"{community.code}-{max(numbers, default=0) + 1:03d}"
+    # The new grid is one more area below each of its ancestors.
+    Area.objects.filter(path__in=[*community.ancestor_paths, community.path]).update(
+        descendants=F("descendants") + 1
+    )
+    return Area.objects.create(
+        code=code,
+        name=name,
+        level=Level.GRID,
+        parent=community,
+        path=f"{community.path}{code}/",
+        depth=community.depth + 1,
+    )

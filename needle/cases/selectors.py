@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area, subtree_q
 from needle.cases.catalog import active_service, remembered
 from needle.cases.models import (
+    DISPATCHABLE,
     OPEN_STATES,
     Assist,
     Callback,
@@ -27,7 +28,6 @@ from needle.cases.models import (
     Service,
     State,
 )
-from needle.cases.services import may_view, may_view_as_staff
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
@@ -171,6 +171,22 @@ def case_list_for(*, actor: Any, filters: CaseFilters) -> QuerySet[Case]:
     if filters.overdue:
         qs = qs.filter(state__in=OPEN_STATES, colour__in=[Colour.YELLOW, Colour.RED])
     return qs.order_by(*CASE_ORDER)
+
+
+def may_view(actor: Any, case: Case) -> bool:
+    if getattr(actor, "pk", None) and case.reporter_id == actor.pk:
+        return True
+    return may_view_as_staff(actor, case)
+
+
+def may_view_as_staff(actor: Any, case: Case) -> bool:
+    """may_view() through a role (over the case's place, or a unit working on it), not as its
+    reporter: what shows the internal side of a case (internal entries, staff names)."""
+    if can_in_area(actor, "cases.view", case.area_path):
+        return True
+    units = [case.lead_unit] if case.lead_unit_id else []
+    units += [a.unit for a in case.assists.select_related("unit")]
+    return any(can_for_unit(actor, "cases.view", u) for u in units if u is not None)
 
 
 def access_case(*, actor: Any, number: str) -> Case:
@@ -509,8 +525,6 @@ CASE_ACTIONS = (
 def case_actions(*, actor: Any, case: Case) -> frozenset[str]:
     """The moves the actor may make on the case in its current state. Pages use it to choose
     the forms they show; the services decide again on every POST."""
-    from needle.cases.services import DISPATCHABLE
-
     state, path = case.state, case.area_path
     handle = case.lead_unit is not None and can_act_for_unit(actor, "cases.handle", case.lead_unit)
     dispatch = can_in_area(actor, "cases.dispatch", path)

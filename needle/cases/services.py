@@ -28,6 +28,7 @@ from needle.areas.models import Area, subtree_q
 from needle.cases.catalog import service_rules
 from needle.cases.deadlines import add_hours, colour_for
 from needle.cases.models import (
+    DISPATCHABLE,
     OPEN_STATES,
     Assist,
     AttributeType,
@@ -47,12 +48,12 @@ from needle.cases.presenters import TITLE_CHARS
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.jobs import job_enqueue
 from needle.core.models import AuditEvent
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
 from needle.orgs.permissions import (
     can_act_for_unit,
-    can_for_unit,
     can_in_area,
     is_superuser,
     require,
@@ -183,22 +184,6 @@ def public_link(case: Case) -> str:
 
 
 # Permission helpers ------------------------------------------------------------------------
-
-
-def may_view(actor: Any, case: Case) -> bool:
-    if getattr(actor, "pk", None) and case.reporter_id == actor.pk:
-        return True
-    return may_view_as_staff(actor, case)
-
-
-def may_view_as_staff(actor: Any, case: Case) -> bool:
-    """may_view() through a role (over the case's place, or a unit working on it), not as its
-    reporter: what shows the internal side of a case (internal entries, staff names)."""
-    if can_in_area(actor, "cases.view", case.area_path):
-        return True
-    units = [case.lead_unit] if case.lead_unit_id else []
-    units += [a.unit for a in case.assists.select_related("unit")]
-    return any(can_for_unit(actor, "cases.view", u) for u in units if u is not None)
 
 
 def _may_handle(actor: Any, case: Case) -> bool:
@@ -554,34 +539,37 @@ def _repeat_original(
     )
 
 
-def _follow_up_later(case_id: int, rule_unit_id: int | None) -> None:
-    """Enqueue the intake follow-up; when the queue cannot take it, do it now rather than
-    lose it."""
-    from needle.cases.tasks import intake_follow_up
+# The jobs of the apps above that follow every new case, started by name: DESIGN's order
+# forbids importing them, and a job that needs two apps lives in the higher one.
+AFTER_INTAKE = ("needle.intel.tasks.triage_new_case",)
 
-    try:
-        intake_follow_up(case_id, rule_unit_id)
-    except Exception:  # the queue's storage is down (Redis, the SQLite file)
-        log.exception("cases: could not enqueue the follow-up of case %s; doing it now", case_id)
-        case_follow_up(case_id=case_id, rule_unit_id=rule_unit_id)
+
+def _follow_up_later(case_id: int, rule_unit_id: int | None) -> None:
+    """Enqueue what follows intake: the notification of the unit a rule sent the case to,
+    and the classifier's triage."""
+    if rule_unit_id is not None:
+        job_enqueue("needle.cases.tasks.intake_follow_up", case_id, rule_unit_id)
+    for name in AFTER_INTAKE:
+        job_enqueue(name, case_id)
 
 
 @transaction.atomic
 def case_follow_up(*, case_id: int, rule_unit_id: int | None) -> None:
-    """What follows intake, off the request: notify the unit a rule sent the case to, then
-    let the classifier suggest, and route the case when no rule did, nobody dispatched it
-    meanwhile and the classifier is sure (a timeline entry, an audit event and the unit's
-    notification, as for any routing). Atomic, so a failed run leaves nothing and is retried;
-    the triage runs once per case."""
-    case = _locked(Case(pk=case_id))
+    """What follows intake, off the request: notify the unit a rule sent the case to."""
     if rule_unit_id is not None:
+        case = _locked(Case(pk=case_id))
         _tell_unit(case, Unit.objects.get(pk=rule_unit_id), "case.dispatched", _dispatched_text(case))
-    from needle.intel.services import case_triage
 
-    may_route = rule_unit_id is None and case.state == State.SUBMITTED
-    triage = case_triage(case, may_route=may_route)
-    if triage is not None and triage.route_to is not None:
-        _route(case, unit=triage.route_to, actor=None, kind=EventKind.ROUTED, note=triage.note)
+
+@transaction.atomic
+def case_route_auto(*, case: Case, unit: Unit, note: str) -> Case:
+    """The classifier routes a new case (intel's triage): only while it still waits in the
+    queue, so a dispatcher who was quicker keeps their choice. A timeline entry, an audit
+    event and the unit's notification, as for any routing."""
+    case = _locked(case)
+    if case.state == State.SUBMITTED:
+        _route(case, unit=unit, actor=None, kind=EventKind.ROUTED, note=note)
+    return case
 
 
 def _route(case: Case, *, unit: Unit, actor: Any, kind: str, note: str = "") -> None:
@@ -627,15 +615,6 @@ def _dispatched_text(case: Case) -> Callable[[], str]:
 
 # The lifecycle --------------------------------------------------------------------------------
 
-DISPATCHABLE = {
-    State.SUBMITTED,
-    State.RETURNED,
-    State.DISPATCHED,
-    State.ACCEPTED,
-    State.IN_PROGRESS,
-    State.REOPENED,
-}
-
 
 @transaction.atomic
 def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version: int | None = None) -> Case:
@@ -651,9 +630,6 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
         raise _conflict(case, _("The case is already with this unit."))
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
     _route(case, unit=unit, actor=actor, kind=kind, note=note.strip())
-    from needle.intel.services import correction_record
-
-    correction_record(case=case, kind="unit", actual=str(unit.pk), actor=actor)
     return case
 
 
@@ -962,9 +938,6 @@ def case_reclassify(*, actor: Any, case: Case, service: Service, version: int | 
     _save(case, ["service", "accept_due_at", "resolve_due_at"])
     _event(case, actor=actor, kind=EventKind.RECLASSIFIED, note=f"{old_service.label} → {service.label}")
     _audit(actor, "reclassified", case, {"service": old_service.code}, {"service": service.code})
-    from needle.intel.services import correction_record
-
-    correction_record(case=case, kind="service", actual=service.code, actor=actor)
     return case
 
 

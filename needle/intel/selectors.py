@@ -18,8 +18,8 @@ from needle.cases import selectors as case_selectors
 from needle.cases.models import Case, Service, State
 from needle.cases.selectors import bilingual
 from needle.core.errors import NotFound
+from needle.intel.classifier import active_version, case_text, load_model, unit_guess
 from needle.intel.models import HotTopic, ModelVersion, Suggestion
-from needle.intel.services import active_version, case_text, load_model, unit_guess
 from needle.orgs.models import Unit
 from needle.orgs.permissions import area_scope_q, can_in_area, has_perm_anywhere
 
