@@ -40,8 +40,6 @@ from needle.core.views import refusal, show_error
 from needle.orgs import selectors as org_selectors
 from needle.orgs.permissions import has_perm_anywhere
 
-# The area whose boundaries the intake and public maps draw (the demo city, Chongqing).
-MAP_AREA = getattr(settings, "NEEDLE_MAP_AREA", "500000000000")
 SEARCH_LIMIT = 20
 PUBLIC_PAGE = 20
 
@@ -161,7 +159,7 @@ def _submit(request: HttpRequest, form: IntakeForm, *, channel: str) -> tuple[Ca
 
 
 def _intake_context(form: IntakeForm, *, staff: bool) -> dict[str, Any]:
-    return {"form": form, "staff": staff, "map_area": MAP_AREA}
+    return {"form": form, "staff": staff, "map_area": settings.NEEDLE_MAP_AREA}
 
 
 @require_http_methods(["GET", "POST"])
@@ -365,7 +363,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "points": points,
-        "map_area": MAP_AREA,
+        "map_area": settings.NEEDLE_MAP_AREA,
         "extra": _query_without_page(request),
     }
     return render(request, "cases/public_list.html", context, status=status)
