@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -47,7 +48,9 @@ ROUTING_LEVELS = (3, 4, 5)  # district, street, community: where the routing tab
 
 # Loading models ------------------------------------------------------------------------------
 
-_loaded: dict[str, textmodel.TextModel] = {}
+# Keyed by the file itself (path, size, modification time), never by a version's name: a
+# name can come back (a database restored or rolled back) while the file holds another model.
+_loaded: dict[tuple[str, int, int], textmodel.TextModel] = {}
 _load_lock = threading.Lock()
 
 
@@ -56,12 +59,19 @@ def model_file(version: ModelVersion) -> Any:
 
 
 def load_model(version: ModelVersion) -> textmodel.TextModel:
-    """The classifier of a version, read from its file once per process."""
+    """The classifier of a version, read from its file once per process (again if the file
+    changes)."""
+    path = model_file(version)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise textmodel.TextModelError(f"{path}: no such file") from None
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
     with _load_lock:
-        model = _loaded.get(version.version)
+        model = _loaded.get(key)
         if model is None:
-            model = textmodel.load(model_file(version))
-            _loaded[version.version] = model
+            model = textmodel.load(path)
+            _loaded[key] = model
         return model
 
 
@@ -238,12 +248,9 @@ def _score(model: textmodel.TextModel, examples: Sequence[Example]) -> dict[str,
 
 
 def _new_version_name() -> str:
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    name, n = stamp, 1
-    while ModelVersion.objects.filter(version=name).exists():
-        n += 1
-        name = f"{stamp}-{n}"
-    return name
+    """The time for people to read, and a random part so that two versions made in the same
+    second (or on two machines, or before a rollback) never share a name or a file."""
+    return f"{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
 
 
 def model_train(
