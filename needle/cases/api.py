@@ -286,7 +286,7 @@ OUT = {200: CaseOut, **ERRORS}
 @router.post("/cases/{number}/dispatch", response=OUT, summary="Dispatch, re-route or transfer")
 def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> Any:
     case = _act(request, number)
-    unit = access_unit(actor=request.user, unit_id=payload.unit_id)
+    unit = selectors.move_unit(unit_id=payload.unit_id)
     return _done(
         request,
         services.case_dispatch(
@@ -409,9 +409,7 @@ def urge(request: HttpRequest, number: str, payload: UrgeIn) -> Any:
 @router.post("/cases/{number}/whistle", response=OUT, summary="Call departments in (吹哨)")
 def whistle(request: HttpRequest, number: str, payload: WhistleIn) -> Any:
     case = _act(request, number)
-    units = list(selectors.whistle_targets(case=case).filter(pk__in=payload.unit_ids))
-    if len(units) != len(set(payload.unit_ids)):
-        raise ValidationFailed(fields={"unit_ids": _("Call in units that serve this case's place.")})
+    units = selectors.move_units(unit_ids=payload.unit_ids)
     services.case_whistle(actor=request.user, case=case, units=units, hours=payload.hours, note=payload.note)
     return _done(request, case)
 

@@ -26,7 +26,7 @@ from needle.cases.models import (
     Service,
     State,
 )
-from needle.cases.services import may_view
+from needle.cases.services import dispatch_target_units, may_view, whistle_target_units
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
@@ -341,23 +341,32 @@ def rates_for(
 
 
 def dispatch_targets(*, actor: Any, case: Case) -> QuerySet[Unit]:
-    """Units a dispatcher may send this case to: live units in the dispatcher's areas."""
+    """Units a dispatcher may send this case to (the rule: services.dispatch_target_units)."""
     require(can_in_area(actor, "cases.dispatch", case.area_path))
-    qs = Unit.objects.filter(dissolved_on__isnull=True).select_related("area")
-    scope = area_scope_q(actor, "cases.dispatch", "area_path")
-    return (qs.filter(scope) if scope is not None else qs).order_by("area_path", "type", "name")
+    return (
+        dispatch_target_units(actor=actor).select_related("area").order_by("area_path", "type", "name")
+    )
 
 
 def whistle_targets(*, case: Case) -> QuerySet[Unit]:
-    """Units a street may call in on a case: live units whose home area contains the case's
-    place (the district's departments, the city's), or lies within it."""
-    area = case.area
-    ancestors = [*area.ancestor_paths, area.path]
-    return (
-        Unit.objects.filter(dissolved_on__isnull=True)
-        .filter(Q(area_path__in=ancestors) | subtree_q(area.path, "area_path"))
-        .order_by("area_path", "name")
-    )
+    """Units a street may call in on a case (the rule: services.whistle_target_units)."""
+    return whistle_target_units(case=case).order_by("area_path", "name")
+
+
+def move_unit(*, unit_id: int) -> Unit:
+    """The unit a move names by id; whether the move may reach it is the move's service's rule."""
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise ValidationFailed(fields={"unit": _("No such unit.")})
+    return unit
+
+
+def move_units(*, unit_ids: Sequence[int]) -> list[Unit]:
+    """The units a move names by id (as move_unit)."""
+    units = list(Unit.objects.filter(pk__in=set(unit_ids)))
+    if len(units) != len(set(unit_ids)):
+        raise ValidationFailed(fields={"units": _("No such unit.")})
+    return units
 
 
 # Pages: intake, queues, case actions, photos (appended for needle/cases/views.py) ----------

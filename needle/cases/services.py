@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -46,11 +46,12 @@ from needle.cases.models import (
 )
 from needle.cases.uploads import MAX_PHOTOS, clean_image
 from needle.core.audit import audit_event, audit_record, audit_record_all
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
 from needle.orgs.permissions import (
+    area_scope_q,
     can_act_for_unit,
     can_for_unit,
     can_in_area,
@@ -179,6 +180,26 @@ def _may_handle(actor: Any, case: Case) -> bool:
     if case.lead_unit is None:
         return False
     return can_act_for_unit(actor, "cases.handle", case.lead_unit)
+
+
+# Which units a move may reach: the rules every entry point's pickers and the moves share --------
+
+
+def dispatch_target_units(*, actor: Any) -> QuerySet[Unit]:
+    """Units the actor may send cases to: live units located in the actor's dispatch areas."""
+    qs = Unit.objects.filter(dissolved_on__isnull=True)
+    scope = area_scope_q(actor, "cases.dispatch", "area_path")
+    return qs.filter(scope) if scope is not None else qs
+
+
+def whistle_target_units(*, case: Case) -> QuerySet[Unit]:
+    """Units a street may call in on a case: live units whose home area contains the case's
+    place (the district's departments, the city's), or lies within it."""
+    area = case.area
+    ancestors = [*area.ancestor_paths, area.path]
+    return Unit.objects.filter(dissolved_on__isnull=True).filter(
+        Q(area_path__in=ancestors) | subtree_q(area.path, "area_path")
+    )
 
 
 # Catalog lookups and intake validation -----------------------------------------------------
@@ -610,6 +631,9 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
     _expect(case, DISPATCHABLE, _("dispatched"), version)
     if unit.dissolved_on is not None:
         raise ValidationFailed(fields={"unit": _("The unit is dissolved.")})
+    if not dispatch_target_units(actor=actor).filter(pk=unit.pk).exists():
+        message = _("This unit is outside the areas you dispatch to.")
+        raise PermissionDenied(message, fields={"unit": message})
     if case.lead_unit_id == unit.pk and case.state == State.DISPATCHED:
         raise _conflict(case, _("The case is already with this unit."))
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
@@ -1043,6 +1067,9 @@ def case_whistle(
         raise ValidationFailed(fields={"units": _("Choose the units to call in.")})
     if not 1 <= hours <= 720:
         raise ValidationFailed(fields={"hours": _("Between 1 and 720 hours.")})
+    wanted = {unit.pk for unit in units}
+    if len(wanted) != whistle_target_units(case=case).filter(pk__in=wanted).count():
+        raise ValidationFailed(fields={"units": _("Call in units that serve this case's place.")})
     due = timezone.now() + dt.timedelta(hours=hours)
     made = []
     for unit in units:

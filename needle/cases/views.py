@@ -579,9 +579,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _dispatch(actor: Any, case: Case, d: dict[str, Any]) -> str:
-    unit = selectors.dispatch_targets(actor=actor, case=case).filter(pk=d["unit"]).first()
-    if unit is None:
-        raise ValidationFailed(fields={"unit": _("Choose a unit from the search results.")})
+    unit = selectors.move_unit(unit_id=d["unit"])
     services.case_dispatch(actor=actor, case=case, unit=unit, note=d["note"], version=d["version"])
     return _("Case %(number)s was sent to %(unit)s.") % {"number": case.number, "unit": unit.name}
 
@@ -648,10 +646,7 @@ def _urge(actor: Any, case: Case, d: dict[str, Any]) -> str:
 
 
 def _whistle(actor: Any, case: Case, d: dict[str, Any]) -> str:
-    wanted = set(d["units"])
-    units = list(selectors.whistle_targets(case=case).filter(pk__in=wanted))
-    if len(units) != len(wanted):
-        raise ValidationFailed(fields={"units": _("Choose the units from the search results.")})
+    units = selectors.move_units(unit_ids=d["units"])
     made = services.case_whistle(actor=actor, case=case, units=units, hours=d["hours"], note=d["note"])
     return _("%(n)d units are called in on case %(number)s.") % {"n": len(made), "number": case.number}
 
