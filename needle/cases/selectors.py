@@ -343,9 +343,7 @@ def rates_for(
 def dispatch_targets(*, actor: Any, case: Case) -> QuerySet[Unit]:
     """Units a dispatcher may send this case to (the rule: services.dispatch_target_units)."""
     require(can_in_area(actor, "cases.dispatch", case.area_path))
-    return (
-        dispatch_target_units(actor=actor).select_related("area").order_by("area_path", "type", "name")
-    )
+    return dispatch_target_units(actor=actor).select_related("area").order_by("area_path", "type", "name")
 
 
 def whistle_targets(*, case: Case) -> QuerySet[Unit]:
@@ -487,19 +485,26 @@ def _mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else ""
 
 
+def masked_contact(case: Case) -> Contact:
+    """The reporter's contact details masked, as lists show them to everyone: a whole number is
+    read one case at a time, through case_contact."""
+    from needle.orgs.models import mask_phone
+
+    return Contact(
+        name=_mask_name(case.contact_name),
+        phone=mask_phone(case.contact_phone),
+        email=_mask_email(case.contact_email),
+        full=False,
+    )
+
+
 def case_contact(*, actor: Any, case: Case) -> Contact:
     """The reporter's contact details: whole for those who may see them (a staff read is
     audited), masked for everyone else."""
     from needle.core.audit import audit_record
-    from needle.orgs.models import mask_phone
 
     if not may_see_contact(actor, case):
-        return Contact(
-            name=_mask_name(case.contact_name),
-            phone=mask_phone(case.contact_phone),
-            email=_mask_email(case.contact_email),
-            full=False,
-        )
+        return masked_contact(case)
     if getattr(actor, "pk", None) != case.reporter_id and (case.contact_phone or case.contact_email):
         audit_record(actor=actor, action="cases.case.contact_viewed", obj=case)
     return Contact(name=case.contact_name, phone=case.contact_phone, email=case.contact_email, full=True)
