@@ -1227,6 +1227,22 @@ def rule_set(*, actor: Any, service: Service, area: Area, unit: Unit) -> Routing
     return rule
 
 
+@transaction.atomic
+def rule_delete(*, actor: Any, rule: RoutingRule) -> None:
+    """Stop routing a service in an area's subtree by that rule (intake falls back to the
+    rules above it, or the dispatchers)."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "cases.manage_catalog", rule.area_path))
+    audit_record(
+        actor=actor,
+        action="cases.rule.deleted",
+        obj=rule,
+        area_path=rule.area_path,
+        old={"service": rule.service.code, "area": rule.area.code, "unit": rule.unit_id},
+    )
+    rule.delete()
+
+
 OPEN311_PREFIX = "o311_"
 
 
