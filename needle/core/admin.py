@@ -31,7 +31,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-class ThroughServicesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ThroughServicesAdmin(admin.ModelAdmin):
     """An admin page whose every write goes through the app's services, as the pages' and the
     API's do: permission checks, rules and audit events included.
 

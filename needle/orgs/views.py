@@ -219,7 +219,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                     return redirect("unit-detail", unit_id=unit.pk)
     members = list(selectors.unit_members(actor=request.user, unit=unit)) if can_people else None
     roles = list(selectors.unit_roles(actor=request.user, unit=unit)) if can_people else None
-    people = [x.person for x in [*(members or []), *(roles or [])]]
+    people = [m.person for m in members or []] + [r.person for r in roles or []]
     phones = selectors.unit_phones(actor=request.user, unit=unit, people=people) if people else {}
     context = {
         "unit": unit,
