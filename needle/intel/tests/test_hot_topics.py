@@ -153,6 +153,18 @@ def test_a_stale_topic_cannot_become_a_second_task(lift_topic, world, api_for):
     assert r.status_code == 409 and r.json()["error"]["task"] == first.number
 
 
+def test_the_task_page_answers_409_to_the_supervisor_who_came_second(lift_topic, world, client_for):
+    topic = lift_topic[0]
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    form = {"unit": world.units["rc_a1a"].pk, "due": due}
+    first = client_for("supervisor").post(f"/intel/hotspots/{topic.pk}/task/", form)
+    second = client_for("street_admin").post(f"/intel/hotspots/{topic.pk}/task/", form)
+    assert first.status_code == 302 and second.status_code == 409
+    task = HotTopic.objects.get(pk=topic.pk).task
+    assert task is not None and task.number in second.content.decode()
+    assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
+
+
 def test_a_stale_topic_is_dismissed_once(lift_topic, world):
     topic = lift_topic[0]
     stale = HotTopic.objects.get(pk=topic.pk)  # another supervisor's page, opened before
