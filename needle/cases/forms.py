@@ -389,7 +389,7 @@ class WhistleForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The unit ids are checked against the selector in the view; here only their shape.
+        # Which units a case may call in is case_whistle's rule; here only the ids' shape.
         posted = self.data.getlist(self.add_prefix("units")) if hasattr(self.data, "getlist") else []
         _choices(self.fields["units"], [(p, p) for p in posted[:20] if p.isdigit()])
 

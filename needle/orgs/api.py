@@ -17,7 +17,7 @@ from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import paginate
 from needle.core.schemas import ERRORS
 from needle.orgs import selectors, services
-from needle.orgs.models import Person, mask_phone
+from needle.orgs.models import Person
 from needle.orgs.schemas import (
     AuditPageOut,
     CountRow,
@@ -125,16 +125,17 @@ def get_unit(request: HttpRequest, unit_id: int) -> Any:
 )
 def unit_members(request: HttpRequest, unit_id: int) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
-    full = selectors.may_see_phone(actor=request.user, unit=unit)
+    members = list(selectors.unit_members(actor=request.user, unit=unit))
+    phones = selectors.unit_phones(actor=request.user, unit=unit, people=[m.person for m in members])
     return [
         MemberOut(
             username=m.person.username,
             display_name=str(m.person),
-            phone=m.person.phone if full else mask_phone(m.person.phone),
+            phone=phones[m.person.pk],
             kind=m.kind,
             joined_on=m.joined_on,
         )
-        for m in selectors.unit_members(actor=request.user, unit=unit)
+        for m in members
     ]
 
 
@@ -150,13 +151,13 @@ def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any
     m = services.membership_add(
         actor=request.user, person=person, unit=unit, kind=payload.kind, joined_on=payload.joined_on
     )
-    full = selectors.may_see_phone(actor=request.user, unit=unit)
+    phones = selectors.unit_phones(actor=request.user, unit=unit, people=[person])
     return Status(
         201,
         MemberOut(
             username=person.username,
             display_name=str(person),
-            phone=person.phone if full else mask_phone(person.phone),
+            phone=phones[person.pk],
             kind=m.kind,
             joined_on=m.joined_on,
         ),

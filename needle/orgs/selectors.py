@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,18 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
+from needle.core.audit import audit_record
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.models import AuditEvent
-from needle.orgs.models import GridAssignment, Membership, Person, RoleAssignment, Unit, UnitType
+from needle.orgs.models import (
+    GridAssignment,
+    Membership,
+    Person,
+    RoleAssignment,
+    Unit,
+    UnitType,
+    mask_phone,
+)
 from needle.orgs.permissions import (
     area_scope_q,
     can_for_unit,
@@ -84,6 +94,19 @@ def unit_roles(*, actor: Any, unit: Unit) -> QuerySet[RoleAssignment]:
 
 def may_see_phone(*, actor: Any, unit: Unit) -> bool:
     return can_for_unit(actor, "orgs.view_phone", unit)
+
+
+def unit_phones(*, actor: Any, unit: Unit, people: Iterable[Person]) -> dict[int, str]:
+    """The phone numbers of a unit's people as the actor may see them (person id -> number):
+    whole for those who may see phones there, in one audit event naming whose numbers were
+    shown; masked for everyone else. Every page and API listing a unit's people reads them here."""
+    people = list(people)
+    if not may_see_phone(actor=actor, unit=unit):
+        return {p.pk: mask_phone(p.phone) for p in people}
+    shown = sorted({p.username for p in people if p.phone and p.pk != getattr(actor, "pk", None)})
+    if shown:
+        audit_record(actor=actor, action="orgs.unit.phones_viewed", obj=unit, new={"people": shown})
+    return {p.pk: p.phone for p in people}
 
 
 def person_places(*, person: Person) -> list[str]:

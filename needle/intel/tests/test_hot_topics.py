@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
 from needle import testing as t
-from needle.cases.models import Channel, State
+from needle.cases.models import Case, Channel, State
 from needle.core.errors import Conflict, PermissionDenied
+from needle.core.models import AuditEvent
 from needle.intel.models import HotTopic
-from needle.intel.services import hot_topic_task, hotspots_detect
+from needle.intel.services import hot_topic_dismiss, hot_topic_task, hotspots_detect
 from needle.notify.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +133,71 @@ def test_the_operations_dashboard_lists_hot_topics_of_its_area(lift_topic, world
     assert f"/intel/hotspots/{topic.pk}/" in page
     other = client_for("city_admin").get(f"/operations/area/{world.areas['district_b'].code}/")
     assert other.status_code == 200 and f"/intel/hotspots/{topic.pk}/" not in other.content.decode()
+
+
+def test_a_stale_topic_cannot_become_a_second_task(lift_topic, world, api_for):
+    topic = lift_topic[0]  # read before either supervisor acts, as two open pages were
+    due = timezone.now() + dt.timedelta(days=5)
+    unit = world.units["rc_a1a"]
+    first = hot_topic_task(actor=world.people["supervisor"], topic=topic, unit=unit, resolve_by=due)
+    with pytest.raises(Conflict) as lost:
+        hot_topic_task(actor=world.people["street_admin"], topic=topic, unit=unit, resolve_by=due)
+    assert lost.value.extra == {"status": HotTopic.Status.TASKED, "task": first.number}
+    with pytest.raises(Conflict):
+        hot_topic_dismiss(actor=world.people["street_admin"], topic=topic)
+    assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
+    assert HotTopic.objects.get(pk=topic.pk).status == HotTopic.Status.TASKED
+    r = api_for("supervisor").post(
+        f"/api/v1/intel/hotspots/{topic.pk}/task", {"unit_id": unit.pk, "due": due.date().isoformat()}
+    )
+    assert r.status_code == 409 and r.json()["error"]["task"] == first.number
+
+
+def test_the_task_page_answers_409_to_the_supervisor_who_came_second(lift_topic, world, client_for):
+    topic = lift_topic[0]
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    form = {"unit": world.units["rc_a1a"].pk, "due": due}
+    first = client_for("supervisor").post(f"/intel/hotspots/{topic.pk}/task/", form)
+    second = client_for("street_admin").post(f"/intel/hotspots/{topic.pk}/task/", form)
+    assert first.status_code == 302 and second.status_code == 409
+    task = HotTopic.objects.get(pk=topic.pk).task
+    assert task is not None and task.number in second.content.decode()
+    assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
+
+
+def test_a_stale_topic_is_dismissed_once(lift_topic, world):
+    topic = lift_topic[0]
+    stale = HotTopic.objects.get(pk=topic.pk)  # another supervisor's page, opened before
+    hot_topic_dismiss(actor=world.people["supervisor"], topic=topic)
+    with pytest.raises(Conflict):
+        hot_topic_dismiss(actor=world.people["street_admin"], topic=stale)
+    assert AuditEvent.objects.filter(action="intel.hot_topic.dismissed").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between two connections")
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_at_once_make_one_task(lift_topic, world):
+    topic = lift_topic[0]
+    due = timezone.now() + dt.timedelta(days=5)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def act(persona: str) -> None:
+        start.wait()
+        try:
+            hot_topic_task(
+                actor=world.people[persona], topic=topic, unit=world.units["rc_a1a"], resolve_by=due
+            )
+            outcomes.append("task")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=act, args=(p,)) for p in ("supervisor", "street_admin")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "task"]
+    assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
