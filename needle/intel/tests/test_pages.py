@@ -8,7 +8,7 @@ import pytest
 from needle import testing as t
 from needle.cases.models import State
 from needle.intel.models import Correction
-from needle.intel.tests.test_triage import NOISE, VAGUE
+from needle.testing import NOISE, VAGUE
 
 pytestmark = pytest.mark.django_db
 
