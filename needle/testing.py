@@ -3,6 +3,9 @@
 province 50 > city 5001 > districts A and B > streets A1, A2, B1 > communities A1a, A1b, A2a,
 B1a > grid A1a-001. Personas sit where STYLE.md puts them: the street supervisor on street
 A1, the department handler in district A, the community staff in community A1a, and so on.
+
+Every helper more than one test module uses lives here too (request texts, history, map
+boundaries, the browser Tab), so that no test module imports another.
 """
 
 from __future__ import annotations
