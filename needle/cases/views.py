@@ -577,7 +577,9 @@ def _case_page(
         "answers": selectors.answers_of(case=case),
         "intake_photos": case.photos.filter(event__isnull=True),
         "assists": case.assists.select_related("unit"),
-        "merged": case.merged_cases.only("number"),
+        # The related manager reads each row's parent_id to attach this case: deferring it
+        # would cost a query per duplicate.
+        "merged": case.merged_cases.only("number", "parent"),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

@@ -16,24 +16,9 @@ from needle.core.models import AuditEvent
 from needle.intel.models import HotTopic
 from needle.intel.services import hot_topic_dismiss, hot_topic_task, hotspots_detect
 from needle.notify.models import Notification
+from needle.testing import LIFT, OTHERS
 
 pytestmark = pytest.mark.django_db
-
-LIFT = [  # one matter at one named place, told six ways (as real clusters are)
-    "金山花园小区3栋电梯又坏了，老人上下楼非常困难，请物业尽快维修电梯。",
-    "金山花园小区3栋电梯故障停运一周了，物业不修，老人被困家中。",
-    "金山花园小区3栋电梯天天坏，物业维修电梯一拖再拖。",
-    "反映金山花园小区3栋电梯故障问题，物业长期不维修电梯，居民爬楼很辛苦。",
-    "金山花园小区3栋电梯又停了，老人出不了门，物业维修电梯太慢。",
-    "金山花园小区3栋电梯坏了多次，请督促物业彻底维修电梯。",
-]
-OTHERS = [
-    "学校门口早晚高峰拥堵，希望增派交警疏导。",
-    "菜市场垃圾堆放没人清运，气味很大。",
-    "公园健身器材损坏，希望更换。",
-    "小区停车位被长期占用，业主无处停车。",
-    "河边步道路灯不亮，夜里很黑。",
-]
 
 
 @pytest.fixture
