@@ -9,7 +9,7 @@ from needle.intel import textmodel
 from needle.intel.classifier import load_model, model_file
 from needle.intel.models import ModelVersion
 from needle.intel.services import model_register
-from needle.intel.tests.conftest import texts_of
+from needle.testing import texts_of
 
 pytestmark = pytest.mark.django_db
 
