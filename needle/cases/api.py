@@ -40,6 +40,7 @@ from needle.cases.schemas import (
 from needle.core.errors import ValidationFailed
 from needle.core.pagination import seek_paginate
 from needle.core.schemas import ERRORS
+from needle.orgs.auth import optional_actor
 from needle.orgs.models import mask_phone
 from needle.orgs.selectors import access_unit
 
@@ -340,13 +341,7 @@ def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> Any:
 def callback(request: HttpRequest, number: str, payload: CallbackIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may answer; otherwise
     the caller must be the reporter or staff making a callback call."""
-    from needle.orgs.auth import api_auth
-
-    actor = None
-    for auth in api_auth:
-        if auth(request):
-            actor = request.user
-            break
+    actor = optional_actor(request)
     if payload.tracking_token:
         case = selectors.case_by_token(token=payload.tracking_token)
         if case.number != number:
