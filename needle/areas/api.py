@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
+from pydantic import Field
 
 from needle.areas import selectors
 from needle.areas.models import Area
@@ -21,7 +22,7 @@ from needle.areas.schemas import (
     GridWorkerOut,
 )
 from needle.core.pagination import paginate
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, Code, Page, PageSize
 from needle.orgs import selectors as org_selectors
 from needle.orgs import services as org_services
 
@@ -48,12 +49,13 @@ def _items(areas: list[Area]) -> list[AreaListItem]:
 @router.get("", response={200: AreaPageOut, **ERRORS}, summary="Search areas, or list the roots")
 def list_areas(
     request: HttpRequest,
-    search: str | None = None,
-    level: int | None = None,
-    within: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    search: Annotated[str, Field(min_length=1, max_length=100)] | None = None,
+    level: Annotated[int, Field(ge=1, le=6)] | None = None,
+    within: Code | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> Any:
+    """With `search` (a part of a name or code, not empty), matching areas; without, the roots."""
     scope = selectors.area_get(code=within) if within else None
     qs = (
         selectors.area_search(text=search, level=level, within=scope)
@@ -88,7 +90,7 @@ def get_area(request: HttpRequest, code: str) -> Any:
 
 
 @router.get("/{code}/children", response={200: AreaPageOut, **ERRORS}, summary="An area's children")
-def area_children(request: HttpRequest, code: str, page: int = 1, page_size: int = 50) -> Any:
+def area_children(request: HttpRequest, code: str, page: Page = 1, page_size: PageSize = 50) -> Any:
     area = selectors.area_get(code=code)
     result = paginate(selectors.area_children(area=area), page=page, page_size=page_size)
     return {

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class AreaRef(Schema):
@@ -45,11 +45,11 @@ class BoundaryOut(Schema):
 
 
 class GridIn(Schema):
-    name: str
+    name: str = Field(..., max_length=100)
 
 
 class GridWorkerIn(Schema):
-    username: str
+    username: str = Field(..., max_length=150)
 
 
 class GridWorkerOut(Schema):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
@@ -37,9 +35,10 @@ from needle.cases.schemas import (
     UrgeIn,
     WhistleIn,
 )
+from needle.core import periods
 from needle.core.errors import ValidationFailed
 from needle.core.pagination import seek_paginate
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize, Term
 from needle.orgs.auth import optional_actor
 from needle.orgs.models import mask_phone
 from needle.orgs.selectors import access_unit
@@ -124,18 +123,18 @@ def catalog(request: HttpRequest) -> Any:
 @router.get("/cases", response={200: CasePageOut, **ERRORS}, summary="Cases the caller may see")
 def list_cases(
     request: HttpRequest,
-    state: str = "",
-    colour: str = "",
-    service: str = "",
-    area: str | None = None,
-    unit: int | None = None,
-    search: str = "",
+    state: Code = "",
+    colour: Code = "",
+    service: Code = "",
+    area: Code | None = None,
+    unit: Id | None = None,
+    search: Term = "",
     queue: bool = False,
     overdue: bool = False,
     mine: bool = False,
-    page: int = 1,
-    page_size: int = 50,
-    after: str = "",
+    page: Page = 1,
+    page_size: PageSize = 50,
+    after: Term = "",
     count: bool = True,
 ) -> Any:
     """`count=false` leaves the count out (`count` null): a search for a common word over a
@@ -210,13 +209,13 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
 )
 def rates(
     request: HttpRequest,
-    area: str | None = None,
-    unit: int | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    area: Code | None = None,
+    unit: Id | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ) -> Any:
-    end = end or timezone.localdate()
-    start = start or end.replace(day=1)
+    """Over [start, end] (start on or before end; by default this month up to today)."""
+    start, end = periods.parse_period(start, end, default_start=lambda e: e.replace(day=1))
     r = selectors.rates_for(
         actor=request.user,
         start=start,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from needle.core.errors import ValidationFailed
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, Code, Day, Id
 from needle.operations import selectors
 from needle.operations.schemas import IndicatorsOut
 from needle.operations.selectors import Figures, Row
@@ -62,10 +62,10 @@ def dashboard_from_params(
 )
 def indicators(
     request: HttpRequest,
-    area: str | None = None,
-    unit: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    area: Code | None = None,
+    unit: Id | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     units: bool = False,
 ) -> Any:
     d = dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, cast
 
 from django.http import HttpRequest
@@ -12,7 +11,7 @@ from ninja.responses import Status
 from needle.areas.selectors import area_get
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import paginate
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize, Term
 from needle.orgs import selectors, services
 from needle.orgs.models import Person, mask_phone
 from needle.orgs.schemas import (
@@ -65,12 +64,12 @@ def update_me(request: HttpRequest, payload: ProfileIn) -> Any:
 @router.get("/units", response={200: UnitPageOut, **ERRORS}, tags=["units"], summary="Units in scope")
 def list_units(
     request: HttpRequest,
-    search: str = "",
-    type: str = "",
-    area: str | None = None,
+    search: Term = "",
+    type: Code = "",
+    area: Code | None = None,
     include_dissolved: bool = False,
-    page: int = 1,
-    page_size: int = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> Any:
     filters = selectors.UnitFilters(
         text=search,
@@ -107,7 +106,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
 
 
 @router.get("/units/{unit_id}", response={200: UnitOut, **ERRORS}, tags=["units"], summary="One unit")
-def get_unit(request: HttpRequest, unit_id: int) -> Any:
+def get_unit(request: HttpRequest, unit_id: Id) -> Any:
     return selectors.access_unit(actor=request.user, unit_id=unit_id)
 
 
@@ -117,7 +116,7 @@ def get_unit(request: HttpRequest, unit_id: int) -> Any:
     tags=["units"],
     summary="Members",
 )
-def unit_members(request: HttpRequest, unit_id: int) -> Any:
+def unit_members(request: HttpRequest, unit_id: Id) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
     full = selectors.may_see_phone(actor=request.user, unit=unit)
     return [
@@ -138,7 +137,7 @@ def unit_members(request: HttpRequest, unit_id: int) -> Any:
     tags=["units"],
     summary="Add a member",
 )
-def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any:
+def add_member(request: HttpRequest, unit_id: Id, payload: MembershipIn) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
     person = selectors.access_person(actor=request.user, username=payload.username)
     m = services.membership_add(
@@ -165,10 +164,11 @@ def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any
 )
 def org_stats(
     request: HttpRequest,
-    area: str | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    area: Code | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ) -> Any:
+    """Over [start, end] (start on or before end; by default this year up to today)."""
     node = area_get(code=area) if area else selectors.stats_default_area(actor=request.user)
     if node is None:
         raise NotFound()
@@ -217,7 +217,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, tags=["people"], summary="Revoke")
-def revoke_token(request: HttpRequest, token_id: int) -> Any:
+def revoke_token(request: HttpRequest, token_id: Id) -> Any:
     token = selectors.access_token(actor=request.user, token_id=token_id)
     return services.token_revoke(actor=request.user, token=token)
 
@@ -225,15 +225,16 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
 @router.get("/audit", response={200: AuditPageOut, **ERRORS}, tags=["audit"], summary="Search the audit log")
 def search_audit(
     request: HttpRequest,
-    action: str = "",
-    actor: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    action: Term = "",
+    actor: Term = "",
+    object_type: Term = "",
+    object_id: Term = "",
+    start: Day | None = None,
+    end: Day | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> Any:
+    """Events from `start` to `end` (start on or before end)."""
     if start and end and start > end:
         raise ValidationFailed(fields={"start": "start must not be after end"})
     filters = selectors.AuditFilters(
@@ -263,7 +264,7 @@ def search_audit(
     tags=["units"],
     summary="Create a staff account",
 )
-def create_staff(request: HttpRequest, unit_id: int, payload: StaffIn) -> Any:
+def create_staff(request: HttpRequest, unit_id: Id, payload: StaffIn) -> Any:
     """Administrators create staff accounts (residents sign up themselves) with a role here."""
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
     person = services.person_create_staff(
