@@ -31,6 +31,7 @@ ERRORS: dict[int, type[Schema]] = {
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,
+    500: ErrorOut,
 }
 
 # The largest key a bigint (PostgreSQL) or an integer (SQLite) holds: a larger id is refused

@@ -256,3 +256,24 @@ def test_a_server_error_in_the_api_is_json(world, api_for, monkeypatch):
     r = client.get("/api/v1/me")
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "server_error"
+
+
+def test_the_document_states_the_bounds_the_server_enforces(world):
+    doc = Client().get("/api/v1/openapi.json").json()
+
+    def param(path: str, name: str) -> dict[str, Any]:
+        found = next(p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == name)
+        return found["schema"]
+
+    assert param("/api/v1/cases", "page_size")["maximum"] == 500
+    assert param("/api/v1/cases", "page")["minimum"] == 1
+    assert param("/api/v1/units", "page_size")["maximum"] == 500
+    search = param("/api/v1/areas", "search")
+    assert 1 in [s.get("minLength") for s in search.get("anyOf", [search])]
+    start = param("/api/v1/cases/rates", "start")
+    assert "date" in json.dumps(start)
+    assert "start on or before end" in doc["paths"]["/api/v1/cases/rates"]["get"]["description"]
+    urge = doc["components"]["schemas"]["UrgeIn"]["properties"]["note"]
+    assert urge["maxLength"] == 2000
+    for operation in (op for ops in doc["paths"].values() for op in ops.values()):
+        assert {"404", "422", "500"} <= set(operation["responses"]), operation["operationId"]
