@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -59,7 +60,7 @@ def _nul_field(request: HttpRequest) -> str | None:
 def _nul_in_json(value: Any, where: str = "") -> str | None:
     """The dotted name of the first key or string in a JSON document holding a NUL, or None."""
     if isinstance(value, str):
-        return where or "body" if _NUL in value else None
+        return (where or "body") if _NUL in value else None
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{where}.{key}" if where else str(key)
@@ -77,15 +78,15 @@ def _nul_in_json(value: Any, where: str = "") -> str | None:
 
 
 def _json_body_nul_field(request: HttpRequest) -> str | None:
-    if request.method not in ("POST", "PUT", "PATCH") or "json" not in request.content_type:
+    if request.method not in ("POST", "PUT", "PATCH") or "json" not in (request.content_type or ""):
         return None
     # A NUL can only reach a JSON string escaped: without "\u0000" there is nothing to look for.
     if b"\\u0000" not in request.body:
         return None
     try:
         return _nul_in_json(json.loads(request.body))
-    except (ValueError, UnicodeDecodeError):
-        return None  # the API's parser refuses a body that is not JSON
+    except (ValueError, UnicodeDecodeError, RequestDataTooBig):
+        return None  # the API's parser refuses a body that is too large or not JSON
 
 
 _STATUS_CODES = {
@@ -128,7 +129,7 @@ class BadRequestMiddleware:
         if not request.path_info.startswith(_OWN_ERRORS):
             field = _nul_field(request) or (_json_body_nul_field(request) if api else None)
             if field:
-                refused = ValidationFailed(fields={field: _("Must not contain NUL characters.")})
+                refused = ValidationFailed(fields={field: str(_("Must not contain NUL characters."))})
                 return self._refuse(request, refused, api=api)
         response = self.get_response(request)
         if api and response.status_code >= 400 and "json" not in response.get("Content-Type", ""):

@@ -28,7 +28,7 @@ def row_out(r: Row) -> dict[str, Any]:
 def dashboard_from_params(
     actor: Any,
     area: str | None,
-    unit: str | None,
+    unit: str | int | None,
     start: Any,
     end: Any,
     *,
