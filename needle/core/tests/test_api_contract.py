@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from django.http import HttpResponseServerError
 from django.test import Client
 
 from needle import testing as t
 from needle.cases import services as case_services
+from needle.core.middleware import BadRequestMiddleware
 
 
 @pytest.fixture
@@ -244,18 +246,17 @@ def test_a_json_array_for_an_object_is_refused(world, api_for):
     assert "error" in r.json()
 
 
-def test_a_server_error_in_the_api_is_json(world, api_for, monkeypatch):
-    from needle.orgs import selectors
+def test_a_server_error_in_the_api_is_json(rf):
+    """Django's own 500 (what its handler renders for any crash) leaves under /api/ as JSON."""
 
-    def broken(**kwargs):
-        raise RuntimeError("a bug")
+    def crash(request: Any) -> HttpResponseServerError:
+        return HttpResponseServerError("<h1>Server Error (500)</h1>")
 
-    monkeypatch.setattr(selectors, "my_roles", broken)
-    client = api_for("resident").client
-    client.raise_request_exception = False
-    r = client.get("/api/v1/me")
-    assert r.status_code == 500
-    assert r.json()["error"]["code"] == "server_error"
+    response = BadRequestMiddleware(crash)(rf.get("/api/v1/me"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["error"]["code"] == "server_error"
+    page = BadRequestMiddleware(crash)(rf.get("/me/"))
+    assert page.status_code == 500 and page.content.startswith(b"<h1>")
 
 
 def test_the_document_states_the_bounds_the_server_enforces(world):
