@@ -72,7 +72,7 @@ def list_areas(
 
 
 @router.get("/{code}", response={200: AreaOut, **ERRORS}, summary="One area with its ancestors")
-def get_area(request: HttpRequest, code: str) -> Any:
+def get_area(request: HttpRequest, code: Code) -> Any:
     area = selectors.area_get(code=code)
     ancestors = selectors.area_ancestors(area=area)
     return AreaOut(
@@ -90,7 +90,7 @@ def get_area(request: HttpRequest, code: str) -> Any:
 
 
 @router.get("/{code}/children", response={200: AreaPageOut, **ERRORS}, summary="An area's children")
-def area_children(request: HttpRequest, code: str, page: Page = 1, page_size: PageSize = 50) -> Any:
+def area_children(request: HttpRequest, code: Code, page: Page = 1, page_size: PageSize = 50) -> Any:
     area = selectors.area_get(code=code)
     result = paginate(selectors.area_children(area=area), page=page, page_size=page_size)
     return {
@@ -106,20 +106,20 @@ def area_children(request: HttpRequest, code: str, page: Page = 1, page_size: Pa
     response={200: BoundaryOut, **ERRORS},
     summary="GeoJSON of the area's children that have boundaries (or the area itself)",
 )
-def area_boundaries(request: HttpRequest, code: str) -> Any:
+def area_boundaries(request: HttpRequest, code: Code) -> Any:
     area = selectors.area_get(code=code)
     return {"type": "FeatureCollection", "features": selectors.boundary_features(area=area)}
 
 
 @router.post("/{code}/grids", response={201: AreaListItem, **ERRORS}, summary="Create a grid")
-def create_grid(request: HttpRequest, code: str, payload: GridIn) -> Any:
+def create_grid(request: HttpRequest, code: Code, payload: GridIn) -> Any:
     community = selectors.area_get(code=code)
     grid = org_services.grid_create(actor=request.user, community=community, name=payload.name)
     return Status(201, _items([grid])[0])
 
 
 @router.get("/{code}/workers", response={200: list[GridWorkerOut], **ERRORS}, summary="Grid workers")
-def list_grid_workers(request: HttpRequest, code: str) -> Any:
+def list_grid_workers(request: HttpRequest, code: Code) -> Any:
     grid = selectors.area_get(code=code)
     return [
         GridWorkerOut(id=a.pk, grid_code=grid.code, username=a.worker.username, display_name=str(a.worker))
@@ -128,7 +128,7 @@ def list_grid_workers(request: HttpRequest, code: str) -> Any:
 
 
 @router.post("/{code}/workers", response={201: GridWorkerOut, **ERRORS}, summary="Assign a grid worker")
-def assign_grid_worker(request: HttpRequest, code: str, payload: GridWorkerIn) -> Any:
+def assign_grid_worker(request: HttpRequest, code: Code, payload: GridWorkerIn) -> Any:
     grid = selectors.area_get(code=code)
     worker = org_selectors.access_person(actor=request.user, username=payload.username)
     a = org_services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)

@@ -243,14 +243,14 @@ def rates(
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="One case")
-def get_case(request: HttpRequest, number: str) -> Any:
+def get_case(request: HttpRequest, number: Code) -> Any:
     return case_out(selectors.access_case(actor=request.user, number=number), request.user)
 
 
 @router.get(
     "/cases/{number}/timeline", response={200: list[EventOut], **ERRORS}, summary="The case's timeline"
 )
-def get_timeline(request: HttpRequest, number: str) -> Any:
+def get_timeline(request: HttpRequest, number: Code) -> Any:
     case = selectors.access_case(actor=request.user, number=number)
     staff = (
         selectors.may_see_contact(request.user, case)
@@ -284,7 +284,7 @@ OUT = {200: CaseOut, **ERRORS}
 
 
 @router.post("/cases/{number}/dispatch", response=OUT, summary="Dispatch, re-route or transfer")
-def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> Any:
+def dispatch(request: HttpRequest, number: Code, payload: DispatchIn) -> Any:
     case = _act(request, number)
     unit = access_unit(actor=request.user, unit_id=payload.unit_id)
     return _done(
@@ -296,14 +296,14 @@ def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> Any:
 
 
 @router.post("/cases/{number}/accept", response=OUT, summary="Accept (the lead unit)")
-def accept(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+def accept(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
     return _done(
         request, services.case_accept(actor=request.user, case=_act(request, number), version=payload.version)
     )
 
 
 @router.post("/cases/{number}/return", response=OUT, summary="Return: not this unit's")
-def return_case(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def return_case(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
         services.case_return(
@@ -313,7 +313,7 @@ def return_case(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/start", response=OUT, summary="Start work")
-def start(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+def start(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
     return _done(
         request,
         services.case_start(
@@ -323,7 +323,7 @@ def start(request: HttpRequest, number: str, payload: NoteIn) -> Any:
 
 
 @router.post("/cases/{number}/resolve", response=OUT, summary="Resolve with a note (and photos)")
-def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> Any:
+def resolve(request: HttpRequest, number: Code, payload: ResolveIn) -> Any:
     case = services.case_resolve(
         actor=request.user,
         case=_act(request, number),
@@ -337,7 +337,7 @@ def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> Any:
 @router.post(
     "/cases/{number}/callback", response=OUT, auth=None, summary="Solved? Satisfied? (resident or staff)"
 )
-def callback(request: HttpRequest, number: str, payload: CallbackIn) -> Any:
+def callback(request: HttpRequest, number: Code, payload: CallbackIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may answer; otherwise
     the caller must be the reporter or staff making a callback call."""
     actor = optional_actor(request)
@@ -360,7 +360,7 @@ def callback(request: HttpRequest, number: str, payload: CallbackIn) -> Any:
 
 
 @router.post("/cases/{number}/reopen", response=OUT, summary="Reopen to the same unit")
-def reopen(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def reopen(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
         services.case_reopen(
@@ -370,7 +370,7 @@ def reopen(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/merge", response=OUT, summary="Merge a duplicate into another case")
-def merge(request: HttpRequest, number: str, payload: MergeIn) -> Any:
+def merge(request: HttpRequest, number: Code, payload: MergeIn) -> Any:
     parent = selectors.access_case(actor=request.user, number=payload.parent)
     return _done(
         request,
@@ -381,7 +381,7 @@ def merge(request: HttpRequest, number: str, payload: MergeIn) -> Any:
 
 
 @router.post("/cases/{number}/reject", response=OUT, summary="Reject an invalid or abusive request")
-def reject(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def reject(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
         services.case_reject(
@@ -391,7 +391,7 @@ def reject(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/urge", response=OUT, summary="Urge (催办) or supervise (督办)")
-def urge(request: HttpRequest, number: str, payload: UrgeIn) -> Any:
+def urge(request: HttpRequest, number: Code, payload: UrgeIn) -> Any:
     return _done(
         request,
         services.case_urge(
@@ -401,7 +401,7 @@ def urge(request: HttpRequest, number: str, payload: UrgeIn) -> Any:
 
 
 @router.post("/cases/{number}/whistle", response=OUT, summary="Call departments in (吹哨)")
-def whistle(request: HttpRequest, number: str, payload: WhistleIn) -> Any:
+def whistle(request: HttpRequest, number: Code, payload: WhistleIn) -> Any:
     case = _act(request, number)
     units = list(selectors.whistle_targets(case=case).filter(pk__in=payload.unit_ids))
     if len(units) != len(set(payload.unit_ids)):
@@ -411,7 +411,7 @@ def whistle(request: HttpRequest, number: str, payload: WhistleIn) -> Any:
 
 
 @router.post("/cases/{number}/assist", response=OUT, summary="Add an assisting unit")
-def assist(request: HttpRequest, number: str, payload: AssistIn) -> Any:
+def assist(request: HttpRequest, number: Code, payload: AssistIn) -> Any:
     case = _act(request, number)
     services.case_assist(
         actor=request.user,
@@ -423,14 +423,14 @@ def assist(request: HttpRequest, number: str, payload: AssistIn) -> Any:
 
 
 @router.post("/cases/{number}/notes", response=OUT, summary="Add a progress note")
-def note(request: HttpRequest, number: str, payload: ProgressNoteIn) -> Any:
+def note(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
     case = _act(request, number)
     services.case_note(actor=request.user, case=case, note=payload.note, public=payload.public)
     return _done(request, case)
 
 
 @router.post("/cases/{number}/hide", response=OUT, summary="Hide personal details from public view")
-def hide(request: HttpRequest, number: str, payload: HideIn) -> Any:
+def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
     return _done(
         request,
         services.case_hide_details(
@@ -440,7 +440,7 @@ def hide(request: HttpRequest, number: str, payload: HideIn) -> Any:
 
 
 @router.post("/cases/{number}/respond", response=OUT, summary="A called-in or assisting unit responds")
-def respond(request: HttpRequest, number: str, payload: ProgressNoteIn) -> Any:
+def respond(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
     case = _act(request, number)
     assist = selectors.assist_for(actor=request.user, case=case)
     services.assist_respond(actor=request.user, assist=assist, note=payload.note)

@@ -143,7 +143,7 @@ def suggest(
 @router.get(
     "/cases/{number}/suggestion", response={200: SuggestionOut, **ERRORS}, summary="What the classifier said"
 )
-def suggestion(request: HttpRequest, number: str) -> Any:
+def suggestion(request: HttpRequest, number: Code) -> Any:
     case = case_selectors.access_case(actor=request.user, number=number)
     found = selectors.suggestion_for(case=case)
     if found is None:
@@ -172,7 +172,7 @@ def suggestion(request: HttpRequest, number: str) -> Any:
 @router.post(
     "/cases/{number}/reclassify", response={200: SuggestionOut, **ERRORS}, summary="Correct the service"
 )
-def reclassify(request: HttpRequest, number: str, payload: ReclassifyIn) -> Any:
+def reclassify(request: HttpRequest, number: Code, payload: ReclassifyIn) -> Any:
     case = case_selectors.access_case(actor=request.user, number=number)
     service = case_selectors.service_get(code=payload.service_code)
     case_services.case_reclassify(actor=request.user, case=case, service=service, version=payload.version)
@@ -186,7 +186,7 @@ class FollowOut(Schema):
 
 
 @router.post("/cases/{number}/follow", response={200: FollowOut, **ERRORS}, summary="Follow a public case")
-def follow(request: HttpRequest, number: str) -> Any:
+def follow(request: HttpRequest, number: Code) -> Any:
     """Follow an existing public request instead of filing the same matter again."""
     case = case_selectors.public_cases().filter(number=number).first()
     if case is None:
