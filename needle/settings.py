@@ -217,6 +217,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "needle.core.middleware.BadRequestMiddleware",
 ]
 
 ROOT_URLCONF = "needle.urls"

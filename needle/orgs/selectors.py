@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
+from needle.core import periods
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.models import AuditEvent
@@ -177,13 +178,8 @@ class OrgStats:
 
 
 def check_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    from django.utils import timezone
-
-    end = end or timezone.localdate()
-    start = start or end.replace(month=1, day=1)
-    if start > end:
-        raise ValidationFailed(fields={"start": _("The start must not be after the end.")})
-    return start, end
+    """[start, end]; by default from the first of January to today."""
+    return periods.parse_period(start, end, default_start=lambda e: e.replace(month=1, day=1))
 
 
 def org_stats_for(*, actor: Any, area: Area, start: dt.date | None, end: dt.date | None) -> OrgStats:
