@@ -125,7 +125,8 @@ def test_no_setting_is_read_with_a_fallback_for_a_value_that_cannot_be_set():
     offenders = [
         f"{path.relative_to(ROOT)}:{n}"
         for path in (ROOT / "needle").rglob("*.py")
-        if "tests" not in path.parts
+        # Test infrastructure (the browser's path, say) may read the environment as it likes.
+        if "tests" not in path.parts and path.name not in ("conftest.py", "testing.py")
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if "getattr(settings" in line or ("os.environ.get(" in line and path.name != "settings.py")
     ]
