@@ -73,7 +73,9 @@ def main() -> int:
         case = cases[pk]
         text = case.description[: max(20, int(len(case.description) * 0.8))]
         t0 = time.perf_counter()
-        result = similar_cases(text=text, service=case.service, area=case.area, public_only=True, limit=3)
+        result = similar_cases(
+            actor=None, text=text, service=case.service, area=case.area, public_only=True, limit=3
+        )
         selector_ms.append((time.perf_counter() - t0) * 1000)
         shown += len(result)
         found += any(s.case_id == pk for s in result)

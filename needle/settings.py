@@ -177,9 +177,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "needle.core.middleware.RequestContextMiddleware",
+    "needle.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads the body (the CSRF check reads a form), after the language is known.
+    "needle.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -259,7 +262,12 @@ LOCALE_PATHS = [BASE_DIR / "needle" / "locale"]
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# The whole body of one request, files included: three 8 MB photos base64-encoded in JSON
+# and the form around them (needle.core.middleware.RequestSizeLimitMiddleware answers 413
+# above it). Django's own limit, which leaves files out, is the same, so that a JSON body
+# under this one is never refused by Django with a bare 400.
+REQUEST_MAX_BYTES = 34 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")) or VAR_DIR / "static")
@@ -268,6 +276,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS browsers are told to use nothing else (a year unless SECURE_HSTS_SECONDS says).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
@@ -296,6 +306,22 @@ INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
 INTEL_UNIT_SHARE = float(env_str("INTEL_UNIT_SHARE", "0.9") or 0.9)
 INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
 INTEL_SUGGEST_PER_MINUTE = env_int("INTEL_SUGGEST_PER_MINUTE", 120)
+# Password guessing: SIGNIN_FAILURES_PER_ACCOUNT wrong passwords for one username (from any
+# address), or SIGNIN_FAILURES_PER_CLIENT from one address (for any usernames), within
+# SIGNIN_LOCK_MINUTES lock that username or address for SIGNIN_LOCK_MINUTES; right passwords
+# never count. One address may make SIGNUPS_PER_CLIENT_HOUR resident accounts an hour.
+SIGNIN_FAILURES_PER_ACCOUNT = env_int("SIGNIN_FAILURES_PER_ACCOUNT", 10)
+SIGNIN_FAILURES_PER_CLIENT = env_int("SIGNIN_FAILURES_PER_CLIENT", 50)
+SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15)
+SIGNUPS_PER_CLIENT_HOUR = env_int("SIGNUPS_PER_CLIENT_HOUR", 10)
+for _limit in (
+    "SIGNIN_FAILURES_PER_ACCOUNT",
+    "SIGNIN_FAILURES_PER_CLIENT",
+    "SIGNIN_LOCK_MINUTES",
+    "SIGNUPS_PER_CLIENT_HOUR",
+):
+    if globals()[_limit] < 1:
+        raise ImproperlyConfigured(f"{_limit} must be at least 1")
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
-"""GET /api/v1/areas/...: the tree for any signed-in caller; grid changes need a grant."""
+"""GET /api/v1/areas/...: the tree for any signed-in caller. Grids and their workers, which
+need a grant, are orgs' operations under the same paths."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.responses import Status
 
 from needle.areas import selectors
 from needle.areas.models import Area
@@ -16,14 +16,9 @@ from needle.areas.schemas import (
     AreaPageOut,
     AreaRef,
     BoundaryOut,
-    GridIn,
-    GridWorkerIn,
-    GridWorkerOut,
 )
 from needle.core.pagination import paginate
 from needle.core.schemas import ERRORS
-from needle.orgs import selectors as org_selectors
-from needle.orgs import services as org_services
 
 router = Router(tags=["areas"])
 
@@ -107,29 +102,3 @@ def area_children(request: HttpRequest, code: str, page: int = 1, page_size: int
 def area_boundaries(request: HttpRequest, code: str) -> Any:
     area = selectors.area_get(code=code)
     return {"type": "FeatureCollection", "features": selectors.boundary_features(area=area)}
-
-
-@router.post("/{code}/grids", response={201: AreaListItem, **ERRORS}, summary="Create a grid")
-def create_grid(request: HttpRequest, code: str, payload: GridIn) -> Any:
-    community = selectors.area_get(code=code)
-    grid = org_services.grid_create(actor=request.user, community=community, name=payload.name)
-    return Status(201, _items([grid])[0])
-
-
-@router.get("/{code}/workers", response={200: list[GridWorkerOut], **ERRORS}, summary="Grid workers")
-def list_grid_workers(request: HttpRequest, code: str) -> Any:
-    grid = selectors.area_get(code=code)
-    return [
-        GridWorkerOut(id=a.pk, grid_code=grid.code, username=a.worker.username, display_name=str(a.worker))
-        for a in org_selectors.grid_workers(actor=request.user, grid=grid)
-    ]
-
-
-@router.post("/{code}/workers", response={201: GridWorkerOut, **ERRORS}, summary="Assign a grid worker")
-def assign_grid_worker(request: HttpRequest, code: str, payload: GridWorkerIn) -> Any:
-    grid = selectors.area_get(code=code)
-    worker = org_selectors.access_person(actor=request.user, username=payload.username)
-    a = org_services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)
-    return Status(
-        201, GridWorkerOut(id=a.pk, grid_code=grid.code, username=worker.username, display_name=str(worker))
-    )

@@ -42,18 +42,3 @@ class AreaPageOut(Schema):
 class BoundaryOut(Schema):
     type: str
     features: list[dict[str, Any]]
-
-
-class GridIn(Schema):
-    name: str
-
-
-class GridWorkerIn(Schema):
-    username: str
-
-
-class GridWorkerOut(Schema):
-    id: int
-    grid_code: str
-    username: str
-    display_name: str

@@ -1,7 +1,10 @@
-"""Writes to the area tree: importing the national divisions and attaching boundaries.
+"""Writes to the area tree: importing the national divisions, attaching boundaries, and
+dividing a community into grids.
 
-Both run from the CLI (the operator is the actor, or nobody for a system run), check the whole
-input first and apply it in one transaction, so a bad file changes nothing.
+The imports run from the CLI (the operator is the actor, or nobody for a system run), check the
+whole input first and apply it in one transaction, so a bad file changes nothing. A grid is
+added by `orgs.services.grid_create`, which checks the actor's grant and audits: the table of
+permissions sits above the tree.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import connections, router, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +32,11 @@ REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 _CODE = re.compile(r"^\d{12}$")
 BATCH = 5000
 MAX_ERRORS_REPORTED = 50
+# A file that would retire more than this share of the live areas in its scope (and more than
+# RETIRE_FLOOR of them) is refused unless the caller confirms: a truncated or wrong file must
+# not retire a city, after which intake is refused everywhere. Real revisions retire a few.
+RETIRE_SHARE = 0.05
+RETIRE_FLOOR = 10
 
 
 @dataclass
@@ -55,8 +64,8 @@ def _require_operator(actor: Any) -> None:
         raise PermissionDenied(_("Only a superuser may import areas."))
 
 
-def open_text(source: Path | str | IO[bytes]) -> IO[str]:
-    """A text stream over a plain or gzipped UTF-8 file (recognised by its first bytes)."""
+def open_bytes(source: Path | str | IO[bytes]) -> IO[bytes]:
+    """A byte stream over a plain or gzipped file (recognised by its first bytes)."""
     if isinstance(source, str | Path):
         raw: IO[bytes] = open(source, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     else:
@@ -65,8 +74,19 @@ def open_text(source: Path | str | IO[bytes]) -> IO[str]:
     if not head:
         head = raw.read(2)
         raw.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[assignment]
-    return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    return gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[return-value]
+
+
+def open_text(source: Path | str | IO[bytes]) -> IO[str]:
+    """A text stream over a plain or gzipped UTF-8 file."""
+    return io.TextIOWrapper(open_bytes(source), encoding="utf-8-sig", newline="")
+
+
+def _lines(stream: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so that a byte that is not UTF-8 is
+    reported on its own line (a text stream decodes ahead, in blocks)."""
+    for number, line in enumerate(stream, start=1):
+        yield line.decode("utf-8-sig" if number == 1 else "utf-8")
 
 
 def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
@@ -75,7 +95,10 @@ def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
     # csv.reader with DictReader's rules (blank rows skipped, short rows padded, a repeated
     # column name means its last column) at half DictReader's cost per row.
     reader = csv.reader(lines)
-    fieldnames = next(reader, None) or []
+    try:
+        fieldnames = next(reader, None) or []
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+        return [], [_unreadable(reader.line_num, exc)]
     missing = [c for c in REQUIRED_COLUMNS if c not in fieldnames]
     if missing:
         return [], [_("line 1: missing column(s): %(cols)s") % {"cols": ", ".join(missing)}]
@@ -118,8 +141,21 @@ def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
             seen[code] = line
             rows.append(_Row(line, code, name, level, parent))
     except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
-        errors.append(_("line %(line)d: unreadable: %(error)s") % {"line": reader.line_num, "error": exc})
+        errors.append(_unreadable(reader.line_num, exc))
     return rows, errors
+
+
+def _unreadable(line_num: int, exc: Exception) -> str:
+    if isinstance(exc, csv.Error):  # the reader counted the line it could not parse
+        return _("line %(line)d: unreadable: %(error)s") % {"line": line_num, "error": exc}
+    # A line that could not be read or decoded never reached the reader's count.
+    if isinstance(exc, UnicodeDecodeError):
+        return _("line %(line)d: not UTF-8 text (byte %(byte)s at position %(position)d)") % {
+            "line": line_num + 1,
+            "byte": f"0x{exc.object[exc.start]:02x}",
+            "position": exc.start + 1,
+        }
+    return _("line %(line)d: unreadable: %(error)s") % {"line": line_num + 1, "error": exc}
 
 
 def _tree(rows: list[_Row], under: str | None) -> tuple[list[_Row], dict[str, str], list[str]]:
@@ -154,12 +190,16 @@ def _tree(rows: list[_Row], under: str | None) -> tuple[list[_Row], dict[str, st
     return [r for r in ordered if r.code in keep], {c: paths[c] for c in keep}, []
 
 
-def area_import(*, actor: Any, source: Path | str | IO[bytes], under: str | None = None) -> ImportReport:
+def area_import(
+    *, actor: Any, source: Path | str | IO[bytes], under: str | None = None, allow_retire: bool = False
+) -> ImportReport:
     """Upsert the divisions in a CSV (plain or gzip); areas that vanished from the imported
-    scope are marked retired. Checks everything first; applies all of it or nothing."""
+    scope are marked retired. Checks everything first; applies all of it or nothing. A file
+    that would retire more than a small share of the scope (RETIRE_SHARE) is refused unless
+    `allow_retire` confirms it."""
     _require_operator(actor)
-    with open_text(source) as text:
-        rows, errors = _parse(text)
+    with open_bytes(source) as stream:
+        rows, errors = _parse(_lines(stream))
     if not errors:
         rows, paths, errors = _tree(rows, under)
     if errors:
@@ -173,7 +213,7 @@ def area_import(*, actor: Any, source: Path | str | IO[bytes], under: str | None
         )
     report = ImportReport(rows=len(rows))
     with transaction.atomic():
-        _apply(rows, paths, under, report)
+        _apply(rows, paths, under, report, allow_retire=allow_retire)
         audit_record(
             actor=actor,
             action="areas.import.completed",
@@ -185,6 +225,7 @@ def area_import(*, actor: Any, source: Path | str | IO[bytes], under: str | None
                 "created": report.created,
                 "updated": report.updated,
                 "retired": report.retired,
+                "allow_retire": allow_retire,
             },
         )
     return report
@@ -247,7 +288,9 @@ def _insert(connection: Any, values: list[tuple[str, str, int, int | None, str, 
             cursor.executemany(insert, [v + tail for v in chunk])
 
 
-def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: ImportReport) -> None:
+def _apply(
+    rows: list[_Row], paths: dict[str, str], under: str | None, report: ImportReport, *, allow_retire: bool
+) -> None:
     connection = connections[router.db_for_write(Area)]
     existing: dict[str, tuple[int, str, int, int | None, str, int, bool]] = {}
     for code, pk, name, level, parent_id, path, depth, retired in _rows_by_code(
@@ -311,7 +354,7 @@ def _apply(rows: list[_Row], paths: dict[str, str], under: str | None, report: I
     if moved:
         _move_unlisted(moved)
     report.updated = len(to_update)
-    report.retired = _retire_missing(set(paths), under, paths)
+    report.retired = _retire_missing(set(paths), under, paths, allow_retire=allow_retire)
     recount_descendants(root=paths[under] if under is not None else None)
 
 
@@ -374,11 +417,28 @@ def _move_unlisted(moved: list[tuple[str, str]]) -> None:
                 manager.filter(pk=pk).update(area_path=new + path[len(old) :])
 
 
-def _retire_missing(codes: set[str], under: str | None, paths: dict[str, str]) -> int:
+def _retire_missing(codes: set[str], under: str | None, paths: dict[str, str], *, allow_retire: bool) -> int:
     scope = Area.objects.filter(level__lte=Level.COMMUNITY, retired=False)
     if under is not None:
         scope = scope.filter(subtree_q(paths[under]))
-    vanished = [pk for pk, code in scope.values_list("pk", "code").iterator() if code not in codes]
+    live = 0
+    vanished = []
+    for pk, code in scope.values_list("pk", "code").iterator():
+        live += 1
+        if code not in codes:
+            vanished.append(pk)
+    if not allow_retire and len(vanished) > max(RETIRE_FLOOR, RETIRE_SHARE * live):
+        # Raised inside the import's transaction: everything written so far is rolled back.
+        raise ValidationFailed(
+            _(
+                "The file would retire %(n)d of the %(live)d areas in %(scope)s; nothing was "
+                "imported. Check that the file is complete, or confirm with --allow-retire."
+            )
+            % {"n": len(vanished), "live": live, "scope": under or _("the tree")},
+            fields={"file": _("%(n)d areas missing from the file would be retired.") % {"n": len(vanished)}},
+            code="would_retire",
+            extra={"would_retire": len(vanished)},
+        )
     for chunk in _chunks(vanished, BATCH):
         Area.objects.filter(pk__in=chunk).update(retired=True)
     return len(vanished)
@@ -462,3 +522,41 @@ def boundaries_import(*, actor: Any, source: Path | str | IO[bytes]) -> Boundary
             new={"attached": report.attached, "unknown": report.unknown_codes},
         )
     return report
+
+
+# Grids ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grid_add(*, community: Area, name: str) -> Area:
+    """Divide a community into a new grid (level 6); its code is the community's plus a number.
+    The tree's part of `orgs.services.grid_create` (which checks the permission and audits)."""
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if community.level != Level.COMMUNITY:
+        errors["community"] = _("Grids are created under a community or village.")
+    elif community.retired:
+        errors["community"] = _("This area is retired.")
+    if not name or len(name) > 100:
+        errors["name"] = _("Give a name of 1 to 100 characters.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    # Lock the community row so that two grids created at once get different numbers.
+    Area.objects.select_for_update().filter(pk=community.pk).first()
+    siblings = Area.objects.filter(parent=community).values_list("code", flat=True)
+    if name in set(Area.objects.filter(parent=community, retired=False).values_list("name", flat=True)):
+        raise ValidationFailed(fields={"name": _("This community already has a grid with this name.")})
+    numbers = [int(c.rsplit("-", 1)[1]) for c in siblings if "-" in c and c.rsplit("-", 1)[1].isdigit()]
+    code = f"{community.code}-{max(numbers, default=0) + 1:03d}"
+    # The new grid is one more area below each of its ancestors.
+    Area.objects.filter(path__in=[*community.ancestor_paths, community.path]).update(
+        descendants=F("descendants") + 1
+    )
+    return Area.objects.create(
+        code=code,
+        name=name,
+        level=Level.GRID,
+        parent=community,
+        path=f"{community.path}{code}/",
+        depth=community.depth + 1,
+    )

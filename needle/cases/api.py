@@ -80,8 +80,10 @@ def case_out(case: Case, actor: Any) -> CaseOut:
         repeat_of=case.repeat_of.number if case.repeat_of_id and case.repeat_of else None,
         merged_into=case.parent.number if case.parent_id and case.parent else None,
         version=case.version,
-        tracking_url=f"/track/{case.tracking_token}/"
-        if getattr(actor, "pk", None) == case.reporter_id
+        # The private link goes to the case's own reporter alone (anonymous callers and
+        # cases without a reporter included: None is nobody's id).
+        tracking_url=services.tracking_link(case)
+        if case.reporter_id is not None and getattr(actor, "pk", None) == case.reporter_id
         else None,
     )
 
@@ -177,11 +179,10 @@ def list_cases(
 @router.post("/cases", response={201: CaseOut, 200: CaseOut, **ERRORS}, summary="Raise a request")
 def create_case(request: HttpRequest, payload: CaseIn) -> Any:
     """An `Idempotency-Key` header makes a retry return the first case (200) instead of a new one."""
-    # Keys are scoped to the caller: someone else's key never returns their case.
-    given = request.headers.get("Idempotency-Key") or None
-    if given is not None and len(given) > 80:
+    # The service keeps each caller's keys apart: someone else's key never returns their case.
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 80:
         raise ValidationFailed(fields={"Idempotency-Key": _("At most 80 characters.")})
-    key = f"api:{request.user.pk}:{given}" if given else None
     intake = services.Intake(
         service=selectors.service_get(code=payload.service_code),
         description=payload.description,
@@ -252,22 +253,18 @@ def get_case(request: HttpRequest, number: str) -> Any:
 )
 def get_timeline(request: HttpRequest, number: str) -> Any:
     case = selectors.access_case(actor=request.user, number=number)
-    staff = (
-        selectors.may_see_contact(request.user, case)
-        and getattr(request.user, "pk", None) != case.reporter_id
-    )
     return [
         EventOut(
             at=e.at,
             kind=e.kind,
             from_state=e.from_state,
             to_state=e.to_state,
-            actor=e.actor.username if e.actor and staff else None,
-            unit=e.unit.name if e.unit else None,
+            actor=e.actor.username if e.actor else None,
+            unit=e.unit_name or None,
             note=e.note,
             public=e.public,
         )
-        for e in selectors.timeline(case=case, public_only=not staff)
+        for e in selectors.timeline_for(actor=request.user, case=case).entries
     ]
 
 

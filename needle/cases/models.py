@@ -172,6 +172,10 @@ OPEN_STATES = frozenset(
     {State.SUBMITTED, State.DISPATCHED, State.RETURNED, State.ACCEPTED, State.IN_PROGRESS, State.REOPENED}
 )
 FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+# Where a dispatcher may send the case (again): dispatch, re-routing, transfer, reclassifying.
+DISPATCHABLE = frozenset(
+    {State.SUBMITTED, State.RETURNED, State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS, State.REOPENED}
+)
 
 
 class Colour(models.TextChoices):

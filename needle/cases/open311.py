@@ -768,8 +768,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         contact_phone=_text(params, "phone"),
         contact_email=email,
         channel=Channel.OPEN311,
-        # Namespaced by the client's key: two clients never share a key space.
-        idempotency_key=f"open311:{key.prefix}:{idempotency}" if idempotency else None,
+        # Within the channel and person the service sets, each api_key has its own keys too.
+        idempotency_key=f"{key.prefix}:{idempotency}" if idempotency else None,
     )
     case = case_submit(actor=key.person, intake=intake)
     data = [{"service_request_id": case.number, "service_notice": _received_notice(case), "account_id": None}]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area, subtree_q
 from needle.cases.catalog import active_service, remembered
 from needle.cases.models import (
+    DISPATCHABLE,
     OPEN_STATES,
     Assist,
     Callback,
@@ -22,11 +23,11 @@ from needle.cases.models import (
     CaseEvent,
     Category,
     Colour,
+    EventKind,
     Photo,
     Service,
     State,
 )
-from needle.cases.services import may_view
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
@@ -53,7 +54,7 @@ INBOX_FIELDS = (
     "service__name", "service__name_en", "area__name", "lead_unit__name",
 )  # fmt: skip
 PUBLIC_FIELDS = (
-    "number", "state", "submitted_at", "lat", "lng", "description", "public_description",
+    "number", "state", "submitted_at", "lat", "lng", "title", "description", "public_description",
     "details_hidden", "hide_name", "contact_name", "service__name", "service__name_en", "area__name",
 )  # fmt: skip
 
@@ -172,6 +173,22 @@ def case_list_for(*, actor: Any, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by(*CASE_ORDER)
 
 
+def may_view(actor: Any, case: Case) -> bool:
+    if getattr(actor, "pk", None) and case.reporter_id == actor.pk:
+        return True
+    return may_view_as_staff(actor, case)
+
+
+def may_view_as_staff(actor: Any, case: Case) -> bool:
+    """may_view() through a role (over the case's place, or a unit working on it), not as its
+    reporter: what shows the internal side of a case (internal entries, staff names)."""
+    if can_in_area(actor, "cases.view", case.area_path):
+        return True
+    units = [case.lead_unit] if case.lead_unit_id else []
+    units += [a.unit for a in case.assists.select_related("unit")]
+    return any(can_for_unit(actor, "cases.view", u) for u in units if u is not None)
+
+
 def access_case(*, actor: Any, number: str) -> Case:
     """The case if the actor may see it; 404 otherwise (not even its existence leaks)."""
     # Numbers are unique: no ORDER BY (Django resolving one against six joined tables' columns
@@ -207,19 +224,71 @@ def may_see_contact(actor: Any, case: Case) -> bool:
     return case.lead_unit is not None and can_for_unit(actor, "cases.view_contact", case.lead_unit)
 
 
-def timeline(*, case: Case, public_only: bool) -> QuerySet[CaseEvent]:
-    qs = CaseEvent.objects.filter(case=case).select_related("actor", "unit").prefetch_related("photos")
-    return qs.filter(public=True) if public_only else qs
+@dataclass(frozen=True)
+class Entry:
+    """One timeline entry as the one asking may see it."""
+
+    at: dt.datetime
+    kind: str
+    kind_label: str
+    from_state: str
+    to_state: str
+    unit_name: str
+    # Who wrote it: staff names are for staff only.
+    actor: Any
+    note: str
+    public: bool
+    photos: list[Photo]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[Entry]
+    # Internal entries and staff names included.
+    internal: bool
+
+
+# The resident's own words on a case's timeline: a merged duplicate's reporter reads the
+# parent's progress, never what its reporter said.
+RESIDENT_KINDS = frozenset({EventKind.CALLBACK, EventKind.SUBMITTED, EventKind.REPEATED})
+
+
+def timeline_for(*, actor: Any, case: Case, tracked: Case | None = None) -> Timeline:
+    """The case's timeline as the actor may see it: staff who may view the case see every
+    entry with its author; anyone else (its reporter too) sees the public entries, without
+    staff names. `tracked` is the case whose private link is being read when that is not
+    `case` (a duplicate merged into it): the link's holder reads no one else's words."""
+    internal = actor is not None and may_view_as_staff(actor, case)
+    qs = CaseEvent.objects.filter(case=case).select_related("unit").prefetch_related("photos")
+    qs = qs.select_related("actor") if internal else qs.filter(public=True)
+    foreign = tracked is not None and tracked.pk != case.pk
+    kinds = dict(EventKind.choices)
+    entries = [
+        Entry(
+            at=e.at,
+            kind=e.kind,
+            kind_label=str(kinds.get(e.kind, e.kind)),
+            from_state=e.from_state,
+            to_state=e.to_state,
+            unit_name=e.unit.name if e.unit else "",
+            actor=e.actor if internal else None,
+            note="" if foreign and e.kind in RESIDENT_KINDS else e.note,
+            public=e.public,
+            photos=list(e.photos.all()),
+        )
+        for e in qs
+    ]
+    return Timeline(entries=entries, internal=internal)
+
+
+def public_q() -> Q:
+    """What anyone may see: cases of public services, not rejected."""
+    return Q(service__public=True) & ~Q(state=State.REJECTED)
 
 
 def public_cases() -> QuerySet[Case]:
-    """What anyone may see: cases of public services, not rejected."""
-    return (
-        Case.objects.filter(service__public=True)
-        .exclude(state=State.REJECTED)
-        .select_related("service", "area")
-        .order_by(*CASE_ORDER)
-    )
+    """public_q()'s cases, newest first."""
+    return Case.objects.filter(public_q()).select_related("service", "area").order_by(*CASE_ORDER)
 
 
 def catalog() -> QuerySet[Category]:
@@ -381,6 +450,25 @@ def intake_services(*, text: str = "", public_only: bool = True) -> QuerySet[Ser
     return qs.order_by("category__order", "category__code", "code")
 
 
+def public_case_get(*, number: str) -> Case:
+    """One case of the public list, read as the list reads it (see presenters.public_case)."""
+    case = public_cases().only(*PUBLIC_FIELDS).filter(number=number).order_by().first()
+    if case is None:
+        raise NotFound(_("No public request has the number %(number)s.") % {"number": number})
+    return case
+
+
+# "My requests" lists at most this many of the requests one follows.
+FOLLOWED_SHOWN = 50
+
+
+def followed_cases(*, actor: Any) -> QuerySet[Case]:
+    """The public cases the actor follows, newest first, read as the public list reads them:
+    a follower is a stranger to the reporter (see presenters.public_case)."""
+    require_authenticated(actor)
+    return public_cases().filter(followers=actor).only(*PUBLIC_FIELDS)[:FOLLOWED_SHOWN]
+
+
 def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
     """public_cases() narrowed by service code, area subtree and state."""
     qs = public_cases()
@@ -437,8 +525,6 @@ CASE_ACTIONS = (
 def case_actions(*, actor: Any, case: Case) -> frozenset[str]:
     """The moves the actor may make on the case in its current state. Pages use it to choose
     the forms they show; the services decide again on every POST."""
-    from needle.cases.services import DISPATCHABLE
-
     state, path = case.state, case.area_path
     handle = case.lead_unit is not None and can_act_for_unit(actor, "cases.handle", case.lead_unit)
     dispatch = can_in_area(actor, "cases.dispatch", path)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -29,6 +28,7 @@ from needle.areas.models import Area, subtree_q
 from needle.cases.catalog import service_rules
 from needle.cases.deadlines import add_hours, colour_for
 from needle.cases.models import (
+    DISPATCHABLE,
     OPEN_STATES,
     Assist,
     AttributeType,
@@ -44,15 +44,16 @@ from needle.cases.models import (
     Service,
     State,
 )
-from needle.cases.uploads import MAX_PHOTOS, clean_image
+from needle.cases.presenters import TITLE_CHARS
+from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.jobs import job_enqueue
 from needle.core.models import AuditEvent
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit, phone_validator
 from needle.orgs.permissions import (
     can_act_for_unit,
-    can_for_unit,
     can_in_area,
     is_superuser,
     require,
@@ -152,27 +153,37 @@ def _tell_unit(case: Case, unit: Unit | None, verb: str, render: Callable[[], st
     )
 
 
-def _tell_reporters(case: Case, verb: str, render: Callable[[], str]) -> None:
-    """The reporter and the reporters of cases merged into this one follow it."""
-    people = [
-        case.reporter,
-        *(c.reporter for c in case.merged_cases.select_related("reporter")),
-        *case.followers.all(),
-    ]
-    notify(recipients=people, verb=verb, render=render, link=f"/track/{case.tracking_token}/")
+def _tell_reporters(
+    case: Case, verb: str, render: Callable[[], str], follower_render: Callable[[], str]
+) -> None:
+    """The reporter and the reporters of cases merged into this one follow it, each through
+    their own private tracking link (the key to their own request: it shows their words and
+    answers the callback); followers are strangers to the reporter, so they get their own
+    text and the case's public page, or no link once the case is no longer public."""
+    told: set[int] = set()
+
+    def tell(people: Iterable[Person | None], link: str, text: Callable[[], str]) -> None:
+        fresh = [p for p in people if p is not None and p.pk not in told]
+        told.update(p.pk for p in fresh)
+        notify(recipients=fresh, verb=verb, render=text, link=link)
+
+    tell([case.reporter], tracking_link(case), render)
+    for merged in case.merged_cases.select_related("reporter").order_by("pk"):
+        tell([merged.reporter], tracking_link(merged), render)
+    public = case.service.public and case.state != State.REJECTED
+    tell(case.followers.all(), public_link(case) if public else "", follower_render)
+
+
+def tracking_link(case: Case) -> str:
+    """The private link of this very case: only ever sent to its own reporter."""
+    return f"/track/{case.tracking_token}/"
+
+
+def public_link(case: Case) -> str:
+    return f"/cases/public/{case.number}/"
 
 
 # Permission helpers ------------------------------------------------------------------------
-
-
-def may_view(actor: Any, case: Case) -> bool:
-    if getattr(actor, "pk", None) and case.reporter_id == actor.pk:
-        return True
-    if can_in_area(actor, "cases.view", case.area_path):
-        return True
-    units = [case.lead_unit] if case.lead_unit_id else []
-    units += [a.unit for a in case.assists.select_related("unit")]
-    return any(can_for_unit(actor, "cases.view", u) for u in units if u is not None)
 
 
 def _may_handle(actor: Any, case: Case) -> bool:
@@ -387,13 +398,16 @@ def case_submit(*, actor: Any, intake: Intake) -> Case:
     return case_submit_or_get(actor=actor, intake=intake)[0]
 
 
+@photo_files_removed_on_error
 def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
     """Take in a request: validate, number it, set deadlines, route it when a rule is
     certain, link a repeat, store photos; after commit a job notifies the unit and lets the
     classifier triage the case. Returns the case and whether it is new: with an idempotency
-    key already used, the first case comes back and nothing is created."""
-    if intake.idempotency_key:
-        existing = _keyed(intake.idempotency_key)
+    key already used by the same channel and sender, the first case comes back and nothing is
+    created."""
+    key = idempotency_key(channel=intake.channel, actor=actor, key=intake.idempotency_key or "")
+    if key:
+        existing = _keyed(key)
         if existing is not None:
             return existing, False
     if intake.channel in (Channel.PHONE, Channel.STAFF):
@@ -407,11 +421,21 @@ def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
         with transaction.atomic():
             return _create(actor, intake, area, answers, images, number), True
     except IntegrityError:
-        if intake.idempotency_key:
-            existing = _keyed(intake.idempotency_key)
+        if key:
+            existing = _keyed(key)
             if existing is not None:
                 return existing, False
         raise
+
+
+def idempotency_key(*, channel: str, actor: Any, key: str) -> str:
+    """The stored form of a client's idempotency key ("" for none). The channel and the sender
+    (the person, or "anonymous") come from the server and the client's key is hashed after
+    them, so no key a client sends can name another channel's or another person's case."""
+    if not key:
+        return ""
+    owner = f"p{actor.pk}" if getattr(actor, "pk", None) else "anonymous"
+    return f"{channel}:{owner}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def _keyed(idempotency_key: str) -> Case | None:
@@ -453,7 +477,8 @@ def _create(
         contact_email=intake.contact_email.strip() or (reporter.email if reporter else ""),
         hide_name=intake.hide_name,
         tracking_token=secrets.token_urlsafe(24),
-        idempotency_key=intake.idempotency_key or None,
+        idempotency_key=idempotency_key(channel=intake.channel, actor=actor, key=intake.idempotency_key or "")
+        or None,
         submitted_at=now,
         accept_due_at=add_hours(now, service.accept_hours, working_days=service.working_days),
         resolve_due_at=add_hours(now, service.resolve_hours, working_days=service.working_days),
@@ -491,10 +516,7 @@ def _create(
     audit_record_all(audits)
     for image in images:
         photo = Photo(case=case, content_type=image.content_type, size=len(image.data))
-        photo.image.save(
-            f"{case.number}-{secrets.token_hex(4)}.{image.extension}", ContentFile(image.data), save=False
-        )
-        photo.save()
+        store_photo(photo, f"{case.number}-{secrets.token_hex(4)}.{image.extension}", image)
     rule_unit_id = rule.unit.pk if rule is not None else None
     # robust: once the case is committed, nothing that follows may turn the answer into an error.
     transaction.on_commit(lambda: _follow_up_later(case.pk, rule_unit_id), robust=True)
@@ -517,34 +539,37 @@ def _repeat_original(
     )
 
 
-def _follow_up_later(case_id: int, rule_unit_id: int | None) -> None:
-    """Enqueue the intake follow-up; when the queue cannot take it, do it now rather than
-    lose it."""
-    from needle.cases.tasks import intake_follow_up
+# The jobs of the apps above that follow every new case, started by name: DESIGN's order
+# forbids importing them, and a job that needs two apps lives in the higher one.
+AFTER_INTAKE = ("needle.intel.tasks.triage_new_case",)
 
-    try:
-        intake_follow_up(case_id, rule_unit_id)
-    except Exception:  # the queue's storage is down (Redis, the SQLite file)
-        log.exception("cases: could not enqueue the follow-up of case %s; doing it now", case_id)
-        case_follow_up(case_id=case_id, rule_unit_id=rule_unit_id)
+
+def _follow_up_later(case_id: int, rule_unit_id: int | None) -> None:
+    """Enqueue what follows intake: the notification of the unit a rule sent the case to,
+    and the classifier's triage."""
+    if rule_unit_id is not None:
+        job_enqueue("needle.cases.tasks.intake_follow_up", case_id, rule_unit_id)
+    for name in AFTER_INTAKE:
+        job_enqueue(name, case_id)
 
 
 @transaction.atomic
 def case_follow_up(*, case_id: int, rule_unit_id: int | None) -> None:
-    """What follows intake, off the request: notify the unit a rule sent the case to, then
-    let the classifier suggest, and route the case when no rule did, nobody dispatched it
-    meanwhile and the classifier is sure (a timeline entry, an audit event and the unit's
-    notification, as for any routing). Atomic, so a failed run leaves nothing and is retried;
-    the triage runs once per case."""
-    case = _locked(Case(pk=case_id))
+    """What follows intake, off the request: notify the unit a rule sent the case to."""
     if rule_unit_id is not None:
+        case = _locked(Case(pk=case_id))
         _tell_unit(case, Unit.objects.get(pk=rule_unit_id), "case.dispatched", _dispatched_text(case))
-    from needle.intel.services import case_triage
 
-    may_route = rule_unit_id is None and case.state == State.SUBMITTED
-    triage = case_triage(case, may_route=may_route)
-    if triage is not None and triage.route_to is not None:
-        _route(case, unit=triage.route_to, actor=None, kind=EventKind.ROUTED, note=triage.note)
+
+@transaction.atomic
+def case_route_auto(*, case: Case, unit: Unit, note: str) -> Case:
+    """The classifier routes a new case (intel's triage): only while it still waits in the
+    queue, so a dispatcher who was quicker keeps their choice. A timeline entry, an audit
+    event and the unit's notification, as for any routing."""
+    case = _locked(case)
+    if case.state == State.SUBMITTED:
+        _route(case, unit=unit, actor=None, kind=EventKind.ROUTED, note=note)
+    return case
 
 
 def _route(case: Case, *, unit: Unit, actor: Any, kind: str, note: str = "") -> None:
@@ -590,15 +615,6 @@ def _dispatched_text(case: Case) -> Callable[[], str]:
 
 # The lifecycle --------------------------------------------------------------------------------
 
-DISPATCHABLE = {
-    State.SUBMITTED,
-    State.RETURNED,
-    State.DISPATCHED,
-    State.ACCEPTED,
-    State.IN_PROGRESS,
-    State.REOPENED,
-}
-
 
 @transaction.atomic
 def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version: int | None = None) -> Case:
@@ -614,9 +630,6 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
         raise _conflict(case, _("The case is already with this unit."))
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
     _route(case, unit=unit, actor=actor, kind=kind, note=note.strip())
-    from needle.intel.services import correction_record
-
-    correction_record(case=case, kind="unit", actual=str(unit.pk), actor=actor)
     return case
 
 
@@ -688,6 +701,7 @@ def case_start(*, actor: Any, case: Case, note: str = "", version: int | None = 
     return case
 
 
+@photo_files_removed_on_error
 @transaction.atomic
 def case_resolve(
     *, actor: Any, case: Case, note: str, photos: Sequence[bytes] = (), version: int | None = None
@@ -717,12 +731,7 @@ def case_resolve(
     )
     for image in images:
         photo = Photo(case=case, event=event, content_type=image.content_type, size=len(image.data))
-        photo.image.save(
-            f"{case.number}-done-{secrets.token_hex(4)}.{image.extension}",
-            ContentFile(image.data),
-            save=False,
-        )
-        photo.save()
+        store_photo(photo, f"{case.number}-done-{secrets.token_hex(4)}.{image.extension}", image)
     _audit(actor, "resolved", case, {"state": previous}, {"state": case.state, "note": note.strip()})
     _tell_reporters(
         case,
@@ -731,6 +740,7 @@ def case_resolve(
             _("Your request %(number)s is resolved. Is it solved? Please tell us and rate the work.")
             % {"number": case.number}
         ),
+        lambda: _("Request %(number)s, which you follow, is resolved.") % {"number": case.number},
     )
     return case
 
@@ -866,6 +876,8 @@ def case_reject(*, actor: Any, case: Case, reason: str, version: int | None = No
             _("Your request %(number)s was not accepted: %(reason)s")
             % {"number": case.number, "reason": reason.strip()}
         ),
+        # The reason speaks of the reporter's request: not for strangers who followed it.
+        lambda: _("Request %(number)s, which you follow, was not accepted.") % {"number": case.number},
     )
     return case
 
@@ -926,9 +938,6 @@ def case_reclassify(*, actor: Any, case: Case, service: Service, version: int | 
     _save(case, ["service", "accept_due_at", "resolve_due_at"])
     _event(case, actor=actor, kind=EventKind.RECLASSIFIED, note=f"{old_service.label} → {service.label}")
     _audit(actor, "reclassified", case, {"service": old_service.code}, {"service": service.code})
-    from needle.intel.services import correction_record
-
-    correction_record(case=case, kind="service", actual=service.code, actor=actor)
     return case
 
 
@@ -1130,16 +1139,19 @@ def case_note(*, actor: Any, case: Case, note: str, public: bool = False) -> Cas
 
 @transaction.atomic
 def case_hide_details(*, actor: Any, case: Case, public_description: str) -> Case:
-    """A moderator hides personal details from public view; the original stays for staff."""
+    """A moderator hides personal details from public view; the original stays for staff.
+    Every field the public sees is rewritten from the moderated text: the title too, which
+    intake cut from the original text (the audit event keeps the title it replaced)."""
     require_authenticated(actor)
     case = _locked(case)
     require(can_in_area(actor, "cases.moderate", case.area_path))
-    old = {"details_hidden": case.details_hidden}
+    old = {"details_hidden": case.details_hidden, "title": case.title}
     case.details_hidden = True
-    case.public_description = public_description.strip()[:4000]
-    _save(case, ["details_hidden", "public_description"])
+    case.public_description = public_description.strip()[:MAX_DESCRIPTION]
+    case.title = case.public_description[:TITLE_CHARS]
+    _save(case, ["details_hidden", "public_description", "title"])
     _event(case, actor=actor, kind=EventKind.HIDDEN, public=False)
-    _audit(actor, "hidden", case, old, {"details_hidden": True})
+    _audit(actor, "hidden", case, old, {"details_hidden": True, "title": case.title})
     return case
 
 

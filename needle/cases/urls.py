@@ -13,6 +13,7 @@ urlpatterns = [
     path("track/<str:token>/", views.track, name="case-track"),
     path("track/<str:token>/photos/<int:photo_id>/", views.track_photo, name="case-track-photo"),
     path("cases/public/", views.public_list, name="case-public"),
+    path("cases/public/<str:number>/", views.public_detail, name="case-public-detail"),
     path("cases/mine/", views.my_cases, name="case-mine"),
     # Staff.
     path("inbox/", views.inbox, name="case-inbox"),

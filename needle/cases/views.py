@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needle.areas import selectors as area_selectors
-from needle.cases import selectors, services
+from needle.cases import presenters, selectors, services
 from needle.cases.forms import (
     ACTION_FORMS,
     OPEN,
@@ -263,10 +263,12 @@ def boundaries(request: HttpRequest, code: str) -> HttpResponse:
 def _track_context(case: Case, form: CallbackForm) -> dict[str, Any]:
     # A merged case follows its parent; the parent's own reporter data is never shown.
     followed = case.parent if case.state == State.MERGED and case.parent is not None else case
+    # The link is the resident's key, whoever opens it: they read what the resident may.
+    timeline = selectors.timeline_for(actor=None, case=followed, tracked=case)
     return {
         "case": case,
         "followed": followed,
-        "events": selectors.timeline(case=followed, public_only=True),
+        "events": timeline.entries,
         "own_photos": case.photos.filter(event__isnull=True),
         "can_rate": case.state == State.RESOLVED,
         "form": form,
@@ -346,6 +348,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
         filters.area = data.get("area")
         try:
             page = _seek_page(request, selectors.public_case_list(filters=filters), PUBLIC_PAGE)
+            page.items = [presenters.public_case(c) for c in page.items]
         except DomainError as exc:
             status = _fail(request, exc, form)
     else:
@@ -355,8 +358,8 @@ def public_list(request: HttpRequest) -> HttpResponse:
             "lat": c.lat,
             "lng": c.lng,
             "number": c.number,
-            "text": c.public_text[:80],
-            "state": c.get_state_display(),
+            "text": c.text[:80],
+            "state": c.state_label,
         }
         for c in (page.items if page else [])
         if c.lat is not None and c.lng is not None
@@ -369,6 +372,17 @@ def public_list(request: HttpRequest) -> HttpResponse:
         "extra": _query_without_page(request),
     }
     return render(request, "cases/public_list.html", context, status=status)
+
+
+@require_GET
+def public_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """One request of the public list, showing what the list shows and nothing more: where
+    residents who follow a request are sent (the reporter's own page is behind their link)."""
+    try:
+        case = presenters.public_case(selectors.public_case_get(number=number))
+    except NotFound:
+        return render(request, "404.html", status=404)
+    return render(request, "cases/public_detail.html", {"c": case})
 
 
 # The unit inbox -------------------------------------------------------------------------------------
@@ -561,7 +575,7 @@ def _case_page(
         "case": case,
         "panels": panels,
         "contact": selectors.case_contact(actor=request.user, case=case),
-        "events": selectors.timeline(case=case, public_only=False),
+        "timeline": selectors.timeline_for(actor=request.user, case=case),
         "answers": selectors.answers_of(case=case),
         "intake_photos": case.photos.filter(event__isnull=True),
         "assists": case.assists.select_related("unit"),
@@ -804,9 +818,11 @@ def rates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_cases(request: HttpRequest) -> HttpResponse:
-    """The requests the signed-in resident raised, each with its private tracking page."""
+    """The requests the signed-in resident raised, each with its private tracking page, and
+    the ones they follow, each with its public page."""
     filters = selectors.CaseFilters(mine=True)
     page = paginate(
         selectors.case_list_for(actor=request.user, filters=filters), page=request.GET.get("page")
     )
-    return render(request, "cases/my_cases.html", {"page": page})
+    followed = [presenters.public_case(c) for c in selectors.followed_cases(actor=request.user)]
+    return render(request, "cases/my_cases.html", {"page": page, "followed": followed})

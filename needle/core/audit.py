@@ -62,7 +62,10 @@ def audit_event(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-        area_path = area_path or getattr(obj, "area_path", "") or getattr(obj, "path", "")
+        area_path = area_path or getattr(obj, "area_path", "")
+        if not area_path and obj._meta.label_lower == "areas.area":
+            # An area's own `path` is its place; other models' `path` (a model file) is not.
+            area_path = obj.path  # type: ignore[attr-defined]
     ctx = current.get()
     return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,

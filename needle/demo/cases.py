@@ -50,7 +50,7 @@ from needle.cases.models import (
     State,
 )
 from needle.core.audit import audit_record
-from needle.demo.loader import _name, _phone
+from needle.demo.names import random_name, random_phone
 from needle.orgs.models import Person, Role, RoleAssignment, Unit, UnitType
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -905,8 +905,8 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             attributes={"kind": _pollution_kind(plan.message.text)} if service.code == "tc-pollution" else {},
             channel=plan.channel,
             reporter_id=plan.reporter,
-            contact_name=resident.display_name if plan.reporter and resident else _name(rng),
-            contact_phone=resident.phone if plan.reporter and resident else _phone(rng),
+            contact_name=resident.display_name if plan.reporter and resident else random_name(rng),
+            contact_phone=resident.phone if plan.reporter and resident else random_phone(rng),
             hide_name=hide,
             tracking_token=_token(rng),
             submitted_at=plan.submitted_at,

@@ -24,7 +24,7 @@ from huey.contrib.djhuey import HUEY
 from needle.areas.models import Area, Level
 from needle.cases.deadlines import add_hours
 from needle.cases.models import Case, CaseEvent, Channel, EventKind, Service
-from needle.cases.services import Intake, _next_number, case_submit
+from needle.cases.services import Intake, _next_number, case_submit, idempotency_key
 from needle.demo.cases import DATA
 from needle.intel.models import HotTopic, ModelVersion
 from needle.intel.selectors import service_guesses
@@ -59,7 +59,8 @@ def _service_for(text: str, fallback: Service) -> Service:
 
 def hot_requests_load(*, now: dt.datetime | None = None) -> int:
     """File the hot-issue messages as requests (once): returns how many were filed."""
-    if Case.objects.filter(idempotency_key__startswith="demo-hot:").exists():
+    rows = _hot_rows()
+    if not rows or Case.objects.filter(idempotency_key=_hot_key(rows[0])).exists():
         return 0
     now = now or timezone.now()
     rng = random.Random(SEED)
@@ -68,7 +69,11 @@ def hot_requests_load(*, now: dt.datetime | None = None) -> int:
     if not places or fallback is None:
         return 0
     with _jobs_at_once():
-        return _file_hot_requests(_hot_rows(), places, fallback, rng, now)
+        return _file_hot_requests(rows, places, fallback, rng, now)
+
+
+def _hot_key(row: dict[str, str]) -> str:
+    return idempotency_key(channel=Channel.WEB, actor=None, key=f"demo-hot:{row['message_id']}")
 
 
 @contextmanager

@@ -20,6 +20,8 @@ from django.utils import timezone
 from needle.areas.models import Area, Level, subtree_q
 from needle.areas.services import area_import, boundaries_import, recount_descendants
 from needle.core.audit import audit_record
+from needle.demo.cases import demo_cases_load
+from needle.demo.names import random_name, random_phone
 from needle.orgs.models import (
     GridAssignment,
     Membership,
@@ -170,20 +172,6 @@ def _build_units(city: Area, rng: random.Random, today: dt.date) -> None:
             )
 
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = (
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力鹏飞云波宁欣怡佳琳浩宇晨轩子涵梓萱一诺"
-)
-
-
-def _name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-
-def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('35789')}{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
-
-
 def _build_members(city: Area, rng: random.Random, today: dt.date) -> None:
     branches = list(
         Unit.objects.filter(subtree_q(city.path, "area_path"), area__level=Level.COMMUNITY)
@@ -197,7 +185,12 @@ def _build_members(city: Area, rng: random.Random, today: dt.date) -> None:
         for i in range(MEMBERS_PER_BRANCH):
             username = f"m{code[3:]}{i}"
             people.append(
-                Person(username=username, password=unusable, display_name=_name(rng), phone=_phone(rng))
+                Person(
+                    username=username,
+                    password=unusable,
+                    display_name=random_name(rng),
+                    phone=random_phone(rng),
+                )
             )
             joined = max(founded, _founded(rng, today))
             left = None
@@ -218,7 +211,9 @@ def _build_members(city: Area, rng: random.Random, today: dt.date) -> None:
 
 
 def _persona(username: str, display: str, password: str, rng: random.Random, **extra: object) -> Person:
-    person = Person(username=username, password=password, display_name=display, phone=_phone(rng), **extra)
+    person = Person(
+        username=username, password=password, display_name=display, phone=random_phone(rng), **extra
+    )
     person.save()
     return person
 
@@ -350,8 +345,6 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
         _build_units(city, rng, today)
         _build_members(city, rng, today)
         logins = _build_personas(city, rng)
-        from needle.demo.cases import demo_cases_load  # imports this module
-
         demo_cases_load(city)
         audit_record(
             actor=None,

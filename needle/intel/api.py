@@ -131,7 +131,14 @@ def suggest(
     if place is None and lat is not None and long is not None:
         place = case_services.area_at(lat=lat, lng=long)
     similar = selectors.similar_cases(
-        text=text, service=service, area=place, lat=lat, lng=long, public_only=True, limit=5
+        actor=request.user,
+        text=text,
+        service=service,
+        area=place,
+        lat=lat,
+        lng=long,
+        public_only=True,
+        limit=5,
     )
     return {
         "services": _guesses(selectors.service_guesses(text=text)),

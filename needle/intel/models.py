@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
@@ -80,7 +81,8 @@ class Suggestion(models.Model):
 
 
 class Correction(models.Model):
-    """A dispatcher chose differently from the classifier; the next training learns from it."""
+    """A dispatcher chose differently from the classifier; the next training learns from it.
+    Read from the audit log (the dispatch or reclassification event), one per event."""
 
     class Kind(models.TextChoices):
         SERVICE = "service", _("service")
@@ -96,7 +98,8 @@ class Correction(models.Model):
     model = models.ForeignKey(
         ModelVersion, verbose_name=_("model"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    event_id = models.BigIntegerField(_("audit event"), unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("correction")

@@ -8,14 +8,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.utils import timezone
 
 from needle.areas.models import Area, subtree_q
+from needle.cases import presenters
+from needle.cases import selectors as case_selectors
 from needle.cases.models import Case, Service, State
+from needle.cases.selectors import bilingual
 from needle.core.errors import NotFound
+from needle.intel.classifier import active_version, case_text, load_model, unit_guess
 from needle.intel.models import HotTopic, ModelVersion, Suggestion
-from needle.intel.services import active_version, case_text, load_model, unit_guess
 from needle.orgs.models import Unit
 from needle.orgs.permissions import area_scope_q, can_in_area, has_perm_anywhere
 
@@ -146,6 +150,8 @@ class Similar:
     score: float
     text_score: float
     metres: float | None
+    # Shown as staff see it (the asker may open the case page); else as the public list shows it.
+    full: bool = False
 
     @property
     def state_label(self) -> str:
@@ -158,8 +164,16 @@ def _neighbourhood(area: Area) -> str:
     return "/".join(parts[: min(len(parts), 5)]) + "/"
 
 
+# What a candidate is read with: the public list's fields, and what scoring needs.
+_SIMILAR_FIELDS = (
+    *case_selectors.PUBLIC_FIELDS,
+    "pk", "service_id", "area_path", "full",
+)  # fmt: skip
+
+
 def similar_cases(
     *,
+    actor: Any,
     text: str,
     service: Service | None = None,
     area: Area | None = None,
@@ -171,7 +185,13 @@ def similar_cases(
     now: dt.datetime | None = None,
 ) -> list[Similar]:
     """Recent cases nearby that are likely the same matter: same community (or within about
-    a kilometre of the pin), same category of service, similar words. Best first."""
+    a kilometre of the pin), same category of service, similar words. Best first.
+
+    Who asks decides what is read: a case the actor may view as staff or as its reporter
+    (cases.selectors.case_scope_q) is matched and shown whole; any other case only if it is on
+    the public list, matched and shown by the public list's presenter (a moderated case by its
+    moderated text). `public_only` (a resident's intake form, the anonymous API) shows every
+    case the public way."""
     words = _shingles(text)
     if len(words) < 3 or (area is None and lat is None):
         return []
@@ -186,50 +206,34 @@ def similar_cases(
             lng__gte=lng - 2 * NEAR_DEGREES,
             lng__lte=lng + 2 * NEAR_DEGREES,
         )
-    qs = Case.objects.filter(place, submitted_at__gte=now - SIMILAR_WINDOW).exclude(
+    scope = None if public_only else case_selectors.case_scope_q(actor)
+    if public_only:
+        qs = Case.objects.filter(case_selectors.public_q()).annotate(
+            full=Value(False, output_field=BooleanField())
+        )
+    elif scope is None:  # a superuser
+        qs = Case.objects.annotate(full=Value(True, output_field=BooleanField()))
+    else:
+        qs = Case.objects.filter(scope | case_selectors.public_q()).annotate(
+            full=DbCase(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+    qs = qs.filter(place, submitted_at__gte=now - SIMILAR_WINDOW).exclude(
         state__in=(State.REJECTED, State.MERGED)
     )
     if service is not None:
         qs = qs.filter(service__category_id=service.category_id)
-    if public_only:
-        qs = qs.filter(service__public=True)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    rows = qs.order_by("-submitted_at").values_list(
-        "pk",
-        "number",
-        "title",
-        "description",
-        "public_description",
-        "details_hidden",
-        "state",
-        "service_id",
-        "area__name",
-        "area_path",
-        "lat",
-        "lng",
-        "submitted_at",
-    )[:SIMILAR_CANDIDATES]
+    rows = qs.order_by("-submitted_at").values(*_SIMILAR_FIELDS)[:SIMILAR_CANDIDATES]
     found: list[Similar] = []
-    for (
-        pk,
-        number,
-        title,
-        description,
-        public_text,
-        hidden,
-        state,
-        service_id,
-        area_name,
-        path,
-        clat,
-        clng,
-        at,
-    ) in rows:
-        body = public_text if (public_only and hidden) else description
+    for row in rows:
+        label = bilingual(row["service__name"], row["service__name_en"])
+        seen = presenters.public_row(row, label)
+        title, body = (row["title"], row["description"]) if row["full"] else (seen.title, seen.text)
         t = _overlap(words, _shingles(case_text(title, body)))
         if t < 0.2:
             continue
+        clat, clng = (row["lat"], row["lng"]) if row["full"] else (seen.lat, seen.lng)
         metres = (
             _metres(lat, lng, clat, clng)
             if lat is not None and lng is not None and clat is not None and clng is not None
@@ -238,26 +242,27 @@ def similar_cases(
         near = (
             max(0.0, 1 - metres / SIMILAR_RADIUS_M)
             if metres is not None
-            else (1.0 if area is not None and path == area.path else 0.5)
+            else (1.0 if area is not None and row["area_path"] == area.path else 0.5)
         )
-        same_service = 1.0 if service is not None and service_id == service.pk else 0.0
-        age = (now - at).total_seconds() / SIMILAR_WINDOW.total_seconds()
+        same_service = 1.0 if service is not None and row["service_id"] == service.pk else 0.0
+        age = (now - row["submitted_at"]).total_seconds() / SIMILAR_WINDOW.total_seconds()
         score = 0.6 * t + 0.15 * same_service + 0.15 * near + 0.1 * max(0.0, 1 - age)
         if score < 0.35:
             continue
         found.append(
             Similar(
-                case_id=pk,
-                number=number,
+                case_id=row["pk"],
+                number=row["number"],
                 title=title,
                 text=body[:300],
-                state=state,
-                service_id=service_id,
-                area_name=area_name,
-                submitted_at=at,
+                state=row["state"],
+                service_id=row["service_id"],
+                area_name=row["area__name"],
+                submitted_at=row["submitted_at"],
                 score=round(score, 3),
                 text_score=round(t, 3),
                 metres=round(metres) if metres is not None else None,
+                full=row["full"],
             )
         )
     found.sort(key=lambda s: (-s.score, s.number))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +26,12 @@ from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
 from needle.cases.models import Case, Service, State
-from needle.cases.services import case_open
+from needle.cases.services import case_open, case_route_auto
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.models import AuditEvent
 from needle.intel import textmodel
+from needle.intel.classifier import active_version, case_text, load_model, unit_guess
 from needle.intel.hotspots import Item, find_hotspots
 from needle.intel.models import Correction, HotTopic, ModelVersion, Suggestion
 from needle.notify.services import notify
@@ -45,59 +46,7 @@ HOLD_BACK = 0.2  # the newest fifth of the closed cases judges a new model again
 ROUTING_LEVELS = (3, 4, 5)  # district, street, community: where the routing table counts units
 
 
-# Loading models ------------------------------------------------------------------------------
-
-_loaded: dict[str, textmodel.TextModel] = {}
-_load_lock = threading.Lock()
-
-
-def model_file(version: ModelVersion) -> Any:
-    return settings.INTEL_MODEL_DIR / version.path
-
-
-def load_model(version: ModelVersion) -> textmodel.TextModel:
-    """The classifier of a version, read from its file once per process."""
-    with _load_lock:
-        model = _loaded.get(version.version)
-        if model is None:
-            model = textmodel.load(model_file(version))
-            _loaded[version.version] = model
-        return model
-
-
-def active_version() -> ModelVersion | None:
-    return ModelVersion.objects.filter(active=True).first()
-
-
-def case_text(title: str, description: str) -> str:
-    title = (title or "").strip()
-    description = (description or "").strip()
-    return description if not title or description.startswith(title) else f"{title}\n{description}"
-
-
 # Triage at intake ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitGuess:
-    unit_id: int
-    share: float
-    support: int
-    total: int
-
-
-def unit_guess(units: dict[str, Any], service_code: str, area_path: str) -> UnitGuess | None:
-    """The unit that handled this service in the deepest counted area around `area_path`."""
-    table = units.get(service_code) or {}
-    parts = area_path.strip("/").split("/")
-    for depth in range(len(parts), 0, -1):
-        counts = table.get("/".join(parts[:depth]) + "/")
-        if counts:
-            unit_id, top = max(counts.items(), key=lambda kv: (kv[1], -int(kv[0])))
-            total = sum(counts.values())
-            # One pseudo-count against the leader: three of three is not yet "certain".
-            return UnitGuess(unit_id=int(unit_id), share=top / (total + 1), support=top, total=total)
-    return None
 
 
 @dataclass(frozen=True)
@@ -161,33 +110,90 @@ def case_triage(case: Case, *, may_route: bool) -> Triage | None:
     return Triage(suggestion=suggestion, route_to=unit if route else None, note=note)
 
 
-def correction_record(*, case: Case, kind: str, actual: str, actor: Any) -> Correction | None:
-    """A dispatcher chose `actual` (a service code or a unit id); if the classifier had
-    suggested something else, keep the correction for the next training."""
-    suggestion = Suggestion.objects.filter(case=case).first()
-    if suggestion is None:
-        return None
-    if kind == Correction.Kind.SERVICE:
-        predicted = suggestion.services[0][0] if suggestion.services else ""
-    else:
-        predicted = str(suggestion.unit_id or "")
-    if not predicted or predicted == actual:
-        return None
-    correction = Correction.objects.create(
-        case=case,
-        kind=kind,
-        predicted=predicted,
-        actual=actual,
-        actor=actor if getattr(actor, "pk", None) else None,
-        model_id=suggestion.model_id,
+@transaction.atomic
+def case_triage_new(*, case_id: int) -> Triage | None:
+    """The job after intake (enqueued by cases when a case commits): triage the case, and
+    route it when no rule did, nobody dispatched it meanwhile and the classifier is sure.
+    Atomic, so a failed run leaves nothing and is retried; the case's row lock and its one
+    suggestion make a second run change nothing."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("service").get(pk=case_id)
+    triage = case_triage(case, may_route=case.state == State.SUBMITTED)
+    if triage is not None and triage.route_to is not None:
+        case_route_auto(case=case, unit=triage.route_to, note=triage.note)
+    return triage
+
+
+# Dispatchers' corrections ---------------------------------------------------------------------
+
+# The audit actions of a dispatcher's choice, and what each chooses.
+CORRECTED = {
+    "cases.case.dispatched": Correction.Kind.UNIT,
+    "cases.case.reclassified": Correction.Kind.SERVICE,
+}
+CORRECTIONS_LOOK_BACK = dt.timedelta(days=2)  # what the periodic job reads
+CORRECTIONS_CATCH_UP = dt.timedelta(days=7)  # what the nightly retraining reads again
+CORRECTIONS_BATCH = 1000
+
+
+def corrections_collect(*, since: dt.datetime | None = None) -> int:
+    """Read dispatchers' corrections from the audit log: a person dispatched a triaged case to
+    another unit, or gave it another service, than the classifier suggested at intake (rules
+    and the classifier route with no person). Reads the events since `since` (default: the
+    last two days); each event gives at most one correction, so overlapping runs add nothing
+    twice. Returns how many were added."""
+    since = since if since is not None else timezone.now() - CORRECTIONS_LOOK_BACK
+    events = (
+        AuditEvent.objects.filter(
+            action__in=list(CORRECTED), object_type="cases.case", actor__isnull=False, created_at__gte=since
+        )
+        .order_by("pk")
+        .values_list("pk", "action", "object_id", "changes", "actor_id", "created_at")
     )
-    audit_record(
-        actor=actor,
-        action="intel.correction.recorded",
-        obj=case,
-        new={"kind": kind, "predicted": predicted, "actual": actual},
+    added = 0
+    batch: list[tuple[Any, ...]] = []
+    for row in events.iterator(chunk_size=CORRECTIONS_BATCH):
+        batch.append(row)
+        if len(batch) == CORRECTIONS_BATCH:
+            added += _corrections_from(batch)
+            batch = []
+    return added + (_corrections_from(batch) if batch else 0)
+
+
+def _corrections_from(events: list[tuple[Any, ...]]) -> int:
+    suggestions = {s.case_id: s for s in Suggestion.objects.filter(case_id__in={int(e[2]) for e in events})}
+    known = set(
+        Correction.objects.filter(event_id__in=[e[0] for e in events]).values_list("event_id", flat=True)
     )
-    return correction
+    rows = []
+    for pk, action, case_id, changes, actor_id, at in events:
+        suggestion = suggestions.get(int(case_id))
+        # A choice made before the classifier spoke corrects nothing.
+        if pk in known or suggestion is None or at < suggestion.created_at:
+            continue
+        kind = CORRECTED[action]
+        if kind == Correction.Kind.SERVICE:
+            predicted = suggestion.services[0][0] if suggestion.services else ""
+            actual = (changes.get("new") or {}).get("service")
+        else:
+            predicted = suggestion.unit_id or ""
+            actual = (changes.get("new") or {}).get("lead_unit")
+        predicted, actual = str(predicted), "" if actual is None else str(actual)
+        if predicted and actual and predicted != actual:
+            rows.append(
+                Correction(
+                    case_id=int(case_id),
+                    kind=kind,
+                    predicted=predicted,
+                    actual=actual,
+                    actor_id=actor_id,
+                    model_id=suggestion.model_id,
+                    at=at,
+                    event_id=pk,
+                )
+            )
+    # A run at the same moment may have written some of them: the event's uniqueness keeps one.
+    Correction.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 # Training ------------------------------------------------------------------------------------
@@ -349,7 +355,9 @@ def _store(
 
 
 def model_retrain_if_due(*, now: dt.datetime | None = None) -> ModelVersion | None:
-    """The periodic job: retrain when enough cases closed since the active version."""
+    """The periodic job: retrain when enough cases closed since the active version. The last
+    week's corrections are read again first, should their job have been down."""
+    corrections_collect(since=(now or timezone.now()) - CORRECTIONS_CATCH_UP)
     current = active_version()
     since = current.created_at if current is not None else None
     qs = Case.objects.filter(state__in=TRAINED_STATES)

@@ -1,12 +1,26 @@
-"""Background jobs of the request intelligence: they take nothing, call services, and may run
-twice without harm."""
+"""Background jobs of the request intelligence: they take ids (or nothing), call services, and
+may run twice without harm."""
 
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from needle.intel.services import hotspots_detect, model_retrain_if_due
+from needle.intel.services import case_triage_new, corrections_collect, hotspots_detect, model_retrain_if_due
+
+
+@db_task(retries=3, retry_delay=30)
+def triage_new_case(case_id: int) -> None:
+    """Enqueued by cases, by name, when a new case commits: the classifier's suggestion, and
+    its routing when sure. A failed run rolls back and is retried; until triage succeeds the
+    case waits in the dispatchers' queue, as it would without a classifier."""
+    case_triage_new(case_id=case_id)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def collect_corrections() -> int:
+    """Every ten minutes: the dispatchers' corrections of the classifier, from the audit log."""
+    return corrections_collect()
 
 
 @db_periodic_task(crontab(minute="17"))

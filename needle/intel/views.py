@@ -66,7 +66,14 @@ def suggest(request: HttpRequest) -> HttpResponse:
     area, lat, lng = _intake_place(data)
     guesses = selectors.service_guesses(text=text, public_only=not staff)
     similar = selectors.similar_cases(
-        text=text, service=service, area=area, lat=lat, lng=lng, public_only=not staff, limit=3
+        actor=request.user,
+        text=text,
+        service=service,
+        area=area,
+        lat=lat,
+        lng=lng,
+        public_only=not staff,
+        limit=3,
     )
     context = {"guesses": guesses, "similar": similar, "staff": staff, "text": text}
     return render(request, "intel/_suggest.html", context)
@@ -87,6 +94,7 @@ def case_panel(request: HttpRequest, number: str) -> HttpResponse:
         []
         if compact
         else selectors.similar_cases(
+            actor=request.user,
             text=services.case_text(case.title, case.description),
             service=case.service,
             area=case.area,

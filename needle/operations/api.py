@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.utils.translation import gettext as _
 from ninja import Router
 
-from needle.core.errors import ValidationFailed
 from needle.core.schemas import ERRORS
 from needle.operations import selectors
 from needle.operations.schemas import IndicatorsOut
@@ -23,31 +21,6 @@ def figures_out(f: Figures) -> dict[str, Any]:
 
 def row_out(r: Row) -> dict[str, Any]:
     return {"kind": r.kind, "key": r.key, "name": r.name, "figures": figures_out(r.figures)}
-
-
-def dashboard_from_params(
-    actor: Any,
-    area: str | None,
-    unit: str | None,
-    start: Any,
-    end: Any,
-    *,
-    daily: bool = True,
-    units: bool = True,
-) -> Any:
-    """Parse the shared parameters of the API, the exports and the pages; one error shape."""
-    if area and unit:
-        raise ValidationFailed(fields={"unit": _("Give an area or a unit, not both.")})
-    start_d, end_d = selectors.parse_period(start, end)
-    if unit:
-        node_unit = selectors.access_unit(actor=actor, unit_id=unit)
-        return selectors.dashboard_for(actor=actor, unit=node_unit, start=start_d, end=end_d)
-    node_area = selectors.access_area(actor=actor, code=area) if area else selectors.default_area(actor=actor)
-    if node_area is None:
-        raise ValidationFailed(fields={"area": _("Give an area.")})
-    return selectors.dashboard_for(
-        actor=actor, area=node_area, start=start_d, end=end_d, daily=daily, units=units
-    )
 
 
 @router.get(
@@ -68,7 +41,7 @@ def indicators(
     end: str | None = None,
     units: bool = False,
 ) -> Any:
-    d = dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)
+    d = selectors.dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)
     node_key = d.area.code if d.area is not None else str(d.unit.pk)
     # `IndicatorsOut` documents the answer; it is written as JSON straight from the selectors'
     # ints, floats and strings, since building and serialising the hundreds of objects of a

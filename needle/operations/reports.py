@@ -6,13 +6,14 @@ agree figure for figure.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
+from needle.core.exports import SafeCsvWriter, xlsx_append
 from needle.operations.selectors import COUNTER_NAMES, RATE_NAMES, Dashboard, Figures, Row
 
 COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
@@ -42,7 +43,7 @@ def table_rows(d: Dashboard) -> list[list[Any]]:
 
 def dashboard_csv(d: Dashboard) -> bytes:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = SafeCsvWriter(out)
     w.writerow([f"# {d.name}", f"{d.start}..{d.end}"])
     w.writerow(COLUMNS)
     w.writerows(["" if v is None else v for v in row] for row in table_rows(d))
@@ -59,12 +60,12 @@ def dashboard_xlsx(d: Dashboard) -> bytes:
     summary = wb.active
     assert summary is not None
     summary.title = _("Summary")[:31]
-    summary.append([d.name, f"{d.start} – {d.end}"])
+    xlsx_append(summary, [d.name, f"{d.start} – {d.end}"])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([])
-    summary.append([_("Figure"), _("This period"), _("Previous period")])
+    xlsx_append(summary, [_("Figure"), _("This period"), _("Previous period")])
     for name in (*RATE_NAMES, *COUNTER_NAMES):
-        summary.append([name, getattr(d.totals, name), getattr(d.previous, name)])
+        xlsx_append(summary, [name, getattr(d.totals, name), getattr(d.previous, name)])
     for cell in summary[3]:
         cell.font = Font(bold=True)
     summary.column_dimensions["A"].width = 22
@@ -77,12 +78,12 @@ def dashboard_xlsx(d: Dashboard) -> bytes:
     rows = table_rows(d)
     for section, title in sections.items():
         sheet = wb.create_sheet(title[:31])
-        sheet.append(list(COLUMNS[2:]))
+        xlsx_append(sheet, COLUMNS[2:])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
             if row[0] == section:
-                sheet.append(row[2:])
+                xlsx_append(sheet, row[2:])
         sheet.column_dimensions["B"].width = 28
         if section == "day" and sheet.max_row > 1:
             chart = BarChart()
@@ -132,7 +133,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
     font = "STSong-Light"  # a CID font every PDF reader has: no font file to ship
     if font not in pdfmetrics.getRegisteredFontNames():
@@ -142,9 +143,9 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         style.fontName = font
     t, p = d.totals, d.previous
     story: list[Any] = [
-        Paragraph(title, styles["Title"]),
-        Paragraph(f"{d.name} · {d.start} – {d.end}", styles["Heading2"]),
-        Paragraph(
+        _paragraph(title, styles["Title"]),
+        _paragraph(f"{d.name} · {d.start} – {d.end}", styles["Heading2"]),
+        _paragraph(
             _("Compared with %(start)s – %(end)s.") % {"start": d.previous_start, "end": d.previous_end},
             styles["Normal"],
         ),
@@ -167,7 +168,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     story.append(Spacer(1, 5 * mm))
     points = d.trend("day" if (d.end - d.start).days <= 62 else "week")
     if points:
-        story.append(Paragraph(_("Received and resolved"), styles["Heading3"]))
+        story.append(_paragraph(_("Received and resolved"), styles["Heading3"]))
         drawing = Drawing(170 * mm, 62 * mm)
         chart = VerticalBarChart()
         chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 46 * mm
@@ -189,7 +190,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     rows = [r for r in d.children if r.kind != "here"][:25]
     if rows:
         story.append(
-            Paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
+            _paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
         )
         drawing = Drawing(170 * mm, max(30, 7 * len(rows)) * mm * 0.6 + 10 * mm)
         bars = HorizontalBarChart()
@@ -206,7 +207,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         story.append(drawing)
         story.append(_rows_table(d.children, font))
     if d.by_service:
-        story.append(Paragraph(_("By service"), styles["Heading3"]))
+        story.append(_paragraph(_("By service"), styles["Heading3"]))
         story.append(_rows_table(d.by_service[:30], font))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -220,6 +221,15 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     )
     doc.build(story)
     return out.getvalue()
+
+
+def _paragraph(text: str, style: Any) -> Any:
+    """A paragraph of plain text. reportlab reads a paragraph's text as its own markup, where
+    names typed by users would open files (`<img src=...>`), fetch URLs, add links or break
+    the report with an unclosed tag: escaped, every character is printed as written."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(str(text)), style)
 
 
 def _table(data: list[list[Any]], font: str, widths: list[float] | None = None) -> Any:

@@ -532,6 +532,29 @@ RATE_BASES = {
 }
 
 
+def dashboard_from_params(
+    actor: Any,
+    area: str | None,
+    unit: str | None,
+    start: Any,
+    end: Any,
+    *,
+    daily: bool = True,
+    units: bool = True,
+) -> Any:
+    """Parse the shared parameters of the API, the exports and the pages; one error shape."""
+    if area and unit:
+        raise ValidationFailed(fields={"unit": _("Give an area or a unit, not both.")})
+    start_d, end_d = parse_period(start, end)
+    if unit:
+        node_unit = access_unit(actor=actor, unit_id=unit)
+        return dashboard_for(actor=actor, unit=node_unit, start=start_d, end=end_d)
+    node_area = access_area(actor=actor, code=area) if area else default_area(actor=actor)
+    if node_area is None:
+        raise ValidationFailed(fields={"area": _("Give an area.")})
+    return dashboard_for(actor=actor, area=node_area, start=start_d, end=end_d, daily=daily, units=units)
+
+
 def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], list[Row]]:
     """The best and the worst `n` rows by an indicator; rows without a value, "directly here"
     and "no unit yet" are left out, and so are rates over few cases when enough rows have more."""

@@ -22,6 +22,7 @@ from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.core.views import refusal
 from needle.intel.selectors import hot_topics_for
 from needle.operations import selectors, services
+from needle.operations.presenters import node_url
 from needle.operations.selectors import INDICATORS, Dashboard, Figures, Row
 from needle.orgs.permissions import can_in_area
 
@@ -57,12 +58,6 @@ def _node(request: HttpRequest, code: str | None, pk: int | None) -> tuple[Any, 
     if area is None:
         raise NotFound(_("You have no figures to show."))
     return area, None
-
-
-def node_url(row_kind: str, key: str) -> str:
-    if row_kind == "area":
-        return reverse("operations:area", args=[key])
-    return reverse("operations:unit", args=[int(key)])
 
 
 def _change(now: float | int | None, before: float | int | None) -> dict[str, Any] | None:
@@ -303,11 +298,10 @@ def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The dashboard of ?area= or ?unit= over ?start=&end= as CSV or XLSX (scoped as the page)."""
-    from needle.operations.api import dashboard_from_params
     from needle.operations.reports import dashboard_csv, dashboard_xlsx
 
     try:
-        d = dashboard_from_params(
+        d = selectors.dashboard_from_params(
             request.user,
             request.GET.get("area"),
             request.GET.get("unit"),

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from needle.orgs.forms import AdminSignInForm
 from needle.orgs.models import ApiToken, GridAssignment, Membership, Person, RoleAssignment, Unit
+
+# The admin's sign-in obeys the same limits on password guessing as the site's.
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(Person)

@@ -1,4 +1,6 @@
-"""/api/v1/me, /units, /orgs/stats, /tokens, /audit."""
+"""/api/v1/me, /units, /orgs/stats, /tokens, /audit, and an area's grids and grid workers
+(/areas/{code}/grids, /areas/{code}/workers: they need a grant, so they live with the
+permissions; the tree's reads are areas' router)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
+from needle.areas.schemas import AreaListItem
 from needle.areas.selectors import area_get
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import paginate
@@ -18,6 +21,9 @@ from needle.orgs.models import Person, mask_phone
 from needle.orgs.schemas import (
     AuditPageOut,
     CountRow,
+    GridIn,
+    GridWorkerIn,
+    GridWorkerOut,
     IssuedTokenOut,
     MemberOut,
     MembershipIn,
@@ -280,4 +286,47 @@ def create_staff(request: HttpRequest, unit_id: int, payload: StaffIn) -> Any:
         StaffOut(
             username=person.username, display_name=person.display_name, role=payload.role, unit_id=unit.pk
         ),
+    )
+
+
+@router.post(
+    "/areas/{code}/grids", response={201: AreaListItem, **ERRORS}, tags=["areas"], summary="Create a grid"
+)
+def create_grid(request: HttpRequest, code: str, payload: GridIn) -> Any:
+    community = area_get(code=code)
+    grid = services.grid_create(actor=request.user, community=community, name=payload.name)
+    return Status(
+        201,
+        AreaListItem(
+            code=grid.code, name=grid.name, level=grid.level, parent_code=community.code, children_count=0
+        ),
+    )
+
+
+@router.get(
+    "/areas/{code}/workers",
+    response={200: list[GridWorkerOut], **ERRORS},
+    tags=["areas"],
+    summary="Grid workers",
+)
+def list_grid_workers(request: HttpRequest, code: str) -> Any:
+    grid = area_get(code=code)
+    return [
+        GridWorkerOut(id=a.pk, grid_code=grid.code, username=a.worker.username, display_name=str(a.worker))
+        for a in selectors.grid_workers(actor=request.user, grid=grid)
+    ]
+
+
+@router.post(
+    "/areas/{code}/workers",
+    response={201: GridWorkerOut, **ERRORS},
+    tags=["areas"],
+    summary="Assign a grid worker",
+)
+def assign_grid_worker(request: HttpRequest, code: str, payload: GridWorkerIn) -> Any:
+    grid = area_get(code=code)
+    worker = selectors.access_person(actor=request.user, username=payload.username)
+    a = services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)
+    return Status(
+        201, GridWorkerOut(id=a.pk, grid_code=grid.code, username=worker.username, display_name=str(worker))
     )

@@ -1,10 +1,43 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from needle.core.errors import TooManyRequests
+from needle.orgs.auth import password_sign_in
 from needle.orgs.models import MembershipKind, Role, UnitType
+
+
+class LimitedSignIn:
+    """Django's sign-in form checked through `password_sign_in`, so a locked account or address
+    reads why it is refused (error code "locked")."""
+
+    def clean(self: Any) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = password_sign_in(self.request, username=username, password=password)
+            except TooManyRequests as exc:
+                raise ValidationError(exc.message, code="locked") from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class SignInForm(LimitedSignIn, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(LimitedSignIn, AdminAuthenticationForm):
+    pass
 
 
 class SignupForm(forms.Form):

@@ -160,3 +160,18 @@ class StaffOut(Schema):
     display_name: str
     role: str
     unit_id: int
+
+
+class GridIn(Schema):
+    name: str
+
+
+class GridWorkerIn(Schema):
+    username: str
+
+
+class GridWorkerOut(Schema):
+    id: int
+    grid_code: str
+    username: str
+    display_name: str

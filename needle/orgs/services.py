@@ -15,13 +15,15 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from needle.areas.models import Area, Level
+from needle.areas.services import grid_add
+from needle.core import throttle
 from needle.core.audit import audit_record, snapshot
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import Conflict, TooManyRequests, ValidationFailed
 from needle.orgs.models import (
     ApiToken,
     GridAssignment,
@@ -70,9 +72,29 @@ def _check_password(password: str, candidate: Person, errors: dict[str, str]) ->
 
 @transaction.atomic
 def person_signup(
-    *, username: str, password: str, display_name: str = "", phone: str = "", language: str = ""
+    *,
+    username: str,
+    password: str,
+    display_name: str = "",
+    phone: str = "",
+    language: str = "",
+    client: str | None = None,
 ) -> Person:
-    """A resident creates their own account; they are the actor of the event."""
+    """A resident creates their own account; they are the actor of the event. A `client` (the
+    address asking) may make SIGNUPS_PER_CLIENT_HOUR accounts an hour, then TooManyRequests."""
+    if client is not None:
+        wait = throttle.locked_for("signup.client", client)
+        if wait:
+            minutes = max(1, -(-wait // 60))
+            raise TooManyRequests(
+                ngettext(
+                    "Too many accounts were made from this address. Try again in %(minutes)d minute.",
+                    "Too many accounts were made from this address. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                extra={"retry_after": wait},
+            )
     username = username.strip()
     errors = _validate_profile(display_name=display_name, phone=phone, language=language)
     if not username or len(username) > 150:
@@ -98,6 +120,8 @@ def person_signup(
         obj=person,
         new=snapshot(person, ["username", *PROFILE_FIELDS]),
     )
+    if client is not None:
+        throttle.strike("signup.client", client, limit=settings.SIGNUPS_PER_CLIENT_HOUR, window=3600)
     return person
 
 
@@ -346,38 +370,11 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
 
 @transaction.atomic
 def grid_create(*, actor: Any, community: Area, name: str) -> Area:
-    """Divide a community into a new grid (level 6); its code is the community's plus a number."""
+    """Divide a community into a new grid (level 6), where the actor manages grids; the tree's
+    part is `areas.services.grid_add`."""
     require_authenticated(actor)
     require(can_in_area(actor, "areas.manage_grids", community))
-    name = name.strip()
-    errors: dict[str, str] = {}
-    if community.level != Level.COMMUNITY:
-        errors["community"] = _("Grids are created under a community or village.")
-    elif community.retired:
-        errors["community"] = _("This area is retired.")
-    if not name or len(name) > 100:
-        errors["name"] = _("Give a name of 1 to 100 characters.")
-    if errors:
-        raise ValidationFailed(fields=errors)
-    # Lock the community row so that two grids created at once get different numbers.
-    Area.objects.select_for_update().filter(pk=community.pk).first()
-    siblings = Area.objects.filter(parent=community).values_list("code", flat=True)
-    if name in set(Area.objects.filter(parent=community, retired=False).values_list("name", flat=True)):
-        raise ValidationFailed(fields={"name": _("This community already has a grid with this name.")})
-    numbers = [int(c.rsplit("-", 1)[1]) for c in siblings if "-" in c and c.rsplit("-", 1)[1].isdigit()]
-    code = f"{community.code}-{max(numbers, default=0) + 1:03d}"
-    # The new grid is one more area below each of its ancestors.
-    Area.objects.filter(path__in=[*community.ancestor_paths, community.path]).update(
-        descendants=F("descendants") + 1
-    )
-    grid = Area.objects.create(
-        code=code,
-        name=name,
-        level=Level.GRID,
-        parent=community,
-        path=f"{community.path}{code}/",
-        depth=community.depth + 1,
-    )
+    grid = grid_add(community=community, name=name)
     audit_record(
         actor=actor, action="areas.grid.created", obj=grid, new=snapshot(grid, ["code", "name", "parent"])
     )

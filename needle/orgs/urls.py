@@ -16,4 +16,8 @@ urlpatterns = [
     path("units/<int:unit_id>/", views.unit_detail, name="unit-detail"),
     path("stats/", views.org_stats, name="org-stats"),
     path("audit/", views.audit_list, name="audit-list"),
+    # The area tree's pages with the actor's grants there (the index is in areas).
+    path("areas/<str:code>/", views.area_detail, name="area-detail"),
+    path("areas/<str:code>/grids/", views.grid_create, name="grid-create"),
+    path("areas/<str:code>/workers/", views.grid_assign, name="grid-assign"),
 ]

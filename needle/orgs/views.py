@@ -1,5 +1,6 @@
-"""Pages for people, units, organization figures and the audit log. Thin: parse, call a
-selector or service, render."""
+"""Pages for people, units, organization figures, the audit log, and an area with what the
+actor may do there (its grids and their workers). Thin: parse, call a selector or service,
+render."""
 
 from __future__ import annotations
 
@@ -16,23 +17,34 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from needle.areas.selectors import area_ancestors, area_get
+from needle.areas.models import Level
+from needle.areas.selectors import (
+    area_ancestors,
+    area_children,
+    area_get,
+    children_counts,
+    has_boundaries_below,
+)
+from needle.core import throttle
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
 from needle.core.views import show_error
 from needle.orgs import selectors, services
 from needle.orgs.forms import (
     AuditFilterForm,
+    GridForm,
+    GridWorkerForm,
     MembershipForm,
     ProfileForm,
     RoleForm,
+    SignInForm,
     SignupForm,
     StatsForm,
     TokenForm,
     UnitFilterForm,
 )
 from needle.orgs.models import Person
-from needle.orgs.permissions import can_for_unit, has_perm_anywhere
+from needle.orgs.permissions import can_for_unit, can_in_area, has_perm_anywhere
 
 
 def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -43,6 +55,13 @@ def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     template_name = "orgs/login.html"
+    authentication_form = SignInForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error("__all__", "locked"):
+            response.status_code = 429
+        return response
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -89,9 +108,12 @@ def signup(request: HttpRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 phone=form.cleaned_data["phone"],
                 language=getattr(request, "LANGUAGE_CODE", ""),
+                client=throttle.client_address(request),
             )
         except DomainError as exc:
             show_error(request, exc, form)
+            if exc.status == 429:
+                return render(request, "orgs/signup.html", {"form": form}, status=429)
         else:
             login(request, person, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome, %(name)s.") % {"name": person})
@@ -277,3 +299,81 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         show_error(request, exc)
         return redirect("home")
     return render(request, "orgs/audit_list.html", {"form": form, "page": page})
+
+
+# An area and the grids ------------------------------------------------------------------------
+
+
+def _area_context(request: HttpRequest, code: str) -> dict[str, object]:
+    area = area_get(code=code)
+    page = paginate(area_children(area=area), page=request.GET.get("page"))
+    counts = children_counts(areas=page.items)
+    manage = can_in_area(request.user, "areas.manage_grids", area)
+    see_people = can_in_area(request.user, "orgs.view_people", area)
+    return {
+        "area": area,
+        "ancestors": area_ancestors(area=area),
+        "rows": [(a, counts.get(a.pk, 0)) for a in page.items],
+        "page": page,
+        "can_create_grid": manage and area.level == Level.COMMUNITY,
+        "can_assign": manage and area.level == Level.GRID,
+        "workers": selectors.grid_workers(actor=request.user, grid=area)
+        if see_people and area.level == Level.GRID
+        else None,
+        "grid_form": GridForm(),
+        "worker_form": GridWorkerForm(),
+        "has_map": has_boundaries_below(area=area),
+        "can_see_cases": can_in_area(request.user, "cases.view", area),
+    }
+
+
+@login_required
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        context = _area_context(request, code)
+    except NotFound:
+        return render(request, "404.html", status=404)
+    except DomainError as exc:
+        show_error(request, exc)
+        return redirect("area-detail", code=code)
+    template = "areas/_area_rows.html" if request.htmx else "areas/area_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def grid_create(request: HttpRequest, code: str) -> HttpResponse:
+    form = GridForm(request.POST)
+    try:
+        community = area_get(code=code)
+        if not form.is_valid():
+            raise DomainError(_("Give the grid a name."))
+        grid = services.grid_create(actor=request.user, community=community, name=form.cleaned_data["name"])
+    except NotFound:
+        return render(request, "404.html", status=404)
+    except DomainError as exc:
+        if exc.status == 403:
+            return render(request, "403.html", status=403)
+        show_error(request, exc)
+        return redirect("area-detail", code=code)
+    messages.success(request, _("Grid %(name)s created.") % {"name": grid.name})
+    return redirect("area-detail", code=grid.code)
+
+
+@login_required
+@require_POST
+def grid_assign(request: HttpRequest, code: str) -> HttpResponse:
+    form = GridWorkerForm(request.POST)
+    try:
+        grid = area_get(code=code)
+        if not form.is_valid():
+            raise DomainError(_("Give the worker's username."))
+        worker = selectors.access_person(actor=request.user, username=form.cleaned_data["username"])
+        services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)
+    except DomainError as exc:
+        if exc.status == 403:
+            return render(request, "403.html", status=403)
+        show_error(request, exc)
+    else:
+        messages.success(request, _("Grid worker assigned."))
+    return redirect("area-detail", code=code)

@@ -54,16 +54,3 @@ def test_boundaries_endpoint_returns_the_nearest_generation(world, api_for):
     world.areas["district_a"].__class__.objects.filter(level=3).update(boundary=square)
     body = api_for("resident").get("/api/v1/areas/500000000000/boundaries").json()
     assert sorted(f["properties"]["code"] for f in body["features"]) == ["500103000000", "500106000000"]
-
-
-def test_grid_creation_and_workers_through_the_api(world, api_for):
-    staff = api_for("staff")
-    response = staff.post("/api/v1/areas/500103001001/grids", {"name": "第2网格"})
-    assert response.status_code == 201 and response.json()["code"] == "500103001001-002"
-    response = staff.post("/api/v1/areas/500103001001/grids", {"name": ""})
-    assert response.status_code == 422 and "name" in response.json()["error"]["fields"]
-    response = staff.post("/api/v1/areas/500103001001-002/workers", {"username": "staff"})
-    assert response.status_code == 201
-    workers = staff.get("/api/v1/areas/500103001001-002/workers").json()
-    assert [w["username"] for w in workers] == ["staff"]
-    assert api_for("resident").post("/api/v1/areas/500103001001/grids", {"name": "x"}).status_code == 403

@@ -216,3 +216,74 @@ def test_descendant_counts_follow_imports_and_grids(db):
         .count()
     )
     assert counts["500000000000"] == direct
+
+
+# 40 more communities under 七星岗街道: a tree of 48 live areas, 41 of them in the street.
+COMMUNITIES = [f"5001030010{n:02d},社区{n},5,village,500103001000,,,,,x" for n in range(3, 43)]
+
+
+def live_codes() -> list[str]:
+    return sorted(Area.objects.filter(retired=False).values_list("code", flat=True))
+
+
+@pytest.mark.parametrize("rows", [[], ROWS[:3]], ids=["header only", "three rows"])
+def test_a_file_that_would_retire_much_of_the_tree_is_refused(db, rows):
+    area_import(actor=None, source=csv_bytes(ROWS + COMMUNITIES))
+    before = live_codes()
+    with pytest.raises(ValidationFailed) as err:
+        area_import(actor=None, source=csv_bytes(rows))
+    retiring = 48 - len(rows)
+    assert f"would retire {retiring} of the 48 areas" in err.value.message
+    assert err.value.extra["would_retire"] == retiring
+    assert live_codes() == before
+    assert AuditEvent.objects.filter(action="areas.import.completed").count() == 1
+    # Confirmed, it is carried out.
+    report = area_import(actor=None, source=csv_bytes(rows), allow_retire=True)
+    assert report.retired == retiring and len(live_codes()) == len(rows)
+
+
+def test_under_a_code_the_share_is_of_that_subtree(db):
+    area_import(actor=None, source=csv_bytes(ROWS + COMMUNITIES))
+    before = live_codes()
+    with pytest.raises(ValidationFailed) as err:
+        area_import(actor=None, source=csv_bytes(ROWS[:4]), under="500103001000")
+    assert "would retire 42 of the 43 areas in 500103001000" in err.value.message
+    assert live_codes() == before
+    # A few communities gone from the street is a revision, not an accident.
+    report = area_import(actor=None, source=csv_bytes(ROWS[:5] + COMMUNITIES[:-1]), under="500103001000")
+    assert report.retired == 2
+
+
+def test_cli_refuses_a_retiring_file_unless_confirmed(db, tmp_path: Path, capsys):
+    area_import(actor=None, source=csv_bytes(ROWS + COMMUNITIES))
+    empty = tmp_path / "empty.csv"
+    empty.write_text(HEADER)
+    with pytest.raises(CommandError, match="would retire 48 of the 48 areas"):
+        call_command("import_areas", str(empty))
+    assert len(live_codes()) == 48
+    call_command("import_areas", str(empty), "--allow-retire")
+    assert "48 retired" in capsys.readouterr().out and live_codes() == []
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            (HEADER + ROWS[0] + "\n").encode() + "500100000000,市辖区".encode("gbk") + b",2,,,,,,,\n",
+            "line 3: not UTF-8",
+        ),
+        ("code,名称".encode("gbk") + b",level,parent_code\n", "line 1: not UTF-8"),
+        (b"\x1f\x8bnot gzip at all", "line 1: unreadable"),
+        (gzip.compress((HEADER + "\n".join(ROWS) + "\n").encode())[:-30], "unreadable"),
+    ],
+    ids=["gbk row", "gbk header", "not gzip", "truncated gzip"],
+)
+def test_unreadable_files_are_named_by_line(db, tmp_path: Path, data: bytes, message: str):
+    with pytest.raises(ValidationFailed) as err:
+        area_import(actor=None, source=io.BytesIO(data))
+    assert message in err.value.fields["file"]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match=message):
+        call_command("import_areas", str(path))
+    assert not Area.objects.exists()

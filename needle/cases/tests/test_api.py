@@ -150,6 +150,24 @@ def test_the_loop_through_the_api(world, catalog, api_for):
     assert all(e["actor"] is None for e in public)
 
 
+def test_the_api_timeline_follows_the_pages_rule(world, catalog, api_for):
+    from needle.cases import services as s
+
+    case = submit(world, catalog["road"])
+    s.case_accept(actor=world.people["handler"], case=case)
+    s.case_note(actor=world.people["handler"], case=case, note="内部备注")
+    s.case_urge(actor=world.people["supervisor"], case=case, note="请尽快")
+    url = f"/api/v1/cases/{case.number}/timeline"
+    mine = api_for("resident").get(url).json()
+    assert [e["kind"] for e in mine] == ["submitted", "routed", "accepted"]
+    assert all(e["public"] and e["actor"] is None for e in mine)
+    # A supervisor who may open the case page reads the same internal entries there and here.
+    staff = api_for("supervisor").get(url).json()
+    assert [e["kind"] for e in staff] == ["submitted", "routed", "accepted", "note", "urged"]
+    assert {e["actor"] for e in staff if e["kind"] in ("note", "urged")} == {"handler", "supervisor"}
+    assert api_for("other_supervisor").get(url).status_code == 404
+
+
 def test_callback_with_the_tracking_token_needs_no_login(world, catalog):
     case = submit(world, catalog["road"])
     from needle.cases import services as s

@@ -1,5 +1,7 @@
 """The whole loop of a resident's request in a real Chromium: a resident files it with a photo and
-a map pin, a dispatcher routes it, a handler resolves it, the resident confirms and rates it.
+a map pin, a dispatcher routes it and hides the personal details it holds, a stranger follows it
+from the form's suggestions (and staff of another street look it up), a handler resolves it, the
+stranger reads the public page their notification links to, the resident confirms and rates it.
 `make test-browser` runs it.
 
 Screenshots land in screenshots/loop-NN-*.png (git-ignored), one per page, for a human to look
@@ -21,6 +23,7 @@ from PIL import Image, ImageDraw
 from needle import testing as t
 from needle.areas.models import Area
 from needle.cases.models import Callback, Case, State
+from needle.orgs.models import Role, RoleAssignment
 from needle.orgs.tests.test_browser import (  # noqa: F401  (browser, open_tab: fixtures)
     PASSWORD,
     Tab,
@@ -35,6 +38,17 @@ expect = playwright_sync.expect
 pytestmark = pytest.mark.browser
 
 COMMUNITY_RC = "华一坡社区居委会"  # rc_a1a: the staff persona coordinates it
+# What the resident writes about themselves, which a moderator hides and no stranger may read.
+PERSONAL = "我住3单元502，电话13812345678。"
+ADDRESS = "解放路12号3单元"
+MODERATED = "楼下工地每天夜里十二点以后还在施工，噪音很大。"
+# A stranger with the same problem describes it in their own words.
+SAME_PROBLEM = "工地夜里十二点以后还在施工，噪音太大，睡不着。"
+
+
+def no_personal_data(text: str) -> None:
+    for secret in ("13812345678", "3单元502", ADDRESS, "老人孩子"):
+        assert secret not in text, secret
 
 
 def zh(text: Any) -> str:
@@ -133,7 +147,10 @@ def test_resident_dispatcher_handler_resident(
     night = page.locator("#questions input[name=attr_when][value=night]")
     expect(night).to_be_visible()
     night.check()
-    page.fill("#id_description", "楼下工地每天夜里十二点以后还在施工，噪音很大，老人孩子都睡不着。")
+    page.fill(
+        "#id_description", "楼下工地每天夜里十二点以后还在施工，噪音很大，老人孩子都睡不着。" + PERSONAL
+    )
+    page.fill("#id_address", ADDRESS)
     page.set_input_files("#id_photos", str(before))
 
     # The pin: a click in the middle of district A (the western square) drops it and zooms in.
@@ -244,6 +261,59 @@ def test_resident_dispatcher_handler_resident(
     case.refresh_from_db()
     assert case.state == State.DISPATCHED and case.lead_unit_id == world.units["rc_a1a"].pk
 
+    # The dispatcher (a moderator) hides the resident's personal details from the public.
+    page.fill("#id_hide-public_description", MODERATED)
+    page.locator("#act-hide button[type=submit]").click()
+    page.wait_for_url(f"{dispatcher.base}/cases/{number}/")
+    expect(page.locator("main .messages")).to_contain_text(number)
+    shot(dispatcher, 20, "case-details-hidden")
+    case.refresh_from_db()
+    assert case.details_hidden and case.title == MODERATED and "13812345678" in case.description
+
+    # A stranger (a signed-up resident, not the reporter) starts to report the same problem:
+    # the form offers the existing request with its public text only, and they follow it.
+    stranger = open_tab(**size)
+    page = stranger.page
+    sign_in(stranger, "outsider")
+    stranger.goto("/report/")
+    page.wait_for_function("() => !!window.htmx")
+    page.fill("#id_area", world.areas["community_a1a"].code)
+    with page.expect_response(lambda r: "/intel/suggest/" in r.url):
+        page.fill("#id_description", SAME_PROBLEM)
+    similar = page.locator("#intel-suggest .similar")
+    expect(similar).to_contain_text(number)
+    expect(similar).to_contain_text(MODERATED)
+    no_personal_data(similar.inner_text())
+    similar.scroll_into_view_if_needed()
+    shot(stranger, 21, "stranger-suggestion")
+    similar.locator("button[type=submit]").click()
+    page.wait_for_url(stranger.base + "/cases/mine/")
+    expect(page.locator("main .messages")).to_contain_text(number)
+    followed = page.locator(f"table.followed a[href='/cases/public/{number}/']")
+    expect(followed).to_have_count(1)
+    assert case.tracking_token not in page.content()
+    shot(stranger, 22, "stranger-follows")
+    assert case.followers.filter(pk=world.people["outsider"].pk).exists()
+
+    # Staff of another street taking a call about it see the same public facts, not the case.
+    far = t.PersonFactory.create(username="far_visitor")
+    RoleAssignment.objects.create(person=far, unit=world.units["rc_b1a"], role=Role.VISITOR)
+    colleague = open_tab(**size)
+    page = colleague.page
+    sign_in(colleague, "far_visitor")
+    colleague.goto("/intake/")
+    page.wait_for_function("() => !!window.htmx")
+    page.fill("#id_area", world.areas["community_a1a"].code)
+    with page.expect_response(lambda r: "/intel/suggest/" in r.url):
+        page.fill("#id_description", SAME_PROBLEM)
+    similar = page.locator("#intel-suggest .similar")
+    expect(similar).to_contain_text(MODERATED)
+    no_personal_data(similar.inner_text())
+    expect(similar.locator(f"a[href='/cases/public/{number}/']")).to_have_count(1)
+    expect(similar.locator(f"a[href='/cases/{number}/']")).to_have_count(0)
+    similar.scroll_into_view_if_needed()
+    shot(colleague, 23, "far-staff-suggestion")
+
     # 3. The community's coordinator (the lead unit's person) accepts, starts and resolves it.
     staff = open_tab(**size)
     page = staff.page
@@ -303,6 +373,24 @@ def test_resident_dispatcher_handler_resident(
     shot(staff, 14, "case-resolved")
     case.refresh_from_db()
     assert case.state == State.RESOLVED and case.photos.count() == 2
+
+    # The stranger hears of it, and their notification opens the public page: what the public
+    # list shows, none of the resident's details, no callback to answer.
+    page = stranger.page
+    stranger.goto("/notifications/")
+    note = page.locator(f"main a[href='/cases/public/{number}/']")
+    expect(note).to_have_count(1)
+    shot(stranger, 24, "stranger-notification")
+    note.click()
+    page.wait_for_url(f"{stranger.base}/cases/public/{number}/")
+    expect(state_tag(page, "resolved")).to_have_text(zh(State.RESOLVED.label))
+    expect(page.locator("main")).to_contain_text(MODERATED)
+    no_personal_data(page.locator("main").inner_text())
+    assert case.tracking_token not in page.content()
+    expect(page.locator("main form")).to_have_count(0)
+    expect(page.locator("main img")).to_have_count(0)
+    expect(page.locator("ol.timeline")).to_have_count(0)
+    shot(stranger, 25, "stranger-public-page")
 
     # 4. The resident opens the private link, no sign-in, says it is solved and rates it 5.
     anonymous = open_tab(**size)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from needle.cases import services as s
 from needle.cases.models import Callback, Case, CaseEvent, State
+from needle.cases.selectors import may_view
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.notify.models import Notification
@@ -49,12 +50,12 @@ def test_intake_takes_few_statements(world, catalog, django_assert_max_num_queri
 def test_intake_follow_up_is_done_at_once_when_the_queue_is_down(
     world, catalog, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from needle.cases import tasks
+    from huey.contrib.djhuey import HUEY
 
-    def down(*args):
+    def down(task):
         raise ConnectionError("queue storage unreachable")
 
-    monkeypatch.setattr(tasks, "intake_follow_up", down)
+    monkeypatch.setattr(HUEY, "enqueue", down)
     with django_capture_on_commit_callbacks(execute=True):
         case = submit(world, catalog["road"])
     assert case.pk
@@ -271,6 +272,37 @@ def test_merge_makes_reporters_follow_the_parent(world, catalog):
         s.case_merge(actor=world.people["dispatcher"], case=parent, parent=parent)
 
 
+def test_each_person_told_of_a_case_gets_their_own_link(world, catalog):
+    parent = submit(world, catalog["road"], address="解放路12号3单元")
+    dup = submit(world, catalog["road"], reporter="member")
+    s.case_merge(actor=world.people["dispatcher"], case=dup, parent=parent)
+    s.case_follow(actor=world.people["outsider"], case=parent)
+    s.case_accept(actor=world.people["handler"], case=parent)
+    s.case_resolve(actor=world.people["handler"], case=parent, note="修好了")
+    told = {
+        n.recipient.username: (n.link, n.text)
+        for n in Notification.objects.filter(verb="case.resolved").select_related("recipient")
+    }
+    assert set(told) == {"resident", "member", "outsider"}
+    assert told["resident"][0] == f"/track/{parent.tracking_token}/"
+    # The duplicate's reporter holds the key to their own request, never the parent's.
+    assert told["member"][0] == f"/track/{dup.tracking_token}/"
+    # A stranger who followed gets the public page and a text that is not the reporter's.
+    link, text = told["outsider"]
+    assert link == f"/cases/public/{parent.number}/" and parent.tracking_token not in text
+    assert "rate" not in text.lower() and parent.number in text
+
+
+def test_followers_of_a_rejected_case_get_no_link_and_no_reason(world, catalog):
+    case = submit(world, catalog["road"])
+    s.case_follow(actor=world.people["outsider"], case=case)
+    s.case_reject(actor=world.people["dispatcher"], case=case, reason="举报人张三的私事")
+    told = Notification.objects.get(recipient=world.people["outsider"], verb="case.rejected")
+    assert told.link == "" and "张三" not in told.text
+    mine = Notification.objects.get(recipient=world.people["resident"], verb="case.rejected")
+    assert mine.link == f"/track/{case.tracking_token}/" and "张三" in mine.text
+
+
 def test_urge_supervise_and_whistle(world, catalog):
     case = submit(world, catalog["road"])
     s.case_urge(actor=world.people["supervisor"], case=case, note="请尽快")
@@ -287,9 +319,14 @@ def test_urge_supervise_and_whistle(world, catalog):
 
 def test_moderators_hide_personal_details_but_keep_the_original(world, catalog):
     case = submit(world, catalog["road"], description="我是张三，电话13812345678，路坏了")
+    assert "13812345678" in case.title  # intake cuts the title from the text
     s.case_hide_details(actor=world.people["dispatcher"], case=case, public_description="路坏了")
     case.refresh_from_db()
     assert case.public_text == "路坏了" and "张三" in case.description
+    # Every public field is rewritten, the title too; the audit event keeps what it replaced.
+    assert case.title == "路坏了"
+    hidden = AuditEvent.objects.get(action="cases.case.hidden", object_id=str(case.pk))
+    assert "13812345678" in hidden.changes["old"]["title"] and hidden.changes["new"]["title"] == "路坏了"
     with pytest.raises(PermissionDenied):
         s.case_hide_details(actor=world.people["handler"], case=case, public_description="x")
 
@@ -388,7 +425,7 @@ def test_an_area_wide_grant_sees_a_units_cases_but_does_not_act_for_it(world, ca
     case = submit(world, catalog["noise"], attributes={"when": "day"})
     s.case_dispatch(actor=world.people["dispatcher"], case=case, unit=world.units["rc_a1a"])
     # The district department's handler sees district A's cases but is not the community's staff.
-    assert s.may_view(world.people["handler"], case)
+    assert may_view(world.people["handler"], case)
     with pytest.raises(PermissionDenied):
         s.case_accept(actor=world.people["handler"], case=case)
     assert s.case_accept(actor=world.people["staff"], case=case).state == State.ACCEPTED

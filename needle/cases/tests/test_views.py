@@ -328,6 +328,54 @@ def test_public_list_hides_private_cases_and_names(world, catalog):
     assert "13800" not in listing
 
 
+def test_the_public_page_of_a_case_shows_what_the_list_shows(world, catalog, client_for):
+    case = submit(
+        world,
+        catalog["road"],
+        contact_name="赵六",
+        contact_phone="13912345678",
+        address="解放路12号3单元",
+        description="我叫赵六，身份证500103199001011234，门口的坑",
+    )
+    s.case_follow(actor=world.people["outsider"], case=case)
+    s.case_accept(actor=world.people["handler"], case=case)
+    s.case_resolve(actor=world.people["handler"], case=case, note="坑已填平。")
+    link = world.people["outsider"].notifications.get(verb="case.resolved").link
+    stranger = client_for("outsider")
+    shown = page(stranger.get(link))
+    assert case.number in shown and "门口的坑" in shown and "赵六" in shown
+    assert "解放路12号" not in shown and "13912345678" not in shown and "坑已填平" not in shown
+    assert "Is it solved?" not in shown and "callback-solved" not in shown
+    s.case_hide_details(actor=world.people["dispatcher"], case=case, public_description="门口有个坑")
+    shown = page(Client().get(link))
+    assert "门口有个坑" in shown and "500103199001011234" not in shown and "赵六" not in shown
+    listed = page(Client().get("/cases/public/"))
+    assert f'href="{link}"' in listed
+    private = submit(world, catalog["private"], description="家里的事")
+    assert Client().get(f"/cases/public/{private.number}/").status_code == 404
+    assert Client().get("/cases/public/20000101999999/").status_code == 404
+
+
+def test_the_reporter_sees_the_public_timeline_staff_the_internal_one(world, catalog, client_for):
+    Person = type(world.people["handler"])
+    Person.objects.filter(username="handler").update(display_name="经办人王五")
+    Person.objects.filter(username="supervisor").update(display_name="督办人钱七")
+    case = submit(world, catalog["road"])
+    s.case_accept(actor=world.people["handler"], case=case)
+    s.case_note(actor=world.people["handler"], case=case, note="内部备注：住户难缠")
+    s.case_note(actor=world.people["handler"], case=case, note="已安排施工", public=True)
+    s.case_urge(actor=world.people["supervisor"], case=case, note="请尽快")
+    for shown in (
+        page(client_for("resident").get(f"/cases/{case.number}/")),
+        page(Client().get(f"/track/{case.tracking_token}/")),
+    ):
+        assert "已安排施工" in shown
+        assert "内部备注" not in shown and "请尽快" not in shown
+        assert "经办人王五" not in shown and "督办人钱七" not in shown
+    staff = page(client_for("supervisor").get(f"/cases/{case.number}/"))
+    assert "内部备注" in staff and "请尽快" in staff and "经办人王五" in staff and "督办人钱七" in staff
+
+
 def test_public_list_filters_and_bad_input(world, catalog):
     road = submit(world, catalog["road"])
     noise = submit(world, catalog["noise"], area="community_b1a", attributes={"when": "day"})
@@ -635,6 +683,14 @@ def test_my_requests_lists_only_mine_with_tracking_links(world, catalog, client_
     body = client_for("resident").get("/cases/mine/").content.decode()
     assert f"/track/{mine.tracking_token}/" in body and other.number not in body
     assert Client().get("/cases/mine/").status_code == 302
+
+
+def test_my_requests_lists_the_ones_i_follow_with_their_public_pages(world, catalog, client_for):
+    followed = submit(world, catalog["road"], reporter="member", description="别人家门口的坑")
+    s.case_follow(actor=world.people["resident"], case=followed)
+    body = client_for("resident").get("/cases/mine/").content.decode()
+    assert f"/cases/public/{followed.number}/" in body
+    assert followed.tracking_token not in body and "别人家门口的坑" not in body
 
 
 def test_inbox_pages_keep_the_default_open_filter(world, catalog, client_for):

@@ -8,6 +8,7 @@ import pytest
 from needle import testing as t
 from needle.cases.models import State
 from needle.intel.models import Correction
+from needle.intel.services import corrections_collect
 from needle.intel.tests.test_triage import NOISE, VAGUE
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ def test_the_dispatcher_corrects_the_service_on_the_page(
     case.refresh_from_db()
     assert case.service == intel_catalog["light"] and case.state == State.SUBMITTED
     predicted_light = case.suggestion.services[0][0] == "light"
+    corrections_collect()
     assert Correction.objects.filter(case=case, kind="service").exists() is not predicted_light
     stale = dispatcher.post(
         f"/intel/cases/{case.number}/reclassify/", {"service": intel_catalog["road"].pk, "version": 1}

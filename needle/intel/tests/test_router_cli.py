@@ -189,3 +189,17 @@ def test_train_needs_labels_with_examples(tmp_path: Path) -> None:
             "--model",
             tmp_path / "m",
         )
+
+
+def test_classify_writes_messages_starting_like_formulas_as_text(model: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        'text\n"=HYPERLINK(""http://evil.example/"",""x"") noise"\n@SUM(1) pothole\n', encoding="utf-8"
+    )
+    output = tmp_path / "out.csv"
+    router("classify", "--model", model, "--csv", source, "--text-column", "text", "--output", output)
+    written = rows_of(output)
+    assert [row[0] for row in written[1:]] == [
+        '\'=HYPERLINK("http://evil.example/","x") noise',
+        "'@SUM(1) pothole",
+    ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from needle import testing as t
-from needle.cases.models import CaseEvent, EventKind
+from needle.cases import services as s
+from needle.cases.models import Case, CaseEvent, EventKind
 from needle.cases.services import case_follow
 from needle.core.errors import Conflict
 from needle.intel.selectors import similar_cases
+from needle.orgs.models import Role, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -23,29 +27,115 @@ def pothole(world, catalog):
 
 
 def test_the_same_matter_nearby_is_suggested(world, catalog, pothole):
-    found = similar_cases(text=POTHOLE_AGAIN, service=catalog["road"], area=world.areas["community_a1a"])
+    found = similar_cases(
+        actor=None, text=POTHOLE_AGAIN, service=catalog["road"], area=world.areas["community_a1a"]
+    )
     assert [s.number for s in found] == [pothole.number]
     assert found[0].text_score > 0.3
 
 
 def test_a_different_matter_or_place_is_not(world, catalog, pothole):
-    assert similar_cases(text=OTHER, service=catalog["road"], area=world.areas["community_a1a"]) == []
-    far = similar_cases(text=POTHOLE_AGAIN, service=catalog["road"], area=world.areas["community_b1a"])
+    assert (
+        similar_cases(actor=None, text=OTHER, service=catalog["road"], area=world.areas["community_a1a"])
+        == []
+    )
+    far = similar_cases(
+        actor=None, text=POTHOLE_AGAIN, service=catalog["road"], area=world.areas["community_b1a"]
+    )
     assert far == []
 
 
 def test_a_pin_finds_it_within_a_kilometre(world, catalog, pothole):
-    near = similar_cases(text=POTHOLE_AGAIN, lat=29.557, lng=106.572)
+    near = similar_cases(actor=None, text=POTHOLE_AGAIN, lat=29.557, lng=106.572)
     assert (
         [s.number for s in near] == [pothole.number] and near[0].metres is not None and near[0].metres < 200
     )
-    assert similar_cases(text=POTHOLE_AGAIN, lat=29.7, lng=106.9) == []
+    assert similar_cases(actor=None, text=POTHOLE_AGAIN, lat=29.7, lng=106.9) == []
 
 
 def test_private_services_stay_out_of_public_suggestions(world, catalog):
     t.submit(world, catalog["private"], description="家里" + POTHOLE)
-    assert similar_cases(text=POTHOLE, area=world.areas["community_a1a"], public_only=True) == []
-    assert len(similar_cases(text=POTHOLE, area=world.areas["community_a1a"])) == 1
+    here = world.areas["community_a1a"]
+    assert similar_cases(actor=world.people["staff"], text=POTHOLE, area=here, public_only=True) == []
+    assert similar_cases(actor=None, text=POTHOLE, area=here) == []
+    assert len(similar_cases(actor=world.people["staff"], text=POTHOLE, area=here)) == 1
+
+
+# What suggestions show of a moderated case, and to whom -------------------------------------
+
+SECRET = "我叫李雷，身份证500103199001011234，电话13912345678。"
+SECRET_POTHOLE = SECRET + POTHOLE
+
+
+@pytest.fixture
+def moderated(world, catalog):
+    """A pothole whose reporter wrote their ID and phone; a moderator hid them."""
+    case = t.submit(world, catalog["road"], description=SECRET_POTHOLE, lat=29.556, lng=106.571)
+    s.case_hide_details(actor=world.people["dispatcher"], case=case, public_description=POTHOLE)
+    return case
+
+
+def leaks(text):
+    return any(secret in text for secret in ("李雷", "500103199001011234", "13912345678"))
+
+
+def test_anonymous_suggestions_show_only_the_public_facts(world, catalog, moderated, client):
+    here = {"area": world.areas["community_a1a"].code}
+    r = client.get("/api/v1/intel/suggest", {"text": POTHOLE_AGAIN, **here})
+    assert r.status_code == 200
+    [found] = r.json()["similar"]
+    assert found["number"] == moderated.number and not leaks(json.dumps(found, ensure_ascii=False))
+    page = client.post("/intel/suggest/", {"description": POTHOLE_AGAIN, **here}).content.decode()
+    assert moderated.number in page and not leaks(page)
+    # The hidden words are not even matched: typing them finds nothing.
+    r = client.get("/api/v1/intel/suggest", {"text": "李雷 身份证500103199001011234 电话13912345678", **here})
+    assert r.json()["similar"] == []
+
+
+def test_a_case_moderated_before_titles_were_rewritten_still_shows_no_title(
+    world, catalog, moderated, client
+):
+    Case.objects.filter(pk=moderated.pk).update(title=SECRET_POTHOLE[:60])
+    here = {"area": world.areas["community_a1a"].code}
+    [found] = client.get("/api/v1/intel/suggest", {"text": POTHOLE_AGAIN, **here}).json()["similar"]
+    assert found["title"] == POTHOLE[:60]
+    shown = client.get(f"/cases/public/{moderated.number}/").content.decode()
+    assert POTHOLE in shown and not leaks(shown)
+
+
+@pytest.fixture
+def far_staff(world):
+    """The lowest staff role that takes calls (a visitor), in another street (B1)."""
+    person = t.PersonFactory.create(username="far_visitor")
+    RoleAssignment.objects.create(person=person, unit=world.units["rc_b1a"], role=Role.VISITOR)
+    world.people["far_visitor"] = person
+    return person
+
+
+def test_staff_suggestions_obey_the_staffs_scope_and_the_moderation(
+    world, catalog, moderated, far_staff, client_for
+):
+    private = t.submit(world, catalog["private"], description="家里" + POTHOLE, reporter="member")
+    data = {"description": POTHOLE_AGAIN, "area": world.areas["community_a1a"].code}
+    far = client_for("far_visitor").post("/intel/suggest/?staff=1", data).content.decode()
+    # Outside their scope: the public facts of the public case, nothing of the private one.
+    assert moderated.number in far and not leaks(far)
+    assert private.number not in far and "家里" not in far
+    assert f"/cases/public/{moderated.number}/" in far and f"/cases/{moderated.number}/" not in far
+    # The community's own staff may open both cases, and see them as on the case page.
+    near = client_for("staff").post("/intel/suggest/?staff=1", data).content.decode()
+    assert private.number in near and f"/cases/{private.number}/" in near
+    found = similar_cases(actor=world.people["staff"], text=POTHOLE_AGAIN, area=world.areas["community_a1a"])
+    assert {s.number: s.full for s in found} == {moderated.number: True, private.number: True}
+    assert [s.text for s in found if s.number == moderated.number] == [SECRET_POTHOLE[:300]]
+
+
+def test_the_case_panel_shows_its_reader_only_what_they_may_see(world, catalog, moderated, client_for):
+    private = t.submit(world, catalog["private"], description="家里" + POTHOLE, reporter="member")
+    mine = t.submit(world, catalog["road"], description=POTHOLE_AGAIN, reporter="outsider")
+    panel = client_for("outsider").get(f"/intel/cases/{mine.number}/").content.decode()
+    assert moderated.number in panel and not leaks(panel)
+    assert private.number not in panel and "家里" not in panel
 
 
 def test_following_counts_and_notifies(world, catalog, pothole):

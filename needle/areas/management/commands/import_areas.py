@@ -18,13 +18,28 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--under", metavar="CODE", help="import only this code's subtree")
         parser.add_argument("--actor", metavar="USERNAME")
+        parser.add_argument(
+            "--allow-retire",
+            action="store_true",
+            help="confirm a file that retires more than a small share of the imported scope",
+        )
 
-    def handle(self, *args: Any, file: Path, under: str | None, actor: str | None, **opts: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        under: str | None,
+        actor: str | None,
+        allow_retire: bool,
+        **opts: Any,
+    ) -> None:
         if not file.exists():
             raise CommandError(f"{file}: no such file")
         started = time.monotonic()
         try:
-            report = area_import(actor=actor_from_option(actor), source=file, under=under)
+            report = area_import(
+                actor=actor_from_option(actor), source=file, under=under, allow_retire=allow_retire
+            )
         except DomainError as exc:
             raise command_error(exc) from None
         self.stdout.write(

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from needle.core.exports import SafeCsvWriter
 from needle.intel import textmodel
 from needle.intel.textmodel import TextModelError
 
@@ -182,7 +183,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         auto = 0
         with output.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = SafeCsvWriter(handle)
             writer.writerow([*header, "predicted_label", "confidence"])
             for start in range(0, len(rows), BATCH):
                 batch = rows[start : start + BATCH]
