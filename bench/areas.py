@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FILE = Path("/work/shared/data/cn-admin-divisions/cn_divisions_2021_all_levels.csv.gz")
+# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
+SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+DEFAULT_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
 PG_DB = "needle_bench"
 EXPECTED_AREAS = 663_128
 LEVEL_NAMES = {1: "province", 2: "city", 3: "county", 4: "town", 5: "village"}

@@ -62,11 +62,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
+SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 DATA = ROOT / "needle" / "demo" / "data"
 AREAS_FILE = DATA / "chongqing_500000_areas.csv.gz"
 MESSAGES_FILES = [
     DATA / "teddycup_messages.csv.gz",
-    Path("/work/shared/data/teddycup2020c/attachment2_messages_labelled_partial.csv"),
+    SHARED_DATA / "teddycup2020c" / "attachment2_messages_labelled_partial.csv",
 ]
 PG_DB = "needle_bench_cases"
 SQLITE_FILE = Path(tempfile.gettempdir()) / "needle_bench_cases.sqlite3"

@@ -29,7 +29,9 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = Path("/work/shared/data/teddycup2020c")
+# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
+SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+DATA = SHARED_DATA / "teddycup2020c"
 csv.field_size_limit(2**31 - 1)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import re
 import resource
@@ -34,7 +35,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = Path("/work/shared/data/teddycup2020c")
+# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
+SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+DATA = SHARED_DATA / "teddycup2020c"
 NOW = datetime(2024, 6, 30, 18, 0, 0)
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from needle.areas.api import router as areas_router
 from needle.cases.api import router as cases_router
@@ -17,6 +18,18 @@ from needle.operations.api import router as operations_router
 from needle.orgs.api import router as orgs_router
 from needle.orgs.auth import api_auth
 
+
+class ObjectParser(Parser):
+    """Every operation's body is one JSON object: anything else (an array, a bare string) is
+    refused as unreadable (400), rather than read as an object whose fields were all left out."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return data
+
+
 api = NinjaAPI(
     title="Needle API",
     version="1",
@@ -24,6 +37,7 @@ api = NinjaAPI(
     '{"error": {"code", "message", "fields"}}.',
     auth=api_auth,
     urls_namespace="api",
+    parser=ObjectParser(),
 )
 
 

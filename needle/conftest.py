@@ -4,6 +4,10 @@ Built with plain factories (needle/testing.py) so each test states what it needs
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +43,11 @@ def world(db: Any) -> t.World:
 
 
 @pytest.fixture
+def catalog(world: t.World) -> dict[str, Any]:
+    return t.build_catalog(world)
+
+
+@pytest.fixture
 def client_for(world: t.World) -> Any:
     """client_for("supervisor") -> a Django test client signed in as that persona."""
 
@@ -58,3 +67,55 @@ def api_for(world: t.World) -> Any:
         return t.ApiClient(world.people[persona])
 
     return make
+
+
+# Browser tests -------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("NEEDLE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium, once per module; the test is skipped where Playwright is not installed."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    # Sync Playwright runs an event loop in this thread; Django refuses ORM calls from a thread
+    # with a running loop unless told it is fine (the live server and fixtures use the ORM here).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    t.SHOTS.mkdir(exist_ok=True)
+    with playwright_sync.sync_playwright() as pw:
+        launch: dict[str, Any] = {"args": CHROMIUM_ARGS}
+        if Path(CHROMIUM).exists():
+            launch["executable_path"] = CHROMIUM
+        b = pw.chromium.launch(**launch)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_tab(browser: Any, live_server: Any) -> Iterator[Any]:
+    """open_tab(**context options) -> a Tab on the live server; each must end without errors."""
+    contexts: list[Any] = []
+    tabs: list[t.Tab] = []
+
+    def make(**options: Any) -> t.Tab:
+        # zh-CN first, as a browser in Chongqing would send; Django maps it to zh-hans.
+        context = browser.new_context(locale="zh-CN", **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        tabs.append(t.Tab(context.new_page(), live_server.url))
+        return tabs[-1]
+
+    yield make
+    for context in contexts:
+        context.close()
+    for tab in tabs:
+        tab.assert_clean()

@@ -50,6 +50,35 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def env_float(name: str, default: float, *, low: float | None = None, high: float | None = None) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if number != number or (low is not None and number < low) or (high is not None and number > high):
+        raise ImproperlyConfigured(f"{name} must be a number between {low} and {high}, not {value!r}")
+    return number
+
+
+def env_code(name: str, default: str) -> str:
+    """An area code: digits, optionally followed by '-' and digits (a grid's code)."""
+    value = (env_str(name) or "").strip() or default
+    head, dash, tail = value.partition("-")
+    if not head.isdigit() or (dash and not tail.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be an area code such as 500000000000, not {value!r}")
+    return value
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    value = (env_str(name) or "").strip() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -188,6 +217,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "needle.core.middleware.BadRequestMiddleware",
 ]
 
 ROOT_URLCONF = "needle.urls"
@@ -297,13 +327,21 @@ NEEDLE_PAGE_SIZE = env_int("NEEDLE_PAGE_SIZE", 50)
 # when INTEL_RETRAIN_MIN new closed cases exist. The intake form's suggestions (classifier and
 # similar requests, asked for while a resident types) allow INTEL_SUGGEST_PER_MINUTE calls per
 # client and minute.
+# The area whose boundaries the intake and public maps draw (an area code of the tree).
+NEEDLE_MAP_AREA = env_code("NEEDLE_MAP_AREA", "500000000000")
+# Open311: the jurisdiction_id that means the whole deployment (empty: only area codes are
+# accepted), and the contact shown by discovery.
+NEEDLE_OPEN311_JURISDICTION = (env_str("NEEDLE_OPEN311_JURISDICTION", "") or "").strip()
+NEEDLE_OPEN311_CONTACT = (env_str("NEEDLE_OPEN311_CONTACT", "") or "").strip()
+# The language of the CLI's reports (router, hotspots), which scripts read.
+NEEDLE_CLI_LANGUAGE = env_choice("NEEDLE_CLI_LANGUAGE", "en", [code for code, _name in LANGUAGES])
 # Operations center map: a tile URL template (e.g. https://tile.example/{z}/{x}/{y}.png); empty
 # draws boundaries on a plain background, so no tile server is needed.
 NEEDLE_MAP_TILES = env_str("NEEDLE_MAP_TILES", "") or ""
 INTEL_MODEL_DIR = Path(env_str("INTEL_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
-INTEL_THRESHOLD = float(env_str("INTEL_THRESHOLD", "") or 0) or None
+INTEL_THRESHOLD: float | None = env_float("INTEL_THRESHOLD", 0.0, low=0.0, high=1.0) or None
 INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
-INTEL_UNIT_SHARE = float(env_str("INTEL_UNIT_SHARE", "0.9") or 0.9)
+INTEL_UNIT_SHARE = env_float("INTEL_UNIT_SHARE", 0.9, low=0.0, high=1.0)
 INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
 INTEL_SUGGEST_PER_MINUTE = env_int("INTEL_SUGGEST_PER_MINUTE", 120)
 # Password guessing: SIGNIN_FAILURES_PER_ACCOUNT wrong passwords for one username (from any

@@ -3,19 +3,28 @@
 province 50 > city 5001 > districts A and B > streets A1, A2, B1 > communities A1a, A1b, A2a,
 B1a > grid A1a-001. Personas sit where STYLE.md puts them: the street supervisor on street
 A1, the department handler in district A, the community staff in community A1a, and so on.
+
+Every helper more than one test module uses lives here too (request texts, history, map
+boundaries, the browser Tab), so that no test module imports another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import factory
+from django.db.models import F, Q
 from django.test import Client
+from django.utils import timezone, translation
 
-from needle.areas.models import Area, Level
+from needle.areas.models import Area, Level, subtree_q
+from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, EventKind, State
+from needle.cases.selectors import period_bounds
 from needle.orgs.models import Membership, MembershipKind, Person, Role, RoleAssignment, Unit, UnitType
 from needle.orgs.services import token_create
 
@@ -241,3 +250,250 @@ def submit(
     kw.setdefault("description", "小区门口的路面塌了一个坑，晚上很危险。")
     intake = Intake(service=service, area=w.areas[area], **kw)
     return case_submit(actor=w.people[reporter] if reporter else None, intake=intake)
+
+
+# Request intelligence: texts a classifier can learn from and cluster ------------------------
+
+# Requests of three kinds, told in varied words: enough for a classifier to learn them apart.
+KINDS: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "noise": (
+        ["楼上", "隔壁", "小区广场", "工地", "楼下商铺", "酒吧"],
+        ["夜间施工噪音", "装修电钻声", "广场舞音响太响", "半夜大声喧哗", "音响噪音扰民", "机器轰鸣"],
+        ["吵得睡不着觉", "老人孩子无法休息", "每天晚上十点以后还在响", "投诉多次无人管", "严重影响休息"],
+    ),
+    "road": (
+        ["小区门口", "学校旁边", "公交站前", "菜市场外", "主干道上", "人行道上"],
+        [
+            "路面塌陷一个大坑",
+            "井盖破损缺失",
+            "道路开裂坑洼不平",
+            "沥青路面破损",
+            "人行道地砖松动",
+            "路面积水坑洞",
+        ],
+        ["车辆经过很危险", "行人容易摔倒", "下雨天积水严重", "希望尽快修补路面", "电动车已经摔倒过"],
+    ),
+    "light": (
+        ["小区北门", "河边步道", "停车场", "巷子里", "公园小路", "桥下"],
+        ["路灯不亮", "路灯坏了好几盏", "照明灯一直闪", "晚上一片漆黑没有灯", "路灯杆倾斜灯不亮", "灯具损坏"],
+        ["晚上走路看不见", "居民夜间出行不安全", "已经黑了一个月", "请尽快维修照明", "老人晚上不敢出门"],
+    ),
+}
+
+
+def texts_of(kind: str, n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(f"{kind}-{seed}")
+    where, what, why = KINDS[kind]
+    return [f"{rng.choice(where)}{rng.choice(what)}，{rng.choice(why)}。{rng.choice(why)}" for _ in range(n)]
+
+
+# A request a classifier trained on closed_history is sure of, and one it cannot place.
+NOISE = "楼上装修电钻声，每天晚上十点以后还在响，吵得睡不着觉，老人孩子无法休息。"
+VAGUE = "请问社区办事大厅周末几点开门？"
+# The same matter told twice in other words: a likely duplicate.
+POTHOLE = "华一坡社区门口的路面塌了一个大坑，晚上骑电动车很危险，已经有人摔倒。"
+POTHOLE_AGAIN = "社区门口路面塌了个大坑，电动车晚上很危险，请尽快修补。"
+LIFT = [  # one matter at one named place, told six ways (as real clusters are)
+    "金山花园小区3栋电梯又坏了，老人上下楼非常困难，请物业尽快维修电梯。",
+    "金山花园小区3栋电梯故障停运一周了，物业不修，老人被困家中。",
+    "金山花园小区3栋电梯天天坏，物业维修电梯一拖再拖。",
+    "反映金山花园小区3栋电梯故障问题，物业长期不维修电梯，居民爬楼很辛苦。",
+    "金山花园小区3栋电梯又停了，老人出不了门，物业维修电梯太慢。",
+    "金山花园小区3栋电梯坏了多次，请督促物业彻底维修电梯。",
+]
+OTHERS = [  # unrelated requests around them
+    "学校门口早晚高峰拥堵，希望增派交警疏导。",
+    "菜市场垃圾堆放没人清运，气味很大。",
+    "公园健身器材损坏，希望更换。",
+    "小区停车位被长期占用，业主无处停车。",
+    "河边步道路灯不亮，夜里很黑。",
+]
+
+
+def closed_history(
+    w: World, catalog: dict[str, Any], per_kind: int = 30, *, days_ago: int = 90
+) -> list[Case]:
+    """Closed cases of noise, road and light in community A1a, each handled by the same unit."""
+    handler = {"noise": w.units["rc_a1a"], "road": w.units["district_a_env"], "light": w.units["street_a1"]}
+    area = w.areas["community_a1a"]
+    start = timezone.now() - dt.timedelta(days=days_ago)
+    cases = []
+    n = 0
+    for kind in KINDS:
+        for i, text in enumerate(texts_of(kind, per_kind)):
+            n += 1
+            at = start + dt.timedelta(hours=n)
+            cases.append(
+                Case(
+                    number=f"19990101{n:06d}",
+                    service=catalog[kind],
+                    area=area,
+                    area_path=area.path,
+                    title=text[:20],
+                    description=text,
+                    state=State.CLOSED,
+                    lead_unit=handler[kind],
+                    tracking_token=f"hist-{kind}-{i}",
+                    submitted_at=at,
+                    accept_due_at=at + dt.timedelta(hours=24),
+                    resolve_due_at=at + dt.timedelta(days=3),
+                    closed_at=at + dt.timedelta(days=1),
+                )
+            )
+    return Case.objects.bulk_create(cases)
+
+
+# Operations: cases moved back in time, and the indicators counted without the rollups -------
+
+
+def shift(case: Case, days: int) -> Case:
+    """Move every timestamp of a case `days` into the past (an edit: updated_at is now)."""
+    delta = dt.timedelta(days=days)
+    fields = [
+        "submitted_at",
+        "dispatched_at",
+        "accept_due_at",
+        "accepted_at",
+        "resolved_at",
+        "resolve_due_at",
+        "closed_at",
+    ]
+    values = {f: getattr(case, f) - delta for f in fields if getattr(case, f) is not None}
+    Case.objects.filter(pk=case.pk).update(**values, updated_at=timezone.now())
+    for cb in Callback.objects.filter(case=case):
+        Callback.objects.filter(pk=cb.pk).update(at=cb.at - delta)
+    for ev in CaseEvent.objects.filter(case=case):
+        CaseEvent.objects.filter(pk=ev.pk).update(at=ev.at - delta)
+    case.refresh_from_db()
+    return case
+
+
+def raw_counts(
+    *, start: dt.date, end: dt.date, area: Area | None = None, units: list[int] | None = None
+) -> dict[str, int]:
+    """The indicators counted straight from cases, callbacks and events (no rollup code)."""
+    lo, hi = period_bounds(start, end)
+    cases = Case.objects.all()
+    callbacks = Callback.objects.all()
+    reopenings = CaseEvent.objects.filter(kind=EventKind.REOPENED)
+    if area is not None:
+        cases = cases.filter(subtree_q(area.path, "area_path"))
+        callbacks = callbacks.filter(subtree_q(area.path, "case__area_path"))
+        reopenings = reopenings.filter(subtree_q(area.path, "case__area_path"))
+    if units is not None:
+        cases = cases.filter(lead_unit_id__in=units)
+        callbacks = callbacks.filter(lead_unit_id__in=units)
+        reopenings = reopenings.filter(unit_id__in=units)
+
+    def n(qs: Any, **kw: Any) -> int:
+        return qs.filter(**kw).count()
+
+    in_period = {"submitted_at__gte": lo, "submitted_at__lt": hi}
+    due = Q(accept_due_at__gte=lo, accept_due_at__lt=hi)
+    res = Q(resolved_at__gte=lo, resolved_at__lt=hi)
+    cb = callbacks.filter(at__gte=lo, at__lt=hi)
+
+    open_cases = cases.filter(state__in=OPEN_STATES)
+    return {
+        "received": n(cases, **in_period),
+        "dispatched": n(cases, dispatched_at__gte=lo, dispatched_at__lt=hi),
+        "response_due": cases.filter(due).count(),
+        "responded_on_time": cases.filter(due, accepted_at__lte=F("accept_due_at")).count(),
+        "resolved": cases.filter(res).count(),
+        "resolved_on_time": cases.filter(res, resolved_at__lte=F("resolve_due_at")).count(),
+        "callbacks": cb.count(),
+        "solved": n(cb, solved=True),
+        "rated": n(cb, rating__isnull=False),
+        "satisfied": n(cb, rating__gte=4),
+        "reopened": n(reopenings, at__gte=lo, at__lt=hi),
+        "open": open_cases.count(),
+        "due_soon": n(open_cases, colour="blue"),
+        "overdue": n(open_cases, colour="yellow"),
+        "overdue_serious": n(open_cases, colour="red"),
+    }
+
+
+# Maps: boundaries for the small tree's areas (test data, set through the ORM) ----------------
+
+
+def give_districts_boundaries(world: World) -> None:
+    """Two adjacent squares near Chongqing for the districts (test data, set through the ORM)."""
+    for i, key in enumerate(["district_a", "district_b"]):
+        lng, lat = 106.5 + 0.1 * i, 29.5
+        ring = [[lng, lat], [lng + 0.1, lat], [lng + 0.1, lat + 0.1], [lng, lat + 0.1], [lng, lat]]
+        Area.objects.filter(pk=world.areas[key].pk).update(
+            boundary={"type": "Polygon", "coordinates": [ring]},
+            centroid_lat=lat + 0.05,
+            centroid_lng=lng + 0.05,
+        )
+
+
+def give_community_boundary(world: World) -> None:
+    """A square inside district A's square (106.5–106.6, 29.5–29.6) around its centre, so a pin
+    in the middle of district A lands in community A1a, the deepest area containing it."""
+    lng, lat = 106.52, 29.52
+    ring = [[lng, lat], [lng + 0.06, lat], [lng + 0.06, lat + 0.06], [lng, lat + 0.06], [lng, lat]]
+    Area.objects.filter(pk=world.areas["community_a1a"].pk).update(
+        boundary={"type": "Polygon", "coordinates": [ring]}, centroid_lat=lat + 0.03, centroid_lng=lng + 0.03
+    )
+
+
+# Browser tests (the fixtures `browser` and `open_tab` are in needle/conftest.py) -------------
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"  # git-ignored, for a human to look over
+PASSWORD = "secret-pass-123"  # PersonFactory's
+
+
+class Tab:
+    """One browser page plus what went wrong in it: JS errors, failed or 4xx/5xx requests."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(f"JS error: {exc}"))
+        page.on("console", self._console)
+        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} {r.failure}"))
+        page.on(
+            "response",
+            lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+        )
+
+    def _console(self, message: Any) -> None:
+        # A failed load is reported with its URL by the response listener below, which also
+        # skips Chromium's own /favicon.ico probe (Needle has no favicon).
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"console: {message.text}")
+
+    def goto(self, path: str) -> None:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SHOTS / name), full_page=True)
+
+    def js(self, expression: str) -> Any:
+        return self.page.evaluate(expression)
+
+    def assert_clean(self) -> None:
+        assert not self.errors, "\n".join(self.errors)
+
+
+def sign_in(tab: Tab, persona: str, screenshot: str | None = None) -> None:
+    """Through the real login form, in Chinese (the tab's locale); waits for the home page."""
+    page = tab.page
+    tab.goto("/login/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.fill("#id_username", persona)
+    page.fill("#id_password", PASSWORD)
+    if screenshot:
+        tab.shot(screenshot)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(tab.base + "/")
+    page.locator("header .who").wait_for(state="visible")
+
+
+def zh(text: Any) -> str:
+    """What a zh-hans page shows for `text` (a msgid or a lazy label)."""
+    with translation.override("zh-hans"):
+        return str(translation.gettext(text) if isinstance(text, str) else text)

@@ -3,10 +3,11 @@ need a grant, are orgs' operations under the same paths."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router
+from pydantic import Field
 
 from needle.areas import selectors
 from needle.areas.models import Area
@@ -18,7 +19,7 @@ from needle.areas.schemas import (
     BoundaryOut,
 )
 from needle.core.pagination import paginate
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, Code, Page, PageSize
 
 router = Router(tags=["areas"])
 
@@ -43,12 +44,13 @@ def _items(areas: list[Area]) -> list[AreaListItem]:
 @router.get("", response={200: AreaPageOut, **ERRORS}, summary="Search areas, or list the roots")
 def list_areas(
     request: HttpRequest,
-    search: str | None = None,
-    level: int | None = None,
-    within: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    search: Annotated[str, Field(min_length=1, max_length=100)] | None = None,
+    level: Annotated[int, Field(ge=1, le=6)] | None = None,
+    within: Code | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> Any:
+    """With `search` (a part of a name or code, not empty), matching areas; without, the roots."""
     scope = selectors.area_get(code=within) if within else None
     qs = (
         selectors.area_search(text=search, level=level, within=scope)
@@ -65,7 +67,7 @@ def list_areas(
 
 
 @router.get("/{code}", response={200: AreaOut, **ERRORS}, summary="One area with its ancestors")
-def get_area(request: HttpRequest, code: str) -> Any:
+def get_area(request: HttpRequest, code: Code) -> Any:
     area = selectors.area_get(code=code)
     ancestors = selectors.area_ancestors(area=area)
     return AreaOut(
@@ -83,7 +85,7 @@ def get_area(request: HttpRequest, code: str) -> Any:
 
 
 @router.get("/{code}/children", response={200: AreaPageOut, **ERRORS}, summary="An area's children")
-def area_children(request: HttpRequest, code: str, page: int = 1, page_size: int = 50) -> Any:
+def area_children(request: HttpRequest, code: Code, page: Page = 1, page_size: PageSize = 50) -> Any:
     area = selectors.area_get(code=code)
     result = paginate(selectors.area_children(area=area), page=page, page_size=page_size)
     return {
@@ -99,6 +101,6 @@ def area_children(request: HttpRequest, code: str, page: int = 1, page_size: int
     response={200: BoundaryOut, **ERRORS},
     summary="GeoJSON of the area's children that have boundaries (or the area itself)",
 )
-def area_boundaries(request: HttpRequest, code: str) -> Any:
+def area_boundaries(request: HttpRequest, code: Code) -> Any:
     area = selectors.area_get(code=code)
     return {"type": "FeatureCollection", "features": selectors.boundary_features(area=area)}

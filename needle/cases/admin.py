@@ -1,6 +1,11 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from needle.cases import services
 from needle.cases.models import Category, Holiday, Open311Key, RoutingRule, Service, ServiceAttribute
+from needle.core.admin import ThroughServicesAdmin
 
 
 @admin.register(Category)
@@ -33,15 +38,28 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ThroughServicesAdmin):
+    """Set through rule_set, deleted through rule_delete; a rule's service and area are its
+    identity, so a change picks only another unit."""
+
     list_display = ["service", "area", "unit"]
     raw_id_fields = ["area", "unit"]
     search_fields = ["service__code", "area__code", "unit__name"]
     readonly_fields = ["area_path"]
 
-    def save_model(self, request, obj, form, change):
-        obj.area_path = obj.area.path
-        super().save_model(request, obj, form, change)
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["area_path"] if obj is None else ["service", "area", "area_path"]
+
+    def write(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> RoutingRule:
+        return services.rule_set(
+            actor=request.user,
+            service=obj.service if obj else data["service"],
+            area=obj.area if obj else data["area"],
+            unit=data["unit"],
+        )
+
+    def remove(self, request: HttpRequest, obj: Any) -> None:
+        services.rule_delete(actor=request.user, rule=obj)
 
 
 @admin.register(Holiday)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
@@ -37,17 +35,21 @@ from needle.cases.schemas import (
     UrgeIn,
     WhistleIn,
 )
+from needle.core import periods
 from needle.core.errors import ValidationFailed
 from needle.core.pagination import seek_paginate
-from needle.core.schemas import ERRORS
-from needle.orgs.models import mask_phone
+from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize, Term
+from needle.orgs.auth import optional_actor
 from needle.orgs.selectors import access_unit
 
 router = Router(tags=["cases"])
 
 
-def case_out(case: Case, actor: Any) -> CaseOut:
-    contact = selectors.may_see_contact(actor, case)
+def case_out(case: Case, actor: Any, *, contact: selectors.Contact | None = None) -> CaseOut:
+    """One case as the API shows it; its contact details read through case_contact (whole
+    and audited, or masked) unless the caller gives them."""
+    if contact is None:
+        contact = selectors.case_contact(actor=actor, case=case)
     return CaseOut(
         number=case.number,
         service_code=case.service.code,
@@ -65,10 +67,8 @@ def case_out(case: Case, actor: Any) -> CaseOut:
         lng=case.lng,
         attributes=case.attributes,
         channel=case.channel,
-        contact_name=case.contact_name
-        if contact
-        else (case.contact_name[:1] + "**" if case.contact_name else ""),
-        contact_phone=case.contact_phone if contact else mask_phone(case.contact_phone),
+        contact_name=contact.name,
+        contact_phone=contact.phone,
         submitted_at=case.submitted_at,
         accept_due_at=case.accept_due_at,
         resolve_due_at=case.resolve_due_at,
@@ -125,18 +125,18 @@ def catalog(request: HttpRequest) -> Any:
 @router.get("/cases", response={200: CasePageOut, **ERRORS}, summary="Cases the caller may see")
 def list_cases(
     request: HttpRequest,
-    state: str = "",
-    colour: str = "",
-    service: str = "",
-    area: str | None = None,
-    unit: int | None = None,
-    search: str = "",
+    state: Code = "",
+    colour: Code = "",
+    service: Code = "",
+    area: Code | None = None,
+    unit: Id | None = None,
+    search: Term = "",
     queue: bool = False,
     overdue: bool = False,
     mine: bool = False,
-    page: int = 1,
-    page_size: int = 50,
-    after: str = "",
+    page: Page = 1,
+    page_size: PageSize = 50,
+    after: Term = "",
     count: bool = True,
 ) -> Any:
     """`count=false` leaves the count out (`count` null): a search for a common word over a
@@ -172,7 +172,8 @@ def list_cases(
         "page": result.page,
         "page_size": result.page_size,
         "next_after": result.next_cursor,
-        "results": [case_out(c, request.user) for c in result.items],
+        # Lists show contacts masked: 500 whole numbers a call would be a bulk read of them.
+        "results": [case_out(c, request.user, contact=selectors.masked_contact(c)) for c in result.items],
     }
 
 
@@ -210,13 +211,13 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
 )
 def rates(
     request: HttpRequest,
-    area: str | None = None,
-    unit: int | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    area: Code | None = None,
+    unit: Id | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ) -> Any:
-    end = end or timezone.localdate()
-    start = start or end.replace(day=1)
+    """Over [start, end] (start on or before end; by default this month up to today)."""
+    start, end = periods.parse_period(start, end, default_start=lambda e: e.replace(day=1))
     r = selectors.rates_for(
         actor=request.user,
         start=start,
@@ -244,14 +245,14 @@ def rates(
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="One case")
-def get_case(request: HttpRequest, number: str) -> Any:
+def get_case(request: HttpRequest, number: Code) -> Any:
     return case_out(selectors.access_case(actor=request.user, number=number), request.user)
 
 
 @router.get(
     "/cases/{number}/timeline", response={200: list[EventOut], **ERRORS}, summary="The case's timeline"
 )
-def get_timeline(request: HttpRequest, number: str) -> Any:
+def get_timeline(request: HttpRequest, number: Code) -> Any:
     case = selectors.access_case(actor=request.user, number=number)
     return [
         EventOut(
@@ -281,9 +282,9 @@ OUT = {200: CaseOut, **ERRORS}
 
 
 @router.post("/cases/{number}/dispatch", response=OUT, summary="Dispatch, re-route or transfer")
-def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> Any:
+def dispatch(request: HttpRequest, number: Code, payload: DispatchIn) -> Any:
     case = _act(request, number)
-    unit = access_unit(actor=request.user, unit_id=payload.unit_id)
+    unit = selectors.move_unit(unit_id=payload.unit_id)
     return _done(
         request,
         services.case_dispatch(
@@ -293,14 +294,14 @@ def dispatch(request: HttpRequest, number: str, payload: DispatchIn) -> Any:
 
 
 @router.post("/cases/{number}/accept", response=OUT, summary="Accept (the lead unit)")
-def accept(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+def accept(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
     return _done(
         request, services.case_accept(actor=request.user, case=_act(request, number), version=payload.version)
     )
 
 
 @router.post("/cases/{number}/return", response=OUT, summary="Return: not this unit's")
-def return_case(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def return_case(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
         services.case_return(
@@ -310,7 +311,7 @@ def return_case(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/start", response=OUT, summary="Start work")
-def start(request: HttpRequest, number: str, payload: NoteIn) -> Any:
+def start(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
     return _done(
         request,
         services.case_start(
@@ -320,7 +321,7 @@ def start(request: HttpRequest, number: str, payload: NoteIn) -> Any:
 
 
 @router.post("/cases/{number}/resolve", response=OUT, summary="Resolve with a note (and photos)")
-def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> Any:
+def resolve(request: HttpRequest, number: Code, payload: ResolveIn) -> Any:
     case = services.case_resolve(
         actor=request.user,
         case=_act(request, number),
@@ -334,16 +335,10 @@ def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> Any:
 @router.post(
     "/cases/{number}/callback", response=OUT, auth=None, summary="Solved? Satisfied? (resident or staff)"
 )
-def callback(request: HttpRequest, number: str, payload: CallbackIn) -> Any:
+def callback(request: HttpRequest, number: Code, payload: CallbackIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may answer; otherwise
     the caller must be the reporter or staff making a callback call."""
-    from needle.orgs.auth import api_auth
-
-    actor = None
-    for auth in api_auth:
-        if auth(request):
-            actor = request.user
-            break
+    actor = optional_actor(request)
     if payload.tracking_token:
         case = selectors.case_by_token(token=payload.tracking_token)
         if case.number != number:
@@ -363,7 +358,7 @@ def callback(request: HttpRequest, number: str, payload: CallbackIn) -> Any:
 
 
 @router.post("/cases/{number}/reopen", response=OUT, summary="Reopen to the same unit")
-def reopen(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def reopen(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
         services.case_reopen(
@@ -373,7 +368,7 @@ def reopen(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/merge", response=OUT, summary="Merge a duplicate into another case")
-def merge(request: HttpRequest, number: str, payload: MergeIn) -> Any:
+def merge(request: HttpRequest, number: Code, payload: MergeIn) -> Any:
     parent = selectors.access_case(actor=request.user, number=payload.parent)
     return _done(
         request,
@@ -384,7 +379,7 @@ def merge(request: HttpRequest, number: str, payload: MergeIn) -> Any:
 
 
 @router.post("/cases/{number}/reject", response=OUT, summary="Reject an invalid or abusive request")
-def reject(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def reject(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
         services.case_reject(
@@ -394,7 +389,7 @@ def reject(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/urge", response=OUT, summary="Urge (催办) or supervise (督办)")
-def urge(request: HttpRequest, number: str, payload: UrgeIn) -> Any:
+def urge(request: HttpRequest, number: Code, payload: UrgeIn) -> Any:
     return _done(
         request,
         services.case_urge(
@@ -404,17 +399,15 @@ def urge(request: HttpRequest, number: str, payload: UrgeIn) -> Any:
 
 
 @router.post("/cases/{number}/whistle", response=OUT, summary="Call departments in (吹哨)")
-def whistle(request: HttpRequest, number: str, payload: WhistleIn) -> Any:
+def whistle(request: HttpRequest, number: Code, payload: WhistleIn) -> Any:
     case = _act(request, number)
-    units = list(selectors.whistle_targets(case=case).filter(pk__in=payload.unit_ids))
-    if len(units) != len(set(payload.unit_ids)):
-        raise ValidationFailed(fields={"unit_ids": _("Call in units that serve this case's place.")})
+    units = selectors.move_units(unit_ids=payload.unit_ids)
     services.case_whistle(actor=request.user, case=case, units=units, hours=payload.hours, note=payload.note)
     return _done(request, case)
 
 
 @router.post("/cases/{number}/assist", response=OUT, summary="Add an assisting unit")
-def assist(request: HttpRequest, number: str, payload: AssistIn) -> Any:
+def assist(request: HttpRequest, number: Code, payload: AssistIn) -> Any:
     case = _act(request, number)
     services.case_assist(
         actor=request.user,
@@ -426,14 +419,14 @@ def assist(request: HttpRequest, number: str, payload: AssistIn) -> Any:
 
 
 @router.post("/cases/{number}/notes", response=OUT, summary="Add a progress note")
-def note(request: HttpRequest, number: str, payload: ProgressNoteIn) -> Any:
+def note(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
     case = _act(request, number)
     services.case_note(actor=request.user, case=case, note=payload.note, public=payload.public)
     return _done(request, case)
 
 
 @router.post("/cases/{number}/hide", response=OUT, summary="Hide personal details from public view")
-def hide(request: HttpRequest, number: str, payload: HideIn) -> Any:
+def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
     return _done(
         request,
         services.case_hide_details(
@@ -443,7 +436,7 @@ def hide(request: HttpRequest, number: str, payload: HideIn) -> Any:
 
 
 @router.post("/cases/{number}/respond", response=OUT, summary="A called-in or assisting unit responds")
-def respond(request: HttpRequest, number: str, payload: ProgressNoteIn) -> Any:
+def respond(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
     case = _act(request, number)
     assist = selectors.assist_for(actor=request.user, case=case)
     services.assist_respond(actor=request.user, assist=assist, note=payload.note)

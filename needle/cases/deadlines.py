@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from needle.cases.models import Colour, Holiday
 
 # A case turns blue when this share of its resolve window has passed, and red once it is
@@ -18,18 +20,22 @@ def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
 
 
 def add_hours(start: dt.datetime, hours: int, *, working_days: bool) -> dt.datetime:
-    """`start` plus `hours`; with working days, each full 24 hours is one working day."""
+    """`start` plus `hours`; with working days, each full 24 hours is one working day. Days
+    and holidays are those of the deployment's calendar (TIME_ZONE), not UTC's: a request
+    made on Saturday morning in Shanghai is still Friday night in UTC."""
     if not working_days or hours < 24:
         return start + dt.timedelta(hours=hours)
     days, rest = divmod(hours, 24)
-    exceptions = _exceptions(start.date(), start.date() + dt.timedelta(days=days * 3 + 30))
-    current = start
+    local = timezone.localtime(start, timezone.get_default_timezone())
+    exceptions = _exceptions(local.date(), local.date() + dt.timedelta(days=days * 3 + 30))
+    day = local.date()
     while days:
-        current += dt.timedelta(days=1)
-        day = current.date()
+        day += dt.timedelta(days=1)
         if exceptions.get(day, day.weekday() < 5):
             days -= 1
-    return current + dt.timedelta(hours=rest)
+    # The same wall-clock time on the due day (a day across a clock change is not 24 hours).
+    due = timezone.make_aware(dt.datetime.combine(day, local.time()), local.tzinfo)
+    return (due + dt.timedelta(hours=rest)).astimezone(start.tzinfo)
 
 
 def colour_for(*, now: dt.datetime, submitted_at: dt.datetime, resolve_due_at: dt.datetime | None) -> str:

@@ -10,7 +10,6 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +19,9 @@ from needle.areas.selectors import area_get
 from needle.cases.models import AttributeType, Colour, Service, ServiceAttribute, State
 from needle.cases.services import MAX_DESCRIPTION
 from needle.cases.uploads import MAX_BYTES, MAX_PHOTOS
-from needle.core.errors import NotFound
+from needle.core import periods
+from needle.core.errors import NotFound, ValidationFailed
+from needle.core.schemas import MAX_ID
 from needle.orgs.models import Unit
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
@@ -329,7 +330,7 @@ class VersionForm(PageForm):
 
 
 class DispatchForm(VersionForm):
-    unit = forms.IntegerField(label=_("Unit"), min_value=1)
+    unit = forms.IntegerField(label=_("Unit"), min_value=1, max_value=MAX_ID)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
@@ -389,9 +390,9 @@ class WhistleForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The unit ids are checked against the selector in the view; here only their shape.
+        # Which units a case may call in is case_whistle's rule; here only the ids' shape.
         posted = self.data.getlist(self.add_prefix("units")) if hasattr(self.data, "getlist") else []
-        _choices(self.fields["units"], [(p, p) for p in posted[:20] if p.isdigit()])
+        _choices(self.fields["units"], [(p, p) for p in posted[:20] if p.isdigit() and int(p) <= MAX_ID])
 
 
 class HideForm(PageForm):
@@ -442,9 +443,11 @@ class RatesForm(PageForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        today = timezone.localdate()
-        data["end"] = data.get("end") or today
-        data["start"] = data.get("start") or data["end"].replace(day=1)
-        if data["start"] > data["end"]:
-            self.add_error("start", _("The start must not be after the end."))
+        try:
+            data["start"], data["end"] = periods.parse_period(
+                data.get("start"), data.get("end"), default_start=lambda end: end.replace(day=1)
+            )
+        except ValidationFailed as exc:
+            for name, text in exc.fields.items():
+                self.add_error(name, text)
         return data

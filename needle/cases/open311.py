@@ -346,7 +346,7 @@ def _api_key(params: QueryDict) -> Open311Key:
 def _jurisdiction(params: QueryDict) -> Area | None:
     """None means the whole deployment."""
     code = _text(params, "jurisdiction_id")
-    if not code or code == getattr(settings, "NEEDLE_OPEN311_JURISDICTION", None):
+    if not code or code == settings.NEEDLE_OPEN311_JURISDICTION:
         return None
     area = Area.objects.filter(code=code, retired=False, level__lte=Level.CITY).first()
     if area is None:
@@ -643,8 +643,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     base = request.build_absolute_uri(request.path.rsplit("/", 1)[0] + "/")
     data = {
         "changeset": CHANGESET,
-        "contact": getattr(settings, "NEEDLE_OPEN311_CONTACT", "")
-        or _("Ask the operators of this Needle deployment."),
+        "contact": settings.NEEDLE_OPEN311_CONTACT or _("Ask the operators of this Needle deployment."),
         "key_service": _("Operators issue api_keys with: needle apikey create --name NAME."),
         "endpoints": [
             {

@@ -5,6 +5,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from needle.core.schemas import Id
+
 
 class AttributeOut(Schema):
     code: str
@@ -33,17 +35,17 @@ class CategoryOut(Schema):
 
 
 class CaseIn(Schema):
-    service_code: str
+    service_code: str = Field(..., max_length=40)
     description: str = Field(..., max_length=4000)
-    title: str = ""
-    area_code: str | None = None
+    title: str = Field("", max_length=200)
+    area_code: str | None = Field(None, max_length=20)
     lat: float | None = None
     lng: float | None = None
-    address: str = ""
+    address: str = Field("", max_length=300)
     attributes: dict[str, Any] = {}
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
+    contact_name: str = Field("", max_length=100)
+    contact_phone: str = Field("", max_length=20)
+    contact_email: str = Field("", max_length=254)
     hide_name: bool = False
     consent: bool = True
     photos: list[str] = Field(default=[], description="base64-encoded JPEG/PNG/WebP images, at most 3")
@@ -109,61 +111,68 @@ class EventOut(Schema):
 
 
 class Versioned(Schema):
-    version: int | None = Field(None, description="the version you saw; a different current version is a 409")
+    version: Id | None = Field(None, description="the version you saw; a different current version is a 409")
+
+
+# The bounds of the pages' forms: a short note (dispatch, call-in, assist: kept with the unit),
+# a note or reason, and a report of work done (a case's progress note, a resolution).
+SHORT_NOTE = 500
+NOTE = 2000
+REPORT = 4000
 
 
 class DispatchIn(Versioned):
-    unit_id: int
-    note: str = ""
+    unit_id: Id
+    note: str = Field("", max_length=SHORT_NOTE)
 
 
 class ReasonIn(Versioned):
-    reason: str
+    reason: str = Field(..., max_length=NOTE)
 
 
 class NoteIn(Versioned):
-    note: str = ""
+    note: str = Field("", max_length=NOTE)
 
 
 class ResolveIn(Versioned):
-    note: str
+    note: str = Field(..., max_length=REPORT)
     photos: list[str] = []
 
 
 class CallbackIn(Versioned):
     solved: bool
     rating: int | None = Field(None, ge=1, le=5)
-    comment: str = ""
-    tracking_token: str | None = None
+    comment: str = Field("", max_length=NOTE)
+    tracking_token: str | None = Field(None, max_length=64)
 
 
 class MergeIn(Versioned):
-    parent: str
+    parent: str = Field(..., max_length=20)
 
 
 class UrgeIn(Schema):
-    note: str = ""
+    note: str = Field("", max_length=NOTE)
     supervise: bool = False
 
 
 class WhistleIn(Schema):
-    unit_ids: list[int]
-    hours: int = 24
-    note: str = ""
+    unit_ids: list[Id] = Field(..., min_length=1, max_length=20)
+    hours: int = Field(24, ge=1, le=720)
+    note: str = Field("", max_length=SHORT_NOTE)
 
 
 class AssistIn(Schema):
-    unit_id: int
-    note: str = ""
+    unit_id: Id
+    note: str = Field("", max_length=SHORT_NOTE)
 
 
 class ProgressNoteIn(Schema):
-    note: str
+    note: str = Field(..., max_length=REPORT)
     public: bool = False
 
 
 class HideIn(Schema):
-    public_description: str
+    public_description: str = Field(..., max_length=REPORT)
 
 
 class RatesOut(Schema):

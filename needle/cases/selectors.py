@@ -409,24 +409,49 @@ def rates_for(
     )
 
 
-def dispatch_targets(*, actor: Any, case: Case) -> QuerySet[Unit]:
-    """Units a dispatcher may send this case to: live units in the dispatcher's areas."""
-    require(can_in_area(actor, "cases.dispatch", case.area_path))
-    qs = Unit.objects.filter(dissolved_on__isnull=True).select_related("area")
+def dispatch_target_units(*, actor: Any) -> QuerySet[Unit]:
+    """Units the actor may send cases to: live units located in the actor's dispatch areas."""
+    qs = Unit.objects.filter(dissolved_on__isnull=True)
     scope = area_scope_q(actor, "cases.dispatch", "area_path")
-    return (qs.filter(scope) if scope is not None else qs).order_by("area_path", "type", "name")
+    return qs.filter(scope) if scope is not None else qs
 
 
-def whistle_targets(*, case: Case) -> QuerySet[Unit]:
+def whistle_target_units(*, case: Case) -> QuerySet[Unit]:
     """Units a street may call in on a case: live units whose home area contains the case's
     place (the district's departments, the city's), or lies within it."""
     area = case.area
     ancestors = [*area.ancestor_paths, area.path]
-    return (
-        Unit.objects.filter(dissolved_on__isnull=True)
-        .filter(Q(area_path__in=ancestors) | subtree_q(area.path, "area_path"))
-        .order_by("area_path", "name")
+    return Unit.objects.filter(dissolved_on__isnull=True).filter(
+        Q(area_path__in=ancestors) | subtree_q(area.path, "area_path")
     )
+
+
+def dispatch_targets(*, actor: Any, case: Case) -> QuerySet[Unit]:
+    """Units a dispatcher may send this case to (dispatch_target_units, which case_dispatch
+    checks, ordered for the picker)."""
+    require(can_in_area(actor, "cases.dispatch", case.area_path))
+    return dispatch_target_units(actor=actor).select_related("area").order_by("area_path", "type", "name")
+
+
+def whistle_targets(*, case: Case) -> QuerySet[Unit]:
+    """Units a street may call in on a case (whistle_target_units, which case_whistle checks)."""
+    return whistle_target_units(case=case).order_by("area_path", "name")
+
+
+def move_unit(*, unit_id: int) -> Unit:
+    """The unit a move names by id; whether the move may reach it is the move's service's rule."""
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise ValidationFailed(fields={"unit": _("No such unit.")})
+    return unit
+
+
+def move_units(*, unit_ids: Sequence[int]) -> list[Unit]:
+    """The units a move names by id (as move_unit)."""
+    units = list(Unit.objects.filter(pk__in=set(unit_ids)))
+    if len(units) != len(set(unit_ids)):
+        raise ValidationFailed(fields={"units": _("No such unit.")})
+    return units
 
 
 # Pages: intake, queues, case actions, photos (appended for needle/cases/views.py) ----------
@@ -564,19 +589,26 @@ def _mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else ""
 
 
+def masked_contact(case: Case) -> Contact:
+    """The reporter's contact details masked, as lists show them to everyone: a whole number is
+    read one case at a time, through case_contact."""
+    from needle.orgs.models import mask_phone
+
+    return Contact(
+        name=_mask_name(case.contact_name),
+        phone=mask_phone(case.contact_phone),
+        email=_mask_email(case.contact_email),
+        full=False,
+    )
+
+
 def case_contact(*, actor: Any, case: Case) -> Contact:
     """The reporter's contact details: whole for those who may see them (a staff read is
     audited), masked for everyone else."""
     from needle.core.audit import audit_record
-    from needle.orgs.models import mask_phone
 
     if not may_see_contact(actor, case):
-        return Contact(
-            name=_mask_name(case.contact_name),
-            phone=mask_phone(case.contact_phone),
-            email=_mask_email(case.contact_email),
-            full=False,
-        )
+        return masked_contact(case)
     if getattr(actor, "pk", None) != case.reporter_id and (case.contact_phone or case.contact_email):
         audit_record(actor=actor, action="cases.case.contact_viewed", obj=case)
     return Contact(name=case.contact_name, phone=case.contact_phone, email=case.contact_email, full=True)

@@ -45,9 +45,10 @@ from needle.cases.models import (
     State,
 )
 from needle.cases.presenters import TITLE_CHARS
+from needle.cases.selectors import dispatch_target_units, whistle_target_units
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.jobs import job_enqueue
 from needle.core.models import AuditEvent
 from needle.notify.services import notify
@@ -190,6 +191,9 @@ def _may_handle(actor: Any, case: Case) -> bool:
     if case.lead_unit is None:
         return False
     return can_act_for_unit(actor, "cases.handle", case.lead_unit)
+
+
+# Which units a move may reach: the rules every entry point's pickers and the moves share --------
 
 
 # Catalog lookups and intake validation -----------------------------------------------------
@@ -626,6 +630,9 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
     _expect(case, DISPATCHABLE, _("dispatched"), version)
     if unit.dissolved_on is not None:
         raise ValidationFailed(fields={"unit": _("The unit is dissolved.")})
+    if not dispatch_target_units(actor=actor).filter(pk=unit.pk).exists():
+        message = _("This unit is outside the areas you dispatch to.")
+        raise PermissionDenied(message, fields={"unit": message})
     if case.lead_unit_id == unit.pk and case.state == State.DISPATCHED:
         raise _conflict(case, _("The case is already with this unit."))
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
@@ -1052,6 +1059,9 @@ def case_whistle(
         raise ValidationFailed(fields={"units": _("Choose the units to call in.")})
     if not 1 <= hours <= 720:
         raise ValidationFailed(fields={"hours": _("Between 1 and 720 hours.")})
+    wanted = {unit.pk for unit in units}
+    if len(wanted) != whistle_target_units(case=case).filter(pk__in=wanted).count():
+        raise ValidationFailed(fields={"units": _("Call in units that serve this case's place.")})
     due = timezone.now() + dt.timedelta(hours=hours)
     made = []
     for unit in units:
@@ -1210,6 +1220,22 @@ def rule_set(*, actor: Any, service: Service, area: Area, unit: Unit) -> Routing
         new={"service": service.code, "area": area.code, "unit": unit.pk, "created": created},
     )
     return rule
+
+
+@transaction.atomic
+def rule_delete(*, actor: Any, rule: RoutingRule) -> None:
+    """Stop routing a service in an area's subtree by that rule (intake falls back to the
+    rules above it, or the dispatchers)."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "cases.manage_catalog", rule.area_path))
+    audit_record(
+        actor=actor,
+        action="cases.rule.deleted",
+        obj=rule,
+        area_path=rule.area_path,
+        old={"service": rule.service.code, "area": rule.area.code, "unit": rule.unit_id},
+    )
+    rule.delete()
 
 
 OPEN311_PREFIX = "o311_"

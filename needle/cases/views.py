@@ -40,8 +40,6 @@ from needle.core.views import refusal, show_error
 from needle.orgs import selectors as org_selectors
 from needle.orgs.permissions import has_perm_anywhere
 
-# The area whose boundaries the intake and public maps draw (the demo city, Chongqing).
-MAP_AREA = getattr(settings, "NEEDLE_MAP_AREA", "500000000000")
 SEARCH_LIMIT = 20
 PUBLIC_PAGE = 20
 
@@ -161,7 +159,7 @@ def _submit(request: HttpRequest, form: IntakeForm, *, channel: str) -> tuple[Ca
 
 
 def _intake_context(form: IntakeForm, *, staff: bool) -> dict[str, Any]:
-    return {"form": form, "staff": staff, "map_area": MAP_AREA}
+    return {"form": form, "staff": staff, "map_area": settings.NEEDLE_MAP_AREA}
 
 
 @require_http_methods(["GET", "POST"])
@@ -368,7 +366,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "points": points,
-        "map_area": MAP_AREA,
+        "map_area": settings.NEEDLE_MAP_AREA,
         "extra": _query_without_page(request),
     }
     return render(request, "cases/public_list.html", context, status=status)
@@ -579,7 +577,9 @@ def _case_page(
         "answers": selectors.answers_of(case=case),
         "intake_photos": case.photos.filter(event__isnull=True),
         "assists": case.assists.select_related("unit"),
-        "merged": case.merged_cases.only("number"),
+        # The related manager reads each row's parent_id to attach this case: deferring it
+        # would cost a query per duplicate.
+        "merged": case.merged_cases.only("number", "parent"),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 
@@ -595,9 +595,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _dispatch(actor: Any, case: Case, d: dict[str, Any]) -> str:
-    unit = selectors.dispatch_targets(actor=actor, case=case).filter(pk=d["unit"]).first()
-    if unit is None:
-        raise ValidationFailed(fields={"unit": _("Choose a unit from the search results.")})
+    unit = selectors.move_unit(unit_id=d["unit"])
     services.case_dispatch(actor=actor, case=case, unit=unit, note=d["note"], version=d["version"])
     return _("Case %(number)s was sent to %(unit)s.") % {"number": case.number, "unit": unit.name}
 
@@ -664,10 +662,7 @@ def _urge(actor: Any, case: Case, d: dict[str, Any]) -> str:
 
 
 def _whistle(actor: Any, case: Case, d: dict[str, Any]) -> str:
-    wanted = set(d["units"])
-    units = list(selectors.whistle_targets(case=case).filter(pk__in=wanted))
-    if len(units) != len(wanted):
-        raise ValidationFailed(fields={"units": _("Choose the units from the search results.")})
+    units = selectors.move_units(unit_ids=d["units"])
     made = services.case_whistle(actor=actor, case=case, units=units, hours=d["hours"], note=d["note"])
     return _("%(n)d units are called in on case %(number)s.") % {"n": len(made), "number": case.number}
 

@@ -1,6 +1,17 @@
+"""What every API operation shares: the error shape and the types of ids, days, pages and text,
+each with the bounds the server enforces, so that the OpenAPI document states them."""
+
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated, Any
+
 from ninja import Schema
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from needle.core import periods
+from needle.core.pagination import MAX_PAGE, MAX_PAGE_SIZE
 
 
 class ErrorBody(Schema):
@@ -20,4 +31,29 @@ ERRORS: dict[int, type[Schema]] = {
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,
+    500: ErrorOut,
 }
+
+# The largest key a bigint (PostgreSQL) or an integer (SQLite) holds: a larger id is refused
+# as input instead of overflowing the database driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _day(value: Any) -> dt.date:
+    try:
+        return periods.day(value)
+    except ValueError as exc:
+        raise PydanticCustomError("date", str(exc)) from None
+
+
+Day = Annotated[
+    dt.date,
+    BeforeValidator(_day),
+    Field(description=f"YYYY-MM-DD, from {periods.EARLIEST.isoformat()} to {periods.LATEST.isoformat()}"),
+]
+Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+# A search term or filter typed by a person (a name, a code, a word).
+Term = Annotated[str, Field(max_length=100)]
+Code = Annotated[str, Field(max_length=40)]

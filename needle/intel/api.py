@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from pydantic import Field
 
 from needle.areas.selectors import area_get
 from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.core import throttle
 from needle.core.errors import NotFound, ValidationFailed
-from needle.core.schemas import ERRORS, ErrorOut
+from needle.core.schemas import ERRORS, Code, Day, ErrorOut, Id
 from needle.intel import selectors, services
 from needle.orgs.selectors import access_unit
 
@@ -57,8 +58,8 @@ class SuggestionOut(Schema):
 
 
 class ReclassifyIn(Schema):
-    service_code: str
-    version: int | None = None
+    service_code: str = Field(..., max_length=40)
+    version: Id | None = None
 
 
 class HotTopicOut(Schema):
@@ -80,9 +81,9 @@ class HotTopicOut(Schema):
 
 
 class TaskIn(Schema):
-    unit_id: int
-    due: dt.date
-    note: str = ""
+    unit_id: Id
+    due: Day
+    note: str = Field("", max_length=1000)
 
 
 class TaskOut(Schema):
@@ -110,11 +111,11 @@ def _guesses(items: list[selectors.ServiceGuess]) -> list[ServiceGuessOut]:
 )
 def suggest(
     request: HttpRequest,
-    text: str,
-    service_code: str | None = None,
-    area: str | None = None,
-    lat: float | None = None,
-    long: float | None = None,
+    text: Annotated[str, Field(max_length=4000)],
+    service_code: Code | None = None,
+    area: Code | None = None,
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None,
+    long: Annotated[float, Field(ge=-180, le=180)] | None = None,
 ) -> Any:
     """What a half-written request reads like (top 3 services with confidence) and recent
     public requests nearby that look like the same matter. At most INTEL_SUGGEST_PER_MINUTE
@@ -149,7 +150,7 @@ def suggest(
 @router.get(
     "/cases/{number}/suggestion", response={200: SuggestionOut, **ERRORS}, summary="What the classifier said"
 )
-def suggestion(request: HttpRequest, number: str) -> Any:
+def suggestion(request: HttpRequest, number: Code) -> Any:
     case = case_selectors.access_case(actor=request.user, number=number)
     found = selectors.suggestion_for(case=case)
     if found is None:
@@ -178,7 +179,7 @@ def suggestion(request: HttpRequest, number: str) -> Any:
 @router.post(
     "/cases/{number}/reclassify", response={200: SuggestionOut, **ERRORS}, summary="Correct the service"
 )
-def reclassify(request: HttpRequest, number: str, payload: ReclassifyIn) -> Any:
+def reclassify(request: HttpRequest, number: Code, payload: ReclassifyIn) -> Any:
     case = case_selectors.access_case(actor=request.user, number=number)
     service = case_selectors.service_get(code=payload.service_code)
     case_services.case_reclassify(actor=request.user, case=case, service=service, version=payload.version)
@@ -192,7 +193,7 @@ class FollowOut(Schema):
 
 
 @router.post("/cases/{number}/follow", response={200: FollowOut, **ERRORS}, summary="Follow a public case")
-def follow(request: HttpRequest, number: str) -> Any:
+def follow(request: HttpRequest, number: Code) -> Any:
     """Follow an existing public request instead of filing the same matter again."""
     case = case_selectors.public_cases().filter(number=number).first()
     if case is None:
@@ -224,7 +225,11 @@ def _topic_out(topic: Any) -> HotTopicOut:
 @router.get(
     "/hotspots", response={200: list[HotTopicOut], **ERRORS}, summary="Hot topics in the caller's areas"
 )
-def hotspots(request: HttpRequest, status: str = "open", limit: int = 20) -> Any:
+def hotspots(
+    request: HttpRequest,
+    status: Literal["open", "tasked", "dismissed"] = "open",
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+) -> Any:
     if status not in ("open", "tasked", "dismissed"):
         raise ValidationFailed(fields={"status": _("One of open, tasked, dismissed.")})
     if not 1 <= limit <= 100:
@@ -235,7 +240,7 @@ def hotspots(request: HttpRequest, status: str = "open", limit: int = 20) -> Any
 @router.post(
     "/hotspots/{topic_id}/task", response={201: TaskOut, **ERRORS}, summary="Turn a hot topic into a task"
 )
-def task(request: HttpRequest, topic_id: int, payload: TaskIn) -> Any:
+def task(request: HttpRequest, topic_id: Id, payload: TaskIn) -> Any:
     topic = selectors.access_hot_topic(actor=request.user, pk=topic_id)
     unit = access_unit(actor=request.user, unit_id=payload.unit_id)
     due = timezone.make_aware(dt.datetime.combine(payload.due, dt.time(18, 0)))

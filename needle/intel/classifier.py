@@ -27,9 +27,13 @@ def model_file(version: ModelVersion) -> Any:
 
 
 def load_model(version: ModelVersion) -> textmodel.TextModel:
-    """The classifier of a version, read from its file once per process."""
+    """The classifier of a version, read from its file once per process (again if the file
+    changes)."""
     path = model_file(version)
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise textmodel.TextModelError(f"{path}: no such file") from None
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     with _load_lock:
         model = _loaded.get(key)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from needle.areas.models import Area
 from needle.cases.models import Case, Service, State
 from needle.cases.services import case_open, case_route_auto
 from needle.core.audit import audit_record
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import Conflict, NotFound, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.intel import textmodel
 from needle.intel.classifier import active_version, case_text, load_model, unit_guess
@@ -244,12 +245,9 @@ def _score(model: textmodel.TextModel, examples: Sequence[Example]) -> dict[str,
 
 
 def _new_version_name() -> str:
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    name, n = stamp, 1
-    while ModelVersion.objects.filter(version=name).exists():
-        n += 1
-        name = f"{stamp}-{n}"
-    return name
+    """The time for people to read, and a random part so that two versions made in the same
+    second (or on two machines, or before a rollback) never share a name or a file."""
+    return f"{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
 
 
 def model_train(
@@ -507,15 +505,37 @@ def _alert(topic: HotTopic) -> None:
     topic.save(update_fields=["alerted"])
 
 
+def _locked_topic(topic: HotTopic) -> HotTopic:
+    """Re-read the topic under a row lock: a move decides on its current status."""
+    found = (
+        HotTopic.objects.select_for_update(of=("self",))
+        .select_related("area", "service", "task")
+        .filter(pk=topic.pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("This hot topic is no longer listed."))
+    return found
+
+
+def _topic_conflict(topic: HotTopic, message: str) -> Conflict:
+    return Conflict(
+        message, extra={"status": topic.status, "task": topic.task.number if topic.task else None}
+    )
+
+
+@transaction.atomic
 def hot_topic_task(
     *, actor: Any, topic: HotTopic, unit: Unit, resolve_by: dt.datetime, note: str = ""
 ) -> Case:
-    """A supervisor turns a hot topic into a proactive task (未诉先办) for a unit."""
+    """A supervisor turns a hot topic into a proactive task (未诉先办) for a unit. Two
+    supervisors at once: the second waits for the topic's lock, finds it tasked, gets 409."""
     require_authenticated(actor)
+    topic = _locked_topic(topic)
     require(can_in_area(actor, "intel.task", topic.area_path))
     if topic.status == HotTopic.Status.TASKED:
         number = topic.task.number if topic.task else ""
-        raise Conflict(_("This hot topic is already a task: %(number)s.") % {"number": number})
+        raise _topic_conflict(topic, _("This hot topic is already a task: %(number)s.") % {"number": number})
     service = topic.service or Service.objects.filter(pk__in=topic.cases.values("service_id")).first()
     if service is None:
         raise ValidationFailed(fields={"service": _("The topic has no service.")})
@@ -536,35 +556,39 @@ def hot_topic_task(
         )
         if part
     )
-    with transaction.atomic():
-        task = case_open(
-            actor=actor,
-            service=service,
-            area=topic.area,
-            unit=unit,
-            title=_("Proactive: %(title)s") % {"title": topic.title},
-            description=description,
-            resolve_by=resolve_by,
-            perm="intel.task",
-        )
-        topic.status = HotTopic.Status.TASKED
-        topic.task = task
-        topic.save(update_fields=["status", "task"])
-        audit_record(
-            actor=actor,
-            action="intel.hot_topic.tasked",
-            obj=topic,
-            new={"task": task.number, "unit": unit.pk},
-            area_path=topic.area_path,
-        )
+    task = case_open(
+        actor=actor,
+        service=service,
+        area=topic.area,
+        unit=unit,
+        title=_("Proactive: %(title)s") % {"title": topic.title},
+        description=description,
+        resolve_by=resolve_by,
+        perm="intel.task",
+    )
+    previous = topic.status
+    topic.status = HotTopic.Status.TASKED
+    topic.task = task
+    topic.save(update_fields=["status", "task"])
+    audit_record(
+        actor=actor,
+        action="intel.hot_topic.tasked",
+        obj=topic,
+        old={"status": previous},
+        new={"status": topic.status, "task": task.number, "unit": unit.pk},
+        area_path=topic.area_path,
+    )
     return task
 
 
+@transaction.atomic
 def hot_topic_dismiss(*, actor: Any, topic: HotTopic) -> HotTopic:
+    """A supervisor sets an open hot topic aside; the loser of a race gets 409."""
     require_authenticated(actor)
+    topic = _locked_topic(topic)
     require(can_in_area(actor, "intel.task", topic.area_path))
     if topic.status != HotTopic.Status.OPEN:
-        raise Conflict(_("Only an open hot topic can be dismissed."))
+        raise _topic_conflict(topic, _("Only an open hot topic can be dismissed."))
     topic.status = HotTopic.Status.DISMISSED
     topic.save(update_fields=["status"])
     audit_record(

@@ -230,6 +230,14 @@ def hotspot_task(request: HttpRequest, pk: int) -> HttpResponse:
         for field, text in exc.fields.items():
             form.add_error(field if field in form.fields else None, text)
         return _topic_page(request, topic, form, status=400)
+    except Conflict as exc:
+        # Someone else acted first: the page as it is now, with why, as a case page answers.
+        messages.error(request, exc.message)
+        try:
+            topic = selectors.access_hot_topic(actor=request.user, pk=pk)
+        except DomainError as gone:
+            return refusal(request, gone)
+        return _topic_page(request, topic, status=409)
     except DomainError as exc:
         if exc.status in (401, 403, 404):
             return refusal(request, exc)

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, Code, Day, Id
 from needle.operations import selectors
 from needle.operations.schemas import IndicatorsOut
 from needle.operations.selectors import Figures, Row
@@ -35,10 +35,10 @@ def row_out(r: Row) -> dict[str, Any]:
 )
 def indicators(
     request: HttpRequest,
-    area: str | None = None,
-    unit: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    area: Code | None = None,
+    unit: Id | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     units: bool = False,
 ) -> Any:
     d = selectors.dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)

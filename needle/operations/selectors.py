@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from needle.areas.models import Area, subtree_q
 from needle.cases.models import Service
+from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
 from needle.operations.models import (
     BACKLOG,
@@ -190,25 +191,9 @@ def bucket_of(day: dt.date, grain: str) -> dt.date:
 
 def parse_period(start: Any, end: Any) -> tuple[dt.date, dt.date]:
     """[start, end] from strings or dates; default: the last 30 days up to today."""
-
-    def one(value: Any, name: str) -> dt.date | None:
-        if value in (None, ""):
-            return None
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationFailed(fields={name: _("Give a date as YYYY-MM-DD.")}) from None
-
-    end_d = one(end, "end") or timezone.localdate()
-    start_d = one(start, "start") or end_d - dt.timedelta(days=29)
-    if start_d > end_d:
-        raise ValidationFailed(fields={"start": _("The start must not be after the end.")})
+    start_d, end_d = periods.parse_period(start, end, default_start=lambda e: e - dt.timedelta(days=29))
     if (end_d - start_d).days >= MAX_DAYS:
         raise ValidationFailed(fields={"start": _("A period is at most three years long.")})
-    if start_d <= BACKLOG_DAY:
-        raise ValidationFailed(fields={"start": _("Give a date after 1900.")})
     return start_d, end_d
 
 
@@ -535,7 +520,7 @@ RATE_BASES = {
 def dashboard_from_params(
     actor: Any,
     area: str | None,
-    unit: str | None,
+    unit: str | int | None,
     start: Any,
     end: Any,
     *,

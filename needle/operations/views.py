@@ -26,8 +26,6 @@ from needle.operations.presenters import node_url
 from needle.operations.selectors import INDICATORS, Dashboard, Figures, Row
 from needle.orgs.permissions import can_in_area
 
-TILE_URL: str = getattr(settings, "NEEDLE_MAP_TILES", "")
-
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     """The asked period; a bad one is reported and replaced by the default."""
@@ -195,7 +193,7 @@ def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
         },
         "status": selectors.rollup_status(),
         "has_map": d.area is not None,
-        "tile_url": TILE_URL,
+        "tile_url": settings.NEEDLE_MAP_TILES,
         "today": timezone.localdate(),
     }
 

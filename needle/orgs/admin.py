@@ -1,6 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
+from needle.core.admin import ThroughServicesAdmin
+from needle.orgs import services
 from needle.orgs.forms import AdminSignInForm
 from needle.orgs.models import ApiToken, GridAssignment, Membership, Person, RoleAssignment, Unit
 
@@ -19,24 +24,73 @@ class PersonAdmin(UserAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ThroughServicesAdmin):
+    """Founding through unit_create; a founded unit changes only its area, through unit_move
+    (which carries the area path its grants read). Units are dissolved, never deleted."""
+
     list_display = ["code", "name", "type", "area", "founded_on", "dissolved_on"]
     list_filter = ["type"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent", "area"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return ["area_path", "dissolved_on"]
+        return ["code", "name", "type", "parent", "founded_on", "dissolved_on", "area_path"]
+
+    def write(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Unit:
+        if obj is None:
+            return services.unit_create(
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                type=data["type"],
+                area=data["area"],
+                parent=data.get("parent"),
+                founded_on=data.get("founded_on"),
+            )
+        return services.unit_move(actor=request.user, unit=obj, area=data["area"])
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ThroughServicesAdmin):
+    """Added through membership_add; ended on the unit's page, not edited here."""
+
     list_display = ["person", "unit", "kind", "joined_on", "left_on"]
     raw_id_fields = ["person", "unit"]
+    exclude = ["left_on"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def write(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Membership:
+        return services.membership_add(
+            actor=request.user,
+            person=data["person"],
+            unit=data["unit"],
+            kind=data["kind"],
+            joined_on=data.get("joined_on"),
+        )
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(ThroughServicesAdmin):
+    """Granted through role_grant, revoked through role_revoke; a role is not edited in place."""
+
     list_display = ["person", "unit", "role"]
     list_filter = ["role"]
     raw_id_fields = ["person", "unit"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def write(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> RoleAssignment:
+        return services.role_grant(
+            actor=request.user, person=data["person"], unit=data["unit"], role=data["role"]
+        )
+
+    def remove(self, request: HttpRequest, obj: Any) -> None:
+        services.role_revoke(actor=request.user, assignment=obj)
 
 
 @admin.register(ApiToken)

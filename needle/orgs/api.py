@@ -4,7 +4,6 @@ permissions; the tree's reads are areas' router)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, cast
 
 from django.http import HttpRequest
@@ -15,9 +14,9 @@ from needle.areas.schemas import AreaListItem
 from needle.areas.selectors import area_get
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import paginate
-from needle.core.schemas import ERRORS
+from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize, Term
 from needle.orgs import selectors, services
-from needle.orgs.models import Person, mask_phone
+from needle.orgs.models import Person
 from needle.orgs.schemas import (
     AuditPageOut,
     CountRow,
@@ -71,12 +70,12 @@ def update_me(request: HttpRequest, payload: ProfileIn) -> Any:
 @router.get("/units", response={200: UnitPageOut, **ERRORS}, tags=["units"], summary="Units in scope")
 def list_units(
     request: HttpRequest,
-    search: str = "",
-    type: str = "",
-    area: str | None = None,
+    search: Term = "",
+    type: Code = "",
+    area: Code | None = None,
     include_dissolved: bool = False,
-    page: int = 1,
-    page_size: int = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> Any:
     filters = selectors.UnitFilters(
         text=search,
@@ -113,7 +112,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
 
 
 @router.get("/units/{unit_id}", response={200: UnitOut, **ERRORS}, tags=["units"], summary="One unit")
-def get_unit(request: HttpRequest, unit_id: int) -> Any:
+def get_unit(request: HttpRequest, unit_id: Id) -> Any:
     return selectors.access_unit(actor=request.user, unit_id=unit_id)
 
 
@@ -123,18 +122,19 @@ def get_unit(request: HttpRequest, unit_id: int) -> Any:
     tags=["units"],
     summary="Members",
 )
-def unit_members(request: HttpRequest, unit_id: int) -> Any:
+def unit_members(request: HttpRequest, unit_id: Id) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
-    full = selectors.may_see_phone(actor=request.user, unit=unit)
+    members = list(selectors.unit_members(actor=request.user, unit=unit))
+    phones = selectors.unit_phones(actor=request.user, unit=unit, people=[m.person for m in members])
     return [
         MemberOut(
             username=m.person.username,
             display_name=str(m.person),
-            phone=m.person.phone if full else mask_phone(m.person.phone),
+            phone=phones[m.person.pk],
             kind=m.kind,
             joined_on=m.joined_on,
         )
-        for m in selectors.unit_members(actor=request.user, unit=unit)
+        for m in members
     ]
 
 
@@ -144,19 +144,19 @@ def unit_members(request: HttpRequest, unit_id: int) -> Any:
     tags=["units"],
     summary="Add a member",
 )
-def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any:
+def add_member(request: HttpRequest, unit_id: Id, payload: MembershipIn) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
     person = selectors.access_person(actor=request.user, username=payload.username)
     m = services.membership_add(
         actor=request.user, person=person, unit=unit, kind=payload.kind, joined_on=payload.joined_on
     )
-    full = selectors.may_see_phone(actor=request.user, unit=unit)
+    phones = selectors.unit_phones(actor=request.user, unit=unit, people=[person])
     return Status(
         201,
         MemberOut(
             username=person.username,
             display_name=str(person),
-            phone=person.phone if full else mask_phone(person.phone),
+            phone=phones[person.pk],
             kind=m.kind,
             joined_on=m.joined_on,
         ),
@@ -171,10 +171,11 @@ def add_member(request: HttpRequest, unit_id: int, payload: MembershipIn) -> Any
 )
 def org_stats(
     request: HttpRequest,
-    area: str | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    area: Code | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ) -> Any:
+    """Over [start, end] (start on or before end; by default this year up to today)."""
     node = area_get(code=area) if area else selectors.stats_default_area(actor=request.user)
     if node is None:
         raise NotFound()
@@ -223,7 +224,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, tags=["people"], summary="Revoke")
-def revoke_token(request: HttpRequest, token_id: int) -> Any:
+def revoke_token(request: HttpRequest, token_id: Id) -> Any:
     token = selectors.access_token(actor=request.user, token_id=token_id)
     return services.token_revoke(actor=request.user, token=token)
 
@@ -231,15 +232,16 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
 @router.get("/audit", response={200: AuditPageOut, **ERRORS}, tags=["audit"], summary="Search the audit log")
 def search_audit(
     request: HttpRequest,
-    action: str = "",
-    actor: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    action: Term = "",
+    actor: Term = "",
+    object_type: Term = "",
+    object_id: Term = "",
+    start: Day | None = None,
+    end: Day | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> Any:
+    """Events from `start` to `end` (start on or before end)."""
     if start and end and start > end:
         raise ValidationFailed(fields={"start": "start must not be after end"})
     filters = selectors.AuditFilters(
@@ -269,7 +271,7 @@ def search_audit(
     tags=["units"],
     summary="Create a staff account",
 )
-def create_staff(request: HttpRequest, unit_id: int, payload: StaffIn) -> Any:
+def create_staff(request: HttpRequest, unit_id: Id, payload: StaffIn) -> Any:
     """Administrators create staff accounts (residents sign up themselves) with a role here."""
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
     person = services.person_create_staff(
@@ -292,7 +294,7 @@ def create_staff(request: HttpRequest, unit_id: int, payload: StaffIn) -> Any:
 @router.post(
     "/areas/{code}/grids", response={201: AreaListItem, **ERRORS}, tags=["areas"], summary="Create a grid"
 )
-def create_grid(request: HttpRequest, code: str, payload: GridIn) -> Any:
+def create_grid(request: HttpRequest, code: Code, payload: GridIn) -> Any:
     community = area_get(code=code)
     grid = services.grid_create(actor=request.user, community=community, name=payload.name)
     return Status(
@@ -309,7 +311,7 @@ def create_grid(request: HttpRequest, code: str, payload: GridIn) -> Any:
     tags=["areas"],
     summary="Grid workers",
 )
-def list_grid_workers(request: HttpRequest, code: str) -> Any:
+def list_grid_workers(request: HttpRequest, code: Code) -> Any:
     grid = area_get(code=code)
     return [
         GridWorkerOut(id=a.pk, grid_code=grid.code, username=a.worker.username, display_name=str(a.worker))
@@ -323,7 +325,7 @@ def list_grid_workers(request: HttpRequest, code: str) -> Any:
     tags=["areas"],
     summary="Assign a grid worker",
 )
-def assign_grid_worker(request: HttpRequest, code: str, payload: GridWorkerIn) -> Any:
+def assign_grid_worker(request: HttpRequest, code: Code, payload: GridWorkerIn) -> Any:
     grid = area_get(code=code)
     worker = selectors.access_person(actor=request.user, username=payload.username)
     a = services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)

@@ -8,12 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from needle.core import throttle
 from needle.core.audit import audit_record
-from needle.core.errors import TooManyRequests
+from needle.core.errors import PermissionDenied, TooManyRequests
 from needle.orgs.models import Person
 from needle.orgs.services import token_authenticate
 
@@ -27,7 +29,19 @@ class BearerToken(HttpBearer):
 
 
 class Session(SessionAuth):
-    """The browser's session; unsafe methods must carry the CSRF token."""
+    """The browser's session; its unsafe requests must carry the CSRF token. A caller without
+    a signed-in session is anonymous: an operation open to all serves it, the others answer
+    401. Only a request that rides on a session can be forged, so only it is checked."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if check_csrf(request) is not None:
+            raise PermissionDenied(
+                _("The CSRF token is missing or wrong; reload the page."), code="csrf_failed"
+            )
+        return user
 
 
 api_auth = [BearerToken(), Session()]
@@ -76,4 +90,13 @@ def password_sign_in(request: HttpRequest, *, username: str, password: str) -> A
             object_repr="" if known else username.strip()[:200],
             new={"failures": settings.SIGNIN_FAILURES_PER_ACCOUNT, "minutes": settings.SIGNIN_LOCK_MINUTES},
         )
+    return None
+
+
+def optional_actor(request: HttpRequest) -> Any:
+    """The signed-in caller (token or session) of an operation open to anonymous callers, or None."""
+    for auth in api_auth:
+        person = auth(request)
+        if person:
+            return person
     return None

@@ -67,7 +67,7 @@ class TokenForm(forms.Form):
 
 
 class UnitFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or code"), required=False)
+    q = forms.CharField(label=_("Name or code"), required=False, max_length=100)
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("all types")), *UnitType.choices], required=False
     )
@@ -87,15 +87,15 @@ class RoleForm(forms.Form):
 
 
 class StatsForm(forms.Form):
-    area = forms.CharField(label=_("Area code"), required=False)
+    area = forms.CharField(label=_("Area code"), required=False, max_length=40)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action starts with"), required=False)
-    actor = forms.CharField(label=_("Actor username"), required=False)
-    object_type = forms.CharField(label=_("Object type"), required=False)
+    action = forms.CharField(label=_("Action starts with"), required=False, max_length=100)
+    actor = forms.CharField(label=_("Actor username"), required=False, max_length=150)
+    object_type = forms.CharField(label=_("Object type"), required=False, max_length=100)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

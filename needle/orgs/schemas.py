@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from needle.core.schemas import Day, Id
 
 
 class RoleOut(Schema):
@@ -23,9 +25,9 @@ class MeOut(Schema):
 
 
 class ProfileIn(Schema):
-    display_name: str | None = None
-    phone: str | None = None
-    language: str | None = None
+    display_name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=20)
+    language: str | None = Field(None, max_length=10)
 
 
 class UnitOut(Schema):
@@ -61,12 +63,12 @@ class UnitPageOut(Schema):
 
 
 class UnitIn(Schema):
-    code: str
-    name: str
-    type: str
-    area_code: str
-    parent_id: int | None = None
-    founded_on: dt.date | None = None
+    code: str = Field(..., max_length=40)
+    name: str = Field(..., max_length=150)
+    type: str = Field(..., max_length=30)
+    area_code: str = Field(..., max_length=20)
+    parent_id: Id | None = None
+    founded_on: Day | None = None
 
 
 class MemberOut(Schema):
@@ -78,9 +80,9 @@ class MemberOut(Schema):
 
 
 class MembershipIn(Schema):
-    username: str
-    kind: str
-    joined_on: dt.date | None = None
+    username: str = Field(..., max_length=150)
+    kind: str = Field(..., max_length=20)
+    joined_on: Day | None = None
 
 
 class CountRow(Schema):
@@ -107,7 +109,7 @@ class OrgStatsOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str
+    name: str = Field(..., max_length=100)
 
 
 class TokenOut(Schema):
@@ -148,11 +150,11 @@ class AuditPageOut(Schema):
 
 
 class StaffIn(Schema):
-    username: str
-    password: str
-    role: str
-    display_name: str = ""
-    phone: str = ""
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=4096)
+    role: str = Field(..., max_length=20)
+    display_name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=20)
 
 
 class StaffOut(Schema):
@@ -163,11 +165,11 @@ class StaffOut(Schema):
 
 
 class GridIn(Schema):
-    name: str
+    name: str = Field(..., max_length=100)
 
 
 class GridWorkerIn(Schema):
-    username: str
+    username: str = Field(..., max_length=150)
 
 
 class GridWorkerOut(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,19 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
+from needle.core import periods
+from needle.core.audit import audit_record
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.models import AuditEvent
-from needle.orgs.models import GridAssignment, Membership, Person, RoleAssignment, Unit, UnitType
+from needle.orgs.models import (
+    GridAssignment,
+    Membership,
+    Person,
+    RoleAssignment,
+    Unit,
+    UnitType,
+    mask_phone,
+)
 from needle.orgs.permissions import (
     area_scope_q,
     can_for_unit,
@@ -86,6 +97,19 @@ def may_see_phone(*, actor: Any, unit: Unit) -> bool:
     return can_for_unit(actor, "orgs.view_phone", unit)
 
 
+def unit_phones(*, actor: Any, unit: Unit, people: Iterable[Person]) -> dict[int, str]:
+    """The phone numbers of a unit's people as the actor may see them (person id -> number):
+    whole for those who may see phones there, in one audit event naming whose numbers were
+    shown; masked for everyone else. Every page and API listing a unit's people reads them here."""
+    people = list(people)
+    if not may_see_phone(actor=actor, unit=unit):
+        return {p.pk: mask_phone(p.phone) for p in people}
+    shown = sorted({p.username for p in people if p.phone and p.pk != getattr(actor, "pk", None)})
+    if shown:
+        audit_record(actor=actor, action="orgs.unit.phones_viewed", obj=unit, new={"people": shown})
+    return {p.pk: p.phone for p in people}
+
+
 def person_places(*, person: Person) -> list[str]:
     """Area paths a person is located at: units they belong to or act for, and home area."""
     paths = set(person.memberships.filter(left_on__isnull=True).values_list("unit__area_path", flat=True))
@@ -154,13 +178,8 @@ class OrgStats:
 
 
 def check_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    from django.utils import timezone
-
-    end = end or timezone.localdate()
-    start = start or end.replace(month=1, day=1)
-    if start > end:
-        raise ValidationFailed(fields={"start": _("The start must not be after the end.")})
-    return start, end
+    """[start, end]; by default from the first of January to today."""
+    return periods.parse_period(start, end, default_start=lambda e: e.replace(month=1, day=1))
 
 
 def org_stats_for(*, actor: Any, area: Area, start: dt.date | None, end: dt.date | None) -> OrgStats:

@@ -257,6 +257,33 @@ def unit_create(
 
 
 @transaction.atomic
+def unit_move(*, actor: Any, unit: Unit, area: Area) -> Unit:
+    """Re-home a unit in another area. Its `area_path`, which every grant of its roles reads,
+    moves with it in the same transaction."""
+    require_authenticated(actor)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("area").get(pk=unit.pk)
+    require(can_for_unit(actor, "orgs.manage_units", unit))
+    require(can_in_area(actor, "orgs.manage_units", area))
+    if area.retired:
+        raise ValidationFailed(fields={"area": _("This area is retired.")})
+    if unit.area_id == area.pk and unit.area_path == area.path:
+        return unit
+    old = {"area": unit.area_id, "area_path": unit.area_path}
+    unit.area = area
+    unit.area_path = area.path
+    unit.save(update_fields=["area", "area_path", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="orgs.unit.moved",
+        obj=unit,
+        area_path=area.path,
+        old=old,
+        new={"area": area.pk, "area_path": area.path},
+    )
+    return unit
+
+
+@transaction.atomic
 def unit_dissolve(*, actor: Any, unit: Unit, on: dt.date | None = None) -> Unit:
     """Dissolve a unit; its role assignments stop granting anything."""
     require_authenticated(actor)

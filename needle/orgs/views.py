@@ -239,13 +239,16 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Role granted."))
                     return redirect("unit-detail", unit_id=unit.pk)
+    members = list(selectors.unit_members(actor=request.user, unit=unit)) if can_people else None
+    roles = list(selectors.unit_roles(actor=request.user, unit=unit)) if can_people else None
+    people = [m.person for m in members or []] + [r.person for r in roles or []]
+    phones = selectors.unit_phones(actor=request.user, unit=unit, people=people) if people else {}
     context = {
         "unit": unit,
         "ancestors": [*area_ancestors(area=unit.area), unit.area],
         "children": unit.children.filter(dissolved_on__isnull=True).order_by("name"),
-        "members": selectors.unit_members(actor=request.user, unit=unit) if can_people else None,
-        "roles": selectors.unit_roles(actor=request.user, unit=unit) if can_people else None,
-        "full_phone": selectors.may_see_phone(actor=request.user, unit=unit),
+        "members": None if members is None else [(m, phones[m.person_id]) for m in members],
+        "roles": None if roles is None else [(r, phones[r.person_id]) for r in roles],
         "can_manage": can_manage,
         "can_see_cases": can_for_unit(request.user, "cases.view", unit),
         "member_form": member_form,

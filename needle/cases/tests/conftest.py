@@ -6,11 +6,6 @@ from needle import testing as t
 
 
 @pytest.fixture
-def catalog(world: t.World) -> dict[str, Any]:
-    return t.build_catalog(world)
-
-
-@pytest.fixture
 def world_tx(transactional_db: Any) -> t.World:
     return t.build_world()
 

@@ -6,7 +6,7 @@ stranger reads the public page their notification links to, the resident confirm
 
 Screenshots land in screenshots/loop-NN-*.png (git-ignored), one per page, for a human to look
 over. The browser helpers (Chromium launch, the Tab wrapper that collects JS errors and failed
-requests) come from needle/orgs/tests/test_browser.py.
+requests) come from needle/conftest.py and needle/testing.py.
 """
 
 from __future__ import annotations
@@ -17,20 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
 from PIL import Image, ImageDraw
 
 from needle import testing as t
-from needle.areas.models import Area
 from needle.cases.models import Callback, Case, State
 from needle.orgs.models import Role, RoleAssignment
-from needle.orgs.tests.test_browser import (  # noqa: F401  (browser, open_tab: fixtures)
-    PASSWORD,
-    Tab,
-    browser,
-    give_districts_boundaries,
-    open_tab,
-)
+from needle.testing import Tab, give_community_boundary, give_districts_boundaries, sign_in, zh
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -51,37 +43,8 @@ def no_personal_data(text: str) -> None:
         assert secret not in text, secret
 
 
-def zh(text: Any) -> str:
-    """What a zh-hans page shows for `text` (a msgid or a lazy label)."""
-    with translation.override("zh-hans"):
-        return str(translation.gettext(text) if isinstance(text, str) else text)
-
-
 def shot(tab: Tab, n: int, name: str) -> None:
     tab.shot(f"loop-{n:02d}-{name}.png")
-
-
-def sign_in(tab: Tab, persona: str, screenshot: int | None = None) -> None:
-    page = tab.page
-    tab.goto("/login/")
-    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    page.fill("#id_username", persona)
-    page.fill("#id_password", PASSWORD)
-    if screenshot is not None:
-        shot(tab, screenshot, "login")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(tab.base + "/")
-    expect(page.locator("header .who")).to_be_visible()
-
-
-def give_community_boundary(world: t.World) -> None:
-    """A square inside district A's square (106.5–106.6, 29.5–29.6) around its centre, so a pin
-    in the middle of district A lands in community A1a, the deepest area containing it."""
-    lng, lat = 106.52, 29.52
-    ring = [[lng, lat], [lng + 0.06, lat], [lng + 0.06, lat + 0.06], [lng, lat + 0.06], [lng, lat]]
-    Area.objects.filter(pk=world.areas["community_a1a"].pk).update(
-        boundary={"type": "Polygon", "coordinates": [ring]}, centroid_lat=lat + 0.03, centroid_lng=lng + 0.03
-    )
 
 
 def photo(path: Path, colour: str) -> Path:
@@ -111,7 +74,7 @@ def images_loaded(tab: Tab) -> None:
 
 def test_resident_dispatcher_handler_resident(
     world: t.World,
-    open_tab: Any,  # noqa: F811  (the fixture imported above)
+    open_tab: Any,
     tmp_path: Path,
     settings: Any,
 ) -> None:
@@ -126,7 +89,7 @@ def test_resident_dispatcher_handler_resident(
     # 1. The resident files the request: service search, question, description, photo, pin.
     resident = open_tab(**size)
     page = resident.page
-    sign_in(resident, "resident", screenshot=0)
+    sign_in(resident, "resident", screenshot="loop-00-login.png")
     resident.goto("/report/")
     expect(page.locator("main h1")).to_have_text(zh("Report a problem"))
     page.wait_for_function("() => !!window.L && !!window.htmx")
@@ -203,7 +166,7 @@ def test_resident_dispatcher_handler_resident(
                 "photos": {"name": before.name, "mimeType": "image/jpeg", "buffer": f.read()},
             },
         )
-    assert again.ok, again.status
+    assert again.status == 200, again.status
     assert again.url.endswith(f"/report/thanks/{case.tracking_token}/"), again.url
     assert Case.objects.count() == 1
     # Back to the form and send it once more, as a resident not sure it went: "back" shows a

@@ -491,7 +491,7 @@ def test_dispatch_to_a_unit_outside_the_search_is_a_400(world, catalog, client_f
     case = submit(world, catalog["noise"], attributes={"when": "night"})
     client = client_for("dispatcher")
     response = client.post(f"/cases/{case.number}/dispatch/", {"dispatch-unit": 999999})
-    assert response.status_code == 400 and "Choose a unit from the search results" in page(response)
+    assert response.status_code == 400 and "No such unit." in page(response)
     response = client.post(f"/cases/{case.number}/dispatch/", {"dispatch-unit": "abc"})
     assert response.status_code == 400
 

@@ -9,12 +9,7 @@ from typing import Any
 import pytest
 
 from needle import testing as t
-from needle.orgs.tests.test_browser import (  # noqa: F401  (browser, open_tab: fixtures)
-    PASSWORD,
-    browser,
-    open_tab,
-    sign_in,
-)
+from needle.testing import PASSWORD, sign_in
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -22,7 +17,7 @@ expect = playwright_sync.expect
 pytestmark = pytest.mark.browser
 
 
-def test_api_docs_admin_and_wall_work_under_the_policy(world: t.World, open_tab: Any) -> None:  # noqa: F811
+def test_api_docs_admin_and_wall_work_under_the_policy(world: t.World, open_tab: Any) -> None:
     tab = open_tab()
     page = tab.page
     tab.goto("/api/v1/docs")

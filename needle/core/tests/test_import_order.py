@@ -53,6 +53,7 @@ MAX_LINES = 800
 # fails when a listed module is already short, so the list cannot go stale.
 BEING_SPLIT = {
     "cases/services.py",
+    "cases/selectors.py",
     "cases/open311.py",
     "cases/views.py",
     "operations/services.py",

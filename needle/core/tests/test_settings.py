@@ -1,7 +1,16 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
 
 from needle import settings as s
+
+ROOT = Path(s.__file__).resolve().parent.parent
 
 
 def test_env_readers_fail_loudly(monkeypatch):
@@ -57,3 +66,106 @@ def test_database_urls():
     ):
         with pytest.raises(ImproperlyConfigured):
             s.database_from_url(bad)
+
+
+def _settings_in(env: dict[str, str], *names: str) -> subprocess.CompletedProcess[str]:
+    """Import the settings module afresh in a process with `env`, printing `names`."""
+    code = f"import needle.settings as s; print(repr([getattr(s, n) for n in {list(names)!r}]))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "SECRET_KEY": "k" * 40, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_deployment_settings_are_read_from_the_environment():
+    done = _settings_in(
+        {
+            "NEEDLE_MAP_AREA": "440300000000",
+            "NEEDLE_OPEN311_JURISDICTION": "shenzhen.example",
+            "NEEDLE_OPEN311_CONTACT": "311@shenzhen.example",
+            "NEEDLE_CLI_LANGUAGE": "zh-hans",
+            "INTEL_THRESHOLD": "0.8",
+            "INTEL_UNIT_SHARE": "0.75",
+        },
+        "NEEDLE_MAP_AREA",
+        "NEEDLE_OPEN311_JURISDICTION",
+        "NEEDLE_OPEN311_CONTACT",
+        "NEEDLE_CLI_LANGUAGE",
+        "INTEL_THRESHOLD",
+        "INTEL_UNIT_SHARE",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr(
+        ["440300000000", "shenzhen.example", "311@shenzhen.example", "zh-hans", 0.8, 0.75]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INTEL_THRESHOLD", "high"),
+        ("INTEL_THRESHOLD", "1.5"),
+        ("INTEL_UNIT_SHARE", "nan"),
+        ("INTEL_UNIT_SHARE", "-0.1"),
+        ("NEEDLE_MAP_AREA", "Chongqing"),
+        ("NEEDLE_CLI_LANGUAGE", "fr"),
+    ],
+)
+def test_a_nonsense_setting_stops_the_start(name, value):
+    done = _settings_in({name: value}, name)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and name in done.stderr
+
+
+def test_no_setting_is_read_with_a_fallback_for_a_value_that_cannot_be_set():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in (ROOT / "needle").rglob("*.py")
+        if "tests" not in path.parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "getattr(settings" in line or ("os.environ.get(" in line and path.name != "settings.py")
+    ]
+    assert offenders == []
+
+
+def test_the_readme_lists_every_setting():
+    source = (ROOT / "needle" / "settings.py").read_text(encoding="utf-8")
+    names = set(re.findall(r"""env_\w+\(\s*["']([A-Z][A-Z0-9_]+)["']""", source))
+    assert "NEEDLE_MAP_AREA" in names and "INTEL_UNIT_SHARE" in names
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
+    assert sorted(n for n in names if f"`{n}`" not in table) == []
+
+
+@pytest.mark.django_db
+def test_the_maps_draw_the_configured_area(settings):
+    settings.NEEDLE_MAP_AREA = "440300000000"
+    for url in ("/report/", "/cases/public/"):
+        body = Client().get(url).content.decode()
+        assert "/report/boundaries/440300000000/" in body
+        assert "/report/boundaries/500000000000/" not in body
+
+
+@pytest.mark.django_db
+def test_open311_takes_the_configured_jurisdiction(settings):
+    settings.NEEDLE_OPEN311_JURISDICTION = "shenzhen.example"
+    assert (
+        Client().get("/open311/v2/services.json", {"jurisdiction_id": "shenzhen.example"}).status_code == 200
+    )
+    assert Client().get("/open311/v2/services.json", {"jurisdiction_id": "elsewhere"}).status_code == 404
+
+
+def test_bench_scripts_take_the_shared_data_root_from_the_environment():
+    scripts = sorted((ROOT / "bench").glob("*.py"))
+    absolute = [
+        f"{p.name}: {m}"
+        for p in scripts
+        for m in re.findall(r"""["'](/(?:work|home|Users)/[^"']*)""", p.read_text())
+    ]
+    assert absolute == []
+    readers = [p.name for p in scripts if "NEEDLE_SHARED_DATA" in p.read_text()]
+    assert readers == ["areas.py", "cases_queries.py", "classifier.py", "hotspots.py"]

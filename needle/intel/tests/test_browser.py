@@ -15,18 +15,21 @@ from django.utils import timezone
 
 from needle import testing as t
 from needle.cases.models import Case, Channel, State
-from needle.cases.tests.test_browser import give_community_boundary, sign_in, zh
 from needle.intel.models import HotTopic
 from needle.intel.services import hotspots_detect, model_train
-from needle.intel.tests.conftest import closed_history
-from needle.intel.tests.test_hot_topics import LIFT, OTHERS
-from needle.intel.tests.test_similar import POTHOLE, POTHOLE_AGAIN
-from needle.intel.tests.test_triage import NOISE, VAGUE
-from needle.orgs.tests.test_browser import (  # noqa: F401  (browser, open_tab: fixtures)
+from needle.testing import (
+    LIFT,
+    NOISE,
+    OTHERS,
+    POTHOLE,
+    POTHOLE_AGAIN,
+    VAGUE,
     Tab,
-    browser,
+    closed_history,
+    give_community_boundary,
     give_districts_boundaries,
-    open_tab,
+    sign_in,
+    zh,
 )
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -42,7 +45,7 @@ def shot(tab: Tab, n: int, name: str) -> None:
 def test_suggestions_auto_routing_duplicates_and_hot_topics(
     world: t.World,
     intel_catalog: dict[str, Any],
-    open_tab: Any,  # noqa: F811
+    open_tab: Any,
     tmp_path: Any,
     settings: Any,
 ) -> None:

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
 from needle import testing as t
-from needle.cases.models import Channel, State
+from needle.cases.models import Case, Channel, State
 from needle.core.errors import Conflict, PermissionDenied
+from needle.core.models import AuditEvent
 from needle.intel.models import HotTopic
-from needle.intel.services import hot_topic_task, hotspots_detect
+from needle.intel.services import hot_topic_dismiss, hot_topic_task, hotspots_detect
 from needle.notify.models import Notification
+from needle.testing import LIFT, OTHERS
 
 pytestmark = pytest.mark.django_db
-
-LIFT = [  # one matter at one named place, told six ways (as real clusters are)
-    "金山花园小区3栋电梯又坏了，老人上下楼非常困难，请物业尽快维修电梯。",
-    "金山花园小区3栋电梯故障停运一周了，物业不修，老人被困家中。",
-    "金山花园小区3栋电梯天天坏，物业维修电梯一拖再拖。",
-    "反映金山花园小区3栋电梯故障问题，物业长期不维修电梯，居民爬楼很辛苦。",
-    "金山花园小区3栋电梯又停了，老人出不了门，物业维修电梯太慢。",
-    "金山花园小区3栋电梯坏了多次，请督促物业彻底维修电梯。",
-]
-OTHERS = [
-    "学校门口早晚高峰拥堵，希望增派交警疏导。",
-    "菜市场垃圾堆放没人清运，气味很大。",
-    "公园健身器材损坏，希望更换。",
-    "小区停车位被长期占用，业主无处停车。",
-    "河边步道路灯不亮，夜里很黑。",
-]
 
 
 @pytest.fixture
@@ -130,3 +118,71 @@ def test_the_operations_dashboard_lists_hot_topics_of_its_area(lift_topic, world
     assert f"/intel/hotspots/{topic.pk}/" in page
     other = client_for("city_admin").get(f"/operations/area/{world.areas['district_b'].code}/")
     assert other.status_code == 200 and f"/intel/hotspots/{topic.pk}/" not in other.content.decode()
+
+
+def test_a_stale_topic_cannot_become_a_second_task(lift_topic, world, api_for):
+    topic = lift_topic[0]  # read before either supervisor acts, as two open pages were
+    due = timezone.now() + dt.timedelta(days=5)
+    unit = world.units["rc_a1a"]
+    first = hot_topic_task(actor=world.people["supervisor"], topic=topic, unit=unit, resolve_by=due)
+    with pytest.raises(Conflict) as lost:
+        hot_topic_task(actor=world.people["street_admin"], topic=topic, unit=unit, resolve_by=due)
+    assert lost.value.extra == {"status": HotTopic.Status.TASKED, "task": first.number}
+    with pytest.raises(Conflict):
+        hot_topic_dismiss(actor=world.people["street_admin"], topic=topic)
+    assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
+    assert HotTopic.objects.get(pk=topic.pk).status == HotTopic.Status.TASKED
+    r = api_for("supervisor").post(
+        f"/api/v1/intel/hotspots/{topic.pk}/task", {"unit_id": unit.pk, "due": due.date().isoformat()}
+    )
+    assert r.status_code == 409 and r.json()["error"]["task"] == first.number
+
+
+def test_the_task_page_answers_409_to_the_supervisor_who_came_second(lift_topic, world, client_for):
+    topic = lift_topic[0]
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    form = {"unit": world.units["rc_a1a"].pk, "due": due}
+    first = client_for("supervisor").post(f"/intel/hotspots/{topic.pk}/task/", form)
+    second = client_for("street_admin").post(f"/intel/hotspots/{topic.pk}/task/", form)
+    assert first.status_code == 302 and second.status_code == 409
+    task = HotTopic.objects.get(pk=topic.pk).task
+    assert task is not None and task.number in second.content.decode()
+    assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
+
+
+def test_a_stale_topic_is_dismissed_once(lift_topic, world):
+    topic = lift_topic[0]
+    stale = HotTopic.objects.get(pk=topic.pk)  # another supervisor's page, opened before
+    hot_topic_dismiss(actor=world.people["supervisor"], topic=topic)
+    with pytest.raises(Conflict):
+        hot_topic_dismiss(actor=world.people["street_admin"], topic=stale)
+    assert AuditEvent.objects.filter(action="intel.hot_topic.dismissed").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between two connections")
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_at_once_make_one_task(lift_topic, world):
+    topic = lift_topic[0]
+    due = timezone.now() + dt.timedelta(days=5)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def act(persona: str) -> None:
+        start.wait()
+        try:
+            hot_topic_task(
+                actor=world.people[persona], topic=topic, unit=world.units["rc_a1a"], resolve_by=due
+            )
+            outcomes.append("task")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=act, args=(p,)) for p in ("supervisor", "street_admin")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "task"]
+    assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1

@@ -9,7 +9,7 @@ from needle import testing as t
 from needle.cases.models import State
 from needle.intel.models import Correction
 from needle.intel.services import corrections_collect
-from needle.intel.tests.test_triage import NOISE, VAGUE
+from needle.testing import NOISE, VAGUE
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,8 @@ def test_queue_and_case_page_show_what_the_classifier_says(trained, world, intel
     assert 'class="intel-line' in line and "%" in line
     panel = dispatcher.get(f"/intel/cases/{case.number}/").content.decode()
     assert 'id="intel-panel"' in panel and f"/intel/cases/{case.number}/reclassify/" in panel
-    # A handler of another unit cannot see the case at all.
-    assert client_for("other_supervisor").get(f"/intel/cases/{case.number}/").status_code in (403, 404)
+    # A supervisor of another street cannot see the case at all: it is hidden, not refused.
+    assert client_for("other_supervisor").get(f"/intel/cases/{case.number}/").status_code == 404
 
 
 def test_the_dispatcher_corrects_the_service_on_the_page(
@@ -111,9 +111,13 @@ def test_api_suggestion_and_auto_routing(
         ).status_code
         == 409
     )
-    assert api.post(
-        f"/api/v1/intel/cases/{unsure.json()['number']}/reclassify", {"service_code": "road"}
-    ).status_code in (403, 404)
+    # The resident sees their own case but may not correct its service.
+    assert (
+        api.post(
+            f"/api/v1/intel/cases/{unsure.json()['number']}/reclassify", {"service_code": "road"}
+        ).status_code
+        == 403
+    )
 
 
 def test_suggestions_are_rationed_per_client(client, settings):

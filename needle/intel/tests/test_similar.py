@@ -13,11 +13,10 @@ from needle.cases.services import case_follow
 from needle.core.errors import Conflict
 from needle.intel.selectors import similar_cases
 from needle.orgs.models import Role, RoleAssignment
+from needle.testing import POTHOLE, POTHOLE_AGAIN
 
 pytestmark = pytest.mark.django_db
 
-POTHOLE = "华一坡社区门口的路面塌了一个大坑，晚上骑电动车很危险，已经有人摔倒。"
-POTHOLE_AGAIN = "社区门口路面塌了个大坑，电动车晚上很危险，请尽快修补。"
 OTHER = "楼上邻居养的狗整夜叫，严重影响休息。"
 
 

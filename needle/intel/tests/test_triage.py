@@ -10,12 +10,9 @@ from needle.cases.services import case_dispatch, case_reclassify
 from needle.core.models import AuditEvent
 from needle.intel.models import Correction, ModelVersion, Suggestion
 from needle.intel.services import corrections_collect, model_retrain_if_due, model_train, training_examples
-from needle.intel.tests.conftest import closed_history, texts_of
+from needle.testing import NOISE, VAGUE, closed_history, texts_of
 
 pytestmark = pytest.mark.django_db
-
-NOISE = "楼上装修电钻声，每天晚上十点以后还在响，吵得睡不着觉，老人孩子无法休息。"
-VAGUE = "请问社区办事大厅周末几点开门？"
 
 
 def test_trained_model_is_active_with_metrics_and_routing_table(trained, world):

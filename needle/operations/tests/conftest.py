@@ -4,44 +4,13 @@ reopening, merging, rejection, return, deadline colours), spread over several da
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from needle import testing as t
 from needle.cases import services as cs
 from needle.cases.models import Case
-
-
-@pytest.fixture
-def catalog(world: t.World) -> dict[str, Any]:
-    return t.build_catalog(world)
-
-
-def shift(case: Case, days: int) -> Case:
-    """Move every timestamp of a case `days` into the past (an edit: updated_at is now)."""
-    from needle.cases.models import Callback, CaseEvent
-
-    delta = dt.timedelta(days=days)
-    fields = [
-        "submitted_at",
-        "dispatched_at",
-        "accept_due_at",
-        "accepted_at",
-        "resolved_at",
-        "resolve_due_at",
-        "closed_at",
-    ]
-    values = {f: getattr(case, f) - delta for f in fields if getattr(case, f) is not None}
-    Case.objects.filter(pk=case.pk).update(**values, updated_at=timezone.now())
-    for cb in Callback.objects.filter(case=case):
-        Callback.objects.filter(pk=cb.pk).update(at=cb.at - delta)
-    for ev in CaseEvent.objects.filter(case=case):
-        CaseEvent.objects.filter(pk=ev.pk).update(at=ev.at - delta)
-    case.refresh_from_db()
-    return case
 
 
 @pytest.fixture
@@ -75,9 +44,9 @@ def busy(world: t.World, catalog: dict[str, Any]) -> dict[str, Case]:
     c = cs.case_accept(actor=root, case=c)
     c = cs.case_resolve(actor=root, case=c, note="done")
     cs.case_callback(actor=w.people["dispatcher"], case=c, solved=True, rating=3)
-    cases["old_closed"] = shift(c, 5)
+    cases["old_closed"] = t.shift(c, 5)
     c = cases["old_open"] = t.submit(w, road, area="community_a1a")
-    cases["old_open"] = shift(c, 12)
+    cases["old_open"] = t.shift(c, 12)
     for case in cases.values():
         case.refresh_from_db()
     return cases

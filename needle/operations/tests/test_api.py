@@ -11,7 +11,7 @@ from needle.cases.models import Case
 from needle.operations.models import COUNTERS
 from needle.operations.schemas import IndicatorsOut
 from needle.operations.services import rollups_refresh
-from needle.operations.tests.test_rollups import raw_counts
+from needle.testing import raw_counts
 
 URL = "/api/v1/operations/indicators"
 

@@ -9,16 +9,9 @@ from typing import Any
 import pytest
 
 from needle import testing as t
-from needle.areas.models import Area
 from needle.cases.models import Case
 from needle.operations.services import rollups_refresh
-from needle.orgs.tests.test_browser import (  # noqa: F401  (browser, open_tab: fixtures)
-    Tab,
-    browser,
-    give_districts_boundaries,
-    open_tab,
-    sign_in,
-)
+from needle.testing import Tab, give_community_boundary, give_districts_boundaries, sign_in
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -51,13 +44,9 @@ def switch_language(tab: Tab, code: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", code)
 
 
-def test_drill_from_city_to_grid(world: t.World, busy: dict[str, Case], open_tab: Any) -> None:  # noqa: F811
+def test_drill_from_city_to_grid(world: t.World, busy: dict[str, Case], open_tab: Any) -> None:
     give_districts_boundaries(world)
-    lng, lat = 106.52, 29.52
-    ring = [[lng, lat], [lng + 0.06, lat], [lng + 0.06, lat + 0.06], [lng, lat + 0.06], [lng, lat]]
-    Area.objects.filter(pk=world.areas["community_a1a"].pk).update(
-        boundary={"type": "Polygon", "coordinates": [ring]}, centroid_lat=lat + 0.03, centroid_lng=lng + 0.03
-    )
+    give_community_boundary(world)
     for i, case in enumerate(Case.objects.order_by("pk")):
         Case.objects.filter(pk=case.pk).update(lat=29.53 + 0.004 * i, lng=106.53 + 0.003 * i)
     rollups_refresh()

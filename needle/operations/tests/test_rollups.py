@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from needle import testing as t
-from needle.areas.models import Area, subtree_q
+from needle.areas.models import Area
 from needle.cases import services as cs
-from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, EventKind
-from needle.cases.selectors import period_bounds, rates_for
+from needle.cases.models import Case
+from needle.cases.selectors import rates_for
 from needle.operations import services as ops
 from needle.operations.models import (
     COUNTERS,
@@ -29,53 +29,8 @@ from needle.operations.models import (
     period_blocks,
 )
 from needle.operations.selectors import dashboard_for, unit_subtrees
-from needle.operations.tests.conftest import shift
 from needle.orgs.models import Unit
-
-
-def raw_counts(
-    *, start: dt.date, end: dt.date, area: Area | None = None, units: list[int] | None = None
-) -> dict[str, int]:
-    """The indicators counted straight from cases, callbacks and events (no rollup code)."""
-    lo, hi = period_bounds(start, end)
-    cases = Case.objects.all()
-    callbacks = Callback.objects.all()
-    reopenings = CaseEvent.objects.filter(kind=EventKind.REOPENED)
-    if area is not None:
-        cases = cases.filter(subtree_q(area.path, "area_path"))
-        callbacks = callbacks.filter(subtree_q(area.path, "case__area_path"))
-        reopenings = reopenings.filter(subtree_q(area.path, "case__area_path"))
-    if units is not None:
-        cases = cases.filter(lead_unit_id__in=units)
-        callbacks = callbacks.filter(lead_unit_id__in=units)
-        reopenings = reopenings.filter(unit_id__in=units)
-
-    def n(qs: Any, **kw: Any) -> int:
-        return qs.filter(**kw).count()
-
-    in_period = {"submitted_at__gte": lo, "submitted_at__lt": hi}
-    due = Q(accept_due_at__gte=lo, accept_due_at__lt=hi)
-    res = Q(resolved_at__gte=lo, resolved_at__lt=hi)
-    cb = callbacks.filter(at__gte=lo, at__lt=hi)
-
-    open_cases = cases.filter(state__in=OPEN_STATES)
-    return {
-        "received": n(cases, **in_period),
-        "dispatched": n(cases, dispatched_at__gte=lo, dispatched_at__lt=hi),
-        "response_due": cases.filter(due).count(),
-        "responded_on_time": cases.filter(due, accepted_at__lte=F("accept_due_at")).count(),
-        "resolved": cases.filter(res).count(),
-        "resolved_on_time": cases.filter(res, resolved_at__lte=F("resolve_due_at")).count(),
-        "callbacks": cb.count(),
-        "solved": n(cb, solved=True),
-        "rated": n(cb, rating__isnull=False),
-        "satisfied": n(cb, rating__gte=4),
-        "reopened": n(reopenings, at__gte=lo, at__lt=hi),
-        "open": open_cases.count(),
-        "due_soon": n(open_cases, colour="blue"),
-        "overdue": n(open_cases, colour="yellow"),
-        "overdue_serious": n(open_cases, colour="red"),
-    }
+from needle.testing import raw_counts, shift
 
 
 def test_period_blocks_cover_a_period_exactly_with_few_rows() -> None:

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from needle import testing as t
 from needle.cases.models import Case
 from needle.operations.services import rollups_refresh
-from needle.orgs.tests.test_browser import give_districts_boundaries
+from needle.testing import give_districts_boundaries
 
 
 @pytest.fixture

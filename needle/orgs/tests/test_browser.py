@@ -6,127 +6,18 @@ Screenshots land in screenshots/ (git-ignored), one per step, for a human to loo
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import translation
 
 from needle import testing as t
-from needle.areas.models import Area
-
-# Sync Playwright runs an event loop in this thread; Django refuses ORM calls from a thread with
-# a running loop unless told it is fine (the live server and fixtures use the ORM here).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from needle.testing import give_districts_boundaries, sign_in, zh
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path(__file__).resolve().parents[3] / "screenshots"
-PASSWORD = "secret-pass-123"  # needle.testing.PersonFactory
-CHROMIUM = os.environ.get("NEEDLE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    SHOTS.mkdir(exist_ok=True)
-    with playwright_sync.sync_playwright() as pw:
-        launch: dict[str, Any] = {"args": CHROMIUM_ARGS}
-        if Path(CHROMIUM).exists():
-            launch["executable_path"] = CHROMIUM
-        b = pw.chromium.launch(**launch)
-        yield b
-        b.close()
-
-
-class Tab:
-    """One browser page plus what went wrong in it: JS errors, failed or 4xx/5xx requests."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page = page
-        self.base = base
-        self.errors: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(f"JS error: {exc}"))
-        page.on("console", self._console)
-        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} {r.failure}"))
-        page.on(
-            "response",
-            lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
-        )
-
-    def _console(self, message: Any) -> None:
-        # A failed load is reported with its URL by the response listener below, which also
-        # skips Chromium's own /favicon.ico probe (Needle has no favicon).
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(f"console: {message.text}")
-
-    def goto(self, path: str) -> None:
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.ok, f"{path}: {response and response.status}"
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(SHOTS / name), full_page=True)
-
-    def js(self, expression: str) -> Any:
-        return self.page.evaluate(expression)
-
-    def assert_clean(self) -> None:
-        assert not self.errors, "\n".join(self.errors)
-
-
-@pytest.fixture
-def open_tab(browser: Any, live_server: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-    tabs: list[Tab] = []
-
-    def make(**options: Any) -> Tab:
-        # zh-CN first, as a browser in Chongqing would send; Django maps it to zh-hans.
-        context = browser.new_context(locale="zh-CN", **options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        tabs.append(Tab(context.new_page(), live_server.url))
-        return tabs[-1]
-
-    yield make
-    for context in contexts:
-        context.close()
-    for tab in tabs:
-        tab.assert_clean()
-
-
-def sign_in(tab: Tab, persona: str, screenshot: str | None = None) -> None:
-    page = tab.page
-    tab.goto("/login/")
-    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    page.fill("#id_username", persona)
-    page.fill("#id_password", PASSWORD)
-    if screenshot:
-        tab.shot(screenshot)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(tab.base + "/")
-    expect(page.locator("header nav[aria-label]").first).to_be_visible()
-    expect(page.locator("header .who")).to_be_visible()
-
-
-def zh(text: str) -> str:
-    """What the zh-hans catalogs make of `text` (itself while translations are not compiled)."""
-    with translation.override("zh-hans"):
-        return translation.gettext(text)
 
 
 def crumbs(page: Any) -> list[str]:
@@ -152,6 +43,7 @@ def test_sign_in_browse_search_and_switch_language(world: t.World, open_tab: Any
 
     # 1. The real login form.
     sign_in(tab, "supervisor", screenshot="01-login.png")
+    expect(page.locator("header nav[aria-label]").first).to_be_visible()
     expect(page.locator("main h1")).to_contain_text(str(world.people["supervisor"]))
     expect(page.locator("main")).to_contain_text("七星岗街道办事处")
     tab.shot("01b-home.png")
@@ -224,18 +116,6 @@ def test_sign_in_browse_search_and_switch_language(world: t.World, open_tab: Any
     expect(nav_areas).to_have_text(zh("Areas"))
     assert language_cookie(page) == "zh-hans"
     tab.shot("04b-chinese-again.png")
-
-
-def give_districts_boundaries(world: t.World) -> None:
-    """Two adjacent squares near Chongqing for the districts (test data, set through the ORM)."""
-    for i, key in enumerate(["district_a", "district_b"]):
-        lng, lat = 106.5 + 0.1 * i, 29.5
-        ring = [[lng, lat], [lng + 0.1, lat], [lng + 0.1, lat + 0.1], [lng, lat + 0.1], [lng, lat]]
-        Area.objects.filter(pk=world.areas[key].pk).update(
-            boundary={"type": "Polygon", "coordinates": [ring]},
-            centroid_lat=lat + 0.05,
-            centroid_lng=lng + 0.05,
-        )
 
 
 def test_units_stats_and_map(world: t.World, open_tab: Any) -> None:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -78,7 +78,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         # The output is a contract that scripts read: English unless NEEDLE_CLI_LANGUAGE says otherwise.
-        with translation.override(os.environ.get("NEEDLE_CLI_LANGUAGE", "en")):
+        with translation.override(settings.NEEDLE_CLI_LANGUAGE):
             self._handle(*args, **opts)
 
     def _handle(self, *args: Any, **opts: Any) -> None:

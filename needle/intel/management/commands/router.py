@@ -11,13 +11,13 @@ A contract used by external evaluations; the options are fixed:
 from __future__ import annotations
 
 import csv
-import os
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -117,7 +117,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **opts: Any) -> None:
         # The output is a contract that scripts read: English unless NEEDLE_CLI_LANGUAGE says otherwise.
-        with translation.override(os.environ.get("NEEDLE_CLI_LANGUAGE", "en")):
+        with translation.override(settings.NEEDLE_CLI_LANGUAGE):
             self._handle(*args, action=action, **opts)
 
     def _handle(self, *args: Any, action: str, **opts: Any) -> None:

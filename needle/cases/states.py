@@ -1,0 +1,80 @@
+"""The case's lifecycle as one table: every move, the states it may start from, the state it
+leads to and the capacities that may make it.
+
+The services check each move against it (an illegal move is a 409), `case_actions` reads it to
+choose the buttons a page shows, and the demo checks every step it generates against it, so the
+three cannot drift apart. Capacities are permissions the actor holds over the case's place
+(`dispatch`, `supervise`, `callback`, `moderate`) or for its lead unit (`handle`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from needle.cases.models import DISPATCHABLE, OPEN_STATES, State
+
+# The permission behind each capacity (needle/orgs/permissions.py).
+CAPACITY_PERMISSION = {
+    "dispatch": "cases.dispatch",
+    "handle": "cases.handle",
+    "supervise": "cases.supervise",
+    "callback": "cases.callback",
+    "moderate": "cases.moderate",
+}
+
+_WORKED_ON = OPEN_STATES - {State.SUBMITTED, State.RETURNED}
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    sources: frozenset[str]  # the states the move may start from
+    target: str | None  # the state it leads to; None: it depends on the answer, or stays
+    capacities: frozenset[str]  # any one of them suffices
+
+
+def _move(name: str, sources: frozenset[str] | set[str], target: str | None, *capacities: str) -> Move:
+    return Move(name, frozenset(sources), target, frozenset(capacities))
+
+
+MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        # From submitted or returned it is a dispatch; from a unit's hands, a transfer.
+        _move("dispatch", DISPATCHABLE, State.DISPATCHED, "dispatch"),
+        _move("reclassify", DISPATCHABLE, None, "dispatch"),
+        _move("accept", {State.DISPATCHED, State.REOPENED}, State.ACCEPTED, "handle"),
+        _move("return", {State.DISPATCHED}, State.RETURNED, "handle"),
+        _move("start", {State.ACCEPTED}, State.IN_PROGRESS, "handle"),
+        _move("resolve", {State.ACCEPTED, State.IN_PROGRESS}, State.RESOLVED, "handle"),
+        # Solved closes the case, unsolved reopens it: the answer decides.
+        _move("callback", {State.RESOLVED}, None, "callback"),
+        _move("reopen", {State.RESOLVED, State.CLOSED}, State.REOPENED, "callback", "supervise"),
+        _move("merge", OPEN_STATES, State.MERGED, "dispatch"),
+        _move("reject", {State.SUBMITTED, State.RETURNED, State.DISPATCHED}, State.REJECTED, "dispatch"),
+        _move("urge", OPEN_STATES, None, "supervise"),
+        _move("whistle", _WORKED_ON, None, "supervise", "handle"),
+        _move("assist", _WORKED_ON, None, "supervise", "handle"),
+    )
+}
+
+# Where a callback leads, by the resident's answer.
+CALLBACK_TARGETS = {True: State.CLOSED, False: State.REOPENED}
+
+
+def may_start(move: str, state: str) -> bool:
+    """Whether `move` may be made from `state` (whoever asks)."""
+    return state in MOVES[move].sources
+
+
+def targets(move: str) -> frozenset[str]:
+    """The states a move can lead to (the callback: either answer's)."""
+    if move == "callback":
+        return frozenset(CALLBACK_TARGETS.values())
+    target = MOVES[move].target
+    return frozenset({target}) if target else frozenset()
+
+
+def step_allowed(before: str, after: str) -> bool:
+    """Whether some move leads from state `before` to state `after` (the demo's check of every
+    step it generates)."""
+    return any(before in m.sources and after in targets(m.name) for m in MOVES.values())
