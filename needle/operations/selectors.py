@@ -92,6 +92,14 @@ def parse_grain(value: Any) -> str:
     return str(value)
 
 
+def parse_indicator(value: Any) -> str:
+    if value in (None, ""):
+        return "response_rate"
+    if value not in INDICATORS:
+        raise ValidationFailed(fields={"indicator": _("Unknown indicator.")})
+    return str(value)
+
+
 def default_area(*, actor: Any) -> Area | None:
     """The widest area whose figures the actor may read (the root for superusers)."""
     require_authenticated(actor)
@@ -111,6 +119,10 @@ def access_area(*, actor: Any, code: str) -> Area:
 
 
 def access_unit(*, actor: Any, unit_id: Any) -> Unit:
+    """The unit if the actor may read its figures; 404 otherwise. Not orgs.selectors.access_unit,
+    whose rule is seeing the unit at all (orgs.view_units, which every role holds): a unit's
+    figures need cases.view over it, which a member's role lacks. The id comes unparsed, as a
+    page or the API received it."""
     require_authenticated(actor)
     try:
         pk = int(unit_id)
@@ -127,12 +139,27 @@ def areas_without_boundary() -> QuerySet[Area]:
     return Area.objects.defer("boundary")
 
 
-def parse_indicator(value: Any) -> str:
-    if value in (None, ""):
-        return "response_rate"
-    if value not in INDICATORS:
-        raise ValidationFailed(fields={"indicator": _("Unknown indicator.")})
-    return str(value)
+def dashboard_from_params(
+    actor: Any,
+    area: str | None,
+    unit: str | None,
+    start: Any,
+    end: Any,
+    *,
+    daily: bool = True,
+    units: bool = True,
+) -> Any:
+    """Parse the shared parameters of the API, the exports and the pages; one error shape."""
+    if area and unit:
+        raise ValidationFailed(fields={"unit": _("Give an area or a unit, not both.")})
+    start_d, end_d = parse_period(start, end)
+    if unit:
+        node_unit = access_unit(actor=actor, unit_id=unit)
+        return dashboard_for(actor=actor, unit=node_unit, start=start_d, end=end_d)
+    node_area = access_area(actor=actor, code=area) if area else default_area(actor=actor)
+    if node_area is None:
+        raise ValidationFailed(fields={"area": _("Give an area.")})
+    return dashboard_for(actor=actor, area=node_area, start=start_d, end=end_d, daily=daily, units=units)
 
 
 # Dashboards ------------------------------------------------------------------------------------
@@ -347,29 +374,6 @@ RATE_BASES = {
     "satisfaction_rate": "rated",
     "on_time_rate": "resolved",
 }
-
-
-def dashboard_from_params(
-    actor: Any,
-    area: str | None,
-    unit: str | None,
-    start: Any,
-    end: Any,
-    *,
-    daily: bool = True,
-    units: bool = True,
-) -> Any:
-    """Parse the shared parameters of the API, the exports and the pages; one error shape."""
-    if area and unit:
-        raise ValidationFailed(fields={"unit": _("Give an area or a unit, not both.")})
-    start_d, end_d = parse_period(start, end)
-    if unit:
-        node_unit = access_unit(actor=actor, unit_id=unit)
-        return dashboard_for(actor=actor, unit=node_unit, start=start_d, end=end_d)
-    node_area = access_area(actor=actor, code=area) if area else default_area(actor=actor)
-    if node_area is None:
-        raise ValidationFailed(fields={"area": _("Give an area.")})
-    return dashboard_for(actor=actor, area=node_area, start=start_d, end=end_d, daily=daily, units=units)
 
 
 def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], list[Row]]:
