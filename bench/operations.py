@@ -173,7 +173,7 @@ def leaves() -> tuple[list[tuple[int, str, int, list[int | None]]], dict[str, in
     """Leaf areas (communities without grids, and grids): id, path, depth, a1..a6; and the
     street office and district department id of each street and district path."""
     from needle.areas.models import Area
-    from needle.operations.services import area_infos
+    from needle.operations.rollups.store import area_infos
     from needle.orgs.models import Unit
 
     with_grids = set(Area.objects.filter(level=6).values_list("parent_id", flat=True))
@@ -441,8 +441,9 @@ def main() -> int:
     from django.utils import timezone
 
     from needle.cases.models import Case, State
-    from needle.operations import services
+    from needle.operations import rollups
     from needle.operations.models import SPANS, TOTAL_DEPTH, CaseRollup, NodeRollup, RollupState
+    from needle.operations.rollups.refresh import OVERLAP
     from needle.orgs.models import Person
 
     print(f"Needle operations benchmark: PostgreSQL database {PG_DB}")
@@ -458,7 +459,7 @@ def main() -> int:
         rows = generate_rollups(args, args.seed)
         step("rollup rows (COPY)", started, f"({rows:,} CaseRollup rows for {args.cases:,} cases)")
         started = time.perf_counter()
-        services.nodes_rebuild()
+        rollups.nodes_rebuild()
         step("nodes_rebuild", started, f"({NodeRollup.objects.count():,} NodeRollup rows)")
         RollupState.objects.update_or_create(
             id=1, defaults={"watermark": timezone.now(), "refreshed_at": timezone.now()}
@@ -472,7 +473,7 @@ def main() -> int:
         if not NodeRollup.objects.filter(depth=TOTAL_DEPTH, span=SPANS[-1]).exists():
             # A database made before NodeRollup had its current rows (blocks, streets' totals).
             started = time.perf_counter()
-            services.nodes_rebuild()
+            rollups.nodes_rebuild()
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE operations_noderollup")
             step("nodes_rebuild", started, f"({NodeRollup.objects.count():,} NodeRollup rows)")
@@ -492,19 +493,17 @@ def main() -> int:
         # this run's rebuild reads one day's cases again.
         started = time.perf_counter()
         Case.objects.filter(number__startswith="B").delete()
-        services.rollups_rebuild(actor=None, since=today)
+        rollups.rollups_rebuild(actor=None, since=today)
         step("earlier raw cases removed", started)
     midnight = dt.datetime.combine(today, dt.time(0, 5), tzinfo=tz)
     started = time.perf_counter()
     ids = write_raw_cases(args.day_cases, midnight, rng, "d")
     step("raw cases for one day", started, f"({len(ids):,} cases)")
     started = time.perf_counter()
-    n = services.rollups_rebuild(actor=None, since=today)
+    n = rollups.rollups_rebuild(actor=None, since=today)
     rebuild_s = time.perf_counter() - started
     step("rebuild one day", started, f"({n:,} cases read)  target < 10 s")
-    from needle.operations.selectors import rollups_check
-
-    problems = rollups_check(since=today)
+    problems = rollups.rollups_check(since=today)
     print(f"check against raw cases (today): {'agree' if not problems else problems[:5]}")
 
     # Incremental: one minute of intake at 200/s plus updates of earlier cases.
@@ -515,9 +514,9 @@ def main() -> int:
         state=State.ACCEPTED, accepted_at=timezone.now(), updated_at=timezone.now()
     )
     # The refresh reads OVERLAP behind its watermark: place it so that the burst is what it reads.
-    RollupState.objects.filter(id=1).update(watermark=burst_began + services.OVERLAP)
+    RollupState.objects.filter(id=1).update(watermark=burst_began + OVERLAP)
     started = time.perf_counter()
-    result = services.rollups_refresh()
+    result = rollups.rollups_refresh()
     refresh_s = time.perf_counter() - started
     rate = result.cases_read / refresh_s if refresh_s else 0
     step(

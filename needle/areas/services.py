@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from needle.areas.geometry import centroid
 from needle.areas.models import Area, Level, subtree_q
 from needle.core.audit import audit_record
 from needle.core.errors import PermissionDenied, ValidationFailed
@@ -450,18 +451,6 @@ class BoundaryReport:
     unknown_codes: list[str] = field(default_factory=list)
 
 
-def _centroid(geometry: dict[str, Any]) -> tuple[float, float] | None:
-    """Mean of the outer rings' vertices: good enough to place a label or a marker."""
-    coords: list[list[float]] = []
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    for polygon in polygons:
-        if polygon and polygon[0]:
-            coords.extend(polygon[0])
-    if not coords:
-        return None
-    return sum(c[1] for c in coords) / len(coords), sum(c[0] for c in coords) / len(coords)
-
-
 def _feature_code(props: dict[str, Any]) -> str:
     raw = str(props.get("code") or props.get("adcode") or "").strip()
     return raw.ljust(12, "0") if raw.isdigit() and len(raw) <= 12 else raw
@@ -494,7 +483,7 @@ def boundaries_import(*, actor: Any, source: Path | str | IO[bytes]) -> Boundary
             continue
         try:
             centre = props.get("centroid") or props.get("center")
-            point = (float(centre[1]), float(centre[0])) if centre else _centroid(geometry)
+            point = (float(centre[1]), float(centre[0])) if centre else centroid(geometry)
         except (TypeError, ValueError, IndexError, KeyError):
             errors.append(_("feature %(n)d (%(code)s): malformed coordinates") % {"n": index, "code": code})
             continue

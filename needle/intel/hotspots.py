@@ -60,6 +60,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from needle.areas.geometry import haversine_km
+
 __all__ = ["Hotspot", "Item", "Tuning", "find_hotspots"]
 
 
@@ -249,13 +251,6 @@ def _keep_heaviest(x: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ pruned)
 
 
-def _haversine_km(lat1: np.ndarray, lng1: np.ndarray, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lng2 - lng1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 6371.0 * 2 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def _inside(names: list[str]) -> sp.csr_matrix:
     """`m[a, b]` is 1 when area `b` contains area `a`: its path (or code) is a prefix of a's."""
     index = {name: k for k, name in enumerate(names)}
@@ -313,7 +308,7 @@ def _edges(
         geo = ~(np.isnan(lat[r]) | np.isnan(lat[c]))
         if geo.any():
             far = np.zeros_like(apart)
-            far[geo] = _haversine_km(lat[r[geo]], lng[r[geo]], lat[c[geo]], lng[c[geo]]) > tuning.radius_km
+            far[geo] = haversine_km(lat[r[geo]], lng[r[geo]], lat[c[geo]], lng[c[geo]]) > tuning.radius_km
             apart |= far
         keep = (dt <= long_window) & (~apart | (s >= tuning.near))
         found_r.append(r[keep])

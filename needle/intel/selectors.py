@@ -12,6 +12,7 @@ from django.db.models import BooleanField, Q, QuerySet, Value, When
 from django.db.models import Case as DbCase
 from django.utils import timezone
 
+from needle.areas.geometry import metres_between
 from needle.areas.models import Area, subtree_q
 from needle.cases import presenters
 from needle.cases import selectors as case_selectors
@@ -131,12 +132,6 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
-def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    dy = (lat2 - lat1) * 111_320.0
-    dx = (lng2 - lng1) * 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    return math.hypot(dx, dy)
-
-
 @dataclass(frozen=True)
 class Similar:
     case_id: int
@@ -235,7 +230,7 @@ def similar_cases(
             continue
         clat, clng = (row["lat"], row["lng"]) if row["full"] else (seen.lat, seen.lng)
         metres = (
-            _metres(lat, lng, clat, clng)
+            metres_between(lat, lng, clat, clng)
             if lat is not None and lng is not None and clat is not None and clng is not None
             else None
         )

@@ -9,8 +9,9 @@ from ninja import Router
 
 from needle.core.schemas import ERRORS, Code, Day, Id
 from needle.operations import selectors
+from needle.operations.figures_types import Figures, Row
+from needle.operations.rollups import rollup_status
 from needle.operations.schemas import IndicatorsOut
-from needle.operations.selectors import Figures, Row
 
 router = Router(tags=["operations"])
 
@@ -54,6 +55,6 @@ def indicators(
         "children": [row_out(r) for r in d.children],
         "by_service": [row_out(r) for r in d.by_service],
         "units": [row_out(r) for r in d.units],
-        "refreshed_at": selectors.rollup_status()["refreshed_at"],
+        "refreshed_at": rollup_status()["refreshed_at"],
     }
     return JsonResponse(answer, json_dumps_params={"ensure_ascii": False})

@@ -9,7 +9,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from needle.operations.services import reports_send, rollups_rebuild, rollups_refresh
+from needle.operations.rollups import rollups_rebuild, rollups_refresh
+from needle.operations.services import reports_send
 
 
 @db_periodic_task(crontab(minute="*"))

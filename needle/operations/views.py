@@ -21,10 +21,11 @@ from needle.areas.models import subtree_q
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.core.views import refusal
 from needle.intel.selectors import hot_topics_for
-from needle.operations import selectors, services
-from needle.operations.presenters import node_url
-from needle.operations.selectors import INDICATORS, Dashboard, Figures, Row
-from needle.orgs.permissions import can_in_area
+from needle.operations import presenters, selectors, services
+from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, alerts_for
+from needle.operations.figures_types import INDICATORS, Dashboard
+from needle.operations.maps import map_layers
+from needle.operations.rollups import rollup_status
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -58,100 +59,6 @@ def _node(request: HttpRequest, code: str | None, pk: int | None) -> tuple[Any, 
     return area, None
 
 
-def _change(now: float | int | None, before: float | int | None) -> dict[str, Any] | None:
-    if now is None or before is None:
-        return None
-    diff = now - before
-    return {"value": diff, "up": diff > 0, "same": diff == 0}
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def _cards(d: Dashboard) -> list[dict[str, Any]]:
-    t, p = d.totals, d.previous
-    cards = []
-    for name in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"):
-        now, before = getattr(t, name), getattr(p, name)
-        change = _change(now, before)
-        cards.append(
-            {
-                "id": name,
-                "label": INDICATORS[name],
-                "value": _pct(now),
-                "change": None if change is None else f"{change['value'] * 100:+.1f}",
-                "up": bool(change and change["up"]),
-                "same": bool(change and change["same"]),
-                "good_when_up": True,
-            }
-        )
-    change = _change(t.received, p.received)
-    cards.append(
-        {
-            "id": "received",
-            "label": INDICATORS["received"],
-            "value": f"{t.received:,}",
-            "change": None if change is None else f"{change['value']:+,}",
-            "up": bool(change and change["up"]),
-            "same": bool(change and change["same"]),
-            "good_when_up": None,
-        }
-    )
-    cards.append(
-        {
-            "id": "open",
-            "label": INDICATORS["open"],
-            "value": f"{t.open:,}",
-            "change": None,
-            "good_when_up": None,
-        }
-    )
-    return cards
-
-
-def _row_json(rows: list[Row]) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": r.kind,
-            "key": r.key,
-            "name": r.name,
-            "url": node_url(r.kind, r.key) if r.drill and r.key else "",
-            **r.figures.counts(),
-            **r.figures.rates(),
-            "overdue_open": r.figures.overdue_open,
-        }
-        for r in rows
-    ]
-
-
-def _trend_json(d: Dashboard) -> dict[str, Any]:
-    out = {}
-    for grain in selectors.GRAINS:
-        points = d.trend(grain)
-        out[grain] = {
-            "labels": [day.isoformat() for day, _f in points],
-            "received": [f.received for _d, f in points],
-            "resolved": [f.resolved for _d, f in points],
-            "callbacks": [f.callbacks for _d, f in points],
-            "response_rate": [f.response_rate for _d, f in points],
-            "satisfaction_rate": [f.satisfaction_rate for _d, f in points],
-            "on_time_rate": [f.on_time_rate for _d, f in points],
-        }
-    return out
-
-
-def _breadcrumbs(request: HttpRequest, d: Dashboard) -> list[dict[str, str]]:
-    crumbs = []
-    for node in d.ancestors:
-        if d.kind == "area":
-            if can_in_area(request.user, selectors.PERM, node):  # type: ignore[arg-type]
-                crumbs.append({"name": node.name, "url": reverse("operations:area", args=[node.code])})
-        else:
-            crumbs.append({"name": node.name, "url": reverse("operations:unit", args=[node.pk])})
-    return crumbs
-
-
 def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
     indicator = _choice(request, "indicator", selectors.parse_indicator)
     best, worst = selectors.ranking(d.children, indicator)
@@ -161,7 +68,7 @@ def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
     return {
         "d": d,
         "t": d.totals,
-        "cards": _cards(d),
+        "cards": presenters.cards(d),
         "indicator": indicator,
         "indicators": list(INDICATORS.items()),
         "grain": _choice(request, "grain", selectors.parse_grain),
@@ -169,13 +76,13 @@ def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
         "worst": worst,
         "unit_best": unit_best,
         "unit_worst": unit_worst,
-        "crumbs": _breadcrumbs(request, d),
+        "crumbs": presenters.breadcrumbs(request.user, d),
         "query": urlencode(query),
         "export_query": urlencode({**query, **node_query}),
-        "children_json": _row_json(d.children),
-        "services_json": _row_json(d.by_service),
-        "units_json": _row_json(d.units),
-        "trend_json": _trend_json(d),
+        "children_json": presenters.rows_json(d.children),
+        "services_json": presenters.rows_json(d.by_service),
+        "units_json": presenters.rows_json(d.units),
+        "trend_json": presenters.trend_json(d),
         "overdue_json": [
             {"name": _("due soon"), "value": d.totals.due_soon, "colour": "#1f6feb"},
             {"name": _("overdue"), "value": d.totals.overdue, "colour": "#d4a000"},
@@ -191,7 +98,7 @@ def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
             "resolved": _("Resolved"),
             "no_data": _("no data"),
         },
-        "status": selectors.rollup_status(),
+        "status": rollup_status(),
         "has_map": d.area is not None,
         "tile_url": settings.NEEDLE_MAP_TILES,
         "today": timezone.localdate(),
@@ -233,13 +140,9 @@ def map_data(request: HttpRequest, code: str) -> HttpResponse:
         area = selectors.access_area(actor=request.user, code=code)
         start, end = selectors.parse_period(request.GET.get("start"), request.GET.get("end"))
         d = selectors.dashboard_for(actor=request.user, area=area, start=start, end=end)
-        return JsonResponse(selectors.map_layers(actor=request.user, dashboard=d))
+        return JsonResponse(map_layers(actor=request.user, dashboard=d))
     except DomainError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
-
-
-def figures_line(f: Figures) -> dict[str, Any]:
-    return {**f.counts(), **f.rates(), "overdue_open": f.overdue_open}
 
 
 @login_required
@@ -354,18 +257,6 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def _alert_rows(alerts: list[selectors.Alert]) -> list[dict[str, Any]]:
-    return [
-        {
-            "alert": a,
-            "cases": reverse("case-inbox")
-            + "?"
-            + urlencode({"area": a.area.code, "service": a.service.code}),
-        }
-        for a in alerts
-    ]
-
-
 @login_required
 @require_GET
 def alerts(request: HttpRequest) -> HttpResponse:
@@ -384,7 +275,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             if request.GET.get("day")
             else timezone.localdate()
         )
-        found = selectors.alerts_for(actor=request.user, area=area, day=day)
+        found = alerts_for(actor=request.user, area=area, day=day)
     except DomainError as exc:
         if exc.status == 422:
             messages.error(request, next(iter(exc.fields.values()), exc.message))
@@ -393,10 +284,10 @@ def alerts(request: HttpRequest) -> HttpResponse:
     context = {
         "area": area,
         "day": day,
-        "rows": _alert_rows(found),
-        "window": selectors.ALERT_WINDOW,
-        "sigmas": selectors.ALERT_SIGMAS,
-        "minimum": selectors.ALERT_MINIMUM,
+        "rows": presenters.alert_rows(found),
+        "window": ALERT_WINDOW,
+        "sigmas": ALERT_SIGMAS,
+        "minimum": ALERT_MINIMUM,
     }
     return render(request, "operations/alerts.html", context)
 
@@ -412,9 +303,9 @@ def _wall_context(request: HttpRequest, code: str | None) -> dict[str, Any]:
         "d": d,
         "today_figures": day.totals,
         "rows": [{"row": r, "width": round(100 * r.figures.open / peak)} for r in rows],
-        "alerts": _alert_rows(selectors.alerts_for(actor=request.user, area=area, day=today)[:8]),
+        "alerts": presenters.alert_rows(alerts_for(actor=request.user, area=area, day=today)[:8]),
         "now": timezone.localtime(),
-        "status": selectors.rollup_status(),
+        "status": rollup_status(),
     }
 
 

@@ -56,8 +56,6 @@ BEING_SPLIT = {
     "cases/selectors.py",
     "cases/open311.py",
     "cases/views.py",
-    "operations/services.py",
-    "operations/selectors.py",
     "demo/cases.py",
 }
 

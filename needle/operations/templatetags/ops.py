@@ -7,8 +7,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from needle.operations.figures_types import Row, value_of
 from needle.operations.presenters import node_url as node_url_of
-from needle.operations.selectors import Row, value_of
 
 register = template.Library()
 

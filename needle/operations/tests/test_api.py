@@ -9,8 +9,8 @@ from django.utils import timezone
 from needle import testing as t
 from needle.cases.models import Case
 from needle.operations.models import COUNTERS
+from needle.operations.rollups import rollups_refresh
 from needle.operations.schemas import IndicatorsOut
-from needle.operations.services import rollups_refresh
 from needle.testing import raw_counts
 
 URL = "/api/v1/operations/indicators"

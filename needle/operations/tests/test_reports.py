@@ -14,9 +14,9 @@ from django.utils import timezone
 from needle import testing as t
 from needle.cases.models import Case
 from needle.core.models import AuditEvent
-from needle.operations import reports, selectors, services
+from needle.operations import alerts, reports, selectors, services
 from needle.operations.models import BACKLOG_DAY, CaseRollup, NodeRollup, ReportSubscription
-from needle.operations.services import rollups_refresh
+from needle.operations.rollups import nodes_rebuild, rollups_refresh
 
 
 @pytest.fixture
@@ -116,19 +116,17 @@ def test_spike_alert_links_to_the_cases(world: t.World, catalog: dict[str, Any],
             received=1,
         )
     NodeRollup.objects.all().delete()
-    services.nodes_rebuild()
-    found = selectors.alerts_for(actor=world.people["city_admin"], area=world.areas["street_a1"], day=today)
+    nodes_rebuild()
+    found = alerts.alerts_for(actor=world.people["city_admin"], area=world.areas["street_a1"], day=today)
     assert [(a.area.code, a.service.code, a.count) for a in found] == [("500103001002", "road", 9)]
-    assert not selectors.alerts_for(
+    assert not alerts.alerts_for(
         actor=world.people["city_admin"], area=world.areas["street_a1"], day=today, minimum=10
     )
     r = client_for("supervisor").get("/operations/alerts/", {"area": "500103001000"})
     assert r.status_code == 200
     assert "/inbox/?area=500103001002&amp;service=road" in r.content.decode()
     # The district's view sees the street as the spiking child.
-    district = selectors.alerts_for(
-        actor=world.people["city_admin"], area=world.areas["district_a"], day=today
-    )
+    district = alerts.alerts_for(actor=world.people["city_admin"], area=world.areas["district_a"], day=today)
     assert [a.area.code for a in district] == ["500103001000"]
     assert client_for("supervisor").get("/operations/alerts/", {"area": "500103000000"}).status_code == 404
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from needle import testing as t
 from needle.cases.models import Case
-from needle.operations.services import rollups_refresh
+from needle.operations.rollups import rollups_refresh
 from needle.testing import give_districts_boundaries
 
 

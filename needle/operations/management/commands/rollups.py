@@ -10,8 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from needle.core.cli import actor_from_option, command_error
 from needle.core.errors import DomainError
-from needle.operations import services
-from needle.operations.selectors import rollups_check
+from needle.operations.rollups import rollups_check, rollups_rebuild, rollups_refresh
 
 
 def _day(value: str) -> dt.date:
@@ -38,10 +37,10 @@ class Command(BaseCommand):
         try:
             if options["action"] == "rebuild":
                 since = _day(options["since"]) if options.get("since") else None
-                n = services.rollups_rebuild(actor=actor_from_option(options.get("actor")), since=since)
+                n = rollups_rebuild(actor=actor_from_option(options.get("actor")), since=since)
                 self.stdout.write(f"rebuilt from {n} cases in {time.perf_counter() - began:.1f} s")
             elif options["action"] == "refresh":
-                r = services.rollups_refresh()
+                r = rollups_refresh()
                 self.stdout.write(
                     f"read {r.cases_read} cases, {r.cases_changed} changed"
                     f"{' (first run: full rebuild)' if r.rebuilt else ''} in {time.perf_counter() - began:.1f} s"

@@ -1,0 +1,74 @@
+"""Reading the rollups: the rows that sum to a node's figures over a period (the fewest node
+blocks, or leaf days below the node depth), summed by the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import reduce
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from needle.areas.models import Area
+from needle.operations.models import BACKLOG_DAY, CaseRollup, NodeRollup, RollupState, period_blocks
+
+
+def sums(qs: QuerySet[Any], group: list[str], names: Iterable[str]) -> list[dict[str, Any]]:
+    """The sums of the `names` counters of these rows, per `group` (one dict when none)."""
+    totals = {n: Sum(n) for n in names}
+    if not group:
+        return [qs.order_by().aggregate(**totals)]
+    return list(qs.order_by().values(*group).annotate(**totals))
+
+
+def days(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The rows of each day of [start, end]."""
+    if qs.model is NodeRollup:
+        qs = qs.filter(span=1)
+    return qs.filter(day__gte=start, day__lte=end)
+
+
+def _period_q(model: Any, start: dt.date, end: dt.date) -> Q:
+    """Rows that sum to [start, end]: CaseRollup's days, NodeRollup's fewest blocks."""
+    if model is not NodeRollup:
+        return Q(day__gte=start, day__lte=end)
+    by_span: dict[int, list[dt.date]] = defaultdict(list)
+    for span, day in period_blocks(start, end):
+        by_span[span].append(day)
+    return reduce(operator.or_, (Q(span=s, day__in=days) for s, days in by_span.items()))
+
+
+def _backlog_q(model: Any) -> Q:
+    return Q(day=BACKLOG_DAY, **({"span": 1} if model is NodeRollup else {}))
+
+
+def period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    return qs.filter(_period_q(qs.model, start, end))
+
+
+def backlog(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs.filter(_backlog_q(qs.model))
+
+
+def period_and_backlog(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The rows of [start, end] and of the backlog: flows sit on days and the backlog on
+    BACKLOG_DAY, never on one row, so one sum of every counter gives both."""
+    return qs.filter(_period_q(qs.model, start, end) | _backlog_q(qs.model))
+
+
+def subtree(area: Area) -> QuerySet[Any]:
+    """CaseRollup's rows of the area's subtree (indexed with the day from NODE_DEPTH down)."""
+    return CaseRollup.objects.filter(**{f"a{area.depth}": area.pk})
+
+
+def as_date(value: Any) -> dt.date:
+    """A day as the database returns it (SQLite: text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def rollup_status() -> dict[str, Any]:
+    state = RollupState.objects.filter(id=1).first()
+    return {"refreshed_at": state.refreshed_at if state else None, "ready": bool(state and state.watermark)}
