@@ -58,7 +58,6 @@ BEING_SPLIT = {
     "cases/views.py",
     "operations/services.py",
     "operations/selectors.py",
-    "demo/cases.py",
 }
 
 
