@@ -10,7 +10,7 @@ created again; PG_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres
 that is done), or the SQLite file needle_bench_cases.sqlite3 in the temporary directory.
 
 It migrates, imports Chongqing's area tree (needle/demo/data/chongqing_500000_areas.csv.gz)
-with `area_import`, loads the demo catalog (needle.demo.cases.catalog_load), creates one
+with `area_import`, loads the demo catalog (needle.demo.catalog.catalog_load), creates one
 department per district (38), the street offices of one district and a city hotline office,
 a handler of the largest district's department and a dispatcher at the city. Then it writes
 N cases (PostgreSQL COPY; SQLite batched INSERTs): the real residents' messages of the Teddy
@@ -205,7 +205,7 @@ def build_fixture(rng: random.Random) -> dict[str, Any]:
 
     from needle.areas.models import Area, Level
     from needle.areas.services import area_import
-    from needle.demo.cases import catalog_load
+    from needle.demo.catalog import catalog_load
     from needle.orgs.models import Person, Role, RoleAssignment, Unit, UnitType
 
     started = time.perf_counter()

@@ -124,7 +124,7 @@ def build_fixture() -> None:
 
     from needle.areas.models import Area, Level
     from needle.areas.services import area_import, boundaries_import
-    from needle.demo.cases import catalog_load
+    from needle.demo.catalog import catalog_load
     from needle.orgs.models import Person, Unit, UnitType
 
     started = time.perf_counter()

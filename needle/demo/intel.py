@@ -25,7 +25,7 @@ from needle.areas.models import Area, Level
 from needle.cases.deadlines import add_hours
 from needle.cases.models import Case, CaseEvent, Channel, EventKind, Service
 from needle.cases.services import Intake, _next_number, case_submit, idempotency_key
-from needle.demo.cases import DATA
+from needle.demo.catalog import DATA
 from needle.intel.models import HotTopic, ModelVersion
 from needle.intel.selectors import service_guesses
 from needle.intel.services import hotspots_detect, model_train

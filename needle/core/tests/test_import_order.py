@@ -56,7 +56,6 @@ BEING_SPLIT = {
     "cases/selectors.py",
     "cases/open311.py",
     "cases/views.py",
-    "demo/cases.py",
 }
 
 
