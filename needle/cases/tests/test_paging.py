@@ -140,7 +140,7 @@ def test_a_search_page_is_shown_before_its_count(world, catalog, client_for, set
         "(more than 3 in all)"
         in client.get("/inbox/?" + later.group(1).replace("&amp;", "&")).content.decode()
     )
-    # Without a search the page counts at once, as before.
+    # Without a search the page counts at once: the count is cheap.
     assert "(5 in all)" in client.get("/inbox/").content.decode()
 
 

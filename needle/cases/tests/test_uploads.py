@@ -134,7 +134,7 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(
     r = api.post("/api/v1/cases", json.dumps(body), content_type="application/json")
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
     assert not Case.objects.exists()
-    # Under the limit, a photo goes through as before.
+    # Under the limit, a photo is accepted.
     small = io.BytesIO(encoded(Image.new("RGB", (8, 8), "red"), "PNG"))
     small.name = "photo.png"
     r = Client().post("/report/", {**form, "photos": [small]})
