@@ -1,0 +1,139 @@
+"""What every service of the app shares: the row lock, the state check, timeline entries,
+audit events and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.cases.models import Case, CaseEvent, State
+from needle.core.audit import audit_record
+from needle.core.errors import Conflict
+from needle.notify.services import notify
+from needle.orgs.models import Person, Role, Unit
+from needle.orgs.permissions import can_act_for_unit
+
+MAX_DESCRIPTION = 4000
+
+
+def _locked(case: Case) -> Case:
+    """Re-read the case under a row lock: every move decides on the current state."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service", "lead_unit", "area")
+        .get(pk=case.pk)
+    )
+
+
+def _conflict(case: Case, message: str) -> Conflict:
+    return Conflict(message, extra={"state": case.state, "version": case.version})
+
+
+def _expect(case: Case, allowed: Iterable[str], action: str, version: int | None) -> None:
+    if version is not None and version != case.version:
+        raise _conflict(case, _("Someone else changed this case meanwhile; reload it."))
+    if case.state not in set(allowed):
+        raise _conflict(
+            case,
+            _("A case that is %(state)s cannot be %(action)s.")
+            % {"state": State(case.state).label, "action": action},
+        )
+
+
+def _event_row(
+    case: Case,
+    *,
+    actor: Any,
+    kind: str,
+    from_state: str = "",
+    note: str = "",
+    unit: Unit | None = None,
+    public: bool = True,
+) -> CaseEvent:
+    """A timeline entry, not stored yet (intake stores its entries in one INSERT)."""
+    return CaseEvent(
+        case=case,
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        from_state=from_state,
+        to_state=case.state if from_state else "",
+        unit=unit,
+        note=note,
+        public=public,
+    )
+
+
+def _event(case: Case, **fields: Any) -> CaseEvent:
+    """A timeline entry, stored (the arguments of `_event_row`)."""
+    event = _event_row(case, **fields)
+    event.save(force_insert=True)
+    return event
+
+
+def _save(case: Case, fields: list[str]) -> None:
+    # Every caller holds the row: locked by _locked(), or created in this same transaction.
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _audit(actor: Any, action: str, case: Case, old: dict[str, Any], new: dict[str, Any]) -> None:
+    audit_record(actor=actor, action=f"cases.case.{action}", obj=case, old=old, new=new)
+
+
+def _unit_people(unit: Unit | None, roles: Sequence[str]) -> list[Person]:
+    if unit is None:
+        return []
+    return list(Person.objects.filter(roles__unit=unit, roles__role__in=roles, is_active=True).distinct())
+
+
+def _case_link(case: Case) -> str:
+    return f"/cases/{case.number}/"
+
+
+def _tell_unit(case: Case, unit: Unit | None, verb: str, render: Callable[[], str]) -> None:
+    notify(
+        recipients=_unit_people(unit, [Role.HANDLER, Role.COORDINATOR, Role.ADMIN]),
+        verb=verb,
+        render=render,
+        link=_case_link(case),
+    )
+
+
+def _tell_reporters(
+    case: Case, verb: str, render: Callable[[], str], follower_render: Callable[[], str]
+) -> None:
+    """The reporter and the reporters of cases merged into this one follow it, each through
+    their own private tracking link (the key to their own request: it shows their words and
+    answers the callback); followers are strangers to the reporter, so they get their own
+    text and the case's public page, or no link once the case is no longer public."""
+    told: set[int] = set()
+
+    def tell(people: Iterable[Person | None], link: str, text: Callable[[], str]) -> None:
+        fresh = [p for p in people if p is not None and p.pk not in told]
+        told.update(p.pk for p in fresh)
+        notify(recipients=fresh, verb=verb, render=text, link=link)
+
+    tell([case.reporter], tracking_link(case), render)
+    for merged in case.merged_cases.select_related("reporter").order_by("pk"):
+        tell([merged.reporter], tracking_link(merged), render)
+    public = case.service.public and case.state != State.REJECTED
+    tell(case.followers.all(), public_link(case) if public else "", follower_render)
+
+
+def tracking_link(case: Case) -> str:
+    """The private link of this very case: only ever sent to its own reporter."""
+    return f"/track/{case.tracking_token}/"
+
+
+def public_link(case: Case) -> str:
+    return f"/cases/public/{case.number}/"
+
+
+def _may_handle(actor: Any, case: Case) -> bool:
+    if case.lead_unit is None:
+        return False
+    return can_act_for_unit(actor, "cases.handle", case.lead_unit)
