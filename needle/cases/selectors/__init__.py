@@ -19,6 +19,7 @@ from needle.cases.selectors.case_page import (
     Entry,
     Timeline,
     answers_of,
+    capacities_of,
     case_actions,
     timeline_for,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "answers_of",
     "assist_for",
     "bilingual",
+    "capacities_of",
     "case_actions",
     "case_by_token",
     "case_contact",

@@ -7,8 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from needle.cases.models import DISPATCHABLE, OPEN_STATES, Case, CaseEvent, EventKind, Photo, State
+from needle.cases.models import Case, CaseEvent, EventKind, Photo
 from needle.cases.selectors.access import may_view_as_staff
+from needle.cases.states import CAPACITY_PERMISSION, MOVES
 from needle.orgs.permissions import can_act_for_unit, can_in_area
 
 
@@ -69,45 +70,35 @@ def timeline_for(*, actor: Any, case: Case, tracked: Case | None = None) -> Time
     return Timeline(entries=entries, internal=internal)
 
 
-CASE_ACTIONS = (
-    "dispatch",
-    "accept",
-    "return",
-    "start",
-    "resolve",
-    "callback",
-    "reopen",
-    "merge",
-    "reject",
-    "urge",
-    "whistle",
-    "hide",
-)
+# Every move a page may offer: the lifecycle's (states.MOVES) and hiding personal details,
+# which a moderator may do in any state.
+CASE_ACTIONS = (*MOVES, "hide")
+
+
+def capacities_of(*, actor: Any, case: Case) -> frozenset[str]:
+    """The capacities (states.CAPACITY_PERMISSION) the actor holds on the case: `handle` for
+    its lead unit, the others over its place."""
+    held = set()
+    for capacity, perm in CAPACITY_PERMISSION.items():
+        if capacity == "handle":
+            ok = case.lead_unit is not None and can_act_for_unit(actor, perm, case.lead_unit)
+        else:
+            ok = can_in_area(actor, perm, case.area_path)
+        if ok:
+            held.add(capacity)
+    return frozenset(held)
 
 
 def case_actions(*, actor: Any, case: Case) -> frozenset[str]:
-    """The moves the actor may make on the case in its current state. Pages use it to choose
-    the forms they show; the services decide again on every POST."""
-    state, path = case.state, case.area_path
-    handle = case.lead_unit is not None and can_act_for_unit(actor, "cases.handle", case.lead_unit)
-    dispatch = can_in_area(actor, "cases.dispatch", path)
-    supervise = can_in_area(actor, "cases.supervise", path)
-    callback = can_in_area(actor, "cases.callback", path)
-    allowed = {
-        "dispatch": dispatch and state in DISPATCHABLE,
-        "accept": handle and state in {State.DISPATCHED, State.REOPENED},
-        "return": handle and state == State.DISPATCHED,
-        "start": handle and state == State.ACCEPTED,
-        "resolve": handle and state in {State.ACCEPTED, State.IN_PROGRESS},
-        "callback": callback and state == State.RESOLVED,
-        "reopen": (callback or supervise) and state in {State.RESOLVED, State.CLOSED},
-        "merge": dispatch and state in OPEN_STATES,
-        "reject": dispatch and state in {State.SUBMITTED, State.RETURNED, State.DISPATCHED},
-        "urge": supervise and state in OPEN_STATES,
-        "whistle": (supervise or handle) and state in OPEN_STATES - {State.SUBMITTED, State.RETURNED},
-        "hide": can_in_area(actor, "cases.moderate", path),
-    }
-    return frozenset(name for name, ok in allowed.items() if ok)
+    """The moves the actor may make on the case in its current state: those of states.MOVES
+    that start from it and that one of the actor's capacities allows, and `hide` for a
+    moderator. Pages use it to choose the forms they show; the services decide again on every
+    POST."""
+    held = capacities_of(actor=actor, case=case)
+    allowed = {m.name for m in MOVES.values() if case.state in m.sources and m.capacities & held}
+    if "moderate" in held:
+        allowed.add("hide")
+    return frozenset(allowed)
 
 
 def answers_of(*, case: Case) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.cases.models import Case, CaseEvent, State
+from needle.cases.states import may_start
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
 from needle.notify.services import notify
@@ -32,10 +33,12 @@ def _conflict(case: Case, message: str) -> Conflict:
     return Conflict(message, extra={"state": case.state, "version": case.version})
 
 
-def _expect(case: Case, allowed: Iterable[str], action: str, version: int | None) -> None:
+def _expect(case: Case, move: str, action: str, version: int | None) -> None:
+    """Refuse `move` unless the case is still at `version` (when given) and in one of the
+    states the move starts from (states.MOVES); `action` names the move in the message."""
     if version is not None and version != case.version:
         raise _conflict(case, _("Someone else changed this case meanwhile; reload it."))
-    if case.state not in set(allowed):
+    if not may_start(move, case.state):
         raise _conflict(
             case,
             _("A case that is %(state)s cannot be %(action)s.")

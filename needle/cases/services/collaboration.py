@@ -54,7 +54,7 @@ def case_urge(*, actor: Any, case: Case, note: str = "", supervise: bool = False
     require_authenticated(actor)
     case = _locked(case)
     require(can_in_area(actor, "cases.supervise", case.area_path))
-    _expect(case, OPEN_STATES, _("urged"), None)
+    _expect(case, "urge", _("urged"), None)
     kind = EventKind.SUPERVISED if supervise else EventKind.URGED
     _event(case, actor=actor, kind=kind, unit=case.lead_unit, note=note.strip(), public=False)
     _audit(actor, "supervised" if supervise else "urged", case, {}, {"note": note.strip()})
@@ -82,7 +82,7 @@ def case_whistle(
     require_authenticated(actor)
     case = _locked(case)
     require(can_in_area(actor, "cases.supervise", case.area_path) or _may_handle(actor, case))
-    _expect(case, OPEN_STATES - {State.SUBMITTED, State.RETURNED}, _("escalated"), None)
+    _expect(case, "whistle", _("escalated"), None)
     if not units:
         raise ValidationFailed(fields={"units": _("Choose the units to call in.")})
     if not 1 <= hours <= 720:
@@ -127,7 +127,7 @@ def case_assist(*, actor: Any, case: Case, unit: Unit, note: str = "") -> Assist
     require_authenticated(actor)
     case = _locked(case)
     require(_may_handle(actor, case) or can_in_area(actor, "cases.dispatch", case.area_path))
-    _expect(case, OPEN_STATES - {State.SUBMITTED, State.RETURNED}, _("given assisting units"), None)
+    _expect(case, "assist", _("given assisting units"), None)
     if unit.pk == case.lead_unit_id or Assist.objects.filter(case=case, unit=unit).exists():
         raise _conflict(case, _("This unit already works on the case."))
     assist = Assist.objects.create(case=case, unit=unit, kind=Assist.Kind.ASSIST, note=note.strip()[:500])

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.cases.deadlines import add_hours
-from needle.cases.models import DISPATCHABLE, OPEN_STATES, Callback, Case, EventKind, Photo, Service, State
+from needle.cases.models import Callback, Case, EventKind, Photo, Service, State
 from needle.cases.selectors import dispatch_target_units
 from needle.cases.services._common import (
     _audit,
@@ -39,7 +39,7 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
     require_authenticated(actor)
     case = _locked(case)
     require(can_in_area(actor, "cases.dispatch", case.area_path))
-    _expect(case, DISPATCHABLE, _("dispatched"), version)
+    _expect(case, "dispatch", _("dispatched"), version)
     if unit.dissolved_on is not None:
         raise ValidationFailed(fields={"unit": _("The unit is dissolved.")})
     if not dispatch_target_units(actor=actor).filter(pk=unit.pk).exists():
@@ -58,7 +58,7 @@ def case_accept(*, actor: Any, case: Case, version: int | None = None) -> Case:
     require_authenticated(actor)
     case = _locked(case)
     require(_may_handle(actor, case))
-    _expect(case, {State.DISPATCHED, State.REOPENED}, _("accepted"), version)
+    _expect(case, "accept", _("accepted"), version)
     previous = case.state
     case.state = State.ACCEPTED
     if case.accepted_at is None:
@@ -75,7 +75,7 @@ def case_return(*, actor: Any, case: Case, reason: str, version: int | None = No
     require_authenticated(actor)
     case = _locked(case)
     require(_may_handle(actor, case))
-    _expect(case, {State.DISPATCHED}, _("returned"), version)
+    _expect(case, "return", _("returned"), version)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": _("Say why the case is not your unit's.")})
     unit = case.lead_unit
@@ -105,7 +105,7 @@ def case_start(*, actor: Any, case: Case, note: str = "", version: int | None = 
     require_authenticated(actor)
     case = _locked(case)
     require(_may_handle(actor, case))
-    _expect(case, {State.ACCEPTED}, _("started"), version)
+    _expect(case, "start", _("started"), version)
     case.state = State.IN_PROGRESS
     _save(case, ["state"])
     _event(
@@ -129,7 +129,7 @@ def case_resolve(
     require_authenticated(actor)
     case = _locked(case)
     require(_may_handle(actor, case))
-    _expect(case, {State.ACCEPTED, State.IN_PROGRESS}, _("resolved"), version)
+    _expect(case, "resolve", _("resolved"), version)
     if not note.strip():
         raise ValidationFailed(fields={"note": _("Say what was done.")})
     if len(photos) > MAX_PHOTOS:
@@ -187,7 +187,7 @@ def case_callback(
     solved closes the case; unsolved reopens it to the same unit and counts."""
     case = _locked(case)
     require(_may_callback(actor, case, tracking_token), visible=False)
-    _expect(case, {State.RESOLVED}, _("rated"), version)
+    _expect(case, "callback", _("rated"), version)
     if rating is not None and not 1 <= rating <= 5:
         raise ValidationFailed(fields={"rating": _("Rate from 1 to 5.")})
     by_staff = tracking_token is None and getattr(actor, "pk", None) != case.reporter_id
@@ -246,7 +246,7 @@ def case_reopen(*, actor: Any, case: Case, reason: str, version: int | None = No
         can_in_area(actor, "cases.callback", case.area_path)
         or can_in_area(actor, "cases.supervise", case.area_path)
     )
-    _expect(case, {State.RESOLVED, State.CLOSED}, _("reopened"), version)
+    _expect(case, "reopen", _("reopened"), version)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": _("Say why the case is reopened.")})
     previous = case.state
@@ -279,7 +279,7 @@ def case_reject(*, actor: Any, case: Case, reason: str, version: int | None = No
     require_authenticated(actor)
     case = _locked(case)
     require(can_in_area(actor, "cases.dispatch", case.area_path))
-    _expect(case, {State.SUBMITTED, State.RETURNED, State.DISPATCHED}, _("rejected"), version)
+    _expect(case, "reject", _("rejected"), version)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": _("Say why the request is rejected.")})
     previous = case.state
@@ -314,7 +314,7 @@ def case_merge(*, actor: Any, case: Case, parent: Case, version: int | None = No
         can_in_area(actor, "cases.dispatch", case.area_path)
         and can_in_area(actor, "cases.view", parent.area_path)
     )
-    _expect(case, OPEN_STATES, _("merged"), version)
+    _expect(case, "merge", _("merged"), version)
     if parent.state == State.MERGED or parent.state == State.REJECTED:
         raise _conflict(parent, _("The target case is %(state)s.") % {"state": State(parent.state).label})
     previous = case.state
@@ -343,7 +343,7 @@ def case_reclassify(*, actor: Any, case: Case, service: Service, version: int | 
     require_authenticated(actor)
     case = _locked(case)
     require(can_in_area(actor, "cases.dispatch", case.area_path))
-    _expect(case, DISPATCHABLE, _("reclassified"), version)
+    _expect(case, "reclassify", _("reclassified"), version)
     if not service.active:
         raise ValidationFailed(fields={"service": _("This service is not taking requests.")})
     if service.pk == case.service_id:
