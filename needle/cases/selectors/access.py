@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import subtree_q
 from needle.cases.models import Assist, Case, Photo
 from needle.core.errors import NotFound
+from needle.core.locks import mark_locked
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
     area_scope_q,
@@ -99,8 +100,11 @@ def may_view_as_staff(actor: Any, case: Case) -> bool:
     return any(can_for_unit(actor, "cases.view", u) for u in units if u is not None)
 
 
-def access_case(*, actor: Any, number: str) -> Case:
-    """The case if the actor may see it; 404 otherwise (not even its existence leaks)."""
+def access_case(*, actor: Any, number: str, for_write: bool = False) -> Case:
+    """The case if the actor may see it; 404 otherwise (not even its existence leaks). For a
+    write (inside the caller's transaction.atomic()), the row is locked in the same read and
+    marked so, and the move's service decides on this very object instead of reading it again
+    (needle/core/locks.py)."""
     # Numbers are unique: no ORDER BY (Django resolving one against six joined tables' columns
     # cost more than the query).
     found = (
@@ -108,9 +112,13 @@ def access_case(*, actor: Any, number: str) -> Case:
         .defer("area__boundary")  # no case page or action draws it; it can outweigh the case
         .filter(number=number)
     )
+    if for_write:
+        found = found.select_for_update(of=("self",))
     case = next(iter(found.order_by()[:1]), None)
     if case is None or not may_view(actor, case):
         raise NotFound(_("No case has the number %(number)s.") % {"number": number})
+    if for_write:
+        mark_locked(case)
     return case
 
 

@@ -3,9 +3,11 @@ audit events and notifications."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,15 +15,37 @@ from needle.cases.models import Case, CaseEvent, State
 from needle.cases.states import may_start
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
+from needle.core.locks import held
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit
 from needle.orgs.permissions import can_act_for_unit
 
 MAX_DESCRIPTION = 4000
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _atomic_move(service: Callable[P, R]) -> Callable[P, R]:
+    """transaction.atomic for a move on `case`: a savepoint of its own, unless the caller read
+    the case with access_case(for_write=True) in the block still open. That caller's block is
+    then the move's transaction: a refusal propagates out of it and rolls it back whole, and
+    the two statements of a savepoint are saved on every page and API move."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        case = kwargs.get("case")
+        with transaction.atomic(savepoint=not (case is not None and held(case))):
+            return service(*args, **kwargs)
+
+    return run
+
 
 def _locked(case: Case) -> Case:
-    """Re-read the case under a row lock: every move decides on the current state."""
+    """The case as it is now, under a row lock: every move decides on the current state. A case
+    that access_case(for_write=True) read and locked in a block still open is that already."""
+    if held(case):
+        return case
     return (
         Case.objects.select_for_update(of=("self",))
         .select_related("service", "lead_unit", "area")

@@ -16,6 +16,7 @@ from needle.cases.presenters import TITLE_CHARS
 from needle.cases.selectors import whistle_target_units
 from needle.cases.services._common import (
     MAX_DESCRIPTION,
+    _atomic_move,
     _audit,
     _conflict,
     _event,
@@ -30,7 +31,7 @@ from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, can_in_area, require, require_authenticated
 
 
-@transaction.atomic
+@_atomic_move
 def case_follow(*, actor: Any, case: Case) -> Case:
     """A resident with the same problem follows an existing case instead of filing a new one:
     they hear of every step, and the case counts them."""
@@ -48,7 +49,7 @@ def case_follow(*, actor: Any, case: Case) -> Case:
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_urge(*, actor: Any, case: Case, note: str = "", supervise: bool = False) -> Case:
     """A supervisor urges (催办) or formally supervises (督办) the unit on an open case."""
     require_authenticated(actor)
@@ -74,7 +75,7 @@ def case_urge(*, actor: Any, case: Case, note: str = "", supervise: bool = False
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_whistle(
     *, actor: Any, case: Case, units: Sequence[Unit], hours: int = 24, note: str = ""
 ) -> list[Assist]:
@@ -121,7 +122,7 @@ def case_whistle(
     return made
 
 
-@transaction.atomic
+@_atomic_move
 def case_assist(*, actor: Any, case: Case, unit: Unit, note: str = "") -> Assist:
     """The lead unit (or a dispatcher) adds an assisting unit."""
     require_authenticated(actor)
@@ -160,7 +161,7 @@ def assist_respond(*, actor: Any, assist: Assist, note: str) -> Assist:
     return assist
 
 
-@transaction.atomic
+@_atomic_move
 def case_note(*, actor: Any, case: Case, note: str, public: bool = False) -> CaseEvent:
     """A progress note by the unit working on the case."""
     require_authenticated(actor)
@@ -175,7 +176,7 @@ def case_note(*, actor: Any, case: Case, note: str, public: bool = False) -> Cas
     return event
 
 
-@transaction.atomic
+@_atomic_move
 def case_hide_details(*, actor: Any, case: Case, public_description: str) -> Case:
     """A moderator hides personal details from public view; the original stays for staff.
     Every field the public sees is rewritten from the moderated text: the title too, which

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +14,7 @@ from needle.cases.deadlines import add_hours
 from needle.cases.models import Callback, Case, EventKind, Photo, Service, State
 from needle.cases.selectors import dispatch_target_units
 from needle.cases.services._common import (
+    _atomic_move,
     _audit,
     _conflict,
     _event,
@@ -32,7 +32,7 @@ from needle.orgs.models import Unit
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
 
-@transaction.atomic
+@_atomic_move
 def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version: int | None = None) -> Case:
     """Send the case to a unit; from a queue that is dispatch, later it is re-routing (改派)
     or transfer. The unit's people are notified."""
@@ -52,7 +52,7 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_accept(*, actor: Any, case: Case, version: int | None = None) -> Case:
     """The lead unit takes the case on (首接负责)."""
     require_authenticated(actor)
@@ -69,7 +69,7 @@ def case_accept(*, actor: Any, case: Case, version: int | None = None) -> Case:
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_return(*, actor: Any, case: Case, reason: str, version: int | None = None) -> Case:
     """The unit says "not ours" (退单), with a reason; the case goes back to the dispatchers."""
     require_authenticated(actor)
@@ -100,7 +100,7 @@ def case_return(*, actor: Any, case: Case, reason: str, version: int | None = No
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_start(*, actor: Any, case: Case, note: str = "", version: int | None = None) -> Case:
     require_authenticated(actor)
     case = _locked(case)
@@ -121,7 +121,7 @@ def case_start(*, actor: Any, case: Case, note: str = "", version: int | None = 
 
 
 @photo_files_removed_on_error
-@transaction.atomic
+@_atomic_move
 def case_resolve(
     *, actor: Any, case: Case, note: str, photos: Sequence[bytes] = (), version: int | None = None
 ) -> Case:
@@ -172,7 +172,7 @@ def _may_callback(actor: Any, case: Case, tracking_token: str | None) -> bool:
     return can_in_area(actor, "cases.callback", case.area_path)
 
 
-@transaction.atomic
+@_atomic_move
 def case_callback(
     *,
     actor: Any,
@@ -237,7 +237,7 @@ def case_callback(
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_reopen(*, actor: Any, case: Case, reason: str, version: int | None = None) -> Case:
     """Staff reopen a resolved or closed case to the same unit (the reason is kept)."""
     require_authenticated(actor)
@@ -273,7 +273,7 @@ def case_reopen(*, actor: Any, case: Case, reason: str, version: int | None = No
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_reject(*, actor: Any, case: Case, reason: str, version: int | None = None) -> Case:
     """Refuse an invalid or abusive request, with the reason."""
     require_authenticated(actor)
@@ -301,7 +301,7 @@ def case_reject(*, actor: Any, case: Case, reason: str, version: int | None = No
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_merge(*, actor: Any, case: Case, parent: Case, version: int | None = None) -> Case:
     """Mark a duplicate: it closes as merged and its reporter follows the parent."""
     require_authenticated(actor)
@@ -336,7 +336,7 @@ def case_merge(*, actor: Any, case: Case, parent: Case, version: int | None = No
     return case
 
 
-@transaction.atomic
+@_atomic_move
 def case_reclassify(*, actor: Any, case: Case, service: Service, version: int | None = None) -> Case:
     """A dispatcher corrects the service the resident chose. The deadlines follow the new
     service (counted from intake); the classifier learns from the correction."""
