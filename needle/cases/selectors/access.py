@@ -14,6 +14,7 @@ from needle.core.errors import NotFound
 from needle.core.locks import mark_locked
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
+    Actor,
     area_scope_q,
     can_act_for_unit,
     can_for_unit,
@@ -54,7 +55,7 @@ class InSubquery(Expression):
         return template % (column, subquery), (*column_params, *subquery_params)
 
 
-def case_scope_q(actor: Any, perm: str = "cases.view") -> Q | None:
+def case_scope_q(actor: Actor, perm: str = "cases.view") -> Q | None:
     """Cases the actor may see: located in their areas, led or assisted by their units (or
     units in their areas), or reported by them. None means everything. Every arm is a
     condition on the case's own columns, so that each can use an index (see InSubquery)."""
@@ -84,13 +85,13 @@ def case_scope_q(actor: Any, perm: str = "cases.view") -> Q | None:
     return q
 
 
-def may_view(actor: Any, case: Case) -> bool:
-    if getattr(actor, "pk", None) and case.reporter_id == actor.pk:
+def may_view(actor: Actor | None, case: Case) -> bool:
+    if actor is not None and actor.pk and case.reporter_id == actor.pk:
         return True
     return may_view_as_staff(actor, case)
 
 
-def may_view_as_staff(actor: Any, case: Case) -> bool:
+def may_view_as_staff(actor: Actor | None, case: Case) -> bool:
     """may_view() through a role (over the case's place, or a unit working on it), not as its
     reporter: what shows the internal side of a case (internal entries, staff names)."""
     if can_in_area(actor, "cases.view", case.area_path):
@@ -100,7 +101,7 @@ def may_view_as_staff(actor: Any, case: Case) -> bool:
     return any(can_for_unit(actor, "cases.view", u) for u in units if u is not None)
 
 
-def access_case(*, actor: Any, number: str, for_write: bool = False) -> Case:
+def access_case(*, actor: Actor | None, number: str, for_write: bool = False) -> Case:
     """The case if the actor may see it; 404 otherwise (not even its existence leaks). For a
     write (inside the caller's transaction.atomic()), the row is locked in the same read and
     marked so, and the move's service decides on this very object instead of reading it again
@@ -154,7 +155,7 @@ def tracking_photo(*, case: Case, photo_id: int) -> Photo:
     return photo
 
 
-def assist_for(*, actor: Any, case: Case) -> Assist:
+def assist_for(*, actor: Actor, case: Case) -> Assist:
     """The actor's unit's open call-in or assistance on this case."""
     for assist in case.assists.select_related("unit").filter(responded_at__isnull=True):
         if can_act_for_unit(actor, "cases.handle", assist.unit):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from needle.cases.models import Case, CaseEvent, EventKind, Photo
 from needle.cases.selectors.access import may_view_as_staff
 from needle.cases.states import CAPACITY_PERMISSION, MOVES
-from needle.orgs.permissions import can_act_for_unit, can_in_area
+from needle.orgs.models import Person
+from needle.orgs.permissions import Actor, can_act_for_unit, can_in_area
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Entry:
     to_state: str
     unit_name: str
     # Who wrote it: staff names are for staff only.
-    actor: Any
+    actor: Person | None
     note: str
     public: bool
     photos: list[Photo]
@@ -42,7 +42,7 @@ class Timeline:
 RESIDENT_KINDS = frozenset({EventKind.CALLBACK, EventKind.SUBMITTED, EventKind.REPEATED})
 
 
-def timeline_for(*, actor: Any, case: Case, tracked: Case | None = None) -> Timeline:
+def timeline_for(*, actor: Actor | None, case: Case, tracked: Case | None = None) -> Timeline:
     """The case's timeline as the actor may see it: staff who may view the case see every
     entry with its author; anyone else (its reporter too) sees the public entries, without
     staff names. `tracked` is the case whose private link is being read when that is not
@@ -75,7 +75,7 @@ def timeline_for(*, actor: Any, case: Case, tracked: Case | None = None) -> Time
 CASE_ACTIONS = (*MOVES, "hide")
 
 
-def capacities_of(*, actor: Any, case: Case) -> frozenset[str]:
+def capacities_of(*, actor: Actor, case: Case) -> frozenset[str]:
     """The capacities (states.CAPACITY_PERMISSION) the actor holds on the case: `handle` for
     its lead unit, the others over its place."""
     held = set()
@@ -89,7 +89,7 @@ def capacities_of(*, actor: Any, case: Case) -> frozenset[str]:
     return frozenset(held)
 
 
-def case_actions(*, actor: Any, case: Case) -> frozenset[str]:
+def case_actions(*, actor: Actor, case: Case) -> frozenset[str]:
     """The moves the actor may make on the case in its current state: those of states.MOVES
     that start from it and that one of the actor's capacities allows, and `hide` for a
     moderator. Pages use it to choose the forms they show; the services decide again on every

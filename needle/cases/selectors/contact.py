@@ -4,15 +4,14 @@ masked for everyone else."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from needle.cases.models import Case
 from needle.core.audit import audit_record
 from needle.orgs.models import mask_phone
-from needle.orgs.permissions import can_for_unit, can_in_area
+from needle.orgs.permissions import Actor, can_for_unit, can_in_area
 
 
-def may_see_contact(actor: Any, case: Case) -> bool:
+def may_see_contact(actor: Actor, case: Case) -> bool:
     if getattr(actor, "pk", None) and actor.pk == case.reporter_id:
         return True
     if can_in_area(actor, "cases.view_contact", case.area_path):
@@ -48,7 +47,7 @@ def masked_contact(case: Case) -> Contact:
     )
 
 
-def case_contact(*, actor: Any, case: Case) -> Contact:
+def case_contact(*, actor: Actor, case: Case) -> Contact:
     """The reporter's contact details: whole for those who may see them (a staff read is
     audited), masked for everyone else."""
     if not may_see_contact(actor, case):

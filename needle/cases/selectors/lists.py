@@ -21,6 +21,7 @@ from needle.cases.selectors.access import InSubquery, case_scope_q
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
+    Actor,
     area_scope_q,
     granting_unit_ids,
     has_perm_anywhere,
@@ -67,7 +68,7 @@ class CaseFilters:
     overdue: bool = False
 
 
-def case_list_for(*, actor: Any, filters: CaseFilters) -> QuerySet[Case]:
+def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
     require_authenticated(actor)
     qs = Case.objects.select_related("service", "area", "lead_unit")
     scope = case_scope_q(actor)
@@ -153,11 +154,11 @@ def public_case_get(*, number: str) -> Case:
 FOLLOWED_SHOWN = 50
 
 
-def followed_cases(*, actor: Any) -> QuerySet[Case]:
+def followed_cases(*, actor: Actor) -> QuerySet[Case]:
     """The public cases the actor follows, newest first, read as the public list reads them:
     a follower is a stranger to the reporter (see presenters.public_case)."""
-    require_authenticated(actor)
-    return public_cases().filter(followers=actor).only(*PUBLIC_FIELDS)[:FOLLOWED_SHOWN]
+    person = require_authenticated(actor)
+    return public_cases().filter(followers=person).only(*PUBLIC_FIELDS)[:FOLLOWED_SHOWN]
 
 
 def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
@@ -174,7 +175,7 @@ def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
     return qs.only(*PUBLIC_FIELDS)
 
 
-def dispatch_queue(*, actor: Any, filters: CaseFilters) -> QuerySet[Case]:
+def dispatch_queue(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
     """Submitted and returned cases located in the actor's dispatch areas, oldest first."""
     require_authenticated(actor)
     require(has_perm_anywhere(actor, "cases.dispatch"))
@@ -191,13 +192,13 @@ def dispatch_queue(*, actor: Any, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by("submitted_at", "id")
 
 
-def inbox_units(*, actor: Any) -> list[Unit]:
+def inbox_units(*, actor: Actor) -> list[Unit]:
     """The live units whose role assignments let the actor see cases."""
     ids = granting_unit_ids(actor, "cases.view")
     return list(Unit.objects.filter(pk__in=ids, dissolved_on__isnull=True).order_by("name"))
 
 
-def inbox_list(*, actor: Any, filters: CaseFilters, open_only: bool = False) -> QuerySet[Case]:
+def inbox_list(*, actor: Actor, filters: CaseFilters, open_only: bool = False) -> QuerySet[Case]:
     """case_list_for, optionally narrowed to open cases (what the inbox shows by default). The
     inbox reads a page of it as dicts of INBOX_FIELDS (a page of model instances with their
     service, area and unit cost more than its query); inbox_rows() adds what a row shows."""

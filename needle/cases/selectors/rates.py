@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -14,7 +13,7 @@ from needle.areas.models import Area, subtree_q
 from needle.cases.models import Callback, Case
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
-from needle.orgs.permissions import can_for_unit, can_in_area, require_authenticated
+from needle.orgs.permissions import Actor, can_for_unit, can_in_area, require_authenticated
 
 
 @dataclass
@@ -64,7 +63,7 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
 
 
 def rates_for(
-    *, actor: Any, start: dt.date, end: dt.date, area: Area | None = None, unit: Unit | None = None
+    *, actor: Actor, start: dt.date, end: dt.date, area: Area | None = None, unit: Unit | None = None
 ) -> Rates:
     """Response, resolution, satisfaction and on-time rates for a unit or an area subtree,
     exactly as DESIGN.md defines them."""

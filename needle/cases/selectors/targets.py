@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -12,10 +11,10 @@ from needle.areas.models import subtree_q
 from needle.cases.models import Case
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Unit
-from needle.orgs.permissions import area_scope_q, can_in_area, require
+from needle.orgs.permissions import Actor, area_scope_q, can_in_area, require
 
 
-def dispatch_target_units(*, actor: Any) -> QuerySet[Unit]:
+def dispatch_target_units(*, actor: Actor) -> QuerySet[Unit]:
     """Units the actor may send cases to: live units located in the actor's dispatch areas."""
     qs = Unit.objects.filter(dissolved_on__isnull=True)
     scope = area_scope_q(actor, "cases.dispatch", "area_path")
@@ -32,7 +31,7 @@ def whistle_target_units(*, case: Case) -> QuerySet[Unit]:
     )
 
 
-def dispatch_targets(*, actor: Any, case: Case) -> QuerySet[Unit]:
+def dispatch_targets(*, actor: Actor, case: Case) -> QuerySet[Unit]:
     """Units a dispatcher may send this case to (dispatch_target_units, which case_dispatch
     checks, ordered for the picker)."""
     require(can_in_area(actor, "cases.dispatch", case.area_path))

@@ -18,7 +18,7 @@ from needle.core.errors import Conflict
 from needle.core.locks import held
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit
-from needle.orgs.permissions import can_act_for_unit
+from needle.orgs.permissions import Actor, can_act_for_unit
 
 MAX_DESCRIPTION = 4000
 
@@ -73,7 +73,7 @@ def _expect(case: Case, move: str, action: str, version: int | None) -> None:
 def _event_row(
     case: Case,
     *,
-    actor: Any,
+    actor: Actor | None,
     kind: str,
     from_state: str = "",
     note: str = "",
@@ -84,7 +84,7 @@ def _event_row(
     return CaseEvent(
         case=case,
         at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if isinstance(actor, Person) else None,
         kind=kind,
         from_state=from_state,
         to_state=case.state if from_state else "",
@@ -107,7 +107,7 @@ def _save(case: Case, fields: list[str]) -> None:
     case.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _audit(actor: Any, action: str, case: Case, old: dict[str, Any], new: dict[str, Any]) -> None:
+def _audit(actor: Actor | None, action: str, case: Case, old: dict[str, Any], new: dict[str, Any]) -> None:
     audit_record(actor=actor, action=f"cases.case.{action}", obj=case, old=old, new=new)
 
 
@@ -160,7 +160,7 @@ def public_link(case: Case) -> str:
     return f"/cases/public/{case.number}/"
 
 
-def _may_handle(actor: Any, case: Case) -> bool:
+def _may_handle(actor: Actor, case: Case) -> bool:
     if case.lead_unit is None:
         return False
     return can_act_for_unit(actor, "cases.handle", case.lead_unit)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,20 +27,20 @@ from needle.cases.services._common import (
 )
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import Unit
-from needle.orgs.permissions import can_act_for_unit, can_in_area, require, require_authenticated
+from needle.orgs.permissions import Actor, can_act_for_unit, can_in_area, require, require_authenticated
 
 
 @_atomic_move
-def case_follow(*, actor: Any, case: Case) -> Case:
+def case_follow(*, actor: Actor, case: Case) -> Case:
     """A resident with the same problem follows an existing case instead of filing a new one:
     they hear of every step, and the case counts them."""
-    require_authenticated(actor)
+    person = require_authenticated(actor)
     case = _locked(case)
     if not (case.service.public and case.state in OPEN_STATES | {State.RESOLVED}):
         raise _conflict(case, _("This case cannot be followed."))
-    if case.reporter_id == actor.pk or case.followers.filter(pk=actor.pk).exists():
+    if case.reporter_id == person.pk or case.followers.filter(pk=person.pk).exists():
         raise _conflict(case, _("You already follow this case."))
-    case.followers.add(actor)
+    case.followers.add(person)
     case.repeat_count += 1
     _save(case, ["repeat_count"])
     _event(case, actor=None, kind=EventKind.FOLLOWED, public=False)
@@ -50,7 +49,7 @@ def case_follow(*, actor: Any, case: Case) -> Case:
 
 
 @_atomic_move
-def case_urge(*, actor: Any, case: Case, note: str = "", supervise: bool = False) -> Case:
+def case_urge(*, actor: Actor, case: Case, note: str = "", supervise: bool = False) -> Case:
     """A supervisor urges (催办) or formally supervises (督办) the unit on an open case."""
     require_authenticated(actor)
     case = _locked(case)
@@ -77,7 +76,7 @@ def case_urge(*, actor: Any, case: Case, note: str = "", supervise: bool = False
 
 @_atomic_move
 def case_whistle(
-    *, actor: Any, case: Case, units: Sequence[Unit], hours: int = 24, note: str = ""
+    *, actor: Actor, case: Case, units: Sequence[Unit], hours: int = 24, note: str = ""
 ) -> list[Assist]:
     """A street calls departments in (吹哨报到): each must respond within `hours`."""
     require_authenticated(actor)
@@ -123,7 +122,7 @@ def case_whistle(
 
 
 @_atomic_move
-def case_assist(*, actor: Any, case: Case, unit: Unit, note: str = "") -> Assist:
+def case_assist(*, actor: Actor, case: Case, unit: Unit, note: str = "") -> Assist:
     """The lead unit (or a dispatcher) adds an assisting unit."""
     require_authenticated(actor)
     case = _locked(case)
@@ -144,7 +143,7 @@ def case_assist(*, actor: Any, case: Case, unit: Unit, note: str = "") -> Assist
 
 
 @transaction.atomic
-def assist_respond(*, actor: Any, assist: Assist, note: str) -> Assist:
+def assist_respond(*, actor: Actor, assist: Assist, note: str) -> Assist:
     """A called-in or assisting unit reports in."""
     require_authenticated(actor)
     require(can_act_for_unit(actor, "cases.handle", assist.unit))
@@ -162,7 +161,7 @@ def assist_respond(*, actor: Any, assist: Assist, note: str) -> Assist:
 
 
 @_atomic_move
-def case_note(*, actor: Any, case: Case, note: str, public: bool = False) -> CaseEvent:
+def case_note(*, actor: Actor, case: Case, note: str, public: bool = False) -> CaseEvent:
     """A progress note by the unit working on the case."""
     require_authenticated(actor)
     case = _locked(case)
@@ -177,7 +176,7 @@ def case_note(*, actor: Any, case: Case, note: str, public: bool = False) -> Cas
 
 
 @_atomic_move
-def case_hide_details(*, actor: Any, case: Case, public_description: str) -> Case:
+def case_hide_details(*, actor: Actor, case: Case, public_description: str) -> Case:
     """A moderator hides personal details from public view; the original stays for staff.
     Every field the public sees is rewritten from the moderated text: the title too, which
     intake cut from the original text (the audit event keeps the title it replaced)."""

@@ -39,7 +39,7 @@ from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import ValidationFailed
 from needle.core.jobs import job_enqueue
 from needle.orgs.models import Person, Unit, phone_validator
-from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
 REPEAT_WINDOW = dt.timedelta(days=30)
 
@@ -233,13 +233,13 @@ def _counter_increment(day: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def case_submit(*, actor: Any, intake: Intake) -> Case:
+def case_submit(*, actor: Actor | None, intake: Intake) -> Case:
     """Take in a request (see `case_submit_or_get`)."""
     return case_submit_or_get(actor=actor, intake=intake)[0]
 
 
 @photo_files_removed_on_error
-def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
+def case_submit_or_get(*, actor: Actor | None, intake: Intake) -> tuple[Case, bool]:
     """Take in a request: validate, number it, set deadlines, route it when a rule is
     certain, link a repeat, store photos; after commit a job notifies the unit and lets the
     classifier triage the case. Returns the case and whether it is new: with an idempotency
@@ -268,13 +268,13 @@ def case_submit_or_get(*, actor: Any, intake: Intake) -> tuple[Case, bool]:
         raise
 
 
-def idempotency_key(*, channel: str, actor: Any, key: str) -> str:
+def idempotency_key(*, channel: str, actor: Actor | None, key: str) -> str:
     """The stored form of a client's idempotency key ("" for none). The channel and the sender
     (the person, or "anonymous") come from the server and the client's key is hashed after
     them, so no key a client sends can name another channel's or another person's case."""
     if not key:
         return ""
-    owner = f"p{actor.pk}" if getattr(actor, "pk", None) else "anonymous"
+    owner = f"p{actor.pk}" if actor is not None and actor.pk else "anonymous"
     return f"{channel}:{owner}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
@@ -287,14 +287,14 @@ def _keyed(idempotency_key: str) -> Case | None:
 
 
 def _create(
-    actor: Any, intake: Intake, area: Area, answers: dict[str, Any], images: list[Any], number: str
+    actor: Actor | None, intake: Intake, area: Area, answers: dict[str, Any], images: list[Any], number: str
 ) -> Case:
     # Routing and the repeat link are decided before the INSERT, so the case row is written
     # once, and its timeline entries and audit events go in one statement each.
     now = timezone.now()
     service = intake.service
     reporter = (
-        actor if getattr(actor, "pk", None) and intake.channel not in (Channel.PHONE, Channel.STAFF) else None
+        actor if isinstance(actor, Person) and intake.channel not in (Channel.PHONE, Channel.STAFF) else None
     )
     contact_name = intake.contact_name.strip() or (str(reporter) if reporter else "")
     contact_phone = intake.contact_phone.strip() or (reporter.phone if reporter else "")
@@ -404,7 +404,7 @@ def case_follow_up(*, case_id: int, rule_unit_id: int | None) -> None:
 @transaction.atomic
 def case_open(
     *,
-    actor: Any,
+    actor: Actor,
     service: Service,
     area: Area,
     unit: Unit,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,12 +27,14 @@ from needle.cases.services._common import (
 from needle.cases.services.routing import _route
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.errors import PermissionDenied, ValidationFailed
-from needle.orgs.models import Unit
-from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.models import Person, Unit
+from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
 
 @_atomic_move
-def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version: int | None = None) -> Case:
+def case_dispatch(
+    *, actor: Actor, case: Case, unit: Unit, note: str = "", version: int | None = None
+) -> Case:
     """Send the case to a unit; from a queue that is dispatch, later it is re-routing (改派)
     or transfer. The unit's people are notified."""
     require_authenticated(actor)
@@ -53,7 +54,7 @@ def case_dispatch(*, actor: Any, case: Case, unit: Unit, note: str = "", version
 
 
 @_atomic_move
-def case_accept(*, actor: Any, case: Case, version: int | None = None) -> Case:
+def case_accept(*, actor: Actor, case: Case, version: int | None = None) -> Case:
     """The lead unit takes the case on (首接负责)."""
     require_authenticated(actor)
     case = _locked(case)
@@ -70,7 +71,7 @@ def case_accept(*, actor: Any, case: Case, version: int | None = None) -> Case:
 
 
 @_atomic_move
-def case_return(*, actor: Any, case: Case, reason: str, version: int | None = None) -> Case:
+def case_return(*, actor: Actor, case: Case, reason: str, version: int | None = None) -> Case:
     """The unit says "not ours" (退单), with a reason; the case goes back to the dispatchers."""
     require_authenticated(actor)
     case = _locked(case)
@@ -101,7 +102,7 @@ def case_return(*, actor: Any, case: Case, reason: str, version: int | None = No
 
 
 @_atomic_move
-def case_start(*, actor: Any, case: Case, note: str = "", version: int | None = None) -> Case:
+def case_start(*, actor: Actor, case: Case, note: str = "", version: int | None = None) -> Case:
     require_authenticated(actor)
     case = _locked(case)
     require(_may_handle(actor, case))
@@ -123,7 +124,7 @@ def case_start(*, actor: Any, case: Case, note: str = "", version: int | None = 
 @photo_files_removed_on_error
 @_atomic_move
 def case_resolve(
-    *, actor: Any, case: Case, note: str, photos: Sequence[bytes] = (), version: int | None = None
+    *, actor: Actor, case: Case, note: str, photos: Sequence[bytes] = (), version: int | None = None
 ) -> Case:
     """The handler reports the work done; the resident is asked whether it is solved."""
     require_authenticated(actor)
@@ -164,10 +165,10 @@ def case_resolve(
     return case
 
 
-def _may_callback(actor: Any, case: Case, tracking_token: str | None) -> bool:
+def _may_callback(actor: Actor | None, case: Case, tracking_token: str | None) -> bool:
     if tracking_token is not None:
         return secrets.compare_digest(tracking_token, case.tracking_token)
-    if getattr(actor, "pk", None) and actor.pk == case.reporter_id:
+    if actor is not None and actor.pk and actor.pk == case.reporter_id:
         return True
     return can_in_area(actor, "cases.callback", case.area_path)
 
@@ -175,7 +176,7 @@ def _may_callback(actor: Any, case: Case, tracking_token: str | None) -> bool:
 @_atomic_move
 def case_callback(
     *,
-    actor: Any,
+    actor: Actor | None,
     case: Case,
     solved: bool,
     rating: int | None = None,
@@ -194,7 +195,7 @@ def case_callback(
     Callback.objects.create(
         case=case,
         at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if isinstance(actor, Person) else None,
         by_staff=by_staff,
         solved=solved,
         rating=rating,
@@ -238,7 +239,7 @@ def case_callback(
 
 
 @_atomic_move
-def case_reopen(*, actor: Any, case: Case, reason: str, version: int | None = None) -> Case:
+def case_reopen(*, actor: Actor, case: Case, reason: str, version: int | None = None) -> Case:
     """Staff reopen a resolved or closed case to the same unit (the reason is kept)."""
     require_authenticated(actor)
     case = _locked(case)
@@ -274,7 +275,7 @@ def case_reopen(*, actor: Any, case: Case, reason: str, version: int | None = No
 
 
 @_atomic_move
-def case_reject(*, actor: Any, case: Case, reason: str, version: int | None = None) -> Case:
+def case_reject(*, actor: Actor, case: Case, reason: str, version: int | None = None) -> Case:
     """Refuse an invalid or abusive request, with the reason."""
     require_authenticated(actor)
     case = _locked(case)
@@ -302,7 +303,7 @@ def case_reject(*, actor: Any, case: Case, reason: str, version: int | None = No
 
 
 @_atomic_move
-def case_merge(*, actor: Any, case: Case, parent: Case, version: int | None = None) -> Case:
+def case_merge(*, actor: Actor, case: Case, parent: Case, version: int | None = None) -> Case:
     """Mark a duplicate: it closes as merged and its reporter follows the parent."""
     require_authenticated(actor)
     if parent.pk == case.pk:
@@ -337,7 +338,7 @@ def case_merge(*, actor: Any, case: Case, parent: Case, version: int | None = No
 
 
 @_atomic_move
-def case_reclassify(*, actor: Any, case: Case, service: Service, version: int | None = None) -> Case:
+def case_reclassify(*, actor: Actor, case: Case, service: Service, version: int | None = None) -> Case:
     """A dispatcher corrects the service the resident chose. The deadlines follow the new
     service (counted from intake); the classifier learns from the correction."""
     require_authenticated(actor)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from needle.cases.models import Open311Key
 from needle.core.audit import audit_record
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Person
-from needle.orgs.permissions import is_superuser, require
+from needle.orgs.permissions import Actor, is_superuser, require
 
 OPEN311_PREFIX = "o311_"
 
@@ -26,7 +25,7 @@ class IssuedKey:
 
 
 @transaction.atomic
-def open311_key_create(*, actor: Any, name: str, person: Person | None = None) -> IssuedKey:
+def open311_key_create(*, actor: Actor | None, name: str, person: Person | None = None) -> IssuedKey:
     """Issue an Open311 api_key for a client application (operators and superusers)."""
     if actor is not None:
         require(is_superuser(actor))

@@ -17,7 +17,7 @@ from needle.cases.services._common import _event_row, _locked, _save, _tell_unit
 from needle.core.audit import audit_event, audit_record
 from needle.core.models import AuditEvent
 from needle.orgs.models import Unit
-from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
 
 def rule_for(service: Service, area: Area) -> RoutingRule | None:
@@ -40,7 +40,7 @@ def case_route_auto(*, case: Case, unit: Unit, note: str) -> Case:
     return case
 
 
-def _route(case: Case, *, unit: Unit, actor: Any, kind: str, note: str = "") -> None:
+def _route(case: Case, *, unit: Unit, actor: Actor | None, kind: str, note: str = "") -> None:
     before = _send(case, unit)
     _save(case, ["state", "lead_unit", "dispatched_at"])
     event, audit = _routing_rows(case, before, actor=actor, kind=kind, note=note)
@@ -59,7 +59,7 @@ def _send(case: Case, unit: Unit) -> dict[str, Any]:
 
 
 def _routing_rows(
-    case: Case, before: dict[str, Any], *, actor: Any, kind: str, note: str
+    case: Case, before: dict[str, Any], *, actor: Actor | None, kind: str, note: str
 ) -> tuple[CaseEvent, AuditEvent]:
     """The timeline entry and audit event of a routing done by `_send`, not stored yet."""
     event = _event_row(
@@ -82,7 +82,7 @@ def _dispatched_text(case: Case) -> Callable[[], str]:
 
 
 @transaction.atomic
-def rule_set(*, actor: Any, service: Service, area: Area, unit: Unit) -> RoutingRule:
+def rule_set(*, actor: Actor, service: Service, area: Area, unit: Unit) -> RoutingRule:
     """Route `service` in `area`'s subtree to `unit` (replacing an earlier rule there)."""
     require_authenticated(actor)
     require(can_in_area(actor, "cases.manage_catalog", area))
@@ -100,7 +100,7 @@ def rule_set(*, actor: Any, service: Service, area: Area, unit: Unit) -> Routing
 
 
 @transaction.atomic
-def rule_delete(*, actor: Any, rule: RoutingRule) -> None:
+def rule_delete(*, actor: Actor, rule: RoutingRule) -> None:
     """Stop routing a service in an area's subtree by that rule (intake falls back to the
     rules above it, or the dispatchers)."""
     require_authenticated(actor)
