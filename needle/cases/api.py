@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -269,12 +272,27 @@ def get_timeline(request: HttpRequest, number: Code) -> Any:
     ]
 
 
+def _one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a move's operation in one transaction, so that the lock _act takes holds until its
+    service is done. (Written here rather than transaction.atomic as the decorator: ninja reads
+    the operation's annotations through the wrapper's module.)"""
+
+    @functools.wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            return view(*args, **kwargs)
+
+    return run
+
+
 def _act(request: HttpRequest, number: str) -> Case:
-    return selectors.access_case(actor=request.user, number=number)
+    """The case a move acts on, read and locked at once (every move runs in one transaction):
+    its service decides on this object without reading it again."""
+    return selectors.access_case(actor=request.user, number=number, for_write=True)
 
 
 def _done(request: HttpRequest, case: Case) -> CaseOut:
-    case = selectors.access_case(actor=request.user, number=case.number)
+    """The case after the move: the object the service changed, still locked."""
     return case_out(case, request.user)
 
 
@@ -282,6 +300,7 @@ OUT = {200: CaseOut, **ERRORS}
 
 
 @router.post("/cases/{number}/dispatch", response=OUT, summary="Dispatch, re-route or transfer")
+@_one_transaction
 def dispatch(request: HttpRequest, number: Code, payload: DispatchIn) -> Any:
     case = _act(request, number)
     unit = selectors.move_unit(unit_id=payload.unit_id)
@@ -294,6 +313,7 @@ def dispatch(request: HttpRequest, number: Code, payload: DispatchIn) -> Any:
 
 
 @router.post("/cases/{number}/accept", response=OUT, summary="Accept (the lead unit)")
+@_one_transaction
 def accept(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
     return _done(
         request, services.case_accept(actor=request.user, case=_act(request, number), version=payload.version)
@@ -301,6 +321,7 @@ def accept(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
 
 
 @router.post("/cases/{number}/return", response=OUT, summary="Return: not this unit's")
+@_one_transaction
 def return_case(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
@@ -311,6 +332,7 @@ def return_case(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/start", response=OUT, summary="Start work")
+@_one_transaction
 def start(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
     return _done(
         request,
@@ -321,6 +343,7 @@ def start(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
 
 
 @router.post("/cases/{number}/resolve", response=OUT, summary="Resolve with a note (and photos)")
+@_one_transaction
 def resolve(request: HttpRequest, number: Code, payload: ResolveIn) -> Any:
     case = services.case_resolve(
         actor=request.user,
@@ -335,6 +358,7 @@ def resolve(request: HttpRequest, number: Code, payload: ResolveIn) -> Any:
 @router.post(
     "/cases/{number}/callback", response=OUT, auth=None, summary="Solved? Satisfied? (resident or staff)"
 )
+@_one_transaction
 def callback(request: HttpRequest, number: Code, payload: CallbackIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may answer; otherwise
     the caller must be the reporter or staff making a callback call."""
@@ -344,7 +368,7 @@ def callback(request: HttpRequest, number: Code, payload: CallbackIn) -> Any:
         if case.number != number:
             raise ValidationFailed(fields={"tracking_token": _("This token belongs to another case.")})
     else:
-        case = selectors.access_case(actor=actor, number=number)
+        case = selectors.access_case(actor=actor, number=number, for_write=True)
     case = services.case_callback(
         actor=actor,
         case=case,
@@ -358,6 +382,7 @@ def callback(request: HttpRequest, number: Code, payload: CallbackIn) -> Any:
 
 
 @router.post("/cases/{number}/reopen", response=OUT, summary="Reopen to the same unit")
+@_one_transaction
 def reopen(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
@@ -368,6 +393,7 @@ def reopen(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/merge", response=OUT, summary="Merge a duplicate into another case")
+@_one_transaction
 def merge(request: HttpRequest, number: Code, payload: MergeIn) -> Any:
     parent = selectors.access_case(actor=request.user, number=payload.parent)
     return _done(
@@ -379,6 +405,7 @@ def merge(request: HttpRequest, number: Code, payload: MergeIn) -> Any:
 
 
 @router.post("/cases/{number}/reject", response=OUT, summary="Reject an invalid or abusive request")
+@_one_transaction
 def reject(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     return _done(
         request,
@@ -389,6 +416,7 @@ def reject(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
 
 
 @router.post("/cases/{number}/urge", response=OUT, summary="Urge (催办) or supervise (督办)")
+@_one_transaction
 def urge(request: HttpRequest, number: Code, payload: UrgeIn) -> Any:
     return _done(
         request,
@@ -399,6 +427,7 @@ def urge(request: HttpRequest, number: Code, payload: UrgeIn) -> Any:
 
 
 @router.post("/cases/{number}/whistle", response=OUT, summary="Call departments in (吹哨)")
+@_one_transaction
 def whistle(request: HttpRequest, number: Code, payload: WhistleIn) -> Any:
     case = _act(request, number)
     units = selectors.move_units(unit_ids=payload.unit_ids)
@@ -407,6 +436,7 @@ def whistle(request: HttpRequest, number: Code, payload: WhistleIn) -> Any:
 
 
 @router.post("/cases/{number}/assist", response=OUT, summary="Add an assisting unit")
+@_one_transaction
 def assist(request: HttpRequest, number: Code, payload: AssistIn) -> Any:
     case = _act(request, number)
     services.case_assist(
@@ -419,6 +449,7 @@ def assist(request: HttpRequest, number: Code, payload: AssistIn) -> Any:
 
 
 @router.post("/cases/{number}/notes", response=OUT, summary="Add a progress note")
+@_one_transaction
 def note(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
     case = _act(request, number)
     services.case_note(actor=request.user, case=case, note=payload.note, public=payload.public)
@@ -426,6 +457,7 @@ def note(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
 
 
 @router.post("/cases/{number}/hide", response=OUT, summary="Hide personal details from public view")
+@_one_transaction
 def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
     return _done(
         request,
@@ -436,6 +468,7 @@ def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
 
 
 @router.post("/cases/{number}/respond", response=OUT, summary="A called-in or assisting unit responds")
+@_one_transaction
 def respond(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
     case = _act(request, number)
     assist = selectors.assist_for(actor=request.user, case=case)

@@ -53,7 +53,7 @@ MOVES: dict[str, Move] = {
         _move("reject", {State.SUBMITTED, State.RETURNED, State.DISPATCHED}, State.REJECTED, "dispatch"),
         _move("urge", OPEN_STATES, None, "supervise"),
         _move("whistle", _WORKED_ON, None, "supervise", "handle"),
-        _move("assist", _WORKED_ON, None, "supervise", "handle"),
+        _move("assist", _WORKED_ON, None, "handle", "dispatch"),
     )
 }
 

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -398,11 +399,12 @@ def _bulk(request: HttpRequest) -> HttpResponse | None:
     done: list[str] = []
     for number in form.cleaned_data["numbers"]:
         try:
-            case = selectors.access_case(actor=request.user, number=number)
-            if action == "accept":
-                services.case_accept(actor=request.user, case=case)
-            else:
-                services.case_urge(actor=request.user, case=case, note=note)
+            with transaction.atomic():
+                case = selectors.access_case(actor=request.user, number=number, for_write=True)
+                if action == "accept":
+                    services.case_accept(actor=request.user, case=case)
+                else:
+                    services.case_urge(actor=request.user, case=case, note=note)
         except DomainError as exc:
             messages.error(request, f"{number}: {exc.message}")
         else:
@@ -696,26 +698,24 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     move = MOVES.get(action)
     if move is None:
         return render(request, "404.html", status=404)
-    try:
-        case = selectors.access_case(actor=request.user, number=number)
-    except DomainError as exc:
-        return refusal(request, exc)
     form = ACTION_FORMS[action](request.POST, request.FILES, prefix=action)
     status = 400
     if form.is_valid():
         try:
-            message = move(request.user, case, form.cleaned_data)
+            with transaction.atomic():
+                case = selectors.access_case(actor=request.user, number=number, for_write=True)
+                message = move(request.user, case, form.cleaned_data)
         except DomainError as exc:
             if exc.status in (401, 403, 404) and not exc.fields:
                 return refusal(request, exc)
             status = _fail(request, exc, form)
-            try:
-                case = selectors.access_case(actor=request.user, number=number)
-            except DomainError as gone:
-                return refusal(request, gone)
         else:
             messages.success(request, message)
             return redirect(_safe_next(request) or reverse("case-detail", args=[case.number]))
+    try:
+        case = selectors.access_case(actor=request.user, number=number)
+    except DomainError as exc:
+        return refusal(request, exc)
     return _case_page(request, case, bound=(action, form), status=status)
 
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from needle.areas.models import PATH_END, Area
 from needle.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from needle.orgs.models import Person, Role, RoleAssignment, Unit
+
+# Who acts: a person, or a visitor who has not signed in (what request.user holds).
+Actor = Person | AnonymousUser
 
 R = Role
 ALL_ROLES = frozenset(Role)

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
+import pytest
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from needle import testing as t
+from needle.cases import selectors
 from needle.cases import services as s
-from needle.cases.models import Case
+from needle.cases.models import Case, State
+from needle.core.errors import Conflict
 
 ELSEWHERE = ["community_a1b", "community_a2a", "community_b1a", "grid_a1a"] * 2  # 8 more rows
 
@@ -90,3 +93,41 @@ def test_the_api_case_list(world, catalog, api_for):
         t.submit(world, catalog["noise"], area=area, attributes={"when": "day"})
     assert api.get("/api/v1/cases").json()["count"] == 10
     assert queries(api.get, "/api/v1/cases") == 5
+
+
+def posted(post: Callable[..., Any], url: str, body: Any, status: int) -> tuple[int, int]:
+    """The queries a move makes, and how many of them read the case."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = post(url, body)
+    assert response.status_code == status, (url, response.status_code)
+    sql = [q["sql"] for q in ctx.captured_queries]
+    return len(sql), sum(s.startswith("SELECT") and 'FROM "cases_case"' in s for s in sql)
+
+
+def test_an_api_move_reads_the_case_once(world, catalog, api_for):
+    api = api_for("handler")
+    api.get("/api/v1/cases")  # a token's first use records when it was used
+    case = t.submit(world, catalog["road"])
+    # Token, the case read and locked at once, grants, the update, its timeline entry and audit
+    # event, the contact read's audit event, and the savepoint the test's transaction makes of
+    # the operation's (two statements).
+    assert posted(api.post, f"/api/v1/cases/{case.number}/accept", {}, 200) == (9, 1)
+
+
+def test_a_page_move_reads_the_case_once(world, catalog, client_for):
+    client = client_for("handler")
+    case = t.submit(world, catalog["road"])
+    # Session, person, the case read and locked at once, grants, the update, its timeline entry
+    # and audit event, and the test's savepoint (two statements).
+    body = {"accept-version": case.version}
+    assert posted(client.post, f"/cases/{case.number}/accept/", body, 302) == (9, 1)
+
+
+def test_a_case_locked_in_a_block_that_ended_is_read_again(world, catalog):
+    handler = world.people["handler"]
+    case = t.submit(world, catalog["road"])
+    with transaction.atomic():
+        stale = selectors.access_case(actor=handler, number=case.number, for_write=True)
+    Case.objects.filter(pk=case.pk).update(state=State.ACCEPTED)  # someone else moved it meanwhile
+    with pytest.raises(Conflict):
+        s.case_accept(actor=handler, case=stale)

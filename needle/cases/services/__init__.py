@@ -1,0 +1,95 @@
+"""The app's service surface: every write to residents' requests (intake, routing, the
+lifecycle, collaboration, deadlines, Open311 keys), imported from here by every entry point
+(`from needle.cases import services` or `from needle.cases.services import case_accept`).
+
+Each move locks the case row, checks the actor's permission and the current state, writes a
+timeline entry, an audit event and notifications, and refuses an illegal move with Conflict
+(HTTP 409) carrying the current state. Two people acting at once: the second waits for the
+lock, then finds the state changed and gets the 409.
+"""
+
+from needle.cases.services._common import MAX_DESCRIPTION, public_link, tracking_link
+from needle.cases.services.collaboration import (
+    assist_respond,
+    case_assist,
+    case_follow,
+    case_hide_details,
+    case_note,
+    case_urge,
+    case_whistle,
+)
+from needle.cases.services.deadlines import deadlines_mark
+from needle.cases.services.intake import (
+    AFTER_INTAKE,
+    REPEAT_WINDOW,
+    Intake,
+    area_at,
+    case_follow_up,
+    case_open,
+    case_submit,
+    case_submit_or_get,
+    idempotency_key,
+)
+
+# The demo numbers the cases it loads in bulk as intake does.
+from needle.cases.services.intake import _next_number as _next_number
+from needle.cases.services.lifecycle import (
+    case_accept,
+    case_callback,
+    case_dispatch,
+    case_merge,
+    case_reclassify,
+    case_reject,
+    case_reopen,
+    case_resolve,
+    case_return,
+    case_start,
+)
+from needle.cases.services.open311_keys import (
+    OPEN311_PREFIX,
+    IssuedKey,
+    open311_key_check,
+    open311_key_create,
+)
+from needle.cases.services.routing import case_route_auto, rule_delete, rule_for, rule_set
+
+__all__ = [
+    "AFTER_INTAKE",
+    "MAX_DESCRIPTION",
+    "OPEN311_PREFIX",
+    "REPEAT_WINDOW",
+    "Intake",
+    "IssuedKey",
+    "area_at",
+    "assist_respond",
+    "case_accept",
+    "case_assist",
+    "case_callback",
+    "case_dispatch",
+    "case_follow",
+    "case_follow_up",
+    "case_hide_details",
+    "case_merge",
+    "case_note",
+    "case_open",
+    "case_reclassify",
+    "case_reject",
+    "case_reopen",
+    "case_resolve",
+    "case_return",
+    "case_route_auto",
+    "case_start",
+    "case_submit",
+    "case_submit_or_get",
+    "case_urge",
+    "case_whistle",
+    "deadlines_mark",
+    "idempotency_key",
+    "open311_key_check",
+    "open311_key_create",
+    "public_link",
+    "rule_delete",
+    "rule_for",
+    "rule_set",
+    "tracking_link",
+]

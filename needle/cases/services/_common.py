@@ -1,0 +1,166 @@
+"""What every service of the app shares: the row lock, the state check, timeline entries,
+audit events and notifications."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.cases.models import Case, CaseEvent, State
+from needle.cases.states import may_start
+from needle.core.audit import audit_record
+from needle.core.errors import Conflict
+from needle.core.locks import held
+from needle.notify.services import notify
+from needle.orgs.models import Person, Role, Unit
+from needle.orgs.permissions import Actor, can_act_for_unit
+
+MAX_DESCRIPTION = 4000
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _atomic_move(service: Callable[P, R]) -> Callable[P, R]:
+    """transaction.atomic for a move on `case`: a savepoint of its own, unless the caller read
+    the case with access_case(for_write=True) in the block still open. That caller's block is
+    then the move's transaction: a refusal propagates out of it and rolls it back whole, and
+    the two statements of a savepoint are saved on every page and API move."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        case = kwargs.get("case")
+        with transaction.atomic(savepoint=not (case is not None and held(case))):
+            return service(*args, **kwargs)
+
+    return run
+
+
+def _locked(case: Case) -> Case:
+    """The case as it is now, under a row lock: every move decides on the current state. A case
+    that access_case(for_write=True) read and locked in a block still open is that already."""
+    if held(case):
+        return case
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service", "lead_unit", "area")
+        .get(pk=case.pk)
+    )
+
+
+def _conflict(case: Case, message: str) -> Conflict:
+    return Conflict(message, extra={"state": case.state, "version": case.version})
+
+
+def _expect(case: Case, move: str, action: str, version: int | None) -> None:
+    """Refuse `move` unless the case is still at `version` (when given) and in one of the
+    states the move starts from (states.MOVES); `action` names the move in the message."""
+    if version is not None and version != case.version:
+        raise _conflict(case, _("Someone else changed this case meanwhile; reload it."))
+    if not may_start(move, case.state):
+        raise _conflict(
+            case,
+            _("A case that is %(state)s cannot be %(action)s.")
+            % {"state": State(case.state).label, "action": action},
+        )
+
+
+def _event_row(
+    case: Case,
+    *,
+    actor: Actor | None,
+    kind: str,
+    from_state: str = "",
+    note: str = "",
+    unit: Unit | None = None,
+    public: bool = True,
+) -> CaseEvent:
+    """A timeline entry, not stored yet (intake stores its entries in one INSERT)."""
+    return CaseEvent(
+        case=case,
+        at=timezone.now(),
+        actor=actor if isinstance(actor, Person) else None,
+        kind=kind,
+        from_state=from_state,
+        to_state=case.state if from_state else "",
+        unit=unit,
+        note=note,
+        public=public,
+    )
+
+
+def _event(case: Case, **fields: Any) -> CaseEvent:
+    """A timeline entry, stored (the arguments of `_event_row`)."""
+    event = _event_row(case, **fields)
+    event.save(force_insert=True)
+    return event
+
+
+def _save(case: Case, fields: list[str]) -> None:
+    # Every caller holds the row: locked by _locked(), or created in this same transaction.
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _audit(actor: Actor | None, action: str, case: Case, old: dict[str, Any], new: dict[str, Any]) -> None:
+    audit_record(actor=actor, action=f"cases.case.{action}", obj=case, old=old, new=new)
+
+
+def _unit_people(unit: Unit | None, roles: Sequence[str]) -> list[Person]:
+    if unit is None:
+        return []
+    return list(Person.objects.filter(roles__unit=unit, roles__role__in=roles, is_active=True).distinct())
+
+
+def _case_link(case: Case) -> str:
+    return f"/cases/{case.number}/"
+
+
+def _tell_unit(case: Case, unit: Unit | None, verb: str, render: Callable[[], str]) -> None:
+    notify(
+        recipients=_unit_people(unit, [Role.HANDLER, Role.COORDINATOR, Role.ADMIN]),
+        verb=verb,
+        render=render,
+        link=_case_link(case),
+    )
+
+
+def _tell_reporters(
+    case: Case, verb: str, render: Callable[[], str], follower_render: Callable[[], str]
+) -> None:
+    """The reporter and the reporters of cases merged into this one follow it, each through
+    their own private tracking link (the key to their own request: it shows their words and
+    answers the callback); followers are strangers to the reporter, so they get their own
+    text and the case's public page, or no link once the case is no longer public."""
+    told: set[int] = set()
+
+    def tell(people: Iterable[Person | None], link: str, text: Callable[[], str]) -> None:
+        fresh = [p for p in people if p is not None and p.pk not in told]
+        told.update(p.pk for p in fresh)
+        notify(recipients=fresh, verb=verb, render=text, link=link)
+
+    tell([case.reporter], tracking_link(case), render)
+    for merged in case.merged_cases.select_related("reporter").order_by("pk"):
+        tell([merged.reporter], tracking_link(merged), render)
+    public = case.service.public and case.state != State.REJECTED
+    tell(case.followers.all(), public_link(case) if public else "", follower_render)
+
+
+def tracking_link(case: Case) -> str:
+    """The private link of this very case: only ever sent to its own reporter."""
+    return f"/track/{case.tracking_token}/"
+
+
+def public_link(case: Case) -> str:
+    return f"/cases/public/{case.number}/"
+
+
+def _may_handle(actor: Actor, case: Case) -> bool:
+    if case.lead_unit is None:
+        return False
+    return can_act_for_unit(actor, "cases.handle", case.lead_unit)

@@ -1,0 +1,361 @@
+"""The case's moves from dispatch to closure: dispatch, accept, return, start, resolve,
+callback, reopen, reject, merge, reclassify."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.cases.deadlines import add_hours
+from needle.cases.models import Callback, Case, EventKind, Photo, Service, State
+from needle.cases.selectors import dispatch_target_units
+from needle.cases.services._common import (
+    _atomic_move,
+    _audit,
+    _conflict,
+    _event,
+    _expect,
+    _locked,
+    _may_handle,
+    _save,
+    _tell_reporters,
+    _tell_unit,
+)
+from needle.cases.services.routing import _route
+from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
+from needle.core.errors import PermissionDenied, ValidationFailed
+from needle.orgs.models import Person, Unit
+from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
+
+
+@_atomic_move
+def case_dispatch(
+    *, actor: Actor, case: Case, unit: Unit, note: str = "", version: int | None = None
+) -> Case:
+    """Send the case to a unit; from a queue that is dispatch, later it is re-routing (改派)
+    or transfer. The unit's people are notified."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(can_in_area(actor, "cases.dispatch", case.area_path))
+    _expect(case, "dispatch", _("dispatched"), version)
+    if unit.dissolved_on is not None:
+        raise ValidationFailed(fields={"unit": _("The unit is dissolved.")})
+    if not dispatch_target_units(actor=actor).filter(pk=unit.pk).exists():
+        message = _("This unit is outside the areas you dispatch to.")
+        raise PermissionDenied(message, fields={"unit": message})
+    if case.lead_unit_id == unit.pk and case.state == State.DISPATCHED:
+        raise _conflict(case, _("The case is already with this unit."))
+    kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
+    _route(case, unit=unit, actor=actor, kind=kind, note=note.strip())
+    return case
+
+
+@_atomic_move
+def case_accept(*, actor: Actor, case: Case, version: int | None = None) -> Case:
+    """The lead unit takes the case on (首接负责)."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(_may_handle(actor, case))
+    _expect(case, "accept", _("accepted"), version)
+    previous = case.state
+    case.state = State.ACCEPTED
+    if case.accepted_at is None:
+        case.accepted_at = timezone.now()
+    _save(case, ["state", "accepted_at"])
+    _event(case, actor=actor, kind=EventKind.ACCEPTED, from_state=previous, unit=case.lead_unit)
+    _audit(actor, "accepted", case, {"state": previous}, {"state": case.state})
+    return case
+
+
+@_atomic_move
+def case_return(*, actor: Actor, case: Case, reason: str, version: int | None = None) -> Case:
+    """The unit says "not ours" (退单), with a reason; the case goes back to the dispatchers."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(_may_handle(actor, case))
+    _expect(case, "return", _("returned"), version)
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": _("Say why the case is not your unit's.")})
+    unit = case.lead_unit
+    case.state = State.RETURNED
+    case.lead_unit = None
+    _save(case, ["state", "lead_unit"])
+    _event(
+        case,
+        actor=actor,
+        kind=EventKind.RETURNED,
+        from_state=State.DISPATCHED,
+        unit=unit,
+        note=reason.strip(),
+    )
+    _audit(
+        actor,
+        "returned",
+        case,
+        {"state": State.DISPATCHED, "lead_unit": unit.pk if unit else None},
+        {"state": case.state, "lead_unit": None, "reason": reason.strip()},
+    )
+    return case
+
+
+@_atomic_move
+def case_start(*, actor: Actor, case: Case, note: str = "", version: int | None = None) -> Case:
+    require_authenticated(actor)
+    case = _locked(case)
+    require(_may_handle(actor, case))
+    _expect(case, "start", _("started"), version)
+    case.state = State.IN_PROGRESS
+    _save(case, ["state"])
+    _event(
+        case,
+        actor=actor,
+        kind=EventKind.STARTED,
+        from_state=State.ACCEPTED,
+        unit=case.lead_unit,
+        note=note.strip(),
+    )
+    _audit(actor, "started", case, {"state": State.ACCEPTED}, {"state": case.state})
+    return case
+
+
+@photo_files_removed_on_error
+@_atomic_move
+def case_resolve(
+    *, actor: Actor, case: Case, note: str, photos: Sequence[bytes] = (), version: int | None = None
+) -> Case:
+    """The handler reports the work done; the resident is asked whether it is solved."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(_may_handle(actor, case))
+    _expect(case, "resolve", _("resolved"), version)
+    if not note.strip():
+        raise ValidationFailed(fields={"note": _("Say what was done.")})
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(fields={"photos": _("At most %(n)d photos.") % {"n": MAX_PHOTOS}})
+    images = [clean_image(raw) for raw in photos]
+    previous = case.state
+    case.state = State.RESOLVED
+    case.resolved_at = timezone.now()
+    case.colour = ""
+    _save(case, ["state", "resolved_at", "colour"])
+    event = _event(
+        case,
+        actor=actor,
+        kind=EventKind.RESOLVED,
+        from_state=previous,
+        unit=case.lead_unit,
+        note=note.strip(),
+    )
+    for image in images:
+        photo = Photo(case=case, event=event, content_type=image.content_type, size=len(image.data))
+        store_photo(photo, f"{case.number}-done-{secrets.token_hex(4)}.{image.extension}", image)
+    _audit(actor, "resolved", case, {"state": previous}, {"state": case.state, "note": note.strip()})
+    _tell_reporters(
+        case,
+        "case.resolved",
+        lambda: (
+            _("Your request %(number)s is resolved. Is it solved? Please tell us and rate the work.")
+            % {"number": case.number}
+        ),
+        lambda: _("Request %(number)s, which you follow, is resolved.") % {"number": case.number},
+    )
+    return case
+
+
+def _may_callback(actor: Actor | None, case: Case, tracking_token: str | None) -> bool:
+    if tracking_token is not None:
+        return secrets.compare_digest(tracking_token, case.tracking_token)
+    if actor is not None and actor.pk and actor.pk == case.reporter_id:
+        return True
+    return can_in_area(actor, "cases.callback", case.area_path)
+
+
+@_atomic_move
+def case_callback(
+    *,
+    actor: Actor | None,
+    case: Case,
+    solved: bool,
+    rating: int | None = None,
+    comment: str = "",
+    tracking_token: str | None = None,
+    version: int | None = None,
+) -> Case:
+    """The resident's answer (through the tracking link, or to staff on a callback call):
+    solved closes the case; unsolved reopens it to the same unit and counts."""
+    case = _locked(case)
+    require(_may_callback(actor, case, tracking_token), visible=False)
+    _expect(case, "callback", _("rated"), version)
+    if rating is not None and not 1 <= rating <= 5:
+        raise ValidationFailed(fields={"rating": _("Rate from 1 to 5.")})
+    by_staff = tracking_token is None and getattr(actor, "pk", None) != case.reporter_id
+    Callback.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=actor if isinstance(actor, Person) else None,
+        by_staff=by_staff,
+        solved=solved,
+        rating=rating,
+        comment=comment.strip()[:2000],
+        lead_unit=case.lead_unit,
+    )
+    old = {"state": case.state}
+    if solved:
+        case.state = State.CLOSED
+        case.closed_at = timezone.now()
+        _save(case, ["state", "closed_at"])
+        kind = EventKind.CLOSED
+    else:
+        case.state = State.REOPENED
+        case.reopen_count += 1
+        case.resolved_at = None
+        _save(case, ["state", "reopen_count", "resolved_at"])
+        kind = EventKind.REOPENED
+        _tell_unit(
+            case,
+            case.lead_unit,
+            "case.reopened",
+            lambda: (
+                _("Case %(number)s was reopened: the resident says it is not solved.")
+                % {"number": case.number}
+            ),
+        )
+    note = _("Solved: %(solved)s; rating: %(rating)s.") % {
+        "solved": _("yes") if solved else _("no"),
+        "rating": rating or "—",
+    }
+    _event(
+        case,
+        actor=actor,
+        kind=EventKind.CALLBACK,
+        note=(note + (" " + comment.strip() if comment.strip() else "")),
+    )
+    _event(case, actor=actor, kind=kind, from_state=State.RESOLVED, unit=case.lead_unit)
+    _audit(actor, "rated", case, old, {"state": case.state, "solved": solved, "rating": rating})
+    return case
+
+
+@_atomic_move
+def case_reopen(*, actor: Actor, case: Case, reason: str, version: int | None = None) -> Case:
+    """Staff reopen a resolved or closed case to the same unit (the reason is kept)."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(
+        can_in_area(actor, "cases.callback", case.area_path)
+        or can_in_area(actor, "cases.supervise", case.area_path)
+    )
+    _expect(case, "reopen", _("reopened"), version)
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": _("Say why the case is reopened.")})
+    previous = case.state
+    case.state = State.REOPENED
+    case.reopen_count += 1
+    case.resolved_at = None
+    case.closed_at = None
+    _save(case, ["state", "reopen_count", "resolved_at", "closed_at"])
+    _event(
+        case,
+        actor=actor,
+        kind=EventKind.REOPENED,
+        from_state=previous,
+        unit=case.lead_unit,
+        note=reason.strip(),
+    )
+    _audit(actor, "reopened", case, {"state": previous}, {"state": case.state, "reason": reason.strip()})
+    _tell_unit(
+        case,
+        case.lead_unit,
+        "case.reopened",
+        lambda: _("Case %(number)s was reopened.") % {"number": case.number},
+    )
+    return case
+
+
+@_atomic_move
+def case_reject(*, actor: Actor, case: Case, reason: str, version: int | None = None) -> Case:
+    """Refuse an invalid or abusive request, with the reason."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(can_in_area(actor, "cases.dispatch", case.area_path))
+    _expect(case, "reject", _("rejected"), version)
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": _("Say why the request is rejected.")})
+    previous = case.state
+    case.state = State.REJECTED
+    case.closed_at = timezone.now()
+    _save(case, ["state", "closed_at"])
+    _event(case, actor=actor, kind=EventKind.REJECTED, from_state=previous, note=reason.strip())
+    _audit(actor, "rejected", case, {"state": previous}, {"state": case.state, "reason": reason.strip()})
+    _tell_reporters(
+        case,
+        "case.rejected",
+        lambda: (
+            _("Your request %(number)s was not accepted: %(reason)s")
+            % {"number": case.number, "reason": reason.strip()}
+        ),
+        # The reason speaks of the reporter's request: not for strangers who followed it.
+        lambda: _("Request %(number)s, which you follow, was not accepted.") % {"number": case.number},
+    )
+    return case
+
+
+@_atomic_move
+def case_merge(*, actor: Actor, case: Case, parent: Case, version: int | None = None) -> Case:
+    """Mark a duplicate: it closes as merged and its reporter follows the parent."""
+    require_authenticated(actor)
+    if parent.pk == case.pk:
+        raise ValidationFailed(fields={"parent": _("A case cannot be merged into itself.")})
+    first, second = sorted([case, parent], key=lambda c: c.pk)
+    locked = {c.pk: _locked(c) for c in (first, second)}
+    case, parent = locked[case.pk], locked[parent.pk]
+    require(
+        can_in_area(actor, "cases.dispatch", case.area_path)
+        and can_in_area(actor, "cases.view", parent.area_path)
+    )
+    _expect(case, "merge", _("merged"), version)
+    if parent.state == State.MERGED or parent.state == State.REJECTED:
+        raise _conflict(parent, _("The target case is %(state)s.") % {"state": State(parent.state).label})
+    previous = case.state
+    case.state = State.MERGED
+    case.parent = parent
+    case.closed_at = timezone.now()
+    _save(case, ["state", "parent", "closed_at"])
+    # Cases merged into this one follow the parent too.
+    Case.objects.filter(parent=case).update(parent=parent)
+    _event(case, actor=actor, kind=EventKind.MERGED, from_state=previous, note=parent.number)
+    _event(
+        parent,
+        actor=actor,
+        kind=EventKind.MERGED,
+        note=_("%(number)s merged into this case.") % {"number": case.number},
+        public=False,
+    )
+    _audit(actor, "merged", case, {"state": previous}, {"state": case.state, "parent": parent.number})
+    return case
+
+
+@_atomic_move
+def case_reclassify(*, actor: Actor, case: Case, service: Service, version: int | None = None) -> Case:
+    """A dispatcher corrects the service the resident chose. The deadlines follow the new
+    service (counted from intake); the classifier learns from the correction."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(can_in_area(actor, "cases.dispatch", case.area_path))
+    _expect(case, "reclassify", _("reclassified"), version)
+    if not service.active:
+        raise ValidationFailed(fields={"service": _("This service is not taking requests.")})
+    if service.pk == case.service_id:
+        raise _conflict(case, _("The case already has this service."))
+    old_service = case.service
+    case.service = service
+    case.accept_due_at = add_hours(case.submitted_at, service.accept_hours, working_days=service.working_days)
+    case.resolve_due_at = add_hours(
+        case.submitted_at, service.resolve_hours, working_days=service.working_days
+    )
+    _save(case, ["service", "accept_due_at", "resolve_due_at"])
+    _event(case, actor=actor, kind=EventKind.RECLASSIFIED, note=f"{old_service.label} → {service.label}")
+    _audit(actor, "reclassified", case, {"service": old_service.code}, {"service": service.code})
+    return case
