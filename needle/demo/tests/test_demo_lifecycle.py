@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 import random
 
 from needle.areas.models import Area
@@ -35,4 +36,4 @@ def test_every_generated_move_is_allowed_and_comes_after_the_one_before(db):
         moves = [e for e in plan.events if e.from_state]
         assert moves, plan.events
         assert all(step_allowed(e.from_state, e.to_state) for e in moves), moves
-        assert all(a.to_state == b.from_state and a.at <= b.at for a, b in zip(moves, moves[1:])), moves
+        assert all(a.to_state == b.from_state and a.at <= b.at for a, b in itertools.pairwise(moves)), moves
