@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from needle.areas import geometry
 from needle.areas.models import Area, subtree_q
 from needle.cases.deadlines import add_hours
 from needle.cases.models import (
@@ -95,32 +96,6 @@ def _check_attributes(service: Service, answers: dict[str, Any]) -> dict[str, An
     return clean
 
 
-def _point_in_ring(lat: float, lng: float, ring: list[list[float]]) -> bool:
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i][0], ring[i][1]
-        xj, yj = ring[j][0], ring[j][1]
-        if (yi > lat) != (yj > lat) and lng < (xj - xi) * (lat - yi) / ((yj - yi) or 1e-12) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def _contains(geometry: dict[str, Any], lat: float, lng: float) -> bool:
-    polygons = (
-        geometry["coordinates"] if geometry.get("type") == "MultiPolygon" else [geometry.get("coordinates")]
-    )
-    for polygon in polygons:
-        if (
-            polygon
-            and _point_in_ring(lat, lng, polygon[0])
-            and not any(_point_in_ring(lat, lng, h) for h in polygon[1:])
-        ):
-            return True
-    return False
-
-
 def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | None:
     """The deepest area with a boundary containing the point."""
     qs = Area.objects.filter(boundary__isnull=False, retired=False)
@@ -128,7 +103,11 @@ def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | Non
         qs = qs.filter(subtree_q(within.path))
     best: Area | None = None
     for area in qs.only("id", "code", "path", "depth", "boundary", "level", "name").iterator():
-        if (best is None or area.depth > best.depth) and area.boundary and _contains(area.boundary, lat, lng):
+        if (
+            (best is None or area.depth > best.depth)
+            and area.boundary
+            and geometry.contains(area.boundary, lat, lng)
+        ):
             best = area
     return best
 
