@@ -54,7 +54,6 @@ MAX_LINES = 800
 BEING_SPLIT = {
     "cases/services.py",
     "cases/selectors.py",
-    "cases/views.py",
     "demo/cases.py",
 }
 
