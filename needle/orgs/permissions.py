@@ -8,8 +8,10 @@ without queries. Selectors turn the same grants into a queryset filter.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.db.models import Q
 
@@ -108,6 +110,28 @@ def scope_paths(actor: Any, perm: str) -> list[str]:
 def has_perm_anywhere(actor: Any, perm: str) -> bool:
     _require_known(perm)
     return is_superuser(actor) or bool(_grants_for(actor, perm))
+
+
+P = ParamSpec("P")
+Out = TypeVar("Out")
+
+
+def require_anywhere(perm: str) -> Callable[[Callable[P, Out]], Callable[P, Out]]:
+    """A page for those who hold `perm` somewhere (the rows it lists are scoped later): anyone
+    else gets the 403 page, through the middleware that renders domain errors."""
+    _require_known(perm)
+
+    def wrap(view: Callable[P, Out]) -> Callable[P, Out]:
+        @functools.wraps(view)
+        def run(*args: P.args, **kwargs: P.kwargs) -> Out:
+            request = args[0]
+            if not has_perm_anywhere(getattr(request, "user", None), perm):
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+
+        return run
+
+    return wrap
 
 
 def can_in_area(actor: Any, perm: str, area: Area | str) -> bool:

@@ -19,7 +19,6 @@ from needle.cases.forms import ACTION_FORMS
 from needle.cases.models import Case
 from needle.cases.views.common import _fail, _photo_response, _safe_next
 from needle.core.errors import DomainError, NotFound, ValidationFailed
-from needle.core.views import refusal
 
 # The case page and its moves ---------------------------------------------------------------------
 
@@ -70,10 +69,7 @@ def _case_page(
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        case = selectors.access_case(actor=request.user, number=number)
-    except DomainError as exc:
-        return refusal(request, exc)
+    case = selectors.access_case(actor=request.user, number=number)
     return _case_page(request, case)
 
 
@@ -178,11 +174,8 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     409 with the message and the case as it is now."""
     move = MOVES.get(action)
     if move is None:
-        return render(request, "404.html", status=404)
-    try:
-        case = selectors.access_case(actor=request.user, number=number)
-    except DomainError as exc:
-        return refusal(request, exc)
+        raise NotFound()
+    case = selectors.access_case(actor=request.user, number=number)
     form = ACTION_FORMS[action](request.POST, request.FILES, prefix=action)
     status = 400
     if form.is_valid():
@@ -190,12 +183,9 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             message = move(request.user, case, form.cleaned_data)
         except DomainError as exc:
             if exc.status in (401, 403, 404) and not exc.fields:
-                return refusal(request, exc)
+                raise  # the refusal page, through the middleware
             status = _fail(request, exc, form)
-            try:
-                case = selectors.access_case(actor=request.user, number=number)
-            except DomainError as gone:
-                return refusal(request, gone)
+            case = selectors.access_case(actor=request.user, number=number)
         else:
             messages.success(request, message)
             return redirect(_safe_next(request) or reverse("case-detail", args=[case.number]))
@@ -205,8 +195,5 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 @login_required
 @require_GET
 def case_photo(request: HttpRequest, number: str, photo_id: int) -> HttpResponseBase:
-    try:
-        case = selectors.access_case(actor=request.user, number=number)
-        return _photo_response(selectors.case_photo(case=case, photo_id=photo_id))
-    except DomainError as exc:
-        return refusal(request, exc)
+    case = selectors.access_case(actor=request.user, number=number)
+    return _photo_response(selectors.case_photo(case=case, photo_id=photo_id))

@@ -16,10 +16,9 @@ from needle.cases import selectors, services
 from needle.cases.forms import OPEN, BulkForm, CaseFilterForm, DispatchForm
 from needle.cases.models import OPEN_STATES
 from needle.cases.views.common import SEARCH_LIMIT, _fail, _query_without_page, _seek_page
-from needle.core.errors import DomainError
+from needle.core.errors import DomainError, PermissionDenied
 from needle.core.pagination import count_page, paginate
-from needle.core.views import refusal
-from needle.orgs.permissions import has_perm_anywhere
+from needle.orgs.permissions import require_anywhere
 
 # The inbox's open cases are counted up to this many (COUNT_CAP for other lists): a unit's
 # whole open list, read by the open-case indexes.
@@ -58,11 +57,10 @@ def _bulk(request: HttpRequest) -> HttpResponse | None:
 
 
 @login_required
+@require_anywhere("cases.view")
 @require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
     """The cases of the actor's units and areas, with filters and bulk accept / urge."""
-    if not has_perm_anywhere(request.user, "cases.view"):
-        return render(request, "403.html", status=403)
     status = 200
     if request.method == "POST":
         done = _bulk(request)
@@ -124,11 +122,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_anywhere("cases.dispatch")
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """Submitted and returned cases in the dispatcher's areas, each with a dispatch form."""
-    if not has_perm_anywhere(request.user, "cases.dispatch"):
-        return render(request, "403.html", status=403)
     form = CaseFilterForm(request.GET or None, services=selectors.intake_services(public_only=False))
     page = None
     status = 200
@@ -165,16 +162,13 @@ def unit_search(request: HttpRequest, number: str) -> HttpResponse:
     may be tens of thousands of units, so only the first matches are sent."""
     purpose = "whistle" if request.GET.get("purpose") == "whistle" else "dispatch"
     text = (request.GET.get("q") or "").strip()[:50]
-    try:
-        case = selectors.access_case(actor=request.user, number=number)
-        if purpose == "dispatch":
-            units = selectors.dispatch_targets(actor=request.user, case=case)
-        elif "whistle" in selectors.case_actions(actor=request.user, case=case):
-            units = selectors.whistle_targets(case=case)
-        else:
-            return render(request, "403.html", status=403)
-    except DomainError as exc:
-        return refusal(request, exc)
+    case = selectors.access_case(actor=request.user, number=number)
+    if purpose == "dispatch":
+        units = selectors.dispatch_targets(actor=request.user, case=case)
+    elif "whistle" in selectors.case_actions(actor=request.user, case=case):
+        units = selectors.whistle_targets(case=case)
+    else:
+        raise PermissionDenied()
     found = list(units.filter(name__contains=text)[:SEARCH_LIMIT]) if text else []
     return render(
         request, "cases/_unit_picks.html", {"units": found, "text": text, "purpose": purpose, "case": case}

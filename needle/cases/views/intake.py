@@ -21,7 +21,7 @@ from needle.cases.models import Case, Channel
 from needle.cases.views.common import SEARCH_LIMIT
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.core.views import show_error
-from needle.orgs.permissions import has_perm_anywhere
+from needle.orgs.permissions import has_perm_anywhere, require_anywhere
 
 
 def _intake_form(request: HttpRequest, *, staff: bool) -> IntakeForm:
@@ -83,20 +83,16 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def report_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        case = selectors.case_by_token(token=token)
-    except NotFound:
-        return render(request, "404.html", status=404)
+    case = selectors.case_by_token(token=token)
     link = request.build_absolute_uri(reverse("case-track", args=[token]))
     return render(request, "cases/thanks.html", {"case": case, "link": link})
 
 
 @login_required
+@require_anywhere("cases.intake")
 @require_http_methods(["GET", "POST"])
 def staff_intake(request: HttpRequest) -> HttpResponse:
     """Staff take a request on the phone on a caller's behalf (channel "phone")."""
-    if not has_perm_anywhere(request.user, "cases.intake"):
-        return render(request, "403.html", status=403)
     form = _intake_form(request, staff=True)
     status = 200
     if request.method == "POST":

@@ -17,7 +17,7 @@ from needle.cases import presenters, selectors, services
 from needle.cases.forms import CallbackForm, CaseFilterForm
 from needle.cases.models import Case, State
 from needle.cases.views.common import _fail, _photo_response, _query_without_page, _seek_page
-from needle.core.errors import DomainError, NotFound
+from needle.core.errors import DomainError
 from needle.core.pagination import paginate
 
 PUBLIC_PAGE = 20
@@ -46,10 +46,7 @@ def _track_context(case: Case, form: CallbackForm) -> dict[str, Any]:
 def track(request: HttpRequest, token: str) -> HttpResponse:
     """No sign-in: the token is the key. Shows the state, the public timeline and, once
     resolved, "Is it solved? Rate 1–5"."""
-    try:
-        case = selectors.case_by_token(token=token)
-    except NotFound:
-        return render(request, "404.html", status=404)
+    case = selectors.case_by_token(token=token)
     form = CallbackForm(
         request.POST if request.method == "POST" else None,
         prefix="callback",
@@ -86,11 +83,8 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def track_photo(request: HttpRequest, token: str, photo_id: int) -> HttpResponseBase:
-    try:
-        case = selectors.case_by_token(token=token)
-        return _photo_response(selectors.tracking_photo(case=case, photo_id=photo_id))
-    except NotFound:
-        return render(request, "404.html", status=404)
+    case = selectors.case_by_token(token=token)
+    return _photo_response(selectors.tracking_photo(case=case, photo_id=photo_id))
 
 
 # The public list -----------------------------------------------------------------------------------
@@ -144,10 +138,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
 def public_detail(request: HttpRequest, number: str) -> HttpResponse:
     """One request of the public list, showing what the list shows and nothing more: where
     residents who follow a request are sent (the reporter's own page is behind their link)."""
-    try:
-        case = presenters.public_case(selectors.public_case_get(number=number))
-    except NotFound:
-        return render(request, "404.html", status=404)
+    case = presenters.public_case(selectors.public_case_get(number=number))
     return render(request, "cases/public_detail.html", {"c": case})
 
 

@@ -13,10 +13,9 @@ from django.views.decorators.http import require_GET
 from needle.cases import selectors
 from needle.cases.forms import RatesForm
 from needle.cases.views.common import _fail
-from needle.core.errors import DomainError
-from needle.core.views import refusal
+from needle.core.errors import DomainError, PermissionDenied
 from needle.orgs import selectors as org_selectors
-from needle.orgs.permissions import has_perm_anywhere
+from needle.orgs.permissions import require_anywhere
 
 
 def _percent(rate: float | None) -> str:
@@ -61,11 +60,10 @@ def _rate_rows(f: selectors.Rates) -> list[tuple[str, str, int, int, str]]:
 
 
 @login_required
+@require_anywhere("cases.view")
 @require_GET
 def rates(request: HttpRequest) -> HttpResponse:
     """Response, resolution, satisfaction and on-time rates of a unit or an area subtree."""
-    if not has_perm_anywhere(request.user, "cases.view"):
-        return render(request, "403.html", status=403)
     units = selectors.inbox_units(actor=request.user)
     asked = request.GET.get("unit", "")
     if asked.isdigit() and all(u.pk != int(asked) for u in units):
@@ -79,7 +77,7 @@ def rates(request: HttpRequest) -> HttpResponse:
         area, unit = data["area"], data["unit"]
         if area is None and unit is None:
             if not units:
-                return render(request, "403.html", status=403)
+                raise PermissionDenied()
             unit = units[0]
         try:
             figures = selectors.rates_for(
@@ -87,7 +85,7 @@ def rates(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             if exc.status == 404:
-                return refusal(request, exc)
+                raise  # the refusal page, through the middleware
             status = _fail(request, exc, form)
         subject = area.name if area is not None else unit.name if unit is not None else ""
     else:
