@@ -116,16 +116,17 @@ P = ParamSpec("P")
 Out = TypeVar("Out")
 
 
-def require_anywhere(perm: str) -> Callable[[Callable[P, Out]], Callable[P, Out]]:
-    """A page for those who hold `perm` somewhere (the rows it lists are scoped later): anyone
-    else gets the 403 page, through the middleware that renders domain errors."""
-    _require_known(perm)
+def require_anywhere(*perms: str) -> Callable[[Callable[P, Out]], Callable[P, Out]]:
+    """A page for those who hold one of `perms` somewhere (the rows it lists are scoped later):
+    anyone else gets the 403 page, through the middleware that renders domain errors."""
+    for perm in perms:
+        _require_known(perm)
 
     def wrap(view: Callable[P, Out]) -> Callable[P, Out]:
         @functools.wraps(view)
         def run(*args: P.args, **kwargs: P.kwargs) -> Out:
-            request = args[0]
-            if not has_perm_anywhere(getattr(request, "user", None), perm):
+            actor = getattr(args[0], "user", None)
+            if not any(has_perm_anywhere(actor, perm) for perm in perms):
                 raise PermissionDenied()
             return view(*args, **kwargs)
 
