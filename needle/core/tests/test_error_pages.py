@@ -6,6 +6,8 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
 
+from needle.testing import submit
+
 pytestmark = pytest.mark.urls("needle.core.tests.error_urls")
 
 
@@ -47,3 +49,16 @@ def test_require_anywhere_lets_holders_in_and_refuses_the_rest(world, client_for
     assert refused.status_code == 403
     assert "403.html" in [t.name for t in refused.templates]
     assert Client().get("/dispatchers-only/").status_code == 403
+
+
+def test_real_pages_refuse_through_the_same_path(world, catalog, client_for):
+    case = submit(world, catalog["road"])
+    dispatcher = client_for("dispatcher")
+    unknown_move = dispatcher.post(f"/cases/{case.number}/fly/", {})
+    assert unknown_move.status_code == 404
+    assert "404.html" in [t.name for t in unknown_move.templates]
+    assert dispatcher.get("/cases/T99999999/").status_code == 404
+    queue = client_for("handler").get("/queue/")
+    assert queue.status_code == 403
+    assert "403.html" in [t.name for t in queue.templates]
+    assert dispatcher.get("/queue/").status_code == 200
