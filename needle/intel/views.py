@@ -22,12 +22,11 @@ from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.cases.models import Service
 from needle.core import throttle
-from needle.core.errors import Conflict, DomainError, TooManyRequests, ValidationFailed
-from needle.core.views import refusal
+from needle.core.errors import Conflict, DomainError, NotFound, TooManyRequests, ValidationFailed
 from needle.intel import selectors, services
 from needle.intel.forms import HotTopicTaskForm, ReclassifyForm
 from needle.intel.models import HotTopic
-from needle.orgs.permissions import can_in_area, has_perm_anywhere
+from needle.orgs.permissions import can_in_area, has_perm_anywhere, require_anywhere
 
 TEXT_LIMIT = 4000
 
@@ -83,10 +82,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_panel(request: HttpRequest, number: str) -> HttpResponse:
     """htmx, on the case page and in the queue: what the classifier says, and likely duplicates."""
-    try:
-        case = case_selectors.access_case(actor=request.user, number=number)
-    except DomainError as exc:
-        return refusal(request, exc)
+    case = case_selectors.access_case(actor=request.user, number=number)
     suggestion = selectors.suggestion_for(case=case)
     may_dispatch = can_in_area(request.user, "cases.dispatch", case.area_path)
     compact = request.GET.get("compact") == "1"
@@ -120,10 +116,7 @@ def case_panel(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def reclassify(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        case = case_selectors.access_case(actor=request.user, number=number)
-    except DomainError as exc:
-        return refusal(request, exc)
+    case = case_selectors.access_case(actor=request.user, number=number)
     form = ReclassifyForm(request.POST, case=case, suggestion=None)
     if form.is_valid():
         try:
@@ -135,7 +128,7 @@ def reclassify(request: HttpRequest, number: str) -> HttpResponse:
             )
         except DomainError as exc:
             if exc.status in (401, 403, 404) and not exc.fields:
-                return refusal(request, exc)
+                raise  # the refusal page, through the middleware
             messages.error(request, exc.message)
             for text in exc.fields.values():
                 messages.error(request, text)
@@ -154,13 +147,11 @@ def follow(request: HttpRequest, number: str) -> HttpResponse:
     """A resident follows an existing request instead of filing the same one again."""
     case = case_selectors.public_cases().filter(number=number).first()
     if case is None:
-        return render(request, "404.html", status=404)
+        raise NotFound()
     try:
         case_services.case_follow(actor=request.user, case=case)
     except Conflict as exc:
         messages.info(request, exc.message)
-    except DomainError as exc:
-        return refusal(request, exc)
     else:
         messages.success(
             request,
@@ -173,10 +164,9 @@ def follow(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_anywhere("intel.view_hotspots")
 @require_GET
 def hotspots(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, "intel.view_hotspots"):
-        return render(request, "403.html", status=403)
     status = request.GET.get("status") or HotTopic.Status.OPEN
     if status not in HotTopic.Status.values:
         status = HotTopic.Status.OPEN
@@ -203,20 +193,14 @@ def _topic_page(request: HttpRequest, topic: HotTopic, form: Any = None, status:
 @login_required
 @require_GET
 def hotspot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        topic = selectors.access_hot_topic(actor=request.user, pk=pk)
-    except DomainError as exc:
-        return refusal(request, exc)
+    topic = selectors.access_hot_topic(actor=request.user, pk=pk)
     return _topic_page(request, topic)
 
 
 @login_required
 @require_POST
 def hotspot_task(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        topic = selectors.access_hot_topic(actor=request.user, pk=pk)
-    except DomainError as exc:
-        return refusal(request, exc)
+    topic = selectors.access_hot_topic(actor=request.user, pk=pk)
     form = HotTopicTaskForm(request.POST, topic=topic)
     if not form.is_valid():
         return _topic_page(request, topic, form, status=400)
@@ -233,14 +217,11 @@ def hotspot_task(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as exc:
         # Someone else acted first: the page as it is now, with why, as a case page answers.
         messages.error(request, exc.message)
-        try:
-            topic = selectors.access_hot_topic(actor=request.user, pk=pk)
-        except DomainError as gone:
-            return refusal(request, gone)
+        topic = selectors.access_hot_topic(actor=request.user, pk=pk)
         return _topic_page(request, topic, status=409)
     except DomainError as exc:
         if exc.status in (401, 403, 404):
-            return refusal(request, exc)
+            raise  # the refusal page, through the middleware
         messages.error(request, exc.message)
         return redirect("intel:hotspot", pk=topic.pk)
     messages.success(
@@ -257,18 +238,12 @@ def hotspot_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         services.hot_topic_dismiss(actor=request.user, topic=topic)
     except Conflict as exc:
         messages.error(request, exc.message)
-    except DomainError as exc:
-        return refusal(request, exc)
     return redirect("intel:hotspots")
 
 
 @login_required
+@require_anywhere("intel.train", "intel.view_hotspots")
 @require_GET
 def models_page(request: HttpRequest) -> HttpResponse:
-    if not (
-        has_perm_anywhere(request.user, "intel.train")
-        or has_perm_anywhere(request.user, "intel.view_hotspots")
-    ):
-        return render(request, "403.html", status=403)
     versions = list(selectors.model_versions()[:30])
     return render(request, "intel/models.html", {"versions": versions})

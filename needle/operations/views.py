@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import subtree_q
 from needle.core.errors import DomainError, NotFound, ValidationFailed
-from needle.core.views import refusal
 from needle.intel.selectors import hot_topics_for
 from needle.operations import presenters, selectors, services
 from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, alerts_for
@@ -109,12 +108,9 @@ def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
 @require_GET
 def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = None) -> HttpResponse:
     """Indicators of an area or unit: the rates, backlog, trend, services, children, ranking."""
-    try:
-        area, unit = _node(request, code, pk)
-        start, end = _period(request)
-        d = selectors.dashboard_for(actor=request.user, area=area, unit=unit, start=start, end=end)
-    except DomainError as exc:
-        return refusal(request, exc)
+    area, unit = _node(request, code, pk)
+    start, end = _period(request)
+    d = selectors.dashboard_for(actor=request.user, area=area, unit=unit, start=start, end=end)
     context = dashboard_context(request, d)
     if d.area is not None:
         # Hot topics of the intelligence app within this area, hottest first.
@@ -156,7 +152,7 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("You will receive this area's report by email."))
     except DomainError as exc:
         if exc.status in (401, 404):
-            return refusal(request, exc)
+            raise  # the refusal page, through the middleware
         for text in exc.fields.values() or [exc.message]:
             messages.error(request, text)
     return redirect("operations:area", code=code)
@@ -165,11 +161,8 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.subscription_delete(actor=request.user, subscription_id=pk)
-        messages.success(request, _("Subscription stopped."))
-    except DomainError as exc:
-        return refusal(request, exc)
+    services.subscription_delete(actor=request.user, subscription_id=pk)
+    messages.success(request, _("Subscription stopped."))
     return redirect("operations:subscriptions")
 
 
@@ -212,7 +205,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     except DomainError as exc:
         if exc.status == 422:
             return JsonResponse(exc.as_dict(), status=422)
-        return refusal(request, exc)
+        raise  # the refusal page, through the middleware
     _audit_read(request, d, "exported")
     name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"
     if fmt == "csv":
@@ -249,7 +242,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         if exc.status == 422:
             return JsonResponse(exc.as_dict(), status=422)
-        return refusal(request, exc)
+        raise  # the refusal page, through the middleware
     _audit_read(request, d, "reported")
     title = _("Weekly report") if kind == "weekly" else _("Monthly report")
     response = HttpResponse(report_pdf(d, title=f"{title} · {d.name}"), content_type="application/pdf")
@@ -280,7 +273,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         if exc.status == 422:
             messages.error(request, next(iter(exc.fields.values()), exc.message))
             return redirect(reverse("operations:alerts"))
-        return refusal(request, exc)
+        raise  # the refusal page, through the middleware
     context = {
         "area": area,
         "day": day,
@@ -313,9 +306,6 @@ def _wall_context(request: HttpRequest, code: str | None) -> dict[str, Any]:
 @require_GET
 def wall(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Full-screen view for the operations room; the panel refreshes itself every minute."""
-    try:
-        context = _wall_context(request, code)
-    except DomainError as exc:
-        return refusal(request, exc)
+    context = _wall_context(request, code)
     template = "operations/_wall_panel.html" if getattr(request, "htmx", False) else "operations/wall.html"
     return render(request, template, context)

@@ -8,8 +8,10 @@ without queries. Selectors turn the same grants into a queryset filter.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
@@ -112,6 +114,29 @@ def scope_paths(actor: Any, perm: str) -> list[str]:
 def has_perm_anywhere(actor: Any, perm: str) -> bool:
     _require_known(perm)
     return is_superuser(actor) or bool(_grants_for(actor, perm))
+
+
+P = ParamSpec("P")
+Out = TypeVar("Out")
+
+
+def require_anywhere(*perms: str) -> Callable[[Callable[P, Out]], Callable[P, Out]]:
+    """A page for those who hold one of `perms` somewhere (the rows it lists are scoped later):
+    anyone else gets the 403 page, through the middleware that renders domain errors."""
+    for perm in perms:
+        _require_known(perm)
+
+    def wrap(view: Callable[P, Out]) -> Callable[P, Out]:
+        @functools.wraps(view)
+        def run(*args: P.args, **kwargs: P.kwargs) -> Out:
+            actor = getattr(args[0], "user", None)
+            if not any(has_perm_anywhere(actor, perm) for perm in perms):
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+
+        return run
+
+    return wrap
 
 
 def can_in_area(actor: Any, perm: str, area: Area | str) -> bool:

@@ -26,7 +26,7 @@ from needle.areas.selectors import (
     has_boundaries_below,
 )
 from needle.core import throttle
-from needle.core.errors import DomainError, NotFound
+from needle.core.errors import DomainError, NotFound, PermissionDenied
 from needle.core.pagination import paginate
 from needle.core.views import show_error
 from needle.orgs import selectors, services
@@ -44,7 +44,7 @@ from needle.orgs.forms import (
     UnitFilterForm,
 )
 from needle.orgs.models import Person
-from needle.orgs.permissions import can_for_unit, can_in_area, has_perm_anywhere
+from needle.orgs.permissions import can_for_unit, can_in_area, has_perm_anywhere, require_anywhere
 
 
 def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -194,17 +194,14 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
-    try:
-        unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
-    except NotFound:
-        return render(request, "404.html", status=404)
+    unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
     can_people = can_for_unit(request.user, "orgs.view_people", unit)
     can_manage = can_for_unit(request.user, "orgs.manage_people", unit)
     member_form = MembershipForm(prefix="m")
     role_form = RoleForm(prefix="r")
     if request.method == "POST":
         if not can_manage:
-            return render(request, "403.html", status=403)
+            raise PermissionDenied()
         if "m-username" in request.POST:
             member_form = MembershipForm(request.POST, prefix="m")
             if member_form.is_valid():
@@ -271,10 +268,12 @@ def org_stats(request: HttpRequest) -> HttpResponse:
                 else selectors.stats_default_area(actor=request.user)
             )
             if area is None:
-                return render(request, "403.html", status=403)
+                raise PermissionDenied()
             stats = selectors.org_stats_for(
                 actor=request.user, area=area, start=data.get("start"), end=data.get("end")
             )
+        except PermissionDenied:
+            raise  # the refusal page, through the middleware
         except DomainError as exc:
             show_error(request, exc, form)
     return render(
@@ -286,9 +285,8 @@ def org_stats(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_anywhere("core.view_audit")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    if not has_perm_anywhere(request.user, "core.view_audit"):
-        return render(request, "403.html", status=403)
     form = AuditFilterForm(request.GET or None)
     filters = selectors.AuditFilters()
     if form.is_valid():
@@ -335,7 +333,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         context = _area_context(request, code)
     except NotFound:
-        return render(request, "404.html", status=404)
+        raise  # the refusal page, through the middleware
     except DomainError as exc:
         show_error(request, exc)
         return redirect("area-detail", code=code)
@@ -352,11 +350,9 @@ def grid_create(request: HttpRequest, code: str) -> HttpResponse:
         if not form.is_valid():
             raise DomainError(_("Give the grid a name."))
         grid = services.grid_create(actor=request.user, community=community, name=form.cleaned_data["name"])
-    except NotFound:
-        return render(request, "404.html", status=404)
     except DomainError as exc:
-        if exc.status == 403:
-            return render(request, "403.html", status=403)
+        if exc.status in (403, 404):
+            raise  # the refusal page, through the middleware
         show_error(request, exc)
         return redirect("area-detail", code=code)
     messages.success(request, _("Grid %(name)s created.") % {"name": grid.name})
@@ -375,7 +371,7 @@ def grid_assign(request: HttpRequest, code: str) -> HttpResponse:
         services.grid_assign_worker(actor=request.user, grid=grid, worker=worker)
     except DomainError as exc:
         if exc.status == 403:
-            return render(request, "403.html", status=403)
+            raise  # the refusal page, through the middleware
         show_error(request, exc)
     else:
         messages.success(request, _("Grid worker assigned."))

@@ -11,8 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from needle.cases import selectors, views
+from needle.cases import selectors
 from needle.cases.models import Case, State
+from needle.cases.views import inbox
 from needle.core import pagination
 from needle.core.errors import ValidationFailed
 from needle.core.pagination import capped_count, seek_paginate
@@ -111,7 +112,7 @@ def test_a_position_that_is_not_one_is_a_400(world, catalog, client_for, bad):
 
 def test_past_the_cap_the_pager_says_more_than(world, catalog, client_for, settings, monkeypatch):
     settings.NEEDLE_PAGE_SIZE = 2
-    monkeypatch.setattr(views, "OPEN_COUNT_CAP", 4)  # the inbox's default list: open cases
+    monkeypatch.setattr(inbox, "OPEN_COUNT_CAP", 4)  # the inbox's default list: open cases
     bulk(world, catalog, 5)
     client = client_for("handler")
     body = client.get("/inbox/").content.decode()

@@ -1,0 +1,242 @@
+"""A case as an Open311 service request, an event as a service request update: public facts
+only, and the status each state shows as."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Any
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from needle.cases import selectors
+from needle.cases.models import OPEN_STATES, Case, CaseEvent, EventKind, Service, State
+
+STATUS = {state: ("open" if state in OPEN_STATES else "closed") for state in State}
+EXTENDED_STATUS = {
+    State.SUBMITTED: "open",
+    State.RETURNED: "open",
+    State.DISPATCHED: "investigating",
+    State.REOPENED: "investigating",
+    State.ACCEPTED: "action_scheduled",
+    State.IN_PROGRESS: "in_progress",
+    State.RESOLVED: "fixed",
+    State.CLOSED: "closed",
+    State.MERGED: "duplicate",
+    State.REJECTED: "no_further_action",
+}
+# Statuses a client may name, with the open/closed status each implies. FixMyStreet's
+# other closing statuses are understood in updates even though we never report them.
+CLIENT_STATUSES = {
+    "open": "open",
+    "investigating": "open",
+    "action_scheduled": "open",
+    "in_progress": "open",
+    "closed": "closed",
+    "fixed": "closed",
+    "duplicate": "closed",
+    "not_councils_responsibility": "closed",
+    "no_further_action": "closed",
+    "internal_referral": "closed",
+}
+
+# What request_rows reads: a page of up to 1,000 requests loads no other column (each
+# timestamp costs a parse, and an area's boundary can be large).
+LIST_FIELDS = (
+    "number", "state", "details_hidden", "lat", "lng", "address", "description", "public_description",
+    "submitted_at", "updated_at", "resolved_at", "closed_at", "resolve_due_at",
+    "service__code", "service__name", "service__name_en", "service__accept_hours",
+    "service__resolve_hours", "service__working_days", "area__code", "area__name", "lead_unit__name",
+)  # fmt: skip
+
+
+def _w3c(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _keywords(service: Service) -> str | None:
+    words = [w for w in re.split(r"[\s,，、;；]+", service.keywords) if w]
+    return ",".join(words) or None
+
+
+def service_notice(service: Service) -> str:
+    return _notice(service.accept_hours, service.resolve_hours, service.working_days)
+
+
+@functools.lru_cache(maxsize=512)
+def _notice_text(accept: int, resolve: int, working_days: bool, language: str | None) -> str:
+    return _notice(accept, resolve, working_days)
+
+
+def _notice(accept: int, resolve: int, working_days: bool) -> str:
+    values = {"accept": accept, "resolve": resolve}
+    if working_days:
+        return (
+            _(
+                "Requests of this kind are accepted within %(accept)d working hours "
+                "and resolved within %(resolve)d working hours."
+            )
+            % values
+        )
+    return (
+        _("Requests of this kind are accepted within %(accept)d hours and resolved within %(resolve)d hours.")
+        % values
+    )
+
+
+def _received_notice(case: Case) -> str:
+    def local(value: dt.datetime | None) -> str:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    notice = _(
+        "Request %(number)s received: it will be accepted by %(accept)s and resolved by %(resolve)s."
+    ) % {
+        "number": case.number,
+        "accept": local(case.accept_due_at),
+        "resolve": local(case.resolve_due_at),
+    }
+    if case.lead_unit is not None:
+        notice += " " + _("It has been sent to %(unit)s.") % {"unit": case.lead_unit.name}
+    return notice
+
+
+def _status(state: str, extensions: bool) -> str:
+    return EXTENDED_STATUS[State(state)] if extensions else STATUS[State(state)]
+
+
+def _updated(case: Case) -> dt.datetime:
+    if case.state in (State.CLOSED, State.MERGED) and case.closed_at:
+        return case.closed_at
+    if case.state == State.RESOLVED and case.resolved_at:
+        return case.resolved_at
+    return case.updated_at
+
+
+def _status_notes(case: Case) -> str | None:
+    if case.details_hidden:
+        return None
+    parent = getattr(case, "parent_number", None)
+    if case.state == State.MERGED and parent:
+        return _("Duplicate of %(number)s.") % {"number": parent}
+    return getattr(case, "status_note", None) or None
+
+
+def request_item(case: Case, *, extensions: bool = False) -> dict[str, Any]:
+    """One service request as Open311 shows it: public facts only, never contact data."""
+    hidden = case.details_hidden
+    lat, lng = case.lat, case.lng
+    if hidden and lat is not None and lng is not None:
+        lat, lng = round(lat, 3), round(lng, 3)
+    item: dict[str, Any] = {
+        "service_request_id": case.number,
+        "status": _status(case.state, extensions),
+        "status_notes": _status_notes(case),
+        "service_name": case.service.label,
+        "service_code": case.service.code,
+        # Moderated: the public text only, never the original behind it.
+        "description": (case.public_description or None) if hidden else case.public_text,
+        "agency_responsible": case.lead_unit.name if case.lead_unit else None,
+        "service_notice": service_notice(case.service),
+        "requested_datetime": _w3c(case.submitted_at),
+        "updated_datetime": _w3c(_updated(case)),
+        "expected_datetime": _w3c(case.resolve_due_at),
+        "address": None if hidden else (case.address or None),
+        "address_id": None,
+        "zipcode": None,
+        "lat": lat,
+        "long": lng,
+        "media_url": None,
+    }
+    if extensions:
+        item["extended_attributes"] = {
+            "state": case.state,
+            "area_code": case.area.code,
+            "area_name": case.area.name,
+        }
+    return item
+
+
+def request_rows(rows: list[dict[str, Any]], *, extensions: bool = False) -> list[dict[str, Any]]:
+    """request_item for values() rows of LIST_FIELDS (with `status_note` and `parent_number`):
+    the same items, without building a model instance per request, and with what repeats
+    (a service's name and notice, a state's status) worked out once."""
+    language = translation.get_language()
+    zone = timezone.get_current_timezone()
+    status = EXTENDED_STATUS if extensions else STATUS
+    duplicate_of = _("Duplicate of %(number)s.")
+    services: dict[str, tuple[str, str]] = {}
+
+    def w3c(value: dt.datetime | None) -> str | None:
+        return value.astimezone(zone).isoformat(timespec="seconds") if value else None
+
+    items = []
+    for r in rows:
+        state, hidden, code = r["state"], r["details_hidden"], r["service__code"]
+        service = services.get(code)
+        if service is None:
+            service = services[code] = (
+                selectors.bilingual(r["service__name"], r["service__name_en"]),
+                _notice_text(
+                    r["service__accept_hours"],
+                    r["service__resolve_hours"],
+                    r["service__working_days"],
+                    language,
+                ),
+            )
+        lat, lng = r["lat"], r["lng"]
+        if hidden:
+            notes = None
+            if lat is not None and lng is not None:
+                lat, lng = round(lat, 3), round(lng, 3)
+        elif state == State.MERGED and r["parent_number"]:
+            notes = duplicate_of % {"number": r["parent_number"]}
+        else:
+            notes = r["status_note"] or None
+        if state in (State.CLOSED, State.MERGED) and r["closed_at"]:
+            updated = r["closed_at"]
+        elif state == State.RESOLVED and r["resolved_at"]:
+            updated = r["resolved_at"]
+        else:
+            updated = r["updated_at"]
+        item: dict[str, Any] = {
+            "service_request_id": r["number"],
+            "status": status[state],
+            "status_notes": notes,
+            "service_name": service[0],
+            "service_code": code,
+            "description": (r["public_description"] or None) if hidden else r["description"],
+            "agency_responsible": r["lead_unit__name"],
+            "service_notice": service[1],
+            "requested_datetime": w3c(r["submitted_at"]),
+            "updated_datetime": w3c(updated),
+            "expected_datetime": w3c(r["resolve_due_at"]),
+            "address": None if hidden else (r["address"] or None),
+            "address_id": None,
+            "zipcode": None,
+            "lat": lat,
+            "long": lng,
+            "media_url": None,
+        }
+        if extensions:
+            item["extended_attributes"] = {
+                "state": state,
+                "area_code": r["area__code"],
+                "area_name": r["area__name"],
+            }
+        items.append(item)
+    return items
+
+
+def update_item(event: CaseEvent, *, extensions: bool = False) -> dict[str, Any]:
+    case = event.case
+    text = "" if case.details_hidden else event.note
+    return {
+        "update_id": str(event.pk),
+        "service_request_id": case.number,
+        "status": _status(getattr(event, "state_after", case.state), extensions),
+        "updated_datetime": _w3c(event.at),
+        "description": text or str(EventKind(event.kind).label),
+        "media_url": None,
+    }

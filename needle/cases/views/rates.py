@@ -1,0 +1,98 @@
+"""The rates page: response, resolution, satisfaction and on-time rates."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from needle.cases import selectors
+from needle.cases.forms import RatesForm
+from needle.cases.views.common import _fail
+from needle.core.errors import DomainError, PermissionDenied
+from needle.orgs import selectors as org_selectors
+from needle.orgs.permissions import require_anywhere
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _rate_rows(f: selectors.Rates) -> list[tuple[str, str, int, int, str]]:
+    """(name, rate, numerator, denominator, what it counts) for the four rates."""
+    return [
+        (
+            _("Response rate"),
+            _percent(f.response_rate),
+            f.responded_on_time,
+            f.response_due,
+            _("accepted within the deadline / accept deadlines in the period"),
+        ),
+        (
+            _("Resolution rate"),
+            _percent(f.resolution_rate),
+            f.solved,
+            f.callbacks,
+            _("answered “solved” / callbacks in the period"),
+        ),
+        (
+            _("Satisfaction rate"),
+            _percent(f.satisfaction_rate),
+            f.satisfied,
+            f.rated,
+            _("rated 4 or 5 / callbacks with a rating"),
+        ),
+        (
+            _("On-time rate"),
+            _percent(f.on_time_rate),
+            f.resolved_on_time,
+            f.resolved,
+            _("resolved by the deadline / resolved in the period"),
+        ),
+    ]
+
+
+# The rates ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_anywhere("cases.view")
+@require_GET
+def rates(request: HttpRequest) -> HttpResponse:
+    """Response, resolution, satisfaction and on-time rates of a unit or an area subtree."""
+    units = selectors.inbox_units(actor=request.user)
+    asked = request.GET.get("unit", "")
+    if asked.isdigit() and all(u.pk != int(asked) for u in units):
+        with contextlib.suppress(DomainError):  # else the form refuses the choice
+            units.append(org_selectors.access_unit(actor=request.user, unit_id=int(asked)))
+    form = RatesForm(request.GET, units=units)
+    figures = None
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        area, unit = data["area"], data["unit"]
+        if area is None and unit is None:
+            if not units:
+                raise PermissionDenied()
+            unit = units[0]
+        try:
+            figures = selectors.rates_for(
+                actor=request.user, start=data["start"], end=data["end"], area=area, unit=unit
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise  # the refusal page, through the middleware
+            status = _fail(request, exc, form)
+        subject = area.name if area is not None else unit.name if unit is not None else ""
+    else:
+        status = 400
+        subject = ""
+    rows = _rate_rows(figures) if figures is not None else []
+    context = {"form": form, "figures": figures, "rows": rows, "subject": subject}
+    # Area and unit pages load the figures alone into a panel.
+    template = "cases/_rates_figures.html" if request.htmx else "cases/rates.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
