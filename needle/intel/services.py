@@ -374,7 +374,7 @@ def model_retrain_if_due(*, now: dt.datetime | None = None) -> ModelVersion | No
 HOT_WINDOW = dt.timedelta(days=30)
 HOT_MIN_SIZE = 3
 # Growth runs from -1 (gone quiet) to 1 (all new): (recent rate - earlier rate) / their sum, so
-# 0.5 means the last two weeks came three times as fast as before.
+# 0.5 means the last two weeks came three times as fast as the weeks before them.
 ALERT_GROWTH = 0.5
 ALERT_SIZE = 5
 
