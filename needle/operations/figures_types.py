@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from needle.areas.models import Area
+from needle.cases.figures import RATES, HasRates
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Unit
 
@@ -20,7 +21,7 @@ GRAINS = ("day", "week", "month")
 
 
 @dataclass
-class Figures:
+class Figures(HasRates):
     """Counts over a period (flows) and now (backlog), with the rates DESIGN.md defines."""
 
     received: int = 0
@@ -39,26 +40,6 @@ class Figures:
     overdue: int = 0
     overdue_serious: int = 0
 
-    @staticmethod
-    def _ratio(n: int, d: int) -> float | None:
-        return round(n / d, 4) if d else None
-
-    @property
-    def response_rate(self) -> float | None:
-        return self._ratio(self.responded_on_time, self.response_due)
-
-    @property
-    def resolution_rate(self) -> float | None:
-        return self._ratio(self.solved, self.callbacks)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self._ratio(self.satisfied, self.rated)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self._ratio(self.resolved_on_time, self.resolved)
-
     @property
     def overdue_open(self) -> int:
         return self.overdue + self.overdue_serious
@@ -76,21 +57,14 @@ class Figures:
     def counts(self) -> dict[str, int]:
         return {n: getattr(self, n) for n in COUNTER_NAMES}
 
-    def rates(self) -> dict[str, float | None]:
-        return {name: getattr(self, name) for name in RATE_NAMES}
-
     def is_empty(self) -> bool:
         return not any(self.counts().values())
 
 
 COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Figures))
 COUNTER_SET = frozenset(COUNTER_NAMES)
-RATE_NAMES = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
 INDICATORS: dict[str, Any] = {
-    "response_rate": gettext_lazy("Response rate"),
-    "resolution_rate": gettext_lazy("Resolution rate"),
-    "satisfaction_rate": gettext_lazy("Satisfaction rate"),
-    "on_time_rate": gettext_lazy("On-time rate"),
+    **{r.name: r.label for r in RATES},
     "received": gettext_lazy("Received"),
     "open": gettext_lazy("Backlog"),
     "overdue_open": gettext_lazy("Overdue"),

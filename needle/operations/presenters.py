@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from needle.cases.figures import RATE_NAMES
 from needle.operations.alerts import Alert
 from needle.operations.figures_types import GRAINS, INDICATORS, Dashboard, Row
 from needle.operations.selectors import PERM
@@ -35,7 +36,7 @@ def _pct(value: float | None) -> str:
 def cards(d: Dashboard) -> list[dict[str, Any]]:
     t, p = d.totals, d.previous
     cards = []
-    for name in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"):
+    for name in RATE_NAMES:
         now, before = getattr(t, name), getattr(p, name)
         change = _change(now, before)
         cards.append(

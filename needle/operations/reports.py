@@ -13,8 +13,9 @@ from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
+from needle.cases.figures import RATE_NAMES
 from needle.core.exports import SafeCsvWriter, xlsx_append
-from needle.operations.figures_types import COUNTER_NAMES, RATE_NAMES, Dashboard, Figures, Row
+from needle.operations.figures_types import COUNTER_NAMES, Dashboard, Figures, Row
 
 COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
+from needle.cases.figures import HasRates
 from needle.cases.models import Callback, Case
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
@@ -17,7 +18,7 @@ from needle.orgs.permissions import Actor, can_for_unit, can_in_area, require_au
 
 
 @dataclass
-class Rates:
+class Rates(HasRates):
     start: dt.date
     end: dt.date
     response_due: int
@@ -29,26 +30,6 @@ class Rates:
     resolved: int
     resolved_on_time: int
     received: int
-
-    @staticmethod
-    def _ratio(n: int, d: int) -> float | None:
-        return round(n / d, 4) if d else None
-
-    @property
-    def response_rate(self) -> float | None:
-        return self._ratio(self.responded_on_time, self.response_due)
-
-    @property
-    def resolution_rate(self) -> float | None:
-        return self._ratio(self.solved, self.callbacks)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self._ratio(self.satisfied, self.rated)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self._ratio(self.resolved_on_time, self.resolved)
 
 
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -7,10 +7,10 @@ import contextlib
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from needle.cases import selectors
+from needle.cases.figures import RATES
 from needle.cases.forms import RatesForm
 from needle.cases.views.common import _fail
 from needle.core.errors import DomainError, PermissionDenied
@@ -26,33 +26,13 @@ def _rate_rows(f: selectors.Rates) -> list[tuple[str, str, int, int, str]]:
     """(name, rate, numerator, denominator, what it counts) for the four rates."""
     return [
         (
-            _("Response rate"),
-            _percent(f.response_rate),
-            f.responded_on_time,
-            f.response_due,
-            _("accepted within the deadline / accept deadlines in the period"),
-        ),
-        (
-            _("Resolution rate"),
-            _percent(f.resolution_rate),
-            f.solved,
-            f.callbacks,
-            _("answered “solved” / callbacks in the period"),
-        ),
-        (
-            _("Satisfaction rate"),
-            _percent(f.satisfaction_rate),
-            f.satisfied,
-            f.rated,
-            _("rated 4 or 5 / callbacks with a rating"),
-        ),
-        (
-            _("On-time rate"),
-            _percent(f.on_time_rate),
-            f.resolved_on_time,
-            f.resolved,
-            _("resolved by the deadline / resolved in the period"),
-        ),
+            str(r.label),
+            _percent(f.rate(r.name)),
+            getattr(f, r.numerator),
+            getattr(f, r.denominator),
+            str(r.counts),
+        )
+        for r in RATES
     ]
 
 
