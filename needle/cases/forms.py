@@ -22,6 +22,7 @@ from needle.cases.uploads import MAX_BYTES, MAX_PHOTOS
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.schemas import MAX_ID
+from needle.core.widgets import DateInput, DateTimeInput
 from needle.orgs.models import Unit
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
@@ -131,7 +132,7 @@ def _attribute_field(attr: ServiceAttribute) -> forms.Field:
     if attr.datatype == AttributeType.NUMBER:
         return forms.FloatField(**common)
     if attr.datatype == AttributeType.DATETIME:
-        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
+        return forms.DateTimeField(widget=DateTimeInput(), **common)
     if attr.datatype == AttributeType.TEXT:
         return forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), **common)
     return forms.CharField(max_length=300, **common)
@@ -426,8 +427,8 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 class RatesForm(PageForm):
     area = forms.CharField(label=_("Area code"), required=False, max_length=40)
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, units: Iterable[Unit] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

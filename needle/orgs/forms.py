@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from needle.core.errors import TooManyRequests
+from needle.core.widgets import DateInput
 from needle.orgs.auth import password_sign_in
 from needle.orgs.models import MembershipKind, Role, UnitType
 
@@ -76,9 +77,7 @@ class UnitFilterForm(forms.Form):
 class MembershipForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=MembershipKind.choices)
-    joined_on = forms.DateField(
-        label=_("Joined on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=DateInput())
 
 
 class RoleForm(forms.Form):
@@ -88,16 +87,16 @@ class RoleForm(forms.Form):
 
 class StatsForm(forms.Form):
     area = forms.CharField(label=_("Area code"), required=False, max_length=40)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action starts with"), required=False, max_length=100)
     actor = forms.CharField(label=_("Actor username"), required=False, max_length=150)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=100)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
 class GridForm(forms.Form):
