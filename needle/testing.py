@@ -182,6 +182,9 @@ class ApiClient:
     def patch(self, path: str, body: Any = None) -> Any:
         return self.client.patch(path, json.dumps(body or {}), content_type="application/json")
 
+    def put(self, path: str, body: Any = None) -> Any:
+        return self.client.put(path, json.dumps(body or {}), content_type="application/json")
+
     def delete(self, path: str) -> Any:
         return self.client.delete(path)
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.cases.models import OPEN_STATES, Assist, Case, CaseEvent, EventKind, State
 from needle.cases.presenters import TITLE_CHARS
@@ -26,6 +27,7 @@ from needle.cases.services._common import (
     _tell_unit,
 )
 from needle.core.errors import Conflict, ValidationFailed
+from needle.notify.messages import Message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import Actor, can_act_for_unit, can_in_area, require, require_authenticated
 
@@ -62,13 +64,11 @@ def case_urge(*, actor: Actor, case: Case, note: str = "", supervise: bool = Fal
         case,
         case.lead_unit,
         f"case.{kind}",
-        lambda: (
-            (
-                _("Case %(number)s is under supervision: %(note)s")
-                if supervise
-                else _("Case %(number)s is urged: %(note)s")
-            )
-            % {"number": case.number, "note": note.strip() or "—"}
+        Message(
+            gettext_noop("Case %(number)s is under supervision: %(note)s")
+            if supervise
+            else gettext_noop("Case %(number)s is urged: %(note)s"),
+            {"number": case.number, "note": note.strip() or "—"},
         ),
     )
     return case
@@ -106,9 +106,11 @@ def case_whistle(
                 case,
                 unit,
                 "case.whistled",
-                lambda: (
-                    _("Your unit is called in on case %(number)s; respond within %(hours)d hours.")
-                    % {"number": case.number, "hours": hours}
+                Message(
+                    gettext_noop(
+                        "Your unit is called in on case %(number)s; respond within %(hours)d hours."
+                    ),
+                    {"number": case.number, "hours": hours},
                 ),
             )
     _event(
@@ -137,7 +139,7 @@ def case_assist(*, actor: Actor, case: Case, unit: Unit, note: str = "") -> Assi
         case,
         unit,
         "case.assisted",
-        lambda: _("Your unit assists on case %(number)s.") % {"number": case.number},
+        Message(gettext_noop("Your unit assists on case %(number)s."), {"number": case.number}),
     )
     return assist
 
