@@ -18,8 +18,7 @@ from needle.core import widgets
 
 NEEDLE = Path(__file__).resolve().parents[2]
 FORM_MODULES = sorted(
-    ".".join(("needle", *p.relative_to(NEEDLE).with_suffix("").parts))
-    for p in NEEDLE.glob("*/forms.py")
+    ".".join(("needle", *p.relative_to(NEEDLE).with_suffix("").parts)) for p in NEEDLE.glob("*/forms.py")
 )
 WANTED = {
     forms.DateTimeField: widgets.DateTimeInput,
@@ -70,7 +69,13 @@ def test_values_are_iso_in_every_language(language):
 
     with translation.override(language):
         html = str(
-            Form(initial={"day": dt.date(2026, 12, 11), "at": dt.datetime(2026, 12, 11, 7, 30), "quiet": dt.time(22)})
+            Form(
+                initial={
+                    "day": dt.date(2026, 12, 11),
+                    "at": dt.datetime(2026, 12, 11, 7, 30),
+                    "quiet": dt.time(22),
+                }
+            )
         )
         assert 'type="date" name="day" value="2026-12-11"' in html
         assert 'type="datetime-local" name="at" value="2026-12-11T07:30"' in html
