@@ -357,6 +357,15 @@ EMAIL_BACKEND = (
     else env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "needle@localhost") or "needle@localhost"
+# For the SMTP backend (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other; set one")
 # A link to reset a forgotten password works this long (and once).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24) * 3600
 if PASSWORD_RESET_TIMEOUT < 3600:

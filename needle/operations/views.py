@@ -4,7 +4,7 @@ PDF report, the wall screen, alerts and report subscriptions. Thin: parse, selec
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, 
 from needle.operations.figures_types import INDICATORS, Dashboard
 from needle.operations.maps import map_layers
 from needle.operations.rollups import rollup_status
+from needle.orgs.models import Person
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -149,7 +150,20 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
         services.subscription_create(
             actor=request.user, area=area, frequency=request.POST.get("frequency", "")
         )
-        messages.success(request, _("You will receive this area's report by email."))
+        person = cast(Person, request.user)
+        if person.email_confirmed:
+            messages.success(
+                request,
+                _("You will receive this area's report by email at %(email)s.") % {"email": person.email},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Subscribed, but reports go only to a confirmed email address: add yours on your "
+                    "profile and open the link we mail to it."
+                ),
+            )
     except DomainError as exc:
         if exc.status in (401, 404):
             raise  # the refusal page, through the middleware

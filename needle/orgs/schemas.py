@@ -19,6 +19,8 @@ class MeOut(Schema):
     username: str
     display_name: str
     phone: str
+    email: str
+    email_confirmed: bool
     language: str
     is_superuser: bool
     roles: list[RoleOut]
@@ -27,7 +29,19 @@ class MeOut(Schema):
 class ProfileIn(Schema):
     display_name: str | None = Field(None, max_length=100)
     phone: str | None = Field(None, max_length=20)
+    email: str | None = Field(
+        None, max_length=254, description="a new address is mailed a link to confirm it"
+    )
     language: str | None = Field(None, max_length=10)
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., max_length=4096)
+    new_password: str = Field(..., max_length=4096)
+
+
+class PasswordOut(Schema):
+    changed: bool
 
 
 class UnitOut(Schema):

@@ -157,6 +157,9 @@ def test_scheduled_reports_are_sent_once_per_period(world: t.World, rolled: Any)
     services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="weekly")
     services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="monthly")
     today = timezone.localdate()
+    assert services.reports_send(frequency="weekly", today=today) == 0  # the address is not confirmed
+    supervisor.email_confirmed_at = timezone.now()
+    supervisor.save()
     assert services.reports_send(frequency="weekly", today=today) == 1
     assert services.reports_send(frequency="weekly", today=today) == 0  # run twice: one email
     assert len(mail.outbox) == 1
@@ -165,6 +168,23 @@ def test_scheduled_reports_are_sent_once_per_period(world: t.World, rolled: Any)
     assert message.attachments[0][1].startswith(b"%PDF")
     assert ReportSubscription.objects.get(frequency="weekly").last_sent_on is not None
     assert AuditEvent.objects.filter(action="operations.report.sent").count() == 1
+
+
+def test_subscribing_says_where_the_reports_go(world: t.World, client_for: Any) -> None:
+    client = client_for("supervisor")
+    client.cookies["django_language"] = "en"
+    page = client.post("/operations/area/500103001000/subscribe/", {"frequency": "weekly"}, follow=True)
+    assert "reports go only to a confirmed email address" in page.content.decode()
+    listing = client.get("/operations/subscriptions/").content.decode()
+    assert "Nothing is mailed until you have a confirmed email address." in listing
+    supervisor = world.people["supervisor"]
+    supervisor.email, supervisor.email_confirmed_at = "sup@example.org", timezone.now()
+    supervisor.save()
+    page = client.post("/operations/area/500103001000/subscribe/", {"frequency": "monthly"}, follow=True)
+    assert "by email at sup@example.org" in page.content.decode()
+    assert (
+        "Reports are mailed to sup@example.org" in client.get("/operations/subscriptions/").content.decode()
+    )
 
 
 def test_subscription_needs_figures_for_the_area(world: t.World) -> None:
