@@ -96,7 +96,7 @@ class Preference(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person}: {self.get_channel_display()}"
+        return str(self.person)
 
 
 class Delivery(models.Model):

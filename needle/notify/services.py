@@ -178,7 +178,7 @@ def preference_set(
     new = {name: getattr(pref, name) for name in PREFERENCE_FIELDS}
     if old_linked != bool(pref.wechat_openid):
         old["wechat_linked"], new["wechat_linked"] = old_linked, bool(pref.wechat_openid)
-    audit_record(actor=actor, action="notify.preference.changed", obj=person, old=old, new=new)
+    audit_record(actor=actor, action="notify.preference.changed", obj=pref, old=old, new=new)
     return pref
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from needle.core.schemas import Day, Id
+from needle.orgs.presenters import action_label
 
 
 class RoleOut(Schema):
@@ -144,6 +145,7 @@ class AuditEventOut(Schema):
     created_at: dt.datetime
     actor: str | None
     action: str
+    action_label: str = Field(description="the action in words, in the language of the request")
     object_type: str
     object_id: str
     object_repr: str
@@ -154,6 +156,10 @@ class AuditEventOut(Schema):
     @staticmethod
     def resolve_actor(obj: Any) -> str | None:
         return obj.actor.username if obj.actor_id else None
+
+    @staticmethod
+    def resolve_action_label(obj: Any) -> str:
+        return action_label(obj.action)
 
 
 class AuditPageOut(Schema):

@@ -32,6 +32,7 @@ from needle.orgs.forms import (
     UnitFilterForm,
 )
 from needle.orgs.permissions import can_for_unit, can_in_area, has_perm_anywhere, require_anywhere
+from needle.orgs.presenters import audit_rows
 
 
 @login_required
@@ -175,7 +176,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         show_error(request, exc)
         return redirect("home")
-    return render(request, "orgs/audit_list.html", {"form": form, "page": page})
+    return render(
+        request, "orgs/audit_list.html", {"form": form, "page": page, "rows": audit_rows(page.items)}
+    )
 
 
 # An area and the grids ------------------------------------------------------------------------
