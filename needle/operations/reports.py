@@ -11,13 +11,55 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from needle.cases.figures import RATE_NAMES
+from needle.cases.figures import RATE_NAMES, RATES
 from needle.core.exports import SafeCsvWriter, xlsx_append
 from needle.operations.figures_types import COUNTER_NAMES, Dashboard, Figures, Row
+from needle.operations.models import Counters
 
 COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
+
+# People open the files in a spreadsheet: headers, sections and kinds in their language. A
+# script asks the CSV for `headers=keys` and gets COLUMNS and the codes, which never change
+# with the language (the indicators API serves the same figures as JSON).
+HEADERS: dict[str, Any] = {
+    "section": gettext_lazy("Section"),
+    "kind": gettext_lazy("Kind"),
+    "key": gettext_lazy("Code"),
+    "name": gettext_lazy("Name"),
+    **{r.name: r.label for r in RATES},
+}
+SECTIONS: dict[str, Any] = {
+    "node": gettext_lazy("Total"),
+    "previous": gettext_lazy("Previous period"),
+    "child": gettext_lazy("Below"),
+    "service": gettext_lazy("By service"),
+    "unit": gettext_lazy("Units"),
+    "day": gettext_lazy("By day"),
+}
+KINDS: dict[str, Any] = {
+    "area": gettext_lazy("area"),
+    "unit": gettext_lazy("unit"),
+    "service": gettext_lazy("service"),
+    "here": gettext_lazy("directly here"),
+    "day": gettext_lazy("day"),
+}
+
+
+def header(name: str) -> str:
+    """A column's or figure's name in the active language: a counter's is its field's."""
+    if name in HEADERS:
+        return str(HEADERS[name])
+    field = Counters._meta.get_field(name)
+    return capfirst(str(getattr(field, "verbose_name", name)))
+
+
+def _in_words(row: list[Any]) -> list[Any]:
+    section, kind, *rest = row
+    return [str(SECTIONS.get(section, section)), str(KINDS.get(kind, kind)), *rest]
 
 
 def _line(section: str, kind: str, key: str, name: str, f: Figures) -> list[Any]:
@@ -42,12 +84,14 @@ def table_rows(d: Dashboard) -> list[list[Any]]:
     return rows
 
 
-def dashboard_csv(d: Dashboard) -> bytes:
+def dashboard_csv(d: Dashboard, *, keys: bool = False) -> bytes:
+    """The tidy table; headers, sections and kinds in words, or with `keys` as COLUMNS and codes."""
     out = io.StringIO()
     w = SafeCsvWriter(out)
     w.writerow([f"# {d.name}", f"{d.start}..{d.end}"])
-    w.writerow(COLUMNS)
-    w.writerows(["" if v is None else v for v in row] for row in table_rows(d))
+    w.writerow(COLUMNS if keys else [header(c) for c in COLUMNS])
+    rows = table_rows(d) if keys else [_in_words(row) for row in table_rows(d)]
+    w.writerows(["" if v is None else v for v in row] for row in rows)
     # A BOM so that spreadsheet programs read the Chinese names as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -66,20 +110,14 @@ def dashboard_xlsx(d: Dashboard) -> bytes:
     summary.append([])
     xlsx_append(summary, [_("Figure"), _("This period"), _("Previous period")])
     for name in (*RATE_NAMES, *COUNTER_NAMES):
-        xlsx_append(summary, [name, getattr(d.totals, name), getattr(d.previous, name)])
+        xlsx_append(summary, [header(name), getattr(d.totals, name), getattr(d.previous, name)])
     for cell in summary[3]:
         cell.font = Font(bold=True)
     summary.column_dimensions["A"].width = 22
-    sections = {
-        "child": _("Below"),
-        "service": _("By service"),
-        "unit": _("Units"),
-        "day": _("By day"),
-    }
     rows = table_rows(d)
-    for section, title in sections.items():
-        sheet = wb.create_sheet(title[:31])
-        xlsx_append(sheet, COLUMNS[2:])
+    for section in ("child", "service", "unit", "day"):
+        sheet = wb.create_sheet(str(SECTIONS[section])[:31])
+        xlsx_append(sheet, [header(c) for c in COLUMNS[2:]])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:

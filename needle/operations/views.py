@@ -205,7 +205,9 @@ def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
 @login_required
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The dashboard of ?area= or ?unit= over ?start=&end= as CSV or XLSX (scoped as the page)."""
+    """The dashboard of ?area= or ?unit= over ?start=&end= as CSV or XLSX (scoped as the page).
+    Headers, sections and kinds are in the reader's language; a script asks the CSV for
+    ?headers=keys: the column keys (reports.COLUMNS) and codes, the same in every language."""
     from needle.operations.reports import dashboard_csv, dashboard_xlsx
 
     try:
@@ -220,10 +222,17 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         if exc.status == 422:
             return JsonResponse(exc.as_dict(), status=422)
         raise  # the refusal page, through the middleware
+    headers = request.GET.get("headers", "words")
+    if headers not in ("words", "keys"):
+        return JsonResponse(
+            ValidationFailed(fields={"headers": _("Use words or keys.")}).as_dict(), status=422
+        )
     _audit_read(request, d, "exported")
     name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"
     if fmt == "csv":
-        response = HttpResponse(dashboard_csv(d), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            dashboard_csv(d, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(
             dashboard_xlsx(d),
