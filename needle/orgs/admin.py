@@ -17,8 +17,30 @@ admin.site.login_form = AdminSignInForm
 class PersonAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Needle", {"fields": ("display_name", "phone", "language", "home_area")}),
+        (
+            "Needle",
+            {
+                "fields": (
+                    "display_name",
+                    "phone",
+                    "language",
+                    "home_area",
+                    "email_confirmed_at",
+                    "terms_version",
+                    "terms_accepted_at",
+                )
+            },
+        ),
     )  # type: ignore[misc]
+    # Set by the confirmation link and at sign-up, never by hand.
+    readonly_fields = ["email_confirmed_at", "terms_version", "terms_accepted_at"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # An address typed here is unconfirmed, as one typed on the profile is.
+        if "email" in form.changed_data:
+            obj.email_confirmed_at = None
+        super().save_model(request, obj, form, change)
+
     list_display = ["username", "display_name", "is_staff", "is_superuser"]
     raw_id_fields = ["home_area"]
 

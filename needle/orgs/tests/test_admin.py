@@ -4,11 +4,12 @@ checks, rules and audit events as on every other surface; a unit's move carries 
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.utils import timezone
 
 from needle import testing as t
 from needle.cases.models import RoutingRule
 from needle.core.models import AuditEvent
-from needle.orgs.models import Membership, Role, RoleAssignment, Unit
+from needle.orgs.models import Membership, Person, Role, RoleAssignment, Unit
 from needle.orgs.permissions import can_for_unit
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,23 @@ def test_routing_rules_in_the_admin_are_set_and_deleted_by_the_services(world, a
     deleted = client.post(f"/admin/cases/routingrule/{rule.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 302 and not RoutingRule.objects.filter(pk=rule.pk).exists()
     assert AuditEvent.objects.filter(action="cases.rule.deleted").exists()
+
+
+def test_an_address_typed_in_the_admin_is_unconfirmed(world, admin_for):
+    person = world.people["resident"]
+    person.email, person.email_confirmed_at = "old@example.org", timezone.now()
+    person.save()
+    joined = timezone.localtime(person.date_joined)
+    form = {
+        "username": person.username,
+        "email": "typed@example.org",
+        "is_active": "on",
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "display_name": person.display_name,
+        "phone": person.phone,
+    }
+    response = admin_for("root").post(f"/admin/orgs/person/{person.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = Person.objects.get(pk=person.pk)
+    assert person.email == "typed@example.org" and person.email_confirmed_at is None
