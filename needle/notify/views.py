@@ -55,9 +55,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
             return redirect("notification-settings")
     # What a channel still needs, said beside it (the service refuses it until then).
     missing = {
-        Channel.EMAIL: "" if person.email_confirmed else _("needs a confirmed email address on your profile"),
-        Channel.SMS: "" if is_mobile(person.phone) else _("needs a mobile number on your profile"),
-        Channel.WECHAT: "" if pref.wechat_openid else _("needs your account linked to WeChat"),
+        Channel.EMAIL: ""
+        if person.email_confirmed
+        else _("(needs a confirmed email address on your profile)"),
+        Channel.SMS: "" if is_mobile(person.phone) else _("(needs a mobile number on your profile)"),
+        Channel.WECHAT: "" if pref.wechat_openid else _("(needs your account linked to WeChat)"),
     }
     channels = [(radio, missing.get(radio.data["value"], "")) for radio in form["channel"]]
     return render(
