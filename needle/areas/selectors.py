@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from needle.areas import geometry
 from needle.areas.models import Area, Level, subtree_q
 from needle.core.errors import NotFound, ValidationFailed
 
@@ -103,3 +104,19 @@ def boundary_features(*, area: Area) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | None:
+    """The deepest area with a boundary containing the point."""
+    qs = Area.objects.filter(boundary__isnull=False, retired=False)
+    if within is not None:
+        qs = qs.filter(subtree_q(within.path))
+    best: Area | None = None
+    for area in qs.only("id", "code", "path", "depth", "boundary", "level", "name").iterator():
+        if (
+            (best is None or area.depth > best.depth)
+            and area.boundary
+            and geometry.contains(area.boundary, lat, lng)
+        ):
+            best = area
+    return best

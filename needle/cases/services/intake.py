@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from needle.areas import geometry
-from needle.areas.models import Area, subtree_q
+from needle.areas.models import Area
+from needle.areas.selectors import area_at
 from needle.cases.deadlines import add_hours
 from needle.cases.models import (
     OPEN_STATES,
@@ -94,22 +94,6 @@ def _check_attributes(service: Service, answers: dict[str, Any]) -> dict[str, An
     if errors:
         raise ValidationFailed(fields=errors)
     return clean
-
-
-def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | None:
-    """The deepest area with a boundary containing the point."""
-    qs = Area.objects.filter(boundary__isnull=False, retired=False)
-    if within is not None:
-        qs = qs.filter(subtree_q(within.path))
-    best: Area | None = None
-    for area in qs.only("id", "code", "path", "depth", "boundary", "level", "name").iterator():
-        if (
-            (best is None or area.depth > best.depth)
-            and area.boundary
-            and geometry.contains(area.boundary, lat, lng)
-        ):
-            best = area
-    return best
 
 
 @dataclass(frozen=True)
