@@ -457,3 +457,37 @@ def test_unknown_service_codes_are_not_remembered(world, catalog):
         with pytest.raises(NotFound):
             service_get(code=code)
     assert not [key for key in remembered._memo if key[0] == "service" and key[1].startswith("nope-")]
+
+
+@pytest.mark.parametrize(
+    "field, intake",
+    [
+        ("address", {"address": "路" * 301}),
+        ("title", {"title": "题" * 201}),
+        ("contact_name", {"contact_name": "名" * 101}),
+    ],
+)
+def test_intake_refuses_over_long_text_and_names_the_field(world, catalog, field, intake):
+    with pytest.raises(ValidationFailed) as refused:
+        submit(world, catalog["road"], **intake)
+    assert list(refused.value.fields) == [field]
+    assert not Case.objects.exists()
+
+
+def test_notes_over_their_limit_are_refused_not_cut(world, catalog):
+    case = submit(world, catalog["road"])
+    root = world.people["root"]
+    events = CaseEvent.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        s.case_note(actor=root, case=case, note="记" * 4001)
+    assert list(refused.value.fields) == ["note"] and CaseEvent.objects.count() == events
+    with pytest.raises(ValidationFailed):
+        s.case_assist(actor=root, case=case, unit=world.units["street_a1"], note="协" * 501)
+    assert not case.assists.exists()
+    with pytest.raises(ValidationFailed) as refused:
+        s.case_hide_details(actor=root, case=case, public_description="公" * (s.MAX_DESCRIPTION + 1))
+    assert list(refused.value.fields) == ["public_description"]
+    case.refresh_from_db()
+    assert not case.details_hidden
+    note = s.case_note(actor=root, case=case, note="记" * 4000)
+    assert len(note.note) == 4000
