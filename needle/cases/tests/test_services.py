@@ -491,3 +491,33 @@ def test_notes_over_their_limit_are_refused_not_cut(world, catalog):
     assert not case.details_hidden
     note = s.case_note(actor=root, case=case, note="记" * 4000)
     assert len(note.note) == 4000
+
+
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_a_merge_locks_the_lower_id_first_whichever_way_it_goes(world, catalog, surface):
+    """Two opposite merges (A into B, B into A) at once must not each hold one case and wait for
+    the other: every merge, from every entry point, locks the two cases in one order."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; the lock order is checked on PostgreSQL")
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    older, newer = submit(world, catalog["road"]), submit(world, catalog["road"])
+    client = Client()
+    client.force_login(world.people["root"])
+    with CaptureQueriesContext(connection) as ctx:
+        if surface == "api":
+            r = client.post(
+                f"/api/v1/cases/{newer.number}/merge",
+                {"parent": older.number},
+                content_type="application/json",
+            )
+            assert r.status_code == 200
+        else:
+            r = client.post(
+                f"/cases/{newer.number}/merge/",
+                {"merge-parent": older.number, "merge-version": newer.version},
+            )
+            assert r.status_code == 302
+    locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locks and f'"id" = {older.pk}' in locks[0]
