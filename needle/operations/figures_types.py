@@ -82,10 +82,25 @@ class Figures:
     def is_empty(self) -> bool:
         return not any(self.counts().values())
 
+    def base_of(self, rate: str) -> int | None:
+        """How many cases a rate is taken over (its denominator); None for a count."""
+        base = RATE_BASES.get(rate)
+        return None if base is None else getattr(self, base)
+
 
 COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Figures))
 COUNTER_SET = frozenset(COUNTER_NAMES)
 RATE_NAMES = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
+# Each rate's denominator: the cases it is taken over.
+RATE_BASES = {
+    "response_rate": "response_due",
+    "resolution_rate": "callbacks",
+    "satisfaction_rate": "rated",
+    "on_time_rate": "resolved",
+}
+# A rate over fewer cases than this is shown with its count and muted: one case more or less
+# moves it by ten points or more.
+SMALL_SAMPLE = 10
 INDICATORS: dict[str, Any] = {
     "response_rate": gettext_lazy("Response rate"),
     "resolution_rate": gettext_lazy("Resolution rate"),
