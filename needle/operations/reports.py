@@ -151,12 +151,13 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Spacer
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer
 
     font = _font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = font
+    styles["Heading3"].keepWithNext = 1
     t, p = d.totals, d.previous
     story: list[Any] = [
         _paragraph(title, styles["Title"]),
@@ -181,7 +182,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     story.append(Spacer(1, 5 * mm))
     points = d.trend("day" if (d.end - d.start).days <= 62 else "week")
     if points:
-        story.append(_paragraph(_("Received and resolved"), styles["Heading3"]))
+        heading = _paragraph(_("Received and resolved"), styles["Heading3"])
         drawing = Drawing(170 * mm, 62 * mm)
         chart = VerticalBarChart()
         chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 46 * mm
@@ -200,13 +201,11 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         drawing.add(
             String(150 * mm, 58 * mm, _("blue: received, green: resolved"), fontName=font, fontSize=7)
         )
-        story.append(drawing)
+        story.append(KeepTogether([heading, drawing]))  # a heading is never left alone at a page's foot
     # A municipality has some forty districts and counties: all fit on a page.
     rows = [r for r in d.children if r.kind != "here"][:40]
     if rows:
-        story.append(
-            _paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
-        )
+        heading = _paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
         drawing = Drawing(170 * mm, max(30, 7 * len(rows)) * mm * 0.6 + 10 * mm)
         bars = HorizontalBarChart()
         bars.x, bars.y = 45 * mm, 5 * mm
@@ -220,7 +219,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         bars.valueAxis.labels.fontSize = 7
         bars.bars[0].fillColor = colors.HexColor("#b3261e")
         drawing.add(bars)
-        story.append(drawing)
+        story.append(KeepTogether([heading, drawing]))
         story.append(_rows_table(d.children, font))
     if d.by_service:
         story.append(_paragraph(_("By service"), styles["Heading3"]))
