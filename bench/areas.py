@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -36,9 +35,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchlib import SHARED_DATA, percentile, recreate_postgres, versions
+
 ROOT = Path(__file__).resolve().parent.parent
-# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
-SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 DEFAULT_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
 PG_DB = "needle_bench"
 EXPECTED_AREAS = 663_128
@@ -73,31 +72,8 @@ def prepare_database(args: argparse.Namespace) -> tuple[str, Path]:
         path = scratch / "bench.sqlite3"
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
         return f"SQLite file {path}", scratch
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    url = urlparse(args.pg_url)
-    name = url.path.lstrip("/")
-    admin = os.environ.get("PG_ADMIN_URL") or url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = args.pg_url
-    return f"PostgreSQL database {name}", scratch
-
-
-def versions() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            db = f"SQLite {cursor.fetchone()[0]}"
-        else:
-            cursor.execute("show server_version")
-            db = f"PostgreSQL {cursor.fetchone()[0]}"
-    return f"{db}; Python {platform.python_version()}; {os.cpu_count()} CPUs; {platform.machine()}"
+    recreate_postgres(args.pg_url)
+    return f"PostgreSQL database {args.pg_url.rsplit('/', 1)[-1]}", scratch
 
 
 def load() -> str:
@@ -110,10 +86,6 @@ def timed_import(path: Path) -> tuple[float, Any]:
     started = time.perf_counter()
     report = area_import(actor=None, source=path)
     return time.perf_counter() - started, report
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Cell:

@@ -48,7 +48,6 @@ import datetime as dt
 import gzip
 import io
 import os
-import platform
 import random
 import re
 import shutil
@@ -61,9 +60,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchlib import SHARED_DATA, percentile, recreate_postgres, versions
+
 ROOT = Path(__file__).resolve().parent.parent
-# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
-SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 DATA = ROOT / "needle" / "demo" / "data"
 AREAS_FILE = DATA / "chongqing_500000_areas.csv.gz"
 MESSAGES_FILES = [
@@ -149,33 +148,8 @@ def prepare_database(args: argparse.Namespace) -> tuple[str, Path, bool]:
             SQLITE_FILE.unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_FILE}"
         return f"SQLite file {SQLITE_FILE}", scratch, args.reuse and SQLITE_FILE.exists()
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    url = urlparse(args.pg_url)
-    name = url.path.lstrip("/")
-    admin = os.environ.get("PG_ADMIN_URL") or url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not (args.reuse and exists):
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = args.pg_url
-    return f"PostgreSQL database {name}", scratch, bool(args.reuse and exists)
-
-
-def versions() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            db = f"SQLite {cursor.fetchone()[0]}"
-        else:
-            cursor.execute("show server_version")
-            db = f"PostgreSQL {cursor.fetchone()[0]}"
-    return f"{db}; Python {platform.python_version()}; {os.cpu_count()} CPUs; {platform.machine()}"
+    kept = recreate_postgres(args.pg_url, reuse=args.reuse)
+    return f"PostgreSQL database {args.pg_url.rsplit('/', 1)[-1]}", scratch, kept
 
 
 # The fixture ----------------------------------------------------------------------------------
@@ -478,10 +452,6 @@ def analyze() -> None:
 
 
 # Measuring ------------------------------------------------------------------------------------
-
-
-def percentile(sorted_ms: list[float], q: float) -> float:
-    return sorted_ms[min(len(sorted_ms) - 1, round(q * (len(sorted_ms) - 1)))]
 
 
 def measure(client: Any, urls: list[str], budget_s: float) -> dict[str, Any]:

@@ -26,11 +26,10 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
 
 import numpy as np  # noqa: E402
+from benchlib import SHARED_DATA  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
-SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 DATA = SHARED_DATA / "teddycup2020c"
 csv.field_size_limit(2**31 - 1)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import random
 import re
 import resource
@@ -33,10 +32,10 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from benchlib import SHARED_DATA
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
-SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 DATA = SHARED_DATA / "teddycup2020c"
 NOW = datetime(2024, 6, 30, 18, 0, 0)
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")

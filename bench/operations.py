@@ -37,7 +37,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import platform
 import random
 import statistics
 import sys
@@ -45,6 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchlib import percentile, recreate_postgres, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 DATA = ROOT / "needle" / "demo" / "data"
@@ -82,34 +83,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def prepare_database(args: argparse.Namespace) -> bool:
-    from urllib.parse import urlparse
-
-    import psycopg
-
     os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-ops-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
     os.environ["DEBUG"] = "false"
-    url = urlparse(args.pg_url)
-    name = url.path.lstrip("/")
+    name = args.pg_url.rsplit("/", 1)[-1]
     if name != PG_DB and not name.startswith("needle_bench_ops"):
         raise SystemExit("refusing to drop a database not named needle_bench_ops*")
-    admin = os.environ.get("PG_ADMIN_URL") or url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not (args.reuse and exists):
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = args.pg_url
-    return bool(args.reuse and exists)
-
-
-def versions() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("show server_version")
-        db = f"PostgreSQL {cursor.fetchone()[0]}"
-    return f"{db}; Python {platform.python_version()}; {os.cpu_count()} CPUs; {platform.machine()}"
+    return recreate_postgres(args.pg_url, reuse=args.reuse)
 
 
 def step(label: str, started: float, extra: str = "") -> None:
@@ -377,10 +357,6 @@ def write_raw_cases(n: int, when: dt.datetime, rng: random.Random, tag: str) -> 
 
 
 # Measuring ------------------------------------------------------------------------------------------
-
-
-def percentile(sorted_ms: list[float], q: float) -> float:
-    return sorted_ms[min(len(sorted_ms) - 1, round(q * (len(sorted_ms) - 1)))]
 
 
 def measure(client: Any, urls: list[str], n: int) -> dict[str, Any]:

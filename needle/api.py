@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -76,7 +77,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    error = DomainError(str(exc), code="bad_request" if exc.status_code == 400 else "error")
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # django-ninja's words for a body ObjectParser refused or JSON that does not parse.
+        error = DomainError(_("The body must be one JSON object."), code="bad_request")
+    else:
+        error = DomainError(str(exc), code="bad_request" if exc.status_code == 400 else "error")
     error.status = exc.status_code
     return _error(request, error)
 

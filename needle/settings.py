@@ -441,12 +441,24 @@ for _limit in (
     if globals()[_limit] < 1:
         raise ImproperlyConfigured(f"{_limit} must be at least 1")
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO") or "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"skip_not_found": {"()": "needle.core.logs.SkipNotFound"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"django.request": {"filters": ["skip_not_found"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {
+        "skip_not_found": {"()": "needle.core.logs.SkipNotFound"},
+        "quiet_jobs": {"()": "needle.core.logs.QuietJobs"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "jobs": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["quiet_jobs"]},
+    },
+    "loggers": {
+        "django.request": {"filters": ["skip_not_found"]},
+        # A handler of its own, so that `run_huey` adds none (its own and the root's wrote each
+        # line twice), and not propagated to the root's.
+        "huey": {"handlers": ["jobs"], "level": LOG_LEVEL, "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.test import Client
 from django.utils import timezone, translation
 
-from needle.areas.models import Area, Level, subtree_q
+from needle.areas.models import Area, Level, is_placeholder, subtree_q
 from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, EventKind, State
 from needle.cases.selectors import period_bounds
 from needle.orgs.models import Membership, MembershipKind, Person, Role, RoleAssignment, Unit, UnitType
@@ -39,6 +39,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"{990000000000 + n:012d}")
     path = factory.LazyAttribute(lambda o: (o.parent.path if o.parent else "") + o.code + "/")
     depth = factory.LazyAttribute(lambda o: o.path.count("/"))
+    placeholder = factory.LazyAttribute(lambda o: is_placeholder(name=o.name, level=o.level))
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

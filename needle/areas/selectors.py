@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from needle.areas import geometry
 from needle.areas.models import Area, Level, subtree_q
 from needle.core.errors import NotFound, ValidationFailed
 
@@ -27,6 +28,21 @@ def area_ancestors(*, area: Area) -> list[Area]:
 def area_children(*, area: Area, include_retired: bool = False) -> QuerySet[Area]:
     qs = Area.objects.filter(parent=area).order_by("code")
     return qs if include_retired else qs.filter(retired=False)
+
+
+def jurisdictional_children(*, area: Area, queryset: QuerySet[Area] | None = None) -> list[Area]:
+    """The live areas one step down in jurisdiction, by code: the children, each placeholder
+    container (市辖区, 县, 省直辖县级行政区划: `Area.placeholder`) replaced by what it holds.
+    Chongqing's are its 38 districts and counties, not "市辖区" and "县". One query, plus one
+    per level of placeholders met. `queryset` narrows the columns read (e.g. no boundaries)."""
+    base = Area.objects.all() if queryset is None else queryset
+    found: list[Area] = []
+    parents = [area.pk]
+    while parents:
+        rows = list(base.filter(parent_id__in=parents, retired=False).order_by())
+        found += [a for a in rows if not a.placeholder]
+        parents = [a.pk for a in rows if a.placeholder]
+    return sorted(found, key=lambda a: a.code)
 
 
 def area_roots() -> QuerySet[Area]:
@@ -103,3 +119,19 @@ def boundary_features(*, area: Area) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | None:
+    """The deepest area with a boundary containing the point."""
+    qs = Area.objects.filter(boundary__isnull=False, retired=False)
+    if within is not None:
+        qs = qs.filter(subtree_q(within.path))
+    best: Area | None = None
+    for area in qs.only("id", "code", "path", "depth", "boundary", "level", "name").iterator():
+        if (
+            (best is None or area.depth > best.depth)
+            and area.boundary
+            and geometry.contains(area.boundary, lat, lng)
+        ):
+            best = area
+    return best

@@ -5,22 +5,45 @@ from django.http import HttpRequest
 
 from needle.cases import services
 from needle.cases.models import Category, Holiday, Open311Key, RoutingRule, Service, ServiceAttribute
-from needle.core.admin import ThroughServicesAdmin
+from needle.cases.services.settings_rows import settings_row_delete, settings_row_save
+from needle.core.admin import ReadOnlyAdmin, ThroughServicesAdmin
+
+
+class SettingsRowAdmin(ThroughServicesAdmin):
+    """Saved and deleted through settings_row_save and settings_row_delete."""
+
+    def write(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
+        row = obj if obj is not None else self.model()
+        return settings_row_save(actor=request.user, row=row, data=data)
+
+    def remove(self, request: HttpRequest, obj: Any) -> None:
+        settings_row_delete(actor=request.user, row=obj)
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SettingsRowAdmin):
     list_display = ["code", "name", "name_en", "order"]
     search_fields = ["code", "name", "name_en"]
 
 
 class AttributeInline(admin.TabularInline):
+    """Shown, not edited here: a service's questions come with the catalog's import."""
+
     model = ServiceAttribute
     extra = 0
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(SettingsRowAdmin):
     list_display = [
         "code",
         "name",
@@ -63,11 +86,13 @@ class RoutingRuleAdmin(ThroughServicesAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(SettingsRowAdmin):
     list_display = ["date", "is_workday", "name"]
 
 
 @admin.register(Open311Key)
-class Open311KeyAdmin(admin.ModelAdmin):
+class Open311KeyAdmin(ReadOnlyAdmin):
+    """Keys are issued by `needle apikey` (the secret is shown once, there)."""
+
     list_display = ["name", "prefix", "person", "created_at", "revoked_at"]
     readonly_fields = ["prefix", "digest"]

@@ -395,12 +395,12 @@ def reopen(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
 @router.post("/cases/{number}/merge", response=OUT, summary="Merge a duplicate into another case")
 @_one_transaction
 def merge(request: HttpRequest, number: Code, payload: MergeIn) -> Any:
+    # Read, not locked: the merge locks both cases itself, lower id first, so that two opposite
+    # merges cannot each hold one case and wait for the other.
+    case = selectors.access_case(actor=request.user, number=number)
     parent = selectors.access_case(actor=request.user, number=payload.parent)
     return _done(
-        request,
-        services.case_merge(
-            actor=request.user, case=_act(request, number), parent=parent, version=payload.version
-        ),
+        request, services.case_merge(actor=request.user, case=case, parent=parent, version=payload.version)
     )
 
 

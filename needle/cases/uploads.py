@@ -50,7 +50,9 @@ def clean_image(raw: bytes, *, field: str = "photos") -> CleanImage:
     too_many = _("The photo has too many pixels (at most %(mp)d megapixels).") % {"mp": MAX_PIXELS // 10**6}
     try:
         with Image.open(io.BytesIO(raw)) as probe:  # reads the header only
-            kind = probe.format or ""
+            # Many phone cameras write MPO: a JPEG with more pictures after it. The first is the
+            # photo; it is stored as a plain JPEG.
+            kind = "JPEG" if probe.format == "MPO" else probe.format or ""
             if kind not in FORMATS:
                 raise ValidationFailed(fields={field: _("Photos must be JPEG, PNG or WebP images.")})
             if probe.width * probe.height > (MAX_JPEG_PIXELS if kind == "JPEG" else MAX_PIXELS):

@@ -12,14 +12,9 @@ from needle.core.errors import DomainError
 from needle.core.models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: nobody edits or deletes history."""
-
-    list_display = ["created_at", "actor", "action", "object_type", "object_repr", "ip"]
-    list_filter = ["action"]
-    search_fields = ["action", "object_repr", "object_id", "request_id"]
-    date_hierarchy = "created_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A page to look at rows that are written elsewhere, through services with their rules and
+    audit events (the console, the API, a command): the admin adds, changes and deletes none."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -29,6 +24,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Nobody edits or deletes history."""
+
+    list_display = ["created_at", "actor", "action", "object_type", "object_repr", "ip"]
+    list_filter = ["action"]
+    search_fields = ["action", "object_repr", "object_id", "request_id"]
+    date_hierarchy = "created_at"
 
 
 class ThroughServicesAdmin(admin.ModelAdmin):

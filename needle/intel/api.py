@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from needle.areas.selectors import area_get
 from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.core import throttle
@@ -121,29 +120,17 @@ def suggest(
     public requests nearby that look like the same matter. At most INTEL_SUGGEST_PER_MINUTE
     calls a minute per client (429 after that)."""
     throttle.spend(request, "intel.suggest", settings.INTEL_SUGGEST_PER_MINUTE)
-    if len(text) > 4000:
-        raise ValidationFailed(fields={"text": _("At most %(n)d characters.") % {"n": 4000}})
-    if (lat is None) != (long is None) or (
-        lat is not None and long is not None and not (-90 <= lat <= 90 and -180 <= long <= 180)
-    ):
-        raise ValidationFailed(fields={"lat": _("Give both latitude and longitude, within range.")})
-    service = case_selectors.service_get(code=service_code, public_only=True) if service_code else None
-    place = area_get(code=area) if area else None
-    if place is None and lat is not None and long is not None:
-        place = case_services.area_at(lat=lat, lng=long)
-    similar = selectors.similar_cases(
+    found = selectors.suggest_for(
         actor=request.user,
         text=text,
-        service=service,
-        area=place,
+        service_code=service_code or "",
+        area_code=area or "",
         lat=lat,
         lng=long,
-        public_only=True,
-        limit=5,
     )
     return {
-        "services": _guesses(selectors.service_guesses(text=text)),
-        "similar": [SimilarOut(**{k: getattr(s, k) for k in SimilarOut.model_fields}) for s in similar],
+        "services": _guesses(found.services),
+        "similar": [SimilarOut(**{k: getattr(s, k) for k in SimilarOut.model_fields}) for s in found.similar],
     }
 
 

@@ -11,14 +11,17 @@ from typing import Any
 from django.db.models import BooleanField, Q, QuerySet, Value, When
 from django.db.models import Case as DbCase
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from needle.areas.geometry import metres_between
 from needle.areas.models import Area, subtree_q
+from needle.areas.selectors import area_at, area_get
 from needle.cases import presenters
 from needle.cases import selectors as case_selectors
+from needle.cases.catalog import active_service
 from needle.cases.models import Case, Service, State
 from needle.cases.selectors import bilingual
-from needle.core.errors import NotFound
+from needle.core.errors import NotFound, ValidationFailed
 from needle.intel.classifier import active_version, case_text, load_model, unit_guess
 from needle.intel.models import HotTopic, ModelVersion, Suggestion
 from needle.orgs.models import Unit
@@ -265,6 +268,61 @@ def similar_cases(
 
 
 # Hot topics ---------------------------------------------------------------------------------
+
+
+SUGGEST_TEXT = 4000
+
+
+@dataclass
+class Suggestions:
+    services: list[ServiceGuess]
+    similar: list[Similar]
+    staff: bool
+
+
+def suggest_for(
+    *,
+    actor: Any,
+    text: str,
+    service_code: str = "",
+    area_code: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    staff: bool = False,
+    limit: int = 5,
+) -> Suggestions:
+    """What a half-written request reads like and the recent requests nearby that look like the
+    same matter: the one rule for the intake forms and the API. Staff mode (private services,
+    cases shown whole within the actor's scope) only for someone who may take requests in;
+    the place is the area given, else the pin's area. Unknown codes are refused (NotFound)."""
+    if len(text) > SUGGEST_TEXT:
+        raise ValidationFailed(fields={"text": _("At most %(n)d characters.") % {"n": SUGGEST_TEXT}})
+    if (lat is None) != (lng is None) or (
+        lat is not None and lng is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180)
+    ):
+        raise ValidationFailed(fields={"lat": _("Give both latitude and longitude, within range.")})
+    staff = staff and has_perm_anywhere(actor, "cases.intake")
+    service = None
+    if service_code:
+        service = active_service(service_code, public_only=not staff)
+        if service is None:
+            raise NotFound(_("No service has the code %(code)s.") % {"code": service_code})
+    area = area_get(code=area_code) if area_code else None
+    if area is None and lat is not None and lng is not None:
+        area = area_at(lat=lat, lng=lng)
+    similar = similar_cases(
+        actor=actor,
+        text=text,
+        service=service,
+        area=area,
+        lat=lat,
+        lng=lng,
+        public_only=not staff,
+        limit=limit,
+    )
+    return Suggestions(
+        services=service_guesses(text=text, public_only=not staff), similar=similar, staff=staff
+    )
 
 
 def hot_topics_for(*, actor: Any, status: str | None = HotTopic.Status.OPEN) -> QuerySet[HotTopic]:

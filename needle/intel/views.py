@@ -17,36 +17,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from needle.areas.models import Area
 from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
-from needle.cases.models import Service
 from needle.core import throttle
 from needle.core.errors import Conflict, DomainError, NotFound, TooManyRequests, ValidationFailed
 from needle.intel import selectors, services
 from needle.intel.forms import HotTopicTaskForm, ReclassifyForm
 from needle.intel.models import HotTopic
-from needle.orgs.permissions import can_in_area, has_perm_anywhere, require_anywhere
-
-TEXT_LIMIT = 4000
+from needle.orgs.permissions import can_in_area, require_anywhere
 
 
-def _float(value: str | None) -> float | None:
+def _pin(data: Any) -> tuple[float | None, float | None]:
+    """A half-filled form's pin: both numbers or neither (a pin being placed is not an error)."""
     try:
-        number = float(value) if value not in (None, "") else None
+        lat, lng = float(data.get("lat") or ""), float(data.get("lng") or "")
     except ValueError:
-        return None
-    return number if number is not None and -180 <= number <= 180 else None
-
-
-def _intake_place(data: Any) -> tuple[Area | None, float | None, float | None]:
-    """The area and pin of a half-filled intake form: the area code typed, else the pin's area."""
-    lat, lng = _float(data.get("lat")), _float(data.get("lng"))
-    code = (data.get("area") or "").strip()[:40]
-    area = Area.objects.filter(code=code, retired=False).first() if code else None
-    if area is None and lat is not None and lng is not None:
-        area = case_services.area_at(lat=lat, lng=lng)
-    return area, lat, lng
+        return None, None
+    return (lat, lng) if -90 <= lat <= 90 and -180 <= lng <= 180 else (None, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,23 +45,24 @@ def suggest(request: HttpRequest) -> HttpResponse:
     except TooManyRequests as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     data = request.POST if request.method == "POST" else request.GET
-    staff = request.GET.get("staff") == "1" and has_perm_anywhere(request.user, "cases.intake")
-    text = (data.get("description") or "").strip()[:TEXT_LIMIT]
-    code = (data.get("service") or "").strip()[:40]
-    service = Service.objects.filter(code=code).first() if code else None
-    area, lat, lng = _intake_place(data)
-    guesses = selectors.service_guesses(text=text, public_only=not staff)
-    similar = selectors.similar_cases(
-        actor=request.user,
-        text=text,
-        service=service,
-        area=area,
-        lat=lat,
-        lng=lng,
-        public_only=not staff,
-        limit=3,
-    )
-    context = {"guesses": guesses, "similar": similar, "staff": staff, "text": text}
+    text = (data.get("description") or "").strip()[: selectors.SUGGEST_TEXT]
+    lat, lng = _pin(data)
+    try:
+        found = selectors.suggest_for(
+            actor=request.user,
+            text=text,
+            service_code=(data.get("service") or "").strip()[:40],
+            area_code=(data.get("area") or "").strip()[:40],
+            lat=lat,
+            lng=lng,
+            staff=request.GET.get("staff") == "1",
+            limit=3,
+        )
+    except DomainError:
+        # A form being filled in may hold a code not chosen yet: suggest nothing rather than
+        # put a refusal where the suggestions go; the form's own submit names the problem.
+        return HttpResponse("")
+    context = {"guesses": found.services, "similar": found.similar, "staff": found.staff, "text": text}
     return render(request, "intel/_suggest.html", context)
 
 

@@ -3,27 +3,14 @@ audited); deliveries are the jobs' record, shown so an operator sees what failed
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from needle.core.admin import ReadOnlyAdmin
 from needle.notify.models import Delivery, Preference
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Preference)
-class PreferenceAdmin(ReadOnly):
+class PreferenceAdmin(ReadOnlyAdmin):
     list_display = ["person", "channel", "cadence", "quiet_start", "quiet_end", "updated_at"]
     list_filter = ["channel", "cadence"]
     search_fields = ["person__username"]
@@ -31,7 +18,7 @@ class PreferenceAdmin(ReadOnly):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnly):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = [
         "due_at",
         "channel",

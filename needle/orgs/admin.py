@@ -1,10 +1,13 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from needle.core.admin import ThroughServicesAdmin
+from needle.core.admin import ReadOnlyAdmin, ThroughServicesAdmin
+from needle.core.errors import DomainError
 from needle.orgs import services
 from needle.orgs.forms import AdminSignInForm
 from needle.orgs.models import ApiToken, GridAssignment, Membership, Person, RoleAssignment, Unit
@@ -14,7 +17,10 @@ admin.site.login_form = AdminSignInForm
 
 
 @admin.register(Person)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(ReadOnlyAdmin, UserAdmin):
+    """People sign up, edit their profile and are made staff on the site's pages, through the
+    services; here they are looked up."""
+
     fieldsets = (
         *UserAdmin.fieldsets,
         (
@@ -32,15 +38,6 @@ class PersonAdmin(UserAdmin):
             },
         ),
     )  # type: ignore[misc]
-    # Set by the confirmation link and at sign-up, never by hand.
-    readonly_fields = ["email_confirmed_at", "terms_version", "terms_accepted_at"]
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # An address typed here is unconfirmed, as one typed on the profile is.
-        if "email" in form.changed_data:
-            obj.email_confirmed_at = None
-        super().save_model(request, obj, form, change)
-
     list_display = ["username", "display_name", "is_staff", "is_superuser"]
     raw_id_fields = ["home_area"]
 
@@ -116,12 +113,30 @@ class RoleAssignmentAdmin(ThroughServicesAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are issued on the person's own tokens page or by `needle token` (the secret is
+    shown once, there); the admin may revoke them, through token_revoke."""
+
     list_display = ["person", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "digest"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The list's actions need it; the change form itself shows no editable field.
+        return super(ReadOnlyAdmin, self).has_change_permission(request, obj) and obj is None
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        try:
+            with transaction.atomic():
+                for token in queryset.filter(revoked_at__isnull=True):
+                    services.token_revoke(actor=request.user, token=token)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
 
 
 @admin.register(GridAssignment)
-class GridAssignmentAdmin(admin.ModelAdmin):
+class GridAssignmentAdmin(ReadOnlyAdmin):
+    """Workers are assigned to grids on the community's grid page, through the services."""
+
     list_display = ["grid", "worker", "ended_at"]
     raw_id_fields = ["grid", "worker"]

@@ -17,10 +17,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, Level, subtree_q
+from needle.areas.selectors import area_at
 from needle.cases import selectors
 from needle.cases.models import Case, Open311Key, State
 from needle.cases.open311.presentation import EXTENDED_STATUS, STATUS
-from needle.cases.services import MAX_DESCRIPTION, area_at, open311_key_check
+from needle.cases.services import MAX_DESCRIPTION, open311_key_check
 from needle.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 MAX_RESULTS = 1000

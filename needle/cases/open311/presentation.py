@@ -106,62 +106,31 @@ def _status(state: str, extensions: bool) -> str:
     return EXTENDED_STATUS[State(state)] if extensions else STATUS[State(state)]
 
 
-def _updated(case: Case) -> dt.datetime:
-    if case.state in (State.CLOSED, State.MERGED) and case.closed_at:
-        return case.closed_at
-    if case.state == State.RESOLVED and case.resolved_at:
-        return case.resolved_at
-    return case.updated_at
-
-
-def _status_notes(case: Case) -> str | None:
-    if case.details_hidden:
-        return None
-    parent = getattr(case, "parent_number", None)
-    if case.state == State.MERGED and parent:
-        return _("Duplicate of %(number)s.") % {"number": parent}
-    return getattr(case, "status_note", None) or None
-
-
 def request_item(case: Case, *, extensions: bool = False) -> dict[str, Any]:
-    """One service request as Open311 shows it: public facts only, never contact data."""
-    hidden = case.details_hidden
-    lat, lng = case.lat, case.lng
-    if hidden and lat is not None and lng is not None:
-        lat, lng = round(lat, 3), round(lng, 3)
-    item: dict[str, Any] = {
-        "service_request_id": case.number,
-        "status": _status(case.state, extensions),
-        "status_notes": _status_notes(case),
-        "service_name": case.service.label,
-        "service_code": case.service.code,
-        # Moderated: the public text only, never the original behind it.
-        "description": (case.public_description or None) if hidden else case.public_text,
-        "agency_responsible": case.lead_unit.name if case.lead_unit else None,
-        "service_notice": service_notice(case.service),
-        "requested_datetime": _w3c(case.submitted_at),
-        "updated_datetime": _w3c(_updated(case)),
-        "expected_datetime": _w3c(case.resolve_due_at),
-        "address": None if hidden else (case.address or None),
-        "address_id": None,
-        "zipcode": None,
-        "lat": lat,
-        "long": lng,
-        "media_url": None,
+    """One service request as Open311 shows it: public facts only, never contact data. The
+    same item as a list's, made by the same code from the case's values."""
+    lead = case.lead_unit
+    row = {
+        **{name: getattr(case, name) for name in LIST_FIELDS if "__" not in name},
+        "service__code": case.service.code,
+        "service__name": case.service.name,
+        "service__name_en": case.service.name_en,
+        "service__accept_hours": case.service.accept_hours,
+        "service__resolve_hours": case.service.resolve_hours,
+        "service__working_days": case.service.working_days,
+        "area__code": case.area.code,
+        "area__name": case.area.name,
+        "lead_unit__name": lead.name if lead is not None else None,
+        "status_note": getattr(case, "status_note", None),
+        "parent_number": getattr(case, "parent_number", None),
     }
-    if extensions:
-        item["extended_attributes"] = {
-            "state": case.state,
-            "area_code": case.area.code,
-            "area_name": case.area.name,
-        }
-    return item
+    return request_rows([row], extensions=extensions)[0]
 
 
 def request_rows(rows: list[dict[str, Any]], *, extensions: bool = False) -> list[dict[str, Any]]:
-    """request_item for values() rows of LIST_FIELDS (with `status_note` and `parent_number`):
-    the same items, without building a model instance per request, and with what repeats
-    (a service's name and notice, a state's status) worked out once."""
+    """Open311 items for values() rows of LIST_FIELDS (with `status_note` and `parent_number`):
+    no model instance per request, and what repeats (a service's name and notice, a state's
+    status) worked out once. Moderated: the public text only, never the original behind it."""
     language = translation.get_language()
     zone = timezone.get_current_timezone()
     status = EXTENDED_STATUS if extensions else STATUS

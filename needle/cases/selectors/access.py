@@ -74,8 +74,12 @@ def case_scope_q(actor: Actor, perm: str = "cases.view") -> Q | None:
         # walks the whole time index); past a few hundred units, leave the list to the database.
         if len(ids) <= SCOPE_UNIT_LIST:
             q |= Q(lead_unit_id__in=ids)
+            assisting = Assist.objects.filter(unit_id__in=ids)
         else:
             q |= Q(InSubquery("lead_unit_id", unit_ids))
+            assisting = Assist.objects.filter(unit_id__in=unit_ids)
+        # may_view opens a case that a unit in the actor's areas assists: list it too.
+        q |= Q(InSubquery("pk", assisting.values("case_id")))
     units = granting_unit_ids(actor, perm)
     if units:
         assisted = Assist.objects.filter(unit_id__in=units).values("case_id")

@@ -27,6 +27,7 @@ from needle.cases.services._common import (
     _tell_unit,
 )
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.text import bounded
 from needle.notify.messages import Message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import Actor, can_act_for_unit, can_in_area, require, require_authenticated
@@ -98,7 +99,11 @@ def case_whistle(
         assist, created = Assist.objects.get_or_create(
             case=case,
             unit=unit,
-            defaults={"kind": Assist.Kind.WHISTLE, "respond_due_at": due, "note": note.strip()[:500]},
+            defaults={
+                "kind": Assist.Kind.WHISTLE,
+                "respond_due_at": due,
+                "note": bounded(note, limit=500, field="note"),
+            },
         )
         if created:
             made.append(assist)
@@ -132,7 +137,9 @@ def case_assist(*, actor: Actor, case: Case, unit: Unit, note: str = "") -> Assi
     _expect(case, "assist", _("given assisting units"), None)
     if unit.pk == case.lead_unit_id or Assist.objects.filter(case=case, unit=unit).exists():
         raise _conflict(case, _("This unit already works on the case."))
-    assist = Assist.objects.create(case=case, unit=unit, kind=Assist.Kind.ASSIST, note=note.strip()[:500])
+    assist = Assist.objects.create(
+        case=case, unit=unit, kind=Assist.Kind.ASSIST, note=bounded(note, limit=500, field="note")
+    )
     _event(case, actor=actor, kind=EventKind.ASSISTED, unit=unit, note=note.strip())
     _audit(actor, "assisted", case, {}, {"unit": unit.pk})
     _tell_unit(
@@ -155,7 +162,7 @@ def assist_respond(*, actor: Actor, assist: Assist, note: str) -> Assist:
     if not note.strip():
         raise ValidationFailed(fields={"note": _("Say what your unit will do.")})
     assist.responded_at = timezone.now()
-    assist.note = note.strip()[:500]
+    assist.note = bounded(note, limit=500, field="note")
     assist.save(update_fields=["responded_at", "note", "updated_at"])
     _event(assist.case, actor=actor, kind=EventKind.RESPONDED, unit=assist.unit, note=note.strip())
     _audit(actor, "responded", assist.case, {}, {"unit": assist.unit_id})
@@ -171,7 +178,12 @@ def case_note(*, actor: Actor, case: Case, note: str, public: bool = False) -> C
     if not note.strip():
         raise ValidationFailed(fields={"note": _("Write the note.")})
     event = _event(
-        case, actor=actor, kind=EventKind.NOTE, unit=case.lead_unit, note=note.strip()[:4000], public=public
+        case,
+        actor=actor,
+        kind=EventKind.NOTE,
+        unit=case.lead_unit,
+        note=bounded(note, limit=4000, field="note"),
+        public=public,
     )
     _audit(actor, "noted", case, {}, {"public": public})
     return event
@@ -187,7 +199,7 @@ def case_hide_details(*, actor: Actor, case: Case, public_description: str) -> C
     require(can_in_area(actor, "cases.moderate", case.area_path))
     old = {"details_hidden": case.details_hidden, "title": case.title}
     case.details_hidden = True
-    case.public_description = public_description.strip()[:MAX_DESCRIPTION]
+    case.public_description = bounded(public_description, limit=MAX_DESCRIPTION, field="public_description")
     case.title = case.public_description[:TITLE_CHARS]
     _save(case, ["details_hidden", "public_description", "title"])
     _event(case, actor=actor, kind=EventKind.HIDDEN, public=False)

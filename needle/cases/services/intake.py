@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from needle.areas import geometry
-from needle.areas.models import Area, subtree_q
+from needle.areas.models import Area
+from needle.areas.selectors import area_at
 from needle.cases.deadlines import add_hours
 from needle.cases.models import (
     OPEN_STATES,
@@ -39,6 +39,7 @@ from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import ValidationFailed
 from needle.core.jobs import job_enqueue
+from needle.core.text import bounded, too_long
 from needle.orgs.models import Person, Unit, phone_validator
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
@@ -96,22 +97,6 @@ def _check_attributes(service: Service, answers: dict[str, Any]) -> dict[str, An
     return clean
 
 
-def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | None:
-    """The deepest area with a boundary containing the point."""
-    qs = Area.objects.filter(boundary__isnull=False, retired=False)
-    if within is not None:
-        qs = qs.filter(subtree_q(within.path))
-    best: Area | None = None
-    for area in qs.only("id", "code", "path", "depth", "boundary", "level", "name").iterator():
-        if (
-            (best is None or area.depth > best.depth)
-            and area.boundary
-            and geometry.contains(area.boundary, lat, lng)
-        ):
-            best = area
-    return best
-
-
 @dataclass(frozen=True)
 class Intake:
     """What a resident (or staff on their behalf) tells us."""
@@ -159,6 +144,14 @@ def _check_intake(intake: Intake) -> tuple[Area, dict[str, Any]]:
             validate_email(intake.contact_email)
         except ValidationError:
             errors["email"] = _("Enter a valid email address.")
+    for field, value, limit in (
+        ("address", intake.address, 300),
+        ("title", intake.title, 200),
+        ("contact_name", intake.contact_name, 100),
+    ):
+        error = too_long(value.strip(), limit)
+        if error:
+            errors[field] = error
     if len(intake.photos) > MAX_PHOTOS:
         errors["photos"] = _("At most %(n)d photos.") % {"n": MAX_PHOTOS}
     if intake.idempotency_key is not None and not (1 <= len(intake.idempotency_key) <= 100):
@@ -285,13 +278,13 @@ def _create(
         area_path=area.path,
         lat=intake.lat,
         lng=intake.lng,
-        address=intake.address.strip()[:300],
-        title=(intake.title.strip() or intake.description.strip()[:60])[:200],
+        address=intake.address.strip(),
+        title=intake.title.strip() or intake.description.strip()[:60],
         description=intake.description.strip(),
         attributes=answers,
         channel=intake.channel,
         reporter=reporter,
-        contact_name=contact_name[:100],
+        contact_name=contact_name[:100],  # a reporter's own name may be longer than the field
         contact_phone=contact_phone,
         contact_email=intake.contact_email.strip() or (reporter.email if reporter else ""),
         hide_name=intake.hide_name,
@@ -412,8 +405,8 @@ def case_open(
         service=service,
         area=area,
         area_path=area.path,
-        title=title.strip()[:200] or description.strip()[:60],
-        description=description.strip()[:MAX_DESCRIPTION],
+        title=bounded(title, limit=200, field="title") or description.strip()[:60],
+        description=bounded(description, limit=MAX_DESCRIPTION, field="description"),
         channel=Channel.PROACTIVE,
         contact_name=str(actor)[:100],
         tracking_token=secrets.token_urlsafe(24),

@@ -28,6 +28,7 @@ from needle.cases.services._common import (
 from needle.cases.services.routing import _route
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.errors import PermissionDenied, ValidationFailed
+from needle.core.text import bounded
 from needle.notify.messages import Message
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
@@ -218,7 +219,7 @@ def case_callback(
         by_staff=by_staff,
         solved=solved,
         rating=rating,
-        comment=comment.strip()[:2000],
+        comment=bounded(comment, limit=2000, field="comment"),
         lead_unit=case.lead_unit,
     )
     old = {"state": case.state}

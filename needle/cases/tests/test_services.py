@@ -457,3 +457,67 @@ def test_unknown_service_codes_are_not_remembered(world, catalog):
         with pytest.raises(NotFound):
             service_get(code=code)
     assert not [key for key in remembered._memo if key[0] == "service" and key[1].startswith("nope-")]
+
+
+@pytest.mark.parametrize(
+    "field, intake",
+    [
+        ("address", {"address": "路" * 301}),
+        ("title", {"title": "题" * 201}),
+        ("contact_name", {"contact_name": "名" * 101}),
+    ],
+)
+def test_intake_refuses_over_long_text_and_names_the_field(world, catalog, field, intake):
+    with pytest.raises(ValidationFailed) as refused:
+        submit(world, catalog["road"], **intake)
+    assert list(refused.value.fields) == [field]
+    assert not Case.objects.exists()
+
+
+def test_notes_over_their_limit_are_refused_not_cut(world, catalog):
+    case = submit(world, catalog["road"])
+    root = world.people["root"]
+    events = CaseEvent.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        s.case_note(actor=root, case=case, note="记" * 4001)
+    assert list(refused.value.fields) == ["note"] and CaseEvent.objects.count() == events
+    with pytest.raises(ValidationFailed):
+        s.case_assist(actor=root, case=case, unit=world.units["street_a1"], note="协" * 501)
+    assert not case.assists.exists()
+    with pytest.raises(ValidationFailed) as refused:
+        s.case_hide_details(actor=root, case=case, public_description="公" * (s.MAX_DESCRIPTION + 1))
+    assert list(refused.value.fields) == ["public_description"]
+    case.refresh_from_db()
+    assert not case.details_hidden
+    note = s.case_note(actor=root, case=case, note="记" * 4000)
+    assert len(note.note) == 4000
+
+
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_a_merge_locks_the_lower_id_first_whichever_way_it_goes(world, catalog, surface):
+    """Two opposite merges (A into B, B into A) at once must not each hold one case and wait for
+    the other: every merge, from every entry point, locks the two cases in one order."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; the lock order is checked on PostgreSQL")
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    older, newer = submit(world, catalog["road"]), submit(world, catalog["road"])
+    client = Client()
+    client.force_login(world.people["root"])
+    with CaptureQueriesContext(connection) as ctx:
+        if surface == "api":
+            r = client.post(
+                f"/api/v1/cases/{newer.number}/merge",
+                {"parent": older.number},
+                content_type="application/json",
+            )
+            assert r.status_code == 200
+        else:
+            r = client.post(
+                f"/cases/{newer.number}/merge/",
+                {"merge-parent": older.number, "merge-version": newer.version},
+            )
+            assert r.status_code == 302
+    locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locks and f'"id" = {older.pk}' in locks[0]

@@ -64,6 +64,18 @@ def test_comments_xmp_and_colour_profiles_are_stripped() -> None:
     assert "icc_profile" not in png.info
 
 
+def test_a_phones_multi_picture_jpeg_is_stored_as_its_first_picture() -> None:
+    first, second = Image.new("RGB", (64, 48), (200, 0, 0)), Image.new("RGB", (64, 48), (0, 0, 200))
+    mpo = encoded(first, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(mpo)).format == "MPO"
+    cleaned = clean_image(mpo)
+    stored = Image.open(io.BytesIO(cleaned.data))
+    assert cleaned.content_type == "image/jpeg" and stored.format == "JPEG" and stored.size == (64, 48)
+    assert not getattr(stored, "is_animated", False)
+    red, _green, blue = stored.getpixel((32, 24))
+    assert red > 150 and blue < 50
+
+
 class FullDisk(FileSystemStorage):
     """Takes one file, then fails as a full disk would."""
 

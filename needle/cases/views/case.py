@@ -180,9 +180,10 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            # Read, checked and locked once; the service works on that row.
+            # Read, checked and locked once; the service works on that row. A merge locks its
+            # two cases itself, lower id first (opposite merges would deadlock otherwise).
             with transaction.atomic():
-                case = selectors.access_case(actor=request.user, number=number, for_write=True)
+                case = selectors.access_case(actor=request.user, number=number, for_write=action != "merge")
                 message = move(request.user, case, form.cleaned_data)
         except DomainError as exc:
             if exc.status in (401, 403, 404) and not exc.fields:

@@ -278,3 +278,16 @@ def test_the_document_states_the_bounds_the_server_enforces(world):
     assert urge["maxLength"] == 2000
     for operation in (op for ops in doc["paths"].values() for op in ops.values()):
         assert {"404", "422", "500"} <= set(operation["responses"]), operation["operationId"]
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"text"', "{not json", "null"])
+def test_a_body_that_is_not_one_json_object_is_a_400_that_says_so(world, catalog, body):
+    client = Client()
+    client.force_login(world.people["resident"])
+    r = client.post("/api/v1/cases", data=body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400
+    assert r.json()["error"] == {
+        "code": "bad_request",
+        "message": "The body must be one JSON object.",
+        "fields": {},
+    }

@@ -32,7 +32,7 @@ def test_api_docs_admin_and_wall_work_under_the_policy(world: t.World, open_tab:
     page.fill("#id_password", PASSWORD)
     page.locator("input[type=submit]").click()
     page.wait_for_url(admin.base + "/admin/")
-    admin.goto("/admin/orgs/person/")
+    admin.goto("/admin/orgs/roleassignment/")
     page.locator("#action-toggle").check()
     expect(page.locator("input.action-select:checked")).to_have_count(
         page.locator("input.action-select").count()

@@ -1,7 +1,11 @@
+import datetime as dt
+
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from needle.areas.models import Area
+from needle.operations.selectors import dashboard_for
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area
 from needle.orgs.selectors import UnitFilters, unit_list_for
@@ -22,6 +26,18 @@ def test_demo_loads_chongqing_with_a_login_per_persona_and_reruns_cleanly(db, ca
     ):
         assert f"  {username} " in out
     assert settings.NEEDLE_DEMO_PASSWORD in out
+    # The console: the true total comes last, and the classifier's score is said in words.
+    lines = out.strip().splitlines()
+    assert lines[-1].startswith("Demo loaded in ") and sum("Demo loaded" in line for line in lines) == 1
+    assert "1.0 is perfect" in out and "of the time" in out
+    # The operations center lists Chongqing's 38 districts and counties, not 市辖区 and 县.
+    admin = Person.objects.get(username="admin")
+    today = timezone.localdate()
+    chongqing = Area.objects.get(code="500000000000")
+    d = dashboard_for(actor=admin, area=chongqing, start=today - dt.timedelta(days=29), end=today)
+    districts = [r for r in d.children if r.kind == "area"]
+    assert len(districts) == 38 and not {"市辖区", "县"} & {r.name for r in districts}
+    assert sum(r.figures.received for r in d.children) == d.totals.received > 0
     assert Area.objects.filter(level__lte=5).count() == 12306
     assert Area.objects.filter(level=3, boundary__isnull=False).count() == 38
     units, people = Unit.objects.count(), Person.objects.count()

@@ -4,13 +4,13 @@ checks, rules and audit events as on every other surface; a unit's move carries 
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
-from django.utils import timezone
 
 from needle import testing as t
-from needle.cases.models import RoutingRule
+from needle.cases.models import Category, Holiday, RoutingRule
 from needle.core.models import AuditEvent
-from needle.orgs.models import Membership, Person, Role, RoleAssignment, Unit
+from needle.orgs.models import Membership, Role, RoleAssignment, Unit
 from needle.orgs.permissions import can_for_unit
+from needle.orgs.services import token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -118,21 +118,62 @@ def test_routing_rules_in_the_admin_are_set_and_deleted_by_the_services(world, a
     assert AuditEvent.objects.filter(action="cases.rule.deleted").exists()
 
 
-def test_an_address_typed_in_the_admin_is_unconfirmed(world, admin_for):
-    person = world.people["resident"]
-    person.email, person.email_confirmed_at = "old@example.org", timezone.now()
-    person.save()
-    joined = timezone.localtime(person.date_joined)
-    form = {
-        "username": person.username,
-        "email": "typed@example.org",
-        "is_active": "on",
-        "date_joined_0": joined.strftime("%Y-%m-%d"),
-        "date_joined_1": joined.strftime("%H:%M:%S"),
-        "display_name": person.display_name,
-        "phone": person.phone,
+def test_calendar_exceptions_and_the_catalog_in_the_admin_are_written_by_the_services(world, admin_for):
+    client = admin_for("root")
+    added = client.post("/admin/cases/holiday/add/", {"date": "2027-01-01", "name": "元旦"})
+    assert added.status_code == 302
+    holiday = Holiday.objects.get(date="2027-01-01")
+    event = AuditEvent.objects.get(action="cases.holiday.created")
+    assert event.actor == world.people["root"] and event.changes["new"]["name"] == "元旦"
+    deleted = client.post(f"/admin/cases/holiday/{holiday.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302 and not Holiday.objects.filter(pk=holiday.pk).exists()
+    assert AuditEvent.objects.filter(action="cases.holiday.deleted").exists()
+    catalog = t.build_catalog(world)
+    category = catalog["noise"].category
+    fields = {
+        "code": category.code,
+        "name": "噪声与环境",
+        "name_en": category.name_en,
+        "order": category.order,
     }
-    response = admin_for("root").post(f"/admin/orgs/person/{person.pk}/change/", form)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    person = Person.objects.get(pk=person.pk)
-    assert person.email == "typed@example.org" and person.email_confirmed_at is None
+    changed = client.post(f"/admin/cases/category/{category.pk}/change/", fields)
+    assert changed.status_code == 302
+    event = AuditEvent.objects.get(action="cases.category.changed")
+    assert event.changes["old"]["name"] == category.name and event.changes["new"]["name"] == "噪声与环境"
+    # A category that services use is not deleted: the page names what holds it, nothing goes.
+    kept = client.post(f"/admin/cases/category/{category.pk}/delete/", {"post": "yes"})
+    assert kept.status_code == 200 and "protected related objects" in kept.content.decode()
+    assert Category.objects.filter(pk=category.pk).exists()
+    assert not AuditEvent.objects.filter(action="cases.category.deleted").exists()
+
+
+def test_a_street_admin_cannot_edit_the_city_calendar_through_the_admin(world, admin_for):
+    street_admin = world.people["street_admin"]
+    street_admin.is_staff = True
+    street_admin.save()
+    street_admin.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_holiday", "add_holiday"])
+    )
+    refused = admin_for("street_admin").post("/admin/cases/holiday/add/", {"date": "2027-01-01", "name": "x"})
+    assert refused.status_code == 200 and "You do not have permission to do this." in refused.content.decode()
+    assert not Holiday.objects.exists() and not AuditEvent.objects.filter(action__startswith="cases.holiday")
+
+
+@pytest.mark.parametrize("model", ["areas/area", "orgs/person", "orgs/gridassignment", "cases/open311key"])
+def test_rows_written_elsewhere_are_read_only_in_the_admin(world, admin_for, model):
+    client = admin_for("root")
+    assert client.get(f"/admin/{model}/").status_code == 200
+    assert client.get(f"/admin/{model}/add/").status_code == 403
+
+
+def test_tokens_are_revoked_from_the_admin_through_the_service(world, admin_for):
+    token = token_create(actor=None, person=world.people["member"], name="laptop").token
+    client = admin_for("root")
+    assert client.get(f"/admin/orgs/apitoken/{token.pk}/change/").status_code == 200  # a view
+    revoked = client.post(
+        "/admin/orgs/apitoken/", {"action": "revoke", "_selected_action": [token.pk], "index": 0}
+    )
+    assert revoked.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(action="orgs.token.revoked", actor=world.people["root"]).exists()

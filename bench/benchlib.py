@@ -1,0 +1,49 @@
+"""What every benchmark script shares: where the shared data is, the PostgreSQL database it
+(re)creates, the machine line it prints and the percentile it reports."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+# The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
+SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+
+
+def recreate_postgres(url: str, *, reuse: bool = False) -> bool:
+    """Drop and create the database the URL names (kept when `reuse` and it exists), and point
+    Django at it. Returns whether an existing database was kept."""
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = os.environ.get("PG_ADMIN_URL") or parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = url
+    return bool(reuse and exists)
+
+
+def versions() -> str:
+    """The database's and Python's versions and the machine, for the results' heading."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+            db = f"SQLite {cursor.fetchone()[0]}"
+        else:
+            cursor.execute("show server_version")
+            db = f"PostgreSQL {cursor.fetchone()[0]}"
+    return f"{db}; Python {platform.python_version()}; {os.cpu_count()} CPUs; {platform.machine()}"
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """The nearest-rank percentile of sorted values (q in 0..1)."""
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]

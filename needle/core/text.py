@@ -1,0 +1,22 @@
+"""Free text as services take it: stripped, and refused (never cut) when over its limit, so a
+request loses nothing without the sender being told which field was too long."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from needle.core.errors import ValidationFailed
+
+
+def too_long(value: str, limit: int) -> str | None:
+    """The error for a text over `limit` characters, or None."""
+    return _("At most %(n)d characters.") % {"n": limit} if len(value) > limit else None
+
+
+def bounded(value: str, *, limit: int, field: str) -> str:
+    """`value` stripped; ValidationFailed naming `field` if it is longer than `limit`."""
+    text = value.strip()
+    error = too_long(text, limit)
+    if error:
+        raise ValidationFailed(fields={field: error})
+    return text
