@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from needle.cases.models import Case, State
+from needle.demo.catalog import nyc311_load, synonyms_fill
 from needle.demo.intel import demo_intel_load
 from needle.demo.loader import demo_load
 from needle.operations.models import CaseRollup
@@ -20,6 +21,14 @@ class Command(BaseCommand):
         "a year of residents' cases; safe to re-run."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--nyc311",
+            action="store_true",
+            help="Also load NYC 311's complaint types, an English catalog for trying Open311 clients "
+            "made for New York (the report form then lists them beside the Chinese catalog).",
+        )
+
     def handle(self, *args: Any, **opts: Any) -> None:
         started = time.monotonic()
         logins, created = demo_load()
@@ -27,6 +36,10 @@ class Command(BaseCommand):
         self.stdout.write(
             ("Demo loaded" if created else "Demo already loaded; areas refreshed") + f" in {took:.1f}s."
         )
+        if not created and (filled := synonyms_fill()):
+            self.stdout.write(f"Synonyms given to {filled} services that had none.")
+        if opts["nyc311"]:
+            self.stdout.write(f"NYC 311 catalog: {nyc311_load()} services added.")
         started = time.monotonic()
         intel = demo_intel_load()
         if intel.get("model"):
