@@ -49,8 +49,10 @@ def text_guesses(*, text: str, k: int = 3) -> list[tuple[str, float]]:
     """The active model's top `k` labels for a text, with their confidence; none without a
     model or for a text under four characters. The catalog's service search reads it too
     (settings.NEEDLE_SERVICE_GUESSER)."""
+    if len(text.strip()) < 4:
+        return []
     version = active_version()
-    if version is None or len(text.strip()) < 4:
+    if version is None:
         return []
     try:
         return load_model(version).top(text, k=k)

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             ("Demo loaded" if created else "Demo already loaded; areas refreshed") + f" in {took:.1f}s."
         )
         if not created and (filled := synonyms_fill()):
-            self.stdout.write(f"Synonyms given to {filled} services that had none.")
+            self.stdout.write(f"Services without synonyms given the synonyms file's: {filled}.")
         if opts["nyc311"]:
             self.stdout.write(f"NYC 311 catalog: {nyc311_load()} services added.")
         started = time.monotonic()
