@@ -417,6 +417,9 @@ INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
 INTEL_UNIT_SHARE = env_float("INTEL_UNIT_SHARE", 0.9, low=0.0, high=1.0)
 INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
 INTEL_SUGGEST_PER_MINUTE = env_int("INTEL_SUGGEST_PER_MINUTE", 120)
+# The catalog's service search (cases) weighs the classifier's guesses for the typed words:
+# intel comes after cases, so cases calls intel's function by this name (empty: no guesses).
+NEEDLE_SERVICE_GUESSER = "needle.intel.selectors.text_guesses"
 # Password guessing: SIGNIN_FAILURES_PER_ACCOUNT wrong passwords for one username (from any
 # address), or SIGNIN_FAILURES_PER_CLIENT from one address (for any usernames), within
 # SIGNIN_LOCK_MINUTES lock that username or address for SIGNIN_LOCK_MINUTES; right passwords

@@ -16,7 +16,7 @@ from ninja.responses import Status
 
 from needle.areas.selectors import area_get
 from needle.cases import selectors, services
-from needle.cases.models import Case, Channel
+from needle.cases.models import Case, Channel, Service
 from needle.cases.schemas import (
     AssistIn,
     AttributeOut,
@@ -25,6 +25,7 @@ from needle.cases.schemas import (
     CaseOut,
     CasePageOut,
     CategoryOut,
+    CategoryRefOut,
     DispatchIn,
     EventOut,
     HideIn,
@@ -34,6 +35,7 @@ from needle.cases.schemas import (
     RatesOut,
     ReasonIn,
     ResolveIn,
+    ServiceFoundOut,
     ServiceOut,
     UrgeIn,
     WhistleIn,
@@ -98,28 +100,47 @@ def _photos(encoded: list[str]) -> list[bytes]:
         raise ValidationFailed(fields={"photos": _("Photos must be base64-encoded.")}) from None
 
 
+def _service_out(service: Service) -> dict[str, Any]:
+    return {
+        "code": service.code,
+        "name": service.name,
+        "name_en": service.name_en,
+        "deadline_class": service.deadline_class,
+        "accept_hours": service.accept_hours,
+        "resolve_hours": service.resolve_hours,
+        "public": service.public,
+        "attributes": [AttributeOut.from_orm(a) for a in service.attributes.all()],
+    }
+
+
 @router.get(
-    "/catalog", response={200: list[CategoryOut], **ERRORS}, auth=None, summary="Services by category"
+    "/catalog",
+    response={200: list[CategoryOut] | list[ServiceFoundOut], **ERRORS},
+    auth=None,
+    summary="Services by category, or the services that match a search",
+    description="Without `search`: every active service by category. With `search`: a flat list "
+    "of the services that match the words, the best match first (the report form's search); "
+    "services that are not public only for a caller who may take requests in.",
 )
-def catalog(request: HttpRequest) -> Any:
+def catalog(request: HttpRequest, search: Term | None = None) -> Any:
+    if search is not None:
+        hits = selectors.service_search(
+            actor=optional_actor(request) or request.user, text=search, staff=True
+        )
+        return [
+            ServiceFoundOut(
+                **_service_out(hit.service),
+                category=CategoryRefOut.from_orm(hit.service.category),
+                score=hit.score,
+            )
+            for hit in hits
+        ]
     return [
         CategoryOut(
             code=c.code,
             name=c.name,
             name_en=c.name_en,
-            services=[
-                ServiceOut(
-                    code=s.code,
-                    name=s.name,
-                    name_en=s.name_en,
-                    deadline_class=s.deadline_class,
-                    accept_hours=s.accept_hours,
-                    resolve_hours=s.resolve_hours,
-                    public=s.public,
-                    attributes=[AttributeOut.from_orm(a) for a in s.attributes.all()],
-                )
-                for s in c.services.all()
-            ],
+            services=[ServiceOut(**_service_out(s)) for s in c.services.all()],
         )
         for c in selectors.catalog()
     ]

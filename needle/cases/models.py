@@ -62,6 +62,14 @@ class Service(Bilingual, TimeStamped):
     )
     description = models.TextField(_("description"), blank=True)
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    # The words residents use for the service (路灯, 井盖; street light, manhole), which the
+    # service search matches beside the names and keywords; the pickers show a few as examples.
+    synonyms = models.TextField(
+        _("synonyms (Chinese)"), blank=True, help_text=_("Words residents use for it, separated by commas.")
+    )
+    synonyms_en = models.TextField(
+        _("synonyms (English)"), blank=True, help_text=_("Words residents use for it, separated by commas.")
+    )
     deadline_class = models.CharField(
         _("deadline class"), max_length=20, choices=DeadlineClass.choices, default=DeadlineClass.GENERAL
     )

@@ -34,6 +34,19 @@ class CategoryOut(Schema):
     services: list[ServiceOut]
 
 
+class CategoryRefOut(Schema):
+    code: str
+    name: str
+    name_en: str
+
+
+class ServiceFoundOut(ServiceOut):
+    """A service the catalog's search found, with its category; `score` orders the list."""
+
+    category: CategoryRefOut
+    score: float
+
+
 class CaseIn(Schema):
     service_code: str = Field(..., max_length=40)
     description: str = Field(..., max_length=4000)

@@ -57,8 +57,11 @@ def _w3c(value: dt.datetime | None) -> str | None:
 
 
 def _keywords(service: Service) -> str | None:
-    words = [w for w in re.split(r"[\s,，、;；]+", service.keywords) if w]
-    return ",".join(words) or None
+    """The service's keywords and then its synonyms in both languages (Open311's "synonyms of
+    the service_name and group"), once each."""
+    found = [w for w in re.split(r"[\s,，、;；]+", service.keywords) if w]
+    found += selectors.synonym_words(service.synonyms) + selectors.synonym_words(service.synonyms_en)
+    return ",".join(dict.fromkeys(found)) or None
 
 
 def service_notice(service: Service) -> str:

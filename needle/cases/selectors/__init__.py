@@ -23,6 +23,14 @@ from needle.cases.selectors.case_page import (
     case_actions,
     timeline_for,
 )
+from needle.cases.selectors.catalog_search import (
+    SEARCH_HITS,
+    SEARCH_TEXT,
+    ServiceHit,
+    may_use_staff_catalog,
+    service_search,
+    synonym_words,
+)
 from needle.cases.selectors.contact import Contact, case_contact, masked_contact, may_see_contact
 from needle.cases.selectors.lists import (
     CASE_ORDER,
@@ -70,12 +78,15 @@ __all__ = [
     "RESIDENT_KINDS",
     "SCOPE_UNIT_LIST",
     "SEARCH_COUNT_CAP",
+    "SEARCH_HITS",
+    "SEARCH_TEXT",
     "CaseFilters",
     "Contact",
     "Entry",
     "InSubquery",
     "Named",
     "Rates",
+    "ServiceHit",
     "ServiceOption",
     "Timeline",
     "access_case",
@@ -101,6 +112,7 @@ __all__ = [
     "intake_services",
     "masked_contact",
     "may_see_contact",
+    "may_use_staff_catalog",
     "may_view",
     "may_view_as_staff",
     "move_unit",
@@ -115,6 +127,8 @@ __all__ = [
     "public_updates",
     "rates_for",
     "service_get",
+    "service_search",
+    "synonym_words",
     "text_q",
     "timeline_for",
     "tracking_photo",

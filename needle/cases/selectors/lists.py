@@ -124,21 +124,12 @@ def service_get(*, code: str, public_only: bool = False) -> Service:
     return service
 
 
-def intake_services(*, text: str = "", public_only: bool = True) -> QuerySet[Service]:
-    """Active services for an intake form in catalog order; each word of `text` must appear in
-    the name (either language), the keywords, the code or the category's name."""
+def intake_services(*, public_only: bool = True) -> QuerySet[Service]:
+    """Active services for an intake form or a list's filter, in catalog order (the search
+    over them is catalog_search.service_search)."""
     qs = Service.objects.filter(active=True).select_related("category")
     if public_only:
         qs = qs.filter(public=True)
-    for word in text.split()[:5]:
-        qs = qs.filter(
-            Q(name__icontains=word)
-            | Q(name_en__icontains=word)
-            | Q(keywords__icontains=word)
-            | Q(code__iexact=word)
-            | Q(category__name__icontains=word)
-            | Q(category__name_en__icontains=word)
-        )
     return qs.order_by("category__order", "category__code", "code")
 
 

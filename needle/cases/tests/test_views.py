@@ -239,7 +239,7 @@ def test_place_on_the_map(world, catalog):
 def test_service_and_area_search(world, catalog):
     client = Client()
     found = page(client.get("/report/services/", {"service_q": "坑"}))
-    assert 'data-pick-service="road"' in found and "Urban affairs" in found
+    assert 'name="service" value="road"' in found and "Urban affairs" in found
     assert "private" not in page(client.get("/report/services/", {"service_q": "Family"}))
     assert client.get("/report/services/").content.strip() == b""
     areas = page(client.get("/report/areas/", {"area": "华一坡"}))

@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from needle.areas.models import Area
+from needle.cases.models import Service
 from needle.operations.selectors import dashboard_for
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area
@@ -43,8 +44,14 @@ def test_demo_loads_chongqing_with_a_login_per_persona_and_reruns_cleanly(db, ca
     units, people = Unit.objects.count(), Person.objects.count()
     assert units > 25_000
 
-    call_command("demo")
-    assert "already loaded" in capsys.readouterr().out
+    # A second run loads nothing again; it gives the synonyms file's words to a service that has
+    # none, and NYC 311's English catalog when asked.
+    Service.objects.filter(code="tc-pollution").update(synonyms="", synonyms_en="")
+    call_command("demo", "--nyc311")
+    out = capsys.readouterr().out
+    assert "already loaded" in out and "Services without synonyms given the synonyms file's: 1." in out
+    assert "NYC 311 catalog: 112 services added." in out
+    assert "油烟" in Service.objects.get(code="tc-pollution").synonyms
     assert (Unit.objects.count(), Person.objects.count()) == (units, people)
 
     client = Client()

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from needle.cases.models import Case, State
+from needle.demo.catalog import nyc311_load, synonyms_fill
 from needle.demo.intel import demo_intel_load
 from needle.demo.loader import demo_load
 from needle.operations.models import CaseRollup
@@ -37,6 +38,14 @@ class Command(BaseCommand):
         "a year of residents' cases; safe to re-run."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--nyc311",
+            action="store_true",
+            help="Also load NYC 311's complaint types, an English catalog for trying Open311 clients "
+            "made for New York (the report form then lists them beside the Chinese catalog).",
+        )
+
     def handle(self, *args: Any, **opts: Any) -> None:
         began = started = time.monotonic()
         logins, created = demo_load()
@@ -49,6 +58,11 @@ class Command(BaseCommand):
             )
             + f" ({took:.1f}s)."
         )
+        if not created and (filled := synonyms_fill()):
+            self.stdout.write(f"Services without synonyms given the synonyms file's: {filled}.")
+        if opts["nyc311"]:
+            self.stdout.write(f"NYC 311 catalog: {nyc311_load()} services added.")
+        started = time.monotonic()
         intel = demo_intel_load()
         if intel.get("model"):
             for line in classifier_lines(intel):
