@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.cases.models import Case, CaseEvent, State
+from needle.cases.selectors import is_public
 from needle.cases.states import may_start
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
@@ -147,8 +148,7 @@ def _tell_reporters(
     tell([case.reporter], tracking_link(case), render)
     for merged in case.merged_cases.select_related("reporter").order_by("pk"):
         tell([merged.reporter], tracking_link(merged), render)
-    public = case.service.public and case.state != State.REJECTED
-    tell(case.followers.all(), public_link(case) if public else "", follower_render)
+    tell(case.followers.all(), public_link(case) if is_public(case) else "", follower_render)
 
 
 def tracking_link(case: Case) -> str:
