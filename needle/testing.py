@@ -338,6 +338,7 @@ def closed_history(
                     state=State.CLOSED,
                     lead_unit=handler[kind],
                     tracking_token=f"hist-{kind}-{i}",
+                    public=True,
                     submitted_at=at,
                     accept_due_at=at + dt.timedelta(hours=24),
                     resolve_due_at=at + dt.timedelta(days=3),

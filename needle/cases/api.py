@@ -32,6 +32,7 @@ from needle.cases.schemas import (
     MergeIn,
     NoteIn,
     ProgressNoteIn,
+    PublicIn,
     RatesOut,
     ReasonIn,
     ResolveIn,
@@ -74,6 +75,8 @@ def case_out(case: Case, actor: Any, *, contact: selectors.Contact | None = None
         channel=case.channel,
         contact_name=contact.name,
         contact_phone=contact.phone,
+        show_name=case.show_name,
+        public=selectors.is_public(case),
         submitted_at=case.submitted_at,
         accept_due_at=case.accept_due_at,
         resolve_due_at=case.resolve_due_at,
@@ -220,7 +223,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
         contact_email=payload.contact_email,
-        hide_name=payload.hide_name,
+        show_name=payload.show_name,
         consent=payload.consent,
         channel=Channel.API,
         idempotency_key=key,
@@ -484,6 +487,19 @@ def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
         request,
         services.case_hide_details(
             actor=request.user, case=_act(request, number), public_description=payload.public_description
+        ),
+    )
+
+
+@router.post("/cases/{number}/public", response=OUT, summary="Put on or take off the public list")
+@_one_transaction
+def set_public(request: HttpRequest, number: Code, payload: PublicIn) -> Any:
+    """A moderator's choice (`cases.moderate` over the case's place); the case's service must be
+    public and the case not rejected to go on the list."""
+    return _done(
+        request,
+        services.case_set_public(
+            actor=request.user, case=_act(request, number), public=payload.public, version=payload.version
         ),
     )
 

@@ -201,7 +201,14 @@ class IntakeForm(PageForm):
     contact_name = forms.CharField(label=_("Your name"), required=False, max_length=100)
     contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=20)
     contact_email = forms.EmailField(label=_("Email"), required=False)
-    hide_name = forms.BooleanField(label=_("Hide my name publicly"), required=False)
+    show_name = forms.BooleanField(
+        label=_("Show my name with the request on the public list"),
+        required=False,
+        help_text=_(
+            "The public list shows what you describe, the service, the area and the pin; your "
+            "name only if you tick this box; your phone and email never."
+        ),
+    )
     consent = forms.BooleanField(
         label=_("I agree that my request and contact details are processed to handle it."),
         error_messages={"required": _("We can only handle the request with your consent to process it.")},
@@ -218,7 +225,10 @@ class IntakeForm(PageForm):
             self.fields["contact_name"].label = _("Caller's name")
             self.fields["contact_phone"].label = _("Caller's phone")
             self.fields["contact_email"].label = _("Caller's email")
-            self.fields["hide_name"].label = _("The caller asks to hide their name publicly")
+            self.fields["show_name"].label = _("The caller asks to show their name on the public list")
+            self.fields["show_name"].help_text = _(
+                "Tick only when the caller asks: names are not shown publicly by default."
+            )
             self.fields["consent"].label = _(
                 "The caller agrees that the request and their details are processed."
             )
@@ -447,6 +457,16 @@ class HideForm(PageForm):
     )
 
 
+class PublicForm(VersionForm):
+    public = forms.BooleanField(
+        label=_("Show this request on the public list"),
+        required=False,
+        help_text=_(
+            "Without the resident's name unless they chose to show it, and never their phone or email."
+        ),
+    )
+
+
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "dispatch": DispatchForm,
     "accept": VersionForm,
@@ -460,6 +480,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "urge": UrgeForm,
     "whistle": WhistleForm,
     "hide": HideForm,
+    "publish": PublicForm,
 }
 
 

@@ -59,7 +59,9 @@ class CaseIn(Schema):
     contact_name: str = Field("", max_length=100)
     contact_phone: str = Field("", max_length=20)
     contact_email: str = Field("", max_length=254)
-    hide_name: bool = False
+    show_name: bool = Field(
+        False, description="Show the contact name with the request on the public list (off unless asked)."
+    )
     consent: bool = True
     photos: list[str] = Field(default=[], description="base64-encoded JPEG/PNG/WebP images, at most 3")
 
@@ -83,6 +85,10 @@ class CaseOut(Schema):
     channel: str
     contact_name: str
     contact_phone: str
+    show_name: bool = Field(description="The resident chose to show their name on the public list.")
+    public: bool = Field(
+        description="On the public list: marked public, of a public service and not rejected."
+    )
     submitted_at: dt.datetime
     accept_due_at: dt.datetime | None
     resolve_due_at: dt.datetime | None
@@ -186,6 +192,10 @@ class ProgressNoteIn(Schema):
 
 class HideIn(Schema):
     public_description: str = Field(..., max_length=REPORT)
+
+
+class PublicIn(Versioned):
+    public: bool = Field(description="true: on the public list; false: off it")
 
 
 class RatesOut(Schema):

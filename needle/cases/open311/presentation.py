@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from needle.cases import selectors
-from needle.cases.models import OPEN_STATES, Case, CaseEvent, EventKind, Service, State
+from needle.cases.models import OPEN_STATES, STAFF_NOTE_KINDS, Case, CaseEvent, EventKind, Service, State
 
 STATUS = {state: ("open" if state in OPEN_STATES else "closed") for state in State}
 EXTENDED_STATUS = {
@@ -203,7 +203,7 @@ def request_rows(rows: list[dict[str, Any]], *, extensions: bool = False) -> lis
 
 def update_item(event: CaseEvent, *, extensions: bool = False) -> dict[str, Any]:
     case = event.case
-    text = "" if case.details_hidden else event.note
+    text = "" if case.details_hidden or event.kind in STAFF_NOTE_KINDS else event.note
     return {
         "update_id": str(event.pk),
         "service_request_id": case.number,

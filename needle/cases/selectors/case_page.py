@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from needle.cases.models import Case, CaseEvent, EventKind, Photo
+from needle.cases.models import STAFF_NOTE_KINDS, Case, CaseEvent, EventKind, Photo, State
 from needle.cases.selectors.access import may_view_as_staff
 from needle.cases.states import CAPACITY_PERMISSION, MOVES
 from needle.orgs.models import Person
@@ -45,8 +45,9 @@ RESIDENT_KINDS = frozenset({EventKind.CALLBACK, EventKind.SUBMITTED, EventKind.R
 def timeline_for(*, actor: Actor | None, case: Case, tracked: Case | None = None) -> Timeline:
     """The case's timeline as the actor may see it: staff who may view the case see every
     entry with its author; anyone else (its reporter too) sees the public entries, without
-    staff names. `tracked` is the case whose private link is being read when that is not
-    `case` (a duplicate merged into it): the link's holder reads no one else's words."""
+    staff names and without the notes staff write to each other (STAFF_NOTE_KINDS). `tracked`
+    is the case whose private link is being read when that is not `case` (a duplicate merged
+    into it): the link's holder reads no one else's words."""
     internal = actor is not None and may_view_as_staff(actor, case)
     qs = CaseEvent.objects.filter(case=case).select_related("unit").prefetch_related("photos")
     qs = qs.select_related("actor") if internal else qs.filter(public=True)
@@ -61,7 +62,7 @@ def timeline_for(*, actor: Actor | None, case: Case, tracked: Case | None = None
             to_state=e.to_state,
             unit_name=e.unit.name if e.unit else "",
             actor=e.actor if internal else None,
-            note="" if foreign and e.kind in RESIDENT_KINDS else e.note,
+            note=_note(e, internal=internal, foreign=foreign),
             public=e.public,
             photos=list(e.photos.all()),
         )
@@ -70,9 +71,17 @@ def timeline_for(*, actor: Actor | None, case: Case, tracked: Case | None = None
     return Timeline(entries=entries, internal=internal)
 
 
-# Every move a page may offer: the lifecycle's (states.MOVES) and hiding personal details,
-# which a moderator may do in any state.
-CASE_ACTIONS = (*MOVES, "hide")
+def _note(event: CaseEvent, *, internal: bool, foreign: bool) -> str:
+    if foreign and event.kind in RESIDENT_KINDS:
+        return ""
+    if not internal and event.kind in STAFF_NOTE_KINDS:
+        return ""
+    return event.note
+
+
+# Every move a page may offer: the lifecycle's (states.MOVES), and hiding personal details and
+# putting a case on the public list or taking it off, which a moderator may do in any state.
+CASE_ACTIONS = (*MOVES, "hide", "publish")
 
 
 def capacities_of(*, actor: Actor, case: Case) -> frozenset[str]:
@@ -91,13 +100,15 @@ def capacities_of(*, actor: Actor, case: Case) -> frozenset[str]:
 
 def case_actions(*, actor: Actor, case: Case) -> frozenset[str]:
     """The moves the actor may make on the case in its current state: those of states.MOVES
-    that start from it and that one of the actor's capacities allows, and `hide` for a
-    moderator. Pages use it to choose the forms they show; the services decide again on every
-    POST."""
+    that start from it and that one of the actor's capacities allows, and `hide` and `publish`
+    for a moderator (`publish` where the case can be public at all). Pages use it to choose the
+    forms they show; the services decide again on every POST."""
     held = capacities_of(actor=actor, case=case)
     allowed = {m.name for m in MOVES.values() if case.state in m.sources and m.capacities & held}
     if "moderate" in held:
         allowed.add("hide")
+        if case.service.public and case.state != State.REJECTED:
+            allowed.add("publish")
     return frozenset(allowed)
 
 

@@ -39,7 +39,7 @@ INBOX_FIELDS = (
 )  # fmt: skip
 PUBLIC_FIELDS = (
     "number", "state", "submitted_at", "lat", "lng", "title", "description", "public_description",
-    "details_hidden", "hide_name", "contact_name", "service__name", "service__name_en", "area__name",
+    "details_hidden", "show_name", "contact_name", "service__name", "service__name_en", "area__name",
 )  # fmt: skip
 
 
@@ -100,9 +100,19 @@ def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by(*CASE_ORDER)
 
 
-def public_q() -> Q:
-    """What anyone may see: cases of public services, not rejected."""
-    return Q(service__public=True) & ~Q(state=State.REJECTED)
+def public_q(prefix: str = "") -> Q:
+    """What anyone may see: cases marked public, of public services, not rejected (`prefix`
+    reaches the case through a relation, "case__" for its timeline entries). The one rule of
+    the public list and pages, Open311, the suggestions of similar requests and following;
+    is_public() is the same rule for one case in hand."""
+    return Q(**{f"{prefix}public": True, f"{prefix}service__public": True}) & ~Q(
+        **{f"{prefix}state": State.REJECTED}
+    )
+
+
+def is_public(case: Case) -> bool:
+    """public_q() for one loaded case (with its service)."""
+    return case.public and case.service.public and case.state != State.REJECTED
 
 
 def public_cases() -> QuerySet[Case]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.cases.models import Case, CaseEvent, State
+from needle.cases.selectors import is_public
 from needle.cases.states import may_start
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
@@ -161,8 +162,7 @@ def _tell_reporters(
     for merged in case.merged_cases.select_related("reporter").order_by("pk"):
         tell([merged.reporter], tracking_link(merged), message)
         text_phone(merged)
-    public = case.service.public and case.state != State.REJECTED
-    tell(case.followers.all(), public_link(case) if public else "", follower_message)
+    tell(case.followers.all(), public_link(case) if is_public(case) else "", follower_message)
 
 
 def tracking_link(case: Case) -> str:

@@ -1,5 +1,5 @@
 """Working together on a case without moving its state: following, urging, calling units in,
-assisting units and their answers, notes, hiding personal details."""
+assisting units and their answers, notes, hiding personal details, the public list."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from needle.cases.models import OPEN_STATES, Assist, Case, CaseEvent, EventKind, State
 from needle.cases.presenters import TITLE_CHARS
-from needle.cases.selectors import whistle_target_units
+from needle.cases.selectors import is_public, whistle_target_units
 from needle.cases.services._common import (
     MAX_DESCRIPTION,
     _atomic_move,
@@ -39,7 +39,7 @@ def case_follow(*, actor: Actor, case: Case) -> Case:
     they hear of every step, and the case counts them."""
     person = require_authenticated(actor)
     case = _locked(case)
-    if not (case.service.public and case.state in OPEN_STATES | {State.RESOLVED}):
+    if not (is_public(case) and case.state in OPEN_STATES | {State.RESOLVED}):
         raise _conflict(case, _("This case cannot be followed."))
     if case.reporter_id == person.pk or case.followers.filter(pk=person.pk).exists():
         raise _conflict(case, _("You already follow this case."))
@@ -204,4 +204,31 @@ def case_hide_details(*, actor: Actor, case: Case, public_description: str) -> C
     _save(case, ["details_hidden", "public_description", "title"])
     _event(case, actor=actor, kind=EventKind.HIDDEN, public=False)
     _audit(actor, "hidden", case, old, {"details_hidden": True, "title": case.title})
+    return case
+
+
+@_atomic_move
+def case_set_public(*, actor: Actor, case: Case, public: bool, version: int | None = None) -> Case:
+    """A moderator puts a case on the public list or takes it off; the list, the case's public
+    page, Open311 and the suggestions of similar requests follow (selectors.public_q). Asking
+    for what the case already is changes nothing."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(can_in_area(actor, "cases.moderate", case.area_path))
+    if version is not None and version != case.version:
+        raise _conflict(case, _("Someone else changed this case meanwhile; reload it."))
+    if public and not case.service.public:
+        raise ValidationFailed(
+            fields={
+                "public": _("Requests for %(service)s are never public.") % {"service": case.service.label}
+            }
+        )
+    if public and case.state == State.REJECTED:
+        raise _conflict(case, _("A rejected request cannot be public."))
+    if case.public == public:
+        return case
+    case.public = public
+    _save(case, ["public"])
+    _event(case, actor=actor, kind=EventKind.PUBLISHED if public else EventKind.UNPUBLISHED, public=False)
+    _audit(actor, "published" if public else "unpublished", case, {"public": not public}, {"public": public})
     return case

@@ -36,6 +36,7 @@ PANELS: list[tuple[str, Any, Any]] = [
     ("merge", gettext_lazy("Merge as a duplicate"), gettext_lazy("Merge")),
     ("reject", gettext_lazy("Reject the request"), gettext_lazy("Reject")),
     ("hide", gettext_lazy("Hide personal details from the public"), gettext_lazy("Hide details")),
+    ("publish", gettext_lazy("The public list"), gettext_lazy("Save")),
 ]
 
 
@@ -50,12 +51,14 @@ def _case_page(
         if bound is not None and bound[0] == name:
             form = bound[1]
         else:
-            form = ACTION_FORMS[name](prefix=name, initial={"version": case.version})
+            # Forms start from the case as it is now (`public` is the publish form's box).
+            form = ACTION_FORMS[name](prefix=name, initial={"version": case.version, "public": case.public})
         panels.append({"name": name, "title": title, "button": button, "form": form})
     context = {
         "case": case,
         "panels": panels,
         "contact": selectors.case_contact(actor=request.user, case=case),
+        "on_public_list": selectors.is_public(case),
         "timeline": selectors.timeline_for(actor=request.user, case=case),
         "answers": selectors.answers_of(case=case),
         "intake_photos": case.photos.filter(event__isnull=True),
@@ -152,6 +155,13 @@ def _hide(actor: Any, case: Case, d: dict[str, Any]) -> str:
     return _("Personal details of case %(number)s are hidden from the public.") % {"number": case.number}
 
 
+def _publish(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_set_public(actor=actor, case=case, public=d["public"], version=d["version"])
+    if d["public"]:
+        return _("Case %(number)s is on the public list.") % {"number": case.number}
+    return _("Case %(number)s is not on the public list.") % {"number": case.number}
+
+
 MOVES: dict[str, Callable[[Any, Case, dict[str, Any]], str]] = {
     "dispatch": _dispatch,
     "accept": _accept,
@@ -165,6 +175,7 @@ MOVES: dict[str, Callable[[Any, Case, dict[str, Any]], str]] = {
     "urge": _urge,
     "whistle": _whistle,
     "hide": _hide,
+    "publish": _publish,
 }
 
 

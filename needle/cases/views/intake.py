@@ -50,7 +50,7 @@ def _submit(request: HttpRequest, form: IntakeForm, *, channel: str) -> tuple[Ca
         contact_name=data["contact_name"],
         contact_phone=data["contact_phone"],
         contact_email=data["contact_email"],
-        hide_name=data["hide_name"],
+        show_name=data["show_name"],
         consent=data["consent"],
         channel=channel,
         idempotency_key=data["idempotency_key"] or None,
