@@ -18,6 +18,7 @@ urlpatterns = [
     # Staff.
     path("inbox/", inbox.inbox, name="case-inbox"),
     path("queue/", inbox.queue, name="case-queue"),
+    path("queue/units/", inbox.queue_unit_search, name="case-queue-units"),
     path("intake/", intake.staff_intake, name="case-intake"),
     path("cases/rates/", rates.rates, name="case-rates"),
     path("cases/<str:number>/", case.case_detail, name="case-detail"),
