@@ -10,6 +10,7 @@ urlpatterns = [
     path("report/areas/", intake.area_search, name="case-area-search"),
     path("report/boundaries/<str:code>/", intake.boundaries, name="case-boundaries"),
     path("report/thanks/<str:token>/", intake.report_thanks, name="case-thanks"),
+    path("track/", public.track_find, name="case-track-find"),
     path("track/<str:token>/", public.track, name="case-track"),
     path("track/<str:token>/photos/<int:photo_id>/", public.track_photo, name="case-track-photo"),
     path("cases/public/", public.public_list, name="case-public"),

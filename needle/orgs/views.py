@@ -44,7 +44,7 @@ from needle.orgs.forms import (
     UnitFilterForm,
 )
 from needle.orgs.models import Person
-from needle.orgs.permissions import can_for_unit, can_in_area, has_perm_anywhere, require_anywhere
+from needle.orgs.permissions import can_for_unit, can_in_area, require_anywhere
 
 
 def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -82,20 +82,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.person_update_profile(actor=request.user, person=request.user, language=language)
     return _remember_language(response, language)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    roles = list(selectors.my_roles(actor=request.user))
-    return render(
-        request,
-        "orgs/home.html",
-        {
-            "roles": roles,
-            "can_stats": has_perm_anywhere(request.user, "orgs.view_stats"),
-            "can_audit": has_perm_anywhere(request.user, "core.view_audit"),
-        },
-    )
 
 
 def signup(request: HttpRequest) -> HttpResponse:
