@@ -495,7 +495,8 @@ def sign_in(tab: Tab, persona: str, screenshot: str | None = None) -> None:
         tab.shot(screenshot)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(tab.base + "/")
-    page.locator("header .who").wait_for(state="visible")
+    # Attached, not visible: on a phone the account links fold away into the menu.
+    page.locator("header .who").wait_for(state="attached")
 
 
 def zh(text: Any) -> str:

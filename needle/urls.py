@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from needle.api import api
+from needle.operations.views import home
 
 urlpatterns = [
+    # Everyone's home: the landing page, or the signed-in person's day (it reads every app).
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("areas/", include("needle.areas.urls")),

@@ -26,7 +26,10 @@ from needle.cases.schemas import (
     CasePageOut,
     CategoryOut,
     CategoryRefOut,
+    DispatchedOut,
     DispatchIn,
+    DispatchManyIn,
+    DispatchManyOut,
     EventOut,
     HideIn,
     MergeIn,
@@ -35,6 +38,7 @@ from needle.cases.schemas import (
     PublicIn,
     RatesOut,
     ReasonIn,
+    RefusedOut,
     ResolveIn,
     ServiceFoundOut,
     ServiceOut,
@@ -268,6 +272,37 @@ def rates(
         resolved=r.resolved,
         resolved_on_time=r.resolved_on_time,
         received=r.received,
+    )
+
+
+# Registered before /cases/{number}, which would otherwise take the path.
+@router.post(
+    "/cases/dispatch", response={200: DispatchManyOut, **ERRORS}, summary="Dispatch several cases to one unit"
+)
+def dispatch_many(request: HttpRequest, payload: DispatchManyIn) -> Any:
+    """Each case is checked and dispatched on its own, as `POST /cases/{number}/dispatch` would;
+    the ones that cannot go are listed in `refused` with the status and error that call would
+    answer, and the others go. A unit outside the caller's dispatch areas refuses the whole call."""
+    unit = selectors.move_unit(unit_id=payload.unit_id)
+    results = services.case_dispatch_many(
+        actor=request.user, numbers=payload.numbers, unit=unit, note=payload.note
+    )
+    return DispatchManyOut(
+        dispatched=[
+            DispatchedOut(
+                number=r.case.number,
+                state=r.case.state,
+                lead_unit_id=r.case.lead_unit_id,
+                version=r.case.version,
+            )
+            for r in results
+            if r.case is not None
+        ],
+        refused=[
+            RefusedOut(number=r.number, status=r.error.status, code=r.error.code, message=r.error.message)
+            for r in results
+            if r.error is not None
+        ],
     )
 
 

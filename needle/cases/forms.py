@@ -19,7 +19,7 @@ from needle.areas.models import Area
 from needle.areas.selectors import area_get
 from needle.cases.models import AttributeType, Colour, Service, ServiceAttribute, State
 from needle.cases.selectors import synonym_words
-from needle.cases.services import MAX_DESCRIPTION
+from needle.cases.services import DISPATCH_MANY_MAX, MAX_DESCRIPTION
 from needle.cases.uploads import MAX_BYTES, MAX_PHOTOS
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
@@ -355,22 +355,44 @@ class CaseFilterForm(PageForm):
         return self.units.get(pk) if pk is not None else None
 
 
-class BulkForm(PageForm):
-    action = forms.ChoiceField(choices=[("accept", _("Accept")), ("urge", _("Urge"))])
+class ChosenCasesForm(PageForm):
+    """Cases chosen on a list (the inbox's rows, the queue's cards), by number: only their
+    shape here; the services check each case."""
+
     numbers = forms.MultipleChoiceField(label=_("Cases"))
-    note = forms.CharField(label=_("Note for urging"), required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The numbers are checked one by one by the services; here only their shape.
-        posted = self.data.getlist("numbers") if hasattr(self.data, "getlist") else []
-        _choices(self.fields["numbers"], [(n, n) for n in posted[:100] if n.isdigit() and len(n) <= 20])
+        posted = self.data.getlist(self.add_prefix("numbers")) if hasattr(self.data, "getlist") else []
+        _choices(self.fields["numbers"], [(n, n) for n in posted if n.isdigit() and len(n) <= 20])
 
     def clean_numbers(self) -> list[str]:
         numbers = self.cleaned_data["numbers"]
-        if len(numbers) > 100:
+        if len(numbers) > DISPATCH_MANY_MAX:
             raise ValidationError(_("Choose at most 100 cases at once."))
         return numbers
+
+
+class BulkForm(ChosenCasesForm):
+    action = forms.ChoiceField(choices=[("accept", _("Accept")), ("urge", _("Urge"))])
+    note = forms.CharField(label=_("Note for urging"), required=False, max_length=500)
+
+
+class QueueFilterForm(CaseFilterForm):
+    """The dispatch queue's filter: CaseFilterForm's and the order of the cards."""
+
+    sort = forms.ChoiceField(label=_("Order"), required=False)
+
+    def __init__(self, *args: Any, sorts: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["sort"], list(sorts))
+
+
+class BulkDispatchForm(ChosenCasesForm):
+    """The queue's chosen cards, sent to one unit (the service checks the unit and each case)."""
+
+    unit = forms.IntegerField(label=_("Unit"), min_value=1, max_value=MAX_ID)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
 # Case actions -----------------------------------------------------------------------------------

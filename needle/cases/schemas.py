@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from needle.core.schemas import Id
+from needle.core.schemas import Code, Id
 
 
 class AttributeOut(Schema):
@@ -143,6 +143,31 @@ REPORT = 4000
 class DispatchIn(Versioned):
     unit_id: Id
     note: str = Field("", max_length=SHORT_NOTE)
+
+
+class DispatchManyIn(Schema):
+    numbers: list[Code] = Field(..., min_length=1, max_length=100, description="the cases' numbers")
+    unit_id: Id
+    note: str = Field("", max_length=SHORT_NOTE)
+
+
+class DispatchedOut(Schema):
+    number: str
+    state: str
+    lead_unit_id: int | None
+    version: int
+
+
+class RefusedOut(Schema):
+    number: str
+    status: int = Field(description="the HTTP status a single dispatch of this case would answer")
+    code: str
+    message: str
+
+
+class DispatchManyOut(Schema):
+    dispatched: list[DispatchedOut]
+    refused: list[RefusedOut] = Field(description="the cases that did not go, each with why; the others went")
 
 
 class ReasonIn(Versioned):

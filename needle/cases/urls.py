@@ -10,6 +10,7 @@ urlpatterns = [
     path("report/areas/", intake.area_search, name="case-area-search"),
     path("report/boundaries/<str:code>/", intake.boundaries, name="case-boundaries"),
     path("report/thanks/<str:token>/", intake.report_thanks, name="case-thanks"),
+    path("track/", public.track_find, name="case-track-find"),
     path("track/<str:token>/", public.track, name="case-track"),
     path("track/<str:token>/photos/<int:photo_id>/", public.track_photo, name="case-track-photo"),
     path("cases/public/", public.public_list, name="case-public"),
@@ -18,6 +19,7 @@ urlpatterns = [
     # Staff.
     path("inbox/", inbox.inbox, name="case-inbox"),
     path("queue/", inbox.queue, name="case-queue"),
+    path("queue/units/", inbox.queue_unit_search, name="case-queue-units"),
     path("intake/", intake.staff_intake, name="case-intake"),
     path("cases/rates/", rates.rates, name="case-rates"),
     path("cases/<str:number>/", case.case_detail, name="case-detail"),

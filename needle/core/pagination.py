@@ -90,9 +90,14 @@ def parse_page_args(page: Any, page_size: Any) -> tuple[int, int]:
     return page_n, size_n
 
 
-def paginate(qs: QuerySet[Any], *, page: Any = None, page_size: Any = None) -> Page[Any]:
+def paginate(
+    qs: QuerySet[Any], *, page: Any = None, page_size: Any = None, count: int | None = None
+) -> Page[Any]:
+    """One page of `qs` by OFFSET; `count`: the list's length when the caller has read it already
+    (with other figures in the same query), else it is counted here."""
     page_n, size_n = parse_page_args(page, page_size)
-    count = qs.count()
+    if count is None:
+        count = qs.count()
     start = (page_n - 1) * size_n
     return Page(items=list(qs[start : start + size_n]), count=count, page=page_n, page_size=size_n)
 

@@ -1,5 +1,6 @@
 """The operations center's pages: the dashboard of an area or unit, its map data, exports, the
-PDF report, the wall screen, alerts and report subscriptions. Thin: parse, select, render."""
+PDF report, the wall screen, alerts and report subscriptions, and everyone's home page. Thin:
+parse, select, render."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from needle.intel.selectors import hot_topics_for
 from needle.operations import presenters, selectors, services
 from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, alerts_for
 from needle.operations.figures_types import INDICATORS, Dashboard
+from needle.operations.home import home_for, landing_for
 from needle.operations.maps import map_layers
 from needle.operations.rollups import rollup_status
 from needle.orgs.models import Person
@@ -332,3 +334,16 @@ def wall(request: HttpRequest, code: str | None = None) -> HttpResponse:
     context = _wall_context(request, code)
     template = "operations/_wall_panel.html" if getattr(request, "htmx", False) else "operations/wall.html"
     return render(request, template, context)
+
+
+# The home page -------------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """A visitor's landing page (raise a request, follow one, the public requests); a signed-in
+    person's day: what is theirs to do, from every app (operations.home)."""
+    if not request.user.is_authenticated:
+        landing = landing_for(actor=request.user, path=request.path)
+        return render(request, "operations/landing.html", {"landing": landing})
+    return render(request, "operations/home.html", {"home": home_for(actor=request.user, path=request.path)})

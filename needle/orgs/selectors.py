@@ -132,6 +132,16 @@ def my_roles(*, actor: Any) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(person=actor).select_related("unit", "unit__area")
 
 
+def my_memberships(*, actor: Any) -> QuerySet[Membership]:
+    """The units the actor belongs to now (a party branch, a volunteer team, a committee's staff)."""
+    require_authenticated(actor)
+    return (
+        Membership.objects.filter(person=actor, left_on__isnull=True)
+        .select_related("unit")
+        .order_by("unit__name")
+    )
+
+
 def grid_workers(*, actor: Any, grid: Area) -> QuerySet[GridAssignment]:
     require(can_in_area(actor, "orgs.view_people", grid))
     return GridAssignment.objects.filter(grid=grid, ended_at__isnull=True).select_related("worker")

@@ -4,7 +4,6 @@ from django.urls import path
 from needle.orgs.views import accounts, organization
 
 urlpatterns = [
-    path("", organization.home, name="home"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", accounts.signup, name="signup"),

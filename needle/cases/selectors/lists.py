@@ -1,4 +1,4 @@
-"""The lists of cases (inbox, queue, public list, followed cases) and of services, as the one
+"""The lists of cases (inbox, public list, followed cases) and of services, as the one
 asking may see them."""
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
     Actor,
-    area_scope_q,
     granting_unit_ids,
-    has_perm_anywhere,
-    require,
     require_authenticated,
 )
 
@@ -174,23 +171,6 @@ def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
     if filters.area is not None:
         qs = qs.filter(subtree_q(filters.area.path, "area_path"))
     return qs.only(*PUBLIC_FIELDS)
-
-
-def dispatch_queue(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
-    """Submitted and returned cases located in the actor's dispatch areas, oldest first."""
-    require_authenticated(actor)
-    require(has_perm_anywhere(actor, "cases.dispatch"))
-    qs = Case.objects.filter(state__in=[State.SUBMITTED, State.RETURNED]).select_related("service", "area")
-    scope = area_scope_q(actor, "cases.dispatch", "area_path")
-    if scope is not None:
-        qs = qs.filter(scope)
-    if filters.service:
-        qs = qs.filter(service__code=filters.service)
-    if filters.area is not None:
-        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
-    if filters.text:
-        qs = qs.filter(text_q(filters.text))
-    return qs.order_by("submitted_at", "id")
 
 
 def inbox_units(*, actor: Actor) -> list[Unit]:

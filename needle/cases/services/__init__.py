@@ -34,9 +34,12 @@ from needle.cases.services.intake import (
 # The demo numbers the cases it loads in bulk as intake does.
 from needle.cases.services.intake import _next_number as _next_number
 from needle.cases.services.lifecycle import (
+    DISPATCH_MANY_MAX,
+    Dispatched,
     case_accept,
     case_callback,
     case_dispatch,
+    case_dispatch_many,
     case_merge,
     case_reclassify,
     case_reject,
@@ -55,9 +58,11 @@ from needle.cases.services.routing import case_route_auto, rule_delete, rule_for
 
 __all__ = [
     "AFTER_INTAKE",
+    "DISPATCH_MANY_MAX",
     "MAX_DESCRIPTION",
     "OPEN311_PREFIX",
     "REPEAT_WINDOW",
+    "Dispatched",
     "Intake",
     "IssuedKey",
     "assist_respond",
@@ -65,6 +70,7 @@ __all__ = [
     "case_assist",
     "case_callback",
     "case_dispatch",
+    "case_dispatch_many",
     "case_follow",
     "case_follow_up",
     "case_hide_details",

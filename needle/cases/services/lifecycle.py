@@ -1,18 +1,20 @@
-"""The case's moves from dispatch to closure: dispatch, accept, return, start, resolve,
-callback, reopen, reject, merge, reclassify."""
+"""The case's moves from dispatch to closure: dispatch (one case or several), accept, return,
+start, resolve, callback, reopen, reject, merge, reclassify."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.cases.deadlines import add_hours
 from needle.cases.models import Callback, Case, EventKind, Photo, Service, State
-from needle.cases.selectors import dispatch_target_units
+from needle.cases.selectors import QUEUE_STATES, access_case, dispatch_target_units
 from needle.cases.services._common import (
     _atomic_move,
     _audit,
@@ -27,7 +29,7 @@ from needle.cases.services._common import (
 )
 from needle.cases.services.routing import _route
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
-from needle.core.errors import PermissionDenied, ValidationFailed
+from needle.core.errors import DomainError, PermissionDenied, ValidationFailed
 from needle.core.text import bounded
 from needle.notify.messages import Message
 from needle.orgs.models import Person, Unit
@@ -54,6 +56,59 @@ def case_dispatch(
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
     _route(case, unit=unit, actor=actor, kind=kind, note=note.strip())
     return case
+
+
+# At most this many cases are dispatched in one call.
+DISPATCH_MANY_MAX = 100
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    """One case of case_dispatch_many: the case as dispatched, or why it was refused."""
+
+    number: str
+    case: Case | None = None
+    error: DomainError | None = None
+
+
+def case_dispatch_many(
+    *, actor: Actor, numbers: Sequence[str], unit: Unit, note: str = ""
+) -> list[Dispatched]:
+    """Send several cases waiting in the queue to one unit, each read, locked and moved by
+    case_dispatch in a transaction of its own: a case someone routed meanwhile (it is not
+    transferred behind their back), or one the actor may not see or dispatch, is refused alone
+    and reported; the others go. Each dispatch is audited and its unit notified as a single one
+    is. A unit the actor may not send to refuses the whole call."""
+    require_authenticated(actor)
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    if not wanted:
+        raise ValidationFailed(fields={"numbers": _("Choose the cases to dispatch.")})
+    if len(wanted) > DISPATCH_MANY_MAX:
+        raise ValidationFailed(
+            fields={"numbers": _("Dispatch at most %(n)d cases at once.") % {"n": DISPATCH_MANY_MAX}}
+        )
+    if unit.dissolved_on is not None:
+        raise ValidationFailed(fields={"unit": _("The unit is dissolved.")})
+    if not dispatch_target_units(actor=actor).filter(pk=unit.pk).exists():
+        message = _("This unit is outside the areas you dispatch to.")
+        raise PermissionDenied(message, fields={"unit": message})
+    done = []
+    for number in wanted:
+        try:
+            with transaction.atomic():
+                case = access_case(actor=actor, number=number, for_write=True)
+                if case.state not in QUEUE_STATES:
+                    raise _conflict(
+                        case,
+                        _("The case no longer waits for a unit: it is %(state)s.")
+                        % {"state": State(case.state).label},
+                    )
+                done.append(
+                    Dispatched(number, case=case_dispatch(actor=actor, case=case, unit=unit, note=note))
+                )
+        except DomainError as exc:
+            done.append(Dispatched(number, error=exc))
+    return done
 
 
 @_atomic_move

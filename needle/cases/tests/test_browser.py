@@ -202,6 +202,7 @@ def test_resident_dispatcher_handler_resident(
     expect(row).to_have_count(1)
     expect(row).to_contain_text("噪音扰民")
     shot(dispatcher, 7, "queue")
+    row.locator("details.send summary").click()
     with page.expect_response(lambda r: f"/cases/{number}/units/" in r.url):
         page.fill(f"#q-{number}", "华一坡")
     # Both of the community's units match; the party committee's line names its area, which is
@@ -212,7 +213,7 @@ def test_resident_dispatcher_handler_resident(
     choice.locator("input[type=radio]").check()
     row.locator("input[name=dispatch-note]").fill("夜间施工噪音，请社区先行核实。")
     shot(dispatcher, 8, "queue-unit-picks")
-    row.locator("button[type=submit]").click()
+    row.locator("details.send button[type=submit]").click()
     page.wait_for_url(dispatcher.base + "/queue/")
     expect(page.locator("main .messages")).to_contain_text(COMMUNITY_RC)
     expect(page.locator(f"a[href='/cases/{number}/']")).to_have_count(0)

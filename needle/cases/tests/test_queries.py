@@ -62,13 +62,17 @@ def test_the_dispatchers_queue(world, catalog, client_for):
     client.get("/queue/")  # the filter's services are remembered from the first request on
     for _ in range(2):
         t.submit(world, catalog["noise"], attributes={"when": "day"})
-    # Session, person, grants, the filter's services, count, page, unread notifications.
-    assert queries(client.get, "/queue/") == 7
+    # Session, person, grants, the counts by deadline colour (which are the pager's count too),
+    # the page, unread notifications; the filter's services are remembered.
+    assert queries(client.get, "/queue/") == 6
     for area in ELSEWHERE:
         t.submit(world, catalog["noise"], area=area, reporter=None, attributes={"when": "night"})
+    Case.objects.filter(area__code=world.areas["community_b1a"].code).update(colour="red")
     body = client.get("/queue/").content.decode()
     assert body.count('name="dispatch-version"') == 10
-    assert queries(client.get, "/queue/") == 7
+    assert body.count('name="bulk-numbers"') == 10
+    assert queries(client.get, "/queue/") == 6
+    assert queries(client.get, "/queue/?sort=newest&colour=red") == 6
 
 
 def test_the_tracking_page(world, catalog, client):

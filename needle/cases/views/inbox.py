@@ -1,4 +1,5 @@
-"""Staff lists: the unit inbox with its bulk moves, and the dispatch queue with its unit picker."""
+"""Staff lists: the unit inbox with its bulk moves, and the dispatch queue with its unit pickers
+and its dispatch of several cards at once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from needle.cases import selectors, services
-from needle.cases.forms import OPEN, BulkForm, CaseFilterForm, DispatchForm
+from needle.cases.forms import (
+    OPEN,
+    BulkDispatchForm,
+    BulkForm,
+    CaseFilterForm,
+    DispatchForm,
+    QueueFilterForm,
+)
 from needle.cases.models import OPEN_STATES
 from needle.cases.views.common import SEARCH_LIMIT, _fail, _query_without_page, _seek_page
 from needle.core.errors import DomainError, PermissionDenied
@@ -124,22 +132,73 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # The dispatch queue ------------------------------------------------------------------------------
 
 
+def _dispatch_chosen(request: HttpRequest) -> HttpResponse | None:
+    """Send the chosen cards to one unit (case_dispatch_many); each refusal is reported with
+    its case's number, the others go."""
+    form = BulkDispatchForm(request.POST, prefix="bulk")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, str(text))
+        return None
+    data = form.cleaned_data
+    try:
+        unit = selectors.move_unit(unit_id=data["unit"])
+        results = services.case_dispatch_many(
+            actor=request.user, numbers=data["numbers"], unit=unit, note=data["note"]
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+        return None
+    sent = [r.number for r in results if r.case is not None]
+    for r in results:
+        if r.error is not None:
+            messages.error(request, f"{r.number}: {r.error.message}")
+    if sent:
+        text = _("Sent to %(unit)s: %(numbers)s.") % {"unit": unit.name, "numbers": ", ".join(sent)}
+        messages.success(request, text)
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse("case-queue") + (f"?{query}" if query else ""))
+
+
 @login_required
 @require_anywhere("cases.dispatch")
-@require_GET
+@require_http_methods(["GET", "POST"])
 def queue(request: HttpRequest) -> HttpResponse:
-    """Submitted and returned cases in the dispatcher's areas, each with a dispatch form."""
-    form = CaseFilterForm(request.GET or None, services=selectors.intake_services(public_only=False))
-    page = None
+    """Submitted and returned cases in the dispatcher's areas as cards with their deadline
+    colour and age, most urgent first, a page at a time; each card dispatches alone, or the
+    chosen ones go to one unit together."""
     status = 200
+    if request.method == "POST":
+        done = _dispatch_chosen(request)
+        if done is not None:
+            return done
+        status = 400
+    sorts = [(key, label) for key, (label, _order) in selectors.QUEUE_SORTS.items()]
+    form = QueueFilterForm(
+        request.GET or None,
+        services=selectors.filter_services(public_only=False),
+        sorts=sorts,
+    )
+    page = summary = None
     if not request.GET or form.is_valid():
         data = form.cleaned_data if request.GET else {}
         filters = selectors.CaseFilters(
-            service=data.get("service", ""), area=data.get("area"), text=data.get("q", "")
+            service=data.get("service", ""),
+            colour=data.get("colour", ""),
+            area=data.get("area"),
+            text=data.get("q", ""),
         )
         try:
+            cases = selectors.dispatch_queue(
+                actor=request.user, filters=filters, sort=data.get("sort") or sorts[0][0]
+            )
+            summary = selectors.queue_summary(cases)
             page = paginate(
-                selectors.dispatch_queue(actor=request.user, filters=filters), page=request.GET.get("page")
+                cases,
+                page=request.GET.get("page"),
+                page_size=selectors.QUEUE_PAGE_SIZE,
+                count=summary.waiting,
             )
         except DomainError as exc:
             status = _fail(request, exc, form)
@@ -154,8 +213,35 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
         for case in (page.items if page else [])
     ]
-    context = {"form": form, "page": page, "rows": rows, "extra": _query_without_page(request)}
+    context = {
+        "form": form,
+        "page": page,
+        "summary": summary,
+        "rows": rows,
+        "bulk": BulkDispatchForm(prefix="bulk"),
+        "extra": _query_without_page(request),
+    }
     return render(request, "cases/queue.html", context, status=status)
+
+
+@login_required
+@require_anywhere("cases.dispatch")
+@require_GET
+def queue_unit_search(request: HttpRequest) -> HttpResponse:
+    """htmx: units to send the queue's chosen cards to, matching the typed name (the units
+    case_dispatch_many may reach; only the first matches are sent)."""
+    text = (request.GET.get("q") or "").strip()[:50]
+    units = selectors.dispatch_target_units(actor=request.user).select_related("area")
+    found = (
+        list(units.filter(name__contains=text).order_by("area_path", "type", "name")[:SEARCH_LIMIT])
+        if text
+        else []
+    )
+    return render(
+        request,
+        "cases/_unit_picks.html",
+        {"units": found, "text": text, "purpose": "dispatch", "field": "bulk-unit"},
+    )
 
 
 @login_required

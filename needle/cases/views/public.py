@@ -3,6 +3,7 @@ requests."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -79,6 +81,23 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 return redirect("case-track", token=token)
     return render(request, "cases/track.html", _track_context(case, form), status=status)
+
+
+# A tracking token as intake makes it (secrets.token_urlsafe), alone or at the end of its link.
+TRACKING_LINK = re.compile(r"(?:^|/track/)([A-Za-z0-9_-]{16,64})/?$")
+
+
+@require_GET
+def track_find(request: HttpRequest) -> HttpResponse:
+    """The landing page's "follow your request": the private link (or its token) pasted by
+    the resident opens their tracking page."""
+    found = TRACKING_LINK.search((request.GET.get("link") or "").strip()[:300])
+    if found is None:
+        messages.error(
+            request, _("Paste the whole private link you were given when you reported the problem.")
+        )
+        return redirect(reverse("home") + "#follow")
+    return redirect("case-track", token=found.group(1))
 
 
 @require_GET

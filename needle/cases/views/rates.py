@@ -15,7 +15,7 @@ from needle.cases.forms import RatesForm
 from needle.cases.views.common import _fail
 from needle.core.errors import DomainError, PermissionDenied
 from needle.orgs import selectors as org_selectors
-from needle.orgs.permissions import require_anywhere
+from needle.orgs.permissions import is_superuser, require_anywhere
 
 
 def _percent(rate: float | None) -> str:
@@ -56,13 +56,16 @@ def rates(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         area, unit = data["area"], data["unit"]
         if area is None and unit is None:
-            if not units:
+            if units:
+                unit = units[0]
+            elif not is_superuser(request.user):
                 raise PermissionDenied()
-            unit = units[0]
+            # A superuser holds no unit of their own: the form asks them for an area or unit.
         try:
-            figures = selectors.rates_for(
-                actor=request.user, start=data["start"], end=data["end"], area=area, unit=unit
-            )
+            if area is not None or unit is not None:
+                figures = selectors.rates_for(
+                    actor=request.user, start=data["start"], end=data["end"], area=area, unit=unit
+                )
         except DomainError as exc:
             if exc.status == 404:
                 raise  # the refusal page, through the middleware

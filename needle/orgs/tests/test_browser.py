@@ -177,6 +177,9 @@ def test_phone_viewport(world: t.World, open_tab: Any) -> None:
     tab.goto(f"/areas/{world.areas['city'].code}/")
     page.wait_for_function("() => !!window.L")
     expect(page.locator("#map path.leaflet-interactive")).to_have_count(2)
+    # The menu is folded on a phone; its label opens it.
+    expect(page.locator("header nav a[href='/areas/']")).to_be_hidden()
+    page.locator("header label.menu-button").click()
     expect(page.locator("#language-select")).to_be_visible()
     expect(page.locator("header nav a[href='/areas/']")).to_be_visible()
     page.wait_for_timeout(300)

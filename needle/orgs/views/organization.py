@@ -31,22 +31,8 @@ from needle.orgs.forms import (
     StatsForm,
     UnitFilterForm,
 )
-from needle.orgs.permissions import can_for_unit, can_in_area, has_perm_anywhere, require_anywhere
+from needle.orgs.permissions import can_for_unit, can_in_area, require_anywhere
 from needle.orgs.presenters import audit_rows
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    roles = list(selectors.my_roles(actor=request.user))
-    return render(
-        request,
-        "orgs/home.html",
-        {
-            "roles": roles,
-            "can_stats": has_perm_anywhere(request.user, "orgs.view_stats"),
-            "can_audit": has_perm_anywhere(request.user, "core.view_audit"),
-        },
-    )
 
 
 @login_required
