@@ -62,6 +62,8 @@ ACTIONS: dict[str, Promise] = {
     "cases.holiday.created": gettext_lazy("calendar exception added"),
     "cases.holiday.changed": gettext_lazy("calendar exception changed"),
     "cases.holiday.deleted": gettext_lazy("calendar exception deleted"),
+    "cases.case.published": gettext_lazy("request put on the public list"),
+    "cases.case.unpublished": gettext_lazy("request taken off the public list"),
     "cases.rule.set": gettext_lazy("routing rule set"),
     "cases.rule.deleted": gettext_lazy("routing rule deleted"),
     "demo.loaded": gettext_lazy("demo loaded"),
