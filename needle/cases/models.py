@@ -363,6 +363,7 @@ class EventKind(models.TextChoices):
     HIDDEN = "hidden", _("personal details hidden")
     RECLASSIFIED = "reclassified", _("service corrected")
     FOLLOWED = "followed", _("followed by another resident")
+    PLACED = "placed", _("placed in a grid")
 
 
 class CaseEvent(models.Model):

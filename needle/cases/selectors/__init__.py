@@ -51,6 +51,7 @@ from needle.cases.selectors.lists import (
     text_q,
 )
 from needle.cases.selectors.open311 import open311_requests, open311_services, public_updates
+from needle.cases.selectors.places import grid_choices, label_points, map_layer
 from needle.cases.selectors.rates import Rates, period_bounds, rates_for
 from needle.cases.selectors.targets import (
     dispatch_target_units,
@@ -95,10 +96,13 @@ __all__ = [
     "dispatch_targets",
     "filter_services",
     "followed_cases",
+    "grid_choices",
     "inbox_list",
     "inbox_rows",
     "inbox_units",
     "intake_services",
+    "label_points",
+    "map_layer",
     "masked_contact",
     "may_see_contact",
     "may_view",
