@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -99,7 +98,6 @@ def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
         },
         "status": rollup_status(),
         "has_map": d.area is not None,
-        "tile_url": settings.NEEDLE_MAP_TILES,
         "today": timezone.localdate(),
     }
 
