@@ -80,6 +80,31 @@ def env_choice(name: str, default: str, choices: list[str]) -> str:
     return value
 
 
+def env_tiles(name: str) -> list[str]:
+    """Map tile URL templates, separated by spaces (a basemap, then overlays such as a label
+    layer): each an http(s) URL or a path of this site, with {z}, {x} and {y} (or {-y})."""
+    templates = (env_str(name) or "").split()
+    for template in templates:
+        parsed = urlparse(template)
+        places = all(p in template for p in ("{z}", "{x}")) and ("{y}" in template or "{-y}" in template)
+        if not places or not (
+            (parsed.scheme in {"http", "https"} and parsed.netloc)
+            or (not parsed.scheme and template.startswith("/"))
+        ):
+            raise ImproperlyConfigured(
+                f"{name} must be tile URL templates such as https://tile.example/{{z}}/{{x}}/{{y}}.png "
+                f"(http, https or a path starting with /, with {{z}}, {{x}} and {{y}}), not {template!r}"
+            )
+        if ("{" in parsed.netloc and not parsed.netloc.startswith("{s}.")) or parsed.netloc.count("{") > 1:
+            # The page's Content-Security-Policy allows the tile hosts, and a wildcard may only
+            # stand for a whole first label (https://{s}.tile.example/...).
+            raise ImproperlyConfigured(
+                f"{name}: a placeholder in the host may only be a first label {{s}}. "
+                f"(https://{{s}}.tile.example/...); name one host instead, not {template!r}"
+            )
+    return templates
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -408,9 +433,19 @@ NEEDLE_OPEN311_JURISDICTION = (env_str("NEEDLE_OPEN311_JURISDICTION", "") or "")
 NEEDLE_OPEN311_CONTACT = (env_str("NEEDLE_OPEN311_CONTACT", "") or "").strip()
 # The language of the CLI's reports (router, hotspots), which scripts read.
 NEEDLE_CLI_LANGUAGE = env_choice("NEEDLE_CLI_LANGUAGE", "en", [code for code, _name in LANGUAGES])
-# Operations center map: a tile URL template (e.g. https://tile.example/{z}/{x}/{y}.png); empty
-# draws boundaries on a plain background, so no tile server is needed.
-NEEDLE_MAP_TILES = env_str("NEEDLE_MAP_TILES", "") or ""
+# Every map's basemap: tile URL templates (a base, then overlays, separated by spaces), their
+# attribution (required: tile providers' terms ask for it) and the coordinate system of the
+# tiles. Needle stores WGS-84 and converts for a GCJ-02 basemap (AMap, Tencent). No tiles: the
+# maps draw the boundaries and the areas' labelled points on a plain background (a closed
+# network needs no tile server).
+NEEDLE_MAP_TILES = env_tiles("NEEDLE_MAP_TILES")
+NEEDLE_MAP_ATTRIBUTION = (env_str("NEEDLE_MAP_ATTRIBUTION", "") or "").strip()
+NEEDLE_MAP_CRS = env_choice("NEEDLE_MAP_CRS", "wgs84", ["wgs84", "gcj02"])
+if NEEDLE_MAP_TILES and not NEEDLE_MAP_ATTRIBUTION:
+    raise ImproperlyConfigured(
+        "NEEDLE_MAP_ATTRIBUTION must name the tiles' source (e.g. © OpenStreetMap contributors) "
+        "when NEEDLE_MAP_TILES is set"
+    )
 INTEL_MODEL_DIR = Path(env_str("INTEL_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
 INTEL_THRESHOLD: float | None = env_float("INTEL_THRESHOLD", 0.0, low=0.0, high=1.0) or None
 INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)

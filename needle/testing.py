@@ -443,6 +443,27 @@ def give_community_boundary(world: World) -> None:
     )
 
 
+# WGS-84 -> GCJ-02 reference points published with googollee/eviltransform (MIT), which most
+# Chinese map tools check against: (wgs lat, wgs lng, gcj lat, gcj lng). Both conversions
+# (areas/geometry.py and static/needle/maps.js) are tested against them.
+GCJ_REFERENCE = [
+    (31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),  # Shanghai
+    (22.543847, 113.912316, 22.540796131694766, 113.9171764808363),  # Shenzhen
+    (39.911954, 116.377817, 39.91334545536069, 116.38404722455657),  # Beijing
+]
+
+
+def give_grid_boundary(world: World) -> None:
+    """A square for grid 第1网格 of community A1a in the middle of district A's square
+    (106.54–106.56, 29.54–29.56; inside the community's square when it has one), so a pin
+    there lands in the grid even when the community has no outline."""
+    lng, lat = 106.54, 29.54
+    ring = [[lng, lat], [lng + 0.02, lat], [lng + 0.02, lat + 0.02], [lng, lat + 0.02], [lng, lat]]
+    Area.objects.filter(pk=world.areas["grid_a1a"].pk).update(
+        boundary={"type": "Polygon", "coordinates": [ring]}, centroid_lat=lat + 0.01, centroid_lng=lng + 0.01
+    )
+
+
 # Browser tests (the fixtures `browser` and `open_tab` are in needle/conftest.py) -------------
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"  # git-ignored, for a human to look over

@@ -17,6 +17,8 @@ from needle.areas.schemas import (
     AreaPageOut,
     AreaRef,
     BoundaryOut,
+    NearOut,
+    PlaceOut,
 )
 from needle.core.pagination import paginate
 from needle.core.schemas import ERRORS, Code, Page, PageSize
@@ -64,6 +66,32 @@ def list_areas(
         "page_size": result.page_size,
         "results": _items(result.items),
     }
+
+
+@router.get(
+    "/at",
+    response={200: PlaceOut, **ERRORS},
+    auth=None,
+    summary="The areas a point lies in (grid, community, street, district)",
+)
+def area_at_point(
+    request: HttpRequest,
+    lat: Annotated[float, Field(ge=-90, le=90)],
+    lng: Annotated[float, Field(ge=-180, le=180)],
+) -> Any:
+    """The deepest area whose boundary holds the WGS-84 point, with its chain from the top
+    below the placeholders (`code` and `chain` empty outside every outline), and up to three
+    areas below it that have a point but no outline, within 1.5 km, nearest first. Open to
+    anyone: the report form reads a pin back with it."""
+    place = selectors.place_at(lat=lat, lng=lng)
+    return PlaceOut(
+        code=place.area.code if place.area else None,
+        chain=[AreaRef(code=a.code, name=a.name, level=a.level) for a in place.chain],
+        near=[
+            NearOut(code=n.area.code, name=n.area.name, level=n.area.level, metres=round(n.metres))
+            for n in place.near
+        ],
+    )
 
 
 @router.get("/{code}", response={200: AreaOut, **ERRORS}, summary="One area with its ancestors")

@@ -73,7 +73,12 @@ class Area(TimeStamped):
                 condition=Q(parent__isnull=True) | Q(depth__gt=1), name="area_child_depth"
             ),
         ]
-        indexes = [models.Index(fields=["parent", "code"], name="area_children")]
+        indexes = [
+            models.Index(fields=["parent", "code"], name="area_children"),
+            # The outlined areas of one depth inside a container: each step of
+            # `selectors.area_at`'s descent is a range of this small index.
+            models.Index(fields=["depth", "path"], name="area_outlined", condition=Q(boundary__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -42,3 +42,18 @@ class AreaPageOut(Schema):
 class BoundaryOut(Schema):
     type: str
     features: list[dict[str, Any]]
+
+
+class NearOut(Schema):
+    code: str
+    name: str
+    level: int
+    metres: int
+
+
+class PlaceOut(Schema):
+    """Where a point lies (public reference geography)."""
+
+    code: str | None
+    chain: list[AreaRef]
+    near: list[NearOut]

@@ -3,6 +3,8 @@ what lives in an area (units, people, cases) is scoped by orgs.permissions."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -121,17 +123,119 @@ def boundary_features(*, area: Area) -> list[dict[str, Any]]:
     ]
 
 
+def child_labels(*, area: Area, drawn: set[str]) -> tuple[list[dict[str, Any]], list[Area]]:
+    """The area's children (in jurisdiction) that a map draws as labelled points because no
+    outline of theirs is drawn (`drawn`: the codes of the outlines shown): those the tree
+    gives a point (a centroid) as {code, name, level, lat, lng}, and those it gives none, for
+    the caller to place (the cases app puts them at their cases' pins)."""
+    children = jurisdictional_children(
+        area=area,
+        queryset=Area.objects.only(
+            "id",
+            "code",
+            "name",
+            "level",
+            "path",
+            "depth",
+            "parent_id",
+            "placeholder",
+            "centroid_lat",
+            "centroid_lng",
+        ),
+    )
+    placed, unplaced = [], []
+    for child in children:
+        if child.code in drawn:
+            continue
+        if child.has_centroid:
+            placed.append(label_of(child, child.centroid_lat, child.centroid_lng))  # type: ignore[arg-type]
+        else:
+            unplaced.append(child)
+    return placed, unplaced
+
+
+def label_of(area: Area, lat: float, lng: float) -> dict[str, Any]:
+    return {"code": area.code, "name": area.name, "level": area.level, "lat": lat, "lng": lng}
+
+
 def area_at(*, lat: float, lng: float, within: Area | None = None) -> Area | None:
-    """The deepest area with a boundary containing the point."""
-    qs = Area.objects.filter(boundary__isnull=False, retired=False)
-    if within is not None:
-        qs = qs.filter(subtree_q(within.path))
-    best: Area | None = None
-    for area in qs.only("id", "code", "path", "depth", "boundary", "level", "name").iterator():
-        if (
-            (best is None or area.depth > best.depth)
-            and area.boundary
-            and geometry.contains(area.boundary, lat, lng)
-        ):
-            best = area
-    return best
+    """The deepest live area whose boundary contains the point (within `within`'s subtree when
+    given). It descends the tree a depth at a time, reading only the outlines inside the
+    container found so far (the partial index `area_outlined`: depth, path of the areas with a
+    boundary), so a pin in a city of thousands of grid outlines reads its district's grids, not
+    the city's. A depth without outlines there (communities drawn by no one above grids that
+    are) is passed over."""
+    outlined = Area.objects.filter(boundary__isnull=False, retired=False).only(
+        "id", "code", "path", "depth", "boundary"
+    )
+    found: Area | None = None
+    for depth in range((within.depth if within is not None else 0) + 1, MAX_DEPTH + 1):
+        rows = outlined.filter(depth=depth)
+        scope = found or within
+        if scope is not None:
+            rows = rows.filter(subtree_q(scope.path))
+        hit = next((a for a in rows if a.boundary and geometry.contains(a.boundary, lat, lng)), None)
+        if hit is not None:
+            found = hit
+    return Area.objects.get(pk=found.pk) if found is not None else None
+
+
+# Levels of the tree: province (1) to grid (6); a tree imported below a country root is one
+# deeper.
+MAX_DEPTH = 7
+
+
+# Communities and grids without a boundary but with a point (a community's office) are offered
+# as "near" a pin within this distance.
+NEAR_METRES = 1500.0
+
+
+@dataclass(frozen=True)
+class Near:
+    area: Area
+    metres: float
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a point lies: the deepest area whose boundary holds it, its chain from the
+    district (or the highest level below the placeholders) down to it, and the areas below it
+    that have only a point, nearest first (a resident may pick one)."""
+
+    area: Area | None
+    chain: list[Area]
+    near: list[Near]
+
+
+def place_at(*, lat: float, lng: float, within: Area | None = None, near: int = 3) -> Place:
+    """The place names of a point: what the report form reads back for a pin and the intake
+    writes as the case's area when the reporter chose none. Public reference geography only
+    (codes, names, levels): anonymous callers use it."""
+    area = area_at(lat=lat, lng=lng, within=within)
+    if area is None:
+        return Place(area=None, chain=[], near=[])
+    chain = [a for a in [*area_ancestors(area=area), area] if not a.placeholder]
+    return Place(area=area, chain=chain, near=_near(area, lat, lng, near) if near else [])
+
+
+def _near(area: Area, lat: float, lng: float, limit: int) -> list[Near]:
+    # A box around the point first (an index-free filter on a few hundred rows of one
+    # container), then the exact distance.
+    pad_lat = NEAR_METRES / geometry.METRES_PER_DEGREE
+    pad_lng = pad_lat / max(0.1, math.cos(math.radians(lat)))
+    rows = Area.objects.filter(
+        subtree_q(area.path),
+        depth__gt=area.depth,
+        # A point stands for a community or a grid; a street is too wide to be "near".
+        level__gte=Level.COMMUNITY,
+        retired=False,
+        boundary__isnull=True,
+        centroid_lat__range=(lat - pad_lat, lat + pad_lat),
+        centroid_lng__range=(lng - pad_lng, lng + pad_lng),
+    ).only("id", "code", "name", "level", "path", "depth", "centroid_lat", "centroid_lng")
+    found = [
+        Near(a, geometry.metres_between(lat, lng, a.centroid_lat, a.centroid_lng))  # type: ignore[arg-type]
+        for a in rows
+    ]
+    found = [n for n in found if n.metres <= NEAR_METRES]
+    return sorted(found, key=lambda n: (n.metres, n.area.code))[:limit]

@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from needle.areas.geometry import centroid
+from needle.areas.geometry import centroid, gcj02_to_wgs84, map_coordinates
 from needle.areas.models import Area, Level, is_placeholder, subtree_q
 from needle.core.audit import audit_record
 from needle.core.errors import PermissionDenied, ValidationFailed
@@ -472,9 +472,16 @@ def _feature_code(props: dict[str, Any]) -> str:
     return raw.ljust(12, "0") if raw.isdigit() and len(raw) <= 12 else raw
 
 
-def boundaries_import(*, actor: Any, source: Path | str | IO[bytes]) -> BoundaryReport:
-    """Attach GeoJSON polygons (and centroids) to areas by code; all or nothing."""
+# The coordinate systems a boundary file may come in; Needle stores WGS-84.
+BOUNDARY_CRS = ("wgs84", "gcj02")
+
+
+def boundaries_import(*, actor: Any, source: Path | str | IO[bytes], crs: str = "wgs84") -> BoundaryReport:
+    """Attach GeoJSON polygons (and centroids) to areas by code; all or nothing. A file in
+    GCJ-02 (`crs="gcj02"`: Aliyun DataV's, AMap's) is converted to WGS-84 first."""
     _require_operator(actor)
+    if crs not in BOUNDARY_CRS:
+        raise ValidationFailed(fields={"crs": _("Choose wgs84 or gcj02.")})
     try:
         with open_text(source) as text:
             data = json.load(text)
@@ -503,6 +510,9 @@ def boundaries_import(*, actor: Any, source: Path | str | IO[bytes]) -> Boundary
         except (TypeError, ValueError, IndexError, KeyError):
             errors.append(_("feature %(n)d (%(code)s): malformed coordinates") % {"n": index, "code": code})
             continue
+        if crs == "gcj02":
+            geometry = map_coordinates(geometry, gcj02_to_wgs84)
+            point = gcj02_to_wgs84(*point) if point else None
         updates[code] = (geometry, point)
     if errors:
         raise ValidationFailed(

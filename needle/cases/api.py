@@ -31,6 +31,7 @@ from needle.cases.schemas import (
     DispatchManyIn,
     DispatchManyOut,
     EventOut,
+    GridIn,
     HideIn,
     MergeIn,
     NoteIn,
@@ -46,7 +47,7 @@ from needle.cases.schemas import (
     WhistleIn,
 )
 from needle.core import periods
-from needle.core.errors import ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import seek_paginate
 from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize, Term
 from needle.orgs.auth import optional_actor
@@ -546,3 +547,17 @@ def respond(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
     assist = selectors.assist_for(actor=request.user, case=case)
     services.assist_respond(actor=request.user, assist=assist, note=payload.note)
     return _done(request, case)
+
+
+@router.post("/cases/{number}/grid", response=OUT, summary="Place the case in a grid of its community")
+@_one_transaction
+def place_in_grid(request: HttpRequest, number: Code, payload: GridIn) -> Any:
+    case = _act(request, number)
+    try:
+        grid = area_get(code=payload.grid)
+    except NotFound as exc:
+        raise ValidationFailed(fields={"grid": exc.message}) from None
+    return _done(
+        request,
+        services.case_place_in_grid(actor=request.user, case=case, grid=grid, version=payload.version),
+    )

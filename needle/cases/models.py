@@ -376,6 +376,7 @@ class EventKind(models.TextChoices):
     HIDDEN = "hidden", _("personal details hidden")
     RECLASSIFIED = "reclassified", _("service corrected")
     FOLLOWED = "followed", _("followed by another resident")
+    PLACED = "placed", _("placed in a grid")
     PUBLISHED = "published", _("put on the public list")
     UNPUBLISHED = "unpublished", _("taken off the public list")
 

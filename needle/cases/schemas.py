@@ -239,3 +239,7 @@ class RatesOut(Schema):
     resolved: int
     resolved_on_time: int
     received: int
+
+
+class GridIn(Versioned):
+    grid: str = Field(..., max_length=40, description="the code of a grid of the case's community")

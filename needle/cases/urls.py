@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needle.cases.views import case, inbox, intake, public, rates
+from needle.cases.views import case, inbox, intake, places, public, rates
 
 urlpatterns = [
     # Residents, signed in or not.
@@ -25,5 +25,6 @@ urlpatterns = [
     path("cases/<str:number>/", case.case_detail, name="case-detail"),
     path("cases/<str:number>/units/", inbox.unit_search, name="case-unit-search"),
     path("cases/<str:number>/photos/<int:photo_id>/", case.case_photo, name="case-photo"),
+    path("cases/<str:number>/grid/", places.case_grid, name="case-grid"),
     path("cases/<str:number>/<str:action>/", case.case_act, name="case-act"),
 ]

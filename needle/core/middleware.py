@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,11 +65,13 @@ def tile_source(template: str) -> str:
     return f"{parts.scheme or 'https'}://{host}"
 
 
-def content_security_policy(tiles: str) -> str:
+def content_security_policy(tiles: str | Sequence[str]) -> str:
     # Every script is a file of ours (no inline script, no eval); styles may be inline because
     # the vendored chart and map libraries write style attributes; images may be data: URIs
-    # (charts, map markers), blobs (chart downloads) and map tiles.
-    images = " ".join(filter(None, ["'self'", "data:", "blob:", tile_source(tiles)]))
+    # (charts, map markers), blobs (chart downloads) and map tiles (each layer's server).
+    templates = tiles.split() if isinstance(tiles, str) else tiles
+    sources = dict.fromkeys(filter(None, (tile_source(t) for t in templates)))
+    images = " ".join(["'self'", "data:", "blob:", *sources])
     return "; ".join(
         [
             "default-src 'self'",

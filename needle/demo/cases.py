@@ -27,6 +27,7 @@ from needle.core.audit import audit_record
 from needle.demo.catalog import catalog_load, pollution_kind, read_csv, rules_load
 from needle.demo.lifecycle import Event, Message, Place, Plan, Simulation
 from needle.demo.names import random_name, random_phone
+from needle.demo.places import invent_pin, invented
 from needle.orgs.models import Person, Role, RoleAssignment, Unit, UnitType
 
 SEED = 2026
@@ -184,6 +185,9 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
     )
 
     places, weights, groups = _places(city, home, rng)
+    points, grids = invented(city)
+    # Pins from a generator of their own: the rest of the demo draws what it always drew.
+    pins = random.Random(f"{SEED}-pins")
     cumulative = []
     total = 0.0
     for w in weights:
@@ -204,7 +208,12 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             roll -= share
         if place_index is None:
             place_index = bisect.bisect_left(cumulative, rng.random() * total)
-        place = places[min(place_index, len(places) - 1)]
+        place = community = places[min(place_index, len(places) - 1)]
+        pin = invent_pin(pins, points.get(place.area_id), grids.get(place.area_id))
+        if pin is not None and pin[2] is not None:
+            # The pin lies in a grid's outline: the case is the grid's, as intake would place it.
+            grid = pin[2]
+            place = Place(grid.pk, grid.path, grid.code, place.street, place.district, place.address)
         day = (local_now - dt.timedelta(days=rng.random() * DAYS)).date()
         clock = (
             message.time_of_day
@@ -218,7 +227,7 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             weights=[45, 38, 7, 4, 6],
         )[0]
         reporter = None
-        if resident is not None and home is not None and place.area_id == home.pk and resident_left > 0:
+        if resident is not None and home is not None and community.area_id == home.pk and resident_left > 0:
             reporter, channel = resident.pk, Channel.WEB
             resident_left -= 1
         plans.append(
@@ -226,6 +235,7 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
                 message=message,
                 entry=catalog.pick(message.l1, message.text),
                 place=place,
+                pin=(pin[0], pin[1]) if pin is not None else None,
                 submitted_at=at,
                 channel=channel,
                 reporter=reporter,
@@ -239,6 +249,8 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             service=service,
             area_id=plan.place.area_id,
             area_path=plan.place.path,
+            lat=plan.pin[0] if plan.pin else None,
+            lng=plan.pin[1] if plan.pin else None,
             address=plan.place.address,
             title=plan.message.title,
             description=plan.message.text,

@@ -96,6 +96,7 @@ class Plan:
     submitted_at: dt.datetime
     channel: str
     reporter: int | None
+    pin: tuple[float, float] | None = None  # (lat, lng)
     case: Case | None = None
     events: list[Event] = field(default_factory=list)
     callbacks: list[tuple[Any, ...]] = field(default_factory=list)

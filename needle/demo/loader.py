@@ -1,6 +1,7 @@
 """`needle demo`: one real city (Chongqing) with plausible units and a login per persona.
 
-Areas and boundaries go through the real importers. Units, people and memberships are a
+Areas and boundaries go through the real importers; the points of streets and communities and
+the grids' outlines are invented (places.py). Units, people and memberships are a
 seeded fixture written in bulk (tens of thousands of rows in a few seconds) and recorded as
 one audit event; everything a user does afterwards goes through the services.
 """
@@ -18,10 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from needle.areas.models import Area, Level, subtree_q
-from needle.areas.services import area_import, boundaries_import, recount_descendants
+from needle.areas.services import area_import, boundaries_import
 from needle.core.audit import audit_record
 from needle.demo.cases import demo_cases_load
 from needle.demo.names import random_name, random_phone
+from needle.demo.places import invent_grids, invent_points
 from needle.orgs.models import (
     GridAssignment,
     Membership,
@@ -314,20 +316,12 @@ def _build_personas(city: Area, rng: random.Random) -> list[Login]:
         [(u(code="rc-" + community.code), Role.VISITOR)],
         community.name,
     )
-    for i in range(1, 4):
-        code = f"{community.code}-{i:03d}"
-        grid = Area.objects.create(
-            code=code,
-            name=f"第{i}网格",
-            level=Level.GRID,
-            parent=community,
-            path=f"{community.path}{code}/",
-            depth=community.depth + 1,
-        )
-        if i == 1:
-            GridAssignment.objects.create(grid=grid, worker=worker, area_path=grid.path)
-            logins[-1] = Login("gridworker", "grid worker", f"{community.name} {grid.name}")
-    recount_descendants(root=community.path)
+    # The street's communities are divided into grids (invented outlines, places.py); the
+    # staff member's has three.
+    grids = invent_grids(street, sizes={community.pk: 3})
+    grid = grids[community.pk].outlines[0][0]
+    GridAssignment.objects.create(grid=grid, worker=worker, area_path=grid.path)
+    logins[-1] = Login("gridworker", "grid worker", f"{community.name} {grid.name}")
     return logins
 
 
@@ -335,13 +329,14 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
     """Load the demo city; a second run only refreshes areas and returns the same logins."""
     area_import(actor=None, source=areas_file or DATA / "chongqing_500000_areas.csv.gz")
     with open(DATA / "chongqing_500000_districts.geojson.gz", "rb") as f:
-        boundaries_import(actor=None, source=f)
+        boundaries_import(actor=None, source=f, crs="gcj02")
     city = Area.objects.get(code=CITY_CODE)
     if Person.objects.filter(username="admin").exists():
         return _existing_logins(), False
     rng = random.Random(SEED)
     today = timezone.localdate()
     with transaction.atomic():
+        invent_points(city)
         _build_units(city, rng, today)
         _build_members(city, rng, today)
         logins = _build_personas(city, rng)

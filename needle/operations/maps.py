@@ -13,7 +13,7 @@ from needle.areas.geometry import simplify
 from needle.areas.models import Area, subtree_q
 from needle.areas.selectors import boundary_features
 from needle.cases.models import Case
-from needle.cases.selectors import case_scope_q, period_bounds
+from needle.cases.selectors import case_scope_q, label_points, period_bounds
 from needle.core.errors import ValidationFailed
 from needle.operations.figures_types import COUNTER_NAMES, Dashboard, Figures, figures_by
 from needle.operations.models import TOTAL_DEPTH, CaseRollup, Grouping, NodeRollup
@@ -68,22 +68,25 @@ def map_layers(*, actor: Any, dashboard: Dashboard) -> dict[str, Any]:
         f["properties"]["url"] = f"/operations/area/{code}/"
         features.append(f)
     children = {r.key: r for r in dashboard.children if r.kind == "area"}
-    centroids = {
-        a["code"]: a
-        for a in Area.objects.filter(
-            code__in=[c for c in children if c not in drawn], centroid_lat__isnull=False
-        ).values("code", "centroid_lat", "centroid_lng")
-    }
+    # A child without an outline is a point: the one the tree holds, else the mean of its
+    # cases' pins (streets and communities of the shared data have no geometry).
+    undrawn = list(
+        Area.objects.filter(code__in=[c for c in children if c not in drawn]).only(
+            "id", "code", "path", "centroid_lat", "centroid_lng"
+        )
+    )
+    points_of = {a.code: (a.centroid_lat, a.centroid_lng) for a in undrawn if a.has_centroid}
+    points_of.update(label_points(areas=[a for a in undrawn if not a.has_centroid], public_only=False))
     markers = [
         {
             "code": code,
             "name": children[code].name,
-            "lat": c["centroid_lat"],
-            "lng": c["centroid_lng"],
+            "lat": lat,
+            "lng": lng,
             "url": f"/operations/area/{code}/",
             "figures": _map_figures(children[code].figures),
         }
-        for code, c in centroids.items()
+        for code, (lat, lng) in sorted(points_of.items())
     ]
     points = (
         area_case_points(actor=actor, area=area, start=dashboard.start, end=dashboard.end)

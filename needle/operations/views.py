@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -102,7 +101,6 @@ def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
         },
         "status": rollup_status(),
         "has_map": d.area is not None,
-        "tile_url": settings.NEEDLE_MAP_TILES,
         "today": timezone.localdate(),
     }
 

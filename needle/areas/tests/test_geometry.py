@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from needle.areas import geometry
+from needle.testing import GCJ_REFERENCE
 
 # GeoJSON order: [longitude, latitude].
 SQUARE = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]]
@@ -74,3 +75,51 @@ def test_simplifying_drops_close_vertices_and_keeps_the_ring_closed():
     assert [0.02, 1.0] in kept
     point = {"type": "Point", "coordinates": [1.0, 2.0]}
     assert geometry.simplify(point, 0.005) is point
+
+
+@pytest.mark.parametrize(("wlat", "wlng", "glat", "glng"), GCJ_REFERENCE)
+def test_wgs84_to_gcj02_gives_the_published_reference_points(wlat, wlng, glat, glng):
+    lat, lng = geometry.wgs84_to_gcj02(wlat, wlng)
+    assert lat == pytest.approx(glat, abs=1e-9) and lng == pytest.approx(glng, abs=1e-9)
+
+
+@pytest.mark.parametrize(("wlat", "wlng", "glat", "glng"), GCJ_REFERENCE)
+def test_gcj02_to_wgs84_finds_the_point_back_within_a_millimetre(wlat, wlng, glat, glng):
+    lat, lng = geometry.gcj02_to_wgs84(glat, glng)
+    # 1e-8 degrees is about a millimetre.
+    assert lat == pytest.approx(wlat, abs=1e-8) and lng == pytest.approx(wlng, abs=1e-8)
+
+
+def test_the_gcj02_offset_is_a_few_hundred_metres_in_china_and_none_outside():
+    lat, lng = 29.5630, 106.5516  # Chongqing, Jiefangbei
+    glat, glng = geometry.wgs84_to_gcj02(lat, lng)
+    assert 100 < geometry.metres_between(lat, lng, glat, glng) < 700
+    for outside in ((48.8584, 2.2945), (40.6892, -74.0445), (-33.8568, 151.2153)):  # Paris, NY, Sydney
+        assert geometry.wgs84_to_gcj02(*outside) == outside
+        assert geometry.gcj02_to_wgs84(*outside) == outside
+
+
+def test_a_boundary_is_converted_vertex_by_vertex():
+    square = [[106.5, 29.5], [106.6, 29.5], [106.6, 29.6], [106.5, 29.6], [106.5, 29.5]]
+    shape = {"type": "MultiPolygon", "coordinates": [[square]]}
+    moved = geometry.map_coordinates(shape, geometry.wgs84_to_gcj02)
+    assert moved["type"] == "MultiPolygon"
+    for (x, y), (mx, my) in zip(square, moved["coordinates"][0][0], strict=True):
+        assert (my, mx) == geometry.wgs84_to_gcj02(y, x)
+    back = geometry.map_coordinates(moved, geometry.gcj02_to_wgs84)
+    flat = [c for point in back["coordinates"][0][0] for c in point]
+    assert flat == pytest.approx([c for point in square for c in point], abs=1e-8)
+    assert geometry.map_coordinates({"type": "Point", "coordinates": [1, 2]}, geometry.wgs84_to_gcj02) == {
+        "type": "Point",
+        "coordinates": [1, 2],
+    }
+
+
+def test_many_points_are_tested_at_once_as_one_at_a_time():
+    rng = np.random.default_rng(7)
+    lats, lngs = rng.uniform(-2, 12, 2000), rng.uniform(-2, 12, 2000)
+    far = [[[20.0, 20.0], [21.0, 20.0], [21.0, 21.0], [20.0, 21.0], [20.0, 20.0]]]
+    for shape in (FRAME, {"type": "MultiPolygon", "coordinates": [[SQUARE, HOLE], far]}):
+        many = geometry.contains_points(shape, lats, lngs)
+        assert many.tolist() == [geometry.contains(shape, a, b) for a, b in zip(lats, lngs, strict=True)]
+        assert 0 < many.sum() < len(lats)

@@ -59,6 +59,7 @@ from needle.cases.selectors.lists import (
     text_q,
 )
 from needle.cases.selectors.open311 import open311_requests, open311_services, public_updates
+from needle.cases.selectors.places import grid_choices, label_points, map_layer
 from needle.cases.selectors.queue import (
     QUEUE_PAGE_SIZE,
     QUEUE_SORTS,
@@ -138,6 +139,7 @@ __all__ = [
     "dispatcher_today",
     "filter_services",
     "followed_cases",
+    "grid_choices",
     "grid_today",
     "handler_today",
     "inbox_list",
@@ -145,6 +147,8 @@ __all__ = [
     "inbox_units",
     "intake_services",
     "is_public",
+    "label_points",
+    "map_layer",
     "masked_contact",
     "may_see_contact",
     "may_use_staff_catalog",

@@ -54,6 +54,7 @@ from needle.cases.services.open311_keys import (
     open311_key_check,
     open311_key_create,
 )
+from needle.cases.services.places import case_place_in_grid
 from needle.cases.services.routing import case_route_auto, rule_delete, rule_for, rule_set
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "case_merge",
     "case_note",
     "case_open",
+    "case_place_in_grid",
     "case_reclassify",
     "case_reject",
     "case_reopen",

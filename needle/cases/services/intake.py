@@ -168,6 +168,10 @@ def _check_intake(intake: Intake) -> tuple[Area, dict[str, Any]]:
             raise ValidationFailed(fields={"lat": _("These coordinates are outside every area we serve.")})
     elif area.retired:
         raise ValidationFailed(fields={"area": _("This area is retired.")})
+    elif intake.lat is not None:
+        # A pin inside an outline below the chosen area (a grid of the chosen community)
+        # places the case there.
+        area = area_at(lat=intake.lat, lng=intake.lng, within=area) or area  # type: ignore[arg-type]
     answers = _check_attributes(intake.service, intake.attributes or {})
     return area, answers
 

@@ -158,13 +158,12 @@ def area_search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def boundaries(request: HttpRequest, code: str) -> HttpResponse:
-    """GeoJSON for the intake and public maps, which anonymous visitors see too."""
+    """GeoJSON for the intake and public maps, which anonymous visitors see too: the outlines
+    below the area and its children as labelled points (`selectors.map_layer`)."""
     try:
         area = area_selectors.area_get(code=code)
     except NotFound as exc:
         return JsonResponse(exc.as_dict(), status=404)
-    response = JsonResponse(
-        {"type": "FeatureCollection", "features": area_selectors.boundary_features(area=area)}
-    )
+    response = JsonResponse(selectors.map_layer(area=area, public_only=True))
     response["Cache-Control"] = "public, max-age=3600"
     return response

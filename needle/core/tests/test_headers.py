@@ -52,6 +52,19 @@ def test_map_tiles_from_elsewhere_are_allowed_as_images_only():
     assert "tiles.example" not in policy.replace("img-src 'self' data: blob: https://tiles.example:8443", "")
 
 
+def test_every_tile_layers_server_is_allowed_once():
+    policy = content_security_policy(
+        [
+            "https://t0.tiles.example/base/{z}/{x}/{y}.png",
+            "https://t0.tiles.example/labels/{z}/{x}/{y}.png",
+            "https://labels.example/{z}/{x}/{y}.png",
+            "/tiles/{z}/{x}/{y}.png",
+        ]
+    )
+    assert "img-src 'self' data: blob: https://t0.tiles.example https://labels.example;" in policy
+    assert "img-src 'self' data: blob:;" in content_security_policy([])
+
+
 def test_no_template_has_an_inline_script_or_handler():
     inline = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
     handler = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)

@@ -131,6 +131,57 @@ def test_a_nonsense_setting_stops_the_start(name, value):
     assert "ImproperlyConfigured" in done.stderr and name in done.stderr
 
 
+TIANDITU = (
+    "https://t0.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=KEY "
+    "https://t0.tianditu.gov.cn/DataServer?T=cva_w&x={x}&y={y}&l={z}&tk=KEY"
+)
+
+
+def test_the_basemap_is_read_from_the_environment():
+    done = _settings_in(
+        {"NEEDLE_MAP_TILES": TIANDITU, "NEEDLE_MAP_ATTRIBUTION": "© 天地图", "NEEDLE_MAP_CRS": "wgs84"},
+        "NEEDLE_MAP_TILES",
+        "NEEDLE_MAP_ATTRIBUTION",
+        "NEEDLE_MAP_CRS",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr([TIANDITU.split(), "© 天地图", "wgs84"])
+    unset = _settings_in({}, "NEEDLE_MAP_TILES", "NEEDLE_MAP_CRS")
+    assert unset.stdout.strip() == repr([[], "wgs84"]), unset.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"NEEDLE_MAP_CRS": "bd09"}, "NEEDLE_MAP_CRS"),
+        (
+            {"NEEDLE_MAP_TILES": "tile.example/{z}/{x}/{y}.png", "NEEDLE_MAP_ATTRIBUTION": "x"},
+            "NEEDLE_MAP_TILES",
+        ),
+        (
+            {"NEEDLE_MAP_TILES": "https://tile.example/map.png", "NEEDLE_MAP_ATTRIBUTION": "x"},
+            "NEEDLE_MAP_TILES",
+        ),
+        (
+            {"NEEDLE_MAP_TILES": "ftp://tile.example/{z}/{x}/{y}", "NEEDLE_MAP_ATTRIBUTION": "x"},
+            "NEEDLE_MAP_TILES",
+        ),
+        (
+            {
+                "NEEDLE_MAP_TILES": "https://webrd0{s}.is.autonavi.com/t?x={x}&y={y}&z={z}",
+                "NEEDLE_MAP_ATTRIBUTION": "x",
+            },
+            "NEEDLE_MAP_TILES",
+        ),
+        ({"NEEDLE_MAP_TILES": "https://{s}.tile.example/{z}/{x}/{y}.png"}, "NEEDLE_MAP_ATTRIBUTION"),
+    ],
+)
+def test_a_nonsense_basemap_stops_the_start(env, named):
+    done = _settings_in(env, "NEEDLE_MAP_TILES")
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and named in done.stderr
+
+
 def test_no_setting_is_read_with_a_fallback_for_a_value_that_cannot_be_set():
     offenders = [
         f"{path.relative_to(ROOT)}:{n}"

@@ -8,7 +8,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from needle.areas import geometry
 from needle.areas.models import Area
+from needle.areas.selectors import area_at
 from needle.cases.models import (
     OPEN_STATES,
     Callback,
@@ -62,7 +64,8 @@ def test_demo_loads_catalogs_rules_and_a_year_of_cases_in_every_state(db):
     cases = list(Case.objects.select_related("service", "area"))
     assert 2000 <= len(cases) <= 3000
     assert {c.state for c in cases} == set(State.values)
-    assert all(c.area_path.startswith(city.path) and c.area.level == 5 for c in cases)
+    # In communities, or in the grids of the supervisor's street (their pins lie there).
+    assert all(c.area_path.startswith(city.path) and c.area.level in (5, 6) for c in cases)
     assert all(now - dt.timedelta(days=366) <= c.submitted_at <= now for c in cases)
     assert len({c.number for c in cases}) == len(cases)
     assert len({c.tracking_token for c in cases}) == len(cases)
@@ -130,12 +133,37 @@ def test_demo_loads_catalogs_rules_and_a_year_of_cases_in_every_state(db):
     # The personas have something to look at.
     resident = Person.objects.get(username="resident")
     assert Case.objects.filter(reporter=resident).count() >= 10
-    assert Case.objects.filter(area=resident.home_area).count() > 50
+    assert Case.objects.filter(area_path__startswith=resident.home_area.path).count() > 50
     handler = Person.objects.get(username="handler")
     assert Case.objects.filter(lead_unit=handler.roles.get().unit).count() > 20
     dispatcher = Person.objects.get(username="dispatcher")
     assert case_list_for(actor=dispatcher, filters=CaseFilters(queue=True)).exists()
     assert case_list_for(actor=resident, filters=CaseFilters(mine=True)).exists()
+
+    # Invented geometry (places.py): every street and community has a point inside its
+    # district's outline; the supervisor's street's communities have outlined grids; most
+    # cases have a pin, and those inside a grid's outline are the grid's, as intake decides.
+    below = Area.objects.filter(level__in=[4, 5], retired=False)
+    assert not below.filter(centroid_lat__isnull=True).exists()
+    outlines = dict(Area.objects.filter(level=3, boundary__isnull=False).values_list("path", "boundary"))
+    for area in below.order_by("code")[::97]:
+        district = "/".join(area.path.split("/")[:3]) + "/"
+        assert geometry.contains(outlines[district], area.centroid_lat, area.centroid_lng), area
+    supervisor = Person.objects.get(username="supervisor")
+    street = supervisor.roles.get(role="supervisor").unit.area
+    grids = list(Area.objects.filter(level=6))
+    assert len(grids) >= 2 * Area.objects.filter(parent=street).count()
+    assert all(g.boundary and g.path.startswith(street.path) for g in grids)
+    assert Area.objects.filter(parent=resident.home_area, level=6).count() == 3
+    pinned = [c for c in cases if c.lat is not None]
+    assert 0.8 < len(pinned) / len(cases) < 0.9
+    in_grids = [c for c in cases if c.area.level == 6]
+    assert len(in_grids) > 100
+    for c in [c for c in pinned if c.area_path.startswith(street.path)]:
+        community = c.area.parent if c.area.level == 6 else c.area
+        assert area_at(lat=c.lat, lng=c.lng, within=community) in (c.area, None), c.number
+        if c.area.level == 6:
+            assert geometry.contains(c.area.boundary, c.lat, c.lng)
 
     # A second run changes nothing.
     counts = (Case.objects.count(), CaseEvent.objects.count(), Callback.objects.count())

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from needle import testing as t
+from needle.areas.models import Area
 from needle.cases.models import Case
 from needle.operations.rollups import rollups_refresh
 from needle.testing import give_districts_boundaries
@@ -81,6 +82,24 @@ def test_map_data_colours_children_and_points_below_street(
     street = client.get("/operations/area/500103001000/map.json").json()
     assert street["points"] and street["points"][0] == [29.55, 106.55]
     assert client_for("supervisor").get("/operations/area/500100000000/map.json").status_code == 404
+
+
+def test_children_without_an_outline_are_points_a_click_opens(
+    world: t.World, rolled: Any, client_for: Any
+) -> None:
+    give_districts_boundaries(world)
+    # Streets have no geometry: street A1 sits at its cases' pins, A2 (no pinned case) nowhere,
+    # and community A1a at the point the tree gives it.
+    Case.objects.filter(area_path__startswith=world.areas["street_a1"].path).update(lat=29.5512, lng=106.5487)
+    district = client_for("city_admin").get("/operations/area/500103000000/map.json").json()
+    assert [(m["code"], m["lat"], m["lng"], m["url"]) for m in district["markers"]] == [
+        ("500103001000", 29.551, 106.549, "/operations/area/500103001000/")
+    ]
+    assert district["markers"][0]["figures"]["received"] > 0
+    Area.objects.filter(pk=world.areas["community_a1a"].pk).update(centroid_lat=29.56, centroid_lng=106.57)
+    street = client_for("city_admin").get("/operations/area/500103001000/map.json").json()
+    first = street["markers"][0]
+    assert (first["name"], first["lat"]) == ("华一坡社区居委会", 29.56)
 
 
 def test_subscribe_and_stop(world: t.World, rolled: Any, client_for: Any) -> None:

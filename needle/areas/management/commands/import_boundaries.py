@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from needle.areas.services import boundaries_import
+from needle.areas.services import BOUNDARY_CRS, boundaries_import
 from needle.core.cli import actor_from_option, command_error
 from needle.core.errors import DomainError
 
@@ -16,12 +16,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--actor", metavar="USERNAME")
+        parser.add_argument(
+            "--crs",
+            choices=BOUNDARY_CRS,
+            default="wgs84",
+            help="the file's coordinates: wgs84 (also CGCS2000, Tianditu) or gcj02 (DataV, AMap); stored as WGS-84",
+        )
 
-    def handle(self, *args: Any, file: Path, actor: str | None, **opts: Any) -> None:
+    def handle(self, *args: Any, file: Path, actor: str | None, crs: str, **opts: Any) -> None:
         if not file.exists():
             raise CommandError(f"{file}: no such file")
         try:
-            report = boundaries_import(actor=actor_from_option(actor), source=file)
+            report = boundaries_import(actor=actor_from_option(actor), source=file, crs=crs)
         except DomainError as exc:
             raise command_error(exc) from None
         self.stdout.write(f"{report.attached} boundaries attached")

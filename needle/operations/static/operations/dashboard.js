@@ -1,6 +1,8 @@
 // The operations dashboard: ECharts for the trend, backlog, children and services; a Leaflet
-// map of the children coloured by the chosen indicator, with case points and a heat layer
-// further down. Data come from json_script blocks and the page's map endpoint.
+// map of the children coloured by the chosen indicator (outlines, or labelled points where a
+// child has none; a click drills down), with case points and a heat layer further down. Data
+// come from json_script blocks and the page's map endpoint; the basemap and the coordinates'
+// system from static/needle/maps.js.
 (function () {
   "use strict";
   function data(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
@@ -134,45 +136,54 @@
   }
 
   function map() {
-    var el = document.getElementById("ops-map"); if (!el || !window.L) return;
+    var el = document.getElementById("ops-map"); if (!el || !window.L || !window.needleMaps) return;
+    var M = window.needleMaps;
     var indicator = el.dataset.indicator;
-    var m = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+    var m = M.create(el);
     var dots = L.canvas({ padding: 0.2 });  // thousands of case points: one canvas, not SVG
-    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 18 }).addTo(m);
+    function open(url) { window.location = url + window.location.search; }
     fetch(el.dataset.url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (geo) {
       var values = [];
       geo.features.forEach(function (f) { var x = f.properties.figures; if (x && x[indicator] !== null && x[indicator] !== undefined) values.push(x[indicator]); });
       (geo.markers || []).forEach(function (mk) { var x = mk.figures[indicator]; if (x !== null && x !== undefined) values.push(x); });
       var lo = Math.min.apply(null, values.concat([Infinity])), hi = Math.max.apply(null, values.concat([-Infinity]));
-      var bounds = L.latLngBounds([]);
+      // Everything goes in one group, added once the view is set: a vector layer added to a
+      // map without a view draws before its renderer knows the view.
+      var drawn = L.featureGroup(), bounds = L.latLngBounds([]);
       if (geo.features.length) {
-        var layer = L.geoJSON(geo, {
+        var layer = M.outlines(geo, {
           style: function (f) {
             var x = f.properties.figures;
             return { color: "#555", weight: 1, fillOpacity: 0.75, fillColor: colourOf(x ? x[indicator] : null, lo, hi, RATE[indicator]) };
           },
           onEachFeature: function (f, l) {
             var x = f.properties.figures;
-            l.bindTooltip(f.properties.name + ": " + (x ? fmt(indicator, x[indicator]) : L10N.no_data), { sticky: true });
-            l.on("click", function () { window.location = f.properties.url + window.location.search; });
+            l.bindTooltip(M.text(f.properties.name + ": " + (x ? fmt(indicator, x[indicator]) : L10N.no_data)), { sticky: true });
+            l.on("click", function () { open(f.properties.url); });
           }
-        }).addTo(m);
+        }).addTo(drawn);
         bounds.extend(layer.getBounds());
+        // Without a basemap, the outlines carry their names.
+        var names = M.outlineLabels(geo);
+        if (names) names.addTo(drawn);
       }
+      // Children without an outline are labelled points: name and figure, a link down.
       (geo.markers || []).forEach(function (mk) {
         var v = mk.figures[indicator];
-        var c = L.circleMarker([mk.lat, mk.lng], { radius: 9, color: "#555", weight: 1, fillOpacity: 0.85, fillColor: colourOf(v, lo, hi, RATE[indicator]) }).addTo(m);
-        c.bindTooltip(mk.name + ": " + fmt(indicator, v));
-        c.on("click", function () { window.location = mk.url + window.location.search; });
+        var c = L.circleMarker(M.toMap(mk.lat, mk.lng), { radius: 9, color: "#555", weight: 1, fillOpacity: 0.85, fillColor: colourOf(v, lo, hi, RATE[indicator]) }).addTo(drawn);
+        c.bindTooltip(M.text(mk.name + " · " + fmt(indicator, v)), { permanent: true, direction: "right", offset: [8, 0], className: "area-label-tip", interactive: true });
+        c.on("click", function () { open(mk.url); });
         bounds.extend(c.getLatLng());
       });
-      if (geo.points && geo.points.length) {
-        geo.points.forEach(function (p) { L.circleMarker(p, { renderer: dots, interactive: false, radius: 3, color: "#1d2733", weight: 1, fillColor: "#ffffff", fillOpacity: 0.9 }).addTo(m); bounds.extend(p); });
-        heatLayer(geo.points).addTo(m);
-      }
-      if (bounds.isValid()) m.fitBounds(bounds, { padding: [12, 12], maxZoom: 16 });
-      else if (geo.centre) m.setView(geo.centre, 13);
-      else { var card = document.getElementById("map-card"); if (card) card.hidden = true; else el.hidden = true; }
+      var shown = (geo.points || []).map(function (p) { return M.toMap(p[0], p[1]); });
+      shown.forEach(function (p) { L.circleMarker(p, { renderer: dots, interactive: false, radius: 3, color: "#1d2733", weight: 1, fillColor: "#ffffff", fillOpacity: 0.9 }).addTo(drawn); bounds.extend(p); });
+      // Room on the right for the names written beside the points.
+      var room = geo.markers && geo.markers.length ? 110 : 12;
+      if (bounds.isValid()) m.fitBounds(bounds, { paddingTopLeft: [12, 12], paddingBottomRight: [room, 12], maxZoom: 16 });
+      else if (geo.centre) m.setView(M.toMap(geo.centre[0], geo.centre[1]), 13);
+      else { var card = document.getElementById("map-card"); if (card) card.hidden = true; else el.hidden = true; return; }
+      drawn.addTo(m);
+      if (shown.length) heatLayer(shown).addTo(m);
       var legend = document.getElementById("map-legend");
       if (legend && isFinite(lo)) {
         legend.textContent = "";
