@@ -62,6 +62,7 @@ ACTIONS: dict[str, Promise] = {
     "cases.holiday.created": gettext_lazy("calendar exception added"),
     "cases.holiday.changed": gettext_lazy("calendar exception changed"),
     "cases.holiday.deleted": gettext_lazy("calendar exception deleted"),
+    "cases.case.placed": gettext_lazy("request placed in a grid"),
     "cases.case.published": gettext_lazy("request put on the public list"),
     "cases.case.unpublished": gettext_lazy("request taken off the public list"),
     "cases.rule.set": gettext_lazy("routing rule set"),
