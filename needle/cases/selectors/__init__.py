@@ -15,15 +15,24 @@ from needle.cases.selectors.access import (
 )
 from needle.cases.selectors.case_page import (
     CASE_ACTIONS,
-    RESIDENT_KINDS,
     Entry,
     Timeline,
     answers_of,
     capacities_of,
     case_actions,
+    may_respond,
+    pending_extension,
     timeline_for,
 )
-from needle.cases.selectors.contact import Contact, case_contact, masked_contact, may_see_contact
+from needle.cases.selectors.contact import (
+    CALLER_CASES,
+    CALLER_LOOKUPS_PER_MINUTE,
+    Contact,
+    caller_cases,
+    case_contact,
+    masked_contact,
+    may_see_contact,
+)
 from needle.cases.selectors.lists import (
     CASE_ORDER,
     FOLLOWED_SHOWN,
@@ -62,12 +71,13 @@ from needle.cases.selectors.targets import (
 )
 
 __all__ = [
+    "CALLER_CASES",
+    "CALLER_LOOKUPS_PER_MINUTE",
     "CASE_ACTIONS",
     "CASE_ORDER",
     "FOLLOWED_SHOWN",
     "INBOX_FIELDS",
     "PUBLIC_FIELDS",
-    "RESIDENT_KINDS",
     "SCOPE_UNIT_LIST",
     "SEARCH_COUNT_CAP",
     "CaseFilters",
@@ -82,6 +92,7 @@ __all__ = [
     "answers_of",
     "assist_for",
     "bilingual",
+    "caller_cases",
     "capacities_of",
     "case_actions",
     "case_by_token",
@@ -100,6 +111,7 @@ __all__ = [
     "inbox_units",
     "intake_services",
     "masked_contact",
+    "may_respond",
     "may_see_contact",
     "may_view",
     "may_view_as_staff",
@@ -107,6 +119,7 @@ __all__ = [
     "move_units",
     "open311_requests",
     "open311_services",
+    "pending_extension",
     "period_bounds",
     "public_case_get",
     "public_case_list",

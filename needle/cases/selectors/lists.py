@@ -101,8 +101,9 @@ def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
 
 
 def public_q() -> Q:
-    """What anyone may see: cases of public services, not rejected."""
-    return Q(service__public=True) & ~Q(state=State.REJECTED)
+    """What anyone may see: cases of public services, neither rejected nor withdrawn by their
+    reporter."""
+    return Q(service__public=True) & ~Q(state__in=[State.REJECTED, State.WITHDRAWN])
 
 
 def public_cases() -> QuerySet[Case]:
@@ -165,7 +166,7 @@ def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
     """public_cases() narrowed by service code, area subtree and state."""
     qs = public_cases()
     if filters.state:
-        if filters.state not in State.values or filters.state == State.REJECTED:
+        if filters.state not in State.values or filters.state in (State.REJECTED, State.WITHDRAWN):
             raise ValidationFailed(fields={"state": _("Unknown state.")})
         qs = qs.filter(state=filters.state)
     if filters.service:
