@@ -14,6 +14,7 @@ from needle.cases.services._common import (
     HOLD_FIELDS,
     _atomic_move,
     _audit,
+    _case_link,
     _conflict,
     _dispatchers_over,
     _end_hold,
@@ -197,7 +198,7 @@ def case_extension_request(
             _("%(unit)s asks to extend case %(number)s to %(due)s.")
             % {"unit": extension.unit.name, "number": case.number, "due": _when(due)}
         ),
-        link=f"/cases/{case.number}/",
+        link=_case_link(case),
     )
     return extension
 
