@@ -102,7 +102,7 @@ RESOLVE_NOTES = [
 CASE_COLUMNS = [
     "id", "created_at", "updated_at", "number", "service_id", "area_id", "area_path", "lat", "lng",
     "address", "title", "description", "attributes", "state", "colour", "channel", "lead_unit_id",
-    "reporter_id", "contact_name", "contact_phone", "contact_email", "hide_name", "details_hidden",
+    "reporter_id", "contact_name", "contact_phone", "contact_email", "show_name", "public", "details_hidden",
     "public_description", "tracking_token", "idempotency_key", "parent_id", "repeat_of_id",
     "submitted_at", "dispatched_at", "accept_due_at", "resolve_due_at", "accepted_at", "resolved_at",
     "closed_at", "reopen_count", "repeat_count", "version", "paused_seconds",
@@ -356,7 +356,7 @@ def _rows(
             i, submitted, last, number, services[m], area_id, path,
             round(lat0 + rng.uniform(-0.15, 0.15), 6), round(lng0 + rng.uniform(-0.15, 0.15), 6),
             "", title, text, "{}", state, colour, "phone" if rand() < 0.7 else "web", unit,
-            None, "", "", "", False, False,
+            None, "", "", "", False, True, False,
             "", f"{rng.getrandbits(144):036x}", None, parent, None,
             submitted, dispatched, accept_due, resolve_due, accepted, resolved,
             closed, 1 if state == "reopened" else 0, 0, 1, 0,

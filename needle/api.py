@@ -16,6 +16,7 @@ from needle.cases.api import router as cases_router
 from needle.cases.api_steps import router as cases_steps_router
 from needle.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from needle.intel.api import router as intel_router
+from needle.notify.api import router as notify_router
 from needle.operations.api import router as operations_router
 from needle.orgs.api import router as orgs_router
 from needle.orgs.auth import api_auth
@@ -88,6 +89,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/areas", areas_router)
 api.add_router("/", orgs_router)
+api.add_router("/", notify_router)
 api.add_router("/", cases_router)
 api.add_router("/", cases_steps_router)
 api.add_router("/intel", intel_router)

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import translation
 
 from needle import testing as t
+from needle.notify.gateways import MemorySms, MemoryWeChat
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,13 @@ def english_messages() -> Any:
 def empty_cache() -> None:
     """Each test starts with an empty cache: no request budget spent, no cached list of a rolled-back catalog."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def empty_outboxes() -> None:
+    """Each test starts with no text or WeChat message sent (as Django empties mail.outbox)."""
+    MemorySms.outbox.clear()
+    MemoryWeChat.outbox.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ given as a file: SECRET_KEY_FILE=/run/secrets/key is read when SECRET_KEY is uns
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -84,6 +85,45 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_dotted(name: str, default: str) -> str:
+    """A class named by its dotted path (package.module.Class); the app that uses it imports it
+    when Django starts and fails there when it cannot."""
+    value = (env_str(name) or "").strip() or default
+    parts = value.split(".")
+    if len(parts) < 2 or not all(p.isidentifier() for p in parts):
+        raise ImproperlyConfigured(
+            f"{name} must be a dotted path such as package.module.Class, not {value!r}"
+        )
+    return value
+
+
+def env_url(name: str, default: str) -> str:
+    """An http(s) address without a trailing slash, e.g. https://needle.example.gov.cn."""
+    value = (env_str(name) or "").strip() or default
+    parsed = urlparse(value)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc or parsed.path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"{name} must be an address such as https://needle.example.org, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def env_hours(name: str, default: str) -> tuple[dt.time, dt.time] | None:
+    """A span of local clock time, HH:MM-HH:MM (22:00-07:00 spans midnight); empty for none."""
+    value = (env_str(name, default) or "").strip()
+    if not value:
+        return None
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be HH:MM-HH:MM, such as 22:00-07:00, not {value!r}"
+        ) from None
+    if start == end:
+        raise ImproperlyConfigured(f"{name}: the span {value!r} starts where it ends")
+    return start, end
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -316,8 +356,41 @@ EMAIL_BACKEND = (
     if TESTING
     else env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 )
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "needle@localhost") or "needle@localhost"
+# For the SMTP backend (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other; set one")
+# A link to reset a forgotten password works this long (and once).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24) * 3600
+if PASSWORD_RESET_TIMEOUT < 3600:
+    raise ImproperlyConfigured("PASSWORD_RESET_HOURS must be at least 1")
 
 # Deployment knobs of Needle itself.
+# The address residents and staff reach Needle at: links in text messages, emails and WeChat
+# messages start with it.
+NEEDLE_SITE_URL = env_url("NEEDLE_SITE_URL", "http://127.0.0.1:8000")
+# Messages outside Needle: the provider classes of text messages and WeChat template messages
+# (needle.notify.gateways: the console backends write them to the log), the local hour of the
+# daily digest, and the quiet hours of residents without an account (their text messages wait
+# until the span ends; people with an account choose their own).
+NEEDLE_SMS_BACKEND = env_dotted(
+    "NEEDLE_SMS_BACKEND",
+    "needle.notify.gateways.MemorySms" if TESTING else "needle.notify.gateways.ConsoleSms",
+)
+NEEDLE_WECHAT_BACKEND = env_dotted(
+    "NEEDLE_WECHAT_BACKEND",
+    "needle.notify.gateways.MemoryWeChat" if TESTING else "needle.notify.gateways.ConsoleWeChat",
+)
+NEEDLE_DIGEST_HOUR = env_int("NEEDLE_DIGEST_HOUR", 8)
+if not 0 <= NEEDLE_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("NEEDLE_DIGEST_HOUR must be an hour from 0 to 23")
+NEEDLE_QUIET_HOURS = env_hours("NEEDLE_QUIET_HOURS", "21:00-08:00")
 NEEDLE_DEMO_PASSWORD = env_str("NEEDLE_DEMO_PASSWORD", "needle-demo-2026")
 NEEDLE_PAGE_SIZE = env_int("NEEDLE_PAGE_SIZE", 50)
 # Request intelligence: where classifier versions live; the confidence above which a case is
@@ -344,6 +417,9 @@ INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
 INTEL_UNIT_SHARE = env_float("INTEL_UNIT_SHARE", 0.9, low=0.0, high=1.0)
 INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
 INTEL_SUGGEST_PER_MINUTE = env_int("INTEL_SUGGEST_PER_MINUTE", 120)
+# The catalog's service search (cases) weighs the classifier's guesses for the typed words:
+# intel comes after cases, so cases calls intel's function by this name (empty: no guesses).
+NEEDLE_SERVICE_GUESSER = "needle.intel.selectors.text_guesses"
 # Password guessing: SIGNIN_FAILURES_PER_ACCOUNT wrong passwords for one username (from any
 # address), or SIGNIN_FAILURES_PER_CLIENT from one address (for any usernames), within
 # SIGNIN_LOCK_MINUTES lock that username or address for SIGNIN_LOCK_MINUTES; right passwords
@@ -352,21 +428,40 @@ SIGNIN_FAILURES_PER_ACCOUNT = env_int("SIGNIN_FAILURES_PER_ACCOUNT", 10)
 SIGNIN_FAILURES_PER_CLIENT = env_int("SIGNIN_FAILURES_PER_CLIENT", 50)
 SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15)
 SIGNUPS_PER_CLIENT_HOUR = env_int("SIGNUPS_PER_CLIENT_HOUR", 10)
+# One address may ask for PASSWORD_RESETS_PER_CLIENT_HOUR reset emails an hour; one email address
+# receives at most PASSWORD_RESETS_PER_EMAIL_HOUR (further requests are answered the same way and
+# send nothing, so the limit tells no one whether the address has an account).
+PASSWORD_RESETS_PER_CLIENT_HOUR = env_int("PASSWORD_RESETS_PER_CLIENT_HOUR", 10)
+PASSWORD_RESETS_PER_EMAIL_HOUR = env_int("PASSWORD_RESETS_PER_EMAIL_HOUR", 3)
 for _limit in (
     "SIGNIN_FAILURES_PER_ACCOUNT",
     "SIGNIN_FAILURES_PER_CLIENT",
     "SIGNIN_LOCK_MINUTES",
     "SIGNUPS_PER_CLIENT_HOUR",
+    "PASSWORD_RESETS_PER_CLIENT_HOUR",
+    "PASSWORD_RESETS_PER_EMAIL_HOUR",
 ):
     if globals()[_limit] < 1:
         raise ImproperlyConfigured(f"{_limit} must be at least 1")
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO") or "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"skip_not_found": {"()": "needle.core.logs.SkipNotFound"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"django.request": {"filters": ["skip_not_found"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {
+        "skip_not_found": {"()": "needle.core.logs.SkipNotFound"},
+        "quiet_jobs": {"()": "needle.core.logs.QuietJobs"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "jobs": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["quiet_jobs"]},
+    },
+    "loggers": {
+        "django.request": {"filters": ["skip_not_found"]},
+        # A handler of its own, so that `run_huey` adds none (its own and the root's wrote each
+        # line twice), and not propagated to the root's.
+        "huey": {"handlers": ["jobs"], "level": LOG_LEVEL, "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

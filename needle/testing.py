@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.test import Client
 from django.utils import timezone, translation
 
-from needle.areas.models import Area, Level, subtree_q
+from needle.areas.models import Area, Level, is_placeholder, subtree_q
 from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, EventKind, State
 from needle.cases.selectors import period_bounds
 from needle.orgs.models import Membership, MembershipKind, Person, Role, RoleAssignment, Unit, UnitType
@@ -39,6 +39,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"{990000000000 + n:012d}")
     path = factory.LazyAttribute(lambda o: (o.parent.path if o.parent else "") + o.code + "/")
     depth = factory.LazyAttribute(lambda o: o.path.count("/"))
+    placeholder = factory.LazyAttribute(lambda o: is_placeholder(name=o.name, level=o.level))
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -181,6 +182,9 @@ class ApiClient:
 
     def patch(self, path: str, body: Any = None) -> Any:
         return self.client.patch(path, json.dumps(body or {}), content_type="application/json")
+
+    def put(self, path: str, body: Any = None) -> Any:
+        return self.client.put(path, json.dumps(body or {}), content_type="application/json")
 
     def delete(self, path: str) -> Any:
         return self.client.delete(path)
@@ -334,6 +338,7 @@ def closed_history(
                     state=State.CLOSED,
                     lead_unit=handler[kind],
                     tracking_token=f"hist-{kind}-{i}",
+                    public=True,
                     submitted_at=at,
                     accept_due_at=at + dt.timedelta(hours=24),
                     resolve_due_at=at + dt.timedelta(days=3),

@@ -20,6 +20,19 @@ class Level(models.IntegerChoices):
     GRID = 6, _("grid")
 
 
+# The national divisions file keeps the statistical office's containers: "市辖区" (a
+# municipality's or a prefecture's districts as a whole), "县" (Chongqing's counties as a whole),
+# "省直辖县级行政区划" (counties a province governs directly). They govern nothing of their own:
+# the figures pass through them to the districts and counties inside (`jurisdictional_children`).
+PLACEHOLDER_NAMES = frozenset({"市辖区", "县", "辖区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
+
+def is_placeholder(*, name: str, level: int) -> bool:
+    """Whether an area of the national file is a container without a jurisdiction of its own
+    (only cities and counties are: a real province, street or community is never one)."""
+    return level in (Level.CITY, Level.DISTRICT) and name.strip() in PLACEHOLDER_NAMES
+
+
 def subtree_q(path: str, field: str = "path") -> Q:
     """Everything at or below `path`, as an index range scan (no LIKE, no collation surprises)."""
     return Q(**{f"{field}__gte": path, f"{field}__lt": path + PATH_END})
@@ -40,6 +53,9 @@ class Area(TimeStamped):
     path = models.CharField(_("path"), max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField(_("depth"))
     retired = models.BooleanField(_("retired"), default=False)
+    # A container without a jurisdiction (is_placeholder), set by the writers of the tree from
+    # the name: the operations center lists what lies inside it instead of it.
+    placeholder = models.BooleanField(_("placeholder"), default=False, db_default=False)
     # Live areas strictly below this one, kept by the only writers of the tree (area_import,
     # grid_create), so "how many areas under X" costs no scan even for a whole province.
     descendants = models.PositiveIntegerField(_("areas below"), default=0, db_default=0)

@@ -30,6 +30,21 @@ def area_children(*, area: Area, include_retired: bool = False) -> QuerySet[Area
     return qs if include_retired else qs.filter(retired=False)
 
 
+def jurisdictional_children(*, area: Area, queryset: QuerySet[Area] | None = None) -> list[Area]:
+    """The live areas one step down in jurisdiction, by code: the children, each placeholder
+    container (市辖区, 县, 省直辖县级行政区划: `Area.placeholder`) replaced by what it holds.
+    Chongqing's are its 38 districts and counties, not "市辖区" and "县". One query, plus one
+    per level of placeholders met. `queryset` narrows the columns read (e.g. no boundaries)."""
+    base = Area.objects.all() if queryset is None else queryset
+    found: list[Area] = []
+    parents = [area.pk]
+    while parents:
+        rows = list(base.filter(parent_id__in=parents, retired=False).order_by())
+        found += [a for a in rows if not a.placeholder]
+        parents = [a.pk for a in rows if a.placeholder]
+    return sorted(found, key=lambda a: a.code)
+
+
 def area_roots() -> QuerySet[Area]:
     return Area.objects.filter(parent__isnull=True, retired=False).order_by("code")
 

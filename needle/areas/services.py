@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.geometry import centroid
-from needle.areas.models import Area, Level, subtree_q
+from needle.areas.models import Area, Level, is_placeholder, subtree_q
 from needle.core.audit import audit_record
 from needle.core.errors import PermissionDenied, ValidationFailed
 
@@ -267,15 +267,28 @@ def _columns(connection: Any, attnames: Iterable[str]) -> str:
     return ", ".join(connection.ops.quote_name(column[a]) for a in attnames)
 
 
-_NEW_COLUMNS = ("code", "name", "level", "parent_id", "path", "depth", "retired", "created_at", "updated_at")
+_NEW_COLUMNS = (
+    "code",
+    "name",
+    "level",
+    "parent_id",
+    "path",
+    "depth",
+    "placeholder",
+    "retired",
+    "created_at",
+    "updated_at",
+)
 
 
-def _insert(connection: Any, values: list[tuple[str, str, int, int | None, str, int]]) -> None:
-    """Insert new areas (code, name, level, parent_id, path, depth) as bulk_create would, without
-    its per-field overhead: COPY on PostgreSQL (psycopg 3), executemany elsewhere."""
+def _insert(connection: Any, values: list[tuple[str, str, int, int | None, str, int, bool]]) -> None:
+    """Insert new areas (code, name, level, parent_id, path, depth, placeholder) as bulk_create
+    would, without its per-field overhead: COPY on PostgreSQL (psycopg 3), executemany elsewhere."""
     meta = Area._meta
     into = f"{connection.ops.quote_name(meta.db_table)} ({_columns(connection, _NEW_COLUMNS)})"
     now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    flag = {b: meta.get_field("placeholder").get_db_prep_save(b, connection) for b in (False, True)}
+    values = [(*v[:-1], flag[v[-1]]) for v in values]
     tail = (meta.get_field("retired").get_db_prep_save(False, connection), now, now)
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -293,13 +306,13 @@ def _apply(
     rows: list[_Row], paths: dict[str, str], under: str | None, report: ImportReport, *, allow_retire: bool
 ) -> None:
     connection = connections[router.db_for_write(Area)]
-    existing: dict[str, tuple[int, str, int, int | None, str, int, bool]] = {}
-    for code, pk, name, level, parent_id, path, depth, retired in _rows_by_code(
+    existing: dict[str, tuple[int, str, int, int | None, str, int, bool, bool]] = {}
+    for code, pk, name, level, parent_id, path, depth, placeholder, retired in _rows_by_code(
         connection,
-        ["code", "id", "name", "level", "parent_id", "path", "depth", "retired"],
+        ["code", "id", "name", "level", "parent_id", "path", "depth", "placeholder", "retired"],
         [r.code for r in rows],
     ):
-        existing[code] = (pk, name, level, parent_id, path, depth, bool(retired))
+        existing[code] = (pk, name, level, parent_id, path, depth, bool(placeholder), bool(retired))
     ids = {code: v[0] for code, v in existing.items()}
     parent_codes = {r.parent_code for r in rows if r.parent_code}
     moved: list[tuple[str, str]] = []
@@ -308,22 +321,24 @@ def _apply(
     for row in rows:
         level_rows.setdefault(row.level, []).append(row)
     for level in sorted(level_rows):
-        new_values: list[tuple[str, str, int, int | None, str, int]] = []
+        new_values: list[tuple[str, str, int, int | None, str, int, bool]] = []
         for row in level_rows[level]:
             path = paths[row.code]
             parent_id = ids[row.parent_code] if row.parent_code else None
             depth = path.count("/")
+            placeholder = is_placeholder(name=row.name, level=row.level)
             old = existing.get(row.code)
             if old is None:
-                new_values.append((row.code, row.name, row.level, parent_id, path, depth))
+                new_values.append((row.code, row.name, row.level, parent_id, path, depth, placeholder))
                 continue
-            pk, name, old_level, old_parent, old_path, old_depth, retired = old
-            if (name, old_level, old_parent, old_path, old_depth, retired) == (
+            pk, name, old_level, old_parent, old_path, old_depth, old_placeholder, retired = old
+            if (name, old_level, old_parent, old_path, old_depth, old_placeholder, retired) == (
                 row.name,
                 row.level,
                 parent_id,
                 path,
                 depth,
+                placeholder,
                 False,
             ):
                 report.unchanged += 1
@@ -339,6 +354,7 @@ def _apply(
                     parent_id=parent_id,
                     path=path,
                     depth=depth,
+                    placeholder=placeholder,
                     retired=False,
                 )
             )
@@ -350,7 +366,7 @@ def _apply(
             ids.update(_rows_by_code(connection, ["code", "id"], wanted))
     # A path ends with its own code, so no new path can collide with another row's old one.
     Area.objects.bulk_update(
-        to_update, ["name", "level", "parent_id", "path", "depth", "retired"], batch_size=BATCH
+        to_update, ["name", "level", "parent_id", "path", "depth", "placeholder", "retired"], batch_size=BATCH
     )
     if moved:
         _move_unlisted(moved)

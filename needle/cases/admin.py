@@ -57,7 +57,7 @@ class ServiceAdmin(SettingsRowAdmin):
         "active",
     ]
     list_filter = ["category", "deadline_class", "suspendable", "public", "active"]
-    search_fields = ["code", "name", "name_en", "keywords"]
+    search_fields = ["code", "name", "name_en", "keywords", "synonyms", "synonyms_en"]
     inlines = [AttributeInline]
 
 

@@ -16,7 +16,7 @@ from ninja.responses import Status
 
 from needle.areas.selectors import area_get
 from needle.cases import selectors, services
-from needle.cases.models import Case, Channel
+from needle.cases.models import Case, Channel, Service
 from needle.cases.schemas import (
     AssistIn,
     AttributeOut,
@@ -27,15 +27,18 @@ from needle.cases.schemas import (
     CaseOut,
     CasePageOut,
     CategoryOut,
+    CategoryRefOut,
     DispatchIn,
     EventOut,
     HideIn,
     MergeIn,
     NoteIn,
     ProgressNoteIn,
+    PublicIn,
     RatesOut,
     ReasonIn,
     ResolveIn,
+    ServiceFoundOut,
     ServiceOut,
     UrgeIn,
     WhistleIn,
@@ -75,6 +78,8 @@ def case_out(case: Case, actor: Any, *, contact: selectors.Contact | None = None
         channel=case.channel,
         contact_name=contact.name,
         contact_phone=contact.phone,
+        show_name=case.show_name,
+        public=selectors.is_public(case),
         submitted_at=case.submitted_at,
         accept_due_at=case.accept_due_at,
         resolve_due_at=case.resolve_due_at,
@@ -103,29 +108,48 @@ def _photos(encoded: list[str]) -> list[bytes]:
         raise ValidationFailed(fields={"photos": _("Photos must be base64-encoded.")}) from None
 
 
+def _service_out(service: Service) -> dict[str, Any]:
+    return {
+        "code": service.code,
+        "name": service.name,
+        "name_en": service.name_en,
+        "deadline_class": service.deadline_class,
+        "accept_hours": service.accept_hours,
+        "resolve_hours": service.resolve_hours,
+        "suspendable": service.suspendable,
+        "public": service.public,
+        "attributes": [AttributeOut.from_orm(a) for a in service.attributes.all()],
+    }
+
+
 @router.get(
-    "/catalog", response={200: list[CategoryOut], **ERRORS}, auth=None, summary="Services by category"
+    "/catalog",
+    response={200: list[CategoryOut] | list[ServiceFoundOut], **ERRORS},
+    auth=None,
+    summary="Services by category, or the services that match a search",
+    description="Without `search`: every active service by category. With `search`: a flat list "
+    "of the services that match the words, the best match first (the report form's search); "
+    "services that are not public only for a caller who may take requests in.",
 )
-def catalog(request: HttpRequest) -> Any:
+def catalog(request: HttpRequest, search: Term | None = None) -> Any:
+    if search is not None:
+        hits = selectors.service_search(
+            actor=optional_actor(request) or request.user, text=search, staff=True
+        )
+        return [
+            ServiceFoundOut(
+                **_service_out(hit.service),
+                category=CategoryRefOut.from_orm(hit.service.category),
+                score=hit.score,
+            )
+            for hit in hits
+        ]
     return [
         CategoryOut(
             code=c.code,
             name=c.name,
             name_en=c.name_en,
-            services=[
-                ServiceOut(
-                    code=s.code,
-                    name=s.name,
-                    name_en=s.name_en,
-                    deadline_class=s.deadline_class,
-                    accept_hours=s.accept_hours,
-                    resolve_hours=s.resolve_hours,
-                    suspendable=s.suspendable,
-                    public=s.public,
-                    attributes=[AttributeOut.from_orm(a) for a in s.attributes.all()],
-                )
-                for s in c.services.all()
-            ],
+            services=[ServiceOut(**_service_out(s)) for s in c.services.all()],
         )
         for c in selectors.catalog()
     ]
@@ -205,7 +229,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
         contact_email=payload.contact_email,
-        hide_name=payload.hide_name,
+        show_name=payload.show_name,
         consent=payload.consent,
         channel=Channel.API,
         idempotency_key=key,
@@ -495,6 +519,19 @@ def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
         request,
         services.case_hide_details(
             actor=request.user, case=_act(request, number), public_description=payload.public_description
+        ),
+    )
+
+
+@router.post("/cases/{number}/public", response=OUT, summary="Put on or take off the public list")
+@_one_transaction
+def set_public(request: HttpRequest, number: Code, payload: PublicIn) -> Any:
+    """A moderator's choice (`cases.moderate` over the case's place); the case's service must be
+    public and the case not rejected to go on the list."""
+    return _done(
+        request,
+        services.case_set_public(
+            actor=request.user, case=_act(request, number), public=payload.public, version=payload.version
         ),
     )
 

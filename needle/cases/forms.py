@@ -12,16 +12,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
 from needle.areas.selectors import area_get
 from needle.cases.models import AttributeType, Colour, Service, ServiceAttribute, State
+from needle.cases.selectors import synonym_words
 from needle.cases.services import MAX_DESCRIPTION
 from needle.cases.uploads import MAX_BYTES, MAX_PHOTOS
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.schemas import MAX_ID
+from needle.core.widgets import DateInput, DateTimeInput
 from needle.orgs.models import Unit
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
@@ -103,6 +106,45 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(out))  # noqa: S308 - every value is escaped above
 
 
+class ServiceTree(forms.RadioSelect):
+    """The two-level service picker: one <details> per category, its services as radio
+    buttons, each with a few of the words residents use for it. It works without JavaScript;
+    the chosen service's category is open. Written in Python, as QuickSelect, for the form's
+    hundred-odd services."""
+
+    services: Sequence[Service] = ()
+    EXAMPLES = 4
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        chosen = str(value[0] if isinstance(value, list | tuple) and value else value or "")
+        english = (get_language() or "").startswith("en")
+        groups: dict[int, list[Service]] = {}
+        for service in self.services:
+            groups.setdefault(service.category_id, []).append(service)
+        out = ['<div class="service-tree">']
+        for services in groups.values():
+            is_open = " open" if any(s.code == chosen for s in services) else ""
+            out.append(
+                f'<details name="service-category"{is_open}><summary>{esc(services[0].category.label)}'
+                f' <span class="count">{len(services)}</span></summary><ul>'
+            )
+            for s in services:
+                checked = " checked" if s.code == chosen else ""
+                examples = synonym_words(s.synonyms_en if english else s.synonyms)[: self.EXAMPLES]
+                shown = (", " if english else "、").join(esc(w) for w in examples)
+                hint = f' <small class="muted">{shown}</small>'
+                out.append(
+                    f'<li><label><input type="radio" name="{esc(name)}" value="{esc(s.code)}"'
+                    f' data-label="{esc(s.label)}"{checked}> <span>{esc(s.label)}'
+                    f"{hint if examples else ''}</span></label></li>"
+                )
+            out.append("</ul></details>")
+        out.append("</div>")
+        return mark_safe("".join(out))  # noqa: S308 - every value is escaped above
+
+
 def _choices(field: forms.Field, choices: list[Any]) -> None:
     cast(forms.ChoiceField, field).choices = choices
 
@@ -131,7 +173,7 @@ def _attribute_field(attr: ServiceAttribute) -> forms.Field:
     if attr.datatype == AttributeType.NUMBER:
         return forms.FloatField(**common)
     if attr.datatype == AttributeType.DATETIME:
-        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
+        return forms.DateTimeField(widget=DateTimeInput(), **common)
     if attr.datatype == AttributeType.TEXT:
         return forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), **common)
     return forms.CharField(max_length=300, **common)
@@ -140,7 +182,7 @@ def _attribute_field(attr: ServiceAttribute) -> forms.Field:
 class IntakeForm(PageForm):
     """A resident's request (web) or a caller's (staff on the phone): the fields of Intake."""
 
-    service = forms.ChoiceField(label=_("What is it about?"))
+    service = forms.ChoiceField(label=_("What is it about?"), widget=ServiceTree)
     description = forms.CharField(
         label=_("Describe the problem"),
         max_length=MAX_DESCRIPTION,
@@ -159,7 +201,14 @@ class IntakeForm(PageForm):
     contact_name = forms.CharField(label=_("Your name"), required=False, max_length=100)
     contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=20)
     contact_email = forms.EmailField(label=_("Email"), required=False)
-    hide_name = forms.BooleanField(label=_("Hide my name publicly"), required=False)
+    show_name = forms.BooleanField(
+        label=_("Show my name with the request on the public list"),
+        required=False,
+        help_text=_(
+            "The public list shows what you describe, the service, the area and the pin; your "
+            "name only if you tick this box; your phone and email never."
+        ),
+    )
     consent = forms.BooleanField(
         label=_("I agree that my request and contact details are processed to handle it."),
         error_messages={"required": _("We can only handle the request with your consent to process it.")},
@@ -170,12 +219,16 @@ class IntakeForm(PageForm):
     def __init__(self, *args: Any, services: Sequence[Service], staff: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.services = {s.code: s for s in services}
-        _choices(self.fields["service"], [("", _("— choose a service —")), *_grouped(services)])
+        _choices(self.fields["service"], _grouped(services))
+        cast(ServiceTree, self.fields["service"].widget).services = services
         if staff:
             self.fields["contact_name"].label = _("Caller's name")
             self.fields["contact_phone"].label = _("Caller's phone")
             self.fields["contact_email"].label = _("Caller's email")
-            self.fields["hide_name"].label = _("The caller asks to hide their name publicly")
+            self.fields["show_name"].label = _("The caller asks to show their name on the public list")
+            self.fields["show_name"].help_text = _(
+                "Tick only when the caller asks: names are not shown publicly by default."
+            )
             self.fields["consent"].label = _(
                 "The caller agrees that the request and their details are processed."
             )
@@ -443,7 +496,7 @@ class HoldForm(VersionForm):
 
 
 def _deadline_field(**kwargs: Any) -> forms.DateTimeField:
-    return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **kwargs)
+    return forms.DateTimeField(widget=DateTimeInput(), **kwargs)
 
 
 class ExtendForm(VersionForm):
@@ -477,6 +530,16 @@ class RespondForm(PageForm):
     )
 
 
+class PublicForm(VersionForm):
+    public = forms.BooleanField(
+        label=_("Show this request on the public list"),
+        required=False,
+        help_text=_(
+            "Without the resident's name unless they chose to show it, and never their phone or email."
+        ),
+    )
+
+
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "dispatch": DispatchForm,
     "accept": VersionForm,
@@ -498,6 +561,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "extend": ExtendForm,
     "decide_extension": DecideExtensionForm,
     "respond": RespondForm,
+    "publish": PublicForm,
 }
 
 
@@ -507,8 +571,8 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 class RatesForm(PageForm):
     area = forms.CharField(label=_("Area code"), required=False, max_length=40)
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, units: Iterable[Unit] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -62,6 +62,14 @@ class Service(Bilingual, TimeStamped):
     )
     description = models.TextField(_("description"), blank=True)
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    # The words residents use for the service (路灯, 井盖; street light, manhole), which the
+    # service search matches beside the names and keywords; the pickers show a few as examples.
+    synonyms = models.TextField(
+        _("synonyms (Chinese)"), blank=True, help_text=_("Words residents use for it, separated by commas.")
+    )
+    synonyms_en = models.TextField(
+        _("synonyms (English)"), blank=True, help_text=_("Words residents use for it, separated by commas.")
+    )
     deadline_class = models.CharField(
         _("deadline class"), max_length=20, choices=DeadlineClass.choices, default=DeadlineClass.GENERAL
     )
@@ -254,7 +262,12 @@ class Case(TimeStamped):
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
-    hide_name = models.BooleanField(_("hide my name publicly"), default=False)
+    # Opt-in: a resident's name is shown publicly only when they chose so.
+    show_name = models.BooleanField(_("show my name publicly"), default=False)
+    # On the public list (and Open311, the public pages, the suggestions of similar requests)
+    # when the service is public too. Intake sets it for a resident's request; a case the
+    # system side opens stays off until a moderator puts it on (case_set_public).
+    public = models.BooleanField(_("shown to the public"), default=False)
     details_hidden = models.BooleanField(_("personal details hidden by a moderator"), default=False)
     public_description = models.TextField(_("public description"), blank=True)
     tracking_token = models.CharField(_("tracking token"), max_length=64, unique=True)
@@ -394,6 +407,8 @@ class EventKind(models.TextChoices):
     HIDDEN = "hidden", _("personal details hidden")
     RECLASSIFIED = "reclassified", _("service corrected")
     FOLLOWED = "followed", _("followed by another resident")
+    PUBLISHED = "published", _("put on the public list")
+    UNPUBLISHED = "unpublished", _("taken off the public list")
     ANSWERED = "answered", _("answered directly")
     WITHDRAWN = "withdrawn", _("withdrawn by the resident")
     INFO_ADDED = "info_added", _("information added by the resident")
@@ -408,6 +423,20 @@ class EventKind(models.TextChoices):
 # parent's progress, never what its reporter said (nor its photos), and Open311 shows none.
 RESIDENT_KINDS = frozenset(
     {EventKind.CALLBACK, EventKind.SUBMITTED, EventKind.REPEATED, EventKind.INFO_ADDED}
+)
+
+# Entries whose note staff write to other staff (a dispatcher to the unit, a unit returning a
+# case to the dispatchers, a supervisor to the units called in, units to each other): the
+# public sees the step, never the note.
+STAFF_NOTE_KINDS = frozenset(
+    {
+        EventKind.DISPATCHED,
+        EventKind.TRANSFERRED,
+        EventKind.RETURNED,
+        EventKind.WHISTLED,
+        EventKind.ASSISTED,
+        EventKind.RESPONDED,
+    }
 )
 
 

@@ -31,7 +31,7 @@ class PublicCase:
     submitted_at: dt.datetime
     title: str
     text: str
-    # The reporter's name, or "" when they (or a moderator) hid it.
+    # The reporter's name when they chose to show it (and no moderator hid the details), else "".
     raised_by: str
     lat: float | None
     lng: float | None
@@ -52,7 +52,7 @@ def _public(
     description: str,
     public_description: str,
     details_hidden: bool,
-    hide_name: bool,
+    show_name: bool,
     contact_name: str,
     lat: float | None,
     lng: float | None,
@@ -73,7 +73,7 @@ def _public(
         submitted_at=submitted_at,
         title=title,
         text=text,
-        raised_by="" if hide_name or details_hidden else contact_name,
+        raised_by=contact_name if show_name and not details_hidden else "",
         lat=lat,
         lng=lng,
     )
@@ -91,7 +91,7 @@ def public_case(case: Case) -> PublicCase:
         description=case.description,
         public_description=case.public_description,
         details_hidden=case.details_hidden,
-        hide_name=case.hide_name,
+        show_name=case.show_name,
         contact_name=case.contact_name,
         lat=case.lat,
         lng=case.lng,
@@ -111,7 +111,7 @@ def public_row(row: Mapping[str, Any], service_label: str) -> PublicCase:
         description=row["description"],
         public_description=row["public_description"],
         details_hidden=row["details_hidden"],
-        hide_name=row["hide_name"],
+        show_name=row["show_name"],
         contact_name=row["contact_name"],
         lat=row["lat"],
         lng=row["lng"],

@@ -35,6 +35,19 @@ class CategoryOut(Schema):
     services: list[ServiceOut]
 
 
+class CategoryRefOut(Schema):
+    code: str
+    name: str
+    name_en: str
+
+
+class ServiceFoundOut(ServiceOut):
+    """A service the catalog's search found, with its category; `score` orders the list."""
+
+    category: CategoryRefOut
+    score: float
+
+
 class CaseIn(Schema):
     service_code: str = Field(..., max_length=40)
     description: str = Field(..., max_length=4000)
@@ -47,7 +60,9 @@ class CaseIn(Schema):
     contact_name: str = Field("", max_length=100)
     contact_phone: str = Field("", max_length=20)
     contact_email: str = Field("", max_length=254)
-    hide_name: bool = False
+    show_name: bool = Field(
+        False, description="Show the contact name with the request on the public list (off unless asked)."
+    )
     consent: bool = True
     photos: list[str] = Field(default=[], description="base64-encoded JPEG/PNG/WebP images, at most 3")
 
@@ -71,6 +86,10 @@ class CaseOut(Schema):
     channel: str
     contact_name: str
     contact_phone: str
+    show_name: bool = Field(description="The resident chose to show their name on the public list.")
+    public: bool = Field(
+        description="On the public list: marked public, of a public service and not rejected."
+    )
     submitted_at: dt.datetime
     accept_due_at: dt.datetime | None
     resolve_due_at: dt.datetime | None
@@ -235,6 +254,10 @@ class CallerCaseOut(Schema):
     service_name: str
     title: str
     contact_name: str
+
+
+class PublicIn(Versioned):
+    public: bool = Field(description="true: on the public list; false: off it")
 
 
 class RatesOut(Schema):

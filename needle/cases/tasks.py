@@ -3,16 +3,24 @@ run twice without harm."""
 
 from __future__ import annotations
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from needle.cases.services import case_follow_up, deadlines_mark
 
+# One line when a periodic job changed something; its ticks that found nothing stay quiet.
+log = logging.getLogger(__name__)
+
 
 @db_periodic_task(crontab(minute="*/5"))
 def mark_deadlines() -> int:
     """Recolour open cases (blue, yellow, red) every five minutes."""
-    return deadlines_mark()
+    changed = deadlines_mark()
+    if changed:
+        log.info("Deadlines: %d open cases changed colour.", changed)
+    return changed
 
 
 @db_task(retries=3, retry_delay=30)

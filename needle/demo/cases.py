@@ -245,7 +245,6 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
     plans.sort(key=lambda p: p.submitted_at)
     for plan, number in zip(plans, _numbers(plans), strict=True):
         service = plan.entry.service
-        hide = rng.random() < 0.2
         plan.case = Case(
             number=number,
             service=service,
@@ -259,7 +258,9 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             reporter_id=plan.reporter,
             contact_name=resident.display_name if plan.reporter and resident else random_name(rng),
             contact_phone=resident.phone if plan.reporter and resident else random_phone(rng),
-            hide_name=hide,
+            # Residents' requests, public as intake makes them; every reporter keeps the
+            # form's default and shows no name.
+            public=True,
             tracking_token=_token(rng),
             submitted_at=plan.submitted_at,
             accept_due_at=plan.submitted_at + dt.timedelta(hours=service.accept_hours),

@@ -1,10 +1,12 @@
-"""The demo's catalogs and routing rules.
+"""The demo's catalog and routing rules.
 
 The Teddy Cup label tree (first-level labels are categories, second-level labels services,
-third-level labels their keywords) and NYC 311's complaint types in an English "NYC 311"
-category, with a few Open311 questions; then a routing rule per service to the department the
-label tree names, at the city and in every district that has one. Existing codes and rules are
-left as they are, so a second load changes nothing.
+third-level labels their keywords), with the words residents use for each service (our
+synonyms file, Chinese and English); then a routing rule per service to the department the
+label tree names, at the city and in every district that has one. NYC 311's complaint types
+are an English catalog of their own, loaded only on request (`needle demo --nyc311`): the
+demo city is Chongqing. Existing codes and rules are left as they are, so a second load
+changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from needle.areas.models import Area, Level, subtree_q
+from needle.cases.catalog import catalog_changed
 from needle.cases.models import (
     DEADLINE_DEFAULTS,
     AttributeType,
@@ -28,6 +31,7 @@ from needle.cases.models import (
     Service,
     ServiceAttribute,
 )
+from needle.cases.selectors import synonym_words
 
 DATA = Path(__file__).resolve().parent / "data"
 NYC_CATEGORY = "nyc311"
@@ -90,15 +94,22 @@ def _save_new(model: Any, rows: list[Any]) -> None:
     model.objects.bulk_create([r for r in rows if r.code not in existing])
 
 
+def synonyms_read() -> dict[str, tuple[str, str]]:
+    """service code -> (Chinese synonyms, English synonyms), as the service's fields hold them."""
+    return {
+        r["code"]: ("、".join(synonym_words(r["synonyms"])), ", ".join(synonym_words(r["synonyms_en"])))
+        for r in read_csv("service_synonyms.csv")
+    }
+
+
 def catalog_load() -> Catalog:
     """Create the demo categories and services (existing codes are left as they are)."""
     teddy = read_csv("teddycup_catalog.csv")
-    nyc = read_csv("nyc311_services.csv")
+    synonyms = synonyms_read()
     categories: list[Category] = []
     for i, l1 in enumerate(dict.fromkeys(r["label_l1"] for r in teddy), start=1):
         en = next(r["name_en_l1"] for r in teddy if r["label_l1"] == l1)
         categories.append(Category(code=_slug(en, "tc-"), name=l1, name_en=en, order=i))
-    categories.append(Category(code=NYC_CATEGORY, name="NYC 311", name_en="NYC 311", order=99))
     _save_new(Category, categories)
     category = {c.name: c for c in Category.objects.filter(code__in=[c.code for c in categories])}
 
@@ -106,21 +117,63 @@ def catalog_load() -> Catalog:
     for r in teddy:
         accept, resolve = _hours(r["deadline_class"])
         name = r["label_l2"] if r["label_l2"] != "其他" else f"其他{r['label_l1']}事项"
+        code = _slug(r["name_en_l2"], "tc-")
+        zh, en = synonyms[code]
         services.append(
             Service(
-                code=_slug(r["name_en_l2"], "tc-"),
+                code=code,
                 category=category[r["label_l1"]],
                 name=name,
                 name_en=r["name_en_l2"],
                 description=f"{r['label_l1']} / {r['label_l2']}",
                 keywords=r["keywords_l3"][:300],
+                synonyms=zh,
+                synonyms_en=en,
                 deadline_class=r["deadline_class"],
                 accept_hours=accept,
                 resolve_hours=resolve,
                 suspendable=r["deadline_class"] == DeadlineClass.COMPLEX or r["label_l2"] in SUSPENDABLE_L2,
             )
         )
+    assert len({s.code for s in services}) == len(services), "demo service codes collide"
+    _save_new(Service, services)
+    by_code = {s.code: s for s in Service.objects.filter(code__in=[s.code for s in services])}
+    _attributes(by_code)
+
+    result = Catalog()
+    for r in teddy:
+        service = by_code[_slug(r["name_en_l2"], "tc-")]
+        hits = [(w, 2) for w in r["keywords_l3"].split()] + [(w, 1) for w in r["hints"].split()]
+        if r["label_l2"] != "其他":
+            hits.append((r["label_l2"], 2))
+        result.teddy.setdefault(r["label_l1"], []).append(
+            Entry(service, r["label_l1"], r["label_l2"], r["department"], hits)
+        )
+    return result
+
+
+def synonyms_fill() -> int:
+    """Give the demo's services without synonyms those of the synonyms file (a database loaded
+    before services had synonyms); a service someone gave synonyms keeps them. Returns how
+    many services changed."""
+    synonyms = synonyms_read()
+    empty = list(Service.objects.filter(code__in=synonyms, synonyms="", synonyms_en=""))
+    for service in empty:
+        service.synonyms, service.synonyms_en = synonyms[service.code]
+    Service.objects.bulk_update(empty, ["synonyms", "synonyms_en"])
+    if empty:
+        catalog_changed()
+    return len(empty)
+
+
+def nyc311_load() -> int:
+    """NYC 311's complaint types as an English catalog of their own, with their questions;
+    returns the number of services created."""
+    nyc = read_csv("nyc311_services.csv")
+    _save_new(Category, [Category(code=NYC_CATEGORY, name="NYC 311", name_en="NYC 311", order=99)])
+    category = Category.objects.get(code=NYC_CATEGORY)
     codes = Counter(_slug(r["complaint_type"], "nyc-") for r in nyc)
+    services: list[Service] = []
     for r in nyc:
         code = _slug(r["complaint_type"], "nyc-")
         if codes[code] > 1:
@@ -130,7 +183,7 @@ def catalog_load() -> Catalog:
         services.append(
             Service(
                 code=code,
-                category=category["NYC 311"],
+                category=category,
                 name=r["name_zh"],
                 name_en=r["complaint_type"],
                 description=(
@@ -144,21 +197,11 @@ def catalog_load() -> Catalog:
                 suspendable=r["deadline_class"] == DeadlineClass.COMPLEX,
             )
         )
-    assert len({s.code for s in services}) == len(services), "demo service codes collide"
+    assert len({s.code for s in services}) == len(services), "NYC 311 service codes collide"
+    before = Service.objects.filter(category=category).count()
     _save_new(Service, services)
-    by_code = {s.code: s for s in Service.objects.filter(code__in=[s.code for s in services])}
-    _attributes(by_code)
-
-    result = Catalog()
-    for r in teddy:
-        service = by_code[_slug(r["name_en_l2"], "tc-")]
-        words = [(w, 2) for w in r["keywords_l3"].split()] + [(w, 1) for w in r["hints"].split()]
-        if r["label_l2"] != "其他":
-            words.append((r["label_l2"], 2))
-        result.teddy.setdefault(r["label_l1"], []).append(
-            Entry(service, r["label_l1"], r["label_l2"], r["department"], words)
-        )
-    return result
+    _attributes({s.code: s for s in Service.objects.filter(code__in=[s.code for s in services])})
+    return Service.objects.filter(category=category).count() - before
 
 
 POLLUTION_KINDS = [

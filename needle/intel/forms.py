@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from needle.cases.models import Case, Service
+from needle.core.widgets import DateInput
 from needle.intel.models import HotTopic
 from needle.orgs.models import Unit
 
@@ -45,7 +46,7 @@ class HotTopicTaskForm(forms.Form):
     """Turn a hot topic into a proactive task: which unit, by when."""
 
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Unit to act"))
-    due = forms.DateField(label=_("Done by"), widget=forms.DateInput(attrs={"type": "date"}))
+    due = forms.DateField(label=_("Done by"), widget=DateInput())
     note = forms.CharField(
         label=_("Instructions"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )

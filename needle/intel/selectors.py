@@ -45,15 +45,26 @@ class ServiceGuess:
     confidence: float
 
 
+def text_guesses(*, text: str, k: int = 3) -> list[tuple[str, float]]:
+    """The active model's top `k` labels for a text, with their confidence; none without a
+    model or for a text under four characters. The catalog's service search reads it too
+    (settings.NEEDLE_SERVICE_GUESSER)."""
+    if len(text.strip()) < 4:
+        return []
+    version = active_version()
+    if version is None:
+        return []
+    try:
+        return load_model(version).top(text, k=k)
+    except Exception:
+        return []
+
+
 def service_guesses(*, text: str, k: int = 3, public_only: bool = True) -> list[ServiceGuess]:
     """The active model's top `k` services for a text. Labels that are not service codes (a
     model trained on a labelled file) are shown as they are, with no service to pick."""
-    version = active_version()
-    if version is None or len(text.strip()) < 4:
-        return []
-    try:
-        top = load_model(version).top(text, k=k)
-    except Exception:
+    top = text_guesses(text=text, k=k)
+    if not top:
         return []
     by_code = {
         s.code: s

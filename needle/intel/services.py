@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.areas.models import Area
 from needle.cases.models import Case, Service, State
@@ -35,6 +36,7 @@ from needle.intel import textmodel
 from needle.intel.classifier import active_version, case_text, load_model, unit_guess
 from needle.intel.hotspots import Item, find_hotspots
 from needle.intel.models import Correction, HotTopic, ModelVersion, Suggestion
+from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, RoleAssignment, Unit
 from needle.orgs.permissions import can_in_area, has_perm_anywhere, require, require_authenticated
@@ -493,9 +495,9 @@ def _alert(topic: HotTopic) -> None:
     notify(
         recipients=list(people),
         verb="intel.hot_topic",
-        render=lambda: (
-            _("Rising hot topic in %(area)s: %(title)s (%(n)d requests)")
-            % {"area": topic.area.name, "title": topic.title, "n": topic.size}
+        message=Message(
+            gettext_noop("Rising hot topic in %(area)s: %(title)s (%(n)d requests)"),
+            {"area": topic.area.name, "title": topic.title, "n": topic.size},
         ),
         link=f"/intel/hotspots/{topic.pk}/",
     )

@@ -3,10 +3,15 @@ may run twice without harm."""
 
 from __future__ import annotations
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from needle.intel.services import case_triage_new, corrections_collect, hotspots_detect, model_retrain_if_due
+
+# One line when a periodic job changed something; its ticks that found nothing stay quiet.
+log = logging.getLogger(__name__)
 
 
 @db_task(retries=3, retry_delay=30)
@@ -20,13 +25,19 @@ def triage_new_case(case_id: int) -> None:
 @db_periodic_task(crontab(minute="*/10"))
 def collect_corrections() -> int:
     """Every ten minutes: the dispatchers' corrections of the classifier, from the audit log."""
-    return corrections_collect()
+    collected = corrections_collect()
+    if collected:
+        log.info("Classifier: %d dispatchers' corrections collected.", collected)
+    return collected
 
 
 @db_periodic_task(crontab(minute="17"))
 def detect_hotspots() -> int:
     """Re-cluster the last thirty days of requests into hot topics every hour."""
-    return len(hotspots_detect())
+    found = len(hotspots_detect())
+    if found:
+        log.info("Hot topics: %d found in the last thirty days.", found)
+    return found
 
 
 @db_periodic_task(crontab(hour="3", minute="40"))
@@ -34,4 +45,10 @@ def retrain() -> str:
     """Every night: retrain when enough cases closed since the active model, and keep the new
     model only if it does at least as well on the held-back newest cases."""
     version = model_retrain_if_due()
+    if version is not None:
+        log.info(
+            "Classifier: version %s trained (%s).",
+            version.version,
+            "active" if version.active else "kept aside",
+        )
     return version.version if version is not None else ""

@@ -6,3 +6,9 @@ class NotifyConfig(AppConfig):
     name = "needle.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # A misspelt provider class fails the start, not the first text message at night.
+        from needle.notify.gateways import check_gateways
+
+        check_gateways()

@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
+from needle.areas.selectors import jurisdictional_children
 from needle.cases.models import Service
 from needle.core.errors import NotFound
-from needle.operations.models import MAX_DEPTH, NODE_DEPTH, Grouping, NodeRollup
+from needle.operations.models import NODE_DEPTH, Grouping, NodeRollup
 from needle.operations.rollups import read
 from needle.operations.selectors import PERM, areas_without_boundary
 from needle.orgs.permissions import can_in_area, require_authenticated
@@ -44,32 +45,39 @@ def alerts_for(
     *, actor: Any, area: Area, day: dt.date, minimum: int = ALERT_MINIMUM, sigmas: float = ALERT_SIGMAS
 ) -> list[Alert]:
     """Child area × service pairs whose requests received on `day` exceed the mean plus
-    `sigmas` standard deviations of the previous 28 days, and at least `minimum`. The node
-    itself is compared when it has no children (a grid)."""
+    `sigmas` standard deviations of the previous 28 days, and at least `minimum`. The children
+    are the jurisdictional ones (through placeholders); the node itself is compared when it has
+    none (a grid)."""
     require_authenticated(actor)
     if not can_in_area(actor, PERM, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": area.code})
     first = day - dt.timedelta(days=ALERT_WINDOW)
-    qs: QuerySet[Any]
-    if area.depth + 1 <= NODE_DEPTH:
-        qs = NodeRollup.objects.filter(grouping=Grouping.SERVICE, parent_key=area.pk)
-        rows = read.sums(read.days(qs, first, day), ["area_id", "key", "day"], ["received"])
-        a_key, s_key = "area_id", "key"
-    elif area.depth >= MAX_DEPTH or not Area.objects.filter(parent=area).exists():
-        qs = read.subtree(area)  # the area's own rows: it has no children
+    children = jurisdictional_children(area=area, queryset=areas_without_boundary())
+    rows: list[dict[str, Any]] = []
+    if not children:
+        own = read.sums(read.days(read.subtree(area), first, day), ["service_id", "day"], ["received"])
         rows = [
-            {**r, "node": area.pk}
-            for r in read.sums(read.days(qs, first, day), ["service_id", "day"], ["received"])
+            {"area": area.pk, "service": r["service_id"], "day": r["day"], "received": r["received"]}
+            for r in own
         ]
-        a_key, s_key = "node", "service_id"
-    else:
-        level = f"a{area.depth + 1}"
-        qs = read.subtree(area).filter(**{f"{level}__isnull": False})
-        rows = read.sums(read.days(qs, first, day), [level, "service_id", "day"], ["received"])
-        a_key, s_key = level, "service_id"
+    by_depth: dict[int, list[int]] = defaultdict(list)
+    for child in children:
+        by_depth[child.depth].append(child.pk)
+    for depth, ids in sorted(by_depth.items()):
+        qs: QuerySet[Any]
+        if depth <= NODE_DEPTH:
+            qs = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area_id__in=ids)
+            a_key, s_key = "area_id", "key"
+        else:
+            qs = read.subtree(area).filter(**{f"a{depth}__in": ids})
+            a_key, s_key = f"a{depth}", "service_id"
+        rows += [
+            {"area": r[a_key], "service": r[s_key], "day": r["day"], "received": r["received"]}
+            for r in read.sums(read.days(qs, first, day), [a_key, s_key, "day"], ["received"])
+        ]
     series: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
     for r in rows:
-        series[(r[a_key], r[s_key])][read.as_date(r["day"])] = r["received"] or 0
+        series[(r["area"], r["service"])][read.as_date(r["day"])] = r["received"] or 0
     found = []
     for (area_id, service_id), counts in series.items():
         today = counts.get(day, 0)

@@ -60,9 +60,19 @@ class Figures(HasRates):
     def is_empty(self) -> bool:
         return not any(self.counts().values())
 
+    def base_of(self, rate: str) -> int | None:
+        """How many cases a rate is taken over (its denominator); None for a count."""
+        base = RATE_BASES.get(rate)
+        return None if base is None else getattr(self, base)
+
 
 COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Figures))
 COUNTER_SET = frozenset(COUNTER_NAMES)
+# Each rate's denominator: the cases it is taken over.
+RATE_BASES = {r.name: r.denominator for r in RATES}
+# A rate over fewer cases than this is shown with its count and muted: one case more or less
+# moves it by ten points or more.
+SMALL_SAMPLE = 10
 INDICATORS: dict[str, Any] = {
     **{r.name: r.label for r in RATES},
     "received": gettext_lazy("Received"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from needle.cases.figures import RATE_NAMES
 from needle.operations.alerts import Alert
-from needle.operations.figures_types import GRAINS, INDICATORS, Dashboard, Row
+from needle.operations.figures_types import GRAINS, INDICATORS, SMALL_SAMPLE, Dashboard, Figures, Row
 from needle.operations.selectors import PERM
 from needle.orgs.permissions import can_in_area
 
@@ -33,6 +33,13 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def rate_sample(f: Figures, name: str) -> tuple[str, int | None]:
+    """A rate as shown, and the count of cases it is taken over when that is too few to trust
+    (under SMALL_SAMPLE; None otherwise), for the pages and the PDF to print beside it."""
+    base = f.base_of(name)
+    return _pct(getattr(f, name)), base if base and base < SMALL_SAMPLE else None
+
+
 def cards(d: Dashboard) -> list[dict[str, Any]]:
     t, p = d.totals, d.previous
     cards = []
@@ -44,6 +51,7 @@ def cards(d: Dashboard) -> list[dict[str, Any]]:
                 "id": name,
                 "label": INDICATORS[name],
                 "value": _pct(now),
+                "rate": True,
                 "change": None if change is None else f"{change['value'] * 100:+.1f}",
                 "up": bool(change and change["up"]),
                 "same": bool(change and change["same"]),

@@ -8,16 +8,60 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from needle.cases.figures import RATE_NAMES
+from needle.cases.figures import RATE_NAMES, RATES
 from needle.core.exports import SafeCsvWriter, xlsx_append
-from needle.operations.figures_types import COUNTER_NAMES, Dashboard, Figures, Row
+from needle.operations.figures_types import COUNTER_NAMES, INDICATORS, Dashboard, Figures, Row
+from needle.operations.models import Counters
+from needle.operations.presenters import rate_sample
 
 COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
+
+# People open the files in a spreadsheet: headers, sections and kinds in their language. A
+# script asks the CSV for `headers=keys` and gets COLUMNS and the codes, which never change
+# with the language (the indicators API serves the same figures as JSON).
+HEADERS: dict[str, Any] = {
+    "section": gettext_lazy("Section"),
+    "kind": gettext_lazy("Kind"),
+    "key": gettext_lazy("Code"),
+    "name": gettext_lazy("Name"),
+    **{r.name: r.label for r in RATES},
+}
+SECTIONS: dict[str, Any] = {
+    "node": gettext_lazy("Total"),
+    "previous": gettext_lazy("Previous period"),
+    "child": gettext_lazy("Below"),
+    "service": gettext_lazy("By service"),
+    "unit": gettext_lazy("Units"),
+    "day": gettext_lazy("By day"),
+}
+KINDS: dict[str, Any] = {
+    "area": gettext_lazy("area"),
+    "unit": gettext_lazy("unit"),
+    "service": gettext_lazy("service"),
+    "here": gettext_lazy("directly here"),
+    "day": gettext_lazy("day"),
+}
+
+
+def header(name: str) -> str:
+    """A column's or figure's name in the active language: a counter's is its field's."""
+    if name in HEADERS:
+        return str(HEADERS[name])
+    field = Counters._meta.get_field(name)
+    return capfirst(str(getattr(field, "verbose_name", name)))
+
+
+def _in_words(row: list[Any]) -> list[Any]:
+    section, kind, *rest = row
+    return [str(SECTIONS.get(section, section)), str(KINDS.get(kind, kind)), *rest]
 
 
 def _line(section: str, kind: str, key: str, name: str, f: Figures) -> list[Any]:
@@ -42,12 +86,14 @@ def table_rows(d: Dashboard) -> list[list[Any]]:
     return rows
 
 
-def dashboard_csv(d: Dashboard) -> bytes:
+def dashboard_csv(d: Dashboard, *, keys: bool = False) -> bytes:
+    """The tidy table; headers, sections and kinds in words, or with `keys` as COLUMNS and codes."""
     out = io.StringIO()
     w = SafeCsvWriter(out)
     w.writerow([f"# {d.name}", f"{d.start}..{d.end}"])
-    w.writerow(COLUMNS)
-    w.writerows(["" if v is None else v for v in row] for row in table_rows(d))
+    w.writerow(COLUMNS if keys else [header(c) for c in COLUMNS])
+    rows = table_rows(d) if keys else [_in_words(row) for row in table_rows(d)]
+    w.writerows(["" if v is None else v for v in row] for row in rows)
     # A BOM so that spreadsheet programs read the Chinese names as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -66,20 +112,14 @@ def dashboard_xlsx(d: Dashboard) -> bytes:
     summary.append([])
     xlsx_append(summary, [_("Figure"), _("This period"), _("Previous period")])
     for name in (*RATE_NAMES, *COUNTER_NAMES):
-        xlsx_append(summary, [name, getattr(d.totals, name), getattr(d.previous, name)])
+        xlsx_append(summary, [header(name), getattr(d.totals, name), getattr(d.previous, name)])
     for cell in summary[3]:
         cell.font = Font(bold=True)
     summary.column_dimensions["A"].width = 22
-    sections = {
-        "child": _("Below"),
-        "service": _("By service"),
-        "unit": _("Units"),
-        "day": _("By day"),
-    }
     rows = table_rows(d)
-    for section, title in sections.items():
-        sheet = wb.create_sheet(title[:31])
-        xlsx_append(sheet, COLUMNS[2:])
+    for section in ("child", "service", "unit", "day"):
+        sheet = wb.create_sheet(str(SECTIONS[section])[:31])
+        xlsx_append(sheet, [header(c) for c in COLUMNS[2:]])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
@@ -119,8 +159,26 @@ def last_complete_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return report_period(kind, today.replace(day=1) - dt.timedelta(days=1))
 
 
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v * 100:.1f}%"
+# Embedded in every report (reportlab embeds the glyphs a report uses): a reader without Chinese
+# fonts of its own still shows the names. A subset of Noto Sans CJK SC, see fonts/build.py.
+FONT_NAME = "NeedleSansSC"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NeedleSansSC-Regular.ttf"
+
+
+def _font() -> str:
+    """The report font's name, registered with reportlab once per process."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_FILE)))
+    return FONT_NAME
+
+
+def _rate(f: Figures, name: str) -> str:
+    """A rate, with the count of cases beside it when that is too few to trust."""
+    text, few = rate_sample(f, name)
+    return text if few is None else f"{text} ({few})"
 
 
 def report_pdf(d: Dashboard, *, title: str) -> bytes:
@@ -132,16 +190,13 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import SimpleDocTemplate, Spacer
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer
 
-    font = "STSong-Light"  # a CID font every PDF reader has: no font file to ship
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = _font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = font
+    styles["Heading3"].keepWithNext = 1
     t, p = d.totals, d.previous
     story: list[Any] = [
         _paragraph(title, styles["Title"]),
@@ -154,10 +209,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     ]
     key = [
         [_("Figure"), _("This period"), _("Previous period")],
-        [_("Response rate"), _pct(t.response_rate), _pct(p.response_rate)],
-        [_("Resolution rate"), _pct(t.resolution_rate), _pct(p.resolution_rate)],
-        [_("Satisfaction rate"), _pct(t.satisfaction_rate), _pct(p.satisfaction_rate)],
-        [_("On-time rate"), _pct(t.on_time_rate), _pct(p.on_time_rate)],
+        *([str(INDICATORS[name]), _rate(t, name), _rate(p, name)] for name in RATE_NAMES),
         [_("Received"), f"{t.received:,}", f"{p.received:,}"],
         [_("Resolved"), f"{t.resolved:,}", f"{p.resolved:,}"],
         [_("Callbacks"), f"{t.callbacks:,}", f"{p.callbacks:,}"],
@@ -169,7 +221,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     story.append(Spacer(1, 5 * mm))
     points = d.trend("day" if (d.end - d.start).days <= 62 else "week")
     if points:
-        story.append(_paragraph(_("Received and resolved"), styles["Heading3"]))
+        heading = _paragraph(_("Received and resolved"), styles["Heading3"])
         drawing = Drawing(170 * mm, 62 * mm)
         chart = VerticalBarChart()
         chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 46 * mm
@@ -180,6 +232,7 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         chart.categoryAxis.labels.angle = 45 if len(points) > 10 else 0
         chart.categoryAxis.labels.boxAnchor = "ne" if len(points) > 10 else "n"
         chart.valueAxis.valueMin = 0
+        chart.valueAxis.labels.fontName = font
         chart.valueAxis.labels.fontSize = 7
         chart.bars[0].fillColor = colors.HexColor("#5b8ff9")
         chart.bars[1].fillColor = colors.HexColor("#7fb77e")
@@ -187,12 +240,11 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         drawing.add(
             String(150 * mm, 58 * mm, _("blue: received, green: resolved"), fontName=font, fontSize=7)
         )
-        story.append(drawing)
-    rows = [r for r in d.children if r.kind != "here"][:25]
+        story.append(KeepTogether([heading, drawing]))  # a heading is never left alone at a page's foot
+    # A municipality has some forty districts and counties: all fit on a page.
+    rows = [r for r in d.children if r.kind != "here"][:40]
     if rows:
-        story.append(
-            _paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
-        )
+        heading = _paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
         drawing = Drawing(170 * mm, max(30, 7 * len(rows)) * mm * 0.6 + 10 * mm)
         bars = HorizontalBarChart()
         bars.x, bars.y = 45 * mm, 5 * mm
@@ -202,10 +254,11 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
         bars.categoryAxis.labels.fontName = font
         bars.categoryAxis.labels.fontSize = 7
         bars.valueAxis.valueMin = 0
+        bars.valueAxis.labels.fontName = font
         bars.valueAxis.labels.fontSize = 7
         bars.bars[0].fillColor = colors.HexColor("#b3261e")
         drawing.add(bars)
-        story.append(drawing)
+        story.append(KeepTogether([heading, drawing]))
         story.append(_rows_table(d.children, font))
     if d.by_service:
         story.append(_paragraph(_("By service"), styles["Heading3"]))
@@ -275,10 +328,7 @@ def _rows_table(rows: list[Row], font: str) -> Any:
                 f"{f.received:,}",
                 f"{f.open:,}",
                 f"{f.overdue_open:,}",
-                _pct(f.response_rate),
-                _pct(f.resolution_rate),
-                _pct(f.satisfaction_rate),
-                _pct(f.on_time_rate),
+                *(_rate(f, name) for name in RATE_NAMES),
             ]
         )
     return _table(data, font, [45 * mm] + [18 * mm] * 7)

@@ -16,6 +16,7 @@ from django.db.models import Count, QuerySet, Sum, Window
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
+from needle.areas.selectors import jurisdictional_children
 from needle.cases.models import Service
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
@@ -23,6 +24,7 @@ from needle.operations.figures_types import (
     COUNTER_NAMES,
     GRAINS,
     INDICATORS,
+    RATE_BASES,
     Dashboard,
     Figures,
     Row,
@@ -33,7 +35,6 @@ from needle.operations.figures_types import (
 from needle.operations.models import (
     BACKLOG,
     FLOWS,
-    MAX_DEPTH,
     NODE_DEPTH,
     TOTAL_DEPTH,
     CaseRollup,
@@ -208,7 +209,7 @@ def _area_dashboard(
 ) -> Dashboard:
     prev_start = start - (end - start) - dt.timedelta(days=1)
     prev_end = start - dt.timedelta(days=1)
-    child_areas = {a.pk: a for a in areas_without_boundary().filter(parent=area).order_by("code")}
+    child_areas = {a.pk: a for a in jurisdictional_children(area=area, queryset=areas_without_boundary())}
     # Each breakdown is its own GROUP BY: the database sums, Python only reads a few rows.
     total: QuerySet[Any]
     node: QuerySet[Any]
@@ -227,17 +228,7 @@ def _area_dashboard(
     by_service = read.sums(read.period_and_backlog(node, start, end), [service_key], COUNTER_NAMES)
     daily_rows = read.sums(read.days(total, start, end), ["day"], FLOWS) if daily else []
     previous = read.sums(read.period(total, prev_start, prev_end), [], FLOWS)
-    if area.depth + 1 <= TOTAL_DEPTH:
-        kids = NodeRollup.objects.filter(grouping=Grouping.TOTAL, parent_key=area.pk)
-        child_rows = read.sums(read.period_and_backlog(kids, start, end), ["area_id"], COUNTER_NAMES)
-        child_key = "area_id"
-    elif area.depth >= MAX_DEPTH:
-        child_rows, child_key = [], "none"
-    else:
-        child_key = f"a{area.depth + 1}"
-        sub = read.subtree(area).filter(**{f"{child_key}__isnull": False})
-        child_rows = read.sums(read.period_and_backlog(sub, start, end), [child_key], COUNTER_NAMES)
-    per_child = figures_by(child_rows, child_key)
+    per_child = _children_figures(area, list(child_areas.values()), start, end)
     totals = figures_of(by_service)
     children = [
         Row(kind="area", key=a.code, name=a.name, figures=per_child.get(pk, Figures()), drill=True)
@@ -258,8 +249,31 @@ def _area_dashboard(
         if units
         else [],
         daily={read.as_date(d): f for d, f in figures_by(daily_rows, "day").items()},
-        ancestors=list(areas_without_boundary().filter(path__in=area.ancestor_paths).order_by("depth")),
+        ancestors=list(
+            areas_without_boundary().filter(path__in=area.ancestor_paths, placeholder=False).order_by("depth")
+        ),
     )
+
+
+def _children_figures(area: Area, children: list[Area], start: dt.date, end: dt.date) -> dict[int, Figures]:
+    """Each child's figures (period and backlog), by id: one GROUP BY per depth among them
+    (children found through a placeholder sit a level deeper than the others)."""
+    by_depth: dict[int, list[int]] = defaultdict(list)
+    for child in children:
+        by_depth[child.depth].append(child.pk)
+    out: dict[int, Figures] = {}
+    for depth, ids in sorted(by_depth.items()):
+        rows: QuerySet[Any]
+        if depth <= TOTAL_DEPTH:
+            rows = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area_id__in=ids)
+            key = "area_id"
+        else:
+            key = f"a{depth}"
+            rows = read.subtree(area).filter(**{f"{key}__in": ids})
+        out.update(
+            figures_by(read.sums(read.period_and_backlog(rows, start, end), [key], COUNTER_NAMES), key)
+        )
+    return out
 
 
 def unit_subtrees(unit: Unit) -> dict[int, int]:
@@ -351,28 +365,24 @@ def dashboard_for(
 
 # A rate over fewer cases than this says little; such rows rank only when too few others can.
 RANK_MIN_BASE = 5
-RATE_BASES = {
-    "response_rate": "response_due",
-    "resolution_rate": "callbacks",
-    "satisfaction_rate": "rated",
-    "on_time_rate": "resolved",
-}
 
 
 def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], list[Row]]:
     """The best and the worst `n` rows by an indicator; rows without a value, "directly here"
-    and "no unit yet" are left out, and so are rates over few cases when enough rows have more."""
+    and "no unit yet" are left out, and so are rates over few cases when enough rows have more.
+    No row is in both lists: with fewer than 2n rows, the better half is the best and the
+    worse half the worst (one row is only the best)."""
     scored = [(value_of(r.figures, indicator), r) for r in rows if r.kind != "here" and r.key]
     scored = [(v, r) for v, r in scored if v is not None]
-    base = RATE_BASES.get(indicator)
-    if base:
-        solid = [(v, r) for v, r in scored if getattr(r.figures, base) >= RANK_MIN_BASE]
+    if indicator in RATE_BASES:
+        solid = [(v, r) for v, r in scored if (r.figures.base_of(indicator) or 0) >= RANK_MIN_BASE]
         if len(solid) >= 2:
             scored = solid
     lower_is_better = indicator in {"open", "overdue_open"}
     scored.sort(key=lambda vr: (vr[0], vr[1].name), reverse=not lower_is_better)
-    best = [r for _v, r in scored[:n]]
-    worst = [r for _v, r in reversed(scored[-n:])] if len(scored) > 1 else []
+    split = min(n, (len(scored) + 1) // 2)
+    best = [r for _v, r in scored[:split]]
+    worst = [r for _v, r in reversed(scored[split:][-n:])]
     return best, worst
 
 

@@ -73,7 +73,8 @@ def subscription_delete(*, actor: Any, subscription_id: int) -> None:
 def reports_send(*, frequency: str, today: dt.date | None = None) -> int:
     """Email each subscriber of `frequency` the PDF report of their area for the last complete
     week or month, once per period (last_sent_on), in their language, read with their own
-    rights (a subscriber who lost them gets nothing). Returns how many were sent."""
+    rights (a subscriber who lost them, or has no confirmed email address, gets nothing).
+    Returns how many were sent."""
     today = today or timezone.localdate()
     start, end = last_complete_period(frequency, today)
     sent = 0
@@ -82,7 +83,12 @@ def reports_send(*, frequency: str, today: dt.date | None = None) -> int:
     )
     for sub in due.select_related("person", "area"):
         person = sub.person
-        if not person.email or not person.is_active or not can_in_area(person, "cases.view", sub.area):
+        # Only to an address its owner confirmed: a typo must not mail figures to a stranger.
+        if (
+            not person.email_confirmed
+            or not person.is_active
+            or not can_in_area(person, "cases.view", sub.area)
+        ):
             continue
         with translation.override(person.language or settings.LANGUAGE_CODE):
             d = selectors.dashboard_for(actor=person, area=sub.area, start=start, end=end)

@@ -4,7 +4,7 @@ PDF report, the wall screen, alerts and report subscriptions. Thin: parse, selec
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, 
 from needle.operations.figures_types import INDICATORS, Dashboard
 from needle.operations.maps import map_layers
 from needle.operations.rollups import rollup_status
+from needle.orgs.models import Person
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -149,7 +150,20 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
         services.subscription_create(
             actor=request.user, area=area, frequency=request.POST.get("frequency", "")
         )
-        messages.success(request, _("You will receive this area's report by email."))
+        person = cast(Person, request.user)
+        if person.email_confirmed:
+            messages.success(
+                request,
+                _("You will receive this area's report by email at %(email)s.") % {"email": person.email},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Subscribed, but reports go only to a confirmed email address: add yours on your "
+                    "profile and open the link we mail to it."
+                ),
+            )
     except DomainError as exc:
         if exc.status in (401, 404):
             raise  # the refusal page, through the middleware
@@ -191,7 +205,9 @@ def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
 @login_required
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The dashboard of ?area= or ?unit= over ?start=&end= as CSV or XLSX (scoped as the page)."""
+    """The dashboard of ?area= or ?unit= over ?start=&end= as CSV or XLSX (scoped as the page).
+    Headers, sections and kinds are in the reader's language; a script asks the CSV for
+    ?headers=keys: the column keys (reports.COLUMNS) and codes, the same in every language."""
     from needle.operations.reports import dashboard_csv, dashboard_xlsx
 
     try:
@@ -206,10 +222,17 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         if exc.status == 422:
             return JsonResponse(exc.as_dict(), status=422)
         raise  # the refusal page, through the middleware
+    headers = request.GET.get("headers", "words")
+    if headers not in ("words", "keys"):
+        return JsonResponse(
+            ValidationFailed(fields={"headers": _("Use words or keys.")}).as_dict(), status=422
+        )
     _audit_read(request, d, "exported")
     name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"
     if fmt == "csv":
-        response = HttpResponse(dashboard_csv(d), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            dashboard_csv(d, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(
             dashboard_xlsx(d),

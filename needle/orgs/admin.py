@@ -23,7 +23,20 @@ class PersonAdmin(ReadOnlyAdmin, UserAdmin):
 
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Needle", {"fields": ("display_name", "phone", "language", "home_area")}),
+        (
+            "Needle",
+            {
+                "fields": (
+                    "display_name",
+                    "phone",
+                    "language",
+                    "home_area",
+                    "email_confirmed_at",
+                    "terms_version",
+                    "terms_accepted_at",
+                )
+            },
+        ),
     )  # type: ignore[misc]
     list_display = ["username", "display_name", "is_staff", "is_superuser"]
     raw_id_fields = ["home_area"]

@@ -14,7 +14,7 @@ from needle.areas.schemas import AreaListItem
 from needle.areas.selectors import area_get
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import paginate
-from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize, Term
+from needle.core.schemas import ERRORS, Code, Day, ErrorOut, Id, Page, PageSize, Term
 from needle.orgs import selectors, services
 from needle.orgs.models import Person
 from needle.orgs.schemas import (
@@ -28,6 +28,8 @@ from needle.orgs.schemas import (
     MembershipIn,
     MeOut,
     OrgStatsOut,
+    PasswordIn,
+    PasswordOut,
     ProfileIn,
     RoleOut,
     StaffIn,
@@ -47,6 +49,8 @@ def _me(person: Any) -> MeOut:
         username=person.username,
         display_name=person.display_name,
         phone=person.phone,
+        email=person.email,
+        email_confirmed=person.email_confirmed,
         language=person.language,
         is_superuser=person.is_superuser,
         roles=[
@@ -65,6 +69,22 @@ def me(request: HttpRequest) -> Any:
 def update_me(request: HttpRequest, payload: ProfileIn) -> Any:
     services.person_update_profile(actor=request.user, person=request.user, **payload.dict())  # type: ignore[arg-type]
     return _me(request.user)
+
+
+@router.post(
+    "/me/password",
+    response={200: PasswordOut, **ERRORS, 429: ErrorOut},
+    tags=["people"],
+    summary="Change my password",
+)
+def change_password(request: HttpRequest, payload: PasswordIn) -> Any:
+    """Needs the current password; wrong ones count as failed sign-ins of the account (429 once
+    locked). The caller's API tokens keep working; other browser sessions end."""
+    person = cast(Person, request.user)
+    services.person_change_password(
+        actor=person, person=person, old_password=payload.old_password, new_password=payload.new_password
+    )
+    return {"changed": True}
 
 
 @router.get("/units", response={200: UnitPageOut, **ERRORS}, tags=["units"], summary="Units in scope")

@@ -5,13 +5,19 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from needle.core import throttle
 from needle.core.errors import TooManyRequests
+from needle.core.widgets import DateInput
 from needle.orgs.auth import password_sign_in
 from needle.orgs.models import MembershipKind, Role, UnitType
+from needle.orgs.services import password_reset_request, person_reset_password
 
 
 class LimitedSignIn:
@@ -44,8 +50,17 @@ class SignupForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        help_text=_(
+            "Optional: to reset a forgotten password and to receive messages. We mail it a link to confirm."
+        ),
+    )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+    # Refused by the service too; required here so the browser says so before sending.
+    accept_terms = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -57,9 +72,59 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(
         label=_("Preferred language"), choices=[("", "—"), *settings.LANGUAGES], required=False
     )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two passwords differ."))
+        return data
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form (its email field); sending goes through `password_reset_request`, which
+    limits requests and never says whether an account has the address."""
+
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        password_reset_request(
+            email=self.cleaned_data["email"], client=throttle.client_address(request) if request else ""
+        )
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Django's form (two fields, the password validators); the new password is set through
+    `person_reset_password`, which checks the link's token again and audits."""
+
+    def __init__(self, user: Any, *args: Any, token: str = "", **kwargs: Any) -> None:
+        self.token = token
+        super().__init__(user, *args, **kwargs)
+
+    def save(self, commit: bool = True) -> Any:
+        return person_reset_password(
+            person=self.user, token=self.token, new_password=self.cleaned_data["new_password1"]
+        )
 
 
 class TokenForm(forms.Form):
@@ -76,9 +141,7 @@ class UnitFilterForm(forms.Form):
 class MembershipForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=MembershipKind.choices)
-    joined_on = forms.DateField(
-        label=_("Joined on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=DateInput())
 
 
 class RoleForm(forms.Form):
@@ -88,16 +151,16 @@ class RoleForm(forms.Form):
 
 class StatsForm(forms.Form):
     area = forms.CharField(label=_("Area code"), required=False, max_length=40)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action starts with"), required=False, max_length=100)
     actor = forms.CharField(label=_("Actor username"), required=False, max_length=150)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=100)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
 class GridForm(forms.Form):

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
@@ -15,6 +18,14 @@ phone_validator = RegexValidator(
     _("Enter a mobile number such as 13812341234, a landline such as 023-12345678, or +<country><number>."),
     code="invalid_phone",
 )
+
+
+MOBILE = re.compile(r"^(\+?86)?1[3-9]\d{9}$")
+
+
+def is_mobile(phone: str) -> bool:
+    """A mainland mobile number: one that can receive a text message."""
+    return bool(MOBILE.match(phone or ""))
 
 
 def mask_phone(phone: str) -> str:
@@ -42,10 +53,28 @@ class Person(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set when the person opened the link mailed to `email`; cleared when the address changes.
+    # Only a confirmed address receives reports, notifications and password resets.
+    email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
+    # The version of the terms of use and privacy notice accepted at sign-up, and when.
+    terms_version = models.CharField(_("terms accepted"), max_length=20, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            # An address typed by two people is nobody's until one confirms it; then it is theirs.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(email_confirmed_at__isnull=False),
+                name="one_person_per_confirmed_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(email_confirmed_at__isnull=True) | ~Q(email=""),
+                name="person_confirmed_email_not_empty",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -53,6 +82,10 @@ class Person(AbstractUser):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return bool(self.email) and self.email_confirmed_at is not None
 
 
 class UnitType(models.TextChoices):

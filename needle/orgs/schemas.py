@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from needle.core.schemas import Day, Id
+from needle.orgs.presenters import action_label
 
 
 class RoleOut(Schema):
@@ -19,6 +20,8 @@ class MeOut(Schema):
     username: str
     display_name: str
     phone: str
+    email: str
+    email_confirmed: bool
     language: str
     is_superuser: bool
     roles: list[RoleOut]
@@ -27,7 +30,19 @@ class MeOut(Schema):
 class ProfileIn(Schema):
     display_name: str | None = Field(None, max_length=100)
     phone: str | None = Field(None, max_length=20)
+    email: str | None = Field(
+        None, max_length=254, description="a new address is mailed a link to confirm it"
+    )
     language: str | None = Field(None, max_length=10)
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., max_length=4096)
+    new_password: str = Field(..., max_length=4096)
+
+
+class PasswordOut(Schema):
+    changed: bool
 
 
 class UnitOut(Schema):
@@ -130,6 +145,7 @@ class AuditEventOut(Schema):
     created_at: dt.datetime
     actor: str | None
     action: str
+    action_label: str = Field(description="the action in words, in the language of the request")
     object_type: str
     object_id: str
     object_repr: str
@@ -140,6 +156,10 @@ class AuditEventOut(Schema):
     @staticmethod
     def resolve_actor(obj: Any) -> str | None:
         return obj.actor.username if obj.actor_id else None
+
+    @staticmethod
+    def resolve_action_label(obj: Any) -> str:
+        return action_label(obj.action)
 
 
 class AuditPageOut(Schema):

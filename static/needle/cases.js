@@ -91,17 +91,39 @@
     });
   }
 
-  // A search result fills the real field: the service select (the fallback that works without
-  // JavaScript) or the area code input.
+  // Choosing a service: the category list's radio buttons are the field. A search result or
+  // a classifier's suggestion checks the service's radio there (results come and go as one
+  // types), opens its category and says what was chosen; without JavaScript a result's own
+  // radio button is sent.
+  function chooseService(code) {
+    var radios = document.querySelectorAll(".service-tree input[name=service]");
+    for (var i = 0; i < radios.length; i++) {
+      if (radios[i].value !== code) continue;
+      radios[i].checked = true;
+      var details = radios[i].closest("details");
+      if (details) details.open = true;
+      radios[i].dispatchEvent(new Event("change", { bubbles: true }));
+      return true;
+    }
+    return false;
+  }
+
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input[name=service]")) return;
+    if (input.closest(".service-tree")) {
+      var chosen = document.getElementById("service-chosen");
+      if (chosen) chosen.textContent = "✓ " + input.dataset.label;
+    } else if (chooseService(input.value)) {
+      document.getElementById("service-picks").innerHTML = "";
+    }
+  });
+
   document.addEventListener("click", function (e) {
     var button = e.target.closest("[data-pick-service], [data-pick-area]");
     if (!button) return;
     if (button.dataset.pickService) {
-      var select = document.getElementById("id_service");
-      select.value = button.dataset.pickService;
-      select.dispatchEvent(new Event("change", { bubbles: true }));
-      document.getElementById("service-chosen").textContent = "✓ " + button.dataset.label;
-      document.getElementById("service-picks").innerHTML = "";
+      chooseService(button.dataset.pickService);
     } else {
       document.getElementById("id_area").value = button.dataset.pickArea;
       document.getElementById("area-chosen").textContent = "✓ " + button.dataset.label;
@@ -110,6 +132,9 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    var checked = document.querySelector(".service-tree input[name=service]:checked");
+    var chosen = document.getElementById("service-chosen");
+    if (checked && chosen) chosen.textContent = "✓ " + checked.dataset.label;
     if (!window.L) return;
     var pin = document.getElementById("pin-map");
     if (pin) pinMap(pin);

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from needle.cases import selectors
-from needle.cases.models import OPEN_STATES, Case, CaseEvent, EventKind, Service, State
+from needle.cases.models import OPEN_STATES, STAFF_NOTE_KINDS, Case, CaseEvent, EventKind, Service, State
 from needle.cases.presenters import event_text
 
 STATUS = {state: ("open" if state in OPEN_STATES else "closed") for state in State}
@@ -61,8 +61,11 @@ def _w3c(value: dt.datetime | None) -> str | None:
 
 
 def _keywords(service: Service) -> str | None:
-    words = [w for w in re.split(r"[\s,，、;；]+", service.keywords) if w]
-    return ",".join(words) or None
+    """The service's keywords and then its synonyms in both languages (Open311's "synonyms of
+    the service_name and group"), once each."""
+    found = [w for w in re.split(r"[\s,，、;；]+", service.keywords) if w]
+    found += selectors.synonym_words(service.synonyms) + selectors.synonym_words(service.synonyms_en)
+    return ",".join(dict.fromkeys(found)) or None
 
 
 def service_notice(service: Service) -> str:
@@ -204,7 +207,9 @@ def request_rows(rows: list[dict[str, Any]], *, extensions: bool = False) -> lis
 
 def update_item(event: CaseEvent, *, extensions: bool = False) -> dict[str, Any]:
     case = event.case
-    text = "" if case.details_hidden else event_text(code=event.code, params=event.params, note=event.note)
+    # What staff wrote to each other shows as its step only (selectors.timeline_for's rule).
+    hidden = case.details_hidden or event.kind in STAFF_NOTE_KINDS
+    text = "" if hidden else event_text(code=event.code, params=event.params, note=event.note)
     return {
         "update_id": str(event.pk),
         "service_request_id": case.number,

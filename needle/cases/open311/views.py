@@ -263,6 +263,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         contact_name=name[:100],
         contact_phone=_text(params, "phone"),
         contact_email=email,
+        # An extension: the name is shown publicly only when the client says the resident asked.
+        show_name=_flag(params, "show_name"),
         channel=Channel.OPEN311,
         # Within the channel and person the service sets, each api_key has its own keys too.
         idempotency_key=f"{key.prefix}:{idempotency}" if idempotency else None,

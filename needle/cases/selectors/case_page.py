@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from needle.cases.models import RESIDENT_KINDS, Assist, Case, CaseEvent, EventKind, Extension, Photo
+from needle.cases.models import (
+    RESIDENT_KINDS,
+    STAFF_NOTE_KINDS,
+    Assist,
+    Case,
+    CaseEvent,
+    EventKind,
+    Extension,
+    Photo,
+    State,
+)
 from needle.cases.presenters import event_text
 from needle.cases.selectors.access import may_view_as_staff
 from needle.cases.states import CAPACITY_PERMISSION, MOVES, REPORTER
@@ -47,8 +57,9 @@ class Timeline:
 def timeline_for(*, actor: Actor | None, case: Case, tracked: Case | None = None) -> Timeline:
     """The case's timeline as the actor may see it: staff who may view the case see every
     entry with its author; anyone else (its reporter too) sees the public entries, without
-    staff names. `tracked` is the case whose private link is being read when that is not
-    `case` (a duplicate merged into it): the link's holder reads no one else's words."""
+    staff names and without the notes staff write to each other (STAFF_NOTE_KINDS). `tracked`
+    is the case whose private link is being read when that is not `case` (a duplicate merged
+    into it): the link's holder reads no one else's words."""
     internal = actor is not None and may_view_as_staff(actor, case)
     qs = CaseEvent.objects.filter(case=case).select_related("unit").prefetch_related("photos")
     qs = qs.select_related("actor") if internal else qs.filter(public=True)
@@ -57,6 +68,10 @@ def timeline_for(*, actor: Actor | None, case: Case, tracked: Case | None = None
     entries = []
     for e in qs:
         theirs = foreign and e.kind in RESIDENT_KINDS
+        # What staff wrote to each other shows its step only: neither their note nor the
+        # sentence that names whom they wrote to.
+        staff_only = not internal and e.kind in STAFF_NOTE_KINDS
+        hidden = theirs or staff_only
         entries.append(
             Entry(
                 at=e.at,
@@ -66,19 +81,20 @@ def timeline_for(*, actor: Actor | None, case: Case, tracked: Case | None = None
                 to_state=e.to_state,
                 unit_name=e.unit.name if e.unit else "",
                 actor=e.actor if internal else None,
-                note="" if theirs else event_text(code=e.code, params=e.params, note=e.note),
+                note="" if hidden else event_text(code=e.code, params=e.params, note=e.note),
                 public=e.public,
                 photos=[] if theirs else list(e.photos.all()),
-                code="" if theirs else e.code,
-                params={} if theirs else e.params,
+                code="" if hidden else e.code,
+                params={} if hidden else e.params,
             )
         )
     return Timeline(entries=entries, internal=internal)
 
 
-# Every move a page may offer: the lifecycle's (states.MOVES); hiding personal details, which a
-# moderator may do in any state; a called-in or assisting unit's answer, once, in any state.
-CASE_ACTIONS = (*MOVES, "hide", "respond")
+# Every move a page may offer: the lifecycle's (states.MOVES); hiding personal details and
+# putting a case on the public list or taking it off, which a moderator may do in any state; a
+# called-in or assisting unit's answer, once, in any state.
+CASE_ACTIONS = (*MOVES, "hide", "publish", "respond")
 
 
 def capacities_of(*, actor: Actor | None, case: Case, as_reporter: bool = False) -> frozenset[str]:
@@ -139,10 +155,11 @@ def case_actions(
 ) -> frozenset[str]:
     """The moves the actor may make on the case in its current state: those of states.MOVES
     that start from it, that one of the actor's capacities allows and whose condition holds;
-    `hide` for a moderator; `respond` for a unit called in and yet to answer. Pages use it to
-    choose the forms they show; the services decide again on every POST. `as_reporter`: the
-    one asking holds the case's tracking link. A page that has read whether an extension is
-    pending, or the case's assists, passes them instead of having them read again."""
+    `hide` and `publish` for a moderator (`publish` where the case can be public at all);
+    `respond` for a unit called in and yet to answer. Pages use it to choose the forms they
+    show; the services decide again on every POST. `as_reporter`: the one asking holds the
+    case's tracking link. A page that has read whether an extension is pending, or the case's
+    assists, passes them instead of having them read again."""
     held = capacities_of(actor=actor, case=case, as_reporter=as_reporter)
     pending = [] if extension_pending is None else [extension_pending]
     allowed = {
@@ -152,6 +169,8 @@ def case_actions(
     }
     if "moderate" in held:
         allowed.add("hide")
+        if case.service.public and case.state not in (State.REJECTED, State.WITHDRAWN):
+            allowed.add("publish")
     if actor is not None and actor.is_authenticated and may_respond(actor=actor, case=case, assists=assists):
         allowed.add("respond")
     return frozenset(allowed)

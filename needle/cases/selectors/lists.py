@@ -39,7 +39,7 @@ INBOX_FIELDS = (
 )  # fmt: skip
 PUBLIC_FIELDS = (
     "number", "state", "submitted_at", "lat", "lng", "title", "description", "public_description",
-    "details_hidden", "hide_name", "contact_name", "service__name", "service__name_en", "area__name",
+    "details_hidden", "show_name", "contact_name", "service__name", "service__name_en", "area__name",
 )  # fmt: skip
 
 
@@ -100,10 +100,23 @@ def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by(*CASE_ORDER)
 
 
-def public_q() -> Q:
-    """What anyone may see: cases of public services, neither rejected nor withdrawn by their
-    reporter."""
-    return Q(service__public=True) & ~Q(state__in=[State.REJECTED, State.WITHDRAWN])
+# A rejected request, and one its reporter took back, are never shown to the public.
+NEVER_PUBLIC = (State.REJECTED, State.WITHDRAWN)
+
+
+def public_q(prefix: str = "") -> Q:
+    """What anyone may see: cases marked public, of public services, neither rejected nor
+    withdrawn by their reporter (`prefix` reaches the case through a relation, "case__" for its
+    timeline entries). The one rule of the public list and pages, Open311, the suggestions of
+    similar requests and following; is_public() is the same rule for one case in hand."""
+    return Q(**{f"{prefix}public": True, f"{prefix}service__public": True}) & ~Q(
+        **{f"{prefix}state__in": NEVER_PUBLIC}
+    )
+
+
+def is_public(case: Case) -> bool:
+    """public_q() for one loaded case (with its service)."""
+    return case.public and case.service.public and case.state not in NEVER_PUBLIC
 
 
 def public_cases() -> QuerySet[Case]:
@@ -125,21 +138,12 @@ def service_get(*, code: str, public_only: bool = False) -> Service:
     return service
 
 
-def intake_services(*, text: str = "", public_only: bool = True) -> QuerySet[Service]:
-    """Active services for an intake form in catalog order; each word of `text` must appear in
-    the name (either language), the keywords, the code or the category's name."""
+def intake_services(*, public_only: bool = True) -> QuerySet[Service]:
+    """Active services for an intake form or a list's filter, in catalog order (the search
+    over them is catalog_search.service_search)."""
     qs = Service.objects.filter(active=True).select_related("category")
     if public_only:
         qs = qs.filter(public=True)
-    for word in text.split()[:5]:
-        qs = qs.filter(
-            Q(name__icontains=word)
-            | Q(name_en__icontains=word)
-            | Q(keywords__icontains=word)
-            | Q(code__iexact=word)
-            | Q(category__name__icontains=word)
-            | Q(category__name_en__icontains=word)
-        )
     return qs.order_by("category__order", "category__code", "code")
 
 
@@ -166,7 +170,7 @@ def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
     """public_cases() narrowed by service code, area subtree and state."""
     qs = public_cases()
     if filters.state:
-        if filters.state not in State.values or filters.state in (State.REJECTED, State.WITHDRAWN):
+        if filters.state not in State.values or filters.state in NEVER_PUBLIC:
             raise ValidationFailed(fields={"state": _("Unknown state.")})
         qs = qs.filter(state=filters.state)
     if filters.service:

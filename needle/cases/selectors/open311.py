@@ -6,7 +6,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from needle.cases.models import Case, CaseEvent, EventKind, Service, State
-from needle.cases.selectors.lists import public_cases
+from needle.cases.selectors.lists import public_cases, public_q
 
 
 def open311_services() -> QuerySet[Service]:
@@ -53,8 +53,7 @@ def public_updates() -> QuerySet[CaseEvent]:
         .values("to_state")[:1]
     )
     return (
-        CaseEvent.objects.filter(public=True, case__service__public=True)
-        .exclude(case__state__in=[State.REJECTED, State.WITHDRAWN])
+        CaseEvent.objects.filter(public_q("case__"), public=True)
         .exclude(kind__in=[EventKind.CALLBACK, EventKind.INFO_ADDED])
         .annotate(state_after=Coalesce(Subquery(state), Value(State.SUBMITTED.value)))
         .select_related("case")

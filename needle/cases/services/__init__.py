@@ -22,6 +22,7 @@ from needle.cases.services.collaboration import (
     case_follow,
     case_hide_details,
     case_note,
+    case_set_public,
     case_urge,
     case_whistle,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "case_resume",
     "case_return",
     "case_route_auto",
+    "case_set_public",
     "case_start",
     "case_submit",
     "case_submit_or_get",

@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.cases.models import Case, CaseEvent, Extension, State
+from needle.cases.selectors import is_public
 from needle.cases.states import MOVES, may_start
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
 from needle.core.locks import held
-from needle.notify.services import notify
+from needle.notify.messages import Message
+from needle.notify.services import absolute, notify, sms_to_phone
 from needle.orgs.models import Person, Role, Unit
 from needle.orgs.permissions import Actor, can_act_for_unit
 
@@ -141,34 +143,46 @@ def _case_link(case: Case) -> str:
     return f"/cases/{case.number}/"
 
 
-def _tell_unit(case: Case, unit: Unit | None, verb: str, render: Callable[[], str]) -> None:
+def _tell_unit(case: Case, unit: Unit | None, verb: str, message: Message) -> None:
     notify(
         recipients=_unit_people(unit, [Role.HANDLER, Role.COORDINATOR, Role.ADMIN]),
         verb=verb,
-        render=render,
+        message=message,
         link=_case_link(case),
     )
 
 
 def _tell_reporters(
-    case: Case, verb: str, render: Callable[[], str], follower_render: Callable[[], str]
+    case: Case, verb: str, message: Message, follower_message: Message, *, sms: bool = False
 ) -> None:
     """The reporter and the reporters of cases merged into this one follow it, each through
     their own private tracking link (the key to their own request: it shows their words and
     answers the callback); followers are strangers to the reporter, so they get their own
-    text and the case's public page, or no link once the case is no longer public."""
+    text and the case's public page, or no link once the case is no longer public. With
+    `sms`, a reporter without an account who gave a mobile number gets the message and their
+    link as a text message: the only way they learn of it."""
     told: set[int] = set()
 
-    def tell(people: Iterable[Person | None], link: str, text: Callable[[], str]) -> None:
+    def tell(people: Iterable[Person | None], link: str, text: Message) -> None:
         fresh = [p for p in people if p is not None and p.pk not in told]
         told.update(p.pk for p in fresh)
-        notify(recipients=fresh, verb=verb, render=text, link=link)
+        notify(recipients=fresh, verb=verb, message=text, link=link)
 
-    tell([case.reporter], tracking_link(case), render)
+    def text_phone(reported: Case) -> None:
+        if sms and reported.reporter_id is None and reported.contact_phone:
+            sms_to_phone(
+                phone=reported.contact_phone,
+                verb=verb,
+                message=message,
+                link=absolute(tracking_link(reported)),
+            )
+
+    tell([case.reporter], tracking_link(case), message)
+    text_phone(case)
     for merged in case.merged_cases.select_related("reporter").order_by("pk"):
-        tell([merged.reporter], tracking_link(merged), render)
-    public = case.service.public and case.state not in (State.REJECTED, State.WITHDRAWN)
-    tell(case.followers.all(), public_link(case) if public else "", follower_render)
+        tell([merged.reporter], tracking_link(merged), message)
+        text_phone(merged)
+    tell(case.followers.all(), public_link(case) if is_public(case) else "", follower_message)
 
 
 def tracking_link(case: Case) -> str:

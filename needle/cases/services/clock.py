@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.cases.models import Case, EventKind, Extension, State
 from needle.cases.services._common import (
@@ -29,6 +30,7 @@ from needle.cases.services._common import (
 from needle.cases.services.deadlines import case_recolour
 from needle.core.errors import ValidationFailed
 from needle.core.text import bounded
+from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
@@ -66,11 +68,14 @@ def case_suspend(*, actor: Actor, case: Case, reason: str, version: int | None =
     _tell_reporters(
         case,
         "case.suspended",
-        lambda: (
-            _("Your request %(number)s is on hold: %(reason)s Its deadline waits until work resumes.")
-            % {"number": case.number, "reason": text}
+        Message(
+            gettext_noop(
+                "Your request %(number)s is on hold: %(reason)s Its deadline waits until work resumes."
+            ),
+            {"number": case.number, "reason": text},
         ),
-        lambda: _("Request %(number)s, which you follow, is on hold.") % {"number": case.number},
+        Message(gettext_noop("Request %(number)s, which you follow, is on hold."), {"number": case.number}),
+        sms=True,
     )
     return case
 
@@ -117,19 +122,22 @@ def case_resume(*, actor: Actor, case: Case, note: str = "", version: int | None
             case,
             case.lead_unit,
             "case.resumed",
-            lambda: (
-                _("Case %(number)s is back in progress; it is now due %(due)s.")
-                % {"number": case.number, "due": _when(case.resolve_due_at)}
+            Message(
+                gettext_noop("Case %(number)s is back in progress; it is now due %(due)s."),
+                {"number": case.number, "due": _when(case.resolve_due_at)},
             ),
         )
     _tell_reporters(
         case,
         "case.resumed",
-        lambda: (
-            _("Work on your request %(number)s resumed; it is now due %(due)s.")
-            % {"number": case.number, "due": _when(case.resolve_due_at)}
+        Message(
+            gettext_noop("Work on your request %(number)s resumed; it is now due %(due)s."),
+            {"number": case.number, "due": _when(case.resolve_due_at)},
         ),
-        lambda: _("Work on request %(number)s, which you follow, resumed.") % {"number": case.number},
+        Message(
+            gettext_noop("Work on request %(number)s, which you follow, resumed."), {"number": case.number}
+        ),
+        sms=True,
     )
     return case
 
@@ -194,9 +202,9 @@ def case_extension_request(
     notify(
         recipients=_dispatchers_over(case),
         verb="case.extension_requested",
-        render=lambda: (
-            _("%(unit)s asks to extend case %(number)s to %(due)s.")
-            % {"unit": extension.unit.name, "number": case.number, "due": _when(due)}
+        message=Message(
+            gettext_noop("%(unit)s asks to extend case %(number)s to %(due)s."),
+            {"unit": extension.unit.name, "number": case.number, "due": _when(due)},
         ),
         link=_case_link(case),
     )
@@ -269,12 +277,14 @@ def case_extension_decide(
         case,
         case.lead_unit,
         "case.extension_decided",
-        lambda: (
-            _("The extension of case %(number)s is granted: it is now due %(due)s.")
-            % {"number": case.number, "due": _when(case.resolve_due_at)}
-            if grant
-            else _("The extension of case %(number)s is refused: %(reason)s")
-            % {"number": case.number, "reason": text}
+        Message(
+            gettext_noop("The extension of case %(number)s is granted: it is now due %(due)s."),
+            {"number": case.number, "due": _when(case.resolve_due_at)},
+        )
+        if grant
+        else Message(
+            gettext_noop("The extension of case %(number)s is refused: %(reason)s"),
+            {"number": case.number, "reason": text},
         ),
     )
     return extension

@@ -1,5 +1,5 @@
 """Working together on a case without moving its state: following, urging, calling units in,
-assisting units and their answers, notes, hiding personal details."""
+assisting units and their answers, notes, hiding personal details, the public list."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.cases.models import OPEN_STATES, Assist, Case, CaseEvent, EventKind, State
 from needle.cases.presenters import TITLE_CHARS
-from needle.cases.selectors import whistle_target_units
+from needle.cases.selectors import is_public, whistle_target_units
 from needle.cases.services._common import (
     MAX_DESCRIPTION,
     _atomic_move,
@@ -27,6 +28,7 @@ from needle.cases.services._common import (
 )
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import bounded
+from needle.notify.messages import Message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import Actor, can_act_for_unit, can_in_area, require, require_authenticated
 
@@ -37,7 +39,7 @@ def case_follow(*, actor: Actor, case: Case) -> Case:
     they hear of every step, and the case counts them."""
     person = require_authenticated(actor)
     case = _locked(case)
-    if not (case.service.public and case.state in OPEN_STATES | {State.RESOLVED}):
+    if not (is_public(case) and case.state in OPEN_STATES | {State.RESOLVED}):
         raise _conflict(case, _("This case cannot be followed."))
     if case.reporter_id == person.pk or case.followers.filter(pk=person.pk).exists():
         raise _conflict(case, _("You already follow this case."))
@@ -63,13 +65,11 @@ def case_urge(*, actor: Actor, case: Case, note: str = "", supervise: bool = Fal
         case,
         case.lead_unit,
         f"case.{kind}",
-        lambda: (
-            (
-                _("Case %(number)s is under supervision: %(note)s")
-                if supervise
-                else _("Case %(number)s is urged: %(note)s")
-            )
-            % {"number": case.number, "note": note.strip() or "—"}
+        Message(
+            gettext_noop("Case %(number)s is under supervision: %(note)s")
+            if supervise
+            else gettext_noop("Case %(number)s is urged: %(note)s"),
+            {"number": case.number, "note": note.strip() or "—"},
         ),
     )
     return case
@@ -111,9 +111,11 @@ def case_whistle(
                 case,
                 unit,
                 "case.whistled",
-                lambda: (
-                    _("Your unit is called in on case %(number)s; respond within %(hours)d hours.")
-                    % {"number": case.number, "hours": hours}
+                Message(
+                    gettext_noop(
+                        "Your unit is called in on case %(number)s; respond within %(hours)d hours."
+                    ),
+                    {"number": case.number, "hours": hours},
                 ),
             )
     _event(
@@ -146,7 +148,7 @@ def case_assist(*, actor: Actor, case: Case, unit: Unit, note: str = "") -> Assi
         case,
         unit,
         "case.assisted",
-        lambda: _("Your unit assists on case %(number)s.") % {"number": case.number},
+        Message(gettext_noop("Your unit assists on case %(number)s."), {"number": case.number}),
     )
     return assist
 
@@ -171,9 +173,9 @@ def assist_respond(*, actor: Actor, assist: Assist, note: str) -> Assist:
         case,
         case.lead_unit,
         "case.responded",
-        lambda: (
-            _("%(unit)s responded on case %(number)s: %(note)s")
-            % {"unit": assist.unit.name, "number": case.number, "note": note.strip()}
+        Message(
+            gettext_noop("%(unit)s responded on case %(number)s: %(note)s"),
+            {"unit": assist.unit.name, "number": case.number, "note": note.strip()},
         ),
     )
     return assist
@@ -214,4 +216,33 @@ def case_hide_details(*, actor: Actor, case: Case, public_description: str) -> C
     _save(case, ["details_hidden", "public_description", "title"])
     _event(case, actor=actor, kind=EventKind.HIDDEN, public=False)
     _audit(actor, "hidden", case, old, {"details_hidden": True, "title": case.title})
+    return case
+
+
+@_atomic_move
+def case_set_public(*, actor: Actor, case: Case, public: bool, version: int | None = None) -> Case:
+    """A moderator puts a case on the public list or takes it off; the list, the case's public
+    page, Open311 and the suggestions of similar requests follow (selectors.public_q). Asking
+    for what the case already is changes nothing."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(can_in_area(actor, "cases.moderate", case.area_path))
+    if version is not None and version != case.version:
+        raise _conflict(case, _("Someone else changed this case meanwhile; reload it."))
+    if public and not case.service.public:
+        raise ValidationFailed(
+            fields={
+                "public": _("Requests for %(service)s are never public.") % {"service": case.service.label}
+            }
+        )
+    if public and case.state == State.REJECTED:
+        raise _conflict(case, _("A rejected request cannot be public."))
+    if public and case.state == State.WITHDRAWN:
+        raise _conflict(case, _("A request its reporter withdrew cannot be public."))
+    if case.public == public:
+        return case
+    case.public = public
+    _save(case, ["public"])
+    _event(case, actor=actor, kind=EventKind.PUBLISHED if public else EventKind.UNPUBLISHED, public=False)
+    _audit(actor, "published" if public else "unpublished", case, {"public": not public}, {"public": public})
     return case

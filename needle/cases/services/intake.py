@@ -113,7 +113,8 @@ class Intake:
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
-    hide_name: bool = False
+    # Opt-in: the name goes on the public list only when the resident chose so.
+    show_name: bool = False
     consent: bool = True
     channel: str = Channel.WEB
     idempotency_key: str | None = None
@@ -297,7 +298,9 @@ def _create(
         contact_name=contact_name[:100],  # a reporter's own name may be longer than the field
         contact_phone=contact_phone,
         contact_email=intake.contact_email.strip() or (reporter.email if reporter else ""),
-        hide_name=intake.hide_name,
+        show_name=intake.show_name,
+        # A resident's request is public (its service permitting) until a moderator says not.
+        public=True,
         tracking_token=secrets.token_urlsafe(24),
         idempotency_key=idempotency_key(channel=intake.channel, actor=actor, key=intake.idempotency_key or "")
         or None,
@@ -406,7 +409,8 @@ def case_open(
     perm: str = "cases.supervise",
 ) -> Case:
     """A case opened by the system side (未诉先办): a supervisor turns a hot topic into a task,
-    a visit finds a problem. It goes straight to `unit`, due at `resolve_by`."""
+    a visit finds a problem. It goes straight to `unit`, due at `resolve_by`. Not public: it
+    is an instruction to a unit, until a moderator puts it on the public list."""
     require_authenticated(actor)
     require(can_in_area(actor, perm, area.path))
     errors: dict[str, str] = {}
@@ -429,6 +433,7 @@ def case_open(
         description=bounded(description, limit=MAX_DESCRIPTION, field="description"),
         channel=Channel.PROACTIVE,
         contact_name=str(actor)[:100],
+        public=False,
         tracking_token=secrets.token_urlsafe(24),
         submitted_at=now,
         accept_due_at=min(

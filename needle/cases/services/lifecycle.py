@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.cases.deadlines import add_hours
 from needle.cases.models import Callback, Case, EventKind, Extension, Photo, Service, State
@@ -34,6 +35,7 @@ from needle.cases.services.routing import _route
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.errors import PermissionDenied, ValidationFailed
 from needle.core.text import bounded
+from needle.notify.messages import Message
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
@@ -75,6 +77,20 @@ def case_accept(*, actor: Actor, case: Case, version: int | None = None) -> Case
     _save(case, ["state", "accepted_at"])
     _event(case, actor=actor, kind=EventKind.ACCEPTED, from_state=previous, unit=case.lead_unit)
     _audit(actor, "accepted", case, {"state": previous}, {"state": case.state})
+    unit = case.lead_unit.name if case.lead_unit else ""
+    _tell_reporters(
+        case,
+        "case.accepted",
+        Message(
+            gettext_noop("Your request %(number)s was taken on by %(unit)s."),
+            {"number": case.number, "unit": unit},
+        ),
+        Message(
+            gettext_noop("Request %(number)s, which you follow, was taken on by %(unit)s."),
+            {"number": case.number, "unit": unit},
+        ),
+        sms=True,
+    )
     return case
 
 
@@ -165,11 +181,14 @@ def case_resolve(
     _tell_reporters(
         case,
         "case.resolved",
-        lambda: (
-            _("Your request %(number)s is resolved. Is it solved? Please tell us and rate the work.")
-            % {"number": case.number}
+        Message(
+            gettext_noop(
+                "Your request %(number)s is resolved. Is it solved? Please tell us and rate the work."
+            ),
+            {"number": case.number},
         ),
-        lambda: _("Request %(number)s, which you follow, is resolved.") % {"number": case.number},
+        Message(gettext_noop("Request %(number)s, which you follow, is resolved."), {"number": case.number}),
+        sms=True,
     )
     return case
 
@@ -225,9 +244,9 @@ def case_callback(
             case,
             case.lead_unit,
             "case.reopened",
-            lambda: (
-                _("Case %(number)s was reopened: the resident says it is not solved.")
-                % {"number": case.number}
+            Message(
+                gettext_noop("Case %(number)s was reopened: the resident says it is not solved."),
+                {"number": case.number},
             ),
         )
     _event(
@@ -274,7 +293,7 @@ def case_reopen(*, actor: Actor, case: Case, reason: str, version: int | None = 
         case,
         case.lead_unit,
         "case.reopened",
-        lambda: _("Case %(number)s was reopened.") % {"number": case.number},
+        Message(gettext_noop("Case %(number)s was reopened."), {"number": case.number}),
     )
     return case
 
@@ -297,12 +316,14 @@ def case_reject(*, actor: Actor, case: Case, reason: str, version: int | None = 
     _tell_reporters(
         case,
         "case.rejected",
-        lambda: (
-            _("Your request %(number)s was not accepted: %(reason)s")
-            % {"number": case.number, "reason": reason.strip()}
+        Message(
+            gettext_noop("Your request %(number)s was not accepted: %(reason)s"),
+            {"number": case.number, "reason": reason.strip()},
         ),
         # The reason speaks of the reporter's request: not for strangers who followed it.
-        lambda: _("Request %(number)s, which you follow, was not accepted.") % {"number": case.number},
+        Message(
+            gettext_noop("Request %(number)s, which you follow, was not accepted."), {"number": case.number}
+        ),
     )
     return case
 
@@ -424,9 +445,11 @@ def case_answer(*, actor: Actor, case: Case, answer: str, version: int | None = 
     _tell_reporters(
         case,
         "case.answered",
-        lambda: (
-            _("Your request %(number)s is answered: %(answer)s") % {"number": case.number, "answer": text}
+        Message(
+            gettext_noop("Your request %(number)s is answered: %(answer)s"),
+            {"number": case.number, "answer": text},
         ),
-        lambda: _("Request %(number)s, which you follow, is answered.") % {"number": case.number},
+        Message(gettext_noop("Request %(number)s, which you follow, is answered."), {"number": case.number}),
+        sms=True,
     )
     return case

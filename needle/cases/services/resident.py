@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.cases.models import Case, CaseEvent, EventKind, Photo, State
 from needle.cases.services._common import (
@@ -29,6 +30,7 @@ from needle.cases.services._common import (
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.errors import ValidationFailed
 from needle.core.text import bounded
+from needle.notify.messages import Message
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
 # A request is not a chat: past this many additions the resident is asked to call instead.
@@ -84,13 +86,17 @@ def case_withdraw(
         case,
         case.lead_unit,
         "case.withdrawn",
-        lambda: _("Case %(number)s was withdrawn by the resident.") % {"number": case.number},
+        Message(gettext_noop("Case %(number)s was withdrawn by the resident."), {"number": case.number}),
     )
     _tell_reporters(
         case,
         "case.withdrawn",
-        lambda: _("Your request %(number)s is withdrawn.") % {"number": case.number},
-        lambda: _("Request %(number)s, which you follow, was withdrawn.") % {"number": case.number},
+        Message(gettext_noop("Your request %(number)s is withdrawn."), {"number": case.number}),
+        Message(
+            gettext_noop("Request %(number)s, which you follow, was withdrawn."), {"number": case.number}
+        ),
+        # Who asked a dispatcher on the phone hears it is done.
+        sms=not by_resident,
     )
     return case
 
@@ -132,6 +138,6 @@ def case_add_info(
         case,
         case.lead_unit,
         "case.info_added",
-        lambda: _("The resident added information to case %(number)s.") % {"number": case.number},
+        Message(gettext_noop("The resident added information to case %(number)s."), {"number": case.number}),
     )
     return event

@@ -3,12 +3,11 @@ the classifier, and the timeline entry, audit event and notification of every ro
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.areas.models import Area
 from needle.cases.catalog import service_rules
@@ -16,6 +15,7 @@ from needle.cases.models import Case, CaseEvent, EventKind, RoutingRule, Service
 from needle.cases.services._common import _event_row, _locked, _save, _tell_unit
 from needle.core.audit import audit_event, audit_record
 from needle.core.models import AuditEvent
+from needle.notify.messages import Message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
@@ -99,9 +99,10 @@ def _routing_rows(
     return event, audit
 
 
-def _dispatched_text(case: Case) -> Callable[[], str]:
-    return lambda: (
-        _("Case %(number)s was sent to your unit: %(title)s") % {"number": case.number, "title": case.title}
+def _dispatched_text(case: Case) -> Message:
+    return Message(
+        gettext_noop("Case %(number)s was sent to your unit: %(title)s"),
+        {"number": case.number, "title": case.title},
     )
 
 

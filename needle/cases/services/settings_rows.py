@@ -29,6 +29,8 @@ FIELDS: dict[type[models.Model], tuple[str, list[str]]] = {
             "name_en",
             "category",
             "keywords",
+            "synonyms",
+            "synonyms_en",
             "deadline_class",
             "accept_hours",
             "resolve_hours",

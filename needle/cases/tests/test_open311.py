@@ -611,7 +611,7 @@ def test_hidden_details_are_not_leaked(api, world, catalog, fmt):
         contact_email="zs@example.org",
         lat=29.561234,
         lng=106.561234,
-        hide_name=True,
+        show_name=True,
     )
     s.case_note(actor=world.people["handler"], case=case, note="已联系张三", public=True)
     s.case_hide_details(actor=world.people["dispatcher"], case=case, public_description="路面有坑")
@@ -726,6 +726,7 @@ def test_at_most_1000_results_and_pages(api, world, catalog, django_assert_max_n
             area_path=area.path,
             description=f"坑{i}",
             tracking_token=f"token-{i}",
+            public=True,
             submitted_at=now - dt.timedelta(minutes=i),
         )
         for i in range(1005)

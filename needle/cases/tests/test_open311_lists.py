@@ -21,6 +21,7 @@ def make(world, catalog, number, **kw):
         "area_path": area.path,
         "description": f"路面塌陷 {number} & <坑>",
         "tracking_token": f"token-{number}",
+        "public": True,
         "submitted_at": timezone.now() - dt.timedelta(hours=int(number[-2:])),
         "lead_unit": world.units["district_a_env"],
         **kw,

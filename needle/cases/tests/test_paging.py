@@ -38,6 +38,7 @@ def bulk(world, catalog, n, *, same_time=False, state=State.SUBMITTED, start=0):
             title=f"第{start + i}号",
             description=f"坑{start + i}",
             tracking_token=f"token-{start + i}",
+            public=True,
             lead_unit=world.units["district_a_env"],
             state=state,
             submitted_at=now if same_time else now - dt.timedelta(minutes=start + i),

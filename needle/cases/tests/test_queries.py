@@ -110,18 +110,21 @@ def test_an_api_move_reads_the_case_once(world, catalog, api_for):
     api.get("/api/v1/cases")  # a token's first use records when it was used
     case = t.submit(world, catalog["road"])
     # Token, the case read and locked at once, grants, the update, its timeline entry and audit
-    # event, the contact read's audit event, and the savepoint the test's transaction makes of
-    # the operation's (two statements).
-    assert posted(api.post, f"/api/v1/cases/{case.number}/accept", {}, 200) == (9, 1)
+    # event, the contact read's audit event, the savepoint the test's transaction makes of the
+    # operation's (two statements), and telling the reporters: the notification and its
+    # recipient's notification settings, the cases merged into this one (the one other read of
+    # the cases table), the followers.
+    assert posted(api.post, f"/api/v1/cases/{case.number}/accept", {}, 200) == (13, 2)
 
 
 def test_a_page_move_reads_the_case_once(world, catalog, client_for):
     client = client_for("handler")
     case = t.submit(world, catalog["road"])
     # Session, person, the case read and locked at once, grants, the update, its timeline entry
-    # and audit event, and the test's savepoint (two statements).
+    # and audit event, the test's savepoint (two statements), and telling the reporters (the
+    # notification and its recipient's settings, merged cases, followers).
     body = {"accept-version": case.version}
-    assert posted(client.post, f"/cases/{case.number}/accept/", body, 302) == (9, 1)
+    assert posted(client.post, f"/cases/{case.number}/accept/", body, 302) == (13, 2)
 
 
 def test_a_case_locked_in_a_block_that_ended_is_read_again(world, catalog):

@@ -106,7 +106,7 @@ def test_the_migration_turns_known_old_sentences_into_codes(world, catalog):
         name: CaseEvent.objects.create(case=case, at=now, kind=kind, note=note)
         for name, (kind, note) in old.items()
     }
-    migration = importlib.import_module("needle.cases.migrations.0007_timeline_notes_as_codes")
+    migration = importlib.import_module("needle.cases.migrations.0009_timeline_notes_as_codes")
     migration.forwards(apps, None)
     got = {
         name: CaseEvent.objects.values_list("code", "params", "note").get(pk=e.pk) for name, e in rows.items()

@@ -239,7 +239,7 @@ def test_place_on_the_map(world, catalog):
 def test_service_and_area_search(world, catalog):
     client = Client()
     found = page(client.get("/report/services/", {"service_q": "坑"}))
-    assert 'data-pick-service="road"' in found and "Urban affairs" in found
+    assert 'name="service" value="road"' in found and "Urban affairs" in found
     assert "private" not in page(client.get("/report/services/", {"service_q": "Family"}))
     assert client.get("/report/services/").content.strip() == b""
     areas = page(client.get("/report/areas/", {"area": "华一坡"}))
@@ -314,11 +314,13 @@ def test_a_merged_case_shows_its_parents_progress(world, catalog):
 # The public list -------------------------------------------------------------------------------------
 
 
-def test_public_list_hides_private_cases_and_names(world, catalog):
-    shown = submit(world, catalog["road"], contact_name="张三", description="公开的坑")
-    hidden_name = submit(world, catalog["road"], contact_name="李四", hide_name=True, description="匿名的坑")
+def test_public_list_hides_private_cases_and_names_unless_shown_by_choice(world, catalog):
+    shown = submit(world, catalog["road"], contact_name="张三", show_name=True, description="公开的坑")
+    hidden_name = submit(world, catalog["road"], contact_name="李四", description="匿名的坑")
     submit(world, catalog["private"], description="家里的事")
-    moderated = submit(world, catalog["road"], contact_name="赵六", description="我叫赵六电话138")
+    moderated = submit(
+        world, catalog["road"], contact_name="赵六", show_name=True, description="我叫赵六电话138"
+    )
     s.case_hide_details(actor=world.people["dispatcher"], case=moderated, public_description="路面问题")
     listing = page(Client().get("/cases/public/"))
     assert shown.number in listing and "张三" in listing and "公开的坑" in listing

@@ -46,6 +46,7 @@ PANELS: list[tuple[str, Any, Any]] = [
     ("decide_extension", gettext_lazy("Decide the extension (延期审核)"), gettext_lazy("Decide")),
     ("add_info", gettext_lazy("Add information or photos"), gettext_lazy("Add")),
     ("withdraw", gettext_lazy("Withdraw the request (撤回)"), gettext_lazy("Withdraw")),
+    ("publish", gettext_lazy("The public list"), gettext_lazy("Save")),
 ]
 
 
@@ -54,7 +55,7 @@ EXTENSION_STATES = LIFECYCLE["decide_extension"].sources
 
 
 def _initial(name: str, case: Case, pending: Extension | None) -> dict[str, Any]:
-    initial: dict[str, Any] = {"version": case.version}
+    initial: dict[str, Any] = {"version": case.version, "public": case.public}
     if name == "decide_extension" and pending is not None:
         initial["due"] = timezone.localtime(pending.requested_due).strftime("%Y-%m-%dT%H:%M")
     return initial
@@ -76,6 +77,7 @@ def _case_page(
         if bound is not None and bound[0] == name:
             form = bound[1]
         else:
+            # Forms start from the case as it is now (`public` is the publish form's box).
             form = ACTION_FORMS[name](prefix=name, initial=_initial(name, case, pending))
         panels.append({"name": name, "title": title, "button": button, "form": form})
     context = {
@@ -84,6 +86,7 @@ def _case_page(
         "pending_extension": pending,
         "hours_on_hold": presenters.hours(case.paused_seconds),
         "contact": selectors.case_contact(actor=request.user, case=case),
+        "on_public_list": selectors.is_public(case),
         "timeline": selectors.timeline_for(actor=request.user, case=case),
         "answers": selectors.answers_of(case=case),
         "intake_photos": case.photos.filter(event__isnull=True),
@@ -228,6 +231,13 @@ def _withdraw(actor: Any, case: Case, d: dict[str, Any]) -> str:
     return _("Request %(number)s is withdrawn.") % {"number": case.number}
 
 
+def _publish(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_set_public(actor=actor, case=case, public=d["public"], version=d["version"])
+    if d["public"]:
+        return _("Case %(number)s is on the public list.") % {"number": case.number}
+    return _("Case %(number)s is not on the public list.") % {"number": case.number}
+
+
 MOVES: dict[str, Callable[[Any, Case, dict[str, Any]], str]] = {
     "dispatch": _dispatch,
     "accept": _accept,
@@ -249,6 +259,7 @@ MOVES: dict[str, Callable[[Any, Case, dict[str, Any]], str]] = {
     "decide_extension": _decide_extension,
     "add_info": _add_info,
     "withdraw": _withdraw,
+    "publish": _publish,
 }
 
 

@@ -18,6 +18,7 @@ from needle.cases.forms import OPEN, BulkForm, CaseFilterForm, DispatchForm
 from needle.cases.models import OPEN_STATES
 from needle.cases.views.common import SEARCH_LIMIT, _fail, _query_without_page, _seek_page
 from needle.core.errors import DomainError, PermissionDenied
+from needle.core.i18n import labelled
 from needle.core.pagination import count_page, paginate
 from needle.orgs.permissions import require_anywhere
 
@@ -48,7 +49,7 @@ def _bulk(request: HttpRequest) -> HttpResponse | None:
                 else:
                     services.case_urge(actor=request.user, case=case, note=note)
         except DomainError as exc:
-            messages.error(request, f"{number}: {exc.message}")
+            messages.error(request, labelled(number, exc.message))
         else:
             done.append(number)
     if done:

@@ -22,7 +22,7 @@ from needle.cases.views.common import SEARCH_LIMIT
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.core.throttle import spend
 from needle.core.views import show_error
-from needle.orgs.permissions import has_perm_anywhere, require_anywhere
+from needle.orgs.permissions import require_anywhere
 
 
 def _intake_form(request: HttpRequest, *, staff: bool) -> IntakeForm:
@@ -51,7 +51,7 @@ def _submit(request: HttpRequest, form: IntakeForm, *, channel: str) -> tuple[Ca
         contact_name=data["contact_name"],
         contact_phone=data["contact_phone"],
         contact_email=data["contact_email"],
-        hide_name=data["hide_name"],
+        show_name=data["show_name"],
         consent=data["consent"],
         channel=channel,
         idempotency_key=data["idempotency_key"] or None,
@@ -66,8 +66,25 @@ def _submit(request: HttpRequest, form: IntakeForm, *, channel: str) -> tuple[Ca
         return None, 403 if exc.status == 403 else 400
 
 
-def _intake_context(form: IntakeForm, *, staff: bool) -> dict[str, Any]:
-    return {"form": form, "staff": staff, "map_area": settings.NEEDLE_MAP_AREA}
+# The search results a form shows; the category list below them holds every service.
+PICKS_SHOWN = 10
+
+
+def _search_text(request: HttpRequest) -> str:
+    return (request.GET.get("service_q") or request.GET.get("q") or "").strip()[: selectors.SEARCH_TEXT]
+
+
+def _picks(request: HttpRequest, *, staff: bool) -> dict[str, Any]:
+    """The service search's best matches for the words typed, for the live search and for the
+    form's own "Find" button (browsers without JavaScript reload the form with them)."""
+    text = _search_text(request)
+    hits = selectors.service_search(actor=request.user, text=text, staff=staff) if text else []
+    return {"service_q": text, "hits": hits[:PICKS_SHOWN]}
+
+
+def _intake_context(request: HttpRequest, form: IntakeForm, *, staff: bool) -> dict[str, Any]:
+    picks = _picks(request, staff=staff) if request.method == "GET" else {}
+    return {"form": form, "staff": staff, "map_area": settings.NEEDLE_MAP_AREA, **picks}
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,7 +97,7 @@ def report(request: HttpRequest) -> HttpResponse:
         case, status = _submit(request, form, channel=Channel.WEB)
         if case is not None:
             return redirect("case-thanks", token=case.tracking_token)
-    return render(request, "cases/report.html", _intake_context(form, staff=False), status=status)
+    return render(request, "cases/report.html", _intake_context(request, form, staff=False), status=status)
 
 
 @require_GET
@@ -107,7 +124,9 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
                 request, (done or _("Request %(number)s is registered.")) % {"number": case.number}
             )
             return redirect("case-detail", number=case.number)
-    return render(request, "cases/staff_intake.html", _intake_context(form, staff=True), status=status)
+    return render(
+        request, "cases/staff_intake.html", _intake_context(request, form, staff=True), status=status
+    )
 
 
 @login_required
@@ -128,19 +147,13 @@ def caller_history(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_catalog(request: HttpRequest) -> bool:
-    return request.GET.get("staff") == "1" and has_perm_anywhere(request.user, "cases.intake")
+    return request.GET.get("staff") == "1" and selectors.may_use_staff_catalog(request.user)
 
 
 @require_GET
 def service_search(request: HttpRequest) -> HttpResponse:
-    """htmx: services whose name or keywords hold the typed words, grouped by category."""
-    text = (request.GET.get("service_q") or request.GET.get("q") or "").strip()[:100]
-    found = (
-        list(selectors.intake_services(text=text, public_only=not _staff_catalog(request))[:30])
-        if text
-        else []
-    )
-    return render(request, "cases/_service_picks.html", {"services": found, "text": text})
+    """htmx: the services that best match the typed words, best first."""
+    return render(request, "cases/_service_picks.html", _picks(request, staff=_staff_catalog(request)))
 
 
 @require_GET

@@ -94,10 +94,10 @@ def test_suggestions_auto_routing_duplicates_and_hot_topics(
     shot(resident, 2, "report-suggested-services")
     with page.expect_response(lambda r: "/report/questions/" in r.url):
         pick.click()
-    expect(page.locator("#id_service")).to_have_value("noise")
+    expect(page.locator(".service-tree input[value=noise]")).to_be_checked()
     page.locator("#questions input[name=attr_when][value=night]").check()
     page.check("#id_consent")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form > button[type=submit]").click()
     page.wait_for_url(re.compile(r"/report/thanks/[^/]+/$"))
     number = page.locator("main .number").inner_text().strip()
     shot(resident, 3, "thanks-routed")

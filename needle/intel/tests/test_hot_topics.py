@@ -186,3 +186,11 @@ def test_two_supervisors_at_once_make_one_task(lift_topic, world):
         thread.join()
     assert sorted(outcomes) == ["conflict", "task"]
     assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
+
+
+def test_the_task_form_suggests_its_date_as_a_date_input_reads_it(lift_topic, world, client_for):
+    client = client_for("supervisor")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/intel/hotspots/{lift_topic[0].pk}/").content.decode()
+    week = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    assert f'type="date" name="due" value="{week}"' in page

@@ -4,9 +4,11 @@ the dispatcher's correction, the model versions, and the REST API."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from needle import testing as t
 from needle.cases.models import State
+from needle.cases.selectors import service_search
 from needle.intel.models import Correction
 from needle.intel.services import corrections_collect
 from needle.testing import NOISE, VAGUE
@@ -129,3 +131,15 @@ def test_suggestions_are_rationed_per_client(client, settings):
     assert r.json()["error"]["code"] == "too_many_requests" and r.json()["error"]["retry_after"] > 0
     # Another client (another address) has its own budget.
     assert client.post("/intel/suggest/", {"description": "路灯"}, REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_the_service_search_weighs_what_the_classifier_says(trained, client):
+    """NOISE names no word of the catalog: the classifier alone finds its service, on the
+    report form's search and in the API's catalog alike."""
+    hits = service_search(actor=AnonymousUser(), text=NOISE)
+    assert hits[0].service.code == "noise" and hits[0].matched == ""
+    body = client.get("/report/services/", {"service_q": NOISE}).content.decode()
+    assert body.index('value="noise"') < body.index("</ol>")
+    assert client.get("/api/v1/catalog", {"search": NOISE}).json()[0]["code"] == "noise"
+    # A word of the catalog still counts: the light service's name wins over the guesses.
+    assert service_search(actor=AnonymousUser(), text="路灯不亮")[0].service.code == "light"

@@ -6,9 +6,12 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from needle.operations.figures_types import Row, value_of
+from needle.cases.figures import RATE_NAMES
+from needle.operations.figures_types import RATE_BASES, Figures, Row, value_of
 from needle.operations.presenters import node_url as node_url_of
+from needle.operations.presenters import rate_sample
 
 register = template.Library()
 
@@ -29,12 +32,24 @@ def node_url(row: Row) -> str:
     return node_url_of(row.kind, row.key)
 
 
+@register.simple_tag
+def rate(figures: Figures, name: str) -> SafeString:
+    """A rate; over fewer than SMALL_SAMPLE cases muted, with the count beside it."""
+    text, few = rate_sample(figures, name)
+    if few is None:
+        return format_html("{}", text)
+    title = ngettext("Only %(n)d case: too few to compare.", "Only %(n)d cases: too few to compare.", few) % {
+        "n": few
+    }
+    return format_html('<span class="muted" title="{}">{} <small>({})</small></span>', title, text, few)
+
+
 @register.filter
 def indicator(row: Row, name: str) -> Any:
+    if name in RATE_BASES:
+        return rate(row.figures, name)
     value = value_of(row.figures, name)
-    if isinstance(value, float) or (value is None and name.endswith("_rate")):
-        return pct(value)
-    return value
+    return pct(value) if isinstance(value, float) else value
 
 
 @register.simple_tag
@@ -58,10 +73,7 @@ def row_cells(rows: list[Row], query: str = "") -> SafeString:
             num(f.received),
             num(f.open),
             num(f.overdue_open),
-            pct(f.response_rate),
-            pct(f.resolution_rate),
-            pct(f.satisfaction_rate),
-            pct(f.on_time_rate),
+            *(rate(f, name) for name in RATE_NAMES),
         )
 
     return format_html_join(

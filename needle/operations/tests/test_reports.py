@@ -26,7 +26,7 @@ def rolled(busy: dict[str, Case]) -> dict[str, Case]:
 
 
 def test_csv_agrees_with_the_api(world: t.World, rolled: Any, client_for: Any, api_for: Any) -> None:
-    r = client_for("city_admin").get("/operations/export.csv", {"area": "500103000000"})
+    r = client_for("city_admin").get("/operations/export.csv", {"area": "500103000000", "headers": "keys"})
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     header = rows[1]
@@ -39,12 +39,37 @@ def test_csv_agrees_with_the_api(world: t.World, rolled: Any, client_for: Any, a
     assert AuditEvent.objects.filter(action="operations.dashboard.exported").exists()
 
 
+def _csv_rows(client: Any, language: str, **params: str) -> list[list[str]]:
+    client.cookies["django_language"] = language
+    r = client.get("/operations/export.csv", {"area": "500103000000", **params})
+    assert r.status_code == 200
+    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+def test_csv_headers_are_in_the_readers_language_and_keys_on_request(
+    world: t.World, rolled: Any, client_for: Any
+) -> None:
+    client = client_for("city_admin")
+    english = _csv_rows(client, "en")
+    assert english[1][:5] == ["Section", "Kind", "Code", "Name", "Received"]
+    assert "Response rate" in english[1] and "Accept deadlines due" in english[1]
+    assert english[2][:2] == ["Total", "area"] and english[3][0] == "Previous period"
+    chinese = _csv_rows(client, "zh-hans")
+    assert "received" not in chinese[1] and "Received" not in chinese[1]
+    assert chinese[1][3] == t.zh("Name") and t.zh("Response rate") in chinese[1]
+    # The keys do not change with the language; the figures are the same.
+    keys = _csv_rows(client, "zh-hans", headers="keys")
+    assert keys[1] == list(reports.COLUMNS) and keys[2][:2] == ["node", "area"]
+    assert [row[4:] for row in keys[2:]] == [row[4:] for row in english[2:]]
+    assert client.get("/operations/export.csv", {"headers": "snake"}).status_code == 422
+
+
 def test_xlsx_opens_and_holds_the_figures(world: t.World, rolled: Any, client_for: Any) -> None:
     from openpyxl import load_workbook
 
-    r = client_for("city_admin").get(
-        "/operations/export.xlsx", {"unit": str(world.units["district_a_env"].pk)}
-    )
+    client = client_for("city_admin")
+    client.cookies["django_language"] = "en"
+    r = client.get("/operations/export.xlsx", {"unit": str(world.units["district_a_env"].pk)})
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
     summary = wb.worksheets[0]
@@ -52,7 +77,8 @@ def test_xlsx_opens_and_holds_the_figures(world: t.World, rolled: Any, client_fo
     d = selectors.dashboard_for(
         actor=world.people["city_admin"], unit=world.units["district_a_env"], **_default_period()
     )
-    assert values["received"] == d.totals.received and values["open"] == d.totals.open
+    assert values["Received"] == d.totals.received and values["Open"] == d.totals.open
+    assert wb.worksheets[1]["A1"].value == "Code" and wb.worksheets[1]["C1"].value == "Received"
 
 
 def _default_period() -> dict[str, dt.date]:
@@ -157,6 +183,9 @@ def test_scheduled_reports_are_sent_once_per_period(world: t.World, rolled: Any)
     services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="weekly")
     services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="monthly")
     today = timezone.localdate()
+    assert services.reports_send(frequency="weekly", today=today) == 0  # the address is not confirmed
+    supervisor.email_confirmed_at = timezone.now()
+    supervisor.save()
     assert services.reports_send(frequency="weekly", today=today) == 1
     assert services.reports_send(frequency="weekly", today=today) == 0  # run twice: one email
     assert len(mail.outbox) == 1
@@ -165,6 +194,23 @@ def test_scheduled_reports_are_sent_once_per_period(world: t.World, rolled: Any)
     assert message.attachments[0][1].startswith(b"%PDF")
     assert ReportSubscription.objects.get(frequency="weekly").last_sent_on is not None
     assert AuditEvent.objects.filter(action="operations.report.sent").count() == 1
+
+
+def test_subscribing_says_where_the_reports_go(world: t.World, client_for: Any) -> None:
+    client = client_for("supervisor")
+    client.cookies["django_language"] = "en"
+    page = client.post("/operations/area/500103001000/subscribe/", {"frequency": "weekly"}, follow=True)
+    assert "reports go only to a confirmed email address" in page.content.decode()
+    listing = client.get("/operations/subscriptions/").content.decode()
+    assert "Nothing is mailed until you have a confirmed email address." in listing
+    supervisor = world.people["supervisor"]
+    supervisor.email, supervisor.email_confirmed_at = "sup@example.org", timezone.now()
+    supervisor.save()
+    page = client.post("/operations/area/500103001000/subscribe/", {"frequency": "monthly"}, follow=True)
+    assert "by email at sup@example.org" in page.content.decode()
+    assert (
+        "Reports are mailed to sup@example.org" in client.get("/operations/subscriptions/").content.decode()
+    )
 
 
 def test_subscription_needs_figures_for_the_area(world: t.World) -> None:

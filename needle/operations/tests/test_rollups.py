@@ -62,9 +62,15 @@ def assert_all_agree(world: t.World) -> None:
             got = dashboard_for(actor=root, area=area, start=start, end=end)
             want = raw_counts(start=start, end=end, area=area)
             assert got.totals.counts() == want, (area.name, start, end)
-            # A node is the sum of its children (and of what sits directly on it).
+            # A node is the sum of its children (and of what sits directly on it), and each
+            # child's figures are its own subtree's, counted straight from the cases.
             summed = {c: sum(getattr(r.figures, c) for r in got.children) for c in COUNTERS}
             assert summed == want, area.name
+            children = {a.code: a for a in Area.objects.filter(code__in=[r.key for r in got.children])}
+            for row in got.children:
+                if row.kind == "area":
+                    child = raw_counts(start=start, end=end, area=children[row.key])
+                    assert row.figures.counts() == child, (area.name, row.name)
             assert {c: sum(getattr(r.figures, c) for r in got.by_service) for c in COUNTERS} == want
             assert {c: sum(getattr(r.figures, c) for r in got.units) for c in COUNTERS} == want
             flows = {c: sum(getattr(f, c) for _d, f in got.trend("day")) for c in COUNTERS}

@@ -23,7 +23,8 @@ def test_dashboard_defaults_to_the_widest_area(world: t.World, rolled: Any, clie
     assert r.status_code == 200
     body = r.content.decode()
     assert "重庆市" in body and 'id="chart-trend"' in body and "渝中区" in body
-    assert "/operations/area/500100000000/" in body  # drill link to the child
+    # Drill links go to the districts: the world's city is the placeholder 市辖区.
+    assert "/operations/area/500103000000/" in body and "/operations/area/500100000000/" not in body
 
 
 def test_dashboard_query_count_is_bounded(world: t.World, rolled: Any, client_for: Any) -> None:

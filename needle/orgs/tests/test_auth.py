@@ -89,7 +89,12 @@ def test_an_address_makes_a_bounded_number_of_accounts(db, settings):
     def signup(name: str, addr: str):
         return Client().post(
             "/signup/",
-            {"username": name, "password": "a-long-pass-987", "password_again": "a-long-pass-987"},
+            {
+                "username": name,
+                "password": "a-long-pass-987",
+                "password_again": "a-long-pass-987",
+                "accept_terms": "on",
+            },
             REMOTE_ADDR=addr,
             HTTP_ACCEPT_LANGUAGE="en",
         )

@@ -18,12 +18,14 @@ def last_event(action):
 
 
 def test_resident_signup_creates_one_person_and_audits(db):
-    person = services.person_signup(username="zhang", password="a-long-pass-987", phone="13812341234")
+    person = services.person_signup(
+        username="zhang", password="a-long-pass-987", phone="13812341234", accepted_terms=True
+    )
     assert person.check_password("a-long-pass-987")
     event = last_event("orgs.person.signed_up")
     assert event.actor == person and event.changes["new"]["username"] == "zhang"
     with pytest.raises(ValidationFailed) as err:
-        services.person_signup(username="ZHANG", password="a-long-pass-987")
+        services.person_signup(username="ZHANG", password="a-long-pass-987", accepted_terms=True)
     assert "username" in err.value.fields
     assert Person.objects.count() == 1
 
@@ -35,10 +37,12 @@ def test_resident_signup_creates_one_person_and_audits(db):
         ("password", {"password": "123"}),
         ("username", {"username": ""}),
         ("language", {"language": "fr"}),
+        ("email", {"email": "not-an-address"}),
+        ("accept_terms", {"accepted_terms": False}),
     ],
 )
 def test_signup_names_the_bad_field(db, field, kwargs):
-    args = {"username": "li", "password": "a-long-pass-987", **kwargs}
+    args = {"username": "li", "password": "a-long-pass-987", "accepted_terms": True, **kwargs}
     with pytest.raises(ValidationFailed) as err:
         services.person_signup(**args)
     assert field in err.value.fields

@@ -26,11 +26,18 @@ def test_signup_makes_a_resident_and_reports_field_errors(db):
             "phone": "13912345678",
             "password": "a-long-pass-987",
             "password_again": "a-long-pass-987",
+            "accept_terms": "on",
         },
     )
     assert response.status_code == 302 and Person.objects.get().username == "wang"
     response = client.post(
-        "/signup/", {"username": "wang", "password": "a-long-pass-987", "password_again": "a-long-pass-987"}
+        "/signup/",
+        {
+            "username": "wang",
+            "password": "a-long-pass-987",
+            "password_again": "a-long-pass-987",
+            "accept_terms": "on",
+        },
     )
     assert response.status_code == 400 and Person.objects.count() == 1
 

@@ -1,19 +1,12 @@
-"""Pages for people, units, organization figures, the audit log, and an area with what the
-actor may do there (its grids and their workers). Thin: parse, call a selector or service,
-render."""
+"""Pages for units, organization figures, the audit log, and an area with what the actor may
+do there (its grids and their workers). Thin: parse, call a selector or service, render."""
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +18,6 @@ from needle.areas.selectors import (
     children_counts,
     has_boundaries_below,
 )
-from needle.core import throttle
 from needle.core.errors import DomainError, NotFound, PermissionDenied
 from needle.core.pagination import paginate
 from needle.core.views import show_error
@@ -35,53 +27,12 @@ from needle.orgs.forms import (
     GridForm,
     GridWorkerForm,
     MembershipForm,
-    ProfileForm,
     RoleForm,
-    SignInForm,
-    SignupForm,
     StatsForm,
-    TokenForm,
     UnitFilterForm,
 )
-from needle.orgs.models import Person
 from needle.orgs.permissions import can_for_unit, can_in_area, has_perm_anywhere, require_anywhere
-
-
-def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
-    if language in dict(settings.LANGUAGES):
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
-    return response
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "orgs/login.html"
-    authentication_form = SignInForm
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        response = super().form_invalid(form)
-        if form.has_error("__all__", "locked"):
-            response.status_code = 429
-        return response
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        return _remember_language(response, form.get_user().language)
-
-
-@require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language; a signed-in person keeps it as their preference."""
-    language = request.POST.get("language", "")
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    response = HttpResponseRedirect(target)
-    if language not in dict(settings.LANGUAGES):
-        messages.error(request, _("Unknown language."))
-        return response
-    if request.user.is_authenticated:
-        services.person_update_profile(actor=request.user, person=request.user, language=language)
-    return _remember_language(response, language)
+from needle.orgs.presenters import audit_rows
 
 
 @login_required
@@ -96,80 +47,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_audit": has_perm_anywhere(request.user, "core.view_audit"),
         },
     )
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_signup(
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-                display_name=form.cleaned_data["display_name"],
-                phone=form.cleaned_data["phone"],
-                language=getattr(request, "LANGUAGE_CODE", ""),
-                client=throttle.client_address(request),
-            )
-        except DomainError as exc:
-            show_error(request, exc, form)
-            if exc.status == 429:
-                return render(request, "orgs/signup.html", {"form": form}, status=429)
-        else:
-            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome, %(name)s.") % {"name": person})
-            return redirect("home")
-    return render(request, "orgs/signup.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    person = request.user
-    form = ProfileForm(
-        request.POST or None,
-        initial={"display_name": person.display_name, "phone": person.phone, "language": person.language},  # type: ignore[union-attr]
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update_profile(actor=person, person=person, **form.cleaned_data)  # type: ignore[arg-type]
-        except DomainError as exc:
-            show_error(request, exc, form)
-        else:
-            messages.success(request, _("Your profile is saved."))
-            return _remember_language(redirect("profile"), form.cleaned_data["language"])
-    return render(request, "orgs/profile.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@login_required
-def tokens(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
-    issued = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = services.token_create(
-                actor=request.user, person=cast(Person, request.user), name=form.cleaned_data["name"]
-            )
-        except DomainError as exc:
-            show_error(request, exc, form)
-        else:
-            form = TokenForm()
-    return render(
-        request,
-        "orgs/tokens.html",
-        {"form": form, "issued": issued, "tokens": selectors.token_list_for(actor=request.user)},
-    )
-
-
-@login_required
-@require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
-        token = selectors.access_token(actor=request.user, token_id=token_id)
-        services.token_revoke(actor=request.user, token=token)
-    except DomainError as exc:
-        show_error(request, exc)
-    else:
-        messages.success(request, _("The token is revoked."))
-    return redirect("tokens")
 
 
 @login_required
@@ -299,7 +176,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         show_error(request, exc)
         return redirect("home")
-    return render(request, "orgs/audit_list.html", {"form": form, "page": page})
+    return render(
+        request, "orgs/audit_list.html", {"form": form, "page": page, "rows": audit_rows(page.items)}
+    )
 
 
 # An area and the grids ------------------------------------------------------------------------

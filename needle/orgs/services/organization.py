@@ -1,4 +1,4 @@
-"""Every write to units, people, memberships, roles, grids and tokens.
+"""Every write to units, memberships, roles, grids, and the staff accounts administrators make.
 
 Each service is keyword-only, atomic, checks the actor's permission and writes an audit event.
 """
@@ -6,26 +6,17 @@ Each service is keyword-only, atomic, checks the actor's permission and writes a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from needle.areas.models import Area, Level
 from needle.areas.services import grid_add
-from needle.core import throttle
 from needle.core.audit import audit_record, snapshot
-from needle.core.errors import Conflict, TooManyRequests, ValidationFailed
+from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import (
-    ApiToken,
     GridAssignment,
     Membership,
     MembershipKind,
@@ -34,130 +25,9 @@ from needle.orgs.models import (
     RoleAssignment,
     Unit,
     UnitType,
-    phone_validator,
 )
-from needle.orgs.permissions import (
-    can_for_unit,
-    can_in_area,
-    forget_grants,
-    is_superuser,
-    require,
-    require_authenticated,
-)
-
-TOKEN_PREFIX = "ndl_"
-PROFILE_FIELDS = ["display_name", "phone", "language"]
-
-
-def _validate_profile(*, display_name: str, phone: str, language: str) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if len(display_name) > 100:
-        errors["display_name"] = _("At most 100 characters.")
-    if phone:
-        try:
-            phone_validator(phone)
-        except ValidationError as exc:
-            errors["phone"] = " ".join(str(m) for m in exc.messages)
-    if language and language not in dict(settings.LANGUAGES):
-        errors["language"] = _("Choose one of: %(langs)s.") % {"langs": ", ".join(dict(settings.LANGUAGES))}
-    return errors
-
-
-def _check_password(password: str, candidate: Person, errors: dict[str, str]) -> None:
-    try:
-        validate_password(password, candidate)
-    except ValidationError as exc:
-        errors["password"] = " ".join(str(m) for m in exc.messages)
-
-
-@transaction.atomic
-def person_signup(
-    *,
-    username: str,
-    password: str,
-    display_name: str = "",
-    phone: str = "",
-    language: str = "",
-    client: str | None = None,
-) -> Person:
-    """A resident creates their own account; they are the actor of the event. A `client` (the
-    address asking) may make SIGNUPS_PER_CLIENT_HOUR accounts an hour, then TooManyRequests."""
-    if client is not None:
-        wait = throttle.locked_for("signup.client", client)
-        if wait:
-            minutes = max(1, -(-wait // 60))
-            raise TooManyRequests(
-                ngettext(
-                    "Too many accounts were made from this address. Try again in %(minutes)d minute.",
-                    "Too many accounts were made from this address. Try again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes},
-                extra={"retry_after": wait},
-            )
-    username = username.strip()
-    errors = _validate_profile(display_name=display_name, phone=phone, language=language)
-    if not username or len(username) > 150:
-        errors["username"] = _("Choose a username of 1 to 150 characters.")
-    elif Person.objects.filter(username__iexact=username).exists():
-        errors["username"] = _("This username is taken.")
-    _check_password(password, Person(username=username, display_name=display_name, phone=phone), errors)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    try:
-        person = Person.objects.create_user(
-            username=username,
-            password=password,
-            display_name=display_name,
-            phone=phone,
-            language=language,
-        )
-    except IntegrityError:
-        raise ValidationFailed(fields={"username": _("This username is taken.")}) from None
-    audit_record(
-        actor=person,
-        action="orgs.person.signed_up",
-        obj=person,
-        new=snapshot(person, ["username", *PROFILE_FIELDS]),
-    )
-    if client is not None:
-        throttle.strike("signup.client", client, limit=settings.SIGNUPS_PER_CLIENT_HOUR, window=3600)
-    return person
-
-
-@transaction.atomic
-def person_update_profile(
-    *,
-    actor: Any,
-    person: Person,
-    display_name: str | None = None,
-    phone: str | None = None,
-    language: str | None = None,
-) -> Person:
-    """Change one's own profile (or, for people admins, anyone's in scope)."""
-    require_authenticated(actor)
-    require(actor.pk == person.pk or is_superuser(actor) or _manages_person(actor, person))
-    old = snapshot(person, PROFILE_FIELDS)
-    new_values = {
-        "display_name": old["display_name"] if display_name is None else display_name.strip(),
-        "phone": old["phone"] if phone is None else phone.strip(),
-        "language": old["language"] if language is None else language,
-    }
-    errors = _validate_profile(**new_values)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    for name, value in new_values.items():
-        setattr(person, name, value)
-    person.save(update_fields=PROFILE_FIELDS)
-    audit_record(actor=actor, action="orgs.person.profile_changed", obj=person, old=old, new=new_values)
-    return person
-
-
-def _manages_person(actor: Any, person: Person) -> bool:
-    places = list(person.memberships.values_list("unit__area_path", flat=True)) + list(
-        person.roles.values_list("unit__area_path", flat=True)
-    )
-    return any(can_in_area(actor, "orgs.manage_people", p) for p in places)
+from needle.orgs.permissions import can_for_unit, can_in_area, forget_grants, require, require_authenticated
+from needle.orgs.services.accounts import PROFILE_FIELDS, check_password_strength, validate_profile
 
 
 @transaction.atomic
@@ -174,12 +44,14 @@ def person_create_staff(
     """An administrator creates a staff account and gives it a role in a unit in scope."""
     require_authenticated(actor)
     require(can_for_unit(actor, "orgs.manage_people", unit))
-    errors = _validate_profile(display_name=display_name, phone=phone, language="")
+    errors = validate_profile(display_name=display_name, phone=phone, language="")
     if role not in Role.values:
         errors["role"] = _("Unknown role.")
     if not username or Person.objects.filter(username__iexact=username).exists():
         errors["username"] = _("This username is taken.") if username else _("Required.")
-    _check_password(password, Person(username=username, display_name=display_name, phone=phone), errors)
+    check_password_strength(
+        password, Person(username=username, display_name=display_name, phone=phone), errors
+    )
     if errors:
         raise ValidationFailed(fields=errors)
     person = Person.objects.create_user(
@@ -443,60 +315,3 @@ def grid_unassign_worker(*, actor: Any, assignment: GridAssignment) -> GridAssig
         new={"ended_at": assignment.ended_at},
     )
     return assignment
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    token: ApiToken
-    secret: str
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@transaction.atomic
-def token_create(*, actor: Any, person: Person, name: str) -> IssuedToken:
-    """Issue a personal API token; the secret is returned once and only its hash is stored."""
-    if actor is not None:  # None: the operator at the command line
-        require_authenticated(actor)
-        require(actor.pk == person.pk or is_superuser(actor))
-    name = name.strip() or "api"
-    if len(name) > 100:
-        raise ValidationFailed(fields={"name": _("At most 100 characters.")})
-    prefix = secrets.token_hex(4)
-    secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(person=person, name=name, prefix=prefix, digest=_digest(secret))
-    audit_record(actor=actor, action="orgs.token.created", obj=token, new={"person": person.pk, "name": name})
-    return IssuedToken(token=token, secret=secret)
-
-
-@transaction.atomic
-def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
-    require_authenticated(actor)
-    require(actor.pk == token.person_id or is_superuser(actor), visible=False)
-    if token.revoked_at is not None:
-        raise Conflict(_("This token is already revoked."))
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at", "updated_at"])
-    audit_record(actor=actor, action="orgs.token.revoked", obj=token, new={"revoked_at": token.revoked_at})
-    return token
-
-
-def token_authenticate(secret: str) -> Person | None:
-    """The active person a bearer secret belongs to, or None. Comparison is constant-time."""
-    parts = secret.split("_")
-    if len(parts) < 3 or not secret.startswith(TOKEN_PREFIX):
-        return None
-    live = ApiToken.objects.select_related("person").filter(prefix=parts[1], revoked_at__isnull=True)
-    token = next(iter(live.order_by("pk")[:1]), None)
-    if (
-        token is None
-        or not secrets.compare_digest(token.digest, _digest(secret))
-        or not token.person.is_active
-    ):
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # bookkeeping, not audited
-    return token.person

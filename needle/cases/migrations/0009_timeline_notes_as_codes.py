@@ -168,6 +168,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0006_on_hold_extensions_withdrawal_event_codes")]
+    dependencies = [("cases", "0008_on_hold_extensions_withdrawal_event_codes")]
 
     operations = [migrations.RunPython(forwards, backwards)]

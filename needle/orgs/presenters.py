@@ -1,0 +1,275 @@
+"""The audit log in words: each action's name, and each change as "field: old → new" with the
+field's label, a choice's label and a referenced object's name, in the reader's language.
+
+Events store codes ("cases.case.accepted", {"old": {"state": "dispatched"}}); they are put
+into words here, when the page is read. A field of the event's object is labelled by the model
+(its verbose name and choices, looked up through the app registry, so this module imports no
+app above orgs); other keys by KEYS below. Every action the code writes has a label in ACTIONS
+(needle/orgs/tests/test_audit_page.py checks the source)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from needle.core.i18n import labelled
+from needle.core.models import AuditEvent
+
+ACTIONS: dict[str, Promise] = {
+    "areas.boundaries.attached": gettext_lazy("boundaries attached"),
+    "areas.grid.created": gettext_lazy("grid created"),
+    "areas.grid.worker_assigned": gettext_lazy("grid worker assigned"),
+    "areas.grid.worker_unassigned": gettext_lazy("grid worker's assignment ended"),
+    "areas.import.completed": gettext_lazy("areas imported"),
+    "cases.case.submitted": gettext_lazy("request submitted"),
+    "cases.case.opened": gettext_lazy("proactive task opened"),
+    "cases.case.dispatched": gettext_lazy("request dispatched"),
+    "cases.case.accepted": gettext_lazy("request accepted"),
+    "cases.case.returned": gettext_lazy("request returned"),
+    "cases.case.started": gettext_lazy("work started"),
+    "cases.case.resolved": gettext_lazy("request resolved"),
+    "cases.case.rated": gettext_lazy("callback answered"),
+    "cases.case.reopened": gettext_lazy("request reopened"),
+    "cases.case.rejected": gettext_lazy("request rejected"),
+    "cases.case.merged": gettext_lazy("request merged"),
+    "cases.case.reclassified": gettext_lazy("service corrected"),
+    "cases.case.followed": gettext_lazy("request followed"),
+    "cases.case.urged": gettext_lazy("request urged"),
+    "cases.case.supervised": gettext_lazy("request put under supervision"),
+    "cases.case.whistled": gettext_lazy("units called in"),
+    "cases.case.assisted": gettext_lazy("assisting unit added"),
+    "cases.case.responded": gettext_lazy("called-in unit responded"),
+    "cases.case.noted": gettext_lazy("note added"),
+    "cases.case.hidden": gettext_lazy("personal details hidden from the public"),
+    "cases.case.colour_changed": gettext_lazy("deadline colour changed"),
+    "cases.case.contact_viewed": gettext_lazy("contact details viewed"),
+    "cases.case.caller_looked_up": gettext_lazy("caller's earlier requests looked up"),
+    "cases.case.published": gettext_lazy("request put on the public list"),
+    "cases.case.unpublished": gettext_lazy("request taken off the public list"),
+    "cases.case.answered": gettext_lazy("request answered directly"),
+    "cases.case.withdrawn": gettext_lazy("request withdrawn"),
+    "cases.case.info_added": gettext_lazy("information added by the resident"),
+    "cases.case.suspended": gettext_lazy("request put on hold"),
+    "cases.case.resumed": gettext_lazy("request back in progress"),
+    "cases.case.extension_requested": gettext_lazy("extension requested"),
+    "cases.case.extension_granted": gettext_lazy("extension granted"),
+    "cases.case.extension_refused": gettext_lazy("extension refused"),
+    "cases.open311_key.created": gettext_lazy("Open311 key created"),
+    "cases.category.created": gettext_lazy("category added"),
+    "cases.category.changed": gettext_lazy("category changed"),
+    "cases.category.deleted": gettext_lazy("category deleted"),
+    "cases.service.created": gettext_lazy("service added"),
+    "cases.service.changed": gettext_lazy("service changed"),
+    "cases.service.deleted": gettext_lazy("service deleted"),
+    "cases.holiday.created": gettext_lazy("calendar exception added"),
+    "cases.holiday.changed": gettext_lazy("calendar exception changed"),
+    "cases.holiday.deleted": gettext_lazy("calendar exception deleted"),
+    "cases.rule.set": gettext_lazy("routing rule set"),
+    "cases.rule.deleted": gettext_lazy("routing rule deleted"),
+    "demo.loaded": gettext_lazy("demo loaded"),
+    "demo.cases_loaded": gettext_lazy("demo requests loaded"),
+    "intel.hot_topic.dismissed": gettext_lazy("hot topic dismissed"),
+    "intel.hot_topic.tasked": gettext_lazy("hot topic made a task"),
+    "intel.model.registered": gettext_lazy("classifier registered"),
+    "intel.model.trained": gettext_lazy("classifier trained"),
+    "notify.preference.changed": gettext_lazy("notification settings changed"),
+    "operations.dashboard.exported": gettext_lazy("figures exported"),
+    "operations.dashboard.reported": gettext_lazy("PDF report downloaded"),
+    "operations.report.sent": gettext_lazy("scheduled report mailed"),
+    "operations.rollups.rebuilt": gettext_lazy("figures rebuilt"),
+    "operations.subscription.created": gettext_lazy("report subscribed"),
+    "operations.subscription.deleted": gettext_lazy("report subscription stopped"),
+    "orgs.membership.added": gettext_lazy("member added"),
+    "orgs.membership.ended": gettext_lazy("membership ended"),
+    "orgs.person.created": gettext_lazy("staff account created"),
+    "orgs.person.signed_up": gettext_lazy("resident signed up"),
+    "orgs.person.profile_changed": gettext_lazy("profile changed"),
+    "orgs.person.sign_in_locked": gettext_lazy("sign-in locked after failed passwords"),
+    "orgs.person.email_confirmed": gettext_lazy("email address confirmed"),
+    "orgs.person.password_changed": gettext_lazy("password changed"),
+    "orgs.person.password_reset_requested": gettext_lazy("password reset asked for"),
+    "orgs.person.password_reset": gettext_lazy("password reset"),
+    "orgs.role.granted": gettext_lazy("role granted"),
+    "orgs.role.revoked": gettext_lazy("role revoked"),
+    "orgs.token.created": gettext_lazy("API token created"),
+    "orgs.token.revoked": gettext_lazy("API token revoked"),
+    "orgs.unit.created": gettext_lazy("unit founded"),
+    "orgs.unit.moved": gettext_lazy("unit moved"),
+    "orgs.unit.dissolved": gettext_lazy("unit dissolved"),
+    "orgs.unit.phones_viewed": gettext_lazy("members' phone numbers viewed"),
+}
+
+# Keys that are no field of the event's object: their label, and the model an id among their
+# values names (app label, model name), if any.
+KEYS: dict[str, tuple[Promise, tuple[str, str] | None]] = {
+    "note": (gettext_lazy("note"), None),
+    "reason": (gettext_lazy("reason"), None),
+    "unit": (gettext_lazy("unit"), ("orgs", "unit")),
+    "units": (gettext_lazy("units"), ("orgs", "unit")),
+    "person": (gettext_lazy("person"), ("orgs", "person")),
+    "follower": (gettext_lazy("follower"), ("orgs", "person")),
+    "worker": (gettext_lazy("grid worker"), ("orgs", "person")),
+    "to": (gettext_lazy("sent to"), ("orgs", "person")),
+    "people": (gettext_lazy("people"), ("orgs", "person")),
+    "hours": (gettext_lazy("hours to respond"), None),
+    "public": (gettext_lazy("public"), None),
+    "details_hidden": (gettext_lazy("details hidden"), None),
+    "parent": (gettext_lazy("merged into"), None),
+    "solved": (gettext_lazy("solved"), None),
+    "rating": (gettext_lazy("rating"), None),
+    "failures": (gettext_lazy("failed passwords"), None),
+    "minutes": (gettext_lazy("minutes locked"), None),
+    "period": (gettext_lazy("period"), None),
+    "start": (gettext_lazy("from"), None),
+    "end": (gettext_lazy("to"), None),
+    "grid": (gettext_lazy("grid"), None),
+    "wechat_linked": (gettext_lazy("linked to WeChat"), None),
+    "answer": (gettext_lazy("answer"), None),
+    "by_resident": (gettext_lazy("by the resident"), None),
+    "characters": (gettext_lazy("characters"), None),
+    "photos": (gettext_lazy("photos"), None),
+    "held_seconds": (gettext_lazy("seconds on hold"), None),
+    "requested_due": (gettext_lazy("deadline asked for"), None),
+    "phone": (gettext_lazy("phone"), None),
+}
+
+EMPTY = "—"
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: str | None  # None: the key is not on that side (made, or removed)
+    new: str | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    action: str  # the action in words
+    changes: list[Change]
+
+
+def action_label(code: str) -> str:
+    """The action in the active language; an action without a label reads as its code."""
+    label = ACTIONS.get(code)
+    return str(label) if label is not None else code
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    app_label, _dot, name = object_type.partition(".")
+    try:
+        return apps.get_model(app_label, name) if name else None
+    except LookupError:
+        return None
+
+
+def _field(model: type[models.Model] | None, key: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _target(field: models.Field[Any, Any] | None, key: str) -> type[models.Model] | None:
+    """The model whose ids the key's values are."""
+    if field is not None:
+        related = field.related_model
+        return related if isinstance(related, type) else None
+    spec = KEYS.get(key, (None, None))[1]
+    return apps.get_model(*spec) if spec else None
+
+
+def _ids(value: Any) -> list[int]:
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
+class _Namer:
+    """The names of the objects a page of events refers to by id: one query per model."""
+
+    def __init__(self, wanted: dict[type[models.Model], set[int]]) -> None:
+        self.names = {
+            model: {pk: str(obj) for pk, obj in model._default_manager.in_bulk(ids).items()}
+            for model, ids in wanted.items()
+        }
+
+    def name(self, model: type[models.Model] | None, value: Any) -> str | None:
+        if model is None or not isinstance(value, int) or isinstance(value, bool):
+            return None
+        return self.names.get(model, {}).get(value)
+
+
+def _words(
+    value: Any, field: models.Field[Any, Any] | None, target: type[models.Model] | None, namer: _Namer
+) -> str:
+    if value is None or value == "" or value == []:
+        if field is not None and field.choices and value == "":
+            return str(dict(field.flatchoices).get("", EMPTY))
+        return EMPTY
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_words(v, field, target, namer) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(labelled(k, _words(v, None, None, namer)) for k, v in value.items())
+    if field is not None and field.choices:
+        label = dict(field.flatchoices).get(value)
+        if label is not None:
+            return str(label)
+    name = namer.name(target, value)
+    if name is not None:
+        return name
+    text = str(value)
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _label(field: models.Field[Any, Any] | None, key: str) -> str:
+    if field is not None:
+        return str(field.verbose_name)
+    known = KEYS.get(key)
+    return str(known[0]) if known else key.replace("_", " ")
+
+
+def audit_rows(events: Sequence[AuditEvent]) -> list[AuditRow]:
+    """The page's events in words (a few queries for the names of referenced objects)."""
+    wanted: dict[type[models.Model], set[int]] = defaultdict(set)
+    plans = []
+    for event in events:
+        model = _model(event.object_type)
+        old, new = event.changes.get("old") or {}, event.changes.get("new") or {}
+        keys = list(dict.fromkeys([*old, *new]))
+        plan = []
+        for key in keys:
+            field = _field(model, key)
+            target = _target(field, key)
+            if target is not None:
+                for side in (old, new):
+                    wanted[target].update(_ids(side.get(key)))
+            plan.append((key, field, target))
+        plans.append((event, old, new, plan))
+    namer = _Namer(wanted)
+    rows = []
+    for event, old, new, plan in plans:
+        changes = [
+            Change(
+                label=_label(field, key),
+                old=_words(old[key], field, target, namer) if key in old else None,
+                new=_words(new[key], field, target, namer) if key in new else None,
+            )
+            for key, field, target in plan
+        ]
+        rows.append(AuditRow(event=event, action=action_label(event.action), changes=changes))
+    return rows
