@@ -47,6 +47,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import json
 import os
 import random
 import re
@@ -104,9 +105,11 @@ CASE_COLUMNS = [
     "reporter_id", "contact_name", "contact_phone", "contact_email", "show_name", "public", "details_hidden",
     "public_description", "tracking_token", "idempotency_key", "parent_id", "repeat_of_id",
     "submitted_at", "dispatched_at", "accept_due_at", "resolve_due_at", "accepted_at", "resolved_at",
-    "closed_at", "reopen_count", "repeat_count", "version",
+    "closed_at", "reopen_count", "repeat_count", "version", "paused_seconds",
 ]  # fmt: skip
-EVENT_COLUMNS = ["case_id", "at", "actor_id", "kind", "from_state", "to_state", "unit_id", "note", "public"]
+EVENT_COLUMNS = [
+    "case_id", "at", "actor_id", "kind", "from_state", "to_state", "unit_id", "note", "public", "code", "params",
+]  # fmt: skip
 CASE_DATETIMES = [i for i, c in enumerate(CASE_COLUMNS) if c.endswith("_at")]
 
 
@@ -356,14 +359,19 @@ def _rows(
             None, "", "", "", False, True, False,
             "", f"{rng.getrandbits(144):036x}", None, parent, None,
             submitted, dispatched, accept_due, resolve_due, accepted, resolved,
-            closed, 1 if state == "reopened" else 0, 0, 1,
+            closed, 1 if state == "reopened" else 0, 0, 1, 0,
         )  # fmt: skip
-        events = [(i, submitted, None, "submitted", "", "submitted", None, "", True)]
+        received = json.dumps({"channel": row[15]})
+        events = [(i, submitted, None, "submitted", "", "submitted", None, "", True, "received", received)]
         if dispatched is not None:
-            events.append((i, dispatched, None, "dispatched", "submitted", "dispatched", unit, "", True))
+            events.append(
+                (i, dispatched, None, "dispatched", "submitted", "dispatched", unit, "", True, "", "{}")
+            )
         if resolved is not None:
             note = RESOLVE_NOTES[i % len(RESOLVE_NOTES)]
-            events.append((i, resolved, None, "resolved", "in_progress", "resolved", unit, note, True))
+            events.append(
+                (i, resolved, None, "resolved", "in_progress", "resolved", unit, note, True, "", "{}")
+            )
         yield row, events
 
 

@@ -13,6 +13,7 @@ from ninja.parser import Parser
 
 from needle.areas.api import router as areas_router
 from needle.cases.api import router as cases_router
+from needle.cases.api_steps import router as cases_steps_router
 from needle.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from needle.intel.api import router as intel_router
 from needle.notify.api import router as notify_router
@@ -90,5 +91,6 @@ api.add_router("/areas", areas_router)
 api.add_router("/", orgs_router)
 api.add_router("/", notify_router)
 api.add_router("/", cases_router)
+api.add_router("/", cases_steps_router)
 api.add_router("/intel", intel_router)
 api.add_router("/operations", operations_router)

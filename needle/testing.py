@@ -362,6 +362,7 @@ def shift(case: Case, days: int) -> Case:
         "resolved_at",
         "resolve_due_at",
         "closed_at",
+        "suspended_at",
     ]
     values = {f: getattr(case, f) - delta for f in fields if getattr(case, f) is not None}
     Case.objects.filter(pk=case.pk).update(**values, updated_at=timezone.now())

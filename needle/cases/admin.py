@@ -52,10 +52,11 @@ class ServiceAdmin(SettingsRowAdmin):
         "deadline_class",
         "accept_hours",
         "resolve_hours",
+        "suspendable",
         "public",
         "active",
     ]
-    list_filter = ["category", "deadline_class", "public", "active"]
+    list_filter = ["category", "deadline_class", "suspendable", "public", "active"]
     search_fields = ["code", "name", "name_en", "keywords", "synonyms", "synonyms_en"]
     inlines = [AttributeInline]
 

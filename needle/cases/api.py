@@ -21,6 +21,8 @@ from needle.cases.schemas import (
     AssistIn,
     AttributeOut,
     CallbackIn,
+    CallerCaseOut,
+    CallerIn,
     CaseIn,
     CaseOut,
     CasePageOut,
@@ -50,6 +52,7 @@ from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import seek_paginate
 from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize, Term
+from needle.core.throttle import spend
 from needle.orgs.auth import optional_actor
 from needle.orgs.selectors import access_unit
 
@@ -88,6 +91,8 @@ def case_out(case: Case, actor: Any, *, contact: selectors.Contact | None = None
         accepted_at=case.accepted_at,
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
+        suspended_at=case.suspended_at,
+        paused_seconds=case.paused_seconds,
         reopen_count=case.reopen_count,
         repeat_count=case.repeat_count,
         repeat_of=case.repeat_of.number if case.repeat_of_id and case.repeat_of else None,
@@ -116,6 +121,7 @@ def _service_out(service: Service) -> dict[str, Any]:
         "deadline_class": service.deadline_class,
         "accept_hours": service.accept_hours,
         "resolve_hours": service.resolve_hours,
+        "suspendable": service.suspendable,
         "public": service.public,
         "attributes": [AttributeOut.from_orm(a) for a in service.attributes.all()],
     }
@@ -307,6 +313,30 @@ def dispatch_many(request: HttpRequest, payload: DispatchManyIn) -> Any:
     )
 
 
+@router.post(
+    "/cases/callers",
+    response={200: list[CallerCaseOut], **ERRORS},
+    summary="A caller's earlier requests, by phone (staff taking a call)",
+)
+def caller_history(request: HttpRequest, payload: CallerIn) -> Any:
+    """Staff with `cases.intake` look up the requests raised from a phone number, among the cases
+    whose contacts they may see; newest first, at most 10; every case shown is audited. POST:
+    the number travels in the body, never in an address that logs keep."""
+    spend(request, "caller-history", selectors.CALLER_LOOKUPS_PER_MINUTE)
+    return [
+        CallerCaseOut(
+            number=c.number,
+            submitted_at=c.submitted_at,
+            state=c.state,
+            service_code=c.service.code,
+            service_name=c.service.label,
+            title=c.title,
+            contact_name=c.contact_name,
+        )
+        for c in selectors.caller_cases(actor=request.user, phone=payload.phone)
+    ]
+
+
 @router.get("/cases/{number}", response={200: CaseOut, **ERRORS}, summary="One case")
 def get_case(request: HttpRequest, number: Code) -> Any:
     return case_out(selectors.access_case(actor=request.user, number=number), request.user)
@@ -326,6 +356,8 @@ def get_timeline(request: HttpRequest, number: Code) -> Any:
             actor=e.actor.username if e.actor else None,
             unit=e.unit_name or None,
             note=e.note,
+            code=e.code,
+            params=e.params or {},
             public=e.public,
         )
         for e in selectors.timeline_for(actor=request.user, case=case).entries

@@ -38,11 +38,19 @@ def add_hours(start: dt.datetime, hours: int, *, working_days: bool) -> dt.datet
     return (due + dt.timedelta(hours=rest)).astimezone(start.tzinfo)
 
 
-def colour_for(*, now: dt.datetime, submitted_at: dt.datetime, resolve_due_at: dt.datetime | None) -> str:
+def colour_for(
+    *,
+    now: dt.datetime,
+    submitted_at: dt.datetime,
+    resolve_due_at: dt.datetime | None,
+    paused_seconds: int = 0,
+) -> str:
+    """The colour at `now`. Time on hold counts in neither the window nor the time passed (a
+    hold that ended moved `resolve_due_at` on by its length, see services._common._end_hold)."""
     if resolve_due_at is None:
         return Colour.NONE
-    window = max((resolve_due_at - submitted_at).total_seconds(), 1.0)
-    elapsed = (now - submitted_at).total_seconds()
+    window = max((resolve_due_at - submitted_at).total_seconds() - paused_seconds, 1.0)
+    elapsed = (now - submitted_at).total_seconds() - paused_seconds
     if now >= resolve_due_at + dt.timedelta(seconds=window * RED_AFTER):
         return Colour.RED
     if now >= resolve_due_at:

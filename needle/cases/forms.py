@@ -232,6 +232,16 @@ class IntakeForm(PageForm):
             self.fields["consent"].label = _(
                 "The caller agrees that the request and their details are processed."
             )
+            # A question answered on the call (直接答复) is registered as done.
+            self.fields["answer"] = forms.CharField(
+                label=_("Answered on the call: the answer given"),
+                required=False,
+                max_length=MAX_DESCRIPTION,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=_(
+                    "Only for a question answered at once: the request is then done, sent to no unit."
+                ),
+            )
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
         self.chosen_service = self.services.get(
@@ -479,6 +489,69 @@ class HideForm(PageForm):
     )
 
 
+class AnswerForm(VersionForm):
+    answer = forms.CharField(
+        label=_("The answer given"), max_length=MAX_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class WithdrawForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Why (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AddInfoForm(PageForm):
+    note = forms.CharField(
+        label=_("What you want to add"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = PhotosField(label=_("Photos (up to 3)"))
+
+
+class HoldForm(VersionForm):
+    reason = forms.CharField(
+        label=_("What the case waits for"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _deadline_field(**kwargs: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(widget=DateTimeInput(), **kwargs)
+
+
+class ExtendForm(VersionForm):
+    due = _deadline_field(label=_("New deadline asked for"))
+    reason = forms.CharField(
+        label=_("Why the case needs more time"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DecideExtensionForm(VersionForm):
+    decision = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("grant", _("Grant")), ("refuse", _("Refuse"))],
+        coerce=lambda v: v == "grant",
+        widget=forms.RadioSelect,
+    )
+    due = _deadline_field(
+        label=_("New deadline"), required=False, help_text=_("Empty: the deadline asked for.")
+    )
+    note = forms.CharField(
+        label=_("Note (the reason, when refused)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RespondForm(PageForm):
+    note = forms.CharField(
+        label=_("What your unit will do"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class PublicForm(VersionForm):
     public = forms.BooleanField(
         label=_("Show this request on the public list"),
@@ -502,6 +575,14 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "urge": UrgeForm,
     "whistle": WhistleForm,
     "hide": HideForm,
+    "answer": AnswerForm,
+    "withdraw": WithdrawForm,
+    "add_info": AddInfoForm,
+    "suspend": HoldForm,
+    "resume": StartForm,
+    "extend": ExtendForm,
+    "decide_extension": DecideExtensionForm,
+    "respond": RespondForm,
     "publish": PublicForm,
 }
 

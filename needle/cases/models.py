@@ -76,6 +76,15 @@ class Service(Bilingual, TimeStamped):
     accept_hours = models.PositiveIntegerField(_("accept within (hours)"))
     resolve_hours = models.PositiveIntegerField(_("resolve within (hours)"))
     working_days = models.BooleanField(_("count working days only"), default=False)
+    # Some matters wait on what no unit controls (the heating season, a court, a tenant's
+    # absence): the catalog says which may be put on hold, with the deadline clock stopped.
+    suspendable = models.BooleanField(
+        _("may be put on hold (挂起)"),
+        default=False,
+        help_text=_(
+            "The lead unit may put a case of this service on hold; its deadline clock stops meanwhile."
+        ),
+    )
     public = models.BooleanField(_("public"), default=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -174,12 +183,25 @@ class State(models.TextChoices):
     CLOSED = "closed", _("closed")
     REJECTED = "rejected", _("rejected")
     MERGED = "merged", _("merged")
+    SUSPENDED = "suspended", _("on hold")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    ANSWERED = "answered", _("answered directly")
 
 
 OPEN_STATES = frozenset(
-    {State.SUBMITTED, State.DISPATCHED, State.RETURNED, State.ACCEPTED, State.IN_PROGRESS, State.REOPENED}
+    {
+        State.SUBMITTED,
+        State.DISPATCHED,
+        State.RETURNED,
+        State.ACCEPTED,
+        State.IN_PROGRESS,
+        State.REOPENED,
+        State.SUSPENDED,
+    }
 )
-FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED, State.WITHDRAWN, State.ANSWERED})
+# Open cases whose deadline clock runs (an on-hold case's is stopped).
+CLOCK_STATES = OPEN_STATES - {State.SUSPENDED}
 # Where a dispatcher may send the case (again): dispatch, re-routing, transfer, reclassifying.
 DISPATCHABLE = frozenset(
     {State.SUBMITTED, State.RETURNED, State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS, State.REOPENED}
@@ -282,6 +304,10 @@ class Case(TimeStamped):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # While on hold: since when. Each hold ended adds its length to paused_seconds and moves the
+    # resolve deadline on by as much, so the colours count only the time the clock ran.
+    suspended_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("time on hold (seconds)"), default=0)
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     repeat_count = models.PositiveIntegerField(_("times raised again"), default=0)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -313,6 +339,11 @@ class Case(TimeStamped):
             ),
             models.CheckConstraint(
                 condition=~Q(state="merged") | Q(parent__isnull=False), name="merged_case_has_parent"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="suspended", suspended_at__isnull=False)
+                | (~Q(state="suspended") & Q(suspended_at__isnull=True)),
+                name="on_hold_case_has_start",
             ),
         ]
 
@@ -379,7 +410,21 @@ class EventKind(models.TextChoices):
     PLACED = "placed", _("placed in a grid")
     PUBLISHED = "published", _("put on the public list")
     UNPUBLISHED = "unpublished", _("taken off the public list")
+    ANSWERED = "answered", _("answered directly")
+    WITHDRAWN = "withdrawn", _("withdrawn by the resident")
+    INFO_ADDED = "info_added", _("information added by the resident")
+    SUSPENDED = "suspended", _("put on hold")
+    RESUMED = "resumed", _("back in progress")
+    EXTENSION_ASKED = "extension_asked", _("extension requested")
+    EXTENSION_GRANTED = "extension_granted", _("extension granted")
+    EXTENSION_REFUSED = "extension_refused", _("extension refused")
 
+
+# The resident's own words on a case's timeline: a merged duplicate's reporter reads the
+# parent's progress, never what its reporter said (nor its photos), and Open311 shows none.
+RESIDENT_KINDS = frozenset(
+    {EventKind.CALLBACK, EventKind.SUBMITTED, EventKind.REPEATED, EventKind.INFO_ADDED}
+)
 
 # Entries whose note staff write to other staff (a dispatcher to the unit, a unit returning a
 # case to the dispatchers, a supervisor to the units called in, units to each other): the
@@ -410,7 +455,11 @@ class CaseEvent(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What a person wrote, as typed. What the system says is `code` with its `params`, put into
+    # words in the reader's language when read (cases.presenters.event_text).
     note = models.TextField(_("note"), blank=True)
+    code = models.CharField(_("message code"), max_length=40, blank=True)
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     public = models.BooleanField(_("public"), default=True)
 
     class Meta:
@@ -421,6 +470,65 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+
+class Extension(TimeStamped):
+    """The lead unit asks for a later resolve deadline (延期); a dispatcher over the case's
+    place grants it, with the deadline they set, or refuses it. One pending at a time; a
+    request still pending when the case leaves the unit's hands (resolved, transferred,
+    merged, withdrawn) lapses."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        GRANTED = "granted", _("granted")
+        REFUSED = "refused", _("refused")
+        LAPSED = "lapsed", _("lapsed")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        Person,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    old_due = models.DateTimeField(_("deadline before"))
+    requested_due = models.DateTimeField(_("deadline asked for"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        Person,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    granted_due = models.DateTimeField(_("deadline granted"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="one_pending_extension_per_case"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="granted") | Q(granted_due__isnull=False),
+                name="granted_extension_has_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.status}"
 
 
 class Photo(models.Model):

@@ -23,6 +23,7 @@ class ServiceOut(Schema):
     deadline_class: str
     accept_hours: int
     resolve_hours: int
+    suspendable: bool = Field(description="Whether its cases may be put on hold, the deadline clock stopped")
     public: bool
     attributes: list[AttributeOut]
 
@@ -95,6 +96,8 @@ class CaseOut(Schema):
     accepted_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    suspended_at: dt.datetime | None = Field(description="On hold since (the deadline clock is stopped)")
+    paused_seconds: int = Field(description="Time on hold so far, in seconds (added to the resolve deadline)")
     reopen_count: int
     repeat_count: int
     repeat_of: str | None
@@ -125,7 +128,11 @@ class EventOut(Schema):
     to_state: str
     actor: str | None
     unit: str | None
-    note: str
+    note: str = Field(
+        description="What the entry says in the caller's language: the system's words, then a person's"
+    )
+    code: str = Field(description="What the system said, as a code ('' when only a person wrote)")
+    params: dict[str, Any] = Field(description="The code's parameters")
     public: bool
 
 
@@ -217,6 +224,61 @@ class ProgressNoteIn(Schema):
 
 class HideIn(Schema):
     public_description: str = Field(..., max_length=REPORT)
+
+
+class AnswerIn(Versioned):
+    answer: str = Field(..., max_length=REPORT)
+
+
+class WithdrawIn(Versioned):
+    reason: str = Field("", max_length=NOTE)
+    tracking_token: str | None = Field(None, max_length=64)
+
+
+class InfoIn(Schema):
+    note: str = Field("", max_length=NOTE)
+    photos: list[str] = Field(default=[], description="base64-encoded JPEG/PNG/WebP images, at most 3")
+    tracking_token: str | None = Field(None, max_length=64)
+
+
+class ExtensionIn(Versioned):
+    due: dt.datetime = Field(description="The resolve deadline asked for")
+    reason: str = Field(..., max_length=NOTE)
+
+
+class ExtensionDecisionIn(Versioned):
+    grant: bool
+    due: dt.datetime | None = Field(
+        None, description="When granted: the new deadline (default: the one asked for)"
+    )
+    note: str = Field("", max_length=NOTE, description="Required when refused: why")
+
+
+class ExtensionOut(Schema):
+    case_number: str
+    status: str
+    unit: str
+    reason: str
+    old_due: dt.datetime
+    requested_due: dt.datetime
+    granted_due: dt.datetime | None
+    decided_at: dt.datetime | None
+    decision_note: str
+    resolve_due_at: dt.datetime | None = Field(description="The case's resolve deadline now")
+
+
+class CallerIn(Schema):
+    phone: str = Field(..., max_length=20)
+
+
+class CallerCaseOut(Schema):
+    number: str
+    submitted_at: dt.datetime
+    state: str
+    service_code: str
+    service_name: str
+    title: str
+    contact_name: str
 
 
 class PublicIn(Versioned):

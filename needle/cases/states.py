@@ -4,7 +4,12 @@ leads to and the capacities that may make it.
 The services check each move against it (an illegal move is a 409), `case_actions` reads it to
 choose the buttons a page shows, and the demo checks every step it generates against it, so the
 three cannot drift apart. Capacities are permissions the actor holds over the case's place
-(`dispatch`, `supervise`, `callback`, `moderate`) or for its lead unit (`handle`)."""
+(`dispatch`, `supervise`, `callback`, `moderate`, `intake`) or for its lead unit (`handle`),
+or being the case's own `reporter` (signed in as them, or holding their tracking link).
+
+A few moves also need a condition beyond the state (`requires`), which the services check and
+`case_actions` reads: the catalog allows putting the service on hold (`suspendable`), an
+extension request is pending (`pending_extension`) or not (`no_pending_extension`)."""
 
 from __future__ import annotations
 
@@ -19,9 +24,14 @@ CAPACITY_PERMISSION = {
     "supervise": "cases.supervise",
     "callback": "cases.callback",
     "moderate": "cases.moderate",
+    "intake": "cases.intake",
 }
+# The capacity that is no permission: the resident whose request it is.
+REPORTER = "reporter"
 
 _WORKED_ON = OPEN_STATES - {State.SUBMITTED, State.RETURNED}
+# Where the lead unit works on the case and may ask for more time.
+_HANDLED = frozenset({State.ACCEPTED, State.IN_PROGRESS, State.REOPENED})
 
 
 @dataclass(frozen=True)
@@ -30,10 +40,13 @@ class Move:
     sources: frozenset[str]  # the states the move may start from
     target: str | None  # the state it leads to; None: it depends on the answer, or stays
     capacities: frozenset[str]  # any one of them suffices
+    requires: str = ""  # a condition beyond the state (see the module's docstring)
 
 
-def _move(name: str, sources: frozenset[str] | set[str], target: str | None, *capacities: str) -> Move:
-    return Move(name, frozenset(sources), target, frozenset(capacities))
+def _move(
+    name: str, sources: frozenset[str] | set[str], target: str | None, *capacities: str, requires: str = ""
+) -> Move:
+    return Move(name, frozenset(sources), target, frozenset(capacities), requires)
 
 
 MOVES: dict[str, Move] = {
@@ -54,6 +67,25 @@ MOVES: dict[str, Move] = {
         _move("urge", OPEN_STATES, None, "supervise"),
         _move("whistle", _WORKED_ON, None, "supervise", "handle"),
         _move("assist", _WORKED_ON, None, "handle", "dispatch"),
+        # A question answered at intake or from the queue (直接答复): done, nothing to dispatch.
+        _move("answer", {State.SUBMITTED, State.RETURNED}, State.ANSWERED, "dispatch", "intake"),
+        # The resident takes the request back (撤回), or tells a dispatcher so on the phone.
+        _move("withdraw", OPEN_STATES, State.WITHDRAWN, REPORTER, "dispatch"),
+        _move("add_info", OPEN_STATES, None, REPORTER),
+        # On hold (挂起): the deadline clock stops until the case is back in progress.
+        _move(
+            "suspend", {State.ACCEPTED, State.IN_PROGRESS}, State.SUSPENDED, "handle", requires="suspendable"
+        ),
+        _move("resume", {State.SUSPENDED}, State.IN_PROGRESS, "handle", "dispatch", "supervise"),
+        # An extension (延期): asked by the lead unit, decided by a dispatcher over the place.
+        _move("extend", _HANDLED, None, "handle", requires="no_pending_extension"),
+        _move(
+            "decide_extension",
+            _HANDLED | {State.SUSPENDED},
+            None,
+            "dispatch",
+            requires="pending_extension",
+        ),
     )
 }
 

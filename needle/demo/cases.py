@@ -22,7 +22,17 @@ from django.db import connection, models
 from django.utils import timezone, translation
 
 from needle.areas.models import Area, Level, subtree_q
-from needle.cases.models import Assist, Callback, Case, CaseEvent, Channel, RoutingRule, Service, State
+from needle.cases.models import (
+    Assist,
+    Callback,
+    Case,
+    CaseEvent,
+    Channel,
+    Extension,
+    RoutingRule,
+    Service,
+    State,
+)
 from needle.core.audit import audit_record
 from needle.demo.catalog import catalog_load, pollution_kind, read_csv, rules_load
 from needle.demo.lifecycle import Event, Message, Place, Plan, Simulation
@@ -47,6 +57,7 @@ STALLS = [
     (State.IN_PROGRESS, 22),
     (State.RESOLVED, 14),
     (State.REOPENED, 8),
+    (State.SUSPENDED, 6),
 ]
 HOURS_OF_DAY = [0, 0, 0, 0, 0, 1, 2, 4, 8, 10, 10, 9, 6, 7, 9, 9, 8, 7, 6, 6, 6, 5, 3, 1]
 
@@ -287,7 +298,9 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             else None
         )
         roll = rng.random()
-        fate = "reject" if roll < 0.025 else "merge" if roll < 0.045 else ""
+        fate = "reject" if roll < 0.025 else "merge" if roll < 0.045 else "withdraw" if roll < 0.055 else ""
+        if not fate and plan.channel in (Channel.PHONE, Channel.STAFF) and roll < 0.075:
+            fate = "answer"  # a question answered on the call
         sim.run(plan, stall, fate, done)
         done.append(plan)
 
@@ -302,6 +315,7 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
     events: list[tuple[Any, ...]] = []
     callbacks: list[tuple[Any, ...]] = []
     assists: list[Assist] = []
+    extensions: list[Extension] = []
     whistled: dict[int, dt.datetime] = {}
     for p in plans:
         case = p.case
@@ -314,9 +328,14 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             a.case_id = case.pk
             assists.append(a)
             whistled[id(a)] = at
+        for x in p.extensions:
+            x.case_id = case.pk
+            extensions.append(x)
     events.sort(key=lambda e: (e[1], e[0]))  # by time: ids follow the timeline
     _insert(
-        CaseEvent, ["case", "at", "kind", "from_state", "to_state", "actor", "unit", "note", "public"], events
+        CaseEvent,
+        ["case", "at", "kind", "from_state", "to_state", "actor", "unit", "note", "public", "code", "params"],
+        events,
     )
     _insert(
         Callback, ["case", "at", "actor", "by_staff", "solved", "rating", "comment", "lead_unit"], callbacks
@@ -325,6 +344,7 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
     for a in assists:
         a.created_at = a.updated_at = whistled[id(a)]
     Assist.objects.bulk_update(assists, ["created_at", "updated_at"])
+    Extension.objects.bulk_create(extensions, batch_size=500)
 
     counts = Counter(p.case.state for p in plans if p.case is not None)
     result = {state: counts.get(state, 0) for state in State.values}
@@ -344,7 +364,19 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
 
 
 def _row(case_id: int, e: Event) -> tuple[Any, ...]:
-    return (case_id, e.at, e.kind, e.from_state, e.to_state, e.actor, e.unit, e.note, e.public)
+    return (
+        case_id,
+        e.at,
+        e.kind,
+        e.from_state,
+        e.to_state,
+        e.actor,
+        e.unit,
+        e.note,
+        e.public,
+        e.code,
+        e.params,
+    )
 
 
 def _insert_cases(plans: list[Plan]) -> None:

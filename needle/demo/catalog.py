@@ -80,6 +80,11 @@ class Catalog:
         return best
 
 
+# Matters that often wait on what no unit controls (a court, the heating season, works
+# scheduled by a utility): besides the complex class, the catalog lets these be put on hold.
+SUSPENDABLE_L2 = frozenset({"住房保障与房地产", "城市建设和市政管理"})
+
+
 def _hours(deadline: str) -> tuple[int, int]:
     return DEADLINE_DEFAULTS[DeadlineClass(deadline)]
 
@@ -127,6 +132,7 @@ def catalog_load() -> Catalog:
                 deadline_class=r["deadline_class"],
                 accept_hours=accept,
                 resolve_hours=resolve,
+                suspendable=r["deadline_class"] == DeadlineClass.COMPLEX or r["label_l2"] in SUSPENDABLE_L2,
             )
         )
     assert len({s.code for s in services}) == len(services), "demo service codes collide"
@@ -188,6 +194,7 @@ def nyc311_load() -> int:
                 deadline_class=r["deadline_class"],
                 accept_hours=accept,
                 resolve_hours=resolve,
+                suspendable=r["deadline_class"] == DeadlineClass.COMPLEX,
             )
         )
     assert len({s.code for s in services}) == len(services), "NYC 311 service codes collide"

@@ -12,12 +12,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from needle.areas.models import Area, Level, subtree_q
 from needle.cases.deadlines import colour_for
-from needle.cases.models import OPEN_STATES, Assist, Case, Channel, Colour, EventKind, State
-from needle.cases.states import step_allowed
+from needle.cases.models import OPEN_STATES, Assist, Case, Channel, Colour, EventKind, Extension, State
+from needle.cases.states import may_start, step_allowed
 from needle.demo.catalog import DISTRICT_KEYS, Entry
 from needle.orgs.models import Unit
 
@@ -54,6 +52,28 @@ GOOD_COMMENTS = ["处理及时，态度很好，谢谢！", "问题已经解决�
 BAD_COMMENTS = ["问题还是没有解决，希望再来看看。", "只打了个电话，没有实际处理。", "答复敷衍，诉求未解决。"]
 URGE_NOTE = "该件已超期，请抓紧办理并及时反馈。"
 WHISTLE_NOTE = "需相关部门到现场会商处理。"
+ANSWERS = [
+    "已当场告知办理地点、所需材料和办理时限，来电人表示清楚。",
+    "已向来电人解释相关政策规定，来电人表示理解，无需转办。",
+    "已告知来电人具体的咨询电话和办公时间。",
+]
+WITHDRAW_REASONS = [
+    "问题已经自行解决了，撤回诉求。",
+    "物业已经上门处理好了，谢谢。",
+    "反映错了地址，撤回。",
+    "",
+]
+ADDED_INFO = [
+    "补充一下：晚上七点以后情况最严重。",
+    "补充：具体位置在小区东门右侧。",
+    "补充照片拍不清楚，位置在3栋楼下。",
+]
+HOLD_REASONS = [
+    "需等待法院判决结果后再行处理。",
+    "需待供暖季结束后开挖管道维修。",
+    "当事人外出务工，需待其返回后现场核实。",
+]
+EXTENSION_REASONS = ["涉及多个部门，需联合现场勘查，申请延期。", "需委托第三方检测，检测周期较长，申请延期。"]
 
 
 @dataclass
@@ -86,6 +106,8 @@ class Event:
     unit: int | None = None
     note: str = ""
     public: bool = True
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +123,7 @@ class Plan:
     events: list[Event] = field(default_factory=list)
     callbacks: list[tuple[Any, ...]] = field(default_factory=list)
     assists: list[tuple[Assist, dt.datetime]] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
     parent: Plan | None = None
     merge_note: Event | None = None
 
@@ -160,6 +183,12 @@ class Simulation:
             ev.append(Event(at=at, kind=kind, from_state=state, to_state=to, **kw))
             state = to
 
+        def act(at: dt.datetime, name: str, kind: str, **kw: Any) -> None:
+            # A step that leaves the state as it is: the table says from which states it may be made.
+            if not may_start(name, state):
+                raise DemoError(f"demo case {case.number}: {name} in {state}")
+            ev.append(Event(at=at, kind=kind, **kw))
+
         def actor_for(unit: int | None) -> int | None:
             return self.acting.get(unit) if unit is not None else None
 
@@ -168,20 +197,27 @@ class Simulation:
                 at=t0,
                 kind=EventKind.SUBMITTED,
                 actor=plan.reporter,
-                note=_("Received via %(channel)s.") % {"channel": Channel(plan.channel).label},
+                code="received",
+                params={"channel": plan.channel},
             )
         )
         dispatcher = self.pk.get("dispatcher")
+        if fate == "answer":
+            # A question answered on the call: done at intake, sent to no unit.
+            t = t0 + dt.timedelta(minutes=rng.uniform(2, 8))
+            move(t, EventKind.ANSWERED, State.ANSWERED, actor=dispatcher, note=rng.choice(ANSWERS))
+            case.accepted_at = case.resolved_at = case.closed_at = t
+            return self._finish(plan, state, lead)
         street_office = self.units["so-" + plan.place.street]
         t = t0
         rule_unit, rule_area = self._rule_unit(plan)
         if rule_unit is not None:
             lead = rule_unit
-            note = _("Routed by rule: %(area)s → %(unit)s.") % {
+            params = {
                 "area": self.areas.get(rule_area, rule_area),
                 "unit": self.unit_names.get(rule_unit, ""),
             }
-            move(t, EventKind.ROUTED, State.DISPATCHED, unit=lead, note=note)
+            move(t, EventKind.ROUTED, State.DISPATCHED, unit=lead, code="routed_rule", params=params)
             case.dispatched_at = t
         elif stall == State.SUBMITTED:
             return self._finish(plan, state, lead)
@@ -197,12 +233,20 @@ class Simulation:
             parent = self._parent(plan, earlier) if fate == "merge" else None
             if parent is not None and parent.case is not None:
                 plan.parent = parent
-                move(t, EventKind.MERGED, State.MERGED, actor=dispatcher, note=parent.case.number)
+                move(
+                    t,
+                    EventKind.MERGED,
+                    State.MERGED,
+                    actor=dispatcher,
+                    code="merged_into",
+                    params={"number": parent.case.number},
+                )
                 plan.merge_note = Event(
                     at=t,
                     kind=EventKind.MERGED,
                     actor=dispatcher,
-                    note=_("%(number)s merged into this case.") % {"number": case.number},
+                    code="merged_in",
+                    params={"number": case.number},
                     public=False,
                 )
             else:
@@ -213,6 +257,29 @@ class Simulation:
             lead = street_office
             move(t, EventKind.DISPATCHED, State.DISPATCHED, actor=dispatcher, unit=lead)
             case.dispatched_at = t
+        if plan.reporter is not None and rng.random() < 0.15:
+            # The resident remembers a detail soon after (补充材料).
+            info_at = t + dt.timedelta(minutes=1)
+            if info_at <= now:
+                act(
+                    info_at,
+                    "add_info",
+                    EventKind.INFO_ADDED,
+                    actor=plan.reporter,
+                    unit=lead,
+                    note=rng.choice(ADDED_INFO),
+                )
+        if fate == "withdraw":
+            # The resident takes it back (撤回) before the unit is done.
+            t = t + self._delay(240, 48)
+            if t > now:
+                return self._finish(plan, state, lead)
+            # Without an account the caller asks a dispatcher on the phone.
+            by, code = (plan.reporter, "") if plan.reporter is not None else (dispatcher, "on_behalf")
+            reason = rng.choice(WITHDRAW_REASONS)
+            move(t, EventKind.WITHDRAWN, State.WITHDRAWN, actor=by, unit=lead, note=reason, code=code)
+            case.closed_at = t
+            return self._finish(plan, state, lead)
         # The unit may say "not ours" and send it back to the dispatchers.
         if stall == State.RETURNED or rng.random() < 0.05:
             t = t + min(self._delay(90, 12), accept_window * 0.8)
@@ -252,7 +319,7 @@ class Simulation:
             return self._finish(plan, state, lead)
         reopens = 0
         while True:
-            if stall == State.IN_PROGRESS or rng.random() < 0.6:
+            if stall in (State.IN_PROGRESS, State.SUSPENDED) or rng.random() < 0.6:
                 t = t + resolve_window * rng.uniform(0.01, 0.1)
                 if t > now:
                     return self._finish(plan, state, lead)
@@ -274,7 +341,46 @@ class Simulation:
                 if state == State.IN_PROGRESS and lead == street_office and rng.random() < 0.08:
                     t = self._whistle(plan, t)
                 if stall == State.IN_PROGRESS:
+                    if not reopens and rng.random() < 0.3:  # some still wait for more time
+                        self._extension(plan, t, lead, act, decide=False)
                     return self._finish(plan, state, lead)
+                if not reopens and (stall == State.SUSPENDED or rng.random() < 0.12) and service.suspendable:
+                    # On hold (挂起): the clock stops; the deadline moves on by the time held.
+                    t = t + resolve_window * rng.uniform(0.02, 0.2)
+                    if t > now:
+                        return self._finish(plan, state, lead)
+                    move(
+                        t,
+                        EventKind.SUSPENDED,
+                        State.SUSPENDED,
+                        actor=actor_for(lead),
+                        unit=lead,
+                        note=rng.choice(HOLD_REASONS),
+                    )
+                    held = dt.timedelta(seconds=int(rng.uniform(1, 20) * 86400))  # whole seconds, as stored
+                    if stall == State.SUSPENDED or t + held > now:
+                        case.suspended_at = t
+                        return self._finish(plan, state, lead)
+                    t = t + held
+                    assert case.resolve_due_at is not None
+                    case.resolve_due_at += held
+                    case.paused_seconds += int(held.total_seconds())
+                    t0 = t0 + held
+                    move(
+                        t,
+                        EventKind.RESUMED,
+                        State.IN_PROGRESS,
+                        actor=actor_for(lead),
+                        unit=lead,
+                        code="resumed",
+                        params={"paused": int(held.total_seconds()), "due": case.resolve_due_at.isoformat()},
+                    )
+                if not reopens and rng.random() < 0.05:
+                    t, stop = self._extension(plan, t, lead, act)
+                    if stop:
+                        return self._finish(plan, state, lead)
+                    assert case.resolve_due_at is not None
+                    resolve_window = case.resolve_due_at - t0
             # Resolve: most before the deadline.
             if rng.random() < 0.88:
                 target = t0 + resolve_window * rng.uniform(0.15, 0.98)
@@ -331,12 +437,15 @@ class Simulation:
         if rng.random() < 0.3:
             comment = rng.choice(GOOD_COMMENTS if solved else BAD_COMMENTS)
         plan.callbacks.append((at, actor, by_staff, solved, rated, comment, lead))
-        note = _("Solved: %(solved)s; rating: %(rating)s.") % {
-            "solved": _("yes") if solved else _("no"),
-            "rating": rated or "—",
-        }
         plan.events.append(
-            Event(at=at, kind=EventKind.CALLBACK, actor=actor, note=note + (" " + comment if comment else ""))
+            Event(
+                at=at,
+                kind=EventKind.CALLBACK,
+                actor=actor,
+                code="callback",
+                params={"solved": solved, "rating": rated},
+                note=comment,
+            )
         )
 
     def _whistle(self, plan: Plan, t: dt.datetime) -> dt.datetime:
@@ -364,12 +473,69 @@ class Simulation:
         plan.assists.append((assist, t))
         name = self.unit_names.get(unit, "")
         actor = self.acting.get(self.units["so-" + plan.place.street])
-        plan.events.append(Event(at=t, kind=EventKind.WHISTLED, actor=actor, note=f"{name} — {WHISTLE_NOTE}"))
+        plan.events.append(
+            Event(
+                at=t,
+                kind=EventKind.WHISTLED,
+                actor=actor,
+                code="whistled",
+                params={"units": [name], "hours": 24},
+                note=WHISTLE_NOTE,
+            )
+        )
         if answered:
             plan.events.append(
                 Event(at=responded, kind=EventKind.RESPONDED, unit=unit, note="将派员到现场会商。")
             )
         return t
+
+    def _extension(
+        self, plan: Plan, t: dt.datetime, lead: int | None, act: Any, decide: bool = True
+    ) -> tuple[dt.datetime, bool]:
+        """The lead unit asks for more time (延期); a dispatcher grants it some hours later, or
+        the request is still waiting today (then the case stops here: True)."""
+        rng, case = self.rng, plan.case
+        assert case is not None and case.resolve_due_at is not None and lead is not None
+        asked = t + dt.timedelta(hours=rng.uniform(1, 48))
+        if asked > self.now:
+            return t, True
+        due = max(case.resolve_due_at, asked) + dt.timedelta(days=rng.randint(3, 10))
+        reason = rng.choice(EXTENSION_REASONS)
+        act(
+            asked,
+            "extend",
+            EventKind.EXTENSION_ASKED,
+            actor=self.acting.get(lead),
+            unit=lead,
+            code="extension_asked",
+            params={"due": due.isoformat()},
+            note=reason,
+            public=False,
+        )
+        extension = Extension(
+            unit_id=lead,
+            requested_by_id=self.acting.get(lead),
+            reason=reason,
+            old_due=case.resolve_due_at,
+            requested_due=due,
+        )
+        plan.extensions.append(extension)
+        decided = asked + dt.timedelta(hours=rng.uniform(2, 30))
+        if not decide or decided > self.now:
+            return asked, True
+        act(
+            decided,
+            "decide_extension",
+            EventKind.EXTENSION_GRANTED,
+            actor=self.pk.get("dispatcher"),
+            unit=lead,
+            code="extension_granted",
+            params={"due": due.isoformat()},
+        )
+        extension.status, extension.granted_due = Extension.Status.GRANTED, due
+        extension.decided_by_id, extension.decided_at = self.pk.get("dispatcher"), decided
+        case.resolve_due_at = due
+        return decided, False
 
     def _parent(self, plan: Plan, earlier: list[Plan]) -> Plan | None:
         """A recent case of the same service nearby that is neither merged nor rejected."""
@@ -381,7 +547,7 @@ class Simulation:
                     break
                 if (
                     other.entry.service.pk == plan.entry.service.pk
-                    and other.case.state not in (State.MERGED, State.REJECTED)
+                    and other.case.state not in (State.MERGED, State.REJECTED, State.WITHDRAWN)
                     and (not same_street or other.place.street == plan.place.street)
                 ):
                     return other
@@ -399,20 +565,30 @@ class Simulation:
     def _colour(self, plan: Plan) -> None:
         case = plan.case
         assert case is not None and case.resolve_due_at is not None
+        # A case on hold keeps the colour it had when its clock stopped.
+        until = case.suspended_at or self.now
+        paused = dt.timedelta(seconds=case.paused_seconds)
         case.colour = colour_for(
-            now=self.now, submitted_at=case.submitted_at, resolve_due_at=case.resolve_due_at
+            now=until,
+            submitted_at=case.submitted_at,
+            resolve_due_at=case.resolve_due_at,
+            paused_seconds=case.paused_seconds,
         )
         if not case.colour:
             return
-        window = case.resolve_due_at - case.submitted_at
+        window = case.resolve_due_at - case.submitted_at - paused
         marks = [
-            (case.submitted_at + window * 0.75, Colour.BLUE),
+            (case.submitted_at + paused + window * 0.75, Colour.BLUE),
             (case.resolve_due_at, Colour.YELLOW),
             (case.resolve_due_at + window * 0.5, Colour.RED),
         ]
         for at, colour in marks:
-            if at <= self.now and at >= plan.events[-1].at:
-                plan.events.append(Event(at=at, kind=EventKind.COLOUR, note=colour, public=False))
+            if at <= until and at >= plan.events[-1].at:
+                plan.events.append(
+                    Event(
+                        at=at, kind=EventKind.COLOUR, code="colour", params={"colour": colour}, public=False
+                    )
+                )
         if case.colour == Colour.RED and self.rng.random() < 0.5:
             supervisor = self.acting.get(self.units.get("so-" + plan.place.street, -1))
             actor = supervisor or self.pk.get("admin")

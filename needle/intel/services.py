@@ -56,7 +56,8 @@ ROUTING_LEVELS = (3, 4, 5)  # district, street, community: where the routing tab
 class Triage:
     suggestion: Suggestion
     route_to: Unit | None
-    note: str
+    # Why it was routed, for the timeline (cases.presenters.EVENT_TEXTS["routed_model"]).
+    params: dict[str, Any]
 
 
 def case_triage(case: Case, *, may_route: bool) -> Triage | None:
@@ -97,20 +98,17 @@ def case_triage(case: Case, *, may_route: bool) -> Triage | None:
         unit_support=guess.support if guess else 0,
         auto_routed=route,
     )
-    note = ""
+    params: dict[str, Any] = {}
     if route and unit is not None and guess is not None:
-        note = _(
-            "Routed automatically: the text reads as %(service)s (%(p)d%% sure), and %(unit)s "
-            "handled %(n)d of the %(total)d such cases here (model %(version)s)."
-        ) % {
-            "service": case.service.label,
+        params = {
+            "service": {"name": case.service.name, "name_en": case.service.name_en},
             "p": round(100 * top[0][1]),
             "unit": unit.name,
             "n": guess.support,
             "total": guess.total,
             "version": version.version,
         }
-    return Triage(suggestion=suggestion, route_to=unit if route else None, note=note)
+    return Triage(suggestion=suggestion, route_to=unit if route else None, params=params)
 
 
 @transaction.atomic
@@ -122,7 +120,7 @@ def case_triage_new(*, case_id: int) -> Triage | None:
     case = Case.objects.select_for_update(of=("self",)).select_related("service").get(pk=case_id)
     triage = case_triage(case, may_route=case.state == State.SUBMITTED)
     if triage is not None and triage.route_to is not None:
-        case_route_auto(case=case, unit=triage.route_to, note=triage.note)
+        case_route_auto(case=case, unit=triage.route_to, code="routed_model", params=triage.params)
     return triage
 
 

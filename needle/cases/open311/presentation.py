@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from needle.cases import selectors
 from needle.cases.models import OPEN_STATES, STAFF_NOTE_KINDS, Case, CaseEvent, EventKind, Service, State
+from needle.cases.presenters import event_text
 
 STATUS = {state: ("open" if state in OPEN_STATES else "closed") for state in State}
 EXTENDED_STATUS = {
@@ -26,6 +27,9 @@ EXTENDED_STATUS = {
     State.CLOSED: "closed",
     State.MERGED: "duplicate",
     State.REJECTED: "no_further_action",
+    State.SUSPENDED: "action_scheduled",
+    State.WITHDRAWN: "closed",
+    State.ANSWERED: "closed",
 }
 # Statuses a client may name, with the open/closed status each implies. FixMyStreet's
 # other closing statuses are understood in updates even though we never report them.
@@ -203,7 +207,9 @@ def request_rows(rows: list[dict[str, Any]], *, extensions: bool = False) -> lis
 
 def update_item(event: CaseEvent, *, extensions: bool = False) -> dict[str, Any]:
     case = event.case
-    text = "" if case.details_hidden or event.kind in STAFF_NOTE_KINDS else event.note
+    # What staff wrote to each other shows as its step only (selectors.timeline_for's rule).
+    hidden = case.details_hidden or event.kind in STAFF_NOTE_KINDS
+    text = "" if hidden else event_text(code=event.code, params=event.params, note=event.note)
     return {
         "update_id": str(event.pk),
         "service_request_id": case.number,

@@ -15,12 +15,13 @@ from needle.cases.selectors.access import (
 )
 from needle.cases.selectors.case_page import (
     CASE_ACTIONS,
-    RESIDENT_KINDS,
     Entry,
     Timeline,
     answers_of,
     capacities_of,
     case_actions,
+    may_respond,
+    pending_extension,
     timeline_for,
 )
 from needle.cases.selectors.catalog_search import (
@@ -31,11 +32,20 @@ from needle.cases.selectors.catalog_search import (
     service_search,
     synonym_words,
 )
-from needle.cases.selectors.contact import Contact, case_contact, masked_contact, may_see_contact
+from needle.cases.selectors.contact import (
+    CALLER_CASES,
+    CALLER_LOOKUPS_PER_MINUTE,
+    Contact,
+    caller_cases,
+    case_contact,
+    masked_contact,
+    may_see_contact,
+)
 from needle.cases.selectors.lists import (
     CASE_ORDER,
     FOLLOWED_SHOWN,
     INBOX_FIELDS,
+    NEVER_PUBLIC,
     PUBLIC_FIELDS,
     SEARCH_COUNT_CAP,
     CaseFilters,
@@ -92,10 +102,13 @@ from needle.cases.selectors.today import (
 )
 
 __all__ = [
+    "CALLER_CASES",
+    "CALLER_LOOKUPS_PER_MINUTE",
     "CASE_ACTIONS",
     "CASE_ORDER",
     "FOLLOWED_SHOWN",
     "INBOX_FIELDS",
+    "NEVER_PUBLIC",
     "PUBLIC_FIELDS",
     "QUEUE_PAGE_SIZE",
     "QUEUE_SORTS",
@@ -125,6 +138,7 @@ __all__ = [
     "answers_of",
     "assist_for",
     "bilingual",
+    "caller_cases",
     "capacities_of",
     "case_actions",
     "case_by_token",
@@ -150,6 +164,7 @@ __all__ = [
     "label_points",
     "map_layer",
     "masked_contact",
+    "may_respond",
     "may_see_contact",
     "may_use_staff_catalog",
     "may_view",
@@ -159,6 +174,7 @@ __all__ = [
     "move_units",
     "open311_requests",
     "open311_services",
+    "pending_extension",
     "period_bounds",
     "public_case_get",
     "public_case_list",

@@ -9,7 +9,7 @@ from django.db.models import BooleanField, Expression, F, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from needle.areas.models import subtree_q
-from needle.cases.models import Assist, Case, Photo
+from needle.cases.models import RESIDENT_KINDS, Assist, Case, Photo
 from needle.core.errors import NotFound
 from needle.core.locks import mark_locked
 from needle.orgs.models import Unit
@@ -149,10 +149,10 @@ def case_photo(*, case: Case, photo_id: int) -> Photo:
 
 def tracking_photo(*, case: Case, photo_id: int) -> Photo:
     """A photo the tracking page may show: the resident's own, one on a public timeline entry,
-    or one on a public entry of the case this one was merged into."""
+    or one on a public entry of the case this one was merged into (but not its reporter's)."""
     q = Q(case=case) & (Q(event__isnull=True) | Q(event__public=True))
     if case.parent_id:
-        q |= Q(case_id=case.parent_id, event__public=True)
+        q |= Q(case_id=case.parent_id, event__public=True) & ~Q(event__kind__in=RESIDENT_KINDS)
     photo = Photo.objects.filter(q, pk=photo_id).first()
     if photo is None:
         raise NotFound(_("No such photo."))

@@ -97,19 +97,23 @@ def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by(*CASE_ORDER)
 
 
+# A rejected request, and one its reporter took back, are never shown to the public.
+NEVER_PUBLIC = (State.REJECTED, State.WITHDRAWN)
+
+
 def public_q(prefix: str = "") -> Q:
-    """What anyone may see: cases marked public, of public services, not rejected (`prefix`
-    reaches the case through a relation, "case__" for its timeline entries). The one rule of
-    the public list and pages, Open311, the suggestions of similar requests and following;
-    is_public() is the same rule for one case in hand."""
+    """What anyone may see: cases marked public, of public services, neither rejected nor
+    withdrawn by their reporter (`prefix` reaches the case through a relation, "case__" for its
+    timeline entries). The one rule of the public list and pages, Open311, the suggestions of
+    similar requests and following; is_public() is the same rule for one case in hand."""
     return Q(**{f"{prefix}public": True, f"{prefix}service__public": True}) & ~Q(
-        **{f"{prefix}state": State.REJECTED}
+        **{f"{prefix}state__in": NEVER_PUBLIC}
     )
 
 
 def is_public(case: Case) -> bool:
     """public_q() for one loaded case (with its service)."""
-    return case.public and case.service.public and case.state != State.REJECTED
+    return case.public and case.service.public and case.state not in NEVER_PUBLIC
 
 
 def public_cases() -> QuerySet[Case]:
@@ -163,7 +167,7 @@ def public_case_list(*, filters: CaseFilters) -> QuerySet[Case]:
     """public_cases() narrowed by service code, area subtree and state."""
     qs = public_cases()
     if filters.state:
-        if filters.state not in State.values or filters.state == State.REJECTED:
+        if filters.state not in State.values or filters.state in NEVER_PUBLIC:
             raise ValidationFailed(fields={"state": _("Unknown state.")})
         qs = qs.filter(state=filters.state)
     if filters.service:

@@ -43,7 +43,8 @@ def open311_requests() -> QuerySet[Case]:
 def public_updates() -> QuerySet[CaseEvent]:
     """Public timeline entries of public cases, oldest first (FixMyStreet's
     servicerequestupdates), each with `state_after`: the case's state once the entry was
-    written. Callbacks are left out: they carry the resident's own words."""
+    written. Callbacks and what the resident added are left out: they carry the resident's own
+    words."""
     state = (
         CaseEvent.objects.filter(case_id=OuterRef("case_id"))
         .exclude(to_state="")
@@ -53,7 +54,7 @@ def public_updates() -> QuerySet[CaseEvent]:
     )
     return (
         CaseEvent.objects.filter(public_q("case__"), public=True)
-        .exclude(kind=EventKind.CALLBACK)
+        .exclude(kind__in=[EventKind.CALLBACK, EventKind.INFO_ADDED])
         .annotate(state_after=Coalesce(Subquery(state), Value(State.SUBMITTED.value)))
         .select_related("case")
         .order_by("at", "id")

@@ -1,14 +1,21 @@
 """The app's service surface: every write to residents' requests (intake, routing, the
-lifecycle, collaboration, deadlines, Open311 keys), imported from here by every entry point
-(`from needle.cases import services` or `from needle.cases.services import case_accept`).
+lifecycle, the resident's own steps, the deadline clock, collaboration, deadlines, Open311
+keys), imported from here by every entry point (`from needle.cases import services` or
+`from needle.cases.services import case_accept`).
 
-Each move locks the case row, checks the actor's permission and the current state, writes a
-timeline entry, an audit event and notifications, and refuses an illegal move with Conflict
-(HTTP 409) carrying the current state. Two people acting at once: the second waits for the
+Each move locks the case row, checks the actor's permission and the current state against the
+table of needle/cases/states.py, writes a timeline entry, an audit event and notifications, and
+refuses an illegal move with Conflict (HTTP 409) carrying the current state. Two people acting at once: the second waits for the
 lock, then finds the state changed and gets the 409.
 """
 
 from needle.cases.services._common import MAX_DESCRIPTION, public_link, tracking_link
+from needle.cases.services.clock import (
+    case_extension_decide,
+    case_extension_request,
+    case_resume,
+    case_suspend,
+)
 from needle.cases.services.collaboration import (
     assist_respond,
     case_assist,
@@ -19,7 +26,7 @@ from needle.cases.services.collaboration import (
     case_urge,
     case_whistle,
 )
-from needle.cases.services.deadlines import deadlines_mark
+from needle.cases.services.deadlines import case_recolour, deadlines_mark
 from needle.cases.services.intake import (
     AFTER_INTAKE,
     REPEAT_WINDOW,
@@ -37,6 +44,7 @@ from needle.cases.services.lifecycle import (
     DISPATCH_MANY_MAX,
     Dispatched,
     case_accept,
+    case_answer,
     case_callback,
     case_dispatch,
     case_dispatch_many,
@@ -55,11 +63,13 @@ from needle.cases.services.open311_keys import (
     open311_key_create,
 )
 from needle.cases.services.places import case_place_in_grid
+from needle.cases.services.resident import MAX_ADDITIONS, case_add_info, case_withdraw
 from needle.cases.services.routing import case_route_auto, rule_delete, rule_for, rule_set
 
 __all__ = [
     "AFTER_INTAKE",
     "DISPATCH_MANY_MAX",
+    "MAX_ADDITIONS",
     "MAX_DESCRIPTION",
     "OPEN311_PREFIX",
     "REPEAT_WINDOW",
@@ -68,10 +78,14 @@ __all__ = [
     "IssuedKey",
     "assist_respond",
     "case_accept",
+    "case_add_info",
+    "case_answer",
     "case_assist",
     "case_callback",
     "case_dispatch",
     "case_dispatch_many",
+    "case_extension_decide",
+    "case_extension_request",
     "case_follow",
     "case_follow_up",
     "case_hide_details",
@@ -80,17 +94,21 @@ __all__ = [
     "case_open",
     "case_place_in_grid",
     "case_reclassify",
+    "case_recolour",
     "case_reject",
     "case_reopen",
     "case_resolve",
+    "case_resume",
     "case_return",
     "case_route_auto",
     "case_set_public",
     "case_start",
     "case_submit",
     "case_submit_or_get",
+    "case_suspend",
     "case_urge",
     "case_whistle",
+    "case_withdraw",
     "deadlines_mark",
     "idempotency_key",
     "open311_key_check",

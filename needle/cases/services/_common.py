@@ -3,7 +3,9 @@ audit events and notifications."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -11,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from needle.cases.models import Case, CaseEvent, State
+from needle.cases.models import Case, CaseEvent, Extension, State
 from needle.cases.selectors import is_public
-from needle.cases.states import may_start
+from needle.cases.states import MOVES, may_start
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
 from needle.core.locks import held
@@ -79,19 +81,26 @@ def _event_row(
     kind: str,
     from_state: str = "",
     note: str = "",
+    code: str = "",
+    params: dict[str, Any] | None = None,
     unit: Unit | None = None,
     public: bool = True,
+    at: dt.datetime | None = None,
 ) -> CaseEvent:
-    """A timeline entry, not stored yet (intake stores its entries in one INSERT)."""
+    """A timeline entry, not stored yet (intake stores its entries in one INSERT). `note` is
+    what a person wrote; what the system says is a `code` of presenters.EVENT_TEXTS with its
+    `params`, worded when read, in the reader's language."""
     return CaseEvent(
         case=case,
-        at=timezone.now(),
+        at=at or timezone.now(),
         actor=actor if isinstance(actor, Person) else None,
         kind=kind,
         from_state=from_state,
         to_state=case.state if from_state else "",
         unit=unit,
         note=note,
+        code=code,
+        params=params or {},
         public=public,
     )
 
@@ -117,6 +126,17 @@ def _unit_people(unit: Unit | None, roles: Sequence[str]) -> list[Person]:
     if unit is None:
         return []
     return list(Person.objects.filter(roles__unit=unit, roles__role__in=roles, is_active=True).distinct())
+
+
+def _dispatchers_over(case: Case) -> list[Person]:
+    """The dispatchers (and admins) of units whose area holds the case's place: who decides
+    what the units ask of the dispatching level."""
+    paths = [*case.area.ancestor_paths, case.area_path]
+    return list(
+        Person.objects.filter(
+            roles__role__in=[Role.DISPATCHER, Role.ADMIN], roles__unit__area_path__in=paths, is_active=True
+        ).distinct()
+    )
 
 
 def _case_link(case: Case) -> str:
@@ -172,6 +192,42 @@ def tracking_link(case: Case) -> str:
 
 def public_link(case: Case) -> str:
     return f"/cases/public/{case.number}/"
+
+
+def _end_hold(case: Case, now: dt.datetime) -> int:
+    """End the case's hold, if it is on hold: the resolve deadline moves on by the time it was
+    held, which paused_seconds keeps (the colours count only the time the clock ran). Returns
+    the seconds held; the caller saves `HOLD_FIELDS`."""
+    if case.suspended_at is None:
+        return 0
+    held = max(int((now - case.suspended_at).total_seconds()), 0)
+    if case.resolve_due_at is not None:
+        case.resolve_due_at += dt.timedelta(seconds=held)
+    case.paused_seconds += held
+    case.suspended_at = None
+    return held
+
+
+HOLD_FIELDS = ["resolve_due_at", "paused_seconds", "suspended_at"]
+
+# Where a pending extension request can still be decided (states.MOVES' decide_extension).
+_EXTENSION_STATES = MOVES["decide_extension"].sources
+
+
+def _lapse_extension(case: Case, previous_state: str) -> None:
+    """A request for more time lapses once the case leaves the hands of the unit that asked
+    (resolved, transferred, merged, withdrawn): no one could decide it any more."""
+    if previous_state in _EXTENSION_STATES:
+        Extension.objects.filter(case=case, status=Extension.Status.PENDING).update(
+            status=Extension.Status.LAPSED, decided_at=timezone.now(), updated_at=timezone.now()
+        )
+
+
+def _may_act_as_reporter(actor: Actor | None, case: Case, tracking_token: str | None) -> bool:
+    """The resident whose request it is: holding its tracking link, or signed in as its reporter."""
+    if tracking_token is not None:
+        return secrets.compare_digest(tracking_token, case.tracking_token)
+    return actor is not None and bool(actor.pk) and actor.pk == case.reporter_id
 
 
 def _may_handle(actor: Actor, case: Case) -> bool:

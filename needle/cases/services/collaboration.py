@@ -122,7 +122,9 @@ def case_whistle(
         case,
         actor=actor,
         kind=EventKind.WHISTLED,
-        note=", ".join(a.unit.name for a in made) + (f" — {note.strip()}" if note.strip() else ""),
+        code="whistled",
+        params={"units": [a.unit.name for a in made], "hours": hours},
+        note=note.strip(),
     )
     _audit(actor, "whistled", case, {}, {"units": [a.unit_id for a in made], "hours": hours})
     return made
@@ -153,7 +155,7 @@ def case_assist(*, actor: Actor, case: Case, unit: Unit, note: str = "") -> Assi
 
 @transaction.atomic
 def assist_respond(*, actor: Actor, assist: Assist, note: str) -> Assist:
-    """A called-in or assisting unit reports in."""
+    """A called-in or assisting unit reports in, once; the lead unit is told."""
     require_authenticated(actor)
     require(can_act_for_unit(actor, "cases.handle", assist.unit))
     assist = Assist.objects.select_for_update(of=("self",)).select_related("case", "unit").get(pk=assist.pk)
@@ -166,6 +168,16 @@ def assist_respond(*, actor: Actor, assist: Assist, note: str) -> Assist:
     assist.save(update_fields=["responded_at", "note", "updated_at"])
     _event(assist.case, actor=actor, kind=EventKind.RESPONDED, unit=assist.unit, note=note.strip())
     _audit(actor, "responded", assist.case, {}, {"unit": assist.unit_id})
+    case = assist.case
+    _tell_unit(
+        case,
+        case.lead_unit,
+        "case.responded",
+        Message(
+            gettext_noop("%(unit)s responded on case %(number)s: %(note)s"),
+            {"unit": assist.unit.name, "number": case.number, "note": note.strip()},
+        ),
+    )
     return assist
 
 
@@ -225,6 +237,8 @@ def case_set_public(*, actor: Actor, case: Case, public: bool, version: int | No
         )
     if public and case.state == State.REJECTED:
         raise _conflict(case, _("A rejected request cannot be public."))
+    if public and case.state == State.WITHDRAWN:
+        raise _conflict(case, _("A request its reporter withdrew cannot be public."))
     if case.public == public:
         return case
     case.public = public

@@ -34,6 +34,7 @@ from needle.cases.models import (
     State,
 )
 from needle.cases.services._common import MAX_DESCRIPTION, _event, _event_row, _locked, _tell_unit
+from needle.cases.services.lifecycle import case_answer
 from needle.cases.services.routing import _dispatched_text, _route, _routing_rows, _send, rule_for
 from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
@@ -118,6 +119,8 @@ class Intake:
     channel: str = Channel.WEB
     idempotency_key: str | None = None
     photos: Sequence[bytes] = ()
+    # Staff taking a call who answered the question on it (直接答复): the case is done at once.
+    answer: str = ""
 
 
 def _check_intake(intake: Intake) -> tuple[Area, dict[str, Any]]:
@@ -155,6 +158,8 @@ def _check_intake(intake: Intake) -> tuple[Area, dict[str, Any]]:
             errors[field] = error
     if len(intake.photos) > MAX_PHOTOS:
         errors["photos"] = _("At most %(n)d photos.") % {"n": MAX_PHOTOS}
+    if intake.answer and intake.channel not in (Channel.PHONE, Channel.STAFF):
+        errors["answer"] = _("Only staff taking a request answer it at intake.")
     if intake.idempotency_key is not None and not (1 <= len(intake.idempotency_key) <= 100):
         errors["idempotency_key"] = _("Idempotency keys have 1 to 100 characters.")
     if errors:
@@ -221,7 +226,8 @@ def case_submit_or_get(*, actor: Actor | None, intake: Intake) -> tuple[Case, bo
     certain, link a repeat, store photos; after commit a job notifies the unit and lets the
     classifier triage the case. Returns the case and whether it is new: with an idempotency
     key already used by the same channel and sender, the first case comes back and nothing is
-    created."""
+    created. With an `answer` (staff who answered the question on the call) the case is
+    answered at once (case_answer), in the same transaction, and goes to no unit."""
     key = idempotency_key(channel=intake.channel, actor=actor, key=intake.idempotency_key or "")
     if key:
         existing = _keyed(key)
@@ -236,7 +242,10 @@ def case_submit_or_get(*, actor: Actor | None, intake: Intake) -> tuple[Case, bo
     try:
         number = _next_number(timezone.now())
         with transaction.atomic():
-            return _create(actor, intake, area, answers, images, number), True
+            case = _create(actor, intake, area, answers, images, number)
+            if intake.answer:
+                case = case_answer(actor=actor, case=case, answer=intake.answer)  # type: ignore[arg-type]
+            return case, True
     except IntegrityError:
         if key:
             existing = _keyed(key)
@@ -275,7 +284,8 @@ def _create(
     )
     contact_name = intake.contact_name.strip() or (str(reporter) if reporter else "")
     contact_phone = intake.contact_phone.strip() or (reporter.phone if reporter else "")
-    rule = rule_for(service, area)
+    # A question answered on the call goes to no unit.
+    rule = rule_for(service, area) if not intake.answer else None
     case = Case(
         number=number,
         service=service,
@@ -307,10 +317,7 @@ def _create(
     case.save(force_insert=True)
     events = [
         _event_row(
-            case,
-            actor=actor,
-            kind=EventKind.SUBMITTED,
-            note=_("Received via %(channel)s.") % {"channel": Channel(case.channel).label},
+            case, actor=actor, kind=EventKind.SUBMITTED, code="received", params={"channel": case.channel}
         )
     ]
     audits = [
@@ -322,14 +329,27 @@ def _create(
         )
     ]
     if rule is not None and routed is not None:
-        note = _("Routed by rule: %(area)s → %(unit)s.") % {"area": rule.area.name, "unit": rule.unit.name}
-        event, audit = _routing_rows(case, routed, actor=None, kind=EventKind.ROUTED, note=note)
+        event, audit = _routing_rows(
+            case,
+            routed,
+            actor=None,
+            kind=EventKind.ROUTED,
+            code="routed_rule",
+            params={"area": rule.area.name, "unit": rule.unit.name},
+        )
         events.append(event)
         audits.append(audit)
     if case.repeat_of is not None:
         Case.objects.filter(pk=case.repeat_of.pk).update(repeat_count=F("repeat_count") + 1, updated_at=now)
         events.append(
-            CaseEvent(case=case.repeat_of, at=now, kind=EventKind.REPEATED, note=case.number, public=False)
+            CaseEvent(
+                case=case.repeat_of,
+                at=now,
+                kind=EventKind.REPEATED,
+                code="repeated",
+                params={"number": case.number},
+                public=False,
+            )
         )
     CaseEvent.objects.bulk_create(events)
     audit_record_all(audits)

@@ -1,8 +1,9 @@
 """The case's moves from dispatch to closure: dispatch (one case or several), accept, return,
-start, resolve, callback, reopen, reject, merge, reclassify."""
+start, resolve, callback, reopen, reject, merge, reclassify, and the direct answer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,15 +14,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.cases.deadlines import add_hours
-from needle.cases.models import Callback, Case, EventKind, Photo, Service, State
+from needle.cases.models import Callback, Case, EventKind, Extension, Photo, Service, State
 from needle.cases.selectors import QUEUE_STATES, access_case, dispatch_target_units
 from needle.cases.services._common import (
+    HOLD_FIELDS,
+    MAX_DESCRIPTION,
     _atomic_move,
     _audit,
     _conflict,
+    _end_hold,
     _event,
     _expect,
+    _lapse_extension,
     _locked,
+    _may_act_as_reporter,
     _may_handle,
     _save,
     _tell_reporters,
@@ -54,6 +60,7 @@ def case_dispatch(
     if case.lead_unit_id == unit.pk and case.state == State.DISPATCHED:
         raise _conflict(case, _("The case is already with this unit."))
     kind = EventKind.DISPATCHED if case.state in (State.SUBMITTED, State.RETURNED) else EventKind.TRANSFERRED
+    _lapse_extension(case, case.state)
     _route(case, unit=unit, actor=actor, kind=kind, note=note.strip())
     return case
 
@@ -209,6 +216,7 @@ def case_resolve(
         raise ValidationFailed(fields={"photos": _("At most %(n)d photos.") % {"n": MAX_PHOTOS}})
     images = [clean_image(raw) for raw in photos]
     previous = case.state
+    _lapse_extension(case, previous)
     case.state = State.RESOLVED
     case.resolved_at = timezone.now()
     case.colour = ""
@@ -241,11 +249,9 @@ def case_resolve(
 
 
 def _may_callback(actor: Actor | None, case: Case, tracking_token: str | None) -> bool:
-    if tracking_token is not None:
-        return secrets.compare_digest(tracking_token, case.tracking_token)
-    if actor is not None and actor.pk and actor.pk == case.reporter_id:
+    if _may_act_as_reporter(actor, case, tracking_token):
         return True
-    return can_in_area(actor, "cases.callback", case.area_path)
+    return tracking_token is None and can_in_area(actor, "cases.callback", case.area_path)
 
 
 @_atomic_move
@@ -298,15 +304,13 @@ def case_callback(
                 {"number": case.number},
             ),
         )
-    note = _("Solved: %(solved)s; rating: %(rating)s.") % {
-        "solved": _("yes") if solved else _("no"),
-        "rating": rating or "—",
-    }
     _event(
         case,
         actor=actor,
         kind=EventKind.CALLBACK,
-        note=(note + (" " + comment.strip() if comment.strip() else "")),
+        code="callback",
+        params={"solved": solved, "rating": rating},
+        note=comment.strip(),
     )
     _event(case, actor=actor, kind=kind, from_state=State.RESOLVED, unit=case.lead_unit)
     _audit(actor, "rated", case, old, {"state": case.state, "solved": solved, "rating": rating})
@@ -393,21 +397,31 @@ def case_merge(*, actor: Actor, case: Case, parent: Case, version: int | None = 
         and can_in_area(actor, "cases.view", parent.area_path)
     )
     _expect(case, "merge", _("merged"), version)
-    if parent.state == State.MERGED or parent.state == State.REJECTED:
+    if parent.state in (State.MERGED, State.REJECTED, State.WITHDRAWN):
         raise _conflict(parent, _("The target case is %(state)s.") % {"state": State(parent.state).label})
     previous = case.state
+    _lapse_extension(case, previous)
+    _end_hold(case, timezone.now())
     case.state = State.MERGED
     case.parent = parent
     case.closed_at = timezone.now()
-    _save(case, ["state", "parent", "closed_at"])
+    _save(case, ["state", "parent", "closed_at", *HOLD_FIELDS])
     # Cases merged into this one follow the parent too.
     Case.objects.filter(parent=case).update(parent=parent)
-    _event(case, actor=actor, kind=EventKind.MERGED, from_state=previous, note=parent.number)
+    _event(
+        case,
+        actor=actor,
+        kind=EventKind.MERGED,
+        from_state=previous,
+        code="merged_into",
+        params={"number": parent.number},
+    )
     _event(
         parent,
         actor=actor,
         kind=EventKind.MERGED,
-        note=_("%(number)s merged into this case.") % {"number": case.number},
+        code="merged_in",
+        params={"number": case.number},
         public=False,
     )
     _audit(actor, "merged", case, {"state": previous}, {"state": case.state, "parent": parent.number})
@@ -429,10 +443,68 @@ def case_reclassify(*, actor: Actor, case: Case, service: Service, version: int 
     old_service = case.service
     case.service = service
     case.accept_due_at = add_hours(case.submitted_at, service.accept_hours, working_days=service.working_days)
-    case.resolve_due_at = add_hours(
-        case.submitted_at, service.resolve_hours, working_days=service.working_days
-    )
+    case.resolve_due_at = _resolve_due(case, service)
     _save(case, ["service", "accept_due_at", "resolve_due_at"])
-    _event(case, actor=actor, kind=EventKind.RECLASSIFIED, note=f"{old_service.label} → {service.label}")
+    _event(
+        case,
+        actor=actor,
+        kind=EventKind.RECLASSIFIED,
+        code="reclassified",
+        params={
+            "old": {"code": old_service.code, "name": old_service.name, "name_en": old_service.name_en},
+            "new": {"code": service.code, "name": service.name, "name_en": service.name_en},
+        },
+    )
     _audit(actor, "reclassified", case, {"service": old_service.code}, {"service": service.code})
+    return case
+
+
+def _resolve_due(case: Case, service: Service) -> dt.datetime:
+    """The new service's deadline, counted from intake, plus the time the case was on hold;
+    an extension already granted still holds when it is later."""
+    due = add_hours(case.submitted_at, service.resolve_hours, working_days=service.working_days)
+    due += dt.timedelta(seconds=case.paused_seconds)
+    granted = (
+        Extension.objects.filter(case=case, status=Extension.Status.GRANTED)
+        .order_by("-decided_at")
+        .values_list("granted_due", flat=True)
+        .first()
+    )
+    return max(due, granted) if granted is not None else due
+
+
+@_atomic_move
+def case_answer(*, actor: Actor, case: Case, answer: str, version: int | None = None) -> Case:
+    """A question answered at once (直接答复), at intake or from the queue: the case is done
+    without a unit. It counts as responded and resolved at the answer; its reporter is told
+    the answer."""
+    require_authenticated(actor)
+    case = _locked(case)
+    require(
+        can_in_area(actor, "cases.dispatch", case.area_path)
+        or can_in_area(actor, "cases.intake", case.area_path)
+    )
+    _expect(case, "answer", _("answered directly"), version)
+    text = bounded(answer, limit=MAX_DESCRIPTION, field="answer")
+    if not text:
+        raise ValidationFailed(fields={"answer": _("Write the answer given.")})
+    previous = case.state
+    now = timezone.now()
+    case.state = State.ANSWERED
+    case.accepted_at = case.accepted_at or now
+    case.resolved_at = case.closed_at = now
+    case.colour = ""
+    _save(case, ["state", "accepted_at", "resolved_at", "closed_at", "colour"])
+    _event(case, actor=actor, kind=EventKind.ANSWERED, from_state=previous, note=text)
+    _audit(actor, "answered", case, {"state": previous}, {"state": case.state, "answer": text})
+    _tell_reporters(
+        case,
+        "case.answered",
+        Message(
+            gettext_noop("Your request %(number)s is answered: %(answer)s"),
+            {"number": case.number, "answer": text},
+        ),
+        Message(gettext_noop("Request %(number)s, which you follow, is answered."), {"number": case.number}),
+        sms=True,
+    )
     return case

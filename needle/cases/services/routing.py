@@ -30,20 +30,30 @@ def rule_for(service: Service, area: Area) -> RoutingRule | None:
 
 
 @transaction.atomic
-def case_route_auto(*, case: Case, unit: Unit, note: str) -> Case:
+def case_route_auto(*, case: Case, unit: Unit, code: str = "", params: dict[str, Any] | None = None) -> Case:
     """The classifier routes a new case (intel's triage): only while it still waits in the
-    queue, so a dispatcher who was quicker keeps their choice. A timeline entry, an audit
-    event and the unit's notification, as for any routing."""
+    queue, so a dispatcher who was quicker keeps their choice. A timeline entry (saying why:
+    `code` and `params`, see presenters.EVENT_TEXTS), an audit event and the unit's
+    notification, as for any routing."""
     case = _locked(case)
     if case.state == State.SUBMITTED:
-        _route(case, unit=unit, actor=None, kind=EventKind.ROUTED, note=note)
+        _route(case, unit=unit, actor=None, kind=EventKind.ROUTED, code=code, params=params)
     return case
 
 
-def _route(case: Case, *, unit: Unit, actor: Actor | None, kind: str, note: str = "") -> None:
+def _route(
+    case: Case,
+    *,
+    unit: Unit,
+    actor: Actor | None,
+    kind: str,
+    note: str = "",
+    code: str = "",
+    params: dict[str, Any] | None = None,
+) -> None:
     before = _send(case, unit)
     _save(case, ["state", "lead_unit", "dispatched_at"])
-    event, audit = _routing_rows(case, before, actor=actor, kind=kind, note=note)
+    event, audit = _routing_rows(case, before, actor=actor, kind=kind, note=note, code=code, params=params)
     event.save(force_insert=True)
     audit.save()
     _tell_unit(case, unit, "case.dispatched", _dispatched_text(case))
@@ -59,11 +69,25 @@ def _send(case: Case, unit: Unit) -> dict[str, Any]:
 
 
 def _routing_rows(
-    case: Case, before: dict[str, Any], *, actor: Actor | None, kind: str, note: str
+    case: Case,
+    before: dict[str, Any],
+    *,
+    actor: Actor | None,
+    kind: str,
+    note: str = "",
+    code: str = "",
+    params: dict[str, Any] | None = None,
 ) -> tuple[CaseEvent, AuditEvent]:
     """The timeline entry and audit event of a routing done by `_send`, not stored yet."""
     event = _event_row(
-        case, actor=actor, kind=kind, from_state=before["state"], unit=case.lead_unit, note=note
+        case,
+        actor=actor,
+        kind=kind,
+        from_state=before["state"],
+        unit=case.lead_unit,
+        note=note,
+        code=code,
+        params=params,
     )
     audit = audit_event(
         actor=actor,

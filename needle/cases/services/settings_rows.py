@@ -35,6 +35,7 @@ FIELDS: dict[type[models.Model], tuple[str, list[str]]] = {
             "accept_hours",
             "resolve_hours",
             "working_days",
+            "suspendable",
             "public",
             "active",
         ],

@@ -177,8 +177,8 @@ def test_the_api_catalog_search_is_a_flat_list_best_first(world, words, client_f
     }
     assert [a["code"] for a in noise["attributes"]] == ["floor", "when"]
     assert set(noise) == {
-        "code", "name", "name_en", "deadline_class", "accept_hours", "resolve_hours", "public",
-        "attributes", "category", "score",
+        "code", "name", "name_en", "deadline_class", "accept_hours", "resolve_hours", "suspendable",
+        "public", "attributes", "category", "score",
     }  # fmt: skip
     assert noise["score"] > 0
     both = Client().get("/api/v1/catalog", {"search": "城乡建设 道路"}).json()
@@ -200,7 +200,8 @@ def test_the_api_catalog_without_search_keeps_its_shape(world, words):
     assert set(city) == {"code", "name", "name_en", "services"}
     assert [s["code"] for s in city["services"]] == ["noise", "private", "road"]
     assert set(city["services"][0]) == {
-        "code", "name", "name_en", "deadline_class", "accept_hours", "resolve_hours", "public", "attributes",
+        "code", "name", "name_en", "deadline_class", "accept_hours", "resolve_hours", "suspendable", "public",
+        "attributes",
     }  # fmt: skip
 
 

@@ -49,8 +49,8 @@ def test_the_case_page_for_its_handler(world, catalog, client_for):
     duplicates(world, catalog, case, 1)
     s.case_assist(actor=handler, case=case, unit=world.units["street_a1"])
     # Session, person, case, the person's grants, the contact read's audit event, the service's
-    # questions, unread notifications, the area's ancestors (its place in words), assists,
-    # merged cases, intake photos, timeline, its photos.
+    # questions, unread notifications, the area's ancestors (its place in words), assists, a
+    # pending extension, merged cases, intake photos, timeline, its photos.
     assert queries(client.get, url) == 13
     notes(world, case, 8, public=False)
     duplicates(world, catalog, case, 4)

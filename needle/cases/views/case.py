@@ -11,13 +11,15 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from needle.cases import selectors, services
+from needle.cases import presenters, selectors, services
 from needle.cases.forms import ACTION_FORMS
-from needle.cases.models import Case
+from needle.cases.models import Case, Extension
+from needle.cases.states import MOVES as LIFECYCLE
 from needle.cases.views.common import _fail, _photo_response, _safe_next
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 
@@ -36,14 +38,38 @@ PANELS: list[tuple[str, Any, Any]] = [
     ("merge", gettext_lazy("Merge as a duplicate"), gettext_lazy("Merge")),
     ("reject", gettext_lazy("Reject the request"), gettext_lazy("Reject")),
     ("hide", gettext_lazy("Hide personal details from the public"), gettext_lazy("Hide details")),
+    ("respond", gettext_lazy("Respond: your unit is called in (报到)"), gettext_lazy("Respond")),
+    ("answer", gettext_lazy("Answer directly (直接答复)"), gettext_lazy("Record the answer")),
+    ("suspend", gettext_lazy("Put on hold (挂起)"), gettext_lazy("Put on hold")),
+    ("resume", gettext_lazy("Back in progress"), gettext_lazy("Resume")),
+    ("extend", gettext_lazy("Ask for more time (延期申请)"), gettext_lazy("Ask")),
+    ("decide_extension", gettext_lazy("Decide the extension (延期审核)"), gettext_lazy("Decide")),
+    ("add_info", gettext_lazy("Add information or photos"), gettext_lazy("Add")),
+    ("withdraw", gettext_lazy("Withdraw the request (撤回)"), gettext_lazy("Withdraw")),
     ("publish", gettext_lazy("The public list"), gettext_lazy("Save")),
 ]
+
+
+# Where an extension can be waiting for a decision: only there is it read.
+EXTENSION_STATES = LIFECYCLE["decide_extension"].sources
+
+
+def _initial(name: str, case: Case, pending: Extension | None) -> dict[str, Any]:
+    initial: dict[str, Any] = {"version": case.version, "public": case.public}
+    if name == "decide_extension" and pending is not None:
+        initial["due"] = timezone.localtime(pending.requested_due).strftime("%Y-%m-%dT%H:%M")
+    return initial
 
 
 def _case_page(
     request: HttpRequest, case: Case, *, bound: tuple[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    actions = selectors.case_actions(actor=request.user, case=case)
+    # Read once for the page and for the choice of its forms.
+    pending = selectors.pending_extension(case=case) if case.state in EXTENSION_STATES else None
+    assists = list(case.assists.select_related("unit"))
+    actions = selectors.case_actions(
+        actor=request.user, case=case, extension_pending=pending is not None, assists=assists
+    )
     panels = []
     for name, title, button in PANELS:
         if name not in actions:
@@ -52,17 +78,19 @@ def _case_page(
             form = bound[1]
         else:
             # Forms start from the case as it is now (`public` is the publish form's box).
-            form = ACTION_FORMS[name](prefix=name, initial={"version": case.version, "public": case.public})
+            form = ACTION_FORMS[name](prefix=name, initial=_initial(name, case, pending))
         panels.append({"name": name, "title": title, "button": button, "form": form})
     context = {
         "case": case,
         "panels": panels,
+        "pending_extension": pending,
+        "hours_on_hold": presenters.hours(case.paused_seconds),
         "contact": selectors.case_contact(actor=request.user, case=case),
         "on_public_list": selectors.is_public(case),
         "timeline": selectors.timeline_for(actor=request.user, case=case),
         "answers": selectors.answers_of(case=case),
         "intake_photos": case.photos.filter(event__isnull=True),
-        "assists": case.assists.select_related("unit"),
+        "assists": assists,
         # The related manager reads each row's parent_id to attach this case: deferring it
         # would cost a query per duplicate.
         "merged": case.merged_cases.only("number", "parent"),
@@ -155,6 +183,54 @@ def _hide(actor: Any, case: Case, d: dict[str, Any]) -> str:
     return _("Personal details of case %(number)s are hidden from the public.") % {"number": case.number}
 
 
+def _respond(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    assist = selectors.assist_for(actor=actor, case=case)
+    services.assist_respond(actor=actor, assist=assist, note=d["note"])
+    return _("%(unit)s has responded on case %(number)s.") % {"unit": assist.unit.name, "number": case.number}
+
+
+def _answer(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_answer(actor=actor, case=case, answer=d["answer"], version=d["version"])
+    return _("Case %(number)s is answered.") % {"number": case.number}
+
+
+def _suspend(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_suspend(actor=actor, case=case, reason=d["reason"], version=d["version"])
+    return _("Case %(number)s is on hold; its deadline clock is stopped.") % {"number": case.number}
+
+
+def _resume(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_resume(actor=actor, case=case, note=d["note"], version=d["version"])
+    return _("Case %(number)s is back in progress.") % {"number": case.number}
+
+
+def _extend(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_extension_request(
+        actor=actor, case=case, due=d["due"], reason=d["reason"], version=d["version"]
+    )
+    return _("The extension of case %(number)s is asked for.") % {"number": case.number}
+
+
+def _decide_extension(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_extension_decide(
+        actor=actor, case=case, grant=d["decision"], due=d["due"], note=d["note"], version=d["version"]
+    )
+    granted = _("The extension of case %(number)s is granted.")
+    return (granted if d["decision"] else _("The extension of case %(number)s is refused.")) % {
+        "number": case.number
+    }
+
+
+def _add_info(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_add_info(actor=actor, case=case, note=d["note"], photos=d["photos"])
+    return _("Your addition to request %(number)s is recorded.") % {"number": case.number}
+
+
+def _withdraw(actor: Any, case: Case, d: dict[str, Any]) -> str:
+    services.case_withdraw(actor=actor, case=case, reason=d["reason"], version=d["version"])
+    return _("Request %(number)s is withdrawn.") % {"number": case.number}
+
+
 def _publish(actor: Any, case: Case, d: dict[str, Any]) -> str:
     services.case_set_public(actor=actor, case=case, public=d["public"], version=d["version"])
     if d["public"]:
@@ -175,6 +251,14 @@ MOVES: dict[str, Callable[[Any, Case, dict[str, Any]], str]] = {
     "urge": _urge,
     "whistle": _whistle,
     "hide": _hide,
+    "respond": _respond,
+    "answer": _answer,
+    "suspend": _suspend,
+    "resume": _resume,
+    "extend": _extend,
+    "decide_extension": _decide_extension,
+    "add_info": _add_info,
+    "withdraw": _withdraw,
     "publish": _publish,
 }
 

@@ -12,14 +12,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needle.areas import selectors as area_selectors
 from needle.cases import selectors, services
 from needle.cases.forms import IntakeForm, intake_field
-from needle.cases.models import Case, Channel
+from needle.cases.models import Case, Channel, State
 from needle.cases.views.common import SEARCH_LIMIT
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.throttle import spend
 from needle.core.views import show_error
 from needle.orgs.permissions import require_anywhere
 
@@ -55,6 +56,7 @@ def _submit(request: HttpRequest, form: IntakeForm, *, channel: str) -> tuple[Ca
         channel=channel,
         idempotency_key=data["idempotency_key"] or None,
         photos=form.photo_bytes(),
+        answer=data.get("answer", "").strip(),
     )
     try:
         return services.case_submit(actor=request.user, intake=intake), 200
@@ -115,11 +117,33 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         case, status = _submit(request, form, channel=Channel.PHONE)
         if case is not None:
-            messages.success(request, _("Request %(number)s is registered.") % {"number": case.number})
+            done = (
+                _("Request %(number)s is registered as answered.") if case.state == State.ANSWERED else None
+            )
+            messages.success(
+                request, (done or _("Request %(number)s is registered.")) % {"number": case.number}
+            )
             return redirect("case-detail", number=case.number)
     return render(
         request, "cases/staff_intake.html", _intake_context(request, form, staff=True), status=status
     )
+
+
+@login_required
+@require_anywhere("cases.intake")
+@require_POST
+def caller_history(request: HttpRequest) -> HttpResponse:
+    """htmx: the caller's earlier requests, by the phone typed on the intake form (sent in the
+    body, not the address: a phone number has no place in logs). Audited, scoped, limited."""
+    spend(request, "caller-history", selectors.CALLER_LOOKUPS_PER_MINUTE)
+    phone = (request.POST.get("contact_phone") or request.POST.get("phone") or "").strip()[:20]
+    context: dict[str, Any] = {"phone": phone, "cases": [], "error": ""}
+    if phone:
+        try:
+            context["cases"] = selectors.caller_cases(actor=request.user, phone=phone)
+        except ValidationFailed as exc:
+            context["error"] = next(iter(exc.fields.values()), exc.message)
+    return render(request, "cases/_caller_history.html", context)
 
 
 def _staff_catalog(request: HttpRequest) -> bool:

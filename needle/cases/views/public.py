@@ -13,13 +13,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needle.cases import presenters, selectors, services
-from needle.cases.forms import CallbackForm, CaseFilterForm
+from needle.cases.forms import AddInfoForm, CallbackForm, CaseFilterForm, WithdrawForm
 from needle.cases.models import Case, State
 from needle.cases.views.common import _fail, _photo_response, _query_without_page, _seek_page
-from needle.core.errors import DomainError
+from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
 
 PUBLIC_PAGE = 20
@@ -28,11 +28,23 @@ PUBLIC_PAGE = 20
 # Tracking (the resident's private link) ---------------------------------------------------------
 
 
-def _track_context(case: Case, form: CallbackForm) -> dict[str, Any]:
+# What the holder of the link may do besides answering the callback, with the form of each.
+TRACK_ACTIONS: dict[str, type[Any]] = {"add_info": AddInfoForm, "withdraw": WithdrawForm}
+
+
+def _track_context(case: Case, form: CallbackForm, bound: tuple[str, Any] | None = None) -> dict[str, Any]:
     # A merged case follows its parent; the parent's own reporter data is never shown.
     followed = case.parent if case.state == State.MERGED and case.parent is not None else case
     # The link is the resident's key, whoever opens it: they read what the resident may.
     timeline = selectors.timeline_for(actor=None, case=followed, tracked=case)
+    allowed = selectors.case_actions(actor=None, case=case, as_reporter=True)
+    forms = {
+        name: bound[1]
+        if bound is not None and bound[0] == name
+        else cls(prefix=name, initial={"version": case.version})
+        for name, cls in TRACK_ACTIONS.items()
+        if name in allowed
+    }
     return {
         "case": case,
         "followed": followed,
@@ -40,6 +52,8 @@ def _track_context(case: Case, form: CallbackForm) -> dict[str, Any]:
         "own_photos": case.photos.filter(event__isnull=True),
         "can_rate": case.state == State.RESOLVED,
         "form": form,
+        "info_form": forms.get("add_info"),
+        "withdraw_form": forms.get("withdraw"),
         "token": case.tracking_token,
     }
 
@@ -100,6 +114,46 @@ def track_find(request: HttpRequest) -> HttpResponse:
     return redirect("case-track", token=found.group(1))
 
 
+@require_POST
+def track_act(request: HttpRequest, token: str, action: str) -> HttpResponse:
+    """The holder of the link adds information and photos, or withdraws the request. The
+    token is the key, as for the callback; the services check the state again."""
+    if action not in TRACK_ACTIONS:
+        raise NotFound()
+    case = selectors.case_by_token(token=token)
+    form = TRACK_ACTIONS[action](request.POST, request.FILES, prefix=action)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "add_info":
+                services.case_add_info(
+                    actor=request.user,
+                    case=case,
+                    note=data["note"],
+                    photos=data["photos"],
+                    tracking_token=token,
+                )
+                done = _("Thank you. What you added is passed on to the unit handling your request.")
+            else:
+                services.case_withdraw(
+                    actor=request.user,
+                    case=case,
+                    reason=data["reason"],
+                    tracking_token=token,
+                    version=data["version"],
+                )
+                done = _("Your request is withdrawn. Thank you for telling us.")
+        except DomainError as exc:
+            status = _fail(request, exc, form)
+            case = selectors.case_by_token(token=token)
+        else:
+            messages.success(request, done)
+            return redirect("case-track", token=token)
+    callback = CallbackForm(prefix="callback", initial={"version": case.version})
+    return render(request, "cases/track.html", _track_context(case, callback, (action, form)), status=status)
+
+
 @require_GET
 def track_photo(request: HttpRequest, token: str, photo_id: int) -> HttpResponseBase:
     case = selectors.case_by_token(token=token)
@@ -115,7 +169,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(
         request.GET or None,
         services=selectors.filter_services(public_only=True),  # type: ignore[arg-type]
-        states=[c for c in State.choices if c[0] != State.REJECTED],
+        states=[c for c in State.choices if c[0] not in (State.REJECTED, State.WITHDRAWN)],
     )
     filters = selectors.CaseFilters()
     page = None

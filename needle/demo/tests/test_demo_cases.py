@@ -17,6 +17,7 @@ from needle.cases.models import (
     Case,
     CaseEvent,
     Category,
+    Extension,
     RoutingRule,
     Service,
     State,
@@ -69,11 +70,19 @@ def test_demo_loads_catalogs_rules_and_a_year_of_cases_in_every_state(db):
     assert all(now - dt.timedelta(days=366) <= c.submitted_at <= now for c in cases)
     assert len({c.number for c in cases}) == len(cases)
     assert len({c.tracking_token for c in cases}) == len(cases)
+    granted = dict(
+        Extension.objects.filter(status=Extension.Status.GRANTED).values_list("case_id", "granted_due")
+    )
     for c in cases:
         assert re.fullmatch(r"\d{14}", c.number)
         assert c.number[:8] == timezone.localtime(c.submitted_at).strftime("%Y%m%d")
         assert c.accept_due_at == c.submitted_at + dt.timedelta(hours=c.service.accept_hours)
-        assert c.resolve_due_at == c.submitted_at + dt.timedelta(hours=c.service.resolve_hours)
+        # The catalog's deadline, moved on by the time on hold, or the extension granted.
+        held = dt.timedelta(seconds=c.paused_seconds)
+        due = c.submitted_at + dt.timedelta(hours=c.service.resolve_hours) + held
+        assert c.resolve_due_at == granted.get(c.pk, due), c.number
+        assert (c.state == State.SUSPENDED) == (c.suspended_at is not None)
+        assert not (c.suspended_at or c.paused_seconds) or c.service.suspendable
         assert c.description and c.title
     assert Case.objects.filter(description__contains="小区").count() > 100
 
@@ -104,6 +113,11 @@ def test_demo_loads_catalogs_rules_and_a_year_of_cases_in_every_state(db):
             assert c.parent_id is not None
         if c.state == State.REJECTED:
             assert timeline[-1][0] == "rejected"
+        if c.state == State.ANSWERED:
+            assert [e[0] for e in moves] == ["answered"] and c.lead_unit_id is None
+            assert c.accepted_at == c.resolved_at == c.closed_at == moves[-1][3]
+        if c.state == State.WITHDRAWN:
+            assert c.closed_at == moves[-1][3], (c.number, c.closed_at, timeline)
         if c.state in OPEN_STATES - {State.SUBMITTED, State.RETURNED}:
             assert c.lead_unit_id is not None
         if c.state in (State.SUBMITTED, State.RETURNED):
@@ -112,6 +126,13 @@ def test_demo_loads_catalogs_rules_and_a_year_of_cases_in_every_state(db):
     assert sum(r >= 4 for r in ratings) / len(ratings) > 0.7
     open_cases = [c for c in cases if c.state in OPEN_STATES]
     assert any(c.colour in ("yellow", "red") for c in open_cases)
+    # What the system wrote is stored as codes, worded at each read.
+    assert not CaseEvent.objects.filter(kind__in=["colour", "submitted", "callback"], code="").exists()
+    assert not CaseEvent.objects.filter(kind="colour").exclude(note="").exists()
+    # Extensions asked for: granted (the case's deadline) or still waiting, one at a time.
+    assert granted and Extension.objects.filter(status=Extension.Status.PENDING).exists()
+    assert set(Extension.objects.values_list("status", flat=True)) <= {"granted", "pending"}
+    assert Case.objects.filter(paused_seconds__gt=0).exists()
     assert all(c.colour == "" for c in cases if c.state not in OPEN_STATES)
 
     # Rates: between 0 and 1, and the response rate is what a hand count gives.

@@ -6,6 +6,7 @@ import pytest
 
 from needle import testing as t
 from needle.cases.models import CaseEvent, EventKind, State
+from needle.cases.presenters import event_text
 from needle.cases.services import case_dispatch, case_reclassify
 from needle.core.models import AuditEvent
 from needle.intel.models import Correction, ModelVersion, Suggestion
@@ -34,7 +35,10 @@ def test_a_confident_case_without_rule_is_routed_automatically(
     assert case.state == State.DISPATCHED
     assert case.lead_unit == world.units["rc_a1a"]
     event = CaseEvent.objects.get(case=case, kind=EventKind.ROUTED)
-    assert "Routed automatically" in event.note and event.actor is None
+    # Why, stored as a code and its parameters and worded in each reader's language.
+    assert event.code == "routed_model" and event.params["unit"] == world.units["rc_a1a"].name
+    assert "Routed automatically" in event_text(code=event.code, params=event.params, note=event.note)
+    assert event.actor is None
     s = Suggestion.objects.get(case=case)
     assert s.auto_routed and s.services[0][0] == "noise" and s.services[0][1] >= trained.threshold
     assert s.unit == world.units["rc_a1a"]
@@ -69,7 +73,7 @@ def test_a_rule_routes_first_and_the_classifier_only_suggests(
         case = t.submit(world, intel_catalog["road"], description=texts_of("road", 1, seed=3)[0])
     case.refresh_from_db()
     assert case.lead_unit == world.units["district_a_env"]
-    assert "rule" in CaseEvent.objects.get(case=case, kind=EventKind.ROUTED).note
+    assert CaseEvent.objects.get(case=case, kind=EventKind.ROUTED).code == "routed_rule"
     assert not Suggestion.objects.get(case=case).auto_routed
 
 

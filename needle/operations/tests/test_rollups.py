@@ -16,7 +16,7 @@ from django.utils import timezone
 from needle import testing as t
 from needle.areas.models import Area
 from needle.cases import services as cs
-from needle.cases.models import Case
+from needle.cases.models import Case, Service
 from needle.cases.selectors import rates_for
 from needle.operations import rollups as ops
 from needle.operations.models import (
@@ -225,3 +225,36 @@ def test_the_periodic_task_refreshes(world: t.World, busy: dict[str, Case]) -> N
 
     refresh_rollups.call_local()
     assert CaseRollup.objects.exists() and NodeRollup.objects.exists()
+
+
+def test_refresh_follows_holds_extensions_withdrawals_and_direct_answers(
+    world: t.World, busy: dict[str, Case], catalog: dict[str, Any]
+) -> None:
+    """The steps that move deadlines or end a case outside dispatch-to-closure: the rollups
+    still equal the direct counts after each, and a rebuild reproduces them."""
+    ops.rollups_refresh()
+    w, root = world, world.people["root"]
+    Service.objects.filter(pk__in=[catalog["road"].pk, catalog["noise"].pk]).update(suspendable=True)
+    held = cs.case_start(actor=root, case=cs.case_accept(actor=root, case=t.submit(w, catalog["road"])))
+    held = cs.case_suspend(actor=root, case=held, reason="等待")
+    Case.objects.filter(pk=held.pk).update(suspended_at=timezone.now() - dt.timedelta(days=2))
+    held.refresh_from_db()
+    cs.case_resume(actor=root, case=held)
+    on_hold = cs.case_suspend(
+        actor=root, case=cs.case_start(actor=root, case=busy["grid_late"]), reason="等待"
+    )
+    extended = cs.case_accept(actor=root, case=t.submit(w, catalog["road"], area="community_a2a"))
+    cs.case_extension_request(
+        actor=root, case=extended, due=extended.resolve_due_at + dt.timedelta(days=9), reason="检测"
+    )
+    cs.case_extension_decide(actor=w.people["dispatcher"], case=extended, grant=True)
+    cs.case_resolve(actor=root, case=extended, note="done")
+    cs.case_withdraw(actor=w.people["resident"], case=busy["old_open"], reason="好了")
+    answered = t.submit(w, catalog["noise"], area="community_b1a", attributes={"when": "day"})
+    cs.case_answer(actor=w.people["dispatcher"], case=answered, answer="已答复")
+    cs.deadlines_mark(now=timezone.now() + dt.timedelta(days=9))
+    assert Case.objects.get(pk=on_hold.pk).colour == busy["grid_late"].colour  # its clock is stopped
+    result = ops.rollups_refresh()
+    assert not result.rebuilt and result.cases_changed >= 5
+    assert_all_agree(world)
+    assert_rebuild_identical()
