@@ -51,11 +51,11 @@ def test_the_case_page_for_its_handler(world, catalog, client_for):
     # Session, person, case, the person's grants, the contact read's audit event, the service's
     # questions, unread notifications, the area's ancestors (its place in words), assists, a
     # pending extension, merged cases, intake photos, timeline, its photos.
-    assert queries(client.get, url) == 13
+    assert queries(client.get, url) == 14
     notes(world, case, 8, public=False)
     duplicates(world, catalog, case, 4)
     s.case_assist(actor=handler, case=case, unit=world.units["rc_a1a"])
-    assert queries(client.get, url) == 13
+    assert queries(client.get, url) == 14
 
 
 def test_the_dispatchers_queue(world, catalog, client_for):
