@@ -521,6 +521,19 @@ def sign_in(tab: Tab, persona: str, screenshot: str | None = None) -> None:
     page.locator("header .who").wait_for(state="attached")
 
 
+def switch_language(tab: Tab, code: str) -> None:
+    """Through the header's language form; on a phone the form sits in the folded menu."""
+    from playwright.sync_api import expect  # a dev dependency, needed by browser tests only
+
+    page = tab.page
+    if not page.locator("#language-select").is_visible():
+        page.locator("label.menu-button").click()
+    page.select_option("#language-select", code)
+    page.locator("form.lang button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("html")).to_have_attribute("lang", code)
+
+
 def zh(text: Any) -> str:
     """What a zh-hans page shows for `text` (a msgid or a lazy label)."""
     with translation.override("zh-hans"):

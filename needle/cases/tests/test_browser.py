@@ -120,7 +120,7 @@ def test_resident_dispatcher_handler_resident(
     boxes = [districts.nth(i).bounding_box() for i in range(2)]
     west = min(range(2), key=lambda i: boxes[i]["x"])
     districts.nth(west).click()
-    expect(page.locator("#pin-status")).to_contain_text(zh("Placed on the map at"))
+    expect(page.locator("#pin-status")).to_contain_text(zh("Placed on the map:"))
     expect(page.locator("#pin-clear")).to_be_visible()
     lat = float(page.locator("#id_lat").input_value())
     lng = float(page.locator("#id_lng").input_value())

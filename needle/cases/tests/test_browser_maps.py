@@ -17,7 +17,15 @@ from needle.areas.models import Area
 from needle.areas.services import grid_add
 from needle.cases.models import Case
 from needle.cases.services import Intake, case_submit
-from needle.testing import GCJ_REFERENCE, Tab, give_districts_boundaries, give_grid_boundary, sign_in, zh
+from needle.testing import (
+    GCJ_REFERENCE,
+    Tab,
+    give_districts_boundaries,
+    give_grid_boundary,
+    sign_in,
+    switch_language,
+    zh,
+)
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -36,14 +44,6 @@ def mapped(world: t.World) -> t.World:
     Area.objects.filter(pk=world.areas["street_a1"].pk).update(centroid_lat=29.530, centroid_lng=106.530)
     Area.objects.filter(pk=world.areas["community_a1b"].pk).update(centroid_lat=29.527, centroid_lng=106.528)
     return world
-
-
-def switch_language(tab: Tab, code: str) -> None:
-    page = tab.page
-    page.select_option("#language-select", code)
-    page.locator("form.lang button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    expect(page.locator("html")).to_have_attribute("lang", code)
 
 
 def tap(tab: Tab, element: str, lat: float, lng: float) -> None:
@@ -174,6 +174,8 @@ def test_a_gcj02_basemap_shows_shifted_points_and_stores_wgs84(mapped, catalog, 
     page.wait_for_timeout(300)
     # The middle of district A as drawn (shifted about 450 m east) is its WGS-84 middle: a map
     # that stored the tap as shown would be 0.0045° east.
+    # Coordinates on the page, so the map must be in view (the service list sits above it).
+    page.locator("#pin-map").scroll_into_view_if_needed()
     boxes = [districts.nth(i).bounding_box() for i in range(2)]
     west = min(boxes, key=lambda b: b["x"])
     page.mouse.click(west["x"] + west["width"] / 2, west["y"] + west["height"] / 2)

@@ -11,7 +11,7 @@ import pytest
 from needle import testing as t
 from needle.cases.models import Case
 from needle.operations.rollups import rollups_refresh
-from needle.testing import Tab, give_community_boundary, give_districts_boundaries, sign_in
+from needle.testing import Tab, give_community_boundary, give_districts_boundaries, sign_in, switch_language
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -34,14 +34,6 @@ def charts_drawn(tab: Tab) -> None:
         expect(page.locator(f"{chart} canvas")).to_have_count(1)
         box = page.locator(f"{chart} canvas").bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100, (chart, box)
-
-
-def switch_language(tab: Tab, code: str) -> None:
-    page = tab.page
-    page.select_option("#language-select", code)
-    page.locator("form.lang button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    expect(page.locator("html")).to_have_attribute("lang", code)
 
 
 def test_drill_from_city_to_grid(world: t.World, busy: dict[str, Case], open_tab: Any) -> None:

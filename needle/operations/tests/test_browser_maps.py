@@ -13,7 +13,7 @@ from needle import testing as t
 from needle.areas.models import Area
 from needle.cases.models import Case
 from needle.operations.rollups import rollups_refresh
-from needle.testing import SHOTS, Tab, give_districts_boundaries, give_grid_boundary, sign_in
+from needle.testing import SHOTS, Tab, give_districts_boundaries, give_grid_boundary, sign_in, switch_language
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -26,14 +26,6 @@ def map_shot(tab: Tab, name: str) -> None:
     card.scroll_into_view_if_needed()
     tab.page.wait_for_timeout(300)  # the map settles
     card.screenshot(path=str(SHOTS / name))
-
-
-def switch_language(tab: Tab, code: str) -> None:
-    page = tab.page
-    page.select_option("#language-select", code)
-    page.locator("form.lang button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-    expect(page.locator("html")).to_have_attribute("lang", code)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
