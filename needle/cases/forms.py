@@ -128,7 +128,7 @@ class ServiceTree(forms.RadioSelect):
             is_open = " open" if any(s.code == chosen for s in services) else ""
             out.append(
                 f'<details name="service-category"{is_open}><summary>{esc(services[0].category.label)}'
-                f' <span class="count">{len(services)}</span></summary><ul>'
+                f' <span class="tally">{len(services)}</span></summary><ul>'
             )
             for s in services:
                 checked = " checked" if s.code == chosen else ""

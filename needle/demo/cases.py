@@ -59,6 +59,7 @@ STALLS = [
     (State.REOPENED, 8),
     (State.SUSPENDED, 6),
 ]
+HELD, HELD_WITHIN = 4, dt.timedelta(days=40)
 HOURS_OF_DAY = [0, 0, 0, 0, 0, 1, 2, 4, 8, 10, 10, 9, 6, 7, 9, 9, 8, 7, 6, 6, 6, 5, 3, 1]
 
 
@@ -289,6 +290,10 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
 
     sim = Simulation(rng, now, city, units, routes, {k: p.pk for k, p in people.items()}, acting)
     done: list[Plan] = []
+    # Few services may be put on hold, so a draw alone could leave the demo without a case on
+    # hold on the day it is loaded: a few recent requests for such services stay on hold.
+    holdable = [p for p in plans if p.entry.service.suspendable and now - p.submitted_at < HELD_WITHIN]
+    held = {id(p) for p in holdable[:: max(1, len(holdable) // HELD)][:HELD]}
     for plan in plans:
         assert plan.case is not None
         age = (now - plan.submitted_at).total_seconds() / 86400
@@ -297,6 +302,10 @@ def _load(city: Area, now: dt.datetime) -> dict[str, int]:
             if rng.random() < _stall_chance(age)
             else None
         )
+        if id(plan) in held:
+            stall = State.SUSPENDED
+        elif stall == State.SUSPENDED and not plan.entry.service.suspendable:
+            stall = State.IN_PROGRESS
         roll = rng.random()
         fate = "reject" if roll < 0.025 else "merge" if roll < 0.045 else "withdraw" if roll < 0.055 else ""
         if not fate and plan.channel in (Channel.PHONE, Channel.STAFF) and roll < 0.075:

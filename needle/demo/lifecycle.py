@@ -317,15 +317,21 @@ class Simulation:
         case.accepted_at = t
         if stall == State.ACCEPTED:
             return self._finish(plan, state, lead)
+
+        def later(t: dt.datetime, step: dt.timedelta) -> dt.datetime:
+            # A case that stays on hold gets there before today even when it is young: the
+            # demo must show every state whatever the day it is loaded on.
+            return min(t + step, t + (now - t) / 3) if stall == State.SUSPENDED and t < now else t + step
+
         reopens = 0
         while True:
             if stall in (State.IN_PROGRESS, State.SUSPENDED) or rng.random() < 0.6:
-                t = t + resolve_window * rng.uniform(0.01, 0.1)
+                t = later(t, resolve_window * rng.uniform(0.01, 0.1))
                 if t > now:
                     return self._finish(plan, state, lead)
                 move(t, EventKind.STARTED, State.IN_PROGRESS, actor=actor_for(lead), unit=lead)
                 if rng.random() < 0.3:
-                    t = t + resolve_window * rng.uniform(0.01, 0.2)
+                    t = later(t, resolve_window * rng.uniform(0.01, 0.2))
                     if t > now:
                         return self._finish(plan, state, lead)
                     ev.append(
@@ -346,7 +352,7 @@ class Simulation:
                     return self._finish(plan, state, lead)
                 if not reopens and (stall == State.SUSPENDED or rng.random() < 0.12) and service.suspendable:
                     # On hold (挂起): the clock stops; the deadline moves on by the time held.
-                    t = t + resolve_window * rng.uniform(0.02, 0.2)
+                    t = later(t, resolve_window * rng.uniform(0.02, 0.2))
                     if t > now:
                         return self._finish(plan, state, lead)
                     move(

@@ -148,7 +148,7 @@ def test_the_picker_is_two_levels_and_keeps_the_choice(world, words):
     body = Client().get("/report/").content.decode()
     tree = body[body.index('<div class="service-tree">') :]
     assert tree.count("<details") == 1  # one category in the test catalog
-    assert '<summary>城乡建设 <span class="count">2</span></summary>' in tree  # private is not public
+    assert '<summary>城乡建设 <span class="tally">2</span></summary>' in tree  # private is not public
     assert (
         'value="road" data-label="道路破损">' in tree
         and '<small class="muted">道路、马路、路面坑洼</small>' in tree
