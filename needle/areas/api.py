@@ -21,7 +21,7 @@ from needle.areas.schemas import (
     PlaceOut,
 )
 from needle.core.pagination import paginate
-from needle.core.schemas import ERRORS, Code, Page, PageSize, Whole
+from needle.core.schemas import ERRORS, NOT_BOOL, Code, Page, PageSize
 
 router = Router(tags=["areas"])
 
@@ -47,7 +47,7 @@ def _items(areas: list[Area]) -> list[AreaListItem]:
 def list_areas(
     request: HttpRequest,
     search: Annotated[str, Field(min_length=1, max_length=100)] | None = None,
-    level: Annotated[Whole, Field(ge=1, le=6)] | None = None,
+    level: Annotated[int, Field(ge=1, le=6), NOT_BOOL] | None = None,
     within: Code | None = None,
     page: Page = 1,
     page_size: PageSize = 50,

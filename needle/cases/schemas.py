@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from needle.core.schemas import Code, Flag, Id, Whole
+from needle.core.schemas import NOT_BOOL, Code, Flag, Id
 
 
 class AttributeOut(Schema):
@@ -192,7 +192,7 @@ class ResolveIn(Versioned):
 
 class CallbackIn(Versioned):
     solved: Flag
-    rating: Whole | None = Field(None, ge=1, le=5)
+    rating: Annotated[int, Field(ge=1, le=5), NOT_BOOL] | None = None
     comment: str = Field("", max_length=NOTE)
     tracking_token: str | None = Field(None, max_length=64)
 
@@ -208,7 +208,7 @@ class UrgeIn(Schema):
 
 class WhistleIn(Schema):
     unit_ids: list[Id] = Field(..., min_length=1, max_length=20)
-    hours: Whole = Field(24, ge=1, le=720)
+    hours: Annotated[int, Field(ge=1, le=720), NOT_BOOL] = 24
     note: str = Field("", max_length=SHORT_NOTE)
 
 

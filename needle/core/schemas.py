@@ -46,7 +46,9 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Whole = Annotated[int, BeforeValidator(_whole)]
+# After the bounds, never before: pydantic then still writes them into the OpenAPI document
+# as minimum and maximum.
+NOT_BOOL = BeforeValidator(_whole)
 
 
 def _flag(value: Any) -> Any:
@@ -58,7 +60,7 @@ def _flag(value: Any) -> Any:
 
 # A yes or no in a JSON body (query parameters keep their "true"/"false" strings).
 Flag = Annotated[bool, BeforeValidator(_flag)]
-Id = Annotated[Whole, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), NOT_BOOL]
 
 
 def _day(value: Any) -> dt.date:
@@ -73,8 +75,8 @@ Day = Annotated[
     BeforeValidator(_day),
     Field(description=f"YYYY-MM-DD, from {periods.EARLIEST.isoformat()} to {periods.LATEST.isoformat()}"),
 ]
-Page = Annotated[Whole, Field(ge=1, le=MAX_PAGE)]
-PageSize = Annotated[Whole, Field(ge=1, le=MAX_PAGE_SIZE)]
+Page = Annotated[int, Field(ge=1, le=MAX_PAGE), NOT_BOOL]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), NOT_BOOL]
 # A search term or filter typed by a person (a name, a code, a word).
 Term = Annotated[str, Field(max_length=100)]
 Code = Annotated[str, Field(max_length=40)]
