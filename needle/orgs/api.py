@@ -13,7 +13,7 @@ from ninja.responses import Status
 from needle.areas.schemas import AreaListItem
 from needle.areas.selectors import area_get
 from needle.core.errors import NotFound, ValidationFailed
-from needle.core.pagination import paginate
+from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Day, ErrorOut, Id, Page, PageSize, Term
 from needle.orgs import selectors, services
 from needle.orgs.models import Person
@@ -106,12 +106,7 @@ def list_units(
     result = paginate(
         selectors.unit_list_for(actor=request.user, filters=filters), page=page, page_size=page_size
     )
-    return {
-        "count": result.count,
-        "page": result.page,
-        "page_size": result.page_size,
-        "results": result.items,
-    }
+    return page_out(result)
 
 
 @router.post("/units", response={201: UnitOut, **ERRORS}, tags=["units"], summary="Found a unit")
@@ -277,12 +272,7 @@ def search_audit(
         page=page,
         page_size=page_size,
     )
-    return {
-        "count": result.count,
-        "page": result.page,
-        "page_size": result.page_size,
-        "results": result.items,
-    }
+    return page_out(result)
 
 
 @router.post(
