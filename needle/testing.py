@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from django.utils import timezone, translation
 from needle.areas.models import Area, Level, is_placeholder, subtree_q
 from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, EventKind, State
 from needle.cases.selectors import period_bounds
+from needle.intel.models import HotTopic
 from needle.orgs.models import Membership, MembershipKind, Person, Role, RoleAssignment, Unit, UnitType
 from needle.orgs.services import token_create
 
@@ -256,6 +258,21 @@ def submit(
     return case_submit(actor=w.people[reporter] if reporter else None, intake=intake)
 
 
+def report_form(catalog: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The public report form filled in for a pothole in community A1a, a new idempotency key
+    each time; `extra` adds or replaces fields."""
+    return {
+        "service": catalog["road"].code,
+        "description": "楼下的路面塌了一个大坑。",
+        "area": "500103001001",
+        "contact_name": "王小明",
+        "contact_phone": "13812345678",
+        "consent": "on",
+        "idempotency_key": uuid.uuid4().hex,
+        **extra,
+    }
+
+
 # Request intelligence: texts a classifier can learn from and cluster ------------------------
 
 # Requests of three kinds, told in varied words: enough for a classifier to learn them apart.
@@ -283,6 +300,22 @@ KINDS: dict[str, tuple[list[str], list[str], list[str]]] = {
         ["晚上走路看不见", "居民夜间出行不安全", "已经黑了一个月", "请尽快维修照明", "老人晚上不敢出门"],
     ),
 }
+
+
+def hot_topic(w: World, title: str, *, area: str = "community_a1a") -> HotTopic:
+    """A hot topic of six requests by six reporters in `area`, found just now."""
+    now, place = timezone.now(), w.areas[area]
+    return HotTopic.objects.create(
+        title=title,
+        heat=6.0,
+        size=6,
+        reporters=6,
+        start=now,
+        end=now,
+        area=place,
+        area_path=place.path,
+        detected_at=now,
+    )
 
 
 def texts_of(kind: str, n: int, seed: int = 0) -> list[str]:

@@ -16,7 +16,7 @@ from needle.cases import selectors, services
 from needle.cases.models import Case, CaseEvent, EventKind
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
-from needle.testing import submit
+from needle.testing import report_form, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +31,7 @@ def listing() -> str:
 
 
 def report(client, catalog, **extra):
-    data = {
-        "service": catalog["road"].code,
-        "description": "楼下的路面塌了一个大坑。",
-        "area": "500103001001",
-        "contact_name": "王小明",
-        "contact_phone": "13812345678",
-        "consent": "on",
-        "idempotency_key": uuid.uuid4().hex,
-        **extra,
-    }
+    data = report_form(catalog, **extra)
     response = client.post("/report/", data)
     assert response.status_code == 302, response.content.decode()
     return Case.objects.order_by("-pk").first()
