@@ -78,6 +78,19 @@ class World:
     people: dict[str, Any] = field(default_factory=dict)
 
 
+UNITS = [
+    # key, code, name, type, area key, parent unit key (listed before its children)
+    ("city_go", "go-city", "市政府办公厅", UnitType.GENERAL_OFFICE, "province", None),
+    ("district_a_go", "go-a", "渝中区政府办", UnitType.GENERAL_OFFICE, "district_a", "city_go"),
+    ("district_a_env", "env-a", "渝中区生态环境局", UnitType.DEPARTMENT, "district_a", "district_a_go"),
+    ("street_a1", "so-a1", "七星岗街道办事处", UnitType.STREET_OFFICE, "street_a1", "district_a_go"),
+    ("street_b1", "so-b1", "小龙坎街道办事处", UnitType.STREET_OFFICE, "street_b1", None),
+    ("rc_a1a", "rc-a1a", "华一坡社区居委会", UnitType.RESIDENT_COMMITTEE, "community_a1a", "street_a1"),
+    ("pb_a1a", "pb-a1a", "华一坡社区党委", UnitType.PARTY_COMMITTEE, "community_a1a", None),
+    ("rc_a2a", "rc-a2a", "小什字社区居委会", UnitType.RESIDENT_COMMITTEE, "community_a2a", None),
+    ("rc_b1a", "rc-b1a", "平街社区居委会", UnitType.RESIDENT_COMMITTEE, "community_b1a", "street_b1"),
+]
+
 PERSONAS = [
     # persona, unit key, role
     ("city_admin", "city_go", Role.ADMIN),
@@ -107,53 +120,10 @@ def build_world() -> World:
     a["community_b1a"] = area("500106001001", "平街社区居委会", Level.COMMUNITY, a["street_b1"])
     a["grid_a1a"] = area("500103001001-001", "第1网格", Level.GRID, a["community_a1a"])
     u = w.units
-    u["city_go"] = UnitFactory.create(
-        code="go-city", name="市政府办公厅", type=UnitType.GENERAL_OFFICE, area=a["province"]
-    )
-    u["district_a_go"] = UnitFactory.create(
-        code="go-a",
-        name="渝中区政府办",
-        type=UnitType.GENERAL_OFFICE,
-        area=a["district_a"],
-        parent=u["city_go"],
-    )
-    u["district_a_env"] = UnitFactory.create(
-        code="env-a",
-        name="渝中区生态环境局",
-        type=UnitType.DEPARTMENT,
-        area=a["district_a"],
-        parent=u["district_a_go"],
-    )
-    u["street_a1"] = UnitFactory.create(
-        code="so-a1",
-        name="七星岗街道办事处",
-        type=UnitType.STREET_OFFICE,
-        area=a["street_a1"],
-        parent=u["district_a_go"],
-    )
-    u["street_b1"] = UnitFactory.create(
-        code="so-b1", name="小龙坎街道办事处", type=UnitType.STREET_OFFICE, area=a["street_b1"]
-    )
-    u["rc_a1a"] = UnitFactory.create(
-        code="rc-a1a",
-        name="华一坡社区居委会",
-        type=UnitType.RESIDENT_COMMITTEE,
-        area=a["community_a1a"],
-        parent=u["street_a1"],
-    )
-    u["pb_a1a"] = UnitFactory.create(
-        code="pb-a1a", name="华一坡社区党委", type=UnitType.PARTY_COMMITTEE, area=a["community_a1a"]
-    )
-    u["rc_a2a"] = UnitFactory.create(
-        code="rc-a2a", name="小什字社区居委会", type=UnitType.RESIDENT_COMMITTEE, area=a["community_a2a"]
-    )
-    u["rc_b1a"] = UnitFactory.create(
-        code="rc-b1a",
-        name="平街社区居委会",
-        type=UnitType.RESIDENT_COMMITTEE,
-        area=a["community_b1a"],
-        parent=u["street_b1"],
-    )
+    for key, code, name, type_, area_key, parent in UNITS:
+        u[key] = UnitFactory.create(
+            code=code, name=name, type=type_, area=a[area_key], parent=u[parent] if parent else None
+        )
     p = w.people
     for persona, unit_key, role in PERSONAS:
         p[persona] = PersonFactory.create(username=persona)
