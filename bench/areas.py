@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchlib import SHARED_DATA, percentile, recreate_postgres, versions
+from benchlib import SHARED_DATA, add_pg_url, percentile, recreate_postgres, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
@@ -53,11 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=200, help="sample areas per level (default 200)")
     parser.add_argument("--passes", type=int, default=3, help="rounds over the samples (default 3)")
     parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument(
-        "--pg-url",
-        default=f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
-        help="PostgreSQL database to (re)create and use (default %(default)s)",
-    )
+    add_pg_url(parser, PG_DB)
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file (its path is printed)")
     return parser.parse_args()
 
