@@ -390,6 +390,15 @@ def _as_resident(request: HttpRequest, number: str, token: str | None) -> tuple[
     return actor, selectors.access_case(actor=actor, number=number, for_write=True)
 
 
+def _resident_move(
+    request: HttpRequest, number: str, token: str | None, service: Callable[..., Case], **fields: Any
+) -> CaseOut:
+    """A move the resident may make through the tracking link (`token`) or signed in: the case
+    after its service has taken the payload's `fields`."""
+    actor, case = _as_resident(request, number, token)
+    return case_out(service(actor=actor, case=case, tracking_token=token, **fields), actor)
+
+
 OUT = {200: CaseOut, **ERRORS}
 
 
@@ -444,17 +453,16 @@ def resolve(request: HttpRequest, number: Code, payload: ResolveIn) -> Any:
 def callback(request: HttpRequest, number: Code, payload: CallbackIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may answer; otherwise
     the caller must be the reporter or staff making a callback call."""
-    actor, case = _as_resident(request, number, payload.tracking_token)
-    case = services.case_callback(
-        actor=actor,
-        case=case,
+    return _resident_move(
+        request,
+        number,
+        payload.tracking_token,
+        services.case_callback,
         solved=payload.solved,
         rating=payload.rating,
         comment=payload.comment,
-        tracking_token=payload.tracking_token,
         version=payload.version,
     )
-    return case_out(case, actor)
 
 
 @router.post("/cases/{number}/reopen", response=OUT, summary="Reopen to the same unit")

@@ -11,7 +11,16 @@ from ninja import Router
 from ninja.responses import Status
 
 from needle.cases import services
-from needle.cases.api import OUT, _act, _as_resident, _move, _one_transaction, _photos, case_out
+from needle.cases.api import (
+    OUT,
+    _act,
+    _as_resident,
+    _move,
+    _one_transaction,
+    _photos,
+    _resident_move,
+    case_out,
+)
 from needle.cases.models import Case, Extension
 from needle.cases.schemas import (
     AnswerIn,
@@ -58,15 +67,14 @@ def answer(request: HttpRequest, number: Code, payload: AnswerIn) -> Any:
 def withdraw(request: HttpRequest, number: Code, payload: WithdrawIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may withdraw; otherwise
     the caller must be the reporter, or a dispatcher recording what the resident asked."""
-    actor, case = _as_resident(request, number, payload.tracking_token)
-    case = services.case_withdraw(
-        actor=actor,
-        case=case,
+    return _resident_move(
+        request,
+        number,
+        payload.tracking_token,
+        services.case_withdraw,
         reason=payload.reason,
-        tracking_token=payload.tracking_token,
         version=payload.version,
     )
-    return case_out(case, actor)
 
 
 @router.post(
