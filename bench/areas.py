@@ -133,30 +133,14 @@ def setup_actor(rng: random.Random, samples: dict[int, list[Any]]) -> tuple[Any,
 
     founded = dt.date(2021, 1, 1)
     streets = Area.objects.filter(level=4).only("id", "code", "name", "path").iterator(chunk_size=5000)
-    units = [
-        Unit(
-            code=f"S{a.code}",
-            name=f"{a.name}街道办事处",
-            type=UnitType.STREET_OFFICE,
-            area_id=a.pk,
-            area_path=a.path,
-            founded_on=founded,
-        )
-        for a in streets
-    ]
+
+    def new_unit(a: Any, code: str, name: str, type_: str) -> Any:
+        return Unit(code=code, name=name, type=type_, area_id=a.pk, area_path=a.path, founded_on=founded)
+
+    units = [new_unit(a, f"S{a.code}", f"{a.name}街道办事处", UnitType.STREET_OFFICE) for a in streets]
     for level, areas in samples.items():
         if level != 4:
-            units += [
-                Unit(
-                    code=f"U{a.code}",
-                    name=f"{a.name}单位",
-                    type=UnitType.DEPARTMENT,
-                    area_id=a.pk,
-                    area_path=a.path,
-                    founded_on=founded,
-                )
-                for a in areas
-            ]
+            units += [new_unit(a, f"U{a.code}", f"{a.name}单位", UnitType.DEPARTMENT) for a in areas]
     Unit.objects.bulk_create(units, batch_size=2000)
     street = rng.choice(samples[4])
     unit = Unit.objects.get(code=f"S{street.code}")
