@@ -4,7 +4,6 @@ them on it (case_set_public: service, page and API), staff's notes to each other
 the public timeline, and the migration that brought existing cases under these rules."""
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.db import connection
@@ -67,15 +66,9 @@ def test_the_report_form_hides_the_name_unless_the_resident_ticks_the_box(world,
 def test_staff_intake_shows_the_callers_name_only_when_they_ask(world, catalog, client_for):
     staff = client_for("staff")
     assert "The caller asks to show their name" in staff.get("/intake/").content.decode()
-    data = {
-        "service": catalog["road"].code,
-        "description": "来电反映路面有坑。",
-        "area": "500103001001",
-        "contact_name": "孙立国",
-        "contact_phone": "13511112222",
-        "consent": "on",
-        "idempotency_key": uuid.uuid4().hex,
-    }
+    data = report_form(
+        catalog, description="来电反映路面有坑。", contact_name="孙立国", contact_phone="13511112222"
+    )
     assert staff.post("/intake/", data).status_code == 302
     case = Case.objects.get()
     assert case.channel == "phone" and case.public and not case.show_name
