@@ -68,7 +68,7 @@ class CaseFilters:
 def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
     require_authenticated(actor)
     qs = Case.objects.select_related("service", "area", "lead_unit")
-    scope = case_scope_q(actor)
+    scope = case_scope_q(actor, within=filters.area.path if filters.area is not None else None)
     if scope is not None:
         qs = qs.filter(scope)
     if filters.state:
