@@ -10,8 +10,8 @@ from ninja import Router
 from needle.core.schemas import ERRORS, Code, Day, Id
 from needle.operations import selectors
 from needle.operations.figures_types import Figures, Row
-from needle.operations.rollups import rollup_status
 from needle.operations.schemas import IndicatorsOut
+from needle.rollups.read import rollup_status
 
 router = Router(tags=["operations"])
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from needle.cases.figures import RATE_NAMES, RATES
 from needle.core.exports import SafeCsvWriter, xlsx_append
 from needle.operations.figures_types import COUNTER_NAMES, INDICATORS, Dashboard, Figures, Row
-from needle.operations.models import Counters
 from needle.operations.presenters import rate_sample
+from needle.rollups.models import Counters
 
 COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
 from needle.areas.selectors import jurisdictional_children
+from needle.cases.figures import BACKLOG, FLOWS
 from needle.cases.models import Service
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
@@ -32,17 +33,7 @@ from needle.operations.figures_types import (
     figures_of,
     value_of,
 )
-from needle.operations.models import (
-    BACKLOG,
-    FLOWS,
-    NODE_DEPTH,
-    TOTAL_DEPTH,
-    CaseRollup,
-    Grouping,
-    NodeRollup,
-    ReportSubscription,
-)
-from needle.operations.rollups import read
+from needle.operations.models import ReportSubscription
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
     can_for_unit,
@@ -52,6 +43,8 @@ from needle.orgs.permissions import (
     scope_paths,
 )
 from needle.orgs.selectors import org_stats_for
+from needle.rollups import read
+from needle.rollups.models import NODE_DEPTH, TOTAL_DEPTH, CaseRollup, Grouping, NodeRollup
 
 PERM = "cases.view"
 MAX_DAYS = 3 * 366
@@ -215,16 +208,16 @@ def _area_dashboard(
     node: QuerySet[Any]
     units_q: QuerySet[Any]
     if area.depth <= NODE_DEPTH:
-        node = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area=area)
-        units_q = NodeRollup.objects.filter(grouping=Grouping.UNIT, area=area)
+        node = NodeRollup.objects.filter(grouping=Grouping.KEY1, area=area)
+        units_q = NodeRollup.objects.filter(grouping=Grouping.KEY2, area=area)
         service_key, unit_key = "key", "key"
     else:
-        node = units_q = read.subtree(area)
+        node = units_q = read.subtree(CaseRollup, area)
         service_key, unit_key = "service_id", "unit_key"
     if area.depth <= TOTAL_DEPTH:
         total = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area=area)
     else:
-        total = read.subtree(area)
+        total = read.subtree(CaseRollup, area)
     by_service = read.sums(read.period_and_backlog(node, start, end), [service_key], COUNTER_NAMES)
     daily_rows = read.sums(read.days(total, start, end), ["day"], FLOWS) if daily else []
     previous = read.sums(read.period(total, prev_start, prev_end), [], FLOWS)
@@ -269,7 +262,7 @@ def _children_figures(area: Area, children: list[Area], start: dt.date, end: dt.
             key = "area_id"
         else:
             key = f"a{depth}"
-            rows = read.subtree(area).filter(**{f"{key}__in": ids})
+            rows = read.subtree(CaseRollup, area).filter(**{f"{key}__in": ids})
         out.update(
             figures_by(read.sums(read.period_and_backlog(rows, start, end), [key], COUNTER_NAMES), key)
         )

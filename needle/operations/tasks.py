@@ -10,8 +10,9 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from needle.operations.rollups import rollups_rebuild, rollups_refresh
 from needle.operations.services import reports_send
+from needle.rollups.rebuild import rollups_rebuild
+from needle.rollups.refresh import rollups_refresh
 
 # One line when a job changed something; the minute's ticks that found nothing stay quiet.
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, 
 from needle.operations.figures_types import INDICATORS, Dashboard
 from needle.operations.home import home_for, landing_for
 from needle.operations.maps import map_layers
-from needle.operations.rollups import rollup_status
 from needle.orgs.models import Person
+from needle.rollups.read import rollup_status
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from needle import testing as t
+from needle.cases.figures import COUNTERS
 from needle.cases.models import Case
-from needle.operations.models import COUNTERS
-from needle.operations.rollups import rollups_refresh
 from needle.operations.schemas import IndicatorsOut
+from needle.rollups.refresh import rollups_refresh
 from needle.testing import raw_counts
 
 URL = "/api/v1/operations/indicators"

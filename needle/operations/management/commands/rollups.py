@@ -10,7 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from needle.core.cli import actor_from_option, command_error
 from needle.core.errors import DomainError
-from needle.operations.rollups import rollups_check, rollups_rebuild, rollups_refresh
+from needle.rollups.check import rollups_check
+from needle.rollups.rebuild import rollups_rebuild
+from needle.rollups.refresh import rollups_refresh
 
 
 def _day(value: str) -> dt.date:

@@ -1,4 +1,4 @@
-"""Reading the rollups: the rows that sum to a node's figures over a period (the fewest node
+"""Reading a source's rollups: the rows that sum to a node's figures over a period (the fewest node
 blocks, or leaf days below the node depth), summed by the database."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from functools import reduce
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet, Sum
 
 from needle.areas.models import Area
-from needle.operations.models import BACKLOG_DAY, CaseRollup, NodeRollup, RollupState, period_blocks
+from needle.rollups.models import BACKLOG_DAY, NodeRows, RollupState, period_blocks
 
 
 def sums(qs: QuerySet[Any], group: list[str], names: Iterable[str]) -> list[dict[str, Any]]:
@@ -26,14 +26,14 @@ def sums(qs: QuerySet[Any], group: list[str], names: Iterable[str]) -> list[dict
 
 def days(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
     """The rows of each day of [start, end]."""
-    if qs.model is NodeRollup:
+    if issubclass(qs.model, NodeRows):
         qs = qs.filter(span=1)
     return qs.filter(day__gte=start, day__lte=end)
 
 
 def _period_q(model: Any, start: dt.date, end: dt.date) -> Q:
-    """Rows that sum to [start, end]: CaseRollup's days, NodeRollup's fewest blocks."""
-    if model is not NodeRollup:
+    """Rows that sum to [start, end]: a leaf table's days, a node table's fewest blocks."""
+    if not issubclass(model, NodeRows):
         return Q(day__gte=start, day__lte=end)
     by_span: dict[int, list[dt.date]] = defaultdict(list)
     for span, day in period_blocks(start, end):
@@ -42,7 +42,7 @@ def _period_q(model: Any, start: dt.date, end: dt.date) -> Q:
 
 
 def _backlog_q(model: Any) -> Q:
-    return Q(day=BACKLOG_DAY, **({"span": 1} if model is NodeRollup else {}))
+    return Q(day=BACKLOG_DAY, **({"span": 1} if issubclass(model, NodeRows) else {}))
 
 
 def period(qs: QuerySet[Any], start: dt.date, end: dt.date) -> QuerySet[Any]:
@@ -59,9 +59,9 @@ def period_and_backlog(qs: QuerySet[Any], start: dt.date, end: dt.date) -> Query
     return qs.filter(_period_q(qs.model, start, end) | _backlog_q(qs.model))
 
 
-def subtree(area: Area) -> QuerySet[Any]:
-    """CaseRollup's rows of the area's subtree (indexed with the day from NODE_DEPTH down)."""
-    return CaseRollup.objects.filter(**{f"a{area.depth}": area.pk})
+def subtree(leaf: type[Model], area: Area) -> QuerySet[Any]:
+    """A leaf table's rows of the area's subtree (indexed with the day from NODE_DEPTH down)."""
+    return leaf._default_manager.filter(**{f"a{area.depth}": area.pk})
 
 
 def as_date(value: Any) -> dt.date:
