@@ -27,21 +27,21 @@ from needle.rollups.models import BACKLOG_DAY, CaseFootprint, CaseRollup, NodeRo
 from needle.rollups.sources import Counter, Figure, Footprint, Key, LeafKey, Source, Tables, Vec
 
 COUNTER_DEFINITIONS: tuple[Counter, ...] = (
-    Counter("received", _("cases submitted")),
-    Counter("dispatched", _("cases dispatched (their latest dispatch)")),
-    Counter("response_due", _("cases whose accept deadline fell in the period")),
-    Counter("responded_on_time", _("of those, accepted by the deadline")),
-    Counter("resolved", _("cases resolved")),
-    Counter("resolved_on_time", _("of those, resolved by their deadline")),
-    Counter("callbacks", _("residents' answers to “solved?”")),
-    Counter("solved", _("of those, answered “solved”")),
-    Counter("rated", _("answers with a rating")),
-    Counter("satisfied", _("of those, rated 4 or 5")),
-    Counter("reopened", _("reopenings")),
-    Counter("open", _("cases open now"), stock=True),
-    Counter("due_soon", _("of those, due soon (blue)"), stock=True),
-    Counter("overdue", _("of those, overdue (yellow)"), stock=True),
-    Counter("overdue_serious", _("of those, seriously overdue (red)"), stock=True),
+    Counter("received", _("received"), _("cases submitted")),
+    Counter("dispatched", _("dispatched"), _("cases dispatched (their latest dispatch)")),
+    Counter("response_due", _("accept deadlines due"), _("cases whose accept deadline fell in the period")),
+    Counter("responded_on_time", _("accepted on time"), _("of those, accepted by the deadline")),
+    Counter("resolved", _("resolved"), _("cases resolved")),
+    Counter("resolved_on_time", _("resolved on time"), _("of those, resolved by their deadline")),
+    Counter("callbacks", _("callbacks"), _("residents' answers to “solved?”")),
+    Counter("solved", _("solved"), _("of those, answered “solved”")),
+    Counter("rated", _("rated"), _("answers with a rating")),
+    Counter("satisfied", _("satisfied"), _("of those, rated 4 or 5")),
+    Counter("reopened", _("reopened"), _("reopenings")),
+    Counter("open", _("open"), _("cases open now"), stock=True),
+    Counter("due_soon", _("due soon"), _("of those, due soon (blue)"), stock=True),
+    Counter("overdue", _("overdue"), _("of those, overdue (yellow)"), stock=True),
+    Counter("overdue_serious", _("seriously overdue"), _("of those, seriously overdue (red)"), stock=True),
 )
 COUNTERS: tuple[str, ...] = tuple(c.name for c in COUNTER_DEFINITIONS)
 BACKLOG: tuple[str, ...] = tuple(c.name for c in COUNTER_DEFINITIONS if c.stock)

@@ -16,11 +16,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from needle.cases.figures import RATE_NAMES, RATES
+from needle.cases.figures import COUNTER_DEFINITIONS, RATE_NAMES, RATES
 from needle.core.exports import SafeCsvWriter, xlsx_append
 from needle.operations.figures_types import COUNTER_NAMES, INDICATORS, Dashboard, Figures, Row
 from needle.operations.presenters import rate_sample
-from needle.rollups.models import Counters
 
 COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
 
@@ -34,6 +33,7 @@ HEADERS: dict[str, Any] = {
     "name": gettext_lazy("Name"),
     **{r.name: r.label for r in RATES},
 }
+COUNTER_LABELS: dict[str, Any] = {c.name: c.label for c in COUNTER_DEFINITIONS}
 SECTIONS: dict[str, Any] = {
     "node": gettext_lazy("Total"),
     "previous": gettext_lazy("Previous period"),
@@ -52,11 +52,10 @@ KINDS: dict[str, Any] = {
 
 
 def header(name: str) -> str:
-    """A column's or figure's name in the active language: a counter's is its field's."""
+    """A column's or figure's name in the active language: a counter's is its declaration's."""
     if name in HEADERS:
         return str(HEADERS[name])
-    field = Counters._meta.get_field(name)
-    return capfirst(str(getattr(field, "verbose_name", name)))
+    return capfirst(str(COUNTER_LABELS.get(name, name)))
 
 
 def _in_words(row: list[Any]) -> list[Any]:

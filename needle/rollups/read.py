@@ -13,7 +13,8 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet, Sum
 
 from needle.areas.models import Area
-from needle.rollups.models import BACKLOG_DAY, NodeRows, RollupState, period_blocks
+from needle.rollups.models import BACKLOG_DAY, TOTAL_DEPTH, Grouping, NodeRows, RollupState, period_blocks
+from needle.rollups.sources import Source
 
 
 def sums(qs: QuerySet[Any], group: list[str], names: Iterable[str]) -> list[dict[str, Any]]:
@@ -72,3 +73,28 @@ def as_date(value: Any) -> dt.date:
 def rollup_status() -> dict[str, Any]:
     state = RollupState.objects.filter(id=1).first()
     return {"refreshed_at": state.refreshed_at if state else None, "ready": bool(state and state.watermark)}
+
+
+def area_sums(
+    source: Source, areas: Iterable[Area], start: dt.date, end: dt.date, *, stocks: bool = True
+) -> dict[int, dict[str, int]]:
+    """Each area's counters of a source, by the area's id: its flows over [start, end] and (if
+    `stocks`) its stocks now, zero where nothing was counted. One GROUP BY per depth among the
+    areas: node rows down to TOTAL_DEPTH, leaf rows below."""
+    by_depth: dict[int, list[int]] = defaultdict(list)
+    for area in areas:
+        by_depth[area.depth].append(area.pk)
+    names = source.counter_names
+    out: dict[int, dict[str, int]] = {pk: dict.fromkeys(names, 0) for ids in by_depth.values() for pk in ids}
+    for depth, ids in by_depth.items():
+        rows: QuerySet[Any]
+        if depth <= TOTAL_DEPTH:
+            key = "area_id"
+            rows = source.tables.node._default_manager.filter(grouping=Grouping.TOTAL, area_id__in=ids)
+        else:
+            key = f"a{depth}"
+            rows = source.tables.leaf._default_manager.filter(**{f"{key}__in": ids})
+        chosen = period_and_backlog(rows, start, end) if stocks else period(rows, start, end)
+        for row in sums(chosen, [key], names):
+            out[row[key]] = {n: int(row[n] or 0) for n in names}
+    return out

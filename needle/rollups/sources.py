@@ -35,7 +35,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from needle.core.errors import ValidationFailed
+from needle.core.errors import DomainError
 
 LeafKey = tuple[dt.date, int, int, int]  # day, leaf area id, first key, second key (0: none)
 Vec = list[int]
@@ -45,7 +45,8 @@ Footprint = dict[LeafKey, Vec]
 @dataclass(frozen=True)
 class Counter:
     name: str
-    counts: Promise  # what it counts, in both languages
+    label: Promise  # a column's header
+    counts: Promise  # what it counts
     stock: bool = False  # a count of now (on BACKLOG_DAY), not a flow within a period
 
 
@@ -145,14 +146,13 @@ def sources() -> list[Source]:
 
 
 def source_named(name: str, *, field_name: str = "source") -> Source:
-    """The source of this name, or a clear error naming the field and the known sources."""
+    """The source of this name, or a clear error (400) naming the field and the known sources."""
     known = sources()
     for s in known:
         if s.name == name:
             return s
-    raise ValidationFailed(
-        fields={
-            field_name: _("No source is named %(name)s; the sources are: %(known)s.")
-            % {"name": name, "known": ", ".join(s.name for s in known)}
-        }
-    )
+    message = _("No source is named %(name)s; the sources are: %(known)s.") % {
+        "name": name,
+        "known": ", ".join(s.name for s in known),
+    }
+    raise DomainError(message, fields={field_name: message}, code="unknown_source")
