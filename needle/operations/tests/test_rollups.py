@@ -258,3 +258,28 @@ def test_refresh_follows_holds_extensions_withdrawals_and_direct_answers(
     assert not result.rebuilt and result.cases_changed >= 5
     assert_all_agree(world)
     assert_rebuild_identical()
+
+
+def test_the_command_rebuilds_one_source_and_checks_every_source(
+    world: t.World, busy: dict[str, Case]
+) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    ops_refresh.rollups_refresh()
+    out = StringIO()
+    call_command("rollups", "rebuild", "--source", "cases", stdout=out)
+    assert out.getvalue().startswith(f"rebuilt from {Case.objects.count()} objects")
+    assert_all_agree(world)
+    out = StringIO()
+    call_command("rollups", "check", stdout=out)
+    assert "the rollups agree with the raw facts" in out.getvalue()
+    CaseRollup.objects.filter(day__gte=timezone.localdate() - dt.timedelta(days=2)).update(
+        received=F("received") + 1
+    )
+    with pytest.raises(CommandError, match="differ from the raw facts"):
+        call_command("rollups", "check", stdout=StringIO())
+    with pytest.raises(CommandError) as exc:
+        call_command("rollups", "rebuild", "--source", "nope")
+    assert "nope" in str(exc.value) and "cases" in str(exc.value)
