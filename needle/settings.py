@@ -271,6 +271,9 @@ INSTALLED_APPS = [
     "needle.operations",
     "needle.demo",
 ]
+if TESTING:
+    # A tiny model the tests declare to the rollup engine as a source (needle/rollups/tests).
+    INSTALLED_APPS.append("needle.rollups.tests.sample")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
