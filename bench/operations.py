@@ -497,11 +497,11 @@ def main() -> int:
     started = time.perf_counter()
     result = rollups_refresh()
     refresh_s = time.perf_counter() - started
-    rate = result.cases_read / refresh_s if refresh_s else 0
+    rate = result.read["cases"] / refresh_s if refresh_s else 0
     step(
         "incremental refresh",
         started,
-        f"({result.cases_read:,} cases read, {result.cases_changed:,} changed: {rate:,.0f} cases/s; target >= 200/s)",
+        f"({result.read['cases']:,} cases read, {result.changed['cases']:,} changed: {rate:,.0f} cases/s; target >= 200/s)",
     )
     del new_ids
 

@@ -324,6 +324,7 @@ SOURCE = Source(
     ),
     figures=FIGURES,
     tables=Tables(leaf=CaseRollup, node=NodeRollup, footprints=CaseFootprint),
+    permission="cases.view",
     footprints=footprints,
     changed_since=changed_since,
     touched_since=touched_since,

@@ -37,6 +37,7 @@ def source_out(s: Source) -> dict[str, Any]:
                 "label": str(f.label),
                 "numerator": list(f.numerator),
                 "denominator": list(f.denominator),
+                "less": list(f.less),
                 "counts": str(f.counts or ""),
             }
             for f in s.figures
@@ -50,7 +51,8 @@ def source_out(s: Source) -> dict[str, Any]:
     summary="The sources of figures and the figures each defines",
     description="Each source (an app that counts something for the operations center) with "
     "its figures: a count (a counter or a sum of counters) or a ratio of two such sums, with "
-    "their labels in the request's language. `source=NAME` on the indicators asks for one.",
+    "their labels in the request's language; a count may subtract counters (`less`: a net "
+    "change). `source=NAME` on the indicators asks for one.",
 )
 def sources_list(request: HttpRequest) -> Any:
     require_authenticated(request.user)

@@ -54,6 +54,7 @@ class FigureOut(BaseModel):
     label: str
     numerator: list[str]  # the counters summed
     denominator: list[str]  # a ratio's base; empty for a count
+    less: list[str]  # counters subtracted from the numerator (a net change)
     counts: str  # what the figure counts ("" when its label says it)
 
 

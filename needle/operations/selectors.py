@@ -79,20 +79,20 @@ def parse_indicator(value: Any) -> str:
     return str(value)
 
 
-def default_area(*, actor: Any) -> Area | None:
+def default_area(*, actor: Any, perm: str = PERM) -> Area | None:
     """The widest area whose figures the actor may read (the root for superusers)."""
     require_authenticated(actor)
     if is_superuser(actor):
         return areas_without_boundary().filter(parent__isnull=True, retired=False).order_by("code").first()
-    paths = scope_paths(actor, PERM)
+    paths = scope_paths(actor, perm)
     return areas_without_boundary().filter(path=paths[0]).first() if paths else None
 
 
-def access_area(*, actor: Any, code: str) -> Area:
+def access_area(*, actor: Any, code: str, perm: str = PERM) -> Area:
     """The area if the actor may read its figures; 404 otherwise (its existence does not leak)."""
     require_authenticated(actor)
     area = areas_without_boundary().filter(code=code).first()
-    if area is None or not can_in_area(actor, PERM, area):
+    if area is None or not can_in_area(actor, perm, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": code})
     return area
 
@@ -412,7 +412,8 @@ def source_indicators(
     if unit:
         raise ValidationFailed(fields={"unit": _("These figures are by area only.")})
     start_d, end_d = parse_period(start, end)
-    node = access_area(actor=actor, code=area) if area else default_area(actor=actor)
+    perm = source.permission
+    node = access_area(actor=actor, code=area, perm=perm) if area else default_area(actor=actor, perm=perm)
     if node is None:
         raise ValidationFailed(fields={"area": _("Give an area.")})
     prev_end = start_d - dt.timedelta(days=1)

@@ -270,18 +270,15 @@ def rollups_rebuild(*, actor: Any, since: dt.date | None = None, source: str | N
     with transaction.atomic():
         state = _lock_state()
         started = timezone.now()
-        n = 0
-        for s in chosen:
-            read_here = _rebuild(s, since=since)
-            n += read_here
-            audit_record(
-                actor=actor,
-                action="operations.rollups.rebuilt",
-                object_type=f"rollups.{s.name}",
-                new={"since": since, "source": s.name, "objects": read_here},
-            )
+        read = {s.name: _rebuild(s, since=since) for s in chosen}
         if since is None and source is None:
             state.watermark = started
         state.refreshed_at = started
         state.save()
-    return n
+        audit_record(
+            actor=actor,
+            action="operations.rollups.rebuilt",
+            object_type="rollups.source",
+            new={"since": since, "read": read},
+        )
+    return sum(read.values())

@@ -51,9 +51,17 @@ def objects_apply(source: Source, ids: Sequence[int]) -> int:
 
 @dataclass
 class RefreshResult:
-    cases_read: int  # objects of every source
-    cases_changed: int
+    read: dict[str, int]  # objects read, by source
+    changed: dict[str, int]  # of those, objects whose rows changed
     rebuilt: bool
+
+    @property
+    def objects_read(self) -> int:
+        return sum(self.read.values())
+
+    @property
+    def objects_changed(self) -> int:
+        return sum(self.changed.values())
 
 
 def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
@@ -64,19 +72,19 @@ def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
         state = _lock_state()
         started = timezone.now()
         if state.watermark is None:
-            result = sum(_rebuild(s, since=None) for s in sources())
-            state.watermark, state.refreshed_at, state.last_cases = started, started, result
+            built = {s.name: _rebuild(s, since=None) for s in sources()}
+            state.watermark, state.refreshed_at, state.last_cases = started, started, sum(built.values())
             state.save()
-            return RefreshResult(cases_read=result, cases_changed=result, rebuilt=True)
+            return RefreshResult(read=built, changed=dict(built), rebuilt=True)
         since = state.watermark - OVERLAP
-        read = changed = 0
+        read: dict[str, int] = {}
+        changed: dict[str, int] = {}
         for source in sources():
             ids = sorted(set(source.changed_since(since)))
             if limit is not None:
                 ids = ids[:limit]
-            read += len(ids)
-            for part in _chunks(ids):
-                changed += objects_apply(source, part)
-        state.watermark, state.refreshed_at, state.last_cases = started, started, read
+            read[source.name] = len(ids)
+            changed[source.name] = sum(objects_apply(source, part) for part in _chunks(ids))
+        state.watermark, state.refreshed_at, state.last_cases = started, started, sum(read.values())
         state.save()
-    return RefreshResult(cases_read=read, cases_changed=changed, rebuilt=False)
+    return RefreshResult(read=read, changed=changed, rebuilt=False)

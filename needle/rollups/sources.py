@@ -59,13 +59,15 @@ class Key:
 
 @dataclass(frozen=True)
 class Figure:
-    """A counter, a sum of counters, or the ratio of two such sums (a rate)."""
+    """A counter, a sum of counters (less others: a net change), or the ratio of two sums (a
+    rate)."""
 
     name: str
     label: Promise
     numerator: tuple[str, ...]
     denominator: tuple[str, ...] = ()
     counts: Promise | None = None  # what the figure counts, for the page that explains it
+    less: tuple[str, ...] = ()  # counters subtracted from the numerator's sum
 
     @property
     def is_ratio(self) -> bool:
@@ -74,7 +76,7 @@ class Figure:
     def value(self, counts: Any) -> float | int | None:
         """The figure of an object that carries the counters as attributes; a ratio to four
         places, none when nothing was counted (not 0%, which would be a verdict)."""
-        top = sum(getattr(counts, n) for n in self.numerator)
+        top = sum(getattr(counts, n) for n in self.numerator) - sum(getattr(counts, n) for n in self.less)
         if not self.denominator:
             return top
         return ratio(top, sum(getattr(counts, n) for n in self.denominator))
@@ -103,6 +105,8 @@ class Source:
     keys: tuple[Key, ...]  # at most two
     figures: tuple[Figure, ...]
     tables: Tables
+    # The permission (orgs' table of permissions) that reads the figures over an area.
+    permission: str
     # The footprints of these objects (the ones that still exist), by id.
     footprints: Callable[[Sequence[int], Any], dict[int, Footprint]]
     # The objects changed since a moment (the refresh's watermark).
@@ -125,7 +129,7 @@ class Source:
         if len(self.keys) > 2:
             raise ValueError(f"source {self.name}: at most two grouping keys")
         for f in self.figures:
-            unknown = set(f.numerator + f.denominator) - set(names)
+            unknown = set(f.numerator + f.denominator + f.less) - set(names)
             if unknown:
                 raise ValueError(f"source {self.name}, figure {f.name}: no counters {sorted(unknown)}")
 

@@ -99,11 +99,12 @@ def test_unknown_area_is_404(world: t.World, api_for: Any) -> None:
 SOURCES = "/api/v1/operations/sources"
 
 
-def test_sources_list_the_cases_and_their_figures(world: t.World, api_for: Any, client: Any) -> None:
+def test_sources_list_the_cases_orgs_and_their_figures(world: t.World, api_for: Any, client: Any) -> None:
     assert client.get(SOURCES).status_code == 401
     r = api_for("city_admin").get(SOURCES)
     assert r.status_code == 200, r.content
-    (cases,) = r.json()
+    assert [s["name"] for s in r.json()] == ["cases", "orgs"]
+    cases = r.json()[0]
     assert (cases["name"], cases["label"]) == ("cases", "群众诉求")
     figures = {f["name"]: f for f in cases["figures"]}
     assert list(figures) == [
@@ -124,6 +125,7 @@ def test_sources_list_the_cases_and_their_figures(world: t.World, api_for: Any, 
         "numerator": ["overdue", "overdue_serious"],
         "denominator": [],
         "counts": "",
+        "less": [],
     }
     english = api_for("city_admin").client.get(SOURCES, HTTP_ACCEPT_LANGUAGE="en").json()
     assert english[0]["label"] == "Residents' requests"

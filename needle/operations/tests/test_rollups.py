@@ -118,7 +118,7 @@ def assert_rebuild_identical() -> None:
 
 def test_first_refresh_builds_everything(world: t.World, busy: dict[str, Case]) -> None:
     result = ops_refresh.rollups_refresh()
-    assert result.rebuilt and result.cases_read == len(busy)
+    assert result.rebuilt and result.read["cases"] == len(busy)
     assert_all_agree(world)
     assert_rebuild_identical()
 
@@ -144,10 +144,10 @@ def test_refresh_follows_every_kind_of_change(
         area=w.areas["community_b1a"], area_path=w.areas["community_b1a"].path, updated_at=timezone.now()
     )
     result = ops_refresh.rollups_refresh()
-    assert not result.rebuilt and result.cases_changed >= 7
+    assert not result.rebuilt and result.changed["cases"] >= 7
     assert_all_agree(world)
     again = ops_refresh.rollups_refresh()  # the same window read twice adds nothing
-    assert again.cases_changed == 0
+    assert again.objects_changed == 0
     assert_all_agree(world)
     assert_rebuild_identical()
 
@@ -255,7 +255,7 @@ def test_refresh_follows_holds_extensions_withdrawals_and_direct_answers(
     cs.deadlines_mark(now=timezone.now() + dt.timedelta(days=9))
     assert Case.objects.get(pk=on_hold.pk).colour == busy["grid_late"].colour  # its clock is stopped
     result = ops_refresh.rollups_refresh()
-    assert not result.rebuilt and result.cases_changed >= 5
+    assert not result.rebuilt and result.changed["cases"] >= 5
     assert_all_agree(world)
     assert_rebuild_identical()
 
@@ -267,10 +267,15 @@ def test_the_command_rebuilds_one_source_and_checks_every_source(
 
     from django.core.management.base import CommandError
 
+    from needle.core.models import AuditEvent
+
     ops_refresh.rollups_refresh()
     out = StringIO()
     call_command("rollups", "rebuild", "--source", "cases", stdout=out)
     assert out.getvalue().startswith(f"rebuilt from {Case.objects.count()} objects")
+    assert AuditEvent.objects.get(action="operations.rollups.rebuilt").changes["new"]["read"] == {
+        "cases": Case.objects.count()
+    }
     assert_all_agree(world)
     out = StringIO()
     call_command("rollups", "check", stdout=out)

@@ -84,7 +84,7 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
 ) -> None:
     api = api_for("city_admin")
     listed = {s["name"]: s for s in api.get("/api/v1/operations/sources").json()}
-    assert list(listed) == ["cases", "visits"]
+    assert list(listed) == ["cases", "orgs", "visits"]
     assert [f["name"] for f in listed["visits"]["figures"]] == ["visits", "done_rate", "planned"]
 
     assert rollups_refresh().rebuilt
@@ -94,7 +94,7 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
     Visit.objects.create(area=world.areas["community_a1a"], team=3, at=timezone.now())
     visits["street_old"].delete()
     result = rollups_refresh()
-    assert (result.rebuilt, result.cases_changed) == (False, 2)  # a deleted visit waits for a rebuild
+    assert (result.rebuilt, result.changed["visits"]) == (False, 2)  # a deleted visit waits for a rebuild
     Visit.objects.filter(pk=visits["grid_today"].pk).update(updated_at=timezone.now())
     rollups_rebuild(actor=None, since=timezone.localdate() - dt.timedelta(days=500), source="visits")
     assert_api_agrees(world, api)

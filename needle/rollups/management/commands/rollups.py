@@ -48,7 +48,7 @@ class Command(BaseCommand):
             elif options["action"] == "refresh":
                 r = rollups_refresh()
                 self.stdout.write(
-                    f"read {r.cases_read} objects, {r.cases_changed} changed"
+                    f"read {r.objects_read} objects, {r.objects_changed} changed"
                     f"{' (first run: full rebuild)' if r.rebuilt else ''} in {time.perf_counter() - began:.1f} s"
                 )
             else:

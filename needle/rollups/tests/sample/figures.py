@@ -57,6 +57,7 @@ SOURCE = Source(
         Figure("planned", _("planned"), ("planned",)),
     ),
     tables=Tables(leaf=VisitRollup, node=VisitNodeRollup, footprints=VisitFootprint),
+    permission="cases.view",
     footprints=footprints,
     changed_since=changed_since,
     touched_since=touched_since,
