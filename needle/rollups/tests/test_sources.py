@@ -113,3 +113,37 @@ def test_an_undeclared_source_is_unknown(world: t.World, api_for: Any) -> None:
     r = api_for("city_admin").get(URL, area=world.areas["city"].code, source="visits")
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "unknown_source"
+
+
+def test_a_declared_source_is_exported_without_code_of_its_own(
+    world: t.World, visits: dict[str, Visit], client_for: Any
+) -> None:
+    import csv
+    import io
+
+    from needle.core.models import AuditEvent
+
+    rollups_refresh()
+    client = client_for("city_admin")
+    start = (timezone.localdate() - dt.timedelta(days=29)).isoformat()
+    r = client.get(
+        "/operations/export.csv",
+        {"area": "500103000000", "source": "visits", "headers": "keys", "start": start},
+    )
+    assert r.status_code == 200, r.content
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[1] == ["section", "kind", "key", "name", "visits", "done", "planned", "done_rate"]
+    node = rows[2]
+    assert node[:3] == ["node", "area", "500103000000"]
+    want = direct(world.areas["district_a"], dt.date.fromisoformat(start), timezone.localdate())
+    assert [int(x) for x in node[4:7]] == [want["visits"], want["done"], want["planned"]]
+    assert {r[2] for r in rows[4:]} == {"500103001000", "500103002000"}
+    event = AuditEvent.objects.get(action="operations.dashboard.exported")
+    assert event.changes["new"]["source"] == "visits"
+    words = client.get("/operations/export.csv", {"area": "500103000000", "source": "visits"})
+    assert words.status_code == 200 and "区域" in words.content.decode("utf-8-sig").splitlines()[2]
+    assert (
+        client.get("/operations/export.xlsx", {"area": "500103000000", "source": "visits"}).status_code == 422
+    )
+    unknown = client.get("/operations/export.csv", {"area": "500103000000", "source": "nope"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "unknown_source"
