@@ -46,7 +46,7 @@ from needle.orgs.permissions import (
 from needle.orgs.selectors import org_stats_for
 from needle.rollups import read
 from needle.rollups.models import NODE_DEPTH, TOTAL_DEPTH, CaseRollup, Grouping, NodeRollup
-from needle.rollups.sources import Source
+from needle.rollups.sources import Source, sources
 
 PERM = "cases.view"
 MAX_DAYS = 3 * 366
@@ -444,3 +444,24 @@ def source_indicators(
         "by_service": [],
         "units": [],
     }
+
+
+# The sources that have no section of their own on the area dashboard: the cases are the
+# dashboard, and the organizations keep theirs (by type, at the period's end; org_figures).
+OWN_SECTIONS = frozenset({"cases", "orgs"})
+
+
+def source_sections(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """A section per other source that has figures for the area over [start, end] and that the
+    actor may read: its label and each figure with its value, read from the engine alone."""
+    out = []
+    for source in sources():
+        if source.name in OWN_SECTIONS or not can_in_area(actor, source.permission, area):
+            continue
+        counts = read.area_sums(source, [area], start, end)[area.pk]
+        if not any(counts.values()):
+            continue
+        values = SimpleNamespace(**counts)
+        figures = [{"label": f.label, "value": f.value(values), "ratio": f.is_ratio} for f in source.figures]
+        out.append({"name": source.name, "label": source.label, "figures": figures})
+    return out

@@ -121,6 +121,9 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
             hot_topics_for(actor=request.user).filter(subtree_q(d.area.path, "area_path"))[:5]
         )
         context["org"] = selectors.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end)
+        context["source_sections"] = selectors.source_sections(
+            actor=request.user, area=d.area, start=d.start, end=d.end
+        )
         if context["org"] is not None:
             context["org_link"] = (
                 reverse("org-stats")

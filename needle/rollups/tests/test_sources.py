@@ -147,3 +147,19 @@ def test_a_declared_source_is_exported_without_code_of_its_own(
     )
     unknown = client.get("/operations/export.csv", {"area": "500103000000", "source": "nope"})
     assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "unknown_source"
+
+
+def test_a_declared_source_has_its_section_on_the_area_dashboard(
+    world: t.World, visits: dict[str, Visit], client_for: Any
+) -> None:
+    rollups_refresh()
+    body = client_for("city_admin").get("/operations/area/500103000000/").content.decode()
+    assert 'id="source-visits"' in body
+    section = body[body.index('id="source-visits"') :].split("</section>")[0]
+    # District A in the last 30 days: the grid's visit (done) and the community's (planned);
+    # planned now: the community's and the street's of last year.
+    values = [part.split("</b>")[0] for part in section.split("<b>")[1:]]
+    assert values == ["2", "50.0%", "2"]
+    # An area without visits has no such section.
+    body = client_for("city_admin").get("/operations/area/500106001000/").content.decode()
+    assert 'id="source-visits"' not in body
