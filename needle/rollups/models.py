@@ -223,13 +223,16 @@ class CaseFootprint(Footprints):
 
 
 class RollupState(models.Model):
-    """One row: how far the incremental refresh has read. Its row lock serializes refreshes
-    and rebuilds."""
+    """One row: how far the incremental refresh has read, for every source. Its row lock
+    serializes refreshes and rebuilds."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     watermark = models.DateTimeField(_("changes read up to"), null=True, blank=True)
     refreshed_at = models.DateTimeField(_("last refresh"), null=True, blank=True)
     last_cases = models.PositiveIntegerField(_("cases in the last refresh"), default=0)
+    # The sources whose rows have been built from all their objects: the refresh builds a source
+    # declared since (its first refresh), and applies changes to the others.
+    built = models.JSONField(_("sources built"), default=list, blank=True)
 
     class Meta:
         db_table = "operations_rollupstate"

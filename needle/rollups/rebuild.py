@@ -273,6 +273,8 @@ def rollups_rebuild(*, actor: Any, since: dt.date | None = None, source: str | N
         read = {s.name: _rebuild(s, since=since) for s in chosen}
         if since is None and source is None:
             state.watermark = started
+        if since is None:
+            state.built = sorted(set(state.built) | set(read))
         state.refreshed_at = started
         state.save()
         audit_record(

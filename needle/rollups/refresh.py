@@ -66,7 +66,7 @@ class RefreshResult:
 
 def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
     """Apply every object changed since the watermark, source by source (the first run
-    rebuilds everything). Runs every minute (tasks.py); safe to run twice or at once (the
+    rebuilds everything, and so does a source's first refresh). Runs every minute (tasks.py); safe to run twice or at once (the
     state row serializes)."""
     with transaction.atomic():
         state = _lock_state()
@@ -74,12 +74,19 @@ def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
         if state.watermark is None:
             built = {s.name: _rebuild(s, since=None) for s in sources()}
             state.watermark, state.refreshed_at, state.last_cases = started, started, sum(built.values())
+            state.built = list(built)
             state.save()
             return RefreshResult(read=built, changed=dict(built), rebuilt=True)
         since = state.watermark - OVERLAP
         read: dict[str, int] = {}
         changed: dict[str, int] = {}
         for source in sources():
+            if source.name not in state.built:
+                # A source declared since the first run: its rows are built from all its
+                # objects, as the first run built the others'.
+                read[source.name] = changed[source.name] = _rebuild(source, since=None)
+                state.built = [*state.built, source.name]
+                continue
             ids = sorted(set(source.changed_since(since)))
             if limit is not None:
                 ids = ids[:limit]

@@ -163,3 +163,14 @@ def test_a_declared_source_has_its_section_on_the_area_dashboard(
     # An area without visits has no such section.
     body = client_for("city_admin").get("/operations/area/500106001000/").content.decode()
     assert 'id="source-visits"' not in body
+
+
+def test_a_source_declared_later_is_built_by_the_next_refresh(world: t.World, settings: Any) -> None:
+    first = rollups_refresh()
+    assert first.rebuilt and "visits" not in first.read
+    Visit.objects.create(area=world.areas["grid_a1a"], team=1, at=timezone.now() - dt.timedelta(days=90))
+    settings.NEEDLE_ROLLUP_SOURCES = [*settings.NEEDLE_ROLLUP_SOURCES, SAMPLE]
+    later = rollups_refresh()
+    assert not later.rebuilt and later.read["visits"] == 1
+    assert sum(VisitRollup.objects.values_list("visits", flat=True)) == 1
+    assert rollups_refresh().changed["visits"] == 0
