@@ -288,3 +288,62 @@ def test_the_command_rebuilds_one_source_and_checks_every_source(
     with pytest.raises(CommandError) as exc:
         call_command("rollups", "rebuild", "--source", "nope")
     assert "nope" in str(exc.value) and "cases" in str(exc.value)
+
+
+def test_a_refresh_killed_half_way_leaves_nothing_and_the_next_one_is_right(
+    world: t.World, busy: dict[str, Case], monkeypatch: Any
+) -> None:
+    """A refresh is one transaction under the state row's lock: one that dies after writing
+    some rows leaves none of them, and the next run leaves what one clean run leaves."""
+    ops_refresh.rollups_refresh()
+    cs.case_reopen(actor=world.people["dispatcher"], case=busy["old_closed"], reason="没修好")
+    Case.objects.filter(pk=busy["noise_open"].pk).update(updated_at=timezone.now())
+    before = (table(CaseRollup), table(NodeRollup))
+    real = ops_refresh.objects_apply
+
+    def dies_after_writing(source: Any, ids: Any) -> int:
+        real(source, ids)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(ops_refresh, "objects_apply", dies_after_writing)
+    with pytest.raises(RuntimeError):
+        ops_refresh.rollups_refresh()
+    assert (table(CaseRollup), table(NodeRollup)) == before
+    monkeypatch.undo()
+    assert ops_refresh.rollups_refresh().changed["cases"] >= 1
+    assert_all_agree(world)
+    assert_rebuild_identical()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_leave_what_one_clean_run_leaves(world: t.World, busy: dict[str, Case]) -> None:
+    """Two workers (two connections) refresh at the same moment: the state row's lock makes one
+    wait for the other, and the rollups equal a rebuild's. PostgreSQL only: SQLite has one
+    writer per database anyway."""
+    import threading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: PostgreSQL")
+    ops_refresh.rollups_refresh()
+    cs.case_reopen(actor=world.people["dispatcher"], case=busy["old_closed"], reason="没修好")
+    Case.objects.filter(pk__in=[c.pk for c in busy.values()]).update(updated_at=timezone.now())
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            ops_refresh.rollups_refresh()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert_all_agree(world)
+    assert_rebuild_identical()
