@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchlib import SHARED_DATA, percentile, recreate_postgres, versions
+from benchlib import SHARED_DATA, add_pg_url, percentile, recreate_postgres, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
@@ -53,11 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=200, help="sample areas per level (default 200)")
     parser.add_argument("--passes", type=int, default=3, help="rounds over the samples (default 3)")
     parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument(
-        "--pg-url",
-        default=f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
-        help="PostgreSQL database to (re)create and use (default %(default)s)",
-    )
+    add_pg_url(parser, PG_DB)
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file (its path is printed)")
     return parser.parse_args()
 
@@ -137,30 +133,14 @@ def setup_actor(rng: random.Random, samples: dict[int, list[Any]]) -> tuple[Any,
 
     founded = dt.date(2021, 1, 1)
     streets = Area.objects.filter(level=4).only("id", "code", "name", "path").iterator(chunk_size=5000)
-    units = [
-        Unit(
-            code=f"S{a.code}",
-            name=f"{a.name}街道办事处",
-            type=UnitType.STREET_OFFICE,
-            area_id=a.pk,
-            area_path=a.path,
-            founded_on=founded,
-        )
-        for a in streets
-    ]
+
+    def new_unit(a: Any, code: str, name: str, type_: str) -> Any:
+        return Unit(code=code, name=name, type=type_, area_id=a.pk, area_path=a.path, founded_on=founded)
+
+    units = [new_unit(a, f"S{a.code}", f"{a.name}街道办事处", UnitType.STREET_OFFICE) for a in streets]
     for level, areas in samples.items():
         if level != 4:
-            units += [
-                Unit(
-                    code=f"U{a.code}",
-                    name=f"{a.name}单位",
-                    type=UnitType.DEPARTMENT,
-                    area_id=a.pk,
-                    area_path=a.path,
-                    founded_on=founded,
-                )
-                for a in areas
-            ]
+            units += [new_unit(a, f"U{a.code}", f"{a.name}单位", UnitType.DEPARTMENT) for a in areas]
     Unit.objects.bulk_create(units, batch_size=2000)
     street = rng.choice(samples[4])
     unit = Unit.objects.get(code=f"S{street.code}")

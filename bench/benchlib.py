@@ -1,16 +1,29 @@
 """What every benchmark script shares: where the shared data is, the PostgreSQL database it
-(re)creates, the machine line it prints and the percentile it reports."""
+(re)creates, the machine line it prints and the percentiles it reports."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
+import statistics
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
 SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+
+
+def add_pg_url(parser: argparse.ArgumentParser, db: str) -> None:
+    """The --pg-url option: the PostgreSQL database a run (re)creates, by default `db` on this
+    machine."""
+    parser.add_argument(
+        "--pg-url",
+        default=f"postgres://postgres@127.0.0.1:5432/{db}",
+        help="PostgreSQL database to (re)create and use (default %(default)s)",
+    )
 
 
 def recreate_postgres(url: str, *, reuse: bool = False) -> bool:
@@ -47,3 +60,13 @@ def versions() -> str:
 def percentile(ordered: list[float], q: float) -> float:
     """The nearest-rank percentile of sorted values (q in 0..1)."""
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def latency(ordered: list[float]) -> dict[str, Any]:
+    """How many sorted times there are, their median, 95th percentile and largest."""
+    return {
+        "n": len(ordered),
+        "p50": statistics.median(ordered),
+        "p95": percentile(ordered, 0.95),
+        "max": ordered[-1],
+    }

@@ -61,7 +61,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchlib import SHARED_DATA, percentile, recreate_postgres, versions
+from benchlib import SHARED_DATA, add_pg_url, latency, recreate_postgres, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "needle" / "demo" / "data"
@@ -119,11 +119,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per row (default 200)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument(
-        "--pg-url",
-        default=f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
-        help="PostgreSQL database to (re)create and use (default %(default)s)",
-    )
+    add_pg_url(parser, PG_DB)
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -488,10 +484,7 @@ def measure(client: Any, urls: list[str], budget_s: float) -> dict[str, Any]:
             break
     times.sort()
     return {
-        "n": len(times),
-        "p50": statistics.median(times),
-        "p95": percentile(times, 0.95),
-        "max": times[-1],
+        **latency(times),
         "cpu50": statistics.median(cpu),
         "qmin": min(counts),
         "qmax": max(counts),

@@ -38,14 +38,13 @@ import datetime as dt
 import io
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import percentile, recreate_postgres, versions
+from benchlib import add_pg_url, latency, recreate_postgres, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 DATA = ROOT / "needle" / "demo" / "data"
@@ -78,7 +77,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=40)
     p.add_argument("--reuse", action="store_true")
     p.add_argument("--seed", type=int, default=5)
-    p.add_argument("--pg-url", default=f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
+    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -379,10 +378,7 @@ def measure(client: Any, urls: list[str], n: int) -> dict[str, Any]:
             raise SystemExit(f"{url}: HTTP {response.status_code} {response.content[:500]!r}")
     times.sort()
     return {
-        "n": len(times),
-        "p50": statistics.median(times),
-        "p95": percentile(times, 0.95),
-        "max": times[-1],
+        **latency(times),
         "q": max(queries),
         "bytes": len(response.content) if response is not None else 0,
     }

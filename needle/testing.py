@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from django.utils import timezone, translation
 from needle.areas.models import Area, Level, is_placeholder, subtree_q
 from needle.cases.models import OPEN_STATES, Callback, Case, CaseEvent, EventKind, State
 from needle.cases.selectors import period_bounds
+from needle.intel.models import HotTopic
 from needle.orgs.models import Membership, MembershipKind, Person, Role, RoleAssignment, Unit, UnitType
 from needle.orgs.services import token_create
 
@@ -76,6 +78,19 @@ class World:
     people: dict[str, Any] = field(default_factory=dict)
 
 
+UNITS = [
+    # key, code, name, type, area key, parent unit key (listed before its children)
+    ("city_go", "go-city", "市政府办公厅", UnitType.GENERAL_OFFICE, "province", None),
+    ("district_a_go", "go-a", "渝中区政府办", UnitType.GENERAL_OFFICE, "district_a", "city_go"),
+    ("district_a_env", "env-a", "渝中区生态环境局", UnitType.DEPARTMENT, "district_a", "district_a_go"),
+    ("street_a1", "so-a1", "七星岗街道办事处", UnitType.STREET_OFFICE, "street_a1", "district_a_go"),
+    ("street_b1", "so-b1", "小龙坎街道办事处", UnitType.STREET_OFFICE, "street_b1", None),
+    ("rc_a1a", "rc-a1a", "华一坡社区居委会", UnitType.RESIDENT_COMMITTEE, "community_a1a", "street_a1"),
+    ("pb_a1a", "pb-a1a", "华一坡社区党委", UnitType.PARTY_COMMITTEE, "community_a1a", None),
+    ("rc_a2a", "rc-a2a", "小什字社区居委会", UnitType.RESIDENT_COMMITTEE, "community_a2a", None),
+    ("rc_b1a", "rc-b1a", "平街社区居委会", UnitType.RESIDENT_COMMITTEE, "community_b1a", "street_b1"),
+]
+
 PERSONAS = [
     # persona, unit key, role
     ("city_admin", "city_go", Role.ADMIN),
@@ -105,53 +120,10 @@ def build_world() -> World:
     a["community_b1a"] = area("500106001001", "平街社区居委会", Level.COMMUNITY, a["street_b1"])
     a["grid_a1a"] = area("500103001001-001", "第1网格", Level.GRID, a["community_a1a"])
     u = w.units
-    u["city_go"] = UnitFactory.create(
-        code="go-city", name="市政府办公厅", type=UnitType.GENERAL_OFFICE, area=a["province"]
-    )
-    u["district_a_go"] = UnitFactory.create(
-        code="go-a",
-        name="渝中区政府办",
-        type=UnitType.GENERAL_OFFICE,
-        area=a["district_a"],
-        parent=u["city_go"],
-    )
-    u["district_a_env"] = UnitFactory.create(
-        code="env-a",
-        name="渝中区生态环境局",
-        type=UnitType.DEPARTMENT,
-        area=a["district_a"],
-        parent=u["district_a_go"],
-    )
-    u["street_a1"] = UnitFactory.create(
-        code="so-a1",
-        name="七星岗街道办事处",
-        type=UnitType.STREET_OFFICE,
-        area=a["street_a1"],
-        parent=u["district_a_go"],
-    )
-    u["street_b1"] = UnitFactory.create(
-        code="so-b1", name="小龙坎街道办事处", type=UnitType.STREET_OFFICE, area=a["street_b1"]
-    )
-    u["rc_a1a"] = UnitFactory.create(
-        code="rc-a1a",
-        name="华一坡社区居委会",
-        type=UnitType.RESIDENT_COMMITTEE,
-        area=a["community_a1a"],
-        parent=u["street_a1"],
-    )
-    u["pb_a1a"] = UnitFactory.create(
-        code="pb-a1a", name="华一坡社区党委", type=UnitType.PARTY_COMMITTEE, area=a["community_a1a"]
-    )
-    u["rc_a2a"] = UnitFactory.create(
-        code="rc-a2a", name="小什字社区居委会", type=UnitType.RESIDENT_COMMITTEE, area=a["community_a2a"]
-    )
-    u["rc_b1a"] = UnitFactory.create(
-        code="rc-b1a",
-        name="平街社区居委会",
-        type=UnitType.RESIDENT_COMMITTEE,
-        area=a["community_b1a"],
-        parent=u["street_b1"],
-    )
+    for key, code, name, type_, area_key, parent in UNITS:
+        u[key] = UnitFactory.create(
+            code=code, name=name, type=type_, area=a[area_key], parent=u[parent] if parent else None
+        )
     p = w.people
     for persona, unit_key, role in PERSONAS:
         p[persona] = PersonFactory.create(username=persona)
@@ -256,6 +228,21 @@ def submit(
     return case_submit(actor=w.people[reporter] if reporter else None, intake=intake)
 
 
+def report_form(catalog: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The public report form filled in for a pothole in community A1a, a new idempotency key
+    each time; `extra` adds or replaces fields."""
+    return {
+        "service": catalog["road"].code,
+        "description": "楼下的路面塌了一个大坑。",
+        "area": "500103001001",
+        "contact_name": "王小明",
+        "contact_phone": "13812345678",
+        "consent": "on",
+        "idempotency_key": uuid.uuid4().hex,
+        **extra,
+    }
+
+
 # Request intelligence: texts a classifier can learn from and cluster ------------------------
 
 # Requests of three kinds, told in varied words: enough for a classifier to learn them apart.
@@ -283,6 +270,22 @@ KINDS: dict[str, tuple[list[str], list[str], list[str]]] = {
         ["晚上走路看不见", "居民夜间出行不安全", "已经黑了一个月", "请尽快维修照明", "老人晚上不敢出门"],
     ),
 }
+
+
+def hot_topic(w: World, title: str, *, area: str = "community_a1a") -> HotTopic:
+    """A hot topic of six requests by six reporters in `area`, found just now."""
+    now, place = timezone.now(), w.areas[area]
+    return HotTopic.objects.create(
+        title=title,
+        heat=6.0,
+        size=6,
+        reporters=6,
+        start=now,
+        end=now,
+        area=place,
+        area_path=place.path,
+        detected_at=now,
+    )
 
 
 def texts_of(kind: str, n: int, seed: int = 0) -> list[str]:

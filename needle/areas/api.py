@@ -20,8 +20,8 @@ from needle.areas.schemas import (
     NearOut,
     PlaceOut,
 )
-from needle.core.pagination import paginate
-from needle.core.schemas import ERRORS, Code, Page, PageSize
+from needle.core.pagination import page_out, paginate
+from needle.core.schemas import ERRORS, NOT_BOOL, Code, Page, PageSize
 
 router = Router(tags=["areas"])
 
@@ -47,7 +47,7 @@ def _items(areas: list[Area]) -> list[AreaListItem]:
 def list_areas(
     request: HttpRequest,
     search: Annotated[str, Field(min_length=1, max_length=100)] | None = None,
-    level: Annotated[int, Field(ge=1, le=6)] | None = None,
+    level: Annotated[int, Field(ge=1, le=6), NOT_BOOL] | None = None,
     within: Code | None = None,
     page: Page = 1,
     page_size: PageSize = 50,
@@ -60,12 +60,7 @@ def list_areas(
         else selectors.area_roots()
     )
     result = paginate(qs, page=page, page_size=page_size)
-    return {
-        "count": result.count,
-        "page": result.page,
-        "page_size": result.page_size,
-        "results": _items(result.items),
-    }
+    return page_out(result, _items(result.items))
 
 
 @router.get(
@@ -116,12 +111,7 @@ def get_area(request: HttpRequest, code: Code) -> Any:
 def area_children(request: HttpRequest, code: Code, page: Page = 1, page_size: PageSize = 50) -> Any:
     area = selectors.area_get(code=code)
     result = paginate(selectors.area_children(area=area), page=page, page_size=page_size)
-    return {
-        "count": result.count,
-        "page": result.page,
-        "page_size": result.page_size,
-        "results": _items(result.items),
-    }
+    return page_out(result, _items(result.items))
 
 
 @router.get(

@@ -263,23 +263,7 @@ def rates(
         area=area_get(code=area) if area else None,
         unit=access_unit(actor=request.user, unit_id=unit) if unit else None,
     )
-    return RatesOut(
-        start=r.start,
-        end=r.end,
-        response_rate=r.response_rate,
-        resolution_rate=r.resolution_rate,
-        satisfaction_rate=r.satisfaction_rate,
-        on_time_rate=r.on_time_rate,
-        response_due=r.response_due,
-        responded_on_time=r.responded_on_time,
-        callbacks=r.callbacks,
-        solved=r.solved,
-        rated=r.rated,
-        satisfied=r.satisfied,
-        resolved=r.resolved,
-        resolved_on_time=r.resolved_on_time,
-        received=r.received,
-    )
+    return RatesOut.from_orm(r)
 
 
 # Registered before /cases/{number}, which would otherwise take the path.
@@ -388,6 +372,33 @@ def _done(request: HttpRequest, case: Case) -> CaseOut:
     return case_out(case, request.user)
 
 
+def _move(request: HttpRequest, number: str, service: Callable[..., Case], **fields: Any) -> CaseOut:
+    """A move whose service takes the caller, the locked case and the payload's `fields`, and
+    returns the case it changed."""
+    return _done(request, service(actor=request.user, case=_act(request, number), **fields))
+
+
+def _as_resident(request: HttpRequest, number: str, token: str | None) -> tuple[Any, Case]:
+    """The caller and the case for a resident's step: with the tracking token anyone holding
+    the link; without it, whoever may see the case (the services decide who may act)."""
+    actor = optional_actor(request)
+    if token:
+        case = selectors.case_by_token(token=token)
+        if case.number != number:
+            raise ValidationFailed(fields={"tracking_token": _("This token belongs to another case.")})
+        return actor, case
+    return actor, selectors.access_case(actor=actor, number=number, for_write=True)
+
+
+def _resident_move(
+    request: HttpRequest, number: str, token: str | None, service: Callable[..., Case], **fields: Any
+) -> CaseOut:
+    """A move the resident may make through the tracking link (`token`) or signed in: the case
+    after its service has taken the payload's `fields`."""
+    actor, case = _as_resident(request, number, token)
+    return case_out(service(actor=actor, case=case, tracking_token=token, **fields), actor)
+
+
 OUT = {200: CaseOut, **ERRORS}
 
 
@@ -407,31 +418,19 @@ def dispatch(request: HttpRequest, number: Code, payload: DispatchIn) -> Any:
 @router.post("/cases/{number}/accept", response=OUT, summary="Accept (the lead unit)")
 @_one_transaction
 def accept(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
-    return _done(
-        request, services.case_accept(actor=request.user, case=_act(request, number), version=payload.version)
-    )
+    return _move(request, number, services.case_accept, version=payload.version)
 
 
 @router.post("/cases/{number}/return", response=OUT, summary="Return: not this unit's")
 @_one_transaction
 def return_case(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
-    return _done(
-        request,
-        services.case_return(
-            actor=request.user, case=_act(request, number), reason=payload.reason, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_return, reason=payload.reason, version=payload.version)
 
 
 @router.post("/cases/{number}/start", response=OUT, summary="Start work")
 @_one_transaction
 def start(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
-    return _done(
-        request,
-        services.case_start(
-            actor=request.user, case=_act(request, number), note=payload.note, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_start, note=payload.note, version=payload.version)
 
 
 @router.post("/cases/{number}/resolve", response=OUT, summary="Resolve with a note (and photos)")
@@ -454,34 +453,22 @@ def resolve(request: HttpRequest, number: Code, payload: ResolveIn) -> Any:
 def callback(request: HttpRequest, number: Code, payload: CallbackIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may answer; otherwise
     the caller must be the reporter or staff making a callback call."""
-    actor = optional_actor(request)
-    if payload.tracking_token:
-        case = selectors.case_by_token(token=payload.tracking_token)
-        if case.number != number:
-            raise ValidationFailed(fields={"tracking_token": _("This token belongs to another case.")})
-    else:
-        case = selectors.access_case(actor=actor, number=number, for_write=True)
-    case = services.case_callback(
-        actor=actor,
-        case=case,
+    return _resident_move(
+        request,
+        number,
+        payload.tracking_token,
+        services.case_callback,
         solved=payload.solved,
         rating=payload.rating,
         comment=payload.comment,
-        tracking_token=payload.tracking_token,
         version=payload.version,
     )
-    return case_out(case, actor)
 
 
 @router.post("/cases/{number}/reopen", response=OUT, summary="Reopen to the same unit")
 @_one_transaction
 def reopen(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
-    return _done(
-        request,
-        services.case_reopen(
-            actor=request.user, case=_act(request, number), reason=payload.reason, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_reopen, reason=payload.reason, version=payload.version)
 
 
 @router.post("/cases/{number}/merge", response=OUT, summary="Merge a duplicate into another case")
@@ -499,23 +486,13 @@ def merge(request: HttpRequest, number: Code, payload: MergeIn) -> Any:
 @router.post("/cases/{number}/reject", response=OUT, summary="Reject an invalid or abusive request")
 @_one_transaction
 def reject(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
-    return _done(
-        request,
-        services.case_reject(
-            actor=request.user, case=_act(request, number), reason=payload.reason, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_reject, reason=payload.reason, version=payload.version)
 
 
 @router.post("/cases/{number}/urge", response=OUT, summary="Urge (催办) or supervise (督办)")
 @_one_transaction
 def urge(request: HttpRequest, number: Code, payload: UrgeIn) -> Any:
-    return _done(
-        request,
-        services.case_urge(
-            actor=request.user, case=_act(request, number), note=payload.note, supervise=payload.supervise
-        ),
-    )
+    return _move(request, number, services.case_urge, note=payload.note, supervise=payload.supervise)
 
 
 @router.post("/cases/{number}/whistle", response=OUT, summary="Call departments in (吹哨)")
@@ -551,12 +528,7 @@ def note(request: HttpRequest, number: Code, payload: ProgressNoteIn) -> Any:
 @router.post("/cases/{number}/hide", response=OUT, summary="Hide personal details from public view")
 @_one_transaction
 def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
-    return _done(
-        request,
-        services.case_hide_details(
-            actor=request.user, case=_act(request, number), public_description=payload.public_description
-        ),
-    )
+    return _move(request, number, services.case_hide_details, public_description=payload.public_description)
 
 
 @router.post("/cases/{number}/public", response=OUT, summary="Put on or take off the public list")
@@ -564,12 +536,7 @@ def hide(request: HttpRequest, number: Code, payload: HideIn) -> Any:
 def set_public(request: HttpRequest, number: Code, payload: PublicIn) -> Any:
     """A moderator's choice (`cases.moderate` over the case's place); the case's service must be
     public and the case not rejected to go on the list."""
-    return _done(
-        request,
-        services.case_set_public(
-            actor=request.user, case=_act(request, number), public=payload.public, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_set_public, public=payload.public, version=payload.version)
 
 
 @router.post("/cases/{number}/respond", response=OUT, summary="A called-in or assisting unit responds")

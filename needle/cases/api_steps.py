@@ -7,12 +7,20 @@ The same services as the case page and the tracking page."""
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.cases import selectors, services
-from needle.cases.api import OUT, _act, _done, _one_transaction, _photos, case_out
+from needle.cases import services
+from needle.cases.api import (
+    OUT,
+    _act,
+    _as_resident,
+    _move,
+    _one_transaction,
+    _photos,
+    _resident_move,
+    case_out,
+)
 from needle.cases.models import Case, Extension
 from needle.cases.schemas import (
     AnswerIn,
@@ -24,23 +32,9 @@ from needle.cases.schemas import (
     ReasonIn,
     WithdrawIn,
 )
-from needle.core.errors import ValidationFailed
 from needle.core.schemas import ERRORS, Code
-from needle.orgs.auth import optional_actor
 
 router = Router(tags=["cases"])
-
-
-def _as_resident(request: HttpRequest, number: str, token: str | None) -> tuple[Any, Case]:
-    """The caller and the case for a resident's step: with the tracking token anyone holding
-    the link; without it, whoever may see the case (the services decide who may act)."""
-    actor = optional_actor(request)
-    if token:
-        case = selectors.case_by_token(token=token)
-        if case.number != number:
-            raise ValidationFailed(fields={"tracking_token": _("This token belongs to another case.")})
-        return actor, case
-    return actor, selectors.access_case(actor=actor, number=number, for_write=True)
 
 
 def _extension_out(extension: Extension, case: Case) -> ExtensionOut:
@@ -63,12 +57,7 @@ def _extension_out(extension: Extension, case: Case) -> ExtensionOut:
 def answer(request: HttpRequest, number: Code, payload: AnswerIn) -> Any:
     """A question answered at once: the case is done without a unit (a dispatcher over its
     place, or staff taking requests there)."""
-    return _done(
-        request,
-        services.case_answer(
-            actor=request.user, case=_act(request, number), answer=payload.answer, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_answer, answer=payload.answer, version=payload.version)
 
 
 @router.post(
@@ -78,15 +67,14 @@ def answer(request: HttpRequest, number: Code, payload: AnswerIn) -> Any:
 def withdraw(request: HttpRequest, number: Code, payload: WithdrawIn) -> Any:
     """With `tracking_token` anyone holding the resident's private link may withdraw; otherwise
     the caller must be the reporter, or a dispatcher recording what the resident asked."""
-    actor, case = _as_resident(request, number, payload.tracking_token)
-    case = services.case_withdraw(
-        actor=actor,
-        case=case,
+    return _resident_move(
+        request,
+        number,
+        payload.tracking_token,
+        services.case_withdraw,
         reason=payload.reason,
-        tracking_token=payload.tracking_token,
         version=payload.version,
     )
-    return case_out(case, actor)
 
 
 @router.post(
@@ -110,24 +98,14 @@ def add_info(request: HttpRequest, number: Code, payload: InfoIn) -> Any:
 @_one_transaction
 def suspend(request: HttpRequest, number: Code, payload: ReasonIn) -> Any:
     """Where the catalog allows it for the case's service; the deadline clock stops."""
-    return _done(
-        request,
-        services.case_suspend(
-            actor=request.user, case=_act(request, number), reason=payload.reason, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_suspend, reason=payload.reason, version=payload.version)
 
 
 @router.post("/cases/{number}/resume", response=OUT, summary="Back in progress after a hold")
 @_one_transaction
 def resume(request: HttpRequest, number: Code, payload: NoteIn) -> Any:
     """The resolve deadline moves on by the time the case was on hold."""
-    return _done(
-        request,
-        services.case_resume(
-            actor=request.user, case=_act(request, number), note=payload.note, version=payload.version
-        ),
-    )
+    return _move(request, number, services.case_resume, note=payload.note, version=payload.version)
 
 
 @router.post(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from needle.core.schemas import Code, Id
+from needle.core.schemas import NOT_BOOL, Code, Flag, Id
 
 
 class AttributeOut(Schema):
@@ -60,10 +60,10 @@ class CaseIn(Schema):
     contact_name: str = Field("", max_length=100)
     contact_phone: str = Field("", max_length=20)
     contact_email: str = Field("", max_length=254)
-    show_name: bool = Field(
+    show_name: Flag = Field(
         False, description="Show the contact name with the request on the public list (off unless asked)."
     )
-    consent: bool = True
+    consent: Flag = True
     photos: list[str] = Field(default=[], description="base64-encoded JPEG/PNG/WebP images, at most 3")
 
 
@@ -191,8 +191,8 @@ class ResolveIn(Versioned):
 
 
 class CallbackIn(Versioned):
-    solved: bool
-    rating: int | None = Field(None, ge=1, le=5)
+    solved: Flag
+    rating: Annotated[int, Field(ge=1, le=5), NOT_BOOL] | None = None
     comment: str = Field("", max_length=NOTE)
     tracking_token: str | None = Field(None, max_length=64)
 
@@ -203,12 +203,12 @@ class MergeIn(Versioned):
 
 class UrgeIn(Schema):
     note: str = Field("", max_length=NOTE)
-    supervise: bool = False
+    supervise: Flag = False
 
 
 class WhistleIn(Schema):
     unit_ids: list[Id] = Field(..., min_length=1, max_length=20)
-    hours: int = Field(24, ge=1, le=720)
+    hours: Annotated[int, Field(ge=1, le=720), NOT_BOOL] = 24
     note: str = Field("", max_length=SHORT_NOTE)
 
 
@@ -219,7 +219,7 @@ class AssistIn(Schema):
 
 class ProgressNoteIn(Schema):
     note: str = Field(..., max_length=REPORT)
-    public: bool = False
+    public: Flag = False
 
 
 class HideIn(Schema):
@@ -247,7 +247,7 @@ class ExtensionIn(Versioned):
 
 
 class ExtensionDecisionIn(Versioned):
-    grant: bool
+    grant: Flag
     due: dt.datetime | None = Field(
         None, description="When granted: the new deadline (default: the one asked for)"
     )
@@ -282,7 +282,7 @@ class CallerCaseOut(Schema):
 
 
 class PublicIn(Versioned):
-    public: bool = Field(description="true: on the public list; false: off it")
+    public: Flag = Field(description="true: on the public list; false: off it")
 
 
 class RatesOut(Schema):

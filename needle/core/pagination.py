@@ -102,6 +102,17 @@ def paginate(
     return Page(items=list(qs[start : start + size_n]), count=count, page=page_n, page_size=size_n)
 
 
+def page_out(result: Page[Any], results: list[Any] | None = None) -> dict[str, Any]:
+    """An offset page as the API answers it; `results`: its rows as the operation shows them
+    (by default the rows themselves, for a schema to read)."""
+    return {
+        "count": result.count,
+        "page": result.page,
+        "page_size": result.page_size,
+        "results": result.items if results is None else results,
+    }
+
+
 def capped_count(qs: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
     """(rows, exact): the number of rows up to `cap` (COUNT_CAP); past it (cap, False). The
     database stops after cap + 1 rows instead of visiting every row of a large list."""

@@ -37,7 +37,30 @@ ERRORS: dict[int, type[Schema]] = {
 # The largest key a bigint (PostgreSQL) or an integer (SQLite) holds: a larger id is refused
 # as input instead of overflowing the database driver.
 MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _whole(value: Any) -> Any:
+    # JSON's true and false are not numbers, though pydantic would read them as 1 and 0.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a whole number, not true or false")
+    return value
+
+
+# After the bounds, never before: pydantic then still writes them into the OpenAPI document
+# as minimum and maximum.
+NOT_BOOL = BeforeValidator(_whole)
+
+
+def _flag(value: Any) -> Any:
+    # Only true and false: pydantic would also read 1, 0, "yes" and "off" as a yes or a no.
+    if not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "Input should be true or false")
+    return value
+
+
+# A yes or no in a JSON body (query parameters keep their "true"/"false" strings).
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), NOT_BOOL]
 
 
 def _day(value: Any) -> dt.date:
@@ -52,8 +75,8 @@ Day = Annotated[
     BeforeValidator(_day),
     Field(description=f"YYYY-MM-DD, from {periods.EARLIEST.isoformat()} to {periods.LATEST.isoformat()}"),
 ]
-Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]
-PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+Page = Annotated[int, Field(ge=1, le=MAX_PAGE), NOT_BOOL]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), NOT_BOOL]
 # A search term or filter typed by a person (a name, a code, a word).
 Term = Annotated[str, Field(max_length=100)]
 Code = Annotated[str, Field(max_length=40)]

@@ -21,6 +21,14 @@ def show_error(request: HttpRequest, exc: DomainError, form: Any = None) -> None
         messages.error(request, exc.message)
 
 
+def show_form_errors(request: HttpRequest, form: Any) -> None:
+    """Every error of an invalid form as a message, for a form posted from a page that does not
+    show it again."""
+    for errors in form.errors.values():
+        for text in errors:
+            messages.error(request, str(text))
+
+
 def refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """401 sends to sign-in; 403 and 404 render their pages (a 404 never says whether it exists)."""
     if exc.status == 401:

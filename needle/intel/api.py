@@ -16,7 +16,7 @@ from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.core import throttle
 from needle.core.errors import NotFound, ValidationFailed
-from needle.core.schemas import ERRORS, Code, Day, ErrorOut, Id
+from needle.core.schemas import ERRORS, NOT_BOOL, Code, Day, ErrorOut, Id
 from needle.intel import selectors, services
 from needle.orgs.selectors import access_unit
 
@@ -215,7 +215,7 @@ def _topic_out(topic: Any) -> HotTopicOut:
 def hotspots(
     request: HttpRequest,
     status: Literal["open", "tasked", "dismissed"] = "open",
-    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+    limit: Annotated[int, Field(ge=1, le=100), NOT_BOOL] = 20,
 ) -> Any:
     if status not in ("open", "tasked", "dismissed"):
         raise ValidationFailed(fields={"status": _("One of open, tasked, dismissed.")})

@@ -21,6 +21,7 @@ from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.core import throttle
 from needle.core.errors import Conflict, DomainError, NotFound, TooManyRequests, ValidationFailed
+from needle.core.views import show_form_errors
 from needle.intel import selectors, services
 from needle.intel.forms import HotTopicTaskForm, ReclassifyForm
 from needle.intel.models import HotTopic
@@ -123,9 +124,7 @@ def reclassify(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("The service is corrected; the classifier will learn from it."))
     else:
-        for errors in form.errors.values():
-            for problem in errors:
-                messages.error(request, str(problem))
+        show_form_errors(request, form)
     return redirect("case-detail", number=case.number)
 
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 from django.http import HttpRequest
 from ninja import Router
 
-from needle.core.pagination import paginate
+from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Page, PageSize
 from needle.notify.models import Preference
 from needle.notify.schemas import MarkedOut, NotificationPageOut, PreferenceIn, PreferenceOut
@@ -33,12 +33,7 @@ def list_notifications(request: HttpRequest, page: Page = 1, page_size: PageSize
     """Newest first, each in the language the request asks for (Accept-Language, the language
     cookie, or the deployment's)."""
     result = paginate(notifications_for(actor=request.user), page=page, page_size=page_size)
-    return {
-        "count": result.count,
-        "page": result.page,
-        "page_size": result.page_size,
-        "results": result.items,
-    }
+    return page_out(result)
 
 
 @router.post("/notifications/read", response={200: MarkedOut, **ERRORS}, summary="Mark all read")

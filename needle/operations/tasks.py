@@ -38,19 +38,20 @@ def rebuild_recent_rollups() -> int:
     return rows
 
 
+def _send_reports(frequency: str) -> int:
+    sent = reports_send(frequency=frequency)
+    if sent:
+        log.info("%s reports: %d sent.", frequency.capitalize(), sent)
+    return sent
+
+
 @db_periodic_task(crontab(day_of_week="1", hour="7", minute="5"))
 def send_weekly_reports() -> int:
     """Mondays: last week's report to its subscribers."""
-    sent = reports_send(frequency="weekly")
-    if sent:
-        log.info("Weekly reports: %d sent.", sent)
-    return sent
+    return _send_reports("weekly")
 
 
 @db_periodic_task(crontab(day="1", hour="7", minute="10"))
 def send_monthly_reports() -> int:
     """On the first: last month's report to its subscribers."""
-    sent = reports_send(frequency="monthly")
-    if sent:
-        log.info("Monthly reports: %d sent.", sent)
-    return sent
+    return _send_reports("monthly")

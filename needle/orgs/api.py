@@ -13,10 +13,10 @@ from ninja.responses import Status
 from needle.areas.schemas import AreaListItem
 from needle.areas.selectors import area_get
 from needle.core.errors import NotFound, ValidationFailed
-from needle.core.pagination import paginate
+from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Day, ErrorOut, Id, Page, PageSize, Term
 from needle.orgs import selectors, services
-from needle.orgs.models import Person
+from needle.orgs.models import Membership, Person
 from needle.orgs.schemas import (
     AuditPageOut,
     CountRow,
@@ -106,12 +106,7 @@ def list_units(
     result = paginate(
         selectors.unit_list_for(actor=request.user, filters=filters), page=page, page_size=page_size
     )
-    return {
-        "count": result.count,
-        "page": result.page,
-        "page_size": result.page_size,
-        "results": result.items,
-    }
+    return page_out(result)
 
 
 @router.post("/units", response={201: UnitOut, **ERRORS}, tags=["units"], summary="Found a unit")
@@ -136,6 +131,17 @@ def get_unit(request: HttpRequest, unit_id: Id) -> Any:
     return selectors.access_unit(actor=request.user, unit_id=unit_id)
 
 
+def _member_out(m: Membership, phones: dict[int, str]) -> MemberOut:
+    """A membership as the API shows it, with the phone as unit_phones lets the caller see it."""
+    return MemberOut(
+        username=m.person.username,
+        display_name=str(m.person),
+        phone=phones[m.person.pk],
+        kind=m.kind,
+        joined_on=m.joined_on,
+    )
+
+
 @router.get(
     "/units/{unit_id}/members",
     response={200: list[MemberOut], **ERRORS},
@@ -146,16 +152,7 @@ def unit_members(request: HttpRequest, unit_id: Id) -> Any:
     unit = selectors.access_unit(actor=request.user, unit_id=unit_id)
     members = list(selectors.unit_members(actor=request.user, unit=unit))
     phones = selectors.unit_phones(actor=request.user, unit=unit, people=[m.person for m in members])
-    return [
-        MemberOut(
-            username=m.person.username,
-            display_name=str(m.person),
-            phone=phones[m.person.pk],
-            kind=m.kind,
-            joined_on=m.joined_on,
-        )
-        for m in members
-    ]
+    return [_member_out(m, phones) for m in members]
 
 
 @router.post(
@@ -171,16 +168,7 @@ def add_member(request: HttpRequest, unit_id: Id, payload: MembershipIn) -> Any:
         actor=request.user, person=person, unit=unit, kind=payload.kind, joined_on=payload.joined_on
     )
     phones = selectors.unit_phones(actor=request.user, unit=unit, people=[person])
-    return Status(
-        201,
-        MemberOut(
-            username=person.username,
-            display_name=str(person),
-            phone=phones[person.pk],
-            kind=m.kind,
-            joined_on=m.joined_on,
-        ),
-    )
+    return Status(201, _member_out(m, phones))
 
 
 @router.get(
@@ -277,12 +265,7 @@ def search_audit(
         page=page,
         page_size=page_size,
     )
-    return {
-        "count": result.count,
-        "page": result.page,
-        "page_size": result.page_size,
-        "results": result.items,
-    }
+    return page_out(result)
 
 
 @router.post(

@@ -327,3 +327,21 @@ def test_idempotency_keys_are_scoped_to_the_caller(world, catalog, api_for):
         first.json()["number"] != other.json()["number"]
         and other.json()["tracking_url"] != first.json()["tracking_url"]
     )
+
+
+def test_true_and_false_are_not_numbers_nor_numbers_true_or_false(world, catalog, api_for):
+    resident = api_for("resident")
+    number = new_case(resident, service_code="noise", attributes={"when": "night"}).json()["number"]
+    dispatcher = api_for("dispatcher")
+    for body in ({"unit_id": True}, {"unit_id": world.units["rc_a1a"].pk, "version": True}):
+        r = dispatcher.post(f"/api/v1/cases/{number}/dispatch", body)
+        assert r.status_code == 422, body
+        assert "whole number" in json.dumps(err(r)["fields"]), err(r)
+    r = dispatcher.post(
+        f"/api/v1/cases/{number}/whistle", {"unit_ids": [world.units["rc_a1a"].pk], "hours": True}
+    )
+    assert r.status_code == 422 and "hours" in err(r)["fields"]
+    r = dispatcher.post(f"/api/v1/cases/{number}/public", {"public": 0})
+    assert r.status_code == 422 and "true or false" in err(r)["fields"]["public"]
+    case = Case.objects.get(number=number)
+    assert (case.state, case.public) == (State.SUBMITTED, True)

@@ -4,7 +4,6 @@ them on it (case_set_public: service, page and API), staff's notes to each other
 the public timeline, and the migration that brought existing cases under these rules."""
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.db import connection
@@ -16,7 +15,7 @@ from needle.cases import selectors, services
 from needle.cases.models import Case, CaseEvent, EventKind
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
-from needle.testing import submit
+from needle.testing import report_form, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +30,7 @@ def listing() -> str:
 
 
 def report(client, catalog, **extra):
-    data = {
-        "service": catalog["road"].code,
-        "description": "楼下的路面塌了一个大坑。",
-        "area": "500103001001",
-        "contact_name": "王小明",
-        "contact_phone": "13812345678",
-        "consent": "on",
-        "idempotency_key": uuid.uuid4().hex,
-        **extra,
-    }
+    data = report_form(catalog, **extra)
     response = client.post("/report/", data)
     assert response.status_code == 302, response.content.decode()
     return Case.objects.order_by("-pk").first()
@@ -76,15 +66,9 @@ def test_the_report_form_hides_the_name_unless_the_resident_ticks_the_box(world,
 def test_staff_intake_shows_the_callers_name_only_when_they_ask(world, catalog, client_for):
     staff = client_for("staff")
     assert "The caller asks to show their name" in staff.get("/intake/").content.decode()
-    data = {
-        "service": catalog["road"].code,
-        "description": "来电反映路面有坑。",
-        "area": "500103001001",
-        "contact_name": "孙立国",
-        "contact_phone": "13511112222",
-        "consent": "on",
-        "idempotency_key": uuid.uuid4().hex,
-    }
+    data = report_form(
+        catalog, description="来电反映路面有坑。", contact_name="孙立国", contact_phone="13511112222"
+    )
     assert staff.post("/intake/", data).status_code == 302
     case = Case.objects.get()
     assert case.channel == "phone" and case.public and not case.show_name

@@ -226,21 +226,15 @@ def test_withdraw_and_add_info_through_the_api(world, catalog, api_for, settings
 # Phone intake: the direct answer and the caller's earlier requests -----------------------------------
 
 
-def intake_data(catalog: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    data = {
-        "service": catalog["road"].code,
-        "description": "问下周修路的时间。",
-        "area": "500103001001",
-        "contact_name": "王先生",
-        "contact_phone": "13800001111",
-        "consent": "on",
-    }
-    data.update(extra)
-    return data
-
-
 def test_staff_register_a_call_answered_on_the_phone(world, catalog, client_for):
-    response = client_for("staff").post("/intake/", intake_data(catalog, answer="下周一开始施工。"))
+    call = t.report_form(
+        catalog,
+        description="问下周修路的时间。",
+        contact_name="王先生",
+        contact_phone="13800001111",
+        answer="下周一开始施工。",
+    )
+    response = client_for("staff").post("/intake/", call)
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.state == State.ANSWERED and case.channel == "phone" and case.lead_unit is None

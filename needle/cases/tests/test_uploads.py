@@ -122,16 +122,7 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(
     settings.LANGUAGE_CODE = "en"
     big = io.BytesIO(b"\0" * (2 * 1024 * 1024))
     big.name = "photo.png"
-    form = {
-        "service": catalog["road"].code,
-        "description": "楼下的路面塌了一个大坑。",
-        "area": "500103001001",
-        "contact_name": "王小明",
-        "contact_phone": "13812345678",
-        "consent": "on",
-        "photos": [big],
-    }
-    r = Client().post("/report/", form)
+    r = Client().post("/report/", t.report_form(catalog, photos=[big]))
     assert r.status_code == 413 and "at most 1 MB" in r.content.decode()
     # Only the declared length counts: the body of a 300 MB claim is never read.
     r = Client().post("/report/", {"description": "x"}, CONTENT_LENGTH=str(300 * 1024 * 1024))
@@ -149,5 +140,5 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(
     # Under the limit, a photo is accepted.
     small = io.BytesIO(encoded(Image.new("RGB", (8, 8), "red"), "PNG"))
     small.name = "photo.png"
-    r = Client().post("/report/", {**form, "photos": [small]})
+    r = Client().post("/report/", t.report_form(catalog, photos=[small]))
     assert r.status_code == 302 and Case.objects.get().photos.count() == 1

@@ -1,6 +1,5 @@
 import io
 import re
-import uuid
 
 import pytest
 from django.db import connection
@@ -11,7 +10,7 @@ from PIL import Image
 from needle.cases import services as s
 from needle.cases.models import Case, Channel, Photo, State
 from needle.core.models import AuditEvent
-from needle.testing import submit
+from needle.testing import report_form, submit
 
 
 @pytest.fixture(autouse=True)
@@ -26,20 +25,6 @@ def png(colour="red", size=(8, 8)):
     out.seek(0)
     out.name = "photo.png"
     return out
-
-
-def report_data(catalog, **extra):
-    data = {
-        "service": catalog["road"].code,
-        "description": "楼下的路面塌了一个大坑。",
-        "area": "500103001001",
-        "contact_name": "王小明",
-        "contact_phone": "13812345678",
-        "consent": "on",
-        "idempotency_key": uuid.uuid4().hex,
-    }
-    data.update(extra)
-    return data
 
 
 def page(response):
@@ -129,7 +114,7 @@ def test_public_pages_work_without_sign_in(world, catalog):
 
 
 def test_a_form_without_its_key_still_works(world, catalog):
-    assert Client().post("/report/", report_data(catalog, idempotency_key="")).status_code == 302
+    assert Client().post("/report/", report_form(catalog, idempotency_key="")).status_code == 302
     assert Case.objects.get().idempotency_key is None
 
 
@@ -137,7 +122,7 @@ def test_report_makes_one_case_even_when_posted_twice(world, catalog):
     client = Client()
     form = page(client.get("/report/"))
     key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', form).group(1)
-    data = report_data(catalog, idempotency_key=key)
+    data = report_form(catalog, idempotency_key=key)
     first = client.post("/report/", data)
     second = client.post("/report/", data)
     assert Case.objects.count() == 1
@@ -151,7 +136,7 @@ def test_report_makes_one_case_even_when_posted_twice(world, catalog):
 
 def test_a_signed_in_resident_is_the_reporter(world, catalog, client_for):
     response = client_for("resident").post(
-        "/report/", report_data(catalog, contact_name="", contact_phone="")
+        "/report/", report_form(catalog, contact_name="", contact_phone="")
     )
     assert response.status_code == 302
     case = Case.objects.get()
@@ -161,7 +146,7 @@ def test_a_signed_in_resident_is_the_reporter(world, catalog, client_for):
 def test_report_with_photos(world, catalog, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client = Client()
-    response = client.post("/report/", report_data(catalog, photos=[png("red"), png("blue")]))
+    response = client.post("/report/", report_form(catalog, photos=[png("red"), png("blue")]))
     assert response.status_code == 302
     case = Case.objects.get()
     photos = list(case.photos.all())
@@ -178,9 +163,9 @@ def test_photos_are_checked(world, catalog, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     not_an_image = io.BytesIO(b"just text")
     not_an_image.name = "photo.png"
-    response = Client().post("/report/", report_data(catalog, photos=[not_an_image]))
+    response = Client().post("/report/", report_form(catalog, photos=[not_an_image]))
     assert response.status_code == 400 and "not an image" in page(response)
-    response = Client().post("/report/", report_data(catalog, photos=[png(), png(), png(), png()]))
+    response = Client().post("/report/", report_form(catalog, photos=[png(), png(), png(), png()]))
     assert response.status_code == 400 and "At most 3 photos" in page(response)
     assert not Case.objects.exists()
 
@@ -200,7 +185,7 @@ def test_photos_are_checked(world, catalog, settings, tmp_path):
     ],
 )
 def test_bad_intake_is_a_400_naming_the_field(world, catalog, change, field_text):
-    response = Client().post("/report/", report_data(catalog, **change))
+    response = Client().post("/report/", report_form(catalog, **change))
     assert response.status_code == 400
     assert field_text in page(response)
     assert not Case.objects.exists()
@@ -211,10 +196,10 @@ def test_questions_of_the_chosen_service(world, catalog):
     questions = page(client.get("/report/questions/", {"service": "noise"}))
     assert 'name="attr_when"' in questions and "什么时候？" in questions
     assert 'name="attr_when"' not in page(client.get("/report/questions/", {"service": "private"}))
-    response = client.post("/report/", report_data(catalog, service="noise"))
+    response = client.post("/report/", report_form(catalog, service="noise"))
     assert response.status_code == 400 and not Case.objects.exists()
     response = client.post(
-        "/report/", report_data(catalog, service="noise", attr_when="night", attr_floor="3")
+        "/report/", report_form(catalog, service="noise", attr_when="night", attr_floor="3")
     )
     assert response.status_code == 302
     assert Case.objects.get().attributes == {"when": "night", "floor": 3.0}
@@ -228,11 +213,11 @@ def test_place_on_the_map(world, catalog):
     type(world.areas["district_a"]).objects.filter(pk=world.areas["district_a"].pk).update(boundary=square)
     features = Client().get("/report/boundaries/500000000000/").json()["features"]
     assert [f["properties"]["code"] for f in features] == ["500103000000"]
-    response = Client().post("/report/", report_data(catalog, area="", lat="29.55", lng="106.55"))
+    response = Client().post("/report/", report_form(catalog, area="", lat="29.55", lng="106.55"))
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.area == world.areas["district_a"] and case.lat == 29.55
-    response = Client().post("/report/", report_data(catalog, area="", lat="39.9", lng="116.4"))
+    response = Client().post("/report/", report_form(catalog, area="", lat="39.9", lng="116.4"))
     assert response.status_code == 400 and "outside every area" in page(response)
 
 
@@ -248,7 +233,7 @@ def test_service_and_area_search(world, catalog):
 
 
 def test_staff_phone_intake(world, catalog, client_for):
-    data = report_data(catalog, service="private", contact_name="来电人", contact_phone="023-12345678")
+    data = report_form(catalog, service="private", contact_name="来电人", contact_phone="023-12345678")
     response = client_for("staff").post("/intake/", data)
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.number}/"

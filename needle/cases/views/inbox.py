@@ -28,11 +28,18 @@ from needle.cases.views.common import SEARCH_LIMIT, _fail, _query_without_page, 
 from needle.core.errors import DomainError, PermissionDenied
 from needle.core.i18n import labelled
 from needle.core.pagination import count_page, paginate
+from needle.core.views import show_form_errors
 from needle.orgs.permissions import require_anywhere
 
 # The inbox's open cases are counted up to this many (COUNT_CAP for other lists): a unit's
 # whole open list, read by the open-case indexes.
 OPEN_COUNT_CAP = 5000
+
+
+def _back(request: HttpRequest, name: str) -> HttpResponse:
+    """Back to the list the bulk move was posted from, with its filters and page."""
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse(name) + (f"?{query}" if query else ""))
 
 
 # The unit inbox -------------------------------------------------------------------------------------
@@ -42,9 +49,7 @@ def _bulk(request: HttpRequest) -> HttpResponse | None:
     """Accept or urge the chosen cases, each through its service; errors are reported per case."""
     form = BulkForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, str(text))
+        show_form_errors(request, form)
         return None
     action, note = form.cleaned_data["action"], form.cleaned_data["note"]
     done: list[str] = []
@@ -63,8 +68,7 @@ def _bulk(request: HttpRequest) -> HttpResponse | None:
     if done:
         text = _("Accepted: %(numbers)s.") if action == "accept" else _("Urged: %(numbers)s.")
         messages.success(request, text % {"numbers": ", ".join(done)})
-    query = request.META.get("QUERY_STRING", "")
-    return redirect(reverse("case-inbox") + (f"?{query}" if query else ""))
+    return _back(request, "case-inbox")
 
 
 @login_required
@@ -137,9 +141,7 @@ def _dispatch_chosen(request: HttpRequest) -> HttpResponse | None:
     its case's number, the others go."""
     form = BulkDispatchForm(request.POST, prefix="bulk")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for text in errors:
-                messages.error(request, str(text))
+        show_form_errors(request, form)
         return None
     data = form.cleaned_data
     try:
@@ -157,8 +159,7 @@ def _dispatch_chosen(request: HttpRequest) -> HttpResponse | None:
     if sent:
         text = _("Sent to %(unit)s: %(numbers)s.") % {"unit": unit.name, "numbers": ", ".join(sent)}
         messages.success(request, text)
-    query = request.META.get("QUERY_STRING", "")
-    return redirect(reverse("case-queue") + (f"?{query}" if query else ""))
+    return _back(request, "case-queue")
 
 
 @login_required

@@ -103,7 +103,9 @@ def bearer(db, keep_test_connection):
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+# The same examples on every run: CI's verdict is then the code's, not the draw's. A wider
+# search is `pytest --hypothesis-seed=N` with derandomize off.
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_the_api_keeps_its_document(case, bearer):
     with_real_objects(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=CHECKS)

@@ -5,7 +5,6 @@ one who cannot see the topic at all gets 404."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from needle import testing as t
 from needle.core.models import AuditEvent
@@ -14,18 +13,7 @@ from needle.intel.models import HotTopic
 
 @pytest.fixture
 def topic(world: t.World) -> HotTopic:
-    now, area = timezone.now(), world.areas["community_a1a"]
-    return HotTopic.objects.create(
-        title="电梯故障",
-        heat=6.0,
-        size=6,
-        reporters=6,
-        start=now,
-        end=now,
-        area=area,
-        area_path=area.path,
-        detected_at=now,
-    )
+    return t.hot_topic(world, "电梯故障")
 
 
 def dismiss(client_for, persona: str, topic: HotTopic) -> tuple[int, str, int]:

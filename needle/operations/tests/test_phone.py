@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
 from needle import testing as t
 from needle.cases import selectors as case_selectors
@@ -69,18 +68,7 @@ def test_every_page_fits_a_phone(
 ) -> None:
     extra_personas(world)
     rollups_refresh()
-    now, area = timezone.now(), world.areas["community_a1a"]
-    topic = HotTopic.objects.create(
-        title="小区门口路面塌陷，夜间行人车辆经过很危险",
-        heat=6.0,
-        size=6,
-        reporters=6,
-        start=now,
-        end=now,
-        area=area,
-        area_path=area.path,
-        detected_at=now,
-    )
+    topic = t.hot_topic(world, "小区门口路面塌陷，夜间行人车辆经过很危险")
     case = busy["grid_late"]
     topic.cases.add(case)
     people: list[Person | None] = [None, *Person.objects.exclude(username="root").order_by("username")]
