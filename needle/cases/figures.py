@@ -80,8 +80,8 @@ RATES: tuple[Figure, ...] = (
 FIGURES: tuple[Figure, ...] = (
     *RATES,
     Figure("received", _("Received"), ("received",)),
-    Figure("open", _("Backlog"), ("open",)),
-    Figure("overdue_open", _("Overdue"), ("overdue", "overdue_serious")),
+    Figure("open", _("Backlog"), ("open",), lower_is_better=True),
+    Figure("overdue_open", _("Overdue"), ("overdue", "overdue_serious"), lower_is_better=True),
 )
 RATE_NAMES: tuple[str, ...] = tuple(r.name for r in RATES)
 RATE_BY_NAME: dict[str, Figure] = {r.name: r for r in RATES}

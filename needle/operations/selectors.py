@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area
 from needle.areas.selectors import jurisdictional_children
 from needle.cases.figures import BACKLOG, FLOWS
+from needle.cases.figures import SOURCE as CASES
 from needle.cases.models import Service
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
@@ -373,7 +374,7 @@ def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], lis
         solid = [(v, r) for v, r in scored if (r.figures.base_of(indicator) or 0) >= RANK_MIN_BASE]
         if len(solid) >= 2:
             scored = solid
-    lower_is_better = indicator in {"open", "overdue_open"}
+    lower_is_better = CASES.figure(indicator).lower_is_better
     scored.sort(key=lambda vr: (vr[0], vr[1].name), reverse=not lower_is_better)
     split = min(n, (len(scored) + 1) // 2)
     best = [r for _v, r in scored[:split]]

@@ -68,6 +68,7 @@ class Figure:
     denominator: tuple[str, ...] = ()
     counts: Promise | None = None  # what the figure counts, for the page that explains it
     less: tuple[str, ...] = ()  # counters subtracted from the numerator's sum
+    lower_is_better: bool = False  # a ranking puts the smallest values first (a backlog)
 
     @property
     def is_ratio(self) -> bool:
