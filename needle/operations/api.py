@@ -68,7 +68,9 @@ def sources_list(request: HttpRequest) -> Any:
     "on the node itself) and over `by_service`. With `units=true`, an area's answer also ranks "
     "its lead units (`units`: the 50 busiest, the others summed in one row, then the cases "
     "without a unit); otherwise `units` is empty. `source` names the source of the figures "
-    "(see /sources; default `cases`); an unknown one is refused with 400.",
+    "(see /sources; default `cases`); an unknown one is refused with 400. Another source's "
+    "answer has its own counters and figures, `by_service` and `units` empty, and `breakdowns`: "
+    "its figures by the value of each of its keys.",
 )
 def indicators(
     request: HttpRequest,

@@ -407,9 +407,9 @@ def source_indicators(
     *, actor: Any, source: Source, area: str | None, unit: Any, start: Any, end: Any
 ) -> dict[str, Any]:
     """Any source's figures of an area subtree over [start, end] (flows) and now (stocks), of
-    its previous period and of each child, read from the engine alone: a source declared to
-    the engine gets them without code of its own here. The answer has the cases' shape; their
-    breakdowns by service and unit stay empty."""
+    its previous period, of each child and by each of its keys (`breakdowns`), read from the
+    engine alone: a source declared to the engine gets them without code of its own here. The
+    answer has the cases' shape; their breakdowns by service and unit stay empty."""
     if unit:
         raise ValidationFailed(fields={"unit": _("These figures are by area only.")})
     start_d, end_d = parse_period(start, end)
@@ -431,6 +431,20 @@ def source_indicators(
     if any(here.values()):
         name = _("Directly in %(name)s") % {"name": node.name}
         rows.append({"kind": "here", "key": "", "name": name, "figures": figures_values(source, here)})
+    breakdowns = {}
+    for index, key in enumerate(source.keys):
+        per_value = read.key_sums(source, node, index, start_d, end_d)
+        names = key.names(per_value) if key.names is not None else {}
+        breakdowns[key.name] = [
+            {
+                "kind": key.name,
+                "key": str(value),
+                "name": names.get(value, str(value)),
+                "figures": figures_values(source, counts),
+            }
+            for value, counts in sorted(per_value.items())
+            if any(counts.values())
+        ]
     return {
         "start": start_d,
         "end": end_d,
@@ -444,6 +458,7 @@ def source_indicators(
         "children": rows,
         "by_service": [],
         "units": [],
+        "breakdowns": breakdowns,
     }
 
 

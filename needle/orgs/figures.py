@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Q
@@ -39,6 +39,12 @@ IX = {name: i for i, name in enumerate(COUNTERS)}
 
 # The engine's keys are integers: a type is its place in UnitType (1 for the first, 0 unknown).
 TYPE_KEYS: dict[str, int] = {t.value: i for i, t in enumerate(UnitType, start=1)}
+
+
+def type_names(keys: Iterable[int]) -> dict[int, str]:
+    labels = {i: str(t.label) for i, t in enumerate(UnitType, start=1)}
+    return {k: labels[k] for k in keys if k in labels}
+
 
 FIGURES: tuple[Figure, ...] = (
     Figure("units", _("Units"), ("units",)),
@@ -139,7 +145,7 @@ SOURCE = Source(
     name="orgs",
     label=_("Organizations"),
     counters=COUNTER_DEFINITIONS,
-    keys=(Key("type", "unit_type", _("type")),),
+    keys=(Key("type", "unit_type", _("type"), names=type_names),),
     figures=FIGURES,
     tables=Tables(leaf=OrgRollup, node=OrgNodeRollup, footprints=OrgFootprint),
     permission="orgs.view_stats",

@@ -124,6 +124,10 @@ class Grouping(models.TextChoices):
     KEY2 = "u", _("by the second key")
 
 
+# The node rows' grouping of each of a source's keys, in the order it declares them.
+KEY_GROUPINGS: tuple[str, str] = (Grouping.KEY1.value, Grouping.KEY2.value)
+
+
 class NodeRows(models.Model):
     """The shape of a source's node rows: a big node's whole subtree per day and per block of
     days (SPANS), in total (for totals, trends and a parent's breakdown by child) and by each

@@ -13,7 +13,16 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet, Sum
 
 from needle.areas.models import Area
-from needle.rollups.models import BACKLOG_DAY, TOTAL_DEPTH, Grouping, NodeRows, RollupState, period_blocks
+from needle.rollups.models import (
+    BACKLOG_DAY,
+    KEY_GROUPINGS,
+    NODE_DEPTH,
+    TOTAL_DEPTH,
+    Grouping,
+    NodeRows,
+    RollupState,
+    period_blocks,
+)
 from needle.rollups.sources import Source
 
 
@@ -98,3 +107,22 @@ def area_sums(
         for row in sums(chosen, [key], names):
             out[row[key]] = {n: int(row[n] or 0) for n in names}
     return out
+
+
+def key_sums(
+    source: Source, area: Area, index: int, start: dt.date, end: dt.date
+) -> dict[int, dict[str, int]]:
+    """The area's counters of a source by the value of its `index`th key (flows over [start,
+    end], stocks now): node rows down to NODE_DEPTH, leaf rows below."""
+    names = source.counter_names
+    rows: QuerySet[Any]
+    if area.depth <= NODE_DEPTH:
+        key = "key"
+        rows = source.tables.node._default_manager.filter(grouping=KEY_GROUPINGS[index], area_id=area.pk)
+    else:
+        key = source.keys[index].column
+        rows = subtree(source.tables.leaf, area)
+    return {
+        row[key]: {n: int(row[n] or 0) for n in names}
+        for row in sums(period_and_backlog(rows, start, end), [key], names)
+    }

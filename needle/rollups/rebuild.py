@@ -18,11 +18,18 @@ from needle.core.audit import audit_record
 from needle.core.errors import ValidationFailed
 from needle.core.sql import AnyOf
 from needle.rollups.footprints import _add, _decode, _encode
-from needle.rollups.models import BACKLOG_DAY, NODE_DEPTH, SPANS, TOTAL_DEPTH, Grouping, block_start
+from needle.rollups.models import (
+    BACKLOG_DAY,
+    KEY_GROUPINGS,
+    NODE_DEPTH,
+    SPANS,
+    TOTAL_DEPTH,
+    Grouping,
+    block_start,
+)
 from needle.rollups.read import as_date
 from needle.rollups.sources import Footprint, Source, Vec, source_named, sources
 from needle.rollups.store import (
-    KEY_GROUPINGS,
     NODE_KEY,
     NodeRowKey,
     _accumulate,

@@ -55,6 +55,8 @@ class Key:
     name: str  # "service"
     column: str  # the leaf table's column that holds it ("service_id")
     label: Promise
+    # The names of these values of the key, in the active language (absent ones show the value).
+    names: Callable[[Iterable[int]], dict[int, str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from needle.core.sql import AnyOf
 from needle.rollups.footprints import _encode
 from needle.rollups.models import (
     BACKLOG_DAY,
+    KEY_GROUPINGS,
     MAX_DEPTH,
     NODE_DEPTH,
     SPANS,
@@ -28,8 +29,6 @@ from needle.rollups.models import (
 from needle.rollups.sources import Footprint, Source, Vec
 
 CHUNK = 2000
-# The node rows' grouping of each of a source's keys, in the order it declares them.
-KEY_GROUPINGS: tuple[str, str] = (Grouping.KEY1.value, Grouping.KEY2.value)
 
 NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, key value
 NodeRowKey = tuple[str, int, dt.date, int, int]  # grouping, span, first day, node area id, key

@@ -54,6 +54,15 @@ def assert_agrees(world: t.World, api: Any) -> None:
             assert (got["units"], got["members"]) == (units.count(), members.count())
             children = r.json()["children"]
             assert sum(c["figures"]["founded"] for c in children) == want["founded"]
+            by_type = {row["name"]: row["figures"]["founded"] for row in r.json()["breakdowns"]["type"]}
+            founded = Unit.objects.filter(
+                area_path__startswith=area.path, founded_on__gte=start, founded_on__lte=end
+            )
+            direct = {
+                str(UnitType(k).label): founded.filter(type=k).count()
+                for k in founded.values_list("type", flat=True)
+            }
+            assert {k: v for k, v in by_type.items() if v} == direct
     assert rollups_check(since=dt.date(2000, 1, 1)) == []
 
 
