@@ -9,17 +9,24 @@ A source names its counters (a flow counts what happened within a period, on the
 happened; a stock counts what stands now, on the rows of BACKLOG_DAY), up to two grouping keys
 (the cases: service and lead unit; 0 where an object has none), its figures (a counter, a sum
 of counters, or a ratio of two such sums, each with its label in both languages) and its
-tables. It gives the footprint of its objects (the counter deltas by day, leaf area and keys,
-a pure function of the raw facts) and finds the objects changed since a moment.
+tables, and the permission that reads its figures. It gives the footprint of its objects (the
+counter deltas by day, leaf area and keys, a pure function of the raw facts) and finds the
+objects changed since a moment; an object deleted without a trace the source can find is
+counted until the next full rebuild of its source.
+
+One state row serves every source: one watermark, and one lock that serializes every refresh
+and rebuild (a source's rows are never written by two workers at once); it records the sources
+built, so that a source declared later is built by its first refresh.
 
 Tables. Each source has its own three tables of one shape (leaf rows day × leaf area × two
 keys, node rows per node and block of days, footprints per object), with one integer column per
 counter: the engine writes and reads them by the names the source declares. One shared table
 with generic counter columns and a source column would have made every row and index wider
 and rewritten the cases' tens of millions of rows; same-shape tables cost the cases nothing and
-let a small source keep small tables. The cases' tables live in `needle.rollups.models`, where
-they were created; a new source declares its tables in its own app's models, on the engine's
-abstract shapes (`LeafRows`, `NodeRows`, `Footprints`).
+let a small source keep small tables. The cases' tables are in `needle.rollups.models` (their
+tables keep the names `operations_*`, so a deployment's rows stay); every other source declares
+its tables in its own app's models, on the engine's abstract shapes (`LeafRows`, `NodeRows`,
+`Footprints`), as `needle.orgs.models` does.
 """
 
 from __future__ import annotations
