@@ -75,8 +75,8 @@ def _rebuild_from(source: Source, since: dt.date) -> int:
     """Recompute every row from `since` on from the raw facts and write only where the stored
     rows differ: a day whose rows are right costs reads, not writes (the writes, through the
     tables' indexes, are what a rebuild spends its time on). Rows before `since` take the
-    usual difference of the cases read (a case submitted long ago and closed since has left
-    the backlog row of its submission)."""
+    usual difference of the objects read (a case submitted long ago and closed since has
+    left the backlog row of its submission)."""
     tz = timezone.get_default_timezone()
     ids = _affected_since(source, dt.datetime.combine(since, dt.time.min, tzinfo=tz), since)
     recomputed: Footprint = {}  # every leaf row from `since` on
