@@ -305,7 +305,9 @@ class OrgNodeRollup(OrgCounters, NodeRows):
             )
         ]
         indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="org_node_rollup_children")
+            models.Index(fields=["grouping", "parent_key", "span", "day"], name="org_node_rollup_children"),
+            # A rebuild finds each span's last block and deletes the emptied ones by span and day.
+            models.Index(fields=["span", "day"], name="org_node_rollup_day"),
         ]
 
     def __str__(self) -> str:
