@@ -247,6 +247,9 @@ except (ZoneInfoNotFoundError, ValueError):
 USE_TZ = True
 USE_I18N = True
 
+# The sources of the rollup engine: each app's figures module (its SOURCE), listed explicitly.
+NEEDLE_ROLLUP_SOURCES = ["needle.cases.figures", "needle.orgs.figures"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -260,6 +263,7 @@ INSTALLED_APPS = [
     "ninja",
     "needle.core",
     "needle.areas",
+    "needle.rollups",
     "needle.orgs",
     "needle.notify",
     "needle.cases",
@@ -267,6 +271,9 @@ INSTALLED_APPS = [
     "needle.operations",
     "needle.demo",
 ]
+if TESTING:
+    # A tiny model the tests declare to the rollup engine as a source (needle/rollups/tests).
+    INSTALLED_APPS.append("needle.rollups.tests.sample")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

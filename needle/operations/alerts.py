@@ -14,10 +14,10 @@ from needle.areas.models import Area
 from needle.areas.selectors import jurisdictional_children
 from needle.cases.models import Service
 from needle.core.errors import NotFound
-from needle.operations.models import NODE_DEPTH, Grouping, NodeRollup
-from needle.operations.rollups import read
 from needle.operations.selectors import PERM, areas_without_boundary
 from needle.orgs.permissions import can_in_area, require_authenticated
+from needle.rollups import read
+from needle.rollups.models import NODE_DEPTH, CaseRollup, Grouping, NodeRollup
 
 # Alerts --------------------------------------------------------------------------------------
 
@@ -55,7 +55,9 @@ def alerts_for(
     children = jurisdictional_children(area=area, queryset=areas_without_boundary())
     rows: list[dict[str, Any]] = []
     if not children:
-        own = read.sums(read.days(read.subtree(area), first, day), ["service_id", "day"], ["received"])
+        own = read.sums(
+            read.days(read.subtree(CaseRollup, area), first, day), ["service_id", "day"], ["received"]
+        )
         rows = [
             {"area": area.pk, "service": r["service_id"], "day": r["day"], "received": r["received"]}
             for r in own
@@ -66,10 +68,10 @@ def alerts_for(
     for depth, ids in sorted(by_depth.items()):
         qs: QuerySet[Any]
         if depth <= NODE_DEPTH:
-            qs = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area_id__in=ids)
+            qs = NodeRollup.objects.filter(grouping=Grouping.KEY1, area_id__in=ids)
             a_key, s_key = "area_id", "key"
         else:
-            qs = read.subtree(area).filter(**{f"a{depth}__in": ids})
+            qs = read.subtree(CaseRollup, area).filter(**{f"a{depth}__in": ids})
             a_key, s_key = f"a{depth}", "service_id"
         rows += [
             {"area": r[a_key], "service": r[s_key], "day": r["day"], "received": r["received"]}

@@ -7,11 +7,14 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
+from needle.cases.figures import SOURCE as CASES
 from needle.core.schemas import ERRORS, Code, Day, Id
 from needle.operations import selectors
 from needle.operations.figures_types import Figures, Row
-from needle.operations.rollups import rollup_status
-from needle.operations.schemas import IndicatorsOut
+from needle.operations.schemas import IndicatorsOut, SourceOut
+from needle.orgs.permissions import require_authenticated
+from needle.rollups.read import rollup_status
+from needle.rollups.sources import Source, source_named, sources
 
 router = Router(tags=["operations"])
 
@@ -24,6 +27,38 @@ def row_out(r: Row) -> dict[str, Any]:
     return {"kind": r.kind, "key": r.key, "name": r.name, "figures": figures_out(r.figures)}
 
 
+def source_out(s: Source) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "label": str(s.label),
+        "figures": [
+            {
+                "name": f.name,
+                "label": str(f.label),
+                "numerator": list(f.numerator),
+                "denominator": list(f.denominator),
+                "less": list(f.less),
+                "counts": str(f.counts or ""),
+            }
+            for f in s.figures
+        ],
+    }
+
+
+@router.get(
+    "/sources",
+    response={200: list[SourceOut], **ERRORS},
+    summary="The sources of figures and the figures each defines",
+    description="Each source (an app that counts something for the operations center) with "
+    "its figures: a count (a counter or a sum of counters) or a ratio of two such sums, with "
+    "their labels in the request's language; a count may subtract counters (`less`: a net "
+    "change). `source=NAME` on the indicators asks for one.",
+)
+def sources_list(request: HttpRequest) -> Any:
+    require_authenticated(request.user)
+    return [source_out(s) for s in sources()]
+
+
 @router.get(
     "/indicators",
     response={200: IndicatorsOut, **ERRORS},
@@ -32,7 +67,10 @@ def row_out(r: Row) -> dict[str, Any]:
     "A node's counts equal the sum over `children` (a child of kind `here` holds what sits "
     "on the node itself) and over `by_service`. With `units=true`, an area's answer also ranks "
     "its lead units (`units`: the 50 busiest, the others summed in one row, then the cases "
-    "without a unit); otherwise `units` is empty.",
+    "without a unit); otherwise `units` is empty. `source` names the source of the figures "
+    "(see /sources; default `cases`); an unknown one is refused with 400. Another source's "
+    "answer has its own counters and figures, `by_service` and `units` empty, and `breakdowns`: "
+    "its figures by the value of each of its keys.",
 )
 def indicators(
     request: HttpRequest,
@@ -41,7 +79,16 @@ def indicators(
     start: Day | None = None,
     end: Day | None = None,
     units: bool = False,
+    source: str = "cases",
 ) -> Any:
+    require_authenticated(request.user)
+    chosen = source_named(source)
+    if chosen.name != CASES.name:
+        answer = selectors.source_indicators(
+            actor=request.user, source=chosen, area=area, unit=unit, start=start, end=end
+        )
+        answer["refreshed_at"] = rollup_status()["refreshed_at"]
+        return JsonResponse(answer, json_dumps_params={"ensure_ascii": False})
     d = selectors.dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)
     node_key = d.area.code if d.area is not None else str(d.unit.pk)
     # `IndicatorsOut` documents the answer; it is written as JSON straight from the selectors'

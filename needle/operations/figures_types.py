@@ -10,10 +10,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from needle.areas.models import Area
-from needle.cases.figures import RATES, HasRates
+from needle.cases.figures import FIGURES, RATES, HasRates
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Unit
 
@@ -42,7 +41,7 @@ class Figures(HasRates):
 
     @property
     def overdue_open(self) -> int:
-        return self.overdue + self.overdue_serious
+        return int(OVERDUE_OPEN.value(self) or 0)
 
     def add(self, row: dict[str, Any]) -> Figures:
         d = self.__dict__
@@ -62,23 +61,20 @@ class Figures(HasRates):
 
     def base_of(self, rate: str) -> int | None:
         """How many cases a rate is taken over (its denominator); None for a count."""
-        base = RATE_BASES.get(rate)
-        return None if base is None else getattr(self, base)
+        figure = RATE_BASES.get(rate)
+        return None if figure is None else figure.base(self)
 
 
 COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Figures))
 COUNTER_SET = frozenset(COUNTER_NAMES)
-# Each rate's denominator: the cases it is taken over.
-RATE_BASES = {r.name: r.denominator for r in RATES}
+OVERDUE_OPEN = next(f for f in FIGURES if f.name == "overdue_open")
+# The rates, by name: each one's denominator counts the cases it is taken over.
+RATE_BASES = {r.name: r for r in RATES}
 # A rate over fewer cases than this is shown with its count and muted: one case more or less
 # moves it by ten points or more.
 SMALL_SAMPLE = 10
-INDICATORS: dict[str, Any] = {
-    **{r.name: r.label for r in RATES},
-    "received": gettext_lazy("Received"),
-    "open": gettext_lazy("Backlog"),
-    "overdue_open": gettext_lazy("Overdue"),
-}
+# The figures a map, a ranking or an alert may show, with their labels (needle.cases.figures).
+INDICATORS: dict[str, Any] = {f.name: f.label for f in FIGURES}
 
 
 @dataclass

@@ -16,11 +16,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from needle.cases.figures import RATE_NAMES, RATES
+from needle.cases.figures import COUNTER_DEFINITIONS, RATE_NAMES, RATES
 from needle.core.exports import SafeCsvWriter, xlsx_append
 from needle.operations.figures_types import COUNTER_NAMES, INDICATORS, Dashboard, Figures, Row
-from needle.operations.models import Counters
 from needle.operations.presenters import rate_sample
+from needle.rollups.sources import Source
 
 COLUMNS: tuple[str, ...] = ("section", "kind", "key", "name", *COUNTER_NAMES, *RATE_NAMES)
 
@@ -34,6 +34,7 @@ HEADERS: dict[str, Any] = {
     "name": gettext_lazy("Name"),
     **{r.name: r.label for r in RATES},
 }
+COUNTER_LABELS: dict[str, Any] = {c.name: c.label for c in COUNTER_DEFINITIONS}
 SECTIONS: dict[str, Any] = {
     "node": gettext_lazy("Total"),
     "previous": gettext_lazy("Previous period"),
@@ -52,11 +53,10 @@ KINDS: dict[str, Any] = {
 
 
 def header(name: str) -> str:
-    """A column's or figure's name in the active language: a counter's is its field's."""
+    """A column's or figure's name in the active language: a counter's is its declaration's."""
     if name in HEADERS:
         return str(HEADERS[name])
-    field = Counters._meta.get_field(name)
-    return capfirst(str(getattr(field, "verbose_name", name)))
+    return capfirst(str(COUNTER_LABELS.get(name, name)))
 
 
 def _in_words(row: list[Any]) -> list[Any]:
@@ -332,3 +332,44 @@ def _rows_table(rows: list[Row], font: str) -> Any:
             ]
         )
     return _table(data, font, [45 * mm] + [18 * mm] * 7)
+
+
+# Any source's figures ------------------------------------------------------------------------
+
+
+def source_columns(source: Source) -> tuple[str, ...]:
+    """The columns of a source's table: its counters, then the figures that are not counters."""
+    counters = source.counter_names
+    return (
+        "section",
+        "kind",
+        "key",
+        "name",
+        *counters,
+        *(f.name for f in source.figures if f.name not in counters),
+    )
+
+
+def source_csv(source: Source, answer: dict[str, Any], *, keys: bool = False) -> bytes:
+    """Any source's figures (operations.selectors.source_indicators) as one tidy table: the node,
+    the previous period and each child; headers in words (the source's labels) or as keys."""
+    columns = source_columns(source)
+    labels = {
+        **{k: str(v) for k, v in HEADERS.items()},
+        **{c.name: capfirst(str(c.label)) for c in source.counters},
+        **{f.name: str(f.label) for f in source.figures if f.name not in source.counter_names},
+    }
+    node = answer["node"]
+    lines = [
+        ("node", node["kind"], node["key"], node["name"], node["figures"]),
+        ("previous", node["kind"], node["key"], f"{answer['start']}..{answer['end']}", answer["previous"]),
+        *(("child", r["kind"], r["key"], r["name"], r["figures"]) for r in answer["children"]),
+    ]
+    out = io.StringIO()
+    w = SafeCsvWriter(out)
+    w.writerow([f"# {node['name']} · {source.label}", f"{answer['start']}..{answer['end']}"])
+    w.writerow(columns if keys else [labels[c] for c in columns])
+    for section, kind, key, name, figures in lines:
+        head = [section, kind, key, name] if keys else _in_words([section, kind, key, name])
+        w.writerow(["" if v is None else v for v in [*head, *(figures[c] for c in columns[4:])]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -47,3 +47,18 @@ class IndicatorsOut(BaseModel):
     by_service: list[NodeOut]
     units: list[NodeOut]
     refreshed_at: dt.datetime | None
+
+
+class FigureOut(BaseModel):
+    name: str
+    label: str
+    numerator: list[str]  # the counters summed
+    denominator: list[str]  # a ratio's base; empty for a count
+    less: list[str]  # counters subtracted from the numerator (a net change)
+    counts: str  # what the figure counts ("" when its label says it)
+
+
+class SourceOut(BaseModel):
+    name: str
+    label: str
+    figures: list[FigureOut]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum, Window
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
 from needle.areas.selectors import jurisdictional_children
+from needle.cases.figures import BACKLOG, FLOWS
+from needle.cases.figures import SOURCE as CASES
 from needle.cases.models import Service
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
@@ -32,17 +35,7 @@ from needle.operations.figures_types import (
     figures_of,
     value_of,
 )
-from needle.operations.models import (
-    BACKLOG,
-    FLOWS,
-    NODE_DEPTH,
-    TOTAL_DEPTH,
-    CaseRollup,
-    Grouping,
-    NodeRollup,
-    ReportSubscription,
-)
-from needle.operations.rollups import read
+from needle.operations.models import ReportSubscription
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
     can_for_unit,
@@ -52,6 +45,9 @@ from needle.orgs.permissions import (
     scope_paths,
 )
 from needle.orgs.selectors import org_stats_for
+from needle.rollups import read
+from needle.rollups.models import NODE_DEPTH, TOTAL_DEPTH, CaseRollup, Grouping, NodeRollup
+from needle.rollups.sources import Source, sources
 
 PERM = "cases.view"
 MAX_DAYS = 3 * 366
@@ -84,20 +80,20 @@ def parse_indicator(value: Any) -> str:
     return str(value)
 
 
-def default_area(*, actor: Any) -> Area | None:
+def default_area(*, actor: Any, perm: str = PERM) -> Area | None:
     """The widest area whose figures the actor may read (the root for superusers)."""
     require_authenticated(actor)
     if is_superuser(actor):
         return areas_without_boundary().filter(parent__isnull=True, retired=False).order_by("code").first()
-    paths = scope_paths(actor, PERM)
+    paths = scope_paths(actor, perm)
     return areas_without_boundary().filter(path=paths[0]).first() if paths else None
 
 
-def access_area(*, actor: Any, code: str) -> Area:
+def access_area(*, actor: Any, code: str, perm: str = PERM) -> Area:
     """The area if the actor may read its figures; 404 otherwise (its existence does not leak)."""
     require_authenticated(actor)
     area = areas_without_boundary().filter(code=code).first()
-    if area is None or not can_in_area(actor, PERM, area):
+    if area is None or not can_in_area(actor, perm, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": code})
     return area
 
@@ -215,16 +211,16 @@ def _area_dashboard(
     node: QuerySet[Any]
     units_q: QuerySet[Any]
     if area.depth <= NODE_DEPTH:
-        node = NodeRollup.objects.filter(grouping=Grouping.SERVICE, area=area)
-        units_q = NodeRollup.objects.filter(grouping=Grouping.UNIT, area=area)
+        node = NodeRollup.objects.filter(grouping=Grouping.KEY1, area=area)
+        units_q = NodeRollup.objects.filter(grouping=Grouping.KEY2, area=area)
         service_key, unit_key = "key", "key"
     else:
-        node = units_q = read.subtree(area)
+        node = units_q = read.subtree(CaseRollup, area)
         service_key, unit_key = "service_id", "unit_key"
     if area.depth <= TOTAL_DEPTH:
         total = NodeRollup.objects.filter(grouping=Grouping.TOTAL, area=area)
     else:
-        total = read.subtree(area)
+        total = read.subtree(CaseRollup, area)
     by_service = read.sums(read.period_and_backlog(node, start, end), [service_key], COUNTER_NAMES)
     daily_rows = read.sums(read.days(total, start, end), ["day"], FLOWS) if daily else []
     previous = read.sums(read.period(total, prev_start, prev_end), [], FLOWS)
@@ -269,7 +265,7 @@ def _children_figures(area: Area, children: list[Area], start: dt.date, end: dt.
             key = "area_id"
         else:
             key = f"a{depth}"
-            rows = read.subtree(area).filter(**{f"{key}__in": ids})
+            rows = read.subtree(CaseRollup, area).filter(**{f"{key}__in": ids})
         out.update(
             figures_by(read.sums(read.period_and_backlog(rows, start, end), [key], COUNTER_NAMES), key)
         )
@@ -378,7 +374,7 @@ def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], lis
         solid = [(v, r) for v, r in scored if (r.figures.base_of(indicator) or 0) >= RANK_MIN_BASE]
         if len(solid) >= 2:
             scored = solid
-    lower_is_better = indicator in {"open", "overdue_open"}
+    lower_is_better = CASES.figure(indicator).lower_is_better
     scored.sort(key=lambda vr: (vr[0], vr[1].name), reverse=not lower_is_better)
     split = min(n, (len(scored) + 1) // 2)
     best = [r for _v, r in scored[:split]]
@@ -396,3 +392,92 @@ def org_figures(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> Any:
     if not can_in_area(actor, "orgs.view_stats", area):
         return None
     return org_stats_for(actor=actor, area=area, start=start, end=end)
+
+
+# Any source's figures -----------------------------------------------------------------------
+
+
+def figures_values(source: Source, counts: dict[str, int]) -> dict[str, Any]:
+    """A node's counters and every figure the source defines on them."""
+    values = SimpleNamespace(**counts)
+    return {**counts, **{f.name: f.value(values) for f in source.figures if f.name not in counts}}
+
+
+def source_indicators(
+    *, actor: Any, source: Source, area: str | None, unit: Any, start: Any, end: Any
+) -> dict[str, Any]:
+    """Any source's figures of an area subtree over [start, end] (flows) and now (stocks), of
+    its previous period, of each child and by each of its keys (`breakdowns`), read from the
+    engine alone: a source declared to the engine gets them without code of its own here. The
+    answer has the cases' shape; their breakdowns by service and unit stay empty."""
+    if unit:
+        raise ValidationFailed(fields={"unit": _("These figures are by area only.")})
+    start_d, end_d = parse_period(start, end)
+    perm = source.permission
+    node = access_area(actor=actor, code=area, perm=perm) if area else default_area(actor=actor, perm=perm)
+    if node is None:
+        raise ValidationFailed(fields={"area": _("Give an area.")})
+    prev_end = start_d - dt.timedelta(days=1)
+    prev_start = start_d - (end_d - start_d) - dt.timedelta(days=1)
+    children = list(jurisdictional_children(area=node, queryset=areas_without_boundary()))
+    sums = read.area_sums(source, [node, *children], start_d, end_d)
+    previous = read.area_sums(source, [node], prev_start, prev_end, stocks=False)[node.pk]
+    total = sums[node.pk]
+    rows = [
+        {"kind": "area", "key": c.code, "name": c.name, "figures": figures_values(source, sums[c.pk])}
+        for c in children
+    ]
+    here = {n: total[n] - sum(sums[c.pk][n] for c in children) for n in source.counter_names}
+    if any(here.values()):
+        name = _("Directly in %(name)s") % {"name": node.name}
+        rows.append({"kind": "here", "key": "", "name": name, "figures": figures_values(source, here)})
+    breakdowns = {}
+    for index, key in enumerate(source.keys):
+        per_value = read.key_sums(source, node, index, start_d, end_d)
+        names = key.names(per_value) if key.names is not None else {}
+        breakdowns[key.name] = [
+            {
+                "kind": key.name,
+                "key": str(value),
+                "name": names.get(value, str(value)),
+                "figures": figures_values(source, counts),
+            }
+            for value, counts in sorted(per_value.items())
+            if any(counts.values())
+        ]
+    return {
+        "start": start_d,
+        "end": end_d,
+        "node": {
+            "kind": "area",
+            "key": node.code,
+            "name": node.name,
+            "figures": figures_values(source, total),
+        },
+        "previous": figures_values(source, previous),
+        "children": rows,
+        "by_service": [],
+        "units": [],
+        "breakdowns": breakdowns,
+    }
+
+
+# The sources that have no section of their own on the area dashboard: the cases are the
+# dashboard, and the organizations keep theirs (by type, at the period's end; org_figures).
+OWN_SECTIONS = frozenset({"cases", "orgs"})
+
+
+def source_sections(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """A section per other source that has figures for the area over [start, end] and that the
+    actor may read: its label and each figure with its value, read from the engine alone."""
+    out = []
+    for source in sources():
+        if source.name in OWN_SECTIONS or not can_in_area(actor, source.permission, area):
+            continue
+        counts = read.area_sums(source, [area], start, end)[area.pk]
+        if not any(counts.values()):
+            continue
+        values = SimpleNamespace(**counts)
+        figures = [{"label": f.label, "value": f.value(values), "ratio": f.is_ratio} for f in source.figures]
+        out.append({"name": source.name, "label": source.label, "figures": figures})
+    return out

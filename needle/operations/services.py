@@ -1,6 +1,6 @@
 """Writes of the operations app: report subscriptions and the scheduled reports they receive.
 
-The rollup engine's writes (refresh, rebuild) live in `needle.operations.rollups`."""
+The rollup engine's writes (refresh, rebuild) live in `needle.rollups`."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from needle.core.errors import NotFound, ValidationFailed
 from needle.operations import selectors
 from needle.operations.models import Frequency, ReportSubscription
 from needle.operations.reports import last_complete_period, report_pdf
-from needle.operations.rollups import rollups_rebuild, rollups_refresh
 from needle.orgs.permissions import can_in_area, require_authenticated
+from needle.rollups.rebuild import rollups_rebuild
+from needle.rollups.refresh import rollups_refresh
 
 # The engine's writes are part of this app's surface too: the demo and the jobs call them here.
 __all__ = ["reports_send", "rollups_rebuild", "rollups_refresh", "subscription_create", "subscription_delete"]

@@ -10,8 +10,9 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from needle.operations.rollups import rollups_rebuild, rollups_refresh
 from needle.operations.services import reports_send
+from needle.rollups.rebuild import rollups_rebuild
+from needle.rollups.refresh import rollups_refresh
 
 # One line when a job changed something; the minute's ticks that found nothing stay quiet.
 log = logging.getLogger(__name__)
@@ -19,13 +20,13 @@ log = logging.getLogger(__name__)
 
 @db_periodic_task(crontab(minute="*"))
 def refresh_rollups() -> int:
-    """Every minute: apply the cases changed since the last run to the rollups."""
+    """Every minute: apply the objects of every source changed since the last run to the rollups."""
     result = rollups_refresh()
     if result.rebuilt:
-        log.info("Rollups built from all cases.")
-    elif result.cases_changed:
-        log.info("Rollups: %d changed cases applied.", result.cases_changed)
-    return result.cases_read
+        log.info("Rollups built from every source.")
+    elif result.objects_changed:
+        log.info("Rollups: %s changed objects applied.", result.changed)
+    return result.objects_read
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import subtree_q
+from needle.cases.figures import SOURCE as CASES
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.intel.selectors import hot_topics_for
 from needle.operations import presenters, selectors, services
@@ -25,8 +26,9 @@ from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, 
 from needle.operations.figures_types import INDICATORS, Dashboard
 from needle.operations.home import home_for, landing_for
 from needle.operations.maps import map_layers
-from needle.operations.rollups import rollup_status
 from needle.orgs.models import Person
+from needle.rollups.read import rollup_status
+from needle.rollups.sources import Source, source_named
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -119,6 +121,9 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
             hot_topics_for(actor=request.user).filter(subtree_q(d.area.path, "area_path"))[:5]
         )
         context["org"] = selectors.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end)
+        context["source_sections"] = selectors.source_sections(
+            actor=request.user, area=d.area, start=d.start, end=d.end
+        )
         if context["org"] is not None:
             context["org_link"] = (
                 reverse("org-stats")
@@ -202,6 +207,40 @@ def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
     )
 
 
+def _source_export(request: HttpRequest, source: Source, fmt: str) -> HttpResponse:
+    """Any other source's figures of ?area= as CSV, read from the engine alone."""
+    from needle.core.audit import audit_record
+    from needle.operations.reports import source_csv
+
+    if fmt != "csv":
+        raise ValidationFailed(fields={"source": _("These figures are exported as CSV.")})
+    headers = request.GET.get("headers", "words")
+    if headers not in ("words", "keys"):
+        raise ValidationFailed(fields={"headers": _("Use words or keys.")})
+    answer = selectors.source_indicators(
+        actor=request.user,
+        source=source,
+        area=request.GET.get("area"),
+        unit=request.GET.get("unit"),
+        start=request.GET.get("start"),
+        end=request.GET.get("end"),
+    )
+    node = answer["node"]
+    area = selectors.areas_without_boundary().get(code=node["key"])
+    audit_record(
+        actor=request.user,
+        action="operations.dashboard.exported",
+        obj=area,
+        new={"start": answer["start"], "end": answer["end"], "source": source.name},
+    )
+    response = HttpResponse(
+        source_csv(source, answer, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
+    )
+    name = f"needle-{source.name}-{node['key']}-{answer['start']}-{answer['end']}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
 @login_required
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -211,6 +250,9 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     from needle.operations.reports import dashboard_csv, dashboard_xlsx
 
     try:
+        source = source_named(request.GET.get("source") or CASES.name)
+        if source.name != CASES.name:
+            return _source_export(request, source, fmt)
         d = selectors.dashboard_from_params(
             request.user,
             request.GET.get("area"),
@@ -219,8 +261,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             request.GET.get("end"),
         )
     except DomainError as exc:
-        if exc.status == 422:
-            return JsonResponse(exc.as_dict(), status=422)
+        if exc.status in (400, 422):
+            return JsonResponse(exc.as_dict(), status=exc.status)
         raise  # the refusal page, through the middleware
     headers = request.GET.get("headers", "words")
     if headers not in ("words", "keys"):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
 from needle.core.models import TimeStamped
+from needle.rollups.models import Footprints, LeafRows, NodeRows
 
 phone_validator = RegexValidator(
     r"^(\+?86)?1[3-9]\d{9}$|^\+?[1-9]\d{6,14}$|^0\d{2,3}-?\d{7,8}$",
@@ -133,6 +134,8 @@ class Unit(TimeStamped):
                 name="unit_dissolved_after_founded",
             )
         ]
+        # The rollup refresh reads the units changed since its watermark every minute.
+        indexes = [models.Index(fields=["updated_at"], name="unit_updated_at")]
 
     def __str__(self) -> str:
         return self.name
@@ -174,6 +177,8 @@ class Membership(TimeStamped):
                 name="membership_left_after_joined",
             ),
         ]
+        # The rollup refresh reads the memberships changed since its watermark every minute.
+        indexes = [models.Index(fields=["updated_at"], name="membership_updated_at")]
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.unit} ({self.get_kind_display()})"
@@ -258,3 +263,63 @@ class GridAssignment(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.worker} → {self.grid.name}"
+
+
+# The organization figures' rollups (needle.orgs.figures), on the engine's table shapes ------------
+
+
+class OrgCounters(models.Model):
+    founded = models.IntegerField(_("founded"), default=0)
+    dissolved = models.IntegerField(_("dissolved"), default=0)
+    joined = models.IntegerField(_("joined"), default=0)
+    left = models.IntegerField(_("left"), default=0)
+    units = models.IntegerField(_("units"), default=0)
+    members = models.IntegerField(_("members"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class OrgRollup(OrgCounters, LeafRows):
+    # The unit's type, as its place in UnitType (1 for the first): the engine's keys are integers.
+    unit_type = models.IntegerField(_("type"), default=0)
+
+    class Meta:
+        verbose_name = _("organization rollup")
+        verbose_name_plural = _("organization rollups")
+        constraints = [models.UniqueConstraint(fields=["day", "area", "unit_type"], name="org_rollup_key")]
+        # As the cases' leaf rows: a subtree below the node rows is its id at its depth.
+        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"org_rollup_a{d}_day") for d in range(3, 7)]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} t{self.unit_type}"
+
+
+class OrgNodeRollup(OrgCounters, NodeRows):
+    class Meta:
+        verbose_name = _("organization area rollup")
+        verbose_name_plural = _("organization area rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "area", "span", "day", "key"], name="org_node_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grouping", "parent_key", "span", "day"], name="org_node_rollup_children"),
+            # A rebuild finds each span's last block and deletes the emptied ones by span and day.
+            models.Index(fields=["span", "day"], name="org_node_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+
+
+class OrgFootprint(Footprints):
+    unit_id = models.BigIntegerField(_("unit"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("unit footprint")
+        verbose_name_plural = _("unit footprints")
+
+    def __str__(self) -> str:
+        return str(self.unit_id)

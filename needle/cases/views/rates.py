@@ -28,8 +28,8 @@ def _rate_rows(f: selectors.Rates) -> list[tuple[str, str, int, int, str]]:
         (
             str(r.label),
             _percent(f.rate(r.name)),
-            getattr(f, r.numerator),
-            getattr(f, r.denominator),
+            sum(getattr(f, n) for n in r.numerator),
+            r.base(f) or 0,
             str(r.counts),
         )
         for r in RATES

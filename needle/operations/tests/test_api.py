@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from needle import testing as t
+from needle.cases.figures import COUNTERS
 from needle.cases.models import Case
-from needle.operations.models import COUNTERS
-from needle.operations.rollups import rollups_refresh
 from needle.operations.schemas import IndicatorsOut
+from needle.rollups.refresh import rollups_refresh
 from needle.testing import raw_counts
 
 URL = "/api/v1/operations/indicators"
@@ -94,3 +94,79 @@ def test_bad_parameters_name_the_field(
 def test_unknown_area_is_404(world: t.World, api_for: Any) -> None:
     r = api_for("city_admin").get(URL, area="nope")
     assert r.status_code == 404
+
+
+SOURCES = "/api/v1/operations/sources"
+
+
+def test_sources_list_the_cases_orgs_and_their_figures(world: t.World, api_for: Any, client: Any) -> None:
+    assert client.get(SOURCES).status_code == 401
+    r = api_for("city_admin").get(SOURCES)
+    assert r.status_code == 200, r.content
+    assert [s["name"] for s in r.json()] == ["cases", "orgs"]
+    cases = r.json()[0]
+    assert (cases["name"], cases["label"]) == ("cases", "群众诉求")
+    figures = {f["name"]: f for f in cases["figures"]}
+    assert list(figures) == [
+        "response_rate",
+        "resolution_rate",
+        "satisfaction_rate",
+        "on_time_rate",
+        "received",
+        "open",
+        "overdue_open",
+    ]
+    assert figures["response_rate"]["numerator"] == ["responded_on_time"]
+    assert figures["response_rate"]["denominator"] == ["response_due"]
+    assert figures["response_rate"]["label"] == "响应率"
+    assert figures["overdue_open"] == {
+        "name": "overdue_open",
+        "label": "超期",
+        "numerator": ["overdue", "overdue_serious"],
+        "denominator": [],
+        "counts": "",
+        "less": [],
+    }
+    english = api_for("city_admin").client.get(SOURCES, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english[0]["label"] == "Residents' requests"
+
+
+def test_an_unknown_source_is_refused_with_400_naming_it(world: t.World, api_for: Any) -> None:
+    r = api_for("city_admin").get(URL, area=world.areas["city"].code, source="nope")
+    assert r.status_code == 400, r.content
+    error = r.json()["error"]
+    assert error["code"] == "unknown_source"
+    assert "nope" in error["fields"]["source"] and "cases" in error["fields"]["source"]
+
+
+def test_source_cases_is_the_default(world: t.World, rolled: Any, api_for: Any) -> None:
+    api = api_for("city_admin")
+    default = api.get(URL, area=world.areas["city"].code)
+    named = api.get(URL, area=world.areas["city"].code, source="cases")
+    assert default.status_code == named.status_code == 200
+    assert default.json() == named.json()
+
+
+def test_any_source_read_by_the_engine_alone_agrees_with_the_cases_dashboard(
+    world: t.World, rolled: Any, api_for: Any
+) -> None:
+    """The generic path that serves a source without code of its own, given the cases: the
+    same counts and figures as the cases' own dashboard, node, previous period and children."""
+    from needle.cases.figures import SOURCE as CASES
+    from needle.operations.selectors import source_indicators
+
+    city = world.areas["city"]
+    want = api_for("city_admin").get(URL, area=city.code).json()
+    got = source_indicators(
+        actor=world.people["city_admin"], source=CASES, area=city.code, unit=None, start=None, end=None
+    )
+
+    def cases_contract(figures: dict[str, Any]) -> dict[str, Any]:
+        # The generic answer has every figure the source defines, the backlog's overdue too.
+        assert set(figures) - set(want["node"]["figures"]) == {"overdue_open"}
+        return {k: v for k, v in figures.items() if k != "overdue_open"}
+
+    assert cases_contract(got["node"]["figures"]) == want["node"]["figures"]
+    assert cases_contract(got["previous"]) == want["previous"]
+    by_key = {r["key"]: r["figures"] for r in want["children"]}
+    assert {r["key"]: cases_contract(r["figures"]) for r in got["children"]} == by_key

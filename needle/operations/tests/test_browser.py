@@ -10,7 +10,7 @@ import pytest
 
 from needle import testing as t
 from needle.cases.models import Case
-from needle.operations.rollups import rollups_refresh
+from needle.rollups.refresh import rollups_refresh
 from needle.testing import Tab, give_community_boundary, give_districts_boundaries, sign_in, switch_language
 
 playwright_sync = pytest.importorskip("playwright.sync_api")

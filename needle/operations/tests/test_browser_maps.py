@@ -12,7 +12,7 @@ import pytest
 from needle import testing as t
 from needle.areas.models import Area
 from needle.cases.models import Case
-from needle.operations.rollups import rollups_refresh
+from needle.rollups.refresh import rollups_refresh
 from needle.testing import SHOTS, Tab, give_districts_boundaries, give_grid_boundary, sign_in, switch_language
 
 playwright_sync = pytest.importorskip("playwright.sync_api")

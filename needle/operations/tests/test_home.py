@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from needle import testing as t
 from needle.cases import services as cs
 from needle.cases.models import Case, Colour
-from needle.operations.rollups import rollups_refresh
 from needle.orgs.models import Person, Role, RoleAssignment
 from needle.orgs.services import grid_assign_worker
+from needle.rollups.refresh import rollups_refresh
 
 STAFF_PAGES = ("/inbox/", "/queue/", "/intake/", "/operations/", "/units/", "/areas/", "/audit/", "/stats/")
 

@@ -17,12 +17,12 @@ from reportlab.pdfbase import pdfmetrics
 
 from needle import testing as t
 from needle.areas.models import Area, Level
+from needle.cases.figures import COUNTERS
 from needle.cases.models import Case
 from needle.operations import reports, selectors
 from needle.operations.figures_types import Figures, Row
-from needle.operations.models import COUNTERS
-from needle.operations.rollups import rollups_refresh
 from needle.operations.templatetags.ops import rate
+from needle.rollups.refresh import rollups_refresh
 from needle.testing import AreaFactory, raw_counts
 
 DISTRICTS = {"500103000000", "500106000000"}

@@ -15,11 +15,11 @@ from needle import testing as t
 from needle.cases import selectors as case_selectors
 from needle.cases.models import Case
 from needle.intel.models import HotTopic
-from needle.operations.rollups import rollups_refresh
 from needle.orgs.models import Person, Role, RoleAssignment
 from needle.orgs.navigation import nav_links
 from needle.orgs.permissions import can_in_area, has_perm_anywhere
 from needle.orgs.services import grid_assign_worker
+from needle.rollups.refresh import rollups_refresh
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect

@@ -12,11 +12,14 @@ from django.core import mail
 from django.utils import timezone
 
 from needle import testing as t
+from needle.cases.figures import SOURCE as CASES
 from needle.cases.models import Case
 from needle.core.models import AuditEvent
 from needle.operations import alerts, reports, selectors, services
-from needle.operations.models import BACKLOG_DAY, CaseRollup, NodeRollup, ReportSubscription
-from needle.operations.rollups import nodes_rebuild, rollups_refresh
+from needle.operations.models import ReportSubscription
+from needle.rollups.models import BACKLOG_DAY, CaseRollup, NodeRollup
+from needle.rollups.rebuild import nodes_rebuild
+from needle.rollups.refresh import rollups_refresh
 
 
 @pytest.fixture
@@ -137,12 +140,12 @@ def test_spike_alert_links_to_the_cases(world: t.World, catalog: dict[str, Any],
             a3=row.a3,
             a4=row.a4,
             a5=row.a5,
-            service=row.service,
+            service_id=row.service_id,
             unit_key=row.unit_key,
             received=1,
         )
     NodeRollup.objects.all().delete()
-    nodes_rebuild()
+    nodes_rebuild(CASES)
     found = alerts.alerts_for(actor=world.people["city_admin"], area=world.areas["street_a1"], day=today)
     assert [(a.area.code, a.service.code, a.count) for a in found] == [("500103001002", "road", 9)]
     assert not alerts.alerts_for(

@@ -16,12 +16,14 @@ from django.utils import timezone
 from needle import testing as t
 from needle.areas.models import Area
 from needle.cases import services as cs
+from needle.cases.figures import BACKLOG, COUNTERS
 from needle.cases.models import Case, Service
 from needle.cases.selectors import rates_for
-from needle.operations import rollups as ops
-from needle.operations.models import (
-    BACKLOG,
-    COUNTERS,
+from needle.operations.selectors import dashboard_for, unit_subtrees
+from needle.orgs.models import Unit
+from needle.rollups import rebuild as ops_rebuild
+from needle.rollups import refresh as ops_refresh
+from needle.rollups.models import (
     SPANS,
     CaseFootprint,
     CaseRollup,
@@ -29,8 +31,6 @@ from needle.operations.models import (
     block_start,
     period_blocks,
 )
-from needle.operations.selectors import dashboard_for, unit_subtrees
-from needle.orgs.models import Unit
 from needle.testing import raw_counts, shift
 
 
@@ -110,15 +110,15 @@ def table(model: Any) -> list[tuple[Any, ...]]:
 def assert_rebuild_identical() -> None:
     leaf, nodes = table(CaseRollup), table(NodeRollup)
     prints = sorted(CaseFootprint.objects.values_list("case_id", "data"))
-    ops.rollups_rebuild(actor=None)
+    ops_rebuild.rollups_rebuild(actor=None)
     assert table(CaseRollup) == leaf
     assert table(NodeRollup) == nodes
     assert sorted(CaseFootprint.objects.values_list("case_id", "data")) == prints
 
 
 def test_first_refresh_builds_everything(world: t.World, busy: dict[str, Case]) -> None:
-    result = ops.rollups_refresh()
-    assert result.rebuilt and result.cases_read == len(busy)
+    result = ops_refresh.rollups_refresh()
+    assert result.rebuilt and result.read["cases"] == len(busy)
     assert_all_agree(world)
     assert_rebuild_identical()
 
@@ -126,7 +126,7 @@ def test_first_refresh_builds_everything(world: t.World, busy: dict[str, Case]) 
 def test_refresh_follows_every_kind_of_change(
     world: t.World, busy: dict[str, Case], catalog: dict[str, Any]
 ) -> None:
-    ops.rollups_refresh()
+    ops_refresh.rollups_refresh()
     w, root = world, world.people["root"]
     # New cases, and edits of old ones, only through the incremental path from here on.
     fresh = t.submit(w, catalog["road"], area="community_a1b")
@@ -143,17 +143,17 @@ def test_refresh_follows_every_kind_of_change(
     Case.objects.filter(pk=busy["street_level"].pk).update(
         area=w.areas["community_b1a"], area_path=w.areas["community_b1a"].path, updated_at=timezone.now()
     )
-    result = ops.rollups_refresh()
-    assert not result.rebuilt and result.cases_changed >= 7
+    result = ops_refresh.rollups_refresh()
+    assert not result.rebuilt and result.changed["cases"] >= 7
     assert_all_agree(world)
-    again = ops.rollups_refresh()  # the same window read twice adds nothing
-    assert again.cases_changed == 0
+    again = ops_refresh.rollups_refresh()  # the same window read twice adds nothing
+    assert again.objects_changed == 0
     assert_all_agree(world)
     assert_rebuild_identical()
 
 
 def test_rebuild_since_a_day_keeps_earlier_rows_and_matches(world: t.World, busy: dict[str, Case]) -> None:
-    ops.rollups_refresh()
+    ops_refresh.rollups_refresh()
     # A change the refresh has not seen yet: the rebuild from a recent day must still count it,
     # including the backlog row (older than any day) it changes.
     cs.case_reopen(actor=world.people["dispatcher"], case=busy["old_closed"], reason="没修好")
@@ -165,7 +165,7 @@ def test_rebuild_since_a_day_keeps_earlier_rows_and_matches(world: t.World, busy
 def test_rebuild_since_a_day_repairs_damaged_rows_and_leaves_right_ones_alone(
     world: t.World, busy: dict[str, Case]
 ) -> None:
-    ops.rollups_refresh()
+    ops_refresh.rollups_refresh()
     leaf, nodes = table(CaseRollup), table(NodeRollup)
     since = timezone.localdate() - dt.timedelta(days=3)
     # Rows that are right are not written again.
@@ -178,7 +178,7 @@ def test_rebuild_since_a_day_repairs_damaged_rows_and_leaves_right_ones_alone(
         return result
 
     with connection.execute_wrapper(count_writes):
-        ops.rollups_rebuild(actor=None, since=since)
+        ops_rebuild.rollups_rebuild(actor=None, since=since)
     assert sum(written) == 0
     assert (table(CaseRollup), table(NodeRollup)) == (leaf, nodes)
     # Damage of every kind from `since` on: a leaf row lost, one miscounted, a stray one, a node
@@ -203,7 +203,7 @@ def test_rebuild_since_a_day_repairs_damaged_rows_and_leaves_right_ones_alone(
         received=F("received") + 3
     )
     NodeRollup.objects.filter(span=256, day=block_start(timezone.localdate(), 256)).delete()
-    ops.rollups_rebuild(actor=None, since=since)
+    ops_rebuild.rollups_rebuild(actor=None, since=since)
     assert not CaseRollup.objects.filter(pk=stray.pk).exists()
     assert (table(CaseRollup), table(NodeRollup)) == (leaf, nodes)
     assert_all_agree(world)
@@ -213,10 +213,10 @@ def test_rebuild_is_audited_and_refuses_a_future_day(world: t.World, busy: dict[
     from needle.core.errors import ValidationFailed
     from needle.core.models import AuditEvent
 
-    ops.rollups_rebuild(actor=world.people["root"])
+    ops_rebuild.rollups_rebuild(actor=world.people["root"])
     assert AuditEvent.objects.filter(action="operations.rollups.rebuilt").count() == 1
     with pytest.raises(ValidationFailed) as exc:
-        ops.rollups_rebuild(actor=None, since=timezone.localdate() + dt.timedelta(days=1))
+        ops_rebuild.rollups_rebuild(actor=None, since=timezone.localdate() + dt.timedelta(days=1))
     assert "since" in exc.value.fields
 
 
@@ -232,7 +232,7 @@ def test_refresh_follows_holds_extensions_withdrawals_and_direct_answers(
 ) -> None:
     """The steps that move deadlines or end a case outside dispatch-to-closure: the rollups
     still equal the direct counts after each, and a rebuild reproduces them."""
-    ops.rollups_refresh()
+    ops_refresh.rollups_refresh()
     w, root = world, world.people["root"]
     Service.objects.filter(pk__in=[catalog["road"].pk, catalog["noise"].pk]).update(suspendable=True)
     held = cs.case_start(actor=root, case=cs.case_accept(actor=root, case=t.submit(w, catalog["road"])))
@@ -254,7 +254,96 @@ def test_refresh_follows_holds_extensions_withdrawals_and_direct_answers(
     cs.case_answer(actor=w.people["dispatcher"], case=answered, answer="已答复")
     cs.deadlines_mark(now=timezone.now() + dt.timedelta(days=9))
     assert Case.objects.get(pk=on_hold.pk).colour == busy["grid_late"].colour  # its clock is stopped
-    result = ops.rollups_refresh()
-    assert not result.rebuilt and result.cases_changed >= 5
+    result = ops_refresh.rollups_refresh()
+    assert not result.rebuilt and result.changed["cases"] >= 5
+    assert_all_agree(world)
+    assert_rebuild_identical()
+
+
+def test_the_command_rebuilds_one_source_and_checks_every_source(
+    world: t.World, busy: dict[str, Case]
+) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    from needle.core.models import AuditEvent
+
+    ops_refresh.rollups_refresh()
+    out = StringIO()
+    call_command("rollups", "rebuild", "--source", "cases", stdout=out)
+    assert out.getvalue().startswith(f"rebuilt from {Case.objects.count()} objects")
+    assert AuditEvent.objects.get(action="operations.rollups.rebuilt").changes["new"]["read"] == {
+        "cases": Case.objects.count()
+    }
+    assert_all_agree(world)
+    out = StringIO()
+    call_command("rollups", "check", stdout=out)
+    assert "the rollups agree with the raw facts" in out.getvalue()
+    CaseRollup.objects.filter(day__gte=timezone.localdate() - dt.timedelta(days=2)).update(
+        received=F("received") + 1
+    )
+    with pytest.raises(CommandError, match="differ from the raw facts"):
+        call_command("rollups", "check", stdout=StringIO())
+    with pytest.raises(CommandError) as exc:
+        call_command("rollups", "rebuild", "--source", "nope")
+    assert "nope" in str(exc.value) and "cases" in str(exc.value)
+
+
+def test_a_refresh_killed_half_way_leaves_nothing_and_the_next_one_is_right(
+    world: t.World, busy: dict[str, Case], monkeypatch: Any
+) -> None:
+    """A refresh is one transaction under the state row's lock: one that dies after writing
+    some rows leaves none of them, and the next run leaves what one clean run leaves."""
+    ops_refresh.rollups_refresh()
+    cs.case_reopen(actor=world.people["dispatcher"], case=busy["old_closed"], reason="没修好")
+    Case.objects.filter(pk=busy["noise_open"].pk).update(updated_at=timezone.now())
+    before = (table(CaseRollup), table(NodeRollup))
+    real = ops_refresh.objects_apply
+
+    def dies_after_writing(source: Any, ids: Any) -> int:
+        real(source, ids)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(ops_refresh, "objects_apply", dies_after_writing)
+    with pytest.raises(RuntimeError):
+        ops_refresh.rollups_refresh()
+    assert (table(CaseRollup), table(NodeRollup)) == before
+    monkeypatch.undo()
+    assert ops_refresh.rollups_refresh().changed["cases"] >= 1
+    assert_all_agree(world)
+    assert_rebuild_identical()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_leave_what_one_clean_run_leaves(world: t.World, busy: dict[str, Case]) -> None:
+    """Two workers (two connections) refresh at the same moment: the state row's lock makes one
+    wait for the other, and the rollups equal a rebuild's. PostgreSQL only: SQLite has one
+    writer per database anyway."""
+    import threading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: PostgreSQL")
+    ops_refresh.rollups_refresh()
+    cs.case_reopen(actor=world.people["dispatcher"], case=busy["old_closed"], reason="没修好")
+    Case.objects.filter(pk__in=[c.pk for c in busy.values()]).update(updated_at=timezone.now())
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            ops_refresh.rollups_refresh()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
     assert_all_agree(world)
     assert_rebuild_identical()

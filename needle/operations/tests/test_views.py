@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from needle import testing as t
 from needle.areas.models import Area
 from needle.cases.models import Case
-from needle.operations.rollups import rollups_refresh
+from needle.rollups.refresh import rollups_refresh
 from needle.testing import give_districts_boundaries
 
 

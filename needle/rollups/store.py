@@ -1,5 +1,6 @@
-"""Writing the rollup tables: leaf rows with every ancestor's node rows and blocks, the stored
-footprints, and the state row that serializes refreshes and rebuilds."""
+"""Writing a source's rollup tables: leaf rows with every ancestor's node rows and blocks, the
+stored footprints, and the state row that serializes refreshes and rebuilds. Columns are named
+by the source's declaration (its counters and keys), so one code writes every source."""
 
 from __future__ import annotations
 
@@ -13,27 +14,25 @@ from django.db import connection
 
 from needle.areas.models import Area
 from needle.core.sql import AnyOf
-from needle.operations.models import (
+from needle.rollups.footprints import _encode
+from needle.rollups.models import (
     BACKLOG_DAY,
-    COUNTERS,
+    KEY_GROUPINGS,
     MAX_DEPTH,
     NODE_DEPTH,
     SPANS,
     TOTAL_DEPTH,
-    CaseFootprint,
-    CaseRollup,
     Grouping,
-    NodeRollup,
     RollupState,
     block_start,
 )
-from needle.operations.rollups.footprints import LeafKey, Vec, _encode
+from needle.rollups.sources import Footprint, Source, Vec
 
 CHUNK = 2000
 
-NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, service or unit id
+NodeKey = tuple[str, dt.date, int, int]  # grouping, day, node area id, key value
 NodeRowKey = tuple[str, int, dt.date, int, int]  # grouping, span, first day, node area id, key
-NODE_KEY = ["grouping", "area_id", "span", "day", "key"]  # NodeRollup's unique key
+NODE_KEY = ["grouping", "area_id", "span", "day", "key"]  # a node table's unique key
 
 
 @dataclass(frozen=True)
@@ -63,23 +62,25 @@ def area_infos(ids: Iterable[int]) -> dict[int, AreaInfo]:
     return out
 
 
-def _upsert(model: Any, key_cols: list[str], rows: list[tuple[Any, ...]], cols: list[str]) -> None:
+def _upsert(
+    model: Any, key_cols: list[str], rows: list[tuple[Any, ...]], cols: list[str], counters: Sequence[str]
+) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE adding the counters (PostgreSQL and SQLite)."""
-    _insert(model, cols, rows, _adding_on_conflict(model, key_cols))
+    _insert(model, cols, rows, _adding_on_conflict(model, key_cols, counters))
 
 
-def _adding_on_conflict(model: Any, key_cols: list[str]) -> str:
+def _adding_on_conflict(model: Any, key_cols: list[str], counters: Sequence[str]) -> str:
     """ON CONFLICT (key) DO UPDATE adding each counter of the new row to the stored one."""
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    adds = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+    adds = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in counters)
     return f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET {adds}"
 
 
-def _all_zero() -> str:
+def _all_zero(counters: Sequence[str]) -> str:
     """Every counter of a row is zero (such rows are deleted: a table without them is the same
     whether it was refreshed or rebuilt)."""
-    return " AND ".join(f"{connection.ops.quote_name(c)} = 0" for c in COUNTERS)
+    return " AND ".join(f"{connection.ops.quote_name(c)} = 0" for c in counters)
 
 
 def _insert(model: Any, cols: list[str], rows: list[tuple[Any, ...]], tail: str) -> None:
@@ -125,19 +126,29 @@ def _array_text(values: Sequence[Any], *, quoted: bool) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def _drop_empty(table: str, key_cols: list[str], keys: list[tuple[Any, ...]]) -> None:
+def _drop_empty(
+    table: str, key_cols: list[str], keys: list[tuple[Any, ...]], counters: Sequence[str]
+) -> None:
     """Rows whose every counter fell to zero go, so a refreshed table equals a rebuilt one."""
     if not keys:
         return
     qn = connection.ops.quote_name
     where = " AND ".join(f"{qn(c)} = %s" for c in key_cols)
     with connection.cursor() as cursor:
-        cursor.executemany(f"DELETE FROM {qn(table)} WHERE {where} AND {_all_zero()}", keys)  # noqa: S608
+        cursor.executemany(
+            f"DELETE FROM {qn(table)} WHERE {where} AND {_all_zero(counters)}",  # noqa: S608
+            keys,
+        )
 
 
-def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
-    """Add these per-key changes to CaseRollup and (unless `nodes` is off) to the NodeRollup
-    rows of every ancestor down to NODE_DEPTH (TOTAL_DEPTH for the totals)."""
+def leaf_key_columns(source: Source) -> list[str]:
+    """The leaf table's unique key: day, area and the source's two key columns."""
+    return ["day", "area_id", *(k.column for k in source.keys)]
+
+
+def apply_deltas(source: Source, deltas: Footprint, *, nodes: bool = True) -> None:
+    """Add these per-key changes to the source's leaf rows and (unless `nodes` is off) to the
+    node rows of every ancestor down to NODE_DEPTH (TOTAL_DEPTH for the totals)."""
     deltas = {k: v for k, v in deltas.items() if any(v)}
     if not deltas:
         return
@@ -146,13 +157,15 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
     leaf_rows, shrinking = [], []
     node_deltas: dict[NodeKey, Vec] = {}
     node_meta: dict[int, tuple[int, int]] = {}
-    for (day, area, service, unit), vec in deltas.items():
+    nkeys = len(source.keys)
+    for (day, area, k1, k2), vec in deltas.items():
         info = infos.get(area)
         if info is None:  # an area deleted meanwhile: the next rebuild drops its rows
             continue
-        leaf_rows.append((adapt(day), area, info.path, info.depth, *info.levels, service, unit, *vec))
+        keys_of_row = (k1, k2)[:nkeys]
+        leaf_rows.append((adapt(day), area, info.path, info.depth, *info.levels, *keys_of_row, *vec))
         if min(vec) < 0:
-            shrinking.append((adapt(day), area, service, unit))
+            shrinking.append((adapt(day), area, *keys_of_row))
         if not nodes:
             continue
         for d in range(1, min(info.depth, TOTAL_DEPTH) + 1):
@@ -160,17 +173,18 @@ def apply_deltas(deltas: dict[LeafKey, Vec], *, nodes: bool = True) -> None:
             if node is None:
                 continue
             node_meta[node] = (d, (info.levels[d - 2] or 0) if d > 1 else 0)
-            keys = [(Grouping.TOTAL.value, day, node, 0)]
+            _accumulate(node_deltas, (Grouping.TOTAL.value, day, node, 0), vec)
             if d <= NODE_DEPTH:
-                keys += [(Grouping.SERVICE.value, day, node, service), (Grouping.UNIT.value, day, node, unit)]
-            for key in keys:
-                _accumulate(node_deltas, key, vec)
-    leaf_key = ["day", "area_id", "service_id", "unit_key"]
+                for grouping, value in zip(KEY_GROUPINGS, keys_of_row, strict=False):
+                    _accumulate(node_deltas, (grouping, day, node, value), vec)
+    leaf, counters = source.tables.leaf, source.counter_names
+    leaf_key = leaf_key_columns(source)
     leaf_cols = ["day", "area_id", "area_path", "area_depth", "a1", "a2", "a3", "a4", "a5", "a6"]
-    _upsert(CaseRollup, leaf_key, leaf_rows, [*leaf_cols, "service_id", "unit_key", *COUNTERS])
-    _drop_empty(CaseRollup._meta.db_table, leaf_key, shrinking)
+    key_cols = [k.column for k in source.keys]
+    _upsert(leaf, leaf_key, leaf_rows, [*leaf_cols, *key_cols, *counters], counters)
+    _drop_empty(leaf._meta.db_table, leaf_key, shrinking, counters)
     if nodes:
-        write_node_deltas(node_deltas, node_meta)
+        write_node_deltas(source, node_deltas, node_meta)
 
 
 def _accumulate(sums: dict[Any, Vec], key: Any, vec: Vec) -> None:
@@ -183,17 +197,21 @@ def _accumulate(sums: dict[Any, Vec], key: Any, vec: Vec) -> None:
             acc[i] += x
 
 
-def write_node_deltas(node_deltas: dict[NodeKey, Vec], node_meta: dict[int, tuple[int, int]]) -> None:
-    """Add per-day changes to their NodeRollup day rows and to every block holding the day."""
+def write_node_deltas(
+    source: Source, node_deltas: dict[NodeKey, Vec], node_meta: dict[int, tuple[int, int]]
+) -> None:
+    """Add per-day changes to their node day rows and to every block holding the day."""
     blocks: dict[NodeRowKey, Vec] = {}
     for (grouping, day, node, key), vec in node_deltas.items():
         for span in SPANS if day != BACKLOG_DAY else SPANS[:1]:
             _accumulate(blocks, (grouping, span, block_start(day, span), node, key), vec)
-    _node_rows_write(blocks, node_meta)
+    _node_rows_write(source, blocks, node_meta)
 
 
-def _node_rows_write(deltas: dict[NodeRowKey, Vec], node_meta: dict[int, tuple[int, int]]) -> None:
-    """Add these changes, keyed (grouping, span, first day, node, key), to NodeRollup."""
+def _node_rows_write(
+    source: Source, deltas: dict[NodeRowKey, Vec], node_meta: dict[int, tuple[int, int]]
+) -> None:
+    """Add these changes, keyed (grouping, span, first day, node, key), to the node table."""
     adapt = connection.ops.adapt_datefield_value
     rows, shrinking = [], []
     for (grouping, span, day, node, key), vec in deltas.items():
@@ -203,26 +221,31 @@ def _node_rows_write(deltas: dict[NodeRowKey, Vec], node_meta: dict[int, tuple[i
         rows.append((grouping, span, adapt(day), node, depth, parent, key, *vec))
         if min(vec) < 0:
             shrinking.append((grouping, node, span, adapt(day), key))
-    cols = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *COUNTERS]
-    _upsert(NodeRollup, NODE_KEY, rows, cols)
-    _drop_empty(NodeRollup._meta.db_table, NODE_KEY, shrinking)
+    table, counters = source.tables.node, source.counter_names
+    cols = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *counters]
+    _upsert(table, NODE_KEY, rows, cols, counters)
+    _drop_empty(table._meta.db_table, NODE_KEY, shrinking, counters)
 
 
-def _save_footprints(fresh: dict[int, dict[LeafKey, Vec]], gone: Iterable[int]) -> None:
+def _save_footprints(source: Source, fresh: dict[int, Footprint], gone: Iterable[int]) -> None:
     adapt = connection.ops.adapt_datefield_value
+    model = source.tables.footprints
+    # The object's id: a plain integer primary key whose column bears its name.
+    pk = model._meta.pk.name
     rows = [
         (cid, json.dumps(_encode(fp)), adapt(max(k[0] for k in fp)) if fp else None)
         for cid, fp in fresh.items()
     ]
     _insert(
-        CaseFootprint,
-        ["case_id", "data", "last_day"],
+        model,
+        [pk, "data", "last_day"],
         rows,
-        "ON CONFLICT (case_id) DO UPDATE SET data = excluded.data, last_day = excluded.last_day",
+        f"ON CONFLICT ({connection.ops.quote_name(pk)}) "
+        "DO UPDATE SET data = excluded.data, last_day = excluded.last_day",
     )
     gone = list(gone)
     if gone:
-        CaseFootprint.objects.filter(AnyOf("case_id", gone)).delete()
+        model._default_manager.filter(AnyOf("pk", gone)).delete()
 
 
 def _lock_state() -> RollupState:
@@ -238,12 +261,13 @@ def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
         yield ids[i : i + size]
 
 
-def _node_sql() -> tuple[str, str]:
-    """The head of an INSERT into NodeRollup, and the sums of the counters."""
+def _node_sql(source: Source) -> tuple[str, str]:
+    """The head of an INSERT into the source's node table, and the sums of the counters."""
     qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in COUNTERS)
+    counters = source.counter_names
+    cols = ", ".join(qn(c) for c in counters)
     head = (
-        f"INSERT INTO {qn(NodeRollup._meta.db_table)} ({qn('grouping')}, {qn('span')}, {qn('day')}, "
-        f"{qn('area_id')}, {qn('depth')}, {qn('parent_key')}, {qn('key')}, {cols}) "
+        f"INSERT INTO {qn(source.tables.node._meta.db_table)} ({qn('grouping')}, {qn('span')}, "
+        f"{qn('day')}, {qn('area_id')}, {qn('depth')}, {qn('parent_key')}, {qn('key')}, {cols}) "
     )
-    return head, ", ".join(f"SUM({qn(c)})" for c in COUNTERS)
+    return head, ", ".join(f"SUM({qn(c)})" for c in counters)

@@ -1,5 +1,5 @@
-"""Rebuilding the rollups from the raw facts: everything anew, or from a day on by comparing
-with the stored rows and writing only where they differ."""
+"""Rebuilding a source's rollups from the raw facts: everything anew, or from a day on by
+comparing with the stored rows and writing only where they differ."""
 
 from __future__ import annotations
 
@@ -9,39 +9,27 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
-from needle.cases.models import Callback, Case, CaseEvent, EventKind
 from needle.core.audit import audit_record
 from needle.core.errors import ValidationFailed
 from needle.core.sql import AnyOf
-from needle.operations.models import (
+from needle.rollups.footprints import _add, _decode, _encode
+from needle.rollups.models import (
     BACKLOG_DAY,
-    COUNTERS,
+    KEY_GROUPINGS,
     NODE_DEPTH,
     SPANS,
     TOTAL_DEPTH,
-    CaseFootprint,
-    CaseRollup,
     Grouping,
-    NodeRollup,
     block_start,
 )
-from needle.operations.rollups.footprints import (
-    LeafKey,
-    N,
-    Vec,
-    _add,
-    _decode,
-    _encode,
-    case_facts,
-    footprint,
-)
-from needle.operations.rollups.read import as_date
-from needle.operations.rollups.store import (
+from needle.rollups.read import as_date
+from needle.rollups.sources import Footprint, Source, Vec, source_named, sources
+from needle.rollups.store import (
     NODE_KEY,
     NodeRowKey,
     _accumulate,
@@ -53,54 +41,50 @@ from needle.operations.rollups.store import (
     _node_sql,
     _save_footprints,
     apply_deltas,
+    leaf_key_columns,
 )
 
 
-def _affected_since(lo: dt.datetime, day: dt.date) -> list[int]:
-    """Cases with any fact at or after `lo`, or whose stored footprint reaches `day`. Every arm
-    is an indexed column, so the cases table is read by index ranges, not scanned: a dispatch
-    (dispatched_at has no index) stamps updated_at, as every change of a case does."""
-    q = Q(submitted_at__gte=lo) | Q(accept_due_at__gte=lo) | Q(resolved_at__gte=lo) | Q(updated_at__gte=lo)
-    ids = set(Case.objects.filter(q).values_list("pk", flat=True))
-    ids |= set(Callback.objects.filter(at__gte=lo).values_list("case_id", flat=True))
-    ids |= set(
-        CaseEvent.objects.filter(at__gte=lo, kind=EventKind.REOPENED).values_list("case_id", flat=True)
-    )
-    ids |= set(CaseFootprint.objects.filter(last_day__gte=day).values_list("case_id", flat=True))
+def _affected_since(source: Source, lo: dt.datetime, day: dt.date) -> list[int]:
+    """Objects with any fact at or after `lo`, or whose stored footprint reaches `day`."""
+    ids = set(source.touched_since(lo))
+    footprints = source.tables.footprints._default_manager
+    ids |= set(footprints.filter(last_day__gte=day).values_list("pk", flat=True))
     return sorted(ids)
 
 
-def _rebuild(*, since: dt.date | None) -> int:
+def _rebuild(source: Source, *, since: dt.date | None) -> int:
     if since is not None:
-        return _rebuild_from(since)
+        return _rebuild_from(source, since)
     tz = timezone.get_default_timezone()
-    CaseRollup.objects.all().delete()
-    CaseFootprint.objects.all().delete()
-    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    source.tables.leaf._default_manager.all().delete()
+    source.tables.footprints._default_manager.all().delete()
+    ids = list(source.all_ids())
     for part in _chunks(ids):
-        fresh = {f.id: footprint(f, tz) for f in case_facts(part)}
-        rows: dict[LeafKey, Vec] = {}
+        fresh = source.footprints(part, tz)
+        rows: Footprint = {}
         for fp in fresh.values():
             _add(rows, fp, 1)
-        apply_deltas(rows, nodes=False)
-        _save_footprints(fresh, [])
-    nodes_rebuild()
+        apply_deltas(source, rows, nodes=False)
+        _save_footprints(source, fresh, [])
+    nodes_rebuild(source)
     return len(ids)
 
 
-def _rebuild_from(since: dt.date) -> int:
+def _rebuild_from(source: Source, since: dt.date) -> int:
     """Recompute every row from `since` on from the raw facts and write only where the stored
     rows differ: a day whose rows are right costs reads, not writes (the writes, through the
     tables' indexes, are what a rebuild spends its time on). Rows before `since` take the
-    usual difference of the cases read (a case submitted long ago and closed since has left
-    the backlog row of its submission)."""
+    usual difference of the objects read (a case submitted long ago and closed since has
+    left the backlog row of its submission)."""
     tz = timezone.get_default_timezone()
-    ids = _affected_since(dt.datetime.combine(since, dt.time.min, tzinfo=tz), since)
-    recomputed: dict[LeafKey, Vec] = {}  # every leaf row from `since` on
-    earlier: dict[LeafKey, Vec] = {}  # changes to the rows before `since`
+    ids = _affected_since(source, dt.datetime.combine(since, dt.time.min, tzinfo=tz), since)
+    recomputed: Footprint = {}  # every leaf row from `since` on
+    earlier: Footprint = {}  # changes to the rows before `since`
+    footprints = source.tables.footprints._default_manager
     for part in _chunks(ids):
-        old = dict(CaseFootprint.objects.filter(AnyOf("case_id", part)).values_list("case_id", "data"))
-        fresh = {f.id: footprint(f, tz) for f in case_facts(part)}
+        old = dict(footprints.filter(AnyOf("pk", part)).values_list("pk", "data"))
+        fresh = source.footprints(part, tz)
         for cid in part:
             for key, vec in fresh.get(cid, {}).items():
                 _accumulate(recomputed if key[0] >= since else earlier, key, vec)
@@ -108,28 +92,31 @@ def _rebuild_from(since: dt.date) -> int:
             if previous:
                 _add(earlier, {k: v for k, v in _decode(previous).items() if k[0] < since}, -1)
         changed = {cid: fp for cid, fp in fresh.items() if old.get(cid) != _encode(fp)}
-        _save_footprints(changed, [cid for cid in old if cid not in fresh])
-    apply_deltas(earlier)
-    apply_deltas(_leaf_differences(since, recomputed), nodes=False)
-    _node_differences_apply(since)
+        _save_footprints(source, changed, [cid for cid in old if cid not in fresh])
+    apply_deltas(source, earlier)
+    apply_deltas(source, _leaf_differences(source, since, recomputed), nodes=False)
+    _node_differences_apply(source, since)
     return len(ids)
 
 
-def _leaf_differences(since: dt.date, recomputed: dict[LeafKey, Vec]) -> dict[LeafKey, Vec]:
+def _leaf_differences(source: Source, since: dt.date, recomputed: Footprint) -> Footprint:
     """recomputed - stored, for the leaf rows from `since` on that differ. A stored row whose
     area has moved in the tree (or gone) since it was written is deleted, so that it comes back
     with the area's current path and ancestors."""
+    leaf = source.tables.leaf._default_manager
+    nkeys = len(source.keys)
     rows = list(
-        CaseRollup.objects.filter(day__gte=since).values_list(
-            "id", "day", "area_id", "service_id", "unit_key", "area_path", *COUNTERS
+        leaf.filter(day__gte=since).values_list(
+            "id", "area_path", *leaf_key_columns(source), *source.counter_names
         )
     )
-    paths = dict(Area.objects.filter(AnyOf("id", {r[2] for r in rows})).values_list("pk", "path"))
+    paths = dict(Area.objects.filter(AnyOf("id", {r[3] for r in rows})).values_list("pk", "path"))
     fresh = dict(recomputed)
-    out: dict[LeafKey, Vec] = {}
+    out: Footprint = {}
     stale = []
-    for pk, day, area, service, unit, path, *vec in rows:
-        key = (day, area, service, unit)
+    for pk, path, day, area, *rest in rows:
+        keys, vec = (*rest[:nkeys], 0, 0)[:2], rest[nkeys:]
+        key = (day, area, keys[0], keys[1])
         new = fresh.pop(key, None)
         if paths.get(area) != path:
             stale.append(pk)
@@ -138,49 +125,50 @@ def _leaf_differences(since: dt.date, recomputed: dict[LeafKey, Vec]) -> dict[Le
         elif new != vec:
             out[key] = _minus(new, vec)
     if stale:
-        CaseRollup.objects.filter(AnyOf("id", stale)).delete()
+        leaf.filter(AnyOf("id", stale)).delete()
     out.update(fresh)  # rows not stored at all
     return out
 
 
-def _node_differences_apply(since: dt.date) -> None:
-    """Bring NodeRollup from `since` on to the sums of the (already rebuilt) leaf rows: first
+def _node_differences_apply(source: Source, since: dt.date) -> None:
+    """Bring the node rows from `since` on to the sums of the (already rebuilt) leaf rows: first
     the day rows, then each span's blocks that hold a day from `since` from the blocks half as
     long, each summed again, compared with the stored rows and written where they differ."""
     meta: dict[int, tuple[int, int]] = {}
     with connection.cursor() as cursor:
         sums_by_key: list[tuple[Any, ...]] = []
-        for sql, params in _node_day_selects(since):
+        for sql, params in _node_day_selects(source, since):
             cursor.execute(sql, params)
             sums_by_key += cursor.fetchall()
-        stored = _node_rows(NodeRollup.objects.filter(span=1, day__gte=since))
-        _node_rows_write(_node_differences(sums_by_key, stored, meta), meta)
-    _blocks_differences_apply(since)
+        stored = _node_rows(source, source.tables.node._default_manager.filter(span=1, day__gte=since))
+        _node_rows_write(source, _node_differences(source, sums_by_key, stored, meta), meta)
+    _blocks_differences_apply(source, since)
 
 
-def _blocks_differences_apply(since: dt.date) -> None:
+def _blocks_differences_apply(source: Source, since: dt.date) -> None:
     """Each span's blocks from the one holding `since` on, summed again from the blocks half as
     long and compared with the stored ones, in the database: one INSERT per block adds the
     rows that differ (the new sums, less the stored rows, grouped), then rows left at zero go."""
     # The last block of each span (index (span, day)): a stale block past the last day row goes too.
-    ends = [NodeRollup.objects.filter(span=span).aggregate(last=Max("day"))["last"] for span in SPANS]
+    model, counters = source.tables.node, source.counter_names
+    ends = [model._default_manager.filter(span=span).aggregate(last=Max("day"))["last"] for span in SPANS]
     last = max((d for d in ends if d is not None), default=None)
     if last is None:
         return
     last = max(last, since)
     qn, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
-    node = qn(NodeRollup._meta.db_table)
-    head, sums = _node_sql()
+    node = qn(model._meta.db_table)
+    head, sums = _node_sql(source)
     cols = f"{qn('grouping')}, area_id, depth, parent_key, {qn('key')}"
-    plus = ", ".join(qn(c) for c in COUNTERS)
-    minus = ", ".join(f"-{qn(c)}" for c in COUNTERS)
-    differs = " OR ".join(f"SUM({qn(c)}) <> 0" for c in COUNTERS)
+    plus = ", ".join(qn(c) for c in counters)
+    minus = ", ".join(f"-{qn(c)}" for c in counters)
+    differs = " OR ".join(f"SUM({qn(c)}) <> 0" for c in counters)
     # Identifiers come from model metadata, values are parameters.
     statement = (
         f"{head}SELECT {qn('grouping')}, %s, %s, area_id, depth, parent_key, {qn('key')}, {sums} "  # noqa: S608
         f"FROM (SELECT {cols}, {plus} FROM {node} WHERE span = %s AND day >= %s AND day < %s "
         f"UNION ALL SELECT {cols}, {minus} FROM {node} WHERE span = %s AND day = %s) AS d "
-        f"WHERE true GROUP BY {cols} HAVING {differs} {_adding_on_conflict(NodeRollup, NODE_KEY)}"
+        f"WHERE true GROUP BY {cols} HAVING {differs} {_adding_on_conflict(model, NODE_KEY, counters)}"
     )
     with connection.cursor() as cursor:
         for half, span in itertools.pairwise(SPANS):
@@ -192,24 +180,27 @@ def _blocks_differences_apply(since: dt.date) -> None:
                     [span, adapt(lo), half, adapt(lo), adapt(lo + dt.timedelta(days=span)), span, adapt(lo)],
                 )
             cursor.execute(
-                f"DELETE FROM {node} WHERE span = %s AND day >= %s AND {_all_zero()}",  # noqa: S608
+                f"DELETE FROM {node} WHERE span = %s AND day >= %s AND {_all_zero(counters)}",  # noqa: S608
                 [span, adapt(first)],
             )
 
 
-def _node_rows(qs: Any) -> Iterator[tuple[Any, ...]]:
-    """NodeRollup rows in the column order of _node_sql's INSERT."""
-    names = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *COUNTERS]
+def _node_rows(source: Source, qs: Any) -> Iterator[tuple[Any, ...]]:
+    """Node rows in the column order of _node_sql's INSERT."""
+    names = ["grouping", "span", "day", "area_id", "depth", "parent_key", "key", *source.counter_names]
     return qs.values_list(*names).iterator(chunk_size=5000)
 
 
 def _minus(new: Vec | None, stored: Sequence[int]) -> Vec:
     """What to add to a stored row to make it `new` (None: a row that should not exist)."""
-    return [a - b for a, b in zip(new or [0] * N, stored, strict=True)]
+    return [a - b for a, b in zip(new or [0] * len(stored), stored, strict=True)]
 
 
 def _node_differences(
-    sums: Iterable[tuple[Any, ...]], stored: Iterable[tuple[Any, ...]], meta: dict[int, tuple[int, int]]
+    source: Source,
+    sums: Iterable[tuple[Any, ...]],
+    stored: Iterable[tuple[Any, ...]],
+    meta: dict[int, tuple[int, int]],
 ) -> dict[NodeRowKey, Vec]:
     """sums - stored, for the rows that differ. The sums say where each node now sits in the
     tree; stored rows that say otherwise belong to a node that has moved, and all its rows
@@ -229,31 +220,33 @@ def _node_differences(
         if now != (depth, parent):
             moved[node] = now
     for node, (depth, parent) in moved.items():
-        NodeRollup.objects.filter(grouping__in=Grouping.values, area_id=node).update(
+        source.tables.node._default_manager.filter(grouping__in=Grouping.values, area_id=node).update(
             depth=depth, parent_key=parent
         )
     out.update(fresh)  # rows not stored at all
     return out
 
 
-def nodes_rebuild() -> None:
-    """NodeRollup from scratch: the day rows from CaseRollup by one grouped INSERT per depth and
-    grouping, then every block, each span's from the one below."""
-    NodeRollup.objects.all().delete()
-    head, _sums = _node_sql()
+def nodes_rebuild(source: Source) -> None:
+    """The node rows from scratch: the day rows from the leaf rows by one grouped INSERT per
+    depth and grouping, then every block, each span's from the one below."""
+    nodes = source.tables.node._default_manager
+    nodes.all().delete()
+    head, _sums = _node_sql(source)
     with connection.cursor() as cursor:
-        for sql, params in _node_day_selects(None):
+        for sql, params in _node_day_selects(source, None):
             cursor.execute(head + sql, params)
-    first = NodeRollup.objects.filter(span=1, day__gt=BACKLOG_DAY).aggregate(first=Min("day"))["first"]
+    first = nodes.filter(span=1, day__gt=BACKLOG_DAY).aggregate(first=Min("day"))["first"]
     if first is not None:
-        _blocks_differences_apply(first)
+        _blocks_differences_apply(source, first)
 
 
-def _node_day_selects(since: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
-    """SELECTs of NodeRollup's day rows (from `since` on) summed from CaseRollup: one per
-    depth and grouping, in NodeRollup's column order."""
-    _head, sums = _node_sql()
-    leaf = connection.ops.quote_name(CaseRollup._meta.db_table)
+def _node_day_selects(source: Source, since: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
+    """SELECTs of the node day rows (from `since` on) summed from the leaf rows: one per depth
+    and grouping, in the node table's column order."""
+    _head, sums = _node_sql(source)
+    qn = connection.ops.quote_name
+    leaf = qn(source.tables.leaf._meta.db_table)
     params: list[Any] = []
     where = ""
     if since is not None:
@@ -264,7 +257,7 @@ def _node_day_selects(since: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
         group_parent = f", {parent}" if d > 1 else ""
         groupings = [(Grouping.TOTAL.value, "0")]
         if d <= NODE_DEPTH:
-            groupings += [(Grouping.SERVICE.value, "service_id"), (Grouping.UNIT.value, "unit_key")]
+            groupings += [(g, qn(k.column)) for g, k in zip(KEY_GROUPINGS, source.keys, strict=False)]
         for grouping, key in groupings:
             yield (
                 f"SELECT '{grouping}', 1, day, a{d}, {d}, {parent}, {key}, {sums} "  # noqa: S608
@@ -274,24 +267,27 @@ def _node_day_selects(since: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
             )
 
 
-def rollups_rebuild(*, actor: Any, since: dt.date | None = None) -> int:
-    """Recompute the rollups from `since` (all when None) from the raw facts, in one
-    transaction; audited. From a day, rows are compared and only the differing ones written
-    (_rebuild_from). Returns the number of cases read."""
+def rollups_rebuild(*, actor: Any, since: dt.date | None = None, source: str | None = None) -> int:
+    """Recompute the rollups of one source (every source when None) from `since` (all when
+    None) from the raw facts, in one transaction; audited. From a day, rows are compared and
+    only the differing ones written (_rebuild_from). Returns the number of objects read."""
     if since is not None and since > timezone.localdate():
         raise ValidationFailed(fields={"since": _("The day must not be in the future.")})
+    chosen = [source_named(source)] if source is not None else sources()
     with transaction.atomic():
         state = _lock_state()
         started = timezone.now()
-        n = _rebuild(since=since)
-        if since is None:
+        read = {s.name: _rebuild(s, since=since) for s in chosen}
+        if since is None and source is None:
             state.watermark = started
+        if since is None:
+            state.built = sorted(set(state.built) | set(read))
         state.refreshed_at = started
         state.save()
         audit_record(
             actor=actor,
             action="operations.rollups.rebuilt",
-            object_type="operations.caserollup",
-            new={"since": since, "cases": n},
+            object_type="rollups.source",
+            new={"since": since, "read": read},
         )
-    return n
+    return sum(read.values())

@@ -1,0 +1,130 @@
+"""The organizations as the rollup engine's second real source: every figure read from the
+rollups equals the organization statistics counted directly (org_stats_for), for any area
+subtree and period, after changes; the refresh equals a rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from needle import testing as t
+from needle.orgs.figures import SOURCE, TYPE_KEYS
+from needle.orgs.models import (
+    Membership,
+    MembershipKind,
+    OrgFootprint,
+    OrgNodeRollup,
+    OrgRollup,
+    Unit,
+    UnitType,
+)
+from needle.orgs.selectors import org_stats_for
+from needle.rollups.check import rollups_check
+from needle.rollups.rebuild import rollups_rebuild
+from needle.rollups.refresh import rollups_refresh
+
+URL = "/api/v1/operations/indicators"
+AREAS = ("province", "city", "district_a", "street_a1", "community_a1a")
+
+
+def assert_agrees(world: t.World, api: Any) -> None:
+    today = timezone.localdate()
+    periods = [(dt.date(2026, 1, 1), dt.date(2026, 6, 30)), (today - dt.timedelta(days=29), today)]
+    periods.append((today - dt.timedelta(days=3 * 365), today))
+    for name in AREAS:
+        area = world.areas[name]
+        for start, end in periods:
+            r = api.get(URL, area=area.code, source="orgs", start=start.isoformat(), end=end.isoformat())
+            assert r.status_code == 200, r.content
+            got = r.json()["node"]["figures"]
+            stats = org_stats_for(actor=world.people["root"], area=area, start=start, end=end)
+            want = {
+                "founded": stats.units_founded,
+                "dissolved": stats.units_dissolved,
+                "joined": stats.members_joined,
+                "left": stats.members_left,
+                "units_net_change": stats.units_founded - stats.units_dissolved,
+                "members_net_change": stats.members_joined - stats.members_left,
+            }
+            assert {k: got[k] for k in want} == want, (name, start, end)
+            units = Unit.objects.filter(area_path__startswith=area.path, dissolved_on__isnull=True)
+            members = Membership.objects.filter(unit__area_path__startswith=area.path, left_on__isnull=True)
+            assert (got["units"], got["members"]) == (units.count(), members.count())
+            children = r.json()["children"]
+            assert sum(c["figures"]["founded"] for c in children) == want["founded"]
+            by_type = {row["name"]: row["figures"]["founded"] for row in r.json()["breakdowns"]["type"]}
+            founded = Unit.objects.filter(
+                area_path__startswith=area.path, founded_on__gte=start, founded_on__lte=end
+            )
+            direct = {
+                str(UnitType(k).label): founded.filter(type=k).count()
+                for k in founded.values_list("type", flat=True)
+            }
+            assert {k: v for k, v in by_type.items() if v} == direct
+    assert rollups_check(since=dt.date(2000, 1, 1)) == []
+
+
+def tables() -> tuple[list[Any], ...]:
+    def rows(model: Any) -> list[Any]:
+        names = [f.attname for f in model._meta.fields if f.name != "id"]
+        return sorted(tuple(str(v) for v in r) for r in model.objects.values_list(*names))
+
+    return rows(OrgRollup), rows(OrgNodeRollup), rows(OrgFootprint)
+
+
+def test_org_figures_from_the_rollups_equal_the_direct_statistics(world: t.World, api_for: Any) -> None:
+    api = api_for("city_admin")
+    assert rollups_refresh().read["orgs"] == Unit.objects.count()
+    assert_agrees(world, api)
+
+    now = timezone.now()
+    Unit.objects.filter(pk=world.units["rc_a2a"].pk).update(founded_on=dt.date(2026, 2, 1), updated_at=now)
+    Unit.objects.filter(pk=world.units["rc_a1a"].pk).update(dissolved_on=dt.date(2026, 3, 1), updated_at=now)
+    t.UnitFactory.create(
+        code="pb-new",
+        name="新党支部",
+        type=UnitType.PARTY_BRANCH,
+        area=world.areas["grid_a1a"],
+        founded_on=now.date(),
+    )
+    Membership.objects.create(
+        person=world.people["resident"],
+        unit=world.units["rc_a1a"],
+        kind=MembershipKind.VOLUNTEER,
+        joined_on=dt.date(2026, 1, 5),
+        left_on=dt.date(2026, 4, 1),
+    )
+    Membership.objects.filter(person=world.people["member"]).update(
+        left_on=dt.date(2026, 5, 1), updated_at=now
+    )
+    result = rollups_refresh()
+    assert result.changed["orgs"] == 4 and result.changed["cases"] == 0
+    assert_agrees(world, api)
+
+    kept = tables()
+    rollups_rebuild(actor=None, source="orgs")
+    assert tables() == kept
+    rollups_rebuild(actor=None, source="orgs", since=dt.date(2026, 1, 1))
+    assert tables() == kept
+
+    # The type key: a district's node rows break the figures down by unit type.
+    by_type = OrgNodeRollup.objects.filter(area=world.areas["district_a"], grouping="s", span=1)
+    assert {r.key for r in by_type} >= {
+        TYPE_KEYS[UnitType.RESIDENT_COMMITTEE],
+        TYPE_KEYS[UnitType.PARTY_BRANCH],
+    }
+
+
+def test_org_figures_need_the_statistics_permission(world: t.World, api_for: Any) -> None:
+    rollups_refresh()
+    street = world.areas["street_a1"].code
+    assert api_for("supervisor").get(URL, area=street, source="orgs").status_code == 200
+    r = api_for("resident").get(URL, area=street, source="orgs")
+    assert r.status_code == 404
+    assert (
+        api_for("city_admin").get(URL, unit=str(world.units["street_a1"].pk), source="orgs").status_code
+        == 422
+    )
+    assert [f.name for f in SOURCE.figures][:2] == ["units", "founded"]
