@@ -34,7 +34,7 @@ def rebuild_recent_rollups() -> int:
     """Nightly: rebuild the last three days from the raw facts, a safety net under the
     incremental refresh (a transaction that committed long after it stamped its case)."""
     rows = rollups_rebuild(actor=None, since=timezone.localdate() - dt.timedelta(days=2))
-    log.info("Rollups of the last three days rebuilt: %d cases counted.", rows)
+    log.info("Rollups of the last three days rebuilt: %d records counted.", rows)
     return rows
 
 

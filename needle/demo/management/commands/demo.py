@@ -76,7 +76,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             rows = rollups_rebuild(actor=None)
             self.stdout.write(
-                f"Operations rollups: {rows:,} cases counted ({time.monotonic() - started:.1f}s)."
+                f"Rollups: {rows:,} requests, units and memberships counted in {time.monotonic() - started:.1f}s."
             )
         states = dict(Case.objects.order_by().values_list("state").annotate(n=Count("id")))
         if states:
