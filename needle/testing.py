@@ -483,7 +483,7 @@ class Tab:
         self.errors: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(f"JS error: {exc}"))
         page.on("console", self._console)
-        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on(
             "response",
             lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
@@ -494,6 +494,13 @@ class Tab:
         # skips Chromium's own /favicon.ico probe (Needle has no favicon).
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.errors.append(f"console: {message.text}")
+
+    def _failed(self, request: Any) -> None:
+        # net::ERR_ABORTED is the browser dropping a request because the page moved on (a
+        # click that navigates while the favicon or a map layer is still loading): nothing
+        # failed on our side. Any other failure (refused, reset, blocked) is reported.
+        if "ERR_ABORTED" not in str(request.failure):
+            self.errors.append(f"failed: {request.url} {request.failure}")
 
     def goto(self, path: str) -> None:
         response = self.page.goto(self.base + path)
