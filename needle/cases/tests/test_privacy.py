@@ -122,7 +122,7 @@ def test_a_proactive_task_is_on_no_public_surface(world, catalog, settings):
         "/api/v1/intel/suggest", {"text": task.description, "area": world.areas["community_a1a"].code}
     )
     assert suggest.status_code == 200 and suggest.json()["similar"] == []
-    # Staff who may see it find it among the likely duplicates as before.
+    # Staff who may see it still find it among the likely duplicates.
     staff = Client()
     staff.force_login(world.people["supervisor"])
     found = staff.get(
