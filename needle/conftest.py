@@ -109,8 +109,10 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def open_tab(browser: Any, live_server: Any) -> Iterator[Any]:
-    """open_tab(**context options) -> a Tab on the live server; each must end without errors."""
+def open_tab(browser: Any, live_server: Any, transactional_db: Any) -> Iterator[Any]:
+    """open_tab(**context options) -> a Tab on the live server; each must end without errors.
+    It asks for the database so that its tabs close before the database is emptied: a page
+    still fetching (a map layer) would otherwise reach a server whose test has ended."""
     contexts: list[Any] = []
     tabs: list[t.Tab] = []
 
