@@ -13,6 +13,14 @@ the database's backends and the load generator is printed per request.
 With --floor the same load sends `GET /api/v1/cases/NONE` instead (the token is checked, the
 case looked up and a 404 written): what the server stack costs before any intake work, the
 ceiling of any intake on this machine.
+
+With --lag a second process refreshes the rollups every minute during the load, as the job
+worker's periodic task does, and after each refresh compares the cases the rollups count with
+the cases that had committed when it started: every one must be counted. A case's lag is at
+most the time from the previous refresh's start to this one's end; the figures printed are
+those bounds and each refresh's duration, measured under the intake's load.
+
+    .venv/bin/python bench/intake.py --seconds 240 --lag
 """
 
 from __future__ import annotations
@@ -164,6 +172,63 @@ async def load(
     return results, keys, time.perf_counter() - start
 
 
+REFRESH_EVERY = 60.0
+
+
+def refresher(out: str) -> None:
+    """Run the rollup refresh every REFRESH_EVERY seconds until the file `out`.stop appears, then
+    once more; after each, write (started, ended, cases committed at its start, cases the
+    rollups count)."""
+    import django
+
+    django.setup()
+    from django.db.models import Sum
+
+    from needle.cases.models import Case
+    from needle.rollups.models import CaseRollup
+    from needle.rollups.refresh import rollups_refresh
+
+    lines = []
+    stop = Path(out + ".stop")
+    tick, last = time.time(), False
+    while not last:
+        while time.time() < tick and not stop.exists():
+            time.sleep(0.2)
+        last = stop.exists()
+        started = time.time()
+        committed = Case.objects.count()
+        rollups_refresh()
+        ended = time.time()
+        counted = CaseRollup.objects.aggregate(n=Sum("received"))["n"] or 0
+        lines.append(f"{started} {ended} {committed} {counted}\n")
+        Path(out).write_text("".join(lines))
+        tick += REFRESH_EVERY
+
+
+def lag_report(out: str) -> bool:
+    """Print each refresh under load; True when every refresh counted every case committed
+    before it started."""
+    rows = [tuple(float(x) for x in line.split()) for line in Path(out).read_text().splitlines()]
+    ok = True
+    print(
+        "rollup refresh every 60 s under the load (started s, took s, cases committed, counted, lag bound s):"
+    )
+    for i, (started, ended, committed, counted) in enumerate(rows):
+        since = rows[i - 1][0] if i else started
+        ok &= counted >= committed
+        print(
+            f"  {started - rows[0][0]:6.1f}  {ended - started:6.2f}  {committed:8.0f}  {counted:8.0f}  "
+            f"{ended - since:6.1f}"
+        )
+    bounds = [ended - rows[i - 1][0] for i, (_s, ended, *_r) in enumerate(rows) if i]
+    if bounds:
+        print(
+            f"lag bound: max {max(bounds):.1f} s; refresh took max {max(e - s for s, e, *_r in rows):.2f} s"
+        )
+    print("every committed case counted by the next refresh:", "yes" if ok else "NO")
+    return ok
+
+
 def replay(payload: dict[str, str], keys: list[tuple[str, str]]) -> int:
     import http.client
 
@@ -228,7 +293,12 @@ def main() -> int:
     parser.add_argument(
         "--floor", action="store_true", help="a token-checked GET that finds nothing, no intake"
     )
+    parser.add_argument("--lag", action="store_true", help="refresh the rollups every minute during the load")
+    parser.add_argument("--refresher", help=argparse.SUPPRESS)  # the --lag child: its output file
     args = parser.parse_args()
+    if args.refresher:
+        refresher(args.refresher)
+        return 0
 
     env = dict(os.environ)
     env.update(
@@ -280,6 +350,23 @@ def main() -> int:
         from needle.cases.models import Case
 
         before = Case.objects.count()
+        lag_out, lagger = "/tmp/needle_intake_lag.txt", None
+        if args.lag:
+            from needle.rollups.refresh import rollups_refresh
+
+            rollups_refresh()  # the first run builds everything; the load's refreshes are increments
+            lagger = subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--refresher",
+                    lag_out,
+                    "--until",
+                    str(time.time() + args.seconds),
+                ],
+                cwd=ROOT,
+                env=env,
+            )
         load_before = os.getloadavg()
         workers, databases = children(server.pid), backends()
         cpu_app, cpu_db, cpu_self = cpu_seconds(workers), cpu_seconds(databases), time.process_time()
@@ -291,6 +378,9 @@ def main() -> int:
         new_backends = [pid for pid in backends() if pid not in databases]
         cpu_db = cpu_seconds(databases) - cpu_db + cpu_seconds(new_backends)
         load_after = os.getloadavg()
+        if lagger is not None:
+            Path(lag_out + ".stop").touch()  # one last refresh after the load's last case
+            lagger.wait()
         stored = Case.objects.count() - before
         replayed = 0 if args.floor else replay(payload, keys[:200])
         after_replay = Case.objects.count() - before
@@ -346,8 +436,10 @@ def main() -> int:
             f"worker drained the intake jobs in {seconds:.1f} s ({cpu / max(cases, 1) * 1000:.2f} ms CPU per case); "
             f"cases with their unit's notification: {notified} of {cases} -> {'none lost' if notified == cases else 'LOST'}"
         )
+    lag_ok = lag_report(lag_out) if args.lag else True
     ok = (
-        stored == created
+        lag_ok
+        and stored == created
         and (drained is None or drained[2] == drained[3])
         and after_replay == stored
         and errors == 0

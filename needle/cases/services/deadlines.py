@@ -14,8 +14,10 @@ from needle.core.audit import audit_record
 
 
 def deadlines_mark(*, now: dt.datetime | None = None) -> int:
-    """Recolour open cases by their deadlines (blue, yellow, red); safe to run twice. A case on
-    hold keeps its colour: its clock is stopped."""
+    """Recolour open cases by their deadlines (blue, yellow, red); safe to run twice or at once
+    on several workers: each change is claimed by a conditional update (the colour this run
+    read), so one run records it and the other finds nothing to do. A case on hold keeps its
+    colour: its clock is stopped."""
     now = now or timezone.now()
     changed = 0
     candidates = Case.objects.filter(state__in=CLOCK_STATES, resolve_due_at__isnull=False).filter(

@@ -409,6 +409,45 @@ def test_two_handlers_at_once_one_wins_the_other_gets_409(world_tx, catalog_tx):
     assert sorted(results) == ["409", "ok"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_deadline_jobs_at_once_record_each_change_once(world_tx, catalog_tx):
+    """Two workers on two hosts run the deadline job at the same moment: each case's change of
+    colour is claimed by one conditional update, so it is recorded (event, audit) once."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; two connections racing need PostgreSQL")
+    cases = [submit(world_tx, catalog_tx["road"]) for _ in range(6)]
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(
+        submitted_at=timezone.now() - dt.timedelta(hours=5),
+        resolve_due_at=timezone.now() - dt.timedelta(hours=3),
+    )
+    counts: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            counts.append(s.deadlines_mark())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert sum(counts) == len(cases)
+    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("colour", flat=True)) == {"red"}
+    ids = [str(c.pk) for c in cases]
+    assert CaseEvent.objects.filter(case__in=cases, code="colour").count() == len(cases)
+    assert AuditEvent.objects.filter(action="cases.case.colour_changed", object_id__in=ids).count() == len(cases)
+
+
 def test_the_periodic_job_marks_deadlines(world, catalog):
     from needle.cases.tasks import mark_deadlines
 
