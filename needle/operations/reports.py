@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -175,15 +176,20 @@ def _font() -> str:
     return FONT_NAME
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def _rate(f: Figures, name: str) -> str:
     """A rate, with the count of cases beside it when that is too few to trust."""
     text, few = rate_sample(f, name)
     return text if few is None else f"{text} ({few})"
 
 
-def report_pdf(d: Dashboard, *, title: str) -> bytes:
+def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] = ()) -> bytes:
     """A printable A4 report: key figures against the previous period, the daily trend, the
-    areas or units below and the services, as tables and reportlab charts."""
+    areas or units below and the services, as tables and reportlab charts; then a table per
+    other source that has figures for the node (`sections`, as the dashboard shows them)."""
     from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.shapes import Drawing, String
     from reportlab.lib import colors
@@ -263,6 +269,13 @@ def report_pdf(d: Dashboard, *, title: str) -> bytes:
     if d.by_service:
         story.append(_paragraph(_("By service"), styles["Heading3"]))
         story.append(_rows_table(d.by_service[:30], font))
+    for section in sections:
+        values = [
+            [str(f["label"]), _share(f["value"]) if f["ratio"] else f"{f['value']:,}"]
+            for f in section["figures"]
+        ]
+        table = _table([[_("Figure"), _("This period")], *values], font, [70 * mm, 45 * mm])
+        story.append(KeepTogether([_paragraph(str(section["label"]), styles["Heading3"]), table]))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -350,15 +363,20 @@ def source_columns(source: Source) -> tuple[str, ...]:
     )
 
 
-def source_csv(source: Source, answer: dict[str, Any], *, keys: bool = False) -> bytes:
-    """Any source's figures (operations.selectors.source_indicators) as one tidy table: the node,
-    the previous period and each child; headers in words (the source's labels) or as keys."""
-    columns = source_columns(source)
-    labels = {
+def source_labels(source: Source) -> dict[str, str]:
+    """The headers of a source's columns in the reader's language."""
+    return {
         **{k: str(v) for k, v in HEADERS.items()},
         **{c.name: capfirst(str(c.label)) for c in source.counters},
         **{f.name: str(f.label) for f in source.figures if f.name not in source.counter_names},
     }
+
+
+def source_csv(source: Source, answer: dict[str, Any], *, keys: bool = False) -> bytes:
+    """Any source's figures (operations.selectors.source_indicators) as one tidy table: the node,
+    the previous period and each child; headers in words (the source's labels) or as keys."""
+    columns = source_columns(source)
+    labels = source_labels(source)
     node = answer["node"]
     lines = [
         ("node", node["kind"], node["key"], node["name"], node["figures"]),
@@ -373,3 +391,41 @@ def source_csv(source: Source, answer: dict[str, Any], *, keys: bool = False) ->
         head = [section, kind, key, name] if keys else _in_words([section, kind, key, name])
         w.writerow(["" if v is None else v for v in [*head, *(figures[c] for c in columns[4:])]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def source_xlsx(source: Source, answer: dict[str, Any]) -> bytes:
+    """Any source's figures as a workbook: a summary (this period and the previous one), the
+    areas below, and a sheet per grouping key of the source (an activity's audience, a unit's
+    type), headers in the reader's language."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    columns = source_columns(source)[4:]
+    labels = source_labels(source)
+    node = answer["node"]
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = _("Summary")[:31]
+    xlsx_append(summary, [f"{node['name']} · {source.label}", f"{answer['start']} – {answer['end']}"])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([])
+    xlsx_append(summary, [_("Figure"), _("This period"), _("Previous period")])
+    for cell in summary[3]:
+        cell.font = Font(bold=True)
+    for name in columns:
+        xlsx_append(summary, [labels[name], node["figures"][name], answer["previous"].get(name)])
+    summary.column_dimensions["A"].width = 28
+    sheets = [(str(SECTIONS["child"]), answer["children"])]
+    sheets += [(capfirst(str(key.label)), answer["breakdowns"].get(key.name, [])) for key in source.keys]
+    for title, rows in sheets:
+        sheet = wb.create_sheet(title[:31])
+        xlsx_append(sheet, [labels["key"], labels["name"], *(labels[c] for c in columns)])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            xlsx_append(sheet, [row["key"], row["name"], *(row["figures"][c] for c in columns)])
+        sheet.column_dimensions["B"].width = 28
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

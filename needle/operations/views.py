@@ -192,6 +192,9 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     return render(request, "operations/subscriptions.html", {"subscriptions": subs})
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
     """Files leave the system: record who took which figures."""
     from needle.core.audit import audit_record
@@ -208,12 +211,10 @@ def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
 
 
 def _source_export(request: HttpRequest, source: Source, fmt: str) -> HttpResponse:
-    """Any other source's figures of ?area= as CSV, read from the engine alone."""
+    """Any other source's figures of ?area= as CSV or XLSX, read from the engine alone."""
     from needle.core.audit import audit_record
-    from needle.operations.reports import source_csv
+    from needle.operations.reports import source_csv, source_xlsx
 
-    if fmt != "csv":
-        raise ValidationFailed(fields={"source": _("These figures are exported as CSV.")})
     headers = request.GET.get("headers", "words")
     if headers not in ("words", "keys"):
         raise ValidationFailed(fields={"headers": _("Use words or keys.")})
@@ -233,11 +234,14 @@ def _source_export(request: HttpRequest, source: Source, fmt: str) -> HttpRespon
         obj=area,
         new={"start": answer["start"], "end": answer["end"], "source": source.name},
     )
-    response = HttpResponse(
-        source_csv(source, answer, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
-    )
+    if fmt == "csv":
+        response = HttpResponse(
+            source_csv(source, answer, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(source_xlsx(source, answer), content_type=XLSX)
     name = f"needle-{source.name}-{node['key']}-{answer['start']}-{answer['end']}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
@@ -276,10 +280,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             dashboard_csv(d, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
         )
     else:
-        response = HttpResponse(
-            dashboard_xlsx(d),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = HttpResponse(dashboard_xlsx(d), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
@@ -310,7 +311,10 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
         raise  # the refusal page, through the middleware
     _audit_read(request, d, "reported")
     title = _("Weekly report") if kind == "weekly" else _("Monthly report")
-    response = HttpResponse(report_pdf(d, title=f"{title} · {d.name}"), content_type="application/pdf")
+    sections = selectors.source_sections(actor=request.user, area=area, start=d.start, end=d.end)
+    response = HttpResponse(
+        report_pdf(d, title=f"{title} · {d.name}", sections=sections), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="needle-{kind}-{area.code}-{start}.pdf"'
     return response
 

@@ -121,6 +121,8 @@ def test_a_declared_source_is_exported_without_code_of_its_own(
     import csv
     import io
 
+    from openpyxl import load_workbook
+
     from needle.core.models import AuditEvent
 
     rollups_refresh()
@@ -142,9 +144,18 @@ def test_a_declared_source_is_exported_without_code_of_its_own(
     assert event.changes["new"]["source"] == "visits"
     words = client.get("/operations/export.csv", {"area": "500103000000", "source": "visits"})
     assert words.status_code == 200 and "区域" in words.content.decode("utf-8-sig").splitlines()[2]
-    assert (
-        client.get("/operations/export.xlsx", {"area": "500103000000", "source": "visits"}).status_code == 422
-    )
+    book = client.get("/operations/export.xlsx", {"area": "500103000000", "source": "visits", "start": start})
+    assert book.status_code == 200
+    sheets = load_workbook(io.BytesIO(book.content)).worksheets
+    assert [ws.title for ws in sheets] == ["概要", "下级", "Team"]
+    summary = {row[0]: row[1] for row in sheets[0].iter_rows(min_row=4, values_only=True)}
+    assert [summary[k] for k in ("Visits", "Done", "Planned")] == [
+        want["visits"],
+        want["done"],
+        want["planned"],
+    ]
+    teams = {row[0]: row[2] for row in sheets[2].iter_rows(min_row=2, values_only=True)}
+    assert sum(teams.values()) == want["visits"] and set(teams) <= {"0", "1", "2", "3"}
     unknown = client.get("/operations/export.csv", {"area": "500103000000", "source": "nope"})
     assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "unknown_source"
 
@@ -174,3 +185,34 @@ def test_a_source_declared_later_is_built_by_the_next_refresh(world: t.World, se
     assert not later.rebuilt and later.read["visits"] == 1
     assert sum(VisitRollup.objects.values_list("visits", flat=True)) == 1
     assert rollups_refresh().changed["visits"] == 0
+
+
+def test_a_declared_source_has_its_table_in_the_pdf_report(
+    world: t.World, visits: dict[str, Visit], client_for: Any
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    def text(code: str) -> str:
+        r = client.get(f"/operations/area/{code}/report.pdf", {"kind": "monthly", "day": today.isoformat()})
+        assert r.status_code == 200
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+
+    rollups_refresh()
+    today = timezone.localdate()
+    client = client_for("city_admin")
+    want = direct(world.areas["district_a"], today.replace(day=1), today)
+    rate = f"{want['done'] / want['visits'] * 100:.1f}%" if want["visits"] else "—"
+    section = text("500103000000").split("\nVisits\n")[1].split()
+    assert section == [
+        "指标",
+        "本期",
+        "visits",
+        str(want["visits"]),
+        "done",
+        rate,
+        "planned",
+        str(want["planned"]),
+    ]
+    assert "\nVisits\n" not in text("500106001000")  # no visits there: no table
