@@ -11,8 +11,10 @@ happened; a stock counts what stands now, on the rows of BACKLOG_DAY), up to two
 of counters, or a ratio of two such sums, each with its label in both languages) and its
 tables, and the permission that reads its figures. It gives the footprint of its objects (the
 counter deltas by day, leaf area and keys, a pure function of the raw facts) and finds the
-objects changed since a moment; an object deleted without a trace the source can find is
-counted until the next full rebuild of its source.
+objects changed since a moment. A deleted object leaves nothing a later refresh could find:
+the service that deletes one calls `refresh.objects_apply(SOURCE, [pk])` in the same
+transaction, which takes its stored footprint off the rows; one deleted behind the services'
+back (raw SQL) stays counted until its source is rebuilt, and `needle rollups check` shows it.
 
 One state row serves every source: one watermark, and one lock that serializes every refresh
 and rebuild (a source's rows are never written by two workers at once); it records the sources

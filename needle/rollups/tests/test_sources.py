@@ -14,7 +14,7 @@ from django.utils import timezone
 from needle import testing as t
 from needle.areas.models import Area
 from needle.rollups.rebuild import rollups_rebuild
-from needle.rollups.refresh import rollups_refresh
+from needle.rollups.refresh import objects_apply, rollups_refresh
 from needle.rollups.sources import source_named
 from needle.rollups.tests.sample.models import Visit, VisitFootprint, VisitNodeRollup, VisitRollup
 
@@ -97,6 +97,12 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
     assert (result.rebuilt, result.changed["visits"]) == (False, 2)  # a deleted visit waits for a rebuild
     Visit.objects.filter(pk=visits["grid_today"].pk).update(updated_at=timezone.now())
     rollups_rebuild(actor=None, since=timezone.localdate() - dt.timedelta(days=500), source="visits")
+    assert_api_agrees(world, api)
+    # A service that deletes an object takes its footprint off at once.
+    gone = visits["district_b"].pk
+    visits["district_b"].delete()
+    assert objects_apply(source_named("visits"), [gone]) == 1
+    assert not VisitFootprint.objects.filter(pk=gone).exists()
     assert_api_agrees(world, api)
 
     kept = tables()
