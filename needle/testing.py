@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,6 +287,34 @@ def hot_topic(w: World, title: str, *, area: str = "community_a1a") -> HotTopic:
         area_path=place.path,
         detected_at=now,
     )
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls in threads released together (each thread has its own database
+    connection, closed when it ends): what each returned or raised, in the calls' order. The
+    races between two workers or two people are tried this way on PostgreSQL."""
+    import threading
+
+    from django.db import connections
+
+    start = threading.Barrier(len(calls))
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            outcomes[i] = calls[i]()
+        except BaseException as exc:  # the caller asserts on it
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 def texts_of(kind: str, n: int, seed: int = 0) -> list[str]:

@@ -1,10 +1,10 @@
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from needle import testing as t
 from needle.cases import services as s
 from needle.cases.models import Callback, Case, CaseEvent, State
 from needle.cases.selectors import may_view
@@ -386,26 +386,8 @@ def test_two_handlers_at_once_one_wins_the_other_gets_409(world_tx, catalog_tx):
         pytest.skip("SQLite serialises writers; the row-lock race is exercised on PostgreSQL")
     world = world_tx
     case = submit(world, catalog_tx["road"])
-    results = []
-    barrier = threading.Barrier(2)
-
-    def act():
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            s.case_accept(actor=world.people["handler"], case=case)
-            results.append("ok")
-        except Conflict:
-            results.append("409")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=act) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    accept = lambda: s.case_accept(actor=world.people["handler"], case=case)  # noqa: E731
+    results = ["409" if isinstance(r, Conflict) else "ok" for r in t.at_once(accept, accept)]
     assert sorted(results) == ["409", "ok"]
 
 
@@ -420,32 +402,14 @@ def test_two_deadline_jobs_at_once_record_each_change_once(world_tx, catalog_tx)
         submitted_at=timezone.now() - dt.timedelta(hours=5),
         resolve_due_at=timezone.now() - dt.timedelta(hours=3),
     )
-    counts: list[int] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
-
-    def run() -> None:
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            counts.append(s.deadlines_mark())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert errors == []
-    assert sum(counts) == len(cases)
+    counts = t.at_once(s.deadlines_mark, s.deadlines_mark)
+    assert sum(counts) == len(cases), counts
     assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("colour", flat=True)) == {"red"}
     ids = [str(c.pk) for c in cases]
     assert CaseEvent.objects.filter(case__in=cases, code="colour").count() == len(cases)
-    assert AuditEvent.objects.filter(action="cases.case.colour_changed", object_id__in=ids).count() == len(cases)
+    assert AuditEvent.objects.filter(action="cases.case.colour_changed", object_id__in=ids).count() == len(
+        cases
+    )
 
 
 def test_the_periodic_job_marks_deadlines(world, catalog):

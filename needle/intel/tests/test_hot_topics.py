@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from needle import testing as t
@@ -164,26 +164,14 @@ def test_a_stale_topic_is_dismissed_once(lift_topic, world):
 def test_two_supervisors_at_once_make_one_task(lift_topic, world):
     topic = lift_topic[0]
     due = timezone.now() + dt.timedelta(days=5)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def act(persona: str) -> None:
-        start.wait()
-        try:
-            hot_topic_task(
-                actor=world.people[persona], topic=topic, unit=world.units["rc_a1a"], resolve_by=due
-            )
-            outcomes.append("task")
-        except Conflict:
-            outcomes.append("conflict")
-        finally:
-            connections.close_all()
+    def act(persona: str) -> Any:
+        return hot_topic_task(
+            actor=world.people[persona], topic=topic, unit=world.units["rc_a1a"], resolve_by=due
+        )
 
-    threads = [threading.Thread(target=act, args=(p,)) for p in ("supervisor", "street_admin")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    both = t.at_once(lambda: act("supervisor"), lambda: act("street_admin"))
+    outcomes = ["conflict" if isinstance(r, Conflict) else "task" for r in both]
     assert sorted(outcomes) == ["conflict", "task"]
     assert Case.objects.filter(channel=Channel.PROACTIVE).count() == 1
 

@@ -320,30 +320,12 @@ def test_two_refreshes_at_once_leave_what_one_clean_run_leaves(world: t.World, b
     """Two workers (two connections) refresh at the same moment: the state row's lock makes one
     wait for the other, and the rollups equal a rebuild's. PostgreSQL only: SQLite has one
     writer per database anyway."""
-    import threading
-
     if connection.vendor != "postgresql":
         pytest.skip("two connections writing at once: PostgreSQL")
     ops_refresh.rollups_refresh()
     cs.case_reopen(actor=world.people["dispatcher"], case=busy["old_closed"], reason="没修好")
     Case.objects.filter(pk__in=[c.pk for c in busy.values()]).update(updated_at=timezone.now())
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            ops_refresh.rollups_refresh()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = t.at_once(ops_refresh.rollups_refresh, ops_refresh.rollups_refresh)
+    assert not [o for o in outcomes if isinstance(o, BaseException)]
     assert_all_agree(world)
     assert_rebuild_identical()
