@@ -355,18 +355,8 @@ def main() -> int:
             from needle.rollups.refresh import rollups_refresh
 
             rollups_refresh()  # the first run builds everything; the load's refreshes are increments
-            lagger = subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--refresher",
-                    lag_out,
-                    "--until",
-                    str(time.time() + args.seconds),
-                ],
-                cwd=ROOT,
-                env=env,
-            )
+            Path(lag_out + ".stop").unlink(missing_ok=True)
+            lagger = subprocess.Popen([sys.executable, __file__, "--refresher", lag_out], cwd=ROOT, env=env)
         load_before = os.getloadavg()
         workers, databases = children(server.pid), backends()
         cpu_app, cpu_db, cpu_self = cpu_seconds(workers), cpu_seconds(databases), time.process_time()
