@@ -351,7 +351,7 @@ def source_columns(source: Source) -> tuple[str, ...]:
 
 
 def source_csv(source: Source, answer: dict[str, Any], *, keys: bool = False) -> bytes:
-    """Any source's figures (operations.selectors.source_indicators) as one tidy table: the node,
+    """Any source's figures (source_figures.source_indicators) as one tidy table: the node,
     the previous period and each child; headers in words (the source's labels) or as keys."""
     columns = source_columns(source)
     labels = {
