@@ -91,7 +91,7 @@ def indicators(
         answer["refreshed_at"] = rollup_status()["refreshed_at"]
         return JsonResponse(answer, json_dumps_params={"ensure_ascii": False})
     d = dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)
-    node_key = d.area.code if d.area is not None else str(d.unit.pk)
+    node_key = d.area.code if d.area is not None else str(d.unit.pk)  # type: ignore[union-attr]
     # `IndicatorsOut` documents the answer; it is written as JSON straight from the selectors'
     # ints, floats and strings, since building and serialising the hundreds of objects of a
     # city's answer as models cost more than its queries (test_api checks it against the schema).

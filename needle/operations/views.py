@@ -220,7 +220,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             ValidationFailed(fields={"headers": _("Use words or keys.")}).as_dict(), status=422
         )
     _audit_read(request, d, "exported")
-    name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"
+    node = d.area.code if d.area is not None else f"unit-{d.unit.pk}"  # type: ignore[union-attr]
+    name = f"needle-{node}-{d.start}-{d.end}"
     if fmt == "csv":
         response = HttpResponse(
             dashboard_csv(d, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
