@@ -1,6 +1,6 @@
 """The dashboard of an area or a unit: its figures over a period and the period before, by
-child, by service, by lead unit and by day, read from the rollups only; and the ranking of its
-rows.
+child, by service, by lead unit and by day, read from the rollups only; the ranking of its
+rows; and what else an area's dashboard reads (its hot topics, its organizations' statistics).
 
 Every figure for a node is a sum of rollup rows, so a node's counts equal the sum over its
 children (plus "directly here": cases located at the node itself, or led by the unit itself).
