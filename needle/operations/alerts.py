@@ -14,7 +14,7 @@ from needle.areas.models import Area
 from needle.areas.selectors import jurisdictional_children
 from needle.cases.models import Service
 from needle.core.errors import NotFound
-from needle.operations.selectors import PERM, areas_without_boundary
+from needle.operations.params import PERM, areas_without_boundary
 from needle.orgs.permissions import can_in_area, require_authenticated
 from needle.rollups import read
 from needle.rollups.models import NODE_DEPTH, CaseRollup, Grouping, NodeRollup

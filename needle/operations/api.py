@@ -9,9 +9,10 @@ from ninja import Router
 
 from needle.cases.figures import SOURCE as CASES
 from needle.core.schemas import ERRORS, Code, Day, Id
-from needle.operations import selectors
+from needle.operations.dashboards import dashboard_from_params
 from needle.operations.figures_types import Figures, Row
 from needle.operations.schemas import IndicatorsOut, SourceOut
+from needle.operations.source_figures import source_indicators
 from needle.orgs.permissions import require_authenticated
 from needle.rollups.read import rollup_status
 from needle.rollups.sources import Source, source_named, sources
@@ -84,13 +85,13 @@ def indicators(
     require_authenticated(request.user)
     chosen = source_named(source)
     if chosen.name != CASES.name:
-        answer = selectors.source_indicators(
+        answer = source_indicators(
             actor=request.user, source=chosen, area=area, unit=unit, start=start, end=end
         )
         answer["refreshed_at"] = rollup_status()["refreshed_at"]
         return JsonResponse(answer, json_dumps_params={"ensure_ascii": False})
-    d = selectors.dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)
-    node_key = d.area.code if d.area is not None else str(d.unit.pk)
+    d = dashboard_from_params(request.user, area, unit, start, end, daily=False, units=units)
+    node_key = d.area.code if d.area is not None else str(d.unit.pk)  # type: ignore[union-attr]
     # `IndicatorsOut` documents the answer; it is written as JSON straight from the selectors'
     # ints, floats and strings, since building and serialising the hundreds of objects of a
     # city's answer as models cost more than its queries (test_api checks it against the schema).

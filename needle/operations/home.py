@@ -15,7 +15,8 @@ from needle.cases import selectors as cases
 from needle.cases.presenters import public_case
 from needle.intel.selectors import hot_topics_for
 from needle.operations import presenters
-from needle.operations.selectors import dashboard_for, default_area, parse_period
+from needle.operations.dashboards import dashboard_for
+from needle.operations.params import default_area, parse_period
 from needle.orgs.models import Membership, RoleAssignment
 from needle.orgs.navigation import Link, nav_links
 from needle.orgs.permissions import has_perm_anywhere

@@ -16,7 +16,7 @@ from needle.cases.models import Case
 from needle.cases.selectors import case_scope_q, label_points, period_bounds
 from needle.core.errors import ValidationFailed
 from needle.operations.figures_types import COUNTER_NAMES, Dashboard, Figures, figures_by
-from needle.operations.selectors import areas_without_boundary
+from needle.operations.params import areas_without_boundary
 from needle.rollups import read
 from needle.rollups.models import TOTAL_DEPTH, CaseRollup, Grouping, NodeRollup
 

@@ -1,18 +1,27 @@
 """Turning the operations center's rows into what its pages show, for the views and the
-template tags alike."""
+template tags alike: the dashboard's cards, charts' data, ranking and links, the wall screen's
+bars, the alerts' rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from needle.areas.models import Area
 from needle.cases.figures import RATE_NAMES
-from needle.operations.alerts import Alert
+from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, Alert
+from needle.operations.dashboards import ranking
 from needle.operations.figures_types import GRAINS, INDICATORS, SMALL_SAMPLE, Dashboard, Figures, Row
-from needle.operations.selectors import PERM
+from needle.operations.params import PERM
 from needle.orgs.permissions import can_in_area
+
+# The wall screen's bars: the children with the most open cases.
+WALL_ROWS = 12
 
 
 def node_url(row_kind: str, key: str) -> str:
@@ -134,3 +143,95 @@ def alert_rows(alerts: list[Alert]) -> list[dict[str, Any]]:
         }
         for a in alerts
     ]
+
+
+def dashboard_page(
+    *, actor: Any, d: Dashboard, indicator: str, grain: str, status: dict[str, Any]
+) -> dict[str, Any]:
+    """The dashboard page's context: the cards, the ranking by `indicator`, the charts' data at
+    `grain`, the links to the same figures elsewhere, and the rollups' `status`."""
+    best, worst = ranking(d.children, indicator)
+    unit_best, unit_worst = ranking(d.units, indicator)
+    query = {"start": d.start.isoformat(), "end": d.end.isoformat()}
+    node_query = {"area": d.area.code} if d.area is not None else {"unit": str(d.unit.pk)}  # type: ignore[union-attr]
+    return {
+        "d": d,
+        "t": d.totals,
+        "cards": cards(d),
+        "indicator": indicator,
+        "indicators": list(INDICATORS.items()),
+        "grain": grain,
+        "best": best,
+        "worst": worst,
+        "unit_best": unit_best,
+        "unit_worst": unit_worst,
+        "crumbs": breadcrumbs(actor, d),
+        "query": urlencode(query),
+        "export_query": urlencode({**query, **node_query}),
+        "children_json": rows_json(d.children),
+        "services_json": rows_json(d.by_service),
+        "units_json": rows_json(d.units),
+        "trend_json": trend_json(d),
+        "overdue_json": [
+            {"name": _("due soon"), "value": d.totals.due_soon, "colour": "#1f6feb"},
+            {"name": _("overdue"), "value": d.totals.overdue, "colour": "#d4a000"},
+            {"name": _("seriously overdue"), "value": d.totals.overdue_serious, "colour": "#b3261e"},
+            {
+                "name": _("on time"),
+                "value": max(0, d.totals.open - d.totals.due_soon - d.totals.overdue_open),
+                "colour": "#7fb77e",
+            },
+        ],
+        "labels_json": {
+            **{k: str(v) for k, v in INDICATORS.items()},
+            "resolved": _("Resolved"),
+            "no_data": _("no data"),
+        },
+        "status": status,
+        "has_map": d.area is not None,
+        "today": timezone.localdate(),
+    }
+
+
+def area_sections(
+    *, d: Dashboard, hot_topics: list[Any], org: Any, source_sections: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The area dashboard's further sections: hot topics, the organizations' statistics (None
+    without the right to them, and then no link to their page) and the other sources' figures."""
+    sections: dict[str, Any] = {"hot_topics": hot_topics, "org": org, "source_sections": source_sections}
+    if org is not None and d.area is not None:
+        sections["org_link"] = (
+            reverse("org-stats")
+            + "?"
+            + urlencode({"area": d.area.code, "start": d.start.isoformat(), "end": d.end.isoformat()})
+        )
+    return sections
+
+
+def alerts_page(*, area: Area, day: dt.date, alerts: list[Alert]) -> dict[str, Any]:
+    """The alerts page's context: the day's alerts with links to their cases, and the rule."""
+    return {
+        "area": area,
+        "day": day,
+        "rows": alert_rows(alerts),
+        "window": ALERT_WINDOW,
+        "sigmas": ALERT_SIGMAS,
+        "minimum": ALERT_MINIMUM,
+    }
+
+
+def wall_page(
+    *, week: Dashboard, today: Dashboard, alerts: list[Alert], status: dict[str, Any]
+) -> dict[str, Any]:
+    """The wall screen's context: the week's figures, today's, the children with the most open
+    cases as bars (the longest the busiest), and the latest alerts."""
+    rows = sorted([r for r in week.children if r.kind != "here"], key=lambda r: -r.figures.open)[:WALL_ROWS]
+    peak = max([r.figures.open for r in rows] + [1])
+    return {
+        "d": week,
+        "today_figures": today.totals,
+        "rows": [{"row": r, "width": round(100 * r.figures.open / peak)} for r in rows],
+        "alerts": alert_rows(alerts),
+        "now": timezone.localtime(),
+        "status": status,
+    }

@@ -373,7 +373,7 @@ def source_labels(source: Source) -> dict[str, str]:
 
 
 def source_csv(source: Source, answer: dict[str, Any], *, keys: bool = False) -> bytes:
-    """Any source's figures (operations.selectors.source_indicators) as one tidy table: the node,
+    """Any source's figures (source_figures.source_indicators) as one tidy table: the node,
     the previous period and each child; headers in words (the source's labels) or as keys."""
     columns = source_columns(source)
     labels = source_labels(source)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from needle.operations.services import reports_send
+from needle.operations.subscriptions import reports_send
 from needle.rollups.rebuild import rollups_rebuild
 from needle.rollups.refresh import rollups_refresh
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,15 +16,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from needle.areas.models import subtree_q
 from needle.cases.figures import SOURCE as CASES
+from needle.core.audit import audit_record
 from needle.core.errors import DomainError, NotFound, ValidationFailed
-from needle.intel.selectors import hot_topics_for
-from needle.operations import presenters, selectors, services
-from needle.operations.alerts import ALERT_MINIMUM, ALERT_SIGMAS, ALERT_WINDOW, alerts_for
-from needle.operations.figures_types import INDICATORS, Dashboard
+from needle.operations import dashboards, params, presenters
+from needle.operations.alerts import alerts_for
+from needle.operations.figures_types import Dashboard
 from needle.operations.home import home_for, landing_for
 from needle.operations.maps import map_layers
+from needle.operations.reports import (
+    dashboard_csv,
+    dashboard_xlsx,
+    last_complete_period,
+    report_pdf,
+    report_period,
+    source_csv,
+    source_xlsx,
+)
+from needle.operations.source_figures import source_indicators, source_sections
+from needle.operations.subscriptions import subscription_create, subscription_delete, subscriptions_of
 from needle.orgs.models import Person
 from needle.rollups.read import rollup_status
 from needle.rollups.sources import Source, source_named
@@ -34,11 +43,11 @@ from needle.rollups.sources import Source, source_named
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     """The asked period; a bad one is reported and replaced by the default."""
     try:
-        return selectors.parse_period(request.GET.get("start"), request.GET.get("end"))
+        return params.parse_period(request.GET.get("start"), request.GET.get("end"))
     except ValidationFailed as exc:
         for text in exc.fields.values():
             messages.error(request, text)
-        return selectors.parse_period(None, None)
+        return params.parse_period(None, None)
 
 
 def _choice(request: HttpRequest, name: str, parse: Any) -> str:
@@ -53,58 +62,13 @@ def _node(request: HttpRequest, code: str | None, pk: int | None) -> tuple[Any, 
     """(area, unit) the page is about; the actor's widest area when neither is given."""
     actor = request.user
     if pk is not None:
-        return None, selectors.access_unit(actor=actor, unit_id=pk)
+        return None, params.access_unit_figures(actor=actor, unit_id=pk)
     if code is not None:
-        return selectors.access_area(actor=actor, code=code), None
-    area = selectors.default_area(actor=actor)
+        return params.access_area(actor=actor, code=code), None
+    area = params.default_area(actor=actor)
     if area is None:
         raise NotFound(_("You have no figures to show."))
     return area, None
-
-
-def dashboard_context(request: HttpRequest, d: Dashboard) -> dict[str, Any]:
-    indicator = _choice(request, "indicator", selectors.parse_indicator)
-    best, worst = selectors.ranking(d.children, indicator)
-    unit_best, unit_worst = selectors.ranking(d.units, indicator)
-    query = {"start": d.start.isoformat(), "end": d.end.isoformat()}
-    node_query = {"area": d.area.code} if d.area is not None else {"unit": str(d.unit.pk)}  # type: ignore[union-attr]
-    return {
-        "d": d,
-        "t": d.totals,
-        "cards": presenters.cards(d),
-        "indicator": indicator,
-        "indicators": list(INDICATORS.items()),
-        "grain": _choice(request, "grain", selectors.parse_grain),
-        "best": best,
-        "worst": worst,
-        "unit_best": unit_best,
-        "unit_worst": unit_worst,
-        "crumbs": presenters.breadcrumbs(request.user, d),
-        "query": urlencode(query),
-        "export_query": urlencode({**query, **node_query}),
-        "children_json": presenters.rows_json(d.children),
-        "services_json": presenters.rows_json(d.by_service),
-        "units_json": presenters.rows_json(d.units),
-        "trend_json": presenters.trend_json(d),
-        "overdue_json": [
-            {"name": _("due soon"), "value": d.totals.due_soon, "colour": "#1f6feb"},
-            {"name": _("overdue"), "value": d.totals.overdue, "colour": "#d4a000"},
-            {"name": _("seriously overdue"), "value": d.totals.overdue_serious, "colour": "#b3261e"},
-            {
-                "name": _("on time"),
-                "value": max(0, d.totals.open - d.totals.due_soon - d.totals.overdue_open),
-                "colour": "#7fb77e",
-            },
-        ],
-        "labels_json": {
-            **{k: str(v) for k, v in INDICATORS.items()},
-            "resolved": _("Resolved"),
-            "no_data": _("no data"),
-        },
-        "status": rollup_status(),
-        "has_map": d.area is not None,
-        "today": timezone.localdate(),
-    }
 
 
 @login_required
@@ -113,23 +77,19 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
     """Indicators of an area or unit: the rates, backlog, trend, services, children, ranking."""
     area, unit = _node(request, code, pk)
     start, end = _period(request)
-    d = selectors.dashboard_for(actor=request.user, area=area, unit=unit, start=start, end=end)
-    context = dashboard_context(request, d)
+    d = dashboards.dashboard_for(actor=request.user, area=area, unit=unit, start=start, end=end)
+    indicator = _choice(request, "indicator", params.parse_indicator)
+    grain = _choice(request, "grain", params.parse_grain)
+    context = presenters.dashboard_page(
+        actor=request.user, d=d, indicator=indicator, grain=grain, status=rollup_status()
+    )
     if d.area is not None:
-        # Hot topics of the intelligence app within this area, hottest first.
-        context["hot_topics"] = list(
-            hot_topics_for(actor=request.user).filter(subtree_q(d.area.path, "area_path"))[:5]
+        context |= presenters.area_sections(
+            d=d,
+            hot_topics=dashboards.hot_topics_in(actor=request.user, area=d.area),
+            org=dashboards.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end),
+            source_sections=source_sections(actor=request.user, area=d.area, start=d.start, end=d.end),
         )
-        context["org"] = selectors.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end)
-        context["source_sections"] = selectors.source_sections(
-            actor=request.user, area=d.area, start=d.start, end=d.end
-        )
-        if context["org"] is not None:
-            context["org_link"] = (
-                reverse("org-stats")
-                + "?"
-                + urlencode({"area": d.area.code, "start": d.start.isoformat(), "end": d.end.isoformat()})
-            )
     return render(request, "operations/dashboard.html", context)
 
 
@@ -139,9 +99,9 @@ def map_data(request: HttpRequest, code: str) -> HttpResponse:
     """The map of an area: its children's boundaries (simplified) with their figures, and at
     street level and below the points of the period's cases."""
     try:
-        area = selectors.access_area(actor=request.user, code=code)
-        start, end = selectors.parse_period(request.GET.get("start"), request.GET.get("end"))
-        d = selectors.dashboard_for(actor=request.user, area=area, start=start, end=end)
+        area = params.access_area(actor=request.user, code=code)
+        start, end = params.parse_period(request.GET.get("start"), request.GET.get("end"))
+        d = dashboards.dashboard_for(actor=request.user, area=area, start=start, end=end)
         return JsonResponse(map_layers(actor=request.user, dashboard=d))
     except DomainError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
@@ -151,10 +111,8 @@ def map_data(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def subscribe(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        area = selectors.access_area(actor=request.user, code=code)
-        services.subscription_create(
-            actor=request.user, area=area, frequency=request.POST.get("frequency", "")
-        )
+        area = params.access_area(actor=request.user, code=code)
+        subscription_create(actor=request.user, area=area, frequency=request.POST.get("frequency", ""))
         person = cast(Person, request.user)
         if person.email_confirmed:
             messages.success(
@@ -180,7 +138,7 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
-    services.subscription_delete(actor=request.user, subscription_id=pk)
+    subscription_delete(actor=request.user, subscription_id=pk)
     messages.success(request, _("Subscription stopped."))
     return redirect("operations:subscriptions")
 
@@ -188,7 +146,7 @@ def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def subscriptions(request: HttpRequest) -> HttpResponse:
-    subs = selectors.subscriptions_of(actor=request.user)
+    subs = subscriptions_of(actor=request.user)
     return render(request, "operations/subscriptions.html", {"subscriptions": subs})
 
 
@@ -197,8 +155,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
     """Files leave the system: record who took which figures."""
-    from needle.core.audit import audit_record
-
     audit_record(
         actor=request.user,
         action=f"operations.dashboard.{what}",
@@ -212,13 +168,10 @@ def _audit_read(request: HttpRequest, d: Dashboard, what: str) -> None:
 
 def _source_export(request: HttpRequest, source: Source, fmt: str) -> HttpResponse:
     """Any other source's figures of ?area= as CSV or XLSX, read from the engine alone."""
-    from needle.core.audit import audit_record
-    from needle.operations.reports import source_csv, source_xlsx
-
     headers = request.GET.get("headers", "words")
     if headers not in ("words", "keys"):
         raise ValidationFailed(fields={"headers": _("Use words or keys.")})
-    answer = selectors.source_indicators(
+    answer = source_indicators(
         actor=request.user,
         source=source,
         area=request.GET.get("area"),
@@ -227,7 +180,7 @@ def _source_export(request: HttpRequest, source: Source, fmt: str) -> HttpRespon
         end=request.GET.get("end"),
     )
     node = answer["node"]
-    area = selectors.areas_without_boundary().get(code=node["key"])
+    area = params.areas_without_boundary().get(code=node["key"])
     audit_record(
         actor=request.user,
         action="operations.dashboard.exported",
@@ -251,13 +204,11 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The dashboard of ?area= or ?unit= over ?start=&end= as CSV or XLSX (scoped as the page).
     Headers, sections and kinds are in the reader's language; a script asks the CSV for
     ?headers=keys: the column keys (reports.COLUMNS) and codes, the same in every language."""
-    from needle.operations.reports import dashboard_csv, dashboard_xlsx
-
     try:
         source = source_named(request.GET.get("source") or CASES.name)
         if source.name != CASES.name:
             return _source_export(request, source, fmt)
-        d = selectors.dashboard_from_params(
+        d = dashboards.dashboard_from_params(
             request.user,
             request.GET.get("area"),
             request.GET.get("unit"),
@@ -274,7 +225,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             ValidationFailed(fields={"headers": _("Use words or keys.")}).as_dict(), status=422
         )
     _audit_read(request, d, "exported")
-    name = f"needle-{(d.area.code if d.area is not None else f'unit-{d.unit.pk}')}-{d.start}-{d.end}"
+    node = d.area.code if d.area is not None else f"unit-{d.unit.pk}"  # type: ignore[union-attr]
+    name = f"needle-{node}-{d.start}-{d.end}"
     if fmt == "csv":
         response = HttpResponse(
             dashboard_csv(d, keys=headers == "keys"), content_type="text/csv; charset=utf-8"
@@ -290,28 +242,26 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 def report(request: HttpRequest, code: str) -> HttpResponse:
     """The weekly or monthly PDF report of an area: ?kind=weekly|monthly&day=YYYY-MM-DD picks
     the week or month containing that day (default: the last complete one)."""
-    from needle.operations.reports import last_complete_period, report_pdf, report_period
-
     kind = request.GET.get("kind", "weekly")
     if kind not in ("weekly", "monthly"):
         return JsonResponse(
             ValidationFailed(fields={"kind": _("Choose weekly or monthly.")}).as_dict(), status=422
         )
     try:
-        area = selectors.access_area(actor=request.user, code=code)
+        area = params.access_area(actor=request.user, code=code)
         day = request.GET.get("day")
         if day:
-            start, end = report_period(kind, selectors.parse_period(day, day)[0])
+            start, end = report_period(kind, params.parse_period(day, day)[0])
         else:
             start, end = last_complete_period(kind, timezone.localdate())
-        d = selectors.dashboard_for(actor=request.user, area=area, start=start, end=end)
+        d = dashboards.dashboard_for(actor=request.user, area=area, start=start, end=end)
     except DomainError as exc:
         if exc.status == 422:
             return JsonResponse(exc.as_dict(), status=422)
         raise  # the refusal page, through the middleware
     _audit_read(request, d, "reported")
     title = _("Weekly report") if kind == "weekly" else _("Monthly report")
-    sections = selectors.source_sections(actor=request.user, area=area, start=d.start, end=d.end)
+    sections = source_sections(actor=request.user, area=area, start=d.start, end=d.end)
     response = HttpResponse(
         report_pdf(d, title=f"{title} · {d.name}", sections=sections), content_type="application/pdf"
     )
@@ -326,14 +276,14 @@ def alerts(request: HttpRequest) -> HttpResponse:
     try:
         code = request.GET.get("area")
         area = (
-            selectors.access_area(actor=request.user, code=code)
+            params.access_area(actor=request.user, code=code)
             if code
-            else selectors.default_area(actor=request.user)
+            else params.default_area(actor=request.user)
         )
         if area is None:
             raise NotFound()
         day = (
-            selectors.parse_period(request.GET.get("day"), request.GET.get("day"))[0]
+            params.parse_period(request.GET.get("day"), request.GET.get("day"))[0]
             if request.GET.get("day")
             else timezone.localdate()
         )
@@ -343,39 +293,21 @@ def alerts(request: HttpRequest) -> HttpResponse:
             messages.error(request, next(iter(exc.fields.values()), exc.message))
             return redirect(reverse("operations:alerts"))
         raise  # the refusal page, through the middleware
-    context = {
-        "area": area,
-        "day": day,
-        "rows": presenters.alert_rows(found),
-        "window": ALERT_WINDOW,
-        "sigmas": ALERT_SIGMAS,
-        "minimum": ALERT_MINIMUM,
-    }
-    return render(request, "operations/alerts.html", context)
-
-
-def _wall_context(request: HttpRequest, code: str | None) -> dict[str, Any]:
-    area, _unit = _node(request, code, None)
-    today = timezone.localdate()
-    d = selectors.dashboard_for(actor=request.user, area=area, start=today - dt.timedelta(days=6), end=today)
-    day = selectors.dashboard_for(actor=request.user, area=area, start=today, end=today)
-    rows = sorted([r for r in d.children if r.kind != "here"], key=lambda r: -r.figures.open)[:12]
-    peak = max([r.figures.open for r in rows] + [1])
-    return {
-        "d": d,
-        "today_figures": day.totals,
-        "rows": [{"row": r, "width": round(100 * r.figures.open / peak)} for r in rows],
-        "alerts": presenters.alert_rows(alerts_for(actor=request.user, area=area, day=today)[:8]),
-        "now": timezone.localtime(),
-        "status": rollup_status(),
-    }
+    return render(request, "operations/alerts.html", presenters.alerts_page(area=area, day=day, alerts=found))
 
 
 @login_required
 @require_GET
 def wall(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Full-screen view for the operations room; the panel refreshes itself every minute."""
-    context = _wall_context(request, code)
+    area, _unit = _node(request, code, None)
+    today = timezone.localdate()
+    week = dashboards.dashboard_for(
+        actor=request.user, area=area, start=today - dt.timedelta(days=6), end=today
+    )
+    day = dashboards.dashboard_for(actor=request.user, area=area, start=today, end=today)
+    found = alerts_for(actor=request.user, area=area, day=today)[:8]
+    context = presenters.wall_page(week=week, today=day, alerts=found, status=rollup_status())
     template = "operations/_wall_panel.html" if getattr(request, "htmx", False) else "operations/wall.html"
     return render(request, template, context)
 

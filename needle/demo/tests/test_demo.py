@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from needle.areas.models import Area
 from needle.cases.models import Service
-from needle.operations.selectors import dashboard_for
+from needle.operations.dashboards import dashboard_for
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area
 from needle.orgs.selectors import UnitFilters, unit_list_for

@@ -153,7 +153,7 @@ def test_any_source_read_by_the_engine_alone_agrees_with_the_cases_dashboard(
     """The generic path that serves a source without code of its own, given the cases: the
     same counts and figures as the cases' own dashboard, node, previous period and children."""
     from needle.cases.figures import SOURCE as CASES
-    from needle.operations.selectors import source_indicators
+    from needle.operations.source_figures import source_indicators
 
     city = world.areas["city"]
     want = api_for("city_admin").get(URL, area=city.code).json()

@@ -19,7 +19,7 @@ from needle import testing as t
 from needle.areas.models import Area, Level
 from needle.cases.figures import COUNTERS
 from needle.cases.models import Case
-from needle.operations import reports, selectors
+from needle.operations import dashboards, reports
 from needle.operations.figures_types import Figures, Row
 from needle.operations.templatetags.ops import rate
 from needle.rollups.refresh import rollups_refresh
@@ -76,7 +76,7 @@ def test_placeholders_are_flagged_from_their_names(world: t.World, deeper: dict[
 def test_children_pass_through_placeholders_and_still_add_up(world: t.World, rolled: dict[str, Area]) -> None:
     root = world.people["root"]
     start, end = _period()
-    province = selectors.dashboard_for(actor=root, area=world.areas["province"], start=start, end=end)
+    province = dashboards.dashboard_for(actor=root, area=world.areas["province"], start=start, end=end)
     # The districts, the real city and the county; not 市辖区, 县, nor the retired county.
     assert [r.key for r in province.children] == [
         "500103000000",
@@ -84,7 +84,7 @@ def test_children_pass_through_placeholders_and_still_add_up(world: t.World, rol
         "500229000000",
         "500300000000",
     ]
-    city = selectors.dashboard_for(actor=root, area=rolled["city"], start=start, end=end)
+    city = dashboards.dashboard_for(actor=root, area=rolled["city"], start=start, end=end)
     assert [r.key for r in city.children] == ["500301001000"]  # the street, through a level-3 市辖区
     for d in (province, city):
         want = raw_counts(start=start, end=end, area=d.area)
@@ -95,9 +95,9 @@ def test_children_pass_through_placeholders_and_still_add_up(world: t.World, rol
             assert row.kind == "area" and row.figures.counts() == raw_counts(start=start, end=end, area=child)
     assert province.children[2].figures.received == 1 and city.children[0].figures.received == 1
     # A placeholder's own dashboard lists what it holds; breadcrumbs skip it.
-    inside = selectors.dashboard_for(actor=root, area=world.areas["city"], start=start, end=end)
+    inside = dashboards.dashboard_for(actor=root, area=world.areas["city"], start=start, end=end)
     assert {r.key for r in inside.children} == DISTRICTS
-    district = selectors.dashboard_for(actor=root, area=world.areas["district_a"], start=start, end=end)
+    district = dashboards.dashboard_for(actor=root, area=world.areas["district_a"], start=start, end=end)
     assert [a.code for a in district.ancestors] == ["500000000000"]
 
 
@@ -156,7 +156,7 @@ def _row(key: str, **counts: int) -> Row:
 @pytest.mark.parametrize("n_rows", [1, 2, 3, 7, 10, 12])
 def test_best_and_worst_never_name_a_node_twice(n_rows: int) -> None:
     rows = [_row(f"a{i}", response_due=20, responded_on_time=i) for i in range(n_rows)]
-    best, worst = selectors.ranking(rows, "response_rate")
+    best, worst = dashboards.ranking(rows, "response_rate")
     assert not {r.key for r in best} & {r.key for r in worst}
     assert len(best) == min(5, (n_rows + 1) // 2) and len(worst) == min(5, n_rows // 2)
     assert best[0].key == f"a{n_rows - 1}"

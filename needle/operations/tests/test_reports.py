@@ -15,8 +15,9 @@ from needle import testing as t
 from needle.cases.figures import SOURCE as CASES
 from needle.cases.models import Case
 from needle.core.models import AuditEvent
-from needle.operations import alerts, reports, selectors, services
+from needle.operations import alerts, dashboards, reports, subscriptions
 from needle.operations.models import ReportSubscription
+from needle.operations.params import parse_period
 from needle.rollups.models import BACKLOG_DAY, CaseRollup, NodeRollup
 from needle.rollups.rebuild import nodes_rebuild
 from needle.rollups.refresh import rollups_refresh
@@ -77,7 +78,7 @@ def test_xlsx_opens_and_holds_the_figures(world: t.World, rolled: Any, client_fo
     wb = load_workbook(io.BytesIO(r.content))
     summary = wb.worksheets[0]
     values = {row[0].value: row[1].value for row in summary.iter_rows(min_row=4)}
-    d = selectors.dashboard_for(
+    d = dashboards.dashboard_for(
         actor=world.people["city_admin"], unit=world.units["district_a_env"], **_default_period()
     )
     assert values["Received"] == d.totals.received and values["Open"] == d.totals.open
@@ -85,7 +86,7 @@ def test_xlsx_opens_and_holds_the_figures(world: t.World, rolled: Any, client_fo
 
 
 def _default_period() -> dict[str, dt.date]:
-    start, end = selectors.parse_period(None, None)
+    start, end = parse_period(None, None)
     return {"start": start, "end": end}
 
 
@@ -183,14 +184,14 @@ def test_scheduled_reports_are_sent_once_per_period(world: t.World, rolled: Any)
     supervisor = world.people["supervisor"]
     supervisor.email, supervisor.language = "sup@example.org", "en"
     supervisor.save()
-    services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="weekly")
-    services.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="monthly")
+    subscriptions.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="weekly")
+    subscriptions.subscription_create(actor=supervisor, area=world.areas["street_a1"], frequency="monthly")
     today = timezone.localdate()
-    assert services.reports_send(frequency="weekly", today=today) == 0  # the address is not confirmed
+    assert subscriptions.reports_send(frequency="weekly", today=today) == 0  # the address is not confirmed
     supervisor.email_confirmed_at = timezone.now()
     supervisor.save()
-    assert services.reports_send(frequency="weekly", today=today) == 1
-    assert services.reports_send(frequency="weekly", today=today) == 0  # run twice: one email
+    assert subscriptions.reports_send(frequency="weekly", today=today) == 1
+    assert subscriptions.reports_send(frequency="weekly", today=today) == 0  # run twice: one email
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["sup@example.org"] and message.subject.startswith("Weekly report")
@@ -220,11 +221,11 @@ def test_subscription_needs_figures_for_the_area(world: t.World) -> None:
     from needle.core.errors import NotFound, ValidationFailed
 
     with pytest.raises(NotFound):
-        services.subscription_create(
+        subscriptions.subscription_create(
             actor=world.people["supervisor"], area=world.areas["city"], frequency="weekly"
         )
     with pytest.raises(ValidationFailed):
-        services.subscription_create(
+        subscriptions.subscription_create(
             actor=world.people["supervisor"], area=world.areas["street_a1"], frequency="daily"
         )
 
@@ -295,7 +296,7 @@ def test_pdf_report_never_opens_a_file_named_in_a_title(world: t.World, rolled: 
 
     dot = tmp_path / "dot.png"
     Image.new("RGB", (4, 4), "red").save(dot)
-    d = selectors.dashboard_for(
+    d = dashboards.dashboard_for(
         actor=world.people["city_admin"], area=world.areas["district_a"], **_default_period()
     )
     pdf = reports.report_pdf(d, title=f'<img src="{dot}" width="5" height="5"/>')

@@ -19,7 +19,7 @@ from needle.cases import services as cs
 from needle.cases.figures import BACKLOG, COUNTERS
 from needle.cases.models import Case, Service
 from needle.cases.selectors import rates_for
-from needle.operations.selectors import dashboard_for, unit_subtrees
+from needle.operations.dashboards import dashboard_for, unit_subtrees
 from needle.orgs.models import Unit
 from needle.rollups import rebuild as ops_rebuild
 from needle.rollups import refresh as ops_refresh

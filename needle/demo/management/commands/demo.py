@@ -11,8 +11,8 @@ from needle.cases.models import Case, State
 from needle.demo.catalog import nyc311_load, synonyms_fill
 from needle.demo.intel import demo_intel_load
 from needle.demo.loader import demo_load
-from needle.operations.services import rollups_rebuild
 from needle.rollups.models import CaseRollup
+from needle.rollups.rebuild import rollups_rebuild
 
 
 def classifier_lines(intel: dict[str, Any]) -> list[str]:

@@ -1,6 +1,8 @@
-"""Writes of the operations app: report subscriptions and the scheduled reports they receive.
+"""Report subscriptions: a person's wish to receive an area's weekly or monthly report by email,
+and the scheduled job's sending of those reports (operations.tasks).
 
-The rollup engine's writes (refresh, rebuild) live in `needle.rollups`."""
+A subscription is read with its owner's rights at each sending, not at subscribing: a person who
+lost the right to an area's figures stops receiving them."""
 
 from __future__ import annotations
 
@@ -17,16 +19,11 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound, ValidationFailed
-from needle.operations import selectors
+from needle.operations.dashboards import dashboard_for
 from needle.operations.models import Frequency, ReportSubscription
+from needle.operations.params import PERM
 from needle.operations.reports import last_complete_period, report_pdf
 from needle.orgs.permissions import can_in_area, require_authenticated
-from needle.rollups.rebuild import rollups_rebuild
-from needle.rollups.refresh import rollups_refresh
-
-# The engine's writes are part of this app's surface too: the demo and the jobs call them here.
-__all__ = ["reports_send", "rollups_rebuild", "rollups_refresh", "subscription_create", "subscription_delete"]
-
 
 # Report subscriptions ------------------------------------------------------------------------------
 
@@ -35,7 +32,7 @@ __all__ = ["reports_send", "rollups_rebuild", "rollups_refresh", "subscription_c
 def subscription_create(*, actor: Any, area: Area, frequency: str) -> ReportSubscription:
     """Subscribe the actor to an area's weekly or monthly report; audited."""
     require_authenticated(actor)
-    if not can_in_area(actor, "cases.view", area):
+    if not can_in_area(actor, PERM, area):
         raise NotFound(_("You have no figures for this area."))
     if frequency not in Frequency.values:
         raise ValidationFailed(fields={"frequency": _("Choose weekly or monthly.")})
@@ -68,6 +65,12 @@ def subscription_delete(*, actor: Any, subscription_id: int) -> None:
     sub.delete()
 
 
+def subscriptions_of(*, actor: Any) -> list[ReportSubscription]:
+    """The actor's own report subscriptions, by area."""
+    require_authenticated(actor)
+    return list(ReportSubscription.objects.filter(person=actor).select_related("area").order_by("area__path"))
+
+
 # Scheduled reports --------------------------------------------------------------------------------
 
 
@@ -85,14 +88,10 @@ def reports_send(*, frequency: str, today: dt.date | None = None) -> int:
     for sub in due.select_related("person", "area"):
         person = sub.person
         # Only to an address its owner confirmed: a typo must not mail figures to a stranger.
-        if (
-            not person.email_confirmed
-            or not person.is_active
-            or not can_in_area(person, "cases.view", sub.area)
-        ):
+        if not person.email_confirmed or not person.is_active or not can_in_area(person, PERM, sub.area):
             continue
         with translation.override(person.language or settings.LANGUAGE_CODE):
-            d = selectors.dashboard_for(actor=person, area=sub.area, start=start, end=end)
+            d = dashboard_for(actor=person, area=sub.area, start=start, end=end)
             title = (
                 _("Weekly report") if frequency == Frequency.WEEKLY else _("Monthly report")
             ) + f" · {d.name}"

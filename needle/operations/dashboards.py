@@ -1,32 +1,29 @@
-"""Reads of the operations center: indicators for an area or a unit, from the rollups only.
+"""The dashboard of an area or a unit: its figures over a period and the period before, by
+child, by service, by lead unit and by day, read from the rollups only; the ranking of its
+rows; and what else an area's dashboard reads (its hot topics, its organizations' statistics).
 
 Every figure for a node is a sum of rollup rows, so a node's counts equal the sum over its
 children (plus "directly here": cases located at the node itself, or led by the unit itself).
-The page, the API, the exports and the PDF report all read `dashboard_for`; the parameters they
-share are parsed here.
-"""
+The page, the API, the exports and the PDF report all read `dashboard_for`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum, Window
 from django.utils.translation import gettext as _
 
-from needle.areas.models import Area
+from needle.areas.models import Area, subtree_q
 from needle.areas.selectors import jurisdictional_children
 from needle.cases.figures import BACKLOG, FLOWS
 from needle.cases.figures import SOURCE as CASES
 from needle.cases.models import Service
-from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
+from needle.intel.selectors import hot_topics_for
 from needle.operations.figures_types import (
     COUNTER_NAMES,
-    GRAINS,
-    INDICATORS,
     RATE_BASES,
     Dashboard,
     Figures,
@@ -35,114 +32,19 @@ from needle.operations.figures_types import (
     figures_of,
     value_of,
 )
-from needle.operations.models import ReportSubscription
-from needle.orgs.models import Unit
-from needle.orgs.permissions import (
-    can_for_unit,
-    can_in_area,
-    is_superuser,
-    require_authenticated,
-    scope_paths,
+from needle.operations.params import (
+    PERM,
+    access_area,
+    access_unit_figures,
+    areas_without_boundary,
+    default_area,
+    parse_period,
 )
+from needle.orgs.models import Unit
+from needle.orgs.permissions import can_for_unit, can_in_area, require_authenticated
 from needle.orgs.selectors import org_stats_for
 from needle.rollups import read
 from needle.rollups.models import NODE_DEPTH, TOTAL_DEPTH, CaseRollup, Grouping, NodeRollup
-from needle.rollups.sources import Source, sources
-
-PERM = "cases.view"
-MAX_DAYS = 3 * 366
-
-
-# Parameters ----------------------------------------------------------------------------------
-
-
-def parse_period(start: Any, end: Any) -> tuple[dt.date, dt.date]:
-    """[start, end] from strings or dates; default: the last 30 days up to today."""
-    start_d, end_d = periods.parse_period(start, end, default_start=lambda e: e - dt.timedelta(days=29))
-    if (end_d - start_d).days >= MAX_DAYS:
-        raise ValidationFailed(fields={"start": _("A period is at most three years long.")})
-    return start_d, end_d
-
-
-def parse_grain(value: Any) -> str:
-    if value in (None, ""):
-        return "day"
-    if value not in GRAINS:
-        raise ValidationFailed(fields={"grain": _("Choose day, week or month.")})
-    return str(value)
-
-
-def parse_indicator(value: Any) -> str:
-    if value in (None, ""):
-        return "response_rate"
-    if value not in INDICATORS:
-        raise ValidationFailed(fields={"indicator": _("Unknown indicator.")})
-    return str(value)
-
-
-def default_area(*, actor: Any, perm: str = PERM) -> Area | None:
-    """The widest area whose figures the actor may read (the root for superusers)."""
-    require_authenticated(actor)
-    if is_superuser(actor):
-        return areas_without_boundary().filter(parent__isnull=True, retired=False).order_by("code").first()
-    paths = scope_paths(actor, perm)
-    return areas_without_boundary().filter(path=paths[0]).first() if paths else None
-
-
-def access_area(*, actor: Any, code: str, perm: str = PERM) -> Area:
-    """The area if the actor may read its figures; 404 otherwise (its existence does not leak)."""
-    require_authenticated(actor)
-    area = areas_without_boundary().filter(code=code).first()
-    if area is None or not can_in_area(actor, perm, area):
-        raise NotFound(_("You have no figures for the area %(code)s.") % {"code": code})
-    return area
-
-
-def access_unit(*, actor: Any, unit_id: Any) -> Unit:
-    """The unit if the actor may read its figures; 404 otherwise. Not orgs.selectors.access_unit,
-    whose rule is seeing the unit at all (orgs.view_units, which every role holds): a unit's
-    figures need cases.view over it, which a member's role lacks. The id comes unparsed, as a
-    page or the API received it."""
-    require_authenticated(actor)
-    try:
-        pk = int(unit_id)
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={"unit": _("Give a unit's number.")}) from None
-    unit = Unit.objects.filter(pk=pk).first()
-    if unit is None or not can_for_unit(actor, PERM, unit):
-        raise NotFound(_("You have no figures for this unit."))
-    return unit
-
-
-def areas_without_boundary() -> QuerySet[Area]:
-    """Areas as the figures need them: without their boundaries (GeoJSON, megabytes for a city)."""
-    return Area.objects.defer("boundary")
-
-
-def dashboard_from_params(
-    actor: Any,
-    area: str | None,
-    unit: str | int | None,
-    start: Any,
-    end: Any,
-    *,
-    daily: bool = True,
-    units: bool = True,
-) -> Any:
-    """Parse the shared parameters of the API, the exports and the pages; one error shape."""
-    if area and unit:
-        raise ValidationFailed(fields={"unit": _("Give an area or a unit, not both.")})
-    start_d, end_d = parse_period(start, end)
-    if unit:
-        node_unit = access_unit(actor=actor, unit_id=unit)
-        return dashboard_for(actor=actor, unit=node_unit, start=start_d, end=end_d)
-    node_area = access_area(actor=actor, code=area) if area else default_area(actor=actor)
-    if node_area is None:
-        raise ValidationFailed(fields={"area": _("Give an area.")})
-    return dashboard_for(actor=actor, area=node_area, start=start_d, end=end_d, daily=daily, units=units)
-
-
-# Dashboards ------------------------------------------------------------------------------------
 
 
 def _service_rows(per_service: dict[Any, Figures]) -> list[Row]:
@@ -346,7 +248,8 @@ def dashboard_for(
 ) -> Dashboard:
     """The figures of an area subtree or a unit subtree over [start, end], with its children,
     services, units (an area's only if `units`), daily flows (an area's only if `daily`) and
-    the previous period of the same length. The caller has the node from access_area/access_unit; checked again here."""
+    the previous period of the same length. The caller has the node from access_area or
+    access_unit_figures; checked again here."""
     require_authenticated(actor)
     if unit is not None:
         if not can_for_unit(actor, PERM, unit):
@@ -357,6 +260,29 @@ def dashboard_for(
     if not can_in_area(actor, PERM, area):
         raise NotFound(_("You have no figures for the area %(code)s.") % {"code": area.code})
     return _area_dashboard(actor=actor, area=area, start=start, end=end, daily=daily, units=units)
+
+
+def dashboard_from_params(
+    actor: Any,
+    area: str | None,
+    unit: str | int | None,
+    start: Any,
+    end: Any,
+    *,
+    daily: bool = True,
+    units: bool = True,
+) -> Dashboard:
+    """Parse the shared parameters of the API, the exports and the pages; one error shape."""
+    if area and unit:
+        raise ValidationFailed(fields={"unit": _("Give an area or a unit, not both.")})
+    start_d, end_d = parse_period(start, end)
+    if unit:
+        node_unit = access_unit_figures(actor=actor, unit_id=unit)
+        return dashboard_for(actor=actor, unit=node_unit, start=start_d, end=end_d)
+    node_area = access_area(actor=actor, code=area) if area else default_area(actor=actor)
+    if node_area is None:
+        raise ValidationFailed(fields={"area": _("Give an area.")})
+    return dashboard_for(actor=actor, area=node_area, start=start_d, end=end_d, daily=daily, units=units)
 
 
 # A rate over fewer cases than this says little; such rows rank only when too few others can.
@@ -382,9 +308,9 @@ def ranking(rows: list[Row], indicator: str, n: int = 5) -> tuple[list[Row], lis
     return best, worst
 
 
-def subscriptions_of(*, actor: Any) -> list[Any]:
-    require_authenticated(actor)
-    return list(ReportSubscription.objects.filter(person=actor).select_related("area").order_by("area__path"))
+def hot_topics_in(*, actor: Any, area: Area, limit: int = 5) -> list[Any]:
+    """The intelligence app's hot topics within the area that the actor may see, hottest first."""
+    return list(hot_topics_for(actor=actor).filter(subtree_q(area.path, "area_path"))[:limit])
 
 
 def org_figures(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> Any:
@@ -392,92 +318,3 @@ def org_figures(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> Any:
     if not can_in_area(actor, "orgs.view_stats", area):
         return None
     return org_stats_for(actor=actor, area=area, start=start, end=end)
-
-
-# Any source's figures -----------------------------------------------------------------------
-
-
-def figures_values(source: Source, counts: dict[str, int]) -> dict[str, Any]:
-    """A node's counters and every figure the source defines on them."""
-    values = SimpleNamespace(**counts)
-    return {**counts, **{f.name: f.value(values) for f in source.figures if f.name not in counts}}
-
-
-def source_indicators(
-    *, actor: Any, source: Source, area: str | None, unit: Any, start: Any, end: Any
-) -> dict[str, Any]:
-    """Any source's figures of an area subtree over [start, end] (flows) and now (stocks), of
-    its previous period, of each child and by each of its keys (`breakdowns`), read from the
-    engine alone: a source declared to the engine gets them without code of its own here. The
-    answer has the cases' shape; their breakdowns by service and unit stay empty."""
-    if unit:
-        raise ValidationFailed(fields={"unit": _("These figures are by area only.")})
-    start_d, end_d = parse_period(start, end)
-    perm = source.permission
-    node = access_area(actor=actor, code=area, perm=perm) if area else default_area(actor=actor, perm=perm)
-    if node is None:
-        raise ValidationFailed(fields={"area": _("Give an area.")})
-    prev_end = start_d - dt.timedelta(days=1)
-    prev_start = start_d - (end_d - start_d) - dt.timedelta(days=1)
-    children = list(jurisdictional_children(area=node, queryset=areas_without_boundary()))
-    sums = read.area_sums(source, [node, *children], start_d, end_d)
-    previous = read.area_sums(source, [node], prev_start, prev_end, stocks=False)[node.pk]
-    total = sums[node.pk]
-    rows = [
-        {"kind": "area", "key": c.code, "name": c.name, "figures": figures_values(source, sums[c.pk])}
-        for c in children
-    ]
-    here = {n: total[n] - sum(sums[c.pk][n] for c in children) for n in source.counter_names}
-    if any(here.values()):
-        name = _("Directly in %(name)s") % {"name": node.name}
-        rows.append({"kind": "here", "key": "", "name": name, "figures": figures_values(source, here)})
-    breakdowns = {}
-    for index, key in enumerate(source.keys):
-        per_value = read.key_sums(source, node, index, start_d, end_d)
-        names = key.names(per_value) if key.names is not None else {}
-        breakdowns[key.name] = [
-            {
-                "kind": key.name,
-                "key": str(value),
-                "name": names.get(value, str(value)),
-                "figures": figures_values(source, counts),
-            }
-            for value, counts in sorted(per_value.items())
-            if any(counts.values())
-        ]
-    return {
-        "start": start_d,
-        "end": end_d,
-        "node": {
-            "kind": "area",
-            "key": node.code,
-            "name": node.name,
-            "figures": figures_values(source, total),
-        },
-        "previous": figures_values(source, previous),
-        "children": rows,
-        "by_service": [],
-        "units": [],
-        "breakdowns": breakdowns,
-    }
-
-
-# The sources that have no section of their own on the area dashboard: the cases are the
-# dashboard, and the organizations keep theirs (by type, at the period's end; org_figures).
-OWN_SECTIONS = frozenset({"cases", "orgs"})
-
-
-def source_sections(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """A section per other source that has figures for the area over [start, end] and that the
-    actor may read: its label and each figure with its value, read from the engine alone."""
-    out = []
-    for source in sources():
-        if source.name in OWN_SECTIONS or not can_in_area(actor, source.permission, area):
-            continue
-        counts = read.area_sums(source, [area], start, end)[area.pk]
-        if not any(counts.values()):
-            continue
-        values = SimpleNamespace(**counts)
-        figures = [{"label": f.label, "value": f.value(values), "ratio": f.is_ratio} for f in source.figures]
-        out.append({"name": source.name, "label": source.label, "figures": figures})
-    return out
