@@ -232,9 +232,11 @@ def org_stats_for(*, actor: Any, area: Area, start: dt.date | None, end: dt.date
         for t, key in ((t, org_figures.TYPE_KEYS[t.value]) for t in UnitType)
         if by_type.get(key)
     ]
+    # A level is a depth below the area's own: the tree has one level per depth (a grid under
+    # its community, a placeholder city standing for its city), whatever depth it is rooted at.
     by_level = {
-        level: _units_at_end(counts)
-        for level, counts in rollup_read.level_sums(source, area, after_start, after_end).items()
+        area.level + depth - area.depth: _units_at_end(counts)
+        for depth, counts in rollup_read.depth_sums(source, area, after_start, after_end).items()
     }
     stats.units_by_level = [
         {"level": lvl.value, "label": str(lvl.label), "count": by_level[lvl.value]}

@@ -135,17 +135,16 @@ def last_day(source: Source) -> dt.date | None:
     return as_date(last) if last is not None else None
 
 
-def level_sums(
+def depth_sums(
     source: Source, area: Area, start: dt.date, end: dt.date, *, stocks: bool = True
 ) -> dict[int, dict[str, int]]:
-    """The area's counters of a source by the level of the leaf areas they were counted in (flows
-    over [start, end], and stocks now if `stocks`): the subtree's leaf rows, grouped by their
-    area's level. The node rows do not keep the leaf's level, so this reads the leaf rows even
-    for a big node."""
+    """The area's counters of a source by the depth of the leaf areas they were counted in (flows
+    over [start, end], and stocks now if `stocks`): the subtree's leaf rows, grouped by the depth
+    each row keeps. The node rows do not keep the leaf's depth, so this reads the leaf rows even
+    for a big node: a source that asks it of big nodes indexes its leaf rows by a1 and a2 too."""
     names = source.counter_names
     rows = subtree(source.tables.leaf, area)
     chosen = period_and_backlog(rows, start, end) if stocks else period(rows, start, end)
     return {
-        row["area__level"]: {n: int(row[n] or 0) for n in names}
-        for row in sums(chosen, ["area__level"], names)
+        row["area_depth"]: {n: int(row[n] or 0) for n in names} for row in sums(chosen, ["area_depth"], names)
     }
