@@ -127,6 +127,7 @@ def generate(args: argparse.Namespace) -> tuple[int, int]:
     rng = np.random.default_rng(args.seed)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE orgs_membership, orgs_unit RESTART IDENTITY CASCADE")
+    Person.objects.filter(username__startswith="bench-m").delete()
     people = Person.objects.bulk_create([Person(username=f"bench-m{i:03d}") for i in range(PEOPLE)])
     person_ids = np.array([p.pk for p in people])
     areas = {
