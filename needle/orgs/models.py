@@ -288,8 +288,9 @@ class OrgRollup(OrgCounters, LeafRows):
         verbose_name = _("organization rollup")
         verbose_name_plural = _("organization rollups")
         constraints = [models.UniqueConstraint(fields=["day", "area", "unit_type"], name="org_rollup_key")]
-        # As the cases' leaf rows: a subtree below the node rows is its id at its depth.
-        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"org_rollup_a{d}_day") for d in range(3, 7)]
+        # As the cases' leaf rows, a subtree is its id at its depth; at every depth, since the
+        # statistics by level read a province's or a city's leaf rows too (read.depth_sums).
+        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"org_rollup_a{d}_day") for d in range(1, 7)]
 
     def __str__(self) -> str:
         return f"{self.day} {self.area_path} t{self.unit_type}"

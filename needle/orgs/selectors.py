@@ -7,14 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from needle.areas.models import Area, subtree_q
+from needle.areas.models import Area, Level, subtree_q
 from needle.core import periods
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.models import AuditEvent
+from needle.orgs import figures as org_figures
 from needle.orgs.models import (
     GridAssignment,
     Membership,
@@ -35,6 +36,7 @@ from needle.orgs.permissions import (
     require_authenticated,
     unit_scope_q,
 )
+from needle.rollups import read as rollup_read
 
 
 @dataclass
@@ -193,51 +195,60 @@ def check_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, d
 
 
 def org_stats_for(*, actor: Any, area: Area, start: dt.date | None, end: dt.date | None) -> OrgStats:
-    """Units by type and level, members, and net change over [start, end] in an area subtree."""
+    """Units by type and level, members, and net change over [start, end] in an area subtree,
+    read from the rollups (the orgs source), as the operations center reads them.
+
+    The rollups count flows by day and the stocks of now; what stood at the period's end is the
+    stock now, less what began after the end, plus what ended after it (facts may be dated
+    ahead, so "after the end" runs to the rollups' last day, not to today)."""
     require_authenticated(actor)
     if not can_in_area(actor, "orgs.view_stats", area):
         raise NotFound(_("You have no statistics for this area."))
     start, end = check_period(start, end)
-    units = Unit.objects.filter(subtree_q(area.path, "area_path"))
-    alive_at_end = Q(founded_on__lte=end) & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=end))
-    totals = units.aggregate(
-        total=Count("id", filter=alive_at_end),
-        founded=Count("id", filter=Q(founded_on__gte=start, founded_on__lte=end)),
-        dissolved=Count("id", filter=Q(dissolved_on__gte=start, dissolved_on__lte=end)),
-    )
+    source = org_figures.SOURCE
+    within = rollup_read.area_sums(source, [area], start, end)[area.pk]
+    # Every flow after the end, with the stocks now (the rows of a period and the backlog are
+    # summed together): the days from end + 1 to the last counted one, or one empty day.
+    after_start = end + dt.timedelta(days=1)
+    after_end = max(rollup_read.last_day(source) or after_start, after_start)
+    after = rollup_read.area_sums(source, [area], after_start, after_end)[area.pk]
     stats = OrgStats(
         area=area,
         start=start,
         end=end,
-        units_total=totals["total"],
-        units_founded=totals["founded"],
-        units_dissolved=totals["dissolved"],
+        units_total=_units_at_end(after),
+        units_founded=within["founded"],
+        units_dissolved=within["dissolved"],
+        members_total=after["members"] - after["joined"] + after["left"],
+        members_joined=within["joined"],
+        members_left=within["left"],
     )
-    by_type = {r["type"]: r["n"] for r in units.filter(alive_at_end).values("type").annotate(n=Count("id"))}
+    by_type = {
+        key: _units_at_end(counts)
+        for key, counts in rollup_read.key_sums(source, area, 0, after_start, after_end).items()
+    }
     stats.units_by_type = [
-        {"type": t.value, "label": str(t.label), "count": by_type[t.value]}
-        for t in UnitType
-        if by_type.get(t.value)
+        {"type": t.value, "label": str(t.label), "count": by_type[key]}
+        for t, key in ((t, org_figures.TYPE_KEYS[t.value]) for t in UnitType)
+        if by_type.get(key)
     ]
-    from needle.areas.models import Level
-
+    # A level is a depth below the area's own: the tree has one level per depth (a grid under
+    # its community, a placeholder city standing for its city), whatever depth it is rooted at.
     by_level = {
-        r["area__level"]: r["n"]
-        for r in units.filter(alive_at_end).values("area__level").annotate(n=Count("id"))
+        area.level + depth - area.depth: _units_at_end(counts)
+        for depth, counts in rollup_read.depth_sums(source, area, after_start, after_end).items()
     }
     stats.units_by_level = [
         {"level": lvl.value, "label": str(lvl.label), "count": by_level[lvl.value]}
         for lvl in Level
         if by_level.get(lvl.value)
     ]
-    members = Membership.objects.filter(subtree_q(area.path, "unit__area_path"))
-    m = members.aggregate(
-        total=Count("id", filter=Q(joined_on__lte=end) & (Q(left_on__isnull=True) | Q(left_on__gt=end))),
-        joined=Count("id", filter=Q(joined_on__gte=start, joined_on__lte=end)),
-        left=Count("id", filter=Q(left_on__gte=start, left_on__lte=end)),
-    )
-    stats.members_total, stats.members_joined, stats.members_left = m["total"], m["joined"], m["left"]
     return stats
+
+
+def _units_at_end(after: dict[str, int]) -> int:
+    """The units standing at a period's end, from the stocks now and the flows after the end."""
+    return after["units"] - after["founded"] + after["dissolved"]
 
 
 def stats_default_area(*, actor: Any) -> Area | None:

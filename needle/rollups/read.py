@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import reduce
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet, Sum
+from django.db.models import Max, Model, Q, QuerySet, Sum
 
 from needle.areas.models import Area
 from needle.rollups.models import (
@@ -125,4 +125,26 @@ def key_sums(
     return {
         row[key]: {n: int(row[n] or 0) for n in names}
         for row in sums(period_and_backlog(rows, start, end), [key], names)
+    }
+
+
+def last_day(source: Source) -> dt.date | None:
+    """The latest day a source has counted anything on (facts may be dated ahead of today);
+    none when it has counted nothing."""
+    last = source.tables.leaf._default_manager.filter(day__gt=BACKLOG_DAY).aggregate(last=Max("day"))["last"]
+    return as_date(last) if last is not None else None
+
+
+def depth_sums(
+    source: Source, area: Area, start: dt.date, end: dt.date, *, stocks: bool = True
+) -> dict[int, dict[str, int]]:
+    """The area's counters of a source by the depth of the leaf areas they were counted in (flows
+    over [start, end], and stocks now if `stocks`): the subtree's leaf rows, grouped by the depth
+    each row keeps. The node rows do not keep the leaf's depth, so this reads the leaf rows even
+    for a big node: a source that asks it of big nodes indexes its leaf rows by a1 and a2 too."""
+    names = source.counter_names
+    rows = subtree(source.tables.leaf, area)
+    chosen = period_and_backlog(rows, start, end) if stocks else period(rows, start, end)
+    return {
+        row["area_depth"]: {n: int(row[n] or 0) for n in names} for row in sums(chosen, ["area_depth"], names)
     }

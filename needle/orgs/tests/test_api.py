@@ -6,6 +6,7 @@ from django.test import Client
 from needle.areas.models import Area
 from needle.core.models import AuditEvent
 from needle.orgs.models import Membership
+from needle.rollups.refresh import rollups_refresh
 
 
 def error_of(response):
@@ -151,6 +152,7 @@ def test_org_stats_count_units_members_and_net_change(world, api_for):
 
     Unit.objects.filter(code="rc-a2a").update(founded_on="2026-02-01")
     Unit.objects.filter(code="rc-a1a").update(dissolved_on="2026-03-01")
+    rollups_refresh()
     body = (
         api_for("city_admin")
         .get("/api/v1/orgs/stats", area="500103000000", start="2026-01-01", end="2026-06-30")

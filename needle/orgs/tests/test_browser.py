@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from needle import testing as t
+from needle.rollups.refresh import rollups_refresh
 from needle.testing import give_districts_boundaries, sign_in, zh
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -131,7 +132,8 @@ def test_units_stats_and_map(world: t.World, open_tab: Any) -> None:
     expect(page.locator("#unit-rows")).to_contain_text("华一坡社区党委")
     tab.shot("04c-units.png")
 
-    # 4b. Organization figures with an ECharts bar chart.
+    # 4b. Organization figures with an ECharts bar chart, read from the rollups.
+    rollups_refresh()
     page.locator("header nav a[href='/stats/']").click()
     page.wait_for_url(tab.base + "/stats/")
     expect(page.locator("#units-total")).to_have_text(str(len(world.units)))

@@ -4,6 +4,7 @@ from django.test import Client
 
 from needle.core.models import AuditEvent
 from needle.orgs.models import Person, RoleAssignment
+from needle.rollups.refresh import rollups_refresh
 
 
 def test_login_page_and_sign_in_sets_the_language_cookie(world):
@@ -89,7 +90,10 @@ def test_granting_a_role_from_the_unit_page(world, client_for, persona, allowed)
 
 def test_stats_page(world, client_for):
     html = client_for("city_admin").get("/stats/", {"area": "500103000000"}).content.decode()
-    assert 'id="units-total">6<' in html
+    assert "统计数据尚未生成" in html  # before the rollups' first refresh
+    rollups_refresh()
+    html = client_for("city_admin").get("/stats/", {"area": "500103000000"}).content.decode()
+    assert 'id="units-total">6<' in html and "数据截至" in html
     assert client_for("supervisor").get("/stats/", {"area": "500103000000"}).status_code == 400
     assert client_for("outsider").get("/stats/").status_code == 403
     assert (

@@ -33,6 +33,7 @@ from needle.orgs.forms import (
 )
 from needle.orgs.permissions import can_for_unit, can_in_area, require_anywhere
 from needle.orgs.presenters import audit_rows
+from needle.rollups.read import rollup_status
 
 
 @login_required
@@ -142,7 +143,13 @@ def org_stats(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orgs/stats.html",
-        {"form": form, "stats": stats, "ancestors": area_ancestors(area=stats.area) if stats else []},
+        {
+            "form": form,
+            "stats": stats,
+            "ancestors": area_ancestors(area=stats.area) if stats else [],
+            # The figures are the rollups' (refreshed every minute): as of when, as on the dashboard.
+            "status": rollup_status(),
+        },
         status=400 if form.errors else 200,
     )
 
