@@ -268,6 +268,7 @@ INSTALLED_APPS = [
     "needle.notify",
     "needle.cases",
     "needle.intel",
+    "needle.center",
     "needle.operations",
     "needle.demo",
 ]
