@@ -108,7 +108,7 @@ def registration_create(
     while one is free and nobody waits, else the end of the waitlist. `birth_year`: the actor's,
     kept in their profile, when the activity has an age range and the profile lacks it."""
     require_authenticated(actor)
-    activity = Activity.objects.select_for_update().select_related("area").get(pk=activity.pk)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("area").get(pk=activity.pk)
     person: Person | None = None
     record: PersonRecord | None = None
     if on_behalf is not None:
@@ -171,7 +171,9 @@ def _capacities(actor: Any, registration: Registration, activity: Activity) -> s
 def _locked(registration: Registration) -> tuple[Registration, Activity]:
     activity = Activity.objects.select_for_update().get(pk=registration.activity_id)
     locked = (
-        Registration.objects.select_for_update().select_related("person", "record").get(pk=registration.pk)
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("person", "record")
+        .get(pk=registration.pk)
     )
     return locked, activity
 
