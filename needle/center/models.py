@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from needle.areas.models import Area
 from needle.core.models import TimeStamped
 from needle.orgs.models import PersonRecord, Unit
+from needle.rollups.models import Footprints, LeafRows, NodeRows
 
 
 class Room(TimeStamped):
@@ -197,3 +198,63 @@ class Registration(TimeStamped):
 
     def __str__(self) -> str:
         return self.code
+
+
+# The center figures' rollups (needle.center.figures), on the engine's table shapes ------------
+
+
+class CenterCounters(models.Model):
+    activities = models.IntegerField(_("activities"), default=0)
+    places_offered = models.IntegerField(_("places offered"), default=0)
+    places_taken = models.IntegerField(_("places taken"), default=0)
+    attended = models.IntegerField(_("attended"), default=0)
+    no_shows = models.IntegerField(_("no-shows"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CenterRollup(CenterCounters, LeafRows):
+    # The activity's audience, as its place in Audience (1 for the first): keys are integers.
+    audience = models.IntegerField(_("audience"), default=0)
+
+    class Meta:
+        verbose_name = _("center rollup")
+        verbose_name_plural = _("center rollups")
+        constraints = [models.UniqueConstraint(fields=["day", "area", "audience"], name="center_rollup_key")]
+        # As the cases' leaf rows: a subtree below the node rows is its id at its depth.
+        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"center_rollup_a{d}_day") for d in range(3, 7)]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} a{self.audience}"
+
+
+class CenterNodeRollup(CenterCounters, NodeRows):
+    class Meta:
+        verbose_name = _("center area rollup")
+        verbose_name_plural = _("center area rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "area", "span", "day", "key"], name="center_node_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["grouping", "parent_key", "span", "day"], name="center_node_rollup_children"
+            ),
+            models.Index(fields=["span", "day"], name="center_node_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+
+
+class CenterFootprint(Footprints):
+    activity_id = models.BigIntegerField(_("activity"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("activity footprint")
+        verbose_name_plural = _("activity footprints")
+
+    def __str__(self) -> str:
+        return str(self.activity_id)
