@@ -39,6 +39,7 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "center": activity.center_id,
         "area": activity.area.code,
         "title": activity.title,
+        "title_en": activity.title_en,
         "description": activity.description,
         "audience": activity.audience,
         "room": activity.room_id,
@@ -101,6 +102,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
             raise ValidationFailed(fields={"room": _("No such room.")})
     draft = services.ActivityDraft(
         title=payload.title,
+        title_en=payload.title_en,
         description=payload.description,
         audience=payload.audience,
         starts_at=payload.starts_at,

@@ -61,6 +61,8 @@ class Activity(TimeStamped):
     # Denormalized from area.path: a street's or a district's activities are one indexed range.
     area_path = models.CharField(_("area path"), max_length=255, editable=False)
     title = models.CharField(_("title"), max_length=150)
+    # The title for readers who chose English; blank: the title serves both languages.
+    title_en = models.CharField(_("title in English"), max_length=150, blank=True)
     description = models.TextField(_("description"), blank=True)
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
     room = models.ForeignKey(

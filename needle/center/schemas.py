@@ -22,6 +22,7 @@ class RecurrenceIn(Schema):
 class ActivityIn(Schema):
     center: Id = Field(..., description="The service center (a unit id)")
     title: str = Field(..., max_length=150)
+    title_en: str = Field("", max_length=150, description="The title in English, if it differs")
     description: str = Field("", max_length=4000)
     audience: Audience
     starts_at: AwareDatetime = Field(..., description="With its offset, e.g. 2026-12-10T09:00:00+08:00")
@@ -43,6 +44,7 @@ class ActivityOut(Schema):
     center: int = Field(..., description="The service center (a unit id)")
     area: str = Field(..., description="The community's area code")
     title: str
+    title_en: str
     description: str
     audience: str
     room: int | None

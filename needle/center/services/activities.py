@@ -22,6 +22,7 @@ from needle.orgs.permissions import can_in_area, require, require_authenticated
 ACTIVITY_FIELDS = [
     "center",
     "title",
+    "title_en",
     "audience",
     "room",
     "place",
@@ -84,6 +85,7 @@ class ActivityDraft:
     starts_at: dt.datetime
     ends_at: dt.datetime
     capacity: int
+    title_en: str = ""
     description: str = ""
     room: Room | None = None
     place: str = ""
@@ -98,6 +100,8 @@ def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.
     errors: dict[str, str] = {}
     if not d.title.strip() or len(d.title.strip()) > 150:
         errors["title"] = _("Give a title of 1 to 150 characters.")
+    if len(d.title_en.strip()) > 150:
+        errors["title_en"] = _("Give a title of 1 to 150 characters.")
     if d.audience not in Audience.values:
         errors["audience"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(Audience.values)}
     if d.ends_at <= d.starts_at:
@@ -146,6 +150,7 @@ def activity_create(*, actor: Any, center: Unit, draft: ActivityDraft) -> list[A
             area_id=center.area_id,
             area_path=center.area_path,
             title=draft.title.strip(),
+            title_en=draft.title_en.strip(),
             description=draft.description.strip(),
             audience=draft.audience,
             room=draft.room,
