@@ -19,6 +19,7 @@ from needle.center.schemas import (
     ActivityIn,
     ActivityPageOut,
     CapacityIn,
+    CheckInIn,
     RegistrationIn,
     RegistrationOut,
 )
@@ -200,6 +201,13 @@ def confirm(request: HttpRequest, registration_id: Id) -> Any:
 def check_in(request: HttpRequest, registration_id: Id) -> Any:
     """Staff at the door."""
     return _step(request, registration_id, services.registration_check_in)
+
+
+@router.post("/check-in", response={200: RegistrationOut, **ERRORS}, summary="Check in by code")
+def check_in_by_code(request: HttpRequest, payload: CheckInIn) -> Any:
+    """Staff at the door type the code the registrant shows; 404 for a code they cannot check in."""
+    registration = selectors.registration_by_code(actor=request.user, code=payload.code)
+    return registration_out(services.registration_check_in(actor=request.user, registration=registration))
 
 
 @router.post(

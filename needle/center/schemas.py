@@ -106,6 +106,10 @@ class RegistrationIn(Schema):
     )
 
 
+class CheckInIn(Schema):
+    code: str = Field(..., min_length=1, max_length=20, description="The code the registrant shows")
+
+
 class RegistrationOut(Schema):
     id: int
     activity: int

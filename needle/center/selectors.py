@@ -72,3 +72,16 @@ def access_registration(*, actor: Any, registration_id: int) -> Registration:
     ):
         return registration
     raise NotFound()
+
+
+def registration_by_code(*, actor: Any, code: str) -> Registration:
+    """The registration a person shows at the door, for the center's staff (its code, however
+    it was typed); to anyone else no code exists."""
+    registration = (
+        Registration.objects.select_related("activity")
+        .filter(code=code.strip().upper().replace(" ", ""))
+        .first()
+    )
+    if registration is None or not can_in_area(actor, "center.manage", registration.activity.area_path):
+        raise NotFound()
+    return registration

@@ -182,6 +182,19 @@ def test_the_operations_are_in_the_openapi_document(client):
         "/api/v1/center/registrations/{registration_id}/cancel",
         "/api/v1/center/registrations/{registration_id}/confirm",
         "/api/v1/center/registrations/{registration_id}/check-in",
+        "/api/v1/center/check-in",
     ):
         assert path in paths
     assert "409" in paths["/api/v1/center/activities/{activity_id}/registrations"]["post"]["responses"]
+
+
+def test_staff_check_in_by_the_code_shown_at_the_door(world, center, api_for):
+    activity = make_activity(world)
+    code = api_for("resident").post(f"/api/v1/center/activities/{activity.pk}/registrations").json()["code"]
+    for persona in ("resident", "supervisor", "outsider"):
+        assert api_for(persona).post("/api/v1/center/check-in", {"code": code}).status_code == 404
+    res = api_for("staff").post("/api/v1/center/check-in", {"code": f" {code.lower()} "})
+    assert res.status_code == 200 and res.json()["status"] == "attended"
+    assert api_for("staff").post("/api/v1/center/check-in", {"code": code}).status_code == 409
+    assert api_for("staff").post("/api/v1/center/check-in", {"code": "NOPE2345"}).status_code == 404
+    assert api_for("staff").post("/api/v1/center/check-in", {}).status_code == 422
