@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from needle.areas.models import Area, subtree_q
-from needle.center.models import SEATED, Activity, Registration, Status
+from needle.center.models import SEATED, STANDING, Activity, Registration, Status
 from needle.center.states import is_registrant
 from needle.core.errors import NotFound
 from needle.orgs.permissions import can_in_area
@@ -85,3 +85,11 @@ def registration_by_code(*, actor: Any, code: str) -> Registration:
     if registration is None or not can_in_area(actor, "center.manage", registration.activity.area_path):
         raise NotFound()
     return registration
+
+
+def my_registrations(*, actor: Any, activity_ids: list[int]) -> dict[int, Registration]:
+    """The actor's own standing registrations for these activities, by activity."""
+    if not getattr(actor, "is_authenticated", False):
+        return {}
+    rows = Registration.objects.filter(person=actor, activity_id__in=activity_ids, status__in=STANDING)
+    return {r.activity_id: r for r in rows}
