@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.center.models import SEATED, Activity, Registration, Status
-from needle.center.services.seats import next_queue_number, offer_free_seats, seats_taken, tell_status
+from needle.center.services.seats import (
+    next_queue_number,
+    offer_free_seats,
+    seats_taken,
+    tell_lapsed,
+    tell_status,
+)
 from needle.center.states import MOVES, REGISTRANT, STAFF, is_registrant
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
@@ -213,7 +219,10 @@ def _apply(actor: Any, registration: Registration, activity: Activity, move: str
         old={"status": old},
         new={"status": registration.status},
     )
-    tell_status(registration, activity)
+    if move == "lapse":
+        tell_lapsed(registration, activity)
+    else:
+        tell_status(registration, activity)
 
 
 @transaction.atomic

@@ -107,6 +107,14 @@ def offer_free_seats(activity: Activity) -> list[Registration]:
     return offered
 
 
+def tell_lapsed(registration: Registration, activity: Activity) -> None:
+    """The registrant hears that the seat offered passed to the next in line."""
+    text = gettext_noop(
+        "The seat offered to you for %(title)s on %(start)s was not taken in time and passed to the next in line."
+    )
+    tell(registration, "center.registration.lapsed", Message(text, _params(registration, activity)))
+
+
 def tell_status(registration: Registration, activity: Activity) -> None:
     """The registrant hears where their registration stands now."""
     params = _params(registration, activity)

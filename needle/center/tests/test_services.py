@@ -141,6 +141,8 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(world, center):
     third.refresh_from_db()
     assert second.status == Status.CANCELLED and third.status == Status.OFFERED
     assert AuditEvent.objects.filter(action="center.registration.lapsed", object_id=str(second.pk)).exists()
+    assert Notification.objects.filter(recipient=b, verb="center.registration.lapsed").exists()
+    assert Notification.objects.filter(recipient=c, verb="center.registration.offered").exists()
 
 
 def test_an_offer_is_shorter_close_to_the_start():
