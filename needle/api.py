@@ -14,6 +14,7 @@ from ninja.parser import Parser
 from needle.areas.api import router as areas_router
 from needle.cases.api import router as cases_router
 from needle.cases.api_steps import router as cases_steps_router
+from needle.center.api import router as center_router
 from needle.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from needle.intel.api import router as intel_router
 from needle.notify.api import router as notify_router
@@ -92,5 +93,6 @@ api.add_router("/", orgs_router)
 api.add_router("/", notify_router)
 api.add_router("/", cases_router)
 api.add_router("/", cases_steps_router)
+api.add_router("/center", center_router)
 api.add_router("/intel", intel_router)
 api.add_router("/operations", operations_router)

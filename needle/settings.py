@@ -248,7 +248,7 @@ USE_TZ = True
 USE_I18N = True
 
 # The sources of the rollup engine: each app's figures module (its SOURCE), listed explicitly.
-NEEDLE_ROLLUP_SOURCES = ["needle.cases.figures", "needle.orgs.figures"]
+NEEDLE_ROLLUP_SOURCES = ["needle.cases.figures", "needle.orgs.figures", "needle.center.figures"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -268,6 +268,7 @@ INSTALLED_APPS = [
     "needle.notify",
     "needle.cases",
     "needle.intel",
+    "needle.center",
     "needle.operations",
     "needle.demo",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("operations/", include("needle.operations.urls")),
     path("notifications/", include("needle.notify.urls")),
     path("open311/v2/", include("needle.cases.open311_urls")),
+    path("", include("needle.center.urls")),
     path("", include("needle.cases.urls")),
     path("", include("needle.orgs.urls")),
 ]

@@ -22,6 +22,7 @@ from needle.areas.models import Area, Level, subtree_q
 from needle.areas.services import area_import, boundaries_import
 from needle.core.audit import audit_record
 from needle.demo.cases import demo_cases_load
+from needle.demo.center import demo_center_load
 from needle.demo.names import random_name, random_phone
 from needle.demo.places import invent_grids, invent_points
 from needle.orgs.models import (
@@ -341,6 +342,13 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
         _build_members(city, rng, today)
         logins = _build_personas(city, rng)
         demo_cases_load(city)
+        staff = RoleAssignment.objects.select_related("unit__area__parent", "person").get(
+            person__username="staff"
+        )
+        street = staff.unit.area.parent
+        assert street is not None
+        # Its own generator: the center's rows leave everything else the demo invents as it was.
+        demo_center_load(street=street, staff=staff.person, rng=random.Random(SEED + 16))
         audit_record(
             actor=None,
             action="demo.loaded",

@@ -29,6 +29,16 @@ def is_mobile(phone: str) -> bool:
     return bool(MOBILE.match(phone or ""))
 
 
+def normalize_phone(phone: str) -> str:
+    """One spelling per number, so a person is found again by it: no spaces or dashes in a
+    mobile number and no +86 before it; a landline keeps its area code's dash."""
+    phone = (phone or "").strip().replace(" ", "")
+    mobile = phone.replace("-", "")
+    if MOBILE.match(mobile):
+        return mobile[-11:]
+    return phone
+
+
 def mask_phone(phone: str) -> str:
     """138****1234: enough to recognise a number, not enough to call it."""
     if not phone:
@@ -60,6 +70,8 @@ class Person(AbstractUser):
     # The version of the terms of use and privacy notice accepted at sign-up, and when.
     terms_version = models.CharField(_("terms accepted"), max_length=20, blank=True)
     terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
+    # Given in the profile or when registering for an activity with an age range.
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -263,6 +275,54 @@ class GridAssignment(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.worker} → {self.grid.name}"
+
+
+class ConsentMethod(models.TextChoices):
+    SIGNED_FORM = "signed_form", _("signed form")
+    VERBAL_WITNESSED = "verbal_witnessed", _("verbal, with a witness")
+
+
+class PersonRecord(TimeStamped):
+    """A person without an account (an elderly resident registered at the counter, a household
+    in care): one shared record each, kept with their consent, found again by phone or by name
+    and year of birth. A record found to be a duplicate points at the one it was merged into;
+    what was registered for either stays where it was, so both histories remain."""
+
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    # Denormalized from area.path: the staff who may read a record are scoped by its place.
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    consent_method = models.CharField(_("consent given by"), max_length=20, choices=ConsentMethod.choices)
+    consent_noted_by = models.ForeignKey(
+        Person, verbose_name=_("consent noted by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    consent_noted_at = models.DateTimeField(_("consent noted at"))
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+    )
+
+    class Meta:
+        verbose_name = _("person without an account")
+        verbose_name_plural = _("people without an account")
+        indexes = [
+            models.Index(fields=["phone"], name="person_record_phone"),
+            models.Index(fields=["name", "birth_year"], name="person_record_name_year"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
 
 
 # The organization figures' rollups (needle.orgs.figures), on the engine's table shapes ------------

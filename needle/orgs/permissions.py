@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orgs.view_people": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.DISPATCHER, R.HANDLER, R.AUDITOR}),
     "orgs.view_phone": frozenset({R.ADMIN, R.COORDINATOR, R.DISPATCHER}),
     "orgs.manage_people": frozenset({R.ADMIN}),
+    # People without an account: kept by the staff who register them at a counter.
+    "orgs.manage_records": frozenset({R.ADMIN, R.COORDINATOR}),
     "orgs.view_stats": frozenset({R.ADMIN, R.SUPERVISOR, R.VIEWER, R.COORDINATOR, R.AUDITOR}),
     "core.view_audit": frozenset({R.ADMIN, R.AUDITOR}),
     "cases.view": frozenset(
@@ -48,6 +50,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.supervise": frozenset({R.ADMIN, R.SUPERVISOR}),
     "cases.moderate": frozenset({R.ADMIN, R.DISPATCHER}),
     "cases.manage_catalog": frozenset({R.ADMIN}),
+    "center.view": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.VIEWER, R.AUDITOR}),
+    "center.manage": frozenset({R.ADMIN, R.COORDINATOR}),
     "intel.view_hotspots": frozenset(
         {R.ADMIN, R.DISPATCHER, R.SUPERVISOR, R.COORDINATOR, R.VIEWER, R.AUDITOR}
     ),

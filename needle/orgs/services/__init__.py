@@ -1,6 +1,7 @@
 """Every write to people, units, memberships, roles, grids and tokens, split by concern:
-`accounts` (one's own account: sign-up, profile, email, password, API tokens) and
-`organization` (units, memberships, roles, grids, staff accounts)."""
+`accounts` (one's own account: sign-up, profile, email, password, API tokens),
+`organization` (units, memberships, roles, grids, staff accounts) and `records` (people
+without an account)."""
 
 from needle.orgs.services.accounts import (
     PROFILE_FIELDS,
@@ -15,6 +16,7 @@ from needle.orgs.services.accounts import (
     person_change_password,
     person_confirm_email,
     person_reset_password,
+    person_set_birth_year,
     person_signup,
     person_update_profile,
     token_authenticate,
@@ -33,6 +35,11 @@ from needle.orgs.services.organization import (
     unit_create,
     unit_dissolve,
     unit_move,
+)
+from needle.orgs.services.records import (
+    person_record_find_or_create,
+    person_record_merge,
+    person_record_phone,
 )
 
 __all__ = [
@@ -53,7 +60,11 @@ __all__ = [
     "person_change_password",
     "person_confirm_email",
     "person_create_staff",
+    "person_record_find_or_create",
+    "person_record_merge",
+    "person_record_phone",
     "person_reset_password",
+    "person_set_birth_year",
     "person_signup",
     "person_update_profile",
     "role_grant",

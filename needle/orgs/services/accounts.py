@@ -422,3 +422,33 @@ def token_authenticate(secret: str) -> Person | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # bookkeeping, not audited
     return token.person
+
+
+def check_birth_year(value: int | None) -> str | None:
+    """Why a year of birth cannot be right, or None."""
+    if value is None:
+        return None
+    this_year = timezone.localdate().year
+    if not this_year - 120 <= value <= this_year:
+        return _("Give a year between %(first)d and %(last)d.") % {
+            "first": this_year - 120,
+            "last": this_year,
+        }
+    return None
+
+
+@transaction.atomic
+def person_set_birth_year(*, actor: Any, person: Person, birth_year: int) -> Person:
+    """One's own year of birth, given when an activity with an age range asks for it."""
+    require_authenticated(actor)
+    require(actor.pk == person.pk or is_superuser(actor))
+    error = check_birth_year(birth_year)
+    if error:
+        raise ValidationFailed(fields={"birth_year": error})
+    old = snapshot(person, ["birth_year"])
+    person.birth_year = birth_year
+    person.save(update_fields=["birth_year"])
+    audit_record(
+        actor=actor, action="orgs.person.profile_changed", obj=person, old=old, new={"birth_year": birth_year}
+    )
+    return person

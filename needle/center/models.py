@@ -1,0 +1,262 @@
+"""The community's Party–mass service center: its rooms, its activities and the registrations
+for them. A center is a unit of type service center; its home area is its community."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from needle.areas.models import Area
+from needle.core.models import TimeStamped
+from needle.orgs.models import PersonRecord, Unit
+from needle.rollups.models import Footprints, LeafRows, NodeRows
+
+
+class Room(TimeStamped):
+    center = models.ForeignKey(Unit, verbose_name=_("center"), on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(_("name"), max_length=100)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    equipment = models.TextField(_("equipment"), blank=True)
+    accessible = models.BooleanField(_("step-free access"), default=False)
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [models.UniqueConstraint(fields=["center", "name"], name="one_room_name_per_center")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audience(models.TextChoices):
+    ELDERLY = "elderly", _("the elderly")
+    TEENAGERS = "teenagers", _("teenagers")
+    CHILDREN = "children", _("children")
+    FAMILIES = "families", _("families")
+    EVERYONE = "everyone", _("everyone")
+
+
+class Series(TimeStamped):
+    """Sessions of one activity repeated weekly; each session is registered for on its own."""
+
+    center = models.ForeignKey(Unit, verbose_name=_("center"), on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=150)
+    weeks = models.PositiveSmallIntegerField(_("weeks"))
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Activity(TimeStamped):
+    center = models.ForeignKey(
+        Unit, verbose_name=_("center"), on_delete=models.PROTECT, related_name="activities"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
+    # Denormalized from area.path: a street's or a district's activities are one indexed range.
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
+    title = models.CharField(_("title"), max_length=150)
+    # The title for readers who chose English; blank: the title serves both languages.
+    title_en = models.CharField(_("title in English"), max_length=150, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    room = models.ForeignKey(
+        Room,
+        verbose_name=_("room"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    registration_opens = models.DateTimeField(_("registration opens"))
+    registration_closes = models.DateTimeField(_("registration closes"))
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    series = models.ForeignKey(
+        Series,
+        verbose_name=_("series"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="activity_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_has_a_seat"),
+            models.CheckConstraint(
+                condition=Q(registration_closes__gt=models.F("registration_opens")),
+                name="activity_window_closes_after_opening",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["area_path", "starts_at"], name="activity_area_start"),
+            models.Index(fields=["center", "starts_at"], name="activity_center_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Status(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed")
+    WAITLISTED = "waitlisted", _("waitlisted")
+    OFFERED = "offered", _("offered a seat")
+    CANCELLED = "cancelled", _("cancelled")
+    ATTENDED = "attended", _("attended")
+    NO_SHOW = "no_show", _("did not come")
+
+
+# The registrations that hold a seat: an offered seat is kept for its offer until it lapses.
+SEATED = frozenset({Status.CONFIRMED, Status.OFFERED, Status.ATTENDED, Status.NO_SHOW})
+# The registrations that still count (nobody registers twice while one of these stands).
+STANDING = SEATED | {Status.WAITLISTED}
+
+
+class Registration(TimeStamped):
+    """One person's place in one session: a resident with an account (`person`) or a person
+    without one (`record`), never both."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="registrations"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    record = models.ForeignKey(
+        PersonRecord,
+        verbose_name=_("person without an account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    # Arrival order on the waitlist, kept after an offer so the order can always be read back.
+    queue_number = models.PositiveIntegerField(_("place in the queue"), null=True, blank=True)
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    offered_until = models.DateTimeField(_("offer open until"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    attended_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, record__isnull=True)
+                | Q(person__isnull=True, record__isnull=False),
+                name="registration_person_or_record",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "person"],
+                condition=~Q(status="cancelled") & Q(person__isnull=False),
+                name="one_registration_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "record"],
+                condition=~Q(status="cancelled") & Q(record__isnull=False),
+                name="one_registration_per_record",
+            ),
+            models.UniqueConstraint(fields=["activity", "queue_number"], name="one_place_per_queue_number"),
+        ]
+        indexes = [
+            models.Index(fields=["activity", "status", "queue_number"], name="registration_queue"),
+            models.Index(fields=["status", "offered_until"], name="registration_offers"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# The center figures' rollups (needle.center.figures), on the engine's table shapes ------------
+
+
+class CenterCounters(models.Model):
+    activities = models.IntegerField(_("activities"), default=0)
+    places_offered = models.IntegerField(_("places offered"), default=0)
+    places_taken = models.IntegerField(_("places taken"), default=0)
+    attended = models.IntegerField(_("attended"), default=0)
+    no_shows = models.IntegerField(_("no-shows"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CenterRollup(CenterCounters, LeafRows):
+    # The activity's audience, as its place in Audience (1 for the first): keys are integers.
+    audience = models.IntegerField(_("audience"), default=0)
+
+    class Meta:
+        verbose_name = _("center rollup")
+        verbose_name_plural = _("center rollups")
+        constraints = [models.UniqueConstraint(fields=["day", "area", "audience"], name="center_rollup_key")]
+        # As the cases' leaf rows: a subtree below the node rows is its id at its depth.
+        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"center_rollup_a{d}_day") for d in range(3, 7)]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} a{self.audience}"
+
+
+class CenterNodeRollup(CenterCounters, NodeRows):
+    class Meta:
+        verbose_name = _("center area rollup")
+        verbose_name_plural = _("center area rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "area", "span", "day", "key"], name="center_node_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["grouping", "parent_key", "span", "day"], name="center_node_rollup_children"
+            ),
+            models.Index(fields=["span", "day"], name="center_node_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+
+
+class CenterFootprint(Footprints):
+    activity_id = models.BigIntegerField(_("activity"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("activity footprint")
+        verbose_name_plural = _("activity footprints")
+
+    def __str__(self) -> str:
+        return str(self.activity_id)

@@ -1,0 +1,119 @@
+"""The service center's API schemas: one In/Out pair per operation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime
+
+from needle.center.models import Audience, Status
+from needle.core.schemas import NOT_BOOL, Flag, Id
+
+Age = Annotated[int, Field(ge=0, le=120), NOT_BOOL]
+Seats = Annotated[int, Field(ge=1, le=10_000), NOT_BOOL]
+
+
+class RecurrenceIn(Schema):
+    weeks: Annotated[int, Field(ge=1, le=52, description="Sessions, one a week"), NOT_BOOL]
+
+
+class ActivityIn(Schema):
+    center: Id = Field(..., description="The service center (a unit id)")
+    title: str = Field(..., max_length=150)
+    title_en: str = Field("", max_length=150, description="The title in English, if it differs")
+    description: str = Field("", max_length=4000)
+    audience: Audience
+    starts_at: AwareDatetime = Field(..., description="With its offset, e.g. 2026-12-10T09:00:00+08:00")
+    ends_at: AwareDatetime
+    capacity: Seats
+    room: Id | None = None
+    place: str = Field("", max_length=200)
+    registration_opens: AwareDatetime | None = Field(None, description="Default: now")
+    registration_closes: AwareDatetime | None = Field(None, description="Default: the start")
+    min_age: Age | None = None
+    max_age: Age | None = None
+    recurrence: RecurrenceIn | None = Field(
+        None, description="Weekly sessions; each is registered for on its own"
+    )
+
+
+class ActivityOut(Schema):
+    id: int
+    center: int = Field(..., description="The service center (a unit id)")
+    area: str = Field(..., description="The community's area code")
+    title: str
+    title_en: str
+    description: str
+    audience: str
+    room: int | None
+    place: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int
+    registration_opens: dt.datetime
+    registration_closes: dt.datetime
+    min_age: int | None
+    max_age: int | None
+    series: int | None
+    confirmed: int = Field(..., description="Registrations confirmed")
+    waitlisted: int = Field(..., description="Registrations on the waitlist")
+    seats_left: int = Field(..., description="Seats not taken nor held for an offer")
+
+
+class ActivityCreatedOut(ActivityOut):
+    sessions: list[int] = Field(..., description="Every session's id, this one first (a series has several)")
+
+
+class ActivityPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ActivityOut]
+
+
+class CountsOut(Schema):
+    confirmed: int
+    waitlisted: int
+    offered: int
+    cancelled: int
+    attended: int
+    no_show: int
+
+
+class ActivityDetailOut(ActivityOut):
+    counts: CountsOut
+
+
+class CapacityIn(Schema):
+    capacity: Seats
+
+
+class OnBehalfIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    phone: str = Field("", max_length=20)
+    age: Age | None = None
+    consent: Flag = Field(..., description="The person agreed to their details being kept")
+    consent_method: str = Field("verbal_witnessed", description="signed_form or verbal_witnessed")
+    address: str = Field("", max_length=200)
+
+
+class RegistrationIn(Schema):
+    on_behalf: OnBehalfIn | None = Field(None, description="Staff only: a person without an account")
+    birth_year: Annotated[int, NOT_BOOL] | None = Field(
+        None, description="Your year of birth, kept in your profile"
+    )
+
+
+class CheckInIn(Schema):
+    code: str = Field(..., min_length=1, max_length=20, description="The code the registrant shows")
+
+
+class RegistrationOut(Schema):
+    id: int
+    activity: int
+    status: Status
+    position: int | None = Field(None, description="Place on the waitlist, 1 for the first in line")
+    code: str = Field(..., description="Shown at the door to check in")
+    offered_until: dt.datetime | None = Field(None, description="When an offered seat passes to the next")

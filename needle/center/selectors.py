@@ -1,0 +1,95 @@
+"""Reads of the service center. Activities are public (a community's notice board); a
+registration is seen by its registrant and by the center staff over its community."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from needle.areas.models import Area, subtree_q
+from needle.center.models import SEATED, STANDING, Activity, Registration, Status
+from needle.center.states import is_registrant
+from needle.core.errors import NotFound
+from needle.orgs.permissions import can_in_area
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_current_timezone())
+
+
+def activity_list(
+    *, area: Area | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> QuerySet[Activity]:
+    """Activities in an area's subtree from the local day `start` to the day `end` (both
+    included), soonest first, each with its seats counted (`confirmed`, `waitlisted`, `taken`)."""
+    qs = Activity.objects.all()
+    if area is not None:
+        qs = qs.filter(subtree_q(area.path, "area_path"))
+    if start is not None:
+        qs = qs.filter(starts_at__gte=_local_midnight(start))
+    if end is not None:
+        qs = qs.filter(starts_at__lt=_local_midnight(end + dt.timedelta(days=1)))
+    return qs.annotate(
+        confirmed=Count("registrations", filter=Q(registrations__status=Status.CONFIRMED)),
+        waitlisted=Count("registrations", filter=Q(registrations__status=Status.WAITLISTED)),
+        taken=Count("registrations", filter=Q(registrations__status__in=SEATED)),
+    ).order_by("starts_at", "pk")
+
+
+def access_activity(*, activity_id: int) -> Activity:
+    activity = activity_list().select_related("area").filter(pk=activity_id).first()
+    if activity is None:
+        raise NotFound()
+    return activity
+
+
+def activity_counts(activity: Activity) -> dict[str, int]:
+    """The number of registrations by status, every status named."""
+    counts = dict.fromkeys(Status.values, 0)
+    for status, n in (
+        Registration.objects.filter(activity=activity)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[status] = n
+    return counts
+
+
+def access_registration(*, actor: Any, registration_id: int) -> Registration:
+    """A registration its registrant or the center's staff (or those above) may see; to anyone
+    else it does not exist."""
+    registration = (
+        Registration.objects.select_related("activity", "person", "record").filter(pk=registration_id).first()
+    )
+    if registration is None:
+        raise NotFound()
+    if is_registrant(actor, registration) or can_in_area(
+        actor, "center.view", registration.activity.area_path
+    ):
+        return registration
+    raise NotFound()
+
+
+def registration_by_code(*, actor: Any, code: str) -> Registration:
+    """The registration a person shows at the door, for the center's staff (its code, however
+    it was typed); to anyone else no code exists."""
+    registration = (
+        Registration.objects.select_related("activity")
+        .filter(code=code.strip().upper().replace(" ", ""))
+        .first()
+    )
+    if registration is None or not can_in_area(actor, "center.manage", registration.activity.area_path):
+        raise NotFound()
+    return registration
+
+
+def my_registrations(*, actor: Any, activity_ids: list[int]) -> dict[int, Registration]:
+    """The actor's own standing registrations for these activities, by activity."""
+    if not getattr(actor, "is_authenticated", False):
+        return {}
+    rows = Registration.objects.filter(person=actor, activity_id__in=activity_ids, status__in=STANDING)
+    return {r.activity_id: r for r in rows}

@@ -1,0 +1,205 @@
+"""Rooms and activities: made and changed by the staff of the center's community (or above).
+
+Every service is keyword-only, atomic, checks the actor's permission and writes an audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.center.models import Activity, Audience, Room, Series
+from needle.center.services.seats import offer_free_seats, seats_taken
+from needle.core.audit import audit_record, snapshot
+from needle.core.errors import ValidationFailed
+from needle.orgs.models import Unit, UnitType
+from needle.orgs.permissions import can_in_area, require, require_authenticated
+
+ACTIVITY_FIELDS = [
+    "center",
+    "title",
+    "title_en",
+    "audience",
+    "room",
+    "place",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "registration_opens",
+    "registration_closes",
+    "min_age",
+    "max_age",
+    "series",
+]
+MAX_WEEKS = 52
+MAX_CAPACITY = 10_000
+MAX_AGE = 120
+
+
+def _check_center(center: Unit) -> None:
+    if center.type != UnitType.SERVICE_CENTER or center.dissolved_on is not None:
+        raise ValidationFailed(fields={"center": _("Choose a service center that is open.")})
+
+
+@transaction.atomic
+def room_create(
+    *, actor: Any, center: Unit, name: str, capacity: int, equipment: str = "", accessible: bool = False
+) -> Room:
+    """A room of the center, for its activities."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "center.manage", center.area_path))
+    _check_center(center)
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > 100:
+        errors["name"] = _("Give a name of 1 to 100 characters.")
+    elif Room.objects.filter(center=center, name=name).exists():
+        errors["name"] = _("The center has a room of this name.")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = _("Give a number from 1 to %(max)d.") % {"max": MAX_CAPACITY}
+    if errors:
+        raise ValidationFailed(fields=errors)
+    room = Room.objects.create(
+        center=center, name=name, capacity=capacity, equipment=equipment.strip(), accessible=accessible
+    )
+    audit_record(
+        actor=actor,
+        action="center.room.created",
+        obj=room,
+        area_path=center.area_path,
+        new=snapshot(room, ["center", "name", "capacity", "equipment", "accessible"]),
+    )
+    return room
+
+
+@dataclass(frozen=True)
+class ActivityDraft:
+    """What staff give for a new activity; a window left out is open from now until the start."""
+
+    title: str
+    audience: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int
+    title_en: str = ""
+    description: str = ""
+    room: Room | None = None
+    place: str = ""
+    registration_opens: dt.datetime | None = None
+    registration_closes: dt.datetime | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    weeks: int = 1
+
+
+def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.datetime) -> None:
+    errors: dict[str, str] = {}
+    if not d.title.strip() or len(d.title.strip()) > 150:
+        errors["title"] = _("Give a title of 1 to 150 characters.")
+    if len(d.title_en.strip()) > 150:
+        errors["title_en"] = _("Give a title of 1 to 150 characters.")
+    if d.audience not in Audience.values:
+        errors["audience"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(Audience.values)}
+    if d.ends_at <= d.starts_at:
+        errors["ends_at"] = _("Must be after the start.")
+    if d.starts_at <= timezone.now():
+        errors["starts_at"] = _("Must be in the future.")
+    if not 1 <= d.capacity <= MAX_CAPACITY:
+        errors["capacity"] = _("Give a number from 1 to %(max)d.") % {"max": MAX_CAPACITY}
+    if d.room is not None and d.room.center_id != center.pk:
+        errors["room"] = _("This room belongs to another center.")
+    if len(d.place) > 200:
+        errors["place"] = _("At most 200 characters.")
+    for name, age in (("min_age", d.min_age), ("max_age", d.max_age)):
+        if age is not None and not 0 <= age <= MAX_AGE:
+            errors[name] = _("Give an age from 0 to %(max)d.") % {"max": MAX_AGE}
+    if d.min_age is not None and d.max_age is not None and d.min_age > d.max_age and "max_age" not in errors:
+        errors["max_age"] = _("Must not be below the minimum age.")
+    if closes <= opens:
+        errors["registration_closes"] = _("Must be after registration opens.")
+    elif closes > d.starts_at:
+        errors["registration_closes"] = _("Registration must close by the start.")
+    if not 1 <= d.weeks <= MAX_WEEKS:
+        errors["recurrence"] = _("Repeat for 1 to %(max)d weeks.") % {"max": MAX_WEEKS}
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+@transaction.atomic
+def activity_create(*, actor: Any, center: Unit, draft: ActivityDraft) -> list[Activity]:
+    """One activity, or a session each week for `draft.weeks` weeks (each registered for on its
+    own, with the same window relative to its start). Returns the sessions, first first."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "center.manage", center.area_path))
+    _check_center(center)
+    opens = draft.registration_opens or timezone.now()
+    closes = draft.registration_closes or draft.starts_at
+    _check_draft(center, draft, opens, closes)
+    series = None
+    if draft.weeks > 1:
+        series = Series.objects.create(center=center, title=draft.title.strip(), weeks=draft.weeks)
+    sessions: list[Activity] = []
+    for week in range(draft.weeks):
+        shift = dt.timedelta(weeks=week)
+        activity = Activity.objects.create(
+            center=center,
+            area_id=center.area_id,
+            area_path=center.area_path,
+            title=draft.title.strip(),
+            title_en=draft.title_en.strip(),
+            description=draft.description.strip(),
+            audience=draft.audience,
+            room=draft.room,
+            place=draft.place.strip(),
+            starts_at=draft.starts_at + shift,
+            ends_at=draft.ends_at + shift,
+            capacity=draft.capacity,
+            registration_opens=opens + shift if week else opens,
+            registration_closes=closes + shift,
+            min_age=draft.min_age,
+            max_age=draft.max_age,
+            series=series,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="center.activity.created",
+            obj=activity,
+            new=snapshot(activity, ACTIVITY_FIELDS),
+        )
+        sessions.append(activity)
+    return sessions
+
+
+@transaction.atomic
+def activity_set_capacity(*, actor: Any, activity: Activity, capacity: int) -> Activity:
+    """Change the number of seats: never below the seats taken; more seats are offered to the
+    waitlist in its order."""
+    require_authenticated(actor)
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(can_in_area(actor, "center.manage", activity.area_path))
+    taken = seats_taken(activity)
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise ValidationFailed(
+            fields={"capacity": _("Give a number from 1 to %(max)d.") % {"max": MAX_CAPACITY}}
+        )
+    if capacity < taken:
+        raise ValidationFailed(
+            fields={"capacity": _("%(taken)d seats are taken; give at least that many.") % {"taken": taken}}
+        )
+    old = snapshot(activity, ["capacity"])
+    activity.capacity = capacity
+    activity.save(update_fields=["capacity", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="center.activity.capacity_changed",
+        obj=activity,
+        old=old,
+        new={"capacity": capacity},
+    )
+    offer_free_seats(activity)
+    return activity

@@ -1,0 +1,298 @@
+"""Registrations: for oneself or, by staff, on behalf of a person without an account; cancelled,
+confirmed when a freed seat is offered, checked in at the door; offers that lapse pass on.
+
+Every move locks the activity first (then the registration), so seats are counted and given
+under one lock, and checks the move against the table in `needle.center.states`."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.center.models import SEATED, Activity, Registration, Status
+from needle.center.services.seats import (
+    next_queue_number,
+    offer_free_seats,
+    seats_taken,
+    tell_lapsed,
+    tell_status,
+)
+from needle.center.states import MOVES, REGISTRANT, STAFF, is_registrant
+from needle.core.audit import audit_record
+from needle.core.errors import Conflict, ValidationFailed
+from needle.orgs.models import ConsentMethod, Person, PersonRecord
+from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.services import person_record_find_or_create, person_set_birth_year
+
+# No 0/O, 1/I/L: a code is read aloud at the door and typed on a tablet.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """A person without an account, registered by staff: who they are, and how they agreed to
+    their details being kept."""
+
+    name: str
+    phone: str = ""
+    age: int | None = None
+    consent: bool = False
+    consent_method: str = ConsentMethod.VERBAL_WITNESSED
+    address: str = ""
+
+
+def _age_error(activity: Activity, birth_year: int | None) -> str | None:
+    if activity.min_age is None and activity.max_age is None:
+        return None
+    if birth_year is None:
+        return _("This activity has an age range: give a year of birth.")
+    age = timezone.localtime(activity.starts_at).year - birth_year
+    if activity.min_age is not None and age < activity.min_age:
+        return _("This activity is for ages %(min)s and over.") % {"min": activity.min_age}
+    if activity.max_age is not None and age > activity.max_age:
+        return _("This activity is for ages up to %(max)s.") % {"max": activity.max_age}
+    return None
+
+
+def _window_error(activity: Activity) -> str | None:
+    now = timezone.now()
+    if now < activity.registration_opens:
+        return _("Registration opens on %(when)s.") % {
+            "when": timezone.localtime(activity.registration_opens).strftime("%Y-%m-%d %H:%M")
+        }
+    if now >= activity.registration_closes:
+        return _("Registration for this activity is closed.")
+    return None
+
+
+def _record_for(*, actor: Any, activity: Activity, on_behalf: OnBehalf) -> PersonRecord:
+    errors: dict[str, str] = {}
+    if on_behalf.consent is not True:
+        errors["on_behalf.consent"] = _("The person must agree to their details being kept.")
+    if on_behalf.age is not None and not 0 <= on_behalf.age <= 120:
+        errors["on_behalf.age"] = _("Give an age from 0 to 120.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    birth_year = timezone.localdate().year - on_behalf.age if on_behalf.age is not None else None
+    try:
+        record, _made = person_record_find_or_create(
+            actor=actor,
+            area=activity.area,
+            name=on_behalf.name,
+            phone=on_behalf.phone,
+            birth_year=birth_year,
+            address=on_behalf.address,
+            consent_method=on_behalf.consent_method,
+        )
+    except ValidationFailed as exc:
+        raise ValidationFailed(fields={f"on_behalf.{k}": v for k, v in exc.fields.items()}) from None
+    if record.birth_year is None and birth_year is not None:
+        record.birth_year = birth_year
+        record.save(update_fields=["birth_year", "updated_at"])
+    return record
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    actor: Any,
+    activity: Activity,
+    on_behalf: OnBehalf | None = None,
+    birth_year: int | None = None,
+) -> Registration:
+    """Register the actor (or, by staff, a person without an account) for one session: a seat
+    while one is free and nobody waits, else the end of the waitlist. `birth_year`: the actor's,
+    kept in their profile, when the activity has an age range and the profile lacks it."""
+    require_authenticated(actor)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("area").get(pk=activity.pk)
+    person: Person | None = None
+    record: PersonRecord | None = None
+    if on_behalf is not None:
+        require(can_in_area(actor, "center.manage", activity.area_path))
+        record = _record_for(actor=actor, activity=activity, on_behalf=on_behalf)
+        year = record.birth_year
+        mine = Registration.objects.filter(activity=activity, record=record)
+    else:
+        person = actor
+        if birth_year is not None and birth_year != actor.birth_year:
+            person_set_birth_year(actor=actor, person=actor, birth_year=birth_year)
+        year = actor.birth_year
+        mine = Registration.objects.filter(activity=activity, person=actor)
+    window = _window_error(activity)
+    if window:
+        raise ValidationFailed(window, fields={"activity": window}, code="registration_closed")
+    age = _age_error(activity, year)
+    if age:
+        field = "on_behalf.age" if on_behalf is not None else "birth_year"
+        raise ValidationFailed(age, fields={field: age}, code="not_eligible")
+    if mine.exclude(status=Status.CANCELLED).exists():
+        raise Conflict(_("Already registered for this activity."), code="already_registered")
+    waiting = Registration.objects.filter(activity=activity, status=Status.WAITLISTED).exists()
+    seated = not waiting and seats_taken(activity) < activity.capacity
+    status = Status.CONFIRMED if seated else Status.WAITLISTED
+    try:
+        with transaction.atomic():
+            registration = Registration.objects.create(
+                activity=activity,
+                person=person,
+                record=record,
+                status=status,
+                queue_number=None if seated else next_queue_number(activity),
+                code=new_code(),
+                registered_by=actor,
+            )
+    except IntegrityError:
+        # The unique constraints hold what the check above saw, should it ever race.
+        raise Conflict(_("Already registered for this activity."), code="already_registered") from None
+    audit_record(
+        actor=actor,
+        action="center.registration.created",
+        obj=registration,
+        area_path=activity.area_path,
+        new={"activity": activity.pk, "status": status, "person": person, "record": record},
+    )
+    tell_status(registration, activity)
+    return registration
+
+
+def _capacities(actor: Any, registration: Registration, activity: Activity) -> set[str]:
+    held = set()
+    if is_registrant(actor, registration):
+        held.add(REGISTRANT)
+    if can_in_area(actor, "center.manage", activity.area_path):
+        held.add(STAFF)
+    return held
+
+
+def _locked(registration: Registration) -> tuple[Registration, Activity]:
+    activity = Activity.objects.select_for_update().get(pk=registration.activity_id)
+    locked = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("person", "record")
+        .get(pk=registration.pk)
+    )
+    return locked, activity
+
+
+def _move(actor: Any, registration: Registration, activity: Activity, move: str) -> str:
+    """Check that the actor may make `move` now; returns the state it leaves."""
+    rule = MOVES[move]
+    require(bool(_capacities(actor, registration, activity) & rule.capacities))
+    if registration.status not in rule.sources:
+        raise Conflict(
+            _("This registration is %(status)s.") % {"status": Status(registration.status).label},
+            code="wrong_status",
+            extra={"status": registration.status},
+        )
+    return registration.status
+
+
+# The audit action each move writes ("center.registration.<past>").
+_DONE = {
+    "confirm": "confirmed",
+    "lapse": "lapsed",
+    "cancel": "cancelled",
+    "check_in": "checked_in",
+    "no_show": "no_show",
+}
+
+
+def _apply(actor: Any, registration: Registration, activity: Activity, move: str, fields: list[str]) -> None:
+    old = registration.status
+    registration.status = MOVES[move].target
+    registration.save(update_fields=["status", "updated_at", *fields])
+    audit_record(
+        actor=actor,
+        action=f"center.registration.{_DONE[move]}",
+        obj=registration,
+        area_path=activity.area_path,
+        old={"status": old},
+        new={"status": registration.status},
+    )
+    if move == "lapse":
+        tell_lapsed(registration, activity)
+    else:
+        tell_status(registration, activity)
+
+
+@transaction.atomic
+def registration_cancel(*, actor: Any, registration: Registration) -> Registration:
+    """The registrant (or staff) gives the place up; a freed seat is offered to the first in line."""
+    require_authenticated(actor)
+    registration, activity = _locked(registration)
+    before = _move(actor, registration, activity, "cancel")
+    registration.offered_until = None
+    _apply(actor, registration, activity, "cancel", ["offered_until"])
+    if before in SEATED:
+        offer_free_seats(activity)
+    return registration
+
+
+@transaction.atomic
+def registration_confirm(*, actor: Any, registration: Registration) -> Registration:
+    """Take the seat offered, before the offer lapses."""
+    require_authenticated(actor)
+    registration, activity = _locked(registration)
+    _move(actor, registration, activity, "confirm")
+    if registration.offered_until is not None and registration.offered_until <= timezone.now():
+        raise Conflict(
+            _("This offer has lapsed."), code="offer_lapsed", extra={"status": registration.status}
+        )
+    _apply(actor, registration, activity, "confirm", [])
+    return registration
+
+
+@transaction.atomic
+def registration_check_in(*, actor: Any, registration: Registration) -> Registration:
+    """Staff at the door let the registrant in (by the code they show or say)."""
+    require_authenticated(actor)
+    registration, activity = _locked(registration)
+    _move(actor, registration, activity, "check_in")
+    registration.attended_at = timezone.now()
+    _apply(actor, registration, activity, "check_in", ["attended_at"])
+    return registration
+
+
+@transaction.atomic
+def registration_mark_no_show(*, actor: Any, registration: Registration) -> Registration:
+    """Staff note that a confirmed registrant did not come, once the activity has started."""
+    require_authenticated(actor)
+    registration, activity = _locked(registration)
+    _move(actor, registration, activity, "no_show")
+    if activity.starts_at > timezone.now():
+        raise Conflict(_("The activity has not started yet."), code="not_started")
+    _apply(actor, registration, activity, "no_show", [])
+    return registration
+
+
+def offers_lapse() -> int:
+    """Offers not taken in time are cancelled and their seats offered to the next in line.
+    Returns how many lapsed; safe to run twice (a lapsed offer is no longer offered)."""
+    due = (
+        Registration.objects.filter(status=Status.OFFERED, offered_until__lte=timezone.now())
+        .values_list("activity_id", flat=True)
+        .distinct()
+    )
+    lapsed = 0
+    for activity_id in list(due):
+        with transaction.atomic():
+            activity = Activity.objects.select_for_update().get(pk=activity_id)
+            rows = Registration.objects.select_related("person", "record").filter(
+                activity=activity, status__in=MOVES["lapse"].sources, offered_until__lte=timezone.now()
+            )
+            for registration in rows:
+                registration.offered_until = None
+                _apply(None, registration, activity, "lapse", ["offered_until"])
+                lapsed += 1
+            offer_free_seats(activity)
+    return lapsed

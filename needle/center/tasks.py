@@ -1,0 +1,21 @@
+"""Background jobs of the service center: they call services and may run twice without harm."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from needle.center.services import offers_lapse
+
+log = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*"))
+def lapse_offers() -> int:
+    """Every minute: offers of a freed seat not taken in time pass to the next in line."""
+    lapsed = offers_lapse()
+    if lapsed:
+        log.info("Center: %d seat offers lapsed and passed on.", lapsed)
+    return lapsed

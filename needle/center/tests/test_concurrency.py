@@ -1,0 +1,82 @@
+"""The last seats go to exactly one person each, whatever the concurrency: many residents
+register at once for an activity with few seats left; exactly the seats are confirmed and the
+rest wait in the order they were served, 1, 2, 3… On PostgreSQL the activity's row lock
+serializes them; on SQLite its IMMEDIATE transactions do, on a database file as in production
+(a copy of the test database, written by a second process)."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from needle import testing as t
+from needle.center import services as s
+from needle.center.models import Registration, Status
+from needle.center.services.seats import waitlist_position
+from needle.center.tests.conftest import make_activity
+from needle.center.tests.rush import rush
+
+PEOPLE = 12
+SEATS = 3
+
+
+def _on_a_file(
+    tmp_path: Path, activity_id: int, person_ids: list[int]
+) -> tuple[list[str], sqlite3.Connection]:
+    path = tmp_path / "rush.sqlite3"
+    connection.ensure_connection()
+    copy = sqlite3.connect(path)
+    connection.connection.backup(copy)
+    copy.close()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "NEEDLE_TESTING": "true"}
+    env["DJANGO_SETTINGS_MODULE"] = "needle.settings"
+    run = subprocess.run(
+        [sys.executable, "-m", "needle.center.tests.rush", str(activity_id), *map(str, person_ids)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    return run.stdout.splitlines(), sqlite3.connect(path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_registrations_at_once_for_the_last_seats(world_tx, center_tx, tmp_path):
+    world = world_tx
+    activity = make_activity(world, capacity=SEATS + 1)
+    s.registration_create(actor=world.people["resident"], activity=activity)
+    people = [t.PersonFactory.create(username=f"rush{i}").pk for i in range(PEOPLE)]
+    if connection.vendor == "sqlite":
+        errors, db = _on_a_file(tmp_path, activity.pk, people)
+        rows = db.execute(
+            "SELECT id, status, queue_number FROM center_registration WHERE activity_id = ? AND person_id != ?",
+            (activity.pk, world.people["resident"].pk),
+        ).fetchall()
+        db.close()
+    else:
+        errors = rush(activity.pk, people)
+        rows = list(
+            Registration.objects.filter(activity=activity)
+            .exclude(person=world.people["resident"])
+            .values_list("id", "status", "queue_number")
+        )
+    assert errors == []
+    assert len(rows) == PEOPLE
+    confirmed = [pk for pk, status, _n in rows if status == Status.CONFIRMED]
+    waiting = sorted((pk, n) for pk, status, n in rows if status == Status.WAITLISTED)
+    assert len(confirmed) == SEATS
+    # In the order the rows were written: 1, 2, 3… with no gap or repeat, all after the seats.
+    assert [n for _pk, n in waiting] == sorted(n for _pk, n in waiting)
+    assert all(pk > max(confirmed) for pk, _n in waiting)
+    if connection.vendor != "sqlite":
+        positions = [waitlist_position(Registration.objects.get(pk=pk)) for pk, _n in waiting]
+        assert positions == list(range(1, PEOPLE - SEATS + 1))
+    else:
+        numbers = [n for _pk, n in waiting]
+        assert numbers == list(range(numbers[0], numbers[0] + PEOPLE - SEATS))

@@ -1,0 +1,80 @@
+"""The public center page of a community (this week's activities with the seats left) and a
+resident's register and cancel buttons: thin, over the same selectors and services as the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from needle.areas.selectors import area_get
+from needle.center import presenters, selectors, services
+from needle.center.models import Status
+from needle.center.services.seats import waitlist_position
+from needle.core.errors import DomainError, NotFound
+
+WEEK = 7
+SAID = {
+    Status.CONFIRMED: _("You have a seat; show your code %(code)s at the door."),
+    Status.WAITLISTED: _("The activity is full: you are number %(position)s on the waitlist."),
+    Status.CANCELLED: _("Your registration is cancelled."),
+}
+# The moves a resident makes from the page, by the name in its URL.
+MOVES = {"cancel": services.registration_cancel, "confirm": services.registration_confirm}
+
+
+@require_GET
+def center_page(request: HttpRequest, code: str) -> HttpResponse:
+    """Open to everyone: the activities of the next seven days in the area's subtree."""
+    area = area_get(code=code)
+    today = timezone.localdate()
+    activities = list(
+        selectors.activity_list(area=area, start=today, end=today + dt.timedelta(days=WEEK - 1))
+        .filter(starts_at__gte=timezone.now())
+        .select_related("room")
+    )
+    mine = selectors.my_registrations(actor=request.user, activity_ids=[a.pk for a in activities])
+    return render(
+        request,
+        "center/center_page.html",
+        {"area": area, "cards": presenters.activity_cards(activities, mine)},
+    )
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = selectors.access_activity(activity_id=activity_id)
+    try:
+        registration = services.registration_create(actor=request.user, activity=activity)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        position = waitlist_position(registration)
+        said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": position}
+        messages.success(request, said)
+    return redirect(reverse("center-page", args=[activity.area.code]))
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, registration_id: int, action: str) -> HttpResponse:
+    """Cancel one's registration, or take the seat offered."""
+    registration = selectors.access_registration(actor=request.user, registration_id=registration_id)
+    if action not in MOVES:
+        raise NotFound()
+    try:
+        registration = MOVES[action](actor=request.user, registration=registration)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": None}
+        messages.success(request, said)
+    return redirect(reverse("center-page", args=[registration.activity.area.code]))

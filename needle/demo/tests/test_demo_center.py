@@ -1,0 +1,47 @@
+"""The demo's service centers: rooms, a month of activities around today, registrations whose
+statuses the lifecycle allows, a waitlist in order, a seat on offer and past attendance."""
+
+import random
+
+from django.db.models import Count
+from django.utils import timezone
+
+from needle import testing as t
+from needle.center.models import Activity, Registration, Room, Status
+from needle.center.services.seats import seats_taken
+from needle.demo.center import demo_center_load
+from needle.orgs.models import UnitType
+
+
+def test_the_centers_of_the_street_get_a_month_of_activities(world):
+    for key in ("community_a1a", "community_a1b"):
+        t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas[key])
+    t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_b1a"])
+    n = demo_center_load(street=world.areas["street_a1"], staff=world.people["staff"], rng=random.Random(1))
+    assert n == Registration.objects.count() > 100
+    assert Room.objects.count() == 4
+    street = world.areas["street_a1"].path
+    assert not Activity.objects.exclude(area_path__startswith=street).exists()
+    now = timezone.now()
+    past, coming = Activity.objects.filter(starts_at__lt=now), Activity.objects.filter(starts_at__gte=now)
+    assert past.exists() and coming.exists()
+    assert set(Registration.objects.filter(activity__in=past).values_list("status", flat=True)) == {
+        Status.ATTENDED,
+        Status.NO_SHOW,
+    }
+    assert Registration.objects.filter(status=Status.OFFERED, offered_until__gt=now).count() == 1
+    for activity in Activity.objects.annotate(n=Count("registrations")).filter(n__gt=0):
+        assert seats_taken(activity) <= activity.capacity
+        queue = list(
+            Registration.objects.filter(activity=activity, queue_number__isnull=False)
+            .order_by("queue_number")
+            .values_list("queue_number", flat=True)
+        )
+        assert queue == list(range(1, len(queue) + 1))
+    assert Registration.objects.filter(status=Status.WAITLISTED).exists()
+    # Everyone registered is old or young enough for the activity.
+    year = timezone.localdate().year
+    for reg in Registration.objects.select_related("activity", "record"):
+        age = year - reg.record.birth_year
+        assert reg.activity.min_age is None or age >= reg.activity.min_age
+        assert reg.activity.max_age is None or age <= reg.activity.max_age

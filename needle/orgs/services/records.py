@@ -1,0 +1,131 @@
+"""People without an account: one shared record each, kept with their consent.
+
+Staff at a counter find a person again by phone, or by name and year of birth, before making a
+new record; two records found to be the same person are merged, the older history staying on
+the record it was written to. Every app that serves such people (the center, care, the think
+tank) calls these services rather than keeping its own copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from needle.areas.models import Area
+from needle.core.audit import audit_record, snapshot
+from needle.core.errors import Conflict, ValidationFailed
+from needle.orgs.models import ConsentMethod, PersonRecord, mask_phone, normalize_phone, phone_validator
+from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.services.accounts import check_birth_year
+
+RECORD_FIELDS = ["name", "birth_year", "area", "address", "consent_method", "consent_noted_at"]
+
+
+def _check(*, name: str, phone: str, birth_year: int | None, address: str, consent_method: str) -> None:
+    errors: dict[str, str] = {}
+    if not name or len(name) > 100:
+        errors["name"] = _("Give a name of 1 to 100 characters.")
+    if phone:
+        try:
+            phone_validator(phone)
+        except ValidationError:
+            errors["phone"] = _("Enter a valid phone number.")
+    year_error = check_birth_year(birth_year)
+    if year_error:
+        errors["birth_year"] = year_error
+    if len(address) > 200:
+        errors["address"] = _("At most 200 characters.")
+    if consent_method not in ConsentMethod.values:
+        errors["consent"] = _("Note how the person agreed to their details being kept.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+def _find(*, name: str, phone: str, birth_year: int | None) -> PersonRecord | None:
+    qs = PersonRecord.objects.filter(merged_into__isnull=True).order_by("pk")
+    if phone:
+        return qs.filter(phone=phone).first()
+    if birth_year is not None:
+        return qs.filter(name=name, birth_year=birth_year, phone="").first()
+    return None
+
+
+@transaction.atomic
+def person_record_find_or_create(
+    *,
+    actor: Any,
+    area: Area,
+    name: str,
+    phone: str = "",
+    birth_year: int | None = None,
+    address: str = "",
+    consent_method: str = "",
+) -> tuple[PersonRecord, bool]:
+    """The record of a person without an account, found again by phone (or by name and year
+    of birth when they have no phone), else made with their consent noted. Returns (record,
+    made). A new record is audited; a record found keeps its details."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "orgs.manage_records", area))
+    name = name.strip()
+    phone = normalize_phone(phone)
+    address = address.strip()
+    _check(name=name, phone=phone, birth_year=birth_year, address=address, consent_method=consent_method)
+    found = _find(name=name, phone=phone, birth_year=birth_year)
+    if found is not None:
+        return found, False
+    record = PersonRecord.objects.create(
+        name=name,
+        phone=phone,
+        birth_year=birth_year,
+        area=area,
+        area_path=area.path,
+        address=address,
+        consent_method=consent_method,
+        consent_noted_by=actor,
+        consent_noted_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="orgs.person_record.created",
+        obj=record,
+        new={**snapshot(record, RECORD_FIELDS), "phone": mask_phone(phone)},
+    )
+    return record, True
+
+
+@transaction.atomic
+def person_record_merge(*, actor: Any, record: PersonRecord, into: PersonRecord) -> PersonRecord:
+    """`record` is the same person as `into`: it points at `into` from now on (and so do the
+    records merged into it before). What was written about either stays where it was."""
+    require_authenticated(actor)
+    locked = {r.pk: r for r in PersonRecord.objects.select_for_update().filter(pk__in=[record.pk, into.pk])}
+    record, into = locked[record.pk], locked[into.pk]
+    require(can_in_area(actor, "orgs.manage_records", record.area_path))
+    require(can_in_area(actor, "orgs.manage_records", into.area_path))
+    if record.pk == into.pk:
+        raise ValidationFailed(fields={"into": _("A record cannot be merged into itself.")})
+    if record.merged_into_id is not None or into.merged_into_id is not None:
+        raise Conflict(_("One of these records was merged already."))
+    PersonRecord.objects.filter(merged_into=record).update(merged_into=into, updated_at=timezone.now())
+    record.merged_into = into
+    record.save(update_fields=["merged_into", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="orgs.person_record.merged",
+        obj=record,
+        old={"merged_into": None},
+        new={"merged_into": into.pk},
+    )
+    return into
+
+
+def person_record_phone(*, actor: Any, record: PersonRecord) -> str:
+    """The record's phone: whole for staff who keep such records in its area (a read of personal
+    data, audited), masked for everyone else."""
+    if not record.phone or not can_in_area(actor, "orgs.manage_records", record.area_path):
+        return mask_phone(record.phone)
+    audit_record(actor=actor, action="orgs.person_record.phone_viewed", obj=record)
+    return record.phone
