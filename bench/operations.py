@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import add_pg_url, latency, recreate_postgres, versions
+from benchlib import add_pg_url, latency, recreate_postgres, report_missed, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 DATA = ROOT / "needle" / "demo" / "data"
@@ -555,11 +555,7 @@ def main() -> int:
         )
     print()
     print(f"rebuild of one day: {rebuild_s:.1f} s; incremental: {rate:,.0f} cases/s")
-    if missed:
-        print("NOT MET:")
-        for line in missed:
-            print(f"  - {line}")
-    return 0
+    return report_missed(missed)
 
 
 if __name__ == "__main__":
