@@ -6,10 +6,9 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
 
 from needle.center.models import Audience, Status
-from needle.core.schemas import NOT_BOOL, Flag, Id
+from needle.core.schemas import NOT_BOOL, Flag, Id, Moment
 
 Age = Annotated[int, Field(ge=0, le=120), NOT_BOOL]
 Seats = Annotated[int, Field(ge=1, le=10_000), NOT_BOOL]
@@ -25,13 +24,13 @@ class ActivityIn(Schema):
     title_en: str = Field("", max_length=150, description="The title in English, if it differs")
     description: str = Field("", max_length=4000)
     audience: Audience
-    starts_at: AwareDatetime = Field(..., description="With its offset, e.g. 2026-12-10T09:00:00+08:00")
-    ends_at: AwareDatetime
+    starts_at: Moment = Field(..., description="With its offset, e.g. 2026-12-10T09:00:00+08:00")
+    ends_at: Moment
     capacity: Seats
     room: Id | None = None
     place: str = Field("", max_length=200)
-    registration_opens: AwareDatetime | None = Field(None, description="Default: now")
-    registration_closes: AwareDatetime | None = Field(None, description="Default: the start")
+    registration_opens: Moment | None = Field(None, description="Default: now")
+    registration_closes: Moment | None = Field(None, description="Default: the start")
     min_age: Age | None = None
     max_age: Age | None = None
     recurrence: RecurrenceIn | None = Field(

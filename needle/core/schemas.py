@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from django.utils.translation import gettext
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from needle.core import periods
@@ -74,6 +75,27 @@ Day = Annotated[
     dt.date,
     BeforeValidator(_day),
     Field(description=f"YYYY-MM-DD, from {periods.EARLIEST.isoformat()} to {periods.LATEST.isoformat()}"),
+]
+
+
+def _moment(value: dt.datetime) -> dt.datetime:
+    # Checked on the moment's own calendar, before any conversion to UTC can overflow.
+    if not periods.EARLIEST <= value.date() <= periods.LATEST:
+        raise PydanticCustomError(
+            "datetime",
+            gettext("Give a moment from %(earliest)s to %(latest)s.")
+            % {"earliest": periods.EARLIEST.isoformat(), "latest": periods.LATEST.isoformat()},
+        )
+    return value
+
+
+# A moment with its offset (2026-12-10T09:00:00+08:00), within the days a Day accepts.
+Moment = Annotated[
+    AwareDatetime,
+    AfterValidator(_moment),
+    Field(
+        description=f"With its offset, from {periods.EARLIEST.isoformat()} to {periods.LATEST.isoformat()}"
+    ),
 ]
 Page = Annotated[int, Field(ge=1, le=MAX_PAGE), NOT_BOOL]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), NOT_BOOL]

@@ -112,6 +112,7 @@ ACTIONS: dict[str, Promise] = {
     "orgs.person_record.created": gettext_lazy("person without an account recorded"),
     "orgs.person_record.merged": gettext_lazy("records of one person merged"),
     "orgs.person_record.phone_viewed": gettext_lazy("phone number of a person without an account viewed"),
+    "orgs.person_record.changed": gettext_lazy("year of birth of a person without an account noted"),
     "orgs.role.granted": gettext_lazy("role granted"),
     "orgs.role.revoked": gettext_lazy("role revoked"),
     "orgs.token.created": gettext_lazy("API token created"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from needle.center.models import Activity, Audience, Room, Series
 from needle.center.services.seats import offer_free_seats, seats_taken
+from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Unit, UnitType
@@ -96,6 +97,16 @@ class ActivityDraft:
     weeks: int = 1
 
 
+def _within_calendar(*moments: dt.datetime, weeks: int) -> bool:
+    """Whether the moments, and the last session's end `weeks` on, fall within the calendar
+    every date in Needle keeps to (a far date would overflow when converted or shifted)."""
+    try:
+        last = moments[1] + dt.timedelta(weeks=weeks - 1)
+    except OverflowError:
+        return False
+    return all(periods.EARLIEST <= m.date() <= periods.LATEST for m in (*moments, last))
+
+
 def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.datetime) -> None:
     errors: dict[str, str] = {}
     if not d.title.strip() or len(d.title.strip()) > 150:
@@ -125,6 +136,11 @@ def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.
         errors["registration_closes"] = _("Registration must close by the start.")
     if not 1 <= d.weeks <= MAX_WEEKS:
         errors["recurrence"] = _("Repeat for 1 to %(max)d weeks.") % {"max": MAX_WEEKS}
+    elif not _within_calendar(d.starts_at, d.ends_at, opens, weeks=d.weeks):
+        errors["starts_at"] = _("Every session must fall between %(earliest)s and %(latest)s.") % {
+            "earliest": periods.EARLIEST.isoformat(),
+            "latest": periods.LATEST.isoformat(),
+        }
     if errors:
         raise ValidationFailed(fields=errors)
 

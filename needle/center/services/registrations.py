@@ -96,9 +96,6 @@ def _record_for(*, actor: Any, activity: Activity, on_behalf: OnBehalf) -> Perso
         )
     except ValidationFailed as exc:
         raise ValidationFailed(fields={f"on_behalf.{k}": v for k, v in exc.fields.items()}) from None
-    if record.birth_year is None and birth_year is not None:
-        record.birth_year = birth_year
-        record.save(update_fields=["birth_year", "updated_at"])
     return record
 
 

@@ -55,6 +55,17 @@ def test_bad_activities_get_422_naming_the_field(world, center, api_for):
         ({"center": world.units["rc_a1a"].pk}, "center"),
         ({"recurrence": {"weeks": 0}}, "recurrence.weeks"),
         ({"capacity": True}, "capacity"),
+        # Far dates are refused, never converted into an overflow.
+        ({"registration_opens": "0001-01-01T00:00:00+08:00"}, "registration_opens"),
+        ({"starts_at": "9999-12-31T09:00:00-10:00"}, "starts_at"),
+        (
+            {
+                "starts_at": "2999-12-20T09:00:00+08:00",
+                "ends_at": "2999-12-20T10:00:00+08:00",
+                "recurrence": {"weeks": 3},
+            },
+            "starts_at",
+        ),
     ]
     for fields, name in cases:
         res = api.post("/api/v1/center/activities", body(world, **fields))

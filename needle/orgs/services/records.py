@@ -18,7 +18,7 @@ from needle.areas.models import Area
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import ConsentMethod, PersonRecord, mask_phone, normalize_phone, phone_validator
-from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.permissions import area_scope_q, can_in_area, require, require_authenticated
 from needle.orgs.services.accounts import check_birth_year
 
 RECORD_FIELDS = ["name", "birth_year", "area", "address", "consent_method", "consent_noted_at"]
@@ -44,13 +44,21 @@ def _check(*, name: str, phone: str, birth_year: int | None, address: str, conse
         raise ValidationFailed(fields=errors)
 
 
-def _find(*, name: str, phone: str, birth_year: int | None) -> PersonRecord | None:
-    qs = PersonRecord.objects.filter(merged_into__isnull=True).order_by("pk")
+def _find(*, actor: Any, area: Area, name: str, phone: str, birth_year: int | None) -> PersonRecord | None:
+    """The same person among the records the actor keeps: the same name with the same phone
+    (a phone alone is no match: elderly neighbours often give one daughter's number), or
+    without a phone the same name and year of birth, or the same name in the same area on a
+    record whose year is not known yet."""
+    qs = PersonRecord.objects.filter(merged_into__isnull=True, name=name).order_by("pk")
+    scope = area_scope_q(actor, "orgs.manage_records", "area_path")
+    if scope is not None:
+        qs = qs.filter(scope)
     if phone:
         return qs.filter(phone=phone).first()
+    unknown_year = qs.filter(phone="", birth_year__isnull=True, area=area)
     if birth_year is not None:
-        return qs.filter(name=name, birth_year=birth_year, phone="").first()
-    return None
+        return qs.filter(phone="", birth_year=birth_year).first() or unknown_year.first()
+    return unknown_year.first()
 
 
 @transaction.atomic
@@ -64,17 +72,32 @@ def person_record_find_or_create(
     address: str = "",
     consent_method: str = "",
 ) -> tuple[PersonRecord, bool]:
-    """The record of a person without an account, found again by phone (or by name and year
-    of birth when they have no phone), else made with their consent noted. Returns (record,
-    made). A new record is audited; a record found keeps its details."""
+    """The record of a person without an account, found again among the records the actor
+    keeps (by name and phone, or name and year of birth, see `_find`), else made with their
+    consent noted. Returns (record, made). A new record is audited; a record found keeps its
+    details, but learns a year of birth it lacked (audited too). The find and the make run
+    under a lock on the name, so two counters registering one person at once make one record."""
     require_authenticated(actor)
     require(can_in_area(actor, "orgs.manage_records", area))
     name = name.strip()
     phone = normalize_phone(phone)
     address = address.strip()
     _check(name=name, phone=phone, birth_year=birth_year, address=address, consent_method=consent_method)
-    found = _find(name=name, phone=phone, birth_year=birth_year)
+    # Serialize finds of one name: a row lock on its earliest record where there is one
+    # (PostgreSQL; SQLite's IMMEDIATE transactions serialize writers anyway).
+    list(PersonRecord.objects.select_for_update().filter(name=name).order_by("pk").values_list("pk")[:1])
+    found = _find(actor=actor, area=area, name=name, phone=phone, birth_year=birth_year)
     if found is not None:
+        if found.birth_year is None and birth_year is not None:
+            found.birth_year = birth_year
+            found.save(update_fields=["birth_year", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="orgs.person_record.changed",
+                obj=found,
+                old={"birth_year": None},
+                new={"birth_year": birth_year},
+            )
         return found, False
     record = PersonRecord.objects.create(
         name=name,

@@ -29,13 +29,23 @@ def test_phones_have_one_spelling():
 def test_a_person_is_found_again_by_phone_or_by_name_and_year(world):
     first, made = record(world)
     assert made and first.consent_noted_by == world.people["staff"] and first.consent_noted_at
-    again, made = record(world, name="王秀英（母亲）", phone="+8613800001111")
+    again, made = record(world, phone="+8613800001111")
     assert again == first and not made
+    # A neighbour giving the same daughter's number is another person, not a match.
+    neighbour, made = record(world, name="李桂兰", phone="13800001111")
+    assert made and neighbour != first
     no_phone, made = record(world, name="张德明", phone="", birth_year=1940)
     assert made
     assert record(world, name="张德明", phone="", birth_year=1940) == (no_phone, False)
-    assert PersonRecord.objects.count() == 2
-    assert AuditEvent.objects.filter(action="orgs.person_record.created").count() == 2
+    # Neither phone nor year: the same name in the same area, which learns its year later.
+    bare, made = record(world, name="赵淑芬", phone="", birth_year=None)
+    assert made and record(world, name="赵淑芬", phone="", birth_year=None) == (bare, False)
+    assert record(world, name="赵淑芬", phone="", birth_year=1945) == (bare, False)
+    bare.refresh_from_db()
+    assert bare.birth_year == 1945
+    assert AuditEvent.objects.get(action="orgs.person_record.changed").changes["new"] == {"birth_year": 1945}
+    assert PersonRecord.objects.count() == 4
+    assert AuditEvent.objects.filter(action="orgs.person_record.created").count() == 4
     # Only a masked number goes into the audit log.
     assert AuditEvent.objects.filter(action="orgs.person_record.created").order_by("pk").first().changes[
         "new"
