@@ -18,7 +18,7 @@ from needle.areas.selectors import area_get
 from needle.center import presenters, selectors, services
 from needle.center.models import Status
 from needle.center.services.seats import waitlist_position
-from needle.core.errors import DomainError, NotFound
+from needle.core.errors import DomainError, NotFound, ValidationFailed
 
 WEEK = 7
 SAID = {
@@ -52,8 +52,16 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def register(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.access_activity(activity_id=activity_id)
+    year = request.POST.get("birth_year", "").strip()
     try:
-        registration = services.registration_create(actor=request.user, activity=activity)
+        # The year of birth asked for an activity with an age range: the service checks it.
+        birth_year = int(year) if year.isdigit() and len(year) <= 4 else None
+        if year and birth_year is None:
+            said = str(_("Give a year of birth as four digits."))
+            raise ValidationFailed(said, fields={"birth_year": said})
+        registration = services.registration_create(
+            actor=request.user, activity=activity, birth_year=birth_year
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

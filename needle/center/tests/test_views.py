@@ -54,3 +54,23 @@ def test_signing_in_comes_first(world, center):
     res = Client().post(f"/center/activities/{activity.pk}/register/")
     assert res.status_code == 302 and "/login/" in res["Location"]
     assert not Registration.objects.exists()
+
+
+def test_an_activity_with_an_age_range_asks_the_page_for_a_year_of_birth(world, center, client_for):
+    activity = make_activity(world, capacity=5, min_age=60, title_en="Tai chi")
+    resident = client_for("resident")
+    resident.cookies["django_language"] = "en"
+    assert world.people["resident"].birth_year is None
+    assert 'name="birth_year"' in page(resident, world).content.decode()
+    url = f"/center/activities/{activity.pk}/register/"
+    said = resident.post(url, {"birth_year": "19x0"}, follow=True).content.decode()
+    assert "Give a year of birth as four digits." in said
+    said = resident.post(url, {"birth_year": "2000"}, follow=True).content.decode()
+    assert "This activity is for ages 60 and over." in said
+    assert not Registration.objects.filter(activity=activity).exists()
+    said = resident.post(url, {"birth_year": "1950"}, follow=True).content.decode()
+    assert "You have a seat" in said
+    world.people["resident"].refresh_from_db()
+    assert world.people["resident"].birth_year == 1950
+    # Known now: the page no longer asks.
+    assert 'name="birth_year"' not in page(resident, world).content.decode()
