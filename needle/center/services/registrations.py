@@ -228,6 +228,9 @@ def registration_cancel(*, actor: Any, registration: Registration) -> Registrati
     require_authenticated(actor)
     registration, activity = _locked(registration)
     before = _move(actor, registration, activity, "cancel")
+    # Once it has started a seat can no longer be given up (nor an absence erased) but by staff.
+    if activity.starts_at <= timezone.now() and STAFF not in _capacities(actor, registration, activity):
+        raise Conflict(_("The activity has started."), code="started")
     registration.offered_until = None
     _apply(actor, registration, activity, "cancel", ["offered_until"])
     if before in SEATED:

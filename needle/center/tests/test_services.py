@@ -248,3 +248,17 @@ def test_the_table_holds_the_lifecycle():
     assert step_allowed("confirmed", "attended") and step_allowed("confirmed", "no_show")
     assert not step_allowed("waitlisted", "confirmed") and not step_allowed("cancelled", "confirmed")
     assert MOVES["cancel"].sources == {"confirmed", "waitlisted", "offered"}
+
+
+def test_once_started_only_staff_may_cancel_a_seat(world, center):
+    activity = make_activity(world, capacity=3)
+    a, b = resident(world, "a"), resident(world, "b")
+    first = s.registration_create(actor=a, activity=activity)
+    second = s.registration_create(actor=b, activity=activity)
+    Registration.objects.filter(activity=activity).update(updated_at=timezone.now())
+    type(activity).objects.filter(pk=activity.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=5))
+    with pytest.raises(Conflict) as err:
+        s.registration_cancel(actor=a, registration=first)
+    assert err.value.code == "started"
+    assert Registration.objects.get(pk=first.pk).status == Status.CONFIRMED
+    assert s.registration_cancel(actor=world.people["staff"], registration=second).status == Status.CANCELLED
