@@ -53,8 +53,10 @@ FIGURES: tuple[Figure, ...] = (
     Figure("places_offered", _("Places offered"), ("places_offered",)),
     Figure("places_taken", _("Places taken"), ("places_taken",)),
     Figure("participants", _("Participants"), ("attended",), counts=_("registrations checked in")),
-    Figure("attendance_rate", _("Attendance rate"), ("attended",), ("places_taken",)),
-    Figure("no_show_rate", _("No-show rate"), ("no_shows",), ("places_taken",), lower_is_better=True),
+    # Of the seats whose attendance was recorded (checked in or marked absent): a seat of a
+    # session still to come, or not yet marked, would pull the rate down for nothing.
+    Figure("attendance_rate", _("Attendance rate"), ("attended",), ("attended", "no_shows")),
+    Figure("no_show_rate", _("No-show rate"), ("no_shows",), ("attended", "no_shows"), lower_is_better=True),
 )
 
 

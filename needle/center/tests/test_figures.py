@@ -45,8 +45,9 @@ def direct(area: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
         "places_offered": acts.aggregate(n=Sum("capacity"))["n"] or 0,
         "places_taken": taken,
         "participants": attended,
-        "attendance_rate": round(attended / taken, 4) if taken else None,
-        "no_show_rate": round(no_shows / taken, 4) if taken else None,
+        # Of the seats whose attendance was recorded.
+        "attendance_rate": round(attended / (attended + no_shows), 4) if attended + no_shows else None,
+        "no_show_rate": round(no_shows / (attended + no_shows), 4) if attended + no_shows else None,
     }
 
 
