@@ -13,9 +13,8 @@ extension request is pending (`pending_extension`) or not (`no_pending_extension
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from needle.cases.models import DISPATCHABLE, OPEN_STATES, State
+from needle.core.states import Move, move
 
 # The permission behind each capacity (needle/orgs/permissions.py).
 CAPACITY_PERMISSION = {
@@ -34,52 +33,37 @@ _WORKED_ON = OPEN_STATES - {State.SUBMITTED, State.RETURNED}
 _HANDLED = frozenset({State.ACCEPTED, State.IN_PROGRESS, State.REOPENED})
 
 
-@dataclass(frozen=True)
-class Move:
-    name: str
-    sources: frozenset[str]  # the states the move may start from
-    target: str | None  # the state it leads to; None: it depends on the answer, or stays
-    capacities: frozenset[str]  # any one of them suffices
-    requires: str = ""  # a condition beyond the state (see the module's docstring)
-
-
-def _move(
-    name: str, sources: frozenset[str] | set[str], target: str | None, *capacities: str, requires: str = ""
-) -> Move:
-    return Move(name, frozenset(sources), target, frozenset(capacities), requires)
-
-
 MOVES: dict[str, Move] = {
     m.name: m
     for m in (
         # From submitted or returned it is a dispatch; from a unit's hands, a transfer.
-        _move("dispatch", DISPATCHABLE, State.DISPATCHED, "dispatch"),
-        _move("reclassify", DISPATCHABLE, None, "dispatch"),
-        _move("accept", {State.DISPATCHED, State.REOPENED}, State.ACCEPTED, "handle"),
-        _move("return", {State.DISPATCHED}, State.RETURNED, "handle"),
-        _move("start", {State.ACCEPTED}, State.IN_PROGRESS, "handle"),
-        _move("resolve", {State.ACCEPTED, State.IN_PROGRESS}, State.RESOLVED, "handle"),
+        move("dispatch", DISPATCHABLE, State.DISPATCHED, "dispatch"),
+        move("reclassify", DISPATCHABLE, None, "dispatch"),
+        move("accept", {State.DISPATCHED, State.REOPENED}, State.ACCEPTED, "handle"),
+        move("return", {State.DISPATCHED}, State.RETURNED, "handle"),
+        move("start", {State.ACCEPTED}, State.IN_PROGRESS, "handle"),
+        move("resolve", {State.ACCEPTED, State.IN_PROGRESS}, State.RESOLVED, "handle"),
         # Solved closes the case, unsolved reopens it: the answer decides.
-        _move("callback", {State.RESOLVED}, None, "callback"),
-        _move("reopen", {State.RESOLVED, State.CLOSED}, State.REOPENED, "callback", "supervise"),
-        _move("merge", OPEN_STATES, State.MERGED, "dispatch"),
-        _move("reject", {State.SUBMITTED, State.RETURNED, State.DISPATCHED}, State.REJECTED, "dispatch"),
-        _move("urge", OPEN_STATES, None, "supervise"),
-        _move("whistle", _WORKED_ON, None, "supervise", "handle"),
-        _move("assist", _WORKED_ON, None, "handle", "dispatch"),
+        move("callback", {State.RESOLVED}, None, "callback"),
+        move("reopen", {State.RESOLVED, State.CLOSED}, State.REOPENED, "callback", "supervise"),
+        move("merge", OPEN_STATES, State.MERGED, "dispatch"),
+        move("reject", {State.SUBMITTED, State.RETURNED, State.DISPATCHED}, State.REJECTED, "dispatch"),
+        move("urge", OPEN_STATES, None, "supervise"),
+        move("whistle", _WORKED_ON, None, "supervise", "handle"),
+        move("assist", _WORKED_ON, None, "handle", "dispatch"),
         # A question answered at intake or from the queue (直接答复): done, nothing to dispatch.
-        _move("answer", {State.SUBMITTED, State.RETURNED}, State.ANSWERED, "dispatch", "intake"),
+        move("answer", {State.SUBMITTED, State.RETURNED}, State.ANSWERED, "dispatch", "intake"),
         # The resident takes the request back (撤回), or tells a dispatcher so on the phone.
-        _move("withdraw", OPEN_STATES, State.WITHDRAWN, REPORTER, "dispatch"),
-        _move("add_info", OPEN_STATES, None, REPORTER),
+        move("withdraw", OPEN_STATES, State.WITHDRAWN, REPORTER, "dispatch"),
+        move("add_info", OPEN_STATES, None, REPORTER),
         # On hold (挂起): the deadline clock stops until the case is back in progress.
-        _move(
+        move(
             "suspend", {State.ACCEPTED, State.IN_PROGRESS}, State.SUSPENDED, "handle", requires="suspendable"
         ),
-        _move("resume", {State.SUSPENDED}, State.IN_PROGRESS, "handle", "dispatch", "supervise"),
+        move("resume", {State.SUSPENDED}, State.IN_PROGRESS, "handle", "dispatch", "supervise"),
         # An extension (延期): asked by the lead unit, decided by a dispatcher over the place.
-        _move("extend", _HANDLED, None, "handle", requires="no_pending_extension"),
-        _move(
+        move("extend", _HANDLED, None, "handle", requires="no_pending_extension"),
+        move(
             "decide_extension",
             _HANDLED | {State.SUSPENDED},
             None,

@@ -10,54 +10,38 @@ activity's community) and the `system` (the jobs that offer seats and let offers
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from needle.center.models import Registration, Status
+from needle.core.states import Move, move
 
 REGISTRANT = "registrant"
 STAFF = "staff"
 SYSTEM = "system"
 
 
-@dataclass(frozen=True)
-class Move:
-    name: str
-    sources: frozenset[str]
-    target: str
-    capacities: frozenset[str]
-
-
-def _move(name: str, sources: set[str], target: str, *capacities: str) -> Move:
-    return Move(name, frozenset(sources), target, frozenset(capacities))
-
-
 MOVES: dict[str, Move] = {
     m.name: m
     for m in (
         # A freed seat goes to the first in line, who has a while to take it.
-        _move("offer", {Status.WAITLISTED}, Status.OFFERED, SYSTEM),
-        _move("confirm", {Status.OFFERED}, Status.CONFIRMED, REGISTRANT, STAFF),
+        move("offer", {Status.WAITLISTED}, Status.OFFERED, SYSTEM),
+        move("confirm", {Status.OFFERED}, Status.CONFIRMED, REGISTRANT, STAFF),
         # An offer not taken in time passes to the next in line.
-        _move("lapse", {Status.OFFERED}, Status.CANCELLED, SYSTEM),
-        _move(
+        move("lapse", {Status.OFFERED}, Status.CANCELLED, SYSTEM),
+        move(
             "cancel",
             {Status.CONFIRMED, Status.WAITLISTED, Status.OFFERED},
             Status.CANCELLED,
             REGISTRANT,
             STAFF,
         ),
-        _move("check_in", {Status.CONFIRMED, Status.NO_SHOW}, Status.ATTENDED, STAFF),
-        _move("no_show", {Status.CONFIRMED}, Status.NO_SHOW, STAFF),
+        move("check_in", {Status.CONFIRMED, Status.NO_SHOW}, Status.ATTENDED, STAFF),
+        move("no_show", {Status.CONFIRMED}, Status.NO_SHOW, STAFF),
     )
 }
 
 # Where a new registration starts: a seat while one is free, else the waitlist.
 INITIAL = frozenset({Status.CONFIRMED, Status.WAITLISTED})
-
-
-def may_start(move: str, state: str) -> bool:
-    return state in MOVES[move].sources
 
 
 def step_allowed(before: str, after: str) -> bool:
@@ -71,3 +55,10 @@ def is_registrant(actor: Any, registration: Registration) -> bool:
     if registration.person_id is not None:
         return pk == registration.person_id
     return pk is not None and pk == registration.registered_by_id
+
+
+def target(name: str) -> str:
+    """The state a move leads to: every registration move has one."""
+    state = MOVES[name].target
+    assert state is not None, name
+    return state

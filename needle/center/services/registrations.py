@@ -22,7 +22,7 @@ from needle.center.services.seats import (
     tell_lapsed,
     tell_status,
 )
-from needle.center.states import MOVES, REGISTRANT, STAFF, is_registrant
+from needle.center.states import MOVES, REGISTRANT, STAFF, is_registrant, target
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import ConsentMethod, Person, PersonRecord
@@ -206,7 +206,7 @@ _DONE = {
 
 def _apply(actor: Any, registration: Registration, activity: Activity, move: str, fields: list[str]) -> None:
     old = registration.status
-    registration.status = MOVES[move].target
+    registration.status = target(move)
     registration.save(update_fields=["status", "updated_at", *fields])
     audit_record(
         actor=actor,

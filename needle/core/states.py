@@ -1,0 +1,22 @@
+"""The shape of a lifecycle's transitions table, shared by every app that has one (cases,
+center, and the community apps after them): each app's `states.py` lists its moves with these,
+and its services, pages and demo read that one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    sources: frozenset[str]  # the states the move may start from
+    target: str | None  # the state it leads to; None: it depends on the answer, or stays
+    capacities: frozenset[str]  # any one of them suffices
+    requires: str = ""  # a condition beyond the state, named by the app's states.py
+
+
+def move(
+    name: str, sources: frozenset[str] | set[str], target: str | None, *capacities: str, requires: str = ""
+) -> Move:
+    return Move(name, frozenset(sources), target, frozenset(capacities), requires)
