@@ -142,6 +142,8 @@ class Simulation:
         acting: dict[int, int],
     ) -> None:
         self.rng, self.now, self.city = rng, now, city
+        # The demo shows an extension still waiting for a decision whatever the draws.
+        self.pending_asked = False
         self.units, self.routes, self.pk, self.acting = units, routes, people, acting
         self.unit_names = dict(
             Unit.objects.filter(pk__in={*routes.values(), *units.values()}).values_list("pk", "name")
@@ -347,8 +349,10 @@ class Simulation:
                 if state == State.IN_PROGRESS and lead == street_office and rng.random() < 0.08:
                     t = self._whistle(plan, t)
                 if stall == State.IN_PROGRESS:
-                    if not reopens and rng.random() < 0.3:  # some still wait for more time
+                    if not reopens and (not self.pending_asked or rng.random() < 0.3):
+                        # Some still wait for more time.
                         self._extension(plan, t, lead, act, decide=False)
+                        self.pending_asked = True
                     return self._finish(plan, state, lead)
                 if not reopens and (stall == State.SUSPENDED or rng.random() < 0.12) and service.suspendable:
                     # On hold (挂起): the clock stops; the deadline moves on by the time held.
