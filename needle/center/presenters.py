@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+import icalendar
+import segno
+from django.core import signing
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from needle.center.models import SEATED, Activity, Audience, Registration
+from needle.center.models import SEATED, Activity, Audience, Registration, Status
+
+FEED_SALT = "needle.center.person-feed"
 
 
 @dataclass(frozen=True)
@@ -45,3 +52,131 @@ def activity_cards(activities: list[Activity], mine: dict[int, Registration]) ->
         )
         for a in activities
     ]
+
+
+# The staff console's calendar ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    """One room (or the places outside the rooms) across the days shown: a list per day."""
+
+    label: str
+    cells: list[list[ActivityCard]]
+
+
+def week_rows(cards: list[ActivityCard], rooms: list[Any], days: list[dt.date]) -> list[CalendarRow]:
+    """Rooms × days: every room of the centers shown, even an empty one (a free room is what a
+    member of staff looks for), then a row for the activities held elsewhere if any."""
+    index = {d: i for i, d in enumerate(days)}
+    by_room: dict[int | None, list[list[ActivityCard]]] = {r.pk: [[] for _ in days] for r in rooms}
+    for card in cards:
+        i = index.get(card.starts_at.date())
+        if i is None:
+            continue
+        by_room.setdefault(card.activity.room_id, [[] for _ in days])[i].append(card)
+    rows = [CalendarRow(label=r.name, cells=by_room[r.pk]) for r in rooms]
+    if None in by_room:
+        rows.append(CalendarRow(label=str(_("Elsewhere")), cells=by_room[None]))
+    return rows
+
+
+def month_weeks(
+    cards: list[ActivityCard], first: dt.date
+) -> list[list[tuple[dt.date, bool, list[ActivityCard]]]]:
+    """The weeks (Monday first) that hold the month of `first`: each day, whether it is in the
+    month, and its activities."""
+    start = first - dt.timedelta(days=first.weekday())
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    end = last + dt.timedelta(days=6 - last.weekday())
+    by_day: dict[dt.date, list[ActivityCard]] = {}
+    for card in cards:
+        by_day.setdefault(card.starts_at.date(), []).append(card)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    cells = [(d, d.month == first.month, by_day.get(d, [])) for d in days]
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+def masked_phone(phone: str) -> str:
+    """A phone as the attendance sheet and the registrants' list show it: enough to tell two
+    people of one name apart and to confirm with them, not enough to call."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else ("****" if phone else "")
+
+
+@dataclass(frozen=True)
+class RegistrantRow:
+    registration: Registration
+    name: str
+    phone: str
+    account: bool
+    position: int | None
+
+
+def registrant_rows(registrations: list[Registration]) -> list[RegistrantRow]:
+    """Who each registration is for, with the waitlist's positions counted in one pass."""
+    waiting = 0
+    rows = []
+    for r in registrations:
+        position = None
+        if r.status == Status.WAITLISTED:
+            waiting += 1
+            position = waiting
+        who = r.person if r.person_id is not None else r.record
+        name = (getattr(who, "display_name", "") or getattr(who, "name", "") or str(who)) if who else ""
+        rows.append(
+            RegistrantRow(
+                registration=r,
+                name=name,
+                phone=masked_phone(getattr(who, "phone", "") or ""),
+                account=r.person_id is not None,
+                position=position,
+            )
+        )
+    return rows
+
+
+# Calendar feeds and QR codes ------------------------------------------------------------------
+
+
+def ics(name: str, activities: list[Activity], statuses: dict[int, str] | None = None) -> bytes:
+    """An iCalendar feed (RFC 5545) a phone's calendar subscribes to: one event per activity,
+    with its place; `statuses`, for a person's own feed, marks a waitlisted place tentative."""
+    feed = icalendar.Calendar()
+    feed.add("prodid", "-//Needle//center//EN")
+    feed.add("version", "2.0")
+    feed.add("x-wr-calname", name)
+    english = (translation.get_language() or "").startswith("en")
+    for a in activities:
+        event = icalendar.Event()
+        event.add("uid", f"center-activity-{a.pk}@needle")
+        event.add("dtstamp", a.updated_at)
+        event.add("dtstart", a.starts_at)
+        event.add("dtend", a.ends_at)
+        event.add("summary", a.title_en if english and a.title_en else a.title)
+        where = a.room.name if a.room else a.place
+        if where:
+            event.add("location", where)
+        if a.description:
+            event.add("description", a.description)
+        status = (statuses or {}).get(a.pk)
+        if status is not None:
+            event.add("status", "CONFIRMED" if status in SEATED else "TENTATIVE")
+        feed.add_component(event)
+    return feed.to_ical()
+
+
+def qr_svg(code: str) -> str:
+    """A registration's code as an inline SVG QR image, for the door's scanner."""
+    return segno.make(code, error="m").svg_inline(scale=4, dark="#111")
+
+
+def person_feed_token(person_id: int) -> str:
+    """The secret part of a person's own feed address (a phone's calendar cannot sign in)."""
+    return signing.dumps(person_id, salt=FEED_SALT)
+
+
+def person_from_feed_token(token: str) -> int | None:
+    try:
+        return int(signing.loads(token, salt=FEED_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None

@@ -4,16 +4,26 @@ registration is seen by its registrant and by the center staff over its communit
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from needle.areas.models import Area, subtree_q
+from needle.areas.selectors import area_get
 from needle.center.models import SEATED, STANDING, Activity, Registration, Status
 from needle.center.states import is_registrant
+from needle.core.audit import audit_record
 from needle.core.errors import NotFound
-from needle.orgs.permissions import can_in_area
+from needle.orgs.permissions import (
+    area_scope_q,
+    can_in_area,
+    has_perm_anywhere,
+    require,
+    require_authenticated,
+    scope_paths,
+)
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -93,3 +103,96 @@ def my_registrations(*, actor: Any, activity_ids: list[int]) -> dict[int, Regist
         return {}
     rows = Registration.objects.filter(person=actor, activity_id__in=activity_ids, status__in=STANDING)
     return {r.activity_id: r for r in rows}
+
+
+# The staff console -----------------------------------------------------------------------------
+
+
+def console_area(*, actor: Any, code: str) -> Area:
+    """The area whose centers a member of staff runs or oversees (center.view over it)."""
+    require_authenticated(actor)
+    area = area_get(code=code)
+    require(can_in_area(actor, "center.view", area.path))
+    return area
+
+
+# The order of an activity's registrations on its page and its attendance sheet: who holds a
+# seat, then who is offered one, then the waitlist in its order, then the rest.
+_SHOWN_ORDER = [
+    Status.ATTENDED,
+    Status.CONFIRMED,
+    Status.NO_SHOW,
+    Status.OFFERED,
+    Status.WAITLISTED,
+    Status.CANCELLED,
+]
+
+
+def activity_registrants(*, actor: Any, activity: Activity, query: str = "") -> list[Registration]:
+    """An activity's registrations with who they are, for its staff; the read is audited, as
+    names and phones are shown. `query`: part of a name or a code (the check-in's search)."""
+    require(can_in_area(actor, "center.view", activity.area_path))
+    rows = Registration.objects.filter(activity=activity).select_related("person", "record", "registered_by")
+    query = query.strip()[:50]
+    if query:
+        rows = rows.filter(
+            Q(person__display_name__icontains=query)
+            | Q(record__name__icontains=query)
+            | Q(code=query.upper().replace(" ", ""))
+        )
+    rank = {s: i for i, s in enumerate(_SHOWN_ORDER)}
+    found = sorted(rows, key=lambda r: (rank[Status(r.status)], r.queue_number or 0, r.pk))
+    audit_record(
+        actor=actor,
+        action="center.activity.registrants_viewed",
+        obj=activity,
+        new={"shown": len(found), "query": query},
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class CenterToday:
+    """A center's to-dos for its staff's home: today's sessions (to check people in), offers
+    that lapse within a day, and how many wait for a seat in the coming week."""
+
+    today: list[Activity]
+    offers_expiring: int
+    waiting: int
+    area: Area | None
+
+
+def center_today(*, actor: Any) -> CenterToday | None:
+    """None for anyone who does not run a center."""
+    if not getattr(actor, "is_authenticated", False) or not has_perm_anywhere(actor, "center.manage"):
+        return None
+    scope = area_scope_q(actor, "center.manage", "area_path") or Q()
+    now = timezone.now()
+    day = timezone.localdate()
+    today = list(
+        activity_list(start=day, end=day).filter(scope).select_related("room").order_by("starts_at", "pk")
+    )
+    soon = Registration.objects.filter(
+        status=Status.OFFERED,
+        offered_until__lte=now + dt.timedelta(days=1),
+        activity__in=Activity.objects.filter(scope),
+    ).count()
+    waiting = Registration.objects.filter(
+        status=Status.WAITLISTED,
+        activity__in=Activity.objects.filter(
+            scope, starts_at__gte=now, starts_at__lt=now + dt.timedelta(days=7)
+        ),
+    ).count()
+    paths = scope_paths(actor, "center.manage")
+    area = Area.objects.filter(path=paths[0]).first() if len(paths) == 1 else None
+    return CenterToday(today=today, offers_expiring=soon, waiting=waiting, area=area)
+
+
+def my_registration_list(*, actor: Any, since: dt.datetime) -> QuerySet[Registration]:
+    """The actor's own registrations for sessions starting from `since`, soonest first."""
+    require_authenticated(actor)
+    return (
+        Registration.objects.filter(person=actor, activity__starts_at__gte=since)
+        .select_related("activity", "activity__room", "activity__area", "activity__center")
+        .order_by("activity__starts_at", "pk")
+    )

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.selectors import area_get
 from needle.center import presenters, selectors, services
-from needle.center.models import Status
+from needle.center.models import STANDING, Status
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.orgs.models import Person
 
 WEEK = 7
 SAID = {
@@ -85,4 +86,69 @@ def move(request: HttpRequest, registration_id: int, action: str) -> HttpRespons
     else:
         said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": None}
         messages.success(request, said)
+    if request.POST.get("next") == reverse("center-mine"):
+        return redirect(reverse("center-mine"))
     return redirect(reverse("center-page", args=[registration.activity.area.code]))
+
+
+# Feed horizon: a subscribed calendar shows the month behind and a quarter ahead.
+FEED_BEFORE = dt.timedelta(days=31)
+FEED_AFTER = dt.timedelta(days=92)
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_GET
+def center_ics(request: HttpRequest, code: str) -> HttpResponse:
+    """The public activities of an area's centers as a calendar to subscribe to."""
+    area = area_get(code=code)
+    today = timezone.localdate()
+    activities = list(
+        selectors.activity_list(area=area, start=today - FEED_BEFORE, end=today + FEED_AFTER).select_related(
+            "room"
+        )
+    )
+    return _ics(presenters.ics(area.name, activities), f"center-{area.code}.ics")
+
+
+@require_GET
+def my_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """A person's own sessions, at an address only they know (a phone's calendar cannot sign in)."""
+    person_id = presenters.person_from_feed_token(token)
+    person = Person.objects.filter(pk=person_id, is_active=True).first() if person_id else None
+    if person is None:
+        raise NotFound()
+    registrations = selectors.my_registration_list(actor=person, since=timezone.now() - FEED_BEFORE).filter(
+        status__in=STANDING
+    )
+    statuses = {r.activity_id: r.status for r in registrations}
+    activities = [r.activity for r in registrations]
+    return _ics(presenters.ics(str(_("My activities")), activities, statuses), "my-activities.ics")
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    """My registrations: coming ones with their code and QR code, and the last month's."""
+    now = timezone.now()
+    rows = list(selectors.my_registration_list(actor=request.user, since=now - FEED_BEFORE))
+    coming = [r for r in rows if r.activity.ends_at >= now]
+    past = [r for r in rows if r.activity.ends_at < now][::-1]
+    counted = selectors.activity_list().filter(pk__in={r.activity_id for r in rows}).select_related("room")
+    cards = {c.activity.pk: c for c in presenters.activity_cards(list(counted), {})}
+    feed = request.build_absolute_uri(
+        reverse("center-my-ics", args=[presenters.person_feed_token(int(request.user.pk or 0))])
+    )
+    return render(
+        request,
+        "center/mine.html",
+        {
+            "coming": [(r, cards[r.activity_id], presenters.qr_svg(r.code)) for r in coming],
+            "past": [(r, cards[r.activity_id]) for r in past],
+            "feed": feed,
+        },
+    )

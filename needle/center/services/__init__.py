@@ -10,18 +10,21 @@ from needle.center.services.activities import (
 )
 from needle.center.services.registrations import (
     OnBehalf,
+    activity_mark_absentees,
     offers_lapse,
     registration_cancel,
     registration_check_in,
     registration_confirm,
     registration_create,
     registration_mark_no_show,
+    registration_walk_in,
 )
 
 __all__ = [
     "ActivityDraft",
     "OnBehalf",
     "activity_create",
+    "activity_mark_absentees",
     "activity_set_capacity",
     "offers_lapse",
     "registration_cancel",
@@ -29,5 +32,6 @@ __all__ = [
     "registration_confirm",
     "registration_create",
     "registration_mark_no_show",
+    "registration_walk_in",
     "room_create",
 ]

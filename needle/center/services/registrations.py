@@ -6,6 +6,7 @@ under one lock, and checks the move against the table in `needle.center.states`.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -273,6 +274,83 @@ def registration_mark_no_show(*, actor: Any, registration: Registration) -> Regi
         raise Conflict(_("The activity has not started yet."), code="not_started")
     _apply(actor, registration, activity, "no_show", [])
     return registration
+
+
+# Walk-ins are let in from this long before the start until the activity ends.
+DOORS_OPEN = dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def registration_walk_in(*, actor: Any, activity: Activity, on_behalf: OnBehalf) -> Registration:
+    """Staff at the door seat someone who did not register (recorded as a person without an
+    account, with their consent; found again if they were recorded before) and check them in.
+
+    Before the start a walk-in takes only a seat that is free with nobody waiting, as any
+    registration would: a waitlisted person never loses their turn to someone at the door.
+    From the start, offers stop (offer_free_seats) and the seats of those who have not come are
+    released: a walk-in is seated while fewer than the capacity are checked in."""
+    require_authenticated(actor)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("area").get(pk=activity.pk)
+    require(can_in_area(actor, "center.manage", activity.area_path))
+    now = timezone.now()
+    if not activity.starts_at - DOORS_OPEN <= now < activity.ends_at:
+        said = _("Walk-ins are let in from an hour before the start until the end.")
+        raise ValidationFailed(said, fields={"activity": said}, code="not_open")
+    if now < activity.starts_at:
+        waiting = Registration.objects.filter(activity=activity, status=Status.WAITLISTED).exists()
+        free = not waiting and seats_taken(activity) < activity.capacity
+    else:
+        came = Registration.objects.filter(activity=activity, status=Status.ATTENDED).count()
+        free = came < activity.capacity
+    if not free:
+        said = _("No seat is free for a walk-in.")
+        raise ValidationFailed(said, fields={"activity": said}, code="full")
+    record = _record_for(actor=actor, activity=activity, on_behalf=on_behalf)
+    age = _age_error(activity, record.birth_year)
+    if age:
+        raise ValidationFailed(age, fields={"on_behalf.age": age}, code="not_eligible")
+    if (
+        Registration.objects.filter(activity=activity, record=record)
+        .exclude(status=Status.CANCELLED)
+        .exists()
+    ):
+        raise Conflict(_("Already registered for this activity."), code="already_registered")
+    registration = Registration.objects.create(
+        activity=activity,
+        record=record,
+        status=Status.CONFIRMED,
+        code=new_code(),
+        registered_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="center.registration.created",
+        obj=registration,
+        area_path=activity.area_path,
+        new={"activity": activity.pk, "status": Status.CONFIRMED, "walk_in": True, "record": record},
+    )
+    registration.attended_at = now
+    _apply(actor, registration, activity, "check_in", ["attended_at"])
+    return registration
+
+
+@transaction.atomic
+def activity_mark_absentees(*, actor: Any, activity: Activity) -> int:
+    """Once the activity has started, staff mark everyone still confirmed as absent in one go
+    (the attendance sheet's last step); one who comes late can still be checked in."""
+    require_authenticated(actor)
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(can_in_area(actor, "center.manage", activity.area_path))
+    if activity.starts_at > timezone.now():
+        raise Conflict(_("The activity has not started yet."), code="not_started")
+    rows = list(
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("person", "record")
+        .filter(activity=activity, status__in=MOVES["no_show"].sources)
+    )
+    for registration in rows:
+        _apply(actor, registration, activity, "no_show", [])
+    return len(rows)
 
 
 def offers_lapse() -> int:
