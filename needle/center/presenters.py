@@ -166,8 +166,9 @@ def ics(name: str, activities: list[Activity], statuses: dict[int, str] | None =
 
 
 def qr_svg(code: str) -> str:
-    """A registration's code as an inline SVG QR image, for the door's scanner."""
-    return segno.make(code, error="m").svg_inline(scale=4, dark="#111")
+    """A registration's code as an inline SVG QR image, for the door's scanner: a full QR code
+    (segno.make would pick a Micro QR for so short a text, which many scanners do not read)."""
+    return segno.make_qr(code, error="m").svg_inline(scale=5, omitsize=True, dark="#111")
 
 
 def person_feed_token(person_id: int) -> str:
