@@ -153,7 +153,7 @@ def set_capacity(request: HttpRequest, activity_id: Id, payload: CapacityIn) -> 
 def register(request: HttpRequest, activity_id: Id, payload: RegistrationIn) -> Any:
     """An empty body registers the caller; staff give `on_behalf` for a person without an
     account. 409 when already registered."""
-    activity = selectors.access_activity(activity_id=activity_id)
+    activity = selectors.access_activity(activity_id=activity_id, counted=False)
     on_behalf = None
     if payload.on_behalf is not None:
         on_behalf = services.OnBehalf(**payload.on_behalf.dict())

@@ -49,8 +49,11 @@ def activity_list(
     ).order_by("starts_at", "pk")
 
 
-def access_activity(*, activity_id: int) -> Activity:
-    activity = activity_list().select_related("area").filter(pk=activity_id).first()
+def access_activity(*, activity_id: int, counted: bool = True) -> Activity:
+    """An activity (public); `counted`: with its seats counted, as activity_list gives them —
+    the writes that lock and count it themselves go without."""
+    qs = activity_list() if counted else Activity.objects.all()
+    activity = qs.select_related("area").filter(pk=activity_id).first()
     if activity is None:
         raise NotFound()
     return activity

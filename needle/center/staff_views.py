@@ -146,7 +146,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @require_POST
 def register_on_behalf(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Staff register a person without an account (or, at the door, let a walk-in in)."""
-    activity = selectors.access_activity(activity_id=activity_id)
+    activity = selectors.access_activity(activity_id=activity_id, counted=False)
     back = reverse("center-staff-activity", args=[activity.pk])
     walk_in = request.POST.get("walk_in") == "1"
     try:

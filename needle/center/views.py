@@ -52,7 +52,7 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def register(request: HttpRequest, activity_id: int) -> HttpResponse:
-    activity = selectors.access_activity(activity_id=activity_id)
+    activity = selectors.access_activity(activity_id=activity_id, counted=False)
     year = request.POST.get("birth_year", "").strip()
     try:
         # The year of birth asked for an activity with an age range: the service checks it.

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.center.models import SEATED, Activity, Registration, Status
 from needle.center.services.seats import (
-    next_queue_number,
     offer_free_seats,
     seats_taken,
     tell_lapsed,
@@ -100,7 +100,6 @@ def _record_for(*, actor: Any, activity: Activity, on_behalf: OnBehalf) -> Perso
     return record
 
 
-@transaction.atomic
 def registration_create(
     *,
     actor: Any,
@@ -110,22 +109,34 @@ def registration_create(
 ) -> Registration:
     """Register the actor (or, by staff, a person without an account) for one session: a seat
     while one is free and nobody waits, else the end of the waitlist. `birth_year`: the actor's,
-    kept in their profile, when the activity has an age range and the profile lacks it."""
+    kept in their profile, when the activity has an age range and the profile lacks it.
+
+    The registrant is told once the activity's lock is released: every registration for it
+    waits on that lock, so it is held for the counting and the writing only."""
     require_authenticated(actor)
-    activity = Activity.objects.select_for_update(of=("self",)).select_related("area").get(pk=activity.pk)
+    registration, activity = _register(actor, activity, on_behalf, birth_year)
+    tell_status(registration, activity)
+    return registration
+
+
+@transaction.atomic
+def _register(
+    actor: Any, activity: Activity, on_behalf: OnBehalf | None, birth_year: int | None
+) -> tuple[Registration, Activity]:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
     person: Person | None = None
     record: PersonRecord | None = None
     if on_behalf is not None:
         require(can_in_area(actor, "center.manage", activity.area_path))
         record = _record_for(actor=actor, activity=activity, on_behalf=on_behalf)
         year = record.birth_year
-        mine = Registration.objects.filter(activity=activity, record=record)
+        mine = Q(record=record)
     else:
         person = actor
         if birth_year is not None and birth_year != actor.birth_year:
             person_set_birth_year(actor=actor, person=actor, birth_year=birth_year)
         year = actor.birth_year
-        mine = Registration.objects.filter(activity=activity, person=actor)
+        mine = Q(person=actor)
     window = _window_error(activity)
     if window:
         raise ValidationFailed(window, fields={"activity": window}, code="registration_closed")
@@ -133,24 +144,31 @@ def registration_create(
     if age:
         field = "on_behalf.age" if on_behalf is not None else "birth_year"
         raise ValidationFailed(age, fields={field: age}, code="not_eligible")
-    if mine.exclude(status=Status.CANCELLED).exists():
+    # One pass over the activity's registrations, under its lock: whether the person stands
+    # already, whether anyone waits, the seats taken and the end of the queue.
+    tally = Registration.objects.filter(activity=activity).aggregate(
+        mine=Count("pk", filter=mine & ~Q(status=Status.CANCELLED)),
+        waiting=Count("pk", filter=Q(status=Status.WAITLISTED)),
+        taken=Count("pk", filter=Q(status__in=SEATED)),
+        last=Max("queue_number"),
+    )
+    if tally["mine"]:
         raise Conflict(_("Already registered for this activity."), code="already_registered")
-    waiting = Registration.objects.filter(activity=activity, status=Status.WAITLISTED).exists()
-    seated = not waiting and seats_taken(activity) < activity.capacity
+    seated = not tally["waiting"] and tally["taken"] < activity.capacity
     status = Status.CONFIRMED if seated else Status.WAITLISTED
     try:
-        with transaction.atomic():
-            registration = Registration.objects.create(
-                activity=activity,
-                person=person,
-                record=record,
-                status=status,
-                queue_number=None if seated else next_queue_number(activity),
-                code=new_code(),
-                registered_by=actor,
-            )
+        registration = Registration.objects.create(
+            activity=activity,
+            person=person,
+            record=record,
+            status=status,
+            queue_number=None if seated else (tally["last"] or 0) + 1,
+            code=new_code(),
+            registered_by=actor,
+        )
     except IntegrityError:
-        # The unique constraints hold what the check above saw, should it ever race.
+        # The unique constraints hold what the check above saw, should it ever race; the
+        # transaction is rolled back as the refusal leaves it.
         raise Conflict(_("Already registered for this activity."), code="already_registered") from None
     audit_record(
         actor=actor,
@@ -159,8 +177,7 @@ def registration_create(
         area_path=activity.area_path,
         new={"activity": activity.pk, "status": status, "person": person, "record": record},
     )
-    tell_status(registration, activity)
-    return registration
+    return registration, activity
 
 
 def _capacities(actor: Any, registration: Registration, activity: Activity) -> set[str]:
