@@ -20,6 +20,7 @@ from needle.center.models import STANDING, Status
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Person
+from needle.orgs.permissions import can_in_area
 
 WEEK = 7
 SAID = {
@@ -45,7 +46,11 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "center/center_page.html",
-        {"area": area, "cards": presenters.activity_cards(activities, mine)},
+        {
+            "area": area,
+            "cards": presenters.activity_cards(activities, mine),
+            "staff": can_in_area(request.user, "center.view", area.path),
+        },
     )
 
 

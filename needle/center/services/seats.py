@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -54,7 +55,7 @@ def tell(registration: Registration, verb: str, message: Message) -> None:
     """The registrant hears of the move: in Needle (and their chosen channels) with an account,
     by a text message to the phone on their record without one."""
     if registration.person_id is not None:
-        notify(recipients=[registration.person], verb=verb, message=message)
+        notify(recipients=[registration.person], verb=verb, message=message, link=reverse("center-mine"))
     elif registration.record is not None and registration.record.phone:
         sms_to_phone(phone=registration.record.phone, verb=verb, message=message)
 
