@@ -20,6 +20,7 @@ from needle.center.schemas import (
     ActivityPageOut,
     CapacityIn,
     CheckInIn,
+    FeedbackIn,
     RegistrationIn,
     RegistrationOut,
 )
@@ -67,6 +68,7 @@ def registration_out(registration: Registration) -> dict[str, Any]:
         "position": waitlist_position(registration),
         "code": registration.code,
         "offered_until": registration.offered_until,
+        "rating": registration.rating,
     }
 
 
@@ -183,6 +185,20 @@ def _step(request: HttpRequest, registration_id: int, service: Any) -> Any:
 def cancel(request: HttpRequest, registration_id: Id) -> Any:
     """A freed seat is offered to the first in line."""
     return _step(request, registration_id, services.registration_cancel)
+
+
+@router.post(
+    "/registrations/{registration_id}/feedback",
+    response={200: RegistrationOut, **ERRORS},
+    summary="Rate an activity one came to",
+)
+def feedback(request: HttpRequest, registration_id: Id, payload: FeedbackIn) -> Any:
+    """Once, by the person registered, after they were checked in; 409 otherwise."""
+    registration = selectors.access_registration(actor=request.user, registration_id=registration_id)
+    done = services.registration_feedback(
+        actor=request.user, registration=registration, rating=payload.rating, comment=payload.comment
+    )
+    return registration_out(done)
 
 
 @router.post(

@@ -36,6 +36,8 @@ COUNTER_DEFINITIONS: tuple[Counter, ...] = (
     Counter("places_taken", _("places taken"), _("registrations that held a seat")),
     Counter("attended", _("attended"), _("registrations checked in")),
     Counter("no_shows", _("no-shows"), _("registrations marked absent")),
+    Counter("rated", _("ratings"), _("feedback given by those who came")),
+    Counter("rating_sum", _("sum of ratings"), _("the ratings (1 to 5) added up")),
 )
 COUNTERS: tuple[str, ...] = tuple(c.name for c in COUNTER_DEFINITIONS)
 
@@ -57,6 +59,14 @@ FIGURES: tuple[Figure, ...] = (
     # session still to come, or not yet marked, would pull the rate down for nothing.
     Figure("attendance_rate", _("Attendance rate"), ("attended",), ("attended", "no_shows")),
     Figure("no_show_rate", _("No-show rate"), ("no_shows",), ("attended", "no_shows"), lower_is_better=True),
+    Figure(
+        "feedback",
+        _("Average feedback"),
+        ("rating_sum",),
+        ("rated",),
+        counts=_("ratings of 1 to 5 by those who came"),
+        mean=True,
+    ),
 )
 
 
@@ -64,10 +74,14 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
     """The footprints of these activities (the ones that still exist), in two queries."""
     tz = tz or timezone.get_default_timezone()
     tallies: dict[int, Tally[str]] = {}
-    for activity_id, status in Registration.objects.filter(AnyOf("activity_id", ids)).values_list(
-        "activity_id", "status"
+    for activity_id, status, rating in Registration.objects.filter(AnyOf("activity_id", ids)).values_list(
+        "activity_id", "status", "rating"
     ):
-        tallies.setdefault(activity_id, Tally())[status] += 1
+        tally = tallies.setdefault(activity_id, Tally())
+        tally[status] += 1
+        if rating is not None:
+            tally["rated"] += 1
+            tally["rating_sum"] += rating
     out: dict[int, Footprint] = {}
     for pk, area, audience, starts_at, capacity in (
         Activity.objects.filter(AnyOf("id", ids))
@@ -83,6 +97,8 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
                 sum(tally[s] for s in SEATED),
                 tally[Status.ATTENDED],
                 tally[Status.NO_SHOW],
+                tally["rated"],
+                tally["rating_sum"],
             ]
         }
     return out

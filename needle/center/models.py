@@ -110,6 +110,12 @@ class Activity(TimeStamped):
                 condition=Q(registration_closes__gt=models.F("registration_opens")),
                 name="activity_window_closes_after_opening",
             ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(min_age__lte=models.F("max_age")),
+                name="activity_ages_in_order",
+            ),
         ]
         indexes = [
             models.Index(fields=["area_path", "starts_at"], name="activity_area_start"),
@@ -171,6 +177,10 @@ class Registration(TimeStamped):
         related_name="+",
     )
     attended_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # Feedback from one who came: 1 to 5, and a comment.
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("registration")
@@ -192,6 +202,16 @@ class Registration(TimeStamped):
                 name="one_registration_per_record",
             ),
             models.UniqueConstraint(fields=["activity", "queue_number"], name="one_place_per_queue_number"),
+            # An offer has its deadline, and only an offer has one.
+            models.CheckConstraint(
+                condition=Q(status="offered", offered_until__isnull=False)
+                | (~Q(status="offered") & Q(offered_until__isnull=True)),
+                name="registration_offer_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5, status="attended"),
+                name="registration_rated_1_to_5_by_who_came",
+            ),
         ]
         indexes = [
             models.Index(fields=["activity", "status", "queue_number"], name="registration_queue"),
@@ -211,6 +231,8 @@ class CenterCounters(models.Model):
     places_taken = models.IntegerField(_("places taken"), default=0)
     attended = models.IntegerField(_("attended"), default=0)
     no_shows = models.IntegerField(_("no-shows"), default=0)
+    rated = models.IntegerField(_("ratings"), default=0)
+    rating_sum = models.IntegerField(_("sum of ratings"), default=0)
 
     class Meta:
         abstract = True

@@ -89,6 +89,11 @@ class CapacityIn(Schema):
     capacity: Seats
 
 
+class FeedbackIn(Schema):
+    rating: Annotated[int, Field(ge=1, le=5), NOT_BOOL]
+    comment: str = Field("", max_length=1000)
+
+
 class OnBehalfIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
     phone: str = Field("", max_length=20)
@@ -116,3 +121,4 @@ class RegistrationOut(Schema):
     position: int | None = Field(None, description="Place on the waitlist, 1 for the first in line")
     code: str = Field(..., description="Shown at the door to check in")
     offered_until: dt.datetime | None = Field(None, description="When an offered seat passes to the next")
+    rating: int | None = Field(None, description="The feedback of one who came, 1 to 5")

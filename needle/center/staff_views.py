@@ -94,10 +94,13 @@ def activity_page(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = _activity_for_staff(request, activity_id)
     rows = presenters.registrant_rows(selectors.activity_registrants(actor=request.user, activity=activity))
     card = presenters.activity_cards([activity], {})[0]
+    rated = [r.registration for r in rows if r.registration.rating is not None]
     return render(
         request,
         "center/staff_activity.html",
         {
+            "rated": rated,
+            "average": sum(r.rating or 0 for r in rated) / len(rated) if rated else None,
             "activity": activity,
             "card": card,
             "tally": [(s, Status(s).label, n) for s, n in selectors.activity_counts(activity).items()],
@@ -130,12 +133,6 @@ def _on_behalf(request: HttpRequest) -> services.OnBehalf:
     )
 
 
-def _said(exc: DomainError) -> str:
-    """A refusal as one line: its message, or each field's."""
-    fields = getattr(exc, "fields", None) or {}
-    return exc.message if not fields or exc.message in fields.values() else " ".join(fields.values())
-
-
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the form was on (the activity page or the check-in screen)."""
     to = request.POST.get("next", "")
@@ -160,7 +157,7 @@ def register_on_behalf(request: HttpRequest, activity_id: int) -> HttpResponse:
                 actor=request.user, activity=activity, on_behalf=person
             )
     except DomainError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, presenters.refusal(exc))
     else:
         messages.success(
             request,
@@ -183,7 +180,7 @@ def staff_move(request: HttpRequest, registration_id: int, action: str) -> HttpR
     try:
         registration = STAFF_MOVES[action](actor=request.user, registration=registration)
     except DomainError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, presenters.refusal(exc))
     else:
         messages.success(request, f"{registration.code}: {Status(registration.status).label}")
     return _back(request, reverse("center-staff-activity", args=[registration.activity_id]))
@@ -203,7 +200,7 @@ def check_in_by_code(request: HttpRequest, activity_id: int) -> HttpResponse:
     except NotFound:
         messages.error(request, _("No registration has the code %(code)s.") % {"code": code.strip()[:20]})
     except DomainError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, presenters.refusal(exc))
     else:
         messages.success(request, _("%(code)s is checked in.") % {"code": registration.code})
     return redirect(back)
@@ -220,7 +217,7 @@ def set_capacity(request: HttpRequest, activity_id: int) -> HttpResponse:
             raise ValidationFailed(said, fields={"capacity": said})
         services.activity_set_capacity(actor=request.user, activity=activity, capacity=int(raw))
     except DomainError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, presenters.refusal(exc))
     else:
         messages.success(request, _("The activity has %(n)s seats.") % {"n": int(raw)})
     return redirect(reverse("center-staff-activity", args=[activity.pk]))
@@ -233,7 +230,7 @@ def mark_absentees(request: HttpRequest, activity_id: int) -> HttpResponse:
     try:
         n = services.activity_mark_absentees(actor=request.user, activity=activity)
     except DomainError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, presenters.refusal(exc))
     else:
         messages.success(request, _("%(n)s marked absent.") % {"n": n})
     return _back(request, reverse("center-staff-activity", args=[activity.pk]))

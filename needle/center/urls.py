@@ -8,6 +8,7 @@ urlpatterns = [
     path("center/<str:code>/", views.center_page, name="center-page"),
     path("center/<str:code>/calendar.ics", views.center_ics, name="center-ics"),
     path("center/activities/<int:activity_id>/register/", views.register, name="center-register"),
+    path("center/registrations/<int:registration_id>/feedback/", views.give_feedback, name="center-feedback"),
     path("center/registrations/<int:registration_id>/<str:action>/", views.move, name="center-move"),
     # The staff console.
     path("center/<str:code>/staff/", staff_views.calendar, name="center-staff-calendar"),

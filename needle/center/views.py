@@ -157,3 +157,26 @@ def mine(request: HttpRequest) -> HttpResponse:
             "feed": feed,
         },
     )
+
+
+@login_required
+@require_POST
+def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """A rating (1–5) and a comment, from my activities."""
+    registration = selectors.access_registration(actor=request.user, registration_id=registration_id)
+    raw = request.POST.get("rating", "")
+    try:
+        if raw not in {"1", "2", "3", "4", "5"}:
+            said = str(_("Give a rating from 1 to 5."))
+            raise ValidationFailed(said, fields={"rating": said})
+        services.registration_feedback(
+            actor=request.user,
+            registration=registration,
+            rating=int(raw),
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    else:
+        messages.success(request, _("Thank you for your feedback."))
+    return redirect(reverse("center-mine"))

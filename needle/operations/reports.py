@@ -176,6 +176,10 @@ def _font() -> str:
     return FONT_NAME
 
 
+def _mean(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -271,7 +275,10 @@ def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] =
         story.append(_rows_table(d.by_service[:30], font))
     for section in sections:
         values = [
-            [str(f["label"]), _share(f["value"]) if f["ratio"] else f"{f['value']:,}"]
+            [
+                str(f["label"]),
+                _mean(f["value"]) if f["mean"] else _share(f["value"]) if f["ratio"] else f"{f['value']:,}",
+            ]
             for f in section["figures"]
         ]
         table = _table([[_("Figure"), _("This period")], *values], font, [70 * mm, 45 * mm])

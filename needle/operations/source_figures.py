@@ -103,6 +103,9 @@ def source_sections(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> 
         if not any(counts.values()):
             continue
         values = SimpleNamespace(**counts)
-        figures = [{"label": f.label, "value": f.value(values), "ratio": f.is_ratio} for f in source.figures]
+        figures = [
+            {"label": f.label, "value": f.value(values), "ratio": f.is_ratio, "mean": f.mean}
+            for f in source.figures
+        ]
         out.append({"name": source.name, "label": source.label, "figures": figures})
     return out

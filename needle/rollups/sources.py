@@ -80,6 +80,9 @@ class Figure:
     counts: Promise | None = None  # what the figure counts, for the page that explains it
     less: tuple[str, ...] = ()  # counters subtracted from the numerator's sum
     lower_is_better: bool = False  # a ranking puts the smallest values first (a backlog)
+    # A ratio that is an average (a sum of ratings over their number): shown as a number, not
+    # as a share.
+    mean: bool = False
 
     @property
     def is_ratio(self) -> bool:

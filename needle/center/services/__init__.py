@@ -16,6 +16,7 @@ from needle.center.services.registrations import (
     registration_check_in,
     registration_confirm,
     registration_create,
+    registration_feedback,
     registration_mark_no_show,
     registration_walk_in,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "registration_check_in",
     "registration_confirm",
     "registration_create",
+    "registration_feedback",
     "registration_mark_no_show",
     "registration_walk_in",
     "room_create",

@@ -266,7 +266,8 @@ def registration_confirm(*, actor: Any, registration: Registration) -> Registrat
         raise Conflict(
             _("This offer has lapsed."), code="offer_lapsed", extra={"status": registration.status}
         )
-    _apply(actor, registration, activity, "confirm", [])
+    registration.offered_until = None
+    _apply(actor, registration, activity, "confirm", ["offered_until"])
     return registration
 
 
@@ -290,6 +291,49 @@ def registration_mark_no_show(*, actor: Any, registration: Registration) -> Regi
     if activity.starts_at > timezone.now():
         raise Conflict(_("The activity has not started yet."), code="not_started")
     _apply(actor, registration, activity, "no_show", [])
+    return registration
+
+
+# Feedback is asked of those who came, for this long after the end.
+FEEDBACK_DAYS = 30
+MAX_COMMENT = 1000
+
+
+@transaction.atomic
+def registration_feedback(
+    *, actor: Any, registration: Registration, rating: int, comment: str = ""
+) -> Registration:
+    """One who came rates the activity, 1 to 5, with a comment if they like; once."""
+    require_authenticated(actor)
+    registration, activity = _locked(registration)
+    require(registration.person_id is not None and registration.person_id == actor.pk, visible=False)
+    if registration.status != Status.ATTENDED:
+        raise Conflict(
+            _("Feedback is for those who came."), code="wrong_status", extra={"status": registration.status}
+        )
+    if registration.rating is not None:
+        raise Conflict(_("Feedback was given already."), code="already_rated")
+    if timezone.now() > activity.ends_at + dt.timedelta(days=FEEDBACK_DAYS):
+        raise Conflict(
+            _("Feedback is taken for %(n)s days after the activity.") % {"n": FEEDBACK_DAYS}, code="too_late"
+        )
+    errors = {}
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        errors["rating"] = _("Give a rating from 1 to 5.")
+    comment = comment.replace("\x00", "").strip()
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = _("Keep the comment to %(n)s characters.") % {"n": MAX_COMMENT}
+    if errors:
+        raise ValidationFailed(fields=errors)
+    registration.rating, registration.comment, registration.rated_at = rating, comment, timezone.now()
+    registration.save(update_fields=["rating", "comment", "rated_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="center.registration.rated",
+        obj=registration,
+        area_path=activity.area_path,
+        new={"rating": rating, "comment": bool(comment)},
+    )
     return registration
 
 

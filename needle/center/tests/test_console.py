@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from needle.center import presenters
 from needle.center.models import Activity, Registration, Status
-from needle.center.services import OnBehalf, registration_create
+from needle.center.services import OnBehalf, registration_check_in, registration_create
 from needle.center.tests.conftest import make_activity
 from needle.core.models import AuditEvent
 from needle.orgs.models import PersonRecord
@@ -220,3 +220,47 @@ def test_the_staffs_home_shows_todays_sessions_and_offers_lapsing(world, center,
     assert "<b>1</b><span>seat offers lapsing within a day" in home
     assert 'id="today-center"' not in client_for("resident").get("/").content.decode()
     assert 'id="today-center"' not in client_for("supervisor").get("/").content.decode()
+
+
+def test_feedback_from_those_who_came_once(world, center, client_for, api_for):
+    activity = make_activity(world, capacity=3, title_en="Tai chi")
+    mine = registration_create(actor=world.people["resident"], activity=activity)
+    theirs = registration_create(actor=world.people["member"], activity=activity)
+    api = api_for("resident")
+    url = f"/api/v1/center/registrations/{mine.pk}/feedback"
+    # Not before one came.
+    res = api.post(url, {"rating": 5})
+    assert res.status_code == 409 and res.json()["error"]["code"] == "wrong_status"
+    start_now(activity, minutes_ago=90)
+    registration_check_in(actor=world.people["staff"], registration=mine)
+    registration_check_in(actor=world.people["staff"], registration=theirs)
+    for bad in (0, 6, True, "five"):
+        res = api.post(url, {"rating": bad})
+        assert res.status_code == 422, bad
+    assert api.post(url, {"rating": 4, "comment": "x" * 1001}).status_code == 422
+    # Nobody rates another's place.
+    assert api_for("member").post(url, {"rating": 1}).status_code == 404
+    res = api.post(url, {"rating": 4, "comment": "老师很耐心\x00"})
+    assert res.status_code == 200 and res.json()["rating"] == 4
+    assert Registration.objects.get(pk=mine.pk).comment == "老师很耐心"
+    assert api.post(url, {"rating": 5}).status_code == 409
+    assert AuditEvent.objects.filter(action="center.registration.rated").count() == 1
+    # From the page: my activities offers the form for the other, who rates there.
+    member = english(client_for("member"))
+    assert f"/center/registrations/{theirs.pk}/feedback/" in member.get("/center/mine/").content.decode()
+    res = member.post(f"/center/registrations/{theirs.pk}/feedback/", {"rating": "9"}, follow=True)
+    assert "Give a rating from 1 to 5." in res.content.decode()
+    res = member.post(
+        f"/center/registrations/{theirs.pk}/feedback/", {"rating": "2", "comment": "太挤"}, follow=True
+    )
+    assert "Thank you for your feedback." in res.content.decode()
+    # Staff read the average and the comments on the activity's page.
+    page = english(client_for("staff")).get(f"/center/activities/{activity.pk}/staff/").content.decode()
+    assert "3.0 out of 5 from 2 ratings" in page and "老师很耐心" in page and "太挤" in page
+    # After thirty days no more feedback is taken.
+    late = make_activity(world, capacity=1)
+    gone = registration_create(actor=world.people["resident"], activity=late)
+    start_now(late, minutes_ago=60 * 24 * 31)
+    registration_check_in(actor=world.people["staff"], registration=gone)
+    res = api.post(f"/api/v1/center/registrations/{gone.pk}/feedback", {"rating": 3})
+    assert res.status_code == 409 and res.json()["error"]["code"] == "too_late"

@@ -40,6 +40,7 @@ def direct(area: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
     taken = regs.filter(status__in=SEATED).count()
     attended = regs.filter(status="attended").count()
     no_shows = regs.filter(status="no_show").count()
+    rated = regs.filter(rating__isnull=False).aggregate(n=Count("pk"), total=Sum("rating"))
     return {
         "activities": acts.count(),
         "places_offered": acts.aggregate(n=Sum("capacity"))["n"] or 0,
@@ -48,6 +49,7 @@ def direct(area: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
         # Of the seats whose attendance was recorded.
         "attendance_rate": round(attended / (attended + no_shows), 4) if attended + no_shows else None,
         "no_show_rate": round(no_shows / (attended + no_shows), 4) if attended + no_shows else None,
+        "feedback": round(rated["total"] / rated["n"], 4) if rated["n"] else None,
     }
 
 
@@ -97,6 +99,14 @@ def test_center_figures_equal_direct_counts(world: t.World, center: Any, api_for
     assert_agrees(world, api)
     got = api.get(URL, area=world.areas["community_a1a"].code, source="center").json()["node"]["figures"]
     assert (got["attendance_rate"], got["no_show_rate"]) == (round(2 / 3, 4), round(1 / 3, 4))
+    assert got["feedback"] is None
+    # Those who came rate it.
+    s.registration_feedback(actor=people[0], registration=regs[0], rating=5, comment="老师很耐心")
+    s.registration_feedback(actor=people[1], registration=regs[1], rating=2)
+    rollups_refresh()
+    assert_agrees(world, api)
+    got = api.get(URL, area=world.areas["community_a1a"].code, source="center").json()["node"]["figures"]
+    assert got["feedback"] == 3.5
 
     kept = tables()
     rollups_rebuild(actor=None, source="center")
