@@ -423,3 +423,86 @@ def test_the_openapi_document_has_the_operations(world):
         assert path in paths, path
     book = paths["/api/v1/center/services/{service_id}/appointments"]["post"]
     assert {"201", "401", "403", "404", "409", "422"} <= set(book["responses"])
+
+
+# Figures -------------------------------------------------------------------------------------
+
+INDICATORS = "/api/v1/operations/indicators"
+FIGURE_AREAS = ("province", "district_a", "street_a1", "community_a1a", "district_b")
+
+
+def direct(area, start, end):
+    tz = timezone.get_current_timezone()
+    rows = Appointment.objects.filter(
+        service__area_path__startswith=area.path,
+        starts_at__gte=dt.datetime.combine(start, dt.time(), tz),
+        starts_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz),
+    )
+    served = rows.filter(status="served").count()
+    no_shows = rows.filter(status="no_show").count()
+    return {
+        "appointments": rows.exclude(status="cancelled").count(),
+        "appointments_served": served,
+        "appointment_no_show_rate": round(no_shows / (served + no_shows), 4) if served + no_shows else None,
+    }
+
+
+def assert_figures_agree(world, api):
+    today = timezone.localdate()
+    for name in FIGURE_AREAS:
+        area = world.areas[name]
+        for start, end in ((today - dt.timedelta(days=30), today + dt.timedelta(days=30)), (today, today)):
+            r = api.get(
+                INDICATORS,
+                area=area.code,
+                source="appointments",
+                start=start.isoformat(),
+                end=end.isoformat(),
+            )
+            assert r.status_code == 200, r.content
+            got = r.json()["node"]["figures"]
+            want = direct(area, start, end)
+            assert {k: got[k] for k in want} == want, (name, start, end, got)
+
+
+def test_appointment_figures_equal_direct_counts(world, center, api_for):
+    from needle.center.models import AppointmentFootprint, AppointmentNodeRollup, AppointmentRollup
+    from needle.rollups.rebuild import rollups_rebuild
+    from needle.rollups.refresh import rollups_refresh
+
+    api = api_for("city_admin")
+    staff = world.people["staff"]
+    service = make_service(world, capacity=5)
+    people = [resident(f"f{i}") for i in range(4)]
+    booked = [s.appointment_book(actor=p, service=service, starts_at=slot_at(1)) for p in people]
+    later = s.appointment_book(actor=people[0], service=service, starts_at=slot_at(3, 15))
+    rollups_refresh()
+    assert_figures_agree(world, api)
+
+    # Today's slot came: two were served, one missed it, one cancelled the day before.
+    s.appointment_cancel(actor=people[3], appointment=booked[3])
+    for a in booked[:3]:
+        shift(a, timezone.now() - dt.timedelta(minutes=5))
+    s.appointment_mark(actor=staff, appointment=booked[0], served=True)
+    s.appointment_mark(actor=staff, appointment=booked[1], served=True)
+    s.appointment_mark(actor=staff, appointment=booked[2], served=False)
+    s.appointment_cancel(actor=people[0], appointment=later)
+    rollups_refresh()
+    assert_figures_agree(world, api)
+    got = api.get(INDICATORS, area=world.areas["community_a1a"].code, source="appointments").json()
+    figures = got["node"]["figures"]
+    assert (figures["appointments_served"], figures["appointment_no_show_rate"]) == (2, round(1 / 3, 4))
+
+    def rows(model):
+        names = [f.attname for f in model._meta.fields if f.name != "id"]
+        return sorted(tuple(str(v) for v in r) for r in model.objects.values_list(*names))
+
+    kept = [rows(m) for m in (AppointmentRollup, AppointmentNodeRollup, AppointmentFootprint)]
+    rollups_rebuild(actor=None, source="appointments")
+    assert [rows(m) for m in (AppointmentRollup, AppointmentNodeRollup, AppointmentFootprint)] == kept
+
+
+def test_appointment_figures_need_the_center_permission(world, center, api_for):
+    street = world.areas["street_a1"].code
+    assert api_for("supervisor").get(INDICATORS, area=street, source="appointments").status_code == 200
+    assert api_for("resident").get(INDICATORS, area=street, source="appointments").status_code == 404
