@@ -506,3 +506,40 @@ def test_appointment_figures_need_the_center_permission(world, center, api_for):
     street = world.areas["street_a1"].code
     assert api_for("supervisor").get(INDICATORS, area=street, source="appointments").status_code == 200
     assert api_for("resident").get(INDICATORS, area=street, source="appointments").status_code == 404
+
+
+# The page --------------------------------------------------------------------------------------
+
+
+def center_page(client, world, language="en"):
+    client.cookies["django_language"] = language
+    return client.get(f"/center/{world.areas['community_a1a'].code}/").content.decode()
+
+
+def test_the_page_lists_services_with_open_slots_and_a_resident_books_and_cancels(world, center, client_for):
+    service = make_service(world, capacity=1, name_en="Haircuts for the elderly", cancel_until_hours=2)
+    make_service(world, name="已停办", active=False)
+    en = center_page(Client(), world)
+    assert "Haircuts for the elderly" in en and "1 place left" in en and "Sign in to book" in en
+    assert "已停办" not in en and "free" in en
+    zh = center_page(Client(), world, "zh-hans")
+    assert "老年人理发" in zh and "Haircuts for the elderly" not in zh
+
+    me = client_for("resident")
+    assert 'name="starts_at"' in center_page(me, world)
+    res = me.post(f"/center/services/{service.pk}/book/", {"starts_at": slot_at(2).isoformat()}, follow=True)
+    assert "Your appointment is booked" in res.content.decode()
+    appointment = Appointment.objects.get(person=world.people["resident"])
+    assert appointment.starts_at == slot_at(2)
+    assert "Cancel my appointment" in center_page(me, world)
+    res = me.post(f"/center/services/{service.pk}/book/", {"starts_at": slot_at(2).isoformat()}, follow=True)
+    assert "Already booked for this slot." in res.content.decode()
+    res = me.post(f"/center/services/{service.pk}/book/", {"starts_at": "tomorrow"}, follow=True)
+    assert "Choose a time from the list." in res.content.decode()
+    url = f"/center/appointments/{appointment.pk}/cancel/"
+    assert client_for("outsider").post(url).status_code == 404
+    res = me.post(url, follow=True)
+    assert "Your appointment is cancelled." in res.content.decode()
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.CANCELLED
+    assert Client().post(f"/center/services/{service.pk}/book/").status_code == 302
+    assert Appointment.objects.count() == 1
