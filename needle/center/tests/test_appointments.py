@@ -524,6 +524,7 @@ def test_the_page_lists_services_with_open_slots_and_a_resident_books_and_cancel
     assert "已停办" not in en and "free" in en
     zh = center_page(Client(), world, "zh-hans")
     assert "老年人理发" in zh and "Haircuts for the elderly" not in zh
+    assert "便民服务" in zh and "剩余1个名额" in zh and "登录后预约" in zh
 
     me = client_for("resident")
     assert 'name="starts_at"' in center_page(me, world)
