@@ -140,28 +140,44 @@ class SlotView:
 
 def slots(service: Service, start: dt.date, end: dt.date) -> list[SlotView]:
     """Every slot of the service's weekly pattern from the local day `start` to the day `end`
-    (both included), soonest first, with its places and the places booked (in two queries)."""
+    (both included), soonest first, with its places and the places booked."""
+    return slots_of([service], start, end)[service.pk]
+
+
+def slots_of(services: list[Service], start: dt.date, end: dt.date) -> dict[int, list[SlotView]]:
+    """`slots` for several services at once, by service: one query for the places booked (the
+    patterns come prefetched by service_list, or in one query more)."""
     tz = timezone.get_current_timezone()
-    patterns = list(service.patterns.all())
-    times: list[tuple[dt.datetime, int]] = []
-    day = start
-    while day <= end:
-        for p in patterns:
-            if p.weekday == day.weekday():
-                times.append((dt.datetime.combine(day, p.start, tz), p.capacity))
-        day += dt.timedelta(days=1)
-    times.sort()
-    if not times:
-        return []
-    booked = dict(
-        Appointment.objects.filter(
-            service=service, starts_at__gte=times[0][0], starts_at__lte=times[-1][0], status__in=HOLDING
+    times: dict[int, list[tuple[dt.datetime, int]]] = {}
+    for service in services:
+        mine = times.setdefault(service.pk, [])
+        day = start
+        while day <= end:
+            for p in service.patterns.all():
+                if p.weekday == day.weekday():
+                    mine.append((dt.datetime.combine(day, p.start, tz), p.capacity))
+            day += dt.timedelta(days=1)
+        mine.sort()
+    booked: dict[tuple[int, dt.datetime], int] = {}
+    if any(times.values()):
+        first = min(t[0][0] for t in times.values() if t)
+        last = max(t[-1][0] for t in times.values() if t)
+        rows = (
+            Appointment.objects.filter(
+                service_id__in=[s.pk for s in services],
+                starts_at__gte=first,
+                starts_at__lte=last,
+                status__in=HOLDING,
+            )
+            .values_list("service_id", "starts_at")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .values_list("starts_at")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return [SlotView(at, capacity, booked.get(at, 0)) for at, capacity in times]
+        booked = {(pk, at): n for pk, at, n in rows}
+    return {
+        pk: [SlotView(at, capacity, booked.get((pk, at), 0)) for at, capacity in slot_times]
+        for pk, slot_times in times.items()
+    }
 
 
 def access_appointment(*, actor: Any, appointment_id: int) -> Appointment:

@@ -47,13 +47,9 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
     mine = selectors.my_registrations(actor=request.user, activity_ids=[a.pk for a in activities])
     services_ = list(selectors.service_list(area=area))
     now = timezone.now()
+    week = selectors.slots_of(services_, today, today + dt.timedelta(days=WEEK - 1))
     open_slots = {
-        s.pk: [
-            x
-            for x in selectors.slots(s, today, today + dt.timedelta(days=WEEK - 1))
-            if x.starts_at > now and x.left
-        ][:OPEN_SLOTS]
-        for s in services_
+        pk: [x for x in slots if x.starts_at > now and x.left][:OPEN_SLOTS] for pk, slots in week.items()
     }
     booked = selectors.my_appointments(actor=request.user, service_ids=[s.pk for s in services_])
     return render(

@@ -544,3 +544,22 @@ def test_the_page_lists_services_with_open_slots_and_a_resident_books_and_cancel
     assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.CANCELLED
     assert Client().post(f"/center/services/{service.pk}/book/").status_code == 302
     assert Appointment.objects.count() == 1
+
+
+def test_the_page_reads_the_services_in_a_fixed_number_of_queries(world, center, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    me = client_for("resident")
+    s.appointment_book(actor=world.people["resident"], service=make_service(world), starts_at=slot_at(1))
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            center_page(me, world)
+        return len(ctx.captured_queries)
+
+    one = count()
+    for name in ("法律咨询", "血压测量", "独居老人助餐"):
+        service = make_service(world, name=name)
+        s.appointment_book(actor=world.people["resident"], service=service, starts_at=slot_at(1))
+    assert count() == one
