@@ -31,6 +31,7 @@ from needle.center.schemas import (
     ServiceIn,
     ServiceOut,
     ServicePageOut,
+    ServiceUpdateIn,
     SlotsOut,
 )
 from needle.center.services.seats import waitlist_position
@@ -303,6 +304,29 @@ def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
     )
     service = services.service_create(actor=request.user, center=center, draft=draft)
     return Status(201, service_out(selectors.service_list(active_only=False).get(pk=service.pk)))
+
+
+@router.put("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="Change a service")
+def update_service(request: HttpRequest, service_id: Id, payload: ServiceUpdateIn) -> Any:
+    """Staff of the service's community (or above). Appointments already booked keep their time
+    even when their slot leaves the pattern."""
+    service = selectors.access_service(service_id=service_id)
+    draft = services.ServiceDraft(
+        name=payload.name,
+        name_en=payload.name_en,
+        description=payload.description,
+        audience=payload.audience,
+        min_age=payload.min_age,
+        max_age=payload.max_age,
+        minutes=payload.minutes,
+        provider=payload.provider,
+        price=payload.price,
+        cancel_until_hours=payload.cancel_until_hours,
+        active=payload.active,
+        slots=[services.Slot(s.weekday, s.start, s.capacity) for s in payload.slots],
+    )
+    services.service_update(actor=request.user, service=service, draft=draft)
+    return service_out(selectors.service_list(active_only=False).get(pk=service.pk))
 
 
 @router.get(

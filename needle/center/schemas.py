@@ -146,6 +146,23 @@ class ServiceIn(Schema):
     slots: list[SlotIn] = Field(..., max_length=100, description="The weekly pattern")
 
 
+class ServiceUpdateIn(Schema):
+    """The whole service again (its slots replace the pattern); `active` false closes booking."""
+
+    name: str = Field(..., max_length=100)
+    name_en: str = Field("", max_length=100)
+    description: str = Field("", max_length=4000)
+    audience: Audience
+    min_age: Age | None = None
+    max_age: Age | None = None
+    minutes: Annotated[int, Field(ge=1, le=480), NOT_BOOL]
+    provider: str = Field("", max_length=100)
+    price: str = Field("", max_length=50, description="Blank: free")
+    cancel_until_hours: Annotated[int, Field(ge=0, le=168), NOT_BOOL] = 2
+    active: Flag = True
+    slots: list[SlotIn] = Field(..., max_length=100, description="The weekly pattern")
+
+
 class SlotPatternOut(Schema):
     weekday: int
     start: dt.time

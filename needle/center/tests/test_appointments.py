@@ -335,6 +335,25 @@ def test_api_bad_services_get_422_naming_the_field(world, center, api_for):
         assert name in res.json()["error"]["fields"], (fields, res.json())
 
 
+def test_api_staff_change_a_service_200_others_403(world, center, api_for):
+    service = make_service(world)
+    body = service_body(world, name="老年人理发", minutes=25, active=False)
+    del body["center"]
+    url = f"/api/v1/center/services/{service.pk}"
+    for persona in ("resident", "supervisor", "outsider"):
+        assert api_for(persona).put(url, body).status_code == 403
+    res = api_for("staff").put(url, {**body, "slots": [{"weekday": 9, "start": "09:00", "capacity": 1}]})
+    assert res.status_code == 422 and "slots.0.weekday" in res.json()["error"]["fields"]
+    res = api_for("staff").put(url, body)
+    assert res.status_code == 200, res.content
+    assert res.json()["minutes"] == 25 and res.json()["active"] is False and len(res.json()["slots"]) == 7
+    # Closed: off the public list, and no more bookings.
+    assert Client().get("/api/v1/center/services").json()["count"] == 0
+    res = api_for("resident").post(f"{url}/appointments", {"starts_at": slot_at(1).isoformat()})
+    assert res.status_code == 422 and "service" in res.json()["error"]["fields"]
+    assert api_for("staff").put("/api/v1/center/services/999999", body).status_code == 404
+
+
 def test_api_public_services_and_slots(world, center, api_for):
     service = make_service(world, capacity=2, name_en="Haircuts for the elderly")
     make_service(world, name="已停办", active=False)
@@ -413,6 +432,7 @@ def test_the_openapi_document_has_the_operations(world):
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
     for path in (
         "/api/v1/center/services",
+        "/api/v1/center/services/{service_id}",
         "/api/v1/center/services/{service_id}/slots",
         "/api/v1/center/services/{service_id}/appointments",
         "/api/v1/center/appointments/{appointment_id}",
