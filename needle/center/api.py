@@ -1,28 +1,39 @@
 """/api/v1/center/: activities (a public list and detail; staff create them and change their
-seats) and registrations (for oneself or on behalf; cancel, confirm an offer, check in)."""
+seats), registrations (for oneself or on behalf; cancel, confirm an offer, check in), convenience
+services (a public list and their slots; staff create them) and appointments (booked for oneself
+or on behalf; cancel, served, no-show)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
 from needle.areas.selectors import area_get
 from needle.center import selectors, services
-from needle.center.models import Activity, Registration, Room
+from needle.center.models import Activity, Appointment, Registration, Room, Service
 from needle.center.schemas import (
     ActivityCreatedOut,
     ActivityDetailOut,
     ActivityIn,
     ActivityPageOut,
+    AppointmentIn,
+    AppointmentOut,
     CapacityIn,
     CheckInIn,
     FeedbackIn,
     RegistrationIn,
     RegistrationOut,
+    ServiceIn,
+    ServiceOut,
+    ServicePageOut,
+    ServiceUpdateIn,
+    SlotsOut,
 )
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import ValidationFailed
@@ -234,3 +245,189 @@ def check_in_by_code(request: HttpRequest, payload: CheckInIn) -> Any:
 def no_show(request: HttpRequest, registration_id: Id) -> Any:
     """Staff, once the activity has started."""
     return _step(request, registration_id, services.registration_mark_no_show)
+
+
+# Convenience services and appointments ------------------------------------------------------
+
+# The longest span of days one slots request reads: a month of a weekly pattern.
+MAX_SLOT_DAYS = 31
+
+
+def service_out(service: Service) -> dict[str, Any]:
+    return {
+        "id": service.pk,
+        "center": service.center_id,
+        "area": service.area.code,
+        "name": service.name,
+        "name_en": service.name_en,
+        "description": service.description,
+        "audience": service.audience,
+        "min_age": service.min_age,
+        "max_age": service.max_age,
+        "minutes": service.minutes,
+        "provider": service.provider,
+        "price": service.price,
+        "cancel_until_hours": service.cancel_until_hours,
+        "active": service.active,
+        "slots": [
+            {"weekday": p.weekday, "start": p.start, "capacity": p.capacity} for p in service.patterns.all()
+        ],
+    }
+
+
+def appointment_out(appointment: Appointment) -> dict[str, Any]:
+    hours = appointment.service.cancel_until_hours
+    return {
+        "id": appointment.pk,
+        "service": appointment.service_id,
+        "starts_at": appointment.starts_at,
+        "status": appointment.status,
+        "code": appointment.code,
+        "cancel_until": appointment.starts_at - dt.timedelta(hours=hours),
+        "served_at": appointment.served_at,
+    }
+
+
+@router.get("/services", response={200: ServicePageOut, **ERRORS}, auth=None, summary="Services in an area")
+def list_services(
+    request: HttpRequest, area: Code | None = None, page: Page = 1, page_size: PageSize = 50
+) -> Any:
+    """Open to everyone: the convenience services taking appointments in the area's subtree,
+    with their weekly slots."""
+    qs = selectors.service_list(area=area_get(code=area) if area else None)
+    result = paginate(qs, page=page, page_size=page_size)
+    return page_out(result, [service_out(s) for s in result.items])
+
+
+@router.post("/services", response={201: ServiceOut, **ERRORS}, summary="Create a service")
+def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
+    """Staff of the center's community (or above)."""
+    center = Unit.objects.filter(pk=payload.center).first()
+    if center is None:
+        raise ValidationFailed(fields={"center": _("No such unit.")})
+    draft = services.ServiceDraft(
+        name=payload.name,
+        name_en=payload.name_en,
+        description=payload.description,
+        audience=payload.audience,
+        min_age=payload.min_age,
+        max_age=payload.max_age,
+        minutes=payload.minutes,
+        provider=payload.provider,
+        price=payload.price,
+        cancel_until_hours=payload.cancel_until_hours,
+        slots=[services.Slot(s.weekday, s.start, s.capacity) for s in payload.slots],
+    )
+    service = services.service_create(actor=request.user, center=center, draft=draft)
+    return Status(201, service_out(selectors.service_list(active_only=False).get(pk=service.pk)))
+
+
+@router.put("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="Change a service")
+def update_service(request: HttpRequest, service_id: Id, payload: ServiceUpdateIn) -> Any:
+    """Staff of the service's community (or above). Appointments already booked keep their time
+    even when their slot leaves the pattern."""
+    service = selectors.access_service(service_id=service_id)
+    draft = services.ServiceDraft(
+        name=payload.name,
+        name_en=payload.name_en,
+        description=payload.description,
+        audience=payload.audience,
+        min_age=payload.min_age,
+        max_age=payload.max_age,
+        minutes=payload.minutes,
+        provider=payload.provider,
+        price=payload.price,
+        cancel_until_hours=payload.cancel_until_hours,
+        active=payload.active,
+        slots=[services.Slot(s.weekday, s.start, s.capacity) for s in payload.slots],
+    )
+    services.service_update(actor=request.user, service=service, draft=draft)
+    return service_out(selectors.service_list(active_only=False).get(pk=service.pk))
+
+
+@router.get(
+    "/services/{service_id}/slots", response={200: SlotsOut, **ERRORS}, auth=None, summary="A service's slots"
+)
+def list_slots(request: HttpRequest, service_id: Id, start: Day | None = None, end: Day | None = None) -> Any:
+    """Open to everyone: each slot from the day `start` (default today) to the day `end`
+    (default two weeks on; local days, both included), with its places and the places left."""
+    service = selectors.access_service(service_id=service_id)
+    start = start or timezone.localdate()
+    end = end or start + dt.timedelta(days=13)
+    if end < start:
+        raise ValidationFailed(fields={"end": _("Must not be before the start.")})
+    if (end - start).days >= MAX_SLOT_DAYS:
+        raise ValidationFailed(fields={"end": _("At most %(days)d days at once.") % {"days": MAX_SLOT_DAYS}})
+    return {
+        "service": service.pk,
+        "slots": [
+            {"starts_at": s.starts_at, "capacity": s.capacity, "booked": s.booked, "left": s.left}
+            for s in selectors.slots(service, start, end)
+        ],
+    }
+
+
+@router.post(
+    "/services/{service_id}/appointments",
+    response={201: AppointmentOut, **ERRORS},
+    summary="Book a slot (oneself, or on behalf)",
+)
+def book(request: HttpRequest, service_id: Id, payload: AppointmentIn) -> Any:
+    """`starts_at` names the slot; staff give `on_behalf` for a person without an account. 422
+    naming the field for a slot that is not in the pattern, past, too far ahead or full, a
+    double booking or an age outside the service's range."""
+    service = selectors.access_service(service_id=service_id)
+    on_behalf = None
+    if payload.on_behalf is not None:
+        on_behalf = services.OnBehalf(**payload.on_behalf.dict())
+    appointment = services.appointment_book(
+        actor=request.user,
+        service=service,
+        starts_at=payload.starts_at,
+        on_behalf=on_behalf,
+        birth_year=payload.birth_year,
+    )
+    return Status(201, appointment_out(appointment))
+
+
+@router.get(
+    "/appointments/{appointment_id}", response={200: AppointmentOut, **ERRORS}, summary="One appointment"
+)
+def get_appointment(request: HttpRequest, appointment_id: Id) -> Any:
+    return appointment_out(selectors.access_appointment(actor=request.user, appointment_id=appointment_id))
+
+
+def _appointment_step(request: HttpRequest, appointment_id: int, **how: Any) -> Any:
+    appointment = selectors.access_appointment(actor=request.user, appointment_id=appointment_id)
+    if how:
+        done = services.appointment_mark(actor=request.user, appointment=appointment, **how)
+    else:
+        done = services.appointment_cancel(actor=request.user, appointment=appointment)
+    done.service = appointment.service
+    return appointment_out(done)
+
+
+@router.post(
+    "/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS}, summary="Cancel"
+)
+def cancel_appointment(request: HttpRequest, appointment_id: Id) -> Any:
+    """The person booked, until the service's deadline; staff, until the start. 409 after."""
+    return _appointment_step(request, appointment_id)
+
+
+@router.post(
+    "/appointments/{appointment_id}/serve", response={200: AppointmentOut, **ERRORS}, summary="Mark served"
+)
+def serve_appointment(request: HttpRequest, appointment_id: Id) -> Any:
+    """Staff, on the day (from an hour before the start)."""
+    return _appointment_step(request, appointment_id, served=True)
+
+
+@router.post(
+    "/appointments/{appointment_id}/no-show",
+    response={200: AppointmentOut, **ERRORS},
+    summary="Mark absent",
+)
+def no_show_appointment(request: HttpRequest, appointment_id: Id) -> Any:
+    """Staff, once the slot has started."""
+    return _appointment_step(request, appointment_id, served=False)

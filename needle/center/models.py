@@ -222,6 +222,158 @@ class Registration(TimeStamped):
         return self.code
 
 
+class Service(TimeStamped):
+    """A convenience service the center runs by appointment (a haircut for the elderly, legal
+    advice, a blood-pressure check), each slot of its weekly pattern booked on its own."""
+
+    center = models.ForeignKey(
+        Unit, verbose_name=_("center"), on_delete=models.PROTECT, related_name="services"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
+    # Denormalized from area.path, as an activity's: a street's services are one indexed range.
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    # The name for readers who chose English; blank: the name serves both languages.
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("minutes per appointment"))
+    provider = models.CharField(_("provided by"), max_length=100, blank=True)
+    # Blank: free, as most of a center's services are.
+    price = models.CharField(_("price"), max_length=50, blank=True)
+    cancel_until_hours = models.PositiveSmallIntegerField(_("cancel until (hours before)"), default=2)
+    active = models.BooleanField(_("open for booking"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("convenience service")
+        verbose_name_plural = _("convenience services")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="service_takes_time"),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(min_age__lte=models.F("max_age")),
+                name="service_ages_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["area_path", "active"], name="service_area_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlotPattern(models.Model):
+    """One weekly slot of a service: every such weekday at that local time, so many places.
+    Slots are computed from the pattern, never stored one by one."""
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="patterns"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday (Monday 0)"))
+    start = models.TimeField(_("starts at"))
+    capacity = models.PositiveIntegerField(_("places"))
+
+    class Meta:
+        verbose_name = _("weekly slot")
+        verbose_name_plural = _("weekly slots")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_has_a_place"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="slot_weekday_in_week"),
+            models.UniqueConstraint(fields=["service", "weekday", "start"], name="one_slot_per_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M} ×{self.capacity}"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("booked")
+    CANCELLED = "cancelled", _("cancelled")
+    SERVED = "served", _("served")
+    NO_SHOW = "no_show", _("did not come")
+
+
+# The appointments that hold a place in their slot (a served or missed one held it too).
+HOLDING = frozenset({AppointmentStatus.BOOKED, AppointmentStatus.SERVED, AppointmentStatus.NO_SHOW})
+
+
+class Appointment(TimeStamped):
+    """One person's place in one slot of a service: a resident with an account (`person`) or a
+    person without one (`record`), never both."""
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
+    record = models.ForeignKey(
+        PersonRecord,
+        verbose_name=_("person without an account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices)
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("booked by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, record__isnull=True)
+                | Q(person__isnull=True, record__isnull=False),
+                name="appointment_person_or_record",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "starts_at", "person"],
+                condition=~Q(status="cancelled") & Q(person__isnull=False),
+                name="one_appointment_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "starts_at", "record"],
+                condition=~Q(status="cancelled") & Q(record__isnull=False),
+                name="one_appointment_per_record",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["service", "starts_at", "status"], name="appointment_slot"),
+            models.Index(fields=["status", "starts_at"], name="appointment_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 # The center figures' rollups (needle.center.figures), on the engine's table shapes ------------
 
 
@@ -282,3 +434,62 @@ class CenterFootprint(Footprints):
 
     def __str__(self) -> str:
         return str(self.activity_id)
+
+
+# The appointments' rollups (needle.center.appointment_figures), on the engine's table shapes --
+
+
+class AppointmentCounters(models.Model):
+    appointments = models.IntegerField(_("appointments"), default=0)
+    appointments_served = models.IntegerField(_("appointments served"), default=0)
+    appointment_no_shows = models.IntegerField(_("appointment no-shows"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AppointmentRollup(AppointmentCounters, LeafRows):
+    # The service's audience, as its place in Audience (1 for the first): keys are integers.
+    audience = models.IntegerField(_("audience"), default=0)
+
+    class Meta:
+        verbose_name = _("appointment rollup")
+        verbose_name_plural = _("appointment rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "area", "audience"], name="appointment_rollup_key")
+        ]
+        indexes = [
+            models.Index(fields=[f"a{d}", "day"], name=f"appointment_rollup_a{d}_day") for d in range(3, 7)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} a{self.audience}"
+
+
+class AppointmentNodeRollup(AppointmentCounters, NodeRows):
+    class Meta:
+        verbose_name = _("appointment area rollup")
+        verbose_name_plural = _("appointment area rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "area", "span", "day", "key"], name="appointment_node_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grouping", "parent_key", "span", "day"], name="appointment_node_children"),
+            models.Index(fields=["span", "day"], name="appointment_node_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+
+
+class AppointmentFootprint(Footprints):
+    appointment_id = models.BigIntegerField(_("appointment"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("appointment footprint")
+        verbose_name_plural = _("appointment footprints")
+
+    def __str__(self) -> str:
+        return str(self.appointment_id)

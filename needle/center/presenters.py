@@ -1,5 +1,6 @@
-"""Turning activities into what the public center page shows: the title in the reader's
-language, the time on the deployment's clock, the seats left and the reader's own place."""
+"""Turning activities and services into what the public center page shows: the title in the
+reader's language, the time on the deployment's clock, the seats (or places) left and the
+reader's own place."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.core import signing
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from needle.center.models import SEATED, Activity, Audience, Registration, Status
+from needle.center.models import SEATED, Activity, Appointment, Audience, Registration, Service, Status
+from needle.center.selectors import SlotView
 
 FEED_SALT = "needle.center.person-feed"
 
@@ -188,3 +190,28 @@ def refusal(exc: Any) -> str:
     when they say more."""
     fields = getattr(exc, "fields", None) or {}
     return exc.message if not fields or exc.message in fields.values() else " ".join(fields.values())
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    service: Service
+    name: str
+    audience: str
+    open_slots: list[SlotView]  # the next slots with a place left, soonest first
+    mine: list[Appointment]  # the reader's own coming appointments
+
+
+def service_cards(
+    services: list[Service], open_slots: dict[int, list[SlotView]], mine: dict[int, list[Appointment]]
+) -> list[ServiceCard]:
+    english = (translation.get_language() or "").startswith("en")
+    return [
+        ServiceCard(
+            service=s,
+            name=s.name_en if english and s.name_en else s.name,
+            audience=str(Audience(s.audience).label),
+            open_slots=open_slots.get(s.pk, []),
+            mine=mine.get(s.pk, []),
+        )
+        for s in services
+    ]

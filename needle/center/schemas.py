@@ -7,7 +7,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from needle.center.models import Audience, Status
+from needle.center.models import AppointmentStatus, Audience, Status
 from needle.core.schemas import NOT_BOOL, Flag, Id, Moment
 
 Age = Annotated[int, Field(ge=0, le=120), NOT_BOOL]
@@ -122,3 +122,109 @@ class RegistrationOut(Schema):
     code: str = Field(..., description="Shown at the door to check in")
     offered_until: dt.datetime | None = Field(None, description="When an offered seat passes to the next")
     rating: int | None = Field(None, description="The feedback of one who came, 1 to 5")
+
+
+# Convenience services and appointments --------------------------------------------------------
+
+Weekday = Annotated[int, Field(ge=0, le=6, description="Monday 0 … Sunday 6"), NOT_BOOL]
+
+
+class SlotIn(Schema):
+    weekday: Weekday
+    start: dt.time = Field(..., description="Local time, e.g. 09:30")
+    capacity: Seats
+
+
+class ServiceIn(Schema):
+    center: Id = Field(..., description="The service center (a unit id)")
+    name: str = Field(..., max_length=100)
+    name_en: str = Field("", max_length=100, description="The name in English, if it differs")
+    description: str = Field("", max_length=4000)
+    audience: Audience
+    min_age: Age | None = None
+    max_age: Age | None = None
+    minutes: Annotated[int, Field(ge=1, le=480, description="Minutes per appointment"), NOT_BOOL]
+    provider: str = Field("", max_length=100, description="The staff member or volunteer who serves")
+    price: str = Field("", max_length=50, description="Blank: free")
+    cancel_until_hours: Annotated[int, Field(ge=0, le=168), NOT_BOOL] = Field(
+        2, description="Residents may cancel until this many hours before the start"
+    )
+    slots: list[SlotIn] = Field(..., max_length=100, description="The weekly pattern")
+
+
+class ServiceUpdateIn(Schema):
+    """The whole service again (its slots replace the pattern); `active` false closes booking."""
+
+    name: str = Field(..., max_length=100)
+    name_en: str = Field("", max_length=100)
+    description: str = Field("", max_length=4000)
+    audience: Audience
+    min_age: Age | None = None
+    max_age: Age | None = None
+    minutes: Annotated[int, Field(ge=1, le=480), NOT_BOOL]
+    provider: str = Field("", max_length=100)
+    price: str = Field("", max_length=50, description="Blank: free")
+    cancel_until_hours: Annotated[int, Field(ge=0, le=168), NOT_BOOL] = 2
+    active: Flag = True
+    slots: list[SlotIn] = Field(..., max_length=100, description="The weekly pattern")
+
+
+class SlotPatternOut(Schema):
+    weekday: int
+    start: dt.time
+    capacity: int
+
+
+class ServiceOut(Schema):
+    id: int
+    center: int = Field(..., description="The service center (a unit id)")
+    area: str = Field(..., description="The community's area code")
+    name: str
+    name_en: str
+    description: str
+    audience: str
+    min_age: int | None
+    max_age: int | None
+    minutes: int
+    provider: str
+    price: str = Field(..., description="Blank: free")
+    cancel_until_hours: int
+    active: bool
+    slots: list[SlotPatternOut]
+
+
+class ServicePageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ServiceOut]
+
+
+class SlotOut(Schema):
+    starts_at: dt.datetime
+    capacity: int
+    booked: int
+    left: int = Field(..., description="Places not booked")
+
+
+class SlotsOut(Schema):
+    service: int
+    slots: list[SlotOut]
+
+
+class AppointmentIn(Schema):
+    starts_at: Moment = Field(..., description="A slot's start, as the slots list gives it")
+    on_behalf: OnBehalfIn | None = Field(None, description="Staff only: a person without an account")
+    birth_year: Annotated[int, NOT_BOOL] | None = Field(
+        None, description="Your year of birth, kept in your profile"
+    )
+
+
+class AppointmentOut(Schema):
+    id: int
+    service: int
+    starts_at: dt.datetime
+    status: AppointmentStatus
+    code: str = Field(..., description="Shown at the counter")
+    cancel_until: dt.datetime = Field(..., description="Until when the person booked may cancel")
+    served_at: dt.datetime | None

@@ -1,5 +1,6 @@
-"""Reads of the service center. Activities are public (a community's notice board); a
-registration is seen by its registrant and by the center staff over its community."""
+"""Reads of the service center. Activities and convenience services (with their slots) are
+public (a community's notice board); a registration or an appointment is seen by its registrant
+and by the center staff over its community."""
 
 from __future__ import annotations
 
@@ -12,8 +13,18 @@ from django.utils import timezone
 
 from needle.areas.models import Area, subtree_q
 from needle.areas.selectors import area_get
-from needle.center.models import SEATED, STANDING, Activity, Registration, Status
-from needle.center.states import is_registrant
+from needle.center.models import (
+    HOLDING,
+    SEATED,
+    STANDING,
+    Activity,
+    Appointment,
+    AppointmentStatus,
+    Registration,
+    Service,
+    Status,
+)
+from needle.center.states import is_booker, is_registrant
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound
 from needle.orgs.permissions import (
@@ -199,3 +210,107 @@ def my_registration_list(*, actor: Any, since: dt.datetime) -> QuerySet[Registra
         .select_related("activity", "activity__room", "activity__area", "activity__center")
         .order_by("activity__starts_at", "pk")
     )
+
+
+# Convenience services and appointments ------------------------------------------------------
+
+
+def service_list(*, area: Area | None = None, active_only: bool = True) -> QuerySet[Service]:
+    """The services in an area's subtree, by name, with their weekly slots."""
+    qs = Service.objects.select_related("area").prefetch_related("patterns")
+    if area is not None:
+        qs = qs.filter(subtree_q(area.path, "area_path"))
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("name", "pk")
+
+
+def access_service(*, service_id: int) -> Service:
+    service = Service.objects.select_related("area").filter(pk=service_id).first()
+    if service is None:
+        raise NotFound()
+    return service
+
+
+@dataclass(frozen=True)
+class SlotView:
+    starts_at: dt.datetime
+    capacity: int
+    booked: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+def slots(service: Service, start: dt.date, end: dt.date) -> list[SlotView]:
+    """Every slot of the service's weekly pattern from the local day `start` to the day `end`
+    (both included), soonest first, with its places and the places booked."""
+    return slots_of([service], start, end)[service.pk]
+
+
+def slots_of(services: list[Service], start: dt.date, end: dt.date) -> dict[int, list[SlotView]]:
+    """`slots` for several services at once, by service: one query for the places booked (the
+    patterns come prefetched by service_list, or in one query more)."""
+    tz = timezone.get_current_timezone()
+    times: dict[int, list[tuple[dt.datetime, int]]] = {}
+    for service in services:
+        mine = times.setdefault(service.pk, [])
+        day = start
+        while day <= end:
+            for p in service.patterns.all():
+                if p.weekday == day.weekday():
+                    mine.append((dt.datetime.combine(day, p.start, tz), p.capacity))
+            day += dt.timedelta(days=1)
+        mine.sort()
+    booked: dict[tuple[int, dt.datetime], int] = {}
+    if any(times.values()):
+        first = min(t[0][0] for t in times.values() if t)
+        last = max(t[-1][0] for t in times.values() if t)
+        rows = (
+            Appointment.objects.filter(
+                service_id__in=[s.pk for s in services],
+                starts_at__gte=first,
+                starts_at__lte=last,
+                status__in=HOLDING,
+            )
+            .values_list("service_id", "starts_at")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        booked = {(pk, at): n for pk, at, n in rows}
+    return {
+        pk: [SlotView(at, capacity, booked.get((pk, at), 0)) for at, capacity in slot_times]
+        for pk, slot_times in times.items()
+    }
+
+
+def access_appointment(*, actor: Any, appointment_id: int) -> Appointment:
+    """An appointment its booker or the center's staff (or those above) may see; to anyone else
+    it does not exist."""
+    appointment = (
+        Appointment.objects.select_related("service", "service__area", "person", "record")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound()
+    if is_booker(actor, appointment) or can_in_area(actor, "center.view", appointment.service.area_path):
+        return appointment
+    raise NotFound()
+
+
+def my_appointments(*, actor: Any, service_ids: list[int]) -> dict[int, list[Appointment]]:
+    """The actor's own booked appointments still to come for these services, by service."""
+    if not getattr(actor, "is_authenticated", False):
+        return {}
+    rows = Appointment.objects.filter(
+        person=actor,
+        service_id__in=service_ids,
+        status=AppointmentStatus.BOOKED,
+        starts_at__gt=timezone.now(),
+    ).order_by("starts_at")
+    out: dict[int, list[Appointment]] = {}
+    for a in rows:
+        out.setdefault(a.service_id, []).append(a)
+    return out

@@ -1,4 +1,4 @@
-"""A registration's lifecycle as one table: every move, the states it may start from, the
+"""The lifecycles of a registration and of an appointment, each as one table: every move, the states it may start from, the
 state it leads to and who may make it.
 
     confirmed | waitlisted -> offered -> confirmed ; cancelled ; attended | no_show
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from needle.center.models import Registration, Status
+from needle.center.models import Appointment, AppointmentStatus, Registration, Status
 from needle.core.states import Move, move
 
 REGISTRANT = "registrant"
@@ -60,5 +60,41 @@ def is_registrant(actor: Any, registration: Registration) -> bool:
 def target(name: str) -> str:
     """The state a move leads to: every registration move has one."""
     state = MOVES[name].target
+    assert state is not None, name
+    return state
+
+
+# An appointment's lifecycle, read the same way by the services, the page's buttons and the demo:
+#
+#     booked -> served | no_show | cancelled
+#
+# `registrant` is the person booked (or, for a person without an account, whoever booked them).
+APPOINTMENT_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("cancel", {AppointmentStatus.BOOKED}, AppointmentStatus.CANCELLED, REGISTRANT, STAFF),
+        # A person marked absent by mistake who did come is still served.
+        move("serve", {AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW}, AppointmentStatus.SERVED, STAFF),
+        move("no_show", {AppointmentStatus.BOOKED}, AppointmentStatus.NO_SHOW, STAFF),
+    )
+}
+APPOINTMENT_INITIAL = AppointmentStatus.BOOKED
+
+
+def appointment_step_allowed(before: str, after: str) -> bool:
+    """Whether some move leads from `before` to `after` (the demo's check of its steps)."""
+    return any(before in m.sources and m.target == after for m in APPOINTMENT_MOVES.values())
+
+
+def is_booker(actor: Any, appointment: Appointment) -> bool:
+    """The person booked, or for a person without an account, whoever booked them."""
+    pk = getattr(actor, "pk", None)
+    if appointment.person_id is not None:
+        return pk == appointment.person_id
+    return pk is not None and pk == appointment.booked_by_id
+
+
+def appointment_target(name: str) -> str:
+    state = APPOINTMENT_MOVES[name].target
     assert state is not None, name
     return state

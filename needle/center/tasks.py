@@ -7,7 +7,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from needle.center.services import offers_lapse
+from needle.center.services import appointments_remind, offers_lapse
 
 log = logging.getLogger(__name__)
 
@@ -19,3 +19,13 @@ def lapse_offers() -> int:
     if lapsed:
         log.info("Center: %d seat offers lapsed and passed on.", lapsed)
     return lapsed
+
+
+@db_periodic_task(crontab(minute="5"))
+def remind_appointments() -> int:
+    """Every hour: whoever is booked for tomorrow hears of it, once (an appointment booked late
+    in the evening for tomorrow is still reminded; notify holds messages in quiet hours)."""
+    sent = appointments_remind()
+    if sent:
+        log.info("Center: %d appointment reminders sent.", sent)
+    return sent

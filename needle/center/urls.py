@@ -42,4 +42,10 @@ urlpatterns = [
         staff_views.staff_move,
         name="center-staff-move",
     ),
+    path("center/services/<int:service_id>/book/", views.book, name="center-book"),
+    path(
+        "center/appointments/<int:appointment_id>/cancel/",
+        views.cancel_appointment,
+        name="center-appointment-cancel",
+    ),
 ]

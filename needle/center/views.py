@@ -1,5 +1,6 @@
-"""The public center page of a community (this week's activities with the seats left) and a
-resident's register and cancel buttons: thin, over the same selectors and services as the API."""
+"""The public center page of a community (this week's activities with the seats left, its
+convenience services with their next open slots) and a resident's register, book and cancel
+buttons: thin, over the same selectors and services as the API."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.selectors import area_get
 from needle.center import presenters, selectors, services
-from needle.center.models import STANDING, Status
+from needle.center.models import STANDING, AppointmentStatus, Status
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Person
@@ -28,6 +29,9 @@ SAID = {
     Status.WAITLISTED: _("The activity is full: you are number %(position)s on the waitlist."),
     Status.CANCELLED: _("Your registration is cancelled."),
 }
+# The open slots a service shows on the page, at most: the next few are what a caller asks for.
+OPEN_SLOTS = 8
+BOOKED = _("Your appointment is booked; show your code %(code)s at the center.")
 # The moves a resident makes from the page, by the name in its URL.
 MOVES = {"cancel": services.registration_cancel, "confirm": services.registration_confirm}
 
@@ -43,6 +47,13 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("room")
     )
     mine = selectors.my_registrations(actor=request.user, activity_ids=[a.pk for a in activities])
+    services_ = list(selectors.service_list(area=area))
+    now = timezone.now()
+    week = selectors.slots_of(services_, today, today + dt.timedelta(days=WEEK - 1))
+    open_slots = {
+        pk: [x for x in slots if x.starts_at > now and x.left][:OPEN_SLOTS] for pk, slots in week.items()
+    }
+    booked = selectors.my_appointments(actor=request.user, service_ids=[s.pk for s in services_])
     return render(
         request,
         "center/center_page.html",
@@ -50,6 +61,7 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
             "area": area,
             "cards": presenters.activity_cards(activities, mine),
             "staff": can_in_area(request.user, "center.view", area.path),
+            "services": presenters.service_cards(services_, open_slots, booked),
         },
     )
 
@@ -159,6 +171,18 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _slot_moment(value: str) -> dt.datetime:
+    """The slot a resident picked from the page (its start, as the page wrote it)."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        said = str(_("Choose a time from the list."))
+        raise ValidationFailed(said, fields={"starts_at": said})
+    return moment
+
+
 @login_required
 @require_POST
 def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
@@ -180,3 +204,38 @@ def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Thank you for your feedback."))
     return redirect(reverse("center-mine"))
+
+
+def book(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = selectors.access_service(service_id=service_id)
+    year = request.POST.get("birth_year", "").strip()
+    try:
+        birth_year = int(year) if year.isdigit() and len(year) <= 4 else None
+        if year and birth_year is None:
+            said = str(_("Give a year of birth as four digits."))
+            raise ValidationFailed(said, fields={"birth_year": said})
+        appointment = services.appointment_book(
+            actor=request.user,
+            service=service,
+            starts_at=_slot_moment(request.POST.get("starts_at", "")),
+            birth_year=birth_year,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, str(BOOKED) % {"code": appointment.code})
+    return redirect(reverse("center-page", args=[service.area.code]))
+
+
+@login_required
+@require_POST
+def cancel_appointment(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.access_appointment(actor=request.user, appointment_id=appointment_id)
+    try:
+        appointment = services.appointment_cancel(actor=request.user, appointment=appointment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if appointment.status == AppointmentStatus.CANCELLED:
+            messages.success(request, str(_("Your appointment is cancelled.")))
+    return redirect(reverse("center-page", args=[appointment.service.area.code]))

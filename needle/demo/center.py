@@ -1,7 +1,9 @@
 """The demo's service centers: two rooms each and a month around today of the activities a
 Chongqing community runs (tai chi, calligraphy, the after-school class...), with registrations
 of people without an account: past sessions with their attendance, coming ones filling up, a
-waitlist and a seat on offer.
+waitlist and a seat on offer. And their convenience services by appointment (haircuts for the
+elderly, legal advice, blood-pressure checks, meals for those living alone) with weekly slots:
+past appointments served or missed, coming ones booked within the booking horizon.
 
 Written in bulk, as the rest of the demo's fixture (a few thousand rows in well under a
 second), for the centers of the personas' street: the staff member runs one of them, the street
@@ -17,10 +19,20 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from needle.areas.models import Area, subtree_q
-from needle.center.models import Activity, Registration, Room, Status
+from needle.center.models import (
+    Activity,
+    Appointment,
+    AppointmentStatus,
+    Registration,
+    Room,
+    Service,
+    SlotPattern,
+    Status,
+)
+from needle.center.services.appointments import HORIZON_DAYS
 from needle.center.services.registrations import new_code
 from needle.center.services.seats import offer_deadline
-from needle.center.states import INITIAL, step_allowed
+from needle.center.states import APPOINTMENT_INITIAL, INITIAL, appointment_step_allowed, step_allowed
 from needle.demo.names import random_name, random_phone
 from needle.orgs.models import ConsentMethod, Person, PersonRecord, Unit, UnitType
 
@@ -177,4 +189,156 @@ def demo_center_load(
             first_waiting.offered_until = offer_deadline(now, activity.starts_at)
             offered = True
     Registration.objects.bulk_create(registrations, batch_size=2000)
+    _services_load(centers=centers, pool=pool, staff=staff, rng=rng, now=now)
     return len(registrations)
+
+
+@dataclass(frozen=True)
+class ServiceKind:
+    name: str
+    name_en: str
+    description: str
+    audience: str
+    minutes: int
+    provider: str
+    slots: tuple[tuple[int, dt.time, int], ...]  # weekday (Monday 0), local start, places
+    min_age: int | None = None
+    price: str = ""
+    cancel_until_hours: int = 2
+
+
+SERVICE_KINDS = [
+    ServiceKind(
+        "老年人理发",
+        "Haircuts for the elderly",
+        "志愿者理发师每周上门服务，60岁以上老人免费。",
+        "elderly",
+        20,
+        "社区志愿者理发队",
+        tuple(
+            (d, dt.time(h, m), 1) for d in (1, 4) for h, m in ((9, 0), (9, 20), (9, 40), (10, 0), (10, 20))
+        ),
+        min_age=60,
+    ),
+    ServiceKind(
+        "法律咨询",
+        "Legal advice",
+        "社区法律顾问解答婚姻家庭、劳动纠纷、房屋租赁等问题。",
+        "everyone",
+        30,
+        "社区法律顾问（律师事务所）",
+        tuple((2, dt.time(h, m), 1) for h, m in ((14, 30), (15, 0), (15, 30), (16, 0))),
+        cancel_until_hours=24,
+    ),
+    ServiceKind(
+        "血压血糖测量",
+        "Blood pressure and sugar checks",
+        "社区卫生服务站医生坐诊，测量血压血糖并建立健康档案。",
+        "elderly",
+        10,
+        "社区卫生服务站",
+        tuple((d, dt.time(8, 30), 6) for d in (0, 3)) + tuple((d, dt.time(9, 30), 6) for d in (0, 3)),
+    ),
+    ServiceKind(
+        "独居老人助餐",
+        "Meals for elderly people living alone",
+        "社区老年食堂午餐，独居、高龄老人优先，可代为送餐。",
+        "elderly",
+        45,
+        "社区老年食堂",
+        tuple((d, dt.time(11, 30), 12) for d in range(5)),
+        min_age=70,
+        price="每餐10元（80岁以上免费）",
+        cancel_until_hours=12,
+    ),
+    ServiceKind(
+        "家电维修",
+        "Small appliance repairs",
+        "党员志愿者义务维修小家电，材料费自理。",
+        "everyone",
+        30,
+        "党员志愿服务队",
+        tuple((5, dt.time(h, 0), 2) for h in (9, 10, 14, 15)),
+        price="免工时费，材料费自理",
+    ),
+]
+SERVICES_PER_CENTER = 4
+
+
+def _services_load(
+    *,
+    centers: list[Unit],
+    pool: dict[int, list[PersonRecord]],
+    staff: Person,
+    rng: random.Random,
+    now: dt.datetime,
+) -> int:
+    """Services, their weekly slots and two weeks of appointments each way for `centers`;
+    returns the appointments written."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate(now)
+    chosen = [(c, kind) for c in centers for kind in rng.sample(SERVICE_KINDS, k=SERVICES_PER_CENTER)]
+    services = Service.objects.bulk_create(
+        Service(
+            center=c,
+            area=c.area,
+            area_path=c.area_path,
+            name=kind.name,
+            name_en=kind.name_en,
+            description=kind.description,
+            audience=kind.audience,
+            min_age=kind.min_age,
+            minutes=kind.minutes,
+            provider=kind.provider,
+            price=kind.price,
+            cancel_until_hours=kind.cancel_until_hours,
+            created_by=staff,
+        )
+        for c, kind in chosen
+    )
+    SlotPattern.objects.bulk_create(
+        SlotPattern(service=service, weekday=d, start=start, capacity=places)
+        for service, (_c, kind) in zip(services, chosen, strict=True)
+        for d, start, places in kind.slots
+    )
+    horizon = now + dt.timedelta(days=HORIZON_DAYS)
+    appointments: list[Appointment] = []
+    for service, (center, kind) in zip(services, chosen, strict=True):
+        lo = kind.min_age or 18
+        eligible = [r for r in pool[center.area_id] if r.birth_year and today.year - r.birth_year >= lo]
+        for days in range(-14, HORIZON_DAYS + 1):
+            day = today + dt.timedelta(days=days)
+            for weekday, start, places in kind.slots:
+                starts = dt.datetime.combine(day, start, tz)
+                if weekday != day.weekday() or starts > horizon:
+                    continue
+                past = starts < now
+                # Past slots were mostly full; coming ones fill up as they near.
+                share = 0.8 if past else max(0.1, 0.7 - days * 0.05)
+                n = min(len(eligible), sum(rng.random() < share for _ in range(places)))
+                for record in rng.sample(eligible, k=n):
+                    if past:
+                        status = AppointmentStatus.SERVED if rng.random() < 0.9 else AppointmentStatus.NO_SHOW
+                    else:
+                        status = (
+                            AppointmentStatus.CANCELLED if rng.random() < 0.08 else AppointmentStatus.BOOKED
+                        )
+                    assert status == APPOINTMENT_INITIAL or appointment_step_allowed(
+                        APPOINTMENT_INITIAL, status
+                    )
+                    appointments.append(
+                        Appointment(
+                            service=service,
+                            starts_at=starts,
+                            record=record,
+                            status=status,
+                            code=new_code(),
+                            booked_by=staff,
+                            served_at=starts + dt.timedelta(minutes=rng.randint(0, 10))
+                            if status == AppointmentStatus.SERVED
+                            else None,
+                            reminded_at=starts - dt.timedelta(hours=20) if past else None,
+                        )
+                    )
+    Appointment.objects.bulk_create(appointments, batch_size=2000)
+    return len(appointments)

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from needle.areas.models import Area
 from needle.center.models import SEATED, Activity, Registration, Status
 from needle.center.services.seats import (
     offer_free_seats,
@@ -76,7 +77,9 @@ def _window_error(activity: Activity) -> str | None:
     return None
 
 
-def _record_for(*, actor: Any, activity: Activity, on_behalf: OnBehalf) -> PersonRecord:
+def record_for(*, actor: Any, area: Area, on_behalf: OnBehalf) -> PersonRecord:
+    """The shared record of a person without an account, found or made in `area` with their
+    consent: what registering and booking on behalf both use."""
     errors: dict[str, str] = {}
     if on_behalf.consent is not True:
         errors["on_behalf.consent"] = _("The person must agree to their details being kept.")
@@ -88,7 +91,7 @@ def _record_for(*, actor: Any, activity: Activity, on_behalf: OnBehalf) -> Perso
     try:
         record, _made = person_record_find_or_create(
             actor=actor,
-            area=activity.area,
+            area=area,
             name=on_behalf.name,
             phone=on_behalf.phone,
             birth_year=birth_year,
@@ -128,7 +131,7 @@ def _register(
     record: PersonRecord | None = None
     if on_behalf is not None:
         require(can_in_area(actor, "center.manage", activity.area_path))
-        record = _record_for(actor=actor, activity=activity, on_behalf=on_behalf)
+        record = record_for(actor=actor, area=activity.area, on_behalf=on_behalf)
         year = record.birth_year
         mine = Q(record=record)
     else:
@@ -366,7 +369,7 @@ def registration_walk_in(*, actor: Any, activity: Activity, on_behalf: OnBehalf)
     if not free:
         said = _("No seat is free for a walk-in.")
         raise ValidationFailed(said, fields={"activity": said}, code="full")
-    record = _record_for(actor=actor, activity=activity, on_behalf=on_behalf)
+    record = record_for(actor=actor, area=activity.area, on_behalf=on_behalf)
     age = _age_error(activity, record.birth_year)
     if age:
         raise ValidationFailed(age, fields={"on_behalf.age": age}, code="not_eligible")

@@ -4,6 +4,7 @@ rest wait in the order they were served, 1, 2, 3… On PostgreSQL the activity's
 serializes them; on SQLite its IMMEDIATE transactions do, on a database file as in production
 (a copy of the test database, written by a second process)."""
 
+import datetime as dt
 import os
 import sqlite3
 import subprocess
@@ -15,18 +16,16 @@ from django.db import connection
 
 from needle import testing as t
 from needle.center import services as s
-from needle.center.models import Registration, Status
+from needle.center.models import Appointment, Registration, Status
 from needle.center.services.seats import waitlist_position
-from needle.center.tests.conftest import make_activity
-from needle.center.tests.rush import rush
+from needle.center.tests.conftest import make_activity, make_service, slot_at
+from needle.center.tests.rush import rush, rush_book
 
 PEOPLE = 12
 SEATS = 3
 
 
-def _on_a_file(
-    tmp_path: Path, activity_id: int, person_ids: list[int]
-) -> tuple[list[str], sqlite3.Connection]:
+def _on_a_file(tmp_path: Path, *args: object) -> tuple[list[str], sqlite3.Connection]:
     path = tmp_path / "rush.sqlite3"
     connection.ensure_connection()
     copy = sqlite3.connect(path)
@@ -35,7 +34,7 @@ def _on_a_file(
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "NEEDLE_TESTING": "true"}
     env["DJANGO_SETTINGS_MODULE"] = "needle.settings"
     run = subprocess.run(
-        [sys.executable, "-m", "needle.center.tests.rush", str(activity_id), *map(str, person_ids)],
+        [sys.executable, "-m", "needle.center.tests.rush", *map(str, args)],
         env=env,
         capture_output=True,
         text=True,
@@ -53,7 +52,7 @@ def test_many_registrations_at_once_for_the_last_seats(world_tx, center_tx, tmp_
     s.registration_create(actor=world.people["resident"], activity=activity)
     people = [t.PersonFactory.create(username=f"rush{i}").pk for i in range(PEOPLE)]
     if connection.vendor == "sqlite":
-        errors, db = _on_a_file(tmp_path, activity.pk, people)
+        errors, db = _on_a_file(tmp_path, activity.pk, *people)
         rows = db.execute(
             "SELECT id, status, queue_number FROM center_registration WHERE activity_id = ? AND person_id != ?",
             (activity.pk, world.people["resident"].pk),
@@ -80,3 +79,25 @@ def test_many_registrations_at_once_for_the_last_seats(world_tx, center_tx, tmp_
     else:
         numbers = [n for _pk, n in waiting]
         assert numbers == list(range(numbers[0], numbers[0] + PEOPLE - SEATS))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_bookings_at_once_for_the_last_places_of_a_slot(world_tx, center_tx, tmp_path):
+    world = world_tx
+    service = make_service(world, capacity=SEATS)
+    starts_at = slot_at(2)
+    people = [t.PersonFactory.create(username=f"book{i}").pk for i in range(PEOPLE)]
+    if connection.vendor == "sqlite":
+        errors, db = _on_a_file(tmp_path, "book", service.pk, starts_at.isoformat(), *people)
+        rows = db.execute(
+            "SELECT status FROM center_appointment WHERE service_id = ? AND starts_at = ?",
+            (service.pk, starts_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
+        ).fetchall()
+        db.close()
+        statuses = [status for (status,) in rows]
+    else:
+        errors = rush_book(service.pk, starts_at.isoformat(), people)
+        statuses = list(Appointment.objects.filter(service=service).values_list("status", flat=True))
+    # Exactly the places are booked; everyone else was told the slot is full, nothing else.
+    assert statuses == ["booked"] * SEATS
+    assert len(errors) == PEOPLE - SEATS and all(e.startswith("slot_full ") for e in errors), errors

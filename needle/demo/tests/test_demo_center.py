@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from needle import testing as t
-from needle.center.models import Activity, Registration, Room, Status
+from needle.center.models import HOLDING, Activity, Appointment, Registration, Room, Service, Status
 from needle.center.services.seats import seats_taken
 from needle.demo.center import demo_center_load
 from needle.orgs.models import UnitType
@@ -45,3 +45,25 @@ def test_the_centers_of_the_street_get_a_month_of_activities(world):
         age = year - reg.record.birth_year
         assert reg.activity.min_age is None or age >= reg.activity.min_age
         assert reg.activity.max_age is None or age <= reg.activity.max_age
+
+
+def test_the_centers_get_services_with_weekly_slots_and_appointments(world):
+    from needle.center.services.appointments import places_taken, slot_capacity
+
+    t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_a1a"])
+    demo_center_load(street=world.areas["street_a1"], staff=world.people["staff"], rng=random.Random(2))
+    assert Service.objects.count() == 4 and all(s.patterns.exists() for s in Service.objects.all())
+    now = timezone.now()
+    past = Appointment.objects.filter(starts_at__lt=now)
+    assert set(past.values_list("status", flat=True)) == {"served", "no_show"}
+    assert set(Appointment.objects.filter(starts_at__gte=now).values_list("status", flat=True)) <= {
+        "booked",
+        "cancelled",
+    }
+    assert Appointment.objects.filter(starts_at__gte=now, status="booked").exists()
+    year = timezone.localdate().year
+    for a in Appointment.objects.select_related("service", "record").filter(status__in=HOLDING):
+        # Every appointment is in a slot of its pattern, within its places, for someone old enough.
+        capacity = slot_capacity(a.service, a.starts_at)
+        assert capacity is not None and places_taken(a.service, a.starts_at) <= capacity
+        assert a.service.min_age is None or year - a.record.birth_year >= a.service.min_age
