@@ -241,6 +241,8 @@ def test_feedback_from_those_who_came_once(world, center, client_for, api_for):
     # Nobody rates another's place.
     assert api_for("member").post(url, {"rating": 1}).status_code == 404
     res = api.post(url, {"rating": 4, "comment": "老师很耐心\x00"})
+    assert res.status_code == 422 and "comment" in str(res.json()["error"]["fields"])
+    res = api.post(url, {"rating": 4, "comment": "老师很耐心"})
     assert res.status_code == 200 and res.json()["rating"] == 4
     assert Registration.objects.get(pk=mine.pk).comment == "老师很耐心"
     assert api.post(url, {"rating": 5}).status_code == 409
