@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from needle.areas.models import Area, subtree_q
 from needle.center.models import (
+    SEATED,
     Activity,
     Appointment,
     AppointmentStatus,
@@ -71,9 +72,64 @@ KINDS = [
     Kind("亲子手工坊", "Parent and child crafts", "families", 5, dt.time(15, 0), 90, 10, 1),
     Kind("青少年编程体验课", "Coding for teenagers", "teenagers", 5, dt.time(9, 30), 120, 12, 1, 12, 17),
 ]
+# Held today in every center, so that the staff's home and the check-in screen have a session.
+TODAY = Kind(
+    "手机课堂：识别电信诈骗",
+    "Smartphone class: spotting phone scams",
+    "elderly",
+    0,
+    dt.time(15, 0),
+    90,
+    25,
+    0,
+)
 WEEKS_BACK = 2
 WEEKS_AHEAD = 2
 RECORDS_PER_CENTER = 45
+
+
+def _residents_own(
+    resident: Person, activities: list[Activity], registrations: list[Registration], now: dt.datetime
+) -> list[Registration]:
+    """A resident's own places at their community's center, open to all ages: two sessions
+    they came to (one rated), and the next two, seated or waiting as the seats allow."""
+    own = [
+        a
+        for a in activities
+        if a.area_id == resident.home_area_id and a.min_age is None and a.max_age is None
+    ]
+    past = [a for a in own if a.ends_at < now][-2:]
+    coming = [a for a in own if a.starts_at > now][:2]
+    out = []
+    for i, activity in enumerate(past):
+        out.append(
+            Registration(
+                activity=activity,
+                person=resident,
+                status=Status.ATTENDED,
+                code=new_code(),
+                registered_by=resident,
+                attended_at=activity.starts_at,
+                rating=5 if i == 0 else None,
+                comment="老师讲得很清楚，希望多办几期。" if i == 0 else "",
+                rated_at=activity.ends_at + dt.timedelta(hours=2) if i == 0 else None,
+            )
+        )
+    for activity in coming:
+        theirs = [r for r in registrations if r.activity is activity]
+        waiting = [r.queue_number or 0 for r in theirs if r.status == Status.WAITLISTED]
+        seated = not waiting and sum(r.status in SEATED for r in theirs) < activity.capacity
+        out.append(
+            Registration(
+                activity=activity,
+                person=resident,
+                status=Status.CONFIRMED if seated else Status.WAITLISTED,
+                queue_number=None if seated else max(waiting) + 1,
+                code=new_code(),
+                registered_by=resident,
+            )
+        )
+    return out
 
 
 def _ages(kind: Kind) -> tuple[int, int]:
@@ -90,10 +146,15 @@ def _statuses(rng: random.Random, capacity: int, past: bool) -> list[str]:
 
 
 def demo_center_load(
-    *, street: Area, staff: Person, rng: random.Random, now: dt.datetime | None = None
+    *,
+    street: Area,
+    staff: Person,
+    rng: random.Random,
+    now: dt.datetime | None = None,
+    resident: Person | None = None,
 ) -> int:
     """Rooms, activities and registrations for the centers of `street`; returns the
-    registrations written."""
+    registrations written. `resident`: a persona whose own page shows places of their own."""
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
     today = timezone.localdate(now)
@@ -157,6 +218,30 @@ def demo_center_load(
                 )
                 statuses = _statuses(rng, kind.capacity, past)[: len(eligible)]
                 activities.append((activity, statuses, rng.sample(eligible, k=len(statuses))))
+        # Today's session: in the evening, when no weekly activity holds the room, or a little
+        # later when the demo is loaded late.
+        starts = max(
+            dt.datetime.combine(today, TODAY.start, tz),
+            timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2),
+        )
+        eligible = [r for r in pool[center.area_id] if r.birth_year and today.year - r.birth_year >= 55]
+        statuses = _statuses(rng, TODAY.capacity, False)[: len(eligible)]
+        today_session = Activity(
+            center=center,
+            area=center.area,
+            area_path=center.area_path,
+            title=TODAY.title,
+            title_en=TODAY.title_en,
+            audience=TODAY.audience,
+            room=room_of[(center.pk, TODAY.room)],
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(minutes=TODAY.minutes),
+            capacity=TODAY.capacity,
+            registration_opens=starts - dt.timedelta(days=14),
+            registration_closes=starts,
+            created_by=staff,
+        )
+        activities.append((today_session, statuses, rng.sample(eligible, k=len(statuses))))
     Activity.objects.bulk_create(a for a, _s, _p in activities)
     registrations: list[Registration] = []
     offered = False
@@ -188,6 +273,8 @@ def demo_center_load(
             first_waiting.status = Status.OFFERED
             first_waiting.offered_until = offer_deadline(now, activity.starts_at)
             offered = True
+    if resident is not None:
+        registrations += _residents_own(resident, [a for a, _s, _p in activities], registrations, now)
     Registration.objects.bulk_create(registrations, batch_size=2000)
     _services_load(centers=centers, pool=pool, staff=staff, rng=rng, now=now)
     return len(registrations)
