@@ -248,7 +248,12 @@ USE_TZ = True
 USE_I18N = True
 
 # The sources of the rollup engine: each app's figures module (its SOURCE), listed explicitly.
-NEEDLE_ROLLUP_SOURCES = ["needle.cases.figures", "needle.orgs.figures", "needle.center.figures"]
+NEEDLE_ROLLUP_SOURCES = [
+    "needle.cases.figures",
+    "needle.orgs.figures",
+    "needle.center.figures",
+    "needle.center.room_figures",
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
