@@ -1,14 +1,17 @@
-"""Turning activities into what the public center page shows: the title in the reader's
-language, the time on the deployment's clock, the seats left and the reader's own place."""
+"""Turning activities into what the public center page shows (the title in the reader's
+language, the time on the deployment's clock, the seats left and the reader's own place), and
+centers into the rooms page's cards (their rooms, their week's hours, their coming closed days)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import timezone, translation
+from django.utils import dates, timezone, translation
 
-from needle.center.models import SEATED, Activity, Audience, Registration
+from needle.center import selectors
+from needle.center.models import SEATED, Activity, Audience, ClosedDay, Registration, Room
+from needle.orgs.models import Unit
 
 
 @dataclass(frozen=True)
@@ -45,3 +48,29 @@ def activity_cards(activities: list[Activity], mine: dict[int, Registration]) ->
         )
         for a in activities
     ]
+
+
+@dataclass(frozen=True)
+class CenterRooms:
+    center: Unit
+    rooms: list[Room]
+    hours: list[tuple[str, str]]  # (weekday's name, its stretches) for the days it opens
+    closed: list[ClosedDay]
+
+
+def center_rooms(centers: list[Unit], rooms: list[Room], today: dt.date) -> list[CenterRooms]:
+    """Each center with its rooms, its hours by weekday (Monday first) and closed days to come."""
+    out = []
+    for center in centers:
+        by_day: dict[int, list[str]] = {}
+        for h in selectors.opening_hours(center=center):
+            by_day.setdefault(h.weekday, []).append(f"{h.opens:%H:%M}–{h.closes:%H:%M}")
+        out.append(
+            CenterRooms(
+                center=center,
+                rooms=[r for r in rooms if r.center_id == center.pk],
+                hours=[(str(dates.WEEKDAYS[d]), ", ".join(s)) for d, s in sorted(by_day.items())],
+                closed=selectors.closed_days(center=center, start=today),
+            )
+        )
+    return out

@@ -205,6 +205,18 @@ def bookings_to_decide(*, actor: Any, center: Unit | None = None) -> QuerySet[Ro
     return qs.order_by("created_at", "pk")
 
 
+def bookings_waiting(*, actor: Any, area: Area) -> list[RoomBooking]:
+    """The requests waiting for a decision in the area's subtree that the actor may see (staff
+    decide them, supervisors watch them), oldest first."""
+    qs = RoomBooking.objects.filter(
+        subtree_q(area.path, "room__center__area_path"), status=BookingStatus.REQUESTED
+    ).select_related("room__center", "requested_by")
+    scope = area_scope_q(actor, "center.view", "room__center__area_path")
+    if scope is not None:
+        qs = qs.filter(scope)
+    return list(qs.order_by("created_at", "pk"))
+
+
 @dataclass(frozen=True)
 class RoomUse:
     """An activity or an approved booking holding a room for a while."""

@@ -513,3 +513,70 @@ def test_room_use_figures_need_the_center_permission(world, room, api_for):
     street = world.areas["street_a1"].code
     assert api_for("supervisor").get(URL, area=street, source="rooms").status_code == 200
     assert api_for("resident").get(URL, area=street, source="rooms").status_code == 404
+
+
+# The pages -------------------------------------------------------------------------------------
+
+
+def rooms_url(world: t.World, name: str = "community_a1a") -> str:
+    return f"/center/{world.areas[name].code}/rooms/"
+
+
+def test_a_resident_asks_for_a_room_on_the_page_and_sees_the_decision(world, room, client_for):
+    resident = client_for("resident")
+    resident.cookies["django_language"] = "en"
+    page = resident.get(rooms_url(world))
+    text = page.content.decode()
+    assert page.status_code == 200 and "多功能活动室" in text and "投影仪" in text and "08:30–12:00" in text
+    day = next_weekday(TUESDAY).isoformat()
+    form = {
+        "room": room.pk,
+        "group": "舞蹈队",
+        "purpose": "排练",
+        "attendees": 40,
+        "day": day,
+        "starts": "09:00",
+        "ends": "10:00",
+    }
+    res = resident.post(rooms_url(world), form)
+    assert res.status_code == 422 and "The room holds 30 people." in res.content.decode()
+    res = resident.post(rooms_url(world), {**form, "attendees": 20, "starts": "12:30", "ends": "13:00"})
+    assert res.status_code == 422 and "Outside the opening hours" in res.content.decode()
+    res = resident.post(rooms_url(world), {**form, "attendees": 20}, follow=True)
+    assert "Your request is sent" in res.content.decode()
+    booking = RoomBooking.objects.get()
+    # Staff decline it with a reason on their page; the resident reads it on theirs.
+    staff = client_for("staff")
+    staff.cookies["django_language"] = "en"
+    requests_url = f"{rooms_url(world)}requests/"
+    assert "舞蹈队" in staff.get(requests_url).content.decode()
+    move = f"/center/bookings/{booking.pk}/decline/"
+    res = staff.post(
+        move, {"reason": "", "back": "requests", "code": world.areas["community_a1a"].code}, follow=True
+    )
+    assert "Say why" in res.content.decode()
+    staff.post(
+        move, {"reason": "当天有消防演练", "back": "requests", "code": world.areas["community_a1a"].code}
+    )
+    assert RoomBooking.objects.get().status == BookingStatus.DECLINED
+    text = resident.get(rooms_url(world)).content.decode()
+    assert "declined" in text and "当天有消防演练" in text
+    assert client_for("outsider").get(rooms_url(world)).status_code == 200
+    assert Client().get(rooms_url(world)).status_code == 302
+
+
+def test_the_requests_page_staff_decide_the_supervisor_watches(world, room, client_for):
+    booking = ask(world, room, group="业委会")
+    url = f"{rooms_url(world, 'street_a1')}requests/"
+    staff = client_for("staff").get(url).content.decode()
+    assert "业委会" in staff and f"/center/bookings/{booking.pk}/approve/" in staff
+    watched = client_for("supervisor").get(url)
+    assert watched.status_code == 200 and "业委会" in watched.content.decode()
+    assert f"/center/bookings/{booking.pk}/approve/" not in watched.content.decode()
+    client_for("supervisor").post(f"/center/bookings/{booking.pk}/approve/")
+    assert RoomBooking.objects.get().status == BookingStatus.REQUESTED
+    assert client_for("resident").get(url).status_code == 403
+    assert client_for("other_supervisor").get(url).content.decode().count("业委会") == 0
+    assert client_for("outsider").post(f"/center/bookings/{booking.pk}/approve/").status_code == 404
+    client_for("staff").post(f"/center/bookings/{booking.pk}/approve/", {"back": "requests", "code": "nope"})
+    assert RoomBooking.objects.get().status == BookingStatus.APPROVED
