@@ -348,7 +348,12 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
         street = staff.unit.area.parent
         assert street is not None
         # Its own generator: the center's rows leave everything else the demo invents as it was.
-        demo_center_load(street=street, staff=staff.person, rng=random.Random(SEED + 16))
+        demo_center_load(
+            street=street,
+            staff=staff.person,
+            rng=random.Random(SEED + 16),
+            requester=Person.objects.get(username="resident"),
+        )
         audit_record(
             actor=None,
             action="demo.loaded",
