@@ -561,6 +561,9 @@ def test_a_resident_asks_for_a_room_on_the_page_and_sees_the_decision(world, roo
     assert RoomBooking.objects.get().status == BookingStatus.DECLINED
     text = resident.get(rooms_url(world)).content.decode()
     assert "declined" in text and "当天有消防演练" in text
+    resident.cookies["django_language"] = "zh-hans"
+    text = resident.get(rooms_url(world)).content.decode()
+    assert "申请活动室" in text and "已拒绝" in text and "开放时间" in text
     assert client_for("outsider").get(rooms_url(world)).status_code == 200
     assert Client().get(rooms_url(world)).status_code == 302
 
