@@ -348,9 +348,9 @@ def test_api_booking_request_decide_and_read(world, room, api_for):
     assert api_for("resident").post(f"{decide}/approve").status_code == 403
     assert api_for("supervisor").post(f"{decide}/approve").status_code == 403
     assert api_for("outsider").post(f"{decide}/approve").status_code == 404
-    assert api_for("staff").post(f"{decide}/decline", {"reason": ""}).json()["error"]["fields"] == {
-        "reason": "Say why in 1 to 300 characters."
-    }
+    assert list(api_for("staff").post(f"{decide}/decline", {"reason": ""}).json()["error"]["fields"]) == [
+        "reason"
+    ]
     res = api_for("staff").post(f"{decide}/approve")
     assert res.status_code == 200 and res.json()["status"] == "approved"
     assert api_for("staff").post(f"{decide}/approve").status_code == 409
