@@ -28,7 +28,7 @@ from needle.center.models import (
 from needle.center.states import is_registrant, is_requester
 from needle.core.errors import NotFound
 from needle.orgs.models import Unit, UnitType
-from needle.orgs.permissions import area_scope_q, can_in_area
+from needle.orgs.permissions import area_scope_q, can_in_area, has_perm_anywhere
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -215,6 +215,25 @@ def bookings_waiting(*, actor: Any, area: Area) -> list[RoomBooking]:
     if scope is not None:
         qs = qs.filter(scope)
     return list(qs.order_by("created_at", "pk"))
+
+
+# How many room requests a staff member's home lists.
+ROOMS_TODAY = 5
+
+
+@dataclass(frozen=True)
+class RoomsToday:
+    first: list[RoomBooking]  # the oldest requests waiting
+    more: bool  # whether more wait than are listed
+
+
+def rooms_today(*, actor: Any) -> RoomsToday | None:
+    """The room requests the actor has to decide, oldest first, for their home (one query);
+    None for someone who decides none."""
+    if not has_perm_anywhere(actor, "center.manage"):
+        return None
+    rows = list(bookings_to_decide(actor=actor).select_related("room__center__area")[: ROOMS_TODAY + 1])
+    return RoomsToday(first=rows[:ROOMS_TODAY], more=len(rows) > ROOMS_TODAY)
 
 
 @dataclass(frozen=True)

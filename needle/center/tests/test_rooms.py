@@ -583,3 +583,14 @@ def test_the_requests_page_staff_decide_the_supervisor_watches(world, room, clie
     assert client_for("outsider").post(f"/center/bookings/{booking.pk}/approve/").status_code == 404
     client_for("staff").post(f"/center/bookings/{booking.pk}/approve/", {"back": "requests", "code": "nope"})
     assert RoomBooking.objects.get().status == BookingStatus.APPROVED
+
+
+def test_staff_home_lists_the_room_requests_to_decide(world, room, client_for):
+    ask(world, room, group="舞蹈队")
+    staff = client_for("staff")
+    staff.cookies["django_language"] = "en"
+    body = staff.get("/").content.decode()
+    assert 'id="today-rooms"' in body and "舞蹈队" in body
+    assert f"/center/{world.areas['community_a1a'].code}/rooms/requests/" in body
+    assert 'id="today-rooms"' not in client_for("resident").get("/").content.decode()
+    assert 'id="today-rooms"' not in client_for("supervisor").get("/").content.decode()
