@@ -59,18 +59,26 @@ class CenterRooms:
 
 
 def center_rooms(centers: list[Unit], rooms: list[Room], today: dt.date) -> list[CenterRooms]:
-    """Each center with its rooms, its hours by weekday (Monday first) and closed days to come."""
-    out = []
-    for center in centers:
-        by_day: dict[int, list[str]] = {}
-        for h in selectors.opening_hours(center=center):
-            by_day.setdefault(h.weekday, []).append(f"{h.opens:%H:%M}–{h.closes:%H:%M}")
-        out.append(
-            CenterRooms(
-                center=center,
-                rooms=[r for r in rooms if r.center_id == center.pk],
-                hours=[(str(dates.WEEKDAYS[d]), ", ".join(s)) for d, s in sorted(by_day.items())],
-                closed=selectors.closed_days(center=center, start=today),
-            )
+    """Each center with its rooms, its hours by weekday (Monday first) and closed days to come:
+    two queries whatever the number of centers."""
+    ids = [c.pk for c in centers]
+    by_center: dict[int, dict[int, list[str]]] = {}
+    for h in selectors.opening_hours_of(center_ids=ids):
+        by_center.setdefault(h.center_id, {}).setdefault(h.weekday, []).append(
+            f"{h.opens:%H:%M}–{h.closes:%H:%M}"
         )
-    return out
+    closed: dict[int, list[ClosedDay]] = {}
+    for d in selectors.closed_days_of(center_ids=ids, start=today):
+        closed.setdefault(d.center_id, []).append(d)
+    return [
+        CenterRooms(
+            center=center,
+            rooms=[r for r in rooms if r.center_id == center.pk],
+            hours=[
+                (str(dates.WEEKDAYS[d]), ", ".join(s))
+                for d, s in sorted(by_center.get(center.pk, {}).items())
+            ],
+            closed=closed.get(center.pk, []),
+        )
+        for center in centers
+    ]

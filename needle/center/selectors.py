@@ -134,6 +134,11 @@ def room_list(*, center: Unit) -> list[Room]:
     return list(Room.objects.filter(center=center).order_by("name", "pk"))
 
 
+def rooms_of(*, center_ids: list[int]) -> list[Room]:
+    """The rooms of these centers, by center and name."""
+    return list(Room.objects.filter(center_id__in=center_ids).order_by("center_id", "name", "pk"))
+
+
 def access_room(*, room_id: int) -> Room:
     room = Room.objects.select_related("center").filter(pk=room_id).first()
     if room is None:
@@ -144,6 +149,18 @@ def access_room(*, room_id: int) -> Room:
 def opening_hours(*, center: Unit) -> list[OpeningHours]:
     """The center's weekly hours, Monday first, each day's stretches in order."""
     return list(OpeningHours.objects.filter(center=center).order_by("weekday", "opens"))
+
+
+def opening_hours_of(*, center_ids: list[int]) -> list[OpeningHours]:
+    return list(
+        OpeningHours.objects.filter(center_id__in=center_ids).order_by("center_id", "weekday", "opens")
+    )
+
+
+def closed_days_of(*, center_ids: list[int], start: dt.date) -> list[ClosedDay]:
+    return list(
+        ClosedDay.objects.filter(center_id__in=center_ids, day__gte=start).order_by("center_id", "day")
+    )
 
 
 def closed_days(*, center: Unit, start: dt.date) -> list[ClosedDay]:
@@ -180,12 +197,12 @@ def access_booking(*, actor: Any, booking_id: int) -> RoomBooking:
     raise NotFound()
 
 
-def my_bookings(*, actor: Any, center: Unit) -> list[RoomBooking]:
-    """The actor's own bookings of the center's rooms, latest first."""
+def my_bookings(*, actor: Any, center_ids: list[int]) -> list[RoomBooking]:
+    """The actor's own bookings of these centers' rooms, latest first."""
     if not getattr(actor, "is_authenticated", False):
         return []
     return list(
-        RoomBooking.objects.filter(requested_by=actor, room__center=center)
+        RoomBooking.objects.filter(requested_by=actor, room__center_id__in=center_ids)
         .select_related("room")
         .order_by("-starts_at", "-pk")
     )

@@ -107,7 +107,8 @@ def rooms_page(request: HttpRequest, code: str) -> HttpResponse:
     """The rooms of the centers in the area, with their hours; a request form; one's requests."""
     area = area_get(code=code)
     centers = selectors.centers_in(area)
-    rooms = [r for c in centers for r in selectors.room_list(center=c)]
+    ids = [c.pk for c in centers]
+    rooms = selectors.rooms_of(center_ids=ids)
     form = BookingForm(request.POST or None, rooms=rooms)
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.moments()
@@ -137,7 +138,7 @@ def rooms_page(request: HttpRequest, code: str) -> HttpResponse:
             "area": area,
             "centers": presenters.center_rooms(centers, rooms, today),
             "form": form,
-            "mine": [b for c in centers for b in selectors.my_bookings(actor=request.user, center=c)],
+            "mine": selectors.my_bookings(actor=request.user, center_ids=ids),
         },
         status=422 if form.errors else 200,
     )

@@ -73,6 +73,8 @@ def center_set_hours(*, actor: Any, center: Unit, hours: list[Stretch]) -> list[
     require_authenticated(actor)
     require(can_in_area(actor, "center.manage", center.area_path))
     _check_center(center)
+    # Two saves at once must not interleave their deletes and inserts into a doubled week.
+    center = Unit.objects.select_for_update().get(pk=center.pk)
     errors: dict[str, str] = {}
     for i, h in enumerate(hours):
         if not 0 <= h.weekday <= 6:

@@ -594,3 +594,30 @@ def test_staff_home_lists_the_room_requests_to_decide(world, room, client_for):
     assert f"/center/{world.areas['community_a1a'].code}/rooms/requests/" in body
     assert 'id="today-rooms"' not in client_for("resident").get("/").content.decode()
     assert 'id="today-rooms"' not in client_for("supervisor").get("/").content.decode()
+
+
+def test_the_rooms_page_reads_the_same_queries_for_one_center_or_many(world, room, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resident = client_for("resident")
+    url = rooms_url(world, "street_a1")
+    resident.get(url)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert resident.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = queries()
+    staff = world.people["street_admin"]
+    other = t.UnitFactory.create(
+        code="sc-a1b", type=room.center.type, area=world.areas["community_a1b"], parent=world.units["rc_a1a"]
+    )
+    s.center_set_hours(actor=staff, center=other, hours=WEEK_HOURS)
+    s.closed_day_add(actor=staff, center=other, day=next_weekday(0), reason="检修")
+    s.room_create(actor=staff, center=other, name="会议室", capacity=20)
+    ask(world, room)
+    assert queries() == few
+    text = resident.get(url).content.decode()
+    assert "会议室" in text and "检修" in text and "主题党日" in text
