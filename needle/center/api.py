@@ -28,6 +28,7 @@ from needle.center.schemas import (
     CheckInIn,
     ClosedDayCreatedOut,
     ClosedDayIn,
+    ClosedDayOut,
     DeclineIn,
     HoursIn,
     HoursOut,
@@ -380,3 +381,15 @@ def add_closed_day(request: HttpRequest, unit_id: Id, payload: ClosedDayIn) -> A
         actor=request.user, center=center, day=payload.day, reason=payload.reason
     )
     return Status(201, {"id": closed.pk, "center": center.pk, "day": closed.day, "reason": closed.reason})
+
+
+@router.delete(
+    "/centers/{unit_id}/closed-days/{day}",
+    response={200: ClosedDayOut, **ERRORS},
+    summary="Open again on a day",
+)
+def remove_closed_day(request: HttpRequest, unit_id: Id, day: Day) -> Any:
+    """The center's staff; 404 when the center is not closed on that day. Returns the day removed."""
+    center = selectors.access_center(unit_id=unit_id)
+    closed = services.closed_day_remove(actor=request.user, center=center, day=day)
+    return {"day": closed.day, "reason": closed.reason}

@@ -26,6 +26,7 @@ from needle.center.services.rooms import (
     booking_request,
     center_set_hours,
     closed_day_add,
+    closed_day_remove,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "booking_request",
     "center_set_hours",
     "closed_day_add",
+    "closed_day_remove",
     "offers_lapse",
     "registration_cancel",
     "registration_check_in",

@@ -30,7 +30,7 @@ from needle.center.models import Activity, BookingStatus, ClosedDay, OpeningHour
 from needle.center.states import BOOKING_MOVES, REQUESTER, STAFF, booking_target, is_requester
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import Conflict, NotFound, ValidationFailed
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Unit, UnitType
@@ -136,6 +136,26 @@ def closed_day_add(*, actor: Any, center: Unit, day: dt.date, reason: str = "") 
         area_path=center.area_path,
         new=snapshot(closed, ["center", "day", "reason"]),
     )
+    return closed
+
+
+@transaction.atomic
+def closed_day_remove(*, actor: Any, center: Unit, day: dt.date) -> ClosedDay:
+    """Open the center again on a day it was closed (bookings may then be asked for); returns
+    the closed day removed."""
+    require_authenticated(actor)
+    require(can_in_area(actor, "center.manage", center.area_path))
+    closed = ClosedDay.objects.select_for_update().filter(center=center, day=day).first()
+    if closed is None:
+        raise NotFound(_("The center is not closed on this day."))
+    audit_record(
+        actor=actor,
+        action="center.closed_day.removed",
+        obj=closed,
+        area_path=center.area_path,
+        old=snapshot(closed, ["center", "day", "reason"]),
+    )
+    closed.delete()
     return closed
 
 

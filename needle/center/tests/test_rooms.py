@@ -415,6 +415,10 @@ def test_api_hours_and_closed_days_by_staff(world, center, api_for):
     assert api_for("staff").post(closed, {"day": day}).status_code == 422
     assert api_for("resident").post(closed, {"day": day}).status_code == 403
     assert api_for("staff").post(closed, {"day": "2026-02-30"}).json()["error"]["fields"].keys() == {"day"}
+    assert api_for("resident").delete(f"{closed}/{day}").status_code == 403
+    assert api_for("staff").delete(f"{closed}/{day}").json() == {"day": day, "reason": "消防检查"}
+    assert api_for("staff").delete(f"{closed}/{day}").status_code == 404
+    assert AuditEvent.objects.filter(action="center.closed_day.removed").count() == 1
 
 
 def test_the_openapi_document_has_rooms_and_bookings():
