@@ -253,6 +253,7 @@ NEEDLE_ROLLUP_SOURCES = [
     "needle.orgs.figures",
     "needle.center.figures",
     "needle.center.appointment_figures",
+    "needle.center.room_figures",
 ]
 
 INSTALLED_APPS = [

@@ -1,7 +1,9 @@
 """/api/v1/center/: activities (a public list and detail; staff create them and change their
-seats), registrations (for oneself or on behalf; cancel, confirm an offer, check in), convenience
-services (a public list and their slots; staff create them) and appointments (booked for oneself
-or on behalf; cancel, served, no-show)."""
+seats), registrations (for oneself or on behalf; cancel, confirm an offer, check in, feedback),
+convenience services (a public list and their slots; staff create them) and appointments (booked
+for oneself or on behalf; cancel, served, no-show), rooms (public, with the center's opening
+hours) and their bookings (asked for by anyone signed in, decided by staff), and the centers'
+opening hours and closed days (set by staff)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,16 @@ from ninja.responses import Status
 
 from needle.areas.selectors import area_get
 from needle.center import selectors, services
-from needle.center.models import Activity, Appointment, Registration, Room, Service
+from needle.center.models import (
+    Activity,
+    Appointment,
+    BookingStatus,
+    OpeningHours,
+    Registration,
+    Room,
+    RoomBooking,
+    Service,
+)
 from needle.center.schemas import (
     ActivityCreatedOut,
     ActivityDetailOut,
@@ -24,11 +35,22 @@ from needle.center.schemas import (
     ActivityPageOut,
     AppointmentIn,
     AppointmentOut,
+    BookingIn,
+    BookingOut,
+    CancelIn,
     CapacityIn,
     CheckInIn,
+    ClosedDayCreatedOut,
+    ClosedDayIn,
+    ClosedDayOut,
+    DeclineIn,
     FeedbackIn,
+    HoursIn,
+    HoursOut,
     RegistrationIn,
     RegistrationOut,
+    RoomBookingsOut,
+    RoomListOut,
     ServiceIn,
     ServiceOut,
     ServicePageOut,
@@ -39,7 +61,11 @@ from needle.center.services.seats import waitlist_position
 from needle.core.errors import ValidationFailed
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize
+from needle.orgs.auth import api_auth
 from needle.orgs.models import Unit
+
+# The longest period of one room's bookings read at once (a quarter).
+MAX_DAYS = 92
 
 router = Router(tags=["center"])
 
@@ -431,3 +457,161 @@ def serve_appointment(request: HttpRequest, appointment_id: Id) -> Any:
 def no_show_appointment(request: HttpRequest, appointment_id: Id) -> Any:
     """Staff, once the slot has started."""
     return _appointment_step(request, appointment_id, served=False)
+
+
+# Rooms, opening hours and bookings ------------------------------------------------------------
+
+
+def _anyone(request: HttpRequest) -> bool:
+    # After the token and the session: a caller with neither is served as anonymous.
+    return True
+
+
+# A public operation whose answer depends on who asks (staff see more).
+ANYONE = [*api_auth, _anyone]
+
+
+def stretch_out(h: OpeningHours) -> dict[str, Any]:
+    return {"weekday": h.weekday, "opens": h.opens, "closes": h.closes}
+
+
+def booking_out(b: RoomBooking) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "room": b.room_id,
+        "group": b.group,
+        "purpose": b.purpose,
+        "attendees": b.attendees,
+        "starts_at": b.starts_at,
+        "ends_at": b.ends_at,
+        "status": b.status,
+        "requested_by": b.requested_by_id,
+        "decided_at": b.decided_at,
+        "reason": b.reason,
+    }
+
+
+@router.get("/rooms", response={200: RoomListOut, **ERRORS}, auth=None, summary="A center's rooms")
+def list_rooms(request: HttpRequest, center: Id) -> Any:
+    """Open to everyone: the rooms of a service center, with its opening hours and coming closed
+    days, so a group can choose a time to ask for."""
+    unit = selectors.access_center(unit_id=center)
+    return {
+        "center": unit.pk,
+        "hours": [stretch_out(h) for h in selectors.opening_hours(center=unit)],
+        "closed_days": [
+            {"day": c.day, "reason": c.reason}
+            for c in selectors.closed_days(center=unit, start=timezone.localdate())
+        ],
+        "results": [
+            {
+                "id": r.pk,
+                "name": r.name,
+                "capacity": r.capacity,
+                "equipment": r.equipment,
+                "accessible": r.accessible,
+            }
+            for r in selectors.room_list(center=unit)
+        ],
+    }
+
+
+@router.get(
+    "/rooms/{room_id}/bookings",
+    response={200: RoomBookingsOut, **ERRORS},
+    auth=ANYONE,
+    summary="A room's bookings",
+)
+def list_room_bookings(request: HttpRequest, room_id: Id, start: Day, end: Day) -> Any:
+    """The times approved bookings hold the room, starting from the local day `start` to the day
+    `end` (both included, at most 92 days); the center's staff also get every booking."""
+    if end < start:
+        raise ValidationFailed(fields={"end": _("Must not be before the start.")})
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationFailed(fields={"end": _("At most %(days)d days at a time.") % {"days": MAX_DAYS}})
+    room = selectors.access_room(room_id=room_id)
+    rows = selectors.room_bookings(actor=request.user, room=room, start=start, end=end)
+    staff = selectors.is_room_staff(request.user, room)
+    return {
+        "room": room.pk,
+        "taken": [
+            {"starts_at": b.starts_at, "ends_at": b.ends_at}
+            for b in rows
+            if b.status == BookingStatus.APPROVED
+        ],
+        "bookings": [booking_out(b) for b in rows] if staff else None,
+    }
+
+
+@router.post("/rooms/{room_id}/bookings", response={201: BookingOut, **ERRORS}, summary="Ask for a room")
+def request_booking(request: HttpRequest, room_id: Id, payload: BookingIn) -> Any:
+    """Anyone signed in, for a group; within the center's opening hours on a day it is open, for
+    no more people than the room holds, at a time no approved booking or activity holds it (422
+    naming the one that does). The center's staff approve or decline."""
+    room = selectors.access_room(room_id=room_id)
+    booking = services.booking_request(actor=request.user, room=room, **payload.dict())
+    return Status(201, booking_out(booking))
+
+
+@router.get("/bookings/{booking_id}", response={200: BookingOut, **ERRORS}, summary="One booking")
+def get_booking(request: HttpRequest, booking_id: Id) -> Any:
+    """Its requester and the center's staff."""
+    return booking_out(selectors.access_booking(actor=request.user, booking_id=booking_id))
+
+
+@router.post("/bookings/{booking_id}/approve", response={200: BookingOut, **ERRORS}, summary="Approve")
+def approve_booking(request: HttpRequest, booking_id: Id) -> Any:
+    """The center's staff; 409 naming the booking or activity that took the room meanwhile."""
+    booking = selectors.access_booking(actor=request.user, booking_id=booking_id)
+    return booking_out(services.booking_approve(actor=request.user, booking=booking))
+
+
+@router.post("/bookings/{booking_id}/decline", response={200: BookingOut, **ERRORS}, summary="Decline")
+def decline_booking(request: HttpRequest, booking_id: Id, payload: DeclineIn) -> Any:
+    """The center's staff, with the reason the requester is told."""
+    booking = selectors.access_booking(actor=request.user, booking_id=booking_id)
+    return booking_out(services.booking_decline(actor=request.user, booking=booking, reason=payload.reason))
+
+
+@router.post("/bookings/{booking_id}/cancel", response={200: BookingOut, **ERRORS}, summary="Cancel")
+def cancel_booking(request: HttpRequest, booking_id: Id, payload: CancelIn | None = None) -> Any:
+    """The requester, or the center's staff (the requester is then told), before it ends."""
+    booking = selectors.access_booking(actor=request.user, booking_id=booking_id)
+    reason = payload.reason if payload is not None else ""
+    return booking_out(services.booking_cancel(actor=request.user, booking=booking, reason=reason))
+
+
+@router.put("/centers/{unit_id}/hours", response={200: HoursOut, **ERRORS}, summary="Set the opening hours")
+def set_hours(request: HttpRequest, unit_id: Id, payload: HoursIn) -> Any:
+    """The center's staff: every stretch of the week at once (a day left out is closed)."""
+    center = selectors.access_center(unit_id=unit_id)
+    rows = services.center_set_hours(
+        actor=request.user,
+        center=center,
+        hours=[services.Stretch(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in payload.hours],
+    )
+    return {"center": center.pk, "hours": [stretch_out(h) for h in rows]}
+
+
+@router.post(
+    "/centers/{unit_id}/closed-days", response={201: ClosedDayCreatedOut, **ERRORS}, summary="Close for a day"
+)
+def add_closed_day(request: HttpRequest, unit_id: Id, payload: ClosedDayIn) -> Any:
+    """The center's staff; no booking can then be asked for on that day."""
+    center = selectors.access_center(unit_id=unit_id)
+    closed = services.closed_day_add(
+        actor=request.user, center=center, day=payload.day, reason=payload.reason
+    )
+    return Status(201, {"id": closed.pk, "center": center.pk, "day": closed.day, "reason": closed.reason})
+
+
+@router.delete(
+    "/centers/{unit_id}/closed-days/{day}",
+    response={200: ClosedDayOut, **ERRORS},
+    summary="Open again on a day",
+)
+def remove_closed_day(request: HttpRequest, unit_id: Id, day: Day) -> Any:
+    """The center's staff; 404 when the center is not closed on that day. Returns the day removed."""
+    center = selectors.access_center(unit_id=unit_id)
+    closed = services.closed_day_remove(actor=request.user, center=center, day=day)
+    return {"day": closed.day, "reason": closed.reason}

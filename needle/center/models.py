@@ -24,10 +24,115 @@ class Room(TimeStamped):
     class Meta:
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
-        constraints = [models.UniqueConstraint(fields=["center", "name"], name="one_room_name_per_center")]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "name"], name="one_room_name_per_center"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="room_has_a_seat"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class OpeningHours(TimeStamped):
+    """One stretch of a weekday when the center is open, on the deployment's clock; a weekday may
+    have several (a morning and an afternoon) and a weekday with none is a closed day."""
+
+    center = models.ForeignKey(
+        Unit, verbose_name=_("center"), on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"))  # Monday 0, as date.weekday()
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=models.F("opens")), name="hours_close_after_opening"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_weekday_in_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens}-{self.closes}"
+
+
+class ClosedDay(TimeStamped):
+    """A day the center is closed although its weekday has hours (besides the public holidays of
+    the cases' working-day calendar, which close every center)."""
+
+    center = models.ForeignKey(Unit, verbose_name=_("center"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["center", "day"], name="one_closed_day_per_center")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reason}"
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    DECLINED = "declined", _("declined")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class RoomBooking(TimeStamped):
+    """A group's request for a room at a time (a party branch's meeting, a dance troupe's
+    rehearsal), decided by the center's staff."""
+
+    room = models.ForeignKey(Room, verbose_name=_("room"), on_delete=models.CASCADE, related_name="bookings")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="room_bookings",
+    )
+    group = models.CharField(_("group"), max_length=100)
+    purpose = models.CharField(_("purpose"), max_length=300)
+    attendees = models.PositiveIntegerField(_("attendees"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(_("status"), max_length=20, choices=BookingStatus.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("room booking")
+        verbose_name_plural = _("room bookings")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="booking_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(attendees__gte=1), name="booking_has_an_attendee"),
+            # A decline says why, so the group knows what to change.
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(reason=""), name="booking_decline_has_a_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["room", "status", "starts_at"], name="booking_room_status_start"),
+            models.Index(fields=["status", "created_at"], name="booking_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class Audience(models.TextChoices):
@@ -493,3 +598,61 @@ class AppointmentFootprint(Footprints):
 
     def __str__(self) -> str:
         return str(self.appointment_id)
+
+
+# The room use figures' rollups (needle.center.room_figures), on the engine's table shapes -----
+
+
+class RoomUseCounters(models.Model):
+    bookings = models.IntegerField(_("bookings"), default=0)
+    room_minutes = models.IntegerField(_("room minutes"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class RoomUseRollup(RoomUseCounters, LeafRows):
+    # What used the room: 1 an approved booking, 2 an activity (the engine's keys are integers).
+    use = models.IntegerField(_("use"), default=0)
+
+    class Meta:
+        verbose_name = _("room use rollup")
+        verbose_name_plural = _("room use rollups")
+        constraints = [models.UniqueConstraint(fields=["day", "area", "use"], name="room_use_rollup_key")]
+        indexes = [
+            models.Index(fields=[f"a{d}", "day"], name=f"room_use_rollup_a{d}_day") for d in range(3, 7)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} u{self.use}"
+
+
+class RoomUseNodeRollup(RoomUseCounters, NodeRows):
+    class Meta:
+        verbose_name = _("room use area rollup")
+        verbose_name_plural = _("room use area rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "area", "span", "day", "key"], name="room_use_node_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grouping", "parent_key", "span", "day"], name="room_use_node_children"),
+            models.Index(fields=["span", "day"], name="room_use_node_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+
+
+class RoomUseFootprint(Footprints):
+    # A use of a room: a booking's id times two, or an activity's id times two plus one (one
+    # source, two kinds of object, one id space).
+    use_id = models.BigIntegerField(_("use"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("room use footprint")
+        verbose_name_plural = _("room use footprints")
+
+    def __str__(self) -> str:
+        return str(self.use_id)

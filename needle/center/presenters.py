@@ -1,6 +1,8 @@
-"""Turning activities and services into what the public center page shows: the title in the
-reader's language, the time on the deployment's clock, the seats (or places) left and the
-reader's own place."""
+"""Turning the center's rows into what its pages show: activities and services on the public
+center page (the title in the reader's language, the time on the deployment's clock, the seats
+or places left and the reader's own place), centers into the rooms page's cards (their rooms,
+their week's hours, their coming closed days), the staff console's calendar and registrants,
+and the calendar feeds and QR codes."""
 
 from __future__ import annotations
 
@@ -11,11 +13,23 @@ from typing import Any
 import icalendar
 import segno
 from django.core import signing
-from django.utils import timezone, translation
+from django.utils import dates, timezone, translation
 from django.utils.translation import gettext as _
 
-from needle.center.models import SEATED, Activity, Appointment, Audience, Registration, Service, Status
+from needle.center import selectors
+from needle.center.models import (
+    SEATED,
+    Activity,
+    Appointment,
+    Audience,
+    ClosedDay,
+    Registration,
+    Room,
+    Service,
+    Status,
+)
 from needle.center.selectors import SlotView
+from needle.orgs.models import Unit
 
 FEED_SALT = "needle.center.person-feed"
 
@@ -214,4 +228,38 @@ def service_cards(
             mine=mine.get(s.pk, []),
         )
         for s in services
+    ]
+
+
+@dataclass(frozen=True)
+class CenterRooms:
+    center: Unit
+    rooms: list[Room]
+    hours: list[tuple[str, str]]  # (weekday's name, its stretches) for the days it opens
+    closed: list[ClosedDay]
+
+
+def center_rooms(centers: list[Unit], rooms: list[Room], today: dt.date) -> list[CenterRooms]:
+    """Each center with its rooms, its hours by weekday (Monday first) and closed days to come:
+    two queries whatever the number of centers."""
+    ids = [c.pk for c in centers]
+    by_center: dict[int, dict[int, list[str]]] = {}
+    for h in selectors.opening_hours_of(center_ids=ids):
+        by_center.setdefault(h.center_id, {}).setdefault(h.weekday, []).append(
+            f"{h.opens:%H:%M}–{h.closes:%H:%M}"
+        )
+    closed: dict[int, list[ClosedDay]] = {}
+    for d in selectors.closed_days_of(center_ids=ids, start=today):
+        closed.setdefault(d.center_id, []).append(d)
+    return [
+        CenterRooms(
+            center=center,
+            rooms=[r for r in rooms if r.center_id == center.pk],
+            hours=[
+                (str(dates.WEEKDAYS[d]), ", ".join(s))
+                for d, s in sorted(by_center.get(center.pk, {}).items())
+            ],
+            closed=closed.get(center.pk, []),
+        )
+        for center in centers
     ]

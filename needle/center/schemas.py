@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
-from needle.center.models import AppointmentStatus, Audience, Status
-from needle.core.schemas import NOT_BOOL, Flag, Id, Moment
+from needle.center.models import AppointmentStatus, Audience, BookingStatus, Status
+from needle.core.schemas import NOT_BOOL, Day, Flag, Id, Moment
 
 Age = Annotated[int, Field(ge=0, le=120), NOT_BOOL]
 Seats = Annotated[int, Field(ge=1, le=10_000), NOT_BOOL]
@@ -228,3 +230,116 @@ class AppointmentOut(Schema):
     code: str = Field(..., description="Shown at the counter")
     cancel_until: dt.datetime = Field(..., description="Until when the person booked may cancel")
     served_at: dt.datetime | None
+
+
+# Rooms, opening hours and bookings ------------------------------------------------------------
+
+
+class StretchOut(Schema):
+    weekday: int = Field(..., description="Monday 0 to Sunday 6")
+    opens: dt.time
+    closes: dt.time
+
+
+class ClosedDayOut(Schema):
+    day: dt.date
+    reason: str
+
+
+class RoomOut(Schema):
+    id: int
+    name: str
+    capacity: int
+    equipment: str
+    accessible: bool = Field(..., description="Step-free access")
+
+
+class RoomListOut(Schema):
+    center: int = Field(..., description="The service center (a unit id)")
+    hours: list[StretchOut] = Field(
+        ..., description="When the center's rooms may be booked, on the local clock"
+    )
+    closed_days: list[ClosedDayOut] = Field(
+        ..., description="The center's own closed days from today on (public holidays close it too)"
+    )
+    results: list[RoomOut]
+
+
+class BookingIn(Schema):
+    group: str = Field(..., max_length=100, description='Who meets, e.g. "XX小区党支部" or "舞蹈队"')
+    purpose: str = Field(..., max_length=300)
+    attendees: Annotated[int, Field(ge=1, le=10_000), NOT_BOOL]
+    starts_at: Moment
+    ends_at: Moment
+
+
+class BookingOut(Schema):
+    id: int
+    room: int
+    group: str
+    purpose: str
+    attendees: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: BookingStatus
+    requested_by: int = Field(..., description="The person who asked (a person id)")
+    decided_at: dt.datetime | None
+    reason: str = Field(..., description="Why it was declined (or cancelled)")
+
+
+class TakenOut(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class RoomBookingsOut(Schema):
+    room: int
+    taken: list[TakenOut] = Field(..., description="The times approved bookings hold the room")
+    bookings: list[BookingOut] | None = Field(
+        None, description="The center's staff only: every booking, whatever its status"
+    )
+
+
+class DeclineIn(Schema):
+    reason: str = Field(..., max_length=300, description="Told to the requester")
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+def _wall_clock(value: dt.time) -> dt.time:
+    # Opening hours are read on the deployment's clock: an offset would have to be guessed away.
+    if value.tzinfo is not None:
+        raise PydanticCustomError("time", "Give a time on the local clock, without an offset")
+    return value
+
+
+LocalTime = Annotated[dt.time, AfterValidator(_wall_clock), Field(description="HH:MM on the local clock")]
+
+
+class StretchIn(Schema):
+    weekday: Annotated[int, Field(ge=0, le=6, description="Monday 0 to Sunday 6"), NOT_BOOL]
+    opens: LocalTime
+    closes: LocalTime
+
+
+class HoursIn(Schema):
+    hours: list[StretchIn] = Field(
+        ..., max_length=50, description="Every stretch of the week; a day left out is closed"
+    )
+
+
+class HoursOut(Schema):
+    center: int
+    hours: list[StretchOut]
+
+
+class ClosedDayIn(Schema):
+    day: Day
+    reason: str = Field("", max_length=200)
+
+
+class ClosedDayCreatedOut(ClosedDayOut):
+    id: int
+    center: int

@@ -1,6 +1,8 @@
-"""Reads of the service center. Activities and convenience services (with their slots) are
-public (a community's notice board); a registration or an appointment is seen by its registrant
-and by the center staff over its community."""
+"""Reads of the service center. Activities, convenience services (with their slots), rooms and
+their opening hours are public (a community's notice board); a registration or an appointment is
+seen by its registrant and by the center staff over its community, a room booking by its
+requester and by that staff (others see only the times an approved booking holds the room,
+without who asked)."""
 
 from __future__ import annotations
 
@@ -20,13 +22,19 @@ from needle.center.models import (
     Activity,
     Appointment,
     AppointmentStatus,
+    BookingStatus,
+    ClosedDay,
+    OpeningHours,
     Registration,
+    Room,
+    RoomBooking,
     Service,
     Status,
 )
-from needle.center.states import is_booker, is_registrant
+from needle.center.states import is_booker, is_registrant, is_requester
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound
+from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import (
     area_scope_q,
     can_in_area,
@@ -313,4 +321,181 @@ def my_appointments(*, actor: Any, service_ids: list[int]) -> dict[int, list[App
     out: dict[int, list[Appointment]] = {}
     for a in rows:
         out.setdefault(a.service_id, []).append(a)
+    return out
+
+
+# Rooms and their bookings ----------------------------------------------------------------------
+
+
+def access_center(*, unit_id: int) -> Unit:
+    """A service center, open or not; any other unit is not found (public: centers are listed)."""
+    center = Unit.objects.filter(pk=unit_id, type=UnitType.SERVICE_CENTER).first()
+    if center is None:
+        raise NotFound()
+    return center
+
+
+def centers_in(area: Area) -> list[Unit]:
+    """The open service centers in the area's subtree, by name."""
+    return list(
+        Unit.objects.filter(
+            subtree_q(area.path, "area_path"), type=UnitType.SERVICE_CENTER, dissolved_on__isnull=True
+        ).order_by("name", "pk")
+    )
+
+
+def room_list(*, center: Unit) -> list[Room]:
+    return list(Room.objects.filter(center=center).order_by("name", "pk"))
+
+
+def rooms_of(*, center_ids: list[int]) -> list[Room]:
+    """The rooms of these centers, by center and name."""
+    return list(Room.objects.filter(center_id__in=center_ids).order_by("center_id", "name", "pk"))
+
+
+def access_room(*, room_id: int) -> Room:
+    room = Room.objects.select_related("center").filter(pk=room_id).first()
+    if room is None:
+        raise NotFound()
+    return room
+
+
+def opening_hours(*, center: Unit) -> list[OpeningHours]:
+    """The center's weekly hours, Monday first, each day's stretches in order."""
+    return list(OpeningHours.objects.filter(center=center).order_by("weekday", "opens"))
+
+
+def opening_hours_of(*, center_ids: list[int]) -> list[OpeningHours]:
+    return list(
+        OpeningHours.objects.filter(center_id__in=center_ids).order_by("center_id", "weekday", "opens")
+    )
+
+
+def closed_days_of(*, center_ids: list[int], start: dt.date) -> list[ClosedDay]:
+    return list(
+        ClosedDay.objects.filter(center_id__in=center_ids, day__gte=start).order_by("center_id", "day")
+    )
+
+
+def closed_days(*, center: Unit, start: dt.date) -> list[ClosedDay]:
+    """The center's own closed days from `start` on (public holidays are the cases' calendar)."""
+    return list(ClosedDay.objects.filter(center=center, day__gte=start).order_by("day"))
+
+
+def is_room_staff(actor: Any, room: Room) -> bool:
+    """Whether the actor sees every booking of the room, with who asked."""
+    return can_in_area(actor, "center.view", room.center.area_path)
+
+
+def room_bookings(*, actor: Any, room: Room, start: dt.date, end: dt.date) -> list[RoomBooking]:
+    """The room's bookings starting from the local day `start` to the day `end` (both
+    included): every one for the center's staff, the approved ones for anyone else."""
+    qs = RoomBooking.objects.filter(
+        room=room,
+        starts_at__gte=_local_midnight(start),
+        starts_at__lt=_local_midnight(end + dt.timedelta(days=1)),
+    )
+    if not is_room_staff(actor, room):
+        qs = qs.filter(status=BookingStatus.APPROVED)
+    return list(qs.order_by("starts_at", "pk"))
+
+
+def access_booking(*, actor: Any, booking_id: int) -> RoomBooking:
+    """A booking its requester or the center's staff (or those above) may see; to anyone else it
+    does not exist."""
+    booking = RoomBooking.objects.select_related("room__center").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound()
+    if is_requester(actor, booking) or can_in_area(actor, "center.view", booking.room.center.area_path):
+        return booking
+    raise NotFound()
+
+
+def my_bookings(*, actor: Any, center_ids: list[int]) -> list[RoomBooking]:
+    """The actor's own bookings of these centers' rooms, latest first."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    return list(
+        RoomBooking.objects.filter(requested_by=actor, room__center_id__in=center_ids)
+        .select_related("room")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def bookings_to_decide(*, actor: Any, center: Unit | None = None) -> QuerySet[RoomBooking]:
+    """The requests waiting for a decision over the actor's center.manage scope (optionally of
+    one center), oldest first: the staff's day."""
+    qs = RoomBooking.objects.filter(status=BookingStatus.REQUESTED).select_related(
+        "room__center", "requested_by"
+    )
+    scope = area_scope_q(actor, "center.manage", "room__center__area_path")
+    if scope is not None:
+        qs = qs.filter(scope)
+    if center is not None:
+        qs = qs.filter(room__center=center)
+    return qs.order_by("created_at", "pk")
+
+
+def bookings_waiting(*, actor: Any, area: Area) -> list[RoomBooking]:
+    """The requests waiting for a decision in the area's subtree that the actor may see (staff
+    decide them, supervisors watch them), oldest first."""
+    qs = RoomBooking.objects.filter(
+        subtree_q(area.path, "room__center__area_path"), status=BookingStatus.REQUESTED
+    ).select_related("room__center", "requested_by")
+    scope = area_scope_q(actor, "center.view", "room__center__area_path")
+    if scope is not None:
+        qs = qs.filter(scope)
+    return list(qs.order_by("created_at", "pk"))
+
+
+# How many room requests a staff member's home lists.
+ROOMS_TODAY = 5
+
+
+@dataclass(frozen=True)
+class RoomsToday:
+    first: list[RoomBooking]  # the oldest requests waiting
+    more: bool  # whether more wait than are listed
+
+
+def rooms_today(*, actor: Any) -> RoomsToday | None:
+    """The room requests the actor has to decide, oldest first, for their home (one query);
+    None for someone who decides none."""
+    if not has_perm_anywhere(actor, "center.manage"):
+        return None
+    rows = list(bookings_to_decide(actor=actor).select_related("room__center__area")[: ROOMS_TODAY + 1])
+    return RoomsToday(first=rows[:ROOMS_TODAY], more=len(rows) > ROOMS_TODAY)
+
+
+@dataclass(frozen=True)
+class RoomUse:
+    """An activity or an approved booking holding a room for a while."""
+
+    kind: str  # "activity" or "booking"
+    id: int
+    title: str  # the activity's title, or the booking's group
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def room_calendar(*, center: Unit, start: dt.date, end: dt.date) -> dict[Room, dict[dt.date, list[RoomUse]]]:
+    """Per room of the center and per local day from `start` to `end` (both included, every day
+    present), the activities and approved bookings starting that day, in order. Three queries."""
+    rooms = room_list(center=center)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    out: dict[Room, dict[dt.date, list[RoomUse]]] = {r: {d: [] for d in days} for r in rooms}
+    by_id = {r.pk: r for r in rooms}
+    lo, hi = _local_midnight(start), _local_midnight(end + dt.timedelta(days=1))
+    uses: list[tuple[int, RoomUse]] = []
+    for pk, room_id, title, starts_at, ends_at in Activity.objects.filter(
+        room__center=center, starts_at__gte=lo, starts_at__lt=hi
+    ).values_list("pk", "room_id", "title", "starts_at", "ends_at"):
+        uses.append((room_id, RoomUse("activity", pk, title, starts_at, ends_at)))
+    for pk, room_id, group, starts_at, ends_at in RoomBooking.objects.filter(
+        room__center=center, status=BookingStatus.APPROVED, starts_at__gte=lo, starts_at__lt=hi
+    ).values_list("pk", "room_id", "group", "starts_at", "ends_at"):
+        uses.append((room_id, RoomUse("booking", pk, group, starts_at, ends_at)))
+    for room_id, use in sorted(uses, key=lambda u: (u[1].starts_at, u[1].kind, u[1].id)):
+        day = timezone.localtime(use.starts_at).date()
+        out[by_id[room_id]][day].append(use)
     return out

@@ -6,18 +6,33 @@ state it leads to and who may make it.
 The services check each move against it (an illegal move is a 409) and the demo generates
 only the steps it allows. Capacities: the `registrant` (the person registered, or the staff
 member who registered someone without an account), `staff` (center.manage over the
-activity's community) and the `system` (the jobs that offer seats and let offers lapse)."""
+activity's community) and the `system` (the jobs that offer seats and let offers lapse).
+
+A room booking's, in BOOKING_MOVES:
+
+    requested -> approved | declined ; cancelled
+
+Capacities: the `requester` (who asked for the room) and `staff` (center.manage over the
+room's community)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from needle.center.models import Appointment, AppointmentStatus, Registration, Status
+from needle.center.models import (
+    Appointment,
+    AppointmentStatus,
+    BookingStatus,
+    Registration,
+    RoomBooking,
+    Status,
+)
 from needle.core.states import Move, move
 
 REGISTRANT = "registrant"
 STAFF = "staff"
 SYSTEM = "system"
+REQUESTER = "requester"
 
 
 MOVES: dict[str, Move] = {
@@ -96,5 +111,41 @@ def is_booker(actor: Any, appointment: Appointment) -> bool:
 
 def appointment_target(name: str) -> str:
     state = APPOINTMENT_MOVES[name].target
+    assert state is not None, name
+    return state
+
+
+BOOKING_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("approve", {BookingStatus.REQUESTED}, BookingStatus.APPROVED, STAFF),
+        move("decline", {BookingStatus.REQUESTED}, BookingStatus.DECLINED, STAFF, requires="reason"),
+        # Plans change on either side: the group no longer needs the room, or the center does.
+        move(
+            "cancel",
+            {BookingStatus.REQUESTED, BookingStatus.APPROVED},
+            BookingStatus.CANCELLED,
+            REQUESTER,
+            STAFF,
+        ),
+    )
+}
+
+# Where a new booking starts: every request waits for staff.
+BOOKING_INITIAL = BookingStatus.REQUESTED
+
+
+def booking_step_allowed(before: str, after: str) -> bool:
+    """Whether some booking move leads from `before` to `after` (the demo's check)."""
+    return any(before in m.sources and m.target == after for m in BOOKING_MOVES.values())
+
+
+def is_requester(actor: Any, booking: RoomBooking) -> bool:
+    pk = getattr(actor, "pk", None)
+    return pk is not None and pk == booking.requested_by_id
+
+
+def booking_target(name: str) -> str:
+    state = BOOKING_MOVES[name].target
     assert state is not None, name
     return state

@@ -1,6 +1,8 @@
 """The public center page of a community (this week's activities with the seats left, its
 convenience services with their next open slots) and a resident's register, book and cancel
-buttons: thin, over the same selectors and services as the API."""
+buttons; my activities and the calendar feeds; the rooms page (the centers' rooms and hours, a
+request form and one's own requests) and the staff's page of room requests to decide. Thin, over
+the same selectors and services as the API."""
 
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.selectors import area_get
 from needle.center import presenters, selectors, services
-from needle.center.models import STANDING, AppointmentStatus, Status
+from needle.center.forms import FORM_FIELD, BookingForm
+from needle.center.models import STANDING, AppointmentStatus, BookingStatus, Status
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Person
-from needle.orgs.permissions import can_in_area
+from needle.orgs.permissions import can_in_area, require_anywhere
 
 WEEK = 7
 SAID = {
@@ -239,3 +242,102 @@ def cancel_appointment(request: HttpRequest, appointment_id: int) -> HttpRespons
         if appointment.status == AppointmentStatus.CANCELLED:
             messages.success(request, str(_("Your appointment is cancelled.")))
     return redirect(reverse("center-page", args=[appointment.service.area.code]))
+
+
+# Rooms -----------------------------------------------------------------------------------------
+
+BOOKING_SAID = {
+    BookingStatus.REQUESTED: _("Your request is sent; the center's staff will decide on it."),
+    BookingStatus.APPROVED: _("The booking is approved; the requester is told."),
+    BookingStatus.DECLINED: _("The booking is declined; the requester is told why."),
+    BookingStatus.CANCELLED: _("The booking is cancelled."),
+}
+
+
+@login_required
+def rooms_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The rooms of the centers in the area, with their hours; a request form; one's requests."""
+    area = area_get(code=code)
+    centers = selectors.centers_in(area)
+    ids = [c.pk for c in centers]
+    rooms = selectors.rooms_of(center_ids=ids)
+    form = BookingForm(request.POST or None, rooms=rooms)
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.moments()
+        data = form.cleaned_data
+        try:
+            services.booking_request(
+                actor=request.user,
+                room=data["room"],
+                group=data["group"],
+                purpose=data["purpose"],
+                attendees=data["attendees"],
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+        except ValidationFailed as exc:
+            for field, said in exc.fields.items():
+                name = FORM_FIELD.get(field, field)
+                form.add_error(name if name in form.fields else None, said)
+        else:
+            messages.success(request, str(BOOKING_SAID[BookingStatus.REQUESTED]))
+            return redirect(reverse("center-rooms", args=[code]))
+    today = timezone.localdate()
+    return render(
+        request,
+        "center/rooms_page.html",
+        {
+            "area": area,
+            "centers": presenters.center_rooms(centers, rooms, today),
+            "form": form,
+            "mine": selectors.my_bookings(actor=request.user, center_ids=ids),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@require_anywhere("center.view")
+@require_GET
+def room_requests(request: HttpRequest, code: str) -> HttpResponse:
+    """The room requests waiting in the area: staff approve or decline, supervisors watch."""
+    area = area_get(code=code)
+    waiting = selectors.bookings_waiting(actor=request.user, area=area)
+    rows = [(b, can_in_area(request.user, "center.manage", b.room.center.area_path)) for b in waiting]
+    return render(
+        request,
+        "center/room_requests.html",
+        {"area": area, "rows": rows},
+    )
+
+
+# The moves on a booking from the pages, by the name in its URL.
+BOOKING_MOVES = {"approve", "decline", "cancel"}
+
+
+@login_required
+@require_POST
+def booking_move(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
+    """Approve, decline with a reason, or cancel; back to the page it was made from."""
+    booking = selectors.access_booking(actor=request.user, booking_id=booking_id)
+    if action not in BOOKING_MOVES:
+        raise NotFound()
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "approve":
+            booking = services.booking_approve(actor=request.user, booking=booking)
+        elif action == "decline":
+            booking = services.booking_decline(actor=request.user, booking=booking, reason=reason)
+        else:
+            booking = services.booking_cancel(actor=request.user, booking=booking, reason=reason)
+    except DomainError as exc:
+        messages.error(request, " ".join([exc.message, *exc.fields.values()]))
+    else:
+        messages.success(request, str(BOOKING_SAID[BookingStatus(booking.status)]))
+    page = "center-room-requests" if request.POST.get("back") == "requests" else "center-rooms"
+    # The page's own area (a street's page lists its communities' rooms), else the center's.
+    code = request.POST.get("code", "")
+    try:
+        code = area_get(code=code).code
+    except NotFound:
+        code = booking.room.center.area.code
+    return redirect(reverse(page, args=[code]))

@@ -1,9 +1,13 @@
 """The demo's service centers: two rooms each and a month around today of the activities a
 Chongqing community runs (tai chi, calligraphy, the after-school class...), with registrations
 of people without an account: past sessions with their attendance, coming ones filling up, a
-waitlist and a seat on offer. And their convenience services by appointment (haircuts for the
-elderly, legal advice, blood-pressure checks, meals for those living alone) with weekly slots:
-past appointments served or missed, coming ones booked within the booking horizon.
+waitlist and a seat on offer; a session today in every center. And their convenience services by
+appointment (haircuts for the elderly, legal advice, blood-pressure checks, meals for those
+living alone) with weekly slots: past appointments served or missed, coming ones booked within
+the booking horizon. Each center has its opening hours, a closed day or two, and a dozen room
+bookings by the community's groups (party branches, the dance troupe, the owners' committee):
+approved, waiting for staff, one declined with its reason, at times no activity and no other
+approved booking holds the room.
 
 Written in bulk, as the rest of the demo's fixture (a few thousand rows in well under a
 second), for the centers of the personas' street: the staff member runs one of them, the street
@@ -24,8 +28,12 @@ from needle.center.models import (
     Activity,
     Appointment,
     AppointmentStatus,
+    BookingStatus,
+    ClosedDay,
+    OpeningHours,
     Registration,
     Room,
+    RoomBooking,
     Service,
     SlotPattern,
     Status,
@@ -33,7 +41,14 @@ from needle.center.models import (
 from needle.center.services.appointments import HORIZON_DAYS
 from needle.center.services.registrations import new_code
 from needle.center.services.seats import offer_deadline
-from needle.center.states import APPOINTMENT_INITIAL, INITIAL, appointment_step_allowed, step_allowed
+from needle.center.states import (
+    APPOINTMENT_INITIAL,
+    BOOKING_INITIAL,
+    INITIAL,
+    appointment_step_allowed,
+    booking_step_allowed,
+    step_allowed,
+)
 from needle.demo.names import random_name, random_phone
 from needle.orgs.models import ConsentMethod, Person, PersonRecord, Unit, UnitType
 
@@ -83,6 +98,35 @@ TODAY = Kind(
     25,
     0,
 )
+# Monday to Friday 08:30–12:00 and 14:00–18:00, Saturday 09:00–12:00.
+HOURS = [
+    *((d, dt.time(8, 30), dt.time(12, 0)) for d in range(5)),
+    *((d, dt.time(14, 0), dt.time(18, 0)) for d in range(5)),
+    (5, dt.time(9, 0), dt.time(12, 0)),
+]
+
+
+@dataclass(frozen=True)
+class Use:
+    group: str
+    purpose: str
+    attendees: int
+    minutes: int
+
+
+USES = [
+    Use("华一坡小区党支部", "主题党日活动", 18, 90),
+    Use("第二网格党小组", "组织生活会", 10, 120),
+    Use("舞蹈队", "舞蹈队排练", 16, 90),
+    Use("业主委员会", "业委会会议", 9, 120),
+    Use("老年协会", "重阳节活动筹备会", 12, 60),
+    Use("志愿服务队", "志愿者培训", 25, 90),
+    Use("楼栋长联席会", "楼栋长例会", 14, 60),
+    Use("合唱团", "合唱排练", 20, 120),
+    Use("物业服务中心", "物业与居民恳谈会", 30, 90),
+]
+BOOKINGS_PER_CENTER = 12
+DECLINE_REASON = "该时段已安排社区消防演练，请改约其他时间。"
 WEEKS_BACK = 2
 WEEKS_AHEAD = 2
 RECORDS_PER_CENTER = 45
@@ -153,8 +197,9 @@ def demo_center_load(
     now: dt.datetime | None = None,
     resident: Person | None = None,
 ) -> int:
-    """Rooms, activities and registrations for the centers of `street`; returns the
-    registrations written. `resident`: a persona whose own page shows places of their own."""
+    """Rooms, opening hours, activities, registrations, services and room bookings for the
+    centers of `street`; returns the registrations written. `resident`: a persona whose own
+    pages show places and room requests of their own (else the bookings are asked by `staff`)."""
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
     today = timezone.localdate(now)
@@ -277,6 +322,15 @@ def demo_center_load(
         registrations += _residents_own(resident, [a for a, _s, _p in activities], registrations, now)
     Registration.objects.bulk_create(registrations, batch_size=2000)
     _services_load(centers=centers, pool=pool, staff=staff, rng=rng, now=now)
+    _calendar_and_bookings(
+        centers=centers,
+        rooms=rooms,
+        activities=[a for a, _s, _p in activities],
+        staff=staff,
+        requester=resident or staff,
+        rng=rng,
+        now=now,
+    )
     return len(registrations)
 
 
@@ -429,3 +483,86 @@ def _services_load(
                     )
     Appointment.objects.bulk_create(appointments, batch_size=2000)
     return len(appointments)
+
+
+def _calendar_and_bookings(
+    *,
+    centers: list[Unit],
+    rooms: list[Room],
+    activities: list[Activity],
+    staff: Person,
+    requester: Person,
+    rng: random.Random,
+    now: dt.datetime,
+) -> None:
+    """Each center's hours and closed days, and its bookings within those hours, clear of the
+    rooms' activities and of each other's approved times."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate(now)
+    monday = today - dt.timedelta(days=today.weekday())
+    OpeningHours.objects.bulk_create(
+        OpeningHours(center=c, weekday=d, opens=o, closes=e) for c in centers for d, o, e in HOURS
+    )
+    # Past the activities' weeks, so that no session falls on a day the center is closed.
+    closed = [
+        (monday + dt.timedelta(weeks=WEEKS_AHEAD, days=1), "消防设施年度检修"),
+        (monday + dt.timedelta(weeks=WEEKS_AHEAD + 1, days=4), "活动室地面翻新"),
+    ]
+    ClosedDay.objects.bulk_create(ClosedDay(center=c, day=d, reason=r) for c in centers for d, r in closed)
+    closed_days = {d for d, _r in closed}
+    held: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for a in activities:
+        assert a.room is not None
+        held.setdefault(a.room.pk, []).append((a.starts_at, a.ends_at))
+    bookings: list[RoomBooking] = []
+    for center in centers:
+        center_rooms = [r for r in rooms if r.center_id == center.pk]
+        mine: list[RoomBooking] = []
+        # A few tries each: a time drawn may fall on an activity or a closed day.
+        for _try in range(BOOKINGS_PER_CENTER * 4):
+            if len(mine) == BOOKINGS_PER_CENTER:
+                break
+            use = rng.choice(USES)
+            room = rng.choice([r for r in center_rooms if r.capacity >= use.attendees] or center_rooms)
+            day = monday + dt.timedelta(weeks=rng.randint(-1, WEEKS_AHEAD), days=rng.randint(0, 5))
+            stretches = [(o, e) for d, o, e in HOURS if d == day.weekday()]
+            opens, closes = rng.choice(stretches)
+            latest = (closes.hour * 60 + closes.minute) - use.minutes
+            first = opens.hour * 60 + opens.minute
+            if day in closed_days or latest < first:
+                continue
+            start_minute = first + 30 * rng.randint(0, (latest - first) // 30)
+            starts = dt.datetime.combine(day, dt.time(start_minute // 60, start_minute % 60), tz)
+            ends = starts + dt.timedelta(minutes=use.minutes)
+            if any(s < ends and starts < e for s, e in held.get(room.pk, [])):
+                continue
+            # Past ones were approved; of the coming ones the first is declined, about a third wait.
+            if starts < now:
+                status = BookingStatus.APPROVED
+            elif not any(b.status == BookingStatus.DECLINED for b in mine):
+                status = BookingStatus.DECLINED
+            else:
+                status = BookingStatus.REQUESTED if rng.random() < 0.35 else BookingStatus.APPROVED
+            assert status == BOOKING_INITIAL or booking_step_allowed(BOOKING_INITIAL, status)
+            asked = min(starts, now) - dt.timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 8))
+            decided = status != BookingStatus.REQUESTED
+            mine.append(
+                RoomBooking(
+                    room=room,
+                    requested_by=requester,
+                    group=use.group,
+                    purpose=use.purpose,
+                    attendees=min(use.attendees, room.capacity),
+                    starts_at=starts,
+                    ends_at=ends,
+                    status=status,
+                    decided_by=staff if decided else None,
+                    decided_at=asked + dt.timedelta(hours=rng.randint(2, 30)) if decided else None,
+                    reason=DECLINE_REASON if status == BookingStatus.DECLINED else "",
+                )
+            )
+            # Only what holds the room excludes later ones: a waiting request holds nothing yet.
+            if status == BookingStatus.APPROVED:
+                held.setdefault(room.pk, []).append((starts, ends))
+        bookings += mine
+    RoomBooking.objects.bulk_create(bookings)

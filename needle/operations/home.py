@@ -2,7 +2,8 @@
 
 The home sits in the operations app because it reads every app (DESIGN's order: operations reads
 everything below it). Each kind of work is one selector of its app (`cases.selectors.handler_today`,
-`dispatcher_today`, `supervisor_today`, `grid_today`, `mine_today`; `center.selectors.center_today`); a section appears only when
+`dispatcher_today`, `supervisor_today`, `grid_today`, `mine_today`; `center.selectors.center_today`,
+`rooms_today`); a section appears only when
 its selector finds that the person does that work. The links are the header's
 (`orgs.navigation.nav_links`), so a home never offers a page that would refuse its reader."""
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from needle.cases import selectors as cases
 from needle.cases.presenters import public_case
-from needle.center.selectors import CenterToday, center_today
+from needle.center.selectors import CenterToday, RoomsToday, center_today, rooms_today
 from needle.intel.selectors import hot_topics_for
 from needle.operations import presenters
 from needle.operations.dashboards import dashboard_for
@@ -45,6 +46,7 @@ class Home:
     grid: cases.GridToday | None = None
     mine: cases.MineToday | None = None
     center: CenterToday | None = None
+    rooms: RoomsToday | None = None
     figures: Figures | None = None
     hot_topics: list[Any] | None = None
     # The public requests of the community the person lives in.
@@ -55,7 +57,16 @@ class Home:
     @property
     def work(self) -> bool:
         """Whether the person has staff work at all (else the home leads with their requests)."""
-        return any((self.handler, self.dispatcher, self.supervisor, self.grid, self.figures, self.center))
+        work = (
+            self.handler,
+            self.dispatcher,
+            self.supervisor,
+            self.grid,
+            self.center,
+            self.rooms,
+            self.figures,
+        )
+        return any(work)
 
 
 def home_for(*, actor: Any, path: str = "/") -> Home:
@@ -67,6 +78,7 @@ def home_for(*, actor: Any, path: str = "/") -> Home:
     home.grid = cases.grid_today(actor=actor)
     home.mine = cases.mine_today(actor=actor)
     home.center = center_today(actor=actor)
+    home.rooms = rooms_today(actor=actor)
     if has_perm_anywhere(actor, "orgs.view_stats"):
         area = default_area(actor=actor)
         if area is not None:

@@ -1,12 +1,14 @@
 """Every write of the service center, split by concern: `activities` (rooms, activities and
-their seats), `registrations` (registering, the waitlist's offers, check-in), `seats` (the
-counting and telling both share) and `appointments` (convenience services, their weekly slots
-and the appointments booked in them)."""
+their seats), `registrations` (registering, the waitlist's offers, check-in, walk-ins, feedback),
+`seats` (the counting and telling both share), `appointments` (convenience services, their
+weekly slots and the appointments booked in them) and `rooms` (opening hours, closed days, room
+bookings)."""
 
 from needle.center.services.activities import (
     ActivityDraft,
     activity_create,
     activity_set_capacity,
+    activity_set_room,
     room_create,
 )
 from needle.center.services.appointments import (
@@ -31,19 +33,38 @@ from needle.center.services.registrations import (
     registration_mark_no_show,
     registration_walk_in,
 )
+from needle.center.services.rooms import (
+    Stretch,
+    booking_approve,
+    booking_cancel,
+    booking_decline,
+    booking_request,
+    center_set_hours,
+    closed_day_add,
+    closed_day_remove,
+)
 
 __all__ = [
     "ActivityDraft",
     "OnBehalf",
     "ServiceDraft",
     "Slot",
+    "Stretch",
     "activity_create",
     "activity_mark_absentees",
     "activity_set_capacity",
+    "activity_set_room",
     "appointment_book",
     "appointment_cancel",
     "appointment_mark",
     "appointments_remind",
+    "booking_approve",
+    "booking_cancel",
+    "booking_decline",
+    "booking_request",
+    "center_set_hours",
+    "closed_day_add",
+    "closed_day_remove",
     "offers_lapse",
     "registration_cancel",
     "registration_check_in",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.center.models import Activity, Audience, Room, Series
+from needle.center.services.rooms import lock_room, room_conflict
 from needle.center.services.seats import offer_free_seats, seats_taken
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
@@ -155,6 +156,14 @@ def activity_create(*, actor: Any, center: Unit, draft: ActivityDraft) -> list[A
     opens = draft.registration_opens or timezone.now()
     closes = draft.registration_closes or draft.starts_at
     _check_draft(center, draft, opens, closes)
+    if draft.room is not None:
+        # Under the room's lock, as an approval: no booking can take the room meanwhile.
+        room = lock_room(draft.room.pk)
+        for week in range(draft.weeks):
+            shift = dt.timedelta(weeks=week)
+            said = room_conflict(room, draft.starts_at + shift, draft.ends_at + shift)
+            if said:
+                raise ValidationFailed(fields={"room": said})
     series = None
     if draft.weeks > 1:
         series = Series.objects.create(center=center, title=draft.title.strip(), weeks=draft.weeks)
@@ -218,4 +227,31 @@ def activity_set_capacity(*, actor: Any, activity: Activity, capacity: int) -> A
         new={"capacity": capacity},
     )
     offer_free_seats(activity)
+    return activity
+
+
+@transaction.atomic
+def activity_set_room(*, actor: Any, activity: Activity, room: Room | None) -> Activity:
+    """Move the activity into another room of its center (or out of any, None), if that room is
+    free for its time (checked under the room's lock, as a booking's approval)."""
+    require_authenticated(actor)
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(can_in_area(actor, "center.manage", activity.area_path))
+    if room is not None:
+        if room.center_id != activity.center_id:
+            raise ValidationFailed(fields={"room": _("This room belongs to another center.")})
+        room = lock_room(room.pk)
+        said = room_conflict(room, activity.starts_at, activity.ends_at, activity=activity)
+        if said:
+            raise ValidationFailed(fields={"room": said})
+    old = snapshot(activity, ["room"])
+    activity.room = room
+    activity.save(update_fields=["room", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="center.activity.room_changed",
+        obj=activity,
+        old=old,
+        new=snapshot(activity, ["room"]),
+    )
     return activity

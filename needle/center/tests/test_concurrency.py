@@ -101,3 +101,49 @@ def test_many_bookings_at_once_for_the_last_places_of_a_slot(world_tx, center_tx
     # Exactly the places are booked; everyone else was told the slot is full, nothing else.
     assert statuses == ["booked"] * SEATS
     assert len(errors) == PEOPLE - SEATS and all(e.startswith("slot_full ") for e in errors), errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_bookings_approved_at_once_one_wins(world_tx, center_tx):
+    """Two staff approve two overlapping requests at the same moment: the room's row lock lets
+    one through, the other gets a 409 naming it; the same for an activity put in the room."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the sequential refusal is in test_rooms.py")
+
+    from needle.center.models import BookingStatus, RoomBooking
+    from needle.center.tests.test_rooms import TUESDAY, WEEK_HOURS, at, next_weekday
+    from needle.core.errors import Conflict, ValidationFailed
+
+    world = world_tx
+    staff = world.people["staff"]
+    s.center_set_hours(actor=staff, center=center_tx, hours=WEEK_HOURS)
+    room = s.room_create(actor=staff, center=center_tx, name="多功能活动室", capacity=30)
+    day = next_weekday(TUESDAY)
+
+    def ask(start: str, end: str, group: str) -> RoomBooking:
+        return s.booking_request(
+            actor=world.people["resident"],
+            room=room,
+            group=group,
+            purpose="会议",
+            attendees=5,
+            starts_at=at(day, start),
+            ends_at=at(day, end),
+        )
+
+    first, second = ask("09:00", "10:30", "舞蹈队"), ask("10:00", "11:00", "业委会")
+    outcomes = t.at_once(
+        lambda: s.booking_approve(actor=staff, booking=first),
+        lambda: s.booking_approve(actor=staff, booking=second),
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "RoomBooking"]
+    assert RoomBooking.objects.filter(status=BookingStatus.APPROVED).count() == 1
+    loser = next(o for o in outcomes if isinstance(o, Conflict))
+    assert "舞蹈队" in loser.message or "业委会" in loser.message
+
+    third = ask("14:00", "15:00", "合唱团")
+    outcomes = t.at_once(
+        lambda: s.booking_approve(actor=staff, booking=third),
+        lambda: make_activity(world, room=room, starts_at=at(day, "14:30"), ends_at=at(day, "15:30")),
+    )
+    assert sum(isinstance(o, (Conflict, ValidationFailed)) for o in outcomes) == 1

@@ -67,3 +67,33 @@ def test_the_centers_get_services_with_weekly_slots_and_appointments(world):
         capacity = slot_capacity(a.service, a.starts_at)
         assert capacity is not None and places_taken(a.service, a.starts_at) <= capacity
         assert a.service.min_age is None or year - a.record.birth_year >= a.service.min_age
+
+
+def test_the_centers_get_hours_closed_days_and_bookings_clear_of_activities(world):
+    from needle.center.models import BookingStatus, ClosedDay, OpeningHours, RoomBooking
+    from needle.center.services.rooms import _calendar_error, room_conflict
+
+    t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_a1a"])
+    t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_a1b"])
+    demo_center_load(
+        street=world.areas["street_a1"],
+        staff=world.people["staff"],
+        rng=random.Random(1),
+        requester=world.people["resident"],
+    )
+    assert OpeningHours.objects.count() == 2 * 11 and ClosedDay.objects.count() == 4
+    statuses = [b.status for b in RoomBooking.objects.all()]
+    assert len(statuses) >= 16
+    assert statuses.count(BookingStatus.DECLINED) == 2
+    assert BookingStatus.REQUESTED in statuses and BookingStatus.APPROVED in statuses
+    assert not RoomBooking.objects.filter(status=BookingStatus.DECLINED, reason="").exists()
+    for b in RoomBooking.objects.select_related("room__center"):
+        assert _calendar_error(b.room.center, b.starts_at, b.ends_at) is None, b
+        if b.status == BookingStatus.APPROVED:
+            assert room_conflict(b.room, b.starts_at, b.ends_at, booking=b) is None, b
+        else:
+            # A waiting or declined request overlaps no activity either.
+            assert not Activity.objects.filter(
+                room=b.room, starts_at__lt=b.ends_at, ends_at__gt=b.starts_at
+            ).exists()
+    assert b.requested_by == world.people["resident"]

@@ -84,7 +84,7 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
 ) -> None:
     api = api_for("city_admin")
     listed = {s["name"]: s for s in api.get("/api/v1/operations/sources").json()}
-    assert list(listed) == ["cases", "orgs", "center", "appointments", "visits"]
+    assert list(listed) == ["cases", "orgs", "center", "appointments", "rooms", "visits"]
     assert [f["name"] for f in listed["visits"]["figures"]] == ["visits", "done_rate", "planned"]
 
     assert rollups_refresh().rebuilt
