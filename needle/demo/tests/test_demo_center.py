@@ -79,7 +79,7 @@ def test_the_centers_get_hours_closed_days_and_bookings_clear_of_activities(worl
         street=world.areas["street_a1"],
         staff=world.people["staff"],
         rng=random.Random(1),
-        requester=world.people["resident"],
+        resident=world.people["resident"],
     )
     assert OpeningHours.objects.count() == 2 * 11 and ClosedDay.objects.count() == 4
     statuses = [b.status for b in RoomBooking.objects.all()]
