@@ -74,23 +74,39 @@ def activity_cards(activities: list[Activity], mine: dict[int, Registration]) ->
 
 
 @dataclass(frozen=True)
+class CalendarEntry:
+    """What holds a room at a time: an activity (with its seats) or an approved booking."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    title: str
+    card: ActivityCard | None = None  # an activity's; None for a booking
+
+
+@dataclass(frozen=True)
 class CalendarRow:
     """One room (or the places outside the rooms) across the days shown: a list per day."""
 
     label: str
-    cells: list[list[ActivityCard]]
+    cells: list[list[CalendarEntry]]
 
 
-def week_rows(cards: list[ActivityCard], rooms: list[Any], days: list[dt.date]) -> list[CalendarRow]:
+def week_rows(
+    cards: list[ActivityCard], bookings: list[Any], rooms: list[Any], days: list[dt.date]
+) -> list[CalendarRow]:
     """Rooms × days: every room of the centers shown, even an empty one (a free room is what a
     member of staff looks for), then a row for the activities held elsewhere if any."""
     index = {d: i for i, d in enumerate(days)}
-    by_room: dict[int | None, list[list[ActivityCard]]] = {r.pk: [[] for _ in days] for r in rooms}
-    for card in cards:
-        i = index.get(card.starts_at.date())
-        if i is None:
-            continue
-        by_room.setdefault(card.activity.room_id, [[] for _ in days])[i].append(card)
+    by_room: dict[int | None, list[list[CalendarEntry]]] = {r.pk: [[] for _ in days] for r in rooms}
+    entries = [(c.activity.room_id, CalendarEntry(c.starts_at, c.ends_at, c.title, c)) for c in cards]
+    entries += [
+        (b.room_id, CalendarEntry(timezone.localtime(b.starts_at), timezone.localtime(b.ends_at), b.group))
+        for b in bookings
+    ]
+    for room_id, entry in sorted(entries, key=lambda e: e[1].starts_at):
+        i = index.get(entry.starts_at.date())
+        if i is not None:
+            by_room.setdefault(room_id, [[] for _ in days])[i].append(entry)
     rows = [CalendarRow(label=r.name, cells=by_room[r.pk]) for r in rooms]
     if None in by_room:
         rows.append(CalendarRow(label=str(_("Elsewhere")), cells=by_room[None]))

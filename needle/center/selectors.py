@@ -499,3 +499,20 @@ def room_calendar(*, center: Unit, start: dt.date, end: dt.date) -> dict[Room, d
         day = timezone.localtime(use.starts_at).date()
         out[by_id[room_id]][day].append(use)
     return out
+
+
+def rooms_in(*, area: Area) -> list[Room]:
+    """The rooms of the centers in an area's subtree, center by center."""
+    return list(Room.objects.filter(subtree_q(area.path, "center__area_path")).order_by("center_id", "name"))
+
+
+def approved_bookings(*, rooms: list[Room], start: dt.date, end: dt.date) -> list[RoomBooking]:
+    """The approved bookings of these rooms starting from the local day `start` to `end`."""
+    return list(
+        RoomBooking.objects.filter(
+            room__in=rooms,
+            status=BookingStatus.APPROVED,
+            starts_at__gte=_local_midnight(start),
+            starts_at__lt=_local_midnight(end + dt.timedelta(days=1)),
+        ).order_by("starts_at")
+    )

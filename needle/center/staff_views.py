@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from needle.center import presenters, selectors, services
-from needle.center.models import Registration, Room, Status
+from needle.center.models import Registration, Status
 from needle.center.states import MOVES, STAFF
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import ConsentMethod
@@ -74,11 +74,10 @@ def calendar(request: HttpRequest, code: str) -> HttpResponse:
         context["weeks"] = presenters.month_weeks(cards, day.replace(day=1))
     else:
         days = [start + dt.timedelta(days=i) for i in range(WEEK)]
-        rooms = list(
-            Room.objects.filter(center__area_path__startswith=area.path).order_by("center_id", "name")
-        )
+        rooms = selectors.rooms_in(area=area)
+        bookings = selectors.approved_bookings(rooms=rooms, start=start, end=end)
         context["days"] = days
-        context["rows"] = presenters.week_rows(cards, rooms, days)
+        context["rows"] = presenters.week_rows(cards, bookings, rooms, days)
     return render(request, "center/staff_calendar.html", context)
 
 

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from needle.center import presenters
-from needle.center.models import Activity, Registration, Status
-from needle.center.services import OnBehalf, registration_check_in, registration_create
+from needle.center.models import Activity, Registration, RoomBooking, Status
+from needle.center.services import OnBehalf, registration_check_in, registration_create, room_create
 from needle.center.tests.conftest import make_activity
 from needle.core.models import AuditEvent
 from needle.orgs.models import PersonRecord
@@ -38,13 +38,24 @@ def test_the_calendar_is_for_the_centers_staff_and_those_above(world, center, cl
     activity = make_activity(world, capacity=3, title_en="Tai chi")
     code = world.areas["community_a1a"].code
     day = timezone.localtime(activity.starts_at).date().isoformat()
+    # A room a group booked shows beside the activities.
+    room = room_create(actor=world.people["staff"], center=center, name="书画室", capacity=16)
+    RoomBooking.objects.create(
+        room=room,
+        requested_by=world.people["resident"],
+        group="舞蹈队",
+        purpose="排练",
+        attendees=10,
+        starts_at=activity.starts_at + dt.timedelta(hours=2),
+        ends_at=activity.starts_at + dt.timedelta(hours=3),
+        status="approved",
+    )
     for persona in ("staff", "supervisor"):
         res = english(client_for(persona)).get(f"/center/{code}/staff/?day={day}")
         assert res.status_code == 200
-        assert (
-            "Tai chi" in res.content.decode()
-            and f"/center/activities/{activity.pk}/staff/" in res.content.decode()
-        )
+        body = res.content.decode()
+        assert "Tai chi" in body and f"/center/activities/{activity.pk}/staff/" in body
+        assert "书画室" in body and "舞蹈队" in body
         res = client_for(persona).get(f"/center/{code}/staff/?view=month&day={day}")
         assert res.status_code == 200 and f"/center/activities/{activity.pk}/staff/" in res.content.decode()
     assert client_for("resident").get(f"/center/{code}/staff/").status_code == 403
