@@ -9,7 +9,7 @@ Chongqing's divisions (shared/data/cn-admin-divisions, as `needle import-areas -
 500000000000` reads them), a service center with two rooms in every community and village, and,
 with COPY, --activities activities over the year around today (one to four hours, 08:00–20:00,
 for an audience, 10–40 seats) with about --per registrations each: the sessions past
-attended, absent or cancelled; the coming ones confirmed up to their seats, then waitlisted.
+attended (two in five of them rated), absent or cancelled; the coming ones confirmed up to their seats, then waitlisted.
 The center rollups are built by `rollups_rebuild(source="center")`, timed.
 
 It then times, each as the whole request in-process (django.test.Client, signed in as an
@@ -142,7 +142,7 @@ def generate(args: argparse.Namespace, where: list[tuple[int, int, str, list[int
              "description", "audience", "room_id", "place", "starts_at", "ends_at", "capacity",
              "registration_opens", "registration_closes"]  # fmt: skip
     rcols = ["created_at", "updated_at", "activity_id", "person_id", "status", "queue_number", "code",
-             "attended_at"]  # fmt: skip
+             "attended_at", "rating", "comment"]  # fmt: skip
     made_a = made_r = 0
     code = 0
     chunk = 100_000
@@ -194,7 +194,11 @@ def generate(args: argparse.Namespace, where: list[tuple[int, int, str, list[int
                 else:
                     queue += 1
                     status, came, q = "waitlisted", "\\N", str(queue)
-                rlines.append(f"{stamp}\t{stamp}\t{aid}\t{int(who[m])}\t{status}\t{q}\t{code:010X}\t{came}")
+                # Two in five of those who came rate it.
+                rating = str(3 + m % 3) if status == "attended" and draw[m] < 0.3 else "\\N"
+                rlines.append(
+                    f"{stamp}\t{stamp}\t{aid}\t{int(who[m])}\t{status}\t{q}\t{code:010X}\t{came}\t{rating}\t"
+                )
         copy_rows("center_activity", acols, alines)
         copy_rows("center_registration", rcols, rlines)
         made_a += n
