@@ -44,6 +44,8 @@ from needle.center.schemas import (
     ClosedDayIn,
     ClosedDayOut,
     DeclineIn,
+    FamilyMemberIn,
+    FamilyMemberOut,
     FeedbackIn,
     HoursIn,
     HoursOut,
@@ -63,6 +65,8 @@ from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize
 from needle.orgs.auth import api_auth
 from needle.orgs.models import Unit
+from needle.orgs.selectors import access_family_member, my_family
+from needle.orgs.services import family_member_add
 
 # The longest period of one room's bookings read at once (a quarter).
 MAX_DAYS = 92
@@ -155,6 +159,8 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
         min_age=payload.min_age,
         max_age=payload.max_age,
         weeks=payload.recurrence.weeks if payload.recurrence else 1,
+        whole=payload.recurrence.whole if payload.recurrence else False,
+        residents_first_until=payload.residents_first_until,
     )
     sessions = services.activity_create(actor=request.user, center=center, draft=draft)
     out = activity_out(selectors.access_activity(activity_id=sessions[0].pk))
@@ -190,16 +196,61 @@ def set_capacity(request: HttpRequest, activity_id: Id, payload: CapacityIn) -> 
     summary="Register (oneself, or on behalf)",
 )
 def register(request: HttpRequest, activity_id: Id, payload: RegistrationIn) -> Any:
-    """An empty body registers the caller; staff give `on_behalf` for a person without an
-    account. 409 when already registered."""
+    """An empty body registers the caller; `family_member` a family member the caller looks
+    after; staff give `on_behalf` for a person without an account. 409 when already registered."""
     activity = selectors.access_activity(activity_id=activity_id, counted=False)
-    on_behalf = None
-    if payload.on_behalf is not None:
-        on_behalf = services.OnBehalf(**payload.on_behalf.dict())
     registration = services.registration_create(
-        actor=request.user, activity=activity, on_behalf=on_behalf, birth_year=payload.birth_year
+        actor=request.user, activity=activity, birth_year=payload.birth_year, **_for_whom(request, payload)
     )
     return Status(201, registration_out(registration))
+
+
+def _for_whom(request: HttpRequest, payload: RegistrationIn) -> dict[str, Any]:
+    if payload.on_behalf is not None and payload.family_member is not None:
+        said = _("Give either on_behalf or family_member.")
+        raise ValidationFailed(said, fields={"family_member": said})
+    return {
+        "on_behalf": services.OnBehalf(**payload.on_behalf.dict()) if payload.on_behalf else None,
+        "family_member": access_family_member(actor=request.user, record_id=payload.family_member)
+        if payload.family_member
+        else None,
+    }
+
+
+@router.post(
+    "/series/{series_id}/registrations",
+    response={201: list[RegistrationOut], **ERRORS},
+    summary="Register for every coming session of a series",
+)
+def register_series(request: HttpRequest, series_id: Id, payload: RegistrationIn) -> Any:
+    """A seat in every session still to come, or none (422 `series_full` naming the session)."""
+    series = selectors.access_series(series_id=series_id)
+    made = services.series_register(
+        actor=request.user, series=series, birth_year=payload.birth_year, **_for_whom(request, payload)
+    )
+    return Status(201, [registration_out(r) for r in made])
+
+
+@router.get(
+    "/family", response={200: list[FamilyMemberOut], **ERRORS}, summary="The family members I look after"
+)
+def family(request: HttpRequest) -> Any:
+    return [family_out(r) for r in my_family(actor=request.user)]
+
+
+@router.post(
+    "/family", response={201: FamilyMemberOut, **ERRORS}, summary="Record a family member I look after"
+)
+def family_add(request: HttpRequest, payload: FamilyMemberIn) -> Any:
+    """A parent or a child without an account, to register them; kept at your community."""
+    record = family_member_add(
+        actor=request.user, name=payload.name, birth_year=payload.birth_year, phone=payload.phone
+    )
+    return Status(201, family_out(record))
+
+
+def family_out(record: Any) -> dict[str, Any]:
+    return {"id": record.pk, "name": record.name, "birth_year": record.birth_year}
 
 
 @router.get(

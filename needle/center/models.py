@@ -144,11 +144,13 @@ class Audience(models.TextChoices):
 
 
 class Series(TimeStamped):
-    """Sessions of one activity repeated weekly; each session is registered for on its own."""
+    """Sessions of one activity repeated weekly: registered for session by session, or, for a
+    course that builds week on week, only for the whole series (a seat in every session)."""
 
     center = models.ForeignKey(Unit, verbose_name=_("center"), on_delete=models.CASCADE, related_name="+")
     title = models.CharField(_("title"), max_length=150)
     weeks = models.PositiveSmallIntegerField(_("weeks"))
+    whole = models.BooleanField(_("registration for the whole series only"), default=False)
 
     class Meta:
         verbose_name = _("series")
@@ -186,6 +188,11 @@ class Activity(TimeStamped):
     registration_closes = models.DateTimeField(_("registration closes"))
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    # Until then only residents of the activity's community may register; then anyone, while
+    # seats remain. Empty: anyone from the opening.
+    residents_first_until = models.DateTimeField(
+        _("residents of the community first, until"), null=True, blank=True
+    )
     series = models.ForeignKey(
         Series,
         verbose_name=_("series"),

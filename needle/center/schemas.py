@@ -18,6 +18,7 @@ Seats = Annotated[int, Field(ge=1, le=10_000), NOT_BOOL]
 
 class RecurrenceIn(Schema):
     weeks: Annotated[int, Field(ge=1, le=52, description="Sessions, one a week"), NOT_BOOL]
+    whole: Flag = Field(False, description="Registered for only as a whole: a seat in every session")
 
 
 class ActivityIn(Schema):
@@ -35,8 +36,11 @@ class ActivityIn(Schema):
     registration_closes: Moment | None = Field(None, description="Default: the start")
     min_age: Age | None = None
     max_age: Age | None = None
+    residents_first_until: Moment | None = Field(
+        None, description="Until then only residents of the community may register; then anyone"
+    )
     recurrence: RecurrenceIn | None = Field(
-        None, description="Weekly sessions; each is registered for on its own"
+        None, description="Weekly sessions, each registered for on its own unless taken whole"
     )
 
 
@@ -107,9 +111,22 @@ class OnBehalfIn(Schema):
 
 class RegistrationIn(Schema):
     on_behalf: OnBehalfIn | None = Field(None, description="Staff only: a person without an account")
+    family_member: Id | None = Field(None, description="A family member you look after (see /center/family)")
     birth_year: Annotated[int, NOT_BOOL] | None = Field(
         None, description="Your year of birth, kept in your profile"
     )
+
+
+class FamilyMemberIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    birth_year: Annotated[int, Field(ge=1900, le=2100), NOT_BOOL] | None = None
+    phone: str = Field("", max_length=20)
+
+
+class FamilyMemberOut(Schema):
+    id: int
+    name: str
+    birth_year: int | None
 
 
 class CheckInIn(Schema):

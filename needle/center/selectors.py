@@ -28,6 +28,7 @@ from needle.center.models import (
     Registration,
     Room,
     RoomBooking,
+    Series,
     Service,
     Status,
 )
@@ -76,6 +77,14 @@ def access_activity(*, activity_id: int, counted: bool = True) -> Activity:
     if activity is None:
         raise NotFound()
     return activity
+
+
+def access_series(*, series_id: int) -> Series:
+    """A series (public, as its sessions are)."""
+    series = Series.objects.filter(pk=series_id).first()
+    if series is None:
+        raise NotFound()
+    return series
 
 
 def activity_counts(activity: Activity) -> dict[str, int]:
@@ -211,11 +220,14 @@ def center_today(*, actor: Any) -> CenterToday | None:
 
 
 def my_registration_list(*, actor: Any, since: dt.datetime) -> QuerySet[Registration]:
-    """The actor's own registrations for sessions starting from `since`, soonest first."""
+    """The actor's own registrations, and those of the family members they look after, for
+    sessions starting from `since`, soonest first."""
     require_authenticated(actor)
     return (
-        Registration.objects.filter(person=actor, activity__starts_at__gte=since)
-        .select_related("activity", "activity__room", "activity__area", "activity__center")
+        Registration.objects.filter(
+            Q(person=actor) | Q(record__family_of=actor), activity__starts_at__gte=since
+        )
+        .select_related("activity", "activity__room", "activity__area", "activity__center", "record")
         .order_by("activity__starts_at", "pk")
     )
 

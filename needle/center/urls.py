@@ -4,6 +4,8 @@ from needle.center import staff_views, views
 
 urlpatterns = [
     path("center/mine/", views.mine, name="center-mine"),
+    path("center/family/add/", views.family_add, name="center-family-add"),
+    path("center/series/<int:series_id>/register/", views.register_series, name="center-series-register"),
     path("center/mine/<str:token>/calendar.ics", views.my_ics, name="center-my-ics"),
     path("center/<str:code>/", views.center_page, name="center-page"),
     path("center/<str:code>/calendar.ics", views.center_ics, name="center-ics"),

@@ -7,6 +7,7 @@ the same selectors and services as the API."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,8 @@ from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Person
 from needle.orgs.permissions import can_in_area, require_anywhere
+from needle.orgs.selectors import access_family_member, my_family
+from needle.orgs.services import family_member_add
 
 WEEK = 7
 SAID = {
@@ -47,7 +50,7 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
     activities = list(
         selectors.activity_list(area=area, start=today, end=today + dt.timedelta(days=WEEK - 1))
         .filter(starts_at__gte=timezone.now())
-        .select_related("room")
+        .select_related("room", "series")
     )
     mine = selectors.my_registrations(actor=request.user, activity_ids=[a.pk for a in activities])
     services_ = list(selectors.service_list(area=area))
@@ -64,6 +67,8 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
             "area": area,
             "cards": presenters.activity_cards(activities, mine),
             "staff": can_in_area(request.user, "center.view", area.path),
+            "family": list(my_family(actor=request.user)),
+            "now": now,
             "services": presenters.service_cards(services_, open_slots, booked),
         },
     )
@@ -73,23 +78,72 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def register(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.access_activity(activity_id=activity_id, counted=False)
-    year = request.POST.get("birth_year", "").strip()
     try:
-        # The year of birth asked for an activity with an age range: the service checks it.
-        birth_year = int(year) if year.isdigit() and len(year) <= 4 else None
-        if year and birth_year is None:
-            said = str(_("Give a year of birth as four digits."))
-            raise ValidationFailed(said, fields={"birth_year": said})
-        registration = services.registration_create(
-            actor=request.user, activity=activity, birth_year=birth_year
-        )
+        registration = services.registration_create(actor=request.user, activity=activity, **_whom(request))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, presenters.refusal(exc))
     else:
         position = waitlist_position(registration)
         said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": position}
+        if registration.record is not None:
+            said = f"{registration.record.name}: {said}"
         messages.success(request, said)
     return redirect(reverse("center-page", args=[activity.area.code]))
+
+
+def _whom(request: HttpRequest) -> dict[str, Any]:
+    """The page's "for whom" (oneself, or a family member one looks after) and the year of
+    birth asked for an activity with an age range: the service checks both."""
+    year = request.POST.get("birth_year", "").strip()
+    birth_year = int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else None
+    if year and birth_year is None:
+        said = str(_("Give a year of birth as four digits."))
+        raise ValidationFailed(said, fields={"birth_year": said})
+    member = request.POST.get("for", "").strip()
+    if member and not (member.isascii() and member.isdigit() and len(member) <= 12):
+        raise NotFound()
+    family_member = access_family_member(actor=request.user, record_id=int(member)) if member else None
+    return {"birth_year": birth_year, "family_member": family_member}
+
+
+@login_required
+@require_POST
+def register_series(request: HttpRequest, series_id: int) -> HttpResponse:
+    """A seat in every coming session of a course taken whole."""
+    series = selectors.access_series(series_id=series_id)
+    try:
+        made = services.series_register(actor=request.user, series=series, **_whom(request))
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    else:
+        messages.success(
+            request,
+            _("Registered for %(n)s sessions; your codes are on My activities.") % {"n": len(made)},
+        )
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/center/") else reverse("center-mine"))
+
+
+@login_required
+@require_POST
+def family_add(request: HttpRequest) -> HttpResponse:
+    """Record a family member one looks after (name, year of birth), to register them."""
+    year = request.POST.get("birth_year", "").strip()
+    try:
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
+            said = str(_("Give a year of birth as four digits."))
+            raise ValidationFailed(said, fields={"birth_year": said})
+        record = family_member_add(
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            birth_year=int(year),
+            phone=request.POST.get("phone", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    else:
+        messages.success(request, _("%(name)s is in your family list.") % {"name": record.name})
+    return redirect(reverse("center-mine"))
 
 
 @login_required
@@ -170,6 +224,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "coming": [(r, cards[r.activity_id], presenters.qr_svg(r.code)) for r in coming],
             "past": [(r, cards[r.activity_id]) for r in past],
             "feed": feed,
+            "family": list(my_family(actor=request.user)),
         },
     )
 
@@ -209,6 +264,8 @@ def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
     return redirect(reverse("center-mine"))
 
 
+@login_required
+@require_POST
 def book(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.access_service(service_id=service_id)
     year = request.POST.get("birth_year", "").strip()

@@ -280,6 +280,8 @@ class GridAssignment(TimeStamped):
 class ConsentMethod(models.TextChoices):
     SIGNED_FORM = "signed_form", _("signed form")
     VERBAL_WITNESSED = "verbal_witnessed", _("verbal, with a witness")
+    # A family member who looks after the person gave the details and answers for them.
+    FAMILY = "family", _("given by a family member")
 
 
 class PersonRecord(TimeStamped):
@@ -300,6 +302,15 @@ class PersonRecord(TimeStamped):
         Person, verbose_name=_("consent noted by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     consent_noted_at = models.DateTimeField(_("consent noted at"))
+    # The resident who looks after this person (a parent, a child) and may register them.
+    family_of = models.ForeignKey(
+        Person,
+        verbose_name=_("family member responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="family",
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
@@ -315,6 +326,11 @@ class PersonRecord(TimeStamped):
         indexes = [
             models.Index(fields=["phone"], name="person_record_phone"),
             models.Index(fields=["name", "birth_year"], name="person_record_name_year"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="record_not_merged_into_itself"
+            )
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from needle.orgs.models import (
     GridAssignment,
     Membership,
     Person,
+    PersonRecord,
     RoleAssignment,
     Unit,
     UnitType,
@@ -310,3 +311,18 @@ def access_token(*, actor: Any, token_id: int) -> Any:
     if token is None:
         raise NotFound(_("No such token."))
     return token
+
+
+def my_family(*, actor: Any) -> QuerySet[PersonRecord]:
+    """The people without an account the actor looks after (recorded by them)."""
+    if not getattr(actor, "is_authenticated", False):
+        return PersonRecord.objects.none()
+    return PersonRecord.objects.filter(family_of=actor, merged_into__isnull=True).order_by("pk")
+
+
+def access_family_member(*, actor: Any, record_id: int) -> PersonRecord:
+    """A family member the actor looks after; to anyone else the record does not exist."""
+    record = my_family(actor=actor).filter(pk=record_id).first()
+    if record is None:
+        raise NotFound()
+    return record

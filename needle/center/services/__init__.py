@@ -32,6 +32,7 @@ from needle.center.services.registrations import (
     registration_feedback,
     registration_mark_no_show,
     registration_walk_in,
+    series_register,
 )
 from needle.center.services.rooms import (
     Stretch,
@@ -74,6 +75,7 @@ __all__ = [
     "registration_mark_no_show",
     "registration_walk_in",
     "room_create",
+    "series_register",
     "service_create",
     "service_update",
 ]

@@ -96,6 +96,10 @@ class ActivityDraft:
     min_age: int | None = None
     max_age: int | None = None
     weeks: int = 1
+    # A weekly course registered for only as a whole (a seat in every session).
+    whole: bool = False
+    # Residents of the community only, until then (per session, the same time before its start).
+    residents_first_until: dt.datetime | None = None
 
 
 def _within_calendar(*moments: dt.datetime, weeks: int) -> bool:
@@ -135,6 +139,11 @@ def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.
         errors["registration_closes"] = _("Must be after registration opens.")
     elif closes > d.starts_at:
         errors["registration_closes"] = _("Registration must close by the start.")
+    first = d.residents_first_until
+    if first is not None and not opens <= first <= closes:
+        errors["residents_first_until"] = _("Must fall within the registration window.")
+    if d.whole and d.weeks < 2:
+        errors["recurrence"] = _("Only a series of two or more weeks is taken whole.")
     if not 1 <= d.weeks <= MAX_WEEKS:
         errors["recurrence"] = _("Repeat for 1 to %(max)d weeks.") % {"max": MAX_WEEKS}
     elif not _within_calendar(d.starts_at, d.ends_at, opens, weeks=d.weeks):
@@ -166,7 +175,9 @@ def activity_create(*, actor: Any, center: Unit, draft: ActivityDraft) -> list[A
                 raise ValidationFailed(fields={"room": said})
     series = None
     if draft.weeks > 1:
-        series = Series.objects.create(center=center, title=draft.title.strip(), weeks=draft.weeks)
+        series = Series.objects.create(
+            center=center, title=draft.title.strip(), weeks=draft.weeks, whole=draft.whole
+        )
     sessions: list[Activity] = []
     for week in range(draft.weeks):
         shift = dt.timedelta(weeks=week)
@@ -187,6 +198,9 @@ def activity_create(*, actor: Any, center: Unit, draft: ActivityDraft) -> list[A
             registration_closes=closes + shift,
             min_age=draft.min_age,
             max_age=draft.max_age,
+            residents_first_until=draft.residents_first_until + shift
+            if draft.residents_first_until
+            else None,
             series=series,
             created_by=actor,
         )

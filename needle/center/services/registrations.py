@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
-from needle.center.models import SEATED, Activity, Registration, Status
+from needle.center.models import SEATED, Activity, Registration, Series, Status
 from needle.center.services.seats import (
     offer_free_seats,
     seats_taken,
@@ -103,54 +103,107 @@ def record_for(*, actor: Any, area: Area, on_behalf: OnBehalf) -> PersonRecord:
     return record
 
 
+@dataclass(frozen=True)
+class Who:
+    """Whom a registration is for: the actor (`person`), or a person without an account
+    (`record`: registered on behalf by staff, or by the family member who looks after them)."""
+
+    person: Person | None
+    record: PersonRecord | None
+    year: int | None
+    age_field: str
+
+    @property
+    def mine(self) -> Q:
+        return Q(record=self.record) if self.record is not None else Q(person=self.person)
+
+    @property
+    def home_path(self) -> str:
+        if self.record is not None:
+            return self.record.area_path
+        area = self.person.home_area if self.person is not None else None
+        return area.path if area is not None else ""
+
+
+def _who(
+    actor: Any,
+    activity: Activity,
+    on_behalf: OnBehalf | None,
+    family_member: PersonRecord | None,
+    birth_year: int | None,
+) -> Who:
+    if on_behalf is not None:
+        require(can_in_area(actor, "center.manage", activity.area_path))
+        record = record_for(actor=actor, area=activity.area, on_behalf=on_behalf)
+        return Who(None, record, record.birth_year, "on_behalf.age")
+    if family_member is not None:
+        # Only the one who looks after them registers a family member; to anyone else the
+        # record does not exist.
+        require(
+            family_member.family_of_id == actor.pk and family_member.merged_into_id is None, visible=False
+        )
+        return Who(None, family_member, family_member.birth_year, "family_member")
+    if birth_year is not None and birth_year != actor.birth_year:
+        person_set_birth_year(actor=actor, person=actor, birth_year=birth_year)
+    return Who(actor, None, actor.birth_year, "birth_year")
+
+
+def _check_eligible(activity: Activity, who: Who) -> None:
+    """The window, the residents' priority and the age range, as they stand for `who` now."""
+    window = _window_error(activity)
+    if window:
+        raise ValidationFailed(window, fields={"activity": window}, code="registration_closed")
+    first = activity.residents_first_until
+    if first is not None and timezone.now() < first and not who.home_path.startswith(activity.area_path):
+        said = _(
+            "Until %(when)s this activity is for residents of its community; others may register then."
+        ) % {"when": timezone.localtime(first).strftime("%Y-%m-%d %H:%M")}
+        raise ValidationFailed(said, fields={"activity": said}, code="residents_first")
+    age = _age_error(activity, who.year)
+    if age:
+        raise ValidationFailed(age, fields={who.age_field: age}, code="not_eligible")
+
+
 def registration_create(
     *,
     actor: Any,
     activity: Activity,
     on_behalf: OnBehalf | None = None,
+    family_member: PersonRecord | None = None,
     birth_year: int | None = None,
 ) -> Registration:
-    """Register the actor (or, by staff, a person without an account) for one session: a seat
-    while one is free and nobody waits, else the end of the waitlist. `birth_year`: the actor's,
-    kept in their profile, when the activity has an age range and the profile lacks it.
+    """Register the actor, a family member they look after, or (by staff) a person without an
+    account for one session: a seat while one is free and nobody waits, else the end of the
+    waitlist. `birth_year`: the actor's, kept in their profile, when the activity has an age
+    range and the profile lacks it. A session of a series taken whole is registered for with
+    `series_register`.
 
     The registrant is told once the activity's lock is released: every registration for it
     waits on that lock, so it is held for the counting and the writing only."""
     require_authenticated(actor)
-    registration, activity = _register(actor, activity, on_behalf, birth_year)
+    registration, activity = _register(actor, activity, on_behalf, family_member, birth_year)
     tell_status(registration, activity)
     return registration
 
 
 @transaction.atomic
 def _register(
-    actor: Any, activity: Activity, on_behalf: OnBehalf | None, birth_year: int | None
+    actor: Any,
+    activity: Activity,
+    on_behalf: OnBehalf | None,
+    family_member: PersonRecord | None,
+    birth_year: int | None,
 ) -> tuple[Registration, Activity]:
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    person: Person | None = None
-    record: PersonRecord | None = None
-    if on_behalf is not None:
-        require(can_in_area(actor, "center.manage", activity.area_path))
-        record = record_for(actor=actor, area=activity.area, on_behalf=on_behalf)
-        year = record.birth_year
-        mine = Q(record=record)
-    else:
-        person = actor
-        if birth_year is not None and birth_year != actor.birth_year:
-            person_set_birth_year(actor=actor, person=actor, birth_year=birth_year)
-        year = actor.birth_year
-        mine = Q(person=actor)
-    window = _window_error(activity)
-    if window:
-        raise ValidationFailed(window, fields={"activity": window}, code="registration_closed")
-    age = _age_error(activity, year)
-    if age:
-        field = "on_behalf.age" if on_behalf is not None else "birth_year"
-        raise ValidationFailed(age, fields={field: age}, code="not_eligible")
+    activity = Activity.objects.select_for_update().select_related("series").get(pk=activity.pk)
+    who = _who(actor, activity, on_behalf, family_member, birth_year)
+    if activity.series is not None and activity.series.whole:
+        said = _("This course is taken whole: register for the series.")
+        raise ValidationFailed(said, fields={"activity": said}, code="whole_series")
+    _check_eligible(activity, who)
     # One pass over the activity's registrations, under its lock: whether the person stands
     # already, whether anyone waits, the seats taken and the end of the queue.
     tally = Registration.objects.filter(activity=activity).aggregate(
-        mine=Count("pk", filter=mine & ~Q(status=Status.CANCELLED)),
+        mine=Count("pk", filter=who.mine & ~Q(status=Status.CANCELLED)),
         waiting=Count("pk", filter=Q(status=Status.WAITLISTED)),
         taken=Count("pk", filter=Q(status__in=SEATED)),
         last=Max("queue_number"),
@@ -159,13 +212,18 @@ def _register(
         raise Conflict(_("Already registered for this activity."), code="already_registered")
     seated = not tally["waiting"] and tally["taken"] < activity.capacity
     status = Status.CONFIRMED if seated else Status.WAITLISTED
+    registration = _create(actor, activity, who, status, None if seated else (tally["last"] or 0) + 1)
+    return registration, activity
+
+
+def _create(actor: Any, activity: Activity, who: Who, status: str, queue_number: int | None) -> Registration:
     try:
         registration = Registration.objects.create(
             activity=activity,
-            person=person,
-            record=record,
+            person=who.person,
+            record=who.record,
             status=status,
-            queue_number=None if seated else (tally["last"] or 0) + 1,
+            queue_number=queue_number,
             code=new_code(),
             registered_by=actor,
         )
@@ -178,9 +236,69 @@ def _register(
         action="center.registration.created",
         obj=registration,
         area_path=activity.area_path,
-        new={"activity": activity.pk, "status": status, "person": person, "record": record},
+        new={"activity": activity.pk, "status": status, "person": who.person, "record": who.record},
     )
-    return registration, activity
+    return registration
+
+
+def series_register(
+    *,
+    actor: Any,
+    series: Series,
+    on_behalf: OnBehalf | None = None,
+    family_member: PersonRecord | None = None,
+    birth_year: int | None = None,
+) -> list[Registration]:
+    """A seat in every session of the series still to come, or none: a course taken whole
+    does not waitlist (a place in some sessions is no place in the course), so a session
+    without a free seat, or with people waiting, refuses the whole, naming the session."""
+    require_authenticated(actor)
+    made, sessions = _register_series(actor, series, on_behalf, family_member, birth_year)
+    if made:
+        tell_status(made[0], sessions[0])
+    return made
+
+
+@transaction.atomic
+def _register_series(
+    actor: Any,
+    series: Series,
+    on_behalf: OnBehalf | None,
+    family_member: PersonRecord | None,
+    birth_year: int | None,
+) -> tuple[list[Registration], list[Activity]]:
+    # Every session locked, in one order, so two series registrations cannot deadlock.
+    sessions = list(
+        Activity.objects.select_for_update()
+        .filter(series=series, starts_at__gt=timezone.now())
+        .order_by("starts_at", "pk")
+    )
+    if not sessions:
+        said = _("This series has no session still to come.")
+        raise ValidationFailed(said, fields={"series": said}, code="registration_closed")
+    who = _who(actor, sessions[0], on_behalf, family_member, birth_year)
+    _check_eligible(sessions[0], who)
+    tallies = {
+        row["activity_id"]: row
+        for row in Registration.objects.filter(activity__in=sessions)
+        .values("activity_id")
+        .annotate(
+            mine=Count("pk", filter=who.mine & ~Q(status=Status.CANCELLED)),
+            waiting=Count("pk", filter=Q(status=Status.WAITLISTED)),
+            taken=Count("pk", filter=Q(status__in=SEATED)),
+        )
+        .order_by()
+    }
+    for session in sessions:
+        tally = tallies.get(session.pk, {"mine": 0, "waiting": 0, "taken": 0})
+        if tally["mine"]:
+            raise Conflict(_("Already registered for this activity."), code="already_registered")
+        if tally["waiting"] or tally["taken"] >= session.capacity:
+            said = _("The session of %(when)s is full: the series cannot be taken whole.") % {
+                "when": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
+            }
+            raise ValidationFailed(said, fields={"series": said}, code="series_full")
+    return [_create(actor, s, who, Status.CONFIRMED, None) for s in sessions], sessions
 
 
 def _capacities(actor: Any, registration: Registration, activity: Activity) -> set[str]:

@@ -37,6 +37,7 @@ from needle.orgs.services.organization import (
     unit_move,
 )
 from needle.orgs.services.records import (
+    family_member_add,
     person_record_find_or_create,
     person_record_merge,
     person_record_phone,
@@ -50,6 +51,7 @@ __all__ = [
     "email_confirmation_mail_send",
     "email_confirmation_resend",
     "email_confirmation_token",
+    "family_member_add",
     "grid_assign_worker",
     "grid_create",
     "grid_unassign_worker",

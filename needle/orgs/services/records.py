@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
-from needle.orgs.models import ConsentMethod, PersonRecord, mask_phone, normalize_phone, phone_validator
+from needle.orgs.models import (
+    ConsentMethod,
+    Person,
+    PersonRecord,
+    mask_phone,
+    normalize_phone,
+    phone_validator,
+)
 from needle.orgs.permissions import area_scope_q, can_in_area, require, require_authenticated
 from needle.orgs.services.accounts import check_birth_year
 
@@ -152,3 +159,49 @@ def person_record_phone(*, actor: Any, record: PersonRecord) -> str:
         return mask_phone(record.phone)
     audit_record(actor=actor, action="orgs.person_record.phone_viewed", obj=record)
     return record.phone
+
+
+# A family's own records ------------------------------------------------------------------------
+
+# How many people one resident may look after on the platform: a household, not a register.
+MAX_FAMILY = 10
+
+
+@transaction.atomic
+def family_member_add(*, actor: Any, name: str, birth_year: int | None, phone: str = "") -> PersonRecord:
+    """A resident records a parent or a child they look after, to register them for what the
+    community offers: a record in the shared registry, at the resident's own community, the
+    details given (and answered for) by the resident."""
+    require_authenticated(actor)
+    if actor.home_area_id is None:
+        said = _("Set the community you live in first (your profile).")
+        raise ValidationFailed(said, fields={"home_area": said})
+    name = name.strip()
+    phone = normalize_phone(phone)
+    _check(name=name, phone=phone, birth_year=birth_year, address="", consent_method=ConsentMethod.FAMILY)
+    # Counted under the actor's row lock, so two tabs cannot pass the limit together.
+    list(Person.objects.select_for_update().filter(pk=actor.pk).values_list("pk"))
+    family = PersonRecord.objects.filter(family_of=actor, merged_into__isnull=True)
+    if family.count() >= MAX_FAMILY:
+        raise Conflict(_("At most %(n)s family members.") % {"n": MAX_FAMILY}, code="too_many")
+    if family.filter(name=name, birth_year=birth_year).exists():
+        raise Conflict(_("This family member is recorded already."), code="already_recorded")
+    area = actor.home_area
+    record = PersonRecord.objects.create(
+        name=name,
+        phone=phone,
+        birth_year=birth_year,
+        area=area,
+        area_path=area.path,
+        consent_method=ConsentMethod.FAMILY,
+        consent_noted_by=actor,
+        consent_noted_at=timezone.now(),
+        family_of=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="orgs.person_record.created",
+        obj=record,
+        new={**snapshot(record, RECORD_FIELDS), "phone": mask_phone(phone), "family_of": actor},
+    )
+    return record
