@@ -80,3 +80,39 @@ def report_missed(missed: list[str]) -> int:
         for line in missed:
             print(f"  - {line}")
     return 0
+
+
+def gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> Any:
+    """The app under gunicorn's threaded workers, as production runs it, serving once its
+    OpenAPI document answers; the caller stops it (SIGTERM)."""
+    import subprocess
+    import time
+    import urllib.request
+
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "needle.wsgi",
+            "-k",
+            "gthread",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "75",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server

@@ -21,13 +21,11 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from benchlib import add_pg_url, recreate_postgres, report_missed, versions
+from benchlib import add_pg_url, gunicorn, recreate_postgres, report_missed, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -174,35 +172,10 @@ def main() -> int:
     os.environ.update(env)
     tokens, (world, center) = prepare(REGISTRATIONS * (args.rounds + 1))
     print(versions())
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "needle.wsgi",
-            "-k",
-            "gthread",
-            "-w",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "75",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = gunicorn(env, PORT, args.workers, args.threads)
     missed: list[str] = []
     rates: dict[str, list[float]] = {"floor": [], "register": []}
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/openapi.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         # A first activity warms every worker's connections and code paths.
         batches = [tokens[i * REGISTRATIONS : (i + 1) * REGISTRATIONS] for i in range(args.rounds + 1)]
         warm = new_activity(world, center)

@@ -37,6 +37,8 @@ import time
 import uuid
 from pathlib import Path
 
+from benchlib import gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB = "needle_bench_intake"
@@ -316,35 +318,8 @@ def main() -> int:
     os.environ.update(env)
     setup_database()
     tokens, payload = prepare()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "needle.wsgi",
-            "-k",
-            "gthread",
-            "-w",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "75",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = gunicorn(env, PORT, args.workers, args.threads)
     try:
-        for _ in range(100):
-            try:
-                import urllib.request
-
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/openapi.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         # Warm every worker's connections and code paths.
         asyncio.run(load(tokens, payload, rate=100, seconds=3, clients=args.clients))
         from needle.cases.models import Case
