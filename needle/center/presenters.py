@@ -29,7 +29,7 @@ from needle.center.models import (
     Status,
 )
 from needle.center.selectors import SlotView
-from needle.orgs.models import Unit
+from needle.orgs.models import Unit, mask_phone
 
 FEED_SALT = "needle.center.person-feed"
 
@@ -129,12 +129,6 @@ def month_weeks(
     return [cells[i : i + 7] for i in range(0, len(cells), 7)]
 
 
-def masked_phone(phone: str) -> str:
-    """A phone as the attendance sheet and the registrants' list show it: enough to tell two
-    people of one name apart and to confirm with them, not enough to call."""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else ("****" if phone else "")
-
-
 @dataclass(frozen=True)
 class RegistrantRow:
     registration: Registration
@@ -159,7 +153,7 @@ def registrant_rows(registrations: list[Registration]) -> list[RegistrantRow]:
             RegistrantRow(
                 registration=r,
                 name=name,
-                phone=masked_phone(getattr(who, "phone", "") or ""),
+                phone=mask_phone(getattr(who, "phone", "") or ""),
                 account=r.person_id is not None,
                 position=position,
             )
