@@ -9,9 +9,11 @@ bookings by the community's groups (party branches, the dance troupe, the owners
 approved, waiting for staff, one declined with its reason, at times no activity and no other
 approved booking holds the room.
 
-Written in bulk, as the rest of the demo's fixture (a few thousand rows in well under a
-second), for the centers of the personas' street: the staff member runs one of them, the street
-supervisor sees them all. Every status it writes is one the lifecycle's table allows from a
+Written in bulk, as the rest of the demo's fixture, for the centers of the personas' district
+(80 communities): the staff member runs one of them, the street supervisor sees their street's,
+and the district's and the city's figures have something to add up. Not every community of the
+city: its 3,300 centers would add some 60,000 activities to the two-command start, and the scale
+is bench/center_scale.py's. Every status it writes is one the lifecycle's table allows from a
 new registration (needle.center.states)."""
 
 from __future__ import annotations
@@ -191,14 +193,14 @@ def _statuses(rng: random.Random, capacity: int, past: bool) -> list[str]:
 
 def demo_center_load(
     *,
-    street: Area,
+    area: Area,
     staff: Person,
     rng: random.Random,
     now: dt.datetime | None = None,
     resident: Person | None = None,
 ) -> int:
     """Rooms, opening hours, activities, registrations, services and room bookings for the
-    centers of `street`; returns the registrations written. `resident`: a persona whose own
+    centers in `area`'s subtree; returns the registrations written. `resident`: a persona whose own
     pages show places and room requests of their own (else the bookings are asked by `staff`)."""
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
@@ -206,7 +208,7 @@ def demo_center_load(
     monday = today - dt.timedelta(days=today.weekday())
     centers = list(
         Unit.objects.filter(
-            subtree_q(street.path, "area_path"), type=UnitType.SERVICE_CENTER, dissolved_on__isnull=True
+            subtree_q(area.path, "area_path"), type=UnitType.SERVICE_CENTER, dissolved_on__isnull=True
         ).select_related("area")
     )
     rooms = Room.objects.bulk_create(

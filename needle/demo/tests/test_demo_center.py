@@ -17,7 +17,7 @@ def test_the_centers_of_the_street_get_a_month_of_activities(world):
     for key in ("community_a1a", "community_a1b"):
         t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas[key])
     t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_b1a"])
-    n = demo_center_load(street=world.areas["street_a1"], staff=world.people["staff"], rng=random.Random(1))
+    n = demo_center_load(area=world.areas["street_a1"], staff=world.people["staff"], rng=random.Random(1))
     assert n == Registration.objects.count() > 100
     assert Room.objects.count() == 4
     street = world.areas["street_a1"].path
@@ -51,7 +51,7 @@ def test_the_centers_get_services_with_weekly_slots_and_appointments(world):
     from needle.center.services.appointments import places_taken, slot_capacity
 
     t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_a1a"])
-    demo_center_load(street=world.areas["street_a1"], staff=world.people["staff"], rng=random.Random(2))
+    demo_center_load(area=world.areas["street_a1"], staff=world.people["staff"], rng=random.Random(2))
     assert Service.objects.count() == 4 and all(s.patterns.exists() for s in Service.objects.all())
     now = timezone.now()
     past = Appointment.objects.filter(starts_at__lt=now)
@@ -76,7 +76,7 @@ def test_the_centers_get_hours_closed_days_and_bookings_clear_of_activities(worl
     t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_a1a"])
     t.UnitFactory.create(type=UnitType.SERVICE_CENTER, area=world.areas["community_a1b"])
     demo_center_load(
-        street=world.areas["street_a1"],
+        area=world.areas["street_a1"],
         staff=world.people["staff"],
         rng=random.Random(1),
         resident=world.people["resident"],
