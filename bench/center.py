@@ -22,6 +22,7 @@ import os
 import signal
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -159,6 +160,8 @@ def main() -> int:
     add_pg_url(parser, PG_DB)
     args = parser.parse_args()
     recreate_postgres(args.pg_url)
+    # The job queue's and the cache's files of this run only (no Redis configured).
+    os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-center-")
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="needle.settings",
