@@ -194,7 +194,7 @@ def _register(
     family_member: PersonRecord | None,
     birth_year: int | None,
 ) -> tuple[Registration, Activity]:
-    activity = Activity.objects.select_for_update().select_related("series").get(pk=activity.pk)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("series").get(pk=activity.pk)
     who = _who(actor, activity, on_behalf, family_member, birth_year)
     if activity.series is not None and activity.series.whole:
         said = _("This course is taken whole: register for the series.")
