@@ -39,6 +39,7 @@ from needle.center.schemas import (
     BookingOut,
     CancelIn,
     CapacityIn,
+    CenterServiceOut,
     CheckInIn,
     ClosedDayCreatedOut,
     ClosedDayIn,
@@ -54,7 +55,6 @@ from needle.center.schemas import (
     RoomBookingsOut,
     RoomListOut,
     ServiceIn,
-    ServiceOut,
     ServicePageOut,
     ServiceUpdateIn,
     SlotsOut,
@@ -376,7 +376,7 @@ def list_services(
     return page_out(result, [service_out(s) for s in result.items])
 
 
-@router.post("/services", response={201: ServiceOut, **ERRORS}, summary="Create a service")
+@router.post("/services", response={201: CenterServiceOut, **ERRORS}, summary="Create a service")
 def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
     """Staff of the center's community (or above)."""
     center = Unit.objects.filter(pk=payload.center).first()
@@ -399,7 +399,7 @@ def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
     return Status(201, service_out(selectors.service_list(active_only=False).get(pk=service.pk)))
 
 
-@router.put("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="Change a service")
+@router.put("/services/{service_id}", response={200: CenterServiceOut, **ERRORS}, summary="Change a service")
 def update_service(request: HttpRequest, service_id: Id, payload: ServiceUpdateIn) -> Any:
     """Staff of the service's community (or above). Appointments already booked keep their time
     even when their slot leaves the pattern."""

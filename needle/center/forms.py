@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.center.models import Room
 from needle.center.services.rooms import MAX_GROUP, MAX_PURPOSE
+from needle.core.widgets import DateInput, TimeInput
 
 # The service's field names, as the form calls them.
 FORM_FIELD = {"starts_at": "starts", "ends_at": "ends"}
@@ -22,9 +23,9 @@ class BookingForm(forms.Form):
     )
     purpose = forms.CharField(label=_("purpose"), max_length=MAX_PURPOSE)
     attendees = forms.IntegerField(label=_("attendees"), min_value=1, max_value=10_000)
-    day = forms.DateField(label=_("day"), widget=forms.DateInput(attrs={"type": "date"}))
-    starts = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
-    ends = forms.TimeField(label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = forms.DateField(label=_("day"), widget=DateInput())
+    starts = forms.TimeField(label=_("from"), widget=TimeInput())
+    ends = forms.TimeField(label=_("to"), widget=TimeInput())
 
     def __init__(self, *args: object, rooms: list[Room], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

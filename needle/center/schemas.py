@@ -194,7 +194,7 @@ class SlotPatternOut(Schema):
     capacity: int
 
 
-class ServiceOut(Schema):
+class CenterServiceOut(Schema):
     id: int
     center: int = Field(..., description="The service center (a unit id)")
     area: str = Field(..., description="The community's area code")
@@ -216,7 +216,7 @@ class ServicePageOut(Schema):
     count: int
     page: int
     page_size: int
-    results: list[ServiceOut]
+    results: list[CenterServiceOut]
 
 
 class SlotOut(Schema):

@@ -233,4 +233,11 @@ def test_bench_scripts_take_the_shared_data_root_from_the_environment():
     readers = [p.name for p in scripts if "NEEDLE_SHARED_DATA" in p.read_text()]
     assert readers == ["benchlib.py"]
     users = [p.name for p in scripts if re.search(r"from benchlib import .*SHARED_DATA", p.read_text())]
-    assert users == ["areas.py", "cases_queries.py", "classifier.py", "hotspots.py", "orgs.py"]
+    assert users == [
+        "areas.py",
+        "cases_queries.py",
+        "center_scale.py",
+        "classifier.py",
+        "hotspots.py",
+        "orgs.py",
+    ]

@@ -36,6 +36,10 @@ MADE = {
         f"center.registration.{past}"
         for past in ("confirmed", "lapsed", "cancelled", "checked_in", "no_show")
     },
+    "center/services/appointments.py": {
+        f"center.appointment.{past}" for past in ("cancelled", "served", "no_show")
+    },
+    "center/services/rooms.py": {f"center.booking.{past}" for past in ("approved", "declined", "cancelled")},
 }
 
 
