@@ -91,11 +91,11 @@ KINDS = [
 ]
 # Held today in every center, so that the staff's home and the check-in screen have a session.
 TODAY = Kind(
-    "手机课堂：识别电信诈骗",
-    "Smartphone class: spotting phone scams",
+    "晚间手机课堂：识别电信诈骗",
+    "Evening smartphone class: spotting phone scams",
     "elderly",
     0,
-    dt.time(15, 0),
+    dt.time(19, 0),
     90,
     25,
     0,
