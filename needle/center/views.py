@@ -30,6 +30,13 @@ from needle.orgs.selectors import access_family_member, my_family
 from needle.orgs.services import family_member_add
 
 WEEK = 7
+# A public page or feed of a wide area (a district, the city) lists the soonest this many: a
+# subscriber wants their community's, and an unbounded list is an easy way to load the server.
+PAGE_MAX = 60
+FEED_MAX = 1000
+# Feed horizon: a subscribed calendar shows the month behind and a quarter ahead.
+FEED_BEFORE = dt.timedelta(days=31)
+FEED_AFTER = dt.timedelta(days=92)
 SAID = {
     Status.CONFIRMED: _("You have a seat; show your code %(code)s at the door."),
     Status.WAITLISTED: _("The activity is full: you are number %(position)s on the waitlist."),
@@ -50,7 +57,7 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
     activities = list(
         selectors.activity_list(area=area, start=today, end=today + dt.timedelta(days=WEEK - 1))
         .filter(starts_at__gte=timezone.now())
-        .select_related("room", "series")
+        .select_related("room", "series")[:PAGE_MAX]
     )
     mine = selectors.my_registrations(actor=request.user, activity_ids=[a.pk for a in activities])
     services_ = list(selectors.service_list(area=area))
@@ -165,11 +172,6 @@ def move(request: HttpRequest, registration_id: int, action: str) -> HttpRespons
     return redirect(reverse("center-page", args=[registration.activity.area.code]))
 
 
-# Feed horizon: a subscribed calendar shows the month behind and a quarter ahead.
-FEED_BEFORE = dt.timedelta(days=31)
-FEED_AFTER = dt.timedelta(days=92)
-
-
 def _ics(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -184,7 +186,7 @@ def center_ics(request: HttpRequest, code: str) -> HttpResponse:
     activities = list(
         selectors.activity_list(area=area, start=today - FEED_BEFORE, end=today + FEED_AFTER).select_related(
             "room"
-        )
+        )[:FEED_MAX]
     )
     return _ics(presenters.ics(area.name, activities), f"center-{area.code}.ics")
 
