@@ -7,10 +7,13 @@ opening hours and closed days (set by staff)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -50,6 +53,8 @@ from needle.center.schemas import (
     FeedbackIn,
     HoursIn,
     HoursOut,
+    PhotoIn,
+    PhotoOut,
     RegistrationIn,
     RegistrationOut,
     RoomBookingsOut,
@@ -176,7 +181,45 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
 def get_activity(request: HttpRequest, activity_id: Id) -> Any:
     """With `counts`: its registrations by status."""
     activity = selectors.access_activity(activity_id=activity_id)
-    return {**activity_out(activity), "counts": selectors.activity_counts(activity)}
+    return _detail(activity)
+
+
+def _detail(activity: Activity) -> dict[str, Any]:
+    photos = selectors.photos_of([activity.pk]).get(activity.pk, [])
+    return {
+        **activity_out(activity),
+        "counts": selectors.activity_counts(activity),
+        "photos": [photo_out(p) for p in photos],
+    }
+
+
+def photo_out(photo: Any) -> dict[str, Any]:
+    return {"id": photo.pk, "url": reverse("center-photo", args=[photo.pk]), "caption": photo.caption}
+
+
+@router.post(
+    "/activities/{activity_id}/photos",
+    response={201: PhotoOut, **ERRORS},
+    summary="Add a photo to an activity",
+)
+def add_photo(request: HttpRequest, activity_id: Id, payload: PhotoIn) -> Any:
+    """The center's staff; at most six an activity (409); the image is re-encoded without its
+    metadata."""
+    activity = selectors.access_activity(activity_id=activity_id, counted=False)
+    try:
+        raw = base64.b64decode(payload.image, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(fields={"image": _("The image must be base64-encoded.")}) from None
+    photo = services.activity_photo_add(
+        actor=request.user, activity=activity, raw=raw, caption=payload.caption
+    )
+    return Status(201, photo_out(photo))
+
+
+@router.delete("/photos/{photo_id}", response={204: None, **ERRORS}, summary="Remove an activity's photo")
+def remove_photo(request: HttpRequest, photo_id: Id) -> Any:
+    services.activity_photo_remove(actor=request.user, photo=selectors.access_photo(photo_id=photo_id))
+    return Status(204, None)
 
 
 @router.patch(
@@ -186,8 +229,7 @@ def set_capacity(request: HttpRequest, activity_id: Id, payload: CapacityIn) -> 
     """Never below the seats taken; new seats are offered to the waitlist in its order."""
     activity = selectors.access_activity(activity_id=activity_id)
     services.activity_set_capacity(actor=request.user, activity=activity, capacity=payload.capacity)
-    activity = selectors.access_activity(activity_id=activity_id)
-    return {**activity_out(activity), "counts": selectors.activity_counts(activity)}
+    return _detail(selectors.access_activity(activity_id=activity_id))
 
 
 @router.post(

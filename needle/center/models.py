@@ -238,6 +238,35 @@ class Activity(TimeStamped):
         return self.title
 
 
+class ActivityPhoto(models.Model):
+    """A poster before or a picture after, shown on the public center page: cleaned of its
+    metadata on the way in (needle.cases.uploads)."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(_("image"), upload_to="center/%Y/%m/")
+    content_type = models.CharField(_("content type"), max_length=30)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.image.name or ""
+
+
 class Status(models.TextChoices):
     CONFIRMED = "confirmed", _("confirmed")
     WAITLISTED = "waitlisted", _("waitlisted")

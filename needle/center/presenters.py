@@ -45,14 +45,17 @@ class ActivityCard:
     seats_left: int
     waitlisted: int
     mine: Registration | None
+    photos: tuple[Any, ...] = ()
 
     @property
     def seated(self) -> bool:
         return self.mine is not None and self.mine.status in SEATED
 
 
-def activity_cards(activities: list[Activity], mine: dict[int, Registration]) -> list[ActivityCard]:
-    """`activities` as activity_list reads them (with their counts)."""
+def activity_cards(
+    activities: list[Activity], mine: dict[int, Registration], photos: dict[int, list[Any]] | None = None
+) -> list[ActivityCard]:
+    """`activities` as activity_list reads them (with their counts); `photos` by activity."""
     english = (translation.get_language() or "").startswith("en")
     return [
         ActivityCard(
@@ -65,6 +68,7 @@ def activity_cards(activities: list[Activity], mine: dict[int, Registration]) ->
             seats_left=max(0, a.capacity - a.taken),  # type: ignore[attr-defined]
             waitlisted=a.waitlisted,  # type: ignore[attr-defined]
             mine=mine.get(a.pk),
+            photos=tuple((photos or {}).get(a.pk, ())),
         )
         for a in activities
     ]

@@ -87,8 +87,20 @@ class CountsOut(Schema):
     no_show: int
 
 
+class PhotoOut(Schema):
+    id: int
+    url: str = Field(..., description="The image, public as the activity is")
+    caption: str
+
+
 class ActivityDetailOut(ActivityOut):
     counts: CountsOut
+    photos: list[PhotoOut]
+
+
+class PhotoIn(Schema):
+    image: str = Field(..., max_length=12_000_000, description="A base64-encoded JPEG, PNG or WebP image")
+    caption: str = Field("", max_length=200)
 
 
 class CapacityIn(Schema):

@@ -20,6 +20,7 @@ from needle.center.models import (
     SEATED,
     STANDING,
     Activity,
+    ActivityPhoto,
     Appointment,
     AppointmentStatus,
     BookingStatus,
@@ -528,3 +529,19 @@ def approved_bookings(*, rooms: list[Room], start: dt.date, end: dt.date) -> lis
             starts_at__lt=_local_midnight(end + dt.timedelta(days=1)),
         ).order_by("starts_at")
     )
+
+
+def access_photo(*, photo_id: int) -> ActivityPhoto:
+    """An activity's photo: public, as the activity is."""
+    photo = ActivityPhoto.objects.select_related("activity").filter(pk=photo_id).first()
+    if photo is None:
+        raise NotFound()
+    return photo
+
+
+def photos_of(activity_ids: list[int]) -> dict[int, list[ActivityPhoto]]:
+    """The photos of these activities, by activity, in the order they were added."""
+    out: dict[int, list[ActivityPhoto]] = {}
+    for photo in ActivityPhoto.objects.filter(activity_id__in=activity_ids).order_by("pk"):
+        out.setdefault(photo.activity_id, []).append(photo)
+    return out

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from needle.cases.uploads import MAX_BYTES as MAX_PHOTO_BYTES
 from needle.center import presenters, selectors, services
 from needle.center.models import Registration, Status
 from needle.center.states import MOVES, STAFF
@@ -99,6 +100,7 @@ def activity_page(request: HttpRequest, activity_id: int) -> HttpResponse:
         "center/staff_activity.html",
         {
             "rated": rated,
+            "photos": selectors.photos_of([activity.pk]).get(activity.pk, []),
             "average": sum(r.rating or 0 for r in rated) / len(rated) if rated else None,
             "activity": activity,
             "card": card,
@@ -282,3 +284,37 @@ def check_in_screen(request: HttpRequest, activity_id: int) -> HttpResponse:
             "moves": STAFF_BUTTONS,
         },
     )
+
+
+@login_required
+@require_POST
+def add_photo(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = selectors.access_activity(activity_id=activity_id, counted=False)
+    upload = request.FILES.get("image")
+    try:
+        if upload is None:
+            said = _("Choose a photo.")
+            raise ValidationFailed(said, fields={"photo": said})
+        # Read one byte more than any photo may have: the service refuses what is too big.
+        raw = upload.read(MAX_PHOTO_BYTES + 1)
+        services.activity_photo_add(
+            actor=request.user, activity=activity, raw=raw, caption=request.POST.get("caption", "")
+        )
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    else:
+        messages.success(request, _("The photo is added."))
+    return redirect(reverse("center-staff-activity", args=[activity.pk]))
+
+
+@login_required
+@require_POST
+def remove_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.access_photo(photo_id=photo_id)
+    try:
+        services.activity_photo_remove(actor=request.user, photo=photo)
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    else:
+        messages.success(request, _("The photo is removed."))
+    return redirect(reverse("center-staff-activity", args=[photo.activity_id]))

@@ -5,6 +5,7 @@ from needle.center import staff_views, views
 urlpatterns = [
     path("center/mine/", views.mine, name="center-mine"),
     path("center/family/add/", views.family_add, name="center-family-add"),
+    path("center/photos/<int:photo_id>/", views.photo, name="center-photo"),
     path("center/series/<int:series_id>/register/", views.register_series, name="center-series-register"),
     path("center/mine/<str:token>/calendar.ics", views.my_ics, name="center-my-ics"),
     path("center/<str:code>/", views.center_page, name="center-page"),
@@ -34,6 +35,8 @@ urlpatterns = [
         name="center-absentees",
     ),
     path("center/activities/<int:activity_id>/sheet/", staff_views.attendance_sheet, name="center-sheet"),
+    path("center/activities/<int:activity_id>/photos/", staff_views.add_photo, name="center-photo-add"),
+    path("center/photos/<int:photo_id>/remove/", staff_views.remove_photo, name="center-photo-remove"),
     path(
         "center/activities/<int:activity_id>/check-in/", staff_views.check_in_screen, name="center-check-in"
     ),

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -72,7 +73,9 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
         "center/center_page.html",
         {
             "area": area,
-            "cards": presenters.activity_cards(activities, mine),
+            "cards": presenters.activity_cards(
+                activities, mine, selectors.photos_of([a.pk for a in activities])
+            ),
             "staff": can_in_area(request.user, "center.view", area.path),
             "family": list(my_family(actor=request.user)),
             "now": now,
@@ -400,3 +403,16 @@ def booking_move(request: HttpRequest, booking_id: int, action: str) -> HttpResp
     except NotFound:
         code = booking.room.center.area.code
     return redirect(reverse(page, args=[code]))
+
+
+@require_GET
+def photo(request: HttpRequest, photo_id: int) -> HttpResponseBase:
+    """An activity's photo, public as the activity is; stored without its metadata."""
+    found = selectors.access_photo(photo_id=photo_id)
+    try:
+        handle = found.image.open("rb")
+    except OSError:
+        raise NotFound() from None
+    response = FileResponse(handle, content_type=found.content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -89,6 +89,8 @@ ACTIONS: dict[str, Promise] = {
     "center.registration.rated": gettext_lazy("activity rated"),
     "center.activity.registrants_viewed": gettext_lazy("activity's registrants viewed"),
     "center.activity.room_changed": gettext_lazy("activity moved to another room"),
+    "center.activity.photo_added": gettext_lazy("activity photo added"),
+    "center.activity.photo_removed": gettext_lazy("activity photo removed"),
     "center.service.created": gettext_lazy("convenience service added"),
     "center.service.updated": gettext_lazy("convenience service changed"),
     "center.appointment.booked": gettext_lazy("appointment booked"),

@@ -7,6 +7,8 @@ bookings)."""
 from needle.center.services.activities import (
     ActivityDraft,
     activity_create,
+    activity_photo_add,
+    activity_photo_remove,
     activity_set_capacity,
     activity_set_room,
     room_create,
@@ -53,6 +55,8 @@ __all__ = [
     "Stretch",
     "activity_create",
     "activity_mark_absentees",
+    "activity_photo_add",
+    "activity_photo_remove",
     "activity_set_capacity",
     "activity_set_room",
     "appointment_book",

@@ -5,6 +5,7 @@ Every service is keyword-only, atomic, checks the actor's permission and writes 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from needle.center.models import Activity, Audience, Room, Series
+from needle.cases.uploads import clean_image, photo_files_removed_on_error, store_photo
+from needle.center.models import Activity, ActivityPhoto, Audience, Room, Series
 from needle.center.services.rooms import lock_room, room_conflict
 from needle.center.services.seats import offer_free_seats, seats_taken
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
-from needle.core.errors import ValidationFailed
+from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
@@ -269,3 +271,58 @@ def activity_set_room(*, actor: Any, activity: Activity, room: Room | None) -> A
         new=snapshot(activity, ["room"]),
     )
     return activity
+
+
+# Photos -----------------------------------------------------------------------------------------
+
+MAX_PHOTOS = 6
+MAX_CAPTION = 200
+
+
+@photo_files_removed_on_error
+@transaction.atomic
+def activity_photo_add(*, actor: Any, activity: Activity, raw: bytes, caption: str = "") -> ActivityPhoto:
+    """A photo of the activity, by its center's staff: read for what it really is, capped and
+    re-encoded without its metadata (its GPS position above all) before it is stored."""
+    require_authenticated(actor)
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    require(can_in_area(actor, "center.manage", activity.area_path))
+    caption = caption.strip()
+    if len(caption) > MAX_CAPTION or "\x00" in caption:
+        raise ValidationFailed(fields={"caption": _("At most %(n)d characters.") % {"n": MAX_CAPTION}})
+    if ActivityPhoto.objects.filter(activity=activity).count() >= MAX_PHOTOS:
+        raise Conflict(_("An activity has at most %(n)d photos.") % {"n": MAX_PHOTOS}, code="too_many_photos")
+    image = clean_image(raw, field="photo")
+    photo = ActivityPhoto(
+        activity=activity,
+        content_type=image.content_type,
+        size=len(image.data),
+        caption=caption,
+        uploaded_by=actor,
+    )
+    store_photo(photo, f"{activity.pk}-{secrets.token_hex(4)}.{image.extension}", image)
+    audit_record(
+        actor=actor,
+        action="center.activity.photo_added",
+        obj=activity,
+        new={"photo": photo.pk, "caption": caption},
+    )
+    return photo
+
+
+@transaction.atomic
+def activity_photo_remove(*, actor: Any, photo: ActivityPhoto) -> None:
+    require_authenticated(actor)
+    activity = Activity.objects.select_for_update().get(pk=photo.activity_id)
+    require(can_in_area(actor, "center.manage", activity.area_path))
+    storage, name = photo.image.storage, photo.image.name or ""
+    audit_record(
+        actor=actor,
+        action="center.activity.photo_removed",
+        obj=activity,
+        old={"photo": photo.pk, "caption": photo.caption},
+    )
+    photo.delete()
+    # The file goes once the row is gone for good.
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -26,7 +26,7 @@ from needle.rollups.rebuild import rollups_rebuild
 from needle.rollups.refresh import rollups_refresh
 
 URL = "/api/v1/operations/indicators"
-AREAS = ("province", "district_a", "street_a1", "community_a1a", "district_b")
+AREAS = ("province", "city", "district_a", "street_a1", "community_a1a", "district_b")
 
 
 def direct(area: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
