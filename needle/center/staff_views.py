@@ -21,6 +21,7 @@ from needle.cases.uploads import MAX_BYTES as MAX_PHOTO_BYTES
 from needle.center import presenters, selectors, services
 from needle.center.models import Registration, Status
 from needle.center.states import MOVES, STAFF
+from needle.core import periods
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import ConsentMethod
 from needle.orgs.permissions import can_in_area, require
@@ -39,10 +40,13 @@ STAFF_BUTTONS = {name: sorted(m.sources) for name, m in MOVES.items() if STAFF i
 
 
 def _day(raw: str | None) -> dt.date:
+    """The day asked for, or today: a day that is not a date, or outside the calendar Needle
+    keeps to (whose weeks would overflow), shows this week."""
     try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    return day if periods.EARLIEST <= day <= periods.LATEST else timezone.localdate()
 
 
 @login_required

@@ -62,7 +62,9 @@ def test_the_calendar_is_for_the_centers_staff_and_those_above(world, center, cl
     assert client_for("other_supervisor").get(f"/center/{code}/staff/").status_code == 403
     assert Client().get(f"/center/{code}/staff/").status_code == 302
     # A day that is not a date shows this week rather than failing.
-    assert client_for("staff").get(f"/center/{code}/staff/?day=2026-13-45").status_code == 200
+    for day in ("2026-13-45", "0001-01-01", "9999-12-31"):
+        assert client_for("staff").get(f"/center/{code}/staff/?day={day}&view=month").status_code == 200
+        assert client_for("staff").get(f"/center/{code}/staff/?day={day}").status_code == 200
 
 
 def test_staff_register_on_behalf_see_the_list_and_the_read_is_audited(world, center, client_for):

@@ -95,8 +95,9 @@ def test_family_records_are_checked_and_bounded(world, center, client_for):
     exc = raises(ValidationFailed, family_member_add, actor=outsider, name="王秀英", birth_year=1948)
     assert "home_area" in exc.fields
     resident = world.people["resident"]
-    exc = raises(ValidationFailed, family_member_add, actor=resident, name="", birth_year=1948)
-    assert "name" in exc.fields
+    for name in ("", "王\x00秀英", "王" * 101):
+        exc = raises(ValidationFailed, family_member_add, actor=resident, name=name, birth_year=1948)
+        assert "name" in exc.fields
     exc = raises(ValidationFailed, family_member_add, actor=resident, name="王秀英", birth_year=1700)
     assert "birth_year" in exc.fields
     family_member_add(actor=resident, name="王秀英", birth_year=1948)

@@ -33,7 +33,7 @@ RECORD_FIELDS = ["name", "birth_year", "area", "address", "consent_method", "con
 
 def _check(*, name: str, phone: str, birth_year: int | None, address: str, consent_method: str) -> None:
     errors: dict[str, str] = {}
-    if not name or len(name) > 100:
+    if not name or len(name) > 100 or "\x00" in name:
         errors["name"] = _("Give a name of 1 to 100 characters.")
     if phone:
         try:
@@ -43,7 +43,7 @@ def _check(*, name: str, phone: str, birth_year: int | None, address: str, conse
     year_error = check_birth_year(birth_year)
     if year_error:
         errors["birth_year"] = year_error
-    if len(address) > 200:
+    if len(address) > 200 or "\x00" in address:
         errors["address"] = _("At most 200 characters.")
     if consent_method not in ConsentMethod.values:
         errors["consent"] = _("Note how the person agreed to their details being kept.")
