@@ -79,6 +79,7 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
             "staff": can_in_area(request.user, "center.view", area.path),
             "family": list(my_family(actor=request.user)),
             "now": now,
+            "capped": len(activities) == PAGE_MAX,
             "services": presenters.service_cards(services_, open_slots, booked),
         },
     )

@@ -55,6 +55,8 @@ LINKS: list[tuple[str, str, Promise, str, Callable[[Any], bool]]] = [
     ("report", "case-report", _("Report a problem"), "resident", _anyone),
     ("public", "case-public", _("Public requests"), "resident", _anyone),
     ("mine", "case-mine", _("My requests"), "resident", _signed_in),
+    # Their places at the service center, its QR codes and their family.
+    ("activities", "center-mine", _("My activities"), "resident", _signed_in),
     ("inbox", "case-inbox", _("Inbox"), "work", _perm("cases.view")),
     ("queue", "case-queue", _("Dispatch queue"), "work", _perm("cases.dispatch")),
     ("intake", "case-intake", _("Phone intake"), "work", _perm("cases.intake")),

@@ -74,3 +74,14 @@ def test_an_activity_with_an_age_range_asks_the_page_for_a_year_of_birth(world, 
     assert world.people["resident"].birth_year == 1950
     # Known now: the page no longer asks.
     assert 'name="birth_year"' not in page(resident, world).content.decode()
+
+
+def test_a_wide_areas_page_lists_the_soonest_and_says_so(world, center, monkeypatch):
+    from needle.center import views
+
+    monkeypatch.setattr(views, "PAGE_MAX", 2)
+    for title in ("太极拳", "书法班", "合唱"):
+        make_activity(world, capacity=3, title=title)
+    body = page(Client(), world).content.decode()
+    assert body.count('<article class="card">') == 2
+    assert "The soonest 2 activities of this area are shown" in body

@@ -31,11 +31,12 @@ def test_each_persona_gets_the_links_of_their_work(world: t.World) -> None:
     p = world.people
     assert keys(AnonymousUser()) == ["report", "public"]
     for resident in ("resident", "member", "outsider"):
-        assert keys(p[resident]) == ["report", "public", "mine"]
+        assert keys(p[resident]) == ["report", "public", "mine", "activities"]
     assert keys(p["handler"]) == [
         "report",
         "public",
         "mine",
+        "activities",
         "inbox",
         "operations",
         "rates",
