@@ -16,6 +16,9 @@ from needle.core.errors import NotFound, ValidationFailed
 
 
 def area_get(*, code: str) -> Area:
+    # A code with a NUL (or longer than any code) names no area: the database is not asked.
+    if "\x00" in code or len(code) > 40:
+        raise NotFound(_("No area has the code %(code)s.") % {"code": code.replace("\x00", "")[:40]})
     try:
         return Area.objects.get(code=code)
     except Area.DoesNotExist:

@@ -119,11 +119,11 @@ def access_registration(*, actor: Any, registration_id: int) -> Registration:
 def registration_by_code(*, actor: Any, code: str) -> Registration:
     """The registration a person shows at the door, for the center's staff (its code, however
     it was typed); to anyone else no code exists."""
-    registration = (
-        Registration.objects.select_related("activity")
-        .filter(code=code.strip().upper().replace(" ", ""))
-        .first()
-    )
+    code = code.strip().upper().replace(" ", "")
+    # Only what a code can be is looked up (a NUL or a page of text is no code).
+    if not code or len(code) > 12 or not code.isascii() or not code.isalnum():
+        raise NotFound()
+    registration = Registration.objects.select_related("activity").filter(code=code).first()
     if registration is None or not can_in_area(actor, "center.manage", registration.activity.area_path):
         raise NotFound()
     return registration

@@ -278,6 +278,7 @@ def check_in_screen(request: HttpRequest, activity_id: int) -> HttpResponse:
         "center/staff_check_in.html",
         {
             "activity": activity,
+            "manage": can_in_area(request.user, "center.manage", activity.area_path),
             "card": presenters.activity_cards([activity], {})[0],
             "counts": counts,
             "query": query,

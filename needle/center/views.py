@@ -276,7 +276,7 @@ def book(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.access_service(service_id=service_id)
     year = request.POST.get("birth_year", "").strip()
     try:
-        birth_year = int(year) if year.isdigit() and len(year) <= 4 else None
+        birth_year = int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else None
         if year and birth_year is None:
             said = str(_("Give a year of birth as four digits."))
             raise ValidationFailed(said, fields={"birth_year": said})

@@ -22,6 +22,7 @@ from needle.center.models import HOLDING, Appointment, AppointmentStatus, Audien
 from needle.center.services.activities import MAX_AGE, MAX_CAPACITY, _check_center
 from needle.center.services.registrations import OnBehalf, new_code, record_for
 from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, appointment_target, is_booker
+from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
 from needle.notify.messages import Message
@@ -226,6 +227,9 @@ def _age_error(service: Service, starts_at: dt.datetime, birth_year: int | None)
 
 def _slot_error(service: Service, starts_at: dt.datetime) -> str | None:
     now = timezone.now()
+    # A moment outside the calendar Needle keeps to would overflow on the local clock.
+    if not periods.EARLIEST <= starts_at.date() <= periods.LATEST:
+        return _("No slot of this service starts at that time.")
     if slot_capacity(service, starts_at) is None:
         return _("No slot of this service starts at that time.")
     if starts_at <= now:

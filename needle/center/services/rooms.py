@@ -263,7 +263,12 @@ def booking_request(
         errors["attendees"] = _("At least one person attends.")
     elif attendees > room.capacity:
         errors["attendees"] = _("The room holds %(capacity)d people.") % {"capacity": room.capacity}
-    if ends_at <= starts_at:
+    if not (starts_at.date() >= periods.EARLIEST and ends_at.date() <= periods.LATEST):
+        errors["starts_at"] = _("Must fall between %(earliest)s and %(latest)s.") % {
+            "earliest": periods.EARLIEST.isoformat(),
+            "latest": periods.LATEST.isoformat(),
+        }
+    elif ends_at <= starts_at:
         errors["ends_at"] = _("Must be after the start.")
     elif starts_at <= timezone.now():
         errors["starts_at"] = _("Must be in the future.")
@@ -402,7 +407,7 @@ def booking_decline(*, actor: Any, booking: RoomBooking, reason: str) -> RoomBoo
     booking, room = _locked(booking)
     _move(actor, booking, room, "decline")
     reason = reason.strip()
-    if not reason or len(reason) > MAX_REASON:
+    if not reason or len(reason) > MAX_REASON or "\x00" in reason:
         raise ValidationFailed(
             fields={"reason": _("Say why in 1 to %(max)d characters.") % {"max": MAX_REASON}}
         )
@@ -422,7 +427,7 @@ def booking_cancel(*, actor: Any, booking: RoomBooking, reason: str = "") -> Roo
     if booking.ends_at <= timezone.now():
         raise Conflict(_("The booking has ended."), code="ended", extra={"status": booking.status})
     reason = reason.strip()
-    if len(reason) > MAX_REASON:
+    if len(reason) > MAX_REASON or "\x00" in reason:
         raise ValidationFailed(fields={"reason": _("At most %(max)d characters.") % {"max": MAX_REASON}})
     if reason:
         booking.reason = reason

@@ -56,8 +56,14 @@ def tell(registration: Registration, verb: str, message: Message) -> None:
     by a text message to the phone on their record without one."""
     if registration.person_id is not None:
         notify(recipients=[registration.person], verb=verb, message=message, link=reverse("center-mine"))
-    elif registration.record is not None and registration.record.phone:
-        sms_to_phone(phone=registration.record.phone, verb=verb, message=message)
+        return
+    record = registration.record
+    # A family member's place is looked after by the one who registered them: they confirm an
+    # offer, so they hear of every move in Needle too.
+    if record is not None and record.family_of is not None:
+        notify(recipients=[record.family_of], verb=verb, message=message, link=reverse("center-mine"))
+    if record is not None and record.phone:
+        sms_to_phone(phone=record.phone, verb=verb, message=message)
 
 
 def _params(registration: Registration, activity: Activity) -> dict[str, Any]:

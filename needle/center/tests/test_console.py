@@ -279,3 +279,53 @@ def test_feedback_from_those_who_came_once(world, center, client_for, api_for):
     registration_check_in(actor=world.people["staff"], registration=gone)
     res = api.post(f"/api/v1/center/registrations/{gone.pk}/feedback", {"rating": 3})
     assert res.status_code == 409 and res.json()["error"]["code"] == "too_late"
+
+
+def test_the_street_supervisor_sees_the_door_screen_without_its_forms(world, center, client_for):
+    activity = make_activity(world, capacity=2)
+    registration_create(actor=world.people["resident"], activity=activity)
+    screen = f"/center/activities/{activity.pk}/check-in/"
+    sup = client_for("supervisor").get(f"{screen}?q=Resident").content.decode()
+    assert "check-in/code/" not in sup and "walk_in" not in sup and "/staff/check_in/" not in sup
+    staff = client_for("staff").get(f"{screen}?q=Resident").content.decode()
+    assert "check-in/code/" in staff and "walk_in" in staff and "/staff/check_in/" in staff
+
+
+def test_a_code_or_an_area_with_a_nul_is_no_code(world, center, client_for):
+    activity = make_activity(world, capacity=2)
+    staff = english(client_for("staff"))
+    res = staff.post(f"/center/activities/{activity.pk}/check-in/code/", {"code": "AB\x00CD"}, follow=True)
+    assert res.status_code == 200 and "No registration has the code" in res.content.decode()
+    res = staff.post(f"/center/activities/{activity.pk}/check-in/code/", {"code": "x" * 5000}, follow=True)
+    assert res.status_code == 200 and "No registration has the code" in res.content.decode()
+
+
+def test_a_family_member_offered_a_seat_is_told_through_their_carer(world, center):
+    from needle.notify.models import Notification
+    from needle.orgs.services import family_member_add
+
+    resident = world.people["resident"]
+    mother = family_member_add(actor=resident, name="王秀英", birth_year=1948)
+    activity = make_activity(world, capacity=1)
+    first = registration_create(actor=world.people["member"], activity=activity)
+    registration_create(actor=resident, activity=activity, family_member=mother)
+    Notification.objects.all().delete()
+    from needle.center.services import registration_cancel
+
+    registration_cancel(actor=world.people["member"], registration=first)
+    told = Notification.objects.get(recipient=resident, verb="center.registration.offered")
+    assert told.link == "/center/mine/"
+
+
+def test_the_booking_page_names_odd_years_and_far_times(world, center, client_for):
+    from needle.center.models import Appointment
+    from needle.center.tests.conftest import make_service
+
+    service = make_service(world, capacity=2)
+    resident = english(client_for("resident"))
+    url = f"/center/services/{service.pk}/book/"
+    res = resident.post(url, {"starts_at": "9999-12-31T23:00:00-12:00", "birth_year": "²"}, follow=True)
+    assert res.status_code == 200 and "Give a year of birth as four digits." in res.content.decode()
+    res = resident.post(url, {"starts_at": "9999-12-31T23:00:00-12:00"}, follow=True)
+    assert res.status_code == 200 and "No slot of this service starts at that time." in res.content.decode()
+    assert not Appointment.objects.exists()
