@@ -52,10 +52,15 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 
 def activity_list(
-    *, area: Area | None = None, start: dt.date | None = None, end: dt.date | None = None
+    *,
+    area: Area | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    counted: bool = True,
 ) -> QuerySet[Activity]:
     """Activities in an area's subtree from the local day `start` to the day `end` (both
-    included), soonest first, each with its seats counted (`confirmed`, `waitlisted`, `taken`)."""
+    included), soonest first, each with its seats counted (`confirmed`, `waitlisted`, `taken`)
+    unless `counted` is False (a feed shows no seats: the join over registrations is saved)."""
     qs = Activity.objects.all()
     if area is not None:
         qs = qs.filter(subtree_q(area.path, "area_path"))
@@ -63,6 +68,8 @@ def activity_list(
         qs = qs.filter(starts_at__gte=_local_midnight(start))
     if end is not None:
         qs = qs.filter(starts_at__lt=_local_midnight(end + dt.timedelta(days=1)))
+    if not counted:
+        return qs.order_by("starts_at", "pk")
     return qs.annotate(
         confirmed=Count("registrations", filter=Q(registrations__status=Status.CONFIRMED)),
         waitlisted=Count("registrations", filter=Q(registrations__status=Status.WAITLISTED)),
@@ -73,8 +80,7 @@ def activity_list(
 def access_activity(*, activity_id: int, counted: bool = True) -> Activity:
     """An activity (public); `counted`: with its seats counted, as activity_list gives them —
     the writes that lock and count it themselves go without."""
-    qs = activity_list() if counted else Activity.objects.all()
-    activity = qs.select_related("area").filter(pk=activity_id).first()
+    activity = activity_list(counted=counted).select_related("area").filter(pk=activity_id).first()
     if activity is None:
         raise NotFound()
     return activity

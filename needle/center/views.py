@@ -167,7 +167,7 @@ def move(request: HttpRequest, registration_id: int, action: str) -> HttpRespons
     try:
         registration = MOVES[action](actor=request.user, registration=registration)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, presenters.refusal(exc))
     else:
         said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": None}
         messages.success(request, said)
@@ -188,9 +188,9 @@ def center_ics(request: HttpRequest, code: str) -> HttpResponse:
     area = area_get(code=code)
     today = timezone.localdate()
     activities = list(
-        selectors.activity_list(area=area, start=today - FEED_BEFORE, end=today + FEED_AFTER).select_related(
-            "room"
-        )[:FEED_MAX]
+        selectors.activity_list(
+            area=area, start=today - FEED_BEFORE, end=today + FEED_AFTER, counted=False
+        ).select_related("room")[:FEED_MAX]
     )
     return _ics(presenters.ics(area.name, activities), f"center-{area.code}.ics")
 
@@ -287,7 +287,7 @@ def book(request: HttpRequest, service_id: int) -> HttpResponse:
             birth_year=birth_year,
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, presenters.refusal(exc))
     else:
         messages.success(request, str(BOOKED) % {"code": appointment.code})
     return redirect(reverse("center-page", args=[service.area.code]))
@@ -300,7 +300,7 @@ def cancel_appointment(request: HttpRequest, appointment_id: int) -> HttpRespons
     try:
         appointment = services.appointment_cancel(actor=request.user, appointment=appointment)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, presenters.refusal(exc))
     else:
         if appointment.status == AppointmentStatus.CANCELLED:
             messages.success(request, str(_("Your appointment is cancelled.")))

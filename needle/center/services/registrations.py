@@ -488,29 +488,18 @@ def registration_walk_in(*, actor: Any, activity: Activity, on_behalf: OnBehalf)
         said = _("No seat is free for a walk-in.")
         raise ValidationFailed(said, fields={"activity": said}, code="full")
     record = record_for(actor=actor, area=activity.area, on_behalf=on_behalf)
-    age = _age_error(activity, record.birth_year)
+    who = Who(None, record, record.birth_year, "on_behalf.age")
+    age = _age_error(activity, who.year)
     if age:
-        raise ValidationFailed(age, fields={"on_behalf.age": age}, code="not_eligible")
+        raise ValidationFailed(age, fields={who.age_field: age}, code="not_eligible")
     if (
-        Registration.objects.filter(activity=activity, record=record)
+        Registration.objects.filter(activity=activity)
+        .filter(who.mine)
         .exclude(status=Status.CANCELLED)
         .exists()
     ):
         raise Conflict(_("Already registered for this activity."), code="already_registered")
-    registration = Registration.objects.create(
-        activity=activity,
-        record=record,
-        status=Status.CONFIRMED,
-        code=new_code(),
-        registered_by=actor,
-    )
-    audit_record(
-        actor=actor,
-        action="center.registration.created",
-        obj=registration,
-        area_path=activity.area_path,
-        new={"activity": activity.pk, "status": Status.CONFIRMED, "walk_in": True, "record": record},
-    )
+    registration = _create(actor, activity, who, Status.CONFIRMED, None)
     registration.attended_at = now
     _apply(actor, registration, activity, "check_in", ["attended_at"])
     return registration

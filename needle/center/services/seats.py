@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -28,11 +27,6 @@ OFFER_HOURS = 24
 
 def seats_taken(activity: Activity) -> int:
     return Registration.objects.filter(activity=activity, status__in=SEATED).count()
-
-
-def next_queue_number(activity: Activity) -> int:
-    last = Registration.objects.filter(activity=activity).aggregate(n=Max("queue_number"))["n"]
-    return (last or 0) + 1
 
 
 def waitlist_position(registration: Registration) -> int | None:
