@@ -275,6 +275,7 @@ INSTALLED_APPS = [
     "needle.cases",
     "needle.intel",
     "needle.center",
+    "needle.volunteering",
     "needle.operations",
     "needle.demo",
 ]
@@ -464,6 +465,10 @@ INTEL_MODEL_DIR = Path(env_str("INTEL_MODEL_DIR", str(VAR_DIR / "models")) or VA
 INTEL_THRESHOLD: float | None = env_float("INTEL_THRESHOLD", 0.0, low=0.0, high=1.0) or None
 INTEL_UNIT_SUPPORT = env_int("INTEL_UNIT_SUPPORT", 5)
 INTEL_UNIT_SHARE = env_float("INTEL_UNIT_SHARE", 0.9, low=0.0, high=1.0)
+# Members' service hours: the target per member per quarter and per year where a community has
+# set none, and the points a verified hour earns where no rule is in force.
+NEEDLE_VOLUNTEERING_QUARTER_HOURS = env_float("NEEDLE_VOLUNTEERING_QUARTER_HOURS", 8.0, low=0.0, high=2000.0)
+NEEDLE_VOLUNTEERING_YEAR_HOURS = env_float("NEEDLE_VOLUNTEERING_YEAR_HOURS", 32.0, low=0.0, high=8760.0)
 INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
 INTEL_SUGGEST_PER_MINUTE = env_int("INTEL_SUGGEST_PER_MINUTE", 120)
 # The catalog's service search (cases) weighs the classifier's guesses for the typed words:

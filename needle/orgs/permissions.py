@@ -52,6 +52,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.manage_catalog": frozenset({R.ADMIN}),
     "center.view": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.VIEWER, R.AUDITOR}),
     "center.manage": frozenset({R.ADMIN, R.COORDINATOR}),
+    # Members serving where they live: community staff confirm check-ins, run the lists and
+    # verify hours; a workplace's coordinator reads its own members' check-ins, hours and cards.
+    "volunteering.view": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.VIEWER, R.AUDITOR, R.VISITOR}),
+    "volunteering.manage": frozenset({R.ADMIN, R.COORDINATOR}),
+    "volunteering.raise_needs": frozenset({R.ADMIN, R.COORDINATOR, R.VISITOR}),
+    "volunteering.view_members": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.AUDITOR}),
     "intel.view_hotspots": frozenset(
         {R.ADMIN, R.DISPATCHER, R.SUPERVISOR, R.COORDINATOR, R.VIEWER, R.AUDITOR}
     ),

@@ -1,0 +1,1 @@
+"""The API's In/Out schemas, one module per part of the API."""

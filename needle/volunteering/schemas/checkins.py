@@ -1,0 +1,3 @@
+"""The checkins schemas."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The hours schemas."""
+
+from __future__ import annotations

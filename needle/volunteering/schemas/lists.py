@@ -1,0 +1,3 @@
+"""The lists schemas."""
+
+from __future__ import annotations

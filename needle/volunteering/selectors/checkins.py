@@ -1,0 +1,3 @@
+"""The checkins selectors."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The hours selectors."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The lists selectors."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The checkins services."""
+
+from __future__ import annotations

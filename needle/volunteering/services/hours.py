@@ -1,0 +1,3 @@
+"""The hours services."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The lists services."""
+
+from __future__ import annotations

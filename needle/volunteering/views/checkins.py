@@ -1,0 +1,3 @@
+"""The checkins pages."""
+
+from __future__ import annotations

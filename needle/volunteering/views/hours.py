@@ -1,0 +1,3 @@
+"""The hours pages."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The lists pages."""
+
+from __future__ import annotations
