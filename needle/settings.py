@@ -254,6 +254,8 @@ NEEDLE_ROLLUP_SOURCES = [
     "needle.center.figures",
     "needle.center.appointment_figures",
     "needle.center.room_figures",
+    "needle.volunteering.figures",
+    "needle.volunteering.list_figures",
 ]
 
 INSTALLED_APPS = [

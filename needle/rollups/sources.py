@@ -83,6 +83,8 @@ class Figure:
     # A ratio that is an average (a sum of ratings over their number): shown as a number, not
     # as a share.
     mean: bool = False
+    # A count kept in hundredths (hours to two places on integer counters): divided back.
+    scale: int = 1
 
     @property
     def is_ratio(self) -> bool:
@@ -93,7 +95,7 @@ class Figure:
         places, none when nothing was counted (not 0%, which would be a verdict)."""
         top = sum(getattr(counts, n) for n in self.numerator) - sum(getattr(counts, n) for n in self.less)
         if not self.denominator:
-            return top
+            return top if self.scale == 1 else round(top / self.scale, 2)
         return ratio(top, sum(getattr(counts, n) for n in self.denominator))
 
     def base(self, counts: Any) -> int | None:
