@@ -25,6 +25,7 @@ from needle.demo.cases import demo_cases_load
 from needle.demo.center import demo_center_load
 from needle.demo.names import random_name, random_phone
 from needle.demo.places import invent_grids, invent_points
+from needle.demo.volunteering import demo_volunteering_load
 from needle.orgs.models import (
     GridAssignment,
     Membership,
@@ -354,6 +355,12 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
             staff=staff.person,
             rng=random.Random(SEED + 16),
             resident=Person.objects.get(username="resident"),
+        )
+        demo_volunteering_load(
+            area=district,
+            rng=random.Random(SEED + 17),
+            staff=staff.person,
+            member=Person.objects.get(username="member"),
         )
         audit_record(
             actor=None,
