@@ -240,4 +240,5 @@ def test_bench_scripts_take_the_shared_data_root_from_the_environment():
         "classifier.py",
         "hotspots.py",
         "orgs.py",
+        "volunteering_scale.py",
     ]

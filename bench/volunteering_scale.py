@@ -1,0 +1,457 @@
+"""Members serving where they live, at the scale of the demo city: 1,000,000 members checked in
+over Chongqing's real communities, 10,000,000 entries of service hours over the last year, and
+the reads members and staff make of them.
+
+    .venv/bin/python bench/volunteering_scale.py                      # full scale
+    .venv/bin/python bench/volunteering_scale.py --members 20000      # small, to try it out
+    .venv/bin/python bench/volunteering_scale.py --reuse              # measure again, same data
+
+The database `needle_bench_volunteering` (PostgreSQL at 127.0.0.1:5432) is migrated and given
+Chongqing's divisions (shared/data/cn-admin-divisions, as `needle import-areas --under
+500000000000` reads them), the known skills, --members / 500 workplace units of 500 members each
+(a party branch in a district), and, with COPY, the members (accounts, memberships, a confirmed
+check-in with the community of their home, one to three skills, their weekly availability), a
+project with a shift in each of --shifts communities, and --entries hour entries over the last
+365 days (nine in ten verified, the rest waiting). The volunteering rollups are built by
+`rollups_rebuild`, timed.
+
+It then times, each as the whole request in-process (django.test.Client), p50/p95/max in ms,
+target p95 < 100 ms:
+- a member's page (/volunteering/me/), signed in as random members;
+- a community coordinator's console (/volunteering/<community>/console/), as an administrator;
+- the suggestions for a shift, ranking among its district's members
+  (GET /api/v1/volunteering/shifts/{id}/suggestions);
+- a district's volunteering figures (GET /api/v1/operations/indicators?source=volunteering), a
+  quarter;
+and, once each, a district's quarterly cards as one CSV (target < 60 s) and one workplace unit's
+cards (500 members) as one PDF with its CJK font (target < 30 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchlib import SHARED_DATA, add_pg_url, latency, recreate_postgres, report_missed, versions
+
+ROOT = Path(__file__).absolute().parent.parent
+AREAS_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
+CITY = "500000000000"
+PG_DB = "needle_bench_volunteering"
+ADMIN = "bench-vol-admin"
+UNIT_SIZE = 500
+TARGET_MS = 100.0
+CSV_TARGET_S = 60.0
+PDF_TARGET_S = 30.0
+STAMP = "2026-01-01 00:00:00+00"
+NULL = "\\N"  # COPY's text format for a missing value
+WORDS = ["看望独居老人", "清理楼道杂物", "辅导学生功课", "社区巡逻", "垃圾分类督导", "义务维修", "助餐送餐"]
+KINDS = ["elderly", "environment", "children", "safety", "civility", "repairs"]
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--members", type=int, default=1_000_000)
+    p.add_argument("--entries", type=int, default=10_000_000)
+    p.add_argument("--shifts", type=int, default=2_000, help="communities given a project with a shift")
+    p.add_argument("--samples", type=int, default=40, help="requests per measured read")
+    p.add_argument("--seed", type=int, default=17)
+    p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
+    add_pg_url(p, PG_DB)
+    return p.parse_args()
+
+
+def step(label: str, started: float, extra: str = "") -> None:
+    print(f"{label:<36} {time.perf_counter() - started:8.1f} s  {extra}", flush=True)
+
+
+def load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def copy_rows(table: str, cols: list[str], lines: Any) -> None:
+    """COPY tab-separated lines into a table, streamed in pieces of a few megabytes."""
+    from django.db import connection
+
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as c,
+    ):
+        buf = io.StringIO()
+        for line in lines:
+            buf.write(line)
+            buf.write("\n")
+            if buf.tell() > 4_000_000:
+                c.write(buf.getvalue())
+                buf = io.StringIO()
+        c.write(buf.getvalue())
+
+
+def import_city() -> None:
+    """Chongqing's rows of the national file (and the header), imported as the CLI does."""
+    from needle.areas.services import area_import
+
+    with (
+        gzip.open(AREAS_FILE, "rt", encoding="utf-8") as src,
+        tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as out,
+    ):
+        for i, line in enumerate(src):
+            if i == 0 or line.startswith("50"):
+                out.write(line)
+    area_import(actor=None, source=out.name, under=CITY)
+    Path(out.name).unlink()
+
+
+def generate(args: argparse.Namespace) -> dict[str, int]:
+    """COPY the units, members, check-ins, shifts and hour entries; returns how many of each."""
+    import numpy as np
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from needle.areas.models import Area, Level
+    from needle.demo.volunteering import SKILLS
+    from needle.orgs.models import Person, Unit, UnitType
+    from needle.volunteering.models import Skill
+
+    rng = np.random.default_rng(args.seed)
+    Skill.objects.bulk_create(Skill(code=c, name=n, name_en=e, synonyms=s) for c, n, e, s in SKILLS)
+    skill_ids = list(Skill.objects.order_by("pk").values_list("pk", flat=True))
+    communities = list(Area.objects.filter(level=Level.COMMUNITY).order_by("path").values_list("pk", "path"))
+    districts = list(
+        Area.objects.filter(level=Level.DISTRICT).order_by("path").values_list("pk", "path", "code")
+    )
+    district_of = []
+    for _pk, path in communities:
+        district_of.append(next(d for d in districts if path.startswith(d[1])))
+    # Workplaces: a party branch in a district, UNIT_SIZE members each; a member lives in a
+    # community of the same district as their workplace (most work near home).
+    n_units = max(1, args.members // UNIT_SIZE)
+    unit_district = rng.integers(0, len(districts), size=n_units)
+    copy_rows(
+        "orgs_unit",
+        ["created_at", "updated_at", "code", "name", "type", "area_id", "area_path", "founded_on"],
+        (
+            f"{STAMP}\t{STAMP}\twork-{i}\t单位党支部{i}\t{UnitType.PARTY_BRANCH}\t{districts[d][0]}\t{districts[d][1]}\t2010-01-01"
+            for i, d in enumerate(int(x) for x in unit_district)
+        ),
+    )
+    unit_ids = dict(Unit.objects.filter(code__startswith="work-").values_list("code", "pk"))
+    units = [unit_ids[f"work-{i}"] for i in range(n_units)]
+    by_district: dict[int, list[int]] = {}
+    for index, (_pk, _path) in enumerate(communities):
+        by_district.setdefault(district_of[index][0], []).append(index)
+
+    # People: accounts, memberships and check-ins, COPY'd with ids chosen here.
+    unusable = make_password(None)
+    person_cols = [
+        f.column
+        for f in Person._meta.concrete_fields
+        if f.column not in ("id", "last_login", "email_confirmed_at", "terms_accepted_at", "birth_year")
+    ]
+
+    def person_line(i: int, home: int) -> str:
+        values = {
+            "password": unusable,
+            "is_superuser": "f",
+            "username": f"vol{i}",
+            "first_name": "",
+            "last_name": "",
+            "email": "",
+            "is_staff": "f",
+            "is_active": "t",
+            "date_joined": STAMP,
+            "display_name": f"党员{i}",
+            "phone": f"139{i:08d}",
+            "language": "",
+            "home_area_id": str(home),
+            "terms_version": "",
+        }
+        return "\t".join(values[c] for c in person_cols)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM orgs_person")
+        base = cursor.fetchone()[0] + 1
+    member_unit = np.arange(args.members) // UNIT_SIZE % n_units
+    homes = np.empty(args.members, dtype=np.int64)
+    for i in range(args.members):
+        choices = by_district.get(districts[int(unit_district[member_unit[i]])][0]) or [0]
+        homes[i] = choices[int(rng.integers(0, len(choices)))]
+    copy_rows(
+        "orgs_person",
+        ["id", *person_cols],
+        (f"{base + i}\t{person_line(i, communities[int(homes[i])][0])}" for i in range(args.members)),
+    )
+    copy_rows(
+        "orgs_membership",
+        ["created_at", "updated_at", "person_id", "unit_id", "kind", "joined_on"],
+        (
+            f"{STAMP}\t{STAMP}\t{base + i}\t{units[int(member_unit[i])]}\tparty_member\t2015-07-01"
+            for i in range(args.members)
+        ),
+    )
+    bits = rng.integers(0, 1 << 21, size=args.members) & rng.integers(0, 1 << 21, size=args.members)
+    served = rng.integers(0, 400, size=args.members)
+    today = dt.date.today()
+    ccols = ["id", "created_at", "updated_at", "person_id", "workplace_id", "community_id", "area_path",
+             "status", "skills_text", "availability", "service_kinds", "phone_visible", "outside_reason",
+             "note", "confirmed_at", "last_served_on"]  # fmt: skip
+    copy_rows(
+        "volunteering_checkin",
+        ccols,
+        (
+            f"{i + 1}\t{STAMP}\t{STAMP}\t{base + i}\t{units[int(member_unit[i])]}\t{communities[int(homes[i])][0]}"
+            f"\t{communities[int(homes[i])][1]}\tconfirmed\t\t{int(bits[i])}\t[]\t{'t' if i % 3 == 0 else 'f'}"
+            f"\t\t\t{STAMP}\t{NULL if served[i] >= 365 else today - dt.timedelta(days=int(served[i]))}"
+            for i in range(args.members)
+        ),
+    )
+    n_skills = rng.integers(1, 4, size=args.members)
+    copy_rows(
+        "volunteering_checkin_skills",
+        ["checkin_id", "skill_id"],
+        (
+            f"{i + 1}\t{s}"
+            for i in range(args.members)
+            for s in rng.choice(skill_ids, size=int(n_skills[i]), replace=False)
+        ),
+    )
+
+    # A project with one shift next Saturday morning in --shifts communities.
+    from needle.volunteering.models import Project, Shift
+
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    starts = dt.datetime.combine(saturday, dt.time(1, 0), dt.UTC)  # 09:00 in Asia/Shanghai
+    picked = rng.choice(len(communities), size=min(args.shifts, len(communities)), replace=False)
+    projects = Project.objects.bulk_create(
+        Project(community_id=communities[int(c)][0], area_path=communities[int(c)][1], title="周六助老服务")
+        for c in picked
+    )
+    Shift.objects.bulk_create(
+        Shift(
+            project=p,
+            area_path=p.area_path,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=2),
+            slots=4,
+        )
+        for p in projects
+    )
+    through = Shift.skills.through
+    through.objects.bulk_create(
+        through(shift_id=s, skill_id=int(rng.choice(skill_ids)))
+        for s in Shift.objects.values_list("pk", flat=True)
+    )
+
+    # Hour entries: over the last 365 days, for random members, at their home community.
+    admin = Person.objects.get(username=ADMIN)
+    ecols = ["created_at", "updated_at", "person_id", "community_id", "area_path", "workplace_id", "date",
+             "hours", "description", "kind", "evidence", "evidence_note", "urgent", "status",
+             "reported_by_id", "verified_by_id", "verified_at", "reason", "points"]  # fmt: skip
+    chunk = 1_000_000
+    made = 0
+    for lo in range(0, args.entries, chunk):
+        n = min(chunk, args.entries - lo)
+        who = rng.integers(0, args.members, size=n)
+        ago = rng.integers(0, 365, size=n)
+        hours = rng.integers(2, 9, size=n) / 2
+        verified = rng.random(n) < 0.9
+        word = rng.integers(0, len(WORDS), size=n)
+        kind = rng.integers(0, len(KINDS), size=n)
+        lines = []
+        for j in range(n):
+            i = int(who[j])
+            community, path = communities[int(homes[i])]
+            day = today - dt.timedelta(days=int(ago[j]))
+            ok = bool(verified[j])
+            lines.append(
+                f"{STAMP}\t{STAMP}\t{base + i}\t{community}\t{path}\t{units[int(member_unit[i])]}\t{day}"
+                f"\t{hours[j]:.2f}\t{WORDS[int(word[j])]}\t{KINDS[int(kind[j])]}\t\t\tf"
+                f"\t{'verified' if ok else 'reported'}\t{base + i}\t{admin.pk if ok else NULL}"
+                f"\t{day.isoformat() + ' 12:00:00+00' if ok else NULL}\t\t{hours[j] * 10 if ok else 0:.2f}"
+            )
+        copy_rows("volunteering_hourentry", ecols, lines)
+        made += n
+        print(f"  ... {made:,} hour entries", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('orgs_person', 'id'), (SELECT MAX(id) FROM orgs_person))"
+        )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('volunteering_checkin', 'id'), %s)", [args.members]
+        )
+    return {"units": n_units, "members": args.members, "entries": made, "shifts": len(projects)}
+
+
+def measure(client: Any, urls: list[str], *, as_people: list[Any] | None = None) -> dict[str, Any]:
+    times = []
+    for index, url in enumerate(urls):
+        if as_people is not None:
+            client.force_login(as_people[index])
+        t = time.perf_counter()
+        r = client.get(url)
+        times.append((time.perf_counter() - t) * 1000)
+        if r.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {r.status_code} {r.content[:300]!r}")
+    return latency(sorted(times))
+
+
+def timed_download(client: Any, url: str) -> tuple[float, int]:
+    t = time.perf_counter()
+    r = client.get(url)
+    body = b"".join(r.streaming_content) if getattr(r, "streaming", False) else r.content
+    if r.status_code != 200:
+        raise SystemExit(f"{url}: HTTP {r.status_code} {body[:300]!r}")
+    return time.perf_counter() - t, len(body)
+
+
+def last_quarter(today: dt.date) -> str:
+    q = (today.month - 1) // 3 + 1
+    return f"{today.year - 1}Q4" if q == 1 else f"{today.year}Q{q - 1}"
+
+
+def main() -> int:
+    args = parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-vol-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
+    os.environ["DEBUG"] = "false"
+    if not args.pg_url.rsplit("/", 1)[-1].startswith(PG_DB):
+        raise SystemExit(f"refusing to drop a database not named {PG_DB}*")
+    kept = recreate_postgres(args.pg_url, reuse=args.reuse)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from needle.areas.models import Area, Level
+    from needle.orgs.models import Person, Unit
+    from needle.rollups.rebuild import rollups_rebuild
+    from needle.volunteering.models import CheckIn, HourEntry, MemberRollup, Shift
+
+    print(f"Needle volunteering benchmark: PostgreSQL database {args.pg_url.rsplit('/', 1)[-1]}")
+    print(versions())
+    print(load())
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    if not kept:
+        import_city()
+        Person.objects.create(username=ADMIN, is_superuser=True, is_staff=True)
+        step("migrate, areas", started)
+        started = time.perf_counter()
+        made = generate(args)
+        step("members, check-ins, entries (COPY)", started, str(made))
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for table in ("orgs_person", "orgs_membership", "volunteering_checkin", "volunteering_checkin_skills",
+                          "volunteering_hourentry"):  # fmt: skip
+                cursor.execute(f"VACUUM ANALYZE {table}")
+        step("VACUUM ANALYZE", started)
+        started = time.perf_counter()
+        rollups_rebuild(actor=None, source="volunteering")
+        rebuild_s = time.perf_counter() - started
+        step(
+            "rollups rebuild --source volunteering", started, f"({MemberRollup.objects.count():,} leaf rows)"
+        )
+    else:
+        step("migrate (data kept)", started)
+        rebuild_s = float("nan")
+    members = CheckIn.objects.count()
+    entries = HourEntry.objects.count()
+    print(f"{members:,} members checked in, {entries:,} hour entries")
+    print(load())
+
+    admin = Person.objects.get(username=ADMIN)
+    client = Client()
+    rng = random.Random(args.seed)
+    today = dt.date.today()
+    quarter = last_quarter(today)
+    people = list(
+        Person.objects.filter(
+            pk__in=CheckIn.objects.filter(
+                pk__in=[rng.randint(1, members) for _ in range(args.samples)]
+            ).values("person_id")
+        )
+    )
+    communities = list(CheckIn.objects.values_list("community__code", flat=True).distinct()[:5000])
+    shifts = list(Shift.objects.values_list("pk", flat=True))
+    districts = list(Area.objects.filter(level=Level.DISTRICT).values_list("code", flat=True))
+    client.force_login(people[0])
+    client.get("/volunteering/me/")
+    missed = []
+    print()
+    print(f"ms per request, {args.samples} each; target p95 < {TARGET_MS:.0f} ms")
+
+    def report(label: str, r: dict[str, Any]) -> None:
+        ok = r["p95"] < TARGET_MS
+        if not ok:
+            missed.append(f"{label}: p95 {r['p95']:.0f} ms")
+        print(
+            f"{label:<40} {r['n']:4d}  p50 {r['p50']:7.1f}  p95 {r['p95']:7.1f}  max {r['max']:7.1f}"
+            f"  {'met' if ok else 'MISSED'}",
+            flush=True,
+        )
+
+    report("a member's page", measure(client, ["/volunteering/me/"] * len(people), as_people=people))
+    client.force_login(admin)
+    reads = {
+        "a coordinator's console": [
+            f"/volunteering/{rng.choice(communities)}/console/" for _ in range(args.samples)
+        ],
+        "the suggestions for a shift": [
+            f"/api/v1/volunteering/shifts/{rng.choice(shifts)}/suggestions" for _ in range(args.samples)
+        ],
+        "a district's figures, a quarter": [
+            f"/api/v1/operations/indicators?area={rng.choice(districts)}&source=volunteering"
+            f"&start={today - dt.timedelta(days=90)}&end={today}"
+            for _ in range(args.samples)
+        ],
+    }
+    for urls in reads.values():
+        client.get(urls[0])
+    for label, urls in reads.items():
+        report(label, measure(client, urls))
+    district = Area.objects.filter(level=Level.DISTRICT).order_by("code").first()
+    assert district is not None
+    seconds, size = timed_download(
+        client, f"/api/v1/volunteering/areas/{district.code}/cards.csv?quarter={quarter}"
+    )
+    ok = seconds < CSV_TARGET_S
+    if not ok:
+        missed.append(f"a district's cards as CSV: {seconds:.1f} s")
+    in_district = CheckIn.objects.filter(area_path__startswith=district.path).count()
+    print(
+        f"{district.name}'s cards of {quarter} as one CSV ({in_district:,} members, {size / 1e6:.1f} MB): "
+        f"{seconds:.1f} s  {'met' if ok else 'MISSED'} (target < {CSV_TARGET_S:.0f} s)"
+    )
+    unit = Unit.objects.filter(code__startswith="work-").order_by("pk").first()
+    assert unit is not None
+    seconds, size = timed_download(
+        client, f"/api/v1/volunteering/units/{unit.pk}/cards.pdf?quarter={quarter}"
+    )
+    ok = seconds < PDF_TARGET_S
+    if not ok:
+        missed.append(f"a unit's cards as PDF: {seconds:.1f} s")
+    print(
+        f"a unit's cards of {quarter} as one PDF ({UNIT_SIZE} members, {size / 1e6:.1f} MB): "
+        f"{seconds:.1f} s  {'met' if ok else 'MISSED'} (target < {PDF_TARGET_S:.0f} s)"
+    )
+    print(load())
+    print(
+        f"rebuild of the volunteering rollups ({members:,} members, {entries:,} entries): {rebuild_s:.1f} s"
+    )
+    return report_missed(missed)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
