@@ -139,6 +139,12 @@ ACTIONS: dict[str, Promise] = {
     "orgs.unit.moved": gettext_lazy("unit moved"),
     "orgs.unit.dissolved": gettext_lazy("unit dissolved"),
     "orgs.unit.phones_viewed": gettext_lazy("members' phone numbers viewed"),
+    "volunteering.skill.created": gettext_lazy("known skill added"),
+    "volunteering.skill.changed": gettext_lazy("known skill changed"),
+    "volunteering.skill.deleted": gettext_lazy("known skill deleted"),
+    "volunteering.point_rule.created": gettext_lazy("rule of points added"),
+    "volunteering.point_rule.changed": gettext_lazy("rule of points changed"),
+    "volunteering.point_rule.deleted": gettext_lazy("rule of points deleted"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

@@ -16,6 +16,7 @@ from needle.cases import services as case_services
 from needle.cases.services.settings_rows import FIELDS
 from needle.orgs import services
 from needle.orgs.presenters import ACTIONS
+from needle.volunteering.services.config import FIELDS as CONFIG_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,11 @@ MADE = {
         f"center.appointment.{past}" for past in ("cancelled", "served", "no_show")
     },
     "center/services/rooms.py": {f"center.booking.{past}" for past in ("approved", "declined", "cancelled")},
+    "volunteering/services/config.py": {
+        f"{prefix}.{verb}"
+        for prefix, _fields in CONFIG_FIELDS.values()
+        for verb in ("created", "changed", "deleted")
+    },
 }
 
 
