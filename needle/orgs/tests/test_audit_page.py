@@ -40,6 +40,14 @@ MADE = {
         f"center.appointment.{past}" for past in ("cancelled", "served", "no_show")
     },
     "center/services/rooms.py": {f"center.booking.{past}" for past in ("approved", "declined", "cancelled")},
+    "volunteering/services/checkins.py": {
+        f"volunteering.checkin.{past}"
+        for past in ("submitted", "confirmed", "returned", "resubmitted", "moved", "withdrawn")
+    },
+    "volunteering/services/pairings.py": {
+        f"volunteering.pairing.{past}"
+        for past in ("submitted", "confirmed", "returned", "resubmitted", "withdrawn")
+    },
 }
 
 

@@ -146,6 +146,16 @@ def checkin_mine(request: HttpRequest) -> Any:
     return {"items": [checkin_out(c, phone=c.person.phone) for c in sel.my_checkins(actor=request.user)]}
 
 
+@router.post("/checkins/import", response={201: VolRosterOut, **ERRORS}, summary="Import a roster")
+def checkin_import(request: HttpRequest, file: File[UploadedFile], community: Form[Code]) -> Any:
+    """The community's staff: the XLSX or CSV template, all lines or none (422 names each bad
+    line as `line N`)."""
+    area = required_area(community, "community")
+    rows = roster.read_rows(name=file.name or "", data=file.read(roster.MAX_BYTES + 1))
+    made = roster.roster_import(actor=request.user, community=area, rows=rows)
+    return Status(201, {"imported": len(made), "checkins": [c.pk for c in made]})
+
+
 @router.get("/checkins/{checkin_id}", response={200: VolCheckInOut, **ERRORS}, summary="One check-in")
 def checkin_get(request: HttpRequest, checkin_id: Id) -> Any:
     checkin = sel.access_checkin(actor=request.user, checkin_id=checkin_id)
@@ -207,16 +217,6 @@ def checkin_move(request: HttpRequest, checkin_id: Id, payload: VolMoveIn) -> An
 def checkin_withdraw(request: HttpRequest, checkin_id: Id) -> Any:
     checkin = sel.access_checkin(actor=request.user, checkin_id=checkin_id)
     return _moved(request, svc.checkin_withdraw(actor=request.user, checkin=checkin))
-
-
-@router.post("/checkins/import", response={201: VolRosterOut, **ERRORS}, summary="Import a roster")
-def checkin_import(request: HttpRequest, file: File[UploadedFile], community: Form[Code]) -> Any:
-    """The community's staff: the XLSX or CSV template, all lines or none (422 names each bad
-    line as `line N`)."""
-    area = required_area(community, "community")
-    rows = roster.read_rows(name=file.name or "", data=file.read(roster.MAX_BYTES + 1))
-    made = roster.roster_import(actor=request.user, community=area, rows=rows)
-    return Status(201, {"imported": len(made), "checkins": [c.pk for c in made]})
 
 
 def pairing_out(pairing: UnitCheckIn) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from needle.areas.models import Area, Level
 from needle.center.presenters import refusal
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Unit
-from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.permissions import can_in_area, granting_unit_ids, require, require_authenticated
 from needle.volunteering.models import (
     PARTS,
     CheckInStatus,
@@ -288,8 +288,9 @@ def pairings_page(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("The pairing is sent; the community's staff will confirm it."))
         return redirect(reverse("volunteering-pairings", args=[area.code]))
     staff = can_in_area(actor, "volunteering.view", area.path)
+    # The units whose pairing the actor may send: those where they are admin or coordinator.
     own_units = list(
-        Unit.objects.filter(roles__person=actor, roles__role__in=["admin", "coordinator"]).distinct()
+        Unit.objects.filter(pk__in=granting_unit_ids(actor, "volunteering.manage")).order_by("name")
     )
     require(staff or bool(own_units))
     rows = (
