@@ -10,6 +10,7 @@ urlpatterns: list = [
         checkins.checkin_action,
         name="volunteering-checkin-action",
     ),
+    path("volunteering/commitments/add/", checkins.commitment_add, name="volunteering-commitment-add"),
     path("volunteering/units/<int:unit_id>/", checkins.unit_page, name="volunteering-unit"),
     path(
         "volunteering/pairings/<int:pairing_id>/<str:action>/",

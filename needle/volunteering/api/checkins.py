@@ -352,7 +352,9 @@ def resources(
         raise ValidationFailed(fields={"weekday": _("A weekday is a number from 1 (Monday) to 7 (Sunday).")})
     if part and part not in ("morning", "afternoon", "evening"):
         raise ValidationFailed(fields={"part": _("A part of the day is morning, afternoon or evening.")})
-    res = sel.resources_for(actor=request.user, area=area, skill=found, weekday=weekday, part=part or None)
+    res = sel.resources_for(
+        actor=request.user, community_or_area=area, skill=found, weekday=weekday, part=part or None
+    )
     return {
         "area": area.code,
         "members": [

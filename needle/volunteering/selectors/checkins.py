@@ -210,6 +210,13 @@ def access_commitment(*, actor: Any, commitment_id: int) -> Commitment:
     return commitment
 
 
+def my_commitments(*, actor: Any) -> QuerySet[Commitment]:
+    """The actor's own commitments, newest year first."""
+    if not getattr(actor, "is_authenticated", False):
+        return Commitment.objects.none()
+    return Commitment.objects.filter(person=actor).select_related("community").order_by("-year", "-pk")
+
+
 def commitment_list_for(*, actor: Any, community: Area, year: int) -> QuerySet[Commitment]:
     require(can_in_area(actor, "volunteering.view_members", community.path))
     return Commitment.objects.filter(community=community, year=year).select_related("person").order_by("pk")
@@ -272,7 +279,7 @@ def slots_of(availability: int) -> list[tuple[int, str]]:
 def resources_for(
     *,
     actor: Any,
-    area: Area,
+    community_or_area: Area,
     skill: Skill | None = None,
     weekday: int | None = None,
     part: str | None = None,
@@ -281,6 +288,7 @@ def resources_for(
     """The resources list (资源清单) of an area for its staff: confirmed members' skills and
     availability (phones masked unless the member shows theirs; shown numbers read by staff are
     audited) and the confirmed pairings' commitments."""
+    area = community_or_area
     require(can_in_area(actor, "volunteering.view_members", area.path))
     qs = CheckIn.objects.filter(subtree_q(area.path, "area_path"), status=CheckInStatus.CONFIRMED)
     if skill is not None:

@@ -12,7 +12,7 @@ from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from needle.core.models import AuditEvent
 from needle.notify.models import Notification
 from needle.orgs.models import Membership, MembershipKind, Role, RoleAssignment
-from needle.volunteering.models import CheckIn, CheckInStatus, Commitment, availability_bit
+from needle.volunteering.models import CheckIn, CheckInStatus, Commitment, Skill, availability_bit
 from needle.volunteering.selectors import checkins as sel
 from needle.volunteering.services import checkins as svc
 from needle.volunteering.services import pairings as pair
@@ -339,32 +339,32 @@ def test_resources_search_and_phone_masking(vworld):
         community=w.areas["community_a1b"],
         status="submitted",
     )
-    res = sel.resources_for(actor=w.people["staff"], area=w.areas["community_a1a"])
+    res = sel.resources_for(actor=w.people["staff"], community_or_area=w.areas["community_a1a"])
     phones = {m.checkin.pk: m.phone for m in res.members}
     assert phones == {a.pk: "138****0001", b.pk: "13800000002"}
     assert AuditEvent.objects.filter(action="volunteering.resources.phones_viewed").count() == 1
-    from needle.volunteering.models import Skill
-
     first_aid = Skill.objects.get(code="first_aid")
     assert [
         m.checkin.pk
         for m in sel.resources_for(
-            actor=w.people["staff"], area=w.areas["community_a1a"], skill=first_aid
+            actor=w.people["staff"], community_or_area=w.areas["community_a1a"], skill=first_aid
         ).members
-    ] == [a.pk]
-    assert [
-        m.checkin.pk
-        for m in sel.resources_for(actor=w.people["staff"], area=w.areas["community_a1a"], weekday=6).members
     ] == [a.pk]
     assert [
         m.checkin.pk
         for m in sel.resources_for(
-            actor=w.people["supervisor"], area=w.areas["street_a1"], part="evening"
+            actor=w.people["staff"], community_or_area=w.areas["community_a1a"], weekday=6
+        ).members
+    ] == [a.pk]
+    assert [
+        m.checkin.pk
+        for m in sel.resources_for(
+            actor=w.people["supervisor"], community_or_area=w.areas["street_a1"], part="evening"
         ).members
     ] == [b.pk]
     for persona in ("member", "unit_coord", "outsider", "other_supervisor"):
         with pytest.raises(PermissionDenied):
-            sel.resources_for(actor=w.people[persona], area=w.areas["community_a1a"])
+            sel.resources_for(actor=w.people[persona], community_or_area=w.areas["community_a1a"])
 
 
 # Pairings ------------------------------------------------------------------------------------

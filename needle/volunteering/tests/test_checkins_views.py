@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from needle.core.models import AuditEvent
 from needle.orgs.models import Role, RoleAssignment
-from needle.volunteering.models import CheckIn, CheckInStatus, UnitCheckIn, availability_bit
+from needle.volunteering.models import CheckIn, CheckInStatus, Commitment, UnitCheckIn, availability_bit
 from needle.volunteering.tests.conftest import make_checkin
 from needle.volunteering.views.checkins import checkin_panel, console_checkins
 
@@ -214,3 +214,29 @@ def test_import_page(vworld):
     assert c.post("/volunteering/500103001001/import/", {"file": good}).status_code == 302
     assert CheckIn.objects.get().status == "confirmed"
     assert client(w, "supervisor").get("/volunteering/500103001001/import/").status_code == 403
+
+
+def test_member_makes_a_commitment_from_the_page(vworld):
+    w = vworld
+    make_checkin(w.people["member"], workplace=w.units["pb_a1a"], community=w.areas["community_a1a"])
+    c = client(w, "member")
+    year = timezone.localdate().year
+    assert (
+        c.post(
+            "/volunteering/commitments/add/", {"year": str(year), "text": "每月一次", "public": "on"}
+        ).status_code
+        == 302
+    )
+    assert (
+        c.post("/volunteering/commitments/add/", {"year": "abcd", "text": "x"}, follow=True).status_code
+        == 200
+    )
+    page = c.get("/volunteering/checkin/").content.decode()
+    assert "每月一次" in page
+    assert (
+        client(w, "resident")
+        .post("/volunteering/commitments/add/", {"year": str(year), "text": "x"})
+        .status_code
+        == 302
+    )
+    assert Commitment.objects.count() == 1

@@ -158,9 +158,31 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
                 for k in ServiceKind
             ],
             "editable": standing is None or standing.status == CheckInStatus.RETURNED,
+            "commitments": list(sel.my_commitments(actor=actor)[:20]),
+            "year": timezone.localdate().year,
             "moves": CHECKIN_MOVES,
         },
     )
+
+
+@login_required
+def commitment_add(request: HttpRequest) -> HttpResponse:
+    """A member's commitment for the year, from the check-in page; POST only."""
+    if request.method != "POST":
+        raise NotFound()
+    year = request.POST.get("year", "")
+    try:
+        pair.commitment_add(
+            actor=request.user,
+            year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else 0,
+            text=request.POST.get("text", ""),
+            public=request.POST.get("public") == "on",
+        )
+    except DomainError as exc:
+        messages.error(request, refusal(exc))
+    else:
+        messages.success(request, _("Your commitment is recorded."))
+    return redirect(reverse("volunteering-checkin"))
 
 
 # The moves a page makes, by the name in its URL.
@@ -233,7 +255,9 @@ def resources_page(request: HttpRequest, code: str) -> HttpResponse:
     day = request.GET.get("weekday", "")
     weekday = int(day) if day.isascii() and day.isdigit() and 1 <= int(day) <= 7 else None
     part = request.GET.get("part") if request.GET.get("part") in PARTS else None
-    res = sel.resources_for(actor=request.user, area=area, skill=skill, weekday=weekday, part=part)
+    res = sel.resources_for(
+        actor=request.user, community_or_area=area, skill=skill, weekday=weekday, part=part
+    )
     return render(
         request,
         "volunteering/resources.html",
