@@ -17,7 +17,11 @@ urlpatterns: list = [
         checkins.pairing_action,
         name="volunteering-pairing-action",
     ),
-    path("volunteering/roster-template.csv", checkins.import_template, name="volunteering-import-template"),
+    path(
+        "volunteering/roster-template.<str:kind>",
+        checkins.import_template,
+        name="volunteering-import-template",
+    ),
     path("volunteering/<str:code>/resources/", checkins.resources_page, name="volunteering-resources"),
     path("volunteering/<str:code>/pairings/", checkins.pairings_page, name="volunteering-pairings"),
     path("volunteering/<str:code>/import/", checkins.import_page, name="volunteering-import"),

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import openpyxl
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,13 +73,22 @@ def template_csv() -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def template_xlsx() -> bytes:
+    """The same template as a workbook."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(COLUMNS)
+    sheet.append(EXAMPLE)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def read_rows(*, name: str, data: bytes) -> list[list[str]]:
     """The lines of an uploaded roster, header first, each cell as text."""
     if len(data) > MAX_BYTES:
         raise ValidationFailed(fields={"file": _("The file is larger than 2 MB.")})
     if name.lower().endswith(".xlsx"):
-        import openpyxl
-
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged file

@@ -206,6 +206,9 @@ def test_import_page(vworld):
     assert c.get("/volunteering/500103001001/import/").status_code == 200
     template = c.get("/volunteering/roster-template.csv")
     assert template.status_code == 200 and "username or phone" in template.content.decode("utf-8-sig")
+    book = c.get("/volunteering/roster-template.xlsx")
+    assert book.status_code == 200 and book.content[:2] == b"PK"
+    assert c.get("/volunteering/roster-template.exe").status_code == 404
     bad = SimpleUploadedFile("r.csv", b"h\nnobody,,,,\nmember,pb-a1a,,someday,\n")
     res = c.post("/volunteering/500103001001/import/", {"file": bad})
     assert res.status_code == 200 and "line 2" in res.content.decode() and "line 3" in res.content.decode()

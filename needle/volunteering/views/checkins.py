@@ -390,10 +390,19 @@ def _line_no(key: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @login_required
-def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(roster.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="roster-template.csv"'
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The roster template, as CSV or XLSX."""
+    if kind not in ("csv", "xlsx"):
+        raise NotFound()
+    if kind == "xlsx":
+        response = HttpResponse(roster.template_xlsx(), content_type=XLSX)
+    else:
+        response = HttpResponse(roster.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="roster-template.{kind}"'
     return response
 
 
