@@ -1,10 +1,11 @@
-"""Check-ins of members with the community of their home (报到), units' pairings with a
-community (单位报到) and members' commitments for the year (承诺).
+"""Check-ins of members with the community of their home (报到): submitted by the member,
+confirmed or returned by the community's staff, resubmitted, moved to a new home (the old one
+kept, pointing at the new) or withdrawn. Pairings and commitments are in `pairings`, the roster
+import in `roster`.
 
-Every move is checked against `needle.volunteering.states`: the member (the person the check-in
-is of), the community's staff ("volunteering.manage" over the community) and, for pairings, the
-unit: whoever holds an ADMIN or COORDINATOR role in that very unit (`can_act_for_unit` with
-"volunteering.manage"), since a pairing commits the unit's resources."""
+Every move is checked against CHECKIN_MOVES in `needle.volunteering.states`: the member (the
+person the check-in is of) and the community's staff ("volunteering.manage" over the community,
+which reaches those above it too)."""
 
 from __future__ import annotations
 

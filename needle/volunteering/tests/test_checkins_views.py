@@ -3,15 +3,19 @@ list, pairings and the roster import; the two partials' context functions. Both 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from needle import testing as t
 from needle.core.models import AuditEvent
-from needle.orgs.models import Role, RoleAssignment
+from needle.orgs.models import Membership, Role, RoleAssignment
 from needle.volunteering.models import CheckIn, CheckInStatus, Commitment, UnitCheckIn, availability_bit
 from needle.volunteering.tests.conftest import make_checkin
 from needle.volunteering.views.checkins import checkin_panel, console_checkins
@@ -246,3 +250,38 @@ def test_member_makes_a_commitment_from_the_page(vworld):
         == 302
     )
     assert Commitment.objects.count() == 1
+
+
+def test_unit_page_and_resources_read_in_a_fixed_number_of_queries(vworld):
+    """Hot pages: their queries do not grow with the members listed."""
+    w = vworld
+    make_checkin(
+        w.people["member2"],
+        workplace=w.units["workplace"],
+        community=w.areas["community_a1a"],
+        skill_codes=["it"],
+    )
+    coord, staff = client(w, "unit_coord"), client(w, "staff")
+    unit_url, res_url = (
+        f"/volunteering/units/{w.units['workplace'].pk}/",
+        "/volunteering/500103001001/resources/",
+    )
+
+    def count(c, url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = (count(coord, unit_url), count(staff, res_url))
+    for i in range(6):
+        person = t.PersonFactory.create(username=f"extra{i}")
+        Membership.objects.create(
+            person=person, unit=w.units["workplace"], kind="member", joined_on=dt.date(2020, 1, 1)
+        )
+        make_checkin(
+            person,
+            workplace=w.units["workplace"],
+            community=w.areas["community_a1a"],
+            skill_codes=["it", "legal"],
+        )
+    assert (count(coord, unit_url), count(staff, res_url)) == before
