@@ -101,7 +101,10 @@ def read_rows(*, name: str, data: bytes) -> list[list[str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationFailed(fields={"file": _("Save the CSV file as UTF-8.")}) from None
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error:
+            raise ValidationFailed(fields={"file": _("This is not a readable CSV file.")}) from None
     if len(rows) > MAX_LINES + 1:
         raise ValidationFailed(fields={"file": _("At most %(n)d lines at once.") % {"n": MAX_LINES}})
     return rows

@@ -275,3 +275,24 @@ def test_import_xlsx(vworld):
     junk = SimpleUploadedFile("roster.xlsx", b"not a workbook")
     res = client.post(f"{BASE}/checkins/import", {"file": junk, "community": "500103001001"})
     assert res.status_code == 422 and "file" in res.json()["error"]["fields"]
+
+
+def test_import_refuses_unreadable_files_named(vworld):
+    client = t.ApiClient(vworld.people["staff"]).client
+    for name, data in (
+        ("r.csv", b'"' + b"x" * 200_000 + b'"\n'),
+        ("r.csv", "\u540d".encode("gbk")),
+        ("r.csv", b"h\nmember\x00,pb-a1a,,,\n"),
+        ("r.csv", b"h\n"),
+    ):
+        res = client.post(
+            f"{BASE}/checkins/import", {"file": SimpleUploadedFile(name, data), "community": "500103001001"}
+        )
+        assert res.status_code == 422, (data[:20], res.content)
+        fields = res.json()["error"]["fields"]
+        assert "file" in fields or "line 2" in fields
+    res = client.post(
+        f"{BASE}/checkins/import", {"file": SimpleUploadedFile("r.csv", b"h\n"), "community": "500103001000"}
+    )
+    assert res.status_code == 422 and "community" in res.json()["error"]["fields"]
+    assert not CheckIn.objects.exists()
