@@ -291,7 +291,8 @@ def test_import_refuses_unreadable_files_named(vworld):
         assert res.status_code == 422, (data[:20], res.content)
         fields = res.json()["error"]["fields"]
         assert "file" in fields or "line 2" in fields
-    res = client.post(
+    street = t.ApiClient(vworld.people["street_admin"]).client
+    res = street.post(
         f"{BASE}/checkins/import", {"file": SimpleUploadedFile("r.csv", b"h\n"), "community": "500103001000"}
     )
     assert res.status_code == 422 and "community" in res.json()["error"]["fields"]
