@@ -145,6 +145,24 @@ ACTIONS: dict[str, Promise] = {
     "volunteering.point_rule.created": gettext_lazy("rule of points added"),
     "volunteering.point_rule.changed": gettext_lazy("rule of points changed"),
     "volunteering.point_rule.deleted": gettext_lazy("rule of points deleted"),
+    "volunteering.checkin.submitted": gettext_lazy("member checked in with a community"),
+    "volunteering.checkin.confirmed": gettext_lazy("member's check-in confirmed"),
+    "volunteering.checkin.returned": gettext_lazy("member's check-in returned for corrections"),
+    "volunteering.checkin.resubmitted": gettext_lazy("member's check-in sent again"),
+    "volunteering.checkin.moved": gettext_lazy("member's check-in moved to a new home"),
+    "volunteering.checkin.withdrawn": gettext_lazy("member's check-in withdrawn"),
+    "volunteering.unit.checkins_viewed": gettext_lazy("unit's members' check-ins viewed"),
+    "volunteering.resources.phones_viewed": gettext_lazy(
+        "members' phone numbers viewed in the resources list"
+    ),
+    "volunteering.pairing.submitted": gettext_lazy("unit paired with a community"),
+    "volunteering.pairing.confirmed": gettext_lazy("unit's pairing confirmed"),
+    "volunteering.pairing.returned": gettext_lazy("unit's pairing returned for corrections"),
+    "volunteering.pairing.resubmitted": gettext_lazy("unit's pairing sent again"),
+    "volunteering.pairing.withdrawn": gettext_lazy("unit's pairing withdrawn"),
+    "volunteering.commitment.added": gettext_lazy("member's commitment made"),
+    "volunteering.commitment.reviewed": gettext_lazy("member's commitment reviewed"),
+    "volunteering.roster.imported": gettext_lazy("roster of members imported"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

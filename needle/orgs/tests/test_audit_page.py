@@ -46,6 +46,14 @@ MADE = {
         for prefix, _fields in CONFIG_FIELDS.values()
         for verb in ("created", "changed", "deleted")
     },
+    "volunteering/services/checkins.py": {
+        f"volunteering.checkin.{past}"
+        for past in ("submitted", "confirmed", "returned", "resubmitted", "moved", "withdrawn")
+    },
+    "volunteering/services/pairings.py": {
+        f"volunteering.pairing.{past}"
+        for past in ("submitted", "confirmed", "returned", "resubmitted", "withdrawn")
+    },
 }
 
 
