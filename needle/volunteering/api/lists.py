@@ -14,7 +14,7 @@ from ninja.responses import Status
 from needle.areas.models import Area
 from needle.areas.selectors import area_get
 from needle.cases.selectors.access import access_case
-from needle.core.errors import ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.auth import optional_actor
 from needle.orgs.models import Person, Unit
@@ -47,7 +47,7 @@ def _area(code: str | None, name: str) -> Area:
         raise ValidationFailed(fields={name: _("This field is required.")})
     try:
         return area_get(code=code)
-    except Exception:
+    except NotFound:
         raise ValidationFailed(fields={name: _("No area has this code.")}) from None
 
 
@@ -119,7 +119,7 @@ def claim_out(claim: Claim) -> dict[str, Any]:
 def create_need(request: HttpRequest, payload: VolNeedIn) -> Any:
     """Community staff and grid workers; with `case` (a request's number) the need is made from
     that request, in its community, with its title and description."""
-    common = {
+    common: dict[str, Any] = {
         "category": payload.category,
         "place": payload.place,
         "people_needed": payload.people_needed,
@@ -158,7 +158,7 @@ def meet_need(request: HttpRequest, need_id: Id, payload: VolMeetIn | None = Non
     """With `resolve_case`, its request is resolved too when the cases' rules allow it (only
     its lead unit's handlers, from a state that allows it); otherwise `case_note` says why not,
     and the need is met all the same."""
-    payload = payload or VolMeetIn()
+    payload = payload or VolMeetIn(note="")
     need = sel.access_need(actor=request.user, need_id=need_id)
     met = svc.need_meet(actor=request.user, need=need, note=payload.note, resolve_case=payload.resolve_case)
     return need_out(met.need, case_resolved=met.case_resolved, case_note=met.case_note)
@@ -167,7 +167,9 @@ def meet_need(request: HttpRequest, need_id: Id, payload: VolMeetIn | None = Non
 @router.post("/needs/{need_id}/withdraw", response={200: VolNeedOut, **ERRORS}, summary="Withdraw a need")
 def withdraw_need(request: HttpRequest, need_id: Id, payload: VolNoteIn | None = None) -> Any:
     need = sel.access_need(actor=request.user, need_id=need_id)
-    return need_out(svc.need_withdraw(actor=request.user, need=need, note=(payload or VolNoteIn()).note))
+    return need_out(
+        svc.need_withdraw(actor=request.user, need=need, note=(payload or VolNoteIn(note="")).note)
+    )
 
 
 @router.post("/needs/{need_id}/reopen", response={200: VolNeedOut, **ERRORS}, summary="Reopen a need")
@@ -224,7 +226,9 @@ def get_project(request: HttpRequest, project_id: Id) -> Any:
     return project_out(project)
 
 
-@router.post("/projects/{project_id}/close", response={200: VolProjectOut, **ERRORS}, summary="Close a project")
+@router.post(
+    "/projects/{project_id}/close", response={200: VolProjectOut, **ERRORS}, summary="Close a project"
+)
 def close_project(request: HttpRequest, project_id: Id) -> Any:
     project = sel.access_project(actor=request.user, project_id=project_id)
     return project_out(svc.project_close(actor=request.user, project=project))
@@ -241,13 +245,11 @@ def claim_shift(request: HttpRequest, shift_id: Id) -> Any:
 @router.post("/shifts/{shift_id}/cancel", response={200: VolProjectOut, **ERRORS}, summary="Cancel a shift")
 def cancel_shift(request: HttpRequest, shift_id: Id, payload: VolReasonIn | None = None) -> Any:
     shift = sel.access_shift(actor=request.user, shift_id=shift_id)
-    svc.shift_cancel(actor=request.user, shift=shift, reason=(payload or VolReasonIn()).reason)
+    svc.shift_cancel(actor=request.user, shift=shift, reason=(payload or VolReasonIn(reason="")).reason)
     return project_out(sel.access_project(actor=request.user, project_id=shift.project_id))
 
 
-@router.post(
-    "/shifts/{shift_id}/dispatch", response={201: VolClaimOut, **ERRORS}, summary="Dispatch a task"
-)
+@router.post("/shifts/{shift_id}/dispatch", response={201: VolClaimOut, **ERRORS}, summary="Dispatch a task")
 def dispatch(request: HttpRequest, shift_id: Id, payload: VolDispatchIn) -> Any:
     """Staff assign the shift to a member (`person`, an id) or a unit (`unit`, its code)."""
     shift = sel.access_shift(actor=request.user, shift_id=shift_id)
@@ -260,14 +262,20 @@ def dispatch(request: HttpRequest, shift_id: Id, payload: VolDispatchIn) -> Any:
         unit = Unit.objects.filter(code=payload.unit.replace("\x00", "")).first()
         if unit is None:
             raise ValidationFailed(fields={"unit": _("No unit has this code.")})
-    claim = claims.claim_dispatch(actor=request.user, shift=shift, person=person, unit=unit, note=payload.note)
+    claim = claims.claim_dispatch(
+        actor=request.user, shift=shift, person=person, unit=unit, note=payload.note
+    )
     return Status(201, claim_out(claim))
 
 
 @router.post("/claims/{claim_id}/cancel", response={200: VolClaimOut, **ERRORS}, summary="Cancel a claim")
 def cancel_claim(request: HttpRequest, claim_id: Id, payload: VolReasonIn | None = None) -> Any:
     claim = sel.access_claim(actor=request.user, claim_id=claim_id)
-    return claim_out(claims.claim_cancel(actor=request.user, claim=claim, reason=(payload or VolReasonIn()).reason))
+    return claim_out(
+        claims.claim_cancel(
+            actor=request.user, claim=claim, reason=(payload or VolReasonIn(reason="")).reason
+        )
+    )
 
 
 @router.post("/claims/{claim_id}/accept", response={200: VolClaimOut, **ERRORS}, summary="Accept a task")
@@ -297,7 +305,9 @@ def rate(request: HttpRequest, project_id: Id, payload: VolRatingIn) -> Any:
     """A resident who received the service (home in the community, or the reporter of a
     request linked to one of its needs); 201 the first time, 200 when it replaces theirs."""
     project = sel.access_project(actor=request.user, project_id=project_id)
-    rating, made = claims.rating_give(actor=request.user, project=project, rating=payload.rating, comment=payload.comment)
+    rating, made = claims.rating_give(
+        actor=request.user, project=project, rating=payload.rating, comment=payload.comment
+    )
     count, average = sel.rating_summary(project)
     body = {
         "project": project.pk,

@@ -19,7 +19,9 @@ SkillCode = Annotated[str, Field(max_length=40)]
 
 class VolNeedIn(Schema):
     community: Code | None = Field(None, description="The community's area code (or give `case`)")
-    case: str | None = Field(None, max_length=20, description="Made from this resident's request (its number)")
+    case: str | None = Field(
+        None, max_length=20, description="Made from this resident's request (its number)"
+    )
     title: str = Field("", max_length=150, description="Required unless made from a request")
     description: str = Field("", max_length=4000)
     category: str = Field("other", max_length=20)

@@ -75,7 +75,8 @@ def project_list_for(*, actor: Any, community: Area, include_closed: bool = Fals
 def access_project(*, actor: Any, project_id: int) -> Project:
     project = _rated(Project.objects.select_related("community", "coordinator")).filter(pk=project_id).first()
     if project is None or (
-        project.status != ProjectStatus.OPEN and not can_in_area(actor, "volunteering.view", project.area_path)
+        project.status != ProjectStatus.OPEN
+        and not can_in_area(actor, "volunteering.view", project.area_path)
     ):
         raise NotFound(_("No such project."))
     return project
@@ -92,7 +93,9 @@ def access_shift(*, actor: Any, shift_id: int) -> Shift:
 def access_claim(*, actor: Any, claim_id: int) -> Claim:
     """The claim to its member, its unit's people and the community's staff; 404 to others."""
     require_authenticated(actor)
-    claim = Claim.objects.select_related("shift", "shift__project", "person", "unit").filter(pk=claim_id).first()
+    claim = (
+        Claim.objects.select_related("shift", "shift__project", "person", "unit").filter(pk=claim_id).first()
+    )
     if claim is None or not (
         claim.person_id == actor.pk
         or (claim.unit is not None and can_act_for_unit(actor, "volunteering.view", claim.unit))
@@ -110,17 +113,21 @@ def with_free(shifts: list[Shift]) -> list[Shift]:
 
 def upcoming_shifts(project: Project, *, limit: int = 50) -> list[Shift]:
     now = timezone.now()
-    return with_free(list(
-        project.shifts.filter(cancelled=False)
-        .filter(Q(ends_at__gt=now) | Q(due_on__gte=timezone.localdate()))
-        .prefetch_related("skills")
-        .order_by(F("starts_at").asc(nulls_last=True), "due_on", "pk")[:limit]
-    ))
+    return with_free(
+        list(
+            project.shifts.filter(cancelled=False)
+            .filter(Q(ends_at__gt=now) | Q(due_on__gte=timezone.localdate()))
+            .prefetch_related("skills")
+            .order_by(F("starts_at").asc(nulls_last=True), "due_on", "pk")[:limit]
+        )
+    )
 
 
 def project_shifts(project: Project) -> list[Shift]:
     return with_free(
-        list(project.shifts.prefetch_related("skills").order_by(F("starts_at").asc(nulls_last=True), "due_on"))
+        list(
+            project.shifts.prefetch_related("skills").order_by(F("starts_at").asc(nulls_last=True), "due_on")
+        )
     )
 
 
@@ -219,13 +226,17 @@ def community_public(*, community: Area) -> dict[str, Any]:
 
 def unfilled_shifts(*, community: Area, limit: int = 30) -> list[Shift]:
     now = timezone.now()
-    return with_free(list(
-        Shift.objects.filter(subtree_q(community.path, "area_path"), cancelled=False, filled__lt=F("slots"))
-        .filter(project__status=ProjectStatus.OPEN)
-        .filter(Q(starts_at__gt=now) | Q(due_on__gte=timezone.localdate()))
-        .select_related("project")
-        .order_by(F("starts_at").asc(nulls_last=True), "due_on", "pk")[:limit]
-    ))
+    return with_free(
+        list(
+            Shift.objects.filter(
+                subtree_q(community.path, "area_path"), cancelled=False, filled__lt=F("slots")
+            )
+            .filter(project__status=ProjectStatus.OPEN)
+            .filter(Q(starts_at__gt=now) | Q(due_on__gte=timezone.localdate()))
+            .select_related("project")
+            .order_by(F("starts_at").asc(nulls_last=True), "due_on", "pk")[:limit]
+        )
+    )
 
 
 def claims_by_shift(shifts: list[Shift]) -> dict[int, list[Claim]]:
@@ -233,4 +244,3 @@ def claims_by_shift(shifts: list[Shift]) -> dict[int, list[Claim]]:
     for c in Claim.objects.filter(shift__in=shifts).select_related("person", "unit").order_by("created_at"):
         out[c.shift_id].append(c)
     return out
-

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_noop
 from needle.areas.models import Area, Level
 from needle.cases.models import Case
 from needle.cases.selectors.access import may_view
-from needle.core import periods
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from needle.notify.messages import Message
@@ -329,10 +328,10 @@ def need_meet(*, actor: Any, need: Need, note: str = "", resolve_case: bool = Fa
                 )
             met.case_resolved = True
         except DomainError as exc:
-            met.case_note = (
-                _("The need is met, but request %(number)s was not resolved: %(why)s")
-                % {"number": need.case.number, "why": exc.message}
-            )
+            met.case_note = _("The need is met, but request %(number)s was not resolved: %(why)s") % {
+                "number": need.case.number,
+                "why": exc.message,
+            }
     elif resolve_case:
         met.case_note = _("This need is not linked to a request.")
     return met
@@ -560,7 +559,7 @@ def shift_cancel(*, actor: Any, shift: Shift, reason: str = "") -> Shift:
     if shift.cancelled:
         raise Conflict(_("This shift is already cancelled."))
     live = list(
-        Claim.objects.select_for_update()
+        Claim.objects.select_for_update(of=("self",))
         .select_related("person", "unit")
         .filter(shift=shift, status__in=[ClaimStatus.CLAIMED, ClaimStatus.DISPATCHED, ClaimStatus.ACCEPTED])
     )

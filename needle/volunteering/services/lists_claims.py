@@ -111,7 +111,9 @@ def claim_create(*, actor: Any, shift: Shift) -> Claim:
     actor = require_authenticated(actor)
     if standing_checkin(actor) is None:
         raise PermissionDenied(
-            _("Only members with a confirmed check-in claim shifts: check in with your home community first."),
+            _(
+                "Only members with a confirmed check-in claim shifts: check in with your home community first."
+            ),
             code="not_checked_in",
         )
     _lock_person(actor)
@@ -200,7 +202,7 @@ def capacities(actor: Any, claim: Claim) -> frozenset[str]:
 
 def _move(actor: Any, claim: Claim, name: str) -> tuple[Shift, Claim]:
     actor = require_authenticated(actor)
-    if claim.person_id is not None:
+    if claim.person is not None:
         _lock_person(claim.person)
     shift = _lock_shift(claim.shift)
     claim = Claim.objects.select_for_update(of=("self",)).select_related("person", "unit").get(pk=claim.pk)
@@ -241,7 +243,11 @@ def claim_cancel(*, actor: Any, claim: Claim, reason: str = "") -> Claim:
     _to(claim, "cancel", reason)
     _free(shift)
     audit_record(
-        actor=actor, action="volunteering.claim.cancelled", obj=claim, area_path=shift.area_path, new={"reason": reason}
+        actor=actor,
+        action="volunteering.claim.cancelled",
+        obj=claim,
+        area_path=shift.area_path,
+        new={"reason": reason},
     )
     project = shift.project
     told = [p for p in (project.coordinator, claim.person) if p is not None and p.pk != actor.pk]
@@ -273,7 +279,11 @@ def claim_decline(*, actor: Any, claim: Claim, reason: str) -> Claim:
     _to(claim, "decline", reason)
     _free(shift)
     audit_record(
-        actor=actor, action="volunteering.claim.declined", obj=claim, area_path=shift.area_path, new={"reason": reason}
+        actor=actor,
+        action="volunteering.claim.declined",
+        obj=claim,
+        area_path=shift.area_path,
+        new={"reason": reason},
     )
     coordinator = shift.project.coordinator
     _tell(
@@ -341,4 +351,3 @@ def rating_give(*, actor: Any, project: Project, rating: int, comment: str = "")
         new={"rating": rating},
     )
     return found, made
-

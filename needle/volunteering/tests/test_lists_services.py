@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from needle import testing as t
-from needle.cases.services.lifecycle import case_resolve
 from needle.core.audit import AuditEvent
 from needle.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from needle.notify.models import Notification
@@ -51,9 +50,7 @@ def test_anonymous_raises_no_need(w):
     from django.contrib.auth.models import AnonymousUser
 
     with pytest.raises(NotAuthenticated):
-        _need(w, "staff") if False else s.need_create(
-            actor=AnonymousUser(), community=w.areas["community_a1a"], title="x"
-        )
+        s.need_create(actor=AnonymousUser(), community=w.areas["community_a1a"], title="x")
 
 
 @pytest.mark.parametrize(
@@ -141,7 +138,6 @@ def test_a_handler_meeting_the_need_resolves_the_request(w, case):
     met = s.need_meet(actor=w.people["handler"], need=need, note="修好了", resolve_case=True)
     assert met.need.status == NeedStatus.MET
     assert met.case_resolved or met.case_note
-    _ = case_resolve
 
 
 # -- projects and shifts -----------------------------------------------------------------------
@@ -208,7 +204,7 @@ def test_other_bad_project_input(w):
             make_project(w, draft(), **kw)
         assert field in err.value.fields
     with pytest.raises(ValidationFailed) as err:
-        make_project(w, draft(), kind=ProjectKind.RECURRING, weeks=52, shifts=None) if False else s.project_create(
+        s.project_create(
             actor=w.people["staff"],
             community=w.areas["community_a1a"],
             title="x",
@@ -229,7 +225,9 @@ def test_shift_add_cancel_and_project_close(w):
     shift.refresh_from_db()
     claim.refresh_from_db()
     assert shift.cancelled and shift.filled == 0 and claim.status == ClaimStatus.CANCELLED
-    assert Notification.objects.filter(recipient=w.people["member"], verb="volunteering.shift.cancelled").exists()
+    assert Notification.objects.filter(
+        recipient=w.people["member"], verb="volunteering.shift.cancelled"
+    ).exists()
     with pytest.raises(Conflict):
         c.claim_create(actor=w.people["member2"], shift=shift)
     with pytest.raises(PermissionDenied):
@@ -311,7 +309,9 @@ def test_cancelling_frees_the_slot_and_tells_the_coordinator(w):
         c.claim_cancel(actor=w.people["member2"], claim=claim)
     c.claim_cancel(actor=w.people["member"], claim=claim, reason="临时出差")
     _filled_exact(shift)
-    assert Notification.objects.filter(recipient=w.people["staff"], verb="volunteering.claim.cancelled").exists()
+    assert Notification.objects.filter(
+        recipient=w.people["staff"], verb="volunteering.claim.cancelled"
+    ).exists()
     c.claim_create(actor=w.people["member2"], shift=shift)
     with pytest.raises(Conflict):
         c.claim_cancel(actor=w.people["member"], claim=claim)
@@ -322,7 +322,9 @@ def test_dispatch_to_a_member_who_accepts_then_staff_mark_it_done(w):
     claim = c.claim_dispatch(actor=w.people["staff"], shift=shift, person=w.people["member2"], note="请支援")
     assert claim.status == ClaimStatus.DISPATCHED
     _filled_exact(shift)
-    assert Notification.objects.filter(recipient=w.people["member2"], verb="volunteering.claim.dispatched").exists()
+    assert Notification.objects.filter(
+        recipient=w.people["member2"], verb="volunteering.claim.dispatched"
+    ).exists()
     with pytest.raises(PermissionDenied):
         c.claim_accept(actor=w.people["member"], claim=claim)
     with pytest.raises(PermissionDenied):
@@ -345,7 +347,9 @@ def test_a_unit_answers_by_someone_with_a_role_in_it(w):
     assert "reason" in err.value.fields
     c.claim_decline(actor=w.people["unit_coord"], claim=claim, reason="人手不足")
     _filled_exact(shift)
-    assert Notification.objects.filter(recipient=w.people["staff"], verb="volunteering.claim.declined").exists()
+    assert Notification.objects.filter(
+        recipient=w.people["staff"], verb="volunteering.claim.declined"
+    ).exists()
 
 
 @pytest.mark.parametrize("who", ["grid_worker", "member", "unit_coord", "supervisor", "outsider"])

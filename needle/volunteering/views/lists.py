@@ -48,7 +48,9 @@ def _int(raw: str | None, name: str, low: int = 1, high: int = 1000) -> int:
     except ValueError:
         raise ValidationFailed(fields={name: _("Give a whole number.")}) from None
     if not low <= value <= high:
-        raise ValidationFailed(fields={name: _("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}})
+        raise ValidationFailed(
+            fields={name: _("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}}
+        )
     return value
 
 
@@ -75,7 +77,7 @@ def _skills(request: HttpRequest) -> list[str]:
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     to = request.POST.get("next", "")
-    return redirect(to if to.startswith("/volunteering/") or to.startswith("/me") else fallback)
+    return redirect(to if to.startswith(("/volunteering/", "/me")) else fallback)
 
 
 @require_GET
@@ -111,7 +113,7 @@ def needs_page(request: HttpRequest, code: str) -> HttpResponse:
     community = _community(code)
     if request.method == "POST":
         try:
-            common = {
+            common: dict[str, Any] = {
                 "category": request.POST.get("category", ServiceKind.OTHER),
                 "place": request.POST.get("place", ""),
                 "people_needed": _int(request.POST.get("people_needed", "1"), "people_needed"),
@@ -207,7 +209,9 @@ def project_create(request: HttpRequest, code: str) -> HttpResponse:
             category=request.POST.get("category", ServiceKind.OTHER),
             need_ids=[_int(i, "need_ids", 1, 2**62) for i in request.POST.getlist("need_ids") if i],
             shifts=[draft],
-            weeks=_int(request.POST.get("weeks", "1"), "weeks", 1, 52) if kind == ProjectKind.RECURRING else 1,
+            weeks=_int(request.POST.get("weeks", "1"), "weeks", 1, 52)
+            if kind == ProjectKind.RECURRING
+            else 1,
         )
     except DomainError as exc:
         messages.error(request, refusal(exc))
@@ -219,7 +223,7 @@ def _shift_rows(request: HttpRequest, shifts: list[Any], staff: bool) -> list[di
     by_shift = sel.claims_by_shift(shifts) if staff else {}
     mine = {
         c.shift_id: c
-        for c in Claim.objects.filter(shift__in=shifts, person_id=getattr(request.user, "pk", None))
+        for c in Claim.objects.filter(shift__in=shifts, person_id=getattr(request.user, "pk", None) or 0)
         if c.status in ("claimed", "dispatched", "accepted", "done")
     }
     return [{"shift": s, "claims": by_shift.get(s.pk, []), "mine": mine.get(s.pk)} for s in shifts]
@@ -348,8 +352,11 @@ def shift_add(request: HttpRequest, project_id: int) -> HttpResponse:
     try:
         slots = _int(request.POST.get("slots", "1"), "slots", 1, svc.MAX_SLOTS)
         if project.kind == ProjectKind.FLEXIBLE:
-            draft = svc.ShiftDraft(due_on=_date(request.POST.get("due_on"), "due_on"), slots=slots,
-                                   place=request.POST.get("place", ""))
+            draft = svc.ShiftDraft(
+                due_on=_date(request.POST.get("due_on"), "due_on"),
+                slots=slots,
+                place=request.POST.get("place", ""),
+            )
         else:
             day = request.POST.get("day")
             draft = svc.ShiftDraft(
