@@ -128,16 +128,23 @@ def test_meeting_a_need_resolves_its_request_only_when_the_cases_rules_allow(w, 
 
 
 def test_a_handler_meeting_the_need_resolves_the_request(w, case):
+    from needle.cases.services.lifecycle import case_accept
     from needle.orgs.models import Role, RoleAssignment
 
     case.refresh_from_db()
-    if case.lead_unit is None:
-        pytest.skip("the road request waits for a dispatcher in this world")
-    RoleAssignment.objects.create(person=w.people["handler"], unit=w.units["rc_a1a"], role=Role.VISITOR)
+    assert case.lead_unit == w.units["district_a_env"]
     need = s.need_from_case(actor=w.people["staff"], case=case)
+    # The lead unit's handler, also a grid worker of the community, meets the need: a request
+    # not yet accepted cannot be resolved (said, the need met all the same)...
+    RoleAssignment.objects.create(person=w.people["handler"], unit=w.units["rc_a1a"], role=Role.VISITOR)
     met = s.need_meet(actor=w.people["handler"], need=need, note="修好了", resolve_case=True)
-    assert met.need.status == NeedStatus.MET
-    assert met.case_resolved or met.case_note
+    assert met.need.status == NeedStatus.MET and not met.case_resolved and case.number in met.case_note
+    # ...an accepted one is resolved with it.
+    s.need_reopen(actor=w.people["staff"], need=need)
+    case_accept(actor=w.people["handler"], case=case)
+    met = s.need_meet(actor=w.people["handler"], need=need, note="修好了", resolve_case=True)
+    case.refresh_from_db()
+    assert met.case_resolved and met.case_note == "" and case.state == "resolved"
 
 
 # -- projects and shifts -----------------------------------------------------------------------
