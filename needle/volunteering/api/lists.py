@@ -18,7 +18,7 @@ from needle.core.errors import NotFound, ValidationFailed
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.auth import optional_actor
 from needle.orgs.models import Person, Unit
-from needle.volunteering.models import Claim, Need, Project, Shift
+from needle.volunteering.models import Claim, Need, NeedStatus, Project, Shift
 from needle.volunteering.schemas.lists import (
     VolClaimOut,
     VolDispatchIn,
@@ -146,8 +146,10 @@ def create_need(request: HttpRequest, payload: VolNeedIn) -> Any:
 
 
 @router.get("/needs", response={200: VolNeedListOut, **ERRORS}, summary="A community's needs")
-def list_needs(request: HttpRequest, community: Code, status: str = "open") -> Any:
+def list_needs(request: HttpRequest, community: Code, status: Code = "open") -> Any:
     """To the community's staff and grid workers; `status` open (default), met, withdrawn or all."""
+    if status != "all" and status not in NeedStatus.values:
+        raise ValidationFailed(fields={"status": _("Choose open, met, withdrawn or all.")})
     area = _area(community, "community")
     needs = sel.need_list_for(actor=request.user, community=area, status=None if status == "all" else status)
     return {"items": [need_out(n) for n in needs]}

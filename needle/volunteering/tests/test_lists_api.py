@@ -46,6 +46,12 @@ def test_needs_round_trip(w):
     listed = api(w, "staff").get(f"{API}/needs", community="500103001001").json()["items"]
     assert [n["id"] for n in listed] == [need["id"]]
     assert api(w, "member").get(f"{API}/needs", community="500103001001").status_code == 403
+    bad = api(w, "staff").get(f"{API}/needs", community="500103001001", status="op\x00en")
+    assert bad.status_code == 422 and "status" in bad.json()["error"]["fields"]
+    assert api(w, "staff").get(f"{API}/needs", community="5001\x00").status_code == 422
+    assert (
+        len(api(w, "staff").get(f"{API}/needs", community="500103001001", status="all").json()["items"]) == 1
+    )
     r = api(w, "staff").post(f"{API}/needs/{need['id']}/meet", {"note": "已清理"})
     assert r.status_code == 200 and r.json()["status"] == "met" and r.json()["case_resolved"] is False
     assert api(w, "staff").post(f"{API}/needs/{need['id']}/meet").status_code == 409

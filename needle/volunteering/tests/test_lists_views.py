@@ -174,3 +174,13 @@ def test_the_partials(w):
     assert [s.pk for s in context["console_unfilled"]] == [shift.pk]
     html = render_to_string("volunteering/_console_lists.html", context)
     assert "partial项目" in html and "1/2" in html
+
+
+def test_the_public_page_speaks_chinese(w):
+    from django.conf import settings
+
+    make_project(w, draft(slots=3), title="中文项目")
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(reverse("volunteering-public", args=[CODE])).content.decode()
+    assert "待满足的需求" in html and "空余 3 个名额" in html and "Open needs" not in html
