@@ -163,6 +163,22 @@ ACTIONS: dict[str, Promise] = {
     "volunteering.commitment.added": gettext_lazy("member's commitment made"),
     "volunteering.commitment.reviewed": gettext_lazy("member's commitment reviewed"),
     "volunteering.roster.imported": gettext_lazy("roster of members imported"),
+    "volunteering.need.raised": gettext_lazy("volunteering need raised"),
+    "volunteering.need.met": gettext_lazy("volunteering need met"),
+    "volunteering.need.withdrawn": gettext_lazy("volunteering need withdrawn"),
+    "volunteering.need.reopened": gettext_lazy("volunteering need reopened"),
+    "volunteering.project.created": gettext_lazy("volunteering project created"),
+    "volunteering.project.closed": gettext_lazy("volunteering project closed"),
+    "volunteering.shift.added": gettext_lazy("shift added"),
+    "volunteering.shift.cancelled": gettext_lazy("shift cancelled"),
+    "volunteering.shift.phones_viewed": gettext_lazy("phone numbers of a shift's volunteers viewed"),
+    "volunteering.claim.claimed": gettext_lazy("shift claimed"),
+    "volunteering.claim.dispatched": gettext_lazy("task dispatched"),
+    "volunteering.claim.accepted": gettext_lazy("dispatched task accepted"),
+    "volunteering.claim.declined": gettext_lazy("dispatched task declined"),
+    "volunteering.claim.cancelled": gettext_lazy("claim cancelled"),
+    "volunteering.claim.done": gettext_lazy("claim done"),
+    "volunteering.rating.given": gettext_lazy("service rated by a resident"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their
