@@ -139,6 +139,7 @@ ACTIONS: dict[str, Promise] = {
     "orgs.unit.moved": gettext_lazy("unit moved"),
     "orgs.unit.dissolved": gettext_lazy("unit dissolved"),
     "orgs.unit.phones_viewed": gettext_lazy("members' phone numbers viewed"),
+    "volunteering.suggestions.viewed": gettext_lazy("members suggested for a shift or a need viewed"),
     "volunteering.skill.created": gettext_lazy("known skill added"),
     "volunteering.skill.changed": gettext_lazy("known skill changed"),
     "volunteering.skill.deleted": gettext_lazy("known skill deleted"),

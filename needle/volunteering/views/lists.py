@@ -12,8 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +26,7 @@ from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area
 from needle.volunteering.models import Claim, ProjectKind, ServiceKind, Urgency
 from needle.volunteering.selectors import lists as sel
+from needle.volunteering.selectors.suggestions import suggest_for_shift
 from needle.volunteering.services import lists as svc
 from needle.volunteering.services import lists_claims as claims
 
@@ -277,21 +276,11 @@ def shift_page(request: HttpRequest, shift_id: int) -> HttpResponse:
             "staff": staff,
             "people": people,
             "mine": row["mine"],
-            "suggestions_template": _suggestions_template(),
+            "suggestions": suggest_for_shift(actor=request.user, shift=shift)
+            if staff and not shift.cancelled
+            else [],
         },
     )
-
-
-def _suggestions_template() -> str | None:
-    """The suggestions' partial, when that part is installed: the page works without it."""
-    try:
-        get_template(SUGGESTIONS)
-    except TemplateDoesNotExist:
-        return None
-    return SUGGESTIONS
-
-
-SUGGESTIONS = "volunteering/_suggestions.html"
 
 
 @login_required
