@@ -245,7 +245,7 @@ def _progress(people: QuerySet[Person], quarter: str) -> list[Progress]:
             quarter=Sum("hours", filter=Q(date__gte=start, date__lte=end)),
         )
     ):
-        sums[row["person_id"]] = row
+        sums[row["person_id"]] = dict(row)
     targets: dict[int, tuple[Decimal, Decimal]] = {}
     out = []
     for p in people_list:

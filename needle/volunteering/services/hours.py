@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.areas.models import Area
+from needle.cases.uploads import clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.notify.messages import Message
@@ -126,6 +128,18 @@ def is_staff_for(actor: Any, entry_or_area: HourEntry | Area) -> bool:
     return can_in_area(actor, MANAGE, path)
 
 
+class _Evidence:
+    """The entry's photo as the upload pipeline's `store_photo` expects a photo row."""
+
+    def __init__(self, entry: HourEntry) -> None:
+        self.entry = entry
+        self.image = entry.evidence
+
+    def save(self) -> None:
+        self.entry.save()
+
+
+@photo_files_removed_on_error
 @transaction.atomic
 def hours_report(
     *,
@@ -136,9 +150,10 @@ def hours_report(
     kind: str = "",
     shift: Shift | None = None,
     evidence_note: str = "",
-    evidence: Any = None,
+    evidence: bytes | None = None,
 ) -> HourEntry:
-    """A member reports hours for their standing check-in's community; staff verify them."""
+    """A member reports hours for their standing check-in's community; staff verify them.
+    `evidence` is a photo's raw bytes, cleaned of its metadata by the cases' image pipeline."""
     person = require_authenticated(actor)
     Person.objects.select_for_update().filter(pk=person.pk).first()  # one report at a time per member
     checkin = standing_checkin(person)
@@ -175,9 +190,11 @@ def hours_report(
         status=HourStatus.REPORTED,
         reported_by=person,
     )
-    if evidence is not None:
-        raise ValidationFailed(fields={"evidence": _("Photos are not taken yet: describe the evidence.")})
-    entry.save()
+    if evidence:
+        image = clean_image(evidence, field="evidence")
+        store_photo(_Evidence(entry), f"{person.pk}-{secrets.token_hex(6)}.{image.extension}", image)
+    else:
+        entry.save()
     audit_record(actor=person, action="volunteering.hours.reported", obj=entry, area_path=entry.area_path)
     return entry
 
