@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from html import escape
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -14,6 +16,47 @@ from needle.volunteering.models import HourEntry
 from needle.volunteering.selectors.hours import Card
 
 HEADER = ["member", "quarter", "date", "community", "description", "hours", "points", "late"]
+
+
+# The operations reports' font (a subset of Noto Sans CJK SC), embedded so that a reader without
+# Chinese fonts still shows the names.
+FONT_NAME = "NeedleSansSC"
+FONT_FILE = Path(__file__).resolve().parents[1] / "operations" / "fonts" / "NeedleSansSC-Regular.ttf"
+
+
+def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_FILE)))
+    return FONT_NAME
+
+
+def _paragraph(text: str, style: Any) -> Any:
+    # Escaped: reportlab reads a paragraph as markup, and names are typed by users.
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(text), style)
+
+
+def _table(data: list[list[Any]], font: str, widths: list[float]) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c0c8d0")),
+                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return table
 
 
 class _Echo:
@@ -73,8 +116,6 @@ def cards_pdf(cards: Iterable[Card]) -> bytes:
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer
-
-    from needle.operations.reports import _font, _paragraph, _table
 
     font = _font()
     styles = getSampleStyleSheet()

@@ -14,7 +14,7 @@ from needle.core.errors import NotFound, ValidationFailed
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import require_authenticated
-from needle.volunteering import cards
+from needle.volunteering import cards, quarters
 from needle.volunteering.models import HourEntry, HourStatus, Shift
 from needle.volunteering.schemas.hours import (
     VolCardOut,
@@ -54,7 +54,7 @@ def entry_out(e: HourEntry) -> dict[str, Any]:
 
 
 def _clean_quarter(quarter: str) -> str:
-    svc.parse_quarter(quarter)
+    quarters.parse_quarter(quarter)
     return quarter
 
 
@@ -204,7 +204,7 @@ def _unit(unit_id: int) -> Unit:
 
 def _unit_cards(request: HttpRequest, unit_id: int, quarter: str) -> list[sel.Card]:
     unit = _unit(unit_id)
-    svc.require_ended(quarter)
+    quarters.require_ended(quarter)
     sel.access_unit_cards(actor=request.user, unit=unit)
     return [sel.build_card(p, quarter) for p in sel.unit_members(unit)]
 

@@ -25,7 +25,7 @@ from needle.orgs.permissions import (
     require_authenticated,
 )
 from needle.volunteering.models import CardSignoff, CheckIn, CheckInStatus, HourEntry, HourStatus
-from needle.volunteering.services.hours import (
+from needle.volunteering.quarters import (
     MANAGE,
     is_staff_for,
     parse_quarter,

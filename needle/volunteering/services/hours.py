@@ -6,12 +6,10 @@ an hour earns one point. Targets and the signature on a quarterly service card l
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
@@ -26,11 +24,10 @@ from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Person, RoleAssignment, Unit
-from needle.orgs.permissions import can_in_area, require, require_authenticated
+from needle.orgs.permissions import require, require_authenticated
 from needle.volunteering.models import (
     CardSignoff,
     CheckIn,
-    CheckInStatus,
     Claim,
     ClaimStatus,
     HourEntry,
@@ -41,37 +38,18 @@ from needle.volunteering.models import (
     Shift,
     Target,
 )
+from needle.volunteering.quarters import (
+    is_staff_for,
+    require_ended,
+    standing_checkin,
+)
 from needle.volunteering.states import HOUR_MOVES
 
-MANAGE = "volunteering.manage"
 MAX_BACK_DAYS = 90
 DAY_HOURS = Decimal(24)
 # Without any PointRule in force, one verified hour earns one point.
 DEFAULT_POINTS_PER_HOUR = Decimal(1)
 TWO = Decimal("0.01")
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def parse_quarter(value: Any) -> tuple[dt.date, dt.date]:
-    """'2026Q4' -> its first and last day; anything else is a field error on `quarter`."""
-    match = QUARTER_RE.match(value) if isinstance(value, str) else None
-    if match is None or not 2000 <= int(match.group(1)) <= 2100:
-        raise ValidationFailed(fields={"quarter": _("Give a quarter like 2026Q4.")})
-    year, q = int(match.group(1)), int(match.group(2))
-    start = dt.date(year, 3 * q - 2, 1)
-    end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
-    return start, end
-
-
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def require_ended(quarter: str) -> tuple[dt.date, dt.date]:
-    start, end = parse_quarter(quarter)
-    if end >= timezone.localdate():
-        raise ValidationFailed(fields={"quarter": _("This quarter has not ended yet.")})
-    return start, end
 
 
 def _hours(value: Any, *, allow_zero: bool = False) -> Decimal:
@@ -99,14 +77,6 @@ def _text(field: str, value: Any, limit: int, *, required: bool) -> str:
     return text
 
 
-def standing_checkin(person: Person) -> CheckIn | None:
-    return (
-        CheckIn.objects.filter(person=person, status__in=[CheckInStatus.SUBMITTED, CheckInStatus.CONFIRMED])
-        .select_related("community", "workplace")
-        .first()
-    )
-
-
 def _day_total(person: Person, date: dt.date) -> Decimal:
     total = HourEntry.objects.filter(
         person=person, date=date, status__in=[HourStatus.REPORTED, HourStatus.VERIFIED]
@@ -121,11 +91,6 @@ def _check_day(person: Person, date: dt.date, hours: Decimal) -> None:
 
 def _tell(person: Person, verb: str, text: str, **params: Any) -> None:
     notify(recipients=[person], verb=verb, message=Message(text, params), link=reverse("home"))
-
-
-def is_staff_for(actor: Any, entry_or_area: HourEntry | Area) -> bool:
-    path = entry_or_area.area_path if isinstance(entry_or_area, HourEntry) else entry_or_area.path
-    return can_in_area(actor, MANAGE, path)
 
 
 class _Evidence:
@@ -367,17 +332,6 @@ def hours_correct(*, actor: Any, entry: HourEntry, hours: Any, reason: str) -> l
         out.append(new)
     audit_record(actor=person, action="volunteering.hours.corrected", obj=entry, area_path=entry.area_path)
     return out
-
-
-def target_for(community: Area) -> tuple[Decimal, Decimal]:
-    """(hours per quarter, hours per year) a member of the community is asked for."""
-    target = Target.objects.filter(community=community).first()
-    if target is not None:
-        return target.quarter_hours, target.year_hours
-    return (
-        Decimal(str(settings.NEEDLE_VOLUNTEERING_QUARTER_HOURS)),
-        Decimal(str(settings.NEEDLE_VOLUNTEERING_YEAR_HOURS)),
-    )
 
 
 @transaction.atomic

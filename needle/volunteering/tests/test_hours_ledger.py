@@ -6,6 +6,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.volunteering import quarters
 from needle.volunteering.models import CardSignoff, HourEntry, HourStatus, PointRule
 from needle.volunteering.selectors import hours as sel
 from needle.volunteering.services import hours as svc
@@ -37,9 +38,9 @@ def report(w, persona="member", days=1, hours="2"):
 
 
 def last_quarter() -> tuple[str, dt.date]:
-    start, _end = svc.parse_quarter(svc.quarter_of(timezone.localdate()))
+    start, _end = quarters.parse_quarter(quarters.quarter_of(timezone.localdate()))
     day = start - dt.timedelta(days=1)
-    return svc.quarter_of(day), day
+    return quarters.quarter_of(day), day
 
 
 def test_ledger_sums_equal_verified_hours(checked_in):
@@ -137,7 +138,7 @@ def test_api_report_verify_and_the_card(checked_in, api_for):
         assert res.json()["verified_hours"] == 3.0
     for persona in ("outsider", "member2"):
         assert api_for(persona).get(f"{URL}/members/{pid}/card?quarter={quarter}").status_code == 404
-    current = svc.quarter_of(timezone.localdate())
+    current = quarters.quarter_of(timezone.localdate())
     for bad in (current, "2026Q5", "abc", "2026Q1%00"):
         res = api_for("member").get(f"{URL}/members/{pid}/card?quarter={bad}")
         assert res.status_code == 422 and "quarter" in res.json()["error"]["fields"], bad
@@ -196,7 +197,7 @@ def test_targets_and_progress(checked_in, api_for):
         == 200
     )
     svc.hours_verify(actor=w.people["staff"], entry=report(w, days=0, hours="2"))
-    quarter = svc.quarter_of(timezone.localdate())
+    quarter = quarters.quarter_of(timezone.localdate())
     res = api_for("unit_coord").get(f"{URL}/units/{w.units['workplace'].pk}/progress?quarter={quarter}")
     assert res.status_code == 200, res.content
     rows = {r["name"]: r for r in res.json()["items"]}

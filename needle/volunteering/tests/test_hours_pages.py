@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from needle.core.errors import NotFound
+from needle.volunteering import quarters
 from needle.volunteering.models import CardSignoff, Claim, HourEntry, HourStatus, Project, Shift
 from needle.volunteering.services import hours as svc
 from needle.volunteering.tests.conftest import make_checkin
@@ -108,9 +109,9 @@ def test_log_for_a_shift_skips_the_coordinator_and_a_second_submission(checked_i
 
 def test_unit_panel_and_signing_a_quarter(checked_in, client_for):
     w = checked_in
-    start, _end = svc.parse_quarter(svc.quarter_of(timezone.localdate()))
+    start, _end = quarters.parse_quarter(quarters.quarter_of(timezone.localdate()))
     day = start - dt.timedelta(days=3)
-    quarter = svc.quarter_of(day)
+    quarter = quarters.quarter_of(day)
     HourEntry.objects.create(
         person=w.people["member"],
         community=w.areas["community_a1a"],

@@ -23,6 +23,7 @@ from needle.center.presenters import refusal
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
+from needle.volunteering import quarters
 from needle.volunteering.models import HourStatus, ServiceKind, Shift
 from needle.volunteering.selectors import hours as sel
 from needle.volunteering.services import hours as svc
@@ -31,22 +32,22 @@ API = "/api/v1/volunteering"
 
 
 def _quarters_back(n: int) -> list[str]:
-    start, _end = svc.parse_quarter(svc.quarter_of(timezone.localdate()))
+    start, _end = quarters.parse_quarter(quarters.quarter_of(timezone.localdate()))
     out = []
     for _i in range(n):
         start = start - dt.timedelta(days=1)
-        out.append(svc.quarter_of(start))
-        start = svc.parse_quarter(out[-1])[0]
+        out.append(quarters.quarter_of(start))
+        start = quarters.parse_quarter(out[-1])[0]
     return out
 
 
 def hours_panel(actor: Any) -> dict[str, Any]:
     """The member's part: the report form, their entries, points, cards and progress."""
     me = require_authenticated(actor)
-    checkin = svc.standing_checkin(me)
-    quarter = svc.quarter_of(timezone.localdate())
-    start, end = svc.parse_quarter(quarter)
-    target = svc.target_for(checkin.community)[0] if checkin else None
+    checkin = quarters.standing_checkin(me)
+    quarter = quarters.quarter_of(timezone.localdate())
+    start, end = quarters.parse_quarter(quarter)
+    target = quarters.target_for(checkin.community)[0] if checkin else None
     done = sel.verified_hours(me, start, end)
     return {
         "can_report": checkin is not None,
@@ -72,7 +73,7 @@ def hours_panel(actor: Any) -> dict[str, Any]:
 
 def console_hours(*, actor: Any, community: Area) -> dict[str, Any]:
     """The community console's part: hours to verify, and members behind the quarter's target."""
-    quarter = svc.quarter_of(timezone.localdate())
+    quarter = quarters.quarter_of(timezone.localdate())
     progress = sel.progress_for_community(actor=actor, community=community, quarter=quarter)
     return {
         "community": community,
@@ -88,7 +89,7 @@ def console_hours(*, actor: Any, community: Area) -> dict[str, Any]:
 def unit_hours_panel(*, actor: Any, unit: Unit, quarter: str) -> dict[str, Any]:
     """The workplace unit's part: its members' hours against their targets, the cards' files."""
     rows = sel.progress_for_unit(actor=actor, unit=unit, quarter=quarter)
-    ended = svc.parse_quarter(quarter)[1] < timezone.localdate()
+    ended = quarters.parse_quarter(quarter)[1] < timezone.localdate()
     return {
         "unit": unit,
         "quarter": quarter,
