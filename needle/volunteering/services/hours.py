@@ -392,6 +392,8 @@ def _signoff_one(
 def card_signoff(*, actor: Any, person: Person, community: Area, quarter: str) -> CardSignoff:
     me = require_authenticated(actor)
     require(is_staff_for(me, community))
+    if person.pk == me.pk:
+        raise PermissionDenied(_("Nobody signs their own service card."), code="own_card")
     start, end = require_ended(quarter)
     return _signoff_one(person, me, community, quarter, start, end)
 

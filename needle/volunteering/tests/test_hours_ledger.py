@@ -214,3 +214,50 @@ def test_targets_and_progress(checked_in, api_for):
         .status_code
         == 422
     )
+
+
+def test_api_reject_correct_lists_and_points(checked_in, api_for):
+    w = checked_in
+    today = timezone.localdate().isoformat()
+    ids = [
+        api_for("member")
+        .post(f"{URL}/hours", {"date": today, "hours": h, "description": "帮扶"})
+        .json()["id"]
+        for h in (2, 3)
+    ]
+    listed = api_for("staff").get(f"{URL}/hours?community={w.areas['community_a1a'].code}&status=reported")
+    assert listed.status_code == 200 and {e["id"] for e in listed.json()["items"]} == set(ids)
+    assert api_for("outsider").get(f"{URL}/hours").json()["items"] == []
+    assert api_for("staff").get(f"{URL}/hours?status=nope").status_code == 422
+    res = api_for("staff").post(f"{URL}/hours/{ids[0]}/reject", {"reason": ""})
+    assert res.status_code == 422 and "reason" in res.json()["error"]["fields"]
+    assert api_for("staff").post(f"{URL}/hours/{ids[0]}/reject", {"reason": "重复"}).status_code == 200
+    assert api_for("staff").post(f"{URL}/hours/{ids[0]}/verify", {}).status_code == 409
+    assert api_for("staff").post(f"{URL}/hours/{ids[1]}/verify", {}).status_code == 200
+    assert api_for("member").post(
+        f"{URL}/hours/{ids[1]}/correct", {"hours": 1, "reason": "x"}
+    ).status_code in (
+        403,
+        404,
+    )
+    res = api_for("staff").post(f"{URL}/hours/{ids[1]}/correct", {"hours": 1, "reason": "记错"})
+    assert res.status_code == 201 and [e["hours"] for e in res.json()["items"]] == [-3.0, 1.0]
+    assert (
+        api_for("staff").post(f"{URL}/hours/{ids[1]}/correct", {"hours": 1, "reason": "again"}).status_code
+        == 409
+    )
+    mine = api_for("member").get(f"{URL}/hours/mine").json()["items"]
+    assert len(mine) == 4
+    assert api_for("member").get(f"{URL}/points/mine").json()["balance"] == 1.0
+    for bad in ({"hours": 0}, {"hours": -1}, {"hours": 24.5}, {"hours": "abc"}):
+        res = api_for("member").post(f"{URL}/hours", {"date": today, "description": "x", **bad})
+        assert res.status_code == 422 and "hours" in str(res.json()["error"]["fields"]), bad
+    future = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    res = api_for("member").post(f"{URL}/hours", {"date": future, "hours": 1, "description": "x"})
+    assert res.status_code == 422 and "date" in res.json()["error"]["fields"]
+    res = api_for("member").post(f"{URL}/hours", {"date": today, "hours": 1, "description": "a\x00b"})
+    assert res.status_code == 422 and "description" in res.json()["error"]["fields"]
+    assert (
+        api_for("outsider").post(f"{URL}/hours", {"date": today, "hours": 1, "description": "x"}).status_code
+        == 409
+    )
