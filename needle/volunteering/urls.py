@@ -1,9 +1,13 @@
 from django.urls import path
 
-from needle.volunteering.views import checkins, lists
+from needle.volunteering.views import checkins, lists, pages
 from needle.volunteering.views import hours as hours_views
 
 urlpatterns: list = [
+    # The pages made of the parts.
+    path("volunteering/me/", pages.me, name="volunteering-me"),
+    path("volunteering/console/", pages.console_door, name="volunteering-console-door"),
+    path("volunteering/<str:code>/console/", pages.console, name="volunteering-console"),
     # Check-ins, pairings, commitments, the roster import.
     path("volunteering/checkin/", checkins.checkin_page, name="volunteering-checkin"),
     path(

@@ -6,14 +6,17 @@ API."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,6 +25,7 @@ from needle.center.presenters import refusal
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_in_area, granting_unit_ids, require, require_authenticated
+from needle.volunteering import quarters
 from needle.volunteering.models import (
     PARTS,
     CheckInStatus,
@@ -36,6 +40,7 @@ from needle.volunteering.services import checkins as svc
 from needle.volunteering.services import pairings as pair
 from needle.volunteering.services import roster
 from needle.volunteering.states import CHECKIN_MOVES, PAIRING_MOVES
+from needle.volunteering.views import hours as hours_views
 
 WEEKDAYS = [
     (1, gettext_lazy("Mon")),
@@ -244,8 +249,22 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
                 if r[0].status in (CheckInStatus.SUBMITTED, CheckInStatus.CONFIRMED, CheckInStatus.RETURNED)
             ],
             "pairings": list(sel.pairing_list_for(actor=request.user, unit=unit)[:50]),
+            "unit_hours": unit_hours(request, unit),
         },
     )
+
+
+def unit_hours(request: HttpRequest, unit: Unit) -> SafeString:
+    """The hours part of the unit's page, for ?quarter= (by default the last quarter ended,
+    whose cards can be downloaded); a quarter that cannot be read falls back to it."""
+    quarter = request.GET.get("quarter", "")
+    try:
+        quarters.parse_quarter(quarter)
+    except DomainError:
+        start, _end = quarters.parse_quarter(quarters.quarter_of(timezone.localdate()))
+        quarter = quarters.quarter_of(start - dt.timedelta(days=1))
+    context = hours_views.unit_hours_panel(actor=request.user, unit=unit, quarter=quarter)
+    return mark_safe(render_to_string("volunteering/_unit_hours.html", context, request=request))  # noqa: S308
 
 
 @login_required
