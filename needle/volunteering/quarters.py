@@ -59,7 +59,7 @@ def is_staff_for(actor: Any, entry_or_area: HourEntry | Area) -> bool:
 
 def target_for(community: Area) -> tuple[Decimal, Decimal]:
     """(hours per quarter, hours per year) a member of the community is asked for."""
-    target = Target.objects.filter(community=community).first()
+    target = Target.objects.filter(community=community).first() if community.pk else None
     if target is not None:
         return target.quarter_hours, target.year_hours
     return (

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet, Sum
 from needle.areas.models import Area
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound
-from needle.orgs.models import Person, Unit
+from needle.orgs.models import Membership, Person, Unit
 from needle.orgs.permissions import (
     area_scope_q,
     can_act_for_unit,
@@ -109,6 +109,9 @@ def _workplaces(person: Person) -> list[Unit]:
     ids |= set(
         HourEntry.objects.filter(person=person).exclude(workplace=None).values_list("workplace_id", flat=True)
     )
+    ids |= set(
+        Membership.objects.filter(person=person, left_on__isnull=True).values_list("unit_id", flat=True)
+    )
     return list(Unit.objects.filter(pk__in=ids).select_related("parent"))
 
 
@@ -190,16 +193,21 @@ def card_for(*, actor: Any, person: Person, quarter: str) -> Card:
 
 
 def unit_members(unit: Unit) -> QuerySet[Person]:
-    """The members whose standing check-in names the unit or one of its descendants as workplace."""
+    """The members whose standing check-in names the unit or one of its descendants as workplace,
+    and the members (a party branch's) of the unit or its descendants."""
     ids = [unit.pk]
     frontier = [unit.pk]
     while frontier and len(ids) < 5000:
         frontier = list(Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
         ids += frontier
-    person_ids = CheckIn.objects.filter(
+    by_checkin = CheckIn.objects.filter(
         workplace_id__in=ids, status__in=[CheckInStatus.SUBMITTED, CheckInStatus.CONFIRMED]
     ).values_list("person_id", flat=True)
-    return Person.objects.filter(pk__in=person_ids).order_by("username")
+    # A party branch counts its members by membership, whatever workplace they checked in with.
+    by_membership = Membership.objects.filter(unit_id__in=ids, left_on__isnull=True).values_list(
+        "person_id", flat=True
+    )
+    return Person.objects.filter(Q(pk__in=by_checkin) | Q(pk__in=by_membership)).order_by("username")
 
 
 def access_unit_cards(*, actor: Any, unit: Unit) -> None:

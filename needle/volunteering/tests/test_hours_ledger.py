@@ -261,3 +261,19 @@ def test_api_reject_correct_lists_and_points(checked_in, api_for):
         api_for("outsider").post(f"{URL}/hours", {"date": today, "hours": 1, "description": "x"}).status_code
         == 409
     )
+
+
+def test_a_party_branch_counts_its_members_by_membership(checked_in, api_for):
+    from needle.orgs.models import Role, RoleAssignment
+    from needle.testing import PersonFactory
+
+    w = checked_in
+    secretary = PersonFactory.create(username="secretary")
+    RoleAssignment.objects.create(person=secretary, unit=w.units["pb_a1a"], role=Role.VIEWER)
+    svc.hours_verify(actor=w.people["staff"], entry=report(w, days=0, hours="9"))
+    rows = sel.progress_for_unit(
+        actor=secretary, unit=w.units["pb_a1a"], quarter=quarters.quarter_of(timezone.localdate())
+    )
+    assert [(r.person.username, r.quarter_hours) for r in rows] == [("member", Decimal(9))]
+    with pytest.raises(NotFound):
+        sel.progress_for_unit(actor=w.people["unit_coord"], unit=w.units["pb_a1a"], quarter="2026Q1")
