@@ -159,14 +159,14 @@ def demo_volunteering_load(
         branch_home = by_id.get(m.unit.area_id)
         home = branch_home if branch_home is not None and rng.random() < 0.3 else rng.choice(communities)
         if staff_area_id and rng.random() < 0.15:
-            home = by_id.get(staff_area_id, home)
+            home = by_id.get(staff_area_id) or home
         in_grid = grids.get(home.pk)
         place = rng.choice(in_grid) if in_grid else home
         homes[m.person_id] = place
         m.person.home_area = place
         people.append(m.person)
     Person.objects.bulk_update(people, ["home_area"], batch_size=1000)
-    workplace_of = {}
+    workplace_of: dict[int, Unit] = {}
     for m in memberships:
         workplace_of.setdefault(m.person_id, m.unit)
 
@@ -263,19 +263,19 @@ def demo_volunteering_load(
         community_id = next((c for c in _ancestors(case.area_path, by_path=_paths(communities))), None)
         if community_id is not None:
             cases.setdefault(community_id, []).append(case)
-    needs = []
+    needs: list[tuple[Need, tuple[str, ...]]] = []
     need_skills = []
     for community in communities:
-        for title, category, codes in rng.sample(NEEDS, k=rng.randint(3, 5)):
+        for title, category, need_codes in rng.sample(NEEDS, k=rng.randint(3, 5)):
             raised = now - dt.timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 10))
             met = rng.random() < 0.35
             assert not met or step_allowed(NEED_MOVES, NeedStatus.OPEN, NeedStatus.MET)
             in_grid = grids.get(community.pk)
-            grid = rng.choice(in_grid) if in_grid and rng.random() < 0.5 else None
+            need_grid = rng.choice(in_grid) if in_grid and rng.random() < 0.5 else None
             need = Need(
                 community=community,
-                grid=grid,
-                area_path=(grid or community).path,
+                grid=need_grid,
+                area_path=(need_grid or community).path,
                 title=title,
                 description=f"{community.name}{title}，需要志愿者参与。",
                 category=category,
@@ -288,7 +288,7 @@ def demo_volunteering_load(
                 met_note="已由在职党员上门服务" if met else "",
             )
             need.created_at = raised
-            needs.append((need, codes))
+            needs.append((need, need_codes))
         from_case = cases.get(community.pk)
         if from_case:
             case = rng.choice(from_case)
@@ -307,8 +307,8 @@ def demo_volunteering_load(
             needs.append((need, ()))
     Need.objects.bulk_create([n for n, _ in needs], batch_size=1000)
     stored_needs = list(Need.objects.filter(community__in=communities).order_by("pk"))
-    for need, (_, codes) in zip(stored_needs, needs, strict=True):
-        need_skills += [Need.skills.through(need_id=need.pk, skill_id=skills[c].pk) for c in codes]
+    for need, (_, wanted) in zip(stored_needs, needs, strict=True):
+        need_skills += [Need.skills.through(need_id=need.pk, skill_id=skills[c].pk) for c in wanted]
     Need.skills.through.objects.bulk_create(need_skills, batch_size=2000)
     # bulk_create stamps created_at now: put back the day each need was raised.
     for need, (drafted, _) in zip(stored_needs, needs, strict=True):
@@ -323,7 +323,7 @@ def demo_volunteering_load(
     monday = today - dt.timedelta(days=today.weekday())
     projects: list[tuple[Project, list[tuple[Shift, tuple[str, ...]]]]] = []
     for community in communities:
-        title, category, start, slots, weekday, codes = rng.choice(WEEKLY)
+        title, category, start, slots, weekday, weekly_codes = rng.choice(WEEKLY)
         weekly = Project(
             community=community,
             area_path=community.path,
@@ -333,7 +333,7 @@ def demo_volunteering_load(
             category=category,
             created_by=staff if community.pk == staff_area_id else None,
         )
-        shifts = []
+        shifts: list[tuple[Shift, tuple[str, ...]]] = []
         for week in range(-6, 4):
             day = monday + dt.timedelta(weeks=week, days=weekday)
             begins = dt.datetime.combine(day, start, tz)
@@ -346,11 +346,11 @@ def demo_volunteering_load(
                         place=f"{community.name}党群服务中心",
                         slots=slots,
                     ),
-                    codes,
+                    weekly_codes,
                 )
             )
         projects.append((weekly, shifts))
-        title, category, codes = rng.choice(ONE_OFF)
+        title, category, once_codes = rng.choice(ONE_OFF)
         flexible = rng.random() < 0.3
         once = Project(
             community=community,
@@ -374,7 +374,7 @@ def demo_volunteering_load(
                 slots=rng.randint(3, 6),
             )
         )
-        projects.append((once, [(shift, codes)]))
+        projects.append((once, [(shift, once_codes)]))
     Project.objects.bulk_create([p for p, _ in projects], batch_size=500)
     all_shifts = []
     for project, shifts in projects:
@@ -413,20 +413,22 @@ def demo_volunteering_load(
             free = [c for c in helpers if shift.starts_at not in busy.get(c.person_id, set())]
             takers = rng.sample(free, k=min(len(free), rng.randint(0, shift.slots)))
             for checkin in takers:
-                status = ClaimStatus.DONE if past else ClaimStatus.CLAIMED
-                assert status == ClaimStatus.CLAIMED or step_allowed(CLAIM_MOVES, ClaimStatus.CLAIMED, status)
+                claim_status = ClaimStatus.DONE if past else ClaimStatus.CLAIMED
+                assert claim_status == ClaimStatus.CLAIMED or step_allowed(
+                    CLAIM_MOVES, ClaimStatus.CLAIMED, claim_status
+                )
                 claims.append(
                     Claim(
                         shift=shift,
                         person_id=checkin.person_id,
-                        status=status,
+                        status=claim_status,
                         starts_at=shift.starts_at,
                         ends_at=shift.ends_at,
                     )
                 )
                 if shift.starts_at is not None:
                     busy.setdefault(checkin.person_id, set()).add(shift.starts_at)
-                if past and shift.starts_at is not None:
+                if past and shift.starts_at is not None and shift.ends_at is not None:
                     day = shift.starts_at.astimezone(tz).date()
                     hours = Decimal(2)
                     entries.append(
@@ -463,15 +465,17 @@ def demo_volunteering_load(
                 day = today - dt.timedelta(days=ago)
                 hours = Decimal(rng.choice([1, 1.5, 2, 3, 4]))
                 roll = rng.random()
-                status = (
+                hour_status = (
                     HourStatus.REPORTED
                     if ago < 7 and roll < 0.6
                     else HourStatus.REJECTED
                     if roll < 0.05
                     else HourStatus.VERIFIED
                 )
-                assert status == HourStatus.REPORTED or step_allowed(HOUR_MOVES, HourStatus.REPORTED, status)
-                decided = status != HourStatus.REPORTED
+                assert hour_status == HourStatus.REPORTED or step_allowed(
+                    HOUR_MOVES, HourStatus.REPORTED, hour_status
+                )
+                decided = hour_status != HourStatus.REPORTED
                 entries.append(
                     HourEntry(
                         person_id=checkin.person_id,
@@ -484,12 +488,12 @@ def demo_volunteering_load(
                             ["看望独居老人", "清理楼道杂物", "协助核酸点位秩序", "辅导学生功课", "社区巡逻"]
                         ),
                         kind=rng.choice(["elderly", "environment", "children", "safety"]),
-                        status=status,
+                        status=hour_status,
                         reported_by_id=checkin.person_id,
                         verified_by=verifier if decided else None,
                         verified_at=now - dt.timedelta(days=max(ago - 2, 0)) if decided else None,
-                        reason="日期与活动记录不符" if status == HourStatus.REJECTED else "",
-                        points=hours * 10 if status == HourStatus.VERIFIED else Decimal(0),
+                        reason="日期与活动记录不符" if hour_status == HourStatus.REJECTED else "",
+                        points=hours * 10 if hour_status == HourStatus.VERIFIED else Decimal(0),
                     )
                 )
     HourEntry.objects.bulk_create(entries, batch_size=2000)

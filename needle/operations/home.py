@@ -3,7 +3,8 @@
 The home sits in the operations app because it reads every app (DESIGN's order: operations reads
 everything below it). Each kind of work is one selector of its app (`cases.selectors.handler_today`,
 `dispatcher_today`, `supervisor_today`, `grid_today`, `mine_today`; `center.selectors.center_today`,
-`rooms_today`); a section appears only when
+`rooms_today`; `volunteering.selectors.today.volunteering_today`, `member_today`); a section
+appears only when
 its selector finds that the person does that work. The links are the header's
 (`orgs.navigation.nav_links`), so a home never offers a page that would refuse its reader."""
 
@@ -23,6 +24,12 @@ from needle.orgs.models import Membership, RoleAssignment
 from needle.orgs.navigation import Link, nav_links
 from needle.orgs.permissions import has_perm_anywhere
 from needle.orgs.selectors import my_memberships, my_roles
+from needle.volunteering.selectors.today import (
+    MemberToday,
+    VolunteeringToday,
+    member_today,
+    volunteering_today,
+)
 
 # How many public requests the landing page shows, and hot topics a home lists.
 LANDING_REQUESTS = 3
@@ -47,6 +54,8 @@ class Home:
     mine: cases.MineToday | None = None
     center: CenterToday | None = None
     rooms: RoomsToday | None = None
+    volunteering: VolunteeringToday | None = None
+    serving: MemberToday | None = None
     figures: Figures | None = None
     hot_topics: list[Any] | None = None
     # The public requests of the community the person lives in.
@@ -64,6 +73,7 @@ class Home:
             self.grid,
             self.center,
             self.rooms,
+            self.volunteering,
             self.figures,
         )
         return any(work)
@@ -79,6 +89,8 @@ def home_for(*, actor: Any, path: str = "/") -> Home:
     home.mine = cases.mine_today(actor=actor)
     home.center = center_today(actor=actor)
     home.rooms = rooms_today(actor=actor)
+    home.volunteering = volunteering_today(actor=actor)
+    home.serving = member_today(actor=actor)
     if has_perm_anywhere(actor, "orgs.view_stats"):
         area = default_area(actor=actor)
         if area is not None:

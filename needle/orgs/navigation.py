@@ -57,9 +57,13 @@ LINKS: list[tuple[str, str, Promise, str, Callable[[Any], bool]]] = [
     ("mine", "case-mine", _("My requests"), "resident", _signed_in),
     # Their places at the service center, its QR codes and their family.
     ("activities", "center-mine", _("My activities"), "resident", _signed_in),
+    # Members check in with their community, take up its shifts and log their hours; anyone
+    # signed in may open it (the page tells a resident without a membership what it is for).
+    ("service", "volunteering-me", _("My service"), "resident", _signed_in),
     ("inbox", "case-inbox", _("Inbox"), "work", _perm("cases.view")),
     ("queue", "case-queue", _("Dispatch queue"), "work", _perm("cases.dispatch")),
     ("intake", "case-intake", _("Phone intake"), "work", _perm("cases.intake")),
+    ("volunteering", "volunteering-console-door", _("Volunteering"), "work", _perm("volunteering.manage")),
     ("operations", "operations:dashboard", _("Operations center"), "figures", _perm("cases.view")),
     ("rates", "case-rates", _("The rates"), "figures", _perm("cases.view")),
     ("hotspots", "intel:hotspots", _("Hot topics"), "figures", _perm("intel.view_hotspots")),

@@ -104,6 +104,7 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         .values_list("person_id", "status", "confirmed_at", "grid_id", "community_id")
     ):
         leaf = grid or community
+        assert confirmed_at is not None  # filtered above
         _add(out[person], (confirmed_at.astimezone(tz).date(), leaf, 0, 0), confirmed_index, 1)
         if status == CheckInStatus.CONFIRMED:
             _add(out[person], (BACKLOG_DAY, leaf, 0, 0), standing_index, 1)

@@ -100,19 +100,20 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         .order_by()
         .values_list("community_id", "grid_id", "category", "created_at", "status", "met_at")
     ):
-        leaf, key = grid or community, CATEGORY_KEYS.get(category, 0)
+        leaf, kind = grid or community, CATEGORY_KEYS.get(category, 0)
         raised = created_at.astimezone(tz).date()
-        _add(out[community], (raised, leaf, key, 0), "needs_raised", 1)
+        _add(out[community], (raised, leaf, kind, 0), "needs_raised", 1)
         if status == NeedStatus.OPEN:
-            _add(out[community], (raised, leaf, key, 0), "needs_open", 1)
+            _add(out[community], (raised, leaf, kind, 0), "needs_open", 1)
         if status == NeedStatus.MET and met_at is not None:
-            _add(out[community], (met_at.astimezone(tz).date(), leaf, key, 0), "needs_met", 1)
+            _add(out[community], (met_at.astimezone(tz).date(), leaf, kind, 0), "needs_met", 1)
     for community, category, starts_at, due_on, slots, filled in (
         Shift.objects.filter(AnyOf("project__community_id", ids), cancelled=False)
         .order_by()
         .values_list("project__community_id", "project__category", "starts_at", "due_on", "slots", "filled")
     ):
         day = starts_at.astimezone(tz).date() if starts_at is not None else due_on
+        assert day is not None  # a shift is timed or due on a day (a constraint)
         key = (day, community, CATEGORY_KEYS.get(category, 0), 0)
         _add(out[community], key, "shifts", 1)
         _add(out[community], key, "slots", slots)

@@ -31,12 +31,13 @@ def test_each_persona_gets_the_links_of_their_work(world: t.World) -> None:
     p = world.people
     assert keys(AnonymousUser()) == ["report", "public"]
     for resident in ("resident", "member", "outsider"):
-        assert keys(p[resident]) == ["report", "public", "mine", "activities"]
+        assert keys(p[resident]) == ["report", "public", "mine", "activities", "service"]
     assert keys(p["handler"]) == [
         "report",
         "public",
         "mine",
         "activities",
+        "service",
         "inbox",
         "operations",
         "rates",
@@ -46,6 +47,7 @@ def test_each_persona_gets_the_links_of_their_work(world: t.World) -> None:
     assert {"queue", "intake", "hotspots"} <= set(keys(p["dispatcher"]))
     assert "queue" not in keys(p["supervisor"]) and "stats" in keys(p["supervisor"])
     assert "audit" in keys(p["district_auditor"]) and "audit" not in keys(p["staff"])
+    assert "volunteering" in keys(p["staff"]) and "volunteering" not in keys(p["supervisor"])
     assert keys(p["root"])[-1] == "admin"
 
 

@@ -179,7 +179,7 @@ def _rank(
         .order_by()
         .values("checkin_id")
         .annotate(n=Count("skill_id"))
-        .values("n")
+        .values("n")  # type: ignore[misc]  # the annotation is not a field django-stubs knows
     )
     members = CheckIn.objects.filter(
         status=CheckInStatus.CONFIRMED, area_path__gte=district.path, area_path__lt=district.path + PATH_END
@@ -188,7 +188,7 @@ def _rank(
         members = members.exclude(
             Exists(Claim.objects.filter(busy, person_id=OuterRef("person_id"), status__in=HOLDING))
         )
-    free = Value(0)
+    free: Value | Case = Value(0)
     if slot is not None:
         bit = availability_bit(*slot)
         members = members.annotate(free_bits=F("availability").bitand(bit))
@@ -212,7 +212,7 @@ def _rank(
     rows = list(ranked)
     names = dict(Skill.objects.filter(pk__in=skill_ids).values_list("pk", "name"))
     english = dict(Skill.objects.filter(pk__in=skill_ids).values_list("pk", "name_en"))
-    has = {}
+    has: dict[int, list[int]] = {}
     for checkin_id, skill_id in through.objects.filter(
         checkin_id__in=[r.pk for r in rows], skill_id__in=skill_ids
     ).values_list("checkin_id", "skill_id"):
@@ -324,7 +324,13 @@ def shifts_for_member(*, actor: Any, limit: int = 10) -> list[Fit]:
     today = timezone.localdate()
     mine = Claim.objects.filter(person=actor, status__in=HOLDING)
     held = set(mine.values_list("shift_id", flat=True))
-    busy = [(s, e) for s, e in mine.filter(starts_at__isnull=False).values_list("starts_at", "ends_at")]
+    busy = [
+        (s, e)
+        for s, e in mine.filter(starts_at__isnull=False, ends_at__isnull=False).values_list(
+            "starts_at", "ends_at"
+        )
+        if s is not None and e is not None
+    ]
     open_shifts = (
         Shift.objects.filter(
             Q(starts_at__gte=now, starts_at__lt=now + dt.timedelta(days=AHEAD_DAYS))
@@ -344,7 +350,8 @@ def shifts_for_member(*, actor: Any, limit: int = 10) -> list[Fit]:
     english = _language_is_english()
     fits = []
     for shift in open_shifts:
-        if shift.starts_at is not None and any(s < shift.ends_at and e > shift.starts_at for s, e in busy):
+        starts, ends = shift.starts_at, shift.ends_at
+        if starts is not None and ends is not None and any(s < ends and e > starts for s, e in busy):
             continue
         score, reasons = 0, []
         for skill in shift.skills.all():

@@ -70,19 +70,25 @@ def volunteering_today(*, actor: Any) -> VolunteeringToday | None:
 
 
 def member_today(*, actor: Any) -> MemberToday | None:
-    """None for anyone with neither a task to accept nor a coming shift."""
+    """None for anyone with neither a task to accept nor a coming shift (one query)."""
     if not getattr(actor, "is_authenticated", False):
         return None
-    mine = Claim.objects.filter(person=actor).select_related("shift__project")
-    to_accept = list(mine.filter(status=ClaimStatus.DISPATCHED).order_by("shift__starts_at", "pk")[:LISTED])
-    next_shifts = list(
-        mine.filter(status__in=[ClaimStatus.CLAIMED, ClaimStatus.ACCEPTED], shift__cancelled=False)
-        .filter(
-            Q(starts_at__gte=timezone.now())
-            | Q(starts_at__isnull=True, shift__due_on__gte=timezone.localdate())
+    now, today = timezone.now(), timezone.localdate()
+    coming = (
+        Claim.objects.filter(
+            person=actor,
+            status__in=[ClaimStatus.DISPATCHED, ClaimStatus.CLAIMED, ClaimStatus.ACCEPTED],
+            shift__cancelled=False,
         )
-        .order_by("starts_at", "pk")[:LISTED]
+        .filter(Q(starts_at__gte=now) | Q(starts_at__isnull=True, shift__due_on__gte=today))
+        .select_related("shift__project")
+        .order_by("starts_at", "pk")[: LISTED * 4]
     )
-    if not to_accept and not next_shifts:
+    found = MemberToday()
+    for claim in coming:
+        chosen = found.to_accept if claim.status == ClaimStatus.DISPATCHED else found.next_shifts
+        if len(chosen) < LISTED:
+            chosen.append(claim)
+    if not found.to_accept and not found.next_shifts:
         return None
-    return MemberToday(to_accept=to_accept, next_shifts=next_shifts)
+    return found

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -79,8 +79,12 @@ def _community(code: str) -> Area:
 def console(request: HttpRequest, code: str) -> HttpResponse:
     """A community's coordinator console: the day's volunteering work of its staff."""
     community = _community(code)
+    require(can_in_area(request.user, "volunteering.manage", community.path))
+    return _console(request, community)
+
+
+def _console(request: HttpRequest, community: Area) -> HttpResponse:
     actor = request.user
-    require(can_in_area(actor, "volunteering.manage", community.path))
     parts = [
         _part(
             request,
@@ -105,14 +109,15 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @require_anywhere("volunteering.manage")
 def console_door(request: HttpRequest) -> HttpResponse:
-    """The console of the one community the person runs, or the list of those they may run."""
+    """The console of the one community the person runs (at this address, so the menu's link
+    opens it), or the list of those they may run."""
     scope = area_scope_q(request.user, "volunteering.manage")
     communities = Area.objects.filter(level=Level.COMMUNITY)
     if scope is not None:
         communities = communities.filter(scope)
     first = list(communities.order_by("path")[: DOOR_MAX + 1])
     if len(first) == 1:
-        return redirect("volunteering-console", first[0].code)
+        return _console(request, first[0])
     return render(
         request,
         "volunteering/console_door.html",
