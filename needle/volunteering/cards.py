@@ -128,7 +128,7 @@ def cards_pdf(cards: Iterable[Card]) -> bytes:
         name = card.person.get_full_name() or card.person.username
         story.append(_paragraph(_("Service card") + f" · {card.quarter}", styles["Title"]))
         story.append(_paragraph(f"{name} · {card.start} – {card.end}", styles["Heading2"]))
-        rows = [[_("Date"), _("Community"), _("What was done"), _("Hours"), _("Points")]]
+        rows = [[_("Date"), _("Community"), _("Service given"), _("Hours"), _("Points")]]
         for e in card.entries:
             late = " *" if e["late"] else ""
             rows.append(
