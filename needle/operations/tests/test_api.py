@@ -105,7 +105,15 @@ def test_sources_list_the_cases_orgs_center_appointments_and_their_figures(
     assert client.get(SOURCES).status_code == 401
     r = api_for("city_admin").get(SOURCES)
     assert r.status_code == 200, r.content
-    assert [s["name"] for s in r.json()] == ["cases", "orgs", "center", "appointments", "rooms"]
+    assert [s["name"] for s in r.json()] == [
+        "cases",
+        "orgs",
+        "center",
+        "appointments",
+        "rooms",
+        "volunteering",
+        "volunteering_lists",
+    ]
     cases = r.json()[0]
     assert (cases["name"], cases["label"]) == ("cases", "群众诉求")
     figures = {f["name"]: f for f in cases["figures"]}

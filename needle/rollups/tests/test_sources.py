@@ -17,6 +17,7 @@ from needle.rollups.rebuild import rollups_rebuild
 from needle.rollups.refresh import objects_apply, rollups_refresh
 from needle.rollups.sources import source_named
 from needle.rollups.tests.sample.models import Visit, VisitFootprint, VisitNodeRollup, VisitRollup
+from needle.testing import zh
 
 SAMPLE = "needle.rollups.tests.sample.figures"
 URL = "/api/v1/operations/indicators"
@@ -84,7 +85,16 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
 ) -> None:
     api = api_for("city_admin")
     listed = {s["name"]: s for s in api.get("/api/v1/operations/sources").json()}
-    assert list(listed) == ["cases", "orgs", "center", "appointments", "rooms", "visits"]
+    assert list(listed) == [
+        "cases",
+        "orgs",
+        "center",
+        "appointments",
+        "rooms",
+        "volunteering",
+        "volunteering_lists",
+        "visits",
+    ]
     assert [f["name"] for f in listed["visits"]["figures"]] == ["visits", "done_rate", "planned"]
 
     assert rollups_refresh().rebuilt
@@ -155,7 +165,7 @@ def test_a_declared_source_is_exported_without_code_of_its_own(
     sheets = load_workbook(io.BytesIO(book.content)).worksheets
     assert [ws.title for ws in sheets] == ["概要", "下级", "Team"]
     summary = {row[0]: row[1] for row in sheets[0].iter_rows(min_row=4, values_only=True)}
-    assert [summary[k] for k in ("Visits", "Done", "Planned")] == [
+    assert [summary[k] for k in ("Visits", "Visits done", "Planned")] == [
         want["visits"],
         want["done"],
         want["planned"],
@@ -216,7 +226,7 @@ def test_a_declared_source_has_its_table_in_the_pdf_report(
         "本期",
         "visits",
         str(want["visits"]),
-        "done",
+        zh("done"),  # the sample's label, translated where the catalog has the word
         rate,
         "planned",
         str(want["planned"]),

@@ -47,7 +47,7 @@ SOURCE = Source(
     label=_("Visits"),
     counters=(
         Counter("visits", _("visits"), _("visits on the day")),
-        Counter("done", _("done"), _("of those, done")),
+        Counter("done", _("visits done"), _("of those, done")),
         Counter("planned", _("planned"), _("visits not done yet"), stock=True),
     ),
     keys=(Key("team", "team", _("team")),),
