@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from needle.areas.models import Area
+from needle.areas.models import PATH_END, Area, Level
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound
 from needle.orgs.models import Membership, Person, Unit
@@ -58,8 +58,11 @@ def hours_to_verify(*, actor: Any, community: Area | None = None, status: str = 
     scope = area_scope_q(person, MANAGE, "area_path")
     if scope is not None:
         qs = qs.filter(scope)
-    if community is not None:
-        qs = qs.filter(area_path__startswith=community.path)
+    if community is not None and community.level == Level.COMMUNITY:
+        # The (community, status, date) index: a community's waiting entries in one range.
+        qs = qs.filter(community=community)
+    elif community is not None:
+        qs = qs.filter(area_path__gte=community.path, area_path__lt=community.path + PATH_END)
     if status:
         qs = qs.filter(status=status)
     return qs

@@ -198,6 +198,8 @@ def _rank(
     skills_score = (
         Coalesce(Subquery(matched, output_field=IntegerField()), Value(0)) * SKILL if skill_ids else Value(0)
     )
+    # Ranked on the check-in rows alone (no joins: a join to people or areas would be made for
+    # every member of the district before the sort); names are read for the first few after.
     ranked = (
         members.annotate(
             fit_skills=skills_score,
@@ -207,9 +209,15 @@ def _rank(
         )
         .annotate(fit=F("fit_skills") + F("fit_near") + F("fit_free") + F("fit_recent"))
         .order_by("-fit", F("last_served_on").asc(nulls_first=True), "pk")
-        .select_related("person", "community", "grid")[:limit]
+        .values("pk", "fit", "fit_near", "fit_free", "last_served_on")[:limit]
     )
-    rows = list(ranked)
+    scores = list(ranked)
+    loaded = CheckIn.objects.select_related("person", "community", "grid").in_bulk([r["pk"] for r in scores])
+    rows = []
+    for r in scores:
+        checkin = loaded[r["pk"]]
+        checkin.fit, checkin.fit_near, checkin.fit_free = r["fit"], r["fit_near"], r["fit_free"]  # type: ignore[attr-defined]
+        rows.append(checkin)
     names = dict(Skill.objects.filter(pk__in=skill_ids).values_list("pk", "name"))
     english = dict(Skill.objects.filter(pk__in=skill_ids).values_list("pk", "name_en"))
     has: dict[int, list[int]] = {}
