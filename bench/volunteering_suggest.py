@@ -8,8 +8,9 @@ A district of --communities communities (four grids each, five to a street) gets
 each, checked in and confirmed, with one to three of the twelve known skills, each weekday and
 part of the day free with a probability of one in five (weekends more), and a last day of
 service in the past year or none. Then --shifts shifts, each in a random community on a random
-slot, asking for one skill; for each, one more member is planted who is what a coordinator would
-call the right one: the skill, a home in that community, free in that slot. The others are the
+slot, asking for one skill, for a need of one of its grids; for each, one more member is planted
+who is what a coordinator would call the right one: the skill, a home in that grid, free in that
+slot. The others are the
 crowd, some of whom match as well by chance: a hit is the planted member among the first five.
 """
 
@@ -52,10 +53,10 @@ def main() -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from needle.areas.models import Area, Level
+    from needle.areas.models import Area, Level, is_placeholder
     from needle.demo.volunteering import SKILLS
     from needle.orgs.models import Person, Unit, UnitType
-    from needle.volunteering.models import PARTS, CheckIn, Project, Shift, Skill, availability_bit
+    from needle.volunteering.models import PARTS, CheckIn, Need, Project, Shift, Skill, availability_bit
     from needle.volunteering.selectors.suggestions import suggest_for_shift
 
     call_command("migrate", verbosity=0)
@@ -64,7 +65,11 @@ def main() -> int:
     print(versions())
 
     def area(code: str, name: str, level: int, parent: Area | None) -> Area:
-        return Area.objects.create(code=code, name=name, level=level, parent=parent)
+        path = (parent.path if parent else "") + code + "/"
+        return Area.objects.create(
+            code=code, name=name, level=level, parent=parent, path=path, depth=path.count("/"),
+            placeholder=is_placeholder(name=name, level=level),
+        )  # fmt: skip
 
     province = area("500000000000", "重庆市", Level.PROVINCE, None)
     city = area("500100000000", "市辖区", Level.CITY, province)
@@ -91,7 +96,11 @@ def main() -> int:
     made = 0
 
     def member(
-        community: Area, *, skill: Skill | None = None, slot: tuple[int, str] | None = None
+        community: Area,
+        *,
+        skill: Skill | None = None,
+        slot: tuple[int, str] | None = None,
+        home: Area | None = None,
     ) -> CheckIn:
         nonlocal made
         made += 1
@@ -103,7 +112,7 @@ def main() -> int:
                     bits |= availability_bit(weekday, part)
         if slot is not None:
             bits |= availability_bit(*slot)
-        grid = rng.choice(grids[community.pk])
+        grid = home or rng.choice(grids[community.pk])
         served = None if rng.random() < 0.3 else today - dt.timedelta(days=rng.randint(0, 365))
         checkin = CheckIn.objects.create(
             person=person, workplace=unit, community=community, grid=grid, area_path=grid.path,
@@ -130,14 +139,20 @@ def main() -> int:
         day = today + dt.timedelta(days=rng.randint(1, 30))
         hour = rng.choice([9, 14, 19])
         starts = dt.datetime.combine(day, dt.time(hour), tz)
+        grid = rng.choice(grids[community.pk])
+        need = Need.objects.create(
+            community=community, grid=grid, area_path=grid.path, title=f"需求{i}", category="elderly",
+            starts_on=day,
+        )  # fmt: skip
         project = Project.objects.create(community=community, area_path=community.path, title=f"项目{i}")
+        project.needs.set([need])
         shift = Shift.objects.create(
             project=project, area_path=community.path, starts_at=starts, ends_at=starts + dt.timedelta(hours=2),
             slots=3,
         )  # fmt: skip
         shift.skills.set([skill])
         part = "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
-        right = member(community, skill=skill, slot=(starts.isoweekday(), part))
+        right = member(community, skill=skill, slot=(starts.isoweekday(), part), home=grid)
         t = time.perf_counter()
         found = suggest_for_shift(actor=admin, shift=shift, limit=5)
         times.append((time.perf_counter() - t) * 1000)

@@ -274,9 +274,12 @@ def suggest_for_shift(*, actor: Any, shift: Shift, limit: int = 10) -> list[Sugg
     busy = Q(shift=shift)
     if shift.starts_at is not None and shift.ends_at is not None:
         busy |= Q(starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at)
+    # A shift of a project answering the needs of one grid is near the members of that grid.
+    grids = set(shift.project.needs.exclude(grid=None).values_list("grid_id", flat=True)[:2])
+    grid = Area.objects.filter(pk=grids.pop()).first() if len(grids) == 1 else None
     found = _rank(
         community=community,
-        grid=None,
+        grid=grid,
         skill_ids=list(shift.skills.values_list("pk", flat=True)),
         slot=slot_of(shift.starts_at),
         busy=busy,

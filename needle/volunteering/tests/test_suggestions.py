@@ -215,3 +215,26 @@ def test_the_api_ranks_with_reasons(crowd: t.World, api_for: Any) -> None:
     medic_api = t.ApiClient(crowd.people["medic"])
     r = medic_api.get("/api/v1/volunteering/me/shifts")
     assert r.status_code == 200 and r.json()["items"][0]["shift"] == shift.pk
+
+
+def test_a_shift_for_a_grid_s_need_prefers_that_grid(crowd: t.World) -> None:
+    w = crowd
+    gridmate = member(w, "gridmate", home="grid_a1a")
+    need = need_create(
+        actor=w.people["staff"],
+        community=w.areas["community_a1a"],
+        grid=w.areas["grid_a1a"],
+        title="楼道照明维修",
+        description="",
+        category="repairs",
+        place="",
+        people_needed=1,
+        skill_codes=[],
+        starts_on=timezone.localdate(),
+        ends_on=None,
+        urgency="normal",
+    )
+    shift = first_shift(make_project(w, draft(days=3, hour=14), need_ids=[need.pk]))
+    with override("en"):
+        found = suggest_for_shift(actor=w.people["staff"], shift=shift)
+    assert found[0].person_id == gridmate.pk and "lives in the same grid" in found[0].reasons
