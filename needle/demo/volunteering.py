@@ -204,7 +204,8 @@ def demo_volunteering_load(
                 grid=place if place.level == Level.GRID else None,
                 area_path=place.path,
                 status=status,
-                skills_text="、".join(skills[c].name for c in codes),
+                # As a member writes it: another word for some of their skills.
+                skills_text="、".join(skills[c].synonyms.split("\n")[0] for c in codes[:2]),
                 availability=bits,
                 service_kinds=rng.sample(["elderly", "children", "safety", "environment", "culture"], k=2),
                 phone_visible=rng.random() < 0.3,
@@ -465,9 +466,14 @@ def demo_volunteering_load(
                 day = today - dt.timedelta(days=ago)
                 hours = Decimal(rng.choice([1, 1.5, 2, 3, 4]))
                 roll = rng.random()
+                # The staff member's community has a few reports of this week waiting for them.
+                waiting = checkin.community_id == staff_area_id and checkin.pk % 4 == 0
+                if waiting:
+                    ago = rng.randint(0, 3)
+                    day = today - dt.timedelta(days=ago)
                 hour_status = (
                     HourStatus.REPORTED
-                    if ago < 7 and roll < 0.6
+                    if waiting or (ago < 7 and roll < 0.6)
                     else HourStatus.REJECTED
                     if roll < 0.05
                     else HourStatus.VERIFIED

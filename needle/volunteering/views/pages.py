@@ -22,7 +22,7 @@ from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
 from needle.core.errors import DomainError
 from needle.orgs.permissions import area_scope_q, can_in_area, require, require_anywhere
-from needle.volunteering.models import Need, NeedStatus
+from needle.volunteering.models import CheckInStatus, Need, NeedStatus
 from needle.volunteering.selectors.suggestions import shifts_for_member
 from needle.volunteering.views import checkins, hours, lists
 
@@ -41,9 +41,13 @@ def _part(request: HttpRequest, template: str, context: dict[str, Any]) -> SafeS
 def me(request: HttpRequest) -> HttpResponse:
     """The member's page, on the phone first."""
     actor = request.user
+    checkin = checkins.checkin_panel(actor)
+    standing = checkin["checkin_panel"]["standing"]
+    confirmed = standing is not None and standing.status == CheckInStatus.CONFIRMED
+    fits = shifts_for_member(actor=actor, limit=5) if confirmed else []
     parts = [
-        _part(request, "volunteering/_checkin_panel.html", checkins.checkin_panel(actor)),
-        _part(request, "volunteering/_fits_me.html", {"fits": shifts_for_member(actor=actor, limit=5)}),
+        _part(request, "volunteering/_checkin_panel.html", checkin),
+        _part(request, "volunteering/_fits_me.html", {"fits": fits, "confirmed": confirmed}),
         _part(request, "volunteering/_claims_panel.html", lists.claims_panel(actor)),
         _part(request, "volunteering/_hours_panel.html", hours.hours_panel(actor)),
     ]
