@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from needle.cases.figures import COUNTER_DEFINITIONS, RATE_NAMES, RATES
 from needle.core.exports import SafeCsvWriter, xlsx_append
+from needle.core.pdf import pdf_font, pdf_paragraph, pdf_table
 from needle.operations.figures_types import COUNTER_NAMES, INDICATORS, Dashboard, Figures, Row
 from needle.operations.presenters import rate_sample
 from needle.rollups.sources import Source
@@ -160,22 +159,6 @@ def last_complete_period(kind: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return report_period(kind, today.replace(day=1) - dt.timedelta(days=1))
 
 
-# Embedded in every report (reportlab embeds the glyphs a report uses): a reader without Chinese
-# fonts of its own still shows the names. A subset of Noto Sans CJK SC, see fonts/build.py.
-FONT_NAME = "NeedleSansSC"
-FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NeedleSansSC-Regular.ttf"
-
-
-def _font() -> str:
-    """The report font's name, registered with reportlab once per process."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_FILE)))
-    return FONT_NAME
-
-
 def _mean(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -202,16 +185,16 @@ def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] =
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer
 
-    font = _font()
+    font = pdf_font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = font
     styles["Heading3"].keepWithNext = 1
     t, p = d.totals, d.previous
     story: list[Any] = [
-        _paragraph(title, styles["Title"]),
-        _paragraph(f"{d.name} · {d.start} – {d.end}", styles["Heading2"]),
-        _paragraph(
+        pdf_paragraph(title, styles["Title"]),
+        pdf_paragraph(f"{d.name} · {d.start} – {d.end}", styles["Heading2"]),
+        pdf_paragraph(
             _("Compared with %(start)s – %(end)s.") % {"start": d.previous_start, "end": d.previous_end},
             styles["Normal"],
         ),
@@ -227,11 +210,11 @@ def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] =
         [_("Backlog now"), f"{t.open:,}", ""],
         [_("Overdue now (yellow / red)"), f"{t.overdue:,} / {t.overdue_serious:,}", ""],
     ]
-    story.append(_table(key, font, [70 * mm, 45 * mm, 45 * mm]))
+    story.append(pdf_table(key, font, [70 * mm, 45 * mm, 45 * mm]))
     story.append(Spacer(1, 5 * mm))
     points = d.trend("day" if (d.end - d.start).days <= 62 else "week")
     if points:
-        heading = _paragraph(_("Received and resolved"), styles["Heading3"])
+        heading = pdf_paragraph(_("Received and resolved"), styles["Heading3"])
         drawing = Drawing(170 * mm, 62 * mm)
         chart = VerticalBarChart()
         chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 46 * mm
@@ -254,7 +237,9 @@ def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] =
     # A municipality has some forty districts and counties: all fit on a page.
     rows = [r for r in d.children if r.kind != "here"][:40]
     if rows:
-        heading = _paragraph(_("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"])
+        heading = pdf_paragraph(
+            _("Areas below") if d.kind == "area" else _("Units below"), styles["Heading3"]
+        )
         drawing = Drawing(170 * mm, max(30, 7 * len(rows)) * mm * 0.6 + 10 * mm)
         bars = HorizontalBarChart()
         bars.x, bars.y = 45 * mm, 5 * mm
@@ -271,7 +256,7 @@ def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] =
         story.append(KeepTogether([heading, drawing]))
         story.append(_rows_table(d.children, font))
     if d.by_service:
-        story.append(_paragraph(_("By service"), styles["Heading3"]))
+        story.append(pdf_paragraph(_("By service"), styles["Heading3"]))
         story.append(_rows_table(d.by_service[:30], font))
     for section in sections:
         values = [
@@ -281,8 +266,8 @@ def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] =
             ]
             for f in section["figures"]
         ]
-        table = _table([[_("Figure"), _("This period")], *values], font, [70 * mm, 45 * mm])
-        story.append(KeepTogether([_paragraph(str(section["label"]), styles["Heading3"]), table]))
+        table = pdf_table([[_("Figure"), _("This period")], *values], font, [70 * mm, 45 * mm])
+        story.append(KeepTogether([pdf_paragraph(str(section["label"]), styles["Heading3"]), table]))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -295,34 +280,6 @@ def report_pdf(d: Dashboard, *, title: str, sections: Sequence[dict[str, Any]] =
     )
     doc.build(story)
     return out.getvalue()
-
-
-def _paragraph(text: str, style: Any) -> Any:
-    """A paragraph of plain text. reportlab reads a paragraph's text as its own markup, where
-    names typed by users would open files (`<img src=...>`), fetch URLs, add links or break
-    the report with an unclosed tag: escaped, every character is printed as written."""
-    from reportlab.platypus import Paragraph
-
-    return Paragraph(escape(str(text)), style)
-
-
-def _table(data: list[list[Any]], font: str, widths: list[float] | None = None) -> Any:
-    from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
-
-    table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), font),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c0c8d0")),
-                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-            ]
-        )
-    )
-    return table
 
 
 def _rows_table(rows: list[Row], font: str) -> Any:
@@ -351,7 +308,7 @@ def _rows_table(rows: list[Row], font: str) -> Any:
                 *(_rate(f, name) for name in RATE_NAMES),
             ]
         )
-    return _table(data, font, [45 * mm] + [18 * mm] * 7)
+    return pdf_table(data, font, [45 * mm] + [18 * mm] * 7)
 
 
 # Any source's figures ------------------------------------------------------------------------

@@ -1,62 +1,20 @@
 """The quarterly service card (服务登记卡) as files: a CSV (one row per verified line) and an A4
-PDF with the project's embedded CJK font (the operations reports' reportlab and font)."""
+PDF with the project's embedded CJK font (needle.core.pdf's font and table style)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from html import escape
-from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from needle.core.pdf import pdf_font, pdf_paragraph, pdf_table
 from needle.volunteering.models import HourEntry
 from needle.volunteering.selectors.hours import Card
 
 HEADER = ["member", "quarter", "date", "community", "description", "hours", "points", "late"]
-
-
-# The operations reports' font (a subset of Noto Sans CJK SC), embedded so that a reader without
-# Chinese fonts still shows the names.
-FONT_NAME = "NeedleSansSC"
-FONT_FILE = Path(__file__).resolve().parents[1] / "operations" / "fonts" / "NeedleSansSC-Regular.ttf"
-
-
-def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_FILE)))
-    return FONT_NAME
-
-
-def _paragraph(text: str, style: Any) -> Any:
-    # Escaped: reportlab reads a paragraph as markup, and names are typed by users.
-    from reportlab.platypus import Paragraph
-
-    return Paragraph(escape(text), style)
-
-
-def _table(data: list[list[Any]], font: str, widths: list[float]) -> Any:
-    from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
-
-    table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), font),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c0c8d0")),
-                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
-            ]
-        )
-    )
-    return table
 
 
 class _Echo:
@@ -117,7 +75,7 @@ def cards_pdf(cards: Iterable[Card]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer
 
-    font = _font()
+    font = pdf_font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = font
@@ -126,8 +84,8 @@ def cards_pdf(cards: Iterable[Card]) -> bytes:
         if story:
             story.append(PageBreak())
         name = card.person.get_full_name() or card.person.username
-        story.append(_paragraph(_("Service card") + f" · {card.quarter}", styles["Title"]))
-        story.append(_paragraph(f"{name} · {card.start} – {card.end}", styles["Heading2"]))
+        story.append(pdf_paragraph(_("Service card") + f" · {card.quarter}", styles["Title"]))
+        story.append(pdf_paragraph(f"{name} · {card.start} – {card.end}", styles["Heading2"]))
         rows = [[_("Date"), _("Community"), _("Service given"), _("Hours"), _("Points")]]
         for e in card.entries:
             late = " *" if e["late"] else ""
@@ -141,20 +99,20 @@ def cards_pdf(cards: Iterable[Card]) -> bytes:
                 ]
             )
         rows.append([_("Total"), "", "", str(card.verified_hours), str(card.points)])
-        story.append(_table(rows, font, [25 * mm, 40 * mm, 70 * mm, 18 * mm, 18 * mm]))
+        story.append(pdf_table(rows, font, [25 * mm, 40 * mm, 70 * mm, 18 * mm, 18 * mm], numbers_from=3))
         story.append(Spacer(1, 4 * mm))
         for s in card.signoffs:
             story.append(
-                _paragraph(
+                pdf_paragraph(
                     _("Signed by %(community)s on %(date)s: %(hours)s hours.")
                     % {"community": s.community.name, "date": s.signed_at.date(), "hours": s.hours},
                     styles["Normal"],
                 )
             )
         if any(e["late"] for e in card.entries):
-            story.append(_paragraph(_("* verified after the signature"), styles["Normal"]))
+            story.append(pdf_paragraph(_("* verified after the signature"), styles["Normal"]))
     if not story:
-        story.append(_paragraph(_("No cards."), styles["Normal"]))
+        story.append(pdf_paragraph(_("No cards."), styles["Normal"]))
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, title=_("Service cards")).build(story)
     return buf.getvalue()

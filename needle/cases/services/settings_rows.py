@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
@@ -14,6 +13,7 @@ from needle.areas.selectors import area_roots
 from needle.cases.models import Category, Holiday, Service
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import ValidationFailed
+from needle.core.rows import row_save
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 
 Row = TypeVar("Row", Category, Service, Holiday)
@@ -55,23 +55,7 @@ def settings_row_save(*, actor: Actor, row: Row, data: dict[str, Any]) -> Row:
     `data` (field → value); the catalog's readers see the change through its version."""
     _require_manager(actor)
     action, fields = FIELDS[type(row)]
-    old = snapshot(row, fields) if row.pk else None
-    for name, value in data.items():
-        if name in fields:
-            setattr(row, name, value)
-    try:
-        row.full_clean()
-    except ModelValidationError as exc:
-        raise ValidationFailed(fields={k: " ".join(v) for k, v in exc.message_dict.items()}) from None
-    row.save()
-    audit_record(
-        actor=actor,
-        action=f"{action}.{'changed' if old else 'created'}",
-        obj=row,
-        old=old,
-        new=snapshot(row, fields),
-    )
-    return row
+    return row_save(actor=actor, row=row, data=data, action=action, fields=fields)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from needle import testing as t
 from needle.areas.models import Area, Level
 from needle.cases.figures import COUNTERS
 from needle.cases.models import Case
+from needle.core.pdf import pdf_font
 from needle.operations import dashboards, reports
 from needle.operations.figures_types import Figures, Row
 from needle.operations.templatetags.ops import rate
@@ -141,7 +142,7 @@ def test_pdf_embeds_its_chinese_font(world: t.World, rolled: dict[str, Area], cl
 
 
 def test_report_font_covers_every_area_name_of_the_demo() -> None:
-    font = pdfmetrics.getFont(reports._font())
+    font = pdfmetrics.getFont(pdf_font())
     covered = set(font.face.charToGlyph)
     demo_areas = Path(reports.__file__).parents[1] / "demo" / "data" / "chongqing_500000_areas.csv.gz"
     with gzip.open(demo_areas, "rt", encoding="utf-8") as f:

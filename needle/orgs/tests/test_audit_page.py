@@ -27,11 +27,14 @@ NEEDLE = Path(__file__).resolve().parents[2]
 # below until it is listed here.
 MADE = {
     "cases/services/_common.py": set(),  # cases.case.<verb>: the _audit(...) calls, read below
-    "cases/services/settings_rows.py": {
+    # The configuration rows' saves (core.rows.row_save, for the catalog and volunteering's
+    # configuration) and deletes (each app's service).
+    "core/rows.py": {
         f"{prefix}.{verb}"
-        for prefix, _fields in FIELDS.values()
-        for verb in ("created", "changed", "deleted")
+        for prefix, _fields in (*FIELDS.values(), *CONFIG_FIELDS.values())
+        for verb in ("created", "changed")
     },
+    "cases/services/settings_rows.py": {f"{prefix}.deleted" for prefix, _fields in FIELDS.values()},
     "operations/views.py": set(),  # operations.dashboard.<what>: the _audit_read(...) calls
     "center/services/registrations.py": {
         f"center.registration.{past}"
@@ -41,11 +44,7 @@ MADE = {
         f"center.appointment.{past}" for past in ("cancelled", "served", "no_show")
     },
     "center/services/rooms.py": {f"center.booking.{past}" for past in ("approved", "declined", "cancelled")},
-    "volunteering/services/config.py": {
-        f"{prefix}.{verb}"
-        for prefix, _fields in CONFIG_FIELDS.values()
-        for verb in ("created", "changed", "deleted")
-    },
+    "volunteering/services/config.py": {f"{prefix}.deleted" for prefix, _fields in CONFIG_FIELDS.values()},
     "volunteering/services/checkins.py": {
         f"volunteering.checkin.{past}"
         for past in ("submitted", "confirmed", "returned", "resubmitted", "moved", "withdrawn")

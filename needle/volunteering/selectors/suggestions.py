@@ -127,6 +127,12 @@ def _district_of(community: Area) -> Area:
     return area
 
 
+def _street_path(community: Area) -> str:
+    """The path of the community's street (its parent), or its own where it has none."""
+    street = Area.objects.filter(pk=community.parent_id).only("path").first() if community.parent_id else None
+    return street.path if street is not None else community.path
+
+
 def _recency_score(today: dt.date) -> Case:
     return Case(
         When(last_served_on__isnull=True, then=Value(RECENT)),
@@ -169,10 +175,7 @@ def _rank(
     """The district's confirmed members scored for one piece of work, best first."""
     today = timezone.localdate()
     district = _district_of(community)
-    street_path = community.path
-    if community.parent_id is not None:
-        street = Area.objects.filter(pk=community.parent_id).only("path").first()
-        street_path = street.path if street is not None else community.path
+    street_path = _street_path(community)
     through = CheckIn.skills.through
     matched = (
         through.objects.filter(checkin_id=OuterRef("pk"), skill_id__in=skill_ids)
@@ -213,42 +216,39 @@ def _rank(
     )
     scores = list(ranked)
     loaded = CheckIn.objects.select_related("person", "community", "grid").in_bulk([r["pk"] for r in scores])
-    rows = []
-    for r in scores:
-        checkin = loaded[r["pk"]]
-        checkin.fit, checkin.fit_near, checkin.fit_free = r["fit"], r["fit_near"], r["fit_free"]  # type: ignore[attr-defined]
-        rows.append(checkin)
     names = dict(Skill.objects.filter(pk__in=skill_ids).values_list("pk", "name"))
     english = dict(Skill.objects.filter(pk__in=skill_ids).values_list("pk", "name_en"))
     has: dict[int, list[int]] = {}
     for checkin_id, skill_id in through.objects.filter(
-        checkin_id__in=[r.pk for r in rows], skill_id__in=skill_ids
+        checkin_id__in=list(loaded), skill_id__in=skill_ids
     ).values_list("checkin_id", "skill_id"):
         has.setdefault(checkin_id, []).append(skill_id)
     out = []
-    for r in rows:
+    for score in scores:
+        c = loaded[score["pk"]]
         reasons = []
-        for skill_id in sorted(has.get(r.pk, [])):
+        for skill_id in sorted(has.get(c.pk, [])):
             name = english[skill_id] if _language_is_english() else names[skill_id]
             reasons.append(_("has the skill: %(skill)s") % {"skill": name})
-        if r.fit_near == SAME_GRID:
+        near = score["fit_near"]
+        if near == SAME_GRID:
             reasons.append(_("lives in the same grid"))
-        elif r.fit_near == SAME_COMMUNITY:
+        elif near == SAME_COMMUNITY:
             reasons.append(_("lives in the same community"))
-        elif r.fit_near == SAME_STREET:
+        elif near == SAME_STREET:
             reasons.append(_("lives in the same street"))
         else:
             reasons.append(_("lives in the same district"))
-        if slot is not None and r.fit_free:
+        if slot is not None and score["fit_free"]:
             reasons.append(free_phrase(*slot))
-        reasons.append(recency_phrase(r.last_served_on, today))
+        reasons.append(recency_phrase(c.last_served_on, today))
         out.append(
             Suggestion(
-                person_id=r.person_id,
-                name=str(r.person),
-                community=r.community.name,
-                grid=r.grid.name if r.grid else "",
-                score=int(r.fit),
+                person_id=c.person_id,
+                name=str(c.person),
+                community=c.community.name,
+                grid=c.grid.name if c.grid else "",
+                score=int(score["fit"]),
                 reasons=reasons,
             )
         )
@@ -327,10 +327,7 @@ def shifts_for_member(*, actor: Any, limit: int = 10) -> list[Fit]:
         return []
     community = checkin.community
     district = _district_of(community)
-    street_path = community.path
-    if community.parent_id is not None:
-        street = Area.objects.filter(pk=community.parent_id).only("path").first()
-        street_path = street.path if street is not None else community.path
+    street_path = _street_path(community)
     now = timezone.now()
     today = timezone.localdate()
     mine = Claim.objects.filter(person=actor, status__in=HOLDING)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from needle.areas.selectors import area_roots
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import ValidationFailed
+from needle.core.rows import row_save
 from needle.orgs.permissions import Actor, can_in_area, require, require_authenticated
 from needle.volunteering.models import PointRule, Skill
 
@@ -35,29 +35,15 @@ def config_row_save(*, actor: Actor, row: Row, data: dict[str, Any]) -> Row:
     """Create (row not saved yet) or change a skill or a rule of points with `data`."""
     _require_manager(actor)
     action, fields = FIELDS[type(row)]
-    old = snapshot(row, fields) if row.pk else None
-    for name, value in data.items():
-        if name in fields:
-            setattr(row, name, value)
-    if isinstance(row, PointRule) and (row.kind == "kind_per_hour") != bool(row.service_kind):
-        raise ValidationFailed(
-            fields={
-                "service_kind": _("A rule per kind of service names its kind; the other rules name none.")
-            }
-        )
-    try:
-        row.full_clean()
-    except ModelValidationError as exc:
-        raise ValidationFailed(fields={k: " ".join(v) for k, v in exc.message_dict.items()}) from None
-    row.save()
-    audit_record(
-        actor=actor,
-        action=f"{action}.{'changed' if old else 'created'}",
-        obj=row,
-        old=old,
-        new=snapshot(row, fields),
-    )
-    return row
+    if isinstance(row, PointRule):
+        kind = data.get("kind", row.kind)
+        if (kind == "kind_per_hour") != bool(data.get("service_kind", row.service_kind)):
+            raise ValidationFailed(
+                fields={
+                    "service_kind": _("A rule per kind of service names its kind; the other rules name none.")
+                }
+            )
+    return row_save(actor=actor, row=row, data=data, action=action, fields=fields)
 
 
 @transaction.atomic

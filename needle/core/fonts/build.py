@@ -11,7 +11,7 @@ License 1.1 (OFL.txt beside it); its reserved font name is "Source", so the subs
 Run with fontTools installed (a build tool, not a dependency of Needle):
 
     pip install fonttools
-    python needle/operations/fonts/build.py /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
+    python needle/core/fonts/build.py /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
         [shared/data/cn-admin-divisions/cn_divisions_2021_all_levels.csv.gz]
 """
 
