@@ -403,7 +403,7 @@ def checkin_move(
     checkin.save(update_fields=["status", "ended_at", "updated_at"])
     new = _create(checkin.person, checkin.workplace, community, where, reason, s)
     new.last_served_on = checkin.last_served_on
-    new.save(update_fields=["last_served_on"])
+    new.save(update_fields=["last_served_on", "updated_at"])
     checkin.moved_to = new
     checkin.save(update_fields=["moved_to", "updated_at"])
     _audit(actor, checkin, "moved", {"status": old}, moved_to=new.pk)

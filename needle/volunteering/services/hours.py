@@ -182,7 +182,7 @@ def _points(entry: HourEntry) -> Decimal:
 def _served(entry: HourEntry) -> None:
     checkin = standing_checkin(entry.person)
     if checkin is not None and (checkin.last_served_on is None or checkin.last_served_on < entry.date):
-        CheckIn.objects.filter(pk=checkin.pk).update(last_served_on=entry.date)
+        CheckIn.objects.filter(pk=checkin.pk).update(last_served_on=entry.date, updated_at=timezone.now())
 
 
 def _decide(actor: Any, entry: HourEntry, name: str) -> tuple[Person, HourEntry]:

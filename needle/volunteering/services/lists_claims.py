@@ -141,6 +141,8 @@ def claim_dispatch(
     """Staff assign a task (派单) to a checked-in member or to a unit; it holds a slot while it
     waits for their answer."""
     actor = require_authenticated(actor)
+    # First who may: the answers below would tell anyone whether a member has checked in.
+    require(can_in_area(actor, "volunteering.manage", shift.area_path))
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, NOTE_MAX)
     if (person is None) == (unit is None):

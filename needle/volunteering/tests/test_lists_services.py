@@ -427,3 +427,10 @@ def test_nobody_rates_their_own_service(w):
 def test_bad_ratings(w, rating, comment):
     with pytest.raises(ValidationFailed):
         c.rating_give(actor=w.people["resident"], project=make_project(w), rating=rating, comment=comment)
+
+
+def test_dispatch_refuses_an_outsider_before_it_tells_anything(vworld: t.World) -> None:
+    """The permission comes first: an outsider learns nothing of a member's check-in."""
+    shift = first_shift(make_project(vworld))
+    with pytest.raises(PermissionDenied):
+        c.claim_dispatch(actor=vworld.people["outsider"], shift=shift, person=vworld.people["member3"])
