@@ -212,9 +212,11 @@ def rating_summary(project: Project) -> tuple[int, float | None]:
 def community_public(*, community: Area) -> dict[str, Any]:
     """What anyone may read of a community's lists: open needs (what, where, when, how many),
     open projects with their upcoming shifts and free slots, and ratings. No names, no phones,
-    no linked request."""
+    no linked request; a need made from a request that is not public stays off the page (its
+    title and description are the resident's own words)."""
     needs = list(
         Need.objects.filter(community=community, status=NeedStatus.OPEN)
+        .filter(Q(case__isnull=True) | Q(case__public=True))
         .prefetch_related("skills")
         .order_by("-urgency", "starts_on", "pk")[:LIST_MAX]
     )

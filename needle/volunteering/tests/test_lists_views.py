@@ -52,6 +52,9 @@ def test_the_public_page_shows_needs_projects_and_ratings_nothing_personal(w, ca
     assert need.title in html and "修路志愿" in html and "5.0" in html
     for secret in (case.number, "张志愿", "13812345678", "1381", str(w.people["resident"]), "师傅很认真"):
         assert secret not in html, secret
+    # A request kept off the public list keeps its need (the resident's own words) off too.
+    type(case).objects.filter(pk=case.pk).update(public=False)
+    assert need.title not in Client().get(reverse("volunteering-public", args=[CODE])).content.decode()
     assert Client().get(reverse("volunteering-public", args=["500103001"])).status_code == 404
     assert Client().get(reverse("volunteering-public", args=["nowhere"])).status_code == 404
 
