@@ -259,9 +259,11 @@ def demo_volunteering_load(
     )
 
     # Needs: some made from the community's own residents' requests.
+    # A path's first five segments are its community's (the tree's levels: province to community).
+    community_of_path = {c.path: c.pk for c in communities}
     cases: dict[int, list[Case]] = {}
     for case in Case.objects.filter(subtree_q(area.path, "area_path")).order_by("pk")[:4000]:
-        community_id = next((c for c in _ancestors(case.area_path, by_path=_paths(communities))), None)
+        community_id = community_of_path.get("/".join(case.area_path.split("/")[:5]) + "/")
         if community_id is not None:
             cases.setdefault(community_id, []).append(case)
     needs: list[tuple[Need, tuple[str, ...]]] = []
@@ -547,12 +549,3 @@ def demo_volunteering_load(
         for (person_id, community_id), hours in totals.items()
     )
     return len(entries)
-
-
-def _paths(communities: list[Area]) -> dict[str, int]:
-    return {c.path: c.pk for c in communities}
-
-
-def _ancestors(path: str, *, by_path: dict[str, int]) -> list[int]:
-    """The community (among `by_path`) whose subtree holds `path`."""
-    return [pk for prefix, pk in by_path.items() if path.startswith(prefix)]

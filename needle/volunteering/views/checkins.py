@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from needle.areas.models import Area, Level
+from needle.areas.selectors import area_get
 from needle.center.presenters import refusal
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.orgs.models import Unit
@@ -54,10 +55,7 @@ WEEKDAYS = [
 
 
 def _community(code: str) -> Area:
-    area = Area.objects.filter(code=code[:40]).first() if "\x00" not in code else None
-    if area is None:
-        raise NotFound()
-    return area
+    return area_get(code=code)
 
 
 def _area_code(request: HttpRequest, name: str) -> Area | None:

@@ -31,7 +31,8 @@ from needle.volunteering.services import lists as svc
 from needle.volunteering.services import lists_claims as claims
 
 
-def _community(code: str) -> Any:
+def community_page_area(code: str) -> Any:
+    """The community a page's address names; 404 for anything else (a street, an unknown code)."""
     try:
         area = area_get(code=code)
     except DomainError:
@@ -83,7 +84,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 def public_page(request: HttpRequest, code: str) -> HttpResponse:
     """The community's open needs and open projects with their upcoming shifts and free slots,
     and their ratings: nothing personal, nothing internal."""
-    community = _community(code)
+    community = community_page_area(code)
     context = sel.community_public(community=community)
     context["staff"] = can_in_area(request.user, "volunteering.manage", community)
     return render(request, "volunteering/lists_public.html", context)
@@ -109,7 +110,7 @@ def _needs_context(request: HttpRequest, community: Any) -> dict[str, Any]:
 def needs_page(request: HttpRequest, code: str) -> HttpResponse:
     """Staff and grid workers: the open needs, a form to raise one (or make one from a request
     by its number), and, for staff, a form to start a project."""
-    community = _community(code)
+    community = community_page_area(code)
     if request.method == "POST":
         try:
             common: dict[str, Any] = {
@@ -179,7 +180,7 @@ def need_move(request: HttpRequest, need_id: int, action: str) -> HttpResponse:
 @require_POST
 def project_create(request: HttpRequest, code: str) -> HttpResponse:
     """One shift (or a flexible task) from the form; a recurring project repeats it weekly."""
-    community = _community(code)
+    community = community_page_area(code)
     kind = request.POST.get("kind", ProjectKind.ONE_OFF)
     try:
         slots = _int(request.POST.get("slots", "1"), "slots", 1, svc.MAX_SLOTS)

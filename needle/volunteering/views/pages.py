@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,8 +19,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from needle.areas.models import Area, Level
-from needle.areas.selectors import area_get
-from needle.core.errors import DomainError
 from needle.orgs.permissions import area_scope_q, can_in_area, require, require_anywhere
 from needle.volunteering.models import CheckInStatus, Need, NeedStatus
 from needle.volunteering.selectors.suggestions import shifts_for_member
@@ -68,21 +66,11 @@ def open_needs_by_age(community: Area) -> list[dict[str, Any]]:
     return [{"low": low, "high": high, "count": found[f"n{low}"]} for low, high in AGES]
 
 
-def _community(code: str) -> Area:
-    try:
-        area = area_get(code=code)
-    except DomainError:
-        raise Http404() from None
-    if area.level != Level.COMMUNITY:
-        raise Http404()
-    return area
-
-
 @login_required
 @require_GET
 def console(request: HttpRequest, code: str) -> HttpResponse:
     """A community's coordinator console: the day's volunteering work of its staff."""
-    community = _community(code)
+    community = lists.community_page_area(code)
     require(can_in_area(request.user, "volunteering.manage", community.path))
     return _console(request, community)
 
