@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,5 +129,18 @@ def open_tab(browser: Any, live_server: Any, transactional_db: Any) -> Iterator[
     yield make
     for context in contexts:
         context.close()
+    _wait_for_requests_in_flight()
     for tab in tabs:
         tab.assert_clean()
+
+
+def _wait_for_requests_in_flight(timeout: float = 20.0) -> None:
+    """Waits until the live server has answered every request a closed tab left behind. On
+    SQLite the server's threads share the test's in-memory database, and one still reading
+    (a map layer asked for just before the tab closed) locks the tables that the test's
+    teardown empties next."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        # socketserver's ThreadingMixIn runs each request in a thread on this method.
+        if "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
