@@ -6,6 +6,7 @@ given as a file: SECRET_KEY_FILE=/run/secrets/key is read when SECRET_KEY is uns
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import sys
@@ -256,6 +257,7 @@ NEEDLE_ROLLUP_SOURCES = [
     "needle.center.room_figures",
     "needle.volunteering.figures",
     "needle.volunteering.list_figures",
+    "needle.care.figures",
 ]
 
 INSTALLED_APPS = [
@@ -278,6 +280,7 @@ INSTALLED_APPS = [
     "needle.intel",
     "needle.center",
     "needle.volunteering",
+    "needle.care",
     "needle.operations",
     "needle.demo",
 ]
@@ -473,8 +476,52 @@ NEEDLE_VOLUNTEERING_QUARTER_HOURS = env_float("NEEDLE_VOLUNTEERING_QUARTER_HOURS
 NEEDLE_VOLUNTEERING_YEAR_HOURS = env_float("NEEDLE_VOLUNTEERING_YEAR_HOURS", 32.0, low=0.0, high=8760.0)
 INTEL_RETRAIN_MIN = env_int("INTEL_RETRAIN_MIN", 200)
 INTEL_SUGGEST_PER_MINUTE = env_int("INTEL_SUGGEST_PER_MINUTE", 120)
+
+
 # The catalog's service search (cases) weighs the classifier's guesses for the typed words:
 # intel comes after cases, so cases calls intel's function by this name (empty: no guesses).
+def _care_keys() -> list[str]:
+    """The keys that seal care's sensitive fields (Fernet: 32 url-safe base64 bytes each), the
+    first sealing, all opening: NEEDLE_CARE_KEYS (comma-separated) or NEEDLE_CARE_KEYS_FILE (one
+    per line). Development and tests get a generated key file beside the secret key; a
+    production server without keys refuses to start rather than keep the data unsealed."""
+    value = os.environ.get("NEEDLE_CARE_KEYS")
+    if value is None and os.environ.get("NEEDLE_CARE_KEYS_FILE"):
+        value = Path(os.environ["NEEDLE_CARE_KEYS_FILE"]).read_text()
+    if value is None:
+        if not (DEBUG or TESTING):
+            raise ImproperlyConfigured(
+                "NEEDLE_CARE_KEYS (or NEEDLE_CARE_KEYS_FILE) must give the key that seals care's "
+                "sensitive fields; make one with: needle care new-key"
+            )
+        key_file = VAR_DIR / "care_keys"
+        if not key_file.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")
+            key_file.chmod(0o600)
+        value = key_file.read_text()
+    keys = [k.strip() for k in value.replace(",", "\n").split("\n") if k.strip()]
+    for key in keys:
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise ImproperlyConfigured(
+                "NEEDLE_CARE_KEYS must be Fernet keys (32 url-safe base64 bytes each, as "
+                "`needle care new-key` prints), separated by commas"
+            )
+    if not keys:
+        raise ImproperlyConfigured("NEEDLE_CARE_KEYS is empty")
+    return keys
+
+
+NEEDLE_CARE_KEYS = _care_keys()
+# Days after a recipient moved away or died before their record is anonymised.
+NEEDLE_CARE_RETENTION_DAYS = env_int("NEEDLE_CARE_RETENTION_DAYS", 730)
+if NEEDLE_CARE_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("NEEDLE_CARE_RETENTION_DAYS must be at least 1")
+
 NEEDLE_SERVICE_GUESSER = "needle.intel.selectors.text_guesses"
 # Password guessing: SIGNIN_FAILURES_PER_ACCOUNT wrong passwords for one username (from any
 # address), or SIGNIN_FAILURES_PER_CLIENT from one address (for any usernames), within

@@ -58,6 +58,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "volunteering.manage": frozenset({R.ADMIN, R.COORDINATOR}),
     "volunteering.raise_needs": frozenset({R.ADMIN, R.COORDINATOR, R.VISITOR}),
     "volunteering.view_members": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.AUDITOR}),
+    # Care for vulnerable households: the community's care staff keep the registry and read the
+    # sensitive fields; supervisors above see the registry masked and the figures.
+    "care.view": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.VIEWER, R.AUDITOR}),
+    "care.manage": frozenset({R.ADMIN, R.COORDINATOR}),
+    "care.view_sensitive": frozenset({R.ADMIN, R.COORDINATOR}),
     "intel.view_hotspots": frozenset(
         {R.ADMIN, R.DISPATCHER, R.SUPERVISOR, R.COORDINATOR, R.VIEWER, R.AUDITOR}
     ),

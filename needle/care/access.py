@@ -1,0 +1,143 @@
+"""Who may see and do what with a care recipient: the one answer every service, selector, page
+and API call asks (`access_of`), and the queryset filter the lists use (`visible_q`).
+
+- The community's care staff ("care.manage" over the recipient's place) keep the record; those
+  of them with "care.view_sensitive" read every sensitive field.
+- A helper (an open pairing: the person, or a person with an open membership or a role in the
+  paired unit) and the grid worker of the recipient's grid see what a visit needs; with the
+  consent to share, the helper also reads health, disability, income and notes — never the ID
+  number, which no visit needs.
+- Supervisors above ("care.view") see the registry with every sensitive field masked.
+- Until the consent to registration is recorded, only the care staff see the record at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from needle.care.models import SENSITIVE, Pairing, Purpose, Recipient, purpose_bit
+from needle.orgs.models import GridAssignment, Membership, RoleAssignment
+from needle.orgs.permissions import area_scope_q, can_in_area, is_superuser
+
+# What a helper with the consent to share reads.
+SHARED_WITH_HELPER: frozenset[str] = frozenset({"health", "disability", "income", "notes"})
+
+
+@dataclass(frozen=True)
+class Access:
+    staff: bool = False
+    viewer: bool = False
+    helper: bool = False
+    grid: bool = False
+    # The sensitive fields this actor may read, unmasked.
+    fields: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def sees(self) -> bool:
+        return self.staff or self.viewer or self.helper or self.grid
+
+    @property
+    def may_visit(self) -> bool:
+        """Log a visit or a call, and add what it found to the ledger."""
+        return self.staff or self.helper or self.grid
+
+
+NO_ACCESS = Access()
+
+
+def helper_unit_ids(actor: Any) -> set[int]:
+    """The units through which the actor helps: open memberships and role assignments."""
+    units = set(
+        Membership.objects.filter(person=actor, left_on__isnull=True).values_list("unit_id", flat=True)
+    )
+    units |= set(RoleAssignment.objects.filter(person=actor).values_list("unit_id", flat=True))
+    return units
+
+
+def is_helper(actor: Any, recipient: Recipient) -> bool:
+    if not getattr(actor, "pk", None):
+        return False
+    open_pairings = Pairing.objects.filter(recipient=recipient, ended_on__isnull=True)
+    if open_pairings.filter(helper=actor).exists():
+        return True
+    return open_pairings.filter(unit_id__in=helper_unit_ids(actor)).exists()
+
+
+def is_grid_worker(actor: Any, recipient: Recipient) -> bool:
+    if not getattr(actor, "pk", None):
+        return False
+    return GridAssignment.objects.filter(
+        worker=actor, grid_id=recipient.area_id, ended_at__isnull=True
+    ).exists()
+
+
+def access_of(actor: Any, recipient: Recipient) -> Access:
+    if not getattr(actor, "is_authenticated", False):
+        return NO_ACCESS
+    path = recipient.area_path
+    staff = is_superuser(actor) or can_in_area(actor, "care.manage", path)
+    sensitive = staff and (is_superuser(actor) or can_in_area(actor, "care.view_sensitive", path))
+    if not recipient.consented(Purpose.REGISTRATION):
+        return (
+            Access(staff=True, fields=frozenset(SENSITIVE) if sensitive else frozenset())
+            if staff
+            else NO_ACCESS
+        )
+    viewer = can_in_area(actor, "care.view", path)
+    helper = is_helper(actor, recipient)
+    grid = is_grid_worker(actor, recipient)
+    fields: frozenset[str] = frozenset()
+    if sensitive:
+        fields = frozenset(SENSITIVE)
+    elif helper and recipient.consented(Purpose.SHARING):
+        fields = SHARED_WITH_HELPER
+    return Access(staff=staff, viewer=viewer, helper=helper, grid=grid, fields=fields)
+
+
+def helper_q(actor: Any, prefix: str = "") -> Q:
+    """Recipients the actor helps now (an open pairing of theirs or of one of their units)."""
+    pairings = Pairing.objects.filter(recipient=OuterRef(f"{prefix}pk"), ended_on__isnull=True).filter(
+        Q(helper=actor) | Q(unit_id__in=helper_unit_ids(actor))
+    )
+    return Q(Exists(pairings))
+
+
+def visible_q(actor: Any) -> Q:
+    """The recipients the actor may see at all, as a filter on Recipient."""
+    if is_superuser(actor):
+        return Q()
+    registered = _has_bit("consents", purpose_bit(Purpose.REGISTRATION))
+    staff = area_scope_q(actor, "care.manage", "area_path")
+    viewer = area_scope_q(actor, "care.view", "area_path")
+    grids = list(
+        GridAssignment.objects.filter(worker=actor, ended_at__isnull=True).values_list("grid_id", flat=True)
+    )
+    others = (viewer if viewer is not None else Q()) | helper_q(actor) | Q(area_id__in=grids)
+    return (staff if staff is not None else Q()) | (registered & others)
+
+
+def _has_bit(column: str, bit: int) -> Q:
+    """consents & bit != 0 as a filter both databases run: the purposes are few, so the values
+    with the bit set are listed."""
+    values = [v for v in range(1 << len(Purpose)) if v & bit]
+    return Q(**{f"{column}__in": values})
+
+
+def is_minor(recipient: Recipient, today: dt.date | None = None) -> bool:
+    if recipient.birth_date is None:
+        return False
+    today = today or timezone.localdate()
+    born = recipient.birth_date
+    return today < adult_on(born)
+
+
+def adult_on(born: dt.date) -> dt.date:
+    """The eighteenth birthday (1 March for someone born on 29 February)."""
+    if born.month == 2 and born.day == 29:
+        return dt.date(born.year + 18, 3, 1)
+    return born.replace(year=born.year + 18)

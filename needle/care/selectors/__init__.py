@@ -1,0 +1,1 @@
+"""Every read of care that depends on who asks."""

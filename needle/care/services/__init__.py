@@ -1,0 +1,1 @@
+"""Every write of care: one module per concern."""

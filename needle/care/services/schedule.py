@@ -1,0 +1,116 @@
+"""The schedule: from the visit policy (by risk and category, a district's over the
+deployment's, the defaults under both) and the last contacts, each recipient's next visit and
+next call. Home visits answer the visit schedule; phone and video calls the calls between.
+
+A recipient never visited is due a visit one interval after registration; the calls fall
+between visits (none when the next visit comes first)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from needle.care.models import Policy, Recipient, Risk, Status, Visit, VisitKind, category_codes
+
+# (visit every N days, call every N days) by risk: high weekly with a call midweek, medium
+# every two weeks with a call between, low monthly with one call between.
+DEFAULTS: dict[str, tuple[int, int | None]] = {
+    Risk.HIGH: (7, 3),
+    Risk.MEDIUM: (14, 7),
+    Risk.LOW: (30, 14),
+}
+
+
+@dataclass(frozen=True)
+class Interval:
+    visit_days: int
+    call_days: int | None
+
+
+class Policies:
+    """The policy rows, read once, answering for any recipient (a whole reschedule reads them
+    one time)."""
+
+    def __init__(self, rows: Iterable[Policy] | None = None) -> None:
+        self.rows: dict[tuple[str | None, str, str], Interval] = {}
+        for row in rows if rows is not None else Policy.objects.select_related("area"):
+            district = row.area.path if row.area is not None else None
+            self.rows[(district, row.risk, row.category)] = Interval(row.visit_days, row.call_days)
+
+    def interval(self, *, path: str, risk: str, categories: int) -> Interval:
+        """The interval for a recipient at `path` (its area's path)."""
+        codes = category_codes(categories) or [""]
+        for area in (district_path(path), None):
+            # A category's row wins over the risk's; of several categories, the most frequent.
+            found = [self.rows[k] for k in ((area, risk, c) for c in codes) if k in self.rows]
+            if found:
+                return min(found, key=lambda i: i.visit_days)
+            if (area, risk, "") in self.rows:
+                return self.rows[(area, risk, "")]
+        visit, call = DEFAULTS[Risk(risk)]
+        return Interval(visit, call)
+
+
+def district_path(path: str) -> str | None:
+    """The district's path in an area path (province/city/district/...): the policies' place."""
+    parts = path.split("/")
+    return "/".join(parts[:3]) + "/" if len(parts) > 3 else None
+
+
+def dues(
+    *, interval: Interval, registered: dt.date, last_visit: dt.date | None, last_call: dt.date | None
+) -> tuple[dt.date, dt.date | None]:
+    next_visit = (last_visit or registered) + dt.timedelta(days=interval.visit_days)
+    if interval.call_days is None:
+        return next_visit, None
+    last_contact = max(d for d in (last_visit, last_call, registered) if d is not None)
+    next_call = last_contact + dt.timedelta(days=interval.call_days)
+    return next_visit, (next_call if next_call < next_visit else None)
+
+
+def last_contacts(recipient_ids: list[int]) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    tz = timezone.get_default_timezone()
+    rows = (
+        Visit.objects.filter(recipient_id__in=recipient_ids)
+        .values("recipient_id")
+        .annotate(
+            visit=Max("visited_at", filter=Q(kind=VisitKind.HOME)),
+            call=Max("visited_at", filter=~Q(kind=VisitKind.HOME)),
+        )
+    )
+    return {
+        r["recipient_id"]: (
+            r["visit"].astimezone(tz).date() if r["visit"] else None,
+            r["call"].astimezone(tz).date() if r["call"] else None,
+        )
+        for r in rows
+    }
+
+
+def reschedule(recipient: Recipient, policies: Policies | None = None) -> Recipient:
+    """Recompute one recipient's last contacts and next dues and save them (the callers hold
+    the recipient's row)."""
+    last_visit, last_call = last_contacts([recipient.pk]).get(recipient.pk, (None, None))
+    recipient.last_visit_on, recipient.last_call_on = last_visit, last_call
+    if recipient.status != Status.ACTIVE:
+        recipient.next_visit_due = recipient.next_call_due = None
+    else:
+        interval = (policies or Policies()).interval(
+            path=recipient.area_path, risk=recipient.risk, categories=recipient.categories
+        )
+        registered = timezone.localdate(recipient.created_at) if recipient.created_at else timezone.localdate()
+        recipient.next_visit_due, recipient.next_call_due = dues(
+            interval=interval, registered=registered, last_visit=last_visit, last_call=last_call
+        )
+    Recipient.objects.filter(pk=recipient.pk).update(
+        last_visit_on=recipient.last_visit_on,
+        last_call_on=recipient.last_call_on,
+        next_visit_due=recipient.next_visit_due,
+        next_call_due=recipient.next_call_due,
+        updated_at=timezone.now(),
+    )
+    return recipient

@@ -1,0 +1,54 @@
+"""The lifecycles of care, each as one table read by the services (an illegal move is a 409),
+the pages' buttons and the demo:
+
+    item:       open -> closed (the household confirms) | case (became a request)
+                case -> closed (with the request)
+    recipient:  active -> ended | moved_away | deceased ; ended | moved_away -> active
+                moved_away | deceased -> anonymised (after the retention period, by the job)
+
+Capacities: `staff` (care.manage over the recipient's place), `helper` (an open pairing, or the
+grid worker of the recipient's grid), `system` (the jobs: a request's closing, the retention)."""
+
+from __future__ import annotations
+
+from needle.care.models import ItemStatus, Status
+from needle.core.states import Move, move
+
+STAFF = "staff"
+HELPER = "helper"
+SYSTEM = "system"
+
+I = ItemStatus  # noqa: E741
+ITEM_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("close", {I.OPEN}, I.CLOSED, STAFF, requires="confirmation"),
+        # A helper or the staff turn the problem into a resident's request, routed like any.
+        move("to_case", {I.OPEN}, I.CASE, STAFF, HELPER),
+        move("case_closed", {I.CASE}, I.CLOSED, SYSTEM),
+    )
+}
+
+S = Status
+RECIPIENT_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("end", {S.ACTIVE}, S.ENDED, STAFF),
+        move("moved_away", {S.ACTIVE}, S.MOVED_AWAY, STAFF),
+        move("deceased", {S.ACTIVE}, S.DECEASED, STAFF),
+        move("resume", {S.ENDED, S.MOVED_AWAY}, S.ACTIVE, STAFF),
+        move("anonymise", {S.MOVED_AWAY, S.DECEASED}, S.ANONYMISED, SYSTEM),
+    )
+}
+
+
+def target(table: dict[str, Move], name: str) -> str:
+    state = table[name].target
+    assert state is not None, name
+    return state
+
+
+def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str]) -> bool:
+    """Whether the move may start from `state` for someone acting in one of `capacities`."""
+    found = table.get(name)
+    return found is not None and state in found.sources and bool(found.capacities & capacities)
