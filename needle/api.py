@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from needle.areas.api import router as areas_router
+from needle.care.api import router as care_router
 from needle.cases.api import router as cases_router
 from needle.cases.api_steps import router as cases_steps_router
 from needle.center.api import router as center_router
@@ -96,5 +97,6 @@ api.add_router("/", cases_router)
 api.add_router("/", cases_steps_router)
 api.add_router("/center", center_router)
 api.add_router("/volunteering", volunteering_router)
+api.add_router("/care", care_router)
 api.add_router("/intel", intel_router)
 api.add_router("/operations", operations_router)

@@ -1,0 +1,8 @@
+"""/api/v1/care/: the registry, consents and exports (registry), pairings, schedule and ledger
+(plan), visits and their sync (visits)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["care"])

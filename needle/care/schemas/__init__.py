@@ -1,0 +1,1 @@
+"""django-ninja schemas of the care API, one module per router."""

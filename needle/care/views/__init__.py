@@ -1,0 +1,1 @@
+"""The care pages: thin, the same services and selectors as the API."""
