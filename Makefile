@@ -44,13 +44,13 @@ test-browser: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check needle bench
-	$(BIN)/mypy needle
+	DEBUG=true $(BIN)/mypy needle
 
 # Collect translatable strings into needle/locale/zh_Hans/LC_MESSAGES/django.po and compile it
 # (needs GNU gettext). Translate the new entries in the .po, then run it again.
 messages: $(STAMP)
-	cd needle && $(abspath $(BIN))/needle makemessages -l zh_Hans --ignore "tests/*" --ignore "*/tests/*"
-	cd needle && $(abspath $(BIN))/needle compilemessages
+	cd needle && DEBUG=true $(abspath $(BIN))/needle makemessages -l zh_Hans --ignore "tests/*" --ignore "*/tests/*"
+	cd needle && DEBUG=true $(abspath $(BIN))/needle compilemessages
 
 # Area import and tree queries on SQLite, then on the local PostgreSQL (database needle_bench,
 # recreated; DATABASE_URL is not used). Both run; the target fails if either misses a figure.

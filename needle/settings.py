@@ -485,7 +485,7 @@ def _care_keys() -> list[str]:
     first sealing, all opening: NEEDLE_CARE_KEYS (comma-separated) or NEEDLE_CARE_KEYS_FILE (one
     per line). Development and tests get a generated key file beside the secret key; a
     production server without keys refuses to start rather than keep the data unsealed."""
-    value = os.environ.get("NEEDLE_CARE_KEYS")
+    value = os.environ.get("NEEDLE_CARE_KEYS") or None
     if value is None and os.environ.get("NEEDLE_CARE_KEYS_FILE"):
         value = Path(os.environ["NEEDLE_CARE_KEYS_FILE"]).read_text()
     if value is None:

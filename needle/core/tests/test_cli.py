@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -32,7 +33,11 @@ def test_console_script_maps_hyphens_to_commands(monkeypatch, capsys):
 
 def test_console_script_runs_as_a_process():
     result = subprocess.run(
-        [sys.executable, "-m", "needle.cli", "help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "needle.cli", "help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NEEDLE_TESTING": "true"},
     )
     for command in ("import_areas", "import_boundaries", "demo", "token", "migrate", "runserver", "shell"):
         assert command in result.stdout

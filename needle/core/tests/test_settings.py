@@ -68,12 +68,16 @@ def test_database_urls():
             s.database_from_url(bad)
 
 
+# A valid Fernet key (32 bytes, url-safe base64), for a process that must start as production.
+CARE_KEY = "q0S4J1r5x3WkZ9x9r0v6p5m2Yb8c7d6e5f4g3h2i1jA="
+
+
 def _settings_in(env: dict[str, str], *names: str) -> subprocess.CompletedProcess[str]:
     """Import the settings module afresh in a process with `env`, printing `names`."""
     code = f"import needle.settings as s; print(repr([getattr(s, n) for n in {list(names)!r}]))"
     return subprocess.run(
         [sys.executable, "-c", code],
-        env={**os.environ, "SECRET_KEY": "k" * 40, **env},
+        env={**os.environ, "SECRET_KEY": "k" * 40, "NEEDLE_CARE_KEYS": CARE_KEY, **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -123,12 +127,41 @@ def test_deployment_settings_are_read_from_the_environment():
         ("PASSWORD_RESET_HOURS", "0"),
         ("PASSWORD_RESETS_PER_EMAIL_HOUR", "0"),
         ("EMAIL_PORT", "smtp"),
+        ("NEEDLE_CARE_KEYS", "not-a-key"),
+        ("NEEDLE_CARE_RETENTION_DAYS", "0"),
     ],
 )
 def test_a_nonsense_setting_stops_the_start(name, value):
     done = _settings_in({name: value}, name)
     assert done.returncode != 0
     assert "ImproperlyConfigured" in done.stderr and name in done.stderr
+
+
+def test_production_refuses_to_start_without_the_care_key():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEEDLE_CARE_KEYS", "DEBUG", "NEEDLE_TESTING"))
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import needle.settings"],
+        env={**env, "SECRET_KEY": "k" * 40},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and "NEEDLE_CARE_KEYS" in done.stderr
+
+
+def test_the_care_keys_are_read_from_a_file(tmp_path):
+    second = CARE_KEY.replace("q0", "r1")
+    path = tmp_path / "keys"
+    path.write_text(f"{CARE_KEY}\n{second}\n")
+    done = _settings_in({"NEEDLE_CARE_KEYS_FILE": str(path), "NEEDLE_CARE_KEYS": ""}, "NEEDLE_CARE_KEYS")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr([[CARE_KEY, second]])
 
 
 TIANDITU = (
