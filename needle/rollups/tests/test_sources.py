@@ -93,6 +93,7 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
         "rooms",
         "volunteering",
         "volunteering_lists",
+        "care",
         "visits",
     ]
     assert [f["name"] for f in listed["visits"]["figures"]] == ["visits", "done_rate", "planned"]
