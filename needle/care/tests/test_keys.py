@@ -49,7 +49,8 @@ def test_the_command_prints_a_key_too(capsys: Any) -> None:
 def test_rotation_reseals_every_record_in_batches(world: World, settings: Any, capsys: Any) -> None:
     old = settings.NEEDLE_CARE_KEYS[0]
     people = [register(world, name=f"老人{i}") for i in range(5)]
-    register(world, name="无敏感信息", **dict.fromkeys(SECRETS, ""))
+    empty: dict[str, Any] = dict.fromkeys(SECRETS, "")
+    register(world, name="无敏感信息", **empty)
     new = crypto.new_key()
     settings.NEEDLE_CARE_KEYS = [new, old]
     # A record written after the new key came first is already current.
