@@ -125,9 +125,10 @@ def recipient_list(
 )
 def recipient_get(request: HttpRequest, recipient_id: Id, reason: str = "") -> Any:
     """The sensitive fields the caller may read are opened and the reading audited (with
-    `reason` when given); the others are "recorded"."""
+    `reason` when given); the others are "recorded". A reader shown the contacts alone is
+    audited too."""
     recipient, access = sel.access_recipient(actor=request.user, recipient_id=recipient_id)
-    opened = sel.recipient_sensitive(actor=request.user, recipient=recipient, access=access, why=reason)
+    opened = sel.recipient_read(actor=request.user, recipient=recipient, access=access, why=reason)
     return recipient_card(recipient, access, opened)
 
 

@@ -87,11 +87,18 @@ def test_every_sensitive_field_for_every_persona(
         assert sensitive[name] == (SECRETS[name] if name in clear else "recorded"), name
         if name not in clear:
             assert SECRETS[name] not in answer.content.decode()
+    contacts = AuditEvent.objects.filter(action="care.recipient.contact_viewed")
     if clear:
         assert reads.get().changes["new"]["fields"] == sorted(clear)
         assert reads.get().actor == world.people[persona]
+        assert not contacts.exists()
     else:
         assert not reads.exists()
+        # The grid worker is shown the phone and the address: that viewing is audited; a
+        # supervisor's card shows neither.
+        shown = answer.json()["phone"] != ""
+        assert shown == (persona == "grid_worker")
+        assert contacts.filter(actor=world.people[persona]).count() == (1 if shown else 0)
 
 
 def test_the_helper_without_sharing_consent_reads_nothing_sensitive(world: World) -> None:
@@ -107,6 +114,9 @@ def test_the_helper_without_sharing_consent_reads_nothing_sensitive(world: World
     assert answer.status_code == 200
     assert set(answer.json()["sensitive"].values()) == {"recorded"}
     assert not AuditEvent.objects.filter(action="care.recipient.sensitive_read").exists()
+    assert AuditEvent.objects.filter(
+        action="care.recipient.contact_viewed", actor=world.people["helper"]
+    ).exists()
     # Withdrawing the consent to registration: only the care staff see the record now.
     staff.post(
         f"{BASE}/recipients/{recipient.pk}/consents",
@@ -352,3 +362,18 @@ def test_ids_out_of_range_are_not_a_server_error(world: World) -> None:
     assert staff.get(f"{BASE}/recipients/0").status_code == 422
     assert staff.get(f"{BASE}/recipients/{2**70}").status_code == 422
     assert staff.get(f"{BASE}/recipients/999999").status_code == 404
+
+
+def test_a_reading_reason_is_checked(world: World) -> None:
+    recipient = register(world)
+    personas(world, recipient)
+    for persona in ("staff", "grid_worker"):
+        answer = api(world, persona).get(f"{BASE}/recipients/{recipient.pk}", reason="x" * 301)
+        assert answer.status_code == 422 and "reason" in answer.json()["error"]["fields"]
+        answer = api(world, persona).get(f"{BASE}/recipients/{recipient.pk}", reason="a\x00b")
+        assert answer.status_code == 422
+    assert (
+        not AuditEvent.objects.filter(action__startswith="care.recipient.", action__endswith="d")
+        .exclude(action__in=["care.recipient.registered"])
+        .exists()
+    )
