@@ -39,6 +39,8 @@ from needle.orgs.permissions import require_authenticated
 
 router = Router()
 
+# What a PATCH may not set to null (the others' null empties them).
+REQUIRED = frozenset({"name", "risk", "categories"})
 # The sealed fields' key missing answers 503 (records.SealUnavailable), never a 500.
 CARE_ERRORS = {**ERRORS, 503: ERRORS[500]}
 
@@ -145,8 +147,8 @@ def recipient_patch(request: HttpRequest, recipient_id: Id, payload: CareRecipie
     for name, value in given.items():
         if name in SENSITIVE:
             raw[name] = "" if value is None else value
-        elif name == "categories" and value is None:
-            continue
+        elif value is None and name in REQUIRED:
+            raise ValidationFailed(fields={name: _("This field cannot be emptied.")})
         else:
             raw[name] = value
     data = svc.recipient_input(raw, partial_sensitive=True)

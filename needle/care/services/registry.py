@@ -39,6 +39,7 @@ from needle.care.models import (
     category_bits,
     purpose_bit,
 )
+from needle.care.selectors.records import open_sealed
 from needle.care.services.common import text
 from needle.care.services.schedule import reschedule
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, target
@@ -391,7 +392,7 @@ def recipient_update(*, actor: Any, recipient: Recipient, data: RecipientInput) 
     before = snapshot(recipient, SNAP_FIELDS)
     changed: list[str] = []
     if data.sensitive:
-        values = crypto.unseal(recipient.sealed)
+        values = open_sealed(recipient)
         for name, value in data.sensitive.items():
             if values.get(name, "") != value:
                 changed.append(name)

@@ -374,3 +374,95 @@ def test_a_reading_reason_is_checked(world: World) -> None:
         assert answer.status_code == 422
     reads = ["care.recipient.sensitive_read", "care.recipient.contact_viewed"]
     assert not AuditEvent.objects.filter(action__in=reads).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "payload", "field"),
+    [
+        ("", "patch", {"id_number": "110105194905010028"}, "id_number"),
+        ("", "patch", {"birth_date": "2999-01-01"}, "birth_date"),
+        ("", "patch", {"name": "a\x00"}, "name"),
+        ("", "patch", {"categories": ["elderly_alone", 3]}, "categories.1"),
+        ("", "patch", {"risk": None}, "risk"),
+        ("", "patch", {"health": 12}, "health"),
+        ("/status", "post", {"move": "end", "reason": "r" * 301}, "reason"),
+        ("/status", "post", {"move": "end", "reason": "a\x00"}, "reason"),
+        ("/status", "post", {"move": 3}, "move"),
+        ("/status", "post", {"move": "end", "on": "2999-01-01"}, "on"),
+        ("/move", "post", {"area": "nowhere"}, "area"),
+        ("/move", "post", {"area": "500103001000"}, "area"),
+        ("/move", "post", {"area": "500103001001", "address": "x" * 201}, "address"),
+        ("/consents", "post", {"purpose": "ads", "method": "signed_form", "given_by": "王秀英"}, "purpose"),
+        (
+            "/consents",
+            "post",
+            {"purpose": "photos", "method": "signed_form", "given_by": "王" * 101},
+            "given_by",
+        ),
+        ("/consents", "post", {"purpose": "photos", "method": "signed_form"}, "given_by"),
+        (
+            "/consents",
+            "post",
+            {"purpose": "photos", "method": "signed_form", "given_by": "王秀英", "by_guardian": 1},
+            "by_guardian",
+        ),
+    ],
+)
+def test_bad_writes_name_the_field_and_change_nothing(
+    world: World, path: str, method: str, payload: dict[str, Any], field: str
+) -> None:
+    recipient = register(world)
+    before = Recipient.objects.filter(pk=recipient.pk).values().get()
+    client = api(world, "staff")
+    answer = getattr(client, method)(f"{BASE}/recipients/{recipient.pk}{path}", payload)
+    assert answer.status_code == 422, answer.content
+    assert field in answer.json()["error"]["fields"], answer.json()
+    assert Recipient.objects.filter(pk=recipient.pk).values().get() == before
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("staff", 200),
+        ("helper", 200),
+        ("grid_worker", 200),
+        ("supervisor", 403),
+        ("district_auditor", 403),
+        ("resident", 404),
+        ("outsider", 404),
+    ],
+)
+def test_the_consent_log_is_for_those_who_keep_or_visit(world: World, persona: str, status: int) -> None:
+    recipient = register(world)
+    personas(world, recipient)
+    assert api(world, persona).get(f"{BASE}/recipients/{recipient.pk}/consents").status_code == status
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("grid_worker", 200), ("district_auditor", 200), ("other_supervisor", 404), ("resident", 404)],
+)
+def test_export_for_the_other_personas(world: World, persona: str, status: int) -> None:
+    recipient = register(world)
+    personas(world, recipient)
+    answer = api(world, persona).get(f"{BASE}/recipients/{recipient.pk}/export", reason="年度核查")
+    assert answer.status_code == status
+    if status == 200:
+        assert set(answer.json()["recipient"]["sensitive"].values()) == {"recorded"}
+        for secret in SECRETS.values():
+            assert secret not in answer.content.decode()
+
+
+def test_changing_a_sensitive_field_with_the_key_dropped_is_a_clear_error(
+    world: World, settings: Any
+) -> None:
+    recipient = register(world)
+    settings.NEEDLE_CARE_KEYS = [crypto.new_key()]
+    staff = api(world, "staff")
+    answer = staff.patch(f"{BASE}/recipients/{recipient.pk}", {"notes": "新"})
+    assert answer.status_code == 503
+    assert Recipient.objects.get(pk=recipient.pk).sealed == recipient.sealed
+    # What needs no key still works.
+    assert staff.patch(f"{BASE}/recipients/{recipient.pk}", {"risk": "low"}).status_code == 200
+    own = api(world, "resident").get(f"{BASE}/me/export")
+    assert own.status_code == 200
