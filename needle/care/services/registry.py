@@ -384,7 +384,9 @@ def recipient_register(*, actor: Any, data: RecipientInput, household: Household
 
 def _one_record_each(data: RecipientInput, *, but: int | None = None) -> None:
     """A person (account or record) is in the registry once while their record stands."""
-    standing = Recipient.objects.exclude(status=Status.ANONYMISED).exclude(pk=but)
+    standing = Recipient.objects.exclude(status=Status.ANONYMISED)
+    if but is not None:
+        standing = standing.exclude(pk=but)
     if data.person is not None and standing.filter(person=data.person).exists():
         raise Conflict(
             _("This person is already in the care registry."), fields={"person": _("Already registered.")}
