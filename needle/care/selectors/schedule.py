@@ -16,13 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import subtree_q
-from needle.care.access import _has_bit, helper_q, visible_q
+from needle.care.access import helper_q, visible_q
 from needle.care.models import Pairing, Policy, Purpose, Recipient, Risk, Status, purpose_bit
 from needle.care.services.pairings import current_q
 from needle.care.services.schedule import DEFAULTS
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Person, Unit
-from needle.orgs.permissions import can_in_area, has_perm_anywhere, is_superuser, require, require_authenticated
+from needle.orgs.permissions import (
+    can_in_area,
+    has_perm_anywhere,
+    is_superuser,
+    require,
+    require_authenticated,
+)
 
 DUE_CHOICES = ("overdue", "week", "never")
 WEEK = dt.timedelta(days=7)
@@ -102,7 +108,9 @@ def _registered_scope(actor: Any, area_path: str, prefix: str = "") -> Q:
     (with the consent to registration), as they see them."""
     if can_in_area(actor, "care.manage", area_path):
         return Q()
-    return _has_bit(f"{prefix}consents", purpose_bit(Purpose.REGISTRATION))
+    # consents & bit as a list of the values holding the bit: both databases read it.
+    bit = purpose_bit(Purpose.REGISTRATION)
+    return Q(**{f"{prefix}consents__in": [v for v in range(1 << len(Purpose)) if v & bit]})
 
 
 def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
@@ -130,7 +138,9 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
             "pk", "display_name"
         )
     )
-    units = dict(Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]}).values_list("pk", "name"))
+    units = dict(
+        Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]}).values_list("pk", "name")
+    )
     by_helper = [
         HelperRow(
             helper_id=r["helper_id"],
@@ -185,7 +195,9 @@ def policies_for(*, actor: Any, district_path: str | None = None) -> list[Policy
     `district_path`, that district's rows (which win). Readable by anyone with a care grant."""
     require_authenticated(actor)
     require(
-        is_superuser(actor) or has_perm_anywhere(actor, "care.manage") or has_perm_anywhere(actor, "care.view")
+        is_superuser(actor)
+        or has_perm_anywhere(actor, "care.manage")
+        or has_perm_anywhere(actor, "care.view")
     )
     rows = [PolicyRow(None, str(r), "", v, c, True) for r, (v, c) in DEFAULTS.items()]
     stored = Policy.objects.filter(

@@ -103,7 +103,9 @@ def reschedule(recipient: Recipient, policies: Policies | None = None) -> Recipi
         interval = (policies or Policies()).interval(
             path=recipient.area_path, risk=recipient.risk, categories=recipient.categories
         )
-        registered = timezone.localdate(recipient.created_at) if recipient.created_at else timezone.localdate()
+        registered = (
+            timezone.localdate(recipient.created_at) if recipient.created_at else timezone.localdate()
+        )
         recipient.next_visit_due, recipient.next_call_due = dues(
             interval=interval, registered=registered, last_visit=last_visit, last_call=last_call
         )
@@ -168,7 +170,9 @@ def reschedule_all(*, path: str | None = None, batch: int = RESCHEDULE_BATCH) ->
         changed += len(updates)
 
 
-def _write_dues(updates: list[tuple[int, dt.date | None, dt.date | None, dt.date | None, dt.date | None]]) -> None:
+def _write_dues(
+    updates: list[tuple[int, dt.date | None, dt.date | None, dt.date | None, dt.date | None]],
+) -> None:
     """One statement per batch: PostgreSQL joins a VALUES list; elsewhere bulk_update's CASE."""
     if not updates:
         return
@@ -177,18 +181,23 @@ def _write_dues(updates: list[tuple[int, dt.date | None, dt.date | None, dt.date
         table = Recipient._meta.db_table
         values = ",".join(["(%s::bigint, %s::date, %s::date, %s::date, %s::date)"] * len(updates))
         params: list[object] = [v for row in updates for v in row]
+        # The table's name is the model's and every value a placeholder.
+        sql = (
+            f'UPDATE "{table}" AS r SET last_visit_on = v.lv, last_call_on = v.lc, '  # noqa: S608
+            "next_visit_due = v.nv, next_call_due = v.nc, updated_at = %s "
+            f"FROM (VALUES {values}) AS v(id, lv, lc, nv, nc) WHERE r.id = v.id"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f'UPDATE "{table}" AS r SET last_visit_on = v.lv, last_call_on = v.lc, '
-                "next_visit_due = v.nv, next_call_due = v.nc, updated_at = %s "
-                f"FROM (VALUES {values}) AS v(id, lv, lc, nv, nc) WHERE r.id = v.id",
-                [now, *params],
-            )
+            cursor.execute(sql, [now, *params])
         return
     objs = [
-        Recipient(pk=pk, last_visit_on=lv, last_call_on=lc, next_visit_due=nv, next_call_due=nc, updated_at=now)
+        Recipient(
+            pk=pk, last_visit_on=lv, last_call_on=lc, next_visit_due=nv, next_call_due=nc, updated_at=now
+        )
         for pk, lv, lc, nv, nc in updates
     ]
     Recipient.objects.bulk_update(
-        objs, ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due", "updated_at"], batch_size=500
+        objs,
+        ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due", "updated_at"],
+        batch_size=500,
     )

@@ -58,7 +58,9 @@ def test_pairing_a_unit_by_code(world, api, rec):
     assert r.status_code == 201 and r.json()["unit"] == "pb-a1a"
 
 
-@pytest.mark.parametrize(("persona", "status"), [("member", 403), ("supervisor", 403), ("resident", 422), ("outsider", 422)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("member", 403), ("supervisor", 403), ("resident", 422), ("outsider", 422)]
+)
 def test_pairing_permissions(world, api, rec, persona, status):
     """The paired helper and the supervisor see the recipient but may not pair; to others it
     is no recipient at all."""
@@ -119,7 +121,13 @@ def test_the_schedule_and_the_dashboard(world, api, rec):
     r = api("staff").get(f"{BASE}/dashboard", area="500103001001")
     assert r.status_code == 200
     board = r.json()
-    assert (board["total"], board["overdue"], board["week"], board["never"], board["needs_helper"]) == (1, 1, 0, 1, 0)
+    assert (board["total"], board["overdue"], board["week"], board["never"], board["needs_helper"]) == (
+        1,
+        1,
+        0,
+        1,
+        0,
+    )
     assert board["by_helper"][0]["helper"] == world.people["member"].pk
     assert api("supervisor").get(f"{BASE}/dashboard", area="500103001000").status_code == 200
 
@@ -232,8 +240,15 @@ def test_policies(world, api, rec):
     assert rec.next_visit_due == timezone.localdate(rec.created_at) + dt.timedelta(days=3)
     r = api("staff").get(f"{BASE}/policies", area="500103001001")
     assert r.status_code == 200
-    assert {(p["district"], p["visit_days"]) for p in r.json()["items"] if not p["default"]} == {("500103000000", 3)}
-    assert api("staff").post(f"{BASE}/policies", {"area": "500103000000", "risk": "high", "visit_days": 3}).status_code == 403
+    assert {(p["district"], p["visit_days"]) for p in r.json()["items"] if not p["default"]} == {
+        ("500103000000", 3)
+    }
+    assert (
+        api("staff")
+        .post(f"{BASE}/policies", {"area": "500103000000", "risk": "high", "visit_days": 3})
+        .status_code
+        == 403
+    )
     assert api("city_admin").post(f"{BASE}/policies", {"risk": "high", "visit_days": 3}).status_code == 403
     assert api("outsider").get(f"{BASE}/policies").status_code == 403
     for body, field in (
