@@ -94,13 +94,14 @@ class HelperRow:
     never: int
 
 
-def _counts(today: dt.date, prefix: str = "") -> dict[str, Any]:
+def _counts(today: dt.date, prefix: str = "") -> tuple[Count, Count, Count]:
+    """Overdue, due within seven days, never visited."""
     due = f"{prefix}next_visit_due"
-    return {
-        "overdue": Count("pk", filter=Q(**{f"{due}__lt": today})),
-        "week": Count("pk", filter=Q(**{f"{due}__gte": today, f"{due}__lte": today + WEEK})),
-        "never": Count("pk", filter=Q(**{f"{prefix}last_visit_on__isnull": True})),
-    }
+    return (
+        Count("pk", filter=Q(**{f"{due}__lt": today})),
+        Count("pk", filter=Q(**{f"{due}__gte": today, f"{due}__lte": today + WEEK})),
+        Count("pk", filter=Q(**{f"{prefix}last_visit_on__isnull": True})),
+    )
 
 
 def _registered_scope(actor: Any, area_path: str, prefix: str = "") -> Q:
@@ -123,13 +124,15 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
     base = Recipient.objects.filter(subtree_q(area_path, "area_path"), status=Status.ACTIVE).filter(
         _registered_scope(actor, area_path)
     )
-    totals = base.aggregate(total=Count("pk"), **_counts(today))
+    overdue, week, never = _counts(today)
+    totals = base.aggregate(total=Count("pk"), overdue=overdue, week=week, never=never)
+    overdue, week, never = _counts(today, "recipient__")
     pairings = (
         Pairing.objects.filter(subtree_q(area_path, "area_path"), ended_on__isnull=True)
         .filter(recipient__status=Status.ACTIVE)
         .filter(_registered_scope(actor, area_path, "recipient__"))
         .values("helper_id", "unit_id")
-        .annotate(recipients=Count("pk"), **_counts(today, "recipient__"))
+        .annotate(recipients=Count("pk"), overdue=overdue, week=week, never=never)
         .order_by("-overdue", "-recipients", "helper_id", "unit_id")[:MAX_HELPER_ROWS]
     )
     rows = list(pairings)

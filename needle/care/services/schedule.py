@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Max, Q
@@ -180,7 +181,7 @@ def _write_dues(
     if connection.vendor == "postgresql":
         table = Recipient._meta.db_table
         values = ",".join(["(%s::bigint, %s::date, %s::date, %s::date, %s::date)"] * len(updates))
-        params: list[object] = [v for row in updates for v in row]
+        params: list[Any] = [v for row in updates for v in row]
         # The table's name is the model's and every value a placeholder.
         sql = (
             f'UPDATE "{table}" AS r SET last_visit_on = v.lv, last_call_on = v.lc, '  # noqa: S608

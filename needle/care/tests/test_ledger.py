@@ -102,9 +102,9 @@ def test_the_staff_close_with_the_households_confirmation(world, rec):
         world.people["staff"],
     )
     assert closed.closed_at is not None
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(Conflict) as conflict:
         item_close(actor=world.people["staff"], item=item, confirmation="again")
-    assert err.value.status == 409
+    assert conflict.value.status == 409
     assert AuditEvent.objects.filter(action="care.item.closed").count() == 1
 
 
