@@ -68,7 +68,7 @@ def policy_set(
         policy = found
         policy.visit_days, policy.call_days = visit_days, call_days
         policy.save(update_fields=["visit_days", "call_days", "updated_at"])
-    rescheduled = reschedule_all(path=area.path if area is not None else None)
+    rescheduled = reschedule_all(path=area.path if area is not None else None, from_visits=False)
     audit_record(
         actor=actor,
         action="care.policy.set",

@@ -179,6 +179,10 @@ def test_reschedule_all_equals_reschedule_one_by_one(world):
     scramble()
     reschedule_all(batch=3)
     assert {r.pk: _dues(r) for r in Recipient.objects.order_by("pk")} == expected
+    # From the stored last contacts (a policy's change): equal too.
+    Recipient.objects.update(next_visit_due=None, next_call_due=None)
+    reschedule_all(from_visits=False, batch=5)
+    assert {r.pk: _dues(r) for r in Recipient.objects.order_by("pk")} == expected
     # A subtree alone.
     scramble()
     reschedule_all(path=world.areas["district_b"].path)
