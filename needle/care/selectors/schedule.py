@@ -136,11 +136,12 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
         .order_by("-overdue", "-recipients", "helper_id", "unit_id")[:MAX_HELPER_ROWS]
     )
     rows = list(pairings)
-    people = dict(
-        Person.objects.filter(pk__in={r["helper_id"] for r in rows if r["helper_id"]}).values_list(
-            "pk", "display_name"
-        )
-    )
+    people = {
+        pk: shown or username
+        for pk, shown, username in Person.objects.filter(
+            pk__in={r["helper_id"] for r in rows if r["helper_id"]}
+        ).values_list("pk", "display_name", "username")
+    }
     units = dict(
         Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]}).values_list("pk", "name")
     )

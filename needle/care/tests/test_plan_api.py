@@ -265,3 +265,18 @@ def test_policies(world, api, rec):
 
 def test_the_ledger_item_status_is_one_of_the_lifecycle(world):
     assert set(ItemStatus.values) == {"open", "case", "closed"}
+
+
+def test_the_schedule_reads_a_fixed_number_of_queries(world, api, django_assert_max_num_queries):
+    for i in range(3):
+        pw.pair(pw.recipient(world, name=f"r{i}"), world.people["member"])
+    client = api("staff")
+    client.get(f"{BASE}/schedule", area="500103001001")
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(f"{BASE}/schedule", area="500103001001").json()["count"] == 3
+    for i in range(10):
+        pw.pair(pw.recipient(world, name=f"s{i}"), world.people["member"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(f"{BASE}/schedule", area="500103001001").json()["count"] == 13
+    with django_assert_max_num_queries(len(few.captured_queries) + 3):
+        assert client.get(f"{BASE}/dashboard", area="500103001001").json()["total"] == 13
