@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from needle.care import crypto
-from needle.care.models import SENSITIVE, Consent, Household, Recipient, Status
+from needle.care.models import SENSITIVE, Consent, Household, Pairing, Recipient, Status
 from needle.care.presenters import RECORDED, recipient_card
 from needle.care.selectors.records import (
     SealUnavailable,
@@ -515,3 +515,19 @@ def test_a_person_is_registered_once(world: World) -> None:
     event = AuditEvent.objects.get(action="care.recipient.updated")
     assert event.changes["new"] == {"contacts_changed": ["phone"]}
     assert "13800000077" not in str(event.changes)
+
+
+def test_a_paired_units_members_help_within_consent(world: World) -> None:
+    recipient = register(world)
+    Pairing.objects.create(
+        recipient=recipient,
+        unit=world.units["pb_a1a"],
+        lead=True,
+        started_on=timezone.localdate(),
+        area_path=recipient.area_path,
+    )
+    found, access = access_recipient(actor=world.people["member"], recipient_id=recipient.pk)
+    assert access.helper and access.fields == {"health", "disability", "income", "notes"}
+    assert "id_number" not in recipient_sensitive(
+        actor=world.people["member"], recipient=found, access=access
+    )
