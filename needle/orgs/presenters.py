@@ -188,6 +188,11 @@ ACTIONS: dict[str, Promise] = {
     "volunteering.claim.cancelled": gettext_lazy("claim cancelled"),
     "volunteering.claim.done": gettext_lazy("claim done"),
     "volunteering.rating.given": gettext_lazy("service rated by a resident"),
+    # care: visits
+    "care.visit.logged": gettext_lazy("care visit logged"),
+    "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),
+    "care.visit.photo_added": gettext_lazy("photo added to a care visit"),
+    "care.recipient.sensitive_read": gettext_lazy("care recipient's sensitive fields read"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

@@ -6,3 +6,7 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["care"])
+
+from needle.care.api import visits  # noqa: E402
+
+router.add_router("", visits.router)
