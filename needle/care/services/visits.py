@@ -9,6 +9,7 @@ recipient's consent to photos and go through the cases' photo checks."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -132,9 +133,7 @@ def digest_of(content: dict[str, Any]) -> str:
 
 
 def differences(server: dict[str, Any], device: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        f: {"server": server[f], "device": device[f]} for f in CONTENT if server.get(f) != device.get(f)
-    }
+    return {f: {"server": server[f], "device": device[f]} for f in CONTENT if server.get(f) != device.get(f)}
 
 
 # Reading the input ---------------------------------------------------------------------------
@@ -203,9 +202,7 @@ def _draft(raw: dict[str, Any], recipient: Recipient) -> Draft:
     visited_at = not_future(_moment(raw.get("visited_at")), field="visited_at")
     registered = recipient.created_at or timezone.now()
     if visited_at < registered - BEFORE_REGISTRATION:
-        raise ValidationFailed(
-            fields={"visited_at": _("This is long before the person was registered.")}
-        )
+        raise ValidationFailed(fields={"visited_at": _("This is long before the person was registered.")})
     return Draft(
         id=parse_id(raw.get("id")),
         recipient_id=recipient.pk,
@@ -324,7 +321,11 @@ class _Batch:
                     if found is None:
                         raise
                     again = self.repeat_or_conflict(draft, found)
-                    result.status, result.message, result.conflicts = again.status, again.message, again.conflicts
+                    result.status, result.message, result.conflicts = (
+                        again.status,
+                        again.message,
+                        again.conflicts,
+                    )
                     result.digest, result.visit = again.digest, again.visit
         self.pending = []
         for visit, _draft, _result in stored:
@@ -404,10 +405,8 @@ def _raw_ids(visits: list[Any]) -> tuple[set[int], set[uuid.UUID]]:
         r = raw.get("recipient")
         if isinstance(r, int) and not isinstance(r, bool) and 1 <= r <= 2**63 - 1:
             recipients.add(r)
-        try:
+        with contextlib.suppress(ValidationFailed):
             ids.add(parse_id(raw.get("id")))
-        except ValidationFailed:
-            pass
     return recipients, ids
 
 
@@ -420,9 +419,7 @@ def visits_sync(*, actor: Any, visits: list[Any]) -> list[SyncResult]:
     if not isinstance(visits, list):
         raise ValidationFailed(fields={"visits": _("Give a list of visits.")})
     if len(visits) > MAX_SYNC:
-        raise ValidationFailed(
-            fields={"visits": _("At most %(n)d visits in one request.") % {"n": MAX_SYNC}}
-        )
+        raise ValidationFailed(fields={"visits": _("At most %(n)d visits in one request.") % {"n": MAX_SYNC}})
     recipients, ids = _raw_ids(visits)
     batch = _Batch(actor, recipients, ids)
     # Oldest first, so each visit's due date is the one before it; the answers keep the order sent.
@@ -474,7 +471,9 @@ def visit_log(
     fresh = batch.recipient(recipient.pk)
     draft = _draft(raw, fresh)
     existing = batch.existing.get(visit_id)
-    result = batch.repeat_or_conflict(draft, existing) if existing else SyncResult(id=str(visit_id), status="")
+    result = (
+        batch.repeat_or_conflict(draft, existing) if existing else SyncResult(id=str(visit_id), status="")
+    )
     if existing is None:
         batch.store(draft, fresh, result)
         batch.finish()
@@ -503,9 +502,7 @@ def access_visit(*, actor: Any, visit_id: uuid.UUID, for_write: bool = False) ->
 
 
 @transaction.atomic
-def visit_resolve(
-    *, actor: Any, id: uuid.UUID | str, choices: dict[str, Any], seen: str = ""
-) -> Visit:
+def visit_resolve(*, actor: Any, id: uuid.UUID | str, choices: dict[str, Any], seen: str = "") -> Visit:
     """Apply the values a helper chose in a conflict, field by field. `seen` is the server's
     digest the helper chose against: when the visit changed again since, a new Conflict shows the
     new values. Reschedules the recipient; audits the old and new values."""

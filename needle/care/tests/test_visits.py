@@ -60,7 +60,9 @@ def test_the_same_id_and_content_again_stores_nothing(world: World) -> None:
     moment = when(1)
     visit, _ = log(world, r, id=(vid := uuid.uuid4()), visited_at=moment)
     # The same instant written in another zone is the same content.
-    again, created = log(world, r, id=str(vid), visited_at=moment.astimezone(dt.timezone(dt.timedelta(hours=-5))))
+    again, created = log(
+        world, r, id=str(vid), visited_at=moment.astimezone(dt.timezone(dt.timedelta(hours=-5)))
+    )
     assert not created and again.pk == visit.pk
     assert Visit.objects.count() == 1 and AuditEvent.objects.filter(action="care.visit.logged").count() == 1
 
@@ -120,7 +122,9 @@ def test_a_supervisor_sees_but_may_not_log_and_others_learn_nothing(world: World
         ({"checklist": ["food"]}, "checklist"),
     ],
 )
-def test_bad_input_names_the_field_and_stores_nothing(world: World, change: dict[str, Any], field: str) -> None:
+def test_bad_input_names_the_field_and_stores_nothing(
+    world: World, change: dict[str, Any], field: str
+) -> None:
     r = recipient(world, registered_days_ago=60)
     with pytest.raises(ValidationFailed) as caught:
         log(world, r, **change)
@@ -133,7 +137,12 @@ def test_the_checklist_asks_school_of_children_and_work_of_the_unemployed() -> N
 
     assert checklist_topics(category_bits(["elderly_alone"])) == ["health", "food", "safety", "housing"]
     assert checklist_topics(category_bits(["left_behind_child", "unemployed"])) == [
-        "health", "food", "safety", "housing", "school", "work"
+        "health",
+        "food",
+        "safety",
+        "housing",
+        "school",
+        "work",
     ]
 
 
@@ -195,7 +204,9 @@ def test_a_sync_of_more_than_the_limit_is_refused_whole(world: World) -> None:
 
 def test_a_sync_of_500_reads_in_batches(world: World, django_assert_max_num_queries: Any) -> None:
     people = [recipient(world, name=f"户{i}") for i in range(5)]
-    batch = [raw(people[i % 5], visited_at=when(i % 20 + 1).isoformat(), notes=str(i)) for i in range(MAX_SYNC)]
+    batch = [
+        raw(people[i % 5], visited_at=when(i % 20 + 1).isoformat(), notes=str(i)) for i in range(MAX_SYNC)
+    ]
     with django_assert_max_num_queries(80):
         results = visits_sync(actor=world.people["member"], visits=batch)
     assert {x.status for x in results} == {"stored"}
@@ -220,7 +231,9 @@ def test_the_helper_chooses_per_field_and_the_choice_is_audited(world: World) ->
     assert event.changes == {"old": {"notes": "服务器上的"}, "new": {"notes": "手机上的"}}
     # Chosen against a version that has changed since: asked again, nothing applied.
     with pytest.raises(Conflict):
-        visit_resolve(actor=world.people["member"], id=first["id"], choices={"needs": "扶手"}, seen=conflict.digest)
+        visit_resolve(
+            actor=world.people["member"], id=first["id"], choices={"needs": "扶手"}, seen=conflict.digest
+        )
     with pytest.raises(ValidationFailed) as caught:
         visit_resolve(actor=world.people["member"], id=first["id"], choices={"recipient": 1})
     assert "choices.recipient" in caught.value.fields
@@ -244,7 +257,9 @@ def jpeg_with_exif() -> bytes:
     return out.getvalue()
 
 
-def test_photos_need_the_consent_to_photos_and_lose_their_exif(world: World, settings: Any, tmp_path: Any) -> None:
+def test_photos_need_the_consent_to_photos_and_lose_their_exif(
+    world: World, settings: Any, tmp_path: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path
     r = recipient(world, consents=(Purpose.REGISTRATION, Purpose.SHARING))
     visit, _ = log(world, r)
@@ -287,6 +302,6 @@ def test_visits_for_those_who_see_the_recipient(world: World) -> None:
     r = recipient(world)
     log(world, r, visited_at=when(2))
     newest, _ = log(world, r, visited_at=when(1))
-    assert [v.pk for v in visits_for(actor=world.people["supervisor"], recipient=r)][0] == newest.pk
+    assert next(v.pk for v in visits_for(actor=world.people["supervisor"], recipient=r)) == newest.pk
     with pytest.raises(NotFound):
         visits_for(actor=world.people["outsider"], recipient=r)

@@ -54,7 +54,9 @@ def recipient(
         next_visit_due=timezone.localdate() - dt.timedelta(days=3),
         **extra,
     )
-    Recipient.objects.filter(pk=r.pk).update(created_at=timezone.now() - dt.timedelta(days=registered_days_ago))
+    Recipient.objects.filter(pk=r.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=registered_days_ago)
+    )
     r.refresh_from_db()
     if helper:
         pair(w, r, helper)
