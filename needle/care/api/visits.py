@@ -47,7 +47,12 @@ def visit_out(v: Visit) -> dict[str, Any]:
     }
 
 
-@router.post("/visits", response={200: CareVisitOut, 201: CareVisitOut, **ERRORS}, summary="Log a visit")
+@router.post(
+    "/visits",
+    response={200: CareVisitOut, 201: CareVisitOut, **ERRORS},
+    summary="Log a visit",
+    url_name="care-visits",
+)
 def visit_log(request: HttpRequest, payload: CareVisitIn) -> Any:
     """By the helper, the grid worker or the community's care staff. 201 when stored; 200 when
     the same id came with the same content before (nothing new); 409 when it came with other
