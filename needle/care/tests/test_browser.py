@@ -44,7 +44,9 @@ RESEND = """(bodies) => fetch("/api/v1/care/visits/sync", {
 
 def offline_ready(tab: Tab) -> None:
     """Waits until the service worker controls the page (its files are then in its cache)."""
-    tab.page.wait_for_function("() => !!navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    tab.page.wait_for_function(
+        "() => !!navigator.serviceWorker && navigator.serviceWorker.controller !== null"
+    )
 
 
 def test_a_helper_logs_two_visits_offline_they_sync_once_and_a_conflict_is_chosen(
@@ -64,7 +66,9 @@ def test_a_helper_logs_two_visits_offline_they_sync_once_and_a_conflict_is_chose
     # No network: the page still opens, from the phone.
     page.context.set_offline(True)
     page.reload()
-    expect(page.locator("#net-state")).to_contain_text(zh("Offline: visits are kept on this phone and sent when the network is back"))
+    expect(page.locator("#net-state")).to_contain_text(
+        zh("Offline: visits are kept on this phone and sent when the network is back")
+    )
     expect(page.locator("li.household")).to_have_count(2)
 
     # A home visit to the grandfather, with a problem found.
@@ -140,6 +144,7 @@ def test_a_helper_logs_two_visits_offline_they_sync_once_and_a_conflict_is_chose
     phone.shot("care-helper-05-phone-en.png")
     desk: Tab = open_tab(**DESK)
     sign_in(desk, "member")
+    switch_language(desk, "zh-hans")  # the phone's choice went with the account
     desk.goto("/care/helper/")
     expect(desk.page.locator("li.household")).to_have_count(2)
     desk.shot("care-helper-06-desk-zh.png")

@@ -101,6 +101,7 @@
 
   function showTopics() {
     var chosen = HOMES[form.recipient.value];
+    document.getElementById("checklist-hint").hidden = !!chosen;
     form.querySelectorAll(".check").forEach(function (row) {
       row.hidden = !chosen || chosen.topics.indexOf(row.dataset.topic) === -1;
     });
