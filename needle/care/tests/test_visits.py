@@ -270,9 +270,9 @@ def test_photos_need_the_consent_to_photos_and_lose_their_exif(
     photo = visit_photo_add(actor=world.people["member"], visit=visit, upload=jpeg_with_exif())
     with Image.open(photo.image.path) as stored:
         assert not stored.getexif()
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed) as unreadable:
         visit_photo_add(actor=world.people["member"], visit=visit, upload=b"not an image")
-    assert "photo" in caught.value.fields
+    assert "photo" in unreadable.value.fields
     with pytest.raises(PermissionDenied):
         visit_photo_add(actor=world.people["supervisor"], visit=visit, upload=jpeg_with_exif())
     assert VisitPhoto.objects.count() == 1

@@ -56,14 +56,15 @@ def test_bad_input_is_422_naming_the_field(world: World, api_for: Any) -> None:
     r = recipient(world)
     api = api_for("member")
     future = (timezone.now() + dt.timedelta(days=1)).isoformat()
-    for change, field in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"id": "123"}, "id"),
         ({"visited_at": future}, "visited_at"),
         ({"visited_at": "2026-12-01T10:00:00"}, "visited_at"),
         ({"recipient": 10**9}, "recipient"),
         ({"kind": "letter"}, "kind"),
         ({"checklist": {"work": {"ok": True}}}, "checklist.work"),
-    ]:
+    ]
+    for change, field in cases:
         answer = api.post(URL, body(r, **change))
         assert answer.status_code == 422, (change, answer.content)
         assert field in answer.json()["error"]["fields"], (change, answer.json())
