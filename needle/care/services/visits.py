@@ -20,27 +20,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from needle.care.access import Access, access_of
+from needle.care.access import NO_ACCESS, SHARED_WITH_HELPER, Access, access_of, helper_unit_ids
 from needle.care.models import (
     CHECKS,
+    SENSITIVE,
     Category,
+    Pairing,
     Purpose,
     Recipient,
+    Status,
     Visit,
     VisitKind,
     VisitPhoto,
     category_bits,
 )
 from needle.care.services.common import not_future, text
-from needle.care.services.schedule import Policies, dues, reschedule
+from needle.care.services.schedule import Policies, dues, last_contacts, reschedule
 from needle.cases.uploads import clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
+from needle.orgs.models import GridAssignment
+from needle.orgs.permissions import can_in_area, is_superuser
 
 # One request of a phone that was offline for a while; more is refused whole, so the device
 # sends the rest in the next request.
@@ -230,6 +236,72 @@ def _require_visit(access: Access) -> None:
 # Storing -------------------------------------------------------------------------------------
 
 
+def accesses(actor: Any, recipients: Iterable[Recipient]) -> dict[int, Access]:
+    """`access_of` for many recipients in a few queries (what a sync of hundreds needs); the
+    same rules, kept equal to it by test_visits.py."""
+    rows = list(recipients)
+    if not getattr(actor, "is_authenticated", False) or not rows:
+        return {r.pk: NO_ACCESS for r in rows}
+    units = helper_unit_ids(actor)
+    helped = set(
+        Pairing.objects.filter(recipient_id__in=[r.pk for r in rows], ended_on__isnull=True)
+        .filter(Q(helper=actor) | Q(unit_id__in=units))
+        .values_list("recipient_id", flat=True)
+    )
+    grids = set(
+        GridAssignment.objects.filter(worker=actor, ended_at__isnull=True).values_list("grid_id", flat=True)
+    )
+    superuser = is_superuser(actor)
+    found: dict[int, Access] = {}
+    for r in rows:
+        staff = superuser or can_in_area(actor, "care.manage", r.area_path)
+        sensitive = staff and (superuser or can_in_area(actor, "care.view_sensitive", r.area_path))
+        if not r.consented(Purpose.REGISTRATION):
+            found[r.pk] = (
+                Access(staff=True, fields=frozenset(SENSITIVE) if sensitive else frozenset())
+                if staff
+                else NO_ACCESS
+            )
+            continue
+        helper = r.pk in helped
+        fields: frozenset[str] = frozenset()
+        if sensitive:
+            fields = frozenset(SENSITIVE)
+        elif helper and r.consented(Purpose.SHARING):
+            fields = SHARED_WITH_HELPER
+        found[r.pk] = Access(
+            staff=staff,
+            viewer=can_in_area(actor, "care.view", r.area_path),
+            helper=helper,
+            grid=r.area_id in grids,
+            fields=fields,
+        )
+    return found
+
+
+def reschedule_all(recipients: list[Recipient], policies: Policies) -> None:
+    """`schedule.reschedule` for many recipients: their last contacts in one query, their dues
+    in one UPDATE (kept equal to it by test_visits.py)."""
+    if not recipients:
+        return
+    contacts = last_contacts([r.pk for r in recipients])
+    now = timezone.now()
+    for r in recipients:
+        r.last_visit_on, r.last_call_on = contacts.get(r.pk, (None, None))
+        if r.status != Status.ACTIVE:
+            r.next_visit_due = r.next_call_due = None
+            continue
+        interval = policies.interval(path=r.area_path, risk=r.risk, categories=r.categories)
+        registered = timezone.localdate(r.created_at) if r.created_at else timezone.localdate()
+        r.next_visit_due, r.next_call_due = dues(
+            interval=interval, registered=registered, last_visit=r.last_visit_on, last_call=r.last_call_on
+        )
+        r.updated_at = now
+    Recipient.objects.bulk_update(
+        recipients, ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due", "updated_at"]
+    )
+
+
 class _Batch:
     """What one request reads once: the recipients with the actor's access, the visits already
     stored under the ids sent, the policies; and the recipients' dues kept in memory as visits
@@ -240,7 +312,7 @@ class _Batch:
         self.recipients = {
             r.pk: r for r in Recipient.objects.select_for_update().filter(pk__in=set(recipient_ids))
         }
-        self.access: dict[int, Access] = {}
+        self.access: dict[int, Access] = accesses(actor, self.recipients.values())
         self.existing = {v.pk: v for v in Visit.objects.select_for_update().filter(pk__in=set(visit_ids))}
         self.policies = Policies()
         self.touched: set[int] = set()
@@ -371,8 +443,7 @@ class _Batch:
 
     def finish(self) -> None:
         self.flush()
-        for pk in sorted(self.touched):
-            reschedule(self.recipients[pk], self.policies)
+        reschedule_all([self.recipients[pk] for pk in sorted(self.touched)], self.policies)
         audit_record_all(self.events)
 
 

@@ -13,11 +13,15 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from needle.care.models import Purpose, Recipient, Visit, VisitPhoto, purpose_bit
+from needle.care.access import access_of
+from needle.care.models import Pairing, Purpose, Recipient, Visit, VisitPhoto, purpose_bit
 from needle.care.selectors.visits import my_households, visits_for
+from needle.care.services.schedule import Policies, reschedule
 from needle.care.services.visits import (
     MAX_SYNC,
+    accesses,
     checklist_topics,
+    reschedule_all,
     visit_log,
     visit_photo_add,
     visit_resolve,
@@ -305,3 +309,48 @@ def test_visits_for_those_who_see_the_recipient(world: World) -> None:
     assert next(v.pk for v in visits_for(actor=world.people["supervisor"], recipient=r)) == newest.pk
     with pytest.raises(NotFound):
         visits_for(actor=world.people["outsider"], recipient=r)
+
+
+def test_the_batch_access_equals_access_of_for_every_persona(world: World) -> None:
+    grid_worker(world, "resident")
+    rows = [
+        recipient(world),
+        recipient(world, consents=()),
+        recipient(world, consents=(Purpose.REGISTRATION,)),
+        recipient(world, helper=None, area="community_a1b"),
+        recipient(world, helper="staff", area="community_b1a"),
+    ]
+    # A unit paired with one of them: its members help through it.
+    Pairing.objects.create(
+        recipient=rows[3],
+        unit=world.units["pb_a1a"],
+        started_on=timezone.localdate(),
+        area_path=rows[3].area_path,
+    )
+    for persona, person in world.people.items():
+        assert accesses(person, rows) == {r.pk: access_of(person, r) for r in rows}, persona
+
+
+def test_the_batch_reschedule_equals_reschedule(world: World) -> None:
+    rows = [recipient(world, name=f"户{i}", risk=risk) for i, risk in enumerate(["high", "medium", "low"])]
+    ended = recipient(world, name="已结束")
+    visits_sync(
+        actor=world.people["member"],
+        visits=[
+            raw(r, kind=k, visited_at=when(d).isoformat())
+            for r in rows
+            for k, d in (("home", 9), ("phone", 2))
+        ],
+    )
+    Recipient.objects.filter(pk=ended.pk).update(status="ended")
+    rows.append(Recipient.objects.get(pk=ended.pk))
+    fields = ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due"]
+    batch = [Recipient.objects.get(pk=r.pk) for r in rows]
+    reschedule_all(batch, Policies())
+    for r in rows:
+        one = reschedule(Recipient.objects.get(pk=r.pk))
+        assert [getattr(one, f) for f in fields] == [
+            getattr(b, f) for b in batch if b.pk == r.pk for f in fields
+        ]
+        stored = Recipient.objects.get(pk=r.pk)
+        assert [getattr(stored, f) for f in fields] == [getattr(one, f) for f in fields]

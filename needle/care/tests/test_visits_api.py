@@ -175,3 +175,15 @@ def test_my_households(world: World, api_for: Any) -> None:
     assert api_for("outsider").get("/api/v1/care/me/households").json() == {"items": []}
     assert Client().get("/api/v1/care/me/households").status_code == 401
     assert AuditEvent.objects.filter(action="care.recipient.sensitive_read", object_id=str(r.pk)).count() == 1
+
+
+def test_the_operations_are_in_the_openapi_document(world: World) -> None:
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/care/visits",
+        "/api/v1/care/visits/sync",
+        "/api/v1/care/visits/{visit_id}/resolve",
+        "/api/v1/care/visits/{visit_id}/photos",
+        "/api/v1/care/me/households",
+    ):
+        assert path in paths, path
