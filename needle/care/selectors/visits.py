@@ -13,7 +13,7 @@ from django.utils import timezone
 from needle.care.access import access_of, helper_q, is_minor
 from needle.care.crypto import unseal
 from needle.care.models import Purpose, Recipient, Status, Visit, category_codes
-from needle.care.services.visits import checklist_topics
+from needle.care.services.visits import accesses, checklist_topics
 from needle.core.audit import audit_event, audit_record_all
 from needle.core.errors import NotFound
 from needle.core.models import AuditEvent
@@ -68,11 +68,12 @@ def my_households(*, actor: Any, reason: str = "helper's list") -> list[Househol
     first. The sensitive fields the actor may read are opened, each opening audited."""
     if not getattr(actor, "is_authenticated", False):
         return []
-    rows = (
+    rows = list(
         Recipient.objects.filter(helper_q(actor), status=Status.ACTIVE)
         .select_related("household")
         .order_by("next_visit_due", "pk")[:HOUSEHOLDS_MAX]
     )
+    access_to = accesses(actor, rows)
     today = timezone.localdate()
     cards: list[HouseholdCard] = []
     events: list[AuditEvent] = []
@@ -80,7 +81,7 @@ def my_households(*, actor: Any, reason: str = "helper's list") -> list[Househol
         # Until the registration is consented to, the record is the care staff's only.
         if not r.consented(Purpose.REGISTRATION):
             continue
-        access = access_of(actor, r)
+        access = access_to[r.pk]
         if not access.may_visit:
             continue
         state, late = due_state(r, today)

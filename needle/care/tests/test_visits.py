@@ -283,13 +283,18 @@ def test_photos_need_the_consent_to_photos_and_lose_their_exif(
     assert AuditEvent.objects.filter(action="care.visit.photo_added").count() == 1
 
 
-def test_my_households_shows_what_the_visit_needs_and_audits_sensitive_reads(world: World) -> None:
+def test_my_households_shows_what_the_visit_needs_and_audits_sensitive_reads(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
     shared = recipient(world, name="李大爷")
     private = recipient(world, name="张阿姨", consents=(Purpose.REGISTRATION,))
     recipient(world, name="未登记", consents=())
     recipient(world, name="别人的", helper="staff")
-    cards = my_households(actor=world.people["member"])
-    assert {c.name for c in cards} == {"李大爷", "张阿姨"}
+    for i in range(10):
+        recipient(world, name=f"又一户{i}", consents=(Purpose.REGISTRATION,))
+    with django_assert_max_num_queries(10):
+        cards = my_households(actor=world.people["member"])
+    assert {c.name for c in cards} - {f"又一户{i}" for i in range(10)} == {"李大爷", "张阿姨"}
     by_name = {c.name: c for c in cards}
     assert by_name["李大爷"].sensitive == {"health": "高血压"}  # never the ID number
     assert by_name["张阿姨"].sensitive == {}
