@@ -9,14 +9,23 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from needle.care.access import access_of, helper_q, is_minor
 from needle.care.crypto import unseal
-from needle.care.models import Purpose, Recipient, Status, Visit, category_codes
+from needle.care.models import Category, Purpose, Recipient, Status, Visit, category_codes
 from needle.care.services.visits import accesses, checklist_topics
 from needle.core.audit import audit_event, audit_record_all
 from needle.core.errors import NotFound
 from needle.core.models import AuditEvent
+
+SENSITIVE_LABELS: dict[str, Any] = {
+    "health": _("Health"),
+    "disability": _("Disability"),
+    "income": _("Income"),
+    "notes": _("Notes"),
+    "id_number": _("ID number"),
+}
 
 # "Due" on the helper's list: within this many days.
 DUE_SOON_DAYS = 7
@@ -47,6 +56,14 @@ class HouseholdCard:
     @property
     def id(self) -> int:
         return self.recipient.pk
+
+    @property
+    def category_labels(self) -> list[Any]:
+        return [Category(c).label for c in self.categories]
+
+    @property
+    def sensitive_items(self) -> list[tuple[Any, str]]:
+        return [(SENSITIVE_LABELS[k], v) for k, v in self.sensitive.items()]
 
 
 def due_state(recipient: Recipient, today: dt.date) -> tuple[str, int]:

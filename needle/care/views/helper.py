@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from needle.care.models import CHECKS, Category, VisitKind
+from needle.care.models import CHECKS, VisitKind
 from needle.care.selectors.visits import my_households
 
 TOPICS: dict[str, Any] = {
@@ -83,18 +83,11 @@ def _strings() -> dict[str, Any]:
 @require_GET
 def helper_page(request: HttpRequest) -> HttpResponse:
     """My households and the visit form, on a phone first."""
-    cards = my_households(actor=request.user)
-    categories = dict(Category.choices)
-    for card in cards:
-        card.category_labels = [categories[c] for c in card.categories]  # type: ignore[attr-defined]
-        card.sensitive_labels = [  # type: ignore[attr-defined]
-            (SENSITIVE_LABELS.get(k, k), v) for k, v in card.sensitive.items()
-        ]
     return render(
         request,
         "care/helper.html",
         {
-            "cards": cards,
+            "cards": my_households(actor=request.user),
             "kinds": VisitKind.choices,
             "topics": [(t, TOPICS[t]) for t in CHECKS],
             "strings": _strings(),
@@ -103,15 +96,6 @@ def helper_page(request: HttpRequest) -> HttpResponse:
             "sw_url": reverse("care-sw"),
         },
     )
-
-
-SENSITIVE_LABELS: dict[str, Any] = {
-    "health": _("Health"),
-    "disability": _("Disability"),
-    "income": _("Income"),
-    "notes": _("Notes"),
-    "id_number": _("ID number"),
-}
 
 
 @require_GET
