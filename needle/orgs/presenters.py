@@ -30,6 +30,20 @@ ACTIONS: dict[str, Promise] = {
     "areas.grid.worker_assigned": gettext_lazy("grid worker assigned"),
     "areas.grid.worker_unassigned": gettext_lazy("grid worker's assignment ended"),
     "areas.import.completed": gettext_lazy("areas imported"),
+    # care: registry
+    "care.recipient.registered": gettext_lazy("care recipient registered"),
+    "care.recipient.updated": gettext_lazy("care recipient's details changed"),
+    "care.recipient.status_changed": gettext_lazy("care recipient's status changed"),
+    "care.recipient.moved": gettext_lazy("care recipient moved"),
+    "care.recipient.anonymised": gettext_lazy("care recipient's record anonymised"),
+    "care.recipient.sensitive_read": gettext_lazy("care recipient's sensitive fields read"),
+    "care.recipient.contact_viewed": gettext_lazy("care recipient's contact details viewed"),
+    "care.recipient.exported": gettext_lazy("care recipient's file exported"),
+    "care.recipient.came_of_age": gettext_lazy("care recipient came of age"),
+    "care.consent.given": gettext_lazy("care consent given"),
+    "care.consent.withdrawn": gettext_lazy("care consent withdrawn"),
+    "care.own_data.exported": gettext_lazy("own care data exported"),
+    "care.keys.rotated": gettext_lazy("care key rotated"),
     "cases.case.submitted": gettext_lazy("request submitted"),
     "cases.case.opened": gettext_lazy("proactive task opened"),
     "cases.case.dispatched": gettext_lazy("request dispatched"),
@@ -192,7 +206,6 @@ ACTIONS: dict[str, Promise] = {
     "care.visit.logged": gettext_lazy("care visit logged"),
     "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),
     "care.visit.photo_added": gettext_lazy("photo added to a care visit"),
-    "care.recipient.sensitive_read": gettext_lazy("care recipient's sensitive fields read"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

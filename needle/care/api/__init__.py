@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ninja import Router
 
+from needle.care.api import registry, visits
+
 router = Router(tags=["care"])
-
-from needle.care.api import visits  # noqa: E402
-
+router.add_router("", registry.router)
 router.add_router("", visits.router)
