@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from needle.care.access import access_of, helper_q, is_minor
-from needle.care.crypto import unseal
-from needle.care.models import Category, Purpose, Recipient, Status, Visit, category_codes
+from needle.care.crypto import SealBroken, unseal
+from needle.care.models import SENSITIVE, Category, Purpose, Recipient, Status, Visit, category_codes
 from needle.care.services.visits import accesses, checklist_topics
 from needle.core.audit import audit_event, audit_record_all
 from needle.core.errors import NotFound
@@ -118,21 +118,35 @@ def my_households(*, actor: Any, reason: str = "helper's list") -> list[Househol
         )
         if is_minor(r, today):
             card.guardian, card.guardian_phone = r.guardian_name, r.guardian_phone
-        opened = {k: str(v) for k, v in unseal(r.sealed).items() if k in access.fields and v}
-        if opened:
-            card.sensitive = opened
-            events.append(
-                audit_event(
-                    actor=actor,
-                    action="care.recipient.sensitive_read",
-                    obj=r,
-                    new={"fields": sorted(opened), "why": reason},
-                )
+        opened = _opened(r, access.fields)
+        card.sensitive = opened
+        # A helper's card shows the contacts (phone, address) even when no sensitive field is
+        # opened: that viewing is audited too, as the registry's cards do.
+        events.append(
+            audit_event(
+                actor=actor,
+                action="care.recipient.sensitive_read" if opened else "care.recipient.contact_viewed",
+                obj=r,
+                new={"fields": sorted(opened), "why": reason} if opened else {"why": reason},
             )
+        )
         cards.append(card)
     audit_record_all(events)
     cards.sort(key=lambda c: (_ORDER[c.state], -c.days_overdue, c.next_visit_due or today, c.id))
     return cards
+
+
+def _opened(recipient: Recipient, fields: frozenset[str]) -> dict[str, str]:
+    """The readable sensitive fields that hold something, opened; none are opened when none of
+    them is recorded, and none when no configured key opens the record (the card still shows)."""
+    recorded = {name for i, name in enumerate(SENSITIVE) if recipient.sealed_fields & (1 << i)}
+    if not fields & recorded:
+        return {}
+    try:
+        values = unseal(recipient.sealed)
+    except SealBroken:
+        return {}
+    return {k: str(values[k]) for k in SENSITIVE if k in fields and values.get(k)}
 
 
 def visits_for(*, actor: Any, recipient: Recipient) -> QuerySet[Visit]:

@@ -304,7 +304,20 @@ def test_my_households_shows_what_the_visit_needs_and_audits_sensitive_reads(
     reads = AuditEvent.objects.filter(action="care.recipient.sensitive_read")
     assert [(e.object_id, e.changes["new"]["fields"]) for e in reads] == [(str(shared.pk), ["health"])]
     assert private.pk not in [int(e.object_id) for e in reads]
+    # The contacts shown without a sensitive field: audited as viewed.
+    viewed = AuditEvent.objects.filter(action="care.recipient.contact_viewed")
+    assert str(private.pk) in {e.object_id for e in viewed} and str(shared.pk) not in {
+        e.object_id for e in viewed
+    }
+    assert viewed.count() == 11
     assert my_households(actor=world.people["outsider"]) == []
+
+
+def test_a_record_no_key_opens_still_shows_its_card(world: World) -> None:
+    r = recipient(world, name="李大爷")
+    Recipient.objects.filter(pk=r.pk).update(sealed="gAAAAA-not-a-token")
+    [card] = my_households(actor=world.people["member"])
+    assert card.name == "李大爷" and card.sensitive == {}
 
 
 def test_visits_for_those_who_see_the_recipient(world: World) -> None:
