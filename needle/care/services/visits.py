@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import secrets
 import uuid
@@ -24,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from needle.care.access import NO_ACCESS, SHARED_WITH_HELPER, Access, access_of, helper_unit_ids
 from needle.care.models import (
@@ -41,7 +43,7 @@ from needle.care.models import (
 )
 from needle.care.services.common import not_future, text
 from needle.care.services.schedule import Policies, dues, last_contacts, reschedule
-from needle.cases.uploads import clean_image, photo_files_removed_on_error, store_photo
+from needle.cases.uploads import CleanImage, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
@@ -615,6 +617,20 @@ def visit_resolve(*, actor: Any, id: uuid.UUID | str, choices: dict[str, Any], s
     return visit
 
 
+def as_jpeg(image: CleanImage) -> CleanImage:
+    """A visit's photos are stored as JPEG (their file names say .jpg): a cleaned PNG or WebP is
+    re-encoded, on white where it was transparent."""
+    if image.content_type == "image/jpeg":
+        return image
+    with Image.open(io.BytesIO(image.data)) as picture:
+        rgba = picture.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        out = io.BytesIO()
+        flat.save(out, format="JPEG", quality=88)
+    return CleanImage(data=out.getvalue(), content_type="image/jpeg", extension="jpg")
+
+
 @photo_files_removed_on_error
 @transaction.atomic
 def visit_photo_add(*, actor: Any, visit: Visit, upload: bytes) -> VisitPhoto:
@@ -627,7 +643,7 @@ def visit_photo_add(*, actor: Any, visit: Visit, upload: bytes) -> VisitPhoto:
         )
     if visit.photos.count() >= MAX_PHOTOS:
         raise ValidationFailed(fields={"photo": _("At most %(n)d photos a visit.") % {"n": MAX_PHOTOS}})
-    image = clean_image(upload, field="photo")
+    image = as_jpeg(clean_image(upload, field="photo"))
     photo = VisitPhoto(visit=visit)
     store_photo(photo, f"{visit.pk}-{secrets.token_hex(4)}.{image.extension}", image)
     audit_record(

@@ -157,6 +157,8 @@ def test_photos(world: World, api_for: Any, settings: Any, tmp_path: Any) -> Non
 
     added = send(ok["id"], png())
     assert added.status_code == 201, added.content
+    with Image.open(tmp_path / added.json()["url"].removeprefix("/media/")) as stored:
+        assert stored.format == "JPEG"
     refused = send(no["id"], png())
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "no_photo_consent"
     assert send(ok["id"], b"GIF89a not really").status_code == 422
