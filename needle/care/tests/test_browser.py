@@ -25,8 +25,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}}
 DESK = {"viewport": {"width": 1280, "height": 900}}
 
-QUEUE = """() => new Promise((resolve, reject) => {
-  const open = indexedDB.open("needle-care", 1);
+QUEUE = """(user) => new Promise((resolve, reject) => {
+  const open = indexedDB.open("needle-care-" + user, 1);
   open.onerror = () => reject(open.error);
   open.onsuccess = () => {
     const req = open.result.transaction("visits").objectStore("visits").getAll();
@@ -94,7 +94,7 @@ def test_a_helper_logs_two_visits_offline_they_sync_once_and_a_conflict_is_chose
     phone.shot("care-helper-02-phone-zh-offline-queue.png")
     assert Visit.objects.count() == 0
 
-    queued = page.evaluate(QUEUE)
+    queued = page.evaluate(QUEUE, world.people["member"].pk)
     bodies = [r["body"] for r in sorted(queued, key=lambda r: r["savedAt"])]
     assert len({b["id"] for b in bodies}) == 2
     # Meanwhile the community's care staff logged the call too, with other notes, under the id

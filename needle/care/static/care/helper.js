@@ -11,7 +11,8 @@
   if (!root) return;
   var S = JSON.parse(document.getElementById("care-helper-strings").textContent);
   var VISITS = root.dataset.visitsUrl;
-  var DB = "needle-care", STORE = "visits";
+  // One store per account: a phone shared by two helpers keeps each one's visits apart.
+  var DB = "needle-care-" + root.dataset.user, STORE = "visits";
   // Sent visits stay listed for a while, then leave the phone.
   var KEEP_SENT_MS = 3 * 24 * 3600 * 1000;
   var MAX_BATCH = 500;
