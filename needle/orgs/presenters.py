@@ -206,6 +206,7 @@ ACTIONS: dict[str, Promise] = {
     "care.visit.logged": gettext_lazy("care visit logged"),
     "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),
     "care.visit.photo_added": gettext_lazy("photo added to a care visit"),
+    "care.visits.read": gettext_lazy("care recipient's visits read"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

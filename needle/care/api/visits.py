@@ -17,13 +17,15 @@ from needle.care.schemas.visits import (
     CareVisitIn,
     CareVisitOut,
     CareVisitResolveIn,
+    CareVisitsOut,
     CareVisitsSyncIn,
     CareVisitsSyncOut,
 )
 from needle.care.selectors import visits as sel
 from needle.care.services import visits as svc
 from needle.cases.uploads import MAX_BYTES
-from needle.core.schemas import ERRORS
+from needle.core.errors import NotFound
+from needle.core.schemas import ERRORS, Id, Term
 from needle.orgs.permissions import require_authenticated
 
 router = Router()
@@ -43,7 +45,7 @@ def visit_out(v: Visit) -> dict[str, Any]:
         "digest": v.digest,
         "due_on": v.due_on,
         "on_time": v.on_time,
-        "photos": v.photos.count(),
+        "photos": len(v.photos.all()),
     }
 
 
@@ -73,6 +75,16 @@ def visit_log(request: HttpRequest, payload: CareVisitIn) -> Any:
         companions=payload.companions,
     )
     return Status(201 if created else 200, visit_out(visit))
+
+
+@router.get("/visits", response={200: CareVisitsOut, **ERRORS}, summary="A recipient's visits")
+def visits_for(request: HttpRequest, recipient: Id, why: Term = "") -> Any:
+    """Newest first (at most 200), for those who see the recipient; the reading is audited."""
+    actor = require_authenticated(request.user)
+    found = Recipient.objects.filter(pk=recipient).first()
+    if found is None:
+        raise NotFound()
+    return {"items": [visit_out(v) for v in sel.visits_for(actor=actor, recipient=found, why=why)]}
 
 
 @router.post("/visits/sync", response={200: CareVisitsSyncOut, **ERRORS}, summary="Send offline visits")

@@ -41,6 +41,10 @@ class CareVisitOut(Schema):
     photos: int
 
 
+class CareVisitsOut(Schema):
+    items: list[CareVisitOut]
+
+
 class CareVisitsSyncIn(Schema):
     # Each visit is read on its own, so that one malformed visit is that visit's error.
     visits: list[Any] = Field(description="Up to 500 visits, each as in POST /visits")

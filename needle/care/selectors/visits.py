@@ -7,15 +7,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from needle.care.access import access_of, helper_q, is_minor
 from needle.care.crypto import SealBroken, unseal
 from needle.care.models import SENSITIVE, Category, Purpose, Recipient, Status, Visit, category_codes
+from needle.care.services.common import text
 from needle.care.services.visits import accesses, checklist_topics
-from needle.core.audit import audit_event, audit_record_all
+from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import NotFound
 from needle.core.models import AuditEvent
 
@@ -149,13 +149,21 @@ def _opened(recipient: Recipient, fields: frozenset[str]) -> dict[str, str]:
     return {k: str(values[k]) for k in SENSITIVE if k in fields and values.get(k)}
 
 
-def visits_for(*, actor: Any, recipient: Recipient) -> QuerySet[Visit]:
-    """The recipient's visits, newest first, for those who see the recipient."""
+def visits_for(*, actor: Any, recipient: Recipient, why: str = "") -> list[Visit]:
+    """The recipient's visits, newest first, for those who see the recipient; the reading is
+    audited (a visit's notes tell of the person's life)."""
     if not access_of(actor, recipient).sees:
         raise NotFound()
-    return (
+    rows = list(
         Visit.objects.filter(recipient=recipient)
         .select_related("by")
         .prefetch_related("photos")
         .order_by("-visited_at")[:VISITS_MAX]
     )
+    audit_record(
+        actor=actor,
+        action="care.visits.read",
+        obj=recipient,
+        new={"visits": len(rows), "why": text(why, limit=200, field="why")},
+    )
+    return rows

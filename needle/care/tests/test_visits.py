@@ -324,7 +324,8 @@ def test_visits_for_those_who_see_the_recipient(world: World) -> None:
     r = recipient(world)
     log(world, r, visited_at=when(2))
     newest, _ = log(world, r, visited_at=when(1))
-    assert next(v.pk for v in visits_for(actor=world.people["supervisor"], recipient=r)) == newest.pk
+    assert visits_for(actor=world.people["supervisor"], recipient=r)[0].pk == newest.pk
+    assert AuditEvent.objects.filter(action="care.visits.read", object_id=str(r.pk)).count() == 1
     with pytest.raises(NotFound):
         visits_for(actor=world.people["outsider"], recipient=r)
 

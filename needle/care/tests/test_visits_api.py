@@ -189,3 +189,15 @@ def test_the_operations_are_in_the_openapi_document(world: World) -> None:
         "/api/v1/care/me/households",
     ):
         assert path in paths, path
+
+
+def test_a_recipient_s_visits(world: World, api_for: Any) -> None:
+    r = recipient(world)
+    api_for("member").post(URL, body(r))
+    answer = api_for("supervisor").get(URL, recipient=r.pk, why="street review")
+    assert answer.status_code == 200 and len(answer.json()["items"]) == 1
+    event = AuditEvent.objects.get(action="care.visits.read")
+    assert event.actor == world.people["supervisor"] and event.changes["new"]["why"] == "street review"
+    assert api_for("outsider").get(URL, recipient=r.pk).status_code == 404
+    assert api_for("member").get(URL, recipient=10**9).status_code == 404
+    assert api_for("member").get(URL, recipient="x").status_code == 422
