@@ -373,3 +373,30 @@ def test_the_batch_reschedule_equals_reschedule(world: World) -> None:
         ]
         stored = Recipient.objects.get(pk=r.pk)
         assert [getattr(stored, f) for f in fields] == [getattr(one, f) for f in fields]
+
+
+@pytest.fixture
+def world_tx(transactional_db: Any) -> World:
+    from needle.testing import build_world
+
+    return build_world()
+
+
+def test_two_syncs_of_the_same_visits_at_once_store_each_once(world_tx: World) -> None:
+    """A phone that sent its queue twice at once (a retry while the first was still going)."""
+    from django.db import connection
+
+    from needle.testing import at_once
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; two connections racing need PostgreSQL")
+    people = [recipient(world_tx, name=f"户{i}") for i in range(3)]
+    batch = [raw(people[i % 3], notes=str(i)) for i in range(30)]
+    member = world_tx.people["member"]
+    first, second = at_once(
+        lambda: visits_sync(actor=member, visits=batch), lambda: visits_sync(actor=member, visits=batch)
+    )
+    statuses = sorted([{x.status for x in first}, {x.status for x in second}], key=sorted)
+    assert statuses == [{"repeat"}, {"stored"}]
+    assert Visit.objects.count() == 30
+    assert AuditEvent.objects.filter(action="care.visit.logged").count() == 30
