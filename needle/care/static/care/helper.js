@@ -180,7 +180,7 @@
             return put(rec);
           }));
         })
-        .catch(function () { rec_failed(); })
+        .catch(function () { stall(); })
         .then(function () {
           syncing = false;
           return render().then(function () {
@@ -193,7 +193,7 @@
     });
   }
   var queueStalled = false;
-  function rec_failed() { queueStalled = true; netState.textContent = S.sync_failed; }
+  function stall() { queueStalled = true; netState.textContent = S.sync_failed; }
 
   function resolve(rec, box) {
     var choices = {};
