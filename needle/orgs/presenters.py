@@ -213,6 +213,11 @@ ACTIONS: dict[str, Promise] = {
     "care.item.to_case": gettext_lazy("ledger item turned into a request"),
     "care.item.case_closed": gettext_lazy("ledger item closed with its request"),
     "care.ledger.read": gettext_lazy("household's ledger read"),
+    # care: visits
+    "care.visit.logged": gettext_lazy("care visit logged"),
+    "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),
+    "care.visit.photo_added": gettext_lazy("photo added to a care visit"),
+    "care.visits.read": gettext_lazy("care recipient's visits read"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their
