@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from needle import testing as t
+from needle.care.figures import care_standing
 from needle.care.models import (
     CATEGORIES,
     CareFootprint,
@@ -85,9 +86,35 @@ def periods() -> list[tuple[dt.date, dt.date]]:
     ]
 
 
+def direct_standing(area: Any) -> tuple[int, int, list[int]]:
+    """Overdue now, due this week, and the open items by age (up to 7 days, 8-30, 31-90, more),
+    counted from the rows."""
+    today = timezone.localdate()
+    people = [r for r in Recipient.objects.all() if r.area.path.startswith(area.path)]
+    dues = [r.next_visit_due for r in people if r.status == Status.ACTIVE and r.next_visit_due]
+    ages = [
+        (today - local_day(i.created_at)).days  # type: ignore[operator]
+        for i in Item.objects.filter(recipient__in=people).exclude(status=ItemStatus.CLOSED)
+    ]
+    return (
+        sum(1 for d in dues if d < today),
+        sum(1 for d in dues if 0 <= (d - today).days <= 6),
+        [
+            sum(1 for a in ages if a <= 7),
+            sum(1 for a in ages if 8 <= a <= 30),
+            sum(1 for a in ages if 31 <= a <= 90),
+            sum(1 for a in ages if a > 90),
+        ],
+    )
+
+
 def assert_agrees(world: t.World, api: Any) -> None:
     for name in AREAS:
         area = world.areas[name]
+        got = care_standing(area=area)
+        assert (got.overdue, got.due_week, [n for _label, n in got.open_by_age]) == direct_standing(area), (
+            name
+        )
         for start, end in periods():
             r = api.get(URL, area=area.code, source="care", start=start.isoformat(), end=end.isoformat())
             assert r.status_code == 200, r.content
@@ -209,4 +236,4 @@ def test_the_figures_and_exports_above_a_community_hold_no_personal_data(
         assert "欧阳秀英" not in body and "13900001111" not in body and "独居无人照料" not in body
     assert answer.json()["node"]["figures"]["recipients"] == 1
     page = client.get(f"/operations/area/{district}/").content.decode()
-    assert 'id="source-care"' in page and "欧阳秀英" not in page
+    assert 'id="source-care"' in page and 'id="care-standing"' in page and "欧阳秀英" not in page
