@@ -176,7 +176,7 @@ def demo_care_load(
                 "notes": "父母在外务工，由祖辈照顾" if child else rng.choice(NOTES),
                 "id_number": id_number(rng, community.code, born),
             }
-            registered = now - dt.timedelta(days=rng.randint(30, 720), hours=rng.randint(0, 9))
+            joined = now - dt.timedelta(days=rng.randint(30, 720), hours=rng.randint(0, 9))
             household = Household(
                 area=place, area_path=place.path, address=f"{rng.randint(1, 300)}号{rng.randint(1, 12)}栋"
             )
@@ -196,7 +196,7 @@ def demo_care_load(
                 sealed_fields=sum(1 << i for i, f in enumerate(SENSITIVE) if values.get(f)),
                 created_by=staff,
             )
-            recipient.created_at = registered
+            recipient.created_at = joined
             people.append(recipient)
     Household.objects.bulk_create(households, batch_size=1000)
     for household, recipient in zip(households, people, strict=True):
@@ -245,7 +245,9 @@ def demo_care_load(
     pairings: list[Pairing] = []
     helped_by_member = 0
     for recipient in people:
-        community_id = recipient.area.parent_id if recipient.area.level == Level.GRID else recipient.area_id
+        community_id = (
+            recipient.area.parent_id if recipient.area.level == Level.GRID else None
+        ) or recipient.area_id
         if community_id == home.pk and helped_by_member < 4:
             helper_id: int | None = member.pk
             helped_by_member += 1
@@ -283,7 +285,7 @@ def demo_care_load(
         last_call: dt.date | None = None
         due = registered + dt.timedelta(days=interval.visit_days)
         floor = today - dt.timedelta(days=365)
-        by = helper_of.get(recipient.pk, staff.pk)
+        by = helper_of.get(recipient.pk) or staff.pk
         while True:
             day = due + dt.timedelta(days=rng.randint(-3, 4 if rng.random() < 0.2 else 0))
             if day > stop or day > today:

@@ -81,13 +81,11 @@ def _care_staff(paths: set[str]) -> dict[str, set[int]]:
     return staff
 
 
-def _send(recipient: Recipient, kind: str, people: set[int], message: Message) -> bool:
+def _send(recipient: Recipient, kind: str, due: dt.date, people: set[int], message: Message) -> bool:
     """Claim and send one reminder; False when another run has sent it."""
     try:
         with transaction.atomic():
-            reminder = Reminder.objects.create(
-                recipient=recipient, kind=kind, due_on=recipient.next_visit_due, told=len(people)
-            )
+            reminder = Reminder.objects.create(recipient=recipient, kind=kind, due_on=due, told=len(people))
             told = list(Person.objects.filter(pk__in=people, is_active=True))
             notify(recipients=told, verb=f"care.reminder.{kind}", message=message, link=reverse("home"))
             audit_record(
@@ -125,11 +123,12 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     for r in soon:
         assert r.next_visit_due is not None
         message = Message(DUE_TEXT, {"name": r.name, "due": r.next_visit_due.isoformat()})
-        sent += _send(r, ReminderKind.DUE, helpers.get(r.pk, set()), message)
+        sent += _send(r, ReminderKind.DUE, r.next_visit_due, helpers.get(r.pk, set()), message)
     staff = _care_staff({community_path(r.area_path) for r in late})
     for r in late:
         assert r.next_visit_due is not None
         days = (today - r.next_visit_due).days
         message = Message(OVERDUE_TEXT, {"name": r.name, "due": r.next_visit_due.isoformat(), "days": days})
-        sent += _send(r, ReminderKind.OVERDUE, staff.get(community_path(r.area_path), set()), message)
+        told = staff.get(community_path(r.area_path), set())
+        sent += _send(r, ReminderKind.OVERDUE, r.next_visit_due, told, message)
     return sent

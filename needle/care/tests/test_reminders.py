@@ -100,11 +100,12 @@ def test_a_reminder_claimed_by_another_run_in_the_meantime_is_not_sent_again(wor
     """Two runs at once both find the recipient; the second one's insert meets the first one's
     row (the unique key is the claim) and sends nothing."""
     today = timezone.localdate()
-    r = recipient(world.areas["community_a1a"], "老人", next_due=today - dt.timedelta(days=2))
+    due = today - dt.timedelta(days=2)
+    r = recipient(world.areas["community_a1a"], "老人", next_due=due)
     message = Message(OVERDUE_TEXT, {"name": r.name, "due": "", "days": 2})
     staff = {world.people["staff"].pk}
-    assert _send(r, ReminderKind.OVERDUE, staff, message) is True
-    assert _send(r, ReminderKind.OVERDUE, staff, message) is False
+    assert _send(r, ReminderKind.OVERDUE, due, staff, message) is True
+    assert _send(r, ReminderKind.OVERDUE, due, staff, message) is False
     assert reminders_send() == 0
     assert Notification.objects.filter(recipient=world.people["staff"]).count() == 1
     assert AuditEvent.objects.filter(action="care.reminder.sent").count() == 1
