@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import platform
 import statistics
@@ -14,6 +15,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 # The shared data sets: $NEEDLE_SHARED_DATA, else ../shared/data beside the repository.
 SHARED_DATA = Path(os.environ.get("NEEDLE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+# The benchmarks run Django as in production (DEBUG off), which refuses to start without the key
+# that seals care's sensitive fields: a run's own fresh key, unless one is given.
+os.environ.setdefault("NEEDLE_CARE_KEYS", base64.urlsafe_b64encode(os.urandom(32)).decode())
 
 
 def add_pg_url(parser: argparse.ArgumentParser, db: str) -> None:

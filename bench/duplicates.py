@@ -15,6 +15,7 @@ and how often the original case is among the suggestions.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import random
 import statistics
@@ -41,6 +42,8 @@ def main() -> int:
     os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-dup-")
     os.environ["DJANGO_SETTINGS_MODULE"] = "needle.settings"
     os.environ["DEBUG"] = "false"
+    # Production settings refuse to start without care's sealing key: this run's own.
+    os.environ.setdefault("NEEDLE_CARE_KEYS", base64.urlsafe_b64encode(os.urandom(32)).decode())
     os.environ["DATABASE_URL"] = args.pg_url
     os.environ["ALLOWED_HOSTS"] = "testserver"
     import django

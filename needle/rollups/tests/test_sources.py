@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from needle import testing as t
 from needle.areas.models import Area
@@ -93,6 +94,7 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
         "rooms",
         "volunteering",
         "volunteering_lists",
+        "care",
         "visits",
     ]
     assert [f["name"] for f in listed["visits"]["figures"]] == ["visits", "done_rate", "planned"]
@@ -165,7 +167,9 @@ def test_a_declared_source_is_exported_without_code_of_its_own(
     sheets = load_workbook(io.BytesIO(book.content)).worksheets
     assert [ws.title for ws in sheets] == ["概要", "下级", "Team"]
     summary = {row[0]: row[1] for row in sheets[0].iter_rows(min_row=4, values_only=True)}
-    assert [summary[k] for k in ("Visits", "Visits done", "Planned")] == [
+    # The sample's labels, translated where the catalog has the word.
+    labels = [capfirst(zh(k)) for k in ("visits", "visits done", "planned")]
+    assert [summary[k] for k in labels] == [
         want["visits"],
         want["done"],
         want["planned"],
@@ -224,9 +228,9 @@ def test_a_declared_source_has_its_table_in_the_pdf_report(
     assert section == [
         "指标",
         "本期",
-        "visits",
+        zh("visits"),  # the sample's labels, translated where the catalog has the word
         str(want["visits"]),
-        zh("done"),  # the sample's label, translated where the catalog has the word
+        zh("done"),
         rate,
         "planned",
         str(want["planned"]),
