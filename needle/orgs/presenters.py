@@ -188,6 +188,8 @@ ACTIONS: dict[str, Promise] = {
     "volunteering.claim.cancelled": gettext_lazy("claim cancelled"),
     "volunteering.claim.done": gettext_lazy("claim done"),
     "volunteering.rating.given": gettext_lazy("service rated by a resident"),
+    # care: pages
+    "care.households.imported": gettext_lazy("household files imported"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their
