@@ -102,9 +102,7 @@ def reschedule(recipient: Recipient, policies: Policies | None = None) -> Recipi
         interval = (policies or Policies()).interval(
             path=recipient.area_path, risk=recipient.risk, categories=recipient.categories
         )
-        registered = (
-            timezone.localdate(recipient.created_at) if recipient.created_at else timezone.localdate()
-        )
+        registered = timezone.localdate(recipient.created_at) if recipient.created_at else timezone.localdate()
         recipient.next_visit_due, recipient.next_call_due = dues(
             interval=interval, registered=registered, last_visit=last_visit, last_call=last_call
         )
