@@ -35,6 +35,7 @@ from needle.care.models import (
     Risk,
     Visit,
 )
+from needle.care.presenters import recipient_card
 from needle.care.selectors.records import access_recipient
 from needle.care.services.registry import (
     consent_record,
@@ -45,8 +46,7 @@ from needle.care.services.registry import (
 )
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed
 from needle.care.views.console import page_area
-from needle.core.errors import DomainError, NotFound, ValidationFailed
-from needle.orgs.models import mask_phone
+from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from needle.orgs.permissions import can_in_area, require
 
 TIMELINE_MAX = 100
@@ -174,8 +174,7 @@ def _file(
             "access": access,
             "household": household,
             "members": members,
-            "phone": recipient.phone if close else mask_phone(recipient.phone),
-            "guardian_phone": recipient.guardian_phone if close else mask_phone(recipient.guardian_phone),
+            "card": recipient_card(recipient, access, opened),
             "fields": sensitive_fields(recipient, access, opened),
             "opened": opened is not None,
             "consents": list(recipient.consent_log.select_related("recorded_by")) if access.staff else [],
@@ -261,11 +260,13 @@ def household_status(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             actor=request.user,
             recipient=recipient,
             move=request.POST.get("move", ""),
-            note=request.POST.get("note", ""),
+            reason=request.POST.get("reason", ""),
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
-        return _file(request, recipient, access, errors=exc.fields, status=400)
+        return _file(
+            request, recipient, access, errors=exc.fields, status=400 if exc.status == 422 else exc.status
+        )
     messages.success(request, _("The status is changed."))
     return redirect(reverse("care-household", args=[code, recipient.pk]))
 
