@@ -36,12 +36,11 @@ from needle.care.models import (
     Visit,
 )
 from needle.care.presenters import recipient_card
-from needle.care.selectors.records import access_recipient
+from needle.care.selectors.records import access_recipient, recipient_sensitive
 from needle.care.services.registry import (
     consent_record,
     recipient_input,
     recipient_register,
-    recipient_sensitive,
     recipient_status,
 )
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed
