@@ -295,13 +295,13 @@ def test_recording_consents_and_changing_the_status(world: World) -> None:
 
 
 def test_the_pages_in_chinese(world: World, r: Recipient) -> None:
-    c = client(world.people["staff"], "zh-hans")
+    staff = client(world.people["staff"], "zh-hans")
     street = client(world.people["supervisor"], "zh-hans")
     for c, url in (
-        (c, f"/care/{A1A}/"),
-        (c, file_url(r)),
-        (c, f"/care/register/{A1A}/"),
-        (c, f"/care/import/{A1A}/"),
+        (staff, f"/care/{A1A}/"),
+        (staff, file_url(r)),
+        (staff, f"/care/register/{A1A}/"),
+        (staff, f"/care/import/{A1A}/"),
         (street, f"/care/{STREET}/"),
     ):
         res = c.get(url)
