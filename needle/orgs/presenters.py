@@ -203,6 +203,17 @@ ACTIONS: dict[str, Promise] = {
     "volunteering.rating.given": gettext_lazy("service rated by a resident"),
     # care: pages
     "care.households.imported": gettext_lazy("household files imported"),
+    # care: pairing, policies, schedule and ledger
+    "care.pairing.added": gettext_lazy("helper paired with a care recipient"),
+    "care.pairing.ended": gettext_lazy("care pairing ended"),
+    "care.pairing.lead": gettext_lazy("lead helper of a care recipient changed"),
+    "care.pairing.helper_left": gettext_lazy("care pairing ended: the helper left"),
+    "care.policy.set": gettext_lazy("visit policy set"),
+    "care.item.added": gettext_lazy("problem put on a household's ledger"),
+    "care.item.closed": gettext_lazy("ledger item closed with the household's confirmation"),
+    "care.item.to_case": gettext_lazy("ledger item turned into a request"),
+    "care.item.case_closed": gettext_lazy("ledger item closed with its request"),
+    "care.ledger.read": gettext_lazy("household's ledger read"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

@@ -5,4 +5,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from needle.care.api import plan
+
 router = Router(tags=["care"])
+router.add_router("", plan.router)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -114,3 +115,80 @@ def reschedule(recipient: Recipient, policies: Policies | None = None) -> Recipi
         updated_at=timezone.now(),
     )
     return recipient
+
+
+RESCHEDULE_BATCH = 5000
+
+
+def reschedule_all(*, path: str | None = None, batch: int = RESCHEDULE_BATCH) -> int:
+    """Recompute every recipient's last contacts and next dues (all of them, or those at or
+    under `path`), a batch of recipients at a time: one read of the batch, one grouped read of
+    its visits, one write of the rows that changed. Returns how many rows changed; equal to
+    calling `reschedule` on each recipient."""
+    policies = Policies()
+    today = timezone.localdate()
+    rows = Recipient.objects.order_by("pk")
+    if path is not None:
+        rows = rows.filter(area_path__gte=path, area_path__lt=path + "\x7f")
+    fields = (
+        "pk",
+        "area_path",
+        "risk",
+        "categories",
+        "status",
+        "created_at",
+        "last_visit_on",
+        "last_call_on",
+        "next_visit_due",
+        "next_call_due",
+    )
+    changed = 0
+    after = 0
+    while True:
+        chunk = list(rows.filter(pk__gt=after).values_list(*fields)[:batch])
+        if not chunk:
+            return changed
+        after = chunk[-1][0]
+        contacts = last_contacts([r[0] for r in chunk])
+        updates: list[tuple[int, dt.date | None, dt.date | None, dt.date | None, dt.date | None]] = []
+        for pk, area_path, risk, categories, status, created_at, *old in chunk:
+            last_visit, last_call = contacts.get(pk, (None, None))
+            if status != Status.ACTIVE:
+                next_visit, next_call = None, None
+            else:
+                interval = policies.interval(path=area_path, risk=risk, categories=categories)
+                registered = timezone.localdate(created_at) if created_at else today
+                next_visit, next_call = dues(
+                    interval=interval, registered=registered, last_visit=last_visit, last_call=last_call
+                )
+            new = (last_visit, last_call, next_visit, next_call)
+            if tuple(old) != new:
+                updates.append((pk, *new))
+        _write_dues(updates)
+        changed += len(updates)
+
+
+def _write_dues(updates: list[tuple[int, dt.date | None, dt.date | None, dt.date | None, dt.date | None]]) -> None:
+    """One statement per batch: PostgreSQL joins a VALUES list; elsewhere bulk_update's CASE."""
+    if not updates:
+        return
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        table = Recipient._meta.db_table
+        values = ",".join(["(%s::bigint, %s::date, %s::date, %s::date, %s::date)"] * len(updates))
+        params: list[object] = [v for row in updates for v in row]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'UPDATE "{table}" AS r SET last_visit_on = v.lv, last_call_on = v.lc, '
+                "next_visit_due = v.nv, next_call_due = v.nc, updated_at = %s "
+                f"FROM (VALUES {values}) AS v(id, lv, lc, nv, nc) WHERE r.id = v.id",
+                [now, *params],
+            )
+        return
+    objs = [
+        Recipient(pk=pk, last_visit_on=lv, last_call_on=lc, next_visit_due=nv, next_call_due=nc, updated_at=now)
+        for pk, lv, lc, nv, nc in updates
+    ]
+    Recipient.objects.bulk_update(
+        objs, ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due", "updated_at"], batch_size=500
+    )
