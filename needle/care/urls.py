@@ -13,4 +13,16 @@ urlpatterns: list = [
     path("care/<str:code>/r/<int:pk>/show/", household.household_show, name="care-household-show"),
     path("care/<str:code>/r/<int:pk>/consent/", household.household_consent, name="care-household-consent"),
     path("care/<str:code>/r/<int:pk>/status/", household.household_status, name="care-household-status"),
+    path("care/<str:code>/r/<int:pk>/pair/", household.pairing_add_view, name="care-pairing-add"),
+    path(
+        "care/<str:code>/r/<int:pk>/pairings/<int:pairing_id>/<slug:action>/",
+        household.pairing_move_view,
+        name="care-pairing-move",
+    ),
+    path("care/<str:code>/r/<int:pk>/items/", household.item_add_view, name="care-item-add"),
+    path(
+        "care/<str:code>/r/<int:pk>/items/<int:item_id>/<slug:action>/",
+        household.item_move_view,
+        name="care-item-move",
+    ),
 ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,13 +31,18 @@ from needle.care.models import (
     ConsentMethod,
     Household,
     Item,
+    ItemStatus,
+    Pairing,
     Purpose,
     Recipient,
     Risk,
     Visit,
 )
 from needle.care.presenters import recipient_card
+from needle.care.selectors.ledger import access_item, items_for
 from needle.care.selectors.records import access_recipient, recipient_sensitive
+from needle.care.services.ledger import item_add, item_close, item_shown_status, item_to_case
+from needle.care.services.pairings import pairing_add, pairing_end, pairing_lead
 from needle.care.services.registry import (
     consent_record,
     recipient_input,
@@ -45,10 +51,14 @@ from needle.care.services.registry import (
 )
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed
 from needle.care.views.console import page_area
+from needle.cases.models import Service
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area, require
 
 TIMELINE_MAX = 100
+# The services a problem may become a request for, in the to-case form's list.
+SERVICES_MAX = 300
 # The status changes' buttons, by the move's name in states.RECIPIENT_MOVES.
 MOVE_LABELS = {
     "end": gettext_lazy("no longer in need"),
@@ -122,19 +132,15 @@ def sensitive_fields(recipient: Recipient, access: Access, opened: dict[str, Any
     return fields
 
 
-def timeline(recipient: Recipient, access: Access) -> list[Entry]:
-    """Visits, items found and closed, and requests opened from them, newest first."""
+def timeline(recipient: Recipient, items: list[Item]) -> list[Entry]:
+    """Visits, problems found and closed, and the requests they became, newest first."""
     entries: list[Entry] = []
     for visit in (
         Visit.objects.filter(recipient=recipient).select_related("by").order_by("-visited_at")[:TIMELINE_MAX]
     ):
         entries.append(Entry(visit.visited_at, "visit", visit=visit))
     tz = timezone.get_current_timezone()
-    for item in (
-        Item.objects.filter(recipient=recipient)
-        .select_related("case", "closed_by")
-        .order_by("-since")[:TIMELINE_MAX]
-    ):
+    for item in items[:TIMELINE_MAX]:
         entries.append(Entry(dt.datetime.combine(item.since, dt.time(), tz), "item", item=item))
         if item.closed_at is not None:
             entries.append(Entry(item.closed_at, "closed", item=item))
@@ -164,6 +170,8 @@ def _file(
         if allowed(RECIPIENT_MOVES, name, recipient.status, staff)
     ]
     close = access.staff or access.helper or access.grid
+    # The ledger's read is audited by its selector (a household's troubles are personal).
+    items = items_for(actor=request.user, recipient=recipient)
     return render(
         request,
         "care/household.html",
@@ -182,7 +190,11 @@ def _file(
                     "ended_on", "-lead", "started_on"
                 )
             ),
-            "timeline": timeline(recipient, access),
+            "timeline": timeline(recipient, items),
+            "ledger": [(item, item_shown_status(item)) for item in items],
+            "services": list(Service.objects.filter(active=True).order_by("code")[:SERVICES_MAX])
+            if access.may_visit and any(i.status == ItemStatus.OPEN for i in items)
+            else [],
             "details": close,
             "moves": moves,
             "minor": is_minor(recipient),
@@ -361,3 +373,137 @@ def _register(request: HttpRequest, raw: dict[str, Any], household: Household | 
                 % {"why": " ".join(exc.fields.values()) or exc.message},
             )
     return recipient
+
+
+# Helpers and the ledger ------------------------------------------------------------------------
+
+
+def _refused(request: HttpRequest, code: str, pk: int, exc: DomainError) -> HttpResponse:
+    """A refused form on the household file: the file again with the error, with its status (a
+    validation error is 400, a conflict 409). 403 and 404 go to the error pages as they are."""
+    if exc.status in (401, 403, 404):
+        raise exc
+    recipient, access = _recipient(request, code, pk)
+    messages.error(request, " ".join(exc.fields.values()) if exc.fields else exc.message)
+    return _file(
+        request, recipient, access, errors=exc.fields, status=400 if exc.status == 422 else exc.status
+    )
+
+
+def _done(code: str, pk: int, anchor: str) -> HttpResponse:
+    return redirect(reverse("care-household", args=[code, pk]) + f"#{anchor}")
+
+
+def _helper_by(login: str) -> Person:
+    """The person a form names by username or phone."""
+    login = login.strip()
+    found = None
+    if login and "\x00" not in login and len(login) <= 150:
+        found = Person.objects.filter(Q(username=login) | Q(phone=login)).order_by("pk").first()
+    if found is None:
+        raise ValidationFailed(fields={"helper": _("No account has this username or phone.")})
+    return found
+
+
+def _unit_by(code: str) -> Unit:
+    found = Unit.objects.filter(code=code.strip()).first() if code.strip() and len(code) <= 40 else None
+    if found is None:
+        raise ValidationFailed(fields={"unit": _("No unit has this code.")})
+    return found
+
+
+@login_required
+@require_POST
+def pairing_add_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    recipient, _access = _recipient(request, code, pk)
+    post = request.POST
+    try:
+        helper = _helper_by(post["helper"]) if post.get("helper", "").strip() else None
+        unit = _unit_by(post["unit"]) if post.get("unit", "").strip() and helper is None else None
+        pairing_add(
+            actor=request.user,
+            recipient=recipient,
+            helper=helper,
+            unit=unit,
+            lead=post.get("lead") == "on",
+            reason=post.get("reason", ""),
+        )
+    except DomainError as exc:
+        return _refused(request, code, pk, exc)
+    messages.success(request, _("The helper is paired."))
+    return _done(code, pk, "helpers")
+
+
+@login_required
+@require_POST
+def pairing_move_view(request: HttpRequest, code: str, pk: int, pairing_id: int, action: str) -> HttpResponse:
+    recipient, _access = _recipient(request, code, pk)
+    pairing = Pairing.objects.filter(pk=pairing_id, recipient=recipient).select_related("recipient").first()
+    if pairing is None or action not in ("end", "lead"):
+        raise NotFound()
+    try:
+        if action == "end":
+            pairing_end(actor=request.user, pairing=pairing, reason=request.POST.get("reason", ""))
+        else:
+            pairing_lead(actor=request.user, pairing=pairing)
+    except DomainError as exc:
+        return _refused(request, code, pk, exc)
+    messages.success(request, _("Done."))
+    return _done(code, pk, "helpers")
+
+
+def _date_or_none(raw: str, name: str) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        raise ValidationFailed(fields={name: _("Give a date as YYYY-MM-DD.")}) from None
+
+
+@login_required
+@require_POST
+def item_add_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    recipient, _access = _recipient(request, code, pk)
+    post = request.POST
+    try:
+        item_add(
+            actor=request.user,
+            recipient=recipient,
+            what=post.get("what", ""),
+            who_acts=post.get("who_acts", ""),
+            since=_date_or_none(post.get("since", ""), "since"),
+            due_on=_date_or_none(post.get("due_on", ""), "due_on"),
+        )
+    except DomainError as exc:
+        return _refused(request, code, pk, exc)
+    messages.success(request, _("The problem is on the ledger."))
+    return _done(code, pk, "ledger")
+
+
+@login_required
+@require_POST
+def item_move_view(request: HttpRequest, code: str, pk: int, item_id: int, action: str) -> HttpResponse:
+    recipient, _access = _recipient(request, code, pk)
+    item = access_item(actor=request.user, item_id=item_id)
+    if item.recipient_id != recipient.pk or action not in ("close", "to-case"):
+        raise NotFound()
+    try:
+        if action == "close":
+            item_close(actor=request.user, item=item, confirmation=request.POST.get("confirmation", ""))
+            messages.success(request, _("The problem is closed."))
+        else:
+            service = Service.objects.filter(code=request.POST.get("service", "")[:40], active=True).first()
+            if service is None:
+                raise ValidationFailed(fields={"service": _("Choose the service the request is for.")})
+            case = item_to_case(
+                actor=request.user,
+                item=item,
+                service=service,
+                description=request.POST.get("description", ""),
+                idempotency_key=f"care-item-{item.pk}",
+            )
+            messages.success(request, _("Request %(number)s is filed.") % {"number": case.number})
+    except DomainError as exc:
+        return _refused(request, code, pk, exc)
+    return _done(code, pk, "ledger")
