@@ -13,11 +13,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from needle.care.models import Consent, Item, Purpose, Recipient, Status, Visit
+from needle.care.models import Consent, Item, ItemStatus, Pairing, Purpose, Recipient, Status, Visit
 from needle.care.tests.registry_helpers import SECRETS, personas, register
 from needle.core.models import AuditEvent
 from needle.orgs.models import Person
-from needle.testing import World
+from needle.testing import World, build_catalog
 
 A1A = "500103001001"
 STREET = "500103001000"
@@ -307,3 +307,72 @@ def test_the_pages_in_chinese(world: World, r: Recipient) -> None:
         res = c.get(url)
         assert res.status_code == 200, url
         assert '<html lang="zh-hans">' in res.content.decode()
+
+
+def test_pairing_helpers_on_the_household_file(world: World, r: Recipient) -> None:
+    p = world.people
+    c = client(p["staff"])
+    url = f"{file_url(r)}pair/"
+    unknown = c.post(url, {"helper": "nobody"})
+    assert unknown.status_code == 400 and "No account has this username or phone." in unknown.content.decode()
+    assert c.post(url, {"helper": "member", "lead": "on"}).status_code == 302
+    pairing = Pairing.objects.get(recipient=r, helper=p["member"], ended_on__isnull=True)
+    assert pairing.lead and not Pairing.objects.get(recipient=r, helper=p["helper"]).lead
+    assert c.post(url, {"helper": "member"}).status_code == 409  # already paired
+    assert (
+        str(p["member"])
+        in c.get(file_url(r)).content.decode().split('id="helpers"')[1].split("</section>")[0]
+    )
+    end = f"{file_url(r)}pairings/{pairing.pk}/end/"
+    assert c.post(end, {"reason": ""}).status_code == 400
+    assert c.post(end, {"reason": "调往外区工作"}).status_code == 302
+    pairing.refresh_from_db()
+    assert pairing.ended_on is not None and pairing.end_reason == "调往外区工作"
+    assert c.post(f"{file_url(r)}pairings/{pairing.pk}/nope/").status_code == 404
+    # Only the care staff pair; the others are refused without a change.
+    assert client(p["helper"]).post(url, {"helper": "member"}).status_code == 403
+    assert client(p["supervisor"]).post(url, {"helper": "member"}).status_code == 403
+    assert client(p["outsider"]).post(url, {"helper": "member"}).status_code == 404
+    assert client(None).post(url, {"helper": "member"}).status_code == 302
+    assert Pairing.objects.filter(recipient=r, ended_on__isnull=True).count() == 1
+
+
+def test_the_ledger_on_the_household_file(world: World, r: Recipient) -> None:
+    p = world.people
+    catalog = build_catalog(world)
+    helper = client(p["helper"])
+    add = f"{file_url(r)}items/"
+    assert helper.post(add, {"what": ""}).status_code == 400
+    assert (
+        helper.post(add, {"what": "屋顶漏水", "who_acts": "物业", "due_on": "2000-01-01"}).status_code == 400
+    )
+    assert helper.post(add, {"what": "屋顶漏水", "who_acts": "物业"}).status_code == 302
+    assert helper.post(add, {"what": "缺少助行器"}).status_code == 302
+    leak, walker = Item.objects.filter(recipient=r).order_by("pk")
+    assert AuditEvent.objects.filter(action="care.item.added").count() == 2
+    # The helper may make a request of it, not close it.
+    close = f"{file_url(r)}items/{leak.pk}/close/"
+    assert helper.post(close, {"confirmation": "户主签字确认"}).status_code == 403
+    staff = client(p["staff"])
+    assert staff.post(close, {"confirmation": ""}).status_code == 400
+    assert staff.post(close, {"confirmation": "户主签字确认"}).status_code == 302
+    leak.refresh_from_db()
+    assert leak.status == ItemStatus.CLOSED and leak.closed_by == p["staff"]
+    assert staff.post(close, {"confirmation": "again"}).status_code == 409
+    to_case = f"{file_url(r)}items/{walker.pk}/to-case/"
+    assert helper.post(to_case, {"service": "nope"}).status_code == 400
+    assert (
+        helper.post(to_case, {"service": catalog["road"].code, "description": "需要助行器"}).status_code
+        == 302
+    )
+    walker.refresh_from_db()
+    assert walker.status == ItemStatus.CASE and walker.case is not None
+    body = staff.get(file_url(r)).content.decode()
+    ledger = body.split('id="ledger"')[1].split("</section>")[0]
+    assert walker.case.number in ledger and "户主签字确认" in ledger
+    timeline = body.split('id="timeline"')[1].split("</section>")[0]
+    assert "屋顶漏水" in timeline and "缺少助行器" in timeline
+    assert client(p["outsider"]).post(add, {"what": "x"}).status_code == 404
+    assert client(p["supervisor"]).post(add, {"what": "x"}).status_code == 403
+    assert client(p["outsider"]).post(close, {"confirmation": "x"}).status_code == 404
+    assert Item.objects.filter(recipient=r).count() == 2
