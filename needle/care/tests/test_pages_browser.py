@@ -89,9 +89,12 @@ def test_the_console_and_the_household_file(world: t.World, open_tab: Any) -> No
     expect(page.locator("#sensitive")).to_contain_text(SECRETS["id_number"])
     desk.shot("care-pages-03-desk-en-household-shown.png")
 
+    # The language is the person's own (kept on their account): the phone switches back.
     phone: Tab = open_tab(**PHONE)
     sign_in(phone, "staff")
+    switch_language(phone, "zh-hans")
     phone.goto(f"/care/{A1A}/")
+    expect(phone.page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(phone.page.locator("h1")).to_contain_text(zh("Care"))
     expect(phone.page.locator("#overdue")).to_contain_text("王秀英")
     phone.shot("care-pages-04-phone-zh-console.png")
@@ -110,6 +113,7 @@ def test_the_console_and_the_household_file(world: t.World, open_tab: Any) -> No
     street.shot("care-pages-06-phone-zh-street.png")
     desk.goto(f"/care/{A1A}/r/{wang.pk}/")
     switch_language(desk, "zh-hans")
+    desk.goto(f"/care/{A1A}/r/{wang.pk}/")
     expect(desk.page.locator("#ledger")).to_contain_text("屋顶漏水")
     desk.shot("care-pages-07-desk-zh-household.png")
     desk.goto(f"/care/{A1A}/")
