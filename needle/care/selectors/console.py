@@ -10,6 +10,7 @@ the total beside it: a community's console costs a fixed number of queries, what
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,7 @@ def recipients_in(*, actor: Any, area: Area) -> QuerySet[Recipient]:
 
 @dataclass
 class Listing:
-    rows: list[Recipient] | list[Item]
+    rows: Sequence[Any]  # Recipient (with helper_name) or Item
     total: int
 
     @property
@@ -211,10 +212,10 @@ def community_counts(*, area: Area) -> list[AreaCounts]:
         .values("area_path")
         .annotate(n=Count("pk"))
     )
-    for row in items:
-        home = _community_of(row["area_path"], by_path)
+    for found in items:
+        home = _community_of(found["area_path"], by_path)
         if home is not None:
-            totals[home]["open_items"] = totals[home].get("open_items", 0) + row["n"]
+            totals[home]["open_items"] = totals[home].get("open_items", 0) + found["n"]
     return [AreaCounts(area=by_path[path], **totals[path]) for path in by_path]
 
 
