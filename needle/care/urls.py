@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("care/register/<str:code>/", household.register, name="care-register"),
     path("care/<str:code>/", console.console, name="care-console"),
     path("care/<str:code>/r/<int:pk>/", household.household_file, name="care-household"),
+    path("care/<str:code>/r/<int:pk>/edit/", household.household_edit, name="care-household-edit"),
     path("care/<str:code>/r/<int:pk>/show/", household.household_show, name="care-household-show"),
     path("care/<str:code>/r/<int:pk>/consent/", household.household_consent, name="care-household-consent"),
     path("care/<str:code>/r/<int:pk>/status/", household.household_status, name="care-household-status"),

@@ -376,3 +376,38 @@ def test_the_ledger_on_the_household_file(world: World, r: Recipient) -> None:
     assert client(p["supervisor"]).post(add, {"what": "x"}).status_code == 403
     assert client(p["outsider"]).post(close, {"confirmation": "x"}).status_code == 404
     assert Item.objects.filter(recipient=r).count() == 2
+
+
+def test_correcting_the_details_keeps_the_sensitive_fields_left_blank(world: World, r: Recipient) -> None:
+    p = world.people
+    url = f"{file_url(r)}edit/"
+    c = client(p["staff"])
+    form = c.get(url)
+    assert form.status_code == 200
+    assert "13800000001" in form.content.decode() and SECRETS["health"] not in form.content.decode()
+    res = c.post(
+        url,
+        {
+            "name": "王秀英",
+            "phone": "13800000009",
+            "address": "华一坡5号",
+            "categories": ["elderly_alone"],
+            "risk": "medium",
+            "birth_date": "1949-05-01",
+            "income": "月收入一千五百元",
+        },
+    )
+    assert res.status_code == 302 and res["Location"] == file_url(r)
+    r.refresh_from_db()
+    assert r.phone == "13800000009" and r.risk == "medium" and r.category_codes == ["elderly_alone"]
+    assert r.household.address == "华一坡5号"
+    shown = client(p["staff"]).post(f"{file_url(r)}show/", {}).content.decode()
+    assert "月收入一千五百元" in shown and SECRETS["health"] in shown  # kept
+    bad = c.post(url, {"name": "王秀英", "categories": [], "risk": "high"})
+    assert bad.status_code == 400 and "Give at least one category." in bad.content.decode()
+    for persona, status in (("helper", 403), ("supervisor", 403), ("outsider", 404), ("resident", 404)):
+        assert client(p[persona]).get(url).status_code == status, persona
+        assert client(p[persona]).post(url, {"name": "x"}).status_code == status, persona
+    assert client(None).get(url).status_code == 302
+    r.refresh_from_db()
+    assert r.name == "王秀英" and r.risk == "medium"

@@ -46,8 +46,11 @@ from needle.care.services.pairings import pairing_add, pairing_end, pairing_lead
 from needle.care.services.registry import (
     consent_record,
     recipient_input,
+    recipient_raw,
     recipient_register,
     recipient_status,
+    recipient_update,
+    recorded_fields,
 )
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed
 from needle.care.views.console import page_area
@@ -327,7 +330,60 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
             "categories": Category.choices,
             "risks": Risk.choices,
             "methods": ConsentMethod.choices,
-            "sensitive": [(name, _labels()[name]) for name in SENSITIVE],
+            "sensitive": [(name, _labels()[name], values.get(name, ""), False) for name in SENSITIVE],
+            "values": values,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Corrects a recipient's details: the care staff. A sensitive field left blank keeps what
+    is recorded (the form never shows it: opening it is the file's audited "show")."""
+    recipient, _access = _recipient(request, code, pk, for_write=True)
+    area = page_area_of(recipient)
+    errors: dict[str, str] = {}
+    current = recipient_raw(recipient)
+    values: dict[str, Any] = {
+        **current,
+        "area": recipient.area.code,
+        "birth_date": recipient.birth_date.isoformat() if recipient.birth_date else "",
+    }
+    if request.method == "POST":
+        raw = raw_registration(request.POST, area)
+        raw["area"] = recipient.area.code
+        raw.update({k: current[k] for k in ("person", "record", "guardian")})
+        for name in SENSITIVE:
+            if not request.POST.get(name, "").strip():
+                raw.pop(name, None)
+        values = {**request.POST.dict(), "categories": request.POST.getlist("categories")}
+        try:
+            recipient_update(
+                actor=request.user, recipient=recipient, data=recipient_input(raw, partial_sensitive=True)
+            )
+        except (ValidationFailed, Conflict) as exc:
+            messages.error(request, exc.message)
+            errors = exc.fields or {"": exc.message}
+        else:
+            messages.success(request, _("The details are saved."))
+            return redirect(reverse("care-household", args=[code, recipient.pk]))
+    recorded = set(recorded_fields(recipient))
+    return render(
+        request,
+        "care/register.html",
+        {
+            "area": area,
+            "r": recipient,
+            "edit": True,
+            "grids": [],
+            "household": recipient.household,
+            "categories": Category.choices,
+            "risks": Risk.choices,
+            "methods": [],
+            "sensitive": [(name, _labels()[name], "", name in recorded) for name in SENSITIVE],
             "values": values,
             "errors": errors,
         },
