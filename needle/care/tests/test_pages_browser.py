@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from needle import testing as t
 from needle.care.models import Item, Recipient, Visit
+from needle.care.services import imports
 from needle.care.tests.registry_helpers import SECRETS, personas, register
 from needle.testing import Tab, sign_in, switch_language, zh
 
@@ -125,3 +126,29 @@ def test_the_console_and_the_household_file(world: t.World, open_tab: Any) -> No
     phone.shot("care-pages-10-phone-en-household.png")
     for tab in (desk, phone, street):
         tab.assert_clean()
+
+
+def test_importing_household_files_line_by_line(world: t.World, open_tab: Any, tmp_path: Any) -> None:
+    header = [h for _f, h in imports.COLUMNS]
+    bad = tmp_path / "households.csv"
+    good_line = ["1", A1A, "华一路1号", "孙大妈", "", "1945-01-02", "独居老人", "高"]
+    bad.write_bytes(
+        imports.sheets.template_csv(header, good_line, ["2", A1A, "", "钱大爷", "", "", "外星人", "很高"])
+    )
+    desk: Tab = open_tab(**DESK)
+    sign_in(desk, "staff")
+    switch_language(desk, "en")
+    desk.goto(f"/care/import/{A1A}/")
+    desk.page.set_input_files("#file", str(bad))
+    desk.page.get_by_role("button", name="Import").click()
+    errors = desk.page.locator("#import-errors")
+    expect(errors).to_contain_text("line 3")
+    expect(errors).to_contain_text("categories")
+    assert not Recipient.objects.exists()
+    desk.shot("care-pages-11-desk-en-import-errors.png")
+    good = tmp_path / "households-fixed.csv"
+    good.write_bytes(imports.sheets.template_csv(header, good_line))
+    desk.page.set_input_files("#file", str(good))
+    desk.page.get_by_role("button", name="Import").click()
+    expect(desk.page.locator("#registry")).to_contain_text("孙大妈")
+    assert Recipient.objects.get().name == "孙大妈"

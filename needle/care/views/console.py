@@ -107,8 +107,9 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
             rows = imports.read_rows(name=upload.name or "", data=upload.read(sheets.MAX_BYTES + 1))
             made = imports.households_import(actor=request.user, community=area, rows=rows)
         except DomainError as exc:
-            messages.error(request, exc.message)
-            errors = exc.fields
+            errors = dict(exc.fields)
+            # A refusal of the whole file says what is wrong with it in the message itself.
+            messages.error(request, errors.pop("file", "") or errors.pop("community", "") or exc.message)
         else:
             messages.success(
                 request,
