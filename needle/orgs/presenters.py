@@ -37,6 +37,7 @@ ACTIONS: dict[str, Promise] = {
     "care.recipient.moved": gettext_lazy("care recipient moved"),
     "care.recipient.anonymised": gettext_lazy("care recipient's record anonymised"),
     "care.recipient.sensitive_read": gettext_lazy("care recipient's sensitive fields read"),
+    "care.recipient.contact_viewed": gettext_lazy("care recipient's contact details viewed"),
     "care.recipient.exported": gettext_lazy("care recipient's file exported"),
     "care.recipient.came_of_age": gettext_lazy("care recipient came of age"),
     "care.consent.given": gettext_lazy("care consent given"),

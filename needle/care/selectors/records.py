@@ -120,3 +120,21 @@ def recipient_sensitive(*, actor: Any, recipient: Recipient, access: Access, why
         new={"fields": sorted(shown), "why": why},
     )
     return shown
+
+
+def recipient_read(*, actor: Any, recipient: Recipient, access: Access, why: str = "") -> dict[str, str]:
+    """One recipient's card read: the sensitive fields opened as recipient_sensitive does; a
+    reader who opens none but is shown the contacts (phone, address, birth date: the care staff,
+    a helper, the grid worker) is audited as having viewed them. A supervisor's masked card
+    holds neither and is not."""
+    opened = recipient_sensitive(actor=actor, recipient=recipient, access=access, why=why)
+    if not opened and (access.staff or access.helper or access.grid):
+        if not isinstance(why, str) or "\x00" in why:
+            raise ValidationFailed(fields={"reason": _("Give text.")})
+        audit_record(
+            actor=actor,
+            action="care.recipient.contact_viewed",
+            obj=recipient,
+            new={"why": bounded(why, limit=MAX_WHY, field="reason")},
+        )
+    return opened

@@ -39,9 +39,10 @@ from needle.care.models import (
     category_bits,
     purpose_bit,
 )
+from needle.care.selectors.records import open_sealed
 from needle.care.services.common import text
 from needle.care.services.schedule import reschedule
-from needle.care.states import RECIPIENT_MOVES, STAFF, SYSTEM, allowed, target
+from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, target
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.orgs.models import Person, PersonRecord
@@ -391,7 +392,7 @@ def recipient_update(*, actor: Any, recipient: Recipient, data: RecipientInput) 
     before = snapshot(recipient, SNAP_FIELDS)
     changed: list[str] = []
     if data.sensitive:
-        values = crypto.unseal(recipient.sealed)
+        values = open_sealed(recipient)
         for name, value in data.sensitive.items():
             if values.get(name, "") != value:
                 changed.append(name)
@@ -447,44 +448,6 @@ def recipient_status(
         obj=recipient,
         old=old,
         new={"status": recipient.status, "ended_on": recipient.ended_on, "move": move, "reason": reason},
-    )
-    return recipient
-
-
-@transaction.atomic
-def recipient_anonymise(*, recipient: Recipient) -> Recipient:
-    """The retention job's move: the personal details and the sealed fields go, the counts (place,
-    categories, risk, visits' dates) stay."""
-    recipient = _locked(recipient)
-    if not allowed(RECIPIENT_MOVES, "anonymise", recipient.status, {SYSTEM}):
-        raise Conflict(_("Only the records of people who moved away or died are anonymised."))
-    old_status = recipient.status
-    recipient.status = Status.ANONYMISED
-    recipient.name = ""
-    recipient.phone = ""
-    recipient.birth_date = None
-    recipient.guardian_name = recipient.guardian_phone = recipient.emergency_contact = ""
-    recipient.guardian = recipient.person = recipient.record = None
-    recipient.sealed = ""
-    recipient.sealed_fields = 0
-    recipient.save()
-    recipient.consent_log.update(given_by="", witness="")
-    recipient.visits.update(notes="", needs="", companions="", checklist={})
-    for visit in recipient.visits.prefetch_related("photos"):
-        for photo in visit.photos.all():
-            photo.image.delete(save=False)
-            photo.delete()
-    household = recipient.household
-    if not household.recipients.exclude(pk=recipient.pk).exclude(status=Status.ANONYMISED).exists():
-        household.address = ""
-        household.save(update_fields=["address", "updated_at"])
-    audit_record(
-        actor=None,
-        action="care.recipient.anonymised",
-        obj=recipient,
-        old={"status": old_status},
-        new={"status": recipient.status},
-        object_repr=f"{recipient.pk}",
     )
     return recipient
 
