@@ -160,7 +160,9 @@ def schedule(
     if helper == "me":
         person = request.user  # type: ignore[assignment]
     elif helper is not None:
-        person = Person.objects.filter(pk=int(helper)).first() if helper.isdigit() and len(helper) < 19 else None
+        person = (
+            Person.objects.filter(pk=int(helper)).first() if helper.isdigit() and len(helper) < 19 else None
+        )
         if person is None:
             raise ValidationFailed(fields={"helper": _("Give me or a helper's id.")})
     if area is None and person is None:

@@ -16,8 +16,7 @@ from needle.core.audit import audit_record
 from needle.core.errors import NotFound
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
-
-ORDER = {ItemStatus.OPEN: 0, ItemStatus.CASE: 1, ItemStatus.CLOSED: 2}
+ORDER: dict[str, int] = {ItemStatus.OPEN: 0, ItemStatus.CASE: 1, ItemStatus.CLOSED: 2}
 
 
 def access_item(*, actor: Any, item_id: int) -> Item:

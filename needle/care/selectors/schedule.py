@@ -16,13 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import subtree_q
-from needle.care.access import _has_bit, helper_q, visible_q
+from needle.care.access import helper_q, visible_q
 from needle.care.models import Pairing, Policy, Purpose, Recipient, Risk, Status, purpose_bit
 from needle.care.services.pairings import current_q
 from needle.care.services.schedule import DEFAULTS
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Person, Unit
-from needle.orgs.permissions import can_in_area, has_perm_anywhere, is_superuser, require, require_authenticated
+from needle.orgs.permissions import (
+    can_in_area,
+    has_perm_anywhere,
+    is_superuser,
+    require,
+    require_authenticated,
+)
 
 DUE_CHOICES = ("overdue", "week", "never")
 WEEK = dt.timedelta(days=7)
@@ -88,13 +94,14 @@ class HelperRow:
     never: int
 
 
-def _counts(today: dt.date, prefix: str = "") -> dict[str, Any]:
+def _counts(today: dt.date, prefix: str = "") -> tuple[Count, Count, Count]:
+    """Overdue, due within seven days, never visited."""
     due = f"{prefix}next_visit_due"
-    return {
-        "overdue": Count("pk", filter=Q(**{f"{due}__lt": today})),
-        "week": Count("pk", filter=Q(**{f"{due}__gte": today, f"{due}__lte": today + WEEK})),
-        "never": Count("pk", filter=Q(**{f"{prefix}last_visit_on__isnull": True})),
-    }
+    return (
+        Count("pk", filter=Q(**{f"{due}__lt": today})),
+        Count("pk", filter=Q(**{f"{due}__gte": today, f"{due}__lte": today + WEEK})),
+        Count("pk", filter=Q(**{f"{prefix}last_visit_on__isnull": True})),
+    )
 
 
 def _registered_scope(actor: Any, area_path: str, prefix: str = "") -> Q:
@@ -102,7 +109,9 @@ def _registered_scope(actor: Any, area_path: str, prefix: str = "") -> Q:
     (with the consent to registration), as they see them."""
     if can_in_area(actor, "care.manage", area_path):
         return Q()
-    return _has_bit(f"{prefix}consents", purpose_bit(Purpose.REGISTRATION))
+    # consents & bit as a list of the values holding the bit: both databases read it.
+    bit = purpose_bit(Purpose.REGISTRATION)
+    return Q(**{f"{prefix}consents__in": [v for v in range(1 << len(Purpose)) if v & bit]})
 
 
 def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
@@ -115,13 +124,15 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
     base = Recipient.objects.filter(subtree_q(area_path, "area_path"), status=Status.ACTIVE).filter(
         _registered_scope(actor, area_path)
     )
-    totals = base.aggregate(total=Count("pk"), **_counts(today))
+    overdue, week, never = _counts(today)
+    totals = base.aggregate(total=Count("pk"), overdue=overdue, week=week, never=never)
+    overdue, week, never = _counts(today, "recipient__")
     pairings = (
         Pairing.objects.filter(subtree_q(area_path, "area_path"), ended_on__isnull=True)
         .filter(recipient__status=Status.ACTIVE)
         .filter(_registered_scope(actor, area_path, "recipient__"))
         .values("helper_id", "unit_id")
-        .annotate(recipients=Count("pk"), **_counts(today, "recipient__"))
+        .annotate(recipients=Count("pk"), overdue=overdue, week=week, never=never)
         .order_by("-overdue", "-recipients", "helper_id", "unit_id")[:MAX_HELPER_ROWS]
     )
     rows = list(pairings)
@@ -130,7 +141,9 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
             "pk", "display_name"
         )
     )
-    units = dict(Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]}).values_list("pk", "name"))
+    units = dict(
+        Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]}).values_list("pk", "name")
+    )
     by_helper = [
         HelperRow(
             helper_id=r["helper_id"],
@@ -185,7 +198,9 @@ def policies_for(*, actor: Any, district_path: str | None = None) -> list[Policy
     `district_path`, that district's rows (which win). Readable by anyone with a care grant."""
     require_authenticated(actor)
     require(
-        is_superuser(actor) or has_perm_anywhere(actor, "care.manage") or has_perm_anywhere(actor, "care.view")
+        is_superuser(actor)
+        or has_perm_anywhere(actor, "care.manage")
+        or has_perm_anywhere(actor, "care.view")
     )
     rows = [PolicyRow(None, str(r), "", v, c, True) for r, (v, c) in DEFAULTS.items()]
     stored = Policy.objects.filter(

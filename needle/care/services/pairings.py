@@ -44,11 +44,16 @@ def current_q() -> Q:
     and they have not moved away from the recipient's community since the pairing began (their
     check-in there moved to another community)."""
     helper = OuterRef("helper_id")
-    moved = CheckIn.objects.filter(person=helper, status=CheckInStatus.MOVED, ended_at__gte=OuterRef("created_at"))
-    moved = moved.filter(
-        Q(community_id=OuterRef("recipient__area_id")) | Q(community_id=OuterRef("recipient__area__parent_id"))
-    ).exclude(moved_to__community_id=OuterRef("recipient__area_id")).exclude(
-        moved_to__community_id=OuterRef("recipient__area__parent_id")
+    moved = CheckIn.objects.filter(
+        person=helper, status=CheckInStatus.MOVED, ended_at__gte=OuterRef("created_at")
+    )
+    moved = (
+        moved.filter(
+            Q(community_id=OuterRef("recipient__area_id"))
+            | Q(community_id=OuterRef("recipient__area__parent_id"))
+        )
+        .exclude(moved_to__community_id=OuterRef("recipient__area_id"))
+        .exclude(moved_to__community_id=OuterRef("recipient__area__parent_id"))
     )
     person = Q(helper__isnull=False, helper__is_active=True) & _standing_q(helper) & ~Exists(moved)
     unit = Q(unit__isnull=False, unit__dissolved_on__isnull=True)
@@ -68,11 +73,15 @@ def helper_places(*, helper: Person | None = None, unit: Unit | None = None) -> 
         CheckIn.objects.filter(person=helper, status__in=LIVE_CHECKINS).values_list("area_path", flat=True)
     )
     places |= set(
-        Membership.objects.filter(person=helper, left_on__isnull=True).values_list("unit__area_path", flat=True)
+        Membership.objects.filter(person=helper, left_on__isnull=True).values_list(
+            "unit__area_path", flat=True
+        )
     )
     places |= set(RoleAssignment.objects.filter(person=helper).values_list("unit__area_path", flat=True))
     places |= set(
-        GridAssignment.objects.filter(worker=helper, ended_at__isnull=True).values_list("area_path", flat=True)
+        GridAssignment.objects.filter(worker=helper, ended_at__isnull=True).values_list(
+            "area_path", flat=True
+        )
     )
     return places
 
@@ -89,9 +98,7 @@ def same_district(places: set[str], path: str) -> bool:
 
 
 def _is_standing(person: Person) -> bool:
-    return (
-        Person.objects.filter(pk=person.pk, is_active=True).filter(_standing_q(OuterRef("pk"))).exists()
-    )
+    return Person.objects.filter(pk=person.pk, is_active=True).filter(_standing_q(OuterRef("pk"))).exists()
 
 
 def _log(actor: Any, pairing: Pairing, *, action: str, old: dict[str, Any] | None, **extra: Any) -> None:
@@ -137,7 +144,9 @@ def pairing_add(
     reason = text(reason, limit=MAX_REASON, field="reason")
     recipient = _locked_recipient(recipient)
     if recipient.status != Status.ACTIVE:
-        raise Conflict(_("This person is no longer in care."), code="wrong_status", extra={"status": recipient.status})
+        raise Conflict(
+            _("This person is no longer in care."), code="wrong_status", extra={"status": recipient.status}
+        )
     if helper is not None and not _is_standing(helper):
         raise ValidationFailed(
             fields={"helper": _("This person is not a member, staff or grid worker of any unit.")}
@@ -193,7 +202,13 @@ def pairing_end(*, actor: Any, pairing: Pairing, reason: str) -> Pairing:
     was_lead = pairing.lead
     pairing.lead = False
     pairing.save(update_fields=["ended_on", "end_reason", "lead", "updated_at"])
-    _log(actor, pairing, action="care.pairing.ended", old={"ended_on": None, "lead": was_lead}, end_reason=reason)
+    _log(
+        actor,
+        pairing,
+        action="care.pairing.ended",
+        old={"ended_on": None, "lead": was_lead},
+        end_reason=reason,
+    )
     if was_lead:
         heir = _promote(recipient)
         if heir is not None:
@@ -253,7 +268,9 @@ def pairings_of_leavers_end() -> int:
         heir = _promote(Recipient(pk=recipient_id))
         if heir is not None:
             events.append(
-                audit_event(actor=None, action="care.pairing.lead", obj=heir, old={"lead": False}, new={"lead": True})
+                audit_event(
+                    actor=None, action="care.pairing.lead", obj=heir, old={"lead": False}, new={"lead": True}
+                )
             )
     audit_record_all(events)
     return len(gone)

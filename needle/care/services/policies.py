@@ -21,7 +21,9 @@ MAX_DAYS = 366
 
 def _days(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
-        raise ValidationFailed(fields={field: _("Give a whole number of days from 1 to %(max)d.") % {"max": MAX_DAYS}})
+        raise ValidationFailed(
+            fields={field: _("Give a whole number of days from 1 to %(max)d.") % {"max": MAX_DAYS}}
+        )
     return value
 
 
@@ -53,7 +55,9 @@ def policy_set(
     if call_days is not None:
         call_days = _days(call_days, "call_days")
         if call_days >= visit_days:
-            raise ValidationFailed(fields={"call_days": _("Calls fall between visits: fewer days than visits.")})
+            raise ValidationFailed(
+                fields={"call_days": _("Calls fall between visits: fewer days than visits.")}
+            )
     found = Policy.objects.select_for_update().filter(area=area, risk=risk, category=category).first()
     old = snapshot(found, ["visit_days", "call_days"]) if found is not None else None
     if found is None:
@@ -64,7 +68,7 @@ def policy_set(
         policy = found
         policy.visit_days, policy.call_days = visit_days, call_days
         policy.save(update_fields=["visit_days", "call_days", "updated_at"])
-    rescheduled = reschedule_all(path=area.path if area is not None else None)
+    rescheduled = reschedule_all(path=area.path if area is not None else None, from_visits=False)
     audit_record(
         actor=actor,
         action="care.policy.set",

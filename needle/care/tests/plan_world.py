@@ -9,8 +9,16 @@ from typing import Any
 
 from django.utils import timezone
 
-from needle.care.models import Household, Pairing, Recipient, Visit, VisitKind, category_bits, purpose_bit
-from needle.care.models import PURPOSES
+from needle.care.models import (
+    PURPOSES,
+    Household,
+    Pairing,
+    Recipient,
+    Visit,
+    VisitKind,
+    category_bits,
+    purpose_bit,
+)
 from needle.orgs.models import GridAssignment, Membership, MembershipKind, Person
 from needle.testing import PersonFactory, World
 

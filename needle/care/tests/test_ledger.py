@@ -8,7 +8,13 @@ from django.utils import timezone
 from needle.care.models import Item, ItemStatus
 from needle.care.plan_tasks import care_items_follow_cases
 from needle.care.selectors.ledger import access_item, items_for, open_items_for
-from needle.care.services.ledger import item_add, item_close, item_shown_status, item_to_case, items_follow_cases
+from needle.care.services.ledger import (
+    item_add,
+    item_close,
+    item_shown_status,
+    item_to_case,
+    items_follow_cases,
+)
 from needle.care.tests import plan_world as pw
 from needle.cases.models import Channel, State
 from needle.cases.services import case_accept, case_callback, case_resolve
@@ -96,9 +102,9 @@ def test_the_staff_close_with_the_households_confirmation(world, rec):
         world.people["staff"],
     )
     assert closed.closed_at is not None
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(Conflict) as conflict:
         item_close(actor=world.people["staff"], item=item, confirmation="again")
-    assert err.value.status == 409
+    assert conflict.value.status == 409
     assert AuditEvent.objects.filter(action="care.item.closed").count() == 1
 
 
@@ -164,6 +170,9 @@ def test_the_ledger_read_is_audited_and_scoped(world, rec):
         access_item(actor=world.people["resident"], item_id=items[0].pk)
     with pytest.raises(NotFound):
         access_item(actor=world.people["staff"], item_id=10**9)
-    assert list(open_items_for(actor=world.people["staff"], area_path=world.areas["community_a1a"].path)) == items
+    assert (
+        list(open_items_for(actor=world.people["staff"], area_path=world.areas["community_a1a"].path))
+        == items
+    )
     with pytest.raises(PermissionDenied):
         open_items_for(actor=world.people["member"], area_path=world.areas["community_a1a"].path)

@@ -93,7 +93,13 @@ def test_the_supervisor_sees_only_registered_recipients(world):
 
 def test_the_dashboard_counts_equal_direct_counts(world):
     member, li = world.people["member"], pw.member(world, "li", display_name="Li")
-    recs = [_at(world, overdue=3), _at(world, overdue=1), _at(world, due_in=2), _at(world, never=True), _at(world, due_in=20, risk="low")]
+    recs = [
+        _at(world, overdue=3),
+        _at(world, overdue=1),
+        _at(world, due_in=2),
+        _at(world, never=True),
+        _at(world, due_in=20, risk="low"),
+    ]
     pw.pair(recs[0], member)
     pw.pair(recs[1], member)
     pw.pair(recs[2], li)
@@ -102,12 +108,21 @@ def test_the_dashboard_counts_equal_direct_counts(world):
     board = dashboard_for(actor=world.people["staff"], area_path=world.areas["community_a1a"].path)
     today = timezone.localdate()
     assert board["total"] == 5
-    assert board["overdue"] == sum(1 for r in recs if r.next_visit_due < today) == 3
+    assert (
+        board["overdue"]
+        == len([r for r in recs if r.next_visit_due is not None and r.next_visit_due < today])
+        == 3
+    )
     assert board["week"] == 1 and board["never"] == 1
     assert board["needs_helper"] == 1
     rows = {r.helper_id: r for r in board["by_helper"]}
     assert (rows[member.pk].recipients, rows[member.pk].overdue, rows[member.pk].never) == (3, 3, 1)
-    assert (rows[li.pk].recipients, rows[li.pk].overdue, rows[li.pk].week, rows[li.pk].name) == (2, 1, 1, "Li")
+    assert (rows[li.pk].recipients, rows[li.pk].overdue, rows[li.pk].week, rows[li.pk].name) == (
+        2,
+        1,
+        1,
+        "Li",
+    )
     assert board["by_helper"][0].helper_id == member.pk
 
 
@@ -124,7 +139,9 @@ def test_reschedule_all_equals_reschedule_one_by_one(world):
             area=rng.choice(areas),
             name=f"r{i}",
             risk=rng.choice(["high", "medium", "low"]),
-            categories=tuple(rng.sample(["elderly_alone", "disability", "low_income", "unemployed"], rng.randint(0, 2))),
+            categories=tuple(
+                rng.sample(["elderly_alone", "disability", "low_income", "unemployed"], rng.randint(0, 2))
+            ),
             created=now - dt.timedelta(days=rng.randint(0, 200)),
         )
         for _ in range(rng.randint(0, 4)):
@@ -143,7 +160,9 @@ def test_reschedule_all_equals_reschedule_one_by_one(world):
         return out
 
     def scramble() -> None:
-        Recipient.objects.update(next_visit_due=None, next_call_due=None, last_visit_on=None, last_call_on=None)
+        Recipient.objects.update(
+            next_visit_due=None, next_call_due=None, last_visit_on=None, last_call_on=None
+        )
 
     expected = oracle()
     scramble()
@@ -160,6 +179,10 @@ def test_reschedule_all_equals_reschedule_one_by_one(world):
     scramble()
     reschedule_all(batch=3)
     assert {r.pk: _dues(r) for r in Recipient.objects.order_by("pk")} == expected
+    # From the stored last contacts (a policy's change): equal too.
+    Recipient.objects.update(next_visit_due=None, next_call_due=None)
+    reschedule_all(from_visits=False, batch=5)
+    assert {r.pk: _dues(r) for r in Recipient.objects.order_by("pk")} == expected
     # A subtree alone.
     scramble()
     reschedule_all(path=world.areas["district_b"].path)
@@ -175,7 +198,9 @@ def test_a_district_policy_reschedules_its_recipients(world):
     b = _at(world, never=True, area="community_b1a")
     before_b = _dues(b)
     district = world.areas["district_a"]
-    policy = policy_set(actor=world.people["city_admin"], area=district, risk="high", visit_days=3, call_days=1)
+    policy = policy_set(
+        actor=world.people["city_admin"], area=district, risk="high", visit_days=3, call_days=1
+    )
     assert (policy.area, policy.visit_days, policy.call_days) == (district, 3, 1)
     a.refresh_from_db()
     assert a.next_visit_due == timezone.localdate(a.created_at) + dt.timedelta(days=3)
