@@ -31,8 +31,9 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from needle.areas.models import Area, Level, subtree_q
-from needle.care.access import visible_q
+from needle.care.access import Access, visible_q
 from needle.care.models import Item, ItemStatus, Pairing, Recipient, Status
+from needle.core.audit import audit_record
 from needle.orgs.permissions import area_scope_q, is_superuser, scope_paths
 
 LIMIT = 50
@@ -251,3 +252,11 @@ def door_areas(*, actor: Any) -> list[Area]:
         for a in Area.objects.filter(path__in=paths).order_by("path"):
             found.setdefault(a.pk, a)
     return sorted(found.values(), key=lambda a: (a.level, a.path))[: DOOR_MAX + 1]
+
+
+def household_file_viewed(*, actor: Any, recipient: Recipient, access: Access) -> None:
+    """The household file shown with its contacts (phone, address, birth date, guardian): to the
+    care staff, a helper or the grid worker, audited as viewed like the API's card. The
+    sensitive fields stay closed until the reader asks (records.recipient_read audits that)."""
+    if access.staff or access.helper or access.grid:
+        audit_record(actor=actor, action="care.recipient.contact_viewed", obj=recipient, new={"why": ""})

@@ -162,10 +162,14 @@ def test_the_household_file_by_persona(world: World, r: Recipient) -> None:
     assert SECRETS["health"] not in body and "recorded, hidden" in body  # masked until shown
     helper = client(p["helper"]).get(file_url(r))
     assert helper.status_code == 200 and 'id="consents"' not in helper.content.decode()
+    # Those shown the contacts are audited as having viewed them; the supervisor's masked file is not.
+    viewed = AuditEvent.objects.filter(action="care.recipient.contact_viewed", object_id=str(r.pk))
+    assert sorted(viewed.values_list("actor__username", flat=True)) == ["helper", "staff"]
     supervisor = client(p["supervisor"]).get(file_url(r))
     assert supervisor.status_code == 200
     body = supervisor.content.decode()
     assert "13800000001" not in body and "华一坡3号" not in body and "Show</button>" not in body
+    assert viewed.count() == 2
     for persona in ("resident", "outsider", "other_supervisor", "handler"):
         assert client(p[persona]).get(file_url(r)).status_code == 404, persona
     assert client(p["staff"]).get(file_url(r, OTHER)).status_code == 404

@@ -39,8 +39,9 @@ from needle.care.models import (
     Visit,
 )
 from needle.care.presenters import recipient_card
+from needle.care.selectors.console import household_file_viewed
 from needle.care.selectors.ledger import access_item, items_for
-from needle.care.selectors.records import access_recipient, recipient_sensitive
+from needle.care.selectors.records import access_recipient, recipient_read
 from needle.care.services.ledger import item_add, item_close, item_shown_status, item_to_case
 from needle.care.services.pairings import pairing_add, pairing_end, pairing_lead
 from needle.care.services.registry import (
@@ -222,6 +223,7 @@ def page_area_of(recipient: Recipient) -> Area:
 @require_GET
 def household_file(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     recipient, access = _recipient(request, code, pk)
+    household_file_viewed(actor=request.user, recipient=recipient, access=access)
     return _file(request, recipient, access)
 
 
@@ -233,7 +235,7 @@ def household_show(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     recipient, access = _recipient(request, code, pk)
     why = request.POST.get("why", "").strip()[:WHY_MAX]
     try:
-        opened = recipient_sensitive(actor=request.user, recipient=recipient, access=access, why=why)
+        opened = recipient_read(actor=request.user, recipient=recipient, access=access, why=why)
     except DomainError as exc:
         messages.error(request, exc.message)
         return _file(request, recipient, access, status=exc.status if exc.status != 422 else 400)
