@@ -1,8 +1,34 @@
-"""Care's background jobs, where the worker finds them (it discovers each app's tasks module):
-each kind lives in its own module and is listed here."""
+"""Background jobs of care: they call services, may run twice without harm, and say one line
+when they changed something."""
 
 from __future__ import annotations
 
-from needle.care.reminder_tasks import remind_visits
+import logging
 
-__all__ = ["remind_visits"]
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from needle.care.reminder_tasks import remind_visits
+from needle.care.services import rights
+
+# The visit reminders' job lives in its own module; listed here, where the worker finds jobs.
+__all__ = ["anonymise_due", "coming_of_age", "remind_visits"]
+
+log = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="20", hour="2"))
+def anonymise_due() -> int:
+    """Daily: anonymise the records of people who moved away or died once the retention
+    period (NEEDLE_CARE_RETENTION_DAYS) has passed."""
+    done = rights.anonymise_due()
+    if done:
+        log.info("Care: %d records anonymised after the retention period.", done)
+    return done
+
+
+@db_periodic_task(crontab(minute="30", hour="2"))
+def coming_of_age() -> int:
+    """Daily: a minor's record passes to them on their eighteenth birthday; the guardian's
+    consents lapse until their own is recorded."""
+    return rights.coming_of_age()

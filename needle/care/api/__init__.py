@@ -5,4 +5,8 @@ from __future__ import annotations
 
 from ninja import Router
 
+from needle.care.api import plan, registry
+
 router = Router(tags=["care"])
+router.add_router("", registry.router)
+router.add_router("", plan.router)

@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max, Q
+from django.db import connection
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from needle.care.models import Policy, Recipient, Risk, Status, Visit, VisitKind, category_codes
@@ -73,21 +74,22 @@ def dues(
 
 
 def last_contacts(recipient_ids: list[int]) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    return _last_contacts(Visit.objects.filter(recipient_id__in=recipient_ids))
+
+
+def _last_contacts(visits: QuerySet[Visit]) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """The last home visit's and the last call's local dates, by recipient."""
     tz = timezone.get_default_timezone()
-    rows = (
-        Visit.objects.filter(recipient_id__in=recipient_ids)
-        .values("recipient_id")
-        .annotate(
-            visit=Max("visited_at", filter=Q(kind=VisitKind.HOME)),
-            call=Max("visited_at", filter=~Q(kind=VisitKind.HOME)),
-        )
+    rows = visits.values("recipient_id").annotate(
+        visit=Max("visited_at", filter=Q(kind=VisitKind.HOME)),
+        call=Max("visited_at", filter=~Q(kind=VisitKind.HOME)),
     )
     return {
         r["recipient_id"]: (
             r["visit"].astimezone(tz).date() if r["visit"] else None,
             r["call"].astimezone(tz).date() if r["call"] else None,
         )
-        for r in rows
+        for r in rows.order_by()
     }
 
 
@@ -116,3 +118,101 @@ def reschedule(recipient: Recipient, policies: Policies | None = None) -> Recipi
         updated_at=timezone.now(),
     )
     return recipient
+
+
+RESCHEDULE_BATCH = 5000
+
+
+def reschedule_all(
+    *, path: str | None = None, from_visits: bool = True, batch: int = RESCHEDULE_BATCH
+) -> int:
+    """Recompute every recipient's next dues (all of them, or those at or under `path`), a
+    batch of recipients at a time: one read of the batch, one grouped read of its visits (a
+    range of the visits' recipient index), one write of the rows that changed. With
+    `from_visits` the last contacts are recomputed from the visits too; without, the stored
+    ones are taken (a policy's change moves no visit). Returns how many rows changed; equal to
+    calling `reschedule` on each recipient."""
+    policies = Policies()
+    intervals: dict[tuple[str, str, int], Interval] = {}
+    today = timezone.localdate()
+    rows = Recipient.objects.order_by("pk")
+    if path is not None:
+        rows = rows.filter(area_path__gte=path, area_path__lt=path + "\x7f")
+    fields = (
+        "pk",
+        "area_path",
+        "risk",
+        "categories",
+        "status",
+        "created_at",
+        "last_visit_on",
+        "last_call_on",
+        "next_visit_due",
+        "next_call_due",
+    )
+    changed = 0
+    after = 0
+    while True:
+        chunk = list(rows.filter(pk__gt=after).values_list(*fields)[:batch])
+        if not chunk:
+            return changed
+        first, after = chunk[0][0], chunk[-1][0]
+        contacts = (
+            _last_contacts(Visit.objects.filter(recipient_id__gte=first, recipient_id__lte=after))
+            if from_visits
+            else {r[0]: (r[6], r[7]) for r in chunk}
+        )
+        updates: list[tuple[int, dt.date | None, dt.date | None, dt.date | None, dt.date | None]] = []
+        for pk, area_path, risk, categories, status, created_at, *old in chunk:
+            last_visit, last_call = contacts.get(pk, (None, None))
+            if status != Status.ACTIVE:
+                next_visit, next_call = None, None
+            else:
+                key = (district_path(area_path) or "", risk, categories)
+                interval = intervals.get(key)
+                if interval is None:
+                    interval = intervals[key] = policies.interval(
+                        path=area_path, risk=risk, categories=categories
+                    )
+                registered = timezone.localdate(created_at) if created_at else today
+                next_visit, next_call = dues(
+                    interval=interval, registered=registered, last_visit=last_visit, last_call=last_call
+                )
+            new = (last_visit, last_call, next_visit, next_call)
+            if tuple(old) != new:
+                updates.append((pk, *new))
+        _write_dues(updates)
+        changed += len(updates)
+
+
+def _write_dues(
+    updates: list[tuple[int, dt.date | None, dt.date | None, dt.date | None, dt.date | None]],
+) -> None:
+    """One statement per batch: PostgreSQL joins a VALUES list; elsewhere bulk_update's CASE."""
+    if not updates:
+        return
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        # One array per column: five parameters whatever the batch's size.
+        ids, lv, lc, nv, nc = (list(col) for col in zip(*updates, strict=True))
+        table = Recipient._meta.db_table
+        sql = (
+            f'UPDATE "{table}" AS r SET last_visit_on = v.lv, last_call_on = v.lc, '  # noqa: S608
+            "next_visit_due = v.nv, next_call_due = v.nc, updated_at = %s "
+            "FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::date[], %s::date[]) AS v(id, lv, lc, nv, nc) "
+            "WHERE r.id = v.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, ids, lv, lc, nv, nc])
+        return
+    objs = [
+        Recipient(
+            pk=pk, last_visit_on=lv, last_call_on=lc, next_visit_due=nv, next_call_due=nc, updated_at=now
+        )
+        for pk, lv, lc, nv, nc in updates
+    ]
+    Recipient.objects.bulk_update(
+        objs,
+        ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due", "updated_at"],
+        batch_size=500,
+    )
