@@ -1,9 +1,11 @@
 from django.urls import path
 
-from needle.care.views import console, household
+from needle.care.views import console, helper, household
 
 # Fixed paths first: "care/<str:code>/" (a community's console) matches almost anything.
 urlpatterns: list = [
+    path("care/helper/", helper.helper_page, name="care-helper"),
+    path("care/sw.js", helper.service_worker, name="care-sw"),
     path("care/", console.door, name="care-door"),
     path("care/import-template.<str:kind>", console.import_template, name="care-import-template"),
     path("care/import/<str:code>/", console.import_page, name="care-import"),

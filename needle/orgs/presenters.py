@@ -217,6 +217,10 @@ ACTIONS: dict[str, Promise] = {
     "care.ledger.read": gettext_lazy("household's ledger read"),
     # care: reminders
     "care.reminder.sent": gettext_lazy("care visit reminder sent"),
+    # care: visits
+    "care.visit.logged": gettext_lazy("care visit logged"),
+    "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),
+    "care.visit.photo_added": gettext_lazy("photo added to a care visit"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ninja import Router
 
-from needle.care.api import plan, registry
+from needle.care.api import plan, registry, visits
 
 router = Router(tags=["care"])
 router.add_router("", registry.router)
 router.add_router("", plan.router)
+router.add_router("", visits.router)
