@@ -513,6 +513,37 @@ def main() -> int:
             )
     else:
         print(f"GET /api/v1/care/schedule answers {probe.status_code}: not measured")
+    # A helper's list: their households, most urgent first (GET /api/v1/care/me/households).
+    if get("/api/v1/care/me/households", helpers[0]).status_code == 200:
+
+        def households(i: int) -> None:
+            client.force_login(helpers[i % len(helpers)])
+            r = client.get("/api/v1/care/me/households")
+            assert r.status_code == 200, r.content[:300]
+
+        report(
+            "a helper's households (GET /api/v1/care/me/households)", timed(households, args.samples), LIST_MS
+        )
+    # The district's visit dashboard (overdue, due within 7 days, by helper).
+    district_of = {p.pk: Area.objects.get(path=p.roles.get().unit.area_path) for p in district_staff}  # type: ignore[attr-defined]
+    if (
+        get(
+            f"/api/v1/care/dashboard?area={district_of[district_staff[0].pk].code}", district_staff[0]
+        ).status_code
+        == 200
+    ):
+
+        def dashboard(i: int) -> None:
+            person = district_staff[i % len(district_staff)]
+            client.force_login(person)
+            r = client.get(f"/api/v1/care/dashboard?area={district_of[person.pk].code}")
+            assert r.status_code == 200, r.content[:300]
+
+        report(
+            "a district's visit dashboard (GET /api/v1/care/dashboard)",
+            timed(dashboard, args.samples),
+            LIST_MS,
+        )
     report(
         "a community's care staff's day (care_today)",
         timed(lambda i: care_today(actor=fresh(staff[i % len(staff)])), args.samples),
@@ -559,7 +590,7 @@ def main() -> int:
         def file_api(i: int) -> None:
             person = staff[i % len(staff)]
             client.force_login(person)
-            r = client.get(f"/api/v1/care/recipients/{rng.choice(in_staffed[person.pk])}")
+            r = client.get(f"/api/v1/care/recipients/{rng.choice(in_staffed[person.pk])}?reason=随访核对")
             assert r.status_code == 200, r.content[:300]
 
         report(
