@@ -521,6 +521,11 @@ NEEDLE_CARE_KEYS = _care_keys()
 NEEDLE_CARE_RETENTION_DAYS = env_int("NEEDLE_CARE_RETENTION_DAYS", 730)
 if NEEDLE_CARE_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("NEEDLE_CARE_RETENTION_DAYS must be at least 1")
+# How many days before a visit falls due its helpers are reminded (the care staff hear of it
+# once it is overdue).
+NEEDLE_CARE_REMIND_DAYS = env_int("NEEDLE_CARE_REMIND_DAYS", 2)
+if not 0 <= NEEDLE_CARE_REMIND_DAYS <= 60:
+    raise ImproperlyConfigured("NEEDLE_CARE_REMIND_DAYS must be between 0 and 60")
 
 NEEDLE_SERVICE_GUESSER = "needle.intel.selectors.text_guesses"
 # Password guessing: SIGNIN_FAILURES_PER_ACCOUNT wrong passwords for one username (from any

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
@@ -38,6 +39,7 @@ from needle.care.models import (
     Visit,
 )
 from needle.core.sql import AnyOf
+from needle.rollups import read
 from needle.rollups.models import BACKLOG_DAY
 from needle.rollups.sources import Counter, Figure, Footprint, Key, Source, Tables
 
@@ -257,3 +259,49 @@ SOURCE = Source(
     touched_since=touched_since,
     all_ids=all_ids,
 )
+
+
+# The standing of an area now, read from the same rollups: what a period's sums do not show at
+# once (the default period is the last 30 days, and a visit overdue for longer, or an item open
+# for longer, falls before it).
+AGES: tuple[tuple[Any, int, int | None], ...] = (
+    (_("up to a week"), 0, 7),
+    (_("8 to 30 days"), 8, 30),
+    (_("31 to 90 days"), 31, 90),
+    (_("over 90 days"), 91, None),
+)
+# How far back "ever" reaches: the node rows answer a long period in a few blocks.
+EVER_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Standing:
+    overdue: int  # visits due before today and not made
+    due_week: int  # due today or within the six days after
+    open_by_age: list[tuple[Any, int]]  # (label, items still open that were opened that long ago)
+
+
+def care_standing(*, area: Any, today: dt.date | None = None) -> Standing:
+    """The visits overdue now and due this week, and the open ledger items by age, of an area's
+    subtree: counts only, one read of the rollups per figure."""
+    today = today or timezone.localdate()
+
+    def pending(start: dt.date, end: dt.date, name: str) -> int:
+        return read.area_sums(SOURCE, [area], start, end, stocks=False)[area.pk][name]
+
+    ever = today - dt.timedelta(days=EVER_DAYS)
+    return Standing(
+        overdue=pending(ever, today - dt.timedelta(days=1), "visits_pending"),
+        due_week=pending(today, today + dt.timedelta(days=6), "visits_pending"),
+        open_by_age=[
+            (
+                label,
+                pending(
+                    today - dt.timedelta(days=oldest) if oldest is not None else ever,
+                    today - dt.timedelta(days=youngest),
+                    "items_open",
+                ),
+            )
+            for label, youngest, oldest in AGES
+        ],
+    )

@@ -452,3 +452,32 @@ class Item(TimeStamped):
 
     def __str__(self) -> str:
         return self.what[:60]
+
+
+class ReminderKind(models.TextChoices):
+    DUE = "due", _("visit due soon (to the helpers)")
+    OVERDUE = "overdue", _("visit overdue (to the community's care staff)")
+
+
+class Reminder(models.Model):
+    """One reminder sent about one due date of one recipient: its row makes the reminders' job
+    send it once, however often the job runs (the unique key is the claim)."""
+
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ReminderKind.choices)
+    due_on = models.DateField(_("visit due on"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    # How many people were told (none when nobody could be: no helper, no care staff).
+    told = models.PositiveSmallIntegerField(_("people told"), default=0)
+
+    class Meta:
+        verbose_name = _("visit reminder")
+        verbose_name_plural = _("visit reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "due_on"], name="care_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_on}"

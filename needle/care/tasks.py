@@ -8,7 +8,11 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from needle.care.reminder_tasks import remind_visits
 from needle.care.services import rights
+
+# The visit reminders' job lives in its own module; listed here, where the worker finds jobs.
+__all__ = ["anonymise_due", "coming_of_age", "remind_visits"]
 
 log = logging.getLogger(__name__)
 

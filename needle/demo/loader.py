@@ -21,6 +21,7 @@ from django.utils import timezone
 from needle.areas.models import Area, Level, subtree_q
 from needle.areas.services import area_import, boundaries_import
 from needle.core.audit import audit_record
+from needle.demo.care import demo_care_load
 from needle.demo.cases import demo_cases_load
 from needle.demo.center import demo_center_load
 from needle.demo.names import random_name, random_phone
@@ -359,6 +360,12 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
         demo_volunteering_load(
             area=district,
             rng=random.Random(SEED + 17),
+            staff=staff.person,
+            member=Person.objects.get(username="member"),
+        )
+        demo_care_load(
+            area=district,
+            rng=random.Random(SEED + 18),
             staff=staff.person,
             member=Person.objects.get(username="member"),
         )

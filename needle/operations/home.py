@@ -3,7 +3,8 @@
 The home sits in the operations app because it reads every app (DESIGN's order: operations reads
 everything below it). Each kind of work is one selector of its app (`cases.selectors.handler_today`,
 `dispatcher_today`, `supervisor_today`, `grid_today`, `mine_today`; `center.selectors.center_today`,
-`rooms_today`; `volunteering.selectors.today.volunteering_today`, `member_today`); a section
+`rooms_today`; `volunteering.selectors.today.volunteering_today`, `member_today`;
+`care.selectors.today.care_today`, `helper_today`); a section
 appears only when
 its selector finds that the person does that work. The links are the header's
 (`orgs.navigation.nav_links`), so a home never offers a page that would refuse its reader."""
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from needle.care.selectors.today import CareToday, HelperToday, care_today, helper_today
 from needle.cases import selectors as cases
 from needle.cases.presenters import public_case
 from needle.center.selectors import CenterToday, RoomsToday, center_today, rooms_today
@@ -56,6 +58,8 @@ class Home:
     rooms: RoomsToday | None = None
     volunteering: VolunteeringToday | None = None
     serving: MemberToday | None = None
+    care: CareToday | None = None
+    helping: HelperToday | None = None
     figures: Figures | None = None
     hot_topics: list[Any] | None = None
     # The public requests of the community the person lives in.
@@ -74,6 +78,7 @@ class Home:
             self.center,
             self.rooms,
             self.volunteering,
+            self.care,
             self.figures,
         )
         return any(work)
@@ -91,6 +96,8 @@ def home_for(*, actor: Any, path: str = "/") -> Home:
     home.rooms = rooms_today(actor=actor)
     home.volunteering = volunteering_today(actor=actor)
     home.serving = member_today(actor=actor)
+    home.care = care_today(actor=actor)
+    home.helping = helper_today(actor=actor)
     if has_perm_anywhere(actor, "orgs.view_stats"):
         area = default_area(actor=actor)
         if area is not None:

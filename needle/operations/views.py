@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from needle.care.figures import SOURCE as CARE
+from needle.care.figures import care_standing
 from needle.cases.figures import SOURCE as CASES
 from needle.core.audit import audit_record
 from needle.core.errors import DomainError, NotFound, ValidationFailed
@@ -84,12 +86,16 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
         actor=request.user, d=d, indicator=indicator, grain=grain, status=rollup_status()
     )
     if d.area is not None:
+        sections = source_sections(actor=request.user, area=d.area, start=d.start, end=d.end)
         context |= presenters.area_sections(
             d=d,
             hot_topics=dashboards.hot_topics_in(actor=request.user, area=d.area),
             org=dashboards.org_figures(actor=request.user, area=d.area, start=d.start, end=d.end),
-            source_sections=source_sections(actor=request.user, area=d.area, start=d.start, end=d.end),
+            source_sections=sections,
         )
+        # Care's standing now beside its period's figures, where the reader has them at all.
+        if any(s["name"] == CARE.name for s in sections):
+            context["care_standing"] = care_standing(area=d.area)
     return render(request, "operations/dashboard.html", context)
 
 

@@ -64,6 +64,9 @@ LINKS: list[tuple[str, str, Promise, str, Callable[[Any], bool]]] = [
     ("queue", "case-queue", _("Dispatch queue"), "work", _perm("cases.dispatch")),
     ("intake", "case-intake", _("Phone intake"), "work", _perm("cases.intake")),
     ("volunteering", "volunteering-console-door", _("Volunteering"), "work", _perm("volunteering.manage")),
+    # The care console for the community's care staff; a street's or a district's view of its
+    # communities' counts for those reading care above them.
+    ("care", "care-door", _("Care"), "work", _perm("care.view")),
     ("operations", "operations:dashboard", _("Operations center"), "figures", _perm("cases.view")),
     ("rates", "case-rates", _("The rates"), "figures", _perm("cases.view")),
     ("hotspots", "intel:hotspots", _("Hot topics"), "figures", _perm("intel.view_hotspots")),

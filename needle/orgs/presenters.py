@@ -202,6 +202,8 @@ ACTIONS: dict[str, Promise] = {
     "volunteering.claim.cancelled": gettext_lazy("claim cancelled"),
     "volunteering.claim.done": gettext_lazy("claim done"),
     "volunteering.rating.given": gettext_lazy("service rated by a resident"),
+    # care: pages
+    "care.households.imported": gettext_lazy("household files imported"),
     # care: pairing, policies, schedule and ledger
     "care.pairing.added": gettext_lazy("helper paired with a care recipient"),
     "care.pairing.ended": gettext_lazy("care pairing ended"),
@@ -213,6 +215,8 @@ ACTIONS: dict[str, Promise] = {
     "care.item.to_case": gettext_lazy("ledger item turned into a request"),
     "care.item.case_closed": gettext_lazy("ledger item closed with its request"),
     "care.ledger.read": gettext_lazy("household's ledger read"),
+    # care: reminders
+    "care.reminder.sent": gettext_lazy("care visit reminder sent"),
     # care: visits
     "care.visit.logged": gettext_lazy("care visit logged"),
     "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),

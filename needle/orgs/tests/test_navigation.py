@@ -48,6 +48,9 @@ def test_each_persona_gets_the_links_of_their_work(world: t.World) -> None:
     assert "queue" not in keys(p["supervisor"]) and "stats" in keys(p["supervisor"])
     assert "audit" in keys(p["district_auditor"]) and "audit" not in keys(p["staff"])
     assert "volunteering" in keys(p["staff"]) and "volunteering" not in keys(p["supervisor"])
+    # Care: the community's care staff and the readers above them; not a handler or a resident.
+    assert "care" in keys(p["staff"]) and "care" in keys(p["supervisor"])
+    assert "care" in keys(p["district_auditor"]) and "care" not in keys(p["handler"])
     assert keys(p["root"])[-1] == "admin"
 
 

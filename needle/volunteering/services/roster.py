@@ -4,18 +4,16 @@ makes a confirmed check-in for an existing member account."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from typing import Any
 
-import openpyxl
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, Level
+from needle.core import sheets
 from needle.core.audit import audit_record
 from needle.core.errors import ValidationFailed
 from needle.orgs.permissions import can_in_area, require, require_authenticated
@@ -65,49 +63,18 @@ SLOT = re.compile(r"^\s*([a-z]+|周.|星期.)\s*([a-z]+|上午|下午|早上|晚
 
 
 def template_csv() -> bytes:
-    """The template to fill in, with one example line (UTF-8 with a BOM, for spreadsheets)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerow(EXAMPLE)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The template to fill in, with one example line."""
+    return sheets.template_csv(COLUMNS, EXAMPLE)
 
 
 def template_xlsx() -> bytes:
     """The same template as a workbook."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(COLUMNS)
-    sheet.append(EXAMPLE)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheets.template_xlsx(COLUMNS, EXAMPLE)
 
 
 def read_rows(*, name: str, data: bytes) -> list[list[str]]:
     """The lines of an uploaded roster, header first, each cell as text."""
-    if len(data) > MAX_BYTES:
-        raise ValidationFailed(fields={"file": _("The file is larger than 2 MB.")})
-    if name.lower().endswith(".xlsx"):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged file
-            raise ValidationFailed(fields={"file": _("This is not a readable XLSX file.")}) from None
-        sheet = book.worksheets[0]
-        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationFailed(fields={"file": _("Save the CSV file as UTF-8.")}) from None
-        try:
-            rows = list(csv.reader(io.StringIO(text)))
-        except csv.Error:
-            raise ValidationFailed(fields={"file": _("This is not a readable CSV file.")}) from None
-    if len(rows) > MAX_LINES + 1:
-        raise ValidationFailed(fields={"file": _("At most %(n)d lines at once.") % {"n": MAX_LINES}})
-    return rows
+    return sheets.read_rows(name=name, data=data, max_bytes=MAX_BYTES, max_lines=MAX_LINES)
 
 
 def parse_availability(text: str) -> int:

@@ -6,7 +6,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db.models import Count
+from django.utils import timezone
 
+from needle.care.models import Item, ItemStatus, Recipient, Status, Visit
 from needle.cases.models import Case, State
 from needle.demo.catalog import nyc311_load, synonyms_fill
 from needle.demo.intel import demo_intel_load
@@ -85,9 +87,21 @@ class Command(BaseCommand):
                 + ", ".join(f"{s} {states[s]}" for s in State.values if s in states)
                 + ")."
             )
+        in_care = Recipient.objects.filter(status=Status.ACTIVE)
+        if in_care.exists():
+            self.stdout.write(
+                f"Care: {in_care.count():,} households in care, {Visit.objects.count():,} visits and calls, "
+                f"{in_care.filter(next_visit_due__lt=timezone.localdate()).count():,} visits overdue, "
+                f"{Item.objects.exclude(status=ItemStatus.CLOSED).count():,} problems open."
+            )
         self.stdout.write(f"Demo logins (password for all: {settings.NEEDLE_DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.username:<11} {login.persona:<20} {login.where}")
+        if in_care.exists():
+            self.stdout.write(
+                "  Care: `staff` keeps the care records of their community (its console, the household "
+                "files); `member` helps four of its households (their visits on the home page)."
+            )
         self.stdout.write(
             ("Demo loaded" if created else "Demo ready") + f" in {time.monotonic() - began:.1f}s."
         )

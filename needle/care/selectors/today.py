@@ -1,0 +1,144 @@
+"""What care puts on a person's home (the staff's day): for the community's care staff, the
+visits overdue and due within the week, the households that need a helper and the open ledger
+items, in the communities they keep, with the most overdue first; for a helper, the households
+they help whose visit is overdue or due within the week, and those households' open items.
+
+Each is a few queries whatever the numbers (the home's query count is tested): the staff's
+counts are one grouped read, the helper's one read of their households."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from needle.areas.models import Area
+from needle.care.models import Item, ItemStatus, Pairing, Purpose, Recipient, Status, purpose_bit
+from needle.orgs.models import Membership, RoleAssignment
+from needle.orgs.permissions import area_scope_q, has_perm_anywhere, scope_paths
+
+# "Due this week": today and the six days after it. How many households a home lists.
+WEEK_DAYS = 7
+LISTED = 5
+OPEN_ITEMS = (ItemStatus.OPEN, ItemStatus.CASE)
+
+
+@dataclass(frozen=True)
+class DueLine:
+    recipient: Recipient
+    # Days past the due date (0 or less: not overdue yet).
+    days_overdue: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+
+def _lines(rows: Any, today: dt.date) -> list[DueLine]:
+    return [DueLine(r, (today - r.next_visit_due).days) for r in rows]
+
+
+@dataclass
+class CareToday:
+    overdue: int
+    due_week: int
+    needs_helper: int
+    open_items: int
+    # The most overdue first, then the next due (with their area, for the household's link).
+    first: list[DueLine]
+    # The one community the person keeps, for the console's link; none when several.
+    area: Area | None = None
+
+
+@dataclass
+class HelperToday:
+    overdue: int = 0
+    due_week: int = 0
+    open_items: int = 0
+    households: int = 0
+    first: list[DueLine] = field(default_factory=list)
+
+
+def _open_pairing() -> Any:
+    return Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True)
+
+
+def care_today(*, actor: Any, today: dt.date | None = None) -> CareToday | None:
+    """None for anyone who does not keep care records somewhere (care.manage)."""
+    if not getattr(actor, "is_authenticated", False) or not has_perm_anywhere(actor, "care.manage"):
+        return None
+    today = today or timezone.localdate()
+    week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
+    scope = area_scope_q(actor, "care.manage", "area_path") or Q()
+    active = Recipient.objects.filter(scope, status=Status.ACTIVE)
+    counts = active.aggregate(
+        overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
+        due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=week_end)),
+        needs_helper=Count("pk", filter=~Q(Exists(_open_pairing()))),
+    )
+    open_items = Item.objects.filter(scope, status__in=OPEN_ITEMS, recipient__status=Status.ACTIVE).count()
+    first = _lines(
+        active.filter(next_visit_due__lte=week_end)
+        .select_related("area")
+        .only("pk", "name", "area__code", "area__name", "next_visit_due", "risk")
+        .order_by("next_visit_due", "pk")[:LISTED],
+        today,
+    )
+    paths = scope_paths(actor, "care.manage")
+    area = Area.objects.filter(path=paths[0]).first() if len(paths) == 1 else None
+    return CareToday(
+        overdue=counts["overdue"],
+        due_week=counts["due_week"],
+        needs_helper=counts["needs_helper"],
+        open_items=open_items,
+        first=first,
+        area=area,
+    )
+
+
+def _helped_by(actor: Any) -> Q:
+    """Recipients the actor helps now: paired themselves, or through a unit they serve in (an
+    open membership or a role), in one subquery (access.helper_q reads the units first)."""
+    members = Membership.objects.filter(person=actor, left_on__isnull=True).values("unit_id")
+    roles = RoleAssignment.objects.filter(person=actor).values("unit_id")
+    by = Q(helper=actor) | Q(unit_id__in=members) | Q(unit_id__in=roles)
+    return Q(Exists(_open_pairing().filter(by)))
+
+
+def helper_today(*, actor: Any, today: dt.date | None = None) -> HelperToday | None:
+    """None for anyone who helps no household now (one query)."""
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    today = today or timezone.localdate()
+    week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
+    # A helper sees a household only once it consented to registration (access.py).
+    registered = [v for v in range(1 << len(Purpose)) if v & purpose_bit(Purpose.REGISTRATION)]
+    mine = Recipient.objects.filter(_helped_by(actor), status=Status.ACTIVE, consents__in=registered)
+    counts = mine.aggregate(
+        # distinct: the join with the items repeats a household per item.
+        households=Count("pk", distinct=True),
+        overdue=Count("pk", filter=Q(next_visit_due__lt=today), distinct=True),
+        due_week=Count(
+            "pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=week_end), distinct=True
+        ),
+        open_items=Count("items", filter=Q(items__status__in=OPEN_ITEMS), distinct=True),
+    )
+    if not counts["households"]:
+        return None
+    first = _lines(
+        mine.filter(next_visit_due__lte=week_end)
+        .select_related("area")
+        .only("pk", "name", "area__code", "area__name", "next_visit_due", "risk")
+        .order_by("next_visit_due", "pk")[:LISTED],
+        today,
+    )
+    return HelperToday(
+        overdue=counts["overdue"],
+        due_week=counts["due_week"],
+        open_items=counts["open_items"],
+        households=counts["households"],
+        first=first,
+    )

@@ -1,0 +1,117 @@
+"""Uploaded tables (an XLSX workbook's first sheet, or a UTF-8 CSV file) read as lines of text,
+and the templates offered for them. Every import (a volunteering roster, the care households)
+reads its file here, so a damaged file, a wrong type or a file too large is refused the same
+way: ValidationFailed naming the field `file`, never a 500."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Sequence
+
+import openpyxl
+from django.utils.translation import gettext as _
+
+from needle.core.errors import ValidationFailed
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_LINES = 5000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+KINDS = ("xlsx", "csv")
+
+
+def kind_of(name: str) -> str:
+    """ "xlsx" or "csv" from the file's name; any other ending is refused."""
+    lowered = (name or "").lower()
+    for kind in KINDS:
+        if lowered.endswith(f".{kind}"):
+            return kind
+    raise ValidationFailed(fields={"file": _("Upload the template as an XLSX or a CSV file.")})
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    # A date typed into a spreadsheet arrives as a datetime at midnight: the date is meant.
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    # A number typed into a cell (a phone, a year) arrives as a float: 13800001234.0 is meant whole.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_rows(
+    *, name: str, data: bytes, max_bytes: int = MAX_BYTES, max_lines: int = MAX_LINES
+) -> list[list[str]]:
+    """The lines of an uploaded table, header first, each cell as text. Pass at most
+    `max_bytes + 1` bytes, so that a file too large is told from one that fits."""
+    if len(data) > max_bytes:
+        raise ValidationFailed(
+            fields={"file": _("The file is larger than %(mb)d MB.") % {"mb": max(1, max_bytes // 2**20)}}
+        )
+    if not data:
+        raise ValidationFailed(fields={"file": _("The file is empty.")})
+    rows = _xlsx_rows(data) if kind_of(name) == "xlsx" else _csv_rows(data)
+    if len(rows) > max_lines + 1:
+        raise ValidationFailed(fields={"file": _("At most %(n)d lines at once.") % {"n": max_lines}})
+    return rows
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ValidationFailed(fields={"file": _("This is not a readable XLSX file.")})
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except Exception:  # openpyxl and zipfile raise many kinds for a damaged or cut-off file
+        raise ValidationFailed(fields={"file": _("This is not a readable XLSX file.")}) from None
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(fields={"file": _("Save the CSV file as UTF-8.")}) from None
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        raise ValidationFailed(fields={"file": _("This is not a readable CSV file.")}) from None
+
+
+def template_csv(columns: Sequence[str], *examples: Sequence[str]) -> bytes:
+    """A template to fill in: the header and example lines (UTF-8 with a BOM, which spreadsheets
+    need to read Chinese)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for example in examples:
+        writer.writerow(example)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx(columns: Sequence[str], *examples: Sequence[str]) -> bytes:
+    """The same template as a workbook, every cell text (a phone or an ID number stays whole)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(columns))
+    for example in examples:
+        sheet.append(list(example))
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.number_format = "@"
+    for i, column in enumerate(columns, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(12, len(column) + 4)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
