@@ -415,3 +415,26 @@ def test_correcting_the_details_keeps_the_sensitive_fields_left_blank(world: Wor
     assert client(None).get(url).status_code == 302
     r.refresh_from_db()
     assert r.name == "王秀英" and r.risk == "medium"
+
+
+def test_the_household_file_costs_a_bounded_number_of_queries(world: World, r: Recipient) -> None:
+    c = client(world.people["staff"])
+    Item.objects.create(recipient=r, what="屋顶漏水", since=timezone.localdate(), area_path=r.area_path)
+    c.get(file_url(r))
+    with CaptureQueriesContext(connection) as few:
+        assert c.get(file_url(r)).status_code == 200
+    today = timezone.localdate()
+    for i in range(8):
+        Visit.objects.create(
+            recipient=r,
+            kind="home",
+            visited_at=timezone.now() - dt.timedelta(days=i + 1),
+            by=world.people["helper"],
+            digest=str(i),
+            area_path=r.area_path,
+        )
+        Item.objects.create(recipient=r, what=f"问题{i}", since=today, area_path=r.area_path)
+    register(world, name="王大爷", household=r.household.pk)
+    with CaptureQueriesContext(connection) as many:
+        assert c.get(file_url(r)).status_code == 200
+    assert len(many) == len(few) <= 30, [q["sql"] for q in many.captured_queries]
