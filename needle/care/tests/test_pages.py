@@ -149,6 +149,12 @@ def test_a_street_and_a_district_see_counts_and_no_person(world: World, r: Recip
     assert "领事巷社区居委会" in body and "小什字社区居委会" not in body
     district = client(p["district_auditor"]).get(f"/care/{DISTRICT}/")
     assert district.status_code == 200 and "小什字社区居委会" in district.content.decode()
+    # The city's view counts by district.
+    city = client(p["city_admin"]).get("/care/500100000000/")
+    body = city.content.decode()
+    assert city.status_code == 200 and "渝中区" in body and "华一坡社区居委会" not in body
+    row = body.split("渝中区")[1].split("</tr>")[0]
+    assert row.split('<td class="num">')[1].startswith("2<")
     assert client(p["other_supervisor"]).get(f"/care/{STREET}/").status_code == 403
     assert client(p["outsider"]).get(f"/care/{DISTRICT}/").status_code == 403
 
