@@ -179,14 +179,22 @@ class AreaCounts:
     open_items: int = 0
 
 
+def counts_level(area: Area) -> int:
+    """The level a view of `area` counts by: a street's and a district's communities; a city's
+    or a province's next level (a city's thousands of communities are read district by
+    district)."""
+    return int(Level.COMMUNITY) if area.level >= Level.DISTRICT else area.level + 1
+
+
 def community_counts(*, area: Area) -> list[AreaCounts]:
-    """The communities under `area` with their counts (a grid's recipients count in its
-    community). Three queries whatever the number of communities. The caller checks that the
-    reader may see `area`'s figures ("care.view"): counts carry no personal data, so they count
-    every record, like the operations center's figures."""
+    """The communities under a street or a district (the areas of the next level under a city or
+    a province) with their counts, a grid's recipients counted in its community. Three queries
+    whatever the number of areas. The caller checks that the reader may see `area`'s figures
+    ("care.view"): counts carry no personal data, so they count every record, like the
+    operations center's figures."""
     today = timezone.localdate()
     communities = list(
-        Area.objects.filter(subtree_q(area.path), level=Level.COMMUNITY, retired=False).order_by("path")
+        Area.objects.filter(subtree_q(area.path), level=counts_level(area), retired=False).order_by("path")
     )
     by_path = {c.path: c for c in communities}
     no_helper = ~Exists(Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True))

@@ -219,16 +219,39 @@ def _describe(fields: dict[str, str]) -> str:
     return "; ".join(f"{HEADERS.get(k, k)}: {v}" for k, v in fields.items())
 
 
+def _names(header: str) -> set[str]:
+    """A template header's accepted spellings: whole, its English part, its Chinese part."""
+    english = "".join(c for c in header if ord(c) < 0x2E80).split("(")[0].strip().lower()
+    chinese = "".join(c for c in header if ord(c) >= 0x2E80).strip()
+    return {header.lower(), english, chinese} - {""}
+
+
 def _check_header(rows: list[list[str]]) -> None:
+    """The columns are read by their place, so the header must be the template's: a file laid
+    out otherwise is refused as a whole rather than read into the wrong fields."""
     if not rows or not any((c or "").strip() for c in rows[0]):
         raise ValidationFailed(fields={"file": _("The file has no header line: start from the template.")})
-    if len(rows[0]) < FIELDS.index("notes") + 1:
+    header = [(c or "").strip() for c in rows[0]]
+    needed = FIELDS.index("notes") + 1
+    if len(header) < needed:
         raise ValidationFailed(
             fields={
                 "file": _("The header has %(n)d columns; the template has %(m)d: start from the template.")
-                % {"n": len(rows[0]), "m": len(FIELDS)}
+                % {"n": len(header), "m": len(FIELDS)}
             }
         )
+    for i, (_field, expected) in enumerate(COLUMNS):
+        if i >= len(header) and i >= needed:
+            break
+        if header[i].lower() not in _names(expected):
+            raise ValidationFailed(
+                fields={
+                    "file": _(
+                        "Column %(n)d is %(found)s where the template has %(expected)s: start from the template."
+                    )
+                    % {"n": i + 1, "found": header[i][:40] or "—", "expected": expected}
+                }
+            )
 
 
 @transaction.atomic

@@ -204,6 +204,7 @@ def test_the_service_refuses_a_bad_line_with_its_field(world: World) -> None:
         ("files.csv", b"", "empty"),
         ("files.csv", b"\xef\xbb\xbf" + ",".join(HEADER).encode() + b"\n", "no lines"),
         ("files.csv", b"name,area\n", "template"),
+        ("files.csv", ",".join(["姓名", *HEADER[1:]]).encode() + b"\n" + b"x\n", "Column 1 is 姓名"),
     ],
 )
 def test_a_wrong_or_partial_file_gets_a_clear_error(world: World, name: str, data: bytes, said: str) -> None:
@@ -211,6 +212,57 @@ def test_a_wrong_or_partial_file_gets_a_clear_error(world: World, name: str, dat
     assert res.status_code == 200
     assert said in res.content.decode()
     assert not Recipient.objects.exists()
+
+
+def test_the_header_may_be_in_either_language(world: World) -> None:
+    english = [
+        "household no.",
+        "community or grid code",
+        "address",
+        "name",
+        "phone",
+        "date of birth",
+        "categories",
+        "risk",
+        "guardian",
+        "guardian's phone",
+        "emergency contact",
+        "health",
+        "disability",
+        "income",
+        "ID number",
+        "notes",
+    ]
+    rows = [english, line(name="甲")]
+    made = imports.households_import(
+        actor=world.people["staff"], community=world.areas["community_a1a"], rows=rows
+    )
+    assert [r.name for r in made] == ["甲"]
+    chinese = [
+        "户号",
+        "社区或网格代码",
+        "地址",
+        "姓名",
+        "电话",
+        "出生日期",
+        "类别",
+        "风险等级",
+        "监护人",
+        "监护人电话",
+        "紧急联系人",
+        "健康状况",
+        "残疾情况",
+        "收入情况",
+        "身份证号",
+        "备注",
+        "登记同意",
+        "同意人",
+        "见证人",
+    ]
+    made = imports.households_import(
+        actor=world.people["staff"], community=world.areas["community_a1a"], rows=[chinese, line(name="乙")]
+    )
+    assert [r.name for r in made] == ["乙"]
 
 
 def test_a_cut_off_workbook_is_refused(world: World) -> None:

@@ -149,6 +149,12 @@ def test_a_street_and_a_district_see_counts_and_no_person(world: World, r: Recip
     assert "领事巷社区居委会" in body and "小什字社区居委会" not in body
     district = client(p["district_auditor"]).get(f"/care/{DISTRICT}/")
     assert district.status_code == 200 and "小什字社区居委会" in district.content.decode()
+    # The city's view counts by district.
+    city = client(p["city_admin"]).get("/care/500100000000/")
+    body = city.content.decode()
+    assert city.status_code == 200 and "渝中区" in body and "华一坡社区居委会" not in body
+    row = body.split("渝中区")[1].split("</tr>")[0]
+    assert row.split('<td class="num">')[1].startswith("2<")
     assert client(p["other_supervisor"]).get(f"/care/{STREET}/").status_code == 403
     assert client(p["outsider"]).get(f"/care/{DISTRICT}/").status_code == 403
 
@@ -415,3 +421,26 @@ def test_correcting_the_details_keeps_the_sensitive_fields_left_blank(world: Wor
     assert client(None).get(url).status_code == 302
     r.refresh_from_db()
     assert r.name == "王秀英" and r.risk == "medium"
+
+
+def test_the_household_file_costs_a_bounded_number_of_queries(world: World, r: Recipient) -> None:
+    c = client(world.people["staff"])
+    Item.objects.create(recipient=r, what="屋顶漏水", since=timezone.localdate(), area_path=r.area_path)
+    c.get(file_url(r))
+    with CaptureQueriesContext(connection) as few:
+        assert c.get(file_url(r)).status_code == 200
+    today = timezone.localdate()
+    for i in range(8):
+        Visit.objects.create(
+            recipient=r,
+            kind="home",
+            visited_at=timezone.now() - dt.timedelta(days=i + 1),
+            by=world.people["helper"],
+            digest=str(i),
+            area_path=r.area_path,
+        )
+        Item.objects.create(recipient=r, what=f"问题{i}", since=today, area_path=r.area_path)
+    register(world, name="王大爷", household=r.household.pk)
+    with CaptureQueriesContext(connection) as many:
+        assert c.get(file_url(r)).status_code == 200
+    assert len(many) == len(few) <= 30, [q["sql"] for q in many.captured_queries]

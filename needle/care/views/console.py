@@ -17,7 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
 from needle.care.models import Category, Risk
-from needle.care.selectors.console import DOOR_MAX, community_counts, console_lists, days_overdue, door_areas
+from needle.care.selectors.console import (
+    DOOR_MAX,
+    community_counts,
+    console_lists,
+    counts_level,
+    days_overdue,
+    door_areas,
+)
 from needle.care.services import imports
 from needle.core import sheets
 from needle.core.errors import DomainError, NotFound, ValidationFailed
@@ -71,7 +78,16 @@ def _area_page(request: HttpRequest, area: Area) -> HttpResponse:
             key: sum(getattr(r, key) for r in rows)
             for key in ("active", "high_risk", "needs_helper", "overdue", "never_visited", "open_items")
         }
-        return render(request, "care/area.html", {"area": area, "rows": rows, "totals": totals})
+        return render(
+            request,
+            "care/area.html",
+            {
+                "area": area,
+                "rows": rows,
+                "totals": totals,
+                "communities": counts_level(area) == Level.COMMUNITY,
+            },
+        )
     query = request.GET.get("q", "").strip()[:QUERY_MAX]
     lists = console_lists(actor=actor, area=area, query=query)
     overdue = [(r, days_overdue(r, lists.today)) for r in lists.overdue.rows]

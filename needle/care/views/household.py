@@ -213,7 +213,7 @@ def _file(
 
 def page_area_of(recipient: Recipient) -> Area:
     """The community the recipient lives in (their grid's parent): the file's address."""
-    area = Area.objects.get(pk=recipient.area_id)
+    area = recipient.area
     if area.level == Level.GRID and area.parent_id is not None:
         return Area.objects.get(pk=area.parent_id)
     return area
