@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import subtree_q
-from needle.care.access import helper_q, visible_q
+from needle.care.access import access_of, helper_q, visible_q
 from needle.care.models import Pairing, Policy, Purpose, Recipient, Risk, Status, purpose_bit
 from needle.care.services.pairings import current_q
 from needle.care.services.schedule import DEFAULTS
@@ -182,6 +182,15 @@ def needs_helper_for(*, actor: Any, area_path: str) -> QuerySet[Recipient]:
     if not is_superuser(actor):
         rows = rows.filter(visible_q(actor))
     return rows.select_related("area").order_by("created_at", "pk")
+
+
+def pairings_for(*, actor: Any, recipient: Recipient) -> list[Pairing]:
+    """A recipient's helpers, current first (the lead at the top), then the ended ones: to
+    whoever may see the recipient."""
+    require_authenticated(actor)
+    require(access_of(actor, recipient).sees, visible=False)
+    rows = Pairing.objects.filter(recipient=recipient).select_related("helper", "unit")
+    return sorted(rows, key=lambda p: (p.ended_on is not None, not p.lead, p.started_on, p.pk))
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,8 @@ def test_a_closed_account_and_a_dissolved_unit_leave_too(world):
         dissolved_on=timezone.localdate()
     )
     assert _needing(world) == {rec, other}
+    assert pairings_of_leavers_end() == 2
+    assert not Pairing.objects.filter(ended_on__isnull=True).exists()
 
 
 def test_a_helper_who_moved_away_leaves(world):

@@ -47,6 +47,15 @@ def test_pairing_is_created_and_ended(world, api, rec):
     assert data["lead"] is True and data["helper"] == world.people["member"].pk and data["ended_on"] is None
     r = api("staff").post(f"{BASE}/pairings", body)
     assert r.status_code == 409
+    li = pw.member(world, "li")
+    r = api("staff").post(f"{BASE}/pairings", {"recipient": rec.pk, "helper": li.pk, "lead": True})
+    assert r.status_code == 201 and r.json()["lead"] is True
+    r = api("member").get(f"{BASE}/recipients/{rec.pk}/pairings")
+    assert r.status_code == 200 and [p["helper"] for p in r.json()["items"]] == [
+        li.pk,
+        world.people["member"].pk,
+    ]
+    assert api("outsider").get(f"{BASE}/recipients/{rec.pk}/pairings").status_code == 404
     r = api("staff").post(f"{BASE}/pairings/{data['id']}/end", {"reason": "搬家"})
     assert r.status_code == 200 and r.json()["ended_on"] == timezone.localdate().isoformat()
     r = api("staff").post(f"{BASE}/pairings/{data['id']}/end", {"reason": "搬家"})
