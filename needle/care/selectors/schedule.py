@@ -109,6 +109,10 @@ def _registered_scope(actor: Any, area_path: str, prefix: str = "") -> Q:
     (with the consent to registration), as they see them."""
     if can_in_area(actor, "care.manage", area_path):
         return Q()
+    return _registered_q(prefix)
+
+
+def _registered_q(prefix: str = "") -> Q:
     # consents & bit as a list of the values holding the bit: both databases read it.
     bit = purpose_bit(Purpose.REGISTRATION)
     return Q(**{f"{prefix}consents__in": [v for v in range(1 << len(Purpose)) if v & bit]})
@@ -168,15 +172,16 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
 
 
 def needs_helper_for(*, actor: Any, area_path: str) -> QuerySet[Recipient]:
-    """The place's active recipients with no current helper: never paired, unpaired, or whose
+    """The place's active, registered recipients with no current helper: never paired, unpaired, or whose
     every helper left (membership ended, moved away, account closed) — the same day, whether or
     not the daily job has ended those pairings yet. Longest-waiting first."""
     require_authenticated(actor)
     require(_may_read_area(actor, area_path))
     helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
+    # Registered ones only: until the consent to registration no helper may see the record.
     rows = (
         Recipient.objects.filter(subtree_q(area_path, "area_path"), status=Status.ACTIVE)
-        .filter(_registered_scope(actor, area_path))
+        .filter(_registered_q())
         .filter(~Exists(helped))
     )
     if not is_superuser(actor):
