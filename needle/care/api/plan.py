@@ -267,6 +267,14 @@ def create_item(request: HttpRequest, payload: CareItemIn) -> Any:
     return Status(201, item_out(item))
 
 
+@router.get("/items", response={200: CareItemListOut, **ERRORS}, summary="A place's open items")
+def list_open_items(request: HttpRequest, area: Code) -> Any:
+    """The items still open (on a ledger or as a request) at or under a place, oldest first:
+    the community's care staff."""
+    items = ledger_sel.open_items_for(actor=request.user, area_path=_area(area).path)
+    return {"items": [item_out(i) for i in items[:MAX_ROWS]]}
+
+
 @router.get("/recipients/{recipient_id}/items", response={200: CareItemListOut, **ERRORS}, summary="A ledger")
 def list_items(request: HttpRequest, recipient_id: Id) -> Any:
     recipient = _recipient(request.user, recipient_id)
