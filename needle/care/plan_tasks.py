@@ -43,3 +43,4 @@ def care_reschedule() -> int:
     if changed:
         log.info("Care: %d recipients' due dates recomputed.", changed)
     return changed
+

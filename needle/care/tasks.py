@@ -8,11 +8,20 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from needle.care.plan_tasks import care_helpers_left, care_items_follow_cases, care_reschedule
 from needle.care.reminder_tasks import remind_visits
 from needle.care.services import rights
 
-# The visit reminders' job lives in its own module; listed here, where the worker finds jobs.
-__all__ = ["anonymise_due", "coming_of_age", "remind_visits"]
+# The plan's and the reminders' jobs live in their own modules; listed here, where the worker
+# finds jobs.
+__all__ = [
+    "anonymise_due",
+    "care_helpers_left",
+    "care_items_follow_cases",
+    "care_reschedule",
+    "coming_of_age",
+    "remind_visits",
+]
 
 log = logging.getLogger(__name__)
 
