@@ -297,6 +297,15 @@ class Pairing(TimeStamped):
         return f"{self.helper or self.unit} → {self.recipient}"
 
 
+# (visit every N days, call every N days) by risk: high weekly with a call midweek, medium
+# every two weeks with a call between, low monthly with one call between.
+DEFAULTS: dict[str, tuple[int, int | None]] = {
+    Risk.HIGH: (7, 3),
+    Risk.MEDIUM: (14, 7),
+    Risk.LOW: (30, 14),
+}
+
+
 class Policy(TimeStamped):
     """How often a recipient is visited and called, by risk and (optionally) category: the
     deployment's (no area) or a district's, which wins over it."""
@@ -338,6 +347,18 @@ class VisitKind(models.TextChoices):
 # The checklist's topics; which ones a visit asks depends on the recipient's categories
 # (presenters/checklist): school for children, work for the unemployed.
 CHECKS: tuple[str, ...] = ("health", "food", "safety", "housing", "school", "work")
+
+
+# Topics asked of everyone, and those asked because of a category.
+COMMON_TOPICS: tuple[str, ...] = ("health", "food", "safety", "housing")
+TOPIC_OF_CATEGORY: dict[str, str] = {Category.LEFT_BEHIND_CHILD: "school", Category.UNEMPLOYED: "work"}
+_TOPIC_BITS = {topic: category_bits([cat]) for cat, topic in TOPIC_OF_CATEGORY.items()}
+
+
+def checklist_topics(categories: int) -> list[str]:
+    """The checklist's topics for a recipient's categories (bits), in CHECKS order."""
+    asked = set(COMMON_TOPICS) | {t for t, bit in _TOPIC_BITS.items() if categories & bit}
+    return [t for t in CHECKS if t in asked]
 
 
 class Visit(models.Model):

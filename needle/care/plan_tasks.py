@@ -43,4 +43,3 @@ def care_reschedule() -> int:
     if changed:
         log.info("Care: %d recipients' due dates recomputed.", changed)
     return changed
-

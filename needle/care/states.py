@@ -11,7 +11,8 @@ grid worker of the recipient's grid), `system` (the jobs: a request's closing, t
 
 from __future__ import annotations
 
-from needle.care.models import ItemStatus, Status
+from needle.care.models import Item, ItemStatus, Status
+from needle.cases.models import State
 from needle.core.states import Move, move
 
 STAFF = "staff"
@@ -52,3 +53,15 @@ def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str])
     """Whether the move may start from `state` for someone acting in one of `capacities`."""
     found = table.get(name)
     return found is not None and state in found.sources and bool(found.capacities & capacities)
+
+
+# A request that has ended (closed, or answered directly) closes the item made from it.
+CASE_DONE = frozenset({State.CLOSED, State.ANSWERED})
+
+
+def item_shown_status(item: Item) -> str:
+    """The status the ledger shows: an item whose request has ended is closed with it, even
+    before the job has written so."""
+    if item.status == ItemStatus.CASE and item.case is not None and item.case.state in CASE_DONE:
+        return ItemStatus.CLOSED
+    return item.status

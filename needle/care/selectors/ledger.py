@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from needle.areas.models import subtree_q
 from needle.care.access import access_of
 from needle.care.models import Item, ItemStatus, Recipient
-from needle.care.services.ledger import item_shown_status
+from needle.care.states import item_shown_status
 from needle.core.audit import audit_record
 from needle.core.errors import NotFound
 from needle.orgs.permissions import can_in_area, require, require_authenticated

@@ -16,10 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import subtree_q
-from needle.care.access import access_of, helper_q, visible_q
-from needle.care.models import Pairing, Policy, Purpose, Recipient, Risk, Status, purpose_bit
-from needle.care.services.pairings import current_q
-from needle.care.services.schedule import DEFAULTS
+from needle.care.access import access_of, current_q, helper_q, visible_q
+from needle.care.models import DEFAULTS, Pairing, Policy, Purpose, Recipient, Risk, Status, purpose_bit
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import (

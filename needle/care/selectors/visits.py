@@ -10,11 +10,19 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from needle.care.access import access_of, helper_q, is_minor
+from needle.care.access import access_of, accesses, helper_q, is_minor
 from needle.care.crypto import SealBroken, unseal
-from needle.care.models import SENSITIVE, Category, Purpose, Recipient, Status, Visit, category_codes
-from needle.care.services.common import text
-from needle.care.services.visits import accesses, checklist_topics
+from needle.care.inputs import text
+from needle.care.models import (
+    SENSITIVE,
+    Category,
+    Purpose,
+    Recipient,
+    Status,
+    Visit,
+    category_codes,
+    checklist_topics,
+)
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import NotFound
 from needle.core.models import AuditEvent

@@ -18,16 +18,16 @@ from django.utils.translation import gettext as _
 
 from needle.care import states
 from needle.care.access import access_of
+from needle.care.inputs import text
 from needle.care.models import Item, ItemStatus, Recipient, Visit
-from needle.care.services.common import text
-from needle.cases.models import Case, Channel, Service, State
+from needle.care.states import CASE_DONE
+from needle.cases.models import Case, Channel, Service
 from needle.cases.services import Intake, case_submit
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
 # A request in one of these states has ended with the problem dealt with: its item closes.
-CASE_DONE = frozenset({State.CLOSED, State.ANSWERED})
 MAX_WHAT = 300
 
 
@@ -164,14 +164,6 @@ def item_to_case(
     item.save(update_fields=["status", "case", "updated_at"])
     _log(actor, item, action="care.item.to_case", old=old, case_number=case.number)
     return item.case
-
-
-def item_shown_status(item: Item) -> str:
-    """The status the ledger shows: an item whose request has ended is closed with it, even
-    before the job has written so."""
-    if item.status == ItemStatus.CASE and item.case is not None and item.case.state in CASE_DONE:
-        return ItemStatus.CLOSED
-    return item.status
 
 
 @transaction.atomic

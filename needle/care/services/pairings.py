@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from needle.care.access import current_q, standing_q
+from needle.care.inputs import text
 from needle.care.models import Pairing, Recipient, Status
-from needle.care.services.common import text
 from needle.care.services.schedule import district_path
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, ValidationFailed
@@ -27,37 +28,6 @@ from needle.volunteering.models import CheckIn, CheckInStatus
 
 MAX_REASON = 300
 LIVE_CHECKINS = (CheckInStatus.SUBMITTED, CheckInStatus.CONFIRMED, CheckInStatus.RETURNED)
-
-
-def _standing_q(person_ref: Any) -> Q:
-    """The person still belongs somewhere: an open membership, a role, or a grid of theirs."""
-    return Q(
-        Exists(Membership.objects.filter(person=person_ref, left_on__isnull=True))
-        | Exists(RoleAssignment.objects.filter(person=person_ref))
-        | Exists(GridAssignment.objects.filter(worker=person_ref, ended_at__isnull=True))
-    )
-
-
-def current_q() -> Q:
-    """A filter on Pairing: its helper is still a helper. A unit while it is not dissolved; a
-    person while their account is open, they still belong to a unit (or hold a role or a grid),
-    and they have not moved away from the recipient's community since the pairing began (their
-    check-in there moved to another community)."""
-    helper = OuterRef("helper_id")
-    moved = CheckIn.objects.filter(
-        person=helper, status=CheckInStatus.MOVED, ended_at__gte=OuterRef("created_at")
-    )
-    moved = (
-        moved.filter(
-            Q(community_id=OuterRef("recipient__area_id"))
-            | Q(community_id=OuterRef("recipient__area__parent_id"))
-        )
-        .exclude(moved_to__community_id=OuterRef("recipient__area_id"))
-        .exclude(moved_to__community_id=OuterRef("recipient__area__parent_id"))
-    )
-    person = Q(helper__isnull=False, helper__is_active=True) & _standing_q(helper) & ~Exists(moved)
-    unit = Q(unit__isnull=False, unit__dissolved_on__isnull=True)
-    return person | unit
 
 
 def helper_places(*, helper: Person | None = None, unit: Unit | None = None) -> set[str]:
@@ -98,7 +68,7 @@ def same_district(places: set[str], path: str) -> bool:
 
 
 def _is_standing(person: Person) -> bool:
-    return Person.objects.filter(pk=person.pk, is_active=True).filter(_standing_q(OuterRef("pk"))).exists()
+    return Person.objects.filter(pk=person.pk, is_active=True).filter(standing_q(OuterRef("pk"))).exists()
 
 
 def _log(actor: Any, pairing: Pairing, *, action: str, old: dict[str, Any] | None, **extra: Any) -> None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area, Level
 from needle.care import crypto
 from needle.care.access import is_minor
+from needle.care.inputs import text
 from needle.care.models import (
     CATEGORIES,
     PURPOSES,
@@ -40,7 +41,6 @@ from needle.care.models import (
     purpose_bit,
 )
 from needle.care.selectors.records import open_sealed
-from needle.care.services.common import text
 from needle.care.services.schedule import reschedule
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, target
 from needle.core.audit import audit_record, snapshot

@@ -15,15 +15,7 @@ from django.db import connection
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from needle.care.models import Policy, Recipient, Risk, Status, Visit, VisitKind, category_codes
-
-# (visit every N days, call every N days) by risk: high weekly with a call midweek, medium
-# every two weeks with a call between, low monthly with one call between.
-DEFAULTS: dict[str, tuple[int, int | None]] = {
-    Risk.HIGH: (7, 3),
-    Risk.MEDIUM: (14, 7),
-    Risk.LOW: (30, 14),
-}
+from needle.care.models import DEFAULTS, Policy, Recipient, Risk, Status, Visit, VisitKind, category_codes
 
 
 @dataclass(frozen=True)

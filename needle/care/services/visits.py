@@ -21,34 +21,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from needle.care.access import NO_ACCESS, SHARED_WITH_HELPER, Access, access_of, helper_unit_ids
+from needle.care.access import Access, access_of, accesses
+from needle.care.inputs import not_future, text
 from needle.care.models import (
-    CHECKS,
-    SENSITIVE,
-    Category,
-    Pairing,
     Purpose,
     Recipient,
     Status,
     Visit,
     VisitKind,
     VisitPhoto,
-    category_bits,
+    checklist_topics,
 )
-from needle.care.services.common import not_future, text
 from needle.care.services.schedule import Policies, dues, last_contacts, reschedule
 from needle.cases.uploads import CleanImage, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
-from needle.orgs.models import GridAssignment
-from needle.orgs.permissions import can_in_area, is_superuser
 
 # One request of a phone that was offline for a while; more is refused whole, so the device
 # sends the rest in the next request.
@@ -65,17 +58,6 @@ COMPANIONS_MAX = 200
 CONTENT: tuple[str, ...] = ("recipient", "kind", "visited_at", "companions", "checklist", "notes", "needs")
 # What a helper may choose between in a conflict: a visit never moves to another person.
 CHOOSABLE: tuple[str, ...] = tuple(f for f in CONTENT if f != "recipient")
-
-# Topics asked of everyone, and those asked because of a category.
-COMMON_TOPICS: tuple[str, ...] = ("health", "food", "safety", "housing")
-TOPIC_OF_CATEGORY: dict[str, str] = {Category.LEFT_BEHIND_CHILD: "school", Category.UNEMPLOYED: "work"}
-_TOPIC_BITS = {topic: category_bits([cat]) for cat, topic in TOPIC_OF_CATEGORY.items()}
-
-
-def checklist_topics(categories: int) -> list[str]:
-    """The checklist's topics for a recipient's categories (bits), in CHECKS order."""
-    asked = set(COMMON_TOPICS) | {t for t, bit in _TOPIC_BITS.items() if categories & bit}
-    return [t for t in CHECKS if t in asked]
 
 
 @dataclass(frozen=True)
@@ -238,50 +220,7 @@ def _require_visit(access: Access) -> None:
 # Storing -------------------------------------------------------------------------------------
 
 
-def accesses(actor: Any, recipients: Iterable[Recipient]) -> dict[int, Access]:
-    """`access_of` for many recipients in a few queries (what a sync of hundreds needs); the
-    same rules, kept equal to it by test_visits.py."""
-    rows = list(recipients)
-    if not getattr(actor, "is_authenticated", False) or not rows:
-        return {r.pk: NO_ACCESS for r in rows}
-    units = helper_unit_ids(actor)
-    helped = set(
-        Pairing.objects.filter(recipient_id__in=[r.pk for r in rows], ended_on__isnull=True)
-        .filter(Q(helper=actor) | Q(unit_id__in=units))
-        .values_list("recipient_id", flat=True)
-    )
-    grids = set(
-        GridAssignment.objects.filter(worker=actor, ended_at__isnull=True).values_list("grid_id", flat=True)
-    )
-    superuser = is_superuser(actor)
-    found: dict[int, Access] = {}
-    for r in rows:
-        staff = superuser or can_in_area(actor, "care.manage", r.area_path)
-        sensitive = staff and (superuser or can_in_area(actor, "care.view_sensitive", r.area_path))
-        if not r.consented(Purpose.REGISTRATION):
-            found[r.pk] = (
-                Access(staff=True, fields=frozenset(SENSITIVE) if sensitive else frozenset())
-                if staff
-                else NO_ACCESS
-            )
-            continue
-        helper = r.pk in helped
-        fields: frozenset[str] = frozenset()
-        if sensitive:
-            fields = frozenset(SENSITIVE)
-        elif helper and r.consented(Purpose.SHARING):
-            fields = SHARED_WITH_HELPER
-        found[r.pk] = Access(
-            staff=staff,
-            viewer=can_in_area(actor, "care.view", r.area_path),
-            helper=helper,
-            grid=r.area_id in grids,
-            fields=fields,
-        )
-    return found
-
-
-def reschedule_all(recipients: list[Recipient], policies: Policies) -> None:
+def reschedule_many(recipients: list[Recipient], policies: Policies) -> None:
     """`schedule.reschedule` for many recipients: their last contacts in one query, their dues
     in one UPDATE (kept equal to it by test_visits.py)."""
     if not recipients:
@@ -445,7 +384,7 @@ class _Batch:
 
     def finish(self) -> None:
         self.flush()
-        reschedule_all([self.recipients[pk] for pk in sorted(self.touched)], self.policies)
+        reschedule_many([self.recipients[pk] for pk in sorted(self.touched)], self.policies)
         audit_record_all(self.events)
 
 

@@ -11,10 +11,10 @@ from needle.care.selectors.ledger import access_item, items_for, open_items_for
 from needle.care.services.ledger import (
     item_add,
     item_close,
-    item_shown_status,
     item_to_case,
     items_follow_cases,
 )
+from needle.care.states import item_shown_status
 from needle.care.tests import plan_world as pw
 from needle.cases.models import Channel, State
 from needle.cases.services import case_accept, case_callback, case_resolve

@@ -246,4 +246,3 @@ def test_bad_policies_name_the_field(world, kwargs, field):
         policy_set(actor=world.people["root"], **kwargs)
     assert set(err.value.fields) == {field}
     assert not Policy.objects.exists()
-

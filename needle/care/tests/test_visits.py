@@ -13,15 +13,13 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from needle.care.access import access_of
-from needle.care.models import Pairing, Purpose, Recipient, Visit, VisitPhoto, purpose_bit
+from needle.care.access import access_of, accesses
+from needle.care.models import Pairing, Purpose, Recipient, Visit, VisitPhoto, checklist_topics, purpose_bit
 from needle.care.selectors.visits import my_households, visits_for
 from needle.care.services.schedule import Policies, reschedule
 from needle.care.services.visits import (
     MAX_SYNC,
-    accesses,
-    checklist_topics,
-    reschedule_all,
+    reschedule_many,
     visit_log,
     visit_photo_add,
     visit_resolve,
@@ -365,7 +363,7 @@ def test_the_batch_reschedule_equals_reschedule(world: World) -> None:
     rows.append(Recipient.objects.get(pk=ended.pk))
     fields = ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due"]
     batch = [Recipient.objects.get(pk=r.pk) for r in rows]
-    reschedule_all(batch, Policies())
+    reschedule_many(batch, Policies())
     for r in rows:
         one = reschedule(Recipient.objects.get(pk=r.pk))
         assert [getattr(one, f) for f in fields] == [

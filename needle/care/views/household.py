@@ -42,7 +42,7 @@ from needle.care.presenters import recipient_card
 from needle.care.selectors.console import household_file_viewed
 from needle.care.selectors.ledger import access_item, items_for
 from needle.care.selectors.records import access_recipient, recipient_read
-from needle.care.services.ledger import item_add, item_close, item_shown_status, item_to_case
+from needle.care.services.ledger import item_add, item_close, item_to_case
 from needle.care.services.pairings import pairing_add, pairing_end, pairing_lead
 from needle.care.services.registry import (
     consent_record,
@@ -53,7 +53,7 @@ from needle.care.services.registry import (
     recipient_update,
     recorded_fields,
 )
-from needle.care.states import RECIPIENT_MOVES, STAFF, allowed
+from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, item_shown_status
 from needle.care.views.console import page_area
 from needle.cases.models import Service
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
