@@ -35,6 +35,7 @@ from needle.care.selectors import ledger as ledger_sel
 from needle.care.selectors import schedule as sel
 from needle.care.services import ledger, pairings, policies
 from needle.care.services.schedule import district_path
+from needle.care.states import item_shown_status
 from needle.cases.models import Service
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.schemas import ERRORS, Code, Id
@@ -94,7 +95,7 @@ def item_out(item: Item) -> dict[str, Any]:
         "since": item.since,
         "who_acts": item.who_acts,
         "due_on": item.due_on,
-        "status": ledger.item_shown_status(item),
+        "status": item_shown_status(item),
         "case": item.case.number if item.case else None,
         "case_state": item.case.state if item.case else None,
         "confirmation": item.confirmation,

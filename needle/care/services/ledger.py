@@ -154,6 +154,8 @@ def item_to_case(
             area=recipient.area,
             contact_name=recipient.name,
             contact_phone=recipient.phone,
+            # A household in care is not named, nor its trouble shown, on the public list.
+            public=False,
             channel=Channel.STAFF if staff_intake else Channel.WEB,
             idempotency_key=idempotency_key,
         ),

@@ -108,7 +108,7 @@ def test_the_staff_close_with_the_households_confirmation(world, rec):
     assert AuditEvent.objects.filter(action="care.item.closed").count() == 1
 
 
-def test_the_helper_turns_an_item_into_a_request_routed_like_any(world, rec, catalog):
+def test_the_helper_turns_an_item_into_a_request_routed_like_any(world, rec, catalog, client):
     item = _item(world, rec, "member")
     case = item_to_case(actor=world.people["member"], item=item, service=catalog["road"])
     item.refresh_from_db()
@@ -118,6 +118,11 @@ def test_the_helper_turns_an_item_into_a_request_routed_like_any(world, rec, cat
     assert case.channel == Channel.WEB and case.reporter == world.people["member"]
     assert case.resolve_due_at is not None and case.area == rec.area
     assert case.contact_name == rec.name and case.description == "屋顶漏水"
+    # A household's trouble stays off the public list and Open311.
+    assert not case.public
+    listed = client.get("/open311/v2/requests.json")
+    assert listed.status_code == 200 and case.number not in listed.content.decode()
+    assert client.get(f"/open311/v2/requests/{case.number}.json").status_code == 404
     with pytest.raises(Conflict):
         item_to_case(actor=world.people["member"], item=item, service=catalog["road"])
     with pytest.raises(Conflict):

@@ -115,6 +115,9 @@ class Intake:
     contact_email: str = ""
     # Opt-in: the name goes on the public list only when the resident chose so.
     show_name: bool = False
+    # A request filed on someone's behalf from a protected record (a care household's problem)
+    # stays off the public list until a moderator puts it on.
+    public: bool = True
     consent: bool = True
     channel: str = Channel.WEB
     idempotency_key: str | None = None
@@ -304,7 +307,7 @@ def _create(
         contact_email=intake.contact_email.strip() or (reporter.email if reporter else ""),
         show_name=intake.show_name,
         # A resident's request is public (its service permitting) until a moderator says not.
-        public=True,
+        public=intake.public,
         tracking_token=secrets.token_urlsafe(24),
         idempotency_key=idempotency_key(channel=intake.channel, actor=actor, key=intake.idempotency_key or "")
         or None,
