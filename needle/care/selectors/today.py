@@ -143,7 +143,7 @@ def helper_today(*, actor: Any, today: dt.date | None = None) -> HelperToday | N
         "households": len(rows),
         "overdue": sum(1 for d in dues if d < today),
         "due_week": sum(1 for d in dues if today <= d <= week_end),
-        "open_items": sum(r.open_items for r in rows),  # type: ignore[attr-defined]
+        "open_items": sum(r.open_items for r in rows),
     }
     first = _lines(
         [r for r in rows if r.next_visit_due is not None and r.next_visit_due <= week_end][:LISTED], today
