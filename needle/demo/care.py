@@ -142,15 +142,23 @@ def demo_care_load(
     for grid in Area.objects.filter(subtree_q(area.path), level=Level.GRID).order_by("path"):
         grids[grid.parent_id or 0].append(grid)
     street_path = home.path.rsplit("/", 2)[0] + "/"
-    # The helpers: party members living in the community (members of the demo's units).
+    # The helpers: party members living in the community (or one of its grids), members of the
+    # demo's units; where none lives, one from the same street; where the street has none, the
+    # household waits for a helper.
+    by_path = {c.path: c.pk for c in communities}
     helpers: dict[int, list[int]] = defaultdict(list)
-    for person_id, home_id in (
+    in_street: dict[str, list[int]] = defaultdict(list)
+    for person_id, home_path in (
         Membership.objects.filter(left_on__isnull=True, person__home_area__path__startswith=area.path)
         .exclude(person=member)
-        .values_list("person_id", "person__home_area_id")
+        .values_list("person_id", "person__home_area__path")
         .distinct()
     ):
-        helpers[home_id].append(person_id)
+        parts = home_path.split("/")
+        community_pk = by_path.get("/".join(parts[:5]) + "/")
+        if community_pk is not None:
+            helpers[community_pk].append(person_id)
+            in_street["/".join(parts[:4]) + "/"].append(person_id)
 
     # Households and recipients.
     households: list[Household] = []
@@ -254,7 +262,11 @@ def demo_care_load(
         elif rng.random() < 0.08:
             continue
         else:
-            nearby = helpers.get(community_id) or [staff.pk]
+            nearby = helpers.get(community_id) or in_street.get(
+                "/".join(recipient.area_path.split("/")[:4]) + "/"
+            )
+            if not nearby:
+                continue
             helper_id = rng.choice(nearby)
         started = max(recipient.created_at.astimezone(tz).date(), today - dt.timedelta(days=700))
         pairings.append(

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from needle.care.models import Pairing, Recipient, Reminder, ReminderKind, Status
+from needle.care.models import Pairing, Purpose, Recipient, Reminder, ReminderKind, Status, purpose_bit
 from needle.core.audit import audit_record
 from needle.notify.messages import Message
 from needle.notify.services import notify
@@ -107,8 +107,11 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     active = Recipient.objects.filter(status=Status.ACTIVE).only("pk", "name", "area_path", "next_visit_due")
     # A recipient without a helper waits on the staff's "needs a helper" list; once paired, the
     # new helper still hears of the coming visit.
+    # Until the consent to registration is recorded only the care staff see the record
+    # (access.py): its helpers hear nothing of it, not even its name.
+    registered = [v for v in range(1 << len(Purpose)) if v & purpose_bit(Purpose.REGISTRATION)]
     soon = list(
-        active.filter(next_visit_due__gte=today, next_visit_due__lte=horizon)
+        active.filter(next_visit_due__gte=today, next_visit_due__lte=horizon, consents__in=registered)
         .filter(Exists(Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True)))
         .filter(_not_reminded(ReminderKind.DUE))
         .order_by("next_visit_due", "pk")

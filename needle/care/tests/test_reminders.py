@@ -82,7 +82,7 @@ def test_the_days_before_come_from_the_setting_and_a_unit_hears_through_its_peop
     assert told(w.people["member"]) == ["care.reminder.due"]
 
 
-def test_no_helper_no_reminder_until_one_is_paired_and_a_recipient_out_of_care_is_left_alone(
+def test_no_helper_no_reminder_until_one_is_paired_and_no_word_of_a_record_without_consent(
     world: t.World,
 ) -> None:
     w, a = world, world.areas
@@ -90,10 +90,14 @@ def test_no_helper_no_reminder_until_one_is_paired_and_a_recipient_out_of_care_i
     alone = recipient(a["community_a1a"], "孙奶奶", next_due=today + dt.timedelta(days=1))
     gone = recipient(a["community_a1a"], "周爷爷", next_due=today - dt.timedelta(days=9))
     Recipient.objects.filter(pk=gone.pk).update(status="moved_away")
+    # Registered without consent yet: only the care staff know of it, so its helper hears nothing.
+    unconsented = recipient(a["community_a1a"], "吴阿姨", next_due=today + dt.timedelta(days=1), consents=0)
+    pair(unconsented, w.people["member"])
     assert reminders_send() == 0
     pair(alone, w.people["member"])
     assert reminders_send() == 1
     assert told(w.people["member"]) == ["care.reminder.due"]
+    assert "孙奶奶" in Notification.objects.get(recipient=w.people["member"]).params["name"]
 
 
 def test_a_reminder_claimed_by_another_run_in_the_meantime_is_not_sent_again(world: t.World) -> None:
