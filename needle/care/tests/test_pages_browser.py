@@ -152,3 +152,23 @@ def test_importing_household_files_line_by_line(world: t.World, open_tab: Any, t
     desk.page.get_by_role("button", name="Import").click()
     expect(desk.page.locator("#registry")).to_contain_text("孙大妈")
     assert Recipient.objects.get().name == "孙大妈"
+
+    # Registering one more on the form, on a phone.
+    phone: Tab = open_tab(**PHONE)
+    sign_in(phone, "staff")
+    switch_language(phone, "zh-hans")
+    phone.goto(f"/care/register/{A1A}/")
+    page = phone.page
+    page.fill("#name", "周奶奶")
+    page.fill("#birth_date", "1940-06-01")
+    page.locator("input[name=categories][value=elderly_alone]").check()
+    page.locator("input[name=categories][value=serious_illness]").check()
+    page.locator("input[name=risk][value=high]").check()
+    page.fill("#health", "心脏病，需定期复诊")
+    page.select_option("#consent_method", "signed_form")
+    phone.shot("care-pages-12-phone-zh-register.png")
+    page.locator("#register button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("周奶奶")
+    made = Recipient.objects.get(name="周奶奶")
+    assert made.category_codes == ["elderly_alone", "serious_illness"] and made.risk == "high"
+    phone.shot("care-pages-13-phone-zh-registered.png")
