@@ -120,7 +120,7 @@ def test_who_may_open_the_console(world: World, r: Recipient) -> None:
     read = client(p["supervisor"]).get(f"/care/{A1A}/")
     assert read.status_code == 200
     assert "王秀英" in read.content.decode() and f"/care/register/{A1A}/" not in read.content.decode()
-    for persona in ("resident", "outsider", "handler", "helper", "other_supervisor"):
+    for persona in ("resident", "outsider", "handler", "helper", "grid_worker", "other_supervisor"):
         assert client(p[persona]).get(f"/care/{A1A}/").status_code == 403, persona
     assert client(p["staff"]).get(f"/care/{OTHER}/").status_code == 403
     assert client(p["staff"]).get("/care/nope/").status_code == 404
@@ -168,14 +168,18 @@ def test_the_household_file_by_persona(world: World, r: Recipient) -> None:
     assert SECRETS["health"] not in body and "recorded, hidden" in body  # masked until shown
     helper = client(p["helper"]).get(file_url(r))
     assert helper.status_code == 200 and 'id="consents"' not in helper.content.decode()
+    # The grid worker sees what a visit needs, not the sensitive fields (no consent to share with them).
+    grid = client(p["grid_worker"]).get(file_url(r))
+    assert grid.status_code == 200 and "13800000001" in grid.content.decode()
+    assert "Show</button>" not in grid.content.decode()
     # Those shown the contacts are audited as having viewed them; the supervisor's masked file is not.
     viewed = AuditEvent.objects.filter(action="care.recipient.contact_viewed", object_id=str(r.pk))
-    assert sorted(viewed.values_list("actor__username", flat=True)) == ["helper", "staff"]
+    assert sorted(viewed.values_list("actor__username", flat=True)) == ["grid_worker", "helper", "staff"]
     supervisor = client(p["supervisor"]).get(file_url(r))
     assert supervisor.status_code == 200
     body = supervisor.content.decode()
     assert "13800000001" not in body and "华一坡3号" not in body and "Show</button>" not in body
-    assert viewed.count() == 2
+    assert viewed.count() == 3
     for persona in ("resident", "outsider", "other_supervisor", "handler"):
         assert client(p[persona]).get(file_url(r)).status_code == 404, persona
     assert client(p["staff"]).get(file_url(r, OTHER)).status_code == 404
