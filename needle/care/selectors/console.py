@@ -33,6 +33,7 @@ from django.utils import timezone
 from needle.areas.models import Area, Level, subtree_q
 from needle.care.access import Access, visible_q
 from needle.care.models import Item, ItemStatus, Pairing, Recipient, Status
+from needle.care.services.pairings import current_q
 from needle.core.audit import audit_record
 from needle.orgs.permissions import area_scope_q, is_superuser, scope_paths
 
@@ -70,6 +71,14 @@ def lead_helper() -> Subquery:
     return Subquery(pairings, output_field=CharField())
 
 
+def needs_helper_q() -> Q:
+    """No current helper: never paired, unpaired, or every helper gone (membership ended, moved
+    away, account closed) — the same day, before the daily job ends those pairings; the plan's
+    rule (services.pairings.current_q), as the schedule's "needs a helper" list reads it."""
+    helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
+    return ~Exists(helped)
+
+
 def recipients_in(*, actor: Any, area: Area) -> QuerySet[Recipient]:
     """The recipients at or under `area` that the actor may see."""
     return Recipient.objects.filter(subtree_q(area.path, "area_path")).filter(visible_q(actor))
@@ -102,15 +111,16 @@ class Console:
 def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT) -> Console:
     """Every list of a community's console (or of any area's, for one with a wider grant)."""
     today = timezone.localdate()
+    # The same seven days as the schedule's "week" (today to a week from today, both included).
     week_end = today + dt.timedelta(days=WEEK)
     base = recipients_in(actor=actor, area=area)
     active = base.filter(status=Status.ACTIVE)
-    no_helper = ~Exists(Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True))
+    no_helper = needs_helper_q()
     counts = active.aggregate(
         active=Count("pk"),
         needs_helper=Count("pk", filter=no_helper),
         overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
-        due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lt=week_end)),
+        due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=week_end)),
         never_visited=Count("pk", filter=Q(last_visit_on__isnull=True)),
     )
     registry = base
@@ -146,7 +156,7 @@ def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT
         ),
         due_week=Listing(
             list(
-                with_helper.filter(next_visit_due__gte=today, next_visit_due__lt=week_end).order_by(
+                with_helper.filter(next_visit_due__gte=today, next_visit_due__lte=week_end).order_by(
                     "next_visit_due", "pk"
                 )[:limit]
             ),
@@ -197,7 +207,7 @@ def community_counts(*, area: Area) -> list[AreaCounts]:
         Area.objects.filter(subtree_q(area.path), level=counts_level(area), retired=False).order_by("path")
     )
     by_path = {c.path: c for c in communities}
-    no_helper = ~Exists(Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True))
+    no_helper = needs_helper_q()
     rows = (
         Recipient.objects.filter(subtree_q(area.path, "area_path"), status=Status.ACTIVE)
         .values("area_path")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from needle.care.models import Consent, Item, ItemStatus, Pairing, Purpose, Recipient, Status, Visit
 from needle.care.tests.registry_helpers import SECRETS, personas, register
 from needle.core.models import AuditEvent
-from needle.orgs.models import Person
+from needle.orgs.models import Membership, MembershipKind, Person
 from needle.testing import World, build_catalog
 
 A1A = "500103001001"
@@ -38,8 +38,16 @@ def file_url(r: Recipient, code: str = A1A) -> str:
 
 @pytest.fixture
 def r(world: World) -> Recipient:
+    """王秀英, consented, paired with a helper who is a member of the community's party
+    committee (a helper still standing)."""
     recipient = register(world)
     personas(world, recipient)
+    Membership.objects.create(
+        person=world.people["helper"],
+        unit=world.units["pb_a1a"],
+        kind=MembershipKind.PARTY_MEMBER,
+        joined_on=dt.date(2020, 1, 1),
+    )
     return recipient
 
 
@@ -85,6 +93,10 @@ def test_the_console_lists_the_days_work(world: World, r: Recipient) -> None:
     Recipient.objects.filter(pk=r.pk).update(last_visit_on=today)
     body = client(p["staff"]).get(f"/care/{A1A}/").content.decode()
     assert "王秀英" not in body.split('id="never-visited"')[1].split("</section>")[0]
+    # Her helper leaves the party committee: she needs a new helper the same day.
+    Membership.objects.filter(person=p["helper"]).update(left_on=today)
+    body = client(p["staff"]).get(f"/care/{A1A}/").content.decode()
+    assert "王秀英" in body.split('id="needs-helper"')[1].split("</section>")[0]
     # The registry's search.
     found = client(p["staff"]).get(f"/care/{A1A}/", {"q": "赵"}).content.decode()
     registry = found.split('id="registry"')[1]

@@ -15,6 +15,7 @@ from needle import testing as t
 from needle.care.models import Item, Recipient, Visit
 from needle.care.services import imports
 from needle.care.tests.registry_helpers import SECRETS, personas, register
+from needle.orgs.models import Membership, MembershipKind
 from needle.testing import Tab, sign_in, switch_language, zh
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -33,6 +34,12 @@ def households(world: t.World) -> Recipient:
     today = timezone.localdate()
     wang = register(world)
     personas(world, wang)
+    Membership.objects.create(
+        person=world.people["helper"],
+        unit=world.units["pb_a1a"],
+        kind=MembershipKind.PARTY_MEMBER,
+        joined_on=dt.date(2020, 1, 1),
+    )
     Visit.objects.create(
         recipient=wang,
         kind="home",
@@ -77,6 +84,7 @@ def test_the_console_and_the_household_file(world: t.World, open_tab: Any) -> No
     page = desk.page
     expect(page.locator("#overdue")).to_contain_text("王秀英")
     expect(page.locator("#needs-helper")).to_contain_text("李小明")
+    expect(page.locator("#needs-helper")).not_to_contain_text("王秀英")
     expect(page.locator("#items")).to_contain_text("屋顶漏水")
     desk.shot("care-pages-01-desk-en-console.png")
     page.locator("#overdue").get_by_role("link", name="王秀英").click()
