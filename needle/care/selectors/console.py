@@ -76,7 +76,7 @@ def needs_helper_q() -> Q:
     away, account closed) — the same day, before the daily job ends those pairings; the plan's
     rule (services.pairings.current_q), as the schedule's "needs a helper" list reads it."""
     helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
-    return ~Exists(helped)
+    return ~Q(Exists(helped))
 
 
 def recipients_in(*, actor: Any, area: Area) -> QuerySet[Recipient]:
