@@ -63,11 +63,11 @@ SENSITIVE_LIMITS: dict[str, int] = {
 }
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,19}$")
-# What an audit event of a recipient's details may hold: never a sensitive value.
+# What an audit event of a recipient's details holds: never a sensitive value, and of the
+# contacts (CONTACT_FIELDS) only which changed, so the log keeps no way to reach the person
+# after their record is anonymised.
 SNAP_FIELDS = [
     "name",
-    "phone",
-    "birth_date",
     "area",
     "area_path",
     "categories",
@@ -75,12 +75,17 @@ SNAP_FIELDS = [
     "status",
     "ended_on",
     "guardian_name",
-    "guardian_phone",
     "guardian",
-    "emergency_contact",
     "person",
     "record",
 ]
+CONTACT_FIELDS = ["phone", "birth_date", "guardian_phone", "emergency_contact", "address"]
+
+
+def _contacts(recipient: Recipient) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(recipient, name) for name in CONTACT_FIELDS if name != "address"}
+    values["address"] = recipient.household.address
+    return values
 
 
 @dataclass
@@ -355,6 +360,7 @@ def recipient_register(*, actor: Any, data: RecipientInput, household: Household
     require_staff(actor, data.area.path)
     if household is not None and not _in_place(data.area, household):
         raise ValidationFailed(fields={"household": _("The household is in another community.")})
+    _one_record_each(data)
     if household is None:
         household = Household.objects.create(area=data.area, area_path=data.area.path, address=data.address)
     recipient = Recipient(household=household, area=data.area, area_path=data.area.path, created_by=actor)
@@ -370,9 +376,25 @@ def recipient_register(*, actor: Any, data: RecipientInput, household: Household
             **snapshot(recipient, SNAP_FIELDS),
             "household": household.pk,
             "sensitive": recorded_fields(recipient),
+            "contacts": [name for name, value in _contacts(recipient).items() if value],
         },
     )
     return recipient
+
+
+def _one_record_each(data: RecipientInput, *, but: int | None = None) -> None:
+    """A person (account or record) is in the registry once while their record stands."""
+    standing = Recipient.objects.exclude(status=Status.ANONYMISED)
+    if but is not None:
+        standing = standing.exclude(pk=but)
+    if data.person is not None and standing.filter(person=data.person).exists():
+        raise Conflict(
+            _("This person is already in the care registry."), fields={"person": _("Already registered.")}
+        )
+    if data.record is not None and standing.filter(record=data.record).exists():
+        raise Conflict(
+            _("This person is already in the care registry."), fields={"record": _("Already registered.")}
+        )
 
 
 def _locked(recipient: Recipient) -> Recipient:
@@ -389,7 +411,9 @@ def recipient_update(*, actor: Any, recipient: Recipient, data: RecipientInput) 
         raise Conflict(_("This record is anonymised."))
     if data.area.pk != recipient.area_id:
         raise ValidationFailed(fields={"area": _("Move the recipient to change their place.")})
+    _one_record_each(data, but=recipient.pk)
     before = snapshot(recipient, SNAP_FIELDS)
+    contacts_before = _contacts(recipient)
     changed: list[str] = []
     if data.sensitive:
         values = open_sealed(recipient)
@@ -408,6 +432,10 @@ def recipient_update(*, actor: Any, recipient: Recipient, data: RecipientInput) 
     after = snapshot(recipient, SNAP_FIELDS)
     if changed:
         before["sensitive_changed"], after["sensitive_changed"] = [], sorted(changed)
+    contacts_after = _contacts(recipient)
+    contacts_changed = [name for name in CONTACT_FIELDS if contacts_before[name] != contacts_after[name]]
+    if contacts_changed:
+        before["contacts_changed"], after["contacts_changed"] = [], contacts_changed
     if before != after:
         audit_record(actor=actor, action="care.recipient.updated", obj=recipient, old=before, new=after)
     return recipient

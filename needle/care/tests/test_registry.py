@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from needle.care import crypto
-from needle.care.models import SENSITIVE, Consent, Household, Recipient, Status
+from needle.care.models import SENSITIVE, Consent, Household, Pairing, Recipient, Status
 from needle.care.presenters import RECORDED, recipient_card
 from needle.care.selectors.records import (
     SealUnavailable,
@@ -114,6 +114,9 @@ def test_register_creates_household_schedule_and_audit_without_secrets(world: Wo
     for secret in SECRETS.values():
         assert secret not in dumped
     assert event.changes["new"]["sensitive"] == list(SENSITIVE)
+    # Of the contacts, only which are recorded.
+    assert "13800000001" not in dumped and "华一坡3号" not in dumped
+    assert event.changes["new"]["contacts"] == ["phone", "birth_date", "emergency_contact", "address"]
 
 
 def test_register_into_an_existing_household(world: World) -> None:
@@ -495,3 +498,36 @@ def test_a_dropped_key_is_a_clear_error(world: World, settings: Any) -> None:
         recipient_sensitive(actor=world.people["staff"], recipient=found, access=access)
     assert exc.value.status == 503
     assert Recipient.objects.get(pk=recipient.pk).sealed == recipient.sealed
+
+
+def test_a_person_is_registered_once(world: World) -> None:
+    resident = world.people["resident"]
+    first = register(world, person=resident.username)
+    with pytest.raises(Conflict):
+        register(world, person=resident.username)
+    recipient_update(
+        actor=world.people["staff"],
+        recipient=first,
+        data=recipient_input(
+            body(world, person=resident.username, phone="13800000077"), partial_sensitive=True
+        ),
+    )
+    event = AuditEvent.objects.get(action="care.recipient.updated")
+    assert event.changes["new"] == {"contacts_changed": ["phone"]}
+    assert "13800000077" not in str(event.changes)
+
+
+def test_a_paired_units_members_help_within_consent(world: World) -> None:
+    recipient = register(world)
+    Pairing.objects.create(
+        recipient=recipient,
+        unit=world.units["pb_a1a"],
+        lead=True,
+        started_on=timezone.localdate(),
+        area_path=recipient.area_path,
+    )
+    found, access = access_recipient(actor=world.people["member"], recipient_id=recipient.pk)
+    assert access.helper and access.fields == {"health", "disability", "income", "notes"}
+    assert "id_number" not in recipient_sensitive(
+        actor=world.people["member"], recipient=found, access=access
+    )

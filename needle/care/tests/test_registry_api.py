@@ -466,3 +466,23 @@ def test_changing_a_sensitive_field_with_the_key_dropped_is_a_clear_error(
     assert staff.patch(f"{BASE}/recipients/{recipient.pk}", {"risk": "low"}).status_code == 200
     own = api(world, "resident").get(f"{BASE}/me/export")
     assert own.status_code == 200
+
+
+def test_the_auditor_reads_who_read_what(world: World) -> None:
+    recipient = register(world)
+    personas(world, recipient)
+    api(world, "helper").get(f"{BASE}/recipients/{recipient.pk}", reason="家访")
+    answer = api(world, "district_auditor").get("/api/v1/audit", action="care.recipient.sensitive_read")
+    assert answer.status_code == 200
+    (event,) = answer.json()["results"]
+    assert event["object_id"] == str(recipient.pk)
+    assert event["changes"]["new"] == {"fields": ["disability", "health", "income", "notes"], "why": "家访"}
+    for secret in SECRETS.values():
+        assert secret not in answer.content.decode()
+    assert (
+        api(world, "resident")
+        .get("/api/v1/audit", action="care.recipient.sensitive_read")
+        .json()
+        .get("results", [])
+        == []
+    )
