@@ -10,6 +10,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from needle.care.services.ledger import items_follow_cases
 from needle.care.services.pairings import pairings_of_leavers_end
+from needle.care.services.reminders import reminders_send
 from needle.care.services.schedule import reschedule_all
 
 log = logging.getLogger(__name__)
@@ -43,3 +44,13 @@ def care_reschedule() -> int:
     if changed:
         log.info("Care: %d recipients' due dates recomputed.", changed)
     return changed
+
+
+@db_periodic_task(crontab(minute="0", hour="8"))
+def care_reminders() -> int:
+    """Daily at 08:00: helpers hear of the visits due within two days, the community's care
+    staff of the overdue ones; once a day each."""
+    told = reminders_send()
+    if told:
+        log.info("Care: %d people reminded of visits.", told)
+    return told

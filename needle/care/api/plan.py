@@ -21,6 +21,7 @@ from needle.care.schemas.plan import (
     CareItemListOut,
     CareItemOut,
     CarePairingIn,
+    CarePairingListOut,
     CarePairingOut,
     CarePolicyIn,
     CarePolicyListOut,
@@ -125,6 +126,15 @@ def create_pairing(request: HttpRequest, payload: CarePairingIn) -> Any:
         reason=payload.reason,
     )
     return Status(201, pairing_out(pairing))
+
+
+@router.get(
+    "/recipients/{recipient_id}/pairings", response={200: CarePairingListOut, **ERRORS}, summary="Helpers"
+)
+def list_pairings(request: HttpRequest, recipient_id: Id) -> Any:
+    """A recipient's helpers, current ones first (the lead at the top), then the ended ones."""
+    recipient = _recipient(request.user, recipient_id)
+    return {"items": [pairing_out(p) for p in sel.pairings_for(actor=request.user, recipient=recipient)]}
 
 
 @router.post("/pairings/{pairing_id}/end", response={200: CarePairingOut, **ERRORS}, summary="End a pairing")
@@ -255,6 +265,14 @@ def create_item(request: HttpRequest, payload: CareItemIn) -> Any:
         visit=visit,
     )
     return Status(201, item_out(item))
+
+
+@router.get("/items", response={200: CareItemListOut, **ERRORS}, summary="A place's open items")
+def list_open_items(request: HttpRequest, area: Code) -> Any:
+    """The items still open (on a ledger or as a request) at or under a place, oldest first:
+    the community's care staff."""
+    items = ledger_sel.open_items_for(actor=request.user, area_path=_area(area).path)
+    return {"items": [item_out(i) for i in items[:MAX_ROWS]]}
 
 
 @router.get("/recipients/{recipient_id}/items", response={200: CareItemListOut, **ERRORS}, summary="A ledger")

@@ -34,6 +34,10 @@ class CarePairingOut(Schema):
     reason: str
 
 
+class CarePairingListOut(Schema):
+    items: list[CarePairingOut]
+
+
 class CareReasonIn(Schema):
     reason: str = Field(..., max_length=200)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import subtree_q
-from needle.care.access import helper_q, visible_q
+from needle.care.access import access_of, helper_q, visible_q
 from needle.care.models import Pairing, Policy, Purpose, Recipient, Risk, Status, purpose_bit
 from needle.care.services.pairings import current_q
 from needle.care.services.schedule import DEFAULTS
@@ -109,6 +109,10 @@ def _registered_scope(actor: Any, area_path: str, prefix: str = "") -> Q:
     (with the consent to registration), as they see them."""
     if can_in_area(actor, "care.manage", area_path):
         return Q()
+    return _registered_q(prefix)
+
+
+def _registered_q(prefix: str = "") -> Q:
     # consents & bit as a list of the values holding the bit: both databases read it.
     bit = purpose_bit(Purpose.REGISTRATION)
     return Q(**{f"{prefix}consents__in": [v for v in range(1 << len(Purpose)) if v & bit]})
@@ -136,11 +140,12 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
         .order_by("-overdue", "-recipients", "helper_id", "unit_id")[:MAX_HELPER_ROWS]
     )
     rows = list(pairings)
-    people = dict(
-        Person.objects.filter(pk__in={r["helper_id"] for r in rows if r["helper_id"]}).values_list(
-            "pk", "display_name"
-        )
-    )
+    people = {
+        pk: shown or username
+        for pk, shown, username in Person.objects.filter(
+            pk__in={r["helper_id"] for r in rows if r["helper_id"]}
+        ).values_list("pk", "display_name", "username")
+    }
     units = dict(
         Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]}).values_list("pk", "name")
     )
@@ -167,20 +172,30 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
 
 
 def needs_helper_for(*, actor: Any, area_path: str) -> QuerySet[Recipient]:
-    """The place's active recipients with no current helper: never paired, unpaired, or whose
+    """The place's active, registered recipients with no current helper: never paired, unpaired, or whose
     every helper left (membership ended, moved away, account closed) — the same day, whether or
     not the daily job has ended those pairings yet. Longest-waiting first."""
     require_authenticated(actor)
     require(_may_read_area(actor, area_path))
     helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
+    # Registered ones only: until the consent to registration no helper may see the record.
     rows = (
         Recipient.objects.filter(subtree_q(area_path, "area_path"), status=Status.ACTIVE)
-        .filter(_registered_scope(actor, area_path))
+        .filter(_registered_q())
         .filter(~Exists(helped))
     )
     if not is_superuser(actor):
         rows = rows.filter(visible_q(actor))
     return rows.select_related("area").order_by("created_at", "pk")
+
+
+def pairings_for(*, actor: Any, recipient: Recipient) -> list[Pairing]:
+    """A recipient's helpers, current first (the lead at the top), then the ended ones: to
+    whoever may see the recipient."""
+    require_authenticated(actor)
+    require(access_of(actor, recipient).sees, visible=False)
+    rows = Pairing.objects.filter(recipient=recipient).select_related("helper", "unit")
+    return sorted(rows, key=lambda p: (p.ended_on is not None, not p.lead, p.started_on, p.pk))
 
 
 @dataclass(frozen=True)

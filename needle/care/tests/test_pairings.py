@@ -182,6 +182,8 @@ def test_a_closed_account_and_a_dissolved_unit_leave_too(world):
         dissolved_on=timezone.localdate()
     )
     assert _needing(world) == {rec, other}
+    assert pairings_of_leavers_end() == 2
+    assert not Pairing.objects.filter(ended_on__isnull=True).exists()
 
 
 def test_a_helper_who_moved_away_leaves(world):
@@ -214,6 +216,9 @@ def test_a_helper_who_moved_away_leaves(world):
 
 def test_the_needs_helper_list_is_for_care_staff_and_supervisors(world):
     rec = pw.recipient(world)
+    # Not registered yet (no consent): no helper could see it, so it waits for the consent.
+    pw.recipient(world, consents=0, name="未同意")
+    assert _needing(world) == {rec}
     path = world.areas["community_a1a"].path
     assert set(needs_helper_for(actor=world.people["supervisor"], area_path=path)) == {rec}
     for persona in ("member", "resident", "outsider"):

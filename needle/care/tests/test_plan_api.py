@@ -47,6 +47,15 @@ def test_pairing_is_created_and_ended(world, api, rec):
     assert data["lead"] is True and data["helper"] == world.people["member"].pk and data["ended_on"] is None
     r = api("staff").post(f"{BASE}/pairings", body)
     assert r.status_code == 409
+    li = pw.member(world, "li")
+    r = api("staff").post(f"{BASE}/pairings", {"recipient": rec.pk, "helper": li.pk, "lead": True})
+    assert r.status_code == 201 and r.json()["lead"] is True
+    r = api("member").get(f"{BASE}/recipients/{rec.pk}/pairings")
+    assert r.status_code == 200 and [p["helper"] for p in r.json()["items"]] == [
+        li.pk,
+        world.people["member"].pk,
+    ]
+    assert api("outsider").get(f"{BASE}/recipients/{rec.pk}/pairings").status_code == 404
     r = api("staff").post(f"{BASE}/pairings/{data['id']}/end", {"reason": "搬家"})
     assert r.status_code == 200 and r.json()["ended_on"] == timezone.localdate().isoformat()
     r = api("staff").post(f"{BASE}/pairings/{data['id']}/end", {"reason": "搬家"})
@@ -265,3 +274,46 @@ def test_policies(world, api, rec):
 
 def test_the_ledger_item_status_is_one_of_the_lifecycle(world):
     assert set(ItemStatus.values) == {"open", "case", "closed"}
+
+
+def test_the_schedule_reads_a_fixed_number_of_queries(world, api, django_assert_max_num_queries):
+    for i in range(3):
+        pw.pair(pw.recipient(world, name=f"r{i}"), world.people["member"])
+    client = api("staff")
+    client.get(f"{BASE}/schedule", area="500103001001")
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(f"{BASE}/schedule", area="500103001001").json()["count"] == 3
+    for i in range(10):
+        pw.pair(pw.recipient(world, name=f"s{i}"), world.people["member"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(f"{BASE}/schedule", area="500103001001").json()["count"] == 13
+    with django_assert_max_num_queries(len(few.captured_queries) + 3):
+        assert client.get(f"{BASE}/dashboard", area="500103001001").json()["total"] == 13
+
+
+def test_open_items_of_a_place(world, api, rec):
+    pw.pair(rec, world.people["member"])
+    first = api("member").post(f"{BASE}/items", {"recipient": rec.pk, "what": "漏水"}).json()
+    r = api("staff").get(f"{BASE}/items", area="500103001001")
+    assert r.status_code == 200 and [i["id"] for i in r.json()["items"]] == [first["id"]]
+    assert api("member").get(f"{BASE}/items", area="500103001001").status_code == 403
+    assert api("staff").get(f"{BASE}/items").status_code == 422
+
+
+def test_the_openapi_document_lists_the_plan(world):
+    from django.test import Client
+
+    doc = Client().get("/api/v1/openapi.json").json()
+    for path in (
+        "/api/v1/care/pairings",
+        "/api/v1/care/pairings/{pairing_id}/end",
+        "/api/v1/care/schedule",
+        "/api/v1/care/dashboard",
+        "/api/v1/care/items",
+        "/api/v1/care/items/{item_id}/close",
+        "/api/v1/care/items/{item_id}/to-case",
+        "/api/v1/care/recipients/{recipient_id}/items",
+        "/api/v1/care/policies",
+    ):
+        assert path in doc["paths"], path
+    assert "409" in doc["paths"]["/api/v1/care/items/{item_id}/close"]["post"]["responses"]

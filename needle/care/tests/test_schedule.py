@@ -9,10 +9,12 @@ from django.utils import timezone
 from needle.care.models import Policy, Recipient, Status, VisitKind
 from needle.care.selectors.schedule import dashboard_for, days_overdue, policies_for, schedule_for
 from needle.care.services.policies import policy_set
+from needle.care.services.reminders import DUE_SOON, OVERDUE, reminders_send
 from needle.care.services.schedule import Policies, reschedule, reschedule_all
 from needle.care.tests import plan_world as pw
 from needle.core.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
+from needle.notify.models import Notification
 
 DUES = ("last_visit_on", "last_call_on", "next_visit_due", "next_call_due")
 
@@ -246,3 +248,19 @@ def test_bad_policies_name_the_field(world, kwargs, field):
         policy_set(actor=world.people["root"], **kwargs)
     assert set(err.value.fields) == {field}
     assert not Policy.objects.exists()
+
+
+def test_reminders_go_to_helpers_before_the_due_date_and_to_the_staff_when_overdue(world):
+    member, li = world.people["member"], pw.member(world, "li")
+    pw.pair(_at(world, due_in=1), member)
+    pw.pair(_at(world, due_in=2), member)
+    pw.pair(_at(world, due_in=5), li)
+    _at(world, overdue=3, area="grid_a1a")
+    _at(world, overdue=1, area="community_b1a")
+    assert reminders_send() == 2
+    soon = Notification.objects.get(verb=DUE_SOON)
+    assert soon.recipient == member and soon.params["count"] == 2
+    late = Notification.objects.get(verb=OVERDUE)
+    # The grid's recipient belongs to community a1a: its care staff hear of it.
+    assert late.recipient == world.people["staff"] and late.params["count"] == 1
+    assert reminders_send() == 0
