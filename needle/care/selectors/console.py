@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from needle.areas.models import Area, Level, subtree_q
 from needle.care.access import Access, visible_q
-from needle.care.models import Item, ItemStatus, Pairing, Recipient, Status
+from needle.care.models import Item, ItemStatus, Pairing, Purpose, Recipient, Status, purpose_bit
 from needle.care.services.pairings import current_q
 from needle.core.audit import audit_record
 from needle.orgs.permissions import area_scope_q, is_superuser, scope_paths
@@ -72,11 +72,14 @@ def lead_helper() -> Subquery:
 
 
 def needs_helper_q() -> Q:
-    """No current helper: never paired, unpaired, or every helper gone (membership ended, moved
-    away, account closed) — the same day, before the daily job ends those pairings; the plan's
-    rule (services.pairings.current_q), as the schedule's "needs a helper" list reads it."""
+    """Registered and without a current helper: never paired, unpaired, or every helper gone
+    (membership ended, moved away, account closed) — the same day, before the daily job ends
+    those pairings. The plan's rule (services.pairings.current_q, selectors.schedule's list):
+    until the consent to registration no helper may see the record, so none is sought."""
     helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
-    return ~Q(Exists(helped))
+    bit = purpose_bit(Purpose.REGISTRATION)
+    registered = Q(consents__in=[v for v in range(1 << len(Purpose)) if v & bit])
+    return registered & ~Q(Exists(helped))
 
 
 def recipients_in(*, actor: Any, area: Area) -> QuerySet[Recipient]:
