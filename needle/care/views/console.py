@@ -74,7 +74,7 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 def _area_page(request: HttpRequest, area: Area) -> HttpResponse:
     actor = request.user
     if area.level != Level.COMMUNITY:
-        rows = community_counts(area=area)
+        rows = community_counts(actor=actor, area=area)
         totals = {
             key: sum(getattr(r, key) for r in rows)
             for key in ("active", "high_risk", "needs_helper", "overdue", "never_visited", "open_items")
