@@ -18,7 +18,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -33,6 +32,7 @@ from django.utils import timezone
 from needle.areas.models import Area, Level, subtree_q
 from needle.care.access import Access, visible_q
 from needle.care.models import Item, ItemStatus, Pairing, Recipient, Status
+from needle.care.selectors.schedule import needs_helper_for
 from needle.core.audit import audit_record
 from needle.orgs.permissions import area_scope_q, is_superuser, scope_paths
 
@@ -102,17 +102,20 @@ class Console:
 def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT) -> Console:
     """Every list of a community's console (or of any area's, for one with a wider grant)."""
     today = timezone.localdate()
+    # The same seven days as the schedule's "week" (today to a week from today, both included).
     week_end = today + dt.timedelta(days=WEEK)
     base = recipients_in(actor=actor, area=area)
     active = base.filter(status=Status.ACTIVE)
-    no_helper = ~Exists(Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True))
+    # Who needs a helper is the schedule's list (registered, no current helper: one who left
+    # counts as none the same day), so the console and the API cannot disagree.
+    needs_helper = needs_helper_for(actor=actor, area_path=area.path)
     counts = active.aggregate(
         active=Count("pk"),
-        needs_helper=Count("pk", filter=no_helper),
         overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
-        due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lt=week_end)),
+        due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=week_end)),
         never_visited=Count("pk", filter=Q(last_visit_on__isnull=True)),
     )
+    counts["needs_helper"] = needs_helper.count()
     registry = base
     if query:
         registry = registry.filter(name__icontains=query)
@@ -137,7 +140,7 @@ def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT
             registry.count() if query else base.count(),
         ),
         needs_helper=Listing(
-            list(active.filter(no_helper).order_by(risk_order(), "created_at", "pk")[:limit]),
+            list(needs_helper.order_by(risk_order(), "created_at", "pk")[:limit]),
             counts["needs_helper"],
         ),
         overdue=Listing(
@@ -146,7 +149,7 @@ def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT
         ),
         due_week=Listing(
             list(
-                with_helper.filter(next_visit_due__gte=today, next_visit_due__lt=week_end).order_by(
+                with_helper.filter(next_visit_due__gte=today, next_visit_due__lte=week_end).order_by(
                     "next_visit_due", "pk"
                 )[:limit]
             ),
@@ -186,25 +189,23 @@ def counts_level(area: Area) -> int:
     return int(Level.COMMUNITY) if area.level >= Level.DISTRICT else area.level + 1
 
 
-def community_counts(*, area: Area) -> list[AreaCounts]:
+def community_counts(*, actor: Any, area: Area) -> list[AreaCounts]:
     """The communities under a street or a district (the areas of the next level under a city or
-    a province) with their counts, a grid's recipients counted in its community. Three queries
-    whatever the number of areas. The caller checks that the reader may see `area`'s figures
+    a province) with their counts, a grid's recipients counted in its community. A few queries
+    whatever the number of areas. The caller checks that `actor` may read care at `area`
     ("care.view"): counts carry no personal data, so they count every record, like the
-    operations center's figures."""
+    operations center's figures; who needs a helper is the schedule's list as `actor` reads it."""
     today = timezone.localdate()
     communities = list(
         Area.objects.filter(subtree_q(area.path), level=counts_level(area), retired=False).order_by("path")
     )
     by_path = {c.path: c for c in communities}
-    no_helper = ~Exists(Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True))
     rows = (
         Recipient.objects.filter(subtree_q(area.path, "area_path"), status=Status.ACTIVE)
         .values("area_path")
         .annotate(
             active=Count("pk"),
             high_risk=Count("pk", filter=Q(risk="high")),
-            needs_helper=Count("pk", filter=no_helper),
             overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
             never_visited=Count("pk", filter=Q(last_visit_on__isnull=True)),
         )
@@ -214,8 +215,18 @@ def community_counts(*, area: Area) -> list[AreaCounts]:
         home = _community_of(row["area_path"], by_path)
         if home is None:
             continue
-        for key in ("active", "high_risk", "needs_helper", "overdue", "never_visited"):
+        for key in ("active", "high_risk", "overdue", "never_visited"):
             totals[home][key] = totals[home].get(key, 0) + row[key]
+    needs = (
+        needs_helper_for(actor=actor, area_path=area.path)
+        .order_by()
+        .values("area_path")
+        .annotate(n=Count("pk"))
+    )
+    for found in needs:
+        home = _community_of(found["area_path"], by_path)
+        if home is not None:
+            totals[home]["needs_helper"] = totals[home].get("needs_helper", 0) + found["n"]
     items = (
         Item.objects.filter(subtree_q(area.path, "area_path"), status=ItemStatus.OPEN)
         .values("area_path")

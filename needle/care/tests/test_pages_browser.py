@@ -15,6 +15,7 @@ from needle import testing as t
 from needle.care.models import Item, Recipient, Visit
 from needle.care.services import imports
 from needle.care.tests.registry_helpers import SECRETS, personas, register
+from needle.orgs.models import Membership, MembershipKind
 from needle.testing import Tab, sign_in, switch_language, zh
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -33,6 +34,12 @@ def households(world: t.World) -> Recipient:
     today = timezone.localdate()
     wang = register(world)
     personas(world, wang)
+    Membership.objects.create(
+        person=world.people["helper"],
+        unit=world.units["pb_a1a"],
+        kind=MembershipKind.PARTY_MEMBER,
+        joined_on=dt.date(2020, 1, 1),
+    )
     Visit.objects.create(
         recipient=wang,
         kind="home",
@@ -77,6 +84,7 @@ def test_the_console_and_the_household_file(world: t.World, open_tab: Any) -> No
     page = desk.page
     expect(page.locator("#overdue")).to_contain_text("王秀英")
     expect(page.locator("#needs-helper")).to_contain_text("李小明")
+    expect(page.locator("#needs-helper")).not_to_contain_text("王秀英")
     expect(page.locator("#items")).to_contain_text("屋顶漏水")
     desk.shot("care-pages-01-desk-en-console.png")
     page.locator("#overdue").get_by_role("link", name="王秀英").click()
@@ -152,3 +160,23 @@ def test_importing_household_files_line_by_line(world: t.World, open_tab: Any, t
     desk.page.get_by_role("button", name="Import").click()
     expect(desk.page.locator("#registry")).to_contain_text("孙大妈")
     assert Recipient.objects.get().name == "孙大妈"
+
+    # Registering one more on the form, on a phone.
+    phone: Tab = open_tab(**PHONE)
+    sign_in(phone, "staff")
+    switch_language(phone, "zh-hans")
+    phone.goto(f"/care/register/{A1A}/")
+    page = phone.page
+    page.fill("#name", "周奶奶")
+    page.fill("#birth_date", "1940-06-01")
+    page.locator("input[name=categories][value=elderly_alone]").check()
+    page.locator("input[name=categories][value=serious_illness]").check()
+    page.locator("input[name=risk][value=high]").check()
+    page.fill("#health", "心脏病，需定期复诊")
+    page.select_option("#consent_method", "signed_form")
+    phone.shot("care-pages-12-phone-zh-register.png")
+    page.locator("#register button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("周奶奶")
+    made = Recipient.objects.get(name="周奶奶")
+    assert made.category_codes == ["elderly_alone", "serious_illness"] and made.risk == "high"
+    phone.shot("care-pages-13-phone-zh-registered.png")

@@ -25,6 +25,7 @@ from needle.care.selectors.console import (
     days_overdue,
     door_areas,
 )
+from needle.care.selectors.schedule import dashboard_for
 from needle.care.services import imports
 from needle.core import sheets
 from needle.core.errors import DomainError, NotFound, ValidationFailed
@@ -73,7 +74,7 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 def _area_page(request: HttpRequest, area: Area) -> HttpResponse:
     actor = request.user
     if area.level != Level.COMMUNITY:
-        rows = community_counts(area=area)
+        rows = community_counts(actor=actor, area=area)
         totals = {
             key: sum(getattr(r, key) for r in rows)
             for key in ("active", "high_risk", "needs_helper", "overdue", "never_visited", "open_items")
@@ -99,6 +100,8 @@ def _area_page(request: HttpRequest, area: Area) -> HttpResponse:
             "lists": lists,
             "overdue": overdue,
             "manage": can_in_area(actor, "care.manage", area.path),
+            # The plan's Primero-style dashboard, for its rows by helper.
+            "by_helper": dashboard_for(actor=actor, area_path=area.path)["by_helper"],
             "categories": Category,
             "risks": Risk,
         },
