@@ -567,6 +567,11 @@ def main() -> int:
         LIST_MS,
     )
     admin = Person.objects.get(username=ADMIN)
+    report(
+        "the city administrator's day (care_today, 200,000 households)",
+        timed(lambda i: care_today(actor=fresh(admin)), args.samples),
+        LIST_MS,
+    )
     client.force_login(admin)
     start = today - dt.timedelta(days=29)
 

@@ -15,6 +15,7 @@ from needle import testing as t
 from needle.care.models import Pairing, Risk
 from needle.care.selectors.today import care_today, helper_today
 from needle.care.tests.care_rows import close_item, item, pair, recipient
+from needle.rollups.refresh import rollups_refresh
 
 
 def households(world: t.World) -> dict[str, Any]:
@@ -52,7 +53,9 @@ def test_the_care_staff_see_their_communities_day(world: t.World) -> None:
     assert (day.overdue, day.due_week, day.needs_helper, day.open_items) == (1, 2, 0, 2)
     assert [line.recipient.name for line in day.first] == ["王婆婆", "周爷爷", "李小明"]
     assert [line.days_overdue for line in day.first] == [3, 0, -6]
-    # The street's administrator keeps both of its communities.
+    # The street's administrator keeps both of its communities: counted from the rollups.
+    assert care_today(actor=world.people["street_admin"]).overdue == 0  # type: ignore[union-attr]
+    rollups_refresh()
     street = care_today(actor=world.people["street_admin"])
     assert street is not None and street.area == world.areas["street_a1"]
     assert (street.overdue, street.due_week, street.needs_helper, street.open_items) == (2, 2, 1, 2)
@@ -109,6 +112,7 @@ def test_the_homes_show_the_care_sections_in_a_few_queries(world: t.World, clien
         item(r, "需要助餐")
     item(found["soon"], "又一个问题")
     assert {p: queries(p) for p in ("staff", "member")} == few
-    # The staff: the counts, the open items, the first lines, the community; the helper: the
-    # counts (and the first lines when they help someone).
+    # The staff: their community, the counts, the open items, the first lines, and the pairings
+    # that would make them a helper; the helper: the households they help, then those households
+    # with their open items.
     assert few == {"staff": 5, "member": 2}, few
