@@ -38,6 +38,7 @@ from needle.care.models import (
     Status,
     Visit,
 )
+from needle.care.states import week_end
 from needle.core.sql import AnyOf
 from needle.rollups import read
 from needle.rollups.models import BACKLOG_DAY
@@ -165,6 +166,9 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         if pending is not None:
             _add(fp, (pending, area, place[pk][1], 0), "visits_due")
             _add(fp, (pending, area, place[pk][1], 0), "visits_pending")
+    # Every open pairing, not only those whose helper is current (access.current_q): the rollup
+    # is refreshed from the rows that changed, and a helper's leaving changes no care row until
+    # the daily job ends their pairings (pairings_of_leavers_end), which the next refresh reads.
     paired = set(
         Pairing.objects.filter(AnyOf("recipient_id", sorted(active)), ended_on__isnull=True)
         .values_list("recipient_id", flat=True)
@@ -194,6 +198,8 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         area, key = place[pk]
         opened = (created_at.astimezone(tz).date(), area, key, 0)
         _add(out[pk], opened, "items_opened")
+        # Open until closed: a request's item closes with the request (by the job), and the
+        # live counts (states.open_item_q) may say so a little earlier.
         if status != ItemStatus.CLOSED:
             _add(out[pk], opened, "items_open")
         if closed_at is not None:
@@ -292,7 +298,7 @@ def care_standing(*, area: Any, today: dt.date | None = None) -> Standing:
     ever = today - dt.timedelta(days=EVER_DAYS)
     return Standing(
         overdue=pending(ever, today - dt.timedelta(days=1), "visits_pending"),
-        due_week=pending(today, today + dt.timedelta(days=6), "visits_pending"),
+        due_week=pending(today, week_end(today), "visits_pending"),
         open_by_age=[
             (
                 label,
