@@ -28,6 +28,17 @@ from needle.rollups import read
 
 # How many households a home lists.
 LISTED = 5
+# What a listed household's line shows and links with.
+LINE_FIELDS = (
+    "pk",
+    "name",
+    "area__code",
+    "area__name",
+    "area__level",
+    "area__parent__code",
+    "next_visit_due",
+    "risk",
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,15 @@ class DueLine:
     @property
     def overdue(self) -> bool:
         return self.days_overdue > 0
+
+    @property
+    def page_code(self) -> str:
+        """The code in the household file's address: the community's (a grid's parent), as
+        the care pages take no grid (views.household.page_area_of)."""
+        area = self.recipient.area
+        if area.level == Level.GRID and area.parent is not None:
+            return area.parent.code
+        return area.code
 
 
 def _lines(rows: Any, today: dt.date) -> list[DueLine]:
@@ -92,8 +112,8 @@ def care_today(*, actor: Any, today: dt.date | None = None) -> CareToday | None:
         counts = _counts_from_rollups(areas, today, last)
     first = _lines(
         active.filter(next_visit_due__lte=last)
-        .select_related("area")
-        .only("pk", "name", "area__code", "area__name", "next_visit_due", "risk")
+        .select_related("area__parent")
+        .only(*LINE_FIELDS)
         .order_by("next_visit_due", "pk")[:LISTED],
         today,
     )
@@ -160,8 +180,8 @@ def helper_today(*, actor: Any, today: dt.date | None = None) -> HelperToday | N
     registered = [v for v in range(1 << len(Purpose)) if v & purpose_bit(Purpose.REGISTRATION)]
     rows = list(
         Recipient.objects.filter(pk__in=helped, status=Status.ACTIVE, consents__in=registered)
-        .select_related("area")
-        .only("pk", "name", "area__code", "area__name", "next_visit_due", "risk")
+        .select_related("area__parent")
+        .only(*LINE_FIELDS)
         .annotate(open_items=Count("items", filter=open_item_q("items__")))
         .order_by("next_visit_due", "pk")
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from needle import testing as t
@@ -89,6 +90,10 @@ def test_the_homes_show_the_care_sections_in_a_few_queries(world: t.World, clien
     body = client_for("staff").get("/").content.decode()
     assert 'id="today-care"' in body and "王婆婆" in body and "陈大爷" not in body
     assert 'id="today-helping"' not in body
+    # A household at a grid links to its file at the community's address (the care pages take
+    # no grid's code).
+    file = reverse("care-household", args=[world.areas["community_a1a"].code, found["soon"].pk])
+    assert f'href="{file}"' in body and client_for("staff").get(file).status_code == 200
     body = client_for("member").get("/").content.decode()
     assert 'id="today-helping"' in body and "李小明" in body and "周爷爷" not in body
     assert 'id="today-care"' not in body
