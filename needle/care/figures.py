@@ -38,7 +38,7 @@ from needle.care.models import (
     Status,
     Visit,
 )
-from needle.care.states import week_end
+from needle.care.states import CASE_DONE, week_end
 from needle.core.sql import AnyOf
 from needle.rollups import read
 from needle.rollups.models import BACKLOG_DAY
@@ -188,19 +188,25 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
             _add(out[pk], (due_on, area, key, 0), "visits_due")
             if on_time:
                 _add(out[pk], (due_on, area, key, 0), "visits_on_time")
-    for pk, created_at, status, closed_at, case_at, resolved_at in (
+    for pk, created_at, status, closed_at, case_at, resolved_at, case_state in (
         Item.objects.filter(AnyOf("recipient_id", list(place)))
         .order_by()
         .values_list(
-            "recipient_id", "created_at", "status", "closed_at", "case__created_at", "case__resolved_at"
+            "recipient_id",
+            "created_at",
+            "status",
+            "closed_at",
+            "case__created_at",
+            "case__resolved_at",
+            "case__state",
         )
     ):
         area, key = place[pk]
         opened = (created_at.astimezone(tz).date(), area, key, 0)
         _add(out[pk], opened, "items_opened")
-        # Open until closed: a request's item closes with the request (by the job), and the
-        # live counts (states.open_item_q) may say so a little earlier.
-        if status != ItemStatus.CLOSED:
+        # Open as the ledger shows it (states.open_item_q): a request's item is closed once its
+        # request has ended, before the job writes so (a case's change refreshes the footprint).
+        if status == ItemStatus.OPEN or (status == ItemStatus.CASE and case_state not in CASE_DONE):
             _add(out[pk], opened, "items_open")
         if closed_at is not None:
             _add(out[pk], (closed_at.astimezone(tz).date(), area, key, 0), "items_closed")

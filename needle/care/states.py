@@ -65,10 +65,8 @@ CASE_DONE = frozenset({State.CLOSED, State.ANSWERED})
 
 def open_item_q(prefix: str = "") -> Q:
     """A filter on Item (through `prefix`, e.g. "items__"): the items a page counts as open,
-    the same as item_shown_status says: open, or become a request that has not ended. Every
-    live count (the console, the home page, the API) uses it. The operations center's rollup
-    (figures.py) counts a request's item as open until the job closes it with its request: its
-    counts are by the day an item was opened and are refreshed from the items' own rows."""
+    the same as item_shown_status says: open, or become a request that has not ended. The
+    console, the home page and the operations center's rollup (figures.py) count by it."""
     return Q(**{f"{prefix}status": ItemStatus.OPEN}) | (
         Q(**{f"{prefix}status": ItemStatus.CASE}) & ~Q(**{f"{prefix}case__state__in": CASE_DONE})
     )
