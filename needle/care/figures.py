@@ -38,6 +38,7 @@ from needle.care.models import (
     Status,
     Visit,
 )
+from needle.care.states import CASE_DONE, week_end
 from needle.core.sql import AnyOf
 from needle.rollups import read
 from needle.rollups.models import BACKLOG_DAY
@@ -165,6 +166,9 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         if pending is not None:
             _add(fp, (pending, area, place[pk][1], 0), "visits_due")
             _add(fp, (pending, area, place[pk][1], 0), "visits_pending")
+    # Every open pairing, not only those whose helper is current (access.current_q): the rollup
+    # is refreshed from the rows that changed, and a helper's leaving changes no care row until
+    # the daily job ends their pairings (pairings_of_leavers_end), which the next refresh reads.
     paired = set(
         Pairing.objects.filter(AnyOf("recipient_id", sorted(active)), ended_on__isnull=True)
         .values_list("recipient_id", flat=True)
@@ -184,17 +188,25 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
             _add(out[pk], (due_on, area, key, 0), "visits_due")
             if on_time:
                 _add(out[pk], (due_on, area, key, 0), "visits_on_time")
-    for pk, created_at, status, closed_at, case_at, resolved_at in (
+    for pk, created_at, status, closed_at, case_at, resolved_at, case_state in (
         Item.objects.filter(AnyOf("recipient_id", list(place)))
         .order_by()
         .values_list(
-            "recipient_id", "created_at", "status", "closed_at", "case__created_at", "case__resolved_at"
+            "recipient_id",
+            "created_at",
+            "status",
+            "closed_at",
+            "case__created_at",
+            "case__resolved_at",
+            "case__state",
         )
     ):
         area, key = place[pk]
         opened = (created_at.astimezone(tz).date(), area, key, 0)
         _add(out[pk], opened, "items_opened")
-        if status != ItemStatus.CLOSED:
+        # Open as the ledger shows it (states.open_item_q): a request's item is closed once its
+        # request has ended, before the job writes so (a case's change refreshes the footprint).
+        if status == ItemStatus.OPEN or (status == ItemStatus.CASE and case_state not in CASE_DONE):
             _add(out[pk], opened, "items_open")
         if closed_at is not None:
             _add(out[pk], (closed_at.astimezone(tz).date(), area, key, 0), "items_closed")
@@ -292,7 +304,7 @@ def care_standing(*, area: Any, today: dt.date | None = None) -> Standing:
     ever = today - dt.timedelta(days=EVER_DAYS)
     return Standing(
         overdue=pending(ever, today - dt.timedelta(days=1), "visits_pending"),
-        due_week=pending(today, today + dt.timedelta(days=6), "visits_pending"),
+        due_week=pending(today, week_end(today), "visits_pending"),
         open_by_age=[
             (
                 label,

@@ -11,6 +11,10 @@ grid worker of the recipient's grid), `system` (the jobs: a request's closing, t
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import Q
+
 from needle.care.models import Item, ItemStatus, Status
 from needle.cases.models import State
 from needle.core.states import Move, move
@@ -57,6 +61,25 @@ def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str])
 
 # A request that has ended (closed, or answered directly) closes the item made from it.
 CASE_DONE = frozenset({State.CLOSED, State.ANSWERED})
+
+
+def open_item_q(prefix: str = "") -> Q:
+    """A filter on Item (through `prefix`, e.g. "items__"): the items a page counts as open,
+    the same as item_shown_status says: open, or become a request that has not ended. The
+    console, the home page and the operations center's rollup (figures.py) count by it."""
+    return Q(**{f"{prefix}status": ItemStatus.OPEN}) | (
+        Q(**{f"{prefix}status": ItemStatus.CASE}) & ~Q(**{f"{prefix}case__state__in": CASE_DONE})
+    )
+
+
+# "Due this week": today and the six days after it, everywhere (the home page, the console, the
+# schedule, the operations center).
+WEEK_DAYS = 7
+
+
+def week_end(today: dt.date) -> dt.date:
+    """The last day of the week that starts today (both ends included)."""
+    return today + dt.timedelta(days=WEEK_DAYS - 1)
 
 
 def item_shown_status(item: Item) -> str:

@@ -18,6 +18,8 @@ from needle.core.errors import ValidationFailed
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 5000
+# Wider than any template; cells further right are not read.
+MAX_COLUMNS = 64
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 KINDS = ("xlsx", "csv")
@@ -57,20 +59,26 @@ def read_rows(
         )
     if not data:
         raise ValidationFailed(fields={"file": _("The file is empty.")})
-    rows = _xlsx_rows(data) if kind_of(name) == "xlsx" else _csv_rows(data)
+    rows = _xlsx_rows(data, max_lines=max_lines) if kind_of(name) == "xlsx" else _csv_rows(data)
     if len(rows) > max_lines + 1:
         raise ValidationFailed(fields={"file": _("At most %(n)d lines at once.") % {"n": max_lines}})
     return rows
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
+def _xlsx_rows(data: bytes, *, max_lines: int) -> list[list[str]]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ValidationFailed(fields={"file": _("This is not a readable XLSX file.")})
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]
-            return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            # openpyxl pads every row to the sheet's widest column and yields the empty lines up
+            # to its last one: one far cell (XFD3000) in a few KB would be tens of millions of
+            # cells. Read at most one line past the limit (so that too many is still told) and
+            # the columns a template can have.
+            width = min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS)
+            lines = sheet.iter_rows(max_row=max_lines + 2, max_col=width, values_only=True)
+            return [[_cell(v) for v in row] for row in lines]
         finally:
             book.close()
     except Exception:  # openpyxl and zipfile raise many kinds for a damaged or cut-off file

@@ -31,15 +31,15 @@ from django.utils import timezone
 
 from needle.areas.models import Area, Level, subtree_q
 from needle.care.access import Access, visible_q
-from needle.care.models import Item, ItemStatus, Pairing, Recipient, Status
+from needle.care.models import Item, Pairing, Recipient, Status
 from needle.care.selectors.schedule import needs_helper_for
+from needle.care.states import open_item_q, week_end
 from needle.core.audit import audit_record
 from needle.orgs.permissions import area_scope_q, is_superuser, scope_paths
 
 LIMIT = 50
 # How many areas the console's door lists.
 DOOR_MAX = 200
-WEEK = 7
 
 
 def risk_order() -> Case:
@@ -102,8 +102,8 @@ class Console:
 def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT) -> Console:
     """Every list of a community's console (or of any area's, for one with a wider grant)."""
     today = timezone.localdate()
-    # The same seven days as the schedule's "week" (today to a week from today, both included).
-    week_end = today + dt.timedelta(days=WEEK)
+    # The same seven days as the schedule's "week" and the home page's.
+    last = week_end(today)
     base = recipients_in(actor=actor, area=area)
     active = base.filter(status=Status.ACTIVE)
     # Who needs a helper is the schedule's list (registered, no current helper: one who left
@@ -112,7 +112,7 @@ def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT
     counts = active.aggregate(
         active=Count("pk"),
         overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
-        due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=week_end)),
+        due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=last)),
         never_visited=Count("pk", filter=Q(last_visit_on__isnull=True)),
     )
     counts["needs_helper"] = needs_helper.count()
@@ -121,7 +121,8 @@ def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT
         registry = registry.filter(name__icontains=query)
     with_helper = active.annotate(helper_name=lead_helper())
     items = (
-        Item.objects.filter(subtree_q(area.path, "area_path"), status=ItemStatus.OPEN)
+        Item.objects.filter(subtree_q(area.path, "area_path"))
+        .filter(open_item_q())
         .filter(recipient__in=base.values("pk"))
         .select_related("recipient")
         .order_by("since", "pk")
@@ -149,7 +150,7 @@ def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT
         ),
         due_week=Listing(
             list(
-                with_helper.filter(next_visit_due__gte=today, next_visit_due__lte=week_end).order_by(
+                with_helper.filter(next_visit_due__gte=today, next_visit_due__lte=last).order_by(
                     "next_visit_due", "pk"
                 )[:limit]
             ),
@@ -228,7 +229,8 @@ def community_counts(*, actor: Any, area: Area) -> list[AreaCounts]:
         if home is not None:
             totals[home]["needs_helper"] = totals[home].get("needs_helper", 0) + found["n"]
     items = (
-        Item.objects.filter(subtree_q(area.path, "area_path"), status=ItemStatus.OPEN)
+        Item.objects.filter(subtree_q(area.path, "area_path"))
+        .filter(open_item_q())
         .values("area_path")
         .annotate(n=Count("pk"))
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import subtree_q
 from needle.care.access import access_of, current_q, helper_q, visible_q
 from needle.care.models import DEFAULTS, Pairing, Policy, Purpose, Recipient, Risk, Status, purpose_bit
+from needle.care.states import week_end
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import (
@@ -29,7 +30,6 @@ from needle.orgs.permissions import (
 )
 
 DUE_CHOICES = ("overdue", "week", "never")
-WEEK = dt.timedelta(days=7)
 MAX_HELPER_ROWS = 200
 
 
@@ -50,7 +50,7 @@ def _due_q(due: str | None, today: dt.date) -> Q:
     if due == "overdue":
         return Q(next_visit_due__lt=today)
     if due == "week":
-        return Q(next_visit_due__gte=today, next_visit_due__lte=today + WEEK)
+        return Q(next_visit_due__gte=today, next_visit_due__lte=week_end(today))
     if due == "never":
         return Q(last_visit_on__isnull=True)
     raise ValidationFailed(fields={"due": _("Choose overdue, week or never.")})
@@ -97,7 +97,7 @@ def _counts(today: dt.date, prefix: str = "") -> tuple[Count, Count, Count]:
     due = f"{prefix}next_visit_due"
     return (
         Count("pk", filter=Q(**{f"{due}__lt": today})),
-        Count("pk", filter=Q(**{f"{due}__gte": today, f"{due}__lte": today + WEEK})),
+        Count("pk", filter=Q(**{f"{due}__gte": today, f"{due}__lte": week_end(today)})),
         Count("pk", filter=Q(**{f"{prefix}last_visit_on__isnull": True})),
     )
 
@@ -169,18 +169,21 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
     }
 
 
+def needs_helper_q() -> Q:
+    """A filter on Recipient: registered (until the consent to registration no helper may see
+    the record) and without a current helper. The home page counts by it too."""
+    helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
+    return _registered_q() & ~Q(Exists(helped))
+
+
 def needs_helper_for(*, actor: Any, area_path: str) -> QuerySet[Recipient]:
     """The place's active, registered recipients with no current helper: never paired, unpaired, or whose
     every helper left (membership ended, moved away, account closed) — the same day, whether or
     not the daily job has ended those pairings yet. Longest-waiting first."""
     require_authenticated(actor)
     require(_may_read_area(actor, area_path))
-    helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
-    # Registered ones only: until the consent to registration no helper may see the record.
-    rows = (
-        Recipient.objects.filter(subtree_q(area_path, "area_path"), status=Status.ACTIVE)
-        .filter(_registered_q())
-        .filter(~Exists(helped))
+    rows = Recipient.objects.filter(subtree_q(area_path, "area_path"), status=Status.ACTIVE).filter(
+        needs_helper_q()
     )
     if not is_superuser(actor):
         rows = rows.filter(visible_q(actor))

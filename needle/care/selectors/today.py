@@ -13,21 +13,32 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from needle.areas.models import Area, Level
 from needle.care.figures import EVER_DAYS
 from needle.care.figures import SOURCE as CARE
-from needle.care.models import Item, ItemStatus, Pairing, Purpose, Recipient, Status, purpose_bit
+from needle.care.models import Item, Pairing, Purpose, Recipient, Status, purpose_bit
+from needle.care.selectors.schedule import needs_helper_q
+from needle.care.states import open_item_q, week_end
 from needle.orgs.models import Membership, RoleAssignment
 from needle.orgs.permissions import area_scope_q, has_perm_anywhere, scope_paths
 from needle.rollups import read
 
-# "Due this week": today and the six days after it. How many households a home lists.
-WEEK_DAYS = 7
+# How many households a home lists.
 LISTED = 5
-OPEN_ITEMS = (ItemStatus.OPEN, ItemStatus.CASE)
+# What a listed household's line shows and links with.
+LINE_FIELDS = (
+    "pk",
+    "name",
+    "area__code",
+    "area__name",
+    "area__level",
+    "area__parent__code",
+    "next_visit_due",
+    "risk",
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,15 @@ class DueLine:
     @property
     def overdue(self) -> bool:
         return self.days_overdue > 0
+
+    @property
+    def page_code(self) -> str:
+        """The code in the household file's address: the community's (a grid's parent), as
+        the care pages take no grid (views.household.page_area_of)."""
+        area = self.recipient.area
+        if area.level == Level.GRID and area.parent is not None:
+            return area.parent.code
+        return area.code
 
 
 def _lines(rows: Any, today: dt.date) -> list[DueLine]:
@@ -66,10 +86,6 @@ class HelperToday:
     first: list[DueLine] = field(default_factory=list)
 
 
-def _open_pairing() -> Any:
-    return Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True)
-
-
 def care_today(*, actor: Any, today: dt.date | None = None) -> CareToday | None:
     """None for anyone who does not keep care records somewhere (care.manage). The counts of
     a community's staff are read live; those of wider scopes (a street's, a district's, the
@@ -78,7 +94,7 @@ def care_today(*, actor: Any, today: dt.date | None = None) -> CareToday | None:
     if not getattr(actor, "is_authenticated", False) or not has_perm_anywhere(actor, "care.manage"):
         return None
     today = today or timezone.localdate()
-    week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
+    last = week_end(today)
     scope = area_scope_q(actor, "care.manage", "area_path") or Q()
     active = Recipient.objects.filter(scope, status=Status.ACTIVE)
     paths = scope_paths(actor, "care.manage")
@@ -86,16 +102,18 @@ def care_today(*, actor: Any, today: dt.date | None = None) -> CareToday | None:
     if areas and min(a.depth for a in areas) >= Level.COMMUNITY:
         counts = active.aggregate(
             overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
-            due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=week_end)),
-            needs_helper=Count("pk", filter=~Q(Exists(_open_pairing()))),
+            due_week=Count("pk", filter=Q(next_visit_due__gte=today, next_visit_due__lte=last)),
+            # The console's and the API's rule (schedule.needs_helper_q): registered, no
+            # current helper.
+            needs_helper=Count("pk", filter=needs_helper_q()),
         )
-        counts["open_items"] = Item.objects.filter(scope, status__in=OPEN_ITEMS).count()
+        counts["open_items"] = Item.objects.filter(scope).filter(open_item_q()).count()
     else:
-        counts = _counts_from_rollups(areas, today, week_end)
+        counts = _counts_from_rollups(areas, today, last)
     first = _lines(
-        active.filter(next_visit_due__lte=week_end)
-        .select_related("area")
-        .only("pk", "name", "area__code", "area__name", "next_visit_due", "risk")
+        active.filter(next_visit_due__lte=last)
+        .select_related("area__parent")
+        .only(*LINE_FIELDS)
         .order_by("next_visit_due", "pk")[:LISTED],
         today,
     )
@@ -109,13 +127,15 @@ def care_today(*, actor: Any, today: dt.date | None = None) -> CareToday | None:
     )
 
 
-def _counts_from_rollups(areas: list[Area], today: dt.date, week_end: dt.date) -> dict[str, int]:
+def _counts_from_rollups(areas: list[Area], today: dt.date, last: dt.date) -> dict[str, int]:
     """The same four counts from the care rollups (care.figures): the due dates still pending
     before today and this week, the stocks in care and with a helper, the items still open by
-    the day they were opened (none is opened ahead of today)."""
+    the day they were opened (none is opened ahead of today). The rollups count every active
+    recipient and every open pairing: a helper who left counts until the daily job ends their
+    pairings (pairings_of_leavers_end), and an unregistered recipient counts as needing one."""
     ever = today - dt.timedelta(days=EVER_DAYS)
     past = read.area_sums(CARE, areas, ever, today - dt.timedelta(days=1))
-    coming = read.area_sums(CARE, areas, today, week_end, stocks=False)
+    coming = read.area_sums(CARE, areas, today, last, stocks=False)
 
     def total(sums: dict[int, dict[str, int]], name: str) -> int:
         return sum(sums[a.pk][name] for a in areas)
@@ -151,7 +171,7 @@ def helper_today(*, actor: Any, today: dt.date | None = None) -> HelperToday | N
     if not getattr(actor, "is_authenticated", False):
         return None
     today = today or timezone.localdate()
-    week_end = today + dt.timedelta(days=WEEK_DAYS - 1)
+    last = week_end(today)
     helped = _helped_ids(actor)
     if not helped:
         return None
@@ -160,9 +180,9 @@ def helper_today(*, actor: Any, today: dt.date | None = None) -> HelperToday | N
     registered = [v for v in range(1 << len(Purpose)) if v & purpose_bit(Purpose.REGISTRATION)]
     rows = list(
         Recipient.objects.filter(pk__in=helped, status=Status.ACTIVE, consents__in=registered)
-        .select_related("area")
-        .only("pk", "name", "area__code", "area__name", "next_visit_due", "risk")
-        .annotate(open_items=Count("items", filter=Q(items__status__in=OPEN_ITEMS)))
+        .select_related("area__parent")
+        .only(*LINE_FIELDS)
+        .annotate(open_items=Count("items", filter=open_item_q("items__")))
         .order_by("next_visit_due", "pk")
     )
     if not rows:
@@ -171,11 +191,11 @@ def helper_today(*, actor: Any, today: dt.date | None = None) -> HelperToday | N
     counts = {
         "households": len(rows),
         "overdue": sum(1 for d in dues if d < today),
-        "due_week": sum(1 for d in dues if today <= d <= week_end),
+        "due_week": sum(1 for d in dues if today <= d <= last),
         "open_items": sum(r.open_items for r in rows),
     }
     first = _lines(
-        [r for r in rows if r.next_visit_due is not None and r.next_visit_due <= week_end][:LISTED], today
+        [r for r in rows if r.next_visit_due is not None and r.next_visit_due <= last][:LISTED], today
     )
     return HelperToday(
         overdue=counts["overdue"],

@@ -29,6 +29,10 @@ from needle.orgs.permissions import can_in_area, require, require_authenticated
 
 # A request in one of these states has ended with the problem dealt with: its item closes.
 MAX_WHAT = 300
+# The dates a page may send: a problem began at the earliest in 1900 (a year 0001 typed by
+# mistake is refused) and is to be dealt with within five years.
+EARLIEST = dt.date(1900, 1, 1)
+DUE_YEARS = 5
 
 
 def _date(value: Any, field: str) -> dt.date:
@@ -81,8 +85,12 @@ def item_add(
     since = today if since is None else _date(since, "since")
     if since > today:
         raise ValidationFailed(fields={"since": _("This is in the future.")})
+    if since < EARLIEST:
+        raise ValidationFailed(fields={"since": _("Give a date from 1900 on.")})
     if due_on is not None and _date(due_on, "due_on") < since:
         raise ValidationFailed(fields={"due_on": _("The date is before the problem began.")})
+    if due_on is not None and due_on > today + dt.timedelta(days=DUE_YEARS * 365):
+        raise ValidationFailed(fields={"due_on": _("Give a date within five years.")})
     if visit is not None and visit.recipient_id != recipient.pk:
         raise ValidationFailed(fields={"visit": _("This visit is another person's.")})
     item = Item.objects.create(

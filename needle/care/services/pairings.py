@@ -22,6 +22,7 @@ from needle.care.models import Pairing, Recipient, Status
 from needle.care.services.schedule import district_path
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.sql import AnyOf
 from needle.orgs.models import GridAssignment, Membership, Person, RoleAssignment, Unit
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 from needle.volunteering.models import CheckIn, CheckInStatus
@@ -211,10 +212,17 @@ def pairings_of_leavers_end() -> int:
     every unit, moved away, account closed, unit dissolved), each audited, leads handed on.
     Safe to run twice: a second run finds nothing."""
     today = timezone.localdate()
+    leaving = Pairing.objects.filter(ended_on__isnull=True).exclude(current_q())
+    held = sorted(set(leaving.values_list("recipient_id", flat=True)))
+    if not held:
+        return 0
+    # The recipients' rows before their pairings, in the order of their keys, as every change
+    # of pairings holds them (_locked_recipient): a staff member setting the lead meanwhile
+    # waits, and the lead handed on below cannot race theirs.
+    list(Recipient.objects.select_for_update().filter(AnyOf("id", held)).order_by("pk").values_list("pk"))
     gone = list(
-        Pairing.objects.select_for_update(of=("self",))
-        .filter(ended_on__isnull=True)
-        .exclude(current_q())
+        leaving.select_for_update(of=("self",))
+        .filter(AnyOf("recipient_id", held))
         .select_related("recipient")
     )
     if not gone:

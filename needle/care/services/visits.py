@@ -518,7 +518,13 @@ def visit_resolve(*, actor: Any, id: uuid.UUID | str, choices: dict[str, Any], s
     """Apply the values a helper chose in a conflict, field by field. `seen` is the server's
     digest the helper chose against: when the visit changed again since, a new Conflict shows the
     new values. Reschedules the recipient; audits the old and new values."""
-    visit = access_visit(actor=actor, visit_id=parse_id(id), for_write=True)
+    visit_id = parse_id(id)
+    # The recipient's row before the visit's, as visits_sync and visit_log hold them: in the
+    # other order a resolve and a sync of the same household could deadlock.
+    owner = Visit.objects.filter(pk=visit_id).values_list("recipient_id", flat=True).first()
+    if owner is not None:
+        Recipient.objects.select_for_update().filter(pk=owner).values_list("pk").first()
+    visit = access_visit(actor=actor, visit_id=visit_id, for_write=True)
     if not isinstance(choices, dict) or not choices:
         raise ValidationFailed(fields={"choices": _("Choose a value for at least one field.")})
     for name in choices:

@@ -27,6 +27,7 @@ from needle.care.models import (
     Status,
     Visit,
 )
+from needle.care.states import item_shown_status
 from needle.care.tests.care_rows import close_item, item, pair, recipient, visit
 from needle.cases.models import Case, State
 from needle.rollups.models import BACKLOG_DAY
@@ -64,7 +65,7 @@ def direct(area: Any, start: dt.date, end: dt.date) -> dict[str, int]:
         "visits_pending": sum(1 for r in in_care if within(r.next_visit_due)),
         "items_opened": sum(1 for i in items if within(local_day(i.created_at))),
         "items_open": sum(
-            1 for i in items if within(local_day(i.created_at)) and i.status != ItemStatus.CLOSED
+            1 for i in items if within(local_day(i.created_at)) and item_shown_status(i) != ItemStatus.CLOSED
         ),
         "items_closed": sum(1 for i in items if within(local_day(i.closed_at))),
         "items_to_case": sum(1 for i in items if i.case and within(local_day(i.case.created_at))),
@@ -94,7 +95,8 @@ def direct_standing(area: Any) -> tuple[int, int, list[int]]:
     dues = [r.next_visit_due for r in people if r.status == Status.ACTIVE and r.next_visit_due]
     ages = [
         (today - local_day(i.created_at)).days  # type: ignore[operator]
-        for i in Item.objects.filter(recipient__in=people).exclude(status=ItemStatus.CLOSED)
+        for i in Item.objects.filter(recipient__in=people).select_related("case")
+        if item_shown_status(i) != ItemStatus.CLOSED
     ]
     return (
         sum(1 for d in dues if d < today),
@@ -207,6 +209,11 @@ def test_care_figures_equal_direct_counts_after_every_kind_of_change(
         status=Status.MOVED_AWAY, ended_on=today, next_visit_due=None, updated_at=timezone.now()
     )
     Recipient.objects.filter(pk=jobless.pk).update(risk=Risk.HIGH, updated_at=timezone.now())
+    rollups_refresh()
+    assert_agrees(w, api)
+
+    # The request is closed: its item is no longer open, before the job closes it.
+    Case.objects.filter(pk=case.pk).update(state=State.CLOSED, updated_at=timezone.now())
     rollups_refresh()
     assert_agrees(w, api)
 

@@ -72,12 +72,27 @@ def test_the_supervisor_is_refused_with_403_and_an_outsider_with_404(world, rec)
         ({"what": "ok", "since": "2026-01-01"}, "since"),
         ({"what": "ok", "since": dt.date(2999, 1, 1)}, "since"),
         ({"what": "ok", "since": dt.date(2026, 1, 10), "due_on": dt.date(2026, 1, 1)}, "due_on"),
+        ({"what": "ok", "since": dt.date(1, 1, 1)}, "since"),
+        ({"what": "ok", "since": dt.date(1899, 12, 31)}, "since"),
+        ({"what": "ok", "due_on": dt.date(9999, 12, 31)}, "due_on"),
+        ({"what": "ok", "due_on": dt.date.today() + dt.timedelta(days=6 * 366)}, "due_on"),
     ],
 )
 def test_bad_items_name_the_field(world, rec, kwargs, field):
     with pytest.raises(ValidationFailed) as err:
         item_add(actor=world.people["staff"], recipient=rec, **kwargs)
     assert set(err.value.fields) == {field}
+
+
+def test_an_item_from_long_ago_and_due_years_ahead_is_taken(world, rec):
+    item = item_add(
+        actor=world.people["staff"],
+        recipient=rec,
+        what="ok",
+        since=dt.date(1900, 1, 1),
+        due_on=timezone.localdate() + dt.timedelta(days=4 * 365),
+    )
+    assert item.since == dt.date(1900, 1, 1)
 
 
 def test_an_item_from_another_persons_visit_is_refused(world, rec):

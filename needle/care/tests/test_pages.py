@@ -271,6 +271,9 @@ def test_registering_a_person_with_consent(world: World) -> None:
     assert client(p["street_admin"]).get(f"/care/register/{STREET}/").status_code == 404  # not a community
     assert client(p["staff"]).get(f"/care/register/{OTHER}/").status_code == 403
     assert client(p["staff"]).get(f"/care/register/{A1A}/?household=999999").status_code == 404
+    # Not a number to look up: "²" and "٣" are digits to str.isdigit(), 10**20 overflows the key.
+    for odd in ("\u00b2", "\u0663", "-1", str(10**20)):
+        assert client(p["staff"]).get(f"/care/register/{A1A}/", {"household": odd}).status_code == 404
     assert client(None).get(f"/care/register/{A1A}/").status_code == 302
 
 

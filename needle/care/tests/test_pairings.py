@@ -244,3 +244,39 @@ def test_two_lead_changes_at_once_leave_one_lead(transactional_db):
     leads = list(Pairing.objects.filter(recipient=rec, lead=True).values_list("pk", flat=True))
     assert len(leads) == 1 and leads[0] in {b.pk, c.pk}
     assert a.pk not in leads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_leavers_job_waits_for_the_recipient_held_by_a_lead_change(transactional_db):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the row lock is exercised on PostgreSQL")
+    import time
+
+    from django.db import transaction
+
+    from needle.care.models import Recipient
+
+    world = build_world()
+    rec = pw.recipient(world)
+    staff = world.people["staff"]
+    leaver = pw.member(world, "leaver")
+    pairing_add(actor=staff, recipient=rec, helper=leaver)
+    pairing_add(actor=staff, recipient=rec, helper=pw.member(world, "li"))
+    Membership.objects.filter(person=leaver).update(left_on=timezone.localdate())
+    released: list[float] = []
+
+    def hold() -> None:
+        with transaction.atomic():
+            Recipient.objects.select_for_update().get(pk=rec.pk)
+            time.sleep(1.0)
+            released.append(time.monotonic())
+
+    def job() -> float:
+        time.sleep(0.3)
+        pairings_of_leavers_end()
+        return time.monotonic()
+
+    held, ended = at_once(hold, job)
+    assert held is None and isinstance(ended, float), (held, ended)
+    assert ended >= released[0]
+    assert Pairing.objects.filter(recipient=rec, lead=True, ended_on__isnull=True).count() == 1

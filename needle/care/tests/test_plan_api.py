@@ -150,6 +150,12 @@ def test_the_schedule_and_the_dashboard(world, api, rec):
         ({"helper": "someone"}, 422, "helper"),
         ({"area": "500103001001", "limit": "x"}, 422, "limit"),
         ({"area": "500103001001", "limit": 0}, 422, "limit"),
+        ({"area": "500103001001", "offset": 10**19}, 422, "offset"),
+        ({"area": "500103001001", "offset": 2**63}, 422, "offset"),
+        ({"area": "500103001001", "offset": -1}, 422, "offset"),
+        ({"area": "500103001001", "limit": 10**19}, 422, "limit"),
+        ({"helper": "\u00b2"}, 422, "helper"),
+        ({"helper": "\u0663"}, 422, "helper"),
     ],
 )
 def test_bad_schedule_queries_name_the_field(world, api, params, status, field):

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from needle import testing as t
@@ -89,6 +90,10 @@ def test_the_homes_show_the_care_sections_in_a_few_queries(world: t.World, clien
     body = client_for("staff").get("/").content.decode()
     assert 'id="today-care"' in body and "王婆婆" in body and "陈大爷" not in body
     assert 'id="today-helping"' not in body
+    # A household at a grid links to its file at the community's address (the care pages take
+    # no grid's code).
+    file = reverse("care-household", args=[world.areas["community_a1a"].code, found["soon"].pk])
+    assert f'href="{file}"' in body and client_for("staff").get(file).status_code == 200
     body = client_for("member").get("/").content.decode()
     assert 'id="today-helping"' in body and "李小明" in body and "周爷爷" not in body
     assert 'id="today-care"' not in body
@@ -116,3 +121,38 @@ def test_the_homes_show_the_care_sections_in_a_few_queries(world: t.World, clien
     # that would make them a helper; the helper: the households they help, then those households
     # with their open items.
     assert few == {"staff": 5, "member": 2}, few
+
+
+def test_the_home_page_counts_as_the_console_and_the_schedule(world: t.World, catalog: Any) -> None:
+    """One rule for each count: who needs a helper (registered, no current helper: one who left
+    counts as none the same day), what is due this week (today and the six days after) and
+    which items are open (open, or a request that has not ended)."""
+    from needle.care.models import Item, ItemStatus
+    from needle.care.selectors.console import console_lists
+    from needle.care.selectors.schedule import dashboard_for
+    from needle.orgs.models import Membership
+    from needle.testing import submit
+
+    a, p = world.areas, world.people
+    today = timezone.localdate()
+    left = recipient(a["community_a1a"], "王婆婆", next_due=today + dt.timedelta(days=6))
+    recipient(a["community_a1a"], "赵师傅", next_due=today + dt.timedelta(days=7))
+    recipient(a["community_a1a"], "周爷爷", next_due=today, consents=0)
+    helper = t.PersonFactory.create(username="leaver")
+    Membership.objects.create(person=helper, unit=world.units["pb_a1a"], joined_on=dt.date(2020, 1, 1))
+    pair(left, helper)
+    Membership.objects.filter(person=helper).update(left_on=today)
+    item(left, "水管漏水")
+    done = item(left, "学费困难")
+    case = submit(world, catalog["road"], description="楼道扶手松动，老人上下楼危险。")
+    case.state = "closed"
+    case.save(update_fields=["state"])
+    Item.objects.filter(pk=done.pk).update(status=ItemStatus.CASE, case=case)
+    staff = p["staff"]
+    home = care_today(actor=staff)
+    console = console_lists(actor=staff, area=a["community_a1a"])
+    board = dashboard_for(actor=staff, area_path=a["community_a1a"].path)
+    assert home is not None
+    assert home.needs_helper == console.counts["needs_helper"] == board["needs_helper"] == 2
+    assert home.due_week == console.counts["due_week"] == board["week"] == 2
+    assert home.open_items == console.items.total == 1

@@ -398,3 +398,46 @@ def test_two_syncs_of_the_same_visits_at_once_store_each_once(world_tx: World) -
     assert statuses == [{"repeat"}, {"stored"}]
     assert Visit.objects.count() == 30
     assert AuditEvent.objects.filter(action="care.visit.logged").count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resolving_holds_the_recipient_before_the_visit(transactional_db: Any) -> None:
+    """A resolve waiting for a household held by a sync holds none of its visits meanwhile: the
+    same order as visits_sync and visit_log (the recipient, then the visits), so no deadlock."""
+    import threading
+    import time
+
+    from django.db import DatabaseError, connection, transaction
+
+    from needle.testing import at_once, build_world
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the row locks are exercised on PostgreSQL")
+    world = build_world()
+    r = recipient(world)
+    first = raw(r, notes="服务器上的")
+    visits_sync(actor=world.people["staff"], visits=[first])
+    holding = threading.Event()
+    free: list[bool] = []
+
+    def hold() -> None:
+        with transaction.atomic():
+            Recipient.objects.select_for_update().get(pk=r.pk)
+            holding.set()
+            time.sleep(0.6)
+            # The resolve now waits for the recipient: the visit must still be free.
+            try:
+                with transaction.atomic():
+                    Visit.objects.select_for_update(nowait=True, of=("self",)).get(pk=first["id"])
+                free.append(True)
+            except DatabaseError:
+                free.append(False)
+
+    def resolve() -> Visit:
+        holding.wait()
+        time.sleep(0.2)
+        return visit_resolve(actor=world.people["member"], id=first["id"], choices={"notes": "手机上的"})
+
+    held, resolved = at_once(hold, resolve)
+    assert held is None and isinstance(resolved, Visit), (held, resolved)
+    assert free == [True] and resolved.notes == "手机上的"

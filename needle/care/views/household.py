@@ -398,7 +398,8 @@ def _household(request: HttpRequest, area: Area) -> Household | None:
     raw = request.GET.get("household") or request.POST.get("household") or ""
     if not raw:
         return None
-    if not raw.isdigit():
+    # isdigit() would let "²" through to int(); a key has at most 18 digits.
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 18):
         raise NotFound()
     household = Household.objects.filter(subtree_q(area.path, "area_path"), pk=int(raw)).first()
     if household is None:

@@ -61,3 +61,23 @@ def test_the_limits() -> None:
         sheets.read_rows(name="f.csv", data=b"h\n" + b"a\n" * 4, max_lines=3)
     assert "At most 3 lines" in caught.value.fields["file"]
     assert len(sheets.read_rows(name="f.csv", data=b"h\n" + b"a\n" * 3, max_lines=3)) == 4
+
+
+def test_a_cell_far_right_and_down_is_read_within_the_limits() -> None:
+    # A few KB of XLSX whose one far cell would pad every row to 16384 columns.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["B1"], sheet["A2"], sheet["XFD300"] = "h1", "h2", "x", "far"
+    out = io.BytesIO()
+    book.save(out)
+    rows = sheets.read_rows(name="f.xlsx", data=out.getvalue())
+    assert rows[0][:2] == ["h1", "h2"] and rows[1][0] == "x"
+    assert all(len(row) <= sheets.MAX_COLUMNS for row in rows) and len(rows) == 300
+    # Lines past the limit are not read, yet still refused.
+    sheet["A100000"] = "deep"
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ValidationFailed) as caught:
+        sheets.read_rows(name="f.xlsx", data=out.getvalue(), max_lines=10)
+    assert "At most 10 lines" in caught.value.fields["file"]
