@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from needle.care.models import SENSITIVE, Pairing, Purpose, Recipient, purpose_bit
-from needle.orgs.models import GridAssignment, Membership, RoleAssignment
+from needle.orgs.models import GridAssignment, Membership, Person, RoleAssignment
 from needle.orgs.permissions import area_scope_q, can_in_area, is_superuser
 from needle.volunteering.models import CheckIn, CheckInStatus
 
@@ -154,24 +154,32 @@ def standing_q(person_ref: Any) -> Q:
     )
 
 
-def current_q() -> Q:
+def current_q(*, recipient: tuple[Any, Any] | None = None, helpers: Any = None) -> Q:
     """A filter on Pairing: its helper is still a helper. A unit while it is not dissolved; a
     person while their account is open, they still belong to a unit (or hold a role or a grid),
     and they have not moved away from the recipient's community since the pairing began (their
-    check-in there moved to another community)."""
+    check-in there moved to another community).
+
+    For a query over many recipients, the same rule read faster: `recipient` names the
+    recipient's area id and its parent's from outside (an outer query that has the recipient
+    already, so the pairings need no join to it), and `helpers` (a subquery of person ids holding
+    every helper the pairings name) reads each helper's standing once instead of per pairing."""
     helper = OuterRef("helper_id")
+    area, parent = recipient or (OuterRef("recipient__area_id"), OuterRef("recipient__area__parent_id"))
     moved = CheckIn.objects.filter(
         person=helper, status=CheckInStatus.MOVED, ended_at__gte=OuterRef("created_at")
     )
     moved = (
-        moved.filter(
-            Q(community_id=OuterRef("recipient__area_id"))
-            | Q(community_id=OuterRef("recipient__area__parent_id"))
-        )
-        .exclude(moved_to__community_id=OuterRef("recipient__area_id"))
-        .exclude(moved_to__community_id=OuterRef("recipient__area__parent_id"))
+        moved.filter(Q(community_id=area) | Q(community_id=parent))
+        .exclude(moved_to__community_id=area)
+        .exclude(moved_to__community_id=parent)
     )
-    person = Q(helper__isnull=False, helper__is_active=True) & standing_q(helper) & ~Exists(moved)
+    if helpers is None:
+        standing = Q(helper__isnull=False, helper__is_active=True) & standing_q(helper)
+    else:
+        people = Person.objects.filter(pk__in=helpers, is_active=True).filter(standing_q(OuterRef("pk")))
+        standing = Q(helper_id__in=people.values("pk"))
+    person = standing & ~Exists(moved)
     unit = Q(unit__isnull=False, unit__dissolved_on__isnull=True)
     return person | unit
 

@@ -129,9 +129,12 @@ def dashboard_for(*, actor: Any, area_path: str) -> dict[str, Any]:
     overdue, week, never = _counts(today)
     totals = base.aggregate(total=Count("pk"), overdue=overdue, week=week, never=never)
     overdue, week, never = _counts(today, "recipient__")
+    # An open pairing keeps its recipient's place (moving a recipient moves them): the same range
+    # on both sides lets the database read both by index and hash them together, instead of
+    # reading every recipient to join a district's pairings.
     pairings = (
         Pairing.objects.filter(subtree_q(area_path, "area_path"), ended_on__isnull=True)
-        .filter(recipient__status=Status.ACTIVE)
+        .filter(subtree_q(area_path, "recipient__area_path"), recipient__status=Status.ACTIVE)
         .filter(_registered_scope(actor, area_path, "recipient__"))
         .values("helper_id", "unit_id")
         .annotate(recipients=Count("pk"), overdue=overdue, week=week, never=never)
@@ -175,15 +178,24 @@ def needs_helper_for(*, actor: Any, area_path: str) -> QuerySet[Recipient]:
     not the daily job has ended those pairings yet. Longest-waiting first."""
     require_authenticated(actor)
     require(_may_read_area(actor, area_path))
-    helped = Pairing.objects.filter(recipient=OuterRef("pk"), ended_on__isnull=True).filter(current_q())
+    # An open pairing keeps its recipient's place: bounded to the same range, the pairings are
+    # read once and hashed (not looked up recipient by recipient), each helper's standing read
+    # once, and the recipient's community named from here rather than joined again.
+    open_here = Pairing.objects.filter(subtree_q(area_path, "area_path"), ended_on__isnull=True)
+    helped = open_here.filter(recipient=OuterRef("pk")).filter(
+        current_q(
+            recipient=(OuterRef(OuterRef("area_id")), OuterRef(OuterRef("area__parent_id"))),
+            helpers=open_here.filter(helper__isnull=False).values("helper_id"),
+        )
+    )
     # Registered ones only: until the consent to registration no helper may see the record.
+    # No visible_q: a care.manage or care.view grant over the place (required above) reaches
+    # every registered recipient at or under it.
     rows = (
         Recipient.objects.filter(subtree_q(area_path, "area_path"), status=Status.ACTIVE)
         .filter(_registered_q())
         .filter(~Exists(helped))
     )
-    if not is_superuser(actor):
-        rows = rows.filter(visible_q(actor))
     return rows.select_related("area").order_by("created_at", "pk")
 
 
