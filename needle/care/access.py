@@ -61,21 +61,34 @@ def helper_unit_ids(actor: Any) -> set[int]:
     return units
 
 
-def is_helper(actor: Any, recipient: Recipient) -> bool:
+def _helper_units(actor: Any) -> Q:
+    """A filter on Pairing: paired with one of the actor's units (open memberships, roles), read
+    inside the same query."""
+    members = Membership.objects.filter(person=actor, left_on__isnull=True).values("unit_id")
+    roles = RoleAssignment.objects.filter(person=actor).values("unit_id")
+    return Q(unit_id__in=members) | Q(unit_id__in=roles)
+
+
+def helper_and_grid(actor: Any, recipient: Recipient) -> tuple[bool, bool]:
+    """Does the actor help the recipient now (an open pairing of theirs or of one of their
+    units), and do they hold the grid the recipient lives in: one query, a file being read at
+    every visit."""
     if not getattr(actor, "pk", None):
-        return False
-    open_pairings = Pairing.objects.filter(recipient=recipient, ended_on__isnull=True)
-    if open_pairings.filter(helper=actor).exists():
-        return True
-    return open_pairings.filter(unit_id__in=helper_unit_ids(actor)).exists()
+        return False, False
+    pairings = Pairing.objects.filter(recipient=recipient, ended_on__isnull=True).filter(
+        Q(helper=actor) | _helper_units(actor)
+    )
+    grids = GridAssignment.objects.filter(worker=actor, grid_id=recipient.area_id, ended_at__isnull=True)
+    row = Recipient.objects.filter(pk=recipient.pk).values_list(Exists(pairings), Exists(grids)).first()
+    return (bool(row[0]), bool(row[1])) if row is not None else (False, False)
+
+
+def is_helper(actor: Any, recipient: Recipient) -> bool:
+    return helper_and_grid(actor, recipient)[0]
 
 
 def is_grid_worker(actor: Any, recipient: Recipient) -> bool:
-    if not getattr(actor, "pk", None):
-        return False
-    return GridAssignment.objects.filter(
-        worker=actor, grid_id=recipient.area_id, ended_at__isnull=True
-    ).exists()
+    return helper_and_grid(actor, recipient)[1]
 
 
 def access_of(actor: Any, recipient: Recipient) -> Access:
@@ -91,8 +104,7 @@ def access_of(actor: Any, recipient: Recipient) -> Access:
             else NO_ACCESS
         )
     viewer = can_in_area(actor, "care.view", path)
-    helper = is_helper(actor, recipient)
-    grid = is_grid_worker(actor, recipient)
+    helper, grid = helper_and_grid(actor, recipient)
     fields: frozenset[str] = frozenset()
     if sensitive:
         fields = frozenset(SENSITIVE)
