@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -61,26 +62,40 @@ def helper_unit_ids(actor: Any) -> set[int]:
     return units
 
 
-def _helper_units(actor: Any) -> Q:
-    """A filter on Pairing: paired with one of the actor's units (open memberships, roles), read
-    inside the same query."""
-    members = Membership.objects.filter(person=actor, left_on__isnull=True).values("unit_id")
-    roles = RoleAssignment.objects.filter(person=actor).values("unit_id")
-    return Q(unit_id__in=members) | Q(unit_id__in=roles)
-
-
 def helper_and_grid(actor: Any, recipient: Recipient) -> tuple[bool, bool]:
     """Does the actor help the recipient now (an open pairing of theirs or of one of their
-    units), and do they hold the grid the recipient lives in: one query, a file being read at
-    every visit."""
+    units: open memberships, roles), and do they hold the grid the recipient lives in? One
+    query, its text fixed: a file is read at every visit, and building this as a queryset cost
+    three times what the database takes to answer it."""
     if not getattr(actor, "pk", None):
         return False, False
-    pairings = Pairing.objects.filter(recipient=recipient, ended_on__isnull=True).filter(
-        Q(helper=actor) | _helper_units(actor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            HELPER_AND_GRID_SQL,
+            {"recipient": recipient.pk, "person": actor.pk, "grid": recipient.area_id},
+        )
+        row = cursor.fetchone()
+    return bool(row[0]), bool(row[1])
+
+
+HELPER_AND_GRID_SQL = """
+SELECT
+  EXISTS (
+    SELECT 1 FROM care_pairing p
+    WHERE p.recipient_id = %(recipient)s AND p.ended_on IS NULL AND (
+      p.helper_id = %(person)s
+      OR p.unit_id IN (
+        SELECT m.unit_id FROM orgs_membership m
+        WHERE m.person_id = %(person)s AND m.left_on IS NULL
+      )
+      OR p.unit_id IN (SELECT r.unit_id FROM orgs_roleassignment r WHERE r.person_id = %(person)s)
     )
-    grids = GridAssignment.objects.filter(worker=actor, grid_id=recipient.area_id, ended_at__isnull=True)
-    row = Recipient.objects.filter(pk=recipient.pk).values_list(Exists(pairings), Exists(grids)).first()
-    return (bool(row[0]), bool(row[1])) if row is not None else (False, False)
+  ),
+  EXISTS (
+    SELECT 1 FROM orgs_gridassignment g
+    WHERE g.worker_id = %(person)s AND g.grid_id = %(grid)s AND g.ended_at IS NULL
+  )
+"""
 
 
 def is_helper(actor: Any, recipient: Recipient) -> bool:
