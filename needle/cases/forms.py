@@ -24,6 +24,7 @@ from needle.cases.uploads import MAX_BYTES, MAX_PHOTOS
 from needle.core import periods
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.schemas import MAX_ID
+from needle.core.text import id_or_none
 from needle.core.widgets import DateInput, DateTimeInput
 from needle.orgs.models import Unit
 
@@ -477,7 +478,10 @@ class WhistleForm(PageForm):
         super().__init__(*args, **kwargs)
         # Which units a case may call in is case_whistle's rule; here only the ids' shape.
         posted = self.data.getlist(self.add_prefix("units")) if hasattr(self.data, "getlist") else []
-        _choices(self.fields["units"], [(p, p) for p in posted[:20] if p.isdigit() and int(p) <= MAX_ID])
+        _choices(
+            self.fields["units"],
+            [(p, p) for p in posted[:20] if (n := id_or_none(p)) is not None and n <= MAX_ID],
+        )
 
 
 class HideForm(PageForm):

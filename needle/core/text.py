@@ -20,3 +20,11 @@ def bounded(value: str, *, limit: int, field: str) -> str:
     if error:
         raise ValidationFailed(fields={field: error})
     return text
+
+
+def id_or_none(value: str) -> int | None:
+    """A row id typed in a query string or a form: ASCII digits that fit a bigint, else None.
+    (`str.isdigit` also accepts "²" and "٣", which `int` refuses or reads as another number.)"""
+    if value.isascii() and value.isdecimal() and len(value) <= 18:
+        return int(value)
+    return None

@@ -620,6 +620,10 @@ def test_rates_page(world, catalog, client_for):
     body = page(client_for("supervisor").get("/cases/rates/", {"area": "500103001000"}))
     assert "Resolution rate" in body and "1 / 1" in body
     assert client_for("city_admin").get("/cases/rates/", {"unit": unit.pk}).status_code == 200
+    # Digits that are not ASCII ("²" passes str.isdigit, int refuses it) or overflow a bigint:
+    # the form names the choice, never a 500.
+    for bad in ("²", "٣", "9" * 30):
+        assert client_for("city_admin").get("/cases/rates/", {"unit": bad}).status_code == 400
     assert client_for("other_supervisor").get("/cases/rates/", {"area": "500103000000"}).status_code == 404
     assert client_for("other_supervisor").get("/cases/rates/", {"unit": unit.pk}).status_code == 400
     assert (

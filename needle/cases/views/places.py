@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from needle.areas.selectors import area_get
 from needle.cases import selectors, services
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.text import id_or_none
 
 
 @login_required
@@ -33,9 +34,7 @@ def case_grid(request: HttpRequest, number: str) -> HttpResponse:
             except NotFound as exc:
                 raise ValidationFailed(fields={"grid": exc.message}) from None
             version = request.POST.get("version", "")
-            services.case_place_in_grid(
-                actor=request.user, case=case, grid=grid, version=int(version) if version.isdigit() else None
-            )
+            services.case_place_in_grid(actor=request.user, case=case, grid=grid, version=id_or_none(version))
     except DomainError as exc:
         if exc.status in (401, 403, 404) and not exc.fields:
             raise  # the refusal page, through the middleware

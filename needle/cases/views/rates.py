@@ -14,6 +14,7 @@ from needle.cases.figures import RATES
 from needle.cases.forms import RatesForm
 from needle.cases.views.common import _fail
 from needle.core.errors import DomainError, PermissionDenied
+from needle.core.text import id_or_none
 from needle.orgs import selectors as org_selectors
 from needle.orgs.permissions import is_superuser, require_anywhere
 
@@ -45,10 +46,10 @@ def _rate_rows(f: selectors.Rates) -> list[tuple[str, str, int, int, str]]:
 def rates(request: HttpRequest) -> HttpResponse:
     """Response, resolution, satisfaction and on-time rates of a unit or an area subtree."""
     units = selectors.inbox_units(actor=request.user)
-    asked = request.GET.get("unit", "")
-    if asked.isdigit() and all(u.pk != int(asked) for u in units):
+    asked = id_or_none(request.GET.get("unit", ""))
+    if asked is not None and all(u.pk != asked for u in units):
         with contextlib.suppress(DomainError):  # else the form refuses the choice
-            units.append(org_selectors.access_unit(actor=request.user, unit_id=int(asked)))
+            units.append(org_selectors.access_unit(actor=request.user, unit_id=asked))
     form = RatesForm(request.GET, units=units)
     figures = None
     status = 200

@@ -24,6 +24,7 @@ from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
 from needle.center.presenters import refusal
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.text import id_or_none
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_in_area, granting_unit_ids, require, require_authenticated
 from needle.volunteering import quarters
@@ -405,7 +406,7 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
 
 def _line_no(key: str) -> int:
     tail = key.rpartition(" ")[2]
-    return int(tail) if tail.isdigit() else 0
+    return id_or_none(tail) or 0
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
