@@ -64,7 +64,9 @@ def helper_unit_ids(actor: Any) -> set[int]:
 def is_helper(actor: Any, recipient: Recipient) -> bool:
     if not getattr(actor, "pk", None):
         return False
-    open_pairings = Pairing.objects.filter(recipient=recipient, ended_on__isnull=True)
+    # Only a current helper (`current_q`): one who has left stops reading the same day, not
+    # when the nightly job ends the pairing.
+    open_pairings = Pairing.objects.filter(recipient=recipient, ended_on__isnull=True).filter(current_q())
     if open_pairings.filter(helper=actor).exists():
         return True
     return open_pairings.filter(unit_id__in=helper_unit_ids(actor)).exists()
@@ -103,8 +105,10 @@ def access_of(actor: Any, recipient: Recipient) -> Access:
 
 def helper_q(actor: Any, prefix: str = "") -> Q:
     """Recipients the actor helps now (an open pairing of theirs or of one of their units)."""
-    pairings = Pairing.objects.filter(recipient=OuterRef(f"{prefix}pk"), ended_on__isnull=True).filter(
-        Q(helper=actor) | Q(unit_id__in=helper_unit_ids(actor))
+    pairings = (
+        Pairing.objects.filter(recipient=OuterRef(f"{prefix}pk"), ended_on__isnull=True)
+        .filter(Q(helper=actor) | Q(unit_id__in=helper_unit_ids(actor)))
+        .filter(current_q())
     )
     return Q(Exists(pairings))
 
@@ -186,6 +190,7 @@ def accesses(actor: Any, recipients: Iterable[Recipient]) -> dict[int, Access]:
     helped = set(
         Pairing.objects.filter(recipient_id__in=[r.pk for r in rows], ended_on__isnull=True)
         .filter(Q(helper=actor) | Q(unit_id__in=units))
+        .filter(current_q())
         .values_list("recipient_id", flat=True)
     )
     grids = set(

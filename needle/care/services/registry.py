@@ -43,7 +43,7 @@ from needle.care.models import (
 from needle.care.selectors.records import open_sealed
 from needle.care.services.schedule import reschedule
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, target
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.orgs.models import Person, PersonRecord
 from needle.orgs.permissions import can_in_area, require_authenticated
@@ -469,6 +469,8 @@ def recipient_status(
     recipient.status = target(RECIPIENT_MOVES, move)
     recipient.ended_on = None if recipient.status == Status.ACTIVE else day
     recipient.save(update_fields=["status", "ended_on", "updated_at"])
+    if recipient.status in LEFT_CARE:
+        _pairings_end(actor, recipient, day)
     reschedule(recipient)
     audit_record(
         actor=actor,
@@ -478,6 +480,37 @@ def recipient_status(
         new={"status": recipient.status, "ended_on": recipient.ended_on, "move": move, "reason": reason},
     )
     return recipient
+
+
+# Out of care: the helpers stop seeing the recipient the moment care ends.
+LEFT_CARE = frozenset({Status.ENDED, Status.MOVED_AWAY, Status.DECEASED})
+
+
+def _pairings_end(actor: Any, recipient: Recipient, day: dt.date) -> None:
+    """End the recipient's open pairings, each audited, in the caller's transaction."""
+    pairings = list(
+        Pairing.objects.select_for_update(of=("self",)).filter(recipient=recipient, ended_on__isnull=True)
+    )
+    if not pairings:
+        return
+    reason = _("Care ended: %(status)s.") % {"status": recipient.get_status_display()}
+    events = []
+    for pairing in pairings:
+        # Never before the pairing began (a status back-dated past a recent pairing).
+        ended = max(day, pairing.started_on)
+        events.append(
+            audit_event(
+                actor=actor,
+                action="care.pairing.ended",
+                obj=pairing,
+                area_path=pairing.area_path,
+                old={"ended_on": None, "lead": pairing.lead},
+                new={"ended_on": ended, "lead": False, "end_reason": reason},
+            )
+        )
+        pairing.ended_on, pairing.end_reason, pairing.lead = ended, reason[:200], False
+        pairing.save(update_fields=["ended_on", "end_reason", "lead", "updated_at"])
+    audit_record_all(events)
 
 
 @transaction.atomic

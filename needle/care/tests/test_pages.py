@@ -16,7 +16,7 @@ from django.utils import timezone
 from needle.care.models import Consent, Item, ItemStatus, Pairing, Purpose, Recipient, Status, Visit
 from needle.care.tests.registry_helpers import SECRETS, personas, register
 from needle.core.models import AuditEvent
-from needle.orgs.models import Membership, MembershipKind, Person
+from needle.orgs.models import Membership, Person
 from needle.testing import World, build_catalog
 
 A1A = "500103001001"
@@ -42,12 +42,6 @@ def r(world: World) -> Recipient:
     committee (a helper still standing)."""
     recipient = register(world)
     personas(world, recipient)
-    Membership.objects.create(
-        person=world.people["helper"],
-        unit=world.units["pb_a1a"],
-        kind=MembershipKind.PARTY_MEMBER,
-        joined_on=dt.date(2020, 1, 1),
-    )
     return recipient
 
 
