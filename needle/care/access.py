@@ -44,6 +44,14 @@ class Access:
         return self.staff or self.viewer or self.helper or self.grid
 
     @property
+    def reads_contents(self) -> bool:
+        """Read what visits found and what the ledger holds (notes, needs, checklists,
+        companions; an item's text, who acts, the confirmation): those who keep or visit the
+        record. A supervisor above sees that visits and items exist, when, and their state, as
+        the export gives them."""
+        return self.staff or self.helper or self.grid
+
+    @property
     def may_visit(self) -> bool:
         """Log a visit or a call, and add what it found to the ledger."""
         return self.staff or self.helper or self.grid
