@@ -64,22 +64,28 @@ SENSITIVE_LIMITS: dict[str, int] = {
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,19}$")
 # What an audit event of a recipient's details holds: never a sensitive value, and of the
-# contacts (CONTACT_FIELDS) only which changed, so the log keeps no way to reach the person
-# after their record is anonymised.
+# names and contacts (CONTACT_FIELDS) only which changed, so the log keeps no way to name or
+# reach the person after their record is anonymised.
 SNAP_FIELDS = [
-    "name",
     "area",
     "area_path",
     "categories",
     "risk",
     "status",
     "ended_on",
-    "guardian_name",
     "guardian",
     "person",
     "record",
 ]
-CONTACT_FIELDS = ["phone", "birth_date", "guardian_phone", "emergency_contact", "address"]
+CONTACT_FIELDS = [
+    "name",
+    "phone",
+    "birth_date",
+    "guardian_name",
+    "guardian_phone",
+    "emergency_contact",
+    "address",
+]
 
 
 def _contacts(recipient: Recipient) -> dict[str, Any]:
@@ -525,11 +531,9 @@ def recipient_move(*, actor: Any, recipient: Recipient, area: Area, address: str
     recipient = _locked(recipient)
     if recipient.status == Status.ANONYMISED:
         raise Conflict(_("This record is anonymised."))
-    old = {
-        "area": recipient.area_id,
-        "area_path": recipient.area_path,
-        "address": recipient.household.address,
-    }
+    # The addresses stay out of the log: only that it changed.
+    old = {"area": recipient.area_id, "area_path": recipient.area_path}
+    address_changed = recipient.household.address != address
     household = recipient.household
     if household.recipients.exclude(pk=recipient.pk).exists():
         household = Household.objects.create(area=area, area_path=area.path, address=address)
@@ -547,7 +551,7 @@ def recipient_move(*, actor: Any, recipient: Recipient, area: Area, address: str
         action="care.recipient.moved",
         obj=recipient,
         old=old,
-        new={"area": area.pk, "area_path": area.path, "address": address},
+        new={"area": area.pk, "area_path": area.path, "address_changed": address_changed},
     )
     return recipient
 
