@@ -139,9 +139,10 @@ def recipient_come_of_age(*, recipient: Recipient, today: dt.date | None = None)
         bits &= ~purpose_bit(purpose)
         lapsed.append(purpose)
     guardian = " ".join(p for p in (recipient.guardian_name, recipient.guardian_phone) if p)
+    # Which guardian details went, not the name (the log outlives an anonymised record).
     old = {
         "consents": recipient.consents,
-        "guardian_name": recipient.guardian_name,
+        "guardian_name_recorded": bool(recipient.guardian_name),
         "guardian": recipient.guardian_id,
     }
     recipient.consents = bits
@@ -164,7 +165,7 @@ def recipient_come_of_age(*, recipient: Recipient, today: dt.date | None = None)
         action=CAME_OF_AGE,
         obj=recipient,
         old=old,
-        new={"consents": bits, "guardian_name": "", "guardian": None, "lapsed": lapsed},
+        new={"consents": bits, "guardian_name_recorded": False, "guardian": None, "lapsed": lapsed},
     )
     return lapsed
 

@@ -109,6 +109,8 @@ def test_a_minors_record_passes_to_the_adult(world: World) -> None:
     lapses = Consent.objects.filter(recipient=child, given=False)
     assert {c.purpose for c in lapses} == {"registration", "sharing"}
     assert all(c.recorded_by is None for c in lapses)
+    came = AuditEvent.objects.get(action="care.recipient.came_of_age")
+    assert "刘奶奶" not in str(came.changes) and "刘小雨" not in came.object_repr
     # Until the adult's own consent, only the care staff see the record.
     with pytest.raises(NotFound):
         access_recipient(actor=p["helper"], recipient_id=child.pk)
