@@ -45,6 +45,14 @@ class Access:
         return self.staff or self.viewer or self.helper or self.grid
 
     @property
+    def reads_contents(self) -> bool:
+        """Read what visits found and what the ledger holds (notes, needs, checklists,
+        companions; an item's text, who acts, the confirmation): those who keep or visit the
+        record. A supervisor above sees that visits and items exist, when, and their state, as
+        the export gives them."""
+        return self.staff or self.helper or self.grid
+
+    @property
     def may_visit(self) -> bool:
         """Log a visit or a call, and add what it found to the ledger."""
         return self.staff or self.helper or self.grid
@@ -75,7 +83,18 @@ def helper_and_grid(actor: Any, recipient: Recipient) -> tuple[bool, bool]:
             {"recipient": recipient.pk, "person": actor.pk, "grid": recipient.area_id},
         )
         row = cursor.fetchone()
-    return bool(row[0]), bool(row[1])
+    helper = bool(row[0])
+    if helper:
+        # The fixed text answers "paired"; whether the helper is still one (`current_q`: one who
+        # left stops reading the same day, not when the nightly job ends the pairing) is the
+        # one rule, asked only of those paired.
+        helper = (
+            Pairing.objects.filter(recipient=recipient, ended_on__isnull=True)
+            .filter(Q(helper=actor) | Q(unit_id__in=helper_unit_ids(actor)))
+            .filter(current_q())
+            .exists()
+        )
+    return helper, bool(row[1])
 
 
 HELPER_AND_GRID_SQL = """
@@ -130,8 +149,10 @@ def access_of(actor: Any, recipient: Recipient) -> Access:
 
 def helper_q(actor: Any, prefix: str = "") -> Q:
     """Recipients the actor helps now (an open pairing of theirs or of one of their units)."""
-    pairings = Pairing.objects.filter(recipient=OuterRef(f"{prefix}pk"), ended_on__isnull=True).filter(
-        Q(helper=actor) | Q(unit_id__in=helper_unit_ids(actor))
+    pairings = (
+        Pairing.objects.filter(recipient=OuterRef(f"{prefix}pk"), ended_on__isnull=True)
+        .filter(Q(helper=actor) | Q(unit_id__in=helper_unit_ids(actor)))
+        .filter(current_q())
     )
     return Q(Exists(pairings))
 
@@ -221,6 +242,7 @@ def accesses(actor: Any, recipients: Iterable[Recipient]) -> dict[int, Access]:
     helped = set(
         Pairing.objects.filter(recipient_id__in=[r.pk for r in rows], ended_on__isnull=True)
         .filter(Q(helper=actor) | Q(unit_id__in=units))
+        .filter(current_q())
         .values_list("recipient_id", flat=True)
     )
     grids = set(

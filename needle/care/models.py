@@ -187,7 +187,9 @@ class Recipient(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"{_('recipient')} {self.pk}"
+        # Never the name: this is what audit events keep (object_repr), and they outlive the
+        # anonymised record.
+        return f"{_('care recipient')} {self.pk}"
 
     @property
     def category_codes(self) -> list[str]:
@@ -294,7 +296,8 @@ class Pairing(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.helper or self.unit} → {self.recipient}"
+        # No names: audit events keep this (see Recipient.__str__).
+        return f"{_('pairing')} {self.pk}"
 
 
 # (visit every N days, call every N days) by risk: high weekly with a call midweek, medium
@@ -472,7 +475,8 @@ class Item(TimeStamped):
         indexes = [models.Index(fields=["area_path", "status"], name="care_item_path_status")]
 
     def __str__(self) -> str:
-        return self.what[:60]
+        # Not the text, which describes a household's troubles: audit events keep this.
+        return f"{_('ledger item')} {self.pk}"
 
 
 class ReminderKind(models.TextChoices):

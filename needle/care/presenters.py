@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from needle.care.access import Access, is_minor
-from needle.care.models import PURPOSES, SENSITIVE, Recipient
+from needle.care.models import PURPOSES, SENSITIVE, Item, Recipient, Visit
 
 # What a masked card shows for a sensitive field that holds something the reader may not read.
 RECORDED = "recorded"
@@ -72,3 +72,22 @@ def recipient_row(recipient: Recipient) -> dict[str, Any]:
         "next_visit_due": recipient.next_visit_due,
         "next_call_due": recipient.next_call_due,
     }
+
+
+def visit_contents(visit: Visit, access: Access) -> dict[str, Any]:
+    """What a visit found, for those who read it (`Access.reads_contents`); blank for others."""
+    if access.reads_contents:
+        return {
+            "companions": visit.companions,
+            "checklist": visit.checklist,
+            "notes": visit.notes,
+            "needs": visit.needs,
+        }
+    return {"companions": "", "checklist": {}, "notes": "", "needs": ""}
+
+
+def item_contents(item: Item, access: Access) -> dict[str, Any]:
+    """A ledger item's text, for those who read it (`Access.reads_contents`); blank for others."""
+    if access.reads_contents:
+        return {"what": item.what, "who_acts": item.who_acts, "confirmation": item.confirmation}
+    return {"what": "", "who_acts": "", "confirmation": ""}

@@ -1,11 +1,26 @@
+from typing import Any
+
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from needle.orgs.views import accounts, organization
 
+_logout = auth_views.LogoutView.as_view()
+
+
+def logout(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Sign out, and have the browser drop what it kept for this account: the care helper's
+    page with its households, cached offline by its service worker, and the page's storage."""
+    response: HttpResponse = _logout(request, *args, **kwargs)
+    if request.method == "POST" and response.status_code < 400:
+        response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
 urlpatterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", logout, name="logout"),
     path("signup/", accounts.signup, name="signup"),
     path("terms/", accounts.terms, name="terms"),
     path("privacy/", accounts.privacy, name="privacy"),

@@ -13,8 +13,9 @@ from pydantic import Field
 
 from needle.areas.models import Area
 from needle.areas.selectors import area_get
-from needle.care.access import access_of
+from needle.care.access import Access, access_of
 from needle.care.models import Item, Pairing, Recipient, Visit
+from needle.care.presenters import item_contents
 from needle.care.schemas.plan import (
     CareCloseIn,
     CareDashboardOut,
@@ -92,18 +93,22 @@ def pairing_out(p: Pairing) -> dict[str, Any]:
     }
 
 
-def item_out(item: Item) -> dict[str, Any]:
+# The writes' and the staff list's answers: only those who may add, close or list items reach
+# them, and they read them.
+WRITER = Access(staff=True)
+
+
+def item_out(item: Item, access: Access = WRITER) -> dict[str, Any]:
+    """An item; its text only for a reader who may read it (presenters.item_contents)."""
     return {
         "id": item.pk,
         "recipient": item.recipient_id,
-        "what": item.what,
+        **item_contents(item, access),
         "since": item.since,
-        "who_acts": item.who_acts,
         "due_on": item.due_on,
         "status": item_shown_status(item),
         "case": item.case.number if item.case else None,
         "case_state": item.case.state if item.case else None,
-        "confirmation": item.confirmation,
         "closed_at": item.closed_at,
         "visit": item.visit_id,
     }
@@ -283,7 +288,9 @@ def list_open_items(request: HttpRequest, area: Code) -> Any:
 @router.get("/recipients/{recipient_id}/items", response={200: CareItemListOut, **ERRORS}, summary="A ledger")
 def list_items(request: HttpRequest, recipient_id: Id) -> Any:
     recipient = _recipient(request.user, recipient_id)
-    return {"items": [item_out(i) for i in ledger_sel.items_for(actor=request.user, recipient=recipient)]}
+    rows = ledger_sel.items_for(actor=request.user, recipient=recipient)
+    access = access_of(request.user, recipient)
+    return {"items": [item_out(i, access) for i in rows]}
 
 
 @router.post("/items/{item_id}/close", response={200: CareItemOut, **ERRORS}, summary="Close an item (销号)")

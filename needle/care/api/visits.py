@@ -10,7 +10,9 @@ from ninja import File, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from needle.care.access import Access, access_of
 from needle.care.models import Recipient, Visit
+from needle.care.presenters import visit_contents
 from needle.care.schemas.visits import (
     CareHouseholdsOut,
     CarePhotoOut,
@@ -30,18 +32,20 @@ from needle.orgs.permissions import require_authenticated
 
 router = Router()
 
+# The writes' answers: only those who may log or resolve a visit reach them, and they read it.
+WRITER = Access(helper=True)
 
-def visit_out(v: Visit) -> dict[str, Any]:
+
+def visit_out(v: Visit, access: Access = WRITER) -> dict[str, Any]:
+    """A visit; its contents only for a reader who may read them (presenters.visit_contents).
+    The default is for the writes, whose callers may log visits and so read them."""
     return {
         "id": v.pk,
         "recipient": v.recipient_id,
         "kind": v.kind,
         "visited_at": v.visited_at,
         "by": v.by_id,
-        "companions": v.companions,
-        "checklist": v.checklist,
-        "notes": v.notes,
-        "needs": v.needs,
+        **visit_contents(v, access),
         "digest": v.digest,
         "due_on": v.due_on,
         "on_time": v.on_time,
@@ -84,7 +88,9 @@ def visits_for(request: HttpRequest, recipient: Id, why: Term = "") -> Any:
     found = Recipient.objects.filter(pk=recipient).first()
     if found is None:
         raise NotFound()
-    return {"items": [visit_out(v) for v in sel.visits_for(actor=actor, recipient=found, why=why)]}
+    rows = sel.visits_for(actor=actor, recipient=found, why=why)
+    access = access_of(actor, found)
+    return {"items": [visit_out(v, access) for v in rows]}
 
 
 @router.post("/visits/sync", response={200: CareVisitsSyncOut, **ERRORS}, summary="Send offline visits")

@@ -35,7 +35,7 @@ from needle.care.models import Item, Pairing, Recipient, Status
 from needle.care.selectors.schedule import needs_helper_for
 from needle.care.states import open_item_q, week_end
 from needle.core.audit import audit_record
-from needle.orgs.permissions import area_scope_q, is_superuser, scope_paths
+from needle.orgs.permissions import area_scope_q, can_in_area, is_superuser, scope_paths
 
 LIMIT = 50
 # How many areas the console's door lists.
@@ -97,6 +97,9 @@ class Console:
     items: Listing
     query: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    # Whether the reader reads the items' text (Access.reads_contents for every recipient
+    # here): the care staff of the area; a supervisor above sees that items are open.
+    contents: bool = False
 
 
 def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT) -> Console:
@@ -162,6 +165,9 @@ def console_lists(*, actor: Any, area: Area, query: str = "", limit: int = LIMIT
         ),
         items=Listing(item_rows, len(item_rows) if len(item_rows) < limit else items.count()),
         counts=counts,
+        contents=Access(
+            staff=is_superuser(actor) or can_in_area(actor, "care.manage", area.path)
+        ).reads_contents,
     )
 
 

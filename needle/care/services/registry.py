@@ -43,7 +43,7 @@ from needle.care.models import (
 from needle.care.selectors.records import open_sealed
 from needle.care.services.schedule import reschedule
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, target
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.orgs.models import Person, PersonRecord
 from needle.orgs.permissions import can_in_area, require_authenticated
@@ -64,22 +64,28 @@ SENSITIVE_LIMITS: dict[str, int] = {
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,19}$")
 # What an audit event of a recipient's details holds: never a sensitive value, and of the
-# contacts (CONTACT_FIELDS) only which changed, so the log keeps no way to reach the person
-# after their record is anonymised.
+# names and contacts (CONTACT_FIELDS) only which changed, so the log keeps no way to name or
+# reach the person after their record is anonymised.
 SNAP_FIELDS = [
-    "name",
     "area",
     "area_path",
     "categories",
     "risk",
     "status",
     "ended_on",
-    "guardian_name",
     "guardian",
     "person",
     "record",
 ]
-CONTACT_FIELDS = ["phone", "birth_date", "guardian_phone", "emergency_contact", "address"]
+CONTACT_FIELDS = [
+    "name",
+    "phone",
+    "birth_date",
+    "guardian_name",
+    "guardian_phone",
+    "emergency_contact",
+    "address",
+]
 
 
 def _contacts(recipient: Recipient) -> dict[str, Any]:
@@ -469,6 +475,8 @@ def recipient_status(
     recipient.status = target(RECIPIENT_MOVES, move)
     recipient.ended_on = None if recipient.status == Status.ACTIVE else day
     recipient.save(update_fields=["status", "ended_on", "updated_at"])
+    if recipient.status in LEFT_CARE:
+        _pairings_end(actor, recipient, day)
     reschedule(recipient)
     audit_record(
         actor=actor,
@@ -478,6 +486,37 @@ def recipient_status(
         new={"status": recipient.status, "ended_on": recipient.ended_on, "move": move, "reason": reason},
     )
     return recipient
+
+
+# Out of care: the helpers stop seeing the recipient the moment care ends.
+LEFT_CARE = frozenset({Status.ENDED, Status.MOVED_AWAY, Status.DECEASED})
+
+
+def _pairings_end(actor: Any, recipient: Recipient, day: dt.date) -> None:
+    """End the recipient's open pairings, each audited, in the caller's transaction."""
+    pairings = list(
+        Pairing.objects.select_for_update(of=("self",)).filter(recipient=recipient, ended_on__isnull=True)
+    )
+    if not pairings:
+        return
+    reason = _("Care ended: %(status)s.") % {"status": recipient.get_status_display()}
+    events = []
+    for pairing in pairings:
+        # Never before the pairing began (a status back-dated past a recent pairing).
+        ended = max(day, pairing.started_on)
+        events.append(
+            audit_event(
+                actor=actor,
+                action="care.pairing.ended",
+                obj=pairing,
+                area_path=pairing.area_path,
+                old={"ended_on": None, "lead": pairing.lead},
+                new={"ended_on": ended, "lead": False, "end_reason": reason},
+            )
+        )
+        pairing.ended_on, pairing.end_reason, pairing.lead = ended, reason[:200], False
+        pairing.save(update_fields=["ended_on", "end_reason", "lead", "updated_at"])
+    audit_record_all(events)
 
 
 @transaction.atomic
@@ -492,11 +531,9 @@ def recipient_move(*, actor: Any, recipient: Recipient, area: Area, address: str
     recipient = _locked(recipient)
     if recipient.status == Status.ANONYMISED:
         raise Conflict(_("This record is anonymised."))
-    old = {
-        "area": recipient.area_id,
-        "area_path": recipient.area_path,
-        "address": recipient.household.address,
-    }
+    # The addresses stay out of the log: only that it changed.
+    old = {"area": recipient.area_id, "area_path": recipient.area_path}
+    address_changed = recipient.household.address != address
     household = recipient.household
     if household.recipients.exclude(pk=recipient.pk).exists():
         household = Household.objects.create(area=area, area_path=area.path, address=address)
@@ -514,7 +551,7 @@ def recipient_move(*, actor: Any, recipient: Recipient, area: Area, address: str
         action="care.recipient.moved",
         obj=recipient,
         old=old,
-        new={"area": area.pk, "area_path": area.path, "address": address},
+        new={"area": area.pk, "area_path": area.path, "address_changed": address_changed},
     )
     return recipient
 

@@ -42,6 +42,9 @@ CAME_OF_AGE = "care.recipient.came_of_age"
 COMING_OF_AGE_SLACK = dt.timedelta(days=5 * 366)
 
 
+ANONYMISED_ITEM = "—"
+
+
 @transaction.atomic
 def recipient_anonymise(*, recipient: Recipient) -> Recipient:
     """The retention's move (RECIPIENT_MOVES "anonymise", the system's): the personal details
@@ -60,7 +63,9 @@ def recipient_anonymise(*, recipient: Recipient) -> Recipient:
     recipient.save()
     recipient.consent_log.update(given_by="", witness="")
     recipient.visits.update(notes="", needs="", companions="", checklist={})
-    recipient.items.update(who_acts="", confirmation="")
+    # An item's text names the household's troubles (and often the person): a neutral marker
+    # keeps the counts readable.
+    recipient.items.update(what=ANONYMISED_ITEM, who_acts="", confirmation="")
     for visit in recipient.visits.prefetch_related("photos"):
         for photo in visit.photos.all():
             photo.image.delete(save=False)
@@ -134,9 +139,10 @@ def recipient_come_of_age(*, recipient: Recipient, today: dt.date | None = None)
         bits &= ~purpose_bit(purpose)
         lapsed.append(purpose)
     guardian = " ".join(p for p in (recipient.guardian_name, recipient.guardian_phone) if p)
+    # Which guardian details went, not the name (the log outlives an anonymised record).
     old = {
         "consents": recipient.consents,
-        "guardian_name": recipient.guardian_name,
+        "guardian_name_recorded": bool(recipient.guardian_name),
         "guardian": recipient.guardian_id,
     }
     recipient.consents = bits
@@ -159,7 +165,7 @@ def recipient_come_of_age(*, recipient: Recipient, today: dt.date | None = None)
         action=CAME_OF_AGE,
         obj=recipient,
         old=old,
-        new={"consents": bits, "guardian_name": "", "guardian": None, "lapsed": lapsed},
+        new={"consents": bits, "guardian_name_recorded": False, "guardian": None, "lapsed": lapsed},
     )
     return lapsed
 

@@ -517,7 +517,8 @@ def access_visit(*, actor: Any, visit_id: uuid.UUID, for_write: bool = False) ->
 def visit_resolve(*, actor: Any, id: uuid.UUID | str, choices: dict[str, Any], seen: str = "") -> Visit:
     """Apply the values a helper chose in a conflict, field by field. `seen` is the server's
     digest the helper chose against: when the visit changed again since, a new Conflict shows the
-    new values. Reschedules the recipient; audits the old and new values."""
+    new values. Reschedules the recipient; audits which fields changed, never their values (a
+    visit's notes tell of a person's life, and the log outlives the anonymised record)."""
     visit_id = parse_id(id)
     # The recipient's row before the visit's, as visits_sync and visit_log hold them: in the
     # other order a resolve and a sync of the same household could deadlock.
@@ -556,8 +557,7 @@ def visit_resolve(*, actor: Any, id: uuid.UUID | str, choices: dict[str, Any], s
         actor=actor,
         action="care.visit.resolved",
         obj=visit,
-        old={f: c["server"] for f, c in changed.items()},
-        new={f: c["device"] for f, c in changed.items()} or {"digest": visit.digest},
+        new={"changed": sorted(changed), "digest": visit.digest},
     )
     return visit
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from needle.care.models import Pairing, Purpose, Recipient
 from needle.care.services.registry import consent_record, recipient_input, recipient_register
-from needle.orgs.models import GridAssignment, Person
+from needle.orgs.models import GridAssignment, Membership, MembershipKind, Person
 from needle.testing import PersonFactory, World
 
 # A valid resident ID number (GB 11643 check character computed): born 1949-05-01.
@@ -63,6 +63,13 @@ def personas(world: World, recipient: Recipient) -> dict[str, Person]:
     p = world.people
     if "helper" not in p:
         p["helper"] = PersonFactory.create(username="helper")
+        # A helper is a current one while they belong to a unit (access.current_q).
+        Membership.objects.get_or_create(
+            person=p["helper"],
+            unit=world.units["pb_a1a"],
+            kind=MembershipKind.PARTY_MEMBER,
+            defaults={"joined_on": dt.date(2020, 1, 1)},
+        )
         p["grid_worker"] = PersonFactory.create(username="grid_worker")
         GridAssignment.objects.create(
             grid=world.areas["grid_a1a"], worker=p["grid_worker"], area_path=world.areas["grid_a1a"].path

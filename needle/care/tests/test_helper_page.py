@@ -58,3 +58,31 @@ def test_the_service_worker_covers_the_page_and_keeps_its_files(world: World) ->
     assert "no-cache" in answer["Cache-Control"] or "max-age=0" in answer["Cache-Control"]
     body = answer.content.decode()
     assert '"/care/helper/"' in body and "care/helper.js" in body and "care/helper.css" in body
+
+
+def test_each_account_keeps_its_own_offline_copy(world: World, client_for: Any) -> None:
+    """The worker's cache is named for the signed-in account, and it reads the page back from
+    that cache only (never a match across every cache of the origin)."""
+    import re
+
+    def cache_of(body: str) -> str:
+        found = re.search(r'var CACHE = "([^"]+)";', body)
+        assert found is not None
+        return found.group(1).replace("\\u002D", "-")  # escapejs writes "-" so
+
+    member = client_for("member").get("/care/sw.js").content.decode()
+    outsider = client_for("outsider").get("/care/sw.js").content.decode()
+    assert cache_of(member) != cache_of(outsider)
+    assert cache_of(member).startswith("needle-care-") and cache_of(outsider).startswith("needle-care-")
+    assert "caches.match(" not in member
+
+
+def test_signing_out_clears_the_offline_copy(world: World, client_for: Any) -> None:
+    from django.urls import reverse
+
+    client = client_for("member")
+    assert client.get("/care/helper/").status_code == 200
+    answer = client.post(reverse("logout"))
+    assert answer.status_code == 302
+    assert answer["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/care/helper/").status_code == 302

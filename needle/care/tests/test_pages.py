@@ -16,7 +16,7 @@ from django.utils import timezone
 from needle.care.models import Consent, Item, ItemStatus, Pairing, Purpose, Recipient, Status, Visit
 from needle.care.tests.registry_helpers import SECRETS, personas, register
 from needle.core.models import AuditEvent
-from needle.orgs.models import Membership, MembershipKind, Person
+from needle.orgs.models import Membership, Person
 from needle.testing import World, build_catalog
 
 A1A = "500103001001"
@@ -42,12 +42,6 @@ def r(world: World) -> Recipient:
     committee (a helper still standing)."""
     recipient = register(world)
     personas(world, recipient)
-    Membership.objects.create(
-        person=world.people["helper"],
-        unit=world.units["pb_a1a"],
-        kind=MembershipKind.PARTY_MEMBER,
-        joined_on=dt.date(2020, 1, 1),
-    )
     return recipient
 
 
@@ -466,3 +460,50 @@ def test_the_household_file_costs_a_bounded_number_of_queries(world: World, r: R
     with CaptureQueriesContext(connection) as many:
         assert c.get(file_url(r)).status_code == 200
     assert len(many) == len(few) <= 30, [q["sql"] for q in many.captured_queries]
+
+
+def test_a_supervisor_reads_neither_the_ledger_s_text_nor_the_visits_notes(
+    world: World, r: Recipient
+) -> None:
+    p = world.people
+    today = timezone.localdate()
+    item = Item.objects.create(
+        recipient=r,
+        what="SECRET-ITEM 欠债",
+        who_acts="王主任",
+        since=today,
+        area_path=r.area_path,
+    )
+    closed = Item.objects.create(
+        recipient=r,
+        what="SECRET-CLOSED 药费",
+        since=today,
+        status=ItemStatus.CLOSED,
+        confirmation="SECRET-CONFIRM",
+        closed_at=timezone.now(),
+        area_path=r.area_path,
+    )
+    Visit.objects.create(
+        recipient=r,
+        kind="home",
+        visited_at=timezone.now(),
+        companions="SECRET-COMPANION",
+        notes="SECRET-NOTE",
+        digest="d",
+        area_path=r.area_path,
+    )
+    secrets = ("SECRET-ITEM", "王主任", "SECRET-CLOSED", "SECRET-CONFIRM", "SECRET-COMPANION", "SECRET-NOTE")
+    page = client(p["supervisor"]).get(file_url(r))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="ledger"' in body and 'id="timeline"' in body
+    for secret in secrets:
+        assert secret not in body, secret
+    console = client(p["supervisor"]).get(f"/care/{A1A}/").content.decode()
+    assert "SECRET-ITEM" not in console and "王主任" not in console
+    # The care staff read them all.
+    staff = client(p["staff"]).get(file_url(r)).content.decode()
+    for secret in secrets:
+        assert secret in staff, secret
+    assert "SECRET-ITEM" in client(p["staff"]).get(f"/care/{A1A}/").content.decode()
+    assert item.pk and closed.pk

@@ -15,7 +15,6 @@ from needle import testing as t
 from needle.care.models import Item, Recipient, Visit
 from needle.care.services import imports
 from needle.care.tests.registry_helpers import SECRETS, personas, register
-from needle.orgs.models import Membership, MembershipKind
 from needle.testing import Tab, sign_in, switch_language, zh
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -34,12 +33,6 @@ def households(world: t.World) -> Recipient:
     today = timezone.localdate()
     wang = register(world)
     personas(world, wang)
-    Membership.objects.create(
-        person=world.people["helper"],
-        unit=world.units["pb_a1a"],
-        kind=MembershipKind.PARTY_MEMBER,
-        joined_on=dt.date(2020, 1, 1),
-    )
     Visit.objects.create(
         recipient=wang,
         kind="home",

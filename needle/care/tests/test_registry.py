@@ -114,9 +114,10 @@ def test_register_creates_household_schedule_and_audit_without_secrets(world: Wo
     for secret in SECRETS.values():
         assert secret not in dumped
     assert event.changes["new"]["sensitive"] == list(SENSITIVE)
-    # Of the contacts, only which are recorded.
-    assert "13800000001" not in dumped and "华一坡3号" not in dumped
-    assert event.changes["new"]["contacts"] == ["phone", "birth_date", "emergency_contact", "address"]
+    # Of the names and contacts, only which are recorded.
+    assert "13800000001" not in dumped and "华一坡3号" not in dumped and "王秀英" not in dumped
+    assert event.changes["new"]["contacts"] == ["name", "phone", "birth_date", "emergency_contact", "address"]
+    assert "王秀英" not in event.object_repr
 
 
 def test_register_into_an_existing_household(world: World) -> None:

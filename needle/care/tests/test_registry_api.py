@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from needle.care import crypto
-from needle.care.models import SENSITIVE, Recipient
+from needle.care.models import SENSITIVE, Pairing, Recipient
 from needle.care.tests.registry_helpers import SECRETS, body, personas, register
 from needle.core.models import AuditEvent
+from needle.orgs.models import Membership
 from needle.testing import ApiClient, World
 
 BASE = "/api/v1/care"
@@ -486,3 +488,31 @@ def test_the_auditor_reads_who_read_what(world: World) -> None:
         .get("results", [])
         == []
     )
+
+
+def test_a_helper_who_left_reads_nothing_the_same_day(world: World) -> None:
+    recipient = register(world)
+    p = personas(world, recipient)
+    helper = ApiClient(p["helper"])
+    assert helper.get(f"{BASE}/recipients/{recipient.pk}").json()["sensitive"]["health"] == SECRETS["health"]
+    # The helper leaves their only unit; the nightly job has not run, the pairing is still open.
+    Membership.objects.filter(person=p["helper"]).update(left_on=timezone.localdate())
+    assert Pairing.objects.filter(recipient=recipient, helper=p["helper"], ended_on__isnull=True).exists()
+    assert helper.get(f"{BASE}/recipients/{recipient.pk}").status_code == 404
+    listed = helper.get(f"{BASE}/recipients")
+    assert listed.status_code == 200 and recipient.name not in listed.content.decode()
+
+
+@pytest.mark.parametrize("move", ["end", "moved_away", "deceased"])
+def test_leaving_care_ends_the_pairings(world: World, move: str) -> None:
+    recipient = register(world)
+    p = personas(world, recipient)
+    answer = api(world, "staff").post(f"{BASE}/recipients/{recipient.pk}/status", {"move": move})
+    assert answer.status_code == 200
+    pairing = Pairing.objects.get(recipient=recipient, helper=p["helper"])
+    assert pairing.ended_on == timezone.localdate() and not pairing.lead
+    recipient.refresh_from_db()
+    assert recipient.get_status_display() in pairing.end_reason
+    ended = AuditEvent.objects.get(action="care.pairing.ended", object_id=str(pairing.pk))
+    assert ended.actor == world.people["staff"]
+    assert ApiClient(p["helper"]).get(f"{BASE}/recipients/{recipient.pk}").status_code == 404

@@ -12,12 +12,12 @@ from django.db import connection
 from django.utils import timezone
 
 from needle.care import tasks
-from needle.care.models import Consent, Recipient, Status, Visit, VisitKind
+from needle.care.models import Consent, Item, Recipient, Status, Visit, VisitKind
 from needle.care.selectors.export import own_export
 from needle.care.selectors.records import access_recipient
 from needle.care.services.registry import consent_record, recipient_status
 from needle.care.services.rights import anonymise_due, coming_of_age
-from needle.care.tests.registry_helpers import SECRETS, personas, register
+from needle.care.tests.registry_helpers import SECRETS, body, personas, register
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.testing import World
@@ -109,6 +109,8 @@ def test_a_minors_record_passes_to_the_adult(world: World) -> None:
     lapses = Consent.objects.filter(recipient=child, given=False)
     assert {c.purpose for c in lapses} == {"registration", "sharing"}
     assert all(c.recorded_by is None for c in lapses)
+    came = AuditEvent.objects.get(action="care.recipient.came_of_age")
+    assert "刘奶奶" not in str(came.changes) and "刘小雨" not in came.object_repr
     # Until the adult's own consent, only the care staff see the record.
     with pytest.raises(NotFound):
         access_recipient(actor=p["helper"], recipient_id=child.pk)
@@ -179,3 +181,55 @@ def test_withdrawing_photos_consent_clears_its_bit_only(world: World) -> None:
     recipient.refresh_from_db()
     assert not recipient.consented("photos")
     assert recipient.consented("registration") and recipient.consented("sharing")
+
+
+def test_no_name_is_left_after_anonymising(world: World) -> None:
+    """Register, correct, move, pair, visit (with a resolved conflict), a ledger item, death,
+    anonymisation: no audit event (any column, its JSON included) and no care row names her."""
+    from django.apps import apps
+
+    from needle.care.services import visits as visit_svc
+    from needle.care.services.pairings import pairing_add
+    from needle.care.services.registry import recipient_input, recipient_move, recipient_update
+    from needle.care.services.rights import recipient_anonymise
+    from needle.care.tests.plan_world import member
+
+    staff = world.people["staff"]
+    recipient = register(world, guardian_name="")
+    recipient_update(
+        actor=staff,
+        recipient=recipient,
+        data=recipient_input(body(world, name="王秀英", guardian_name="王强")),
+    )
+    recipient_move(
+        actor=staff, recipient=recipient, area=world.areas["community_a1a"], address="王秀英家新址"
+    )
+    helper = member(world, "hh")
+    pairing_add(actor=staff, recipient=recipient, helper=helper)
+    visit, _ = visit_svc.visit_log(
+        actor=helper,
+        recipient=recipient,
+        id=uuid.uuid4(),
+        kind=VisitKind.HOME,
+        visited_at=timezone.now() - dt.timedelta(hours=1),
+        notes="王秀英精神好",
+    )
+    visit_svc.visit_resolve(actor=helper, id=visit.pk, choices={"notes": "王秀英 胃口差"})
+    # A row, not ledger.item_add, whose own audit event is that service's concern.
+    Item.objects.create(
+        recipient=recipient,
+        what="王秀英欠房租三个月",
+        who_acts="王强",
+        confirmation="王强",
+        since=dt.date.today(),
+        area_path=recipient.area_path,
+    )
+    recipient_status(actor=staff, recipient=recipient, move="deceased")
+    recipient_anonymise(recipient=recipient)
+
+    for name in ("王秀英", "王强"):
+        for event in AuditEvent.objects.all().values():
+            assert name not in str(event), event
+        for model in apps.get_app_config("care").get_models():
+            for row in model._default_manager.all().values():
+                assert name not in str(row), (model, row)

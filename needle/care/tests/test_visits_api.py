@@ -201,3 +201,35 @@ def test_a_recipient_s_visits(world: World, api_for: Any) -> None:
     assert api_for("outsider").get(URL, recipient=r.pk).status_code == 404
     assert api_for("member").get(URL, recipient=10**9).status_code == 404
     assert api_for("member").get(URL, recipient="x").status_code == 422
+
+
+def test_a_supervisor_sees_that_visits_were_made_not_what_they_found(world: World, api_for: Any) -> None:
+    r = recipient(world)
+    sent = body(r, notes="SECRET-NOTE 抑郁", needs="欠房租", companions="李四")
+    assert api_for("member").post(URL, sent).status_code == 201
+    answer = api_for("supervisor").get(URL, recipient=r.pk)
+    assert answer.status_code == 200
+    [row] = answer.json()["items"]
+    assert row["id"] == sent["id"] and row["kind"] == "home"
+    assert (row["notes"], row["needs"], row["companions"], row["checklist"]) == ("", "", "", {})
+    for secret in ("SECRET-NOTE", "欠房租", "李四"):
+        assert secret not in answer.content.decode()
+    # The helper who logged it reads it all.
+    [own] = api_for("member").get(URL, recipient=r.pk).json()["items"]
+    assert own["notes"] == "SECRET-NOTE 抑郁" and own["companions"] == "李四"
+
+
+def test_a_supervisor_sees_a_ledger_s_items_not_their_text(world: World, api_for: Any) -> None:
+    r = recipient(world)
+    staff = api_for("staff")
+    added = staff.post(
+        "/api/v1/care/items", {"recipient": r.pk, "what": "SECRET-ITEM 欠债", "who_acts": "王主任"}
+    )
+    assert added.status_code == 201
+    answer = api_for("supervisor").get(f"/api/v1/care/recipients/{r.pk}/items")
+    assert answer.status_code == 200
+    [row] = answer.json()["items"]
+    assert row["id"] == added.json()["id"] and row["status"] == "open"
+    assert (row["what"], row["who_acts"], row["confirmation"]) == ("", "", "")
+    assert "SECRET-ITEM" not in answer.content.decode() and "王主任" not in answer.content.decode()
+    assert staff.get(f"/api/v1/care/recipients/{r.pk}/items").json()["items"][0]["what"] == "SECRET-ITEM 欠债"

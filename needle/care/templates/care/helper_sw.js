@@ -1,8 +1,10 @@
 // The helper's page offline: the page and its files are kept in this worker's cache. The page
 // comes from the network while there is one (and the copy is refreshed), from the cache when
 // not; the files from the cache first. Visits themselves wait in the page's IndexedDB.
+// The cache is the signed-in account's own (its id in the name): another account signing in on
+// the same device gets its own worker, which deletes the first one's cache, and never reads it.
 "use strict";
-var CACHE = "{{ cache|escapejs }}";
+var CACHE = "{{ cache|escapejs }}-{{ user.pk|default:0 }}";
 var PAGE = "{{ page|escapejs }}";
 var ASSETS = [{% for a in assets %}"{{ a|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 
@@ -41,12 +43,18 @@ self.addEventListener("fetch", function (event) {
           return response;
         });
       }).catch(function () {
-        return caches.match(PAGE).then(function (hit) { return hit || Response.error(); });
+        return caches.open(CACHE)
+          .then(function (cache) { return cache.match(PAGE); })
+          .then(function (hit) { return hit || Response.error(); });
       })
     );
     return;
   }
   if (ASSETS.indexOf(url.pathname) !== -1) {
-    event.respondWith(caches.match(url.pathname).then(function (hit) { return hit || fetch(request); }));
+    event.respondWith(
+      caches.open(CACHE)
+        .then(function (cache) { return cache.match(url.pathname); })
+        .then(function (hit) { return hit || fetch(request); })
+    );
   }
 });
