@@ -48,7 +48,9 @@ def _log(actor: Any, item: Item, *, action: str, old: dict[str, Any] | None, **e
         obj=item,
         area_path=item.area_path,
         old=old,
-        new={**snapshot(item, ["recipient", "status", "case", "who_acts", "due_on"]), **extra},
+        # What the problem is, who acts and how it was confirmed tell of a household's life and
+        # outlive an anonymised record: the log keeps the item's state, not its words.
+        new={**snapshot(item, ["recipient", "status", "case", "due_on"]), **extra},
     )
 
 
@@ -102,7 +104,7 @@ def item_add(
         due_on=due_on,
         area_path=recipient.area_path,
     )
-    _log(actor, item, action="care.item.added", old=None, what=what)
+    _log(actor, item, action="care.item.added", old=None)
     return item
 
 
@@ -132,7 +134,7 @@ def item_close(*, actor: Any, item: Item, confirmation: str) -> Item:
     item.closed_at = timezone.now()
     item.closed_by = actor
     item.save(update_fields=["status", "confirmation", "closed_at", "closed_by", "updated_at"])
-    _log(actor, item, action="care.item.closed", old=old, confirmation=confirmation)
+    _log(actor, item, action="care.item.closed", old=old, confirmed=True)
     return item
 
 

@@ -125,13 +125,16 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     helpers = _helpers([r.pk for r in soon])
     for r in soon:
         assert r.next_visit_due is not None
-        message = Message(DUE_TEXT, {"name": r.name, "due": r.next_visit_due.isoformat()})
+        # `record` is not in the text: it lets the anonymisation find the name it must clear.
+        message = Message(DUE_TEXT, {"name": r.name, "due": r.next_visit_due.isoformat(), "record": r.pk})
         sent += _send(r, ReminderKind.DUE, r.next_visit_due, helpers.get(r.pk, set()), message)
     staff = _care_staff({community_path(r.area_path) for r in late})
     for r in late:
         assert r.next_visit_due is not None
         days = (today - r.next_visit_due).days
-        message = Message(OVERDUE_TEXT, {"name": r.name, "due": r.next_visit_due.isoformat(), "days": days})
+        message = Message(
+            OVERDUE_TEXT, {"name": r.name, "due": r.next_visit_due.isoformat(), "days": days, "record": r.pk}
+        )
         told = staff.get(community_path(r.area_path), set())
         sent += _send(r, ReminderKind.OVERDUE, r.next_visit_due, told, message)
     return sent

@@ -32,6 +32,7 @@ from needle.care.states import RECIPIENT_MOVES, SYSTEM, allowed
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
 from needle.core.models import AuditEvent
+from needle.notify.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,11 @@ def recipient_anonymise(*, recipient: Recipient) -> Recipient:
     # An item's text names the household's troubles (and often the person): a neutral marker
     # keeps the counts readable.
     recipient.items.update(what=ANONYMISED_ITEM, who_acts="", confirmation="")
+    # The visit reminders sent named the person; their notifications keep the date, not the name.
+    told = list(Notification.objects.filter(verb__startswith="care.reminder.", params__record=recipient.pk))
+    for note in told:
+        note.params = {**note.params, "name": "—"}
+    Notification.objects.bulk_update(told, ["params"])
     for visit in recipient.visits.prefetch_related("photos"):
         for photo in visit.photos.all():
             photo.image.delete(save=False)

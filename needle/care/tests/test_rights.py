@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from needle.care import tasks
-from needle.care.models import Consent, Item, Recipient, Status, Visit, VisitKind
+from needle.care.models import Consent, Recipient, Status, Visit, VisitKind
 from needle.care.selectors.export import own_export
 from needle.care.selectors.records import access_recipient
 from needle.care.services.registry import consent_record, recipient_status
@@ -189,10 +189,13 @@ def test_no_name_is_left_after_anonymising(world: World) -> None:
     from django.apps import apps
 
     from needle.care.services import visits as visit_svc
+    from needle.care.services.ledger import item_add, item_close
     from needle.care.services.pairings import pairing_add
     from needle.care.services.registry import recipient_input, recipient_move, recipient_update
+    from needle.care.services.reminders import reminders_send
     from needle.care.services.rights import recipient_anonymise
     from needle.care.tests.plan_world import member
+    from needle.notify.models import Notification
 
     staff = world.people["staff"]
     recipient = register(world, guardian_name="")
@@ -215,19 +218,18 @@ def test_no_name_is_left_after_anonymising(world: World) -> None:
         notes="王秀英精神好",
     )
     visit_svc.visit_resolve(actor=helper, id=visit.pk, choices={"notes": "王秀英 胃口差"})
-    # A row, not ledger.item_add, whose own audit event is that service's concern.
-    Item.objects.create(
-        recipient=recipient,
-        what="王秀英欠房租三个月",
-        who_acts="王强",
-        confirmation="王强",
-        since=dt.date.today(),
-        area_path=recipient.area_path,
-    )
+    item = item_add(actor=helper, recipient=recipient, what="王秀英欠房租三个月", who_acts="王强")
+    item_close(actor=staff, item=item, confirmation="王强签字")
+    # A reminder named her to her helper.
+    Recipient.objects.filter(pk=recipient.pk).update(next_visit_due=timezone.localdate())
+    assert reminders_send() >= 1
+    assert Notification.objects.filter(params__name="王秀英").exists()
     recipient_status(actor=staff, recipient=recipient, move="deceased")
     recipient_anonymise(recipient=recipient)
 
     for name in ("王秀英", "王强"):
+        for note in Notification.objects.all().values():
+            assert name not in str(note), note
         for event in AuditEvent.objects.all().values():
             assert name not in str(event), event
         for model in apps.get_app_config("care").get_models():
