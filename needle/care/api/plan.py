@@ -190,23 +190,22 @@ def schedule(
     place = _area(area).path if area is not None else None
     rows = sel.schedule_for(actor=request.user, area_path=place, helper=person, due=due)
     page = list(rows[offset : offset + limit])
+    return {"count": rows.count(), "items": [_due_row(r) for r in page]}
+
+
+def _due_row(r: Recipient) -> dict[str, Any]:
+    """A line of the schedule's lists: who, where, and when they were last and are next seen."""
     return {
-        "count": rows.count(),
-        "items": [
-            {
-                "id": r.pk,
-                "name": r.name,
-                "area": r.area.code,
-                "risk": r.risk,
-                "categories": r.category_codes,
-                "last_visit_on": r.last_visit_on,
-                "last_call_on": r.last_call_on,
-                "next_visit_due": r.next_visit_due,
-                "next_call_due": r.next_call_due,
-                "days_overdue": sel.days_overdue(r),
-            }
-            for r in page
-        ],
+        "id": r.pk,
+        "name": r.name,
+        "area": r.area.code,
+        "risk": r.risk,
+        "categories": r.category_codes,
+        "last_visit_on": r.last_visit_on,
+        "last_call_on": r.last_call_on,
+        "next_visit_due": r.next_visit_due,
+        "next_call_due": r.next_call_due,
+        "days_overdue": sel.days_overdue(r),
     }
 
 
@@ -236,24 +235,7 @@ def dashboard(request: HttpRequest, area: Code) -> Any:
 def needs_helper(request: HttpRequest, area: Code) -> Any:
     rows = sel.needs_helper_for(actor=request.user, area_path=_area(area).path)
     page = list(rows[:MAX_ROWS])
-    return {
-        "count": rows.count(),
-        "items": [
-            {
-                "id": r.pk,
-                "name": r.name,
-                "area": r.area.code,
-                "risk": r.risk,
-                "categories": r.category_codes,
-                "last_visit_on": r.last_visit_on,
-                "last_call_on": r.last_call_on,
-                "next_visit_due": r.next_visit_due,
-                "next_call_due": r.next_call_due,
-                "days_overdue": sel.days_overdue(r),
-            }
-            for r in page
-        ],
-    }
+    return {"count": rows.count(), "items": [_due_row(r) for r in page]}
 
 
 @router.post("/items", response={201: CareItemOut, **ERRORS}, summary="Put a problem on the ledger")
