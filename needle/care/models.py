@@ -184,6 +184,14 @@ class Recipient(TimeStamped):
             models.CheckConstraint(
                 condition=Q(person__isnull=True) | Q(record__isnull=True), name="care_recipient_one_identity"
             ),
+            # A person is in the registry once while their record stands (anonymising drops the
+            # link): two registrations of the same account or record at once cannot both land.
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(person__isnull=False), name="care_recipient_one_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(record__isnull=False), name="care_recipient_one_per_record"
+            ),
         ]
 
     def __str__(self) -> str:

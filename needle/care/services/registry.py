@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from needle.care.models import (
     PURPOSES,
     RISKS,
     SENSITIVE,
+    Category,
     Consent,
     ConsentMethod,
     Household,
@@ -284,6 +285,10 @@ def recipient_input(raw: dict[str, Any], *, partial_sensitive: bool = False) -> 
     )
     if data.birth_date is not None and _minor_on(data.birth_date) and not data.guardian_name:
         raise ValidationFailed(fields={"guardian_name": _("A minor's guardian is required.")})
+    # Whether a consent must come from the guardian is read from the birth date: a child in
+    # care without one would be taken for an adult who answers for themself.
+    if Category.LEFT_BEHIND_CHILD in data.categories and data.birth_date is None:
+        raise ValidationFailed(fields={"birth_date": _("A child's date of birth is required.")})
     return data
 
 
@@ -372,7 +377,13 @@ def recipient_register(*, actor: Any, data: RecipientInput, household: Household
     recipient = Recipient(household=household, area=data.area, area_path=data.area.path, created_by=actor)
     _apply(recipient, data)
     _seal(recipient, data.sensitive)
-    recipient.save()
+    try:
+        with transaction.atomic():
+            recipient.save()
+    except IntegrityError:
+        # Another registration of the same person landed between the check and this insert.
+        _one_record_each(data)
+        raise
     reschedule(recipient)
     audit_record(
         actor=actor,

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from needle.care import crypto
@@ -516,6 +516,12 @@ def test_a_person_is_registered_once(world: World) -> None:
     event = AuditEvent.objects.get(action="care.recipient.updated")
     assert event.changes["new"] == {"contacts_changed": ["phone"]}
     assert "13800000077" not in str(event.changes)
+    # Two registrations at once both pass the check: the database holds the rule too.
+    second = Recipient(
+        household=first.household, area=first.area, area_path=first.area_path, name="x", person=resident
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
 
 
 def test_a_paired_units_members_help_within_consent(world: World) -> None:

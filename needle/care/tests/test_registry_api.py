@@ -214,6 +214,7 @@ def test_status_conflicts_and_unknown_moves(world: World) -> None:
         ({"household": 999999}, "household"),
         ({"guardian": "nobody-at-all"}, "guardian"),
         ({"birth_date": "2017-06-01"}, "guardian_name"),
+        ({"categories": ["left_behind_child"], "birth_date": None}, "birth_date"),
     ],
 )
 def test_bad_registrations_name_the_field(world: World, extra: dict[str, Any], field: str) -> None:
