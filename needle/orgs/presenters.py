@@ -64,6 +64,7 @@ ACTIONS: dict[str, Promise] = {
     "cases.case.responded": gettext_lazy("called-in unit responded"),
     "cases.case.noted": gettext_lazy("note added"),
     "cases.case.hidden": gettext_lazy("personal details hidden from the public"),
+    "cases.case.person_forgotten": gettext_lazy("request's person forgotten with their record"),
     "cases.case.colour_changed": gettext_lazy("deadline colour changed"),
     "cases.case.contact_viewed": gettext_lazy("contact details viewed"),
     "cases.case.caller_looked_up": gettext_lazy("caller's earlier requests looked up"),

@@ -29,6 +29,8 @@ from django.utils import timezone
 from needle.care.access import adult_on
 from needle.care.models import PURPOSES, Consent, Recipient, Status, purpose_bit
 from needle.care.states import RECIPIENT_MOVES, SYSTEM, allowed
+from needle.cases.models import Case
+from needle.cases.services import case_forget_person
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
 from needle.core.models import AuditEvent
@@ -67,6 +69,9 @@ def recipient_anonymise(*, recipient: Recipient) -> Recipient:
     # An item's text names the household's troubles (and often the person): a neutral marker
     # keeps the counts readable.
     recipient.items.update(what=ANONYMISED_ITEM, who_acts="", confirmation="")
+    # A problem turned into a request carried the name, the phone and the words there too.
+    for case in Case.objects.filter(care_item__recipient=recipient):
+        case_forget_person(case=case)
     # The visit reminders sent named the person; their notifications keep the date, not the name.
     told = list(Notification.objects.filter(verb__startswith="care.reminder.", params__record=recipient.pk))
     for note in told:

@@ -189,13 +189,15 @@ def test_no_name_is_left_after_anonymising(world: World) -> None:
     from django.apps import apps
 
     from needle.care.services import visits as visit_svc
-    from needle.care.services.ledger import item_add, item_close
+    from needle.care.services.ledger import item_add, item_close, item_to_case
     from needle.care.services.pairings import pairing_add
     from needle.care.services.registry import recipient_input, recipient_move, recipient_update
     from needle.care.services.reminders import reminders_send
     from needle.care.services.rights import recipient_anonymise
     from needle.care.tests.plan_world import member
+    from needle.cases.models import Case
     from needle.notify.models import Notification
+    from needle.testing import build_catalog
 
     staff = world.people["staff"]
     recipient = register(world, guardian_name="")
@@ -220,6 +222,13 @@ def test_no_name_is_left_after_anonymising(world: World) -> None:
     visit_svc.visit_resolve(actor=helper, id=visit.pk, choices={"notes": "王秀英 胃口差"})
     item = item_add(actor=helper, recipient=recipient, what="王秀英欠房租三个月", who_acts="王强")
     item_close(actor=staff, item=item, confirmation="王强签字")
+    # A problem turned into a request carries her name and phone into the case.
+    made = item_to_case(
+        actor=staff,
+        item=item_add(actor=helper, recipient=recipient, what="王秀英家漏水"),
+        service=build_catalog(world)["road"],
+    )
+    assert made.contact_name == "王秀英"
     # A reminder named her to her helper.
     Recipient.objects.filter(pk=recipient.pk).update(next_visit_due=timezone.localdate())
     assert reminders_send() >= 1
@@ -230,6 +239,8 @@ def test_no_name_is_left_after_anonymising(world: World) -> None:
     for name in ("王秀英", "王强"):
         for note in Notification.objects.all().values():
             assert name not in str(note), note
+        for case in Case.objects.all().values():
+            assert name not in str(case), case
         for event in AuditEvent.objects.all().values():
             assert name not in str(event), event
         for model in apps.get_app_config("care").get_models():

@@ -63,7 +63,7 @@ from needle.cases.services.open311_keys import (
     open311_key_create,
 )
 from needle.cases.services.places import case_place_in_grid
-from needle.cases.services.resident import MAX_ADDITIONS, case_add_info, case_withdraw
+from needle.cases.services.resident import MAX_ADDITIONS, case_add_info, case_forget_person, case_withdraw
 from needle.cases.services.routing import case_route_auto, rule_delete, rule_for, rule_set
 
 __all__ = [
@@ -88,6 +88,7 @@ __all__ = [
     "case_extension_request",
     "case_follow",
     "case_follow_up",
+    "case_forget_person",
     "case_hide_details",
     "case_merge",
     "case_note",

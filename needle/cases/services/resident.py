@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -141,3 +142,38 @@ def case_add_info(
         Message(gettext_noop("The resident added information to case %(number)s."), {"number": case.number}),
     )
     return event
+
+
+# What a case keeps of its text once the person it was filed for is forgotten.
+FORGOTTEN = gettext_noop("(removed with the person's record)")
+
+
+@transaction.atomic
+def case_forget_person(*, case: Case) -> Case:
+    """The system forgets the person a case was filed for (their record in another app was
+    anonymised at the end of its retention): the contact details, the name on the public list
+    and the words of the request go; its place, service, dates and states stay, so the counts
+    and the rates do not change. Audited with which fields were cleared, never their values."""
+    case = _locked(case)
+    cleared = [
+        name
+        for name in ("contact_name", "contact_phone", "contact_email", "description", "public_description")
+        if getattr(case, name)
+    ]
+    case.contact_name = case.contact_phone = case.contact_email = case.public_description = ""
+    case.description = case.title = FORGOTTEN
+    case.show_name = False
+    _save(
+        case,
+        [
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "public_description",
+            "description",
+            "title",
+            "show_name",
+        ],
+    )
+    _audit(None, "person_forgotten", case, {}, {"cleared": cleared})
+    return case
