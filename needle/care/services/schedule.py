@@ -85,23 +85,28 @@ def _last_contacts(visits: QuerySet[Visit]) -> dict[int, tuple[dt.date | None, d
     }
 
 
+def _set_dues(
+    recipient: Recipient, contacts: tuple[dt.date | None, dt.date | None], policies: Policies
+) -> None:
+    """A recipient's last contacts and, from the policy, their next dues (none once out of care)."""
+    recipient.last_visit_on, recipient.last_call_on = contacts
+    if recipient.status != Status.ACTIVE:
+        recipient.next_visit_due = recipient.next_call_due = None
+        return
+    interval = policies.interval(
+        path=recipient.area_path, risk=recipient.risk, categories=recipient.categories
+    )
+    registered = timezone.localdate(recipient.created_at) if recipient.created_at else timezone.localdate()
+    recipient.next_visit_due, recipient.next_call_due = dues(
+        interval=interval, registered=registered, last_visit=contacts[0], last_call=contacts[1]
+    )
+
+
 def reschedule(recipient: Recipient, policies: Policies | None = None) -> Recipient:
     """Recompute one recipient's last contacts and next dues and save them (the callers hold
     the recipient's row)."""
-    last_visit, last_call = last_contacts([recipient.pk]).get(recipient.pk, (None, None))
-    recipient.last_visit_on, recipient.last_call_on = last_visit, last_call
-    if recipient.status != Status.ACTIVE:
-        recipient.next_visit_due = recipient.next_call_due = None
-    else:
-        interval = (policies or Policies()).interval(
-            path=recipient.area_path, risk=recipient.risk, categories=recipient.categories
-        )
-        registered = (
-            timezone.localdate(recipient.created_at) if recipient.created_at else timezone.localdate()
-        )
-        recipient.next_visit_due, recipient.next_call_due = dues(
-            interval=interval, registered=registered, last_visit=last_visit, last_call=last_call
-        )
+    contacts = last_contacts([recipient.pk]).get(recipient.pk, (None, None))
+    _set_dues(recipient, contacts, policies or Policies())
     Recipient.objects.filter(pk=recipient.pk).update(
         last_visit_on=recipient.last_visit_on,
         last_call_on=recipient.last_call_on,
@@ -110,6 +115,21 @@ def reschedule(recipient: Recipient, policies: Policies | None = None) -> Recipi
         updated_at=timezone.now(),
     )
     return recipient
+
+
+def reschedule_many(recipients: list[Recipient], policies: Policies) -> None:
+    """`reschedule` for many recipients (a sync of hundreds of visits): their last contacts in
+    one query, their dues in one UPDATE."""
+    if not recipients:
+        return
+    contacts = last_contacts([r.pk for r in recipients])
+    now = timezone.now()
+    for r in recipients:
+        _set_dues(r, contacts.get(r.pk, (None, None)), policies)
+        r.updated_at = now
+    Recipient.objects.bulk_update(
+        recipients, ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due", "updated_at"]
+    )
 
 
 RESCHEDULE_BATCH = 5000

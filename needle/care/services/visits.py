@@ -31,13 +31,12 @@ from needle.care.inputs import not_future, text
 from needle.care.models import (
     Purpose,
     Recipient,
-    Status,
     Visit,
     VisitKind,
     VisitPhoto,
     checklist_topics,
 )
-from needle.care.services.schedule import Policies, dues, last_contacts, reschedule
+from needle.care.services.schedule import Policies, dues, reschedule, reschedule_many
 from needle.cases.uploads import CleanImage, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
 from needle.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -218,29 +217,6 @@ def _require_visit(access: Access) -> None:
 
 
 # Storing -------------------------------------------------------------------------------------
-
-
-def reschedule_many(recipients: list[Recipient], policies: Policies) -> None:
-    """`schedule.reschedule` for many recipients: their last contacts in one query, their dues
-    in one UPDATE (kept equal to it by test_visits.py)."""
-    if not recipients:
-        return
-    contacts = last_contacts([r.pk for r in recipients])
-    now = timezone.now()
-    for r in recipients:
-        r.last_visit_on, r.last_call_on = contacts.get(r.pk, (None, None))
-        if r.status != Status.ACTIVE:
-            r.next_visit_due = r.next_call_due = None
-            continue
-        interval = policies.interval(path=r.area_path, risk=r.risk, categories=r.categories)
-        registered = timezone.localdate(r.created_at) if r.created_at else timezone.localdate()
-        r.next_visit_due, r.next_call_due = dues(
-            interval=interval, registered=registered, last_visit=r.last_visit_on, last_call=r.last_call_on
-        )
-        r.updated_at = now
-    Recipient.objects.bulk_update(
-        recipients, ["last_visit_on", "last_call_on", "next_visit_due", "next_call_due", "updated_at"]
-    )
 
 
 class _Batch:

@@ -16,10 +16,9 @@ from PIL import Image
 from needle.care.access import access_of, accesses
 from needle.care.models import Pairing, Purpose, Recipient, Visit, VisitPhoto, checklist_topics, purpose_bit
 from needle.care.selectors.visits import my_households, visits_for
-from needle.care.services.schedule import Policies, reschedule
+from needle.care.services.schedule import Policies, reschedule, reschedule_many
 from needle.care.services.visits import (
     MAX_SYNC,
-    reschedule_many,
     visit_log,
     visit_photo_add,
     visit_resolve,
