@@ -359,14 +359,18 @@ class OrgCounters(models.Model):
 class OrgRollup(OrgCounters, LeafRows):
     # The unit's type, as its place in UnitType (1 for the first): the engine's keys are integers.
     unit_type = models.IntegerField(_("type"), default=0)
+    # The depth of the unit's area (the statistics by level), the same for every row of an area.
+    area_level = models.PositiveSmallIntegerField(_("level"), default=0)
 
     class Meta:
         verbose_name = _("organization rollup")
         verbose_name_plural = _("organization rollups")
-        constraints = [models.UniqueConstraint(fields=["day", "area", "unit_type"], name="org_rollup_key")]
-        # As the cases' leaf rows, a subtree is its id at its depth; at every depth, since the
-        # statistics by level read a province's or a city's leaf rows too (read.depth_sums).
-        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"org_rollup_a{d}_day") for d in range(1, 7)]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "area", "unit_type", "area_level"], name="org_rollup_key")
+        ]
+        # As the cases' leaf rows, a subtree is its id at its depth, from the first depth
+        # without node rows (the source's node depth is 2) down.
+        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"org_rollup_a{d}_day") for d in range(3, 7)]
 
     def __str__(self) -> str:
         return f"{self.day} {self.area_path} t{self.unit_type}"

@@ -237,7 +237,7 @@ def org_stats_for(*, actor: Any, area: Area, start: dt.date | None, end: dt.date
     # its community, a placeholder city standing for its city), whatever depth it is rooted at.
     by_level = {
         area.level + depth - area.depth: _units_at_end(counts)
-        for depth, counts in rollup_read.depth_sums(source, area, after_start, after_end).items()
+        for depth, counts in rollup_read.key_sums(source, area, 1, after_start, after_end).items()
     }
     stats.units_by_level = [
         {"level": lvl.value, "label": str(lvl.label), "count": by_level[lvl.value]}

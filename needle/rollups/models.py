@@ -55,7 +55,8 @@ def period_blocks(start: dt.date, end: dt.date) -> list[tuple[int, dt.date]]:
 
 
 # Nodes this shallow (province 1, city 2, district 3) get their own NodeRollup rows; streets
-# (4) their total rows only, for a district's breakdown by street and a street's trend.
+# (4) their total rows only, for a district's breakdown by street and a street's trend. A
+# source may keep node rows for fewer depths (Source.node_depth, Source.total_depth).
 NODE_DEPTH = 3
 TOTAL_DEPTH = 4
 MAX_DEPTH = 6

@@ -16,8 +16,6 @@ from needle.areas.models import Area
 from needle.rollups.models import (
     BACKLOG_DAY,
     KEY_GROUPINGS,
-    NODE_DEPTH,
-    TOTAL_DEPTH,
     Grouping,
     NodeRows,
     RollupState,
@@ -70,7 +68,8 @@ def period_and_backlog(qs: QuerySet[Any], start: dt.date, end: dt.date) -> Query
 
 
 def subtree(leaf: type[Model], area: Area) -> QuerySet[Any]:
-    """A leaf table's rows of the area's subtree (indexed with the day from NODE_DEPTH down)."""
+    """A leaf table's rows of the area's subtree (indexed by the id at the area's depth and the
+    day, from the depths a source reads leaf rows at)."""
     return leaf._default_manager.filter(**{f"a{area.depth}": area.pk})
 
 
@@ -89,7 +88,7 @@ def area_sums(
 ) -> dict[int, dict[str, int]]:
     """Each area's counters of a source, by the area's id: its flows over [start, end] and (if
     `stocks`) its stocks now, zero where nothing was counted. One GROUP BY per depth among the
-    areas: node rows down to TOTAL_DEPTH, leaf rows below."""
+    areas: node rows down to the source's total depth, leaf rows below."""
     by_depth: dict[int, list[int]] = defaultdict(list)
     for area in areas:
         by_depth[area.depth].append(area.pk)
@@ -97,7 +96,7 @@ def area_sums(
     out: dict[int, dict[str, int]] = {pk: dict.fromkeys(names, 0) for ids in by_depth.values() for pk in ids}
     for depth, ids in by_depth.items():
         rows: QuerySet[Any]
-        if depth <= TOTAL_DEPTH:
+        if depth <= source.total_depth:
             key = "area_id"
             rows = source.tables.node._default_manager.filter(grouping=Grouping.TOTAL, area_id__in=ids)
         else:
@@ -113,10 +112,10 @@ def key_sums(
     source: Source, area: Area, index: int, start: dt.date, end: dt.date
 ) -> dict[int, dict[str, int]]:
     """The area's counters of a source by the value of its `index`th key (flows over [start,
-    end], stocks now): node rows down to NODE_DEPTH, leaf rows below."""
+    end], stocks now): node rows down to the source's node depth, leaf rows below."""
     names = source.counter_names
     rows: QuerySet[Any]
-    if area.depth <= NODE_DEPTH:
+    if area.depth <= source.node_depth:
         key = "key"
         rows = source.tables.node._default_manager.filter(grouping=KEY_GROUPINGS[index], area_id=area.pk)
     else:
@@ -133,18 +132,3 @@ def last_day(source: Source) -> dt.date | None:
     none when it has counted nothing."""
     last = source.tables.leaf._default_manager.filter(day__gt=BACKLOG_DAY).aggregate(last=Max("day"))["last"]
     return as_date(last) if last is not None else None
-
-
-def depth_sums(
-    source: Source, area: Area, start: dt.date, end: dt.date, *, stocks: bool = True
-) -> dict[int, dict[str, int]]:
-    """The area's counters of a source by the depth of the leaf areas they were counted in (flows
-    over [start, end], and stocks now if `stocks`): the subtree's leaf rows, grouped by the depth
-    each row keeps. The node rows do not keep the leaf's depth, so this reads the leaf rows even
-    for a big node: a source that asks it of big nodes indexes its leaf rows by a1 and a2 too."""
-    names = source.counter_names
-    rows = subtree(source.tables.leaf, area)
-    chosen = period_and_backlog(rows, start, end) if stocks else period(rows, start, end)
-    return {
-        row["area_depth"]: {n: int(row[n] or 0) for n in names} for row in sums(chosen, ["area_depth"], names)
-    }

@@ -21,9 +21,7 @@ from needle.rollups.footprints import _add, _decode, _encode
 from needle.rollups.models import (
     BACKLOG_DAY,
     KEY_GROUPINGS,
-    NODE_DEPTH,
     SPANS,
-    TOTAL_DEPTH,
     Grouping,
     block_start,
 )
@@ -252,11 +250,11 @@ def _node_day_selects(source: Source, since: dt.date | None) -> Iterator[tuple[s
     if since is not None:
         where = " AND day >= %s"
         params = [connection.ops.adapt_datefield_value(since)]
-    for d in range(1, TOTAL_DEPTH + 1):
+    for d in range(1, source.total_depth + 1):
         parent = f"COALESCE(a{d - 1}, 0)" if d > 1 else "0"
         group_parent = f", {parent}" if d > 1 else ""
         groupings = [(Grouping.TOTAL.value, "0")]
-        if d <= NODE_DEPTH:
+        if d <= source.node_depth:
             groupings += [(g, qn(k.column)) for g, k in zip(KEY_GROUPINGS, source.keys, strict=False)]
         for grouping, key in groupings:
             yield (

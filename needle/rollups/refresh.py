@@ -1,4 +1,4 @@
-"""The incremental refresh: every minute, each source's objects changed since the watermark are
+"""The incremental refresh: every half minute, each source's objects changed since the watermark are
 applied."""
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ class RefreshResult:
 
 def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
     """Apply every object changed since the watermark, source by source (the first run
-    rebuilds everything, and so does a source's first refresh). Runs every minute (tasks.py); safe to run twice or at once (the
-    state row serializes)."""
+    rebuilds everything, and so does a source's first refresh). Runs every half minute
+    (operations.tasks); safe to run twice or at once (the state row serializes)."""
     with transaction.atomic():
         state = _lock_state()
         started = timezone.now()

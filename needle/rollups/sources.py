@@ -45,6 +45,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from needle.core.errors import DomainError
+from needle.rollups.models import NODE_DEPTH, TOTAL_DEPTH
 
 LeafKey = tuple[dt.date, int, int, int]  # day, leaf area id, first key, second key (0: none)
 Vec = list[int]
@@ -134,6 +135,13 @@ class Source:
     all_ids: Callable[[], Sequence[int]]
     # The differences between the rollups and direct counts over the raw facts from a day on.
     check: Callable[[dt.date], list[str]] | None = None
+    # The deepest nodes with node rows by key, and in total; deeper ones are read from the leaf
+    # rows. Node rows pay where a node's days are dense (the cases: every day, every service);
+    # a source whose facts are sparse over years (a unit founded once in a decade) would write
+    # a node row per fact and ancestor and block, more rows than its leaf rows, and keeps them
+    # for the few big nodes only.
+    node_depth: int = NODE_DEPTH
+    total_depth: int = TOTAL_DEPTH
     counter_names: tuple[str, ...] = field(init=False)
     stocks: tuple[str, ...] = field(init=False)
     flows: tuple[str, ...] = field(init=False)
@@ -145,6 +153,8 @@ class Source:
         object.__setattr__(self, "flows", tuple(c.name for c in self.counters if not c.stock))
         if len(self.keys) > 2:
             raise ValueError(f"source {self.name}: at most two grouping keys")
+        if not 1 <= self.node_depth <= self.total_depth <= TOTAL_DEPTH:
+            raise ValueError(f"source {self.name}: needs 1 <= node_depth <= total_depth <= {TOTAL_DEPTH}")
         for f in self.figures:
             unknown = set(f.numerator + f.denominator + f.less) - set(names)
             if unknown:

@@ -19,9 +19,7 @@ from needle.rollups.models import (
     BACKLOG_DAY,
     KEY_GROUPINGS,
     MAX_DEPTH,
-    NODE_DEPTH,
     SPANS,
-    TOTAL_DEPTH,
     Grouping,
     RollupState,
     block_start,
@@ -148,7 +146,8 @@ def leaf_key_columns(source: Source) -> list[str]:
 
 def apply_deltas(source: Source, deltas: Footprint, *, nodes: bool = True) -> None:
     """Add these per-key changes to the source's leaf rows and (unless `nodes` is off) to the
-    node rows of every ancestor down to NODE_DEPTH (TOTAL_DEPTH for the totals)."""
+    node rows of every ancestor down to the source's node depth (its total depth for the
+    totals)."""
     deltas = {k: v for k, v in deltas.items() if any(v)}
     if not deltas:
         return
@@ -168,13 +167,13 @@ def apply_deltas(source: Source, deltas: Footprint, *, nodes: bool = True) -> No
             shrinking.append((adapt(day), area, *keys_of_row))
         if not nodes:
             continue
-        for d in range(1, min(info.depth, TOTAL_DEPTH) + 1):
+        for d in range(1, min(info.depth, source.total_depth) + 1):
             node = info.levels[d - 1]
             if node is None:
                 continue
             node_meta[node] = (d, (info.levels[d - 2] or 0) if d > 1 else 0)
             _accumulate(node_deltas, (Grouping.TOTAL.value, day, node, 0), vec)
-            if d <= NODE_DEPTH:
+            if d <= source.node_depth:
                 for grouping, value in zip(KEY_GROUPINGS, keys_of_row, strict=False):
                     _accumulate(node_deltas, (grouping, day, node, value), vec)
     leaf, counters = source.tables.leaf, source.counter_names

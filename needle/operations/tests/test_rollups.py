@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from needle import testing as t
@@ -220,11 +220,25 @@ def test_rebuild_is_audited_and_refuses_a_future_day(world: t.World, busy: dict[
     assert "since" in exc.value.fields
 
 
-def test_the_periodic_task_refreshes(world: t.World, busy: dict[str, Case]) -> None:
+def test_the_periodic_task_refreshes_and_again_half_a_minute_later(
+    world: t.World, busy: dict[str, Case], catalog: dict[str, Any]
+) -> None:
+    from huey.contrib.djhuey import HUEY
+
     from needle.operations.tasks import refresh_rollups
 
+    HUEY.flush()
     refresh_rollups.call_local()
     assert CaseRollup.objects.exists() and NodeRollup.objects.exists()
+    # The half-minute run is waiting in the schedule (tests run the queue immediately, but a
+    # delayed task waits there), and it refreshes too.
+    (again,) = HUEY.scheduled()
+    assert again.name == "refresh_rollups_again"
+    assert 25 <= (again.eta - dt.datetime.now(dt.UTC).replace(tzinfo=None)).total_seconds() <= 30
+    received = CaseRollup.objects.aggregate(n=Sum("received"))["n"]
+    t.submit(world, catalog["road"])
+    HUEY.execute(again, timestamp=again.eta)
+    assert CaseRollup.objects.aggregate(n=Sum("received"))["n"] == received + 1
 
 
 def test_refresh_follows_holds_extensions_withdrawals_and_direct_answers(

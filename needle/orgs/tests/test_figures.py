@@ -109,12 +109,18 @@ def test_org_figures_from_the_rollups_equal_the_direct_statistics(world: t.World
     rollups_rebuild(actor=None, source="orgs", since=dt.date(2026, 1, 1))
     assert tables() == kept
 
-    # The type key: a district's node rows break the figures down by unit type.
-    by_type = OrgNodeRollup.objects.filter(area=world.areas["district_a"], grouping="s", span=1)
+    # The keys: a city's node rows break the figures down by unit type and by the depth of the
+    # unit's area; nodes below the cities have no node rows (they read the leaf rows).
+    city = world.areas["district_a"].parent
+    by_type = OrgNodeRollup.objects.filter(area=city, grouping="s", span=1)
     assert {r.key for r in by_type} >= {
         TYPE_KEYS[UnitType.RESIDENT_COMMITTEE],
         TYPE_KEYS[UnitType.PARTY_BRANCH],
     }
+    by_level = OrgNodeRollup.objects.filter(area=city, grouping="u", span=1)
+    assert {r.key for r in by_level} >= {world.areas["community_a1a"].depth, world.areas["grid_a1a"].depth}
+    assert OrgNodeRollup.objects.exists()
+    assert not OrgNodeRollup.objects.filter(depth__gt=2).exists()
 
 
 def test_org_figures_need_the_statistics_permission(world: t.World, api_for: Any) -> None:
