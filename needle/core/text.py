@@ -3,6 +3,8 @@ request loses nothing without the sender being told which field was too long."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from needle.core.errors import ValidationFailed
@@ -19,6 +21,21 @@ def bounded(value: str, *, limit: int, field: str) -> str:
     error = too_long(text, limit)
     if error:
         raise ValidationFailed(fields={field: error})
+    return text
+
+
+def text_input(value: Any, *, limit: int, field: str, required: bool = False) -> str:
+    """Free text as a service takes it from any entry point: a string (None is empty), without
+    NUL bytes, stripped, within `limit`; each refusal names `field`."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(fields={field: _("Give text.")})
+    if "\x00" in value:
+        raise ValidationFailed(fields={field: _("The text holds a NUL character.")})
+    text = bounded(value, limit=limit, field=field)
+    if required and not text:
+        raise ValidationFailed(fields={field: _("This field is required.")})
     return text
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from needle.areas.models import Area, Level
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
-from needle.core.text import bounded
+from needle.core.text import text_input as text_field
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Person, Unit
@@ -48,20 +48,6 @@ MAX_COMMITMENT = 500
 MAX_COMMITMENTS = 30
 MAX_QUANTITY = Decimal("9999999999")
 SLIP_FIELDS = ["status", "community", "grid", "area_path", "availability", "phone_visible", "note"]
-
-
-def text_field(value: Any, *, limit: int, field: str, required: bool = False) -> str:
-    """Free text as a service takes it: a string, without NUL bytes, stripped, within `limit`."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationFailed(fields={field: _("Give text.")})
-    if "\x00" in value:
-        raise ValidationFailed(fields={field: _("The text holds a NUL character.")})
-    text = bounded(value, limit=limit, field=field)
-    if required and not text:
-        raise ValidationFailed(fields={field: _("This field is required.")})
-    return text
 
 
 def availability_bits(slots: Iterable[Any], *, field: str = "availability") -> int:
