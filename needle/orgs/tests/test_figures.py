@@ -134,3 +134,22 @@ def test_org_figures_need_the_statistics_permission(world: t.World, api_for: Any
         == 422
     )
     assert [f.name for f in SOURCE.figures][:2] == ["units", "founded"]
+
+
+def test_the_migration_that_adds_the_level_has_the_next_refresh_rebuild_the_source(world: t.World) -> None:
+    """Rows written before the level key have none: the migration empties the source's tables
+    and marks it unbuilt, and the next refresh builds it from every unit again."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from needle.rollups.models import RollupState
+
+    rollups_refresh()
+    built = tables()
+    assert built[0] and "orgs" in RollupState.objects.get().built
+    import_module("needle.orgs.migrations.0007_rollup_level").rebuild_at_next_refresh(apps, None)
+    assert not any(tables())
+    assert "orgs" not in RollupState.objects.get().built
+    assert rollups_refresh().read["orgs"] == Unit.objects.count()
+    assert tables() == built
