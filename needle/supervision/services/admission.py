@@ -102,6 +102,11 @@ def _ancestors(path: str) -> list[str]:
 
 
 DECISIONS = {"admitted": "admit", "refused": "refuse", "revoked": "revoke"}
+ACTIONS = {
+    "admitted": "supervision.entry.admitted",
+    "refused": "supervision.entry.refused",
+    "revoked": "supervision.entry.revoked",
+}
 
 
 @transaction.atomic
@@ -128,7 +133,5 @@ def entry_decide(*, actor: Any, entry_id: int, decision: Any, note: Any = "") ->
     entry.decided_at = timezone.now()
     entry.decision_note = why
     entry.save()
-    audit_record(
-        actor=actor, action=f"supervision.entry.{decision}", obj=entry, old=old, new=snapshot(entry, FIELDS)
-    )
+    audit_record(actor=actor, action=ACTIONS[decision], obj=entry, old=old, new=snapshot(entry, FIELDS))
     return entry

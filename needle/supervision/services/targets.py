@@ -43,10 +43,10 @@ def _check(table: dict[str, Any], name: str, state: str, held: set[str]) -> None
         )
 
 
-def _log(actor: Any, target: Target, action: str, old: dict[str, Any], **extra: Any) -> None:
+def _log(actor: Any, target: Target, old: dict[str, Any], *, action: str, **extra: Any) -> None:
     audit_record(
         actor=actor,
-        action=f"supervision.target.{action}",
+        action=action,
         obj=target,
         old=old,
         new={**snapshot(target, FIELDS), **extra},
@@ -94,7 +94,7 @@ def target_accept(*, actor: Any, target_id: int) -> Target:
     actor = require_authenticated(actor)
     target, old = _move(actor, target_id, "accept")
     target.save()
-    _log(actor, target, "accepted", old)
+    _log(actor, target, old, action="supervision.target.accepted")
     return target
 
 
@@ -107,7 +107,7 @@ def target_progress(*, actor: Any, target_id: int, progress: Any, text: Any = ""
     target, old = _move(actor, target_id, "progress", progress=percent, note=note)
     target.save()
     Report.objects.create(target=target, by=actor, text=note, progress=percent)
-    _log(actor, target, "progress", old)
+    _log(actor, target, old, action="supervision.target.progress")
     _follow_children(target)
     return target
 
@@ -122,7 +122,7 @@ def target_done(*, actor: Any, target_id: int, text: Any = "") -> Target:
         target.note = note
     target.save()
     Report.objects.create(target=target, by=actor, text=note, progress=100)
-    _log(actor, target, "done", old)
+    _log(actor, target, old, action="supervision.target.done")
     _follow_children(target)
     return target
 
@@ -133,7 +133,7 @@ def target_sign_off(*, actor: Any, target_id: int) -> Target:
     actor = require_authenticated(actor)
     target, old = _move(actor, target_id, "sign_off", signed_off_on=today())
     target.save()
-    _log(actor, target, "signed_off", old)
+    _log(actor, target, old, action="supervision.target.signed_off")
     _follow_children(target)
     return target
 
@@ -145,7 +145,7 @@ def target_return(*, actor: Any, target_id: int, reason: Any) -> Target:
     why = inputs.text(reason, limit=inputs.NOTE, field="reason", required=True)
     target, old = _move(actor, target_id, "return", return_reason=why, done_on=None)
     target.save()
-    _log(actor, target, "returned", old, reason=why)
+    _log(actor, target, old, action="supervision.target.returned", reason=why)
     _follow_children(target)
     return target
 
@@ -168,7 +168,7 @@ def target_decline(*, actor: Any, target_id: int, reason: Any = "") -> Target:
     target.decline_reason = why
     target.declined_on = today()
     target.save()
-    _log(actor, target, "declined", old, reason=why)
+    _log(actor, target, old, action="supervision.target.declined", reason=why)
     _follow_children(target)
     return target
 
@@ -190,7 +190,7 @@ def extension_ask(*, actor: Any, target_id: int, until: Any, reason: Any) -> Tar
     target.extension_until = day
     target.extension_reason = why
     target.save()
-    _log(actor, target, "extension_asked", old, reason=why)
+    _log(actor, target, old, action="supervision.target.extension_asked", reason=why)
     return target
 
 
@@ -208,5 +208,8 @@ def extension_decide(*, actor: Any, target_id: int, grant: bool) -> Target:
     if grant and target.extension_until:
         target.deadline = max(target.deadline, target.extension_until)
     target.save()
-    _log(actor, target, "extension_granted" if grant else "extension_refused", old)
+    if grant:
+        _log(actor, target, old, action="supervision.target.extension_granted")
+    else:
+        _log(actor, target, old, action="supervision.target.extension_refused")
     return target
