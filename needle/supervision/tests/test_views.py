@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from needle.orgs.models import UnitType
+from needle.supervision import services as svc
+from needle.supervision.models import Status, Target
+from needle.testing import World
+
+TODAY = timezone.localdate()
+
+
+def issue(w: World) -> Any:
+    return svc.task_issue(
+        actor=w.people["office"],
+        issuer=w.units["district_a_go"],
+        draft=svc.Draft(title="Check fire exits", deadline=TODAY + dt.timedelta(days=20)),
+        targets=[{"area": w.areas["district_a"].code, "unit_type": UnitType.STREET_OFFICE}],
+    )
+
+
+def test_my_tasks_page(world: World, client_for: Any) -> None:
+    task = issue(world)
+    r = client_for("supervisor").get("/supervision/")
+    assert r.status_code == 200 and "Check fire exits" in r.content.decode()
+    r = client_for("office").get("/supervision/")
+    assert r.status_code == 200 and f"/supervision/tasks/{task.pk}/" in r.content.decode()
+    assert client_for("outsider").get("/supervision/").status_code == 403
+    assert Client().get("/supervision/").status_code == 302
+
+
+def test_board_page(world: World, client_for: Any) -> None:
+    task = issue(world)
+    for persona in ("office", "analyst"):
+        r = client_for(persona).get(f"/supervision/tasks/{task.pk}/")
+        assert r.status_code == 200 and "七星岗街道办事处" in r.content.decode()
+    assert client_for("office").get(f"/supervision/tasks/{task.pk}/?colour=purple").status_code == 400
+    assert client_for("outsider").get(f"/supervision/tasks/{task.pk}/").status_code == 404
+    assert client_for("staff").get(f"/supervision/tasks/{task.pk}/").status_code == 404
+
+
+def test_target_page_moves(world: World, client_for: Any) -> None:
+    target = Target.objects.get(task=issue(world), unit=world.units["street_a1"])
+    url = f"/supervision/targets/{target.pk}/"
+    street = client_for("supervisor")
+    page = street.get(url).content.decode()
+    assert "Report progress" in page and "Sign off" not in page
+    assert street.post(f"{url}progress/", {"progress": "150"}, follow=True).status_code == 200
+    assert Target.objects.get(pk=target.pk).progress == 0
+    assert street.post(f"{url}progress/", {"progress": "40", "text": "half"}).status_code == 302
+    assert Target.objects.get(pk=target.pk).progress == 40
+    assert street.post(f"{url}done/", {"text": "done"}).status_code == 302
+    assert street.post(f"{url}sign-off/").status_code == 403
+    assert client_for("staff").post(f"{url}sign-off/").status_code == 404
+    office = client_for("office")
+    assert "Sign off" in office.get(url).content.decode()
+    assert office.post(f"{url}sign-off/").status_code == 302
+    assert Target.objects.get(pk=target.pk).status == Status.SIGNED_OFF
+    assert office.post(f"{url}nonsense/").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_admission_page_public(world: World, language: str) -> None:
+    with translation.override(language):
+        r = Client(HTTP_ACCEPT_LANGUAGE=language).get("/supervision/admission/500103000000/")
+    assert r.status_code == 200
+    assert Client().get("/supervision/admission/999/").status_code == 404

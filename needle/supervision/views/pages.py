@@ -1,0 +1,184 @@
+"""The supervision pages: my tasks (to do, to sign off, extensions, issued), a task's board, a
+target's page with the moves the person may make, and a district's public admission list.
+Thin: reads come from the selectors, writes go through the services, which check permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from needle.core import periods
+from needle.core.errors import ValidationFailed
+from needle.orgs.models import UnitType
+from needle.orgs.permissions import require_anywhere
+from needle.supervision import services as svc
+from needle.supervision.models import Colour, Status
+from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
+from needle.supervision.selectors import admission as adm
+from needle.supervision.selectors.tasks import access_target, access_task, my_tasks, target_colour, task_board
+
+
+def _line(row: Any) -> dict[str, Any]:
+    t = row.target
+    return {
+        "target": t,
+        "colour": row.colour,
+        "css": colour_class(row.colour),
+        "colour_label": colour_label(row.colour),
+        "status_label": status_label(t.status),
+    }
+
+
+@login_required
+@require_GET
+@require_anywhere("supervision.view")
+def mine(request: HttpRequest) -> HttpResponse:
+    today = my_tasks(actor=request.user)
+    issued = [
+        {"task": task, "counts": [(colour_class(c), colour_label(c), n) for c, n in counts.items() if n]}
+        for task, counts in today.issued
+    ]
+    return render(
+        request,
+        "supervision/mine.html",
+        {
+            "to_do": [_line(r) for r in today.to_do],
+            "to_sign": [_line(r) for r in today.to_sign],
+            "extensions": [_line(r) for r in today.extensions],
+            "issued": issued,
+        },
+    )
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest, pk: int) -> HttpResponse:
+    task = access_task(actor=request.user, task_id=pk)
+    status = request.GET.get("status", "")[:20]
+    colour = request.GET.get("colour", "")[:20]
+    result = task_board(
+        actor=request.user, task=task, page=request.GET.get("page"), status=status, colour=colour
+    )
+    extra = "".join(f"{k}={v}&" for k, v in (("status", status), ("colour", colour)) if v)
+    return render(
+        request,
+        "supervision/board.html",
+        {
+            "task": task,
+            "by_status": [(s, status_label(s), result.by_status[s]) for s in Status.values],
+            "by_colour": [(c, colour_class(c), colour_label(c), result.by_colour[c]) for c in Colour.values],
+            "rows": [_line(r) for r in result.page.items],
+            "page": result.page,
+            "extra": extra,
+            "status": status,
+            "colour": colour,
+        },
+    )
+
+
+@login_required
+@require_GET
+def target_page(request: HttpRequest, pk: int) -> HttpResponse:
+    target, held = access_target(actor=request.user, target_id=pk)
+    colour = target_colour(target)
+    moves = target_moves(
+        target,
+        held,
+        street=target.unit.type == UnitType.STREET_OFFICE,
+        community=target.unit.type == UnitType.RESIDENT_COMMITTEE,
+    )
+    return render(
+        request,
+        "supervision/target.html",
+        {
+            "t": target,
+            "task": target.task,
+            "css": colour_class(colour),
+            "colour_label": colour_label(colour),
+            "status_label": status_label(target.status),
+            "moves": moves,
+            "reports": target.reports.select_related("by")[:50],
+            "errors": {},
+        },
+    )
+
+
+def _day(value: str, field: str) -> Any:
+    try:
+        return periods.day(value)
+    except ValueError as exc:
+        raise ValidationFailed(fields={field: str(exc)}) from None
+
+
+def _percent(value: str) -> int:
+    if not (value.isascii() and value.isdecimal() and len(value) <= 3):
+        raise ValidationFailed(fields={"progress": _("Give a whole number from 0 to 100.")})
+    return int(value)
+
+
+@login_required
+@require_POST
+def target_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One form's move; a refusal of the input comes back as a message, others as the error page."""
+    actor = request.user
+    post = request.POST
+    back = redirect(reverse("supervision-target", args=[pk]))
+    try:
+        if action == "accept":
+            svc.target_accept(actor=actor, target_id=pk)
+        elif action == "progress":
+            svc.target_progress(
+                actor=actor,
+                target_id=pk,
+                progress=_percent(post.get("progress", "")),
+                text=post.get("text", ""),
+            )
+        elif action == "done":
+            svc.target_done(actor=actor, target_id=pk, text=post.get("text", ""))
+        elif action == "sign-off":
+            svc.target_sign_off(actor=actor, target_id=pk)
+        elif action == "return":
+            svc.target_return(actor=actor, target_id=pk, reason=post.get("reason", ""))
+        elif action == "decline":
+            svc.target_decline(actor=actor, target_id=pk, reason=post.get("reason", ""))
+        elif action == "extension":
+            svc.extension_ask(
+                actor=actor,
+                target_id=pk,
+                until=_day(post.get("until", ""), "until"),
+                reason=post.get("reason", ""),
+            )
+        elif action in ("grant", "refuse"):
+            svc.extension_decide(actor=actor, target_id=pk, grant=action == "grant")
+        elif action == "split":
+            target, _held = access_target(actor=actor, target_id=pk)
+            child = svc.target_split(actor=actor, target=target)
+            messages.success(request, _("Passed down to %(n)d communities.") % {"n": child.targets_count})
+            return redirect(reverse("supervision-board", args=[child.pk]))
+        else:
+            return render(request, "404.html", status=404)
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join([exc.message, *exc.fields.values()]))
+        return back
+    messages.success(request, _("Saved."))
+    return back
+
+
+@require_GET
+def admission_list(request: HttpRequest, code: str) -> HttpResponse:
+    """A district's admission list, public: what its communities may be asked to do."""
+    district = adm.access_district(code)
+    today = timezone.localdate()
+    return render(
+        request,
+        "supervision/admission.html",
+        {"district": district, "entries": adm.public_list(district=district, on=today), "today": today},
+    )
