@@ -258,6 +258,7 @@ NEEDLE_ROLLUP_SOURCES = [
     "needle.volunteering.figures",
     "needle.volunteering.list_figures",
     "needle.care.figures",
+    "needle.supervision.figures",
 ]
 
 INSTALLED_APPS = [
