@@ -24,7 +24,13 @@ FIELDS = ["status", "progress", "deadline", "extension", "extension_until"]
 
 
 def _locked(actor: Any, target_id: int) -> tuple[Target, set[str]]:
-    target = Target.objects.select_for_update().select_related("task").filter(pk=target_id).first()
+    # The unit too: the answer names it, and a decline asks its type.
+    target = (
+        Target.objects.select_for_update(of=("self",))
+        .select_related("task", "unit")
+        .filter(pk=target_id)
+        .first()
+    )
     if target is None:
         raise NotFound()
     held = capacities(actor, target)
@@ -78,22 +84,23 @@ def _follow_children(target: Target) -> None:
         parent.save(update_fields=["progress", "updated_at"])
 
 
-def _move(actor: Any, target_id: int, name: str, **change: Any) -> tuple[Target, dict[str, Any]]:
+def _move(actor: Any, target_id: int, name: str, **change: Any) -> tuple[Target, dict[str, Any], list[str]]:
+    """The locked target moved by `name` and given `change`; its old values; the fields changed."""
     target, held = _locked(actor, target_id)
     _check(states.TARGET_MOVES, name, target.status, held)
     old = snapshot(target, FIELDS)
     target.status = states.target_of(states.TARGET_MOVES, name)
     for key, value in change.items():
         setattr(target, key, value)
-    return target, old
+    return target, old, ["status", *change, "updated_at"]
 
 
 @transaction.atomic
 def target_accept(*, actor: Any, target_id: int) -> Target:
     """The target unit takes the task on."""
     actor = require_authenticated(actor)
-    target, old = _move(actor, target_id, "accept")
-    target.save()
+    target, old, fields = _move(actor, target_id, "accept")
+    target.save(update_fields=fields)
     _log(actor, target, old, action="supervision.target.accepted")
     return target
 
@@ -104,8 +111,8 @@ def target_progress(*, actor: Any, target_id: int, progress: Any, text: Any = ""
     actor = require_authenticated(actor)
     percent = inputs.percent(progress, field="progress")
     note = inputs.text(text, limit=inputs.NOTE, field="text")
-    target, old = _move(actor, target_id, "progress", progress=percent, note=note)
-    target.save()
+    target, old, fields = _move(actor, target_id, "progress", progress=percent, note=note)
+    target.save(update_fields=fields)
     Report.objects.create(target=target, by=actor, text=note, progress=percent)
     _log(actor, target, old, action="supervision.target.progress")
     _follow_children(target)
@@ -117,7 +124,7 @@ def target_done(*, actor: Any, target_id: int, text: Any = "") -> Target:
     """The target reports done; it waits for the sign-off of the level above."""
     actor = require_authenticated(actor)
     note = inputs.text(text, limit=inputs.NOTE, field="text")
-    target, old = _move(actor, target_id, "done", progress=100, done_on=today())
+    target, old, _fields = _move(actor, target_id, "done", progress=100, done_on=today())
     if note:
         target.note = note
     target.save()
@@ -131,7 +138,7 @@ def target_done(*, actor: Any, target_id: int, text: Any = "") -> Target:
 def target_sign_off(*, actor: Any, target_id: int) -> Target:
     """The level above approves the target's done (403 for anyone else, the wrong level too)."""
     actor = require_authenticated(actor)
-    target, old = _move(actor, target_id, "sign_off", signed_off_on=today())
+    target, old, _fields = _move(actor, target_id, "sign_off", signed_off_on=today())
     target.save()
     _log(actor, target, old, action="supervision.target.signed_off")
     _follow_children(target)
@@ -143,7 +150,7 @@ def target_return(*, actor: Any, target_id: int, reason: Any) -> Target:
     """The level above sends the done back, with a reason."""
     actor = require_authenticated(actor)
     why = inputs.text(reason, limit=inputs.NOTE, field="reason", required=True)
-    target, old = _move(actor, target_id, "return", return_reason=why, done_on=None)
+    target, old, _fields = _move(actor, target_id, "return", return_reason=why, done_on=None)
     target.save()
     _log(actor, target, old, action="supervision.target.returned", reason=why)
     _follow_children(target)
