@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("supervision/targets/<int:pk>/", pages.target_page, name="supervision-target"),
     path("supervision/targets/<int:pk>/<slug:action>/", pages.target_move, name="supervision-move"),
     path("supervision/admission/<str:code>/", pages.admission_list, name="supervision-admission"),
+    path("supervision/burden/<str:code>/", pages.burden, name="supervision-burden"),
 ]

@@ -320,3 +320,19 @@ def test_my_tasks(world: World) -> None:
     mine = my_tasks(actor=world.people["office"])
     assert [r.target.pk for r in mine.to_sign] == [target.pk]
     assert [t.pk for t, _ in mine.issued] == [task.pk]
+
+
+def test_issue_queries_do_not_grow_with_the_targets(world: World, django_assert_max_num_queries: Any) -> None:
+    from needle.testing import UnitFactory
+
+    admit(world)
+    for i in range(40):
+        area = world.areas["community_a1a"] if i % 2 else world.areas["community_a1b"]
+        UnitFactory.create(type=UnitType.RESIDENT_COMMITTEE, area=area, code=f"rc-extra-{i}")
+    with django_assert_max_num_queries(12):
+        task = issue(
+            world,
+            task_type="survey",
+            targets=[{"area": "500103000000", "unit_type": UnitType.RESIDENT_COMMITTEE}],
+        )
+    assert task.targets_count == 43

@@ -70,3 +70,13 @@ def test_admission_page_public(world: World, language: str) -> None:
         r = Client(HTTP_ACCEPT_LANGUAGE=language).get("/supervision/admission/500103000000/")
     assert r.status_code == 200
     assert Client().get("/supervision/admission/999/").status_code == 404
+
+
+def test_burden_page(world: World, client_for: Any) -> None:
+    issue(world)
+    r = client_for("analyst").get("/supervision/burden/500103000000/")
+    assert r.status_code == 200 and "渝中区政府办" in r.content.decode()
+    assert client_for("analyst").get("/supervision/burden/500103000000/?start=2026-99-01").status_code == 400
+    assert client_for("analyst").get("/supervision/burden/500106000000/").status_code == 403
+    assert client_for("outsider").get("/supervision/burden/500103000000/").status_code == 403
+    assert client_for("handler").get("/supervision/burden/500103000000/").status_code == 403

@@ -4,6 +4,7 @@ Thin: reads come from the selectors, writes go through the services, which check
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -15,15 +16,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from needle.areas.models import Area, Level
+from needle.areas.selectors import area_get
 from needle.core import periods
 from needle.core.errors import ValidationFailed
 from needle.orgs.models import UnitType
-from needle.orgs.permissions import require_anywhere
+from needle.orgs.permissions import grants_of, require_anywhere, scope_paths
 from needle.supervision import services as svc
 from needle.supervision.models import Colour, Status
 from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
 from needle.supervision.selectors import admission as adm
+from needle.supervision.selectors.burden import IssuerLine, burden_for
 from needle.supervision.selectors.tasks import access_target, access_task, my_tasks, target_colour, task_board
+from needle.supervision.services.issue import district_path
+
+
+def grant_paths(actor: Any) -> set[str]:
+    return {g.area_path for g in grants_of(actor)}
 
 
 def _line(row: Any) -> dict[str, Any]:
@@ -46,10 +55,24 @@ def mine(request: HttpRequest) -> HttpResponse:
         {"task": task, "counts": [(colour_class(c), colour_label(c), n) for c, n in counts.items() if n]}
         for task, counts in today.issued
     ]
+    places = list(
+        Area.objects.filter(path__in=scope_paths(request.user, "supervision.view_burden")).order_by("path")[
+            :10
+        ]
+    )
+    districts = list(
+        Area.objects.filter(
+            path__in={district_path(a.path) for a in places}
+            | {district_path(p) for p in grant_paths(request.user)},
+            level=Level.DISTRICT,
+        ).order_by("path")[:10]
+    )
     return render(
         request,
         "supervision/mine.html",
         {
+            "places": places,
+            "districts": districts,
             "to_do": [_line(r) for r in today.to_do],
             "to_sign": [_line(r) for r in today.to_sign],
             "extensions": [_line(r) for r in today.extensions],
@@ -181,4 +204,25 @@ def admission_list(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "supervision/admission.html",
         {"district": district, "entries": adm.public_list(district=district, on=today), "today": today},
+    )
+
+
+@login_required
+@require_GET
+@require_anywhere("supervision.view_burden")
+def burden(request: HttpRequest, code: str) -> HttpResponse:
+    """The burden put on an area's units: tasks received by issuing unit, estimated hours,
+    declined and refused, beside the same period a year before (default: the last 90 days)."""
+    area = area_get(code=code[:20])
+    today = timezone.localdate()
+    start = _day(request.GET["start"], "start") if request.GET.get("start") else today - dt.timedelta(days=89)
+    end = _day(request.GET["end"], "end") if request.GET.get("end") else today
+    now, before = burden_for(actor=request.user, area=area, start=start, end=end)
+    earlier = {line.issuer_id: line for line in before.lines}
+    rows: list[tuple[IssuerLine | None, IssuerLine | None]] = [
+        (line, earlier.get(line.issuer_id)) for line in now.lines
+    ]
+    rows += [(None, line) for line in before.lines if line.issuer_id not in {n.issuer_id for n in now.lines}]
+    return render(
+        request, "supervision/burden.html", {"area": area, "now": now, "before": before, "rows": rows}
     )
