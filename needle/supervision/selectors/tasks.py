@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import Page, paginate
-from needle.orgs.permissions import granting_unit_ids, require_authenticated
+from needle.orgs.permissions import granting_unit_ids, is_superuser, require_authenticated
 from needle.supervision.access import capacities, may_view_target, may_view_task
 from needle.supervision.models import Colour, Extension, Status, Target, Task
 from needle.supervision.selectors.colours import Clock, clock, colour_of
@@ -177,3 +178,50 @@ def my_tasks(*, actor: Any) -> Today:
         colours[task_id][c] += n
     issued = [(t, {c: colours[t.pk][c] for c in Colour.values}) for t in tasks]
     return Today(to_do=to_do, to_sign=to_sign, extensions=extensions, issued=issued)
+
+
+@dataclass
+class SupervisionToday:
+    """The staff home's section: the person's units' open targets (and how many are overdue),
+    dones waiting for their sign-off, extensions asked of what they issued; the first to do."""
+
+    to_do: int
+    overdue: int
+    to_sign: int
+    extensions: int
+    first: list[Row]
+
+
+TODAY_FIRST = 5
+
+
+def supervision_today(*, actor: Any) -> SupervisionToday | None:
+    """None when the person works on no task: no role that reports, signs off or issues. Two
+    queries: the four counts in one, the first targets to do."""
+    if not getattr(actor, "is_authenticated", False) or is_superuser(actor):
+        return None
+    work = granting_unit_ids(actor, "supervision.work")
+    sign = granting_unit_ids(actor, "supervision.sign_off")
+    issue = granting_unit_ids(actor, "supervision.issue")
+    if not (work or sign or issue):
+        return None
+    today = timezone.localdate()
+    doing = Q(unit_id__in=work, status__in=OPEN)
+    signing = Q(signer_id__in=sign, status=Status.DONE)
+    deciding = Q(task__issuer_id__in=issue, extension=Extension.ASKED)
+    counts = Target.objects.filter(doing | signing | deciding).aggregate(
+        to_do=Count("id", filter=doing),
+        overdue=Count("id", filter=doing & Q(deadline__lt=today)),
+        to_sign=Count("id", filter=signing),
+        extensions=Count("id", filter=deciding),
+    )
+    first = []
+    if counts["to_do"]:
+        at = clock()
+        first = [
+            Row(t, target_colour(t, at))
+            for t in Target.objects.filter(doing)
+            .select_related("task", "unit")
+            .order_by("deadline", "id")[:TODAY_FIRST]
+        ]
+    return SupervisionToday(first=first, **counts)

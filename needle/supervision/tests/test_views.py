@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from needle.orgs.models import UnitType
 from needle.supervision import services as svc
 from needle.supervision.models import Status, Target
+from needle.supervision.selectors.tasks import supervision_today
 from needle.testing import World
 
 TODAY = timezone.localdate()
@@ -80,3 +81,15 @@ def test_burden_page(world: World, client_for: Any) -> None:
     assert client_for("analyst").get("/supervision/burden/500106000000/").status_code == 403
     assert client_for("outsider").get("/supervision/burden/500103000000/").status_code == 403
     assert client_for("handler").get("/supervision/burden/500103000000/").status_code == 403
+
+
+def test_the_home_shows_the_tasks(world: World, client_for: Any) -> None:
+    task = issue(world)
+    body = client_for("supervisor").get("/").content.decode()
+    assert 'id="today-tasks"' in body and "Check fire exits" in body
+    target = Target.objects.get(task=task, unit=world.units["street_a1"])
+    svc.target_done(actor=world.people["supervisor"], target_id=target.pk)
+    today = supervision_today(actor=world.people["office"])
+    assert today is not None and (today.to_do, today.to_sign, today.extensions) == (0, 1, 0)
+    assert supervision_today(actor=world.people["resident"]) is None
+    assert 'id="today-tasks"' not in client_for("resident").get("/").content.decode()
