@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from needle.orgs.models import UnitType
 from needle.supervision import services as svc
-from needle.supervision.models import Status, Target
+from needle.supervision.models import Entry, EntryStatus, Status, Target
 from needle.supervision.selectors.tasks import supervision_today
 from needle.testing import World
 
@@ -93,3 +93,65 @@ def test_the_home_shows_the_tasks(world: World, client_for: Any) -> None:
     assert today is not None and (today.to_do, today.to_sign, today.extensions) == (0, 1, 0)
     assert supervision_today(actor=world.people["resident"]) is None
     assert 'id="today-tasks"' not in client_for("resident").get("/").content.decode()
+
+
+def test_issue_page(world: World, client_for: Any) -> None:
+    office = client_for("office")
+    assert office.get("/supervision/new/").status_code == 200
+    form = {
+        "issuer": str(world.units["district_a_go"].pk),
+        "title": "Clean the stairs",
+        "body": "",
+        "task_type": "general",
+        "source": "decision",
+        "priority": "normal",
+        "deadline": (TODAY + dt.timedelta(days=5)).isoformat(),
+        "unit_type": "street_office",
+        "area": "500103000000",
+    }
+    r = office.post("/supervision/new/", form)
+    assert r.status_code == 302 and r["Location"].startswith("/supervision/tasks/")
+    r = office.post(
+        "/supervision/new/", {**form, "unit_type": "resident_committee", "task_type": "photo_wall"}
+    )
+    assert r.status_code == 422 and "photo_wall" in r.content.decode()
+    r = office.post("/supervision/new/", {**form, "deadline": (TODAY - dt.timedelta(days=1)).isoformat()})
+    assert r.status_code == 422
+    r = office.post("/supervision/new/", {**form, "title": "x\x00"})
+    assert r.status_code in (400, 422)
+    # Only one's own units issue.
+    r = office.post("/supervision/new/", {**form, "issuer": str(world.units["district_a_env"].pk)})
+    assert r.status_code == 422
+    for persona in ("staff", "analyst", "outsider"):
+        assert client_for(persona).get("/supervision/new/").status_code == 403
+
+
+def test_admission_workflow_page(world: World, client_for: Any) -> None:
+    form = {
+        "issuer": str(world.units["district_a_env"].pk),
+        "district": "500103000000",
+        "task_type": "survey",
+        "asks": "Count",
+        "basis": "Rule 7",
+        "hours": "2",
+        "valid_from": TODAY.isoformat(),
+        "valid_until": (TODAY + dt.timedelta(days=30)).isoformat(),
+    }
+    handler = client_for("handler")
+    assert handler.post("/supervision/admission/", {**form, "hours": "many"}).status_code == 422
+    assert handler.post("/supervision/admission/", form).status_code == 302
+    entry = Entry.objects.get()
+    assert (
+        handler.post("/supervision/admission/", {"entry": str(entry.pk), "decision": "admitted"}).status_code
+        == 403
+    )
+    office = client_for("office")
+    assert "survey" in office.get("/supervision/admission/").content.decode()
+    assert (
+        office.post("/supervision/admission/", {"entry": str(entry.pk), "decision": "admitted"}).status_code
+        == 302
+    )
+    assert Entry.objects.get().status == EntryStatus.ADMITTED
+    assert "survey" in Client().get("/supervision/admission/500103000000/").content.decode()
+    for persona in ("staff", "analyst", "outsider"):
+        assert client_for(persona).get("/supervision/admission/").status_code == 403

@@ -14,16 +14,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
 from needle.core import periods
 from needle.core.errors import ValidationFailed
-from needle.orgs.models import UnitType
-from needle.orgs.permissions import grants_of, require_anywhere, scope_paths
+from needle.core.text import id_or_none
+from needle.orgs.models import Unit, UnitType
+from needle.orgs.permissions import (
+    granting_unit_ids,
+    grants_of,
+    has_perm_anywhere,
+    is_superuser,
+    require_anywhere,
+    scope_paths,
+)
 from needle.supervision import services as svc
-from needle.supervision.models import Colour, Status
+from needle.supervision.models import Colour, Priority, Source, Status
 from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
@@ -73,6 +81,9 @@ def mine(request: HttpRequest) -> HttpResponse:
         {
             "places": places,
             "districts": districts,
+            "may_issue": has_perm_anywhere(request.user, "supervision.issue"),
+            "may_admit": has_perm_anywhere(request.user, "supervision.apply_admission")
+            or has_perm_anywhere(request.user, "supervision.decide_admission"),
             "to_do": [_line(r) for r in today.to_do],
             "to_sign": [_line(r) for r in today.to_sign],
             "extensions": [_line(r) for r in today.extensions],
@@ -225,4 +236,118 @@ def burden(request: HttpRequest, code: str) -> HttpResponse:
     rows += [(None, line) for line in before.lines if line.issuer_id not in {n.issuer_id for n in now.lines}]
     return render(
         request, "supervision/burden.html", {"area": area, "now": now, "before": before, "rows": rows}
+    )
+
+
+def _issuing_units(actor: Any, perm: str) -> list[Unit]:
+    units = Unit.objects.filter(dissolved_on__isnull=True).order_by("area_path", "name")
+    if is_superuser(actor):
+        return list(units.filter(type__in=[UnitType.GENERAL_OFFICE, UnitType.DEPARTMENT])[:50])
+    return list(units.filter(pk__in=granting_unit_ids(actor, perm)))
+
+
+TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@require_anywhere("supervision.issue")
+def task_new(request: HttpRequest) -> HttpResponse:
+    """Issue a task to every unit of a type under an area (the API also takes unit ids)."""
+    units = _issuing_units(request.user, "supervision.issue")
+    errors: dict[str, str] = {}
+    post = request.POST
+    if request.method == "POST":
+        try:
+            issuer = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
+            if issuer is None:
+                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            task = svc.task_issue(
+                actor=request.user,
+                issuer=issuer,
+                draft=svc.Draft(
+                    title=post.get("title", ""),
+                    body=post.get("body", ""),
+                    task_type=post.get("task_type", ""),
+                    source=post.get("source", ""),
+                    priority=post.get("priority", ""),
+                    deadline=_day(post.get("deadline", ""), "deadline"),
+                ),
+                targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
+            )
+        except ValidationFailed as exc:
+            errors = exc.fields or {"title": exc.message}
+            if exc.code == "task_type_not_admitted" or exc.code == "target_outside_area":
+                errors = {**errors, "area": exc.message}
+        else:
+            messages.success(request, _("Issued to %(n)d units.") % {"n": task.targets_count})
+            return redirect(reverse("supervision-board", args=[task.pk]))
+    return render(
+        request,
+        "supervision/new.html",
+        {
+            "units": units,
+            "errors": errors,
+            "form": post,
+            "sources": Source.choices,
+            "priorities": Priority.choices,
+            "unit_types": [(t.value, t.label) for t in TARGET_TYPES],
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@require_anywhere("supervision.apply_admission", "supervision.decide_admission")
+def admission_work(request: HttpRequest) -> HttpResponse:
+    """The admission list's workflow: apply for an entry, and decide the applications waiting."""
+    units = _issuing_units(request.user, "supervision.apply_admission")
+    errors: dict[str, str] = {}
+    post = request.POST
+    if request.method == "POST":
+        try:
+            if post.get("entry"):
+                entry_id = id_or_none(post.get("entry", ""))
+                if entry_id is None:
+                    raise ValidationFailed(fields={"entry": _("Choose an application.")})
+                svc.entry_decide(
+                    actor=request.user,
+                    entry_id=entry_id,
+                    decision=post.get("decision", ""),
+                    note=post.get("note", ""),
+                )
+                messages.success(request, _("Decided."))
+                return redirect(reverse("supervision-admission-work"))
+            issuer = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
+            if issuer is None:
+                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            district = Area.objects.filter(code=post.get("district", "")[:20], level=Level.DISTRICT).first()
+            if district is None:
+                raise ValidationFailed(fields={"district": _("Give a district's code.")})
+            svc.entry_apply(
+                actor=request.user,
+                issuer=issuer,
+                district=district,
+                task_type=post.get("task_type", ""),
+                asks=post.get("asks", ""),
+                basis=post.get("basis", ""),
+                hours=post.get("hours", ""),
+                valid_from=_day(post.get("valid_from", ""), "valid_from"),
+                valid_until=_day(post.get("valid_until", ""), "valid_until"),
+            )
+            messages.success(request, _("Applied."))
+            return redirect(reverse("supervision-admission-work"))
+        except ValidationFailed as exc:
+            errors = exc.fields or {"task_type": exc.message}
+    return render(
+        request,
+        "supervision/admission_work.html",
+        {
+            "units": units,
+            "waiting": adm.applications_for(actor=request.user)[:100],
+            "errors": errors,
+            "form": post,
+        },
+        status=422 if errors else 200,
     )
