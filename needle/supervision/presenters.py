@@ -56,7 +56,7 @@ def target_moves(target: Target, held: set[str], *, street: bool, community: boo
 
     return Moves(
         accept=can("accept"),
-        progress=can("progress"),
+        progress=can("progress") and not target.split,
         done=can("done"),
         sign_off=can("sign_off"),
         give_back=can("return"),

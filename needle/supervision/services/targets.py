@@ -112,6 +112,13 @@ def target_progress(*, actor: Any, target_id: int, progress: Any, text: Any = ""
     percent = inputs.percent(progress, field="progress")
     note = inputs.text(text, limit=inputs.NOTE, field="text")
     target, old, fields = _move(actor, target_id, "progress", progress=percent, note=note)
+    if target.split:
+        # Its communities' mean stands for it; a figure typed over it would not last.
+        raise ValidationFailed(
+            _("This share was passed down: its progress is its communities' mean."),
+            fields={"progress": _("This share was passed down: its progress is its communities' mean.")},
+            code="progress_from_children",
+        )
     target.save(update_fields=fields)
     Report.objects.create(target=target, by=actor, text=note, progress=percent)
     _log(actor, target, old, action="supervision.target.progress")

@@ -184,6 +184,9 @@ def test_split_and_mean_progress(world: World) -> None:
     assert a1a.signer_id == world.units["street_a1"].pk
     svc.target_progress(actor=world.people["staff"], target_id=a1a.pk, progress=50)
     assert street_target(world, task).progress == 25
+    with pytest.raises(ValidationFailed) as e:
+        svc.target_progress(actor=world.people["supervisor"], target_id=target.pk, progress=90)
+    assert e.value.code == "progress_from_children"
     svc.target_done(actor=world.people["staff_a1b"], target_id=a1b.pk)
     assert street_target(world, task).progress == 75
     # A community's done is signed off by its street, not by the district office.
