@@ -25,6 +25,7 @@ from needle.areas.models import Area, subtree_q
 from needle.cases.deadlines import add_hours
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
+from needle.core.schemas import MAX_ID
 from needle.core.sql import AnyOf
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import can_act_for_unit, require_authenticated
@@ -95,6 +96,11 @@ def _resolve(issuer: Unit, specs: Sequence[Any]) -> list[Reached]:
     found: dict[int, Reached] = {}
     for spec in specs:
         if isinstance(spec, int) and not isinstance(spec, bool):
+            if not 1 <= spec <= MAX_ID:
+                raise ValidationFailed(
+                    fields={"targets": _("No active unit has the id %(id)s.") % {"id": spec}},
+                    code="unknown_target",
+                )
             ids.append(spec)
             continue
         if not isinstance(spec, dict) or set(spec) != {"area", "unit_type"}:
