@@ -22,6 +22,7 @@ from needle.notify.api import router as notify_router
 from needle.operations.api import router as operations_router
 from needle.orgs.api import router as orgs_router
 from needle.orgs.auth import api_auth
+from needle.supervision.api import router as supervision_router
 from needle.volunteering.api import router as volunteering_router
 
 
@@ -98,5 +99,6 @@ api.add_router("/", cases_steps_router)
 api.add_router("/center", center_router)
 api.add_router("/volunteering", volunteering_router)
 api.add_router("/care", care_router)
+api.add_router("/supervision", supervision_router)
 api.add_router("/intel", intel_router)
 api.add_router("/operations", operations_router)

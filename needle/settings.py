@@ -258,6 +258,7 @@ NEEDLE_ROLLUP_SOURCES = [
     "needle.volunteering.figures",
     "needle.volunteering.list_figures",
     "needle.care.figures",
+    "needle.supervision.figures",
 ]
 
 INSTALLED_APPS = [
@@ -281,6 +282,7 @@ INSTALLED_APPS = [
     "needle.center",
     "needle.volunteering",
     "needle.care",
+    "needle.supervision",
     "needle.operations",
     "needle.demo",
 ]
@@ -526,6 +528,11 @@ if NEEDLE_CARE_RETENTION_DAYS < 1:
 NEEDLE_CARE_REMIND_DAYS = env_int("NEEDLE_CARE_REMIND_DAYS", 2)
 if not 0 <= NEEDLE_CARE_REMIND_DAYS <= 60:
     raise ImproperlyConfigured("NEEDLE_CARE_REMIND_DAYS must be between 0 and 60")
+
+# A supervised task's target turns blue this many working days before its deadline.
+NEEDLE_SUPERVISION_BLUE_DAYS = env_int("NEEDLE_SUPERVISION_BLUE_DAYS", 3)
+if not 0 <= NEEDLE_SUPERVISION_BLUE_DAYS <= 30:
+    raise ImproperlyConfigured("NEEDLE_SUPERVISION_BLUE_DAYS must be between 0 and 30")
 
 NEEDLE_SERVICE_GUESSER = "needle.intel.selectors.text_guesses"
 # Password guessing: SIGNIN_FAILURES_PER_ACCOUNT wrong passwords for one username (from any

@@ -26,6 +26,7 @@ from needle.demo.cases import demo_cases_load
 from needle.demo.center import demo_center_load
 from needle.demo.names import random_name, random_phone
 from needle.demo.places import invent_grids, invent_points
+from needle.demo.supervision import demo_supervision_load
 from needle.demo.volunteering import demo_volunteering_load
 from needle.orgs.models import (
     GridAssignment,
@@ -368,6 +369,12 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
             rng=random.Random(SEED + 18),
             staff=staff.person,
             member=Person.objects.get(username="member"),
+        )
+        demo_supervision_load(
+            area=district,
+            rng=random.Random(SEED + 19),
+            actor=Person.objects.get(username="admin"),
+            staff=staff.person,
         )
         audit_record(
             actor=None,

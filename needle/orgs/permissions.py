@@ -68,6 +68,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ),
     "intel.task": frozenset({R.ADMIN, R.SUPERVISOR}),
     "intel.train": frozenset({R.ADMIN}),
+    # Supervised tasks: the staff of an issuing unit (a general office's supervisors, a
+    # department's handlers) issue tasks and decide extensions; a target unit's staff report;
+    # the level above signs off; a general office decides its districts' admission lists;
+    # analysts and auditors read boards and the burden within their areas.
+    "supervision.view": frozenset(
+        {R.ADMIN, R.SUPERVISOR, R.HANDLER, R.COORDINATOR, R.DISPATCHER, R.VIEWER, R.AUDITOR}
+    ),
+    "supervision.issue": frozenset({R.ADMIN, R.SUPERVISOR, R.HANDLER}),
+    "supervision.work": frozenset({R.ADMIN, R.SUPERVISOR, R.HANDLER, R.COORDINATOR}),
+    "supervision.sign_off": frozenset({R.ADMIN, R.SUPERVISOR}),
+    "supervision.apply_admission": frozenset({R.ADMIN, R.SUPERVISOR, R.HANDLER}),
+    "supervision.decide_admission": frozenset({R.ADMIN, R.SUPERVISOR}),
+    "supervision.view_burden": frozenset({R.ADMIN, R.SUPERVISOR, R.COORDINATOR, R.VIEWER, R.AUDITOR}),
 }
 
 

@@ -223,6 +223,22 @@ ACTIONS: dict[str, Promise] = {
     "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),
     "care.visit.photo_added": gettext_lazy("photo added to a care visit"),
     "care.visits.read": gettext_lazy("care recipient's visits read"),
+    "supervision.task.issued": gettext_lazy("supervised task issued"),
+    "supervision.task.refused": gettext_lazy("task refused by the admission list"),
+    "supervision.target.split": gettext_lazy("task passed down to communities"),
+    "supervision.target.accepted": gettext_lazy("task accepted"),
+    "supervision.target.progress": gettext_lazy("task progress reported"),
+    "supervision.target.done": gettext_lazy("task reported done"),
+    "supervision.target.signed_off": gettext_lazy("task signed off"),
+    "supervision.target.returned": gettext_lazy("task returned"),
+    "supervision.target.declined": gettext_lazy("unlisted task declined"),
+    "supervision.target.extension_asked": gettext_lazy("task extension asked"),
+    "supervision.target.extension_granted": gettext_lazy("task extension granted"),
+    "supervision.target.extension_refused": gettext_lazy("task extension refused"),
+    "supervision.entry.applied": gettext_lazy("admission list entry applied for"),
+    "supervision.entry.admitted": gettext_lazy("admission list entry admitted"),
+    "supervision.entry.refused": gettext_lazy("admission list entry refused"),
+    "supervision.entry.revoked": gettext_lazy("admission list entry revoked"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

@@ -39,6 +39,7 @@ def test_each_persona_gets_the_links_of_their_work(world: t.World) -> None:
         "activities",
         "service",
         "inbox",
+        "supervision",
         "operations",
         "rates",
         "units",

@@ -1,0 +1,191 @@
+"""The demo's supervised tasks, in the personas' district: its admission list (real kinds of
+items pushed to communities: waste sorting, the old-age allowance check, housing safety, with
+their bases and hours; one application waiting, one refused), and half a year of tasks from the
+district's general office to its streets and from its departments to its communities — most
+signed off, some overdue, some in progress, the staff persona's street passing one down — and
+one unlisted task a community declined.
+
+Issued through the services (so the targets, signers and the admission check are theirs), then
+dated back in bulk: the services issue on today's date, the demo writes months at once. Every
+status written is one the lifecycle's table reaches (needle.supervision.states)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from needle.areas.models import Area, subtree_q
+from needle.orgs.models import Person, Unit, UnitType
+from needle.supervision import services as svc
+from needle.supervision.models import Entry, Status, Target, Task
+
+ENTRIES = [
+    # department key, task type, what it asks, basis, hours per community
+    ("env", "waste_sorting", "入户宣传垃圾分类并统计参与率", "《重庆市生活垃圾管理条例》", "3"),
+    ("civil", "elderly_allowance", "高龄津贴领取资格年度认证", "《重庆市高龄失能老年人补贴办法》", "2"),
+    ("housing", "housing_safety", "老旧房屋安全隐患排查登记", "《城市危险房屋管理规定》", "4"),
+]
+# (issuer: "go" or a department key, title, type, target kind, months ago, days to the deadline)
+TASKS = [
+    ("go", "安全生产大检查", "safety_check", UnitType.STREET_OFFICE, 5, 20),
+    ("env", "垃圾分类入户宣传", "waste_sorting", UnitType.RESIDENT_COMMITTEE, 4, 25),
+    ("go", "防汛准备工作督查", "flood_prep", UnitType.STREET_OFFICE, 3, 15),
+    ("civil", "高龄津贴资格认证", "elderly_allowance", UnitType.RESIDENT_COMMITTEE, 2, 30),
+    ("go", "12345热线重复诉求整改", "hotline_repeat", UnitType.STREET_OFFICE, 1, 20),
+    ("housing", "老旧房屋安全排查", "housing_safety", UnitType.RESIDENT_COMMITTEE, 0, 20),
+    ("go", "垃圾分类工作督查", "waste_sorting", UnitType.STREET_OFFICE, 0, 25),
+]
+
+
+def _back(task: Task, issued: dt.date, deadline: dt.date) -> None:
+    Task.objects.filter(pk=task.pk).update(issued_on=issued, deadline=deadline)
+    Target.objects.filter(task=task).update(deadline=deadline)
+
+
+def _outcomes(task: Task, rng: random.Random, today: dt.date) -> None:
+    """Most targets of a past task signed off on time, some late or still open; of a running
+    one, progress reported."""
+    task.refresh_from_db()
+    ids = list(Target.objects.filter(task=task).values_list("pk", flat=True))
+    window = (task.deadline - task.issued_on).days
+    for pk in ids:
+        roll = rng.random()
+        # Every past task with several targets has one still open past its deadline.
+        if task.deadline < today and len(ids) > 1 and pk == ids[-1]:
+            roll = 0.99
+        if task.deadline < today:
+            if roll < 0.75:
+                done = task.issued_on + dt.timedelta(days=rng.randint(3, window))
+                signed = min(done + dt.timedelta(days=rng.randint(0, 3)), today)
+                Target.objects.filter(pk=pk).update(
+                    status=Status.SIGNED_OFF,
+                    progress=100,
+                    done_on=done,
+                    signed_off_on=signed,
+                    note="已按要求完成",
+                )
+            elif roll < 0.85:
+                done = task.deadline + dt.timedelta(days=rng.randint(1, 5))
+                Target.objects.filter(pk=pk).update(
+                    status=Status.DONE, progress=100, done_on=min(done, today)
+                )
+            else:
+                Target.objects.filter(pk=pk).update(
+                    status=Status.REPORTING, progress=rng.choice([30, 50, 70]), note="正在推进"
+                )
+        elif roll < 0.6:
+            Target.objects.filter(pk=pk).update(
+                status=Status.REPORTING, progress=rng.choice([20, 40, 60, 80]), note="已部署，推进中"
+            )
+        elif roll < 0.8:
+            Target.objects.filter(pk=pk).update(status=Status.ACCEPTED)
+
+
+def demo_supervision_load(*, area: Area, rng: random.Random, actor: Person, staff: Person) -> dict[str, Any]:
+    """Load the district's admission list and tasks; `actor` (the demo's administrator) issues
+    for the units, `staff` is the community staff persona (their community declines one)."""
+    today = timezone.localdate()
+    units = Unit.objects.filter(dissolved_on__isnull=True)
+    office = units.get(code="go-" + area.code)
+    depts = {key: units.filter(code=f"dept-{key}-{area.code}").first() for key in ("env", "civil", "housing")}
+    for dept_key, task_type, asks, basis, hours in ENTRIES:
+        dept = depts[dept_key]
+        if dept is None:
+            continue
+        entry = svc.entry_apply(
+            actor=actor,
+            issuer=dept,
+            district=area,
+            task_type=task_type,
+            asks=asks,
+            basis=basis,
+            hours=Decimal(hours),
+            valid_from=today - dt.timedelta(days=240),
+            valid_until=today + dt.timedelta(days=365),
+        )
+        svc.entry_decide(actor=actor, entry_id=entry.pk, decision="admitted", note="符合清单管理要求")
+        Entry.objects.filter(pk=entry.pk).update(created_at=timezone.now() - dt.timedelta(days=250))
+    if depts["env"] is not None:
+        svc.entry_apply(
+            actor=actor,
+            issuer=depts["env"],
+            district=area,
+            task_type="noise_survey",
+            asks="夜间施工噪声投诉情况摸底",
+            basis="《中华人民共和国噪声污染防治法》",
+            hours=Decimal("1.5"),
+            valid_from=today + dt.timedelta(days=30),
+            valid_until=today + dt.timedelta(days=395),
+        )
+        refused = svc.entry_apply(
+            actor=actor,
+            issuer=depts["env"],
+            district=area,
+            task_type="photo_wall",
+            asks="每周上报环境整治照片墙",
+            basis="区内工作安排",
+            hours=Decimal("6"),
+            valid_from=today,
+            valid_until=today + dt.timedelta(days=365),
+        )
+        svc.entry_decide(
+            actor=actor, entry_id=refused.pk, decision="refused", note="无法律政策依据，属留痕要求"
+        )
+    tasks = 0
+    for who, title, task_type, kind, months, days in TASKS:
+        issuer = office if who == "go" else depts.get(who)
+        if issuer is None:
+            continue
+        task = svc.task_issue(
+            actor=actor,
+            issuer=issuer,
+            draft=svc.Draft(
+                title=title,
+                body=f"请按要求完成{title}并及时报送进展。",
+                task_type=task_type,
+                deadline=today + dt.timedelta(days=days),
+            ),
+            targets=[{"area": area.code, "unit_type": kind}],
+        )
+        issued = today - dt.timedelta(days=30 * months + rng.randint(0, 6))
+        _back(task, issued, issued + dt.timedelta(days=days))
+        _outcomes(task, rng, today)
+        tasks += 1
+    # The staff persona's street passes the newest street task down to its communities.
+    home = staff.roles.select_related("unit__area__parent").first()
+    street_unit = (
+        units.filter(area=home.unit.area.parent, type=UnitType.STREET_OFFICE).first() if home else None
+    )
+    newest = Task.objects.filter(issuer=office, task_type="waste_sorting").first()
+    if street_unit is not None and newest is not None:
+        target = Target.objects.get(task=newest, unit=street_unit)
+        Target.objects.filter(pk=target.pk).update(status=Status.ACCEPTED)
+        target.refresh_from_db()
+        svc.target_split(actor=actor, target=target)
+    # An unlisted task reached the staff's community, which declined it.
+    if home is not None and depts["env"] is not None:
+        unlisted = svc.task_issue(
+            actor=actor,
+            issuer=depts["env"],
+            draft=svc.Draft(
+                title="环境整治照片墙每周上报", task_type="photo_wall", deadline=today + dt.timedelta(days=7)
+            ),
+            targets=[home.unit.pk],
+            deliver_unlisted=True,
+        )
+        svc.target_decline(
+            actor=staff, target_id=Target.objects.get(task=unlisted).pk, reason="不在本区准入清单内"
+        )
+        tasks += 1
+    communities = Unit.objects.filter(
+        subtree_q(area.path, "area_path"), type=UnitType.RESIDENT_COMMITTEE
+    ).count()
+    return {
+        "tasks": tasks,
+        "entries": Entry.objects.filter(area_path=area.path).count(),
+        "communities": communities,
+    }

@@ -1,0 +1,49 @@
+"""The demo's supervision: the district's admission list, half a year of tasks to its streets
+and communities with some signed off and some overdue, a street's share passed down, and one
+unlisted task declined; the burden figures count them."""
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from needle import testing as t
+from needle.demo.supervision import demo_supervision_load
+from needle.orgs.models import UnitType
+from needle.supervision.models import Entry, EntryStatus, Status, Target, Task
+from needle.supervision.selectors.burden import burden_for
+from needle.supervision.selectors.colours import clock, colour_of
+
+
+def test_the_district_gets_its_list_and_tasks(world):
+    district = world.areas["district_a"]
+    for code, type_ in (
+        ("go-500103000000", UnitType.GENERAL_OFFICE),
+        ("dept-env-500103000000", UnitType.DEPARTMENT),
+        ("dept-civil-500103000000", UnitType.DEPARTMENT),
+        ("dept-housing-500103000000", UnitType.DEPARTMENT),
+    ):
+        t.UnitFactory.create(code=code, type=type_, area=district)
+    made = demo_supervision_load(
+        area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
+    )
+    assert made["tasks"] == 8
+    assert Entry.objects.filter(status=EntryStatus.ADMITTED).count() == 3
+    assert Entry.objects.filter(status=EntryStatus.APPLIED).count() == 1
+    assert Entry.objects.filter(status=EntryStatus.REFUSED).count() == 1
+    statuses = set(Target.objects.values_list("status", flat=True))
+    assert {Status.SIGNED_OFF, Status.DECLINED} <= statuses
+    at = clock()
+    colours = {
+        colour_of(status=s, progress=p, deadline=d, issued_on=i, at=at)
+        for s, p, d, i in Target.objects.values_list("status", "progress", "deadline", "task__issued_on")
+    }
+    assert {"green", "red"} <= colours
+    assert Task.objects.filter(parent_target__isnull=False).count() == 1
+    declined = Target.objects.get(status=Status.DECLINED)
+    assert declined.unit == world.units["rc_a1a"] and not declined.listed
+    today = timezone.localdate()
+    now, _before = burden_for(
+        actor=world.people["root"], area=district, start=today - dt.timedelta(days=200), end=today
+    )
+    assert now.received == Target.objects.count() and now.declined == 1

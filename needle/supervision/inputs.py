@@ -1,0 +1,58 @@
+"""What every supervision service checks its input with: free text and dates, each error
+naming its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from needle.core.errors import ValidationFailed
+from needle.core.text import bounded
+
+TITLE = 200
+BODY = 5000
+NOTE = 2000
+TYPE = 40
+# A deadline or a validity within five years of today: a year 2999 typed by mistake is refused.
+YEARS_AHEAD = 5
+
+
+def text(value: Any, *, limit: int, field: str, required: bool = False) -> str:
+    """A string without NUL bytes, stripped, within `limit` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(fields={field: _("Give text.")})
+    if "\x00" in value:
+        raise ValidationFailed(fields={field: _("The text holds a NUL character.")})
+    cleaned = bounded(value, limit=limit, field=field)
+    if required and not cleaned:
+        raise ValidationFailed(fields={field: _("This field is required.")})
+    return cleaned
+
+
+def code(value: Any, *, field: str) -> str:
+    """A task type's code: letters, digits, "_", "-" and ".", 1 to 40 of them."""
+    cleaned = text(value, limit=TYPE, field=field, required=True)
+    if not all(c.isalnum() or c in "_-." for c in cleaned):
+        raise ValidationFailed(fields={field: _("Use letters, digits, “_”, “-” and “.” only.")})
+    return cleaned
+
+
+def future_day(value: Any, *, field: str, today: dt.date) -> dt.date:
+    """A day from today to five years on."""
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValidationFailed(fields={field: _("Give a date (YYYY-MM-DD).")})
+    if value < today:
+        raise ValidationFailed(fields={field: _("This day has passed.")}, code="date_in_past")
+    if value > today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28)):
+        raise ValidationFailed(fields={field: _("Give a day within five years.")})
+    return value
+
+
+def percent(value: Any, *, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValidationFailed(fields={field: _("Give a whole number from 0 to 100.")})
+    return value

@@ -1,0 +1,267 @@
+"""Tasks pushed down from upper units to many targets at once, each target's progress and
+sign-off, and the admission list that says which kinds of task may reach resident committees.
+
+A target's place (`area_path`) and the unit that signs it off are fixed when it is issued, so
+a board of 11,000 targets reads one table without joins."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from needle.areas.models import Area
+from needle.orgs.models import Person, Unit
+from needle.rollups.models import Footprints, LeafRows, NodeRows
+
+
+class Source(models.TextChoices):
+    DECISION = "decision", _("a decision to carry out")
+    INSPECTION = "inspection", _("an inspection finding")
+    DATA_REQUEST = "data_request", _("a data request")
+    INSTRUCTION = "instruction", _("a leader's instruction")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    HIGH = "high", _("high")
+    URGENT = "urgent", _("urgent")
+
+
+class Status(models.TextChoices):
+    ISSUED = "issued", _("issued")
+    ACCEPTED = "accepted", _("accepted")
+    REPORTING = "reporting", _("reporting progress")
+    DONE = "done", _("done, awaiting sign-off")
+    SIGNED_OFF = "signed_off", _("signed off")
+    RETURNED = "returned", _("returned")
+    DECLINED = "declined", _("declined")
+
+
+class Extension(models.TextChoices):
+    NONE = "", _("none")
+    ASKED = "asked", _("extension asked")
+    GRANTED = "granted", _("extension granted")
+    REFUSED = "refused", _("extension refused")
+
+
+class Colour(models.TextChoices):
+    NONE = "none", _("on track")
+    BLUE = "blue", _("deadline near")
+    YELLOW = "yellow", _("behind")
+    RED = "red", _("overdue")
+    GREEN = "green", _("signed off")
+
+
+class Task(models.Model):
+    issuer = models.ForeignKey(Unit, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="+")
+    # The issuer's place, so that a task list is scoped by one indexed range.
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("what is asked"), blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.DECISION)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    task_type = models.CharField(_("task type"), max_length=40)
+    issued_on = models.DateField(_("issued on"))
+    deadline = models.DateField(_("deadline"))
+    # Set on a street's share passed down to its communities: the target it splits.
+    parent_target = models.ForeignKey(
+        "Target",
+        verbose_name=_("split from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    targets_count = models.PositiveIntegerField(_("targets"), default=0)
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline__gte=models.F("issued_on")), name="sup_task_deadline_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Target(models.Model):
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="targets")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True)
+    # The level above, which approves the target's "done" (or the issuer when there is none).
+    signer = models.ForeignKey(Unit, verbose_name=_("signs off"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ISSUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    note = models.TextField(_("latest report"), blank=True)
+    deadline = models.DateField(_("deadline"))
+    # Whether the admission list admitted the task's type for this target when it was issued;
+    # only a resident committee's unlisted target may be declined.
+    listed = models.BooleanField(_("on the admission list"), default=True)
+    hours = models.DecimalField(_("estimated hours"), max_digits=7, decimal_places=1, default=0)
+    extension = models.CharField(
+        _("extension"), max_length=8, choices=Extension.choices, default="", blank=True
+    )
+    extension_until = models.DateField(_("extension asked until"), null=True, blank=True)
+    extension_reason = models.TextField(_("extension reason"), blank=True)
+    return_reason = models.TextField(_("reason returned"), blank=True)
+    decline_reason = models.TextField(_("reason declined"), blank=True)
+    split = models.BooleanField(_("passed down"), default=False)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    signed_off_on = models.DateField(_("signed off on"), null=True, blank=True)
+    declined_on = models.DateField(_("declined on"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("task target")
+        verbose_name_plural = _("task targets")
+        ordering = ["task_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "unit"], name="sup_target_once"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="sup_target_progress_100"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="sup_target_unit"),
+            models.Index(fields=["signer", "status"], name="sup_target_signer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}/{self.unit_id}"
+
+
+class Report(models.Model):
+    """One progress report (or the report of done) by a target."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="reports")
+    by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("text"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.progress}%"
+
+
+class Refusal(models.Model):
+    """An issue the admission list refused: kept (outside the refused write) for the burden."""
+
+    issuer = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    task_type = models.CharField(max_length=40)
+    area_path = models.CharField(max_length=255, db_index=True)
+    communities = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} {self.task_type}"
+
+
+class EntryStatus(models.TextChoices):
+    APPLIED = "applied", _("applied")
+    ADMITTED = "admitted", _("admitted")
+    REFUSED = "refused", _("refused")
+    REVOKED = "revoked", _("revoked")
+
+
+class Entry(models.Model):
+    """A line of a district's admission list: a kind of task a unit may push to communities."""
+
+    district = models.ForeignKey(Area, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True)
+    issuer = models.ForeignKey(
+        Unit, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    task_type = models.CharField(_("task type"), max_length=40)
+    asks = models.TextField(_("what it asks of communities"))
+    basis = models.TextField(_("legal or policy basis"))
+    hours = models.DecimalField(_("estimated hours per community"), max_digits=7, decimal_places=1)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=EntryStatus.choices, default=EntryStatus.APPLIED
+    )
+    applied_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("admission list entry")
+        verbose_name_plural = _("admission list entries")
+        ordering = ["area_path", "task_type", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")), name="sup_entry_valid_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.task_type
+
+
+# The tasks' figures (needle.supervision.figures), on the engine's table shapes --------------
+
+
+class TaskCounters(models.Model):
+    received = models.IntegerField(_("received"), default=0)
+    done_on_time = models.IntegerField(_("done on time"), default=0)
+    late = models.IntegerField(_("not done by the deadline"), default=0)
+    declined = models.IntegerField(_("declined"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TaskRollup(TaskCounters, LeafRows):
+    # The issuing unit's id (the engine's keys are plain integers).
+    issuer = models.IntegerField(_("issuing unit"), default=0)
+
+    class Meta:
+        verbose_name = _("task rollup")
+        verbose_name_plural = _("task rollups")
+        constraints = [models.UniqueConstraint(fields=["day", "area", "issuer"], name="sup_rollup_key")]
+        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"sup_rollup_a{d}_day") for d in range(3, 7)]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} i{self.issuer}"
+
+
+class TaskNodeRollup(TaskCounters, NodeRows):
+    class Meta:
+        verbose_name = _("task area rollup")
+        verbose_name_plural = _("task area rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "area", "span", "day", "key"], name="sup_node_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grouping", "parent_key", "span", "day"], name="sup_node_children"),
+            models.Index(fields=["span", "day"], name="sup_node_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.area_id} {self.day}+{self.span}"
+
+
+class TaskFootprint(Footprints):
+    target_id = models.BigIntegerField(_("target"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("task target footprint")
+        verbose_name_plural = _("task target footprints")
+
+    def __str__(self) -> str:
+        return str(self.target_id)

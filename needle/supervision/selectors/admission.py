@@ -1,0 +1,47 @@
+"""The admission list as anyone may read it (admitted entries of a district, valid on a day)
+and as its deciders and applicants read it (applications waiting)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from needle.areas.models import Area, Level
+from needle.core.errors import NotFound
+from needle.orgs.models import Unit, UnitType
+from needle.orgs.permissions import granting_unit_ids, is_superuser
+from needle.supervision.models import Entry, EntryStatus
+
+
+def public_list(*, district: Area, on: dt.date) -> QuerySet[Entry]:
+    """What the district's communities may be asked to do, on `on`: public."""
+    return (
+        Entry.objects.filter(
+            area_path=district.path, status=EntryStatus.ADMITTED, valid_from__lte=on, valid_until__gte=on
+        )
+        .select_related("issuer")
+        .order_by("task_type", "id")
+    )
+
+
+def applications_for(*, actor: Any) -> QuerySet[Entry]:
+    """Applications waiting for a decision: those a general office of the actor's may decide,
+    and those the actor's units applied for."""
+    if is_superuser(actor):
+        return Entry.objects.filter(status=EntryStatus.APPLIED).select_related("issuer", "district")
+    deciding = Unit.objects.filter(
+        pk__in=granting_unit_ids(actor, "supervision.decide_admission"), type=UnitType.GENERAL_OFFICE
+    ).values_list("area_path", flat=True)
+    q = Q(issuer_id__in=granting_unit_ids(actor, "supervision.apply_admission"))
+    for path in deciding:
+        q |= Q(area_path__startswith=path)
+    return Entry.objects.filter(q, status=EntryStatus.APPLIED).select_related("issuer", "district")
+
+
+def access_district(code: str) -> Area:
+    area = Area.objects.filter(code=code[:20], level=Level.DISTRICT).first()
+    if area is None:
+        raise NotFound()
+    return area

@@ -1,0 +1,69 @@
+"""The lifecycles of supervision, each one table read by the services (an illegal move is a
+409), the pages' buttons and the demo:
+
+    target:     issued -> accepted -> reporting (0-100) -> done -> signed_off | returned
+                returned -> reporting | done ; issued | accepted -> declined (unlisted type)
+    extension:  (none) | granted | refused -> asked -> granted | refused
+    entry:      applied -> admitted | refused ; admitted -> revoked
+
+Capacities: `target` (staff of the target unit), `signer` (staff of the level above, or of
+the issuer when there is none), `issuer` (staff of the issuing unit), `office` (a general
+office over the entry's district), `applicant` (staff of the applying unit)."""
+
+from __future__ import annotations
+
+from needle.core.states import Move, move
+from needle.supervision.models import EntryStatus, Extension, Status
+
+TARGET = "target"
+SIGNER = "signer"
+ISSUER = "issuer"
+OFFICE = "office"
+
+S = Status
+OPEN = frozenset({S.ISSUED, S.ACCEPTED, S.REPORTING, S.RETURNED})
+TARGET_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("accept", {S.ISSUED}, S.ACCEPTED, TARGET),
+        move("progress", OPEN, S.REPORTING, TARGET),
+        move("done", OPEN, S.DONE, TARGET),
+        move("sign_off", {S.DONE}, S.SIGNED_OFF, SIGNER),
+        move("return", {S.DONE}, S.RETURNED, SIGNER),
+        move("decline", {S.ISSUED, S.ACCEPTED}, S.DECLINED, TARGET, requires="unlisted"),
+        # A street passes its share down to its communities; it stays in its state.
+        move("split", {S.ISSUED, S.ACCEPTED, S.REPORTING}, None, TARGET, requires="street"),
+    )
+}
+
+E = Extension
+EXTENSION_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("ask", {E.NONE, E.GRANTED, E.REFUSED}, E.ASKED, TARGET, requires="open"),
+        move("grant", {E.ASKED}, E.GRANTED, ISSUER),
+        move("refuse", {E.ASKED}, E.REFUSED, ISSUER),
+    )
+}
+
+N = EntryStatus
+ENTRY_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("admit", {N.APPLIED}, N.ADMITTED, OFFICE),
+        move("refuse", {N.APPLIED}, N.REFUSED, OFFICE),
+        move("revoke", {N.ADMITTED}, N.REVOKED, OFFICE),
+    )
+}
+
+
+def target_of(table: dict[str, Move], name: str) -> str:
+    state = table[name].target
+    assert state is not None, name
+    return state
+
+
+def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str]) -> bool:
+    """Whether the move may start from `state` for someone acting in one of `capacities`."""
+    found = table.get(name)
+    return found is not None and state in found.sources and bool(found.capacities & capacities)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from needle.supervision.views import pages
+
+urlpatterns: list = [
+    path("supervision/", pages.mine, name="supervision-mine"),
+    path("supervision/new/", pages.task_new, name="supervision-new"),
+    path("supervision/admission/", pages.admission_work, name="supervision-admission-work"),
+    path("supervision/tasks/<int:pk>/", pages.board, name="supervision-board"),
+    path("supervision/targets/<int:pk>/", pages.target_page, name="supervision-target"),
+    path("supervision/targets/<int:pk>/<slug:action>/", pages.target_move, name="supervision-move"),
+    path("supervision/admission/<str:code>/", pages.admission_list, name="supervision-admission"),
+    path("supervision/burden/<str:code>/", pages.burden, name="supervision-burden"),
+]
