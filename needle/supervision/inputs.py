@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from needle.core.errors import ValidationFailed
-from needle.core.text import bounded
+from needle.core.text import text_input as text
 
 TITLE = 200
 BODY = 5000
@@ -17,20 +17,8 @@ NOTE = 2000
 TYPE = 40
 # A deadline or a validity within five years of today: a year 2999 typed by mistake is refused.
 YEARS_AHEAD = 5
-
-
-def text(value: Any, *, limit: int, field: str, required: bool = False) -> str:
-    """A string without NUL bytes, stripped, within `limit` characters."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationFailed(fields={field: _("Give text.")})
-    if "\x00" in value:
-        raise ValidationFailed(fields={field: _("The text holds a NUL character.")})
-    cleaned = bounded(value, limit=limit, field=field)
-    if required and not cleaned:
-        raise ValidationFailed(fields={field: _("This field is required.")})
-    return cleaned
+# Free text is taken as every app takes it (core.text).
+__all__ = ["code", "future_day", "percent", "text"]
 
 
 def code(value: Any, *, field: str) -> str:
