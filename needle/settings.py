@@ -258,6 +258,7 @@ NEEDLE_ROLLUP_SOURCES = [
     "needle.volunteering.figures",
     "needle.volunteering.list_figures",
     "needle.care.figures",
+    "needle.consult.figures",
 ]
 
 INSTALLED_APPS = [
@@ -281,6 +282,7 @@ INSTALLED_APPS = [
     "needle.center",
     "needle.volunteering",
     "needle.care",
+    "needle.consult",
     "needle.operations",
     "needle.demo",
 ]

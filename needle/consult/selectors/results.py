@@ -1,0 +1,95 @@
+"""Results with their tree of actions and the progress computed on read: a leaf's progress is
+its own, or its case's when linked (a resolved or closed case finishes it); a parent's is the
+weighted mean of its children's; the result's the weighted mean of its top actions'. The cases
+app is read here, never told: it needs no knowledge of the think tank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from needle.consult.models import Action, ActionStatus, Result
+from needle.consult.states import CASE_DONE, CASE_STARTED, action_status
+from needle.core.errors import NotFound
+
+
+@dataclass
+class Node:
+    action: Action
+    progress: float = 0.0
+    status: str = ActionStatus.PLANNED
+    # Whether the progress is the linked case's (and not reported by hand).
+    follows_case: bool = False
+    children: list[Node] = field(default_factory=list)
+    depth: int = 0
+
+
+def access_result(*, result_id: int) -> Result:
+    """Public: a result, its trail and progress are open to all."""
+    result = Result.objects.select_related("area").filter(pk=result_id).first()
+    if result is None:
+        raise NotFound()
+    return result
+
+
+def access_action(*, result: Result, action_id: int) -> Action:
+    action = Action.objects.filter(result=result, pk=action_id).first()
+    if action is None:
+        raise NotFound()
+    return action
+
+
+def _leaf(node: Node) -> None:
+    a = node.action
+    state = a.case.state if a.case_id is not None and a.case is not None else None
+    if state in CASE_DONE:
+        node.progress, node.status, node.follows_case = 100.0, ActionStatus.DONE, True
+    elif state in CASE_STARTED and a.progress == 0:
+        node.progress, node.status, node.follows_case = 0.0, ActionStatus.IN_PROGRESS, True
+    else:
+        node.progress, node.status = float(a.progress), action_status(a.progress)
+
+
+def _compute(node: Node, depth: int) -> None:
+    node.depth = depth
+    if not node.children:
+        _leaf(node)
+        return
+    for child in node.children:
+        _compute(child, depth + 1)
+    node.progress = _mean(node.children)
+    if all(c.status == ActionStatus.DONE for c in node.children):
+        node.status = ActionStatus.DONE
+    elif any(c.status != ActionStatus.PLANNED for c in node.children):
+        node.status = ActionStatus.IN_PROGRESS
+    else:
+        node.status = ActionStatus.PLANNED
+
+
+def _mean(nodes: list[Node]) -> float:
+    total = sum(n.action.weight for n in nodes)
+    return round(sum(n.progress * n.action.weight for n in nodes) / total, 1) if total else 0.0
+
+
+def result_tree(result: Result) -> tuple[list[Node], float]:
+    """The result's top actions (each with its children, progress and status computed) and the
+    result's progress, from one query."""
+    actions = list(Action.objects.filter(result=result).select_related("case").order_by("pk"))
+    nodes = {a.pk: Node(a) for a in actions}
+    roots: list[Node] = []
+    for a in actions:
+        parent = nodes.get(a.parent_id) if a.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(nodes[a.pk])
+    for root in roots:
+        _compute(root, 0)
+    return roots, _mean(roots)
+
+
+def flatten(roots: list[Node]) -> list[Node]:
+    """The tree in reading order (each parent before its children)."""
+    out: list[Node] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node.children))
+    return out
