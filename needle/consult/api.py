@@ -38,6 +38,7 @@ from needle.consult.selectors.results import flatten
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize
+from needle.orgs.auth import optional_actor
 from needle.orgs.models import Unit
 
 router = Router(tags=["consult"])
@@ -171,16 +172,17 @@ def list_suggestions(
 ) -> Any:
     """Open to everyone, without names: by supports (most first) or `order=newest`. Hidden ones
     are left out, except for moderators and auditors."""
+    actor = optional_actor(request) or request.user
     if order not in ("supports", "newest"):
         raise ValidationFailed(fields={"order": _("Choose supports or newest.")})
     topic = selectors.access_topic(topic_id=topic_id)
     result = paginate(
-        selectors.suggestion_list(actor=request.user, topic=topic, order=order),
+        selectors.suggestion_list(actor=actor, topic=topic, order=order),
         page=page,
         page_size=page_size,
     )
-    mine = selectors.my_supports(actor=request.user, suggestion_ids=[s.pk for s in result.items])
-    moderator = may_view_hidden(request.user, topic.area_path)
+    mine = selectors.my_supports(actor=actor, suggestion_ids=[s.pk for s in result.items])
+    moderator = may_view_hidden(actor, topic.area_path)
     return page_out(
         result, [suggestion_out(s, moderator=moderator, supported=s.pk in mine) for s in result.items]
     )
@@ -209,9 +211,10 @@ def make_suggestion(request: HttpRequest, topic_id: Id, payload: SuggestionIn) -
     summary="One suggestion",
 )
 def get_suggestion(request: HttpRequest, suggestion_id: Id) -> Any:
-    s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
-    mine = selectors.my_supports(actor=request.user, suggestion_ids=[s.pk])
-    return suggestion_out(s, moderator=may_view_hidden(request.user, s.area_path), supported=s.pk in mine)
+    actor = optional_actor(request) or request.user
+    s = selectors.access_suggestion(actor=actor, suggestion_id=suggestion_id)
+    mine = selectors.my_supports(actor=actor, suggestion_ids=[s.pk])
+    return suggestion_out(s, moderator=may_view_hidden(actor, s.area_path), supported=s.pk in mine)
 
 
 @router.post(

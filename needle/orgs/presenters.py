@@ -223,6 +223,16 @@ ACTIONS: dict[str, Promise] = {
     "care.visit.resolved": gettext_lazy("care visit's conflict resolved"),
     "care.visit.photo_added": gettext_lazy("photo added to a care visit"),
     "care.visits.read": gettext_lazy("care recipient's visits read"),
+    "consult.topic.opened": gettext_lazy("consultation topic opened"),
+    "consult.suggestion.made": gettext_lazy("suggestion made"),
+    "consult.suggestion.answered": gettext_lazy("suggestion answered"),
+    "consult.suggestion.hidden": gettext_lazy("suggestion hidden"),
+    "consult.suggestion.restored": gettext_lazy("suggestion shown again"),
+    "consult.support.added": gettext_lazy("suggestion supported"),
+    "consult.support.withdrawn": gettext_lazy("support withdrawn"),
+    "consult.result.created": gettext_lazy("consultation result created"),
+    "consult.action.added": gettext_lazy("result action added"),
+    "consult.action.changed": gettext_lazy("result action changed"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

@@ -195,7 +195,7 @@ def suggestion_moderate(
     suggestion.save(update_fields=["hidden", "hidden_reason", "hidden_by", "updated_at"])
     audit_record(
         actor=actor,
-        action=f"consult.suggestion.{'hidden' if suggestion.hidden else 'restored'}",
+        action="consult.suggestion.hidden" if suggestion.hidden else "consult.suggestion.restored",
         obj=suggestion,
         old=old,
         new={"hidden": suggestion.hidden, "hidden_reason": suggestion.hidden_reason},

@@ -17,6 +17,7 @@ def make_topic(
     participants: str = "residents",
     area: str = "community_a1a",
     unit: Any = None,
+    by: str = "staff",
     **fields: Any,
 ) -> Topic:
     """A topic open from yesterday for a week in community A1a, answered by its committee."""
@@ -32,7 +33,7 @@ def make_topic(
             **fields,
         }
     )
-    return s.topic_open(actor=world.people["staff"], area=world.areas[area], draft=draft, unit=unit)
+    return s.topic_open(actor=world.people[by], area=world.areas[area], draft=draft, unit=unit)
 
 
 def make_suggestion(
