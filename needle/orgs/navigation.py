@@ -67,6 +67,8 @@ LINKS: list[tuple[str, str, Promise, str, Callable[[Any], bool]]] = [
     # The care console for the community's care staff; a street's or a district's view of its
     # communities' counts for those reading care above them.
     ("care", "care-door", _("Care"), "work", _perm("care.view")),
+    # The think tank's console: topics, answers due and moderation for the area's staff.
+    ("consult", "consult-console", _("Think tank"), "work", _perm("consult.view")),
     ("operations", "operations:dashboard", _("Operations center"), "figures", _perm("cases.view")),
     ("rates", "case-rates", _("The rates"), "figures", _perm("cases.view")),
     ("hotspots", "intel:hotspots", _("Hot topics"), "figures", _perm("intel.view_hotspots")),

@@ -1,0 +1,140 @@
+"""The think tank's pages: public and without names for a visitor, forms for those who may take
+part, the staff's console with overdue answers in colour, and the result's tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import Client
+from django.utils import timezone
+
+from needle.consult import services as s
+from needle.consult.models import Suggestion, Support
+from needle.consult.tests.conftest import make_suggestion, make_topic
+
+
+def test_the_public_pages_show_no_names(world, neighbours):
+    topic = make_topic(world)
+    made = make_suggestion(world, topic)
+    s.suggestion_make(
+        actor=world.people["staff"],
+        topic=topic,
+        title="加装电梯",
+        text_="老楼",
+        on_behalf=s.OnBehalf(name="王大爷", phone="13900001111"),
+    )
+    page = Client().get(f"/consult/{world.areas['community_a1a'].code}/")
+    assert page.status_code == 200 and topic.title in page.content.decode()
+    body = Client().get(f"/consult/topics/{topic.pk}/").content.decode()
+    assert made.title in body and "加装电梯" in body
+    for private in ("王大爷", "13900001111", "139****1111", "Resident", world.people["resident"].phone):
+        assert private not in body, private
+    assert "Sign in to suggest" in body or "登录" in body
+    assert Client().get("/consult/topics/999999/").status_code == 404
+    assert Client().get("/consult/nope/").status_code == 404
+
+
+def test_a_resident_suggests_and_supports_from_the_page(world, client_for, neighbours):
+    topic = make_topic(world)
+    resident = client_for("resident")
+    page = resident.get(f"/consult/topics/{topic.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'name="text"' in page.content.decode()
+    res = resident.post(
+        f"/consult/topics/{topic.pk}/suggest/", {"title": "错时停车", "text": "夜间开放单位停车场"}
+    )
+    assert res.status_code == 302
+    made = Suggestion.objects.get(topic=topic)
+    assert made.author == world.people["resident"]
+    res = resident.post(f"/consult/suggestions/{made.pk}/support/add/")
+    assert res.status_code == 302 and Support.objects.filter(suggestion=made).count() == 1
+    resident.post(f"/consult/suggestions/{made.pk}/support/add/")  # twice: refused, told
+    assert Support.objects.filter(suggestion=made).count() == 1
+    resident.post(f"/consult/suggestions/{made.pk}/support/withdraw/")
+    assert Support.objects.filter(suggestion=made).count() == 0
+    # A NUL byte or an over-long text: a message, no suggestion, never a 500.
+    res = resident.post(f"/consult/topics/{topic.pk}/suggest/", {"title": "x", "text": "a\x00b"}, follow=True)
+    assert res.status_code in (200, 400)
+    res = resident.post(
+        f"/consult/topics/{topic.pk}/suggest/", {"title": "x", "text": "长" * 4001}, follow=True
+    )
+    assert res.status_code == 200
+    assert Suggestion.objects.filter(topic=topic).count() == 1
+    # The outsider reads the page but has no form; a closed topic has none for anyone.
+    assert 'name="text"' not in client_for("outsider").get(f"/consult/topics/{topic.pk}/").content.decode()
+    res = client_for("outsider").post(
+        f"/consult/topics/{topic.pk}/suggest/", {"title": "x", "text": "y"}, follow=True
+    )
+    assert Suggestion.objects.filter(topic=topic).count() == 1
+
+
+def test_suggestions_by_supports_or_newest(world, neighbours):
+    topic = make_topic(world)
+    old = make_suggestion(world, topic, title="早的建议")
+    new = make_suggestion(world, topic, title="新的建议")
+    s.support_add(actor=neighbours[0], suggestion=old)
+    by_supports = Client().get(f"/consult/topics/{topic.pk}/").content.decode()
+    assert by_supports.index(old.title) < by_supports.index(new.title)
+    newest = Client().get(f"/consult/topics/{topic.pk}/?order=newest").content.decode()
+    assert newest.index(new.title) < newest.index(old.title)
+
+
+def test_the_console_shows_answers_due_in_colour_and_answers(world, client_for):
+    topic = make_topic(world)
+    late = make_suggestion(world, topic, title="逾期的建议")
+    Suggestion.objects.filter(pk=late.pk).update(answer_due=timezone.localdate() - dt.timedelta(days=2))
+    page = client_for("staff").get("/consult/console/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "逾期的建议" in body and "colour-yellow" in body
+    for persona in ("resident", "member", "outsider"):
+        assert client_for(persona).get("/consult/console/").status_code == 403, persona
+    assert client_for("supervisor").get("/consult/console/").status_code == 200
+    assert client_for("handler").get("/consult/console/").status_code == 200
+    assert Client().get("/consult/console/").status_code == 302
+    res = client_for("staff").post(
+        f"/consult/suggestions/{late.pk}/answer/", {"status": "not_adopted", "text": ""}
+    )
+    late.refresh_from_db()
+    assert res.status_code == 302 and late.status == "submitted"
+    client_for("staff").post(f"/consult/suggestions/{late.pk}/answer/", {"status": "adopted", "text": "采纳"})
+    late.refresh_from_db()
+    assert late.status == "adopted"
+    assert client_for("resident").post(
+        f"/consult/suggestions/{late.pk}/answer/", {"status": "adopted"}
+    ).status_code in (
+        302,
+        403,
+    )
+
+
+def test_moderators_hide_from_the_page(world, client_for):
+    topic = make_topic(world)
+    made = make_suggestion(world, topic, title="带电话的建议")
+    client_for("resident").post(f"/consult/suggestions/{made.pk}/hide/", {"reason": "x"})
+    made.refresh_from_db()
+    assert not made.hidden
+    client_for("staff").post(f"/consult/suggestions/{made.pk}/hide/", {"reason": "含有电话号码"})
+    made.refresh_from_db()
+    assert made.hidden
+    assert "带电话的建议" not in Client().get(f"/consult/topics/{topic.pk}/").content.decode()
+    staff = client_for("staff").get(f"/consult/topics/{topic.pk}/").content.decode()
+    assert "带电话的建议" in staff and "含有电话号码" in staff
+    assert "含有电话号码" in client_for("staff").get("/consult/console/").content.decode()
+
+
+def test_the_result_page_shows_the_tree_and_progress(world):
+    staff = world.people["staff"]
+    result = s.result_create(
+        actor=staff, area=world.areas["community_a1a"], title="错时共享停车", suggestions=[]
+    )
+    top = s.action_add(actor=staff, result=result, draft=s.ActionDraft(title="协调车位"))
+    s.action_add(actor=staff, result=result, draft=s.ActionDraft(title="签协议", progress=100, parent=top))
+    s.action_add(actor=staff, result=result, draft=s.ActionDraft(title="划线", progress=0, parent=top))
+    body = Client().get(f"/consult/results/{result.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "签协议" in body and "50.0% done" in body
+    assert (
+        Client().get(f"/consult/{world.areas['community_a1a'].code}/").content.decode().count("错时共享停车")
+        == 1
+    )
+    zh = Client().get(f"/consult/results/{result.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").status_code
+    assert zh == 200
