@@ -24,6 +24,7 @@ from needle.core.audit import audit_record
 from needle.demo.care import demo_care_load
 from needle.demo.cases import demo_cases_load
 from needle.demo.center import demo_center_load
+from needle.demo.consult import demo_consult_load
 from needle.demo.names import random_name, random_phone
 from needle.demo.places import invent_grids, invent_points
 from needle.demo.volunteering import demo_volunteering_load
@@ -368,6 +369,12 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
             rng=random.Random(SEED + 18),
             staff=staff.person,
             member=Person.objects.get(username="member"),
+        )
+        demo_consult_load(
+            staff=staff.person,
+            admin=Person.objects.get(username="admin"),
+            resident=Person.objects.get(username="resident"),
+            rng=random.Random(SEED + 19),
         )
         audit_record(
             actor=None,
