@@ -1,7 +1,13 @@
 """Every read of the think tank: topics and their suggestions (`topics`), results with their
 tree and computed progress (`results`), and the staff's console (`console`)."""
 
-from needle.consult.selectors.console import answers_due, moderation_queue, staff_topics
+from needle.consult.selectors.console import (
+    ConsultToday,
+    answers_due,
+    consult_today,
+    moderation_queue,
+    staff_topics,
+)
 from needle.consult.selectors.results import Node, access_action, access_result, result_tree
 from needle.consult.selectors.topics import (
     access_suggestion,
@@ -12,12 +18,14 @@ from needle.consult.selectors.topics import (
 )
 
 __all__ = [
+    "ConsultToday",
     "Node",
     "access_action",
     "access_result",
     "access_suggestion",
     "access_topic",
     "answers_due",
+    "consult_today",
     "moderation_queue",
     "my_supports",
     "result_tree",

@@ -3,13 +3,14 @@ units they answer for or the areas they manage, and the hidden suggestions to re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from needle.consult.models import Status, Suggestion, Topic
-from needle.orgs.permissions import area_scope_q, granting_unit_ids
+from needle.orgs.permissions import area_scope_q, granting_unit_ids, has_perm_anywhere
 
 CONSOLE_MAX = 200
 
@@ -29,17 +30,22 @@ def _scope(actor: Any, field: str) -> Q | None:
     return view | manage
 
 
-def answers_due(*, actor: Any) -> list[Suggestion]:
+def _answerable(actor: Any) -> Q:
+    """The suggestions the actor may answer: the answering unit's, or in the areas they manage."""
+    manage = area_scope_q(actor, "consult.manage", "area_path")
+    if manage is None:
+        return Q()
+    units = granting_unit_ids(actor, "consult.answer")
+    return manage | Q(topic__unit_id__in=units) if units else manage
+
+
+def answers_due(*, actor: Any, limit: int = CONSOLE_MAX) -> list[Suggestion]:
     """Suggestions waiting for an answer that the actor may give: the answering unit's, or the
     areas the actor manages; soonest due first, each marked `overdue`."""
-    manage = area_scope_q(actor, "consult.manage", "area_path")
-    units = granting_unit_ids(actor, "consult.answer")
-    mine = Q(topic__unit_id__in=units) if units else Q(pk__in=[])
-    where = None if manage is None else (manage | mine)
-    qs = Suggestion.objects.filter(status=Status.SUBMITTED).select_related("topic", "topic__area")
-    if where is not None:
-        qs = qs.filter(where)
-    rows = list(qs.order_by("answer_due", "pk")[:CONSOLE_MAX])
+    qs = Suggestion.objects.filter(_answerable(actor), status=Status.SUBMITTED).select_related(
+        "topic", "topic__area"
+    )
+    rows = list(qs.order_by("answer_due", "pk")[:limit])
     today = timezone.localdate()
     for s in rows:
         s.overdue = s.answer_due < today  # type: ignore[attr-defined]
@@ -52,3 +58,39 @@ def moderation_queue(*, actor: Any) -> QuerySet[Suggestion]:
     scope = area_scope_q(actor, "consult.manage", "area_path")
     qs = Suggestion.objects.filter(hidden=True).select_related("topic", "hidden_by")
     return (qs if scope is None else qs.filter(scope)).order_by("-updated_at")[:CONSOLE_MAX]
+
+
+@dataclass
+class ConsultToday:
+    """The think tank's part of a staff member's or an answering unit's day."""
+
+    due: int
+    overdue: int
+    hidden: int
+    # The soonest due first (overdue ones lead), each marked `overdue`.
+    first: list[Suggestion]
+
+
+TODAY_LINES = 5
+
+
+def consult_today(*, actor: Any) -> ConsultToday | None:
+    """None for anyone who neither answers suggestions nor keeps topics (consult.answer,
+    consult.manage)."""
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    if not (has_perm_anywhere(actor, "consult.manage") or has_perm_anywhere(actor, "consult.answer")):
+        return None
+    due = _answerable(actor) & Q(status=Status.SUBMITTED)
+    if has_perm_anywhere(actor, "consult.manage"):
+        hidden = (area_scope_q(actor, "consult.manage", "area_path") or Q()) & Q(hidden=True)
+    else:
+        hidden = Q(pk__in=[])
+    # One grouped read for the three counts.
+    counts = Suggestion.objects.filter(due | hidden).aggregate(
+        due=Count("pk", filter=due),
+        overdue=Count("pk", filter=due & Q(answer_due__lt=timezone.localdate())),
+        hidden=Count("pk", filter=hidden),
+    )
+    first = answers_due(actor=actor, limit=TODAY_LINES)
+    return ConsultToday(due=counts["due"], overdue=counts["overdue"], hidden=counts["hidden"], first=first)

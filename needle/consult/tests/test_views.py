@@ -138,3 +138,14 @@ def test_the_result_page_shows_the_tree_and_progress(world):
     )
     zh = Client().get(f"/consult/results/{result.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").status_code
     assert zh == 200
+
+
+def test_the_homes_show_the_answers_due(world, client_for):
+    env = make_topic(world, unit=world.units["district_a_env"])
+    late = make_suggestion(world, env, title="逾期未答复")
+    Suggestion.objects.filter(pk=late.pk).update(answer_due=timezone.localdate() - dt.timedelta(days=1))
+    for persona in ("staff", "handler"):
+        body = client_for(persona).get("/").content.decode()
+        assert 'id="today-consult"' in body and "逾期未答复" in body and "colour-yellow" in body, persona
+    for persona in ("resident", "supervisor", "outsider"):
+        assert 'id="today-consult"' not in client_for(persona).get("/").content.decode(), persona
