@@ -15,7 +15,6 @@ from ninja.responses import Status
 
 from needle.areas.selectors import area_get
 from needle.cases.models import Case
-from needle.cases.selectors import may_view
 from needle.consult import selectors, services
 from needle.consult.access import may_view_hidden
 from needle.consult.models import Action, Result, Suggestion, Topic
@@ -314,12 +313,7 @@ def get_result(request: HttpRequest, result_id: Id) -> Any:
 
 
 def _case(request: HttpRequest, number: str | None) -> Case | None:
-    if number is None:
-        return None
-    case = Case.objects.filter(number=number).first() if "\x00" not in number else None
-    if case is None or not may_view(request.user, case):
-        raise ValidationFailed(fields={"case": _("No request with this number.")})
-    return case
+    return None if number is None else selectors.linkable_case(actor=request.user, number=number)
 
 
 def _parent(result: Result, parent_id: int | None) -> Action | None:

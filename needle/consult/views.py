@@ -5,6 +5,7 @@ moderation). Thin, over the same selectors and services as the API."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -16,14 +17,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from needle.areas.models import Area
 from needle.areas.selectors import area_get
 from needle.consult import presenters, selectors, services
 from needle.consult.access import may_manage, may_take_part, may_view_hidden
-from needle.consult.forms import AnswerForm, HideForm, OnBehalfForm, SuggestionForm
+from needle.consult.forms import (
+    ActionForm,
+    AnswerForm,
+    HideForm,
+    OnBehalfForm,
+    ProgressForm,
+    SuggestionForm,
+    TopicForm,
+)
 from needle.consult.models import Result, Suggestion
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
-from needle.orgs.permissions import require_anywhere
+from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
 
 PAGE_SIZE = 20
 
@@ -82,7 +92,7 @@ def suggest(request: HttpRequest, topic_id: int) -> HttpResponse:
     behalf = request.POST.get("on_behalf") == "1"
     form: SuggestionForm = OnBehalfForm(request.POST) if behalf else SuggestionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, _errors(form))
         return redirect(back)
     on_behalf = None
     if behalf:
@@ -131,8 +141,113 @@ def console(request: HttpRequest) -> HttpResponse:
         "overdue": sum(1 for s in due if s.answer_due < timezone.localdate()),
         "hidden": list(selectors.moderation_queue(actor=request.user)),
         "answer_form": AnswerForm(),
+        "topic_form": _topic_form(request) if has_perm_anywhere(request.user, "consult.manage") else None,
     }
     return render(request, "consult/console.html", context)
+
+
+def _topic_form(request: HttpRequest) -> TopicForm:
+    today = timezone.localdate()
+    paths = scope_paths(request.user, "consult.manage")
+    area = Area.objects.filter(path=paths[0]).first() if len(paths) == 1 else None
+    initial = {"opens": today, "closes": today + dt.timedelta(days=14), "area": area.code if area else ""}
+    return TopicForm(initial=initial)
+
+
+@login_required
+@require_POST
+def open_topic(request: HttpRequest) -> HttpResponse:
+    """Staff open a topic from the console."""
+    form = TopicForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("consult-console")
+    data = form.cleaned_data
+    draft = services.TopicDraft(
+        title=data["title"],
+        question=data["question"],
+        background=data["background"],
+        opens=data["opens"],
+        closes=data["closes"],
+        participants=data["participants"],
+        answer_days=data["answer_days"],
+    )
+    try:
+        topic = services.topic_open(actor=request.user, area=area_get(code=data["area"]), draft=draft)
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+        return redirect("consult-console")
+    messages.success(request, _("The topic is open: %(title)s") % {"title": topic.title})
+    return redirect("consult-topic", topic.pk)
+
+
+def _errors(form: Any) -> str:
+    return " ".join(
+        f"{form.fields[k].label if k in form.fields else k}: {e}"
+        for k, errs in form.errors.items()
+        for e in errs
+    )
+
+
+@login_required
+@require_POST
+def make_result(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    """An adopted suggestion becomes a result in its topic's area, to be followed through."""
+    s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
+    try:
+        result = services.result_create(actor=request.user, area=s.topic.area, title=s.title, suggestions=[s])
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+        return redirect("consult-topic", s.topic_id)
+    return redirect("consult-result", result.pk)
+
+
+@login_required
+@require_POST
+def add_action(request: HttpRequest, result_id: int) -> HttpResponse:
+    result = selectors.access_result(result_id=result_id)
+    form = ActionForm(request.POST, actions=list(result.actions.all()))
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("consult-result", result.pk)
+    data = form.cleaned_data
+    try:
+        parent = selectors.access_action(result=result, action_id=data["parent"]) if data["parent"] else None
+        case = selectors.linkable_case(actor=request.user, number=data["case"]) if data["case"] else None
+        services.action_add(
+            actor=request.user,
+            result=result,
+            draft=services.ActionDraft(
+                title=data["title"],
+                progress=data["progress"],
+                weight=data["weight"],
+                parent=parent,
+                case=case,
+            ),
+        )
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    return redirect("consult-result", result.pk)
+
+
+@login_required
+@require_POST
+def set_progress(request: HttpRequest, result_id: int, action_id: int) -> HttpResponse:
+    result = selectors.access_result(result_id=result_id)
+    action = selectors.access_action(result=result, action_id=action_id)
+    form = ProgressForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("consult-result", result.pk)
+    try:
+        services.action_update(
+            actor=request.user,
+            action=action,
+            change=services.ActionChange(progress=form.cleaned_data["progress"]),
+        )
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    return redirect("consult-result", result.pk)
 
 
 @login_required
@@ -141,7 +256,7 @@ def answer(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, _errors(form))
         return _back(request, reverse("consult-console"))
     try:
         services.suggestion_answer(

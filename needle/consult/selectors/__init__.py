@@ -8,7 +8,7 @@ from needle.consult.selectors.console import (
     moderation_queue,
     staff_topics,
 )
-from needle.consult.selectors.results import Node, access_action, access_result, result_tree
+from needle.consult.selectors.results import Node, access_action, access_result, linkable_case, result_tree
 from needle.consult.selectors.topics import (
     access_suggestion,
     access_topic,
@@ -26,6 +26,7 @@ __all__ = [
     "access_topic",
     "answers_due",
     "consult_today",
+    "linkable_case",
     "moderation_queue",
     "my_supports",
     "result_tree",

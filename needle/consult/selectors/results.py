@@ -6,10 +6,15 @@ app is read here, never told: it needs no knowledge of the think tank."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.utils.translation import gettext as _
+
+from needle.cases.models import Case
+from needle.cases.selectors import may_view
 from needle.consult.models import Action, ActionStatus, Result
 from needle.consult.states import CASE_DONE, CASE_STARTED, action_status
-from needle.core.errors import NotFound
+from needle.core.errors import NotFound, ValidationFailed
 
 
 @dataclass
@@ -36,6 +41,14 @@ def access_action(*, result: Result, action_id: int) -> Action:
     if action is None:
         raise NotFound()
     return action
+
+
+def linkable_case(*, actor: Any, number: str) -> Case:
+    """The request an action may follow: one the actor may see; else a 422 naming `case`."""
+    case = Case.objects.filter(number=number).first() if "\x00" not in number and len(number) <= 40 else None
+    if case is None or not may_view(actor, case):
+        raise ValidationFailed(fields={"case": _("No request with this number.")})
+    return case
 
 
 def _leaf(node: Node) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from needle import testing as t
+from needle.cases.models import Case
 from needle.consult import services as s
-from needle.consult.models import Suggestion, Support
+from needle.consult.models import Result, Suggestion, Support, Topic
 from needle.consult.tests.conftest import make_suggestion, make_topic
 
 
@@ -149,3 +153,71 @@ def test_the_homes_show_the_answers_due(world, client_for):
         assert 'id="today-consult"' in body and "逾期未答复" in body and "colour-yellow" in body, persona
     for persona in ("resident", "supervisor", "outsider"):
         assert 'id="today-consult"' not in client_for(persona).get("/").content.decode(), persona
+
+
+def test_the_topic_page_reads_a_bounded_number_of_queries(world, client_for, neighbours):
+    topic = make_topic(world)
+    client = client_for("resident")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/consult/topics/{topic.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    make_suggestion(world, topic)
+    few = queries()
+    for i in range(5):
+        made = make_suggestion(world, topic, title=f"建议{i}")
+        s.support_add(actor=neighbours[i % 3], suggestion=made)
+    assert queries() == few
+
+
+def test_staff_open_a_topic_make_a_result_and_add_actions_from_the_pages(world, client_for, catalog):
+    staff = client_for("staff")
+    today = timezone.localdate()
+    form = {
+        "area": world.areas["community_a1a"].code,
+        "title": "电梯加装",
+        "question": "老楼加装电梯，大家怎么看？",
+        "opens": today.isoformat(),
+        "closes": (today + dt.timedelta(days=10)).isoformat(),
+        "participants": "residents",
+        "answer_days": "5",
+    }
+    assert 'name="question"' in staff.get("/consult/console/").content.decode()
+    res = staff.post("/consult/console/topics/", form)
+    assert res.status_code == 302
+    topic = Topic.objects.get(title="电梯加装")
+    assert client_for("supervisor").post("/consult/console/topics/", form).status_code == 302
+    assert Topic.objects.count() == 1
+    staff.post("/consult/console/topics/", {**form, "area": world.areas["community_b1a"].code})
+    assert Topic.objects.count() == 1
+    made = make_suggestion(world, topic)
+    s.suggestion_answer(actor=world.people["staff"], suggestion=made, answer="adopted", text_="采纳")
+    assert (
+        "Follow it through"
+        in staff.get(f"/consult/topics/{topic.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    res = staff.post(f"/consult/suggestions/{made.pk}/result/")
+    result = Result.objects.get()
+    assert res.status_code == 302 and res["Location"] == f"/consult/results/{result.pk}/"
+    case = t.submit(world, catalog["road"])
+    staff.post(
+        f"/consult/results/{result.pk}/actions/",
+        {"title": "修路", "progress": "0", "weight": "1", "case": case.number},
+    )
+    staff.post(f"/consult/results/{result.pk}/actions/", {"title": "公示", "progress": "20", "weight": "1"})
+    staff.post(f"/consult/results/{result.pk}/actions/", {"title": "坏的", "progress": "120", "weight": "1"})
+    assert result.actions.count() == 2
+    shown = result.actions.get(title="公示")
+    staff.post(f"/consult/results/{result.pk}/actions/{shown.pk}/progress/", {"progress": "60"})
+    shown.refresh_from_db()
+    assert shown.progress == 60
+    client_for("resident").post(
+        f"/consult/results/{result.pk}/actions/{shown.pk}/progress/", {"progress": "0"}
+    )
+    shown.refresh_from_db()
+    assert shown.progress == 60
+    Case.objects.filter(pk=case.pk).update(state="closed")
+    body = Client().get(f"/consult/results/{result.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "80.0% done" in body and 'name="progress"' not in body
