@@ -299,10 +299,14 @@ def result_page(request: HttpRequest, result_id: int) -> HttpResponse:
     result = selectors.access_result(result_id=result_id)
     roots, progress = selectors.result_tree(result)
     origins: list[Suggestion] = list(result.suggestions.filter(hidden=False).select_related("topic"))
+    manage = may_manage(request.user, result.area_path)
+    lines = presenters.tree_lines(roots)
     context = {
         "result": result,
         "progress": progress,
-        "lines": presenters.tree_lines(roots),
+        "lines": lines,
         "origins": origins,
+        "may_manage": manage,
+        "action_form": ActionForm(actions=[line.node.action for line in lines]) if manage else None,
     }
     return render(request, "consult/result.html", context)

@@ -201,6 +201,10 @@ def test_staff_open_a_topic_make_a_result_and_add_actions_from_the_pages(world, 
     res = staff.post(f"/consult/suggestions/{made.pk}/result/")
     result = Result.objects.get()
     assert res.status_code == 302 and res["Location"] == f"/consult/results/{result.pk}/"
+    assert 'name="case"' in staff.get(f"/consult/results/{result.pk}/").content.decode()
+    assert (
+        'name="case"' not in client_for("supervisor").get(f"/consult/results/{result.pk}/").content.decode()
+    )
     case = t.submit(world, catalog["road"])
     staff.post(
         f"/consult/results/{result.pk}/actions/",
