@@ -105,6 +105,7 @@ def result_out(result: Result) -> dict[str, Any]:
                 "own_progress": n.action.progress,
                 "weight": n.action.weight,
                 "case": n.action.case.number if n.action.case is not None else None,
+                "project": n.action.project_id,
                 "follows_case": n.follows_case,
                 "starts_on": n.action.starts_on,
                 "ends_on": n.action.ends_on,
@@ -329,12 +330,20 @@ def _parent(result: Result, parent_id: int | None) -> Action | None:
 def add_action(request: HttpRequest, result_id: Id, payload: ActionIn) -> Any:
     """Staff of the result's area; `case`: a request's number, which the action then follows."""
     result = selectors.access_result(result_id=result_id)
+    if payload.task is not None:
+        raise ValidationFailed(fields={"task": _("Links to supervised tasks come with the supervision app.")})
+    if payload.case is not None and payload.project is not None:
+        raise ValidationFailed(fields={"project": _("An action follows a request or a project, not both.")})
+    project = None
+    if payload.project is not None:
+        project = selectors.linkable_project(actor=request.user, project_id=payload.project)
     draft = services.ActionDraft(
         title=payload.title,
         progress=payload.progress,
         weight=payload.weight,
         parent=_parent(result, payload.parent),
         case=_case(request, payload.case),
+        project=project,
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
     )

@@ -14,6 +14,7 @@ from needle.cases.models import Case
 from needle.core.models import TimeStamped
 from needle.orgs.models import PersonRecord, Unit
 from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.volunteering.models import Project
 
 
 class Participants(models.TextChoices):
@@ -215,7 +216,7 @@ class ActionStatus(models.TextChoices):
 
 class Action(TimeStamped):
     """One step of a result; a parent's progress is computed from its children, and an action
-    linked to a case follows the case."""
+    linked to a case or a volunteering project follows that work."""
 
     result = models.ForeignKey(
         Result, verbose_name=_("result"), on_delete=models.CASCADE, related_name="actions"
@@ -238,6 +239,14 @@ class Action(TimeStamped):
     weight = models.PositiveSmallIntegerField(_("weight"), default=1)
     case = models.ForeignKey(
         Case, verbose_name=_("request"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("volunteering project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

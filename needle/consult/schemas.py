@@ -114,6 +114,10 @@ class ActionIn(Schema):
     weight: Weight = 1
     parent: Id | None = None
     case: str | None = Field(None, max_length=40, description="A request's number: the action follows it")
+    project: Id | None = Field(None, description="A volunteering project: the action is done when it closes")
+    task: Id | None = Field(
+        None, description="A supervised task: comes with the supervision app (422 until then)"
+    )
     starts_on: Day | None = None
     ends_on: Day | None = None
 
@@ -137,6 +141,7 @@ class ActionOut(Schema):
     own_progress: int
     weight: int
     case: str | None
+    project: int | None
     follows_case: bool
     starts_on: dt.date | None
     ends_on: dt.date | None

@@ -8,7 +8,14 @@ from needle.consult.selectors.console import (
     moderation_queue,
     staff_topics,
 )
-from needle.consult.selectors.results import Node, access_action, access_result, linkable_case, result_tree
+from needle.consult.selectors.results import (
+    Node,
+    access_action,
+    access_result,
+    linkable_case,
+    linkable_project,
+    result_tree,
+)
 from needle.consult.selectors.topics import (
     access_suggestion,
     access_topic,
@@ -27,6 +34,7 @@ __all__ = [
     "answers_due",
     "consult_today",
     "linkable_case",
+    "linkable_project",
     "moderation_queue",
     "my_supports",
     "result_tree",

@@ -15,6 +15,8 @@ from needle.cases.selectors import may_view
 from needle.consult.models import Action, ActionStatus, Result
 from needle.consult.states import CASE_DONE, CASE_STARTED, action_status
 from needle.core.errors import NotFound, ValidationFailed
+from needle.orgs.permissions import can_in_area
+from needle.volunteering.models import Project, ProjectStatus
 
 
 @dataclass
@@ -22,7 +24,7 @@ class Node:
     action: Action
     progress: float = 0.0
     status: str = ActionStatus.PLANNED
-    # Whether the progress is the linked case's (and not reported by hand).
+    # Whether the state follows linked work (a request's, a project's), not only what is reported.
     follows_case: bool = False
     children: list[Node] = field(default_factory=list)
     depth: int = 0
@@ -51,10 +53,25 @@ def linkable_case(*, actor: Any, number: str) -> Case:
     return case
 
 
+def linkable_project(*, actor: Any, project_id: int) -> Project:
+    """The volunteering project an action may follow: one the actor may see; else a 422."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None or not can_in_area(actor, "volunteering.view", project.area_path):
+        raise ValidationFailed(fields={"project": _("No volunteering project with this id.")})
+    return project
+
+
 def _leaf(node: Node) -> None:
     a = node.action
     state = a.case.state if a.case_id is not None and a.case is not None else None
-    if state in CASE_DONE:
+    if a.project_id is not None and a.project is not None:
+        # A closed project is done; an open one is under way, at the progress reported by hand.
+        if a.project.status == ProjectStatus.CLOSED:
+            node.progress, node.status, node.follows_case = 100.0, ActionStatus.DONE, True
+        else:
+            node.progress, node.follows_case = float(a.progress), True
+            node.status = ActionStatus.IN_PROGRESS if a.progress < 100 else ActionStatus.DONE
+    elif state in CASE_DONE:
         node.progress, node.status, node.follows_case = 100.0, ActionStatus.DONE, True
     elif state in CASE_STARTED and a.progress == 0:
         node.progress, node.status, node.follows_case = 0.0, ActionStatus.IN_PROGRESS, True
@@ -86,7 +103,7 @@ def _mean(nodes: list[Node]) -> float:
 def result_tree(result: Result) -> tuple[list[Node], float]:
     """The result's top actions (each with its children, progress and status computed) and the
     result's progress, from one query."""
-    actions = list(Action.objects.filter(result=result).select_related("case").order_by("pk"))
+    actions = list(Action.objects.filter(result=result).select_related("case", "project").order_by("pk"))
     nodes = {a.pk: Node(a) for a in actions}
     roots: list[Node] = []
     for a in actions:

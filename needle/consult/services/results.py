@@ -21,8 +21,19 @@ from needle.consult.states import action_status
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import ValidationFailed
 from needle.orgs.permissions import require, require_authenticated
+from needle.volunteering.models import Project
 
-ACTION_FIELDS = ["title", "status", "progress", "weight", "parent_id", "case_id", "starts_on", "ends_on"]
+ACTION_FIELDS = [
+    "title",
+    "status",
+    "progress",
+    "weight",
+    "parent_id",
+    "case_id",
+    "project_id",
+    "starts_on",
+    "ends_on",
+]
 MAX_WEIGHT = 1000
 
 
@@ -66,6 +77,7 @@ class ActionDraft:
     weight: int = 1
     parent: Action | None = None
     case: Case | None = None
+    project: Project | None = None
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
 
@@ -87,7 +99,9 @@ def _check(
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = _("Must not be before the start.")
     if parent is not None:
-        if parent.result_id != result.pk:
+        if parent.case_id is not None or parent.project_id is not None:
+            errors["parent"] = _("An action that follows a request or a project has no parts.")
+        elif parent.result_id != result.pk:
             errors["parent"] = _("The parent must be an action of the same result.")
         elif action is not None and _would_cycle(action, parent):
             errors["parent"] = _("An action cannot be part of itself or of its own parts.")
@@ -123,6 +137,7 @@ def action_add(*, actor: Any, result: Result, draft: ActionDraft) -> Action:
         progress=draft.progress,
         weight=draft.weight,
         case=draft.case,
+        project=draft.project,
         starts_on=draft.starts_on,
         ends_on=draft.ends_on,
     )

@@ -14,6 +14,7 @@ from needle.cases.models import Case, State
 from needle.consult.models import Suggestion, Topic
 from needle.consult.tests.conftest import make_suggestion, make_topic
 from needle.core.models import AuditEvent
+from needle.volunteering.models import Project
 
 BASE = "/api/v1/consult"
 
@@ -276,3 +277,34 @@ def test_bad_actions_get_exact_4xx(world, api_for, catalog):
     body = {"area": world.areas["community_a1a"].code, "title": "r", "suggestions": [made.pk]}
     assert staff.post(f"{BASE}/results", body).status_code == 422
     assert staff.post(f"{BASE}/results", {**body, "suggestions": [99999]}).status_code == 422
+
+
+def test_an_action_follows_a_volunteering_project_and_tasks_wait_for_supervision(world, api_for, catalog):
+    community = world.areas["community_a1a"]
+    project = Project.objects.create(community=community, area_path=community.path, title="义务劝导停车")
+    rid = api_for("staff").post(f"{BASE}/results", {"area": community.code, "title": "r"}).json()["id"]
+    url = f"{BASE}/results/{rid}/actions"
+    staff = api_for("staff")
+    res = staff.post(url, {"title": "志愿者劝导", "progress": 30, "project": project.pk})
+    assert res.status_code == 201, res.content
+    row = res.json()["actions"][0]
+    assert row["project"] == project.pk and row["status"] == "in_progress" and row["progress"] == 30.0
+    Project.objects.filter(pk=project.pk).update(status="closed")
+    got = Client().get(f"{BASE}/results/{rid}").json()
+    assert got["progress"] == 100.0 and got["actions"][0]["status"] == "done"
+    # A followed action has no parts; unknown projects, both links, and tasks are refused.
+    res = staff.post(url, {"title": "x", "parent": row["id"]})
+    assert res.status_code == 422 and "parent" in res.json()["error"]["fields"]
+    for fields, name in [
+        ({"project": 99999}, "project"),
+        ({"task": 1}, "task"),
+        ({"project": project.pk, "case": t.submit(world, catalog["road"]).number}, "project"),
+    ]:
+        res = staff.post(url, {"title": "x", **fields})
+        assert res.status_code == 422 and name in res.json()["error"]["fields"], (fields, res.content)
+    # Another district's staff cannot see the project: to them it does not exist.
+    elsewhere = Project.objects.create(
+        community=world.areas["community_b1a"], area_path=world.areas["community_b1a"].path, title="别处"
+    )
+    res = staff.post(url, {"title": "x", "project": elsewhere.pk})
+    assert res.status_code == 422
