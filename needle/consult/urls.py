@@ -4,6 +4,7 @@ from needle.consult import views
 
 urlpatterns = [
     path("consult/console/", views.console, name="consult-console"),
+    path("consult/mine/", views.mine, name="consult-mine"),
     path("consult/console/topics/", views.open_topic, name="consult-open-topic"),
     path("consult/suggestions/<int:suggestion_id>/result/", views.make_result, name="consult-make-result"),
     path("consult/results/<int:result_id>/actions/", views.add_action, name="consult-add-action"),

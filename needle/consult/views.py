@@ -49,6 +49,16 @@ def topics_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "consult/topics.html", {"area": area, "topics": topics, "results": results})
 
 
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    """My suggestions: where each stands, its answer, and why it was hidden if it was."""
+    page = paginate(
+        selectors.my_suggestions(actor=request.user), page=request.GET.get("page"), page_size=PAGE_SIZE
+    )
+    return render(request, "consult/mine.html", {"page": page, "extra": ""})
+
+
 @require_GET
 def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = selectors.access_topic(topic_id=topic_id)

@@ -19,6 +19,7 @@ from needle.consult.selectors.results import (
 from needle.consult.selectors.topics import (
     access_suggestion,
     access_topic,
+    my_suggestions,
     my_supports,
     suggestion_list,
     topic_list,
@@ -36,6 +37,7 @@ __all__ = [
     "linkable_case",
     "linkable_project",
     "moderation_queue",
+    "my_suggestions",
     "my_supports",
     "result_tree",
     "staff_topics",

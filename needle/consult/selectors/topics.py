@@ -67,3 +67,11 @@ def my_supports(*, actor: Any, suggestion_ids: list[int]) -> set[int]:
             "suggestion_id", flat=True
         )
     )
+
+
+def my_suggestions(*, actor: Any) -> QuerySet[Suggestion]:
+    """The actor's own suggestions, newest first, hidden ones too (with the reason: they are
+    the author's)."""
+    return (
+        Suggestion.objects.filter(author_id=actor.pk).select_related("topic", "topic__area").order_by("-pk")
+    )

@@ -225,3 +225,13 @@ def test_staff_open_a_topic_make_a_result_and_add_actions_from_the_pages(world, 
     Case.objects.filter(pk=case.pk).update(state="closed")
     body = Client().get(f"/consult/results/{result.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "80.0% done" in body and 'name="progress"' not in body
+
+
+def test_my_suggestions_with_their_answers(world, client_for):
+    topic = make_topic(world)
+    made = make_suggestion(world, topic, title="我的建议")
+    s.suggestion_answer(actor=world.people["staff"], suggestion=made, answer="not_adopted", text_="场地不足")
+    make_suggestion(world, make_topic(world, participants="everyone"), "outsider", title="别人的建议")
+    body = client_for("resident").get("/consult/mine/").content.decode()
+    assert "我的建议" in body and "场地不足" in body and "别人的建议" not in body
+    assert Client().get("/consult/mine/").status_code == 302
