@@ -106,7 +106,7 @@ def result_out(result: Result) -> dict[str, Any]:
                 "weight": n.action.weight,
                 "case": n.action.case.number if n.action.case is not None else None,
                 "project": n.action.project_id,
-                "follows_case": n.follows_case,
+                "follows_work": n.follows_work,
                 "starts_on": n.action.starts_on,
                 "ends_on": n.action.ends_on,
                 "children": [c.action.pk for c in n.children],

@@ -142,7 +142,9 @@ class ActionOut(Schema):
     weight: int
     case: str | None
     project: int | None
-    follows_case: bool
+    follows_work: bool = Field(
+        ..., description="Its state follows linked work: a request, or a volunteering project"
+    )
     starts_on: dt.date | None
     ends_on: dt.date | None
     children: list[int]

@@ -25,7 +25,7 @@ class Node:
     progress: float = 0.0
     status: str = ActionStatus.PLANNED
     # Whether the state follows linked work (a request's, a project's), not only what is reported.
-    follows_case: bool = False
+    follows_work: bool = False
     children: list[Node] = field(default_factory=list)
     depth: int = 0
 
@@ -62,21 +62,25 @@ def linkable_project(*, actor: Any, project_id: int) -> Project:
 
 
 def _leaf(node: Node) -> None:
+    """A leaf's own progress and state, or those of the work it follows: linked work decides
+    when it is done (a request resolved or closed, a project closed), never a number typed in."""
     a = node.action
-    state = a.case.state if a.case_id is not None and a.case is not None else None
+    node.progress, node.status = float(a.progress), action_status(a.progress)
     if a.project_id is not None and a.project is not None:
-        # A closed project is done; an open one is under way, at the progress reported by hand.
-        if a.project.status == ProjectStatus.CLOSED:
-            node.progress, node.status, node.follows_case = 100.0, ActionStatus.DONE, True
-        else:
-            node.progress, node.follows_case = float(a.progress), True
-            node.status = ActionStatus.IN_PROGRESS if a.progress < 100 else ActionStatus.DONE
-    elif state in CASE_DONE:
-        node.progress, node.status, node.follows_case = 100.0, ActionStatus.DONE, True
-    elif state in CASE_STARTED and a.progress == 0:
-        node.progress, node.status, node.follows_case = 0.0, ActionStatus.IN_PROGRESS, True
+        node.follows_work = True
+        done = a.project.status == ProjectStatus.CLOSED
+        started = True
+    elif a.case_id is not None and a.case is not None:
+        node.follows_work = True
+        done = a.case.state in CASE_DONE
+        started = a.case.state in CASE_STARTED
     else:
-        node.progress, node.status = float(a.progress), action_status(a.progress)
+        return
+    if done:
+        node.progress, node.status = 100.0, ActionStatus.DONE
+    else:
+        node.progress = min(node.progress, 99.0)
+        node.status = ActionStatus.IN_PROGRESS if started or a.progress > 0 else ActionStatus.PLANNED
 
 
 def _compute(node: Node, depth: int) -> None:

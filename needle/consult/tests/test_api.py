@@ -237,7 +237,7 @@ def test_results_actions_and_the_computed_progress(world, api_for, catalog):
     got = Client().get(f"{BASE}/results/{rid}").json()
     assert got["progress"] == 100.0 and got["status"] == "done"
     row = next(a for a in got["actions"] if a["id"] == linked)
-    assert row["follows_case"] is True and row["case"] == case.number and row["status"] == "done"
+    assert row["follows_work"] is True and row["case"] == case.number and row["status"] == "done"
 
 
 def test_bad_actions_get_exact_4xx(world, api_for, catalog):

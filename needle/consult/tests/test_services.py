@@ -201,7 +201,7 @@ def test_an_action_follows_its_case_and_cases_know_nothing_of_it(world, topic, c
     assert selectors.result_tree(result)[1] == 25.0
     type(case).objects.filter(pk=case.pk).update(state=State.RESOLVED)
     roots, progress = selectors.result_tree(result)
-    assert roots[0].action.pk == linked.pk and roots[0].status == "done" and roots[0].follows_case
+    assert roots[0].action.pk == linked.pk and roots[0].status == "done" and roots[0].follows_work
     assert progress == 75.0
 
 
@@ -238,3 +238,17 @@ def test_a_result_needs_adopted_suggestions_of_its_area(world, topic):
         s.result_create(
             actor=world.people["staff"], area=world.areas["community_a1a"], title="r", suggestions=[made]
         )
+
+
+def test_a_number_typed_in_does_not_finish_an_action_that_follows_a_case(world, catalog):
+    staff = world.people["staff"]
+    result = s.result_create(actor=staff, area=world.areas["community_a1a"], title="r", suggestions=[])
+    case = t.submit(world, catalog["road"])
+    linked = s.action_add(actor=staff, result=result, draft=s.ActionDraft(title="修路", case=case))
+    assert selectors.result_tree(result)[0][0].status == "planned"
+    s.action_update(actor=staff, action=linked, change=s.ActionChange(progress=100))
+    node = selectors.result_tree(result)[0][0]
+    assert (node.status, node.progress) == ("in_progress", 99.0)
+    type(case).objects.filter(pk=case.pk).update(state=State.CLOSED)
+    node = selectors.result_tree(result)[0][0]
+    assert (node.status, node.progress) == ("done", 100.0)
