@@ -258,6 +258,7 @@ NEEDLE_ROLLUP_SOURCES = [
     "needle.volunteering.figures",
     "needle.volunteering.list_figures",
     "needle.care.figures",
+    "needle.consult.figures",
     "needle.supervision.figures",
 ]
 
@@ -282,6 +283,7 @@ INSTALLED_APPS = [
     "needle.center",
     "needle.volunteering",
     "needle.care",
+    "needle.consult",
     "needle.supervision",
     "needle.operations",
     "needle.demo",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("open311/v2/", include("needle.cases.open311_urls")),
     path("", include("needle.center.urls")),
     path("", include("needle.care.urls")),
+    path("", include("needle.consult.urls")),
     path("", include("needle.supervision.urls")),
     path("", include("needle.volunteering.urls")),
     path("", include("needle.cases.urls")),

@@ -24,6 +24,7 @@ from needle.core.audit import audit_record
 from needle.demo.care import demo_care_load
 from needle.demo.cases import demo_cases_load
 from needle.demo.center import demo_center_load
+from needle.demo.consult import demo_consult_load
 from needle.demo.names import random_name, random_phone
 from needle.demo.places import invent_grids, invent_points
 from needle.demo.supervision import demo_supervision_load
@@ -370,9 +371,15 @@ def demo_load(*, areas_file: Path | None = None) -> tuple[list[Login], bool]:
             staff=staff.person,
             member=Person.objects.get(username="member"),
         )
+        demo_consult_load(
+            staff=staff.person,
+            admin=Person.objects.get(username="admin"),
+            resident=Person.objects.get(username="resident"),
+            rng=random.Random(SEED + 19),
+        )
         demo_supervision_load(
             area=district,
-            rng=random.Random(SEED + 19),
+            rng=random.Random(SEED + 20),
             actor=Person.objects.get(username="admin"),
             staff=staff.person,
         )

@@ -4,7 +4,8 @@ The home sits in the operations app because it reads every app (DESIGN's order: 
 everything below it). Each kind of work is one selector of its app (`cases.selectors.handler_today`,
 `dispatcher_today`, `supervisor_today`, `grid_today`, `mine_today`; `center.selectors.center_today`,
 `rooms_today`; `volunteering.selectors.today.volunteering_today`, `member_today`;
-`care.selectors.today.care_today`, `helper_today`; `supervision.selectors.tasks.supervision_today`); a section
+`care.selectors.today.care_today`, `helper_today`; `consult.selectors.consult_today`;
+`supervision.selectors.tasks.supervision_today`); a section
 appears only when
 its selector finds that the person does that work. The links are the header's
 (`orgs.navigation.nav_links`), so a home never offers a page that would refuse its reader."""
@@ -18,6 +19,7 @@ from needle.care.selectors.today import CareToday, HelperToday, care_today, help
 from needle.cases import selectors as cases
 from needle.cases.presenters import public_case
 from needle.center.selectors import CenterToday, RoomsToday, center_today, rooms_today
+from needle.consult.selectors import ConsultToday, consult_today
 from needle.intel.selectors import hot_topics_for
 from needle.operations import presenters
 from needle.operations.dashboards import dashboard_for
@@ -61,6 +63,7 @@ class Home:
     serving: MemberToday | None = None
     care: CareToday | None = None
     helping: HelperToday | None = None
+    consult: ConsultToday | None = None
     tasks: SupervisionToday | None = None
     figures: Figures | None = None
     hot_topics: list[Any] | None = None
@@ -81,6 +84,7 @@ class Home:
             self.rooms,
             self.volunteering,
             self.care,
+            self.consult,
             self.tasks,
             self.figures,
         )
@@ -101,6 +105,7 @@ def home_for(*, actor: Any, path: str = "/") -> Home:
     home.serving = member_today(actor=actor)
     home.care = care_today(actor=actor)
     home.helping = helper_today(actor=actor)
+    home.consult = consult_today(actor=actor)
     home.tasks = supervision_today(actor=actor)
     if has_perm_anywhere(actor, "orgs.view_stats"):
         area = default_area(actor=actor)

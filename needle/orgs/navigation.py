@@ -67,6 +67,8 @@ LINKS: list[tuple[str, str, Promise, str, Callable[[Any], bool]]] = [
     # The care console for the community's care staff; a street's or a district's view of its
     # communities' counts for those reading care above them.
     ("care", "care-door", _("Care"), "work", _perm("care.view")),
+    # The think tank's console: topics, answers due and moderation for the area's staff.
+    ("consult", "consult-console", _("Think tank"), "work", _perm("consult.view")),
     # Supervised tasks: what the person's units must do, sign off and decide, and what they issued.
     ("supervision", "supervision-mine", _("Tasks"), "work", _perm("supervision.view")),
     ("operations", "operations:dashboard", _("Operations center"), "figures", _perm("cases.view")),

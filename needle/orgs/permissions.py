@@ -63,6 +63,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "care.view": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.VIEWER, R.AUDITOR}),
     "care.manage": frozenset({R.ADMIN, R.COORDINATOR}),
     "care.view_sensitive": frozenset({R.ADMIN, R.COORDINATOR}),
+    # The think tank: community staff open topics, moderate, answer and follow results through;
+    # the answering unit's handlers answer its topics; supervisors and auditors read (hidden
+    # suggestions too, with the reason).
+    "consult.view": frozenset({R.ADMIN, R.COORDINATOR, R.SUPERVISOR, R.VIEWER, R.AUDITOR}),
+    "consult.manage": frozenset({R.ADMIN, R.COORDINATOR}),
+    "consult.answer": frozenset({R.ADMIN, R.COORDINATOR, R.HANDLER}),
     "intel.view_hotspots": frozenset(
         {R.ADMIN, R.DISPATCHER, R.SUPERVISOR, R.COORDINATOR, R.VIEWER, R.AUDITOR}
     ),

@@ -114,6 +114,7 @@ def test_sources_list_the_cases_orgs_center_appointments_and_their_figures(
         "volunteering",
         "volunteering_lists",
         "care",
+        "consult",
         "supervision",
     ]
     cases = r.json()[0]

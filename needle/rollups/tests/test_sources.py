@@ -95,6 +95,7 @@ def test_a_declared_source_is_kept_read_and_served_without_code_of_its_own(
         "volunteering",
         "volunteering_lists",
         "care",
+        "consult",
         "supervision",
         "visits",
     ]

@@ -1,0 +1,332 @@
+"""The community think tank: topics put to an area, the suggestions made on them and the
+supports they gather, the official answers, moderation, and the results (with a tree of
+actions) that adopted suggestions become."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from needle.areas.models import Area
+from needle.cases.models import Case
+from needle.core.models import TimeStamped
+from needle.orgs.models import PersonRecord, Unit
+from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.volunteering.models import Project
+
+
+class Participants(models.TextChoices):
+    RESIDENTS = "residents", _("residents of the area")
+    MEMBERS = "members", _("members checked in there")
+    EVERYONE = "everyone", _("everyone")
+
+
+class Topic(TimeStamped):
+    """A question a community or street puts to the people of an area (议题)."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    # The unit that answers the topic's suggestions.
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("answering unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=150)
+    question = models.TextField(_("question"))
+    background = models.TextField(_("background"), blank=True)
+    opens = models.DateField(_("opens"))
+    closes = models.DateField(_("closes"))
+    participants = models.CharField(_("who may take part"), max_length=20, choices=Participants.choices)
+    # The answer is due this many working days after a suggestion is made, or by a fixed day.
+    answer_days = models.PositiveSmallIntegerField(_("answer within (working days)"), null=True, blank=True)
+    answer_by = models.DateField(_("answer by"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-opens", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gte=F("opens")), name="consult_topic_closes_after_opening"
+            ),
+        ]
+        indexes = [models.Index(fields=["area_path", "closes"], name="consult_topic_area_closes")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Answer(models.TextChoices):
+    EVALUATING = "evaluating", _("being evaluated")
+    ADOPTED = "adopted", _("adopted")
+    PARTLY_ADOPTED = "partly_adopted", _("partly adopted")
+    NOT_ADOPTED = "not_adopted", _("not adopted")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    EVALUATING = "evaluating", _("being evaluated")
+    ADOPTED = "adopted", _("adopted")
+    PARTLY_ADOPTED = "partly_adopted", _("partly adopted")
+    NOT_ADOPTED = "not_adopted", _("not adopted")
+
+
+# The states in which a suggestion has its official answer (being evaluated is an answer too:
+# the unit has said what it does with it, and the deadline is met).
+ANSWERED = frozenset({Status.EVALUATING, Status.ADOPTED, Status.PARTLY_ADOPTED, Status.NOT_ADOPTED})
+ADOPTED = frozenset({Status.ADOPTED, Status.PARTLY_ADOPTED})
+
+
+class Suggestion(TimeStamped):
+    """A suggestion (建议) on a topic, by a person with an account or, entered by staff, by a
+    person without one (their shared record, consent noted)."""
+
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="suggestions"
+    )
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
+    title = models.CharField(_("title"), max_length=150)
+    text = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consult_suggestions",
+    )
+    record = models.ForeignKey(
+        PersonRecord,
+        verbose_name=_("person without an account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    supports = models.PositiveIntegerField(_("supports"), default=0)
+    answer_due = models.DateField(_("answer due"))
+    answer_text = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Moderation: hidden from the public with a reason; the text stays for moderators and auditors.
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="not_adopted") | ~Q(answer_text=""),
+                name="consult_not_adopted_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(hidden=True) | ~Q(hidden_reason=""), name="consult_hidden_has_a_reason"
+            ),
+        ]
+        indexes = [
+            # A topic's page: visible suggestions by supports, or newest first.
+            models.Index(fields=["topic", "hidden", "-supports", "-id"], name="consult_sugg_by_supports"),
+            models.Index(fields=["topic", "hidden", "-id"], name="consult_sugg_newest"),
+            models.Index(fields=["status", "answer_due"], name="consult_sugg_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Support(models.Model):
+    """One person's support of one suggestion."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="support_rows"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("supported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion", "person"], name="consult_one_support_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id}:{self.person_id}"
+
+
+class Result(TimeStamped):
+    """What adopted suggestions became (成果): followed through by a tree of actions."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    title = models.CharField(_("title"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    suggestions = models.ManyToManyField(
+        Suggestion, verbose_name=_("suggestions"), related_name="results", blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+
+
+class Action(TimeStamped):
+    """One step of a result; a parent's progress is computed from its children, and an action
+    linked to a case or a volunteering project follows that work."""
+
+    result = models.ForeignKey(
+        Result, verbose_name=_("result"), on_delete=models.CASCADE, related_name="actions"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    title = models.CharField(_("title"), max_length=150)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    case = models.ForeignKey(
+        Case, verbose_name=_("request"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("volunteering project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="consult_progress_at_most_100"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="consult_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="consult_action_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# The rollups' tables (needle.consult.figures) ---------------------------------------------------
+
+
+class ConsultCounters(models.Model):
+    topics = models.IntegerField(_("topics"), default=0)
+    suggestions = models.IntegerField(_("suggestions"), default=0)
+    supports = models.IntegerField(_("supports"), default=0)
+    answered = models.IntegerField(_("answered"), default=0)
+    answered_on_time = models.IntegerField(_("answered on time"), default=0)
+    adopted = models.IntegerField(_("adopted"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ConsultRollup(ConsultCounters, LeafRows):
+    # Who may take part in the topic, as its place in Participants (1 for the first).
+    participants = models.IntegerField(_("who may take part"), default=0)
+
+    class Meta:
+        verbose_name = _("think tank rollup")
+        verbose_name_plural = _("think tank rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "area", "participants"], name="consult_rollup_key")
+        ]
+        indexes = [
+            models.Index(fields=[f"a{d}", "day"], name=f"consult_rollup_a{d}_day") for d in range(3, 7)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} p{self.participants}"
+
+
+class ConsultNodeRollup(ConsultCounters, NodeRows):
+    class Meta:
+        verbose_name = _("think tank area rollup")
+        verbose_name_plural = _("think tank area rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping", "area", "span", "day", "key"], name="consult_node_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["grouping", "parent_key", "span", "day"], name="consult_node_rollup_children"
+            ),
+            models.Index(fields=["span", "day"], name="consult_node_rollup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+
+
+class ConsultFootprint(Footprints):
+    topic_id = models.BigIntegerField(_("topic"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("topic footprint")
+        verbose_name_plural = _("topic footprints")
+
+    def __str__(self) -> str:
+        return str(self.topic_id)

@@ -1,0 +1,62 @@
+"""What the think tank's pages show of a row: a suggestion's card (no names for the public), its
+answer in words, the result tree's lines, and a refusal as one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from needle.consult.models import ANSWERED, ActionStatus, Status, Suggestion
+from needle.consult.selectors.results import Node, flatten
+
+
+def refusal(exc: Any) -> str:
+    """A refusal as one line: its message, or its fields' when they say more."""
+    fields = getattr(exc, "fields", None) or {}
+    return exc.message if not fields or exc.message in fields.values() else " ".join(fields.values())
+
+
+@dataclass(frozen=True)
+class SuggestionCard:
+    suggestion: Suggestion
+    status: str
+    answered: bool
+    supported: bool
+    # Shown to moderators only: the suggestion is hidden from everyone else, and why.
+    hidden_reason: str
+
+
+def suggestion_cards(rows: list[Suggestion], *, supported: set[int], moderator: bool) -> list[SuggestionCard]:
+    return [
+        SuggestionCard(
+            suggestion=s,
+            status=str(Status(s.status).label),
+            answered=s.status in ANSWERED,
+            supported=s.pk in supported,
+            hidden_reason=s.hidden_reason if moderator and s.hidden else "",
+        )
+        for s in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    node: Node
+    label: str
+    indent: int
+
+
+def tree_lines(roots: list[Node]) -> list[ActionLine]:
+    """The tree in reading order, each line with its status in words and its depth."""
+    return [ActionLine(n, str(ActionStatus(n.status).label), n.depth) for n in flatten(roots)]
+
+
+def due_colour(due: Any) -> str:
+    """The colour of an answer's deadline, as cases have theirs: blue on the day, yellow once
+    overdue, red a week past it."""
+    today = timezone.localdate()
+    if due < today:
+        return "colour-red" if (today - due).days >= 7 else "colour-yellow"
+    return "colour-blue" if due == today else ""

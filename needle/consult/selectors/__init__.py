@@ -1,0 +1,46 @@
+"""Every read of the think tank: topics and their suggestions (`topics`), results with their
+tree and computed progress (`results`), and the staff's console (`console`)."""
+
+from needle.consult.selectors.console import (
+    ConsultToday,
+    answers_due,
+    consult_today,
+    moderation_queue,
+    staff_topics,
+)
+from needle.consult.selectors.results import (
+    Node,
+    access_action,
+    access_result,
+    linkable_case,
+    linkable_project,
+    result_tree,
+)
+from needle.consult.selectors.topics import (
+    access_suggestion,
+    access_topic,
+    my_suggestions,
+    my_supports,
+    suggestion_list,
+    topic_list,
+)
+
+__all__ = [
+    "ConsultToday",
+    "Node",
+    "access_action",
+    "access_result",
+    "access_suggestion",
+    "access_topic",
+    "answers_due",
+    "consult_today",
+    "linkable_case",
+    "linkable_project",
+    "moderation_queue",
+    "my_suggestions",
+    "my_supports",
+    "result_tree",
+    "staff_topics",
+    "suggestion_list",
+    "topic_list",
+]

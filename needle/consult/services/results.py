@@ -1,0 +1,195 @@
+"""Results and their actions: an adopted suggestion becomes a result followed through by a tree
+of actions. A parent's progress is computed from its children when read
+(`needle.consult.selectors.results.result_tree`); an action linked to a case follows the case
+there too, so the cases app needs to know nothing of the think tank."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from needle.areas.models import Area
+from needle.cases.models import Case
+from needle.consult.access import may_manage
+from needle.consult.models import ADOPTED, Action, Result, Suggestion
+from needle.consult.services._common import TEXT, TITLE, text
+from needle.consult.states import action_status
+from needle.core.audit import audit_record, snapshot
+from needle.core.errors import ValidationFailed
+from needle.orgs.permissions import require, require_authenticated
+from needle.volunteering.models import Project
+
+ACTION_FIELDS = [
+    "title",
+    "status",
+    "progress",
+    "weight",
+    "parent_id",
+    "case_id",
+    "project_id",
+    "starts_on",
+    "ends_on",
+]
+MAX_WEIGHT = 1000
+
+
+@transaction.atomic
+def result_create(
+    *, actor: Any, area: Area, title: str, suggestions: list[Suggestion], description: str = ""
+) -> Result:
+    """A result in `area` (consult.manage there) from adopted suggestions of that area. Audited."""
+    require_authenticated(actor)
+    require(may_manage(actor, area.path))
+    for s in suggestions:
+        if not s.area_path.startswith(area.path):
+            raise ValidationFailed(
+                fields={"suggestions": _("Suggestion %(id)s is not from this area.") % {"id": s.pk}}
+            )
+        if s.status not in ADOPTED:
+            raise ValidationFailed(
+                fields={"suggestions": _("Suggestion %(id)s has not been adopted.") % {"id": s.pk}}
+            )
+    result = Result.objects.create(
+        area=area,
+        area_path=area.path,
+        title=text(title, limit=TITLE, field="title"),
+        description=text(description, limit=TEXT, field="description", required=False),
+        created_by=actor,
+    )
+    result.suggestions.set(suggestions)
+    audit_record(
+        actor=actor,
+        action="consult.result.created",
+        obj=result,
+        new={"title": result.title, "suggestions": sorted(s.pk for s in suggestions)},
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    title: str
+    progress: int = 0
+    weight: int = 1
+    parent: Action | None = None
+    case: Case | None = None
+    project: Project | None = None
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+def _check(
+    result: Result,
+    action: Action | None,
+    progress: int,
+    weight: int,
+    parent: Action | None,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+) -> None:
+    errors: dict[str, str] = {}
+    if not 0 <= progress <= 100:
+        errors["progress"] = _("Give a progress from 0 to 100.")
+    if not 1 <= weight <= MAX_WEIGHT:
+        errors["weight"] = _("Give a weight from 1 to %(n)d.") % {"n": MAX_WEIGHT}
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = _("Must not be before the start.")
+    if parent is not None:
+        if parent.case_id is not None or parent.project_id is not None:
+            errors["parent"] = _("An action that follows a request or a project has no parts.")
+        elif parent.result_id != result.pk:
+            errors["parent"] = _("The parent must be an action of the same result.")
+        elif action is not None and _would_cycle(action, parent):
+            errors["parent"] = _("An action cannot be part of itself or of its own parts.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+def _would_cycle(action: Action, parent: Action) -> bool:
+    """Whether `parent` is `action` or below it: one read of the result's tree."""
+    parents = dict(Action.objects.filter(result_id=action.result_id).values_list("pk", "parent_id"))
+    node: int | None = parent.pk
+    seen: set[int] = set()
+    while node is not None and node not in seen:
+        if node == action.pk:
+            return True
+        seen.add(node)
+        node = parents.get(node)
+    return False
+
+
+@transaction.atomic
+def action_add(*, actor: Any, result: Result, draft: ActionDraft) -> Action:
+    """An action of the result, under `draft.parent` if given; its status follows its progress."""
+    require_authenticated(actor)
+    require(may_manage(actor, result.area_path))
+    result = Result.objects.select_for_update().get(pk=result.pk)
+    _check(result, None, draft.progress, draft.weight, draft.parent, draft.starts_on, draft.ends_on)
+    action = Action.objects.create(
+        result=result,
+        parent=draft.parent,
+        title=text(draft.title, limit=TITLE, field="title"),
+        status=action_status(draft.progress),
+        progress=draft.progress,
+        weight=draft.weight,
+        case=draft.case,
+        project=draft.project,
+        starts_on=draft.starts_on,
+        ends_on=draft.ends_on,
+    )
+    audit_record(
+        actor=actor,
+        action="consult.action.added",
+        obj=action,
+        area_path=result.area_path,
+        new=snapshot(action, ACTION_FIELDS),
+    )
+    return action
+
+
+@dataclass(frozen=True)
+class ActionChange:
+    """What changes (None: stays); `parent_set` with `parent` None moves it to the top."""
+
+    title: str | None = None
+    progress: int | None = None
+    weight: int | None = None
+    parent: Action | None = None
+    parent_set: bool = False
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+@transaction.atomic
+def action_update(*, actor: Any, action: Action, change: ActionChange) -> Action:
+    """Report progress, reweigh, rename or move an action in the tree (never under itself)."""
+    require_authenticated(actor)
+    result = Result.objects.select_for_update().get(pk=action.result_id)
+    require(may_manage(actor, result.area_path))
+    action = Action.objects.get(pk=action.pk)
+    old = snapshot(action, ACTION_FIELDS)
+    progress = action.progress if change.progress is None else change.progress
+    weight = action.weight if change.weight is None else change.weight
+    parent = change.parent if change.parent_set else action.parent
+    starts_on = change.starts_on or action.starts_on
+    ends_on = change.ends_on or action.ends_on
+    _check(result, action, progress, weight, parent, starts_on, ends_on)
+    if change.title is not None:
+        action.title = text(change.title, limit=TITLE, field="title")
+    action.progress, action.weight, action.parent = progress, weight, parent
+    action.starts_on, action.ends_on = starts_on, ends_on
+    action.status = action_status(progress)
+    action.save()
+    audit_record(
+        actor=actor,
+        action="consult.action.changed",
+        obj=action,
+        area_path=result.area_path,
+        old=old,
+        new=snapshot(action, ACTION_FIELDS),
+    )
+    return action

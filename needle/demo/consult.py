@@ -1,0 +1,205 @@
+"""The demo's think tank: in the staff persona's community and two others of its street, a topic
+each on what residents write about most (parking, noise, property management, lifts for old
+buildings), with suggestions whose words are real residents' messages from the Teddy Cup files
+(anonymised by the organisers), made by the resident persona and by the community's residents or
+entered at the counter for people without an account; supports from the community's residents;
+answers (adopted, partly adopted, not adopted with the official reply as its reason, being
+evaluated), one overdue; and a result with a tree of actions, one following an open request of
+the community.
+
+Written through the services (a dozen topics' worth of rows, so every rule and audit holds), with
+two corrections in bulk the services cannot make: topics and suggestions moved back in time so that
+one topic has closed and one answer is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from needle.areas.models import Area, Level
+from needle.cases.models import OPEN_STATES, Case
+from needle.consult import services as s
+from needle.consult.models import Suggestion, Topic
+from needle.consult.states import step_allowed
+from needle.demo.catalog import read_csv
+from needle.demo.names import random_name, random_phone
+from needle.orgs.models import Person, Unit, UnitType
+
+
+@dataclass(frozen=True)
+class Theme:
+    word: str  # the messages whose title holds it
+    title: str
+    question: str
+    participants: str
+
+
+THEMES = [
+    Theme(
+        "停车",
+        "小区停车难，怎么解决？",
+        "老旧小区车位不足，夜间车辆乱停、堵塞消防通道。您有什么建议？",
+        "residents",
+    ),
+    Theme("噪音", "夜间噪音扰民怎么治？", "施工、商铺和娱乐场所的噪音影响休息。社区该怎么协调？", "everyone"),
+    Theme(
+        "物业",
+        "物业服务怎么改进？",
+        "物业收费、维修和管理问题反映较多。请大家提出改进物业服务的建议。",
+        "residents",
+    ),
+    Theme(
+        "电梯",
+        "老楼加装电梯和电梯维修，听听您的意见",
+        "老旧楼栋加装电梯、电梯故障维修如何推进？",
+        "residents",
+    ),
+]
+# The official answers the demo gives, in order, to a topic's suggestions.
+ANSWERS = ["adopted", "partly_adopted", "not_adopted", "evaluating", None, None]
+MAX_TEXT = 600
+
+
+def _messages() -> dict[str, list[dict[str, str]]]:
+    rows = read_csv("teddycup_messages.csv.gz")
+    return {
+        t.word: [r for r in rows if t.word in r["title"] and 20 <= len(r["text"]) <= MAX_TEXT] for t in THEMES
+    }
+
+
+def _committee(community: Area) -> Unit | None:
+    return Unit.objects.filter(
+        area=community, type=UnitType.RESIDENT_COMMITTEE, dissolved_on__isnull=True
+    ).first()
+
+
+def demo_consult_load(
+    *, staff: Person, admin: Person, resident: Person | None, rng: random.Random
+) -> dict[str, int]:
+    """Topics, suggestions, supports, answers and a result in the staff persona's community and
+    two more of its street; returns what it made."""
+    home = staff.roles.select_related("unit__area").first()
+    assert home is not None
+    community = home.unit.area
+    others = list(
+        Area.objects.filter(parent=community.parent, level=Level.COMMUNITY, retired=False)
+        .exclude(pk=community.pk)
+        .order_by("code")[:2]
+    )
+    messages = _messages()
+    today = timezone.localdate()
+    made = {"topics": 0, "suggestions": 0, "supports": 0, "answers": 0, "actions": 0}
+    first_adopted: Suggestion | None = None
+    for i, area in enumerate([community, *others]):
+        unit = _committee(area)
+        if unit is None:
+            continue
+        opener = staff if area.pk == community.pk else admin
+        for theme in THEMES[i : i + 2] if area.pk == community.pk else THEMES[i + 1 : i + 2]:
+            topic = s.topic_open(
+                actor=opener,
+                area=area,
+                unit=unit,
+                draft=s.TopicDraft(
+                    title=theme.title,
+                    question=theme.question,
+                    opens=today - dt.timedelta(days=12),
+                    closes=today + dt.timedelta(days=18),
+                    participants=theme.participants,
+                    answer_days=10,
+                ),
+            )
+            made["topics"] += 1
+            residents = list(Person.objects.filter(home_area__path__startswith=area.path).order_by("pk")[:12])
+            picks = rng.sample(messages[theme.word], k=min(len(ANSWERS), len(messages[theme.word])))
+            for j, msg in enumerate(picks):
+                title = msg["title"][:150]
+                if j == 0 and resident is not None and resident.home_area_id == area.pk:
+                    sug = s.suggestion_make(actor=resident, topic=topic, title=title, text_=msg["text"])
+                else:
+                    sug = s.suggestion_make(
+                        actor=opener,
+                        topic=topic,
+                        title=title,
+                        text_=msg["text"],
+                        on_behalf=s.OnBehalf(name=random_name(rng), phone=random_phone(rng)),
+                    )
+                made["suggestions"] += 1
+                for person in rng.sample(residents, k=rng.randint(0, len(residents))):
+                    s.support_add(actor=person, suggestion=sug)
+                    made["supports"] += 1
+                answer = ANSWERS[j]
+                if answer is None:
+                    continue
+                assert step_allowed(sug.status, answer)
+                reply = msg["reply"][:4000] or "感谢您的建议，社区将认真研究。"
+                sug = s.suggestion_answer(actor=opener, suggestion=sug, answer=answer, text_=reply)
+                made["answers"] += 1
+                if answer == "adopted" and first_adopted is None and area.pk == community.pk:
+                    first_adopted = sug
+            if area.pk == community.pk and theme is THEMES[0]:
+                # One waiting answer falls overdue: the suggestion was made two weeks ago.
+                late = Suggestion.objects.filter(topic=topic, status="submitted").order_by("pk").first()
+                if late is not None:
+                    Suggestion.objects.filter(pk=late.pk).update(
+                        created_at=timezone.now() - dt.timedelta(days=14),
+                        answer_due=today - dt.timedelta(days=2),
+                    )
+    # The second topic of the staff's community has closed.
+    ours = list(Topic.objects.filter(area=community).order_by("pk").values_list("pk", flat=True))
+    if len(ours) > 1:
+        Topic.objects.filter(pk=ours[1]).update(
+            opens=today - dt.timedelta(days=40),
+            closes=today - dt.timedelta(days=5),
+            updated_at=timezone.now(),
+        )
+    if first_adopted is not None:
+        made["actions"] = _result(staff, community, first_adopted)
+    return made
+
+
+def _result(staff: Person, community: Area, adopted: Suggestion) -> int:
+    result = s.result_create(
+        actor=staff,
+        area=community,
+        title=f"落实：{adopted.title}"[:150],
+        suggestions=[adopted],
+        description="社区协商后采纳的建议，分步落实，进度公开。",
+    )
+    today = timezone.localdate()
+    plan = s.action_add(
+        actor=staff,
+        result=result,
+        draft=s.ActionDraft(
+            title="制定方案并征求居民意见", weight=2, starts_on=today - dt.timedelta(days=10)
+        ),
+    )
+    s.action_add(
+        actor=staff,
+        result=result,
+        draft=s.ActionDraft(
+            title="召开居民议事会", progress=100, parent=plan, ends_on=today - dt.timedelta(days=3)
+        ),
+    )
+    s.action_add(
+        actor=staff,
+        result=result,
+        draft=s.ActionDraft(title="公示方案", progress=40, parent=plan, ends_on=today + dt.timedelta(days=7)),
+    )
+    case: Any = (
+        Case.objects.filter(area_path__startswith=community.path, state__in=OPEN_STATES)
+        .order_by("pk")
+        .first()
+    )
+    s.action_add(
+        actor=staff,
+        result=result,
+        draft=s.ActionDraft(
+            title="整改落实（跟随诉求办理）", weight=3, case=case, ends_on=today + dt.timedelta(days=30)
+        ),
+    )
+    return 4

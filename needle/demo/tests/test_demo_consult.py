@@ -1,0 +1,46 @@
+"""The demo's think tank: topics in the staff's community and others of its street drawn from real
+residents' messages, suggestions and supports, answers (one overdue), and a result whose actions
+follow an open request; every answer one the lifecycle allows."""
+
+import random
+
+from django.utils import timezone
+
+from needle import testing as t
+from needle.consult.models import ANSWERED, Result, Suggestion, Support, Topic
+from needle.consult.selectors import result_tree
+from needle.demo.consult import demo_consult_load
+
+
+def test_the_demo_s_think_tank(world):
+    a1a, a1b = world.areas["community_a1a"], world.areas["community_a1b"]
+    t.UnitFactory.create(code="rc-a1b", type="resident_committee", area=a1b)
+    for i in range(6):
+        t.PersonFactory.create(username=f"r{i}", home_area=a1a if i % 2 else a1b)
+    catalog = t.build_catalog(world)
+    case = t.submit(world, catalog["road"])
+    made = demo_consult_load(
+        staff=world.people["staff"],
+        admin=world.people["root"],
+        resident=world.people["resident"],
+        rng=random.Random(3),
+    )
+    topics = Topic.objects.all()
+    assert made["topics"] == topics.count() == 3
+    assert {x.area_id for x in topics} == {a1a.pk, a1b.pk}
+    assert topics.filter(title__contains="停车").exists() and topics.filter(title__contains="物业").exists()
+    suggestions = Suggestion.objects.all()
+    assert made["suggestions"] == suggestions.count() >= 12
+    assert suggestions.filter(author=world.people["resident"]).exists()
+    assert suggestions.filter(record__isnull=False).count() >= 9
+    assert made["supports"] == Support.objects.count() > 0
+    assert suggestions.filter(status="not_adopted").exclude(answer_text="").count() >= 2
+    assert suggestions.filter(status__in=ANSWERED).count() == made["answers"]
+    today = timezone.localdate()
+    assert suggestions.filter(status="submitted", answer_due__lt=today).count() == 1
+    assert topics.filter(closes__lt=today).count() == 1
+    result = Result.objects.get()
+    roots, progress = result_tree(result)
+    follows = [n for n in roots if n.action.case_id == case.pk]
+    assert len(follows) == 1 and 0 < progress < 100
+    assert result.suggestions.get().status == "adopted"
