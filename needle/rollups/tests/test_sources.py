@@ -234,7 +234,7 @@ def test_a_declared_source_has_its_table_in_the_pdf_report(
         str(want["visits"]),
         zh("done"),
         rate,
-        "planned",
+        zh("planned"),
         str(want["planned"]),
     ]
     assert "\nVisits\n" not in text("500106001000")  # no visits there: no table

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from needle.orgs.models import UnitType
+from needle.testing import zh
 from needle.supervision import services as svc
 from needle.supervision.models import Entry, EntryStatus, Status, Target
 from needle.supervision.selectors.tasks import supervision_today
@@ -50,7 +51,7 @@ def test_target_page_moves(world: World, client_for: Any) -> None:
     url = f"/supervision/targets/{target.pk}/"
     street = client_for("supervisor")
     page = street.get(url).content.decode()
-    assert "Report progress" in page and "Sign off" not in page
+    assert zh("Report progress") in page and zh("Sign off") not in page
     assert street.post(f"{url}progress/", {"progress": "150"}, follow=True).status_code == 200
     assert Target.objects.get(pk=target.pk).progress == 0
     assert street.post(f"{url}progress/", {"progress": "40", "text": "half"}).status_code == 302
@@ -59,7 +60,7 @@ def test_target_page_moves(world: World, client_for: Any) -> None:
     assert street.post(f"{url}sign-off/").status_code == 403
     assert client_for("staff").post(f"{url}sign-off/").status_code == 404
     office = client_for("office")
-    assert "Sign off" in office.get(url).content.decode()
+    assert zh("Sign off") in office.get(url).content.decode()
     assert office.post(f"{url}sign-off/").status_code == 302
     assert Target.objects.get(pk=target.pk).status == Status.SIGNED_OFF
     assert office.post(f"{url}nonsense/").status_code == 404
