@@ -8,11 +8,10 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from needle.orgs.models import UnitType
-from needle.testing import zh
 from needle.supervision import services as svc
 from needle.supervision.models import Entry, EntryStatus, Status, Target
 from needle.supervision.selectors.tasks import supervision_today
-from needle.testing import World
+from needle.testing import World, zh
 
 TODAY = timezone.localdate()
 
