@@ -332,20 +332,24 @@ def demo_care_load(
     )
 
     # The ledgers: a problem for one household in four, found on one of its visits; most closed
-    # with the household's confirmation, the recent ones open.
+    # with the household's confirmation, the newest fifth open (by rank, not by date, so that
+    # the ledger has open problems whatever day the demo is loaded).
     visits_of: dict[int, list[Visit]] = defaultdict(list)
     for v in visits:
         visits_of[v.recipient_id].append(v)
-    items: list[Item] = []
-    assert allowed(ITEM_MOVES, "close", ItemStatus.OPEN, {STAFF})
+    found_on: list[tuple[Recipient, Visit, tuple[str, str], float]] = []
     for recipient in people:
         found = [v for v in visits_of[recipient.pk] if v.kind == VisitKind.HOME]
         if not found or rng.random() > 0.25:
             continue
-        visit = rng.choice(found)
-        what, who = rng.choice(PROBLEMS)
+        found_on.append((recipient, rng.choice(found), rng.choice(PROBLEMS), rng.random()))
+    found_on.sort(key=lambda f: f[1].visited_at)
+    still_open = max(1, len(found_on) // 5)
+    items: list[Item] = []
+    assert allowed(ITEM_MOVES, "close", ItemStatus.OPEN, {STAFF})
+    for rank, (recipient, visit, (what, who), roll) in enumerate(found_on):
         opened = visit.visited_at + dt.timedelta(hours=2)
-        closed = (now - opened).days > 20 and rng.random() < 0.8
+        closed = rank < len(found_on) - still_open and (now - opened).days > 20 and roll < 0.8
         item = Item(
             recipient=recipient,
             visit=visit,
