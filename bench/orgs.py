@@ -4,6 +4,7 @@ national area tree, their rollups built by the engine's rebuild, and the figures
     .venv/bin/python bench/orgs.py                          # PostgreSQL needle_bench_orgs, full scale
     .venv/bin/python bench/orgs.py --units 50000 --members 200000   # small, to try it out
     .venv/bin/python bench/orgs.py --reuse                  # keep the areas of the last run
+    .venv/bin/python bench/orgs.py --read-only              # time the reads of the last run again
 
 The database `needle_bench_orgs` (PostgreSQL at 127.0.0.1:5432; PG_ADMIN_URL is where it is
 dropped and created) is migrated and given the national divisions (663,128 areas of
@@ -63,9 +64,16 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--members", type=int, default=20_000_000)
     p.add_argument("--nodes", type=int, default=30, help="random areas per level (default 30)")
     p.add_argument("--reuse", action="store_true", help="keep the areas of an existing database")
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        help="time the reads of the last run's units and rollups again (implies --reuse)",
+    )
     p.add_argument("--seed", type=int, default=15)
     add_pg_url(p, PG_DB)
-    return p.parse_args()
+    args = p.parse_args()
+    args.reuse = args.reuse or args.read_only
+    return args
 
 
 def prepare_database(args: argparse.Namespace) -> bool:
@@ -208,17 +216,12 @@ def main() -> int:
     import django
 
     django.setup()
-    import random
 
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.utils import timezone
 
-    from needle.areas.models import Area
     from needle.orgs.figures import SOURCE
-    from needle.orgs.models import OrgNodeRollup, OrgRollup, Person
-    from needle.orgs.selectors import org_stats_for
+    from needle.orgs.models import Membership, OrgNodeRollup, OrgRollup, Unit
     from needle.rollups.rebuild import rollups_rebuild
 
     print(f"Needle organization statistics benchmark: PostgreSQL database {PG_DB}")
@@ -228,6 +231,8 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     step("migrate", started)
     areas_import()
+    if args.read_only:
+        return read_back(args, Unit.objects.count(), Membership.objects.count(), None)
     started = time.perf_counter()
     units, members = generate(args)
     step("units and memberships (COPY)", started, f"({units:,} units, {members:,} memberships)")
@@ -253,6 +258,19 @@ def main() -> int:
     print(
         f"check against units and memberships (30 days, stocks): {'agree' if not problems else problems[:5]}"
     )
+    return read_back(args, units, members, rebuild_s)
+
+
+def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: float | None) -> int:
+    """Time org_stats_for and the indicators API for random areas of each level and three periods."""
+    import random
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from needle.areas.models import Area
+    from needle.orgs.models import Person
+    from needle.orgs.selectors import org_stats_for
 
     admin, _ = Person.objects.get_or_create(username=ADMIN, defaults={"is_superuser": True, "is_staff": True})
     client = Client()
@@ -304,7 +322,10 @@ def main() -> int:
                 )
     print(load())
     print()
-    print(f"rebuild of the orgs rollups ({units:,} units, {members:,} memberships): {rebuild_s:.1f} s")
+    if rebuild_s is not None:
+        print(f"rebuild of the orgs rollups ({units:,} units, {members:,} memberships): {rebuild_s:.1f} s")
+    else:
+        print(f"read back ({units:,} units, {members:,} memberships)")
     return report_missed(missed)
 
 
