@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from needle.areas.models import subtree_q
 from needle.consult.models import Participants, Topic
 from needle.orgs.permissions import can_act_for_unit, can_in_area, is_superuser
 from needle.volunteering.models import CheckIn, CheckInStatus
@@ -35,7 +36,7 @@ def may_take_part(actor: Any, topic: Topic) -> bool:
         home = actor.home_area
         return home is not None and home.path.startswith(topic.area_path)
     return CheckIn.objects.filter(
+        subtree_q(topic.area_path, "area_path"),
         person_id=actor.pk,
         status=CheckInStatus.CONFIRMED,
-        area_path__startswith=topic.area_path,
     ).exists()

@@ -30,7 +30,7 @@ from needle.consult.forms import (
     SuggestionForm,
     TopicForm,
 )
-from needle.consult.models import Result, Suggestion
+from needle.consult.models import Suggestion
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
 from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
@@ -43,9 +43,7 @@ def topics_page(request: HttpRequest, code: str) -> HttpResponse:
     """Open to everyone: the topics open today in the area's subtree, and its results."""
     area = area_get(code=code)
     topics = list(selectors.topic_list(area=area, open_only=True)[:50])
-    results = []
-    for result in Result.objects.filter(area_path__startswith=area.path).order_by("-pk")[:20]:
-        results.append((result, selectors.result_tree(result)[1]))
+    results = selectors.results_in(area=area)
     return render(request, "consult/topics.html", {"area": area, "topics": topics, "results": results})
 
 

@@ -15,6 +15,7 @@ from needle.consult.selectors.results import (
     linkable_case,
     linkable_project,
     result_tree,
+    results_in,
 )
 from needle.consult.selectors.topics import (
     access_suggestion,
@@ -40,6 +41,7 @@ __all__ = [
     "my_suggestions",
     "my_supports",
     "result_tree",
+    "results_in",
     "staff_topics",
     "suggestion_list",
     "topic_list",

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from needle.areas.models import Area
+from needle.areas.models import Area, subtree_q
 from needle.consult.access import may_answer, may_view_hidden
 from needle.consult.models import Suggestion, Support, Topic
 from needle.core.errors import NotFound
@@ -20,7 +20,7 @@ def topic_list(*, area: Area | None = None, open_only: bool = False) -> QuerySet
     """Public: the topics in the area's subtree, newest first; `open_only`: those open today."""
     qs = Topic.objects.select_related("area")
     if area is not None:
-        qs = qs.filter(area_path__startswith=area.path)
+        qs = qs.filter(subtree_q(area.path, "area_path"))
     if open_only:
         today = timezone.localdate()
         qs = qs.filter(opens__lte=today, closes__gte=today)

@@ -172,6 +172,27 @@ def test_the_topic_page_reads_a_bounded_number_of_queries(world, client_for, nei
     assert queries() == few
 
 
+def test_the_community_page_reads_its_results_in_a_bounded_number_of_queries(world):
+    staff, area = world.people["staff"], world.areas["community_a1a"]
+    client = Client()
+
+    def add_result(title: str) -> None:
+        result = s.result_create(actor=staff, area=area, title=title, suggestions=[])
+        top = s.action_add(actor=staff, result=result, draft=s.ActionDraft(title="协调", progress=40))
+        s.action_add(actor=staff, result=result, draft=s.ActionDraft(title="划线", parent=top))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/consult/{area.code}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    add_result("第一项成果")
+    few = queries()
+    for i in range(4):
+        add_result(f"成果{i}")
+    assert queries() == few
+
+
 def test_staff_open_a_topic_make_a_result_and_add_actions_from_the_pages(world, client_for, catalog):
     staff = client_for("staff")
     today = timezone.localdate()

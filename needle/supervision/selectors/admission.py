@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from needle.areas.models import Area, Level
+from needle.areas.models import Area, Level, subtree_q
 from needle.core.errors import NotFound
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import granting_unit_ids, is_superuser
@@ -36,7 +36,7 @@ def applications_for(*, actor: Any) -> QuerySet[Entry]:
     ).values_list("area_path", flat=True)
     q = Q(issuer_id__in=granting_unit_ids(actor, "supervision.apply_admission"))
     for path in deciding:
-        q |= Q(area_path__startswith=path)
+        q |= subtree_q(path, "area_path")
     return Entry.objects.filter(q, status=EntryStatus.APPLIED).select_related("issuer", "district")
 
 

@@ -233,7 +233,8 @@ def burden(request: HttpRequest, code: str) -> HttpResponse:
     rows: list[tuple[IssuerLine | None, IssuerLine | None]] = [
         (line, earlier.get(line.issuer_id)) for line in now.lines
     ]
-    rows += [(None, line) for line in before.lines if line.issuer_id not in {n.issuer_id for n in now.lines}]
+    issuers_now = {n.issuer_id for n in now.lines}
+    rows += [(None, line) for line in before.lines if line.issuer_id not in issuers_now]
     return render(
         request, "supervision/burden.html", {"area": area, "now": now, "before": before, "rows": rows}
     )
