@@ -170,7 +170,9 @@ SOURCE = Source(
     check=check,
     # A unit is founded once in years and most memberships last: facts are sparse by day below
     # the cities, where a node row per fact and block would outnumber the leaf rows (14M node
-    # rows for 1.3M leaf rows at 200,000 units). Districts and below read their leaf rows.
+    # rows for 1.3M leaf rows at 200,000 units). Districts keep their totals (a city's page
+    # and the indicators API give every child's figures: without them a big city's districts
+    # were one GROUP BY over all its leaf rows); streets and below read their leaf rows.
     node_depth=2,
-    total_depth=2,
+    total_depth=3,
 )

@@ -279,7 +279,9 @@ def rollups_rebuild(*, actor: Any, since: dt.date | None = None, source: str | N
         if since is None and source is None:
             state.watermark = started
         if since is None:
-            state.built = sorted(set(state.built) | set(read))
+            names = {s.name for s in chosen}
+            kept = [b for b in state.built if b.split("@")[0] not in names]
+            state.built = sorted({*kept, *(s.built_as for s in chosen)})
         state.refreshed_at = started
         state.save()
         audit_record(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from needle.core.sql import AnyOf
 from needle.rollups.footprints import _add, _decode, _encode
-from needle.rollups.rebuild import _rebuild
+from needle.rollups.rebuild import _rebuild, nodes_rebuild
 from needle.rollups.sources import Footprint, Source, sources
 from needle.rollups.store import _chunks, _lock_state, _save_footprints, apply_deltas
 
@@ -74,19 +74,25 @@ def rollups_refresh(*, limit: int | None = None) -> RefreshResult:
         if state.watermark is None:
             built = {s.name: _rebuild(s, since=None) for s in sources()}
             state.watermark, state.refreshed_at, state.last_cases = started, started, sum(built.values())
-            state.built = list(built)
+            state.built = [s.built_as for s in sources()]
             state.save()
             return RefreshResult(read=built, changed=dict(built), rebuilt=True)
         since = state.watermark - OVERLAP
         read: dict[str, int] = {}
         changed: dict[str, int] = {}
         for source in sources():
-            if source.name not in state.built:
-                # A source declared since the first run: its rows are built from all its
-                # objects, as the first run built the others'.
-                read[source.name] = changed[source.name] = _rebuild(source, since=None)
-                state.built = [*state.built, source.name]
-                continue
+            if source.built_as not in state.built:
+                earlier = [b for b in state.built if b.split("@")[0] == source.name]
+                state.built = [*(b for b in state.built if b not in earlier), source.built_as]
+                if not earlier:
+                    # A source declared since the first run: its rows are built from all its
+                    # objects, as the first run built the others'.
+                    read[source.name] = changed[source.name] = _rebuild(source, since=None)
+                    continue
+                # Its node depths changed: the leaf rows stand and the node rows are summed from
+                # them again to the depths declared now; the objects changed since the
+                # watermark are applied below as on any refresh.
+                nodes_rebuild(source)
             ids = sorted(set(source.changed_since(since)))
             if limit is not None:
                 ids = ids[:limit]

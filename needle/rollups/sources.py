@@ -18,7 +18,9 @@ back (raw SQL) stays counted until its source is rebuilt, and `needle rollups ch
 
 One state row serves every source: one watermark, and one lock that serializes every refresh
 and rebuild (a source's rows are never written by two workers at once); it records the sources
-built, so that a source declared later is built by its first refresh.
+built, each with the depths of its node rows (`Source.built_as`), so that a source declared
+later is built by its first refresh, and one whose node depths changed has its node rows built
+again from its leaf rows.
 
 Tables. Each source has its own three tables of one shape (leaf rows day × leaf area × two
 keys, node rows per node and block of days, footprints per object), with one integer column per
@@ -159,6 +161,14 @@ class Source:
             unknown = set(f.numerator + f.denominator + f.less) - set(names)
             if unknown:
                 raise ValueError(f"source {self.name}, figure {f.name}: no counters {sorted(unknown)}")
+
+    @property
+    def built_as(self) -> str:
+        """How the state row records this source built: its name, with its node depths where
+        they are not the defaults (a changed declaration is then a source not built yet)."""
+        if (self.node_depth, self.total_depth) == (NODE_DEPTH, TOTAL_DEPTH):
+            return self.name
+        return f"{self.name}@{self.node_depth}.{self.total_depth}"
 
     def figure(self, name: str) -> Figure:
         for f in self.figures:

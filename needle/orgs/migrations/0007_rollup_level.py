@@ -9,8 +9,9 @@ def rebuild_at_next_refresh(apps, schema_editor):
     for name in ("OrgRollup", "OrgNodeRollup", "OrgFootprint"):
         apps.get_model("orgs", name).objects.all().delete()
     state = apps.get_model("rollups", "RollupState").objects.filter(id=1).first()
-    if state is not None and "orgs" in state.built:
-        state.built = [s for s in state.built if s != "orgs"]
+    if state is not None:
+        # "orgs", or "orgs@…" with the source's node depths.
+        state.built = [s for s in state.built if s.split("@")[0] != "orgs"]
         state.save(update_fields=["built"])
 
 

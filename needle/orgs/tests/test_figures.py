@@ -110,7 +110,8 @@ def test_org_figures_from_the_rollups_equal_the_direct_statistics(world: t.World
     assert tables() == kept
 
     # The keys: a city's node rows break the figures down by unit type and by the depth of the
-    # unit's area; nodes below the cities have no node rows (they read the leaf rows).
+    # unit's area; districts have totals only, and nodes below them no node rows (they read the
+    # leaf rows).
     city = world.areas["district_a"].parent
     by_type = OrgNodeRollup.objects.filter(area=city, grouping="s", span=1)
     assert {r.key for r in by_type} >= {
@@ -120,7 +121,9 @@ def test_org_figures_from_the_rollups_equal_the_direct_statistics(world: t.World
     by_level = OrgNodeRollup.objects.filter(area=city, grouping="u", span=1)
     assert {r.key for r in by_level} >= {world.areas["community_a1a"].depth, world.areas["grid_a1a"].depth}
     assert OrgNodeRollup.objects.exists()
-    assert not OrgNodeRollup.objects.filter(depth__gt=2).exists()
+    assert OrgNodeRollup.objects.filter(area=world.areas["district_a"], grouping="t").exists()
+    assert not OrgNodeRollup.objects.filter(depth=3).exclude(grouping="t").exists()
+    assert not OrgNodeRollup.objects.filter(depth__gt=3).exists()
 
 
 def test_org_figures_need_the_statistics_permission(world: t.World, api_for: Any) -> None:
@@ -147,9 +150,39 @@ def test_the_migration_that_adds_the_level_has_the_next_refresh_rebuild_the_sour
 
     rollups_refresh()
     built = tables()
-    assert built[0] and "orgs" in RollupState.objects.get().built
+    assert built[0] and SOURCE.built_as in RollupState.objects.get().built
     import_module("needle.orgs.migrations.0007_rollup_level").rebuild_at_next_refresh(apps, None)
     assert not any(tables())
-    assert "orgs" not in RollupState.objects.get().built
+    assert not any(b.startswith("orgs") for b in RollupState.objects.get().built)
     assert rollups_refresh().read["orgs"] == Unit.objects.count()
     assert tables() == built
+
+
+def test_changed_node_depths_have_the_next_refresh_sum_the_node_rows_again(
+    world: t.World, api_for: Any
+) -> None:
+    """A source built with other node depths (recorded as "orgs@2.2"): the next refresh keeps
+    its leaf rows, sums its node rows again to the depths declared now, and applies what
+    changed since as usual; the rows are then those of a rebuild."""
+    from needle.rollups.models import RollupState
+
+    rollups_refresh()
+    state = RollupState.objects.get()
+    state.built = [b for b in state.built if b != SOURCE.built_as] + ["orgs@2.2"]
+    state.save()
+    OrgNodeRollup.objects.filter(depth=3).delete()
+    Membership.objects.create(
+        person=world.people["resident"],
+        unit=world.units["rc_a1a"],
+        kind=MembershipKind.VOLUNTEER,
+        joined_on=timezone.localdate(),
+    )
+    result = rollups_refresh()
+    assert result.changed["orgs"] == 1
+    state.refresh_from_db()
+    assert SOURCE.built_as in state.built and "orgs@2.2" not in state.built
+    assert OrgNodeRollup.objects.filter(area=world.areas["district_a"], grouping="t").exists()
+    refreshed = tables()
+    rollups_rebuild(actor=None, source="orgs")
+    assert tables() == refreshed
+    assert_agrees(world, api_for("city_admin"))
