@@ -41,15 +41,23 @@ import datetime as dt
 import json
 import os
 import random
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from benchlib import add_pg_url, latency, recreate_postgres, report_missed, versions
-from volunteering_scale import copy_rows, import_city, load, step
+from benchlib import (
+    CARE_KEYS_GIVEN,
+    add_pg_url,
+    copy_rows,
+    import_city,
+    latency,
+    load,
+    report_missed,
+    start_django,
+    step,
+    versions,
+)
 
 ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_care"
@@ -383,22 +391,9 @@ def timed(fn: Any, runs: int, before: Any = None) -> dict[str, Any]:
 
 def main() -> int:
     args = parse_args()
-    sys.path.insert(0, str(ROOT))
-    os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-care-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
-    os.environ["DEBUG"] = "false"
-    # A key for this run's sealed fields (production refuses to start without one).
-    from cryptography.fernet import Fernet
-
-    if not args.pg_url.rsplit("/", 1)[-1].startswith(PG_DB):
-        raise SystemExit(f"refusing to drop a database not named {PG_DB}*")
-    if args.reuse and "NEEDLE_CARE_KEYS" not in os.environ:
+    if args.reuse and not CARE_KEYS_GIVEN:
         raise SystemExit("--reuse needs the NEEDLE_CARE_KEYS the first run printed (its sealed fields)")
-    os.environ.setdefault("NEEDLE_CARE_KEYS", Fernet.generate_key().decode())
-    kept = recreate_postgres(args.pg_url, reuse=args.reuse)
-    import django
-
-    django.setup()
+    kept = start_django(args, PG_DB, var_prefix="needle-bench-care-", reuse=args.reuse)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

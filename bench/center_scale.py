@@ -24,20 +24,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
-import os
 import random
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import SHARED_DATA, add_pg_url, latency, recreate_postgres, report_missed, versions
+from benchlib import (
+    add_pg_url,
+    copy_rows,
+    import_city,
+    latency,
+    load,
+    report_missed,
+    start_django,
+    step,
+    versions,
+)
 
 ROOT = Path(__file__).absolute().parent.parent
-AREAS_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
-CITY = "500000000000"
 PG_DB = "needle_bench_center_scale"
 ADMIN = "bench-center-admin"
 PEOPLE = 50_000
@@ -54,39 +58,6 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=16)
     add_pg_url(p, PG_DB)
     return p.parse_args()
-
-
-def step(label: str, started: float, extra: str = "") -> None:
-    print(f"{label:<34} {time.perf_counter() - started:8.1f} s  {extra}", flush=True)
-
-
-def load() -> str:
-    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-
-
-def copy_rows(table: str, cols: list[str], lines: list[str]) -> None:
-    from django.db import connection
-
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as c,
-    ):
-        c.write("\n".join(lines) + "\n")
-
-
-def import_city() -> None:
-    """Chongqing's rows of the national file (and the header), imported as the CLI does."""
-    from needle.areas.services import area_import
-
-    with (
-        gzip.open(AREAS_FILE, "rt", encoding="utf-8") as src,
-        tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as out,
-    ):
-        for i, line in enumerate(src):
-            if i == 0 or line.startswith("50"):
-                out.write(line)
-    area_import(actor=None, source=out.name, under=CITY)
-    Path(out.name).unlink()
 
 
 def centers() -> list[tuple[int, int, str, list[int]]]:
@@ -222,16 +193,7 @@ def measure(client: Any, urls: list[str]) -> dict[str, Any]:
 
 def main() -> int:
     args = parse_args()
-    sys.path.insert(0, str(ROOT))
-    os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-center-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
-    os.environ["DEBUG"] = "false"
-    if not args.pg_url.rsplit("/", 1)[-1].startswith(PG_DB):
-        raise SystemExit(f"refusing to drop a database not named {PG_DB}*")
-    recreate_postgres(args.pg_url)
-    import django
-
-    django.setup()
+    start_django(args, PG_DB, var_prefix="needle-bench-center-")
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

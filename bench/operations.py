@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import add_pg_url, latency, recreate_postgres, report_missed, versions
+from benchlib import add_pg_url, latency, recreate_postgres, report_missed, step, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 DATA = ROOT / "needle" / "demo" / "data"
@@ -89,10 +89,6 @@ def prepare_database(args: argparse.Namespace) -> bool:
     if name != PG_DB and not name.startswith("needle_bench_ops"):
         raise SystemExit("refusing to drop a database not named needle_bench_ops*")
     return recreate_postgres(args.pg_url, reuse=args.reuse)
-
-
-def step(label: str, started: float, extra: str = "") -> None:
-    print(f"{label:<28} {time.perf_counter() - started:7.1f} s  {extra}", flush=True)
 
 
 # The fixture -----------------------------------------------------------------------------------

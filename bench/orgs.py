@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import SHARED_DATA, add_pg_url, latency, recreate_postgres, report_missed, versions
+from benchlib import SHARED_DATA, add_pg_url, latency, load, recreate_postgres, report_missed, step, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 AREAS_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
@@ -84,14 +84,6 @@ def prepare_database(args: argparse.Namespace) -> bool:
     if not name.startswith(PG_DB):
         raise SystemExit(f"refusing to drop a database not named {PG_DB}*")
     return recreate_postgres(args.pg_url, reuse=args.reuse)
-
-
-def step(label: str, started: float, extra: str = "") -> None:
-    print(f"{label:<30} {time.perf_counter() - started:8.1f} s  {extra}", flush=True)
-
-
-def load() -> str:
-    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def areas_import() -> None:

@@ -31,21 +31,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
-import io
-import os
 import random
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import SHARED_DATA, add_pg_url, latency, recreate_postgres, report_missed, versions
+from benchlib import (
+    add_pg_url,
+    copy_rows,
+    import_city,
+    latency,
+    load,
+    report_missed,
+    start_django,
+    step,
+    versions,
+)
 
 ROOT = Path(__file__).absolute().parent.parent
-AREAS_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
-CITY = "500000000000"
 PG_DB = "needle_bench_volunteering"
 ADMIN = "bench-vol-admin"
 UNIT_SIZE = 500
@@ -68,47 +71,6 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
     add_pg_url(p, PG_DB)
     return p.parse_args()
-
-
-def step(label: str, started: float, extra: str = "") -> None:
-    print(f"{label:<36} {time.perf_counter() - started:8.1f} s  {extra}", flush=True)
-
-
-def load() -> str:
-    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-
-
-def copy_rows(table: str, cols: list[str], lines: Any) -> None:
-    """COPY tab-separated lines into a table, streamed in pieces of a few megabytes."""
-    from django.db import connection
-
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as c,
-    ):
-        buf = io.StringIO()
-        for line in lines:
-            buf.write(line)
-            buf.write("\n")
-            if buf.tell() > 4_000_000:
-                c.write(buf.getvalue())
-                buf = io.StringIO()
-        c.write(buf.getvalue())
-
-
-def import_city() -> None:
-    """Chongqing's rows of the national file (and the header), imported as the CLI does."""
-    from needle.areas.services import area_import
-
-    with (
-        gzip.open(AREAS_FILE, "rt", encoding="utf-8") as src,
-        tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as out,
-    ):
-        for i, line in enumerate(src):
-            if i == 0 or line.startswith("50"):
-                out.write(line)
-    area_import(actor=None, source=out.name, under=CITY)
-    Path(out.name).unlink()
 
 
 def generate(args: argparse.Namespace) -> dict[str, int]:
@@ -320,16 +282,7 @@ def last_quarter(today: dt.date) -> str:
 
 def main() -> int:
     args = parse_args()
-    sys.path.insert(0, str(ROOT))
-    os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-vol-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
-    os.environ["DEBUG"] = "false"
-    if not args.pg_url.rsplit("/", 1)[-1].startswith(PG_DB):
-        raise SystemExit(f"refusing to drop a database not named {PG_DB}*")
-    kept = recreate_postgres(args.pg_url, reuse=args.reuse)
-    import django
-
-    django.setup()
+    kept = start_django(args, PG_DB, var_prefix="needle-bench-vol-", reuse=args.reuse)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

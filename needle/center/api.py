@@ -418,13 +418,8 @@ def list_services(
     return page_out(result, [service_out(s) for s in result.items])
 
 
-@router.post("/services", response={201: CenterServiceOut, **ERRORS}, summary="Create a service")
-def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
-    """Staff of the center's community (or above)."""
-    center = Unit.objects.filter(pk=payload.center).first()
-    if center is None:
-        raise ValidationFailed(fields={"center": _("No such unit.")})
-    draft = services.ServiceDraft(
+def _service_draft(payload: ServiceIn | ServiceUpdateIn, *, active: bool = True) -> services.ServiceDraft:
+    return services.ServiceDraft(
         name=payload.name,
         name_en=payload.name_en,
         description=payload.description,
@@ -435,9 +430,18 @@ def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
         provider=payload.provider,
         price=payload.price,
         cancel_until_hours=payload.cancel_until_hours,
+        active=active,
         slots=[services.Slot(s.weekday, s.start, s.capacity) for s in payload.slots],
     )
-    service = services.service_create(actor=request.user, center=center, draft=draft)
+
+
+@router.post("/services", response={201: CenterServiceOut, **ERRORS}, summary="Create a service")
+def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
+    """Staff of the center's community (or above)."""
+    center = Unit.objects.filter(pk=payload.center).first()
+    if center is None:
+        raise ValidationFailed(fields={"center": _("No such unit.")})
+    service = services.service_create(actor=request.user, center=center, draft=_service_draft(payload))
     return Status(201, service_out(selectors.service_list(active_only=False).get(pk=service.pk)))
 
 
@@ -446,21 +450,7 @@ def update_service(request: HttpRequest, service_id: Id, payload: ServiceUpdateI
     """Staff of the service's community (or above). Appointments already booked keep their time
     even when their slot leaves the pattern."""
     service = selectors.access_service(service_id=service_id)
-    draft = services.ServiceDraft(
-        name=payload.name,
-        name_en=payload.name_en,
-        description=payload.description,
-        audience=payload.audience,
-        min_age=payload.min_age,
-        max_age=payload.max_age,
-        minutes=payload.minutes,
-        provider=payload.provider,
-        price=payload.price,
-        cancel_until_hours=payload.cancel_until_hours,
-        active=payload.active,
-        slots=[services.Slot(s.weekday, s.start, s.capacity) for s in payload.slots],
-    )
-    services.service_update(actor=request.user, service=service, draft=draft)
+    services.service_update(actor=request.user, service=service, draft=_service_draft(payload, active=payload.active))
     return service_out(selectors.service_list(active_only=False).get(pk=service.pk))
 
 

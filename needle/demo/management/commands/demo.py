@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from needle.care.models import Item, ItemStatus, Recipient, Status, Visit
 from needle.cases.models import Case, State
+from needle.consult.models import Topic
 from needle.demo.catalog import nyc311_load, synonyms_fill
 from needle.demo.intel import demo_intel_load
 from needle.demo.loader import demo_load
 from needle.rollups.models import CaseRollup
 from needle.rollups.rebuild import rollups_rebuild
+from needle.supervision.models import Task
 
 
 def classifier_lines(intel: dict[str, Any]) -> list[str]:
@@ -101,6 +103,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  Care: `staff` keeps the care records of their community (its console, the household "
                 "files); `member` helps four of its households (their visits on the home page)."
+            )
+        if Topic.objects.exists():
+            self.stdout.write(
+                "  Think tank: `resident` has suggestions in their community's topics (/consult/mine/); "
+                "`staff` answers, moderates and follows results through (/consult/console/)."
+            )
+        if Task.objects.exists():
+            self.stdout.write(
+                "  Supervision: `staff` answers the tasks given to their community (/supervision/); "
+                "`admin` sees every task's board, the admission list and the burden by issuer."
             )
         self.stdout.write(
             ("Demo loaded" if created else "Demo ready") + f" in {time.monotonic() - began:.1f}s."
