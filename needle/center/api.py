@@ -450,7 +450,9 @@ def update_service(request: HttpRequest, service_id: Id, payload: ServiceUpdateI
     """Staff of the service's community (or above). Appointments already booked keep their time
     even when their slot leaves the pattern."""
     service = selectors.access_service(service_id=service_id)
-    services.service_update(actor=request.user, service=service, draft=_service_draft(payload, active=payload.active))
+    services.service_update(
+        actor=request.user, service=service, draft=_service_draft(payload, active=payload.active)
+    )
     return service_out(selectors.service_list(active_only=False).get(pk=service.pk))
 
 
