@@ -69,7 +69,10 @@ def cases(world: t.World) -> None:
 
 def template(w: t.World, fields: list[dict[str, Any]] | None = None, name: str = "月报") -> Any:
     return svc.template_create(
-        actor=w.people["office"], owner=w.units["district_a_go"], name=name, fields=FIELDS if fields is None else fields
+        actor=w.people["office"],
+        owner=w.units["district_a_go"],
+        name=name,
+        fields=FIELDS if fields is None else fields,
     )
 
 
@@ -303,7 +306,10 @@ def test_api_contract_and_files(world: t.World, cases: None, api_for: Any) -> No
     assert 400 <= partial.status_code < 500
     assert api_for("outsider").get(f"{API}/targets/{target.pk}/report").status_code == 404
     assert api_for("outsider").post(f"{API}/targets/{target.pk}/report", {"values": {}}).status_code == 404
-    r = staff.post(f"{API}/targets/{target.pk}/report/submit", {"values": {"volunteers": 8, "drill": "yes"}})
+    r = staff.post(
+        f"{API}/targets/{target.pk}/report/submit",
+        {"values": {"volunteers": 8, "drill": "yes", "notes": '=HYPERLINK("http://x")'}},
+    )
     assert r.status_code == 200 and r.json()["status"] == "done"
     assert (
         api_for("staff")
@@ -329,6 +335,10 @@ def test_api_contract_and_files(world: t.World, cases: None, api_for: Any) -> No
     book = load_workbook(io.BytesIO(r.content))
     sheet = book.worksheets[0]
     assert sheet.cell(row=2, column=4).value == 3 and sheet.cell(row=2, column=8).value == 8
+    # A typed text that looks like a formula stays text, in the CSV too.
+    assert sheet.cell(row=2, column=9).data_type == "s"
+    assert sheet.cell(row=2, column=9).value == '=HYPERLINK("http://x")'
+    assert rows[1][8] == '\'=HYPERLINK("http://x")'
     assert book.worksheets[1].max_row == 4  # header, street A1, street A2, district A
     for persona in ("outsider", "staff"):
         assert api_for(persona).get(f"{API}/tasks/{task_id}/report.csv").status_code == 404

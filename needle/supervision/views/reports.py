@@ -1,0 +1,118 @@
+"""The fill-once report pages: a target's report (filled on a phone: prefilled and reused values
+shown, only the open fields typed; the level above returns it with the fields to correct), and
+the issuer's table of every target's answers with totals up the tree and the CSV/XLSX files.
+Thin: reads from the selectors, writes through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from needle.core.errors import Conflict, ValidationFailed
+from needle.core.text import id_or_none
+from needle.supervision import services as svc
+from needle.supervision.models import FieldKind, Origin
+from needle.supervision.presenters import status_label
+from needle.supervision.selectors.reports import report_of, report_table
+from needle.supervision.states import TARGET
+
+TABLE_PAGE = 100
+
+
+def _values(request: HttpRequest, filled: Any) -> dict[str, str]:
+    """The open fields' values as the form posts them (locked ones are not sent)."""
+    return {
+        line.field.key: request.POST.get(f"f-{line.field.key}", "") for line in filled.lines if line.editable
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    filled = report_of(actor=request.user, target_id=pk)
+    errors: dict[str, str] = {}
+    back = redirect(reverse("supervision-report", args=[pk]))
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "save":
+                svc.report_save(actor=request.user, target_id=pk, values=_values(request, filled))
+                messages.success(request, _("Saved."))
+            elif action == "submit":
+                svc.report_submit(actor=request.user, target_id=pk, values=_values(request, filled))
+                messages.success(request, _("Submitted for sign-off."))
+            elif action == "return":
+                svc.report_return(
+                    actor=request.user,
+                    target_id=pk,
+                    reason=request.POST.get("reason", ""),
+                    fields=request.POST.getlist("flag"),
+                )
+                messages.success(request, _("Returned with the fields to correct."))
+            else:
+                raise ValidationFailed(fields={"action": _("Choose save, submit or return.")})
+            return back
+        except ValidationFailed as exc:
+            errors = exc.fields or {"action": exc.message}
+        except Conflict as exc:
+            errors = {"action": exc.message}
+        filled = report_of(actor=request.user, target_id=pk)
+    elif TARGET in filled.held and svc.report_open(actor=request.user, target_id=pk):
+        filled = report_of(actor=request.user, target_id=pk)
+    posted = request.POST if request.method == "POST" else {}
+    lines = [
+        {
+            "line": line,
+            "name": f"f-{line.field.key}",
+            "value": posted.get(f"f-{line.field.key}", line.answer.value)
+            if line.editable
+            else line.answer.value,
+            "origin": Origin(line.answer.origin).label if line.answer.origin else "",
+            "origin_css": f"origin-{line.answer.origin or 'empty'}",
+            "error": errors.get(line.field.key, ""),
+        }
+        for line in filled.lines
+    ]
+    counts = {o: sum(1 for line in filled.lines if line.answer.origin == o) for o in Origin.values if o}
+    return render(
+        request,
+        "supervision/report.html",
+        {
+            "r": filled,
+            "t": filled.target,
+            "lines": lines,
+            "errors": errors,
+            "status_label": status_label(filled.target.status),
+            "kinds": FieldKind,
+            "counts": counts,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def table_page(request: HttpRequest, pk: int) -> HttpResponse:
+    table = report_table(actor=request.user, task_id=pk)
+    page = id_or_none(request.GET.get("page", "1")) or 1
+    pages = max(1, -(-len(table.rows) // TABLE_PAGE))
+    page = min(page, pages)
+    rows = table.rows[(page - 1) * TABLE_PAGE : page * TABLE_PAGE]
+    return render(
+        request,
+        "supervision/report_table.html",
+        {
+            "table": table,
+            "task": table.task,
+            "rows": [(r, status_label(r.status), list(zip(r.values, r.origins, strict=True))) for r in rows],
+            "page": page,
+            "pages": pages,
+        },
+    )
