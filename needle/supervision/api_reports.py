@@ -12,14 +12,16 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
+from needle.areas.models import Area
 from needle.core.errors import NotFound
-from needle.core.schemas import ERRORS, Id
+from needle.core.schemas import ERRORS, Code, Day, Id
 from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import services as svc
 from needle.supervision.exports import table_csv, table_xlsx
 from needle.supervision.models import ReportTemplate
 from needle.supervision.report_schemas import (
+    SupFieldsBurdenOut,
     SupReportCreatedOut,
     SupReportIn,
     SupReportOut,
@@ -29,6 +31,7 @@ from needle.supervision.report_schemas import (
     SupTemplateOut,
     SupValuesIn,
 )
+from needle.supervision.selectors.report_burden import FieldsBurden, fields_burden
 from needle.supervision.selectors.reports import Filled, access_template, report_of, report_table
 from needle.supervision.states import TARGET
 
@@ -226,3 +229,32 @@ def table_xlsx_get(request: HttpRequest, task_id: Id) -> HttpResponse:
     response = HttpResponse(table_xlsx(table), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="report-{task_id}.xlsx"'
     return response
+
+
+def _fields_period(b: FieldsBurden) -> dict[str, Any]:
+    return {
+        "start": b.start,
+        "end": b.end,
+        "totals": {o or "empty": n for o, n in b.totals.items()},
+        "by_issuer": [
+            {"issuer": line.issuer_id, "name": line.name, **{o or "empty": n for o, n in line.counts.items()}}
+            for line in b.lines
+        ],
+    }
+
+
+@router.get(
+    "/burden/fields",
+    response={200: SupFieldsBurdenOut, **ERRORS},
+    summary="Report fields asked of an area's units, by issuer and origin",
+)
+def fields_burden_get(request: HttpRequest, area: Code, start: Day, end: Day) -> Any:
+    """The fields of report requests issued in the period to units in the area, by issuing unit:
+    prefilled from the figures, reused from another report, typed, still empty; and the same
+    period a year before."""
+    actor = require_authenticated(request.user)
+    place = Area.objects.filter(code=area).first()
+    if place is None:
+        raise NotFound(fields={"area": _("No area has this code.")})
+    now, before = fields_burden(actor=actor, area=place, start=start, end=end)
+    return {"area": place.code, "period": _fields_period(now), "year_before": _fields_period(before)}

@@ -126,3 +126,28 @@ class SupTableOut(Schema):
     fields: list[SupFieldOut]
     rows: list[SupTableRowOut]
     totals: list[SupTotalOut]
+
+
+class SupFieldCountsOut(Schema):
+    prefilled: int
+    reused: int
+    typed: int
+    empty: int
+
+
+class SupFieldsIssuerOut(SupFieldCountsOut):
+    issuer: int
+    name: str
+
+
+class SupFieldsPeriodOut(Schema):
+    start: dt.date
+    end: dt.date
+    totals: SupFieldCountsOut
+    by_issuer: list[SupFieldsIssuerOut]
+
+
+class SupFieldsBurdenOut(Schema):
+    area: str
+    period: SupFieldsPeriodOut
+    year_before: SupFieldsPeriodOut

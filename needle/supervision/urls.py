@@ -14,4 +14,5 @@ urlpatterns: list = [
     # Fill-once reports
     path("supervision/reports/<int:pk>/", reports.report_page, name="supervision-report"),
     path("supervision/tasks/<int:pk>/report/", reports.table_page, name="supervision-report-table"),
+    path("supervision/burden/<str:code>/fields/", reports.burden_fields, name="supervision-burden-fields"),
 ]

@@ -362,3 +362,37 @@ def test_report_request_to_communities_obeys_the_admission_list(world: t.World, 
             targets=[world.units["street_a1"].pk],
         )
     assert "period_end" in period.value.fields
+
+
+def test_fields_burden_equals_direct_counts(world: t.World, cases: None, api_for: Any) -> None:
+    admit(world)
+    task = request(world, template(world))
+    svc.report_save(
+        actor=world.people["staff"],
+        target_id=target_of(world, task).pk,
+        values={"volunteers": 3, "drill": True},
+    )
+    request(world, template(world, [{"key": "volunteers", "label": "V", "kind": "integer"}], name="b"))
+    period = {"area": world.areas["district_a"].code, "start": START.isoformat(), "end": TODAY.isoformat()}
+    r = api_for("office").get(f"{API}/burden/fields", **period)
+    assert r.status_code == 200, r.content
+    answers = Answer.objects.filter(target__area_path__startswith=world.areas["district_a"].path)
+    totals = r.json()["period"]["totals"]
+    assert totals == {
+        "prefilled": answers.filter(origin=Origin.PREFILLED).count(),
+        "reused": answers.filter(origin=Origin.REUSED).count(),
+        "typed": answers.filter(origin=Origin.TYPED).count(),
+        "empty": answers.filter(origin=Origin.EMPTY).count(),
+    }
+    assert totals["prefilled"] == 12 and totals["reused"] == 1 and totals["typed"] == 2
+    assert r.json()["year_before"]["totals"] == {"prefilled": 0, "reused": 0, "typed": 0, "empty": 0}
+    [line] = r.json()["period"]["by_issuer"]
+    assert line["issuer"] == world.units["district_a_go"].pk
+    street = {**period, "area": world.areas["street_a2"].code}
+    assert api_for("office").get(f"{API}/burden/fields", **street).json()["period"]["totals"]["typed"] == 0
+    assert api_for("outsider").get(f"{API}/burden/fields", **period).status_code == 403
+    page = Client()
+    page.force_login(world.people["office"])
+    html = page.get(f"/supervision/burden/{world.areas['district_a'].code}/fields/").content.decode()
+    assert "渝中区政府办" in html and 'id="fields-burden"' in html
+    assert "/fields/" in page.get(f"/supervision/burden/{world.areas['district_a'].code}/").content.decode()

@@ -5,6 +5,7 @@ Thin: reads from the selectors, writes through the services."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -12,14 +13,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from needle.areas.selectors import area_get
+from needle.core import periods
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
 from needle.supervision import services as svc
 from needle.supervision.models import FieldKind, Origin
 from needle.supervision.presenters import status_label
+from needle.supervision.selectors.report_burden import fields_burden
 from needle.supervision.selectors.reports import report_of, report_table
 from needle.supervision.states import TARGET
 
@@ -115,4 +120,27 @@ def table_page(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "pages": pages,
         },
+    )
+
+
+@login_required
+@require_GET
+def burden_fields(request: HttpRequest, code: str) -> HttpResponse:
+    """The burden page's section on report fields (loaded into it): by issuing unit, how many
+    fields were prefilled, reused, typed, with the year before. The same period as the page."""
+    area = area_get(code=code[:20])
+    today = timezone.localdate()
+    try:
+        start = (
+            periods.day(request.GET["start"]) if request.GET.get("start") else today - dt.timedelta(days=89)
+        )
+        end = periods.day(request.GET["end"]) if request.GET.get("end") else today
+    except ValueError as exc:
+        raise ValidationFailed(fields={"start": str(exc)}) from None
+    now, before = fields_burden(actor=request.user, area=area, start=start, end=end)
+    earlier = {line.issuer_id: line for line in before.lines}
+    return render(
+        request,
+        "supervision/_burden_fields.html",
+        {"now": now, "before": before, "rows": [(line, earlier.get(line.issuer_id)) for line in now.lines]},
     )
