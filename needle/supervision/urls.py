@@ -14,5 +14,6 @@ urlpatterns: list = [
     # Fill-once reports
     path("supervision/reports/<int:pk>/", reports.report_page, name="supervision-report"),
     path("supervision/tasks/<int:pk>/report/", reports.table_page, name="supervision-report-table"),
+    path("supervision/report-templates/", reports.templates_page, name="supervision-templates"),
     path("supervision/burden/<str:code>/fields/", reports.burden_fields, name="supervision-burden-fields"),
 ]

@@ -70,12 +70,12 @@ def _count(area: Area, start: dt.date, end: dt.date) -> FieldsBurden:
     names = dict(Unit.objects.filter(pk__in=list(by)).values_list("id", "name"))
     lines = sorted(
         (
-            FieldsLine(issuer_id=i, name=names.get(i, str(i)), counts={o: c.get(o, 0) for o in ORIGINS})
+            FieldsLine(issuer_id=i, name=names.get(i, str(i)), counts={str(o): c.get(o, 0) for o in ORIGINS})
             for i, c in by.items()
         ),
         key=lambda line: (-(line.asked - line.spared), line.name),
     )
-    totals = {o: sum(line.counts[o] for line in lines) for o in ORIGINS}
+    totals = {str(o): sum(line.counts[o] for line in lines) for o in ORIGINS}
     return FieldsBurden(start=start, end=end, lines=lines, totals=totals)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from needle.areas.models import Area
 from needle.core.errors import NotFound
 from needle.orgs.models import Unit
-from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids
+from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
 from needle.rollups.sources import source_named
 from needle.supervision import prefill
 from needle.supervision.access import may_view_task
@@ -200,3 +200,14 @@ def issuing_paths(actor: Any) -> list[str]:
             "area_path", flat=True
         )
     )
+
+
+def templates_for(*, actor: Any, limit: int = 50) -> list[ReportTemplate]:
+    """The templates the actor may issue: those of their issuing units and of the units above
+    them (a template is used within its owner's area)."""
+    paths = issuing_paths(actor)
+    above = {p[: i + 1] for p in paths for i, c in enumerate(p) if c == "/"}
+    qs = ReportTemplate.objects.select_related("owner").prefetch_related("fields").order_by("name", "id")
+    if not is_superuser(actor):
+        qs = qs.filter(owner__area_path__in=sorted(above))
+    return list(qs[:limit])

@@ -150,8 +150,15 @@ def test_a_prefilled_report_is_completed_on_a_phone(world: t.World, browser: Any
         for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             context = context_for(browser, live_server, world, "office", viewport, language)
             tab = t.Tab(context.new_page(), live_server.url)
-            tab.goto(f"/supervision/tasks/{task.pk}/report/")
-            if name == "phone":
-                fits(tab)
-            tab.shot(f"supervision-report-table-{name}-{language}.png")
+            for page_name, path in (
+                ("table", f"/supervision/tasks/{task.pk}/report/"),
+                ("templates", "/supervision/report-templates/"),
+                ("burden", f"/supervision/burden/{world.areas['district_a'].code}/"),
+            ):
+                tab.goto(path)
+                tab.page.wait_for_load_state("networkidle")
+                if name == "phone":
+                    fits(tab)
+                tab.shot(f"supervision-report-{page_name}-{name}-{language}.png")
+            assert tab.page.locator("#fields-burden").count() == 1
             context.close()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from needle import testing as t
 from needle.rollups.refresh import rollups_refresh
 from needle.supervision import services as svc
-from needle.supervision.models import Answer, Status, Target
+from needle.supervision.models import Answer, ReportRequest, ReportTemplate, Status, Target
 
 TODAY = timezone.localdate()
 
@@ -109,3 +109,54 @@ def test_issuer_table_page(world: t.World) -> None:
     )
     for persona in ("outsider", "staff"):
         assert client_for(world, persona).get(url).status_code == 404
+
+
+def test_templates_page_creates_and_requests(world: t.World) -> None:
+    task, _target = setup(world)
+    office = client_for(world, "office")
+    url = "/supervision/report-templates/"
+    assert "社区月报" in office.get(url).content.decode()
+    unit = world.units["district_a_go"].pk
+    bad = office.post(url, {"action": "create", "issuer": unit, "name": "x", "fields": "a | A"})
+    assert bad.status_code == 422
+    bad = office.post(
+        url, {"action": "create", "issuer": unit, "name": "x", "fields": "a | A | integer | cases.nope"}
+    )
+    assert bad.status_code == 422 and "nope" in bad.content.decode()
+    made = office.post(
+        url,
+        {
+            "action": "create",
+            "issuer": unit,
+            "name": "季度报表",
+            "fields": "received | 受理数 | integer | cases.received\nvolunteers | 志愿者 | integer",
+        },
+    )
+    assert made.status_code == 302
+    tpl = ReportTemplate.objects.get(name="季度报表")
+    assert [(f.key, f.source, f.figure) for f in tpl.fields.all()] == [
+        ("received", "cases", "received"),
+        ("volunteers", "", ""),
+    ]
+    form = {
+        "action": "request",
+        "template": tpl.pk,
+        "issuer": unit,
+        "title": "季度报表",
+        "task_type": "report",
+        "period_start": (TODAY - dt.timedelta(days=10)).isoformat(),
+        "period_end": TODAY.isoformat(),
+        "deadline": (TODAY + dt.timedelta(days=3)).isoformat(),
+        "unit_type": "resident_committee",
+        "area": world.areas["district_a"].code,
+    }
+    done = office.post(url, form)
+    assert done.status_code == 302
+    new = ReportRequest.objects.get(template=tpl)
+    assert done["Location"] == f"/supervision/tasks/{new.task_id}/"
+    # The volunteers typed for rc_a1a in the first report were for another period: asked again.
+    assert Answer.objects.get(target__task=new.task, unit=world.units["rc_a1a"], key="volunteers").value == ""
+    refused = office.post(url, {**form, "task_type": "unlisted"})
+    assert refused.status_code == 422 and "unlisted" in refused.content.decode()
+    assert client_for(world, "staff").get(url).status_code == 403
+    assert task.pk != new.task_id

@@ -21,12 +21,15 @@ from needle.areas.selectors import area_get
 from needle.core import periods
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
+from needle.orgs.permissions import require_anywhere
 from needle.supervision import services as svc
 from needle.supervision.models import FieldKind, Origin
 from needle.supervision.presenters import status_label
 from needle.supervision.selectors.report_burden import fields_burden
-from needle.supervision.selectors.reports import report_of, report_table
+from needle.supervision.selectors.reports import access_template, report_of, report_table, templates_for
 from needle.supervision.states import TARGET
+from needle.supervision.views.pages import TARGET_TYPES
+from needle.supervision.views.pages import _issuing_units as issuing_units
 
 TABLE_PAGE = 100
 
@@ -144,3 +147,87 @@ def burden_fields(request: HttpRequest, code: str) -> HttpResponse:
         "supervision/_burden_fields.html",
         {"now": now, "before": before, "rows": [(line, earlier.get(line.issuer_id)) for line in now.lines]},
     )
+
+
+def _template_fields(text: str) -> list[dict[str, Any]]:
+    """Lines "key | label | type | source.figure" (the binding optional) as the service's fields."""
+    fields = []
+    for n, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) < 3:
+            raise ValidationFailed(
+                fields={"fields": _("Each line needs a key, a label and a type.") + f" ({n + 1})"}
+            )
+        field: dict[str, Any] = {"key": parts[0], "label": parts[1], "kind": parts[2]}
+        if len(parts) > 3 and parts[3]:
+            source, _dot, figure = parts[3].partition(".")
+            field.update(source=source, figure=figure)
+        fields.append(field)
+    return fields
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@require_anywhere("supervision.issue")
+def templates_page(request: HttpRequest) -> HttpResponse:
+    """The report templates the person may issue, a form for a new one, and for each a form to
+    request it from every unit of a type under an area."""
+    units = issuing_units(request.user, "supervision.issue")
+    post = request.POST
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            owner = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
+            if owner is None:
+                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            if post.get("action") == "create":
+                svc.template_create(
+                    actor=request.user,
+                    owner=owner,
+                    name=post.get("name", ""),
+                    fields=_template_fields(post.get("fields", "")[:20000]),
+                )
+                messages.success(request, _("Created."))
+                return redirect(reverse("supervision-templates"))
+            template_id = id_or_none(post.get("template", ""))
+            template = access_template(actor=request.user, template_id=template_id or 0)
+            task = svc.report_issue(
+                actor=request.user,
+                issuer=owner,
+                template=template,
+                period_start=_day(post.get("period_start", ""), "period_start"),
+                period_end=_day(post.get("period_end", ""), "period_end"),
+                draft=svc.Draft(
+                    title=post.get("title", ""),
+                    task_type=post.get("task_type", ""),
+                    deadline=_day(post.get("deadline", ""), "deadline"),
+                ),
+                targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
+            )
+            messages.success(request, _("Requested from %(n)d units.") % {"n": task.targets_count})
+            return redirect(reverse("supervision-board", args=[task.pk]))
+        except ValidationFailed as exc:
+            errors = exc.fields or {"name": exc.message}
+            if exc.code in ("task_type_not_admitted", "target_outside_area"):
+                errors = {**errors, "area": exc.message}
+    return render(
+        request,
+        "supervision/report_templates.html",
+        {
+            "templates": templates_for(actor=request.user),
+            "units": units,
+            "errors": errors,
+            "form": post,
+            "unit_types": [(t.value, t.label) for t in TARGET_TYPES],
+        },
+        status=422 if errors else 200,
+    )
+
+
+def _day(value: str, field: str) -> Any:
+    try:
+        return periods.day(value)
+    except ValueError as exc:
+        raise ValidationFailed(fields={field: str(exc)}) from None
