@@ -40,6 +40,8 @@ FIELDS = [
     {"key": "volunteers", "label": "志愿者人数", "kind": "integer"},
     {"key": "notes", "label": "说明", "kind": "text", "required": False},
     {"key": "drill", "label": "开展演练", "kind": "yes_no"},
+    # A community-side source: the supervised tasks the community received.
+    {"key": "tasks", "label": "收到任务数", "kind": "integer", "source": "supervision", "figure": "received"},
 ]
 
 
@@ -115,6 +117,17 @@ def test_prefilled_values_equal_the_indicators_api(world: t.World, cases: None) 
         assert cases_api["resolution_rate"] is None and got["cases_resolution"] == ("", Origin.PREFILLED)
         assert got["org_units"] == (str(orgs_api["units"]), Origin.PREFILLED)
         assert got["volunteers"] == ("", Origin.EMPTY)
+    # The request's own targets reach the rollups at the next refresh; opening the report then
+    # reads them, and equals the indicators of the tasks' source.
+    rollups_refresh()
+    for unit, area, staff in (("rc_a1a", "community_a1a", "staff"), ("rc_a2a", "community_a2a", "staff_a2a")):
+        target = target_of(world, task, unit)
+        assert values(target)["tasks"] == ("0", Origin.PREFILLED)
+        assert svc.report_open(actor=world.people[staff], target_id=target.pk) == 1
+        period = {"area": world.areas[area].code, "start": START.isoformat(), "end": TODAY.isoformat()}
+        tasks_api = root.get("/api/v1/operations/indicators", {**period, "source": "supervision"}).json()
+        assert values(target)["tasks"] == (str(tasks_api["node"]["figures"]["received"]), Origin.PREFILLED)
+        assert values(target)["tasks"][0] == "1"
     # Direct counts: three cases in A1a, one in A2a; two units in A1a (committee, party).
     assert values(target_of(world, task))["cases_received"][0] == "3"
     assert values(target_of(world, task, "rc_a2a"))["cases_received"][0] == "1"
@@ -130,7 +143,8 @@ def test_opening_refreshes_the_bound_values_while_filling(world: t.World, cases:
     target = target_of(world, task)
     t.submit(world, Service.objects.get(code="road"))
     rollups_refresh()
-    assert svc.report_open(actor=world.people["staff"], target_id=target.pk) == 2  # received, open
+    # received and open (the new case), and tasks (the request itself, now refreshed)
+    assert svc.report_open(actor=world.people["staff"], target_id=target.pk) == 3
     assert values(target)["cases_received"][0] == "4"
     # The analyst only reads: nothing changes for them.
     assert report_of(actor=world.people["analyst"], target_id=target.pk).lines
@@ -328,7 +342,7 @@ def test_api_contract_and_files(world: t.World, cases: None, api_for: Any) -> No
     r = office.get(f"{API}/tasks/{task_id}/report.csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0][3:] == [f["label"] for f in FIELDS]
+    assert rows[0][3:] == [str(f["label"]) for f in FIELDS]
     assert rows[1][:2] == ["华一坡社区居委会", "500103001001"] and rows[1][3] == "3" and rows[1][7] == "8"
     r = office.get(f"{API}/tasks/{task_id}/report.xlsx")
     assert r.status_code == 200
@@ -384,7 +398,7 @@ def test_fields_burden_equals_direct_counts(world: t.World, cases: None, api_for
         "typed": answers.filter(origin=Origin.TYPED).count(),
         "empty": answers.filter(origin=Origin.EMPTY).count(),
     }
-    assert totals["prefilled"] == 12 and totals["reused"] == 1 and totals["typed"] == 2
+    assert totals["prefilled"] == 15 and totals["reused"] == 1 and totals["typed"] == 2
     assert r.json()["year_before"]["totals"] == {"prefilled": 0, "reused": 0, "typed": 0, "empty": 0}
     [line] = r.json()["period"]["by_issuer"]
     assert line["issuer"] == world.units["district_a_go"].pk
