@@ -22,6 +22,7 @@ from needle.rollups.sources import Source, source_named
 from needle.supervision.models import FieldKind, ReportField
 
 MAX_DIGITS = 30
+MAX_MAGNITUDE = 15  # digits before the point
 YES = ("yes", "true", "1", "是")
 NO = ("no", "false", "0", "否")
 
@@ -123,6 +124,9 @@ def parse(kind: str, raw: Any, *, field: str) -> str:
         ) from None
     if not number.is_finite():
         raise ValidationFailed(fields={field: _("Give a number.")}, code="wrong_type")
+    if number and number.adjusted() >= MAX_MAGNITUDE:
+        # "1e400" is short to type and 401 digits to keep.
+        raise ValidationFailed(fields={field: _("Give a smaller number.")}, code="wrong_type")
     if kind == FieldKind.INTEGER:
         if number != number.to_integral_value():
             raise ValidationFailed(fields={field: _("Give a whole number.")}, code="wrong_type")

@@ -25,7 +25,7 @@ from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, require_authenticated
 from needle.supervision import inputs, prefill
-from needle.supervision.access import capacities
+from needle.supervision.access import capacities, may_view_target
 from needle.supervision.models import (
     Answer,
     FieldKind,
@@ -276,8 +276,10 @@ def _locked(actor: Any, target_id: int) -> tuple[Target, ReportRequest, set[str]
         raise NotFound()
     request = ReportRequest.objects.filter(task_id=target.task_id).first()
     held = capacities(actor, target)
-    if request is None or not held:
+    if request is None or not may_view_target(actor, target, held):
         raise NotFound()
+    if not held:
+        raise PermissionDenied()
     return target, request, held
 
 

@@ -308,6 +308,12 @@ def test_api_contract_and_files(world: t.World, cases: None, api_for: Any) -> No
     assert r.status_code == 422 and "volunteers" in r.json()["error"]["fields"]
     r = staff.post(f"{API}/targets/{target.pk}/report", {"values": {"volunteers": 1.5}})
     assert r.status_code == 422 and "volunteers" in r.json()["error"]["fields"]
+    r = staff.post(f"{API}/targets/{target.pk}/report", {"values": {"volunteers": "1e400"}})
+    assert r.status_code == 422 and "volunteers" in r.json()["error"]["fields"]
+    # The analyst sees the report but may not fill it.
+    assert api_for("analyst").get(f"{API}/targets/{target.pk}/report").status_code == 200
+    r = api_for("analyst").post(f"{API}/targets/{target.pk}/report", {"values": {"volunteers": 1}})
+    assert r.status_code == 403
     r = staff.post(f"{API}/targets/{target.pk}/report", {"values": {"notes": "a\x00b"}})
     assert r.status_code == 422 and any("notes" in k for k in r.json()["error"]["fields"])
     r = staff.post(f"{API}/targets/{target.pk}/report", {"values": {"nope": 1}})
