@@ -3,7 +3,8 @@ items pushed to communities: waste sorting, the old-age allowance check, housing
 their bases and hours; one application waiting, one refused), and half a year of tasks from the
 district's general office to its streets and from its departments to its communities — most
 signed off, some overdue, some in progress, the staff persona's street passing one down — and
-one unlisted task a community declined.
+one unlisted task a community declined; a monthly report with most fields bound to the figures,
+last month's filled and signed off, this month's to fill.
 
 Issued through the services (so the targets, signers and the admission check are theirs), then
 dated back in bulk: the services issue on today's date, the demo writes months at once. Every
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from needle.areas.models import Area, subtree_q
 from needle.orgs.models import Person, Unit, UnitType
+from needle.rollups.refresh import rollups_refresh
 from needle.supervision import services as svc
 from needle.supervision.models import Entry, Status, Target, Task
 
@@ -83,6 +85,81 @@ def _outcomes(task: Task, rng: random.Random, today: dt.date) -> None:
             )
         elif roll < 0.8:
             Target.objects.filter(pk=pk).update(status=Status.ACCEPTED)
+
+
+REPORT_FIELDS = [
+    {
+        "key": "cases_received",
+        "label": "群众诉求受理数",
+        "kind": "integer",
+        "source": "cases",
+        "figure": "received",
+    },
+    {
+        "key": "cases_resolved",
+        "label": "诉求办结数",
+        "kind": "integer",
+        "source": "cases",
+        "figure": "resolved",
+    },
+    {"key": "cases_open", "label": "在办诉求数", "kind": "integer", "source": "cases", "figure": "open"},
+    {
+        "key": "satisfaction",
+        "label": "群众满意率",
+        "kind": "decimal",
+        "source": "cases",
+        "figure": "satisfaction_rate",
+    },
+    {"key": "org_units", "label": "辖区组织数", "kind": "integer", "source": "orgs", "figure": "units"},
+    {"key": "volunteers", "label": "在册志愿者人数", "kind": "integer"},
+    {"key": "drill", "label": "本月开展应急演练", "kind": "yes_no"},
+]
+
+
+def _reports(*, area: Area, office: Unit, actor: Person, today: dt.date) -> int:
+    """A monthly report (一表通) of the district's general office, most fields bound to the
+    figures: last month's filled by every community and signed off, this month's open. The
+    rollups are brought up to date first, so the prefilled values are the figures of now."""
+    rollups_refresh()
+    entry = svc.entry_apply(
+        actor=actor,
+        issuer=office,
+        district=area,
+        task_type="monthly_report",
+        asks="社区工作月报（一表通，多数数据由系统预填）",
+        basis="《关于持续为基层减负的通知》",
+        hours=Decimal("0.5"),
+        valid_from=today - dt.timedelta(days=90),
+        valid_until=today + dt.timedelta(days=365),
+    )
+    svc.entry_decide(actor=actor, entry_id=entry.pk, decision="admitted", note="合并原有五张报表")
+    template = svc.template_create(actor=actor, owner=office, name="社区工作月报", fields=REPORT_FIELDS)
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    made = 0
+    for start, end in ((last_month, this_month - dt.timedelta(days=1)), (this_month, today)):
+        task = svc.report_issue(
+            actor=actor,
+            issuer=office,
+            template=template,
+            period_start=start,
+            period_end=end,
+            draft=svc.Draft(
+                title=f"社区工作月报（{start:%Y年%m月}）",
+                task_type="monthly_report",
+                deadline=today + dt.timedelta(days=10),
+            ),
+            targets=[{"area": area.code, "unit_type": UnitType.RESIDENT_COMMITTEE}],
+        )
+        made += 1
+        if start == this_month:
+            break
+        for n, target_id in enumerate(Target.objects.filter(task=task).values_list("pk", flat=True)):
+            svc.report_submit(
+                actor=actor, target_id=target_id, values={"volunteers": 20 + n % 37, "drill": n % 3 != 0}
+            )
+            svc.target_sign_off(actor=actor, target_id=target_id)
+    return made
 
 
 def demo_supervision_load(*, area: Area, rng: random.Random, actor: Person, staff: Person) -> dict[str, Any]:
@@ -181,10 +258,12 @@ def demo_supervision_load(*, area: Area, rng: random.Random, actor: Person, staf
             actor=staff, target_id=Target.objects.get(task=unlisted).pk, reason="不在本区准入清单内"
         )
         tasks += 1
+    reports = _reports(area=area, office=office, actor=actor, today=today)
     communities = Unit.objects.filter(
         subtree_q(area.path, "area_path"), type=UnitType.RESIDENT_COMMITTEE
     ).count()
     return {
+        "reports": reports,
         "tasks": tasks,
         "entries": Entry.objects.filter(area_path=area.path).count(),
         "communities": communities,

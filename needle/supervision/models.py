@@ -211,6 +211,126 @@ class Entry(models.Model):
         return self.task_type
 
 
+# Fill-once reports ------------------------------------------------------------------------------
+
+
+class FieldKind(models.TextChoices):
+    INTEGER = "integer", _("whole number")
+    DECIMAL = "decimal", _("number")
+    TEXT = "text", _("text")
+    YES_NO = "yes_no", _("yes or no")
+
+
+class Origin(models.TextChoices):
+    EMPTY = "", _("not filled")
+    PREFILLED = "prefilled", _("prefilled from the figures")
+    REUSED = "reused", _("reused from another report")
+    TYPED = "typed", _("typed")
+
+
+class ReportTemplate(models.Model):
+    """A report's form: its fields, some bound to a figure Needle holds."""
+
+    owner = models.ForeignKey(Unit, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report template")
+        verbose_name_plural = _("report templates")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportField(models.Model):
+    """One field of a template. `key` names what is asked across templates: two reports that ask
+    the same key of a unit for the same period ask one figure, typed once. A bound field takes a
+    figure (or a counter) of a rollup source over the target's area and the report's period."""
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.CASCADE, related_name="fields")
+    key = models.CharField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    kind = models.CharField(_("type"), max_length=8, choices=FieldKind.choices)
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    source = models.CharField(_("figures source"), max_length=40, blank=True)
+    figure = models.CharField(_("figure"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("report field")
+        verbose_name_plural = _("report fields")
+        ordering = ["template_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "key"], name="sup_field_key_once"),
+            models.CheckConstraint(
+                condition=Q(source="", figure="") | (~Q(source="") & ~Q(figure="")),
+                name="sup_field_binding_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def bound(self) -> bool:
+        return bool(self.source)
+
+
+class ReportRequest(models.Model):
+    """A task that asks its targets to fill a template for a period."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="report", primary_key=True)
+    template = models.ForeignKey(ReportTemplate, on_delete=models.PROTECT, related_name="requests")
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+
+    class Meta:
+        verbose_name = _("report request")
+        verbose_name_plural = _("report requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="sup_report_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.period_start}..{self.period_end}"
+
+
+class Answer(models.Model):
+    """A target's value for one field, and where it came from. The unit, key and period are
+    copied from the target, field and request so that a later report finds what a unit already
+    answered for the period with one indexed read."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="answers")
+    field = models.ForeignKey(ReportField, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    value = models.TextField(_("value"), blank=True)
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default="", blank=True)
+    # The reviewer asked for this field again when returning the report: the only one open then.
+    flagged = models.BooleanField(_("to correct"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("report answer")
+        verbose_name_plural = _("report answers")
+        ordering = ["target_id", "field__position", "id"]
+        constraints = [models.UniqueConstraint(fields=["target", "field"], name="sup_answer_once")]
+        indexes = [
+            models.Index(fields=["unit", "key", "period_start", "period_end"], name="sup_answer_reuse"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.key}={self.value}"
+
+
 # The tasks' figures (needle.supervision.figures), on the engine's table shapes --------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needle.supervision.views import pages
+from needle.supervision.views import pages, reports
 
 urlpatterns: list = [
     path("supervision/", pages.mine, name="supervision-mine"),
@@ -11,4 +11,9 @@ urlpatterns: list = [
     path("supervision/targets/<int:pk>/<slug:action>/", pages.target_move, name="supervision-move"),
     path("supervision/admission/<str:code>/", pages.admission_list, name="supervision-admission"),
     path("supervision/burden/<str:code>/", pages.burden, name="supervision-burden"),
+    # Fill-once reports
+    path("supervision/reports/<int:pk>/", reports.report_page, name="supervision-report"),
+    path("supervision/tasks/<int:pk>/report/", reports.table_page, name="supervision-report-table"),
+    path("supervision/report-templates/", reports.templates_page, name="supervision-templates"),
+    path("supervision/burden/<str:code>/fields/", reports.burden_fields, name="supervision-burden-fields"),
 ]

@@ -10,7 +10,16 @@ from django.utils import timezone
 from needle import testing as t
 from needle.demo.supervision import demo_supervision_load
 from needle.orgs.models import UnitType
-from needle.supervision.models import Entry, EntryStatus, Status, Target, Task
+from needle.supervision.models import (
+    Answer,
+    Entry,
+    EntryStatus,
+    Origin,
+    ReportRequest,
+    Status,
+    Target,
+    Task,
+)
 from needle.supervision.selectors.burden import burden_for
 from needle.supervision.selectors.colours import clock, colour_of
 
@@ -28,7 +37,8 @@ def test_the_district_gets_its_list_and_tasks(world):
         area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
     )
     assert made["tasks"] == 8
-    assert Entry.objects.filter(status=EntryStatus.ADMITTED).count() == 3
+    # The three departments' kinds of task, and the general office's monthly report.
+    assert Entry.objects.filter(status=EntryStatus.ADMITTED).count() == 4
     assert Entry.objects.filter(status=EntryStatus.APPLIED).count() == 1
     assert Entry.objects.filter(status=EntryStatus.REFUSED).count() == 1
     statuses = set(Target.objects.values_list("status", flat=True))
@@ -47,3 +57,24 @@ def test_the_district_gets_its_list_and_tasks(world):
         actor=world.people["root"], area=district, start=today - dt.timedelta(days=200), end=today
     )
     assert now.received == Target.objects.count() and now.declined == 1
+
+
+def test_the_monthly_report_is_bound_and_last_month_filled(world):
+    district = world.areas["district_a"]
+    for code, type_ in (
+        ("go-500103000000", UnitType.GENERAL_OFFICE),
+        ("dept-env-500103000000", UnitType.DEPARTMENT),
+    ):
+        t.UnitFactory.create(code=code, type=type_, area=district)
+    made = demo_supervision_load(
+        area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
+    )
+    assert made["reports"] == 2
+    last, this = ReportRequest.objects.order_by("period_start")
+    bound = Answer.objects.filter(field__source__gt="")
+    assert bound.count() == bound.filter(origin=Origin.PREFILLED).count() > 0
+    communities = made["communities"]
+    filled = Target.objects.filter(task=last.task)
+    assert filled.count() == filled.filter(status=Status.SIGNED_OFF).count() == communities > 0
+    assert not Answer.objects.filter(target__task=last.task, value="", field__source="").exists()
+    assert Target.objects.filter(task=this.task, status=Status.ISSUED).count() == communities

@@ -2,6 +2,14 @@
 
 from needle.supervision.services.admission import entry_apply, entry_decide
 from needle.supervision.services.issue import Draft, target_split, task_issue
+from needle.supervision.services.reports import (
+    report_issue,
+    report_open,
+    report_return,
+    report_save,
+    report_submit,
+    template_create,
+)
 from needle.supervision.services.targets import (
     extension_ask,
     extension_decide,
@@ -19,6 +27,11 @@ __all__ = [
     "entry_decide",
     "extension_ask",
     "extension_decide",
+    "report_issue",
+    "report_open",
+    "report_return",
+    "report_save",
+    "report_submit",
     "target_accept",
     "target_decline",
     "target_done",
@@ -27,4 +40,5 @@ __all__ = [
     "target_sign_off",
     "target_split",
     "task_issue",
+    "template_create",
 ]

@@ -1,0 +1,260 @@
+"""/api/v1/supervision/: fill-once reports. Templates (fields, some bound to a figure of a
+rollup source), report requests (a task whose targets get the report prefilled), a target's
+report (open, fill, submit; the level above returns it with the fields to correct), and the
+issuer's table of every target's answers as JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.responses import Status
+
+from needle.areas.models import Area
+from needle.core.errors import NotFound
+from needle.core.schemas import ERRORS, Code, Day, Id
+from needle.orgs.models import Unit
+from needle.orgs.permissions import require_authenticated
+from needle.supervision import services as svc
+from needle.supervision.exports import table_csv, table_xlsx
+from needle.supervision.models import ReportTemplate
+from needle.supervision.report_schemas import (
+    SupFieldsBurdenOut,
+    SupReportCreatedOut,
+    SupReportIn,
+    SupReportOut,
+    SupReportReturnIn,
+    SupTableOut,
+    SupTemplateIn,
+    SupTemplateOut,
+    SupValuesIn,
+)
+from needle.supervision.selectors.report_burden import FieldsBurden, fields_burden
+from needle.supervision.selectors.reports import Filled, access_template, report_of, report_table
+from needle.supervision.states import TARGET
+
+router = Router()
+
+
+def field_out(f: Any) -> dict[str, Any]:
+    return {
+        "key": f.key,
+        "label": f.label,
+        "kind": f.kind,
+        "required": f.required,
+        "source": f.source,
+        "figure": f.figure,
+    }
+
+
+def template_out(t: ReportTemplate) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "owner": t.owner_id,
+        "name": t.name,
+        "description": t.description,
+        "fields": [field_out(f) for f in t.fields.order_by("position", "id")],
+    }
+
+
+def report_out(r: Filled) -> dict[str, Any]:
+    t = r.target
+    return {
+        "target": t.pk,
+        "task": t.task_id,
+        "unit": t.unit_id,
+        "unit_name": t.unit.name,
+        "status": t.status,
+        "template": r.template.pk,
+        "period_start": r.request.period_start,
+        "period_end": r.request.period_end,
+        "return_reason": t.return_reason,
+        "fields": [
+            {
+                **field_out(line.field),
+                "value": line.answer.value,
+                "origin": line.answer.origin or "empty",
+                "flagged": line.answer.flagged,
+                "editable": line.editable,
+            }
+            for line in r.lines
+        ],
+    }
+
+
+def _unit(pk: int, field: str) -> Unit:
+    unit = Unit.objects.filter(pk=pk).first()
+    if unit is None:
+        raise NotFound(fields={field: _("No unit has this id.")})
+    return unit
+
+
+@router.post(
+    "/report-templates",
+    response={201: SupTemplateOut, **ERRORS},
+    summary="Create a report template",
+    url_name="sup-report-templates",
+)
+def template_create(request: HttpRequest, payload: SupTemplateIn) -> Any:
+    """Fields in order; a field bound to a source's figure is prefilled for each target."""
+    actor = require_authenticated(request.user)
+    template = svc.template_create(
+        actor=actor,
+        owner=_unit(payload.owner, "owner"),
+        name=payload.name,
+        description=payload.description,
+        fields=payload.fields,
+    )
+    return Status(201, template_out(template))
+
+
+@router.get("/report-templates/{template_id}", response={200: SupTemplateOut, **ERRORS}, summary="A template")
+def template_get(request: HttpRequest, template_id: Id) -> Any:
+    return template_out(access_template(actor=request.user, template_id=template_id))
+
+
+@router.post(
+    "/reports",
+    response={201: SupReportCreatedOut, **ERRORS},
+    summary="Request a report from many units, prefilled",
+    url_name="sup-reports",
+)
+def report_create(request: HttpRequest, payload: SupReportIn) -> Any:
+    """A task (source: data request) whose targets fill the template for the period; bound
+    fields are prefilled from the figures, fields the unit answered for the period reused.
+    422 `task_type_not_admitted` as for any task that reaches resident committees."""
+    actor = require_authenticated(request.user)
+    task = svc.report_issue(
+        actor=actor,
+        issuer=_unit(payload.issuer, "issuer"),
+        template=access_template(actor=actor, template_id=payload.template),
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+        draft=svc.Draft(
+            title=payload.title,
+            body=payload.body,
+            task_type=payload.task_type,
+            priority=payload.priority,
+            deadline=payload.deadline,
+            working_days=payload.working_days,
+        ),
+        targets=payload.targets,
+    )
+    return Status(201, {"id": task.pk, "targets_count": task.targets_count, "deadline": task.deadline})
+
+
+@router.get(
+    "/targets/{target_id}/report", response={200: SupReportOut, **ERRORS}, summary="A target's report"
+)
+def report_get(request: HttpRequest, target_id: Id) -> Any:
+    """The target's own staff opening it refresh the bound values while it is being filled."""
+    filled = report_of(actor=request.user, target_id=target_id)
+    if TARGET in filled.held and svc.report_open(actor=request.user, target_id=target_id):
+        filled = report_of(actor=request.user, target_id=target_id)
+    return report_out(filled)
+
+
+@router.post("/targets/{target_id}/report", response={200: SupReportOut, **ERRORS}, summary="Fill a report")
+def report_save(request: HttpRequest, target_id: Id, payload: SupValuesIn) -> Any:
+    """422 naming each field whose value does not fit its type; 409 for a locked field."""
+    actor = require_authenticated(request.user)
+    svc.report_save(actor=actor, target_id=target_id, values=payload.values)
+    return report_out(report_of(actor=actor, target_id=target_id))
+
+
+@router.post(
+    "/targets/{target_id}/report/submit", response={200: SupReportOut, **ERRORS}, summary="Submit a report"
+)
+def report_submit(request: HttpRequest, target_id: Id, payload: SupValuesIn) -> Any:
+    actor = require_authenticated(request.user)
+    svc.report_submit(actor=actor, target_id=target_id, values=payload.values)
+    return report_out(report_of(actor=actor, target_id=target_id))
+
+
+@router.post(
+    "/targets/{target_id}/report/return",
+    response={200: SupReportOut, **ERRORS},
+    summary="Return a report with the fields to correct",
+)
+def report_return(request: HttpRequest, target_id: Id, payload: SupReportReturnIn) -> Any:
+    actor = require_authenticated(request.user)
+    svc.report_return(actor=actor, target_id=target_id, reason=payload.reason, fields=payload.fields)
+    return report_out(report_of(actor=actor, target_id=target_id))
+
+
+@router.get(
+    "/tasks/{task_id}/report", response={200: SupTableOut, **ERRORS}, summary="Every target's answers"
+)
+def table_get(request: HttpRequest, task_id: Id) -> Any:
+    table = report_table(actor=require_authenticated(request.user), task_id=task_id)
+    return {
+        "task": table.task.pk,
+        "template": table.request.template_id,
+        "period_start": table.request.period_start,
+        "period_end": table.request.period_end,
+        "fields": [field_out(f) for f in table.fields],
+        "rows": [r.__dict__ for r in table.rows],
+        "totals": [
+            {
+                "area": t.area,
+                "name": t.name,
+                "targets": t.targets,
+                "values": [None if v is None else str(v) for v in t.values],
+            }
+            for t in table.totals
+        ],
+    }
+
+
+@router.get(
+    "/tasks/{task_id}/report.csv", response={200: None, **ERRORS}, summary="Every target's answers (CSV)"
+)
+def table_csv_get(request: HttpRequest, task_id: Id) -> HttpResponse:
+    table = report_table(actor=require_authenticated(request.user), task_id=task_id)
+    response = HttpResponse(table_csv(table).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="report-{task_id}.csv"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/tasks/{task_id}/report.xlsx", response={200: None, **ERRORS}, summary="Every target's answers (XLSX)"
+)
+def table_xlsx_get(request: HttpRequest, task_id: Id) -> HttpResponse:
+    table = report_table(actor=require_authenticated(request.user), task_id=task_id)
+    response = HttpResponse(table_xlsx(table), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="report-{task_id}.xlsx"'
+    return response
+
+
+def _fields_period(b: FieldsBurden) -> dict[str, Any]:
+    return {
+        "start": b.start,
+        "end": b.end,
+        "totals": {o or "empty": n for o, n in b.totals.items()},
+        "by_issuer": [
+            {"issuer": line.issuer_id, "name": line.name, **{o or "empty": n for o, n in line.counts.items()}}
+            for line in b.lines
+        ],
+    }
+
+
+@router.get(
+    "/burden/fields",
+    response={200: SupFieldsBurdenOut, **ERRORS},
+    summary="Report fields asked of an area's units, by issuer and origin",
+)
+def fields_burden_get(request: HttpRequest, area: Code, start: Day, end: Day) -> Any:
+    """The fields of report requests issued in the period to units in the area, by issuing unit:
+    prefilled from the figures, reused from another report, typed, still empty; and the same
+    period a year before."""
+    actor = require_authenticated(request.user)
+    place = Area.objects.filter(code=area).first()
+    if place is None:
+        raise NotFound(fields={"area": _("No area has this code.")})
+    now, before = fields_burden(actor=actor, area=place, start=start, end=end)
+    return {"area": place.code, "period": _fields_period(now), "year_before": _fields_period(before)}
