@@ -1,5 +1,6 @@
 """What the think tank's pages show of a row: a suggestion's card (no names for the public), its
-answer in words, the result tree's lines, and a refusal as one line."""
+answer in words, the result tree's lines, a result as the API gives it, and a refusal as one
+line."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from needle.consult.models import ANSWERED, ActionStatus, Status, Suggestion
-from needle.consult.selectors.results import Node, flatten
+from needle.consult.models import ANSWERED, ActionStatus, Result, Status, Suggestion
+from needle.consult.selectors.results import Node, flatten, result_status, result_tree
 
 
 def refusal(exc: Any) -> str:
@@ -60,3 +61,37 @@ def due_colour(due: Any) -> str:
     if due < today:
         return "colour-red" if (today - due).days >= 7 else "colour-yellow"
     return "colour-blue" if due == today else ""
+
+
+def result_out(result: Result) -> dict[str, Any]:
+    roots, progress = result_tree(result)
+    nodes = flatten(roots)
+    status = result_status(roots)
+    return {
+        "id": result.pk,
+        "area": result.area.code,
+        "title": result.title,
+        "description": result.description,
+        "progress": progress,
+        "status": status,
+        "suggestions": sorted(result.suggestions.values_list("pk", flat=True)),
+        "decisions": sorted(result.decisions.values_list("pk", flat=True)),
+        "actions": [
+            {
+                "id": n.action.pk,
+                "title": n.action.title,
+                "parent": n.action.parent_id,
+                "status": n.status,
+                "progress": n.progress,
+                "own_progress": n.action.progress,
+                "weight": n.action.weight,
+                "case": n.action.case.number if n.action.case is not None else None,
+                "project": n.action.project_id,
+                "follows_work": n.follows_work,
+                "starts_on": n.action.starts_on,
+                "ends_on": n.action.ends_on,
+                "children": [c.action.pk for c in n.children],
+            }
+            for n in nodes
+        ],
+    }

@@ -101,6 +101,15 @@ def _compute(node: Node, depth: int) -> None:
         node.status = ActionStatus.PLANNED
 
 
+def result_status(roots: list[Node]) -> str:
+    """A result's state from its top actions: done when all are, planned while none has started."""
+    if roots and all(n.status == ActionStatus.DONE for n in roots):
+        return ActionStatus.DONE
+    if any(n.status != ActionStatus.PLANNED for n in roots):
+        return ActionStatus.IN_PROGRESS
+    return ActionStatus.PLANNED
+
+
 def _mean(nodes: list[Node]) -> float:
     total = sum(n.action.weight for n in nodes)
     return round(sum(n.progress * n.action.weight for n in nodes) / total, 1) if total else 0.0
@@ -116,10 +125,20 @@ def results_in(*, area: Area, limit: int = 20) -> list[tuple[Result, float]]:
     """Public: the newest results in the area's subtree with their progress, from two queries
     (the results, then every one of their actions)."""
     results = list(Result.objects.filter(subtree_q(area.path, "area_path")).order_by("-pk")[:limit])
-    by_result: dict[int, list[Action]] = {r.pk: [] for r in results}
-    for action in _actions().filter(result_id__in=list(by_result)):
+    states = progress_of([r.pk for r in results])
+    return [(r, states[r.pk][1]) for r in results]
+
+
+def progress_of(result_ids: list[int]) -> dict[int, tuple[str, float]]:
+    """Each result's status and progress, computed from one read of all their actions."""
+    by_result: dict[int, list[Action]] = {pk: [] for pk in result_ids}
+    for action in _actions().filter(result_id__in=result_ids):
         by_result[action.result_id].append(action)
-    return [(r, _tree(by_result[r.pk])[1]) for r in results]
+    out = {}
+    for pk, actions in by_result.items():
+        roots, progress = _tree(actions)
+        out[pk] = (result_status(roots), progress)
+    return out
 
 
 def _actions() -> QuerySet[Action]:
