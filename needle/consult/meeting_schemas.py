@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from needle.consult.models import SeatKind
 from needle.core.schemas import NOT_BOOL, Id, Moment
 
-# Counted by the service, so that a negative or huge count is refused with the field named.
-VoteCount = Annotated[int, NOT_BOOL]
+# A whole number as JSON gives it (not "2", not true), checked for its range by the service,
+# so that a negative or huge count is refused with the field named.
+VoteCount = Annotated[StrictInt, NOT_BOOL]
 
 
 class SeatIn(Schema):

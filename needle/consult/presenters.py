@@ -8,9 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from needle.consult.models import ANSWERED, ActionStatus, Result, Status, Suggestion
-from needle.consult.selectors.results import Node, flatten, result_status, result_tree
+from needle.consult.selectors.results import (
+    Node,
+    ResultCard,
+    TimelineLine,
+    flatten,
+    result_status,
+    result_tree,
+)
 
 
 def refusal(exc: Any) -> str:
@@ -95,3 +103,42 @@ def result_out(result: Result) -> dict[str, Any]:
             for n in nodes
         ],
     }
+
+
+TIMELINE_WORDS = {
+    "created": gettext_lazy("result created"),
+    "action_added": gettext_lazy("action added: %(title)s"),
+    "progress": gettext_lazy("progress reported on %(title)s"),
+    "status": gettext_lazy("%(title)s changed state"),
+    "case_resolved": gettext_lazy("the request followed by %(title)s was resolved"),
+    "case_closed": gettext_lazy("the request followed by %(title)s was closed"),
+}
+
+
+@dataclass
+class TimelineRow:
+    at: Any
+    words: str
+    status: str
+    progress: float | None
+
+
+def timeline_rows(lines: list[TimelineLine]) -> list[TimelineRow]:
+    """A result's timeline in words, newest last; the status and progress after each change."""
+    rows = []
+    for line in lines:
+        words = str(TIMELINE_WORDS.get(line.kind, line.kind)) % {"title": line.title}
+        status = str(ActionStatus(line.status).label) if line.status else ""
+        rows.append(TimelineRow(line.at, words, status, line.progress))
+    return rows
+
+
+@dataclass
+class ProgressCard:
+    card: ResultCard
+    status_label: str
+    timeline: list[TimelineRow]
+
+
+def progress_card(card: ResultCard) -> ProgressCard:
+    return ProgressCard(card, str(ActionStatus(card.status).label), timeline_rows(card.timeline))

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
 from needle.cases.models import Case
 from needle.cases.selectors import may_view
-from needle.consult.models import Action, ActionStatus, Result
+from needle.consult.models import Action, ActionStatus, Decision, Result, ResultEvent, Suggestion
 from needle.consult.states import CASE_DONE, CASE_STARTED, action_status
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.permissions import can_in_area
@@ -165,3 +165,79 @@ def flatten(roots: list[Node]) -> list[Node]:
         out.append(node)
         stack.extend(reversed(node.children))
     return out
+
+
+@dataclass
+class TimelineLine:
+    """A line of a result's public timeline: nothing personal (no names, no request's text)."""
+
+    at: Any
+    kind: str
+    title: str
+    status: str
+    progress: float | None
+
+
+@dataclass
+class ResultCard:
+    result: Result
+    status: str
+    progress: float
+    timeline: list[TimelineLine]
+    suggestions: list[Any]
+    decisions: list[Any]
+
+
+def _timelines(results: list[Result], actions: list[Action]) -> dict[int, list[TimelineLine]]:
+    """Each result's events, with the requests its actions follow resolved or closed on theirs
+    (the cases app records those; this app does not copy them)."""
+    out: dict[int, list[TimelineLine]] = {r.pk: [] for r in results}
+    for e in ResultEvent.objects.filter(result_id__in=list(out)).order_by("at", "pk"):
+        out[e.result_id].append(TimelineLine(e.at, e.kind, e.title, e.status, e.progress))
+    for a in actions:
+        case = a.case
+        if case is None:
+            continue
+        if case.resolved_at is not None:
+            out[a.result_id].append(TimelineLine(case.resolved_at, "case_resolved", a.title, "", None))
+        if case.closed_at is not None:
+            out[a.result_id].append(TimelineLine(case.closed_at, "case_closed", a.title, "", None))
+    for lines in out.values():
+        lines.sort(key=lambda line: line.at)
+    return out
+
+
+def area_progress(*, area: Area, limit: int = 100) -> list[ResultCard]:
+    """Public: the results in the area's subtree, newest first, each with its status, progress,
+    timeline, and the visible suggestions and the decisions it came from; six queries."""
+    results = list(
+        Result.objects.filter(subtree_q(area.path, "area_path"))
+        .prefetch_related(
+            Prefetch("suggestions", queryset=Suggestion.objects.filter(hidden=False).select_related("topic")),
+            Prefetch("decisions", queryset=Decision.objects.select_related("meeting")),
+        )
+        .order_by("-pk")[:limit]
+    )
+    by_result: dict[int, list[Action]] = {r.pk: [] for r in results}
+    actions = list(_actions().filter(result_id__in=list(by_result)))
+    for action in actions:
+        by_result[action.result_id].append(action)
+    timelines = _timelines(results, actions)
+    cards = []
+    for r in results:
+        roots, progress = _tree(by_result[r.pk])
+        cards.append(
+            ResultCard(
+                result=r,
+                status=result_status(roots),
+                progress=progress,
+                timeline=timelines[r.pk],
+                suggestions=list(r.suggestions.all()),
+                decisions=list(r.decisions.all()),
+            )
+        )
+    return cards
+
+
+def result_timeline(result: Result) -> list[TimelineLine]:
+    return _timelines([result], list(_actions().filter(result=result)))[result.pk]
