@@ -95,7 +95,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("topics", _("Topics"), ("topics",)),
     Figure(
         "participants",
-        _("Participants"),
+        _("People taking part"),
         ("participants_new",),
         counts=_("people taking part for the first time in an area's topics, each once per area"),
     ),
