@@ -79,7 +79,7 @@ COUNTERS: tuple[str, ...] = tuple(c.name for c in COUNTER_DEFINITIONS)
 PARTICIPANT_KEYS: dict[str, int] = {p.value: i for i, p in enumerate(Participants, start=1)}
 RESULTS_NOW = ("results_planned", "results_in_progress", "results_done")
 MEETINGS_HELD = (MeetingStatus.HELD, MeetingStatus.MINUTED)
-STATUS_COUNTER = {
+STATUS_COUNTER: dict[str, str] = {
     ActionStatus.PLANNED: "results_planned",
     ActionStatus.IN_PROGRESS: "results_in_progress",
     ActionStatus.DONE: "results_done",
@@ -220,7 +220,7 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         now = _row(rows, BACKLOG_DAY, area, 0)
         now[at[STATUS_COUNTER[status]]] += 1
         now[at["progress_sum"]] += round(progress)
-    return {area: rows for area, rows in out.items() if rows}  # type: ignore[misc]
+    return {area: rows for area, rows in out.items() if rows}
 
 
 def changed_since(moment: dt.datetime) -> set[int]:

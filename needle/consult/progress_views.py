@@ -22,7 +22,7 @@ def area_progress(request: HttpRequest, code: str) -> HttpResponse:
         for status, label in ActionStatus.choices
     ]
     # The ones under way first: they are what people come to follow.
-    order = [ActionStatus.IN_PROGRESS, ActionStatus.PLANNED, ActionStatus.DONE]
+    order: list[str] = [ActionStatus.IN_PROGRESS, ActionStatus.PLANNED, ActionStatus.DONE]
     groups.sort(key=lambda g: order.index(g[0]))
     return render(
         request,

@@ -55,7 +55,7 @@ def test_a_meeting_page(world: t.World, client_for: Any, persona: str, status: i
         page = res.content.decode()
         assert "王经理" in page and "13800001111" not in page
         # Only the staff see the buttons.
-        assert ('action="/consult/console/meetings/%d/hold/"' % meeting.pk in page) is (persona == "staff")
+        assert (f'action="/consult/console/meetings/{meeting.pk}/hold/"' in page) is (persona == "staff")
 
 
 def test_anonymous_are_sent_to_sign_in(world: t.World, client: Any) -> None:
