@@ -17,7 +17,9 @@ from needle.areas.selectors import area_get
 from needle.cases.models import Case
 from needle.consult import selectors, services
 from needle.consult.access import may_view_hidden
+from needle.consult.meeting_api import router as meetings_router
 from needle.consult.models import Action, Result, Suggestion, Topic
+from needle.consult.presenters import result_out
 from needle.consult.schemas import (
     ActionChangeIn,
     ActionIn,
@@ -33,7 +35,6 @@ from needle.consult.schemas import (
     TopicOut,
     TopicPageOut,
 )
-from needle.consult.selectors.results import flatten
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize
@@ -76,43 +77,6 @@ def suggestion_out(s: Suggestion, *, moderator: bool = False, supported: bool = 
         "hidden": s.hidden,
         "hidden_reason": s.hidden_reason if moderator else "",
         "supported": supported,
-    }
-
-
-def result_out(result: Result) -> dict[str, Any]:
-    roots, progress = selectors.result_tree(result)
-    nodes = flatten(roots)
-    status = "planned"
-    if roots and all(n.status == "done" for n in roots):
-        status = "done"
-    elif any(n.status != "planned" for n in roots):
-        status = "in_progress"
-    return {
-        "id": result.pk,
-        "area": result.area.code,
-        "title": result.title,
-        "description": result.description,
-        "progress": progress,
-        "status": status,
-        "suggestions": sorted(result.suggestions.values_list("pk", flat=True)),
-        "actions": [
-            {
-                "id": n.action.pk,
-                "title": n.action.title,
-                "parent": n.action.parent_id,
-                "status": n.status,
-                "progress": n.progress,
-                "own_progress": n.action.progress,
-                "weight": n.action.weight,
-                "case": n.action.case.number if n.action.case is not None else None,
-                "project": n.action.project_id,
-                "follows_work": n.follows_work,
-                "starts_on": n.action.starts_on,
-                "ends_on": n.action.ends_on,
-                "children": [c.action.pk for c in n.children],
-            }
-            for n in nodes
-        ],
     }
 
 
@@ -373,3 +337,7 @@ def change_action(request: HttpRequest, result_id: Id, action_id: Id, payload: A
     )
     services.action_update(actor=request.user, action=action, change=change)
     return result_out(result)
+
+
+# Deliberation meetings, under /api/v1/consult/meetings.
+router.add_router("/meetings", meetings_router)

@@ -1,36 +1,56 @@
-"""The think tank as a source of the rollup engine: topics opened, suggestions made, supports
-given, suggestions answered, answered on time and adopted, for any area subtree and period, by
-who may take part in the topic.
+"""The think tank as a source of the rollup engine, for any area subtree and period: topics
+opened, participants, suggestions made, supports given, suggestions answered (on time, adopted),
+deliberation meetings held and their decisions, results created, and the results now by status
+with their average progress; by who may take part in the topic (0 for meetings and results).
 
-A source's object is a topic: its footprint counts, under the topic's area, the topic on its
-opening day, each suggestion on the local day it was made, each support on its day, and each
-answer (on time when given by the suggestion's due day; adopted when adopted or partly) on the
-day it was given. A suggestion or a support that changes stamps the suggestion's updated_at; the
-refresh reads the topics of the suggestions changed since its watermark."""
+A source's object here is an area (the area a topic, a meeting or a result is put to): a
+distinct count of people cannot be summed from per-topic parts, but within one area it can be
+counted once. So **participants** counts each person (with an account, or a person without one
+whose suggestion staff entered) once per area, on the local day they first suggested or
+supported on any of the area's topics: over a period it is how many people took part for the
+first time there; since the start it is the area's distinct participants; over a district it
+is the sum of its areas' (a person who took part in two communities counts in each).
+
+A topic counts on its opening day; a suggestion on the local day it was made; a support on its
+day; an answer on the day it was given (on time when by the suggestion's due day; adopted when
+adopted or partly); a meeting held (or minuted) on its local day, with its decisions; a result
+on the day it was made. A result's status and progress (computed from its actions and the work
+they follow, `selectors.results`) are stocks: each result counts once now, by status, and adds
+its progress in whole percent, so average progress is their sum over the results.
+
+The refresh finds an area by what stamps an updated_at in it: a topic, a suggestion (supports
+and answers stamp it), a meeting (its decisions stamp it), a result (its actions stamp it), or
+a request or a volunteering project an action follows."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter as Tally
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from needle.consult.models import (
     ADOPTED,
     ANSWERED,
+    Action,
+    ActionStatus,
     ConsultFootprint,
     ConsultNodeRollup,
     ConsultRollup,
+    Decision,
+    Meeting,
+    MeetingStatus,
     Participants,
+    Result,
     Suggestion,
     Support,
     Topic,
 )
+from needle.consult.selectors.results import progress_of
 from needle.core.sql import AnyOf
+from needle.rollups.models import BACKLOG_DAY
 from needle.rollups.sources import Counter, Figure, Footprint, Key, Source, Tables
 
 COUNTER_DEFINITIONS: tuple[Counter, ...] = (
@@ -40,9 +60,30 @@ COUNTER_DEFINITIONS: tuple[Counter, ...] = (
     Counter("answered", _("answered"), _("suggestions given an official answer")),
     Counter("answered_on_time", _("answered on time"), _("answers given by their due day")),
     Counter("adopted", _("adopted"), _("suggestions adopted or partly adopted")),
+    Counter(
+        "participants_new",
+        _("participants"),
+        _("people taking part in an area's topics for the first time (each once per area)"),
+    ),
+    Counter("meetings", _("meetings held"), _("deliberation meetings held")),
+    Counter("decisions", _("decisions"), _("decisions voted on at the meetings held")),
+    Counter("results", _("results"), _("results made from suggestions and decisions")),
+    Counter("results_planned", _("results planned"), _("results not started, now"), stock=True),
+    Counter("results_in_progress", _("results in progress"), _("results under way, now"), stock=True),
+    Counter("results_done", _("results done"), _("results completed, now"), stock=True),
+    Counter(
+        "progress_sum", _("sum of results' progress"), _("the results' progress added up, now"), stock=True
+    ),
 )
 COUNTERS: tuple[str, ...] = tuple(c.name for c in COUNTER_DEFINITIONS)
 PARTICIPANT_KEYS: dict[str, int] = {p.value: i for i, p in enumerate(Participants, start=1)}
+RESULTS_NOW = ("results_planned", "results_in_progress", "results_done")
+MEETINGS_HELD = (MeetingStatus.HELD, MeetingStatus.MINUTED)
+STATUS_COUNTER: dict[str, str] = {
+    ActionStatus.PLANNED: "results_planned",
+    ActionStatus.IN_PROGRESS: "results_in_progress",
+    ActionStatus.DONE: "results_done",
+}
 
 
 def participant_names(keys: Iterable[int]) -> dict[int, str]:
@@ -52,9 +93,16 @@ def participant_names(keys: Iterable[int]) -> dict[int, str]:
 
 FIGURES: tuple[Figure, ...] = (
     Figure("topics", _("Topics"), ("topics",)),
+    Figure(
+        "participants",
+        _("People taking part"),
+        ("participants_new",),
+        counts=_("people taking part for the first time in an area's topics, each once per area"),
+    ),
     Figure("suggestions", _("Suggestions"), ("suggestions",)),
     Figure("supports", _("Supports"), ("supports",)),
     Figure("answered", _("Suggestions answered"), ("answered",)),
+    Figure("answered_on_time", _("Suggestions answered on time"), ("answered_on_time",)),
     Figure("adopted", _("Suggestions adopted"), ("adopted",)),
     Figure(
         "adoption_rate",
@@ -70,65 +118,149 @@ FIGURES: tuple[Figure, ...] = (
         ("answered",),
         counts=_("answers given by their due day, of the answers given"),
     ),
+    Figure("meetings", _("Deliberation meetings held"), ("meetings",)),
+    Figure("decisions", _("Deliberation decisions"), ("decisions",)),
+    Figure("results", _("Results made"), ("results",)),
+    Figure("results_planned", _("Results planned"), ("results_planned",)),
+    Figure("results_in_progress", _("Results in progress"), ("results_in_progress",)),
+    Figure("results_done", _("Results done"), ("results_done",)),
+    Figure(
+        "average_progress",
+        _("Average progress of results"),
+        ("progress_sum",),
+        RESULTS_NOW,
+        counts=_("percent, over the results there now"),
+        mean=True,
+    ),
 )
 
 Key4 = tuple[dt.date, int, int, int]
 
 
+def _row(rows: dict[Key4, list[int]], day: dt.date, area: int, key: int) -> list[int]:
+    return rows.setdefault((day, area, key, 0), [0] * len(COUNTERS))
+
+
 def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
-    """The footprints of these topics (the ones that still exist), in three queries."""
+    """The footprints of these areas (those with anything counted), in seven queries."""
     tz = tz or timezone.get_default_timezone()
-    tallies: dict[int, Tally[tuple[dt.date, str]]] = {}
-    for topic_id, made, status, answered_at, due in Suggestion.objects.filter(
-        AnyOf("topic_id", ids)
-    ).values_list("topic_id", "created_at", "status", "answered_at", "answer_due"):
-        tally = tallies.setdefault(topic_id, Tally())
-        tally[(made.astimezone(tz).date(), "suggestions")] += 1
-        if status in ANSWERED and answered_at is not None:
-            day = answered_at.astimezone(tz).date()
-            tally[(day, "answered")] += 1
-            if day <= due:
-                tally[(day, "answered_on_time")] += 1
-            if status in ADOPTED:
-                tally[(day, "adopted")] += 1
-    for topic_id, at in Support.objects.filter(AnyOf("suggestion__topic_id", ids)).values_list(
-        "suggestion__topic_id", "created_at"
-    ):
-        tallies.setdefault(topic_id, Tally())[(at.astimezone(tz).date(), "supports")] += 1
-    out: dict[int, Footprint] = {}
+    out: dict[int, dict[Key4, list[int]]] = {}
+    at = {name: i for i, name in enumerate(COUNTERS)}
+    topics: dict[int, tuple[int, int]] = {}  # topic id -> (area id, key)
     for pk, area, opens, participants in (
-        Topic.objects.filter(AnyOf("id", ids))
+        Topic.objects.filter(AnyOf("area_id", ids))
         .order_by()
         .values_list("pk", "area_id", "opens", "participants")
     ):
         key = PARTICIPANT_KEYS.get(participants, 0)
-        rows: dict[Key4, list[int]] = {}
-        rows.setdefault((opens, area, key, 0), [0] * len(COUNTERS))[0] += 1
-        for (day, counter), n in tallies.get(pk, Tally()).items():
-            rows.setdefault((day, area, key, 0), [0] * len(COUNTERS))[COUNTERS.index(counter)] += n
-        out[pk] = rows
-    return out
+        topics[pk] = (area, key)
+        _row(out.setdefault(area, {}), opens, area, key)[at["topics"]] += 1
+    # Each person's first day of taking part, per area, with the key of the topic it was on.
+    first: dict[tuple[int, str, int], tuple[dt.date, int]] = {}
+
+    def took_part(area: int, who: tuple[str, int], day: dt.date, key: int) -> None:
+        seen = first.get((area, *who))
+        if seen is None or (day, key) < seen:
+            first[(area, *who)] = (day, key)
+
+    for topic_id, made, status, answered_at, due, author, record in (
+        Suggestion.objects.filter(AnyOf("topic__area_id", ids))
+        .order_by()
+        .values_list(
+            "topic_id", "created_at", "status", "answered_at", "answer_due", "author_id", "record_id"
+        )
+    ):
+        area, key = topics[topic_id]
+        rows = out.setdefault(area, {})
+        day = made.astimezone(tz).date()
+        _row(rows, day, area, key)[at["suggestions"]] += 1
+        if author is not None:
+            took_part(area, ("u", author), day, key)
+        elif record is not None:
+            took_part(area, ("r", record), day, key)
+        if status in ANSWERED and answered_at is not None:
+            answered = answered_at.astimezone(tz).date()
+            row = _row(rows, answered, area, key)
+            row[at["answered"]] += 1
+            row[at["answered_on_time"]] += answered <= due
+            row[at["adopted"]] += status in ADOPTED
+    for topic_id, made, person in (
+        Support.objects.filter(AnyOf("suggestion__topic__area_id", ids))
+        .order_by()
+        .values_list("suggestion__topic_id", "created_at", "person_id")
+    ):
+        area, key = topics[topic_id]
+        day = made.astimezone(tz).date()
+        _row(out.setdefault(area, {}), day, area, key)[at["supports"]] += 1
+        took_part(area, ("u", person), day, key)
+    for (area, _kind, _who), (day, key) in first.items():
+        _row(out[area], day, area, key)[at["participants_new"]] += 1
+    held: dict[int, tuple[int, dt.date]] = {}
+    for pk, area, starts_at in (
+        Meeting.objects.filter(AnyOf("area_id", ids), status__in=MEETINGS_HELD)
+        .order_by()
+        .values_list("pk", "area_id", "starts_at")
+    ):
+        day = starts_at.astimezone(tz).date()
+        held[pk] = (area, day)
+        _row(out.setdefault(area, {}), day, area, 0)[at["meetings"]] += 1
+    for (meeting_id,) in (
+        Decision.objects.filter(AnyOf("meeting_id", list(held))).order_by().values_list("meeting_id")
+    ):
+        area, day = held[meeting_id]
+        _row(out[area], day, area, 0)[at["decisions"]] += 1
+    results = list(
+        Result.objects.filter(AnyOf("area_id", ids)).order_by().values_list("pk", "area_id", "created_at")
+    )
+    states = progress_of([pk for pk, _a, _c in results])
+    for pk, area, created in results:
+        rows = out.setdefault(area, {})
+        _row(rows, created.astimezone(tz).date(), area, 0)[at["results"]] += 1
+        status, progress = states[pk]
+        now = _row(rows, BACKLOG_DAY, area, 0)
+        now[at[STATUS_COUNTER[status]]] += 1
+        now[at["progress_sum"]] += round(progress)
+    return {area: rows for area, rows in out.items() if rows}
 
 
 def changed_since(moment: dt.datetime) -> set[int]:
-    ids = set(Topic.objects.filter(updated_at__gte=moment).values_list("pk", flat=True))
-    ids |= set(Suggestion.objects.filter(updated_at__gte=moment).values_list("topic_id", flat=True))
+    """The areas with a topic, suggestion, meeting or result stamped since the moment, or with a
+    result whose action follows a request or a project changed since."""
+    ids = set(Topic.objects.filter(updated_at__gte=moment).values_list("area_id", flat=True))
+    ids |= set(Suggestion.objects.filter(updated_at__gte=moment).values_list("topic__area_id", flat=True))
+    ids |= set(Meeting.objects.filter(updated_at__gte=moment).values_list("area_id", flat=True))
+    ids |= set(Result.objects.filter(updated_at__gte=moment).values_list("area_id", flat=True))
+    ids |= set(
+        Action.objects.filter(case__isnull=False, case__updated_at__gte=moment).values_list(
+            "result__area_id", flat=True
+        )
+    )
+    ids |= set(
+        Action.objects.filter(project__isnull=False, project__updated_at__gte=moment).values_list(
+            "result__area_id", flat=True
+        )
+    )
     return ids
 
 
 def touched_since(moment: dt.datetime) -> set[int]:
-    """Topics opening on or after the moment's day, or with anything changed since."""
-    ids = set(
-        Topic.objects.filter(
-            Q(opens__gte=timezone.localtime(moment).date()) | Q(updated_at__gte=moment)
-        ).values_list("pk", flat=True)
+    """Areas with a topic opening or a meeting on or after the moment's day, or anything
+    changed since."""
+    ids = changed_since(moment)
+    ids |= set(
+        Topic.objects.filter(opens__gte=timezone.localtime(moment).date()).values_list("area_id", flat=True)
     )
-    ids |= set(Suggestion.objects.filter(updated_at__gte=moment).values_list("topic_id", flat=True))
+    ids |= set(Meeting.objects.filter(starts_at__gte=moment).values_list("area_id", flat=True))
+    # Every area with a result: its stock rows (status, progress) are rows of now.
+    ids |= set(Result.objects.values_list("area_id", flat=True))
     return ids
 
 
 def all_ids() -> list[int]:
-    return list(Topic.objects.order_by("pk").values_list("pk", flat=True))
+    ids = set(Topic.objects.values_list("area_id", flat=True))
+    ids |= set(Meeting.objects.values_list("area_id", flat=True))
+    ids |= set(Result.objects.values_list("area_id", flat=True))
+    return sorted(ids)
 
 
 SOURCE = Source(

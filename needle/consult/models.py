@@ -195,6 +195,10 @@ class Result(TimeStamped):
     suggestions = models.ManyToManyField(
         Suggestion, verbose_name=_("suggestions"), related_name="results", blank=True
     )
+    # The deliberation decisions it carries out (the Decision model is declared further down).
+    decisions = models.ManyToManyField(
+        "consult.Decision", verbose_name=_("decisions"), related_name="results", blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -268,6 +272,177 @@ class Action(TimeStamped):
         return self.title
 
 
+# Deliberation (协商议事) ------------------------------------------------------------------------
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    HELD = "held", _("held")
+    MINUTED = "minuted", _("minuted")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Meeting(TimeStamped):
+    """A meeting of a community's deliberation council: its agenda of topics and suggestions,
+    who was asked and who came, the minutes and the decisions voted on."""
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    title = models.CharField(_("title"), max_length=150)
+    starts_at = models.DateTimeField(_("date and time"))
+    place = models.CharField(_("place"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
+    )
+    agenda_text = models.TextField(_("other agenda items"), blank=True)
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics on the agenda"), related_name="+", blank=True
+    )
+    suggestions = models.ManyToManyField(
+        Suggestion, verbose_name=_("suggestions on the agenda"), related_name="meetings", blank=True
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    minuted_at = models.DateTimeField(_("minuted at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("called by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("deliberation meeting")
+        verbose_name_plural = _("deliberation meetings")
+        ordering = ["-starts_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="minuted") | ~Q(minutes=""), name="consult_minuted_has_minutes"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="consult_cancelled_has_a_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"], name="consult_meeting_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SeatKind(models.TextChoices):
+    REPRESENTATIVE = "representative", _("residents' representative")
+    MEMBER = "member", _("member")
+    UNIT = "unit", _("unit")
+    PROPERTY = "property", _("property company")
+
+
+class MeetingParticipant(models.Model):
+    """One seat at a meeting: a person with an account, a person without one (their shared
+    record) or a unit, with whether they came (unknown until the meeting is held)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="participants"
+    )
+    kind = models.CharField(_("taking part as"), max_length=20, choices=SeatKind.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    record = models.ForeignKey(
+        PersonRecord,
+        verbose_name=_("person without an account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting participant")
+        verbose_name_plural = _("meeting participants")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(record__isnull=False) | Q(unit__isnull=False),
+                name="consult_participant_is_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}:{self.kind}"
+
+
+class Decision(TimeStamped):
+    """A decision a held meeting voted on (for / against / abstain), with its text; passed when
+    more than half of the votes cast are for it. A passed one can become a result."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    title = models.CharField(_("title"), max_length=150)
+    text = models.TextField(_("decision"))
+    votes_for = models.PositiveIntegerField(_("for"))
+    votes_against = models.PositiveIntegerField(_("against"))
+    votes_abstain = models.PositiveIntegerField(_("abstain"))
+    passed = models.BooleanField(_("passed"))
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("suggestion decided on"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decisions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResultEventKind(models.TextChoices):
+    CREATED = "created", _("result created")
+    ACTION_ADDED = "action_added", _("action added")
+    PROGRESS = "progress", _("progress reported")
+    STATUS = "status", _("status changed")
+
+
+class ResultEvent(models.Model):
+    """One entry of a result's public timeline: what changed, when, with the result's status
+    and progress after it (nothing personal: the public reads it)."""
+
+    result = models.ForeignKey(
+        Result, verbose_name=_("result"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.ForeignKey(
+        Action, verbose_name=_("action"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("what happened"), max_length=20, choices=ResultEventKind.choices)
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ActionStatus.choices)
+    progress = models.FloatField(_("progress"))
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("result event")
+        verbose_name_plural = _("result events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.result_id}:{self.kind}"
+
+
 # The rollups' tables (needle.consult.figures) ---------------------------------------------------
 
 
@@ -278,6 +453,14 @@ class ConsultCounters(models.Model):
     answered = models.IntegerField(_("answered"), default=0)
     answered_on_time = models.IntegerField(_("answered on time"), default=0)
     adopted = models.IntegerField(_("adopted"), default=0)
+    participants_new = models.IntegerField(_("participants"), default=0)
+    meetings = models.IntegerField(_("meetings held"), default=0)
+    decisions = models.IntegerField(_("decisions"), default=0)
+    results = models.IntegerField(_("results"), default=0)
+    results_planned = models.IntegerField(_("results planned"), default=0)
+    results_in_progress = models.IntegerField(_("results in progress"), default=0)
+    results_done = models.IntegerField(_("results done"), default=0)
+    progress_sum = models.IntegerField(_("sum of results' progress"), default=0)
 
     class Meta:
         abstract = True
@@ -322,11 +505,12 @@ class ConsultNodeRollup(ConsultCounters, NodeRows):
 
 
 class ConsultFootprint(Footprints):
-    topic_id = models.BigIntegerField(_("topic"), primary_key=True)
+    # The source's object is an area (see needle.consult.figures).
+    area_id = models.BigIntegerField(_("area"), primary_key=True)
 
     class Meta:
-        verbose_name = _("topic footprint")
-        verbose_name_plural = _("topic footprints")
+        verbose_name = _("think tank area footprint")
+        verbose_name_plural = _("think tank area footprints")
 
     def __str__(self) -> str:
-        return str(self.topic_id)
+        return str(self.area_id)

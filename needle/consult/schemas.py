@@ -158,5 +158,8 @@ class ResultOut(Schema):
     progress: float
     status: str
     suggestions: list[int]
+    decisions: list[int] = Field(
+        default_factory=list, description="The deliberation decisions it carries out"
+    )
     actions: list[ActionOut]
     action: int | None = Field(None, description="The action just added (on adding one)")

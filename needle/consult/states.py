@@ -22,7 +22,7 @@ reported by consult.manage over the result's area, and its state follows (`actio
 from __future__ import annotations
 
 from needle.cases.models import State
-from needle.consult.models import ActionStatus, Answer, Status
+from needle.consult.models import ActionStatus, Answer, MeetingStatus, Status
 from needle.core.states import Move, move
 
 ANSWERER = "answerer"
@@ -76,3 +76,31 @@ def step_allowed(before: str, after: str) -> bool:
 
 def moderation_state(hidden: bool) -> str:
     return HIDDEN if hidden else SHOWN
+
+
+# A deliberation council's meeting:
+#
+#     scheduled -> held (attendance taken) -> minuted (+ minutes)
+#     scheduled -> cancelled (+ reason)
+#
+# Decisions are voted on while it is held (recorded before the minutes close it). Capacity:
+# `convener`, consult.manage over the meeting's area.
+CONVENER = "convener"
+
+MEETING_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        move("hold", {MeetingStatus.SCHEDULED}, MeetingStatus.HELD, CONVENER, requires="attendance"),
+        move("minute", {MeetingStatus.HELD}, MeetingStatus.MINUTED, CONVENER, requires="minutes"),
+        move("cancel", {MeetingStatus.SCHEDULED}, MeetingStatus.CANCELLED, CONVENER, requires="reason"),
+    )
+}
+# The states in which the council's decisions are recorded.
+DECIDING = frozenset({MeetingStatus.HELD})
+# The states whose agenda and seats may still change.
+PLANNING = frozenset({MeetingStatus.SCHEDULED})
+
+
+def meeting_moves_from(status: str) -> list[str]:
+    """The moves a meeting in `status` allows (the console's buttons)."""
+    return [name for name, m in MEETING_MOVES.items() if status in m.sources]

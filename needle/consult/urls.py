@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needle.consult import views
+from needle.consult import meeting_views, progress_views, views
 
 urlpatterns = [
     path("consult/console/", views.console, name="consult-console"),
@@ -21,5 +21,36 @@ urlpatterns = [
     path("consult/suggestions/<int:suggestion_id>/answer/", views.answer, name="consult-answer"),
     path("consult/suggestions/<int:suggestion_id>/<str:action>/", views.moderate, name="consult-moderate"),
     path("consult/results/<int:result_id>/", views.result_page, name="consult-result"),
+    # Deliberation meetings (staff) and an area's public progress page.
+    path("consult/console/meetings/", meeting_views.meetings, name="consult-meetings"),
+    path("consult/console/meetings/new/", meeting_views.schedule, name="consult-schedule-meeting"),
+    path("consult/console/meetings/<int:meeting_id>/", meeting_views.meeting_page, name="consult-meeting"),
+    path(
+        "consult/console/meetings/<int:meeting_id>/seats/",
+        meeting_views.add_seat,
+        name="consult-meeting-seat",
+    ),
+    path("consult/console/meetings/<int:meeting_id>/hold/", meeting_views.hold, name="consult-hold-meeting"),
+    path(
+        "consult/console/meetings/<int:meeting_id>/decide/",
+        meeting_views.decide,
+        name="consult-meeting-decide",
+    ),
+    path(
+        "consult/console/meetings/<int:meeting_id>/minutes/",
+        meeting_views.minute,
+        name="consult-meeting-minutes",
+    ),
+    path(
+        "consult/console/meetings/<int:meeting_id>/cancel/",
+        meeting_views.cancel,
+        name="consult-meeting-cancel",
+    ),
+    path(
+        "consult/console/meetings/<int:meeting_id>/decisions/<int:decision_id>/result/",
+        meeting_views.decision_result,
+        name="consult-decision-result",
+    ),
+    path("consult/<str:code>/results/", progress_views.area_progress, name="consult-progress-page"),
     path("consult/<str:code>/", views.topics_page, name="consult-topics"),
 ]

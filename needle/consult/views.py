@@ -314,6 +314,8 @@ def result_page(request: HttpRequest, result_id: int) -> HttpResponse:
         "progress": progress,
         "lines": lines,
         "origins": origins,
+        "decisions": list(result.decisions.select_related("meeting")),
+        "timeline": presenters.timeline_rows(selectors.result_timeline(result)),
         "may_manage": manage,
         "action_form": ActionForm(actions=[line.node.action for line in lines]) if manage else None,
     }

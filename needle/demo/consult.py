@@ -92,7 +92,7 @@ def demo_consult_load(
     )
     messages = _messages()
     today = timezone.localdate()
-    made = {"topics": 0, "suggestions": 0, "supports": 0, "answers": 0, "actions": 0}
+    made = {"topics": 0, "suggestions": 0, "supports": 0, "answers": 0, "actions": 0, "decisions": 0}
     first_adopted: Suggestion | None = None
     for i, area in enumerate([community, *others]):
         unit = _committee(area)
@@ -159,7 +159,50 @@ def demo_consult_load(
         )
     if first_adopted is not None:
         made["actions"] = _result(staff, community, first_adopted)
+        made["decisions"] = _meeting(staff, community, first_adopted, rng)
     return made
+
+
+def _meeting(staff: Person, community: Area, adopted: Suggestion, rng: random.Random) -> int:
+    """One meeting of the community's deliberation council, held five days ago on the adopted
+    suggestion, with its attendance, a decision voted on and its minutes."""
+    residents = list(Person.objects.filter(home_area_id=community.pk).order_by("pk")[:4])
+    seats = [s.Seat(kind="representative", person=p) for p in residents]
+    seats.append(s.Seat(kind="property", newcomer=s.OnBehalf(name=random_name(rng), phone=random_phone(rng))))
+    start = timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0) - dt.timedelta(days=5)
+    meeting = s.meeting_schedule(
+        actor=staff,
+        area=community,
+        draft=s.MeetingDraft(
+            title="居民议事会：" + adopted.topic.title,
+            starts_at=start,
+            place="社区党群服务中心二楼会议室",
+            topics=[adopted.topic],
+            suggestions=[adopted],
+            seats=seats,
+        ),
+    )
+    seat_ids = list(meeting.participants.order_by("pk").values_list("pk", flat=True))
+    # One representative sent apologies.
+    meeting = s.meeting_hold(actor=staff, meeting=meeting, present=seat_ids[1:])
+    s.decision_record(
+        actor=staff,
+        meeting=meeting,
+        title=f"采纳：{adopted.title}"[:150],
+        text_="议事会同意按社区方案分步落实，方案公示七天后实施，进度在社区公开。",
+        votes=s.Votes(votes_for=max(1, len(seat_ids) - 2), against=1 if len(seat_ids) > 2 else 0, abstain=0),
+        suggestion=adopted,
+    )
+    s.meeting_minute(
+        actor=staff,
+        meeting=meeting,
+        minutes=(
+            "一、社区介绍了议题的由来和居民建议的情况。\n"
+            "二、居民代表、物业公司逐一发言，讨论了方案的可行性和费用分担。\n"
+            "三、表决通过落实方案，社区负责跟进并每周公示进度。"
+        ),
+    )
+    return 1
 
 
 def _result(staff: Person, community: Area, adopted: Suggestion) -> int:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from needle.consult.models import Status, Suggestion, Topic
+from needle.consult.selectors.meetings import to_minute_count
 from needle.orgs.permissions import area_scope_q, granting_unit_ids, has_perm_anywhere
 
 CONSOLE_MAX = 200
@@ -69,6 +70,8 @@ class ConsultToday:
     hidden: int
     # The soonest due first (overdue ones lead), each marked `overdue`.
     first: list[Suggestion]
+    # Deliberation meetings held (or past their time) that wait for their minutes.
+    to_minute: int = 0
 
 
 TODAY_LINES = 5
@@ -93,4 +96,10 @@ def consult_today(*, actor: Any) -> ConsultToday | None:
         hidden=Count("pk", filter=hidden),
     )
     first = answers_due(actor=actor, limit=TODAY_LINES)
-    return ConsultToday(due=counts["due"], overdue=counts["overdue"], hidden=counts["hidden"], first=first)
+    return ConsultToday(
+        due=counts["due"],
+        overdue=counts["overdue"],
+        hidden=counts["hidden"],
+        first=first,
+        to_minute=to_minute_count(actor=actor),
+    )

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
 from needle.cases.models import Case
 from needle.cases.selectors import may_view
-from needle.consult.models import Action, ActionStatus, Result
+from needle.consult.models import Action, ActionStatus, Decision, Result, ResultEvent, Suggestion
 from needle.consult.states import CASE_DONE, CASE_STARTED, action_status
 from needle.core.errors import NotFound, ValidationFailed
 from needle.orgs.permissions import can_in_area
@@ -101,6 +101,15 @@ def _compute(node: Node, depth: int) -> None:
         node.status = ActionStatus.PLANNED
 
 
+def result_status(roots: list[Node]) -> str:
+    """A result's state from its top actions: done when all are, planned while none has started."""
+    if roots and all(n.status == ActionStatus.DONE for n in roots):
+        return ActionStatus.DONE
+    if any(n.status != ActionStatus.PLANNED for n in roots):
+        return ActionStatus.IN_PROGRESS
+    return ActionStatus.PLANNED
+
+
 def _mean(nodes: list[Node]) -> float:
     total = sum(n.action.weight for n in nodes)
     return round(sum(n.progress * n.action.weight for n in nodes) / total, 1) if total else 0.0
@@ -116,10 +125,20 @@ def results_in(*, area: Area, limit: int = 20) -> list[tuple[Result, float]]:
     """Public: the newest results in the area's subtree with their progress, from two queries
     (the results, then every one of their actions)."""
     results = list(Result.objects.filter(subtree_q(area.path, "area_path")).order_by("-pk")[:limit])
-    by_result: dict[int, list[Action]] = {r.pk: [] for r in results}
-    for action in _actions().filter(result_id__in=list(by_result)):
+    states = progress_of([r.pk for r in results])
+    return [(r, states[r.pk][1]) for r in results]
+
+
+def progress_of(result_ids: list[int]) -> dict[int, tuple[str, float]]:
+    """Each result's status and progress, computed from one read of all their actions."""
+    by_result: dict[int, list[Action]] = {pk: [] for pk in result_ids}
+    for action in _actions().filter(result_id__in=result_ids):
         by_result[action.result_id].append(action)
-    return [(r, _tree(by_result[r.pk])[1]) for r in results]
+    out = {}
+    for pk, actions in by_result.items():
+        roots, progress = _tree(actions)
+        out[pk] = (result_status(roots), progress)
+    return out
 
 
 def _actions() -> QuerySet[Action]:
@@ -146,3 +165,79 @@ def flatten(roots: list[Node]) -> list[Node]:
         out.append(node)
         stack.extend(reversed(node.children))
     return out
+
+
+@dataclass
+class TimelineLine:
+    """A line of a result's public timeline: nothing personal (no names, no request's text)."""
+
+    at: Any
+    kind: str
+    title: str
+    status: str
+    progress: float | None
+
+
+@dataclass
+class ResultCard:
+    result: Result
+    status: str
+    progress: float
+    timeline: list[TimelineLine]
+    suggestions: list[Any]
+    decisions: list[Any]
+
+
+def _timelines(results: list[Result], actions: list[Action]) -> dict[int, list[TimelineLine]]:
+    """Each result's events, with the requests its actions follow resolved or closed on theirs
+    (the cases app records those; this app does not copy them)."""
+    out: dict[int, list[TimelineLine]] = {r.pk: [] for r in results}
+    for e in ResultEvent.objects.filter(result_id__in=list(out)).order_by("at", "pk"):
+        out[e.result_id].append(TimelineLine(e.at, e.kind, e.title, e.status, e.progress))
+    for a in actions:
+        case = a.case
+        if case is None:
+            continue
+        if case.resolved_at is not None:
+            out[a.result_id].append(TimelineLine(case.resolved_at, "case_resolved", a.title, "", None))
+        if case.closed_at is not None:
+            out[a.result_id].append(TimelineLine(case.closed_at, "case_closed", a.title, "", None))
+    for lines in out.values():
+        lines.sort(key=lambda line: line.at)
+    return out
+
+
+def area_progress(*, area: Area, limit: int = 100) -> list[ResultCard]:
+    """Public: the results in the area's subtree, newest first, each with its status, progress,
+    timeline, and the visible suggestions and the decisions it came from; six queries."""
+    results = list(
+        Result.objects.filter(subtree_q(area.path, "area_path"))
+        .prefetch_related(
+            Prefetch("suggestions", queryset=Suggestion.objects.filter(hidden=False).select_related("topic")),
+            Prefetch("decisions", queryset=Decision.objects.select_related("meeting")),
+        )
+        .order_by("-pk")[:limit]
+    )
+    by_result: dict[int, list[Action]] = {r.pk: [] for r in results}
+    actions = list(_actions().filter(result_id__in=list(by_result)))
+    for action in actions:
+        by_result[action.result_id].append(action)
+    timelines = _timelines(results, actions)
+    cards = []
+    for r in results:
+        roots, progress = _tree(by_result[r.pk])
+        cards.append(
+            ResultCard(
+                result=r,
+                status=result_status(roots),
+                progress=progress,
+                timeline=timelines[r.pk],
+                suggestions=list(r.suggestions.all()),
+                decisions=list(r.decisions.all()),
+            )
+        )
+    return cards
+
+
+def result_timeline(result: Result) -> list[TimelineLine]:
+    return _timelines([result], list(_actions().filter(result=result)))[result.pk]

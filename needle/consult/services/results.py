@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
 from needle.cases.models import Case
 from needle.consult.access import may_manage
-from needle.consult.models import ADOPTED, Action, Result, Suggestion
+from needle.consult.models import ADOPTED, Action, Result, ResultEvent, ResultEventKind, Suggestion
+from needle.consult.selectors.results import result_status, result_tree
 from needle.consult.services._common import TEXT, TITLE, text
 from needle.consult.states import action_status
 from needle.core.audit import audit_record, snapshot
@@ -61,6 +63,7 @@ def result_create(
         created_by=actor,
     )
     result.suggestions.set(suggestions)
+    result_started(result)
     audit_record(
         actor=actor,
         action="consult.result.created",
@@ -68,6 +71,28 @@ def result_create(
         new={"title": result.title, "suggestions": sorted(s.pk for s in suggestions)},
     )
     return result
+
+
+def _event(result: Result, kind: str, action: Action | None = None) -> ResultEvent:
+    """A line of the result's public timeline, with its status and progress after the change."""
+    roots, progress = result_tree(result)
+    now = timezone.now()
+    # Stamped, so that the figures' refresh finds the result's area (needle.consult.figures).
+    Result.objects.filter(pk=result.pk).update(updated_at=now)
+    return ResultEvent.objects.create(
+        result=result,
+        action=action,
+        kind=kind,
+        title=action.title if action is not None else result.title,
+        status=result_status(roots),
+        progress=progress,
+        at=now,
+    )
+
+
+def result_started(result: Result) -> None:
+    """The first line of a new result's timeline (every service that makes one calls it)."""
+    _event(result, ResultEventKind.CREATED)
 
 
 @dataclass(frozen=True)
@@ -141,6 +166,7 @@ def action_add(*, actor: Any, result: Result, draft: ActionDraft) -> Action:
         starts_on=draft.starts_on,
         ends_on=draft.ends_on,
     )
+    _event(result, ResultEventKind.ACTION_ADDED, action)
     audit_record(
         actor=actor,
         action="consult.action.added",
@@ -182,8 +208,13 @@ def action_update(*, actor: Any, action: Action, change: ActionChange) -> Action
         action.title = text(change.title, limit=TITLE, field="title")
     action.progress, action.weight, action.parent = progress, weight, parent
     action.starts_on, action.ends_on = starts_on, ends_on
+    before = action.status
     action.status = action_status(progress)
     action.save()
+    if before != action.status:
+        _event(result, ResultEventKind.STATUS, action)
+    elif old["progress"] != progress:
+        _event(result, ResultEventKind.PROGRESS, action)
     audit_record(
         actor=actor,
         action="consult.action.changed",

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from needle.areas.models import Area
 from needle.consult.access import may_answer, may_manage, may_take_part
 from needle.consult.models import Suggestion, Support, Topic
 from needle.consult.services._common import REASON, TEXT, TITLE, answer_due, text
@@ -44,20 +45,22 @@ def _window(topic: Topic) -> None:
         raise ValidationFailed(said, fields={"topic": said}, code="topic_closed")
 
 
-def _record(actor: Any, topic: Topic, on_behalf: OnBehalf) -> PersonRecord:
-    name = text(on_behalf.name, limit=100, field="on_behalf.name")
+def record_for(actor: Any, area: Area, on_behalf: OnBehalf, *, field: str = "on_behalf") -> PersonRecord:
+    """The shared record of a person without an account (orgs), found again or made with their
+    consent noted; refusals name `field` and the detail."""
+    name = text(on_behalf.name, limit=100, field=f"{field}.name")
     if "\x00" in on_behalf.phone:
-        raise ValidationFailed(fields={"on_behalf.phone": _("The text must not contain a NUL character.")})
+        raise ValidationFailed(fields={f"{field}.phone": _("The text must not contain a NUL character.")})
     try:
         record, _made = person_record_find_or_create(
             actor=actor,
-            area=topic.area,
+            area=area,
             name=name,
             phone=on_behalf.phone,
             consent_method=on_behalf.consent_method,
         )
     except ValidationFailed as exc:
-        raise ValidationFailed(fields={f"on_behalf.{k}": v for k, v in exc.fields.items()}) from None
+        raise ValidationFailed(fields={f"{field}.{k}": v for k, v in exc.fields.items()}) from None
     return record
 
 
@@ -75,7 +78,7 @@ def suggestion_make(
     _window(topic)
     title = text(title, limit=TITLE, field="title")
     body = text(text_, limit=TEXT, field="text")
-    record = _record(actor, topic, on_behalf) if on_behalf is not None else None
+    record = record_for(actor, topic.area, on_behalf) if on_behalf is not None else None
     now = timezone.now()
     suggestion = Suggestion.objects.create(
         topic=topic,

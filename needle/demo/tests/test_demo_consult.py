@@ -7,7 +7,7 @@ import random
 from django.utils import timezone
 
 from needle import testing as t
-from needle.consult.models import ANSWERED, Result, Suggestion, Support, Topic
+from needle.consult.models import ANSWERED, Meeting, Result, Suggestion, Support, Topic
 from needle.consult.selectors import result_tree
 from needle.demo.consult import demo_consult_load
 
@@ -44,3 +44,13 @@ def test_the_demo_s_think_tank(world):
     follows = [n for n in roots if n.action.case_id == case.pk]
     assert len(follows) == 1 and 0 < progress < 100
     assert result.suggestions.get().status == "adopted"
+    # One deliberation meeting, held, with its attendance, a decision voted on and its minutes.
+    meeting = Meeting.objects.get()
+    assert meeting.status == "minuted" and meeting.minutes and meeting.area == a1a
+    assert made["decisions"] == meeting.decisions.count() == 1
+    decision = meeting.decisions.get()
+    assert decision.passed and decision.suggestion == result.suggestions.get()
+    seats = meeting.participants.all()
+    assert seats.filter(kind="property", record__isnull=False).count() == 1
+    assert seats.filter(attended=False).count() == 1 and seats.filter(attended=True).count() >= 2
+    assert decision.votes_for + decision.votes_against <= seats.filter(attended=True).count()
