@@ -1,7 +1,7 @@
 """/api/v1/consult/: topics (opened by staff, listed by area for everyone), suggestions on them
 (by those the topic lets take part, or by staff on behalf), supports (once per person; DELETE
 withdraws), official answers, moderation, and results with their tree of actions and the
-progress computed from it."""
+progress computed from it; deliberation meetings under /meetings (`meeting_api`)."""
 
 from __future__ import annotations
 

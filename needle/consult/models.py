@@ -1,6 +1,7 @@
 """The community think tank: topics put to an area, the suggestions made on them and the
-supports they gather, the official answers, moderation, and the results (with a tree of
-actions) that adopted suggestions become."""
+supports they gather, the official answers, moderation, the deliberation council's meetings and
+decisions, and the results (with a tree of actions and a public timeline) that adopted
+suggestions and passed decisions become."""
 
 from __future__ import annotations
 

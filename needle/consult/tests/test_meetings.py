@@ -142,7 +142,10 @@ def test_a_meeting_held_decided_and_minuted(world: t.World, api_for: Any) -> Non
     assert res.status_code == 200 and res.json()["status"] == "minuted" and res.json()["moves"] == []
 
     # A passed decision becomes a result carrying the suggestion it decided on; a failed one 409.
-    res = staff.post(f"{BASE}/{meeting['id']}/decisions/{decision['id']}/result", {})
+    decided = f"{BASE}/{meeting['id']}/decisions/{decision['id']}/result"
+    assert api_for("supervisor").post(decided, {}).status_code == 403
+    assert api_for("outsider").post(decided, {}).status_code == 404
+    res = staff.post(decided, {})
     assert res.status_code == 201, res.content
     result = res.json()
     assert result["decisions"] == [decision["id"]] and result["suggestions"] == [suggestion.pk]
