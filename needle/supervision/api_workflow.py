@@ -75,15 +75,6 @@ def task_hold(request: HttpRequest, task_id: Id, payload: SupHoldIn) -> Any:
     )
 
 
-@router.patch("/admission/{entry_id}", response={200: SupEntryOut, **ERRORS}, summary="Amend an entry")
-def admission_amend(request: HttpRequest, entry_id: Id, payload: SupAmendIn) -> Any:
-    actor = require_authenticated(request.user)
-    change = payload.dict(exclude_unset=True)
-    note = change.pop("note", "")
-    entry = svc.entry_amend(actor=actor, entry_id=entry_id, change=change, note=note)
-    return entry_out(entry)
-
-
 @router.post(
     "/admission/import", response={201: SupImportedOut, **ERRORS}, summary="Import an admission list"
 )
@@ -93,6 +84,16 @@ def admission_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     actor = require_authenticated(request.user)
     made = svc.entries_import(actor=actor, name=file.name or "", data=file.read(SHEET_BYTES + 1))
     return Status(201, {"imported": len(made)})
+
+
+# After the import: its path would match `{entry_id}`.
+@router.patch("/admission/{entry_id}", response={200: SupEntryOut, **ERRORS}, summary="Amend an entry")
+def admission_amend(request: HttpRequest, entry_id: Id, payload: SupAmendIn) -> Any:
+    actor = require_authenticated(request.user)
+    change = payload.dict(exclude_unset=True)
+    note = change.pop("note", "")
+    entry = svc.entry_amend(actor=actor, entry_id=entry_id, change=change, note=note)
+    return entry_out(entry)
 
 
 __all__ = ["MAX_LINES", "router"]
