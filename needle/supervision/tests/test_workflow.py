@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -21,6 +22,7 @@ from needle.core.models import AuditEvent
 from needle.notify.models import Notification
 from needle.orgs.models import Role, RoleAssignment
 from needle.supervision.models import Entry, EntryStatus, Evidence, Hold, Target, Task
+from needle.supervision.selectors import burden
 from needle.supervision.services import notices
 from needle.supervision.tests.test_api import API, admit, body
 from needle.testing import World
@@ -265,3 +267,33 @@ def test_task_moves_the_think_tank_action(world: World, api_for: Any) -> None:
     api_for("supervisor").post(f"{API}/targets/{street.pk}/done", {"text": "all"})
     action.refresh_from_db()
     assert action.progress == 50
+
+
+def test_issuer_ranking_on_the_operations_center(world: World, api_for: Any, client_for: Any) -> None:
+    admit(world, api_for)
+    issue(api_for, world)
+    issue(api_for, world, "handler", issuer=world.units["district_a_env"].pk, targets=[RC])
+    district = world.areas["district_a"]
+    start, end = TODAY - dt.timedelta(days=30), TODAY
+    ranking = burden.issuer_ranking(actor=world.people["office"], area=district, start=start, end=end)
+    assert ranking is not None
+    direct = {
+        u.pk: Target.objects.filter(task__issuer=u, area_path__startswith=district.path).count()
+        for u in (world.units["district_a_go"], world.units["district_a_env"])
+    }
+    assert {r.issuer_id: r.received for r in ranking} == direct == {
+        world.units["district_a_go"].pk: 2,
+        world.units["district_a_env"].pk: 3,
+    }
+    # The department's admitted hours (2.5 a community) put it first.
+    assert ranking[0].issuer_id == world.units["district_a_env"].pk and str(ranking[0].hours) == "7.5"
+    page = client_for("office").get(
+        reverse("operations:area", args=[district.code]), {"start": start.isoformat(), "end": end.isoformat()}
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="issuer-ranking"' in html
+    assert world.units["district_a_env"].name in html
+    assert burden.issuer_ranking(actor=world.people["staff"], area=district, start=start, end=end) is None
+    community = world.areas["community_a1a"]
+    mine = burden.issuer_ranking(actor=world.people["staff"], area=community, start=start, end=end)
+    assert mine is not None and [(r.issuer_id, r.received) for r in mine] == [(world.units["district_a_env"].pk, 1)]
