@@ -58,7 +58,12 @@ def evidence_add(request: HttpRequest, target_id: Id, file: File[UploadedFile]) 
     return Status(201, evidence_out(added))
 
 
-@router.get("/evidence/{evidence_id}", response={200: None, **ERRORS}, summary="An evidence file")
+@router.get(
+    "/evidence/{evidence_id}",
+    response={200: None, **ERRORS},
+    summary="An evidence file",
+    url_name="sup-evidence",
+)
 def evidence_get(request: HttpRequest, evidence_id: Id) -> Any:
     evidence = Evidence.objects.select_related("target", "target__task").filter(pk=evidence_id).first()
     if evidence is None or not may_view_target(request.user, evidence.target):

@@ -79,7 +79,12 @@ def test_urge_by_issuer_only(world: World, api_for: Any) -> None:
     assert r.status_code == 200
     target.refresh_from_db()
     assert target.urges == 1
-    assert Notification.objects.filter(recipient=world.people["supervisor"], verb="supervision.target.urged").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=world.people["supervisor"], verb="supervision.target.urged"
+        ).count()
+        == 1
+    )
 
 
 def test_overdue_urged_once_a_day_and_escalated_once(world: World, api_for: Any) -> None:
@@ -90,9 +95,12 @@ def test_overdue_urged_once_a_day_and_escalated_once(world: World, api_for: Any)
     street = world.people["supervisor"]
     assert Notification.objects.filter(recipient=street, verb="supervision.task.urged").count() == 1
     # The district office's superior is the city's general office.
-    assert Notification.objects.filter(
-        recipient=world.people["city_admin"], verb="supervision.task.escalated"
-    ).count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=world.people["city_admin"], verb="supervision.task.escalated"
+        ).count()
+        == 1
+    )
     assert AuditEvent.objects.filter(action="supervision.task.escalated").count() == 1
     tomorrow = timezone.now() + dt.timedelta(days=1)
     assert notices.overdue_urge(now=tomorrow) == (2, 0)
@@ -225,7 +233,8 @@ def test_unlisted_task_held_for_the_general_office(
     world: World, api_for: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     r = api_for("handler").post(
-        f"{API}/tasks", body(world, issuer=world.units["district_a_env"].pk, task_type="photo_wall", targets=[RC])
+        f"{API}/tasks",
+        body(world, issuer=world.units["district_a_env"].pk, task_type="photo_wall", targets=[RC]),
     )
     assert r.status_code == 201 and r.json()["hold"] == "held"
     task = r.json()["id"]
@@ -281,10 +290,14 @@ def test_issuer_ranking_on_the_operations_center(world: World, api_for: Any, cli
         u.pk: Target.objects.filter(task__issuer=u, area_path__startswith=district.path).count()
         for u in (world.units["district_a_go"], world.units["district_a_env"])
     }
-    assert {r.issuer_id: r.received for r in ranking} == direct == {
-        world.units["district_a_go"].pk: 2,
-        world.units["district_a_env"].pk: 3,
-    }
+    assert (
+        {r.issuer_id: r.received for r in ranking}
+        == direct
+        == {
+            world.units["district_a_go"].pk: 2,
+            world.units["district_a_env"].pk: 3,
+        }
+    )
     # The department's admitted hours (2.5 a community) put it first.
     assert ranking[0].issuer_id == world.units["district_a_env"].pk and str(ranking[0].hours) == "7.5"
     page = client_for("office").get(
@@ -296,4 +309,6 @@ def test_issuer_ranking_on_the_operations_center(world: World, api_for: Any, cli
     assert burden.issuer_ranking(actor=world.people["staff"], area=district, start=start, end=end) is None
     community = world.areas["community_a1a"]
     mine = burden.issuer_ranking(actor=world.people["staff"], area=community, start=start, end=end)
-    assert mine is not None and [(r.issuer_id, r.received) for r in mine] == [(world.units["district_a_env"].pk, 1)]
+    assert mine is not None and [(r.issuer_id, r.received) for r in mine] == [
+        (world.units["district_a_env"].pk, 1)
+    ]
