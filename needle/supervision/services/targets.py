@@ -37,6 +37,10 @@ def _locked(actor: Any, target_id: int) -> tuple[Target, set[str]]:
     held = capacities(actor, target)
     if not may_view_target(actor, target, held):
         raise NotFound()
+    if target.task.hold in ("held", "rejected"):
+        raise Conflict(
+            _("This task has not been approved by the general office."), extra={"state": target.task.hold}
+        )
     return target, held
 
 

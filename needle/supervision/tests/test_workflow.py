@@ -241,10 +241,14 @@ def test_unlisted_task_held_for_the_general_office(
     staff = world.people["staff"]
     assert Notification.objects.filter(recipient=staff, verb="supervision.task.issued").count() == 0
     assert api_for("handler").post(f"{API}/tasks/{task}/hold", {"approve": True}).status_code == 403
+    waiting = Target.objects.get(task_id=task, unit=world.units["rc_a1a"])
+    r = api_for("staff").post(f"{API}/targets/{waiting.pk}/progress", {"progress": 10})
+    assert r.status_code == 409
     with django_capture_on_commit_callbacks(execute=True):
         r = api_for("office").post(f"{API}/tasks/{task}/hold", {"approve": True})
     assert r.status_code == 200 and r.json()["hold"] == "approved"
     assert Notification.objects.filter(recipient=staff, verb="supervision.task.issued").count() == 1
+    assert api_for("staff").post(f"{API}/targets/{waiting.pk}/progress", {"progress": 10}).status_code == 200
     assert api_for("office").post(f"{API}/tasks/{task}/hold", {"approve": False}).status_code == 409
     assert Task.objects.get(pk=task).hold == Hold.APPROVED
 
