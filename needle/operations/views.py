@@ -40,6 +40,7 @@ from needle.operations.subscriptions import subscription_create, subscription_de
 from needle.orgs.models import Person
 from needle.rollups.read import rollup_status
 from needle.rollups.sources import Source, source_named
+from needle.supervision.selectors.burden import issuer_ranking
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -96,6 +97,8 @@ def dashboard(request: HttpRequest, code: str | None = None, pk: int | None = No
         # Care's standing now beside its period's figures, where the reader has them at all.
         if any(s["name"] == CARE.name for s in sections):
             context["care_standing"] = care_standing(area=d.area)
+        # The general offices' burden on the area's units, by issuing unit.
+        context["issuer_ranking"] = issuer_ranking(actor=request.user, area=d.area, start=d.start, end=d.end)
     return render(request, "operations/dashboard.html", context)
 
 

@@ -57,6 +57,10 @@ def task_out(t: Task) -> dict[str, Any]:
         "deadline": t.deadline,
         "targets_count": t.targets_count,
         "parent_target": t.parent_target_id,
+        "lead_unit": t.lead_unit_id,
+        "assisting": sorted(t.assisting.values_list("pk", flat=True)) if t.pk else [],
+        "consult_action": t.consult_action_id,
+        "hold": t.hold,
     }
 
 
@@ -122,11 +126,17 @@ def task_create(request: HttpRequest, payload: SupTaskIn) -> Any:
         priority=payload.priority,
         deadline=payload.deadline,
         working_days=payload.working_days,
+        lead_unit=payload.lead_unit,
+        assisting=tuple(payload.assisting),
+        consult_action=payload.consult_action,
     )
     task = svc.task_issue(
         actor=actor, issuer=_unit(payload.issuer, "issuer"), draft=draft, targets=payload.targets
     )
-    return Status(201, {"id": task.pk, "targets_count": task.targets_count, "deadline": task.deadline})
+    return Status(
+        201,
+        {"id": task.pk, "targets_count": task.targets_count, "deadline": task.deadline, "hold": task.hold},
+    )
 
 
 @router.get("/tasks/{task_id}", response={200: SupTaskOut, **ERRORS}, summary="A task")

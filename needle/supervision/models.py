@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
+from needle.consult.models import Action
 from needle.orgs.models import Person, Unit
 from needle.rollups.models import Footprints, LeafRows, NodeRows
 
@@ -53,6 +54,13 @@ class Colour(models.TextChoices):
     GREEN = "green", _("signed off")
 
 
+class Hold(models.TextChoices):
+    NONE = "", _("not held")
+    HELD = "held", _("held for the general office's approval")
+    APPROVED = "approved", _("approved by the general office")
+    REJECTED = "rejected", _("rejected by the general office")
+
+
 class Task(models.Model):
     issuer = models.ForeignKey(Unit, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="+")
     # The issuer's place, so that a task list is scoped by one indexed range.
@@ -76,6 +84,22 @@ class Task(models.Model):
         related_name="+",
     )
     targets_count = models.PositiveIntegerField(_("targets"), default=0)
+    # A task shared between departments: the lead answers for it, the assisting units help.
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assisting = models.ManyToManyField(Unit, verbose_name=_("assisting units"), blank=True, related_name="+")
+    # The think tank's result action this task carries out; the task's progress moves it.
+    consult_action = models.ForeignKey(
+        Action,
+        verbose_name=_("think tank action"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # An unlisted task to communities, where the deployment holds it for the general office.
+    hold = models.CharField(_("approval"), max_length=10, choices=Hold.choices, default="", blank=True)
     created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -120,6 +144,11 @@ class Target(models.Model):
     signed_off_on = models.DateField(_("signed off on"), null=True, blank=True)
     declined_on = models.DateField(_("declined on"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    # Set once each: the issue's notification, the last urging, the escalation to the issuer's superior.
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    urged_at = models.DateTimeField(_("urged at"), null=True, blank=True)
+    urges = models.PositiveSmallIntegerField(_("times urged"), default=0)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("task target")
@@ -152,6 +181,43 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.progress}%"
+
+
+class Evidence(models.Model):
+    """A file a target gives with a report: a photo (re-encoded without metadata) or a PDF."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="evidence")
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to="supervision/%Y/%m/")
+    name = models.CharField(_("name"), max_length=120)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField(default=0)
+    by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Digest(models.Model):
+    """An issuing unit's daily digest, sent once a day (the job may run twice)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    targets = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="sup_digest_once")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day}"
 
 
 class Refusal(models.Model):

@@ -28,12 +28,16 @@ class SupTaskIn(Schema):
     deadline: Day | None = Field(None, description="A day from today on; or give working_days")
     working_days: int | None = Field(None, ge=1, le=250, description="Instead of a deadline")
     targets: list[Any] = Field(description=TARGETS, max_length=1000)
+    lead_unit: Id | None = Field(None, description="The unit that leads a task shared between departments")
+    assisting: list[Id] = Field([], description="The units that assist the lead", max_length=20)
+    consult_action: Id | None = Field(None, description="The think tank's result action the task carries out")
 
 
 class SupTaskCreatedOut(Schema):
     id: int
     targets_count: int
     deadline: dt.date
+    hold: str = ""
 
 
 class SupTaskOut(Schema):
@@ -49,6 +53,10 @@ class SupTaskOut(Schema):
     deadline: dt.date
     targets_count: int
     parent_target: int | None
+    lead_unit: int | None = None
+    assisting: list[int] = []
+    consult_action: int | None = None
+    hold: str = ""
 
 
 class SupTargetOut(Schema):
@@ -168,3 +176,33 @@ class SupBurdenOut(Schema):
     area: str
     period: SupPeriodOut
     year_before: SupPeriodOut
+
+
+class SupUrgeIn(Schema):
+    note: str = ""
+
+
+class SupHoldIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+class SupEvidenceOut(Schema):
+    id: int
+    target: int
+    name: str
+    content_type: str
+    size: int
+
+
+class SupAmendIn(Schema):
+    asks: str | None = None
+    basis: str | None = None
+    hours: float | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
+    note: str = ""
+
+
+class SupImportedOut(Schema):
+    imported: int

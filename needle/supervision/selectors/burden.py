@@ -110,3 +110,15 @@ def burden_for(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> tuple
     if (end - start).days > MAX_DAYS:
         raise ValidationFailed(fields={"end": _("Give a period of at most ten years.")})
     return _count(area, start, end), _count(area, year_before(start), year_before(end))
+
+
+RANKED = 10
+
+
+def issuer_ranking(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> list[IssuerLine] | None:
+    """The issuing units ranked by the burden they put on the area's units over the period
+    (estimated hours, then tasks received), at most RANKED; None for a reader without the
+    burden figures (the operations center shows nothing then)."""
+    if not can_in_area(actor, "supervision.view_burden", area) or end < start:
+        return None
+    return _count(area, start, end).lines[:RANKED]

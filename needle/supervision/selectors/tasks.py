@@ -147,6 +147,9 @@ class Today:
 LIMIT = 100
 
 
+LIVE = ("", "approved")
+
+
 def my_tasks(*, actor: Any) -> Today:
     """What the actor's units must do (open targets), sign off (done targets of the level below),
     decide (extensions asked of tasks they issued), and the tasks they issued with colours."""
@@ -160,7 +163,8 @@ def my_tasks(*, actor: Any) -> Today:
     work = granting_unit_ids(actor, "supervision.work")
     sign = granting_unit_ids(actor, "supervision.sign_off")
     issue = granting_unit_ids(actor, "supervision.issue")
-    to_do = rows(base.filter(unit_id__in=work, status__in=OPEN))
+    # A task held for the general office (or rejected by it) reaches no one's list.
+    to_do = rows(base.filter(unit_id__in=work, status__in=OPEN, task__hold__in=LIVE))
     to_sign = rows(base.filter(signer_id__in=sign, status=Status.DONE))
     extensions = rows(base.filter(task__issuer_id__in=issue, extension=Extension.ASKED))
     tasks = list(Task.objects.filter(issuer_id__in=issue).select_related("issuer")[:LIMIT])
@@ -206,7 +210,7 @@ def supervision_today(*, actor: Any) -> SupervisionToday | None:
     if not (work or sign or issue):
         return None
     today = timezone.localdate()
-    doing = Q(unit_id__in=work, status__in=OPEN)
+    doing = Q(unit_id__in=work, status__in=OPEN, task__hold__in=LIVE)
     signing = Q(signer_id__in=sign, status=Status.DONE)
     deciding = Q(task__issuer_id__in=issue, extension=Extension.ASKED)
     counts = Target.objects.filter(doing | signing | deciding).aggregate(

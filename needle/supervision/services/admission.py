@@ -86,12 +86,17 @@ def entry_apply(
 
 def may_decide(actor: Any, entry: Entry) -> bool:
     """A decider of the admission list in a general office whose area holds the district."""
+    return may_decide_in(actor, entry.area_path)
+
+
+def may_decide_in(actor: Any, path: str) -> bool:
+    """A decider of the admission list in a general office whose area holds `path`."""
     if is_superuser(actor):
         return True
     units = granting_unit_ids(actor, "supervision.decide_admission")
     return (
         Unit.objects.filter(pk__in=units, type=UnitType.GENERAL_OFFICE, dissolved_on__isnull=True)
-        .filter(area__path__in=_ancestors(entry.area_path))
+        .filter(area__path__in=_ancestors(path))
         .exists()
     )
 
@@ -134,4 +139,54 @@ def entry_decide(*, actor: Any, entry_id: int, decision: Any, note: Any = "") ->
     entry.decision_note = why
     entry.save()
     audit_record(actor=actor, action=ACTIONS[decision], obj=entry, old=old, new=snapshot(entry, FIELDS))
+    return entry
+
+
+AMENDABLE = ("asks", "basis", "hours", "valid_from", "valid_until")
+
+
+@transaction.atomic
+def entry_amend(*, actor: Any, entry_id: int, change: dict[str, Any], note: Any = "") -> Entry:
+    """The general office amends an admitted entry (what it asks, its basis, hours, validity);
+    the old values stay in the audit trail. Only the fields given change."""
+    actor = require_authenticated(actor)
+    entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound()
+    if not may_decide(actor, entry):
+        raise PermissionDenied()
+    unknown = sorted(set(change) - set(AMENDABLE))
+    if unknown or not change:
+        raise ValidationFailed(
+            fields={"change": _("Change one or more of: %(c)s.") % {"c": ", ".join(AMENDABLE)}}
+        )
+    if entry.status != states.N.ADMITTED:
+        raise Conflict(
+            _("This cannot be done in the state “%(state)s”.") % {"state": entry.status},
+            extra={"state": entry.status},
+        )
+    old = snapshot(entry, [*FIELDS, "asks", "basis"])
+    if "asks" in change:
+        entry.asks = inputs.text(change["asks"], limit=inputs.BODY, field="asks", required=True)
+    if "basis" in change:
+        entry.basis = inputs.text(change["basis"], limit=inputs.NOTE, field="basis", required=True)
+    if "hours" in change:
+        entry.hours = _hours(change["hours"])
+    if "valid_from" in change:
+        entry.valid_from = _day(change["valid_from"], "valid_from")
+    if "valid_until" in change:
+        entry.valid_until = inputs.future_day(
+            _day(change["valid_until"], "valid_until"), field="valid_until", today=today()
+        )
+    if entry.valid_until < entry.valid_from:
+        raise ValidationFailed(fields={"valid_until": _("Give a day on or after the first day.")})
+    entry.decision_note = inputs.text(note, limit=inputs.NOTE, field="note") or entry.decision_note
+    entry.save()
+    audit_record(
+        actor=actor,
+        action="supervision.entry.amended",
+        obj=entry,
+        old=old,
+        new=snapshot(entry, [*FIELDS, "asks", "basis"]),
+    )
     return entry

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,8 @@ from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import can_act_for_unit, require_authenticated
 from needle.supervision import inputs, states
 from needle.supervision.access import capacities
-from needle.supervision.models import Entry, EntryStatus, Priority, Refusal, Source, Target, Task
+from needle.supervision.models import Entry, EntryStatus, Hold, Priority, Refusal, Source, Target, Task
+from needle.supervision.services import links, notices
 from needle.supervision.states import TARGET
 
 MAX_TARGET_SPECS = 1000
@@ -51,6 +53,11 @@ class Draft:
     deadline: dt.date | None = None
     # Instead of a deadline: so many working days from today on the cases' calendar.
     working_days: int | None = None
+    # A task shared between departments: the unit that leads it and those that assist.
+    lead_unit: int | None = None
+    assisting: tuple[int, ...] = ()
+    # The think tank's result action the task carries out (its progress moves the action).
+    consult_action: int | None = None
 
 
 def today() -> dt.date:
@@ -242,13 +249,17 @@ def _create(
     if parent is not None and deadline > max(parent.deadline, today()):
         raise ValidationFailed(fields={"deadline": _("Give a day no later than the street's own deadline.")})
     on = today()
+    lead, assisting = links.coordination(issuer, draft.lead_unit, draft.assisting)
+    action = links.consult_action(actor, draft.consult_action)
     reached = _resolve(issuer, specs)
     hours = _admission(issuer, task_type, reached, on=on)
     community_districts = {
         district_path(r.area_path) for r in reached if r.type == UnitType.RESIDENT_COMMITTEE
     }
     refused = sorted(community_districts - set(hours))
-    if refused and not deliver_unlisted:
+    # Where the deployment allows it, an unlisted task waits for the general office instead.
+    held = bool(refused) and not deliver_unlisted and parent is None and hold_unlisted()
+    if refused and not deliver_unlisted and not held:
         communities = sum(1 for r in reached if r.type == UnitType.RESIDENT_COMMITTEE)
         raise _refuse(actor, issuer, task_type, refused, communities)
     signers = _signers(issuer, reached)
@@ -266,7 +277,12 @@ def _create(
             parent_target=parent,
             targets_count=len(reached),
             created_by=actor,
+            lead_unit=lead,
+            consult_action=action,
+            hold=Hold.HELD if held else Hold.NONE,
         )
+        if assisting:
+            task.assisting.set(assisting)
         rows = []
         for r in reached:
             community = r.type == UnitType.RESIDENT_COMMITTEE
@@ -296,9 +312,21 @@ def _create(
                 "targets": len(reached),
                 "unlisted": len(refused),
                 "parent_target": parent.pk if parent else None,
+                "lead_unit": lead.pk if lead else None,
+                "assisting": [u.pk for u in assisting],
+                "consult_action": action.pk if action else None,
+                "held": held,
             },
         )
+        if not held:
+            notices.after_issue(task)
     return task
+
+
+def hold_unlisted() -> bool:
+    """Whether this deployment holds an unlisted task to communities for the general office's
+    approval rather than refusing it (NEEDLE_SUPERVISION_HOLD_UNLISTED, off by default)."""
+    return bool(getattr(settings, "NEEDLE_SUPERVISION_HOLD_UNLISTED", False))
 
 
 def task_issue(

@@ -18,6 +18,7 @@ from needle.orgs.permissions import require_authenticated
 from needle.supervision import inputs, states
 from needle.supervision.access import capacities, may_view_target
 from needle.supervision.models import Extension, Report, Status, Target
+from needle.supervision.services import workflow
 from needle.supervision.services.issue import today
 
 FIELDS = ["status", "progress", "deadline", "extension", "extension_until"]
@@ -36,6 +37,10 @@ def _locked(actor: Any, target_id: int) -> tuple[Target, set[str]]:
     held = capacities(actor, target)
     if not may_view_target(actor, target, held):
         raise NotFound()
+    if target.task.hold in ("held", "rejected"):
+        raise Conflict(
+            _("This task has not been approved by the general office."), extra={"state": target.task.hold}
+        )
     return target, held
 
 
@@ -64,6 +69,7 @@ def _follow_children(target: Target) -> None:
     signed off count as 100; declined ones count not at all)."""
     parent_id = target.task.parent_target_id
     if parent_id is None:
+        workflow.follow_action(target)
         return
     parent = Target.objects.select_for_update().get(pk=parent_id)
     shares = list(
@@ -82,6 +88,7 @@ def _follow_children(target: Target) -> None:
     if mean != parent.progress:
         parent.progress = mean
         parent.save(update_fields=["progress", "updated_at"])
+    workflow.follow_action(target)
 
 
 def _move(actor: Any, target_id: int, name: str, **change: Any) -> tuple[Target, dict[str, Any], list[str]]:

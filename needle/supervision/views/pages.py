@@ -37,6 +37,7 @@ from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
 from needle.supervision.selectors.tasks import access_target, access_task, my_tasks, target_colour, task_board
 from needle.supervision.services.issue import district_path
+from needle.supervision.services.workflow import MAX_FILE_BYTES
 
 
 def grant_paths(actor: Any) -> set[str]:
@@ -140,6 +141,8 @@ def target_page(request: HttpRequest, pk: int) -> HttpResponse:
             "status_label": status_label(target.status),
             "moves": moves,
             "reports": target.reports.select_related("by")[:50],
+            "evidence": list(target.evidence.all()),
+            "may_add_evidence": "target" in held and target.status not in ("signed_off", "declined"),
             "errors": {},
         },
     )
@@ -189,6 +192,13 @@ def target_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 target_id=pk,
                 until=_day(post.get("until", ""), "until"),
                 reason=post.get("reason", ""),
+            )
+        elif action == "evidence":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationFailed(fields={"file": _("Choose a file.")})
+            svc.evidence_add(
+                actor=actor, target_id=pk, data=upload.read(MAX_FILE_BYTES + 1), name=upload.name or ""
             )
         elif action in ("grant", "refuse"):
             svc.extension_decide(actor=actor, target_id=pk, grant=action == "grant")
