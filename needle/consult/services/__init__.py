@@ -1,6 +1,21 @@
 """Every write of the think tank, split by concern: `topics`, `suggestions` (suggesting,
 supporting, answering, moderating) and `results` (results and their tree of actions)."""
 
+from needle.consult.services.engagement import (
+    comment_add,
+    comment_moderate,
+    follow_set,
+    report_decide,
+    report_make,
+    unfollow,
+)
+from needle.consult.services.experts import (
+    expert_candidates,
+    expert_invite,
+    expert_opinion,
+    topic_from_hot_topic,
+)
+from needle.consult.services.followers import digest_batch, digests_queue
 from needle.consult.services.results import (
     ActionChange,
     ActionDraft,
@@ -25,11 +40,23 @@ __all__ = [
     "TopicDraft",
     "action_add",
     "action_update",
+    "comment_add",
+    "comment_moderate",
+    "digest_batch",
+    "digests_queue",
+    "expert_candidates",
+    "expert_invite",
+    "expert_opinion",
+    "follow_set",
+    "report_decide",
+    "report_make",
     "result_create",
     "suggestion_answer",
     "suggestion_make",
     "suggestion_moderate",
     "support_add",
     "support_withdraw",
+    "topic_from_hot_topic",
     "topic_open",
+    "unfollow",
 ]
