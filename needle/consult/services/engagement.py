@@ -38,6 +38,7 @@ def comment_add(
         raise Conflict(_("This suggestion is hidden."), code="hidden")
     require(may_take_part(actor, suggestion.topic))
     if reply_to is not None:
+        reply_to = Comment.objects.get(pk=reply_to.pk)
         if reply_to.suggestion_id != suggestion.pk or reply_to.hidden:
             raise NotFound()
         if reply_to.parent_id is not None:

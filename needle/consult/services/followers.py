@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -105,25 +105,30 @@ def digests_queue(cadence: str, *, until: dt.datetime | None = None) -> int:
     return jobs
 
 
-_COUNT_SQL = """
-SELECT f.person_id, count(DISTINCT e.id)
-FROM {follow} f JOIN {event} e ON {on}
-WHERE f.person_id = ANY(%s) AND f.cadence = %s
-  AND e.created_at > COALESCE(f.digested_at, %s) AND e.created_at <= %s
-GROUP BY f.person_id
-"""
-
-
 def _counts(cadence: str, people: list[int], until: dt.datetime) -> dict[int, int]:
+    """For each person, the events since their last digest (or the period) on what they follow."""
     since = until - PERIOD[cadence]
     counts: dict[int, int] = defaultdict(int)
-    tables = {"follow": Follow._meta.db_table, "event": Event._meta.db_table}
-    for on in ("e.suggestion_id = f.suggestion_id", "e.topic_id = f.topic_id"):
-        sql = _COUNT_SQL.format(on=on, **tables)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [people, cadence, since, until])
-            for person_id, n in cursor.fetchall():
-                counts[person_id] += n
+    for key in ("suggestion_id", "topic_id"):
+        events = (
+            Event.objects.filter(
+                **{key: OuterRef(key)},
+                created_at__gt=Coalesce(OuterRef("digested_at"), Value(since)),
+                created_at__lte=until,
+            )
+            .order_by()
+            .values(key)
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        rows = (
+            Follow.objects.filter(person_id__in=people, cadence=cadence, **{f"{key}__isnull": False})
+            .annotate(n=Coalesce(Subquery(events), 0))
+            .filter(n__gt=0)
+            .values_list("person_id", "n")
+        )
+        for person_id, n in rows:
+            counts[person_id] += n
     return counts
 
 

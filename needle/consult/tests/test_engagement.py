@@ -100,7 +100,7 @@ def test_daily_digest_is_one_message_per_person_built_in_batches(world, topic, n
 
 def test_result_changes_reach_the_followers(world, topic):
     sug = make_suggestion(world, topic)
-    s.suggestion_answer(actor=world.people["staff"], suggestion=sug, answer="adopted", text_="采纳")
+    sug = s.suggestion_answer(actor=world.people["staff"], suggestion=sug, answer="adopted", text_="采纳")
     result = s.result_create(
         actor=world.people["staff"],
         area=world.areas["community_a1a"],
