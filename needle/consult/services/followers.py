@@ -100,7 +100,7 @@ def digests_queue(cadence: str, *, until: dt.datetime | None = None) -> int:
     people = _due_people(cadence, until)
     jobs = 0
     for start in range(0, len(people), DIGEST_BATCH):
-        job_enqueue(DIGEST_JOB, cadence, people[start : start + DIGEST_BATCH], until.isoformat())
+        job_enqueue(DIGEST_JOB, str(cadence), people[start : start + DIGEST_BATCH], until.isoformat())
         jobs += 1
     return jobs
 
