@@ -162,14 +162,15 @@ def report_decide(*, actor: Any, report: Report, decision: str, reason: str = ""
     """A moderator's decision on a report: hide the item (with a reason) or keep it. Every
     pending report of the same item is decided with it. Audited."""
     require_authenticated(actor)
-    report = (
+    found = (
         Report.objects.select_for_update(of=("self",))
         .select_related("suggestion", "comment")
         .filter(pk=report.pk)
         .first()
     )
-    if report is None:
+    if found is None:
         raise NotFound()
+    report = found
     require(may_manage(actor, report.area_path))
     if decision not in (ReportDecision.HIDDEN, ReportDecision.KEPT):
         raise ValidationFailed(fields={"decision": _("Choose hidden or kept.")})
@@ -181,9 +182,8 @@ def report_decide(*, actor: Any, report: Report, decision: str, reason: str = ""
             suggestion_moderate(actor=actor, suggestion=report.suggestion, move_name="hide", reason=said)
         elif report.comment is not None and not report.comment.hidden:
             comment_moderate(actor=actor, comment=report.comment, move_name="hide", reason=said)
-    same = Report.objects.filter(
-        suggestion_id=report.suggestion_id, comment_id=report.comment_id, decision=ReportDecision.PENDING
-    )
+    item: dict[str, Any] = {"suggestion_id": report.suggestion_id, "comment_id": report.comment_id}
+    same = Report.objects.filter(**item, decision=ReportDecision.PENDING)
     now = timezone.now()
     ids = list(same.values_list("pk", flat=True))
     same.update(decision=decision, decided_by=actor, decided_at=now)

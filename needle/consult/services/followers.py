@@ -26,7 +26,7 @@ from needle.orgs.models import Person
 DIGEST_BATCH = 1000
 DIGEST_JOB = "needle.consult.tasks.digest_batch"
 # How far back a digest looks for events when a follow has had no digest yet.
-PERIOD = {Cadence.DAILY: dt.timedelta(days=1), Cadence.WEEKLY: dt.timedelta(days=7)}
+PERIOD: dict[str, dt.timedelta] = {Cadence.DAILY: dt.timedelta(days=1), Cadence.WEEKLY: dt.timedelta(days=7)}
 
 
 def follow_own(suggestion: Suggestion) -> None:
@@ -54,7 +54,7 @@ def tell_followers(
     if suggestion is not None:
         which |= Q(suggestion=suggestion)
     ids = set(Follow.objects.filter(which, cadence=Cadence.IMMEDIATELY).values_list("person_id", flat=True))
-    ids.discard(skip)  # type: ignore[arg-type]
+    ids.discard(skip)
     for start in range(0, len(ids), DIGEST_BATCH):
         chunk = sorted(ids)[start : start + DIGEST_BATCH]
         notify(

@@ -143,7 +143,7 @@ def support_withdraw(*, actor: Any, suggestion: Suggestion) -> None:
 
 
 # What the followers of a suggestion are told of its answer, by the state it leads to.
-_ANSWERED = {
+_ANSWERED: dict[str, str] = {
     Status.EVALUATING: gettext_noop("“%(title)s” is being evaluated."),
     Status.ADOPTED: gettext_noop("“%(title)s” was adopted."),
     Status.PARTLY_ADOPTED: gettext_noop("“%(title)s” was partly adopted."),

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from needle import testing as t
 from needle.consult import services as s
 from needle.consult.models import Cadence, Comment, Event, ExpertInvite, Follow, Report, Topic
 from needle.consult.services import followers
