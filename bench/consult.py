@@ -297,7 +297,7 @@ def main() -> int:
     with connection.cursor() as cursor:  # every suggestion has something new since yesterday
         cursor.execute(
             "INSERT INTO consult_event (topic_id, suggestion_id, verb, message, params, link, created_at)"
-            " SELECT s.topic_id, s.id, 'consult.comment', 'A new comment on “%%(title)s”.',"
+            " SELECT s.topic_id, s.id, 'consult.comment', 'A new comment on “%(title)s”.',"
             " json_build_object('title', s.title), '', now() - interval '3 hours' FROM consult_suggestion s"
             " WHERE NOT EXISTS (SELECT 1 FROM consult_event e WHERE e.suggestion_id = s.id"
             " AND e.created_at > now() - interval '1 day')"
