@@ -394,8 +394,9 @@ def change_action(request: HttpRequest, result_id: Id, action_id: Id, payload: A
 )
 def comments(request: HttpRequest, suggestion_id: Id) -> Any:
     """Each comment with its replies; a hidden one is shown as hidden (its text to moderators)."""
-    s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
-    return comment_thread(actor=request.user, suggestion=s)
+    actor = optional_actor(request) or request.user
+    s = selectors.access_suggestion(actor=actor, suggestion_id=suggestion_id)
+    return comment_thread(actor=actor, suggestion=s)
 
 
 @router.post("/suggestions/{suggestion_id}/comments", response={201: CommentOut, **ERRORS}, summary="Comment")
