@@ -20,6 +20,9 @@ urlpatterns = [
     ),
     path("consult/suggestions/<int:suggestion_id>/answer/", views.answer, name="consult-answer"),
     path("consult/suggestions/<int:suggestion_id>/<str:action>/", views.moderate, name="consult-moderate"),
+    path(
+        "consult/reports/<int:report_id>/<str:decision>/", views.decide_report, name="consult-decide-report"
+    ),
     path("consult/results/<int:result_id>/", views.result_page, name="consult-result"),
     path("consult/<str:code>/", views.topics_page, name="consult-topics"),
 ]
