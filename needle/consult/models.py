@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from needle.areas.models import Area
 from needle.cases.models import Case
 from needle.core.models import TimeStamped
+from needle.intel.models import HotTopic
 from needle.orgs.models import PersonRecord, Unit
 from needle.rollups.models import Footprints, LeafRows, NodeRows
 from needle.volunteering.models import Project
@@ -44,6 +45,15 @@ class Topic(TimeStamped):
     answer_by = models.DateField(_("answer by"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The cluster of requests the topic was opened from, if any (one topic per cluster).
+    hot_topic = models.OneToOneField(
+        HotTopic,
+        verbose_name=_("from the hot topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -515,3 +525,225 @@ class ConsultFootprint(Footprints):
 
     def __str__(self) -> str:
         return str(self.area_id)
+
+
+# Engagement: comments, follows, reports, digests and experts -------------------------------
+
+
+class Comment(TimeStamped):
+    """A comment on a suggestion, or a reply to one (one level: a reply is not replied to)."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(_("text"))
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(hidden=True) | ~Q(hidden_reason=""), name="consult_comment_hidden_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["suggestion", "id"], name="consult_comment_thread")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Cadence(models.TextChoices):
+    IMMEDIATELY = "immediately", _("at once")
+    DAILY = "daily", _("a daily digest")
+    WEEKLY = "weekly", _("a weekly digest")
+
+
+class Follow(models.Model):
+    """A person following a topic or a suggestion, and how they want to hear of it."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("suggestion"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    cadence = models.CharField(_("when"), max_length=12, choices=Cadence.choices, default=Cadence.IMMEDIATELY)
+    created_at = models.DateTimeField(_("followed at"), auto_now_add=True)
+    # The last digest that covered this follow; the next one lists what came after it.
+    digested_at = models.DateTimeField(_("last digest"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(topic__isnull=True, suggestion__isnull=False)
+                | Q(topic__isnull=False, suggestion__isnull=True),
+                name="consult_follow_one_thing",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "topic"], condition=Q(topic__isnull=False), name="consult_follow_topic_once"
+            ),
+            models.UniqueConstraint(
+                fields=["person", "suggestion"],
+                condition=Q(suggestion__isnull=False),
+                name="consult_follow_suggestion_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["suggestion", "cadence"], name="consult_follow_sugg"),
+            models.Index(fields=["topic", "cadence"], name="consult_follow_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.topic_id or ''}/{self.suggestion_id or ''}"
+
+
+class Event(models.Model):
+    """Something followers hear of (an answer, a comment, a result's change), kept for the digests
+    as a message code and parameters, put into words in each reader's language."""
+
+    topic = models.ForeignKey(Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="+")
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("suggestion"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    verb = models.CharField(_("kind"), max_length=60)
+    message = models.CharField(_("message"), max_length=500)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("think tank event")
+        verbose_name_plural = _("think tank events")
+
+    def __str__(self) -> str:
+        return self.verb
+
+
+class ReportDecision(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    HIDDEN = "hidden", _("hidden")
+    KEPT = "kept", _("kept")
+
+
+class Report(models.Model):
+    """A signed-in person's report of a suggestion or a comment, decided by a moderator."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.CASCADE, related_name="+"
+    )
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("suggestion"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=ReportDecision.choices, default=ReportDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(suggestion__isnull=True, comment__isnull=False)
+                | Q(suggestion__isnull=False, comment__isnull=True),
+                name="consult_report_one_thing",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "suggestion"],
+                condition=Q(suggestion__isnull=False),
+                name="consult_report_suggestion_once",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "comment"],
+                condition=Q(comment__isnull=False),
+                name="consult_report_comment_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["decision", "area_path"], name="consult_report_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.suggestion_id or ''}/{self.comment_id or ''}"
+
+
+class ExpertInvite(TimeStamped):
+    """A member invited by staff, for a skill they listed at check-in, to give an opinion on a
+    topic; the opinion is shown apart from the suggestions."""
+
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="experts"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("expert"), on_delete=models.CASCADE, related_name="+"
+    )
+    skill = models.CharField(_("skill"), max_length=100)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+    )
+    opinion = models.TextField(_("opinion"), blank=True)
+    given_at = models.DateTimeField(_("given at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expert invitation")
+        verbose_name_plural = _("expert invitations")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["topic", "person"], name="consult_expert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id}:{self.person_id}"

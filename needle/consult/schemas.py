@@ -163,3 +163,47 @@ class ResultOut(Schema):
     )
     actions: list[ActionOut]
     action: int | None = Field(None, description="The action just added (on adding one)")
+
+
+class CommentIn(Schema):
+    text: str = Field(..., max_length=2000)
+    reply_to: Id | None = Field(None, description="The comment replied to (replies are one level deep)")
+
+
+class CommentOut(Schema):
+    id: int
+    author: str
+    text: str
+    hidden: bool
+    hidden_reason: str
+    created_at: dt.datetime
+    replies: list[CommentOut] = []
+
+
+class FollowIn(Schema):
+    cadence: str = Field("immediately", max_length=12, description="immediately, daily or weekly")
+
+
+class FollowOut(Schema):
+    id: int
+    topic: int | None
+    suggestion: int | None
+    cadence: str
+
+
+class ReportIn(Schema):
+    reason: str = Field(..., max_length=300)
+
+
+class ReportOut(Schema):
+    id: int
+    suggestion: int | None
+    comment: int | None
+    reason: str
+    decision: str
+    text: str = Field(..., description="The reported text, for the moderators")
+
+
+class DecideIn(Schema):
+    decision: str = Field(..., max_length=10, description="hidden or kept")
+    reason: str = Field("", max_length=300, description="Why it is hidden (default: the report's reason)")

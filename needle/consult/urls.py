@@ -20,6 +20,9 @@ urlpatterns = [
     ),
     path("consult/suggestions/<int:suggestion_id>/answer/", views.answer, name="consult-answer"),
     path("consult/suggestions/<int:suggestion_id>/<str:action>/", views.moderate, name="consult-moderate"),
+    path(
+        "consult/reports/<int:report_id>/<str:decision>/", views.decide_report, name="consult-decide-report"
+    ),
     path("consult/results/<int:result_id>/", views.result_page, name="consult-result"),
     # Deliberation meetings (staff) and an area's public progress page.
     path("consult/console/meetings/", meeting_views.meetings, name="consult-meetings"),

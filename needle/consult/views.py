@@ -31,6 +31,7 @@ from needle.consult.forms import (
     TopicForm,
 )
 from needle.consult.models import Suggestion
+from needle.consult.selectors.engagement import access_report, expert_opinions, report_queue
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
 from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
@@ -82,6 +83,7 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         "may_manage": may_manage(request.user, topic.area_path),
         "form": SuggestionForm(),
         "behalf_form": OnBehalfForm(),
+        "experts": expert_opinions(topic=topic),
     }
     return render(request, "consult/topic.html", context)
 
@@ -148,6 +150,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "due": rows,
         "overdue": sum(1 for s in due if s.answer_due < timezone.localdate()),
         "hidden": list(selectors.moderation_queue(actor=request.user)),
+        "reports": list(report_queue(actor=request.user)[:100]),
         "answer_form": AnswerForm(),
         "topic_form": _topic_form(request) if has_perm_anywhere(request.user, "consult.manage") else None,
     }
@@ -298,6 +301,18 @@ def moderate(request: HttpRequest, suggestion_id: int, action: str) -> HttpRespo
     except DomainError as exc:
         messages.error(request, presenters.refusal(exc))
     return _back(request, reverse("consult-topic", args=[s.topic_id]))
+
+
+@login_required
+@require_POST
+def decide_report(request: HttpRequest, report_id: int, decision: str) -> HttpResponse:
+    """A moderator's decision on a report from the console: hide the item or keep it."""
+    report = access_report(actor=request.user, report_id=report_id)
+    try:
+        services.report_decide(actor=request.user, report=report, decision=decision)
+    except DomainError as exc:
+        messages.error(request, presenters.refusal(exc))
+    return _back(request, reverse("consult-console"))
 
 
 @require_GET

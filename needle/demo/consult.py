@@ -23,6 +23,7 @@ from django.utils import timezone
 from needle.areas.models import Area, Level
 from needle.cases.models import OPEN_STATES, Case
 from needle.consult import services as s
+from needle.consult.access import may_take_part
 from needle.consult.models import Suggestion, Topic
 from needle.consult.states import step_allowed
 from needle.demo.catalog import read_csv
@@ -149,6 +150,7 @@ def demo_consult_load(
                         created_at=timezone.now() - dt.timedelta(days=14),
                         answer_due=today - dt.timedelta(days=2),
                     )
+    made.update(_engagement(staff, community, resident))
     # The second topic of the staff's community has closed.
     ours = list(Topic.objects.filter(area=community).order_by("pk").values_list("pk", flat=True))
     if len(ours) > 1:
@@ -203,6 +205,32 @@ def _meeting(staff: Person, community: Area, adopted: Suggestion, rng: random.Ra
         ),
     )
     return 1
+
+
+def _engagement(staff: Person, community: Area, resident: Person | None) -> dict[str, int]:
+    """On the first topic of the staff's community: a short thread of comments with a reply, a
+    resident following the topic with a daily digest, and a reported comment waiting in the
+    moderators' queue."""
+    topic = Topic.objects.filter(area=community).order_by("pk").first()
+    sug = Suggestion.objects.filter(topic=topic, hidden=False).order_by("-supports", "pk").first()
+    if topic is None or sug is None:
+        return {}
+    people = [
+        p
+        for p in Person.objects.filter(home_area__path__startswith=community.path).order_by("pk")[:12]
+        if may_take_part(p, topic)
+    ][:3]
+    if len(people) < 3:
+        return {}
+    first = s.comment_add(actor=people[0], suggestion=sug, text_="赞成，晚上回来根本找不到车位。")
+    s.comment_add(
+        actor=people[1], suggestion=sug, text_="周边单位的停车场晚上是空的，可以谈谈。", reply_to=first
+    )
+    rude = s.comment_add(actor=people[2], suggestion=sug, text_="低价出租车位，加微信详谈。")
+    s.report_make(actor=people[0], comment=rude, reason="广告")
+    if resident is not None and may_take_part(resident, topic):
+        s.follow_set(actor=resident, topic=topic, cadence="daily")
+    return {"comments": 3, "reports": 1}
 
 
 def _result(staff: Person, community: Area, adopted: Suggestion) -> int:

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0004_area_outlined_index'),
-        ('consult', '0001_initial'),
+        ('consult', '0002_engagement'),
         ('orgs', '0007_rollup_level'),
         ('rollups', '0002_sources_built'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.areas.models import Area
 from needle.cases.models import Case
@@ -19,6 +20,7 @@ from needle.consult.access import may_manage
 from needle.consult.models import ADOPTED, Action, Result, ResultEvent, ResultEventKind, Suggestion
 from needle.consult.selectors.results import result_status, result_tree
 from needle.consult.services._common import TEXT, TITLE, text
+from needle.consult.services.followers import tell_result_followers
 from needle.consult.states import action_status
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import ValidationFailed
@@ -223,6 +225,12 @@ def action_update(*, actor: Any, action: Action, change: ActionChange) -> Action
         old=old,
         new=snapshot(action, ACTION_FIELDS),
     )
+    if old["status"] != action.status or old["progress"] != action.progress:
+        tell_result_followers(
+            result,
+            text=gettext_noop("“%(result)s”: “%(action)s” is at %(progress)d%%."),
+            params={"result": result.title, "action": action.title, "progress": action.progress},
+        )
     return action
 
 

@@ -12,11 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from needle.areas.models import Area
 from needle.consult.access import may_answer, may_manage, may_take_part
-from needle.consult.models import Suggestion, Support, Topic
+from needle.consult.models import Status, Suggestion, Support, Topic
 from needle.consult.services._common import REASON, TEXT, TITLE, answer_due, text
+from needle.consult.services.followers import follow_own, tell_followers
 from needle.consult.states import ANSWER_MOVES, MODERATION_MOVES, moderation_state
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
@@ -94,6 +96,7 @@ def suggestion_make(
     if record is not None:
         new["on_behalf"] = {"record": record.pk, "phone": mask_phone(record.phone)}
     audit_record(actor=actor, action="consult.suggestion.made", obj=suggestion, new=new)
+    follow_own(suggestion)
     return suggestion
 
 
@@ -142,6 +145,15 @@ def support_withdraw(*, actor: Any, suggestion: Suggestion) -> None:
     )
 
 
+# What the followers of a suggestion are told of its answer, by the state it leads to.
+_ANSWERED: dict[str, str] = {
+    Status.EVALUATING: gettext_noop("“%(title)s” is being evaluated."),
+    Status.ADOPTED: gettext_noop("“%(title)s” was adopted."),
+    Status.PARTLY_ADOPTED: gettext_noop("“%(title)s” was partly adopted."),
+    Status.NOT_ADOPTED: gettext_noop("“%(title)s” was not adopted; the reason is given."),
+}
+
+
 @transaction.atomic
 def suggestion_answer(*, actor: Any, suggestion: Suggestion, answer: str, text_: str = "") -> Suggestion:
     """The official answer (adopted, partly adopted, not adopted with a reason, being evaluated)
@@ -174,6 +186,13 @@ def suggestion_answer(*, actor: Any, suggestion: Suggestion, answer: str, text_:
         obj=suggestion,
         old=old,
         new={"status": suggestion.status, "answer_text": reply},
+    )
+    tell_followers(
+        topic=suggestion.topic,
+        suggestion=suggestion,
+        verb="consult.answer",
+        text=_ANSWERED[suggestion.status],
+        params={"title": suggestion.title},
     )
     return suggestion
 

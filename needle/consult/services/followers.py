@@ -1,0 +1,154 @@
+"""What followers hear: an answer to a suggestion they follow, a new comment, a result's change.
+
+Each is kept as an `Event` (a message code and parameters, put into words in each reader's
+language when it is read or sent). Those who chose to hear at once are notified now through
+`needle.notify`; the others get one message per daily or weekly digest. Digests are built in
+batches: one queued job per DIGEST_BATCH recipients, never one per person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from needle.consult.models import Cadence, Event, Follow, Suggestion, Topic
+from needle.core.jobs import job_enqueue
+from needle.notify.messages import Message
+from needle.notify.services import notify
+from needle.orgs.models import Person
+
+DIGEST_BATCH = 1000
+DIGEST_JOB = "needle.consult.tasks.digest_batch"
+# How far back a digest looks for events when a follow has had no digest yet.
+PERIOD: dict[str, dt.timedelta] = {Cadence.DAILY: dt.timedelta(days=1), Cadence.WEEKLY: dt.timedelta(days=7)}
+
+
+def follow_own(suggestion: Suggestion) -> None:
+    """The author of a suggestion follows it from the moment it is made."""
+    if suggestion.author_id is not None:
+        Follow.objects.get_or_create(person_id=suggestion.author_id, suggestion=suggestion)
+
+
+def tell_followers(
+    *,
+    topic: Topic,
+    suggestion: Suggestion | None,
+    verb: str,
+    text: str,
+    params: dict[str, Any],
+    skip: int | None = None,
+) -> Event:
+    """Keep the event for the digests and notify now those following the suggestion (or the
+    topic) who chose to hear at once; `skip` is the person who caused it."""
+    link = f"/consult/topics/{topic.pk}/"
+    event = Event.objects.create(
+        topic=topic, suggestion=suggestion, verb=verb, message=text, params=params, link=link
+    )
+    which = Q(topic=topic)
+    if suggestion is not None:
+        which |= Q(suggestion=suggestion)
+    ids = set(Follow.objects.filter(which, cadence=Cadence.IMMEDIATELY).values_list("person_id", flat=True))
+    ids.discard(skip)
+    for start in range(0, len(ids), DIGEST_BATCH):
+        chunk = sorted(ids)[start : start + DIGEST_BATCH]
+        notify(
+            recipients=Person.objects.filter(pk__in=chunk, is_active=True),
+            verb=verb,
+            message=Message(text, params),
+            link=link,
+        )
+    return event
+
+
+def tell_result_followers(result: Any, *, text: str, params: dict[str, Any]) -> int:
+    """A result's change reaches the followers of each suggestion it came from."""
+    told = 0
+    for suggestion in result.suggestions.select_related("topic"):
+        tell_followers(
+            topic=suggestion.topic, suggestion=suggestion, verb="consult.result", text=text, params=params
+        )
+        told += 1
+    return told
+
+
+# Digests --------------------------------------------------------------------------------------
+
+
+def _due_people(cadence: str, until: dt.datetime) -> list[int]:
+    """Who follows, with `cadence`, something that had an event in the period before `until`."""
+    since = until - PERIOD[cadence]
+    events = Event.objects.filter(created_at__gt=since, created_at__lte=until)
+    suggestions = events.exclude(suggestion=None).values("suggestion_id")
+    topics = events.values("topic_id")
+    return list(
+        Follow.objects.filter(Q(suggestion__in=suggestions) | Q(topic__in=topics), cadence=cadence)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+
+
+def digests_queue(cadence: str, *, until: dt.datetime | None = None) -> int:
+    """Queue the `cadence` digest: one job per DIGEST_BATCH recipients. Returns the jobs queued."""
+    until = until or timezone.now()
+    people = _due_people(cadence, until)
+    jobs = 0
+    for start in range(0, len(people), DIGEST_BATCH):
+        job_enqueue(DIGEST_JOB, str(cadence), people[start : start + DIGEST_BATCH], until.isoformat())
+        jobs += 1
+    return jobs
+
+
+def _counts(cadence: str, people: list[int], until: dt.datetime) -> dict[int, int]:
+    """For each person, the events since their last digest (or the period) on what they follow."""
+    since = until - PERIOD[cadence]
+    counts: dict[int, int] = defaultdict(int)
+    for key in ("suggestion_id", "topic_id"):
+        events = (
+            Event.objects.filter(
+                **{key: OuterRef(key)},
+                created_at__gt=Coalesce(OuterRef("digested_at"), Value(since)),
+                created_at__lte=until,
+            )
+            .order_by()
+            .values(key)
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        rows = (
+            Follow.objects.filter(person_id__in=people, cadence=cadence, **{f"{key}__isnull": False})
+            .annotate(n=Coalesce(Subquery(events), 0))
+            .filter(n__gt=0)
+            .values_list("person_id", "n")
+        )
+        for person_id, n in rows:
+            counts[person_id] += n
+    return counts
+
+
+def digest_batch(cadence: str, people: Iterable[int], until: dt.datetime) -> int:
+    """One batch of a digest: each person gets one message counting what came, on what they
+    follow with `cadence`, since their last digest; their follows are marked as digested, so a
+    second run of the same batch tells nothing twice. Returns how many were notified."""
+    people = list(people)
+    counts = _counts(cadence, people, until)
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for person_id, n in counts.items():
+        by_count[n].append(person_id)
+    told = 0
+    text = gettext_noop("%(n)d updates on what you follow in the think tank.")
+    for n, ids in by_count.items():
+        told += notify(
+            recipients=Person.objects.filter(pk__in=ids, is_active=True).only("pk"),
+            verb=f"consult.digest.{cadence}",
+            message=Message(text, {"n": n}),
+            link="/consult/",
+        )
+    Follow.objects.filter(person_id__in=people, cadence=cadence).update(digested_at=until)
+    return told

@@ -1,0 +1,29 @@
+"""The think tank's background jobs: they take ids and call services, and may run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from needle.consult.models import Cadence
+from needle.consult.services.followers import digest_batch as _digest_batch
+from needle.consult.services.followers import digests_queue
+
+
+@db_task()
+def digest_batch(cadence: str, people: list[int], until: str) -> int:
+    """One batch (up to 1,000 people) of a daily or weekly digest."""
+    return _digest_batch(cadence, people, dt.datetime.fromisoformat(until))
+
+
+@db_periodic_task(crontab(minute="0", hour=str(settings.NEEDLE_DIGEST_HOUR)))
+def queue_daily_digests() -> int:
+    return digests_queue(Cadence.DAILY)
+
+
+@db_periodic_task(crontab(minute="0", hour=str(settings.NEEDLE_DIGEST_HOUR), day_of_week="1"))
+def queue_weekly_digests() -> int:
+    return digests_queue(Cadence.WEEKLY)
