@@ -533,6 +533,8 @@ if not 0 <= NEEDLE_CARE_REMIND_DAYS <= 60:
 
 # A supervised task's target turns blue this many working days before its deadline.
 NEEDLE_SUPERVISION_BLUE_DAYS = env_int("NEEDLE_SUPERVISION_BLUE_DAYS", 3)
+# An unlisted task to communities waits for the general office's approval instead of being refused.
+NEEDLE_SUPERVISION_HOLD_UNLISTED = env_bool("NEEDLE_SUPERVISION_HOLD_UNLISTED", False)
 if not 0 <= NEEDLE_SUPERVISION_BLUE_DAYS <= 30:
     raise ImproperlyConfigured("NEEDLE_SUPERVISION_BLUE_DAYS must be between 0 and 30")
 

@@ -10,14 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from needle.consult.models import SeatKind, Suggestion, Topic
 from needle.consult.services._common import REASON, TEXT, TITLE
 from needle.consult.services.meetings import MAX_VOTES, MINUTES
+from needle.core.widgets import DateTimeInput
 
 
 class MeetingForm(forms.Form):
     area = forms.CharField(label=_("area code"), max_length=40)
     title = forms.CharField(label=_("title"), max_length=TITLE)
-    starts_at = forms.DateTimeField(
-        label=_("date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = forms.DateTimeField(label=_("date and time"), widget=DateTimeInput())
     place = forms.CharField(label=_("place"), max_length=200)
     topics = forms.TypedMultipleChoiceField(
         label=_("topics on the agenda"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple

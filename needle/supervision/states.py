@@ -12,6 +12,8 @@ office over the entry's district), `applicant` (staff of the applying unit)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from needle.core.states import Move, move
 from needle.supervision.models import EntryStatus, Extension, Status
 
@@ -67,3 +69,14 @@ def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str])
     """Whether the move may start from `state` for someone acting in one of `capacities`."""
     found = table.get(name)
     return found is not None and state in found.sources and bool(found.capacities & capacities)
+
+
+# A report is filled while its target is in these states; once returned, only flagged fields open.
+FILLING = frozenset({Status.ISSUED, Status.ACCEPTED, Status.REPORTING})
+
+
+def editable(target: Any, answer: Any, field: Any) -> bool:
+    """Whether the field may be typed now (the pages and the API show the same)."""
+    if target.status in FILLING:
+        return not field.bound
+    return target.status == Status.RETURNED and answer.flagged

@@ -269,9 +269,7 @@ def test_bench_scripts_take_the_shared_data_root_from_the_environment():
     assert users == [
         "areas.py",
         "cases_queries.py",
-        "center_scale.py",
         "classifier.py",
         "hotspots.py",
         "orgs.py",
-        "volunteering_scale.py",
     ]

@@ -27,8 +27,7 @@ from needle.supervision.models import (
     Task,
 )
 from needle.supervision.selectors.tasks import access_target
-from needle.supervision.services.reports import FILLING, editable
-from needle.supervision.states import SIGNER, TARGET
+from needle.supervision.states import FILLING, SIGNER, TARGET, editable
 
 MAX_TABLE = 20000
 

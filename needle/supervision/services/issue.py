@@ -326,7 +326,7 @@ def _create(
 def hold_unlisted() -> bool:
     """Whether this deployment holds an unlisted task to communities for the general office's
     approval rather than refusing it (NEEDLE_SUPERVISION_HOLD_UNLISTED, off by default)."""
-    return bool(getattr(settings, "NEEDLE_SUPERVISION_HOLD_UNLISTED", False))
+    return settings.NEEDLE_SUPERVISION_HOLD_UNLISTED
 
 
 def task_issue(

@@ -40,11 +40,10 @@ from needle.supervision.models import (
 )
 from needle.supervision.services.issue import Draft, task_issue
 from needle.supervision.services.targets import target_done, target_return
-from needle.supervision.states import TARGET
+from needle.supervision.states import FILLING, TARGET, editable
 
 MAX_FIELDS = 200
 MAX_PERIOD_DAYS = 3660
-FILLING = frozenset({Status.ISSUED, Status.ACCEPTED, Status.REPORTING})
 
 
 # Templates ------------------------------------------------------------------------------------
@@ -281,13 +280,6 @@ def _locked(actor: Any, target_id: int) -> tuple[Target, ReportRequest, set[str]
     if not held:
         raise PermissionDenied()
     return target, request, held
-
-
-def editable(target: Target, answer: Answer, field: ReportField) -> bool:
-    """Whether the field may be typed now (the pages and the API show the same)."""
-    if target.status in FILLING:
-        return not field.bound
-    return target.status == Status.RETURNED and answer.flagged
 
 
 @transaction.atomic

@@ -93,7 +93,12 @@ def task_hold_decide(*, actor: Any, task_id: int, approve: Any, note: Any = "") 
         raise Conflict(_("This task is not waiting for approval."), extra={"state": task.hold})
     task.hold = Hold.APPROVED if approve else Hold.REJECTED
     task.save(update_fields=["hold"])
-    audit_record(actor=actor, action=f"supervision.task.{task.hold}", obj=task, new={"note": why})
+    audit_record(
+        actor=actor,
+        action="supervision.task.approved" if approve else "supervision.task.rejected",
+        obj=task,
+        new={"note": why},
+    )
     if approve:
         notices.after_issue(task)
     return task
