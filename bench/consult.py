@@ -24,16 +24,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import os
 import random
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import add_pg_url, latency, recreate_postgres, report_missed, versions
+from benchlib import add_pg_url, copy_rows, latency, load, report_missed, start_django, step, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_consult"
@@ -57,32 +53,6 @@ def parse_args() -> argparse.Namespace:
 
 def fmt(figures: dict[str, Any]) -> str:
     return "n={n} p50={p50:.1f} p95={p95:.1f} max={max:.1f} ms".format(**figures)
-
-
-def load() -> str:
-    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-
-
-def step(label: str, started: float, extra: str = "") -> None:
-    print(f"{label:<40} {time.perf_counter() - started:8.1f} s  {extra}", flush=True)
-
-
-def copy_rows(table: str, cols: list[str], lines: Any) -> None:
-    """COPY tab-separated lines into a table, streamed in pieces of a few megabytes."""
-    from django.db import connection
-
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as c,
-    ):
-        buf = io.StringIO()
-        for line in lines:
-            buf.write(line)
-            buf.write("\n")
-            if buf.tell() > 4_000_000:
-                c.write(buf.getvalue())
-                buf = io.StringIO()
-        c.write(buf.getvalue())
 
 
 def generate(args: argparse.Namespace) -> int:
@@ -213,16 +183,7 @@ def generate(args: argparse.Namespace) -> int:
 
 def main() -> int:
     args = parse_args()
-    sys.path.insert(0, str(ROOT))
-    os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-consult-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
-    os.environ["DEBUG"] = "false"
-    if not args.pg_url.rsplit("/", 1)[-1].startswith(PG_DB):
-        raise SystemExit(f"refusing to drop a database not named {PG_DB}*")
-    kept = recreate_postgres(args.pg_url, reuse=args.reuse)
-    import django
-
-    django.setup()
+    kept = start_django(args, PG_DB, var_prefix="needle-bench-consult-", reuse=args.reuse)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

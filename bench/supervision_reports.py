@@ -29,18 +29,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchlib import add_pg_url, latency, recreate_postgres, report_missed, versions
+from benchlib import CITY, add_pg_url, latency, report_missed, start_django, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_sup_reports"
-CITY = "500000000000"
 ISSUE_S = 60.0
 
 
@@ -97,17 +94,8 @@ FIELDS = [
 
 def main() -> int:
     args = parse_args()
-    sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
-    os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-sup-reports-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
-    os.environ["DEBUG"] = "false"
-    if not args.pg_url.rsplit("/", 1)[-1].startswith(PG_DB):
-        raise SystemExit(f"refusing to drop a database not named {PG_DB}*")
-    kept = recreate_postgres(args.pg_url, reuse=args.reuse)
-    import django
-
-    django.setup()
+    kept = start_django(args, PG_DB, var_prefix="needle-bench-sup-reports-", reuse=args.reuse)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
