@@ -245,11 +245,21 @@ def action_follow(*, action_id: int, progress: int, by: str) -> Action | None:
     old = snapshot(action, ACTION_FIELDS)
     action.progress, action.status = progress, action_status(progress)
     action.save(update_fields=["progress", "status", "updated_at"])
+    # The result's timeline and its followers hear of it as of a change made by hand.
+    result = action.result
+    _event(
+        result, ResultEventKind.STATUS if old["status"] != action.status else ResultEventKind.PROGRESS, action
+    )
+    tell_result_followers(
+        result,
+        text=gettext_noop("“%(result)s”: “%(action)s” is at %(progress)d%%."),
+        params={"result": result.title, "action": action.title, "progress": action.progress},
+    )
     audit_record(
         actor=None,
         action="consult.action.followed",
         obj=action,
-        area_path=action.result.area_path,
+        area_path=result.area_path,
         old=old,
         new={**snapshot(action, ACTION_FIELDS), "by": by},
     )

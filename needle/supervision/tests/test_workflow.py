@@ -277,6 +277,8 @@ def test_task_moves_the_think_tank_action(world: World, api_for: Any) -> None:
     # Two streets: 60 and 0.
     assert action.progress == 30 and action.status == "in_progress"
     assert AuditEvent.objects.filter(action="consult.action.followed").count() == 1
+    # The result's timeline shows the move as it shows one made by hand.
+    assert list(result.events.values_list("kind", "progress")) == [("status", 30)]
     api_for("supervisor").post(f"{API}/targets/{street.pk}/done", {"text": "all"})
     action.refresh_from_db()
     assert action.progress == 50
