@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import CITY, add_pg_url, latency, report_missed, start_django, versions
+from benchlib import CITY, add_pg_url, import_city, latency, load, report_missed, start_django, step, versions
 
 ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_sup_reports"
@@ -102,7 +102,6 @@ def main() -> int:
     from django.utils import timezone
     from operations import generate_rollups
     from supervision_scale import make_units
-    from volunteering_scale import import_city, load, step
 
     from needle.areas.models import Area, Level
     from needle.cases.figures import SOURCE as CASES
