@@ -229,20 +229,27 @@ def decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def minute(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def _closing(request: HttpRequest, meeting_id: int, form_class: Any, said: str, call: Any) -> HttpResponse:
+    """A move that takes one form (the minutes, a cancellation's reason): refused with the form's
+    errors, else made by `call(meeting, cleaned_data)`."""
     meeting = _meeting(request, meeting_id)
-    form = MinutesForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _errors(form))
         return redirect("consult-meeting", meeting.pk)
-    return _done(
+    return _done(request, meeting, said, lambda: call(meeting, form.cleaned_data))
+
+
+@login_required
+@require_POST
+def minute(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    return _closing(
         request,
-        meeting,
+        meeting_id,
+        MinutesForm,
         _("The minutes are saved."),
-        lambda: services.meeting_minute(
-            actor=request.user, meeting=meeting, minutes=form.cleaned_data["minutes"]
+        lambda meeting, data: services.meeting_minute(
+            actor=request.user, meeting=meeting, minutes=data["minutes"]
         ),
     )
 
@@ -250,17 +257,13 @@ def minute(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = _meeting(request, meeting_id)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("consult-meeting", meeting.pk)
-    return _done(
+    return _closing(
         request,
-        meeting,
+        meeting_id,
+        CancelForm,
         _("The meeting is cancelled."),
-        lambda: services.meeting_cancel(
-            actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
+        lambda meeting, data: services.meeting_cancel(
+            actor=request.user, meeting=meeting, reason=data["reason"]
         ),
     )
 
