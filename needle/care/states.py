@@ -47,12 +47,6 @@ RECIPIENT_MOVES: dict[str, Move] = {
 }
 
 
-def target(table: dict[str, Move], name: str) -> str:
-    state = table[name].target
-    assert state is not None, name
-    return state
-
-
 def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str]) -> bool:
     """Whether the move may start from `state` for someone acting in one of `capacities`."""
     found = table.get(name)

@@ -20,3 +20,15 @@ def move(
     name: str, sources: frozenset[str] | set[str], target: str | None, *capacities: str, requires: str = ""
 ) -> Move:
     return Move(name, frozenset(sources), target, frozenset(capacities), requires)
+
+
+def target(table: dict[str, Move], name: str) -> str:
+    """The state a move of `table` leads to, for the tables whose every move has one."""
+    state = table[name].target
+    assert state is not None, name
+    return state
+
+
+def step_allowed(table: dict[str, Move], before: str, after: str) -> bool:
+    """Whether some move of `table` leads from `before` to `after` (the demo's check of its steps)."""
+    return any(before in m.sources and m.target == after for m in table.values())

@@ -25,6 +25,7 @@ from needle.cases.models import Case, Channel, Service
 from needle.cases.services import Intake, case_submit
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.states import target
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
 # A request in one of these states has ended with the problem dealt with: its item closes.
@@ -129,7 +130,7 @@ def item_close(*, actor: Any, item: Item, confirmation: str) -> Item:
     confirmation = text(confirmation, limit=300, field="confirmation", required=True)
     item = _move(actor, item, "close")
     old = {"status": item.status}
-    item.status = states.target(states.ITEM_MOVES, "close")
+    item.status = target(states.ITEM_MOVES, "close")
     item.confirmation = confirmation
     item.closed_at = timezone.now()
     item.closed_by = actor
@@ -171,7 +172,7 @@ def item_to_case(
         ),
     )
     old = {"status": item.status}
-    item.status = states.target(states.ITEM_MOVES, "to_case")
+    item.status = target(states.ITEM_MOVES, "to_case")
     item.case = case
     item.save(update_fields=["status", "case", "updated_at"])
     _log(actor, item, action="care.item.to_case", old=old, case_number=case.number)
@@ -193,7 +194,7 @@ def items_follow_cases() -> int:
     events = []
     for item in items:
         assert item.case is not None
-        item.status = states.target(states.ITEM_MOVES, "case_closed")
+        item.status = target(states.ITEM_MOVES, "case_closed")
         item.closed_at = item.case.closed_at or now
         item.confirmation = _("Closed with request %(number)s.") % {"number": item.case.number}
         events.append(

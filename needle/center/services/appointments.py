@@ -21,10 +21,11 @@ from django.utils.translation import gettext_noop
 from needle.center.models import HOLDING, Appointment, AppointmentStatus, Audience, Service, SlotPattern
 from needle.center.services.activities import MAX_AGE, MAX_CAPACITY, _check_center
 from needle.center.services.registrations import OnBehalf, new_code, record_for
-from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, appointment_target, is_booker
+from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, capacities, is_booker
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.states import target
 from needle.notify.messages import Message
 from needle.notify.services import notify, sms_to_phone
 from needle.orgs.models import Person, PersonRecord, Unit
@@ -309,12 +310,8 @@ def appointment_book(
 
 
 def _capacities(actor: Any, appointment: Appointment, service: Service) -> set[str]:
-    held = set()
-    if is_booker(actor, appointment):
-        held.add(REGISTRANT)
-    if can_in_area(actor, "center.manage", service.area_path):
-        held.add(STAFF)
-    return held
+    own = REGISTRANT if is_booker(actor, appointment) else None
+    return capacities(actor, own=own, area_path=service.area_path)
 
 
 def _locked(appointment: Appointment) -> tuple[Appointment, Service]:
@@ -347,7 +344,7 @@ _DONE = {"cancel": "cancelled", "serve": "served", "no_show": "no_show"}
 
 def _apply(actor: Any, appointment: Appointment, service: Service, move: str, fields: list[str]) -> None:
     old = appointment.status
-    appointment.status = appointment_target(move)
+    appointment.status = target(APPOINTMENT_MOVES, move)
     appointment.save(update_fields=["status", "updated_at", *fields])
     audit_record(
         actor=actor,

@@ -24,9 +24,10 @@ from needle.center.services.seats import (
     tell_lapsed,
     tell_status,
 )
-from needle.center.states import MOVES, REGISTRANT, STAFF, is_registrant, target
+from needle.center.states import MOVES, REGISTRANT, STAFF, capacities, is_registrant
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.states import target
 from needle.orgs.models import ConsentMethod, Person, PersonRecord
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 from needle.orgs.services import person_record_find_or_create, person_set_birth_year
@@ -302,12 +303,8 @@ def _register_series(
 
 
 def _capacities(actor: Any, registration: Registration, activity: Activity) -> set[str]:
-    held = set()
-    if is_registrant(actor, registration):
-        held.add(REGISTRANT)
-    if can_in_area(actor, "center.manage", activity.area_path):
-        held.add(STAFF)
-    return held
+    own = REGISTRANT if is_registrant(actor, registration) else None
+    return capacities(actor, own=own, area_path=activity.area_path)
 
 
 def _locked(registration: Registration) -> tuple[Registration, Activity]:
@@ -345,7 +342,7 @@ _DONE = {
 
 def _apply(actor: Any, registration: Registration, activity: Activity, move: str, fields: list[str]) -> None:
     old = registration.status
-    registration.status = target(move)
+    registration.status = target(MOVES, move)
     registration.save(update_fields=["status", "updated_at", *fields])
     audit_record(
         actor=actor,

@@ -27,10 +27,11 @@ from django.utils.translation import gettext_noop
 
 from needle.cases.models import Holiday
 from needle.center.models import Activity, BookingStatus, ClosedDay, OpeningHours, Room, RoomBooking
-from needle.center.states import BOOKING_MOVES, REQUESTER, STAFF, booking_target, is_requester
+from needle.center.states import BOOKING_MOVES, REQUESTER, capacities, is_requester
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, NotFound, ValidationFailed
+from needle.core.states import target
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Unit, UnitType
@@ -299,12 +300,8 @@ def booking_request(
 
 
 def _capacities(actor: Any, booking: RoomBooking, center: Unit) -> set[str]:
-    held = set()
-    if is_requester(actor, booking):
-        held.add(REQUESTER)
-    if can_in_area(actor, "center.manage", center.area_path):
-        held.add(STAFF)
-    return held
+    own = REQUESTER if is_requester(actor, booking) else None
+    return capacities(actor, own=own, area_path=center.area_path)
 
 
 def _locked(booking: RoomBooking) -> tuple[RoomBooking, Room]:
@@ -336,7 +333,7 @@ _DONE = {"approve": "approved", "decline": "declined", "cancel": "cancelled"}
 
 def _apply(actor: Any, booking: RoomBooking, room: Room, name: str, *, decided: bool) -> None:
     old = snapshot(booking, ["status", "reason"])
-    booking.status = booking_target(name)
+    booking.status = target(BOOKING_MOVES, name)
     fields = ["status", "reason", "updated_at"]
     if decided:
         booking.decided_by = actor

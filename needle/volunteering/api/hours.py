@@ -10,7 +10,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from needle.areas.models import Area
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed, found_or_invalid
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import require_authenticated
@@ -68,19 +68,18 @@ def _person(person_id: int) -> Person:
 def _community(code: str) -> Area:
     if "\x00" in code:
         raise ValidationFailed(fields={"community": _("No such community.")})
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationFailed(fields={"community": _("No such community.")})
-    return area
+    return found_or_invalid(Area.objects.filter(code=code).first(), "community", _("No such community."))
 
 
 @router.post("/hours", response={201: VolHourEntryOut, **ERRORS}, summary="Report hours of service")
 def report_hours(request: HttpRequest, payload: VolHoursIn) -> Any:
     shift = None
     if payload.shift is not None:
-        shift = Shift.objects.select_related("project").filter(pk=payload.shift).first()
-        if shift is None:
-            raise ValidationFailed(fields={"shift": _("No such shift.")})
+        shift = found_or_invalid(
+            Shift.objects.select_related("project").filter(pk=payload.shift).first(),
+            "shift",
+            _("No such shift."),
+        )
     entry = svc.hours_report(
         actor=request.user,
         date=payload.date,

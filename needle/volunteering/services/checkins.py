@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from needle.areas.models import Area, Level
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
+from needle.core.states import target
 from needle.core.text import text_input as text_field
 from needle.notify.messages import Message
 from needle.notify.services import notify
@@ -39,7 +40,7 @@ from needle.volunteering.models import (
 )
 from needle.volunteering.selectors.checkins import member_workplaces
 from needle.volunteering.skills import skills_match
-from needle.volunteering.states import CHECKIN_MOVES, MEMBER, STAFF, target
+from needle.volunteering.states import CHECKIN_MOVES, MEMBER, STAFF
 
 MAX_SKILLS_TEXT = 1000
 MAX_REASON = 300

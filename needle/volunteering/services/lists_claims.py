@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
+from needle.core.states import target
 from needle.notify.messages import Message
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_act_for_unit, can_in_area, require, require_authenticated
@@ -221,7 +222,7 @@ def _move(actor: Any, claim: Claim, name: str) -> tuple[Shift, Claim]:
 
 
 def _to(claim: Claim, name: str, reason: str | None = None) -> None:
-    claim.status = states.target(states.CLAIM_MOVES, name)
+    claim.status = target(states.CLAIM_MOVES, name)
     fields = ["status", "updated_at"]
     if reason is not None:
         claim.reason = reason

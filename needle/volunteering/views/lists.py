@@ -21,7 +21,7 @@ from needle.areas.models import Level
 from needle.areas.selectors import area_get
 from needle.cases.selectors.access import access_case
 from needle.center.presenters import refusal
-from needle.core.errors import DomainError, ValidationFailed
+from needle.core.errors import DomainError, ValidationFailed, found_or_invalid
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area
 from needle.volunteering.models import Claim, ProjectKind, ServiceKind, Urgency
@@ -318,9 +318,11 @@ def shift_dispatch(request: HttpRequest, shift_id: int) -> HttpResponse:
         raw_person = request.POST.get("person", "").strip()
         raw_unit = request.POST.get("unit", "").strip().replace("\x00", "")[:40]
         if raw_person:
-            person = Person.objects.filter(pk=_int(raw_person, "person", 1, 2**62), is_active=True).first()
-            if person is None:
-                raise ValidationFailed(fields={"person": _("No such person.")})
+            person = found_or_invalid(
+                Person.objects.filter(pk=_int(raw_person, "person", 1, 2**62), is_active=True).first(),
+                "person",
+                _("No such person."),
+            )
         if raw_unit:
             unit = Unit.objects.filter(code=raw_unit).first()
             if unit is None:
