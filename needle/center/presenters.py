@@ -213,13 +213,6 @@ def person_from_feed_token(token: str) -> int | None:
         return None
 
 
-def refusal(exc: Any) -> str:
-    """A refusal (a DomainError) as one line for a page's message: its message, or its fields'
-    when they say more."""
-    fields = getattr(exc, "fields", None) or {}
-    return exc.message if not fields or exc.message in fields.values() else " ".join(fields.values())
-
-
 @dataclass(frozen=True)
 class ServiceCard:
     service: Service

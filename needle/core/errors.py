@@ -72,9 +72,16 @@ class TooManyRequests(DomainError):
     default_message = _("Too many requests; try again in a moment.")
 
 
-def found_or_invalid(found: T | None, field: str, message: Any) -> T:
+def or_invalid(found: T | None, field: str, message: Any) -> T:
     """`found`, or a ValidationFailed naming `field`: the input names a row that is not there
     (a 422 on the input's field, not a 404 on the address)."""
     if found is None:
         raise ValidationFailed(fields={field: message})
+    return found
+
+
+def or_not_found(found: T | None) -> T:
+    """`found`, or a NotFound: the address names a row that is not there (or not for this actor)."""
+    if found is None:
+        raise NotFound()
     return found

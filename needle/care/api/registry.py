@@ -32,7 +32,7 @@ from needle.care.schemas.registry import (
 from needle.care.selectors import export as exports
 from needle.care.selectors import records as sel
 from needle.care.services import registry as svc
-from needle.core.errors import PermissionDenied, ValidationFailed
+from needle.core.errors import PermissionDenied, ValidationFailed, or_invalid
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize, Term
 from needle.orgs.permissions import require_authenticated
@@ -88,9 +88,9 @@ def recipient_create(request: HttpRequest, payload: CareRecipientIn) -> Any:
     household_id = raw.pop("household")
     household = None
     if household_id is not None:
-        household = Household.objects.filter(pk=household_id).first()
-        if household is None:
-            raise ValidationFailed(fields={"household": _("No household has this id.")})
+        household = or_invalid(
+            Household.objects.filter(pk=household_id).first(), "household", _("No household has this id.")
+        )
     data = svc.recipient_input(raw)
     recipient = svc.recipient_register(actor=request.user, data=data, household=household)
     return Status(201, _masked(request, recipient))

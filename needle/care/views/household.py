@@ -56,7 +56,7 @@ from needle.care.services.registry import (
 from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, item_shown_status
 from needle.care.views.console import page_area
 from needle.cases.models import Service
-from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed, or_invalid, or_not_found
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area, require
 
@@ -401,10 +401,7 @@ def _household(request: HttpRequest, area: Area) -> Household | None:
     # isdigit() would let "²" through to int(); a key has at most 18 digits.
     if not (raw.isascii() and raw.isdecimal() and len(raw) <= 18):
         raise NotFound()
-    household = Household.objects.filter(subtree_q(area.path, "area_path"), pk=int(raw)).first()
-    if household is None:
-        raise NotFound()
-    return household
+    return or_not_found(Household.objects.filter(subtree_q(area.path, "area_path"), pk=int(raw)).first())
 
 
 def _register(request: HttpRequest, raw: dict[str, Any], household: Household | None) -> Recipient:
@@ -552,9 +549,11 @@ def item_move_view(request: HttpRequest, code: str, pk: int, item_id: int, actio
             item_close(actor=request.user, item=item, confirmation=request.POST.get("confirmation", ""))
             messages.success(request, _("The problem is closed."))
         else:
-            service = Service.objects.filter(code=request.POST.get("service", "")[:40], active=True).first()
-            if service is None:
-                raise ValidationFailed(fields={"service": _("Choose the service the request is for.")})
+            service = or_invalid(
+                Service.objects.filter(code=request.POST.get("service", "")[:40], active=True).first(),
+                "service",
+                _("Choose the service the request is for."),
+            )
             case = item_to_case(
                 actor=request.user,
                 item=item,

@@ -125,8 +125,27 @@ def _write_slots(service: Service, slots: list[Slot]) -> None:
     )
 
 
-def _slots_snapshot(service: Service) -> list[str]:
-    return [f"{p.weekday} {p.start:%H:%M} {p.capacity}" for p in SlotPattern.objects.filter(service=service)]
+def _service_snapshot(service: Service) -> dict[str, Any]:
+    """The service's audited fields with its weekly slots."""
+    slots = [f"{p.weekday} {p.start:%H:%M} {p.capacity}" for p in SlotPattern.objects.filter(service=service)]
+    return {**snapshot(service, SERVICE_FIELDS), "slots": slots}
+
+
+def _draft_values(draft: ServiceDraft) -> dict[str, Any]:
+    """The service's fields as a draft gives them, for creating and for changing alike."""
+    return {
+        "name": draft.name.strip(),
+        "name_en": draft.name_en.strip(),
+        "description": draft.description.strip(),
+        "audience": draft.audience,
+        "min_age": draft.min_age,
+        "max_age": draft.max_age,
+        "minutes": draft.minutes,
+        "provider": draft.provider.strip(),
+        "price": draft.price.strip(),
+        "cancel_until_hours": draft.cancel_until_hours,
+        "active": draft.active,
+    }
 
 
 @transaction.atomic
@@ -140,17 +159,7 @@ def service_create(*, actor: Any, center: Unit, draft: ServiceDraft) -> Service:
         center=center,
         area_id=center.area_id,
         area_path=center.area_path,
-        name=draft.name.strip(),
-        name_en=draft.name_en.strip(),
-        description=draft.description.strip(),
-        audience=draft.audience,
-        min_age=draft.min_age,
-        max_age=draft.max_age,
-        minutes=draft.minutes,
-        provider=draft.provider.strip(),
-        price=draft.price.strip(),
-        cancel_until_hours=draft.cancel_until_hours,
-        active=draft.active,
+        **_draft_values(draft),
         created_by=actor,
     )
     _write_slots(service, draft.slots)
@@ -159,7 +168,7 @@ def service_create(*, actor: Any, center: Unit, draft: ServiceDraft) -> Service:
         action="center.service.created",
         obj=service,
         area_path=service.area_path,
-        new={**snapshot(service, SERVICE_FIELDS), "slots": _slots_snapshot(service)},
+        new=_service_snapshot(service),
     )
     return service
 
@@ -172,18 +181,9 @@ def service_update(*, actor: Any, service: Service, draft: ServiceDraft) -> Serv
     service = Service.objects.select_for_update().get(pk=service.pk)
     require(can_in_area(actor, "center.manage", service.area_path))
     _check_service(draft)
-    old = {**snapshot(service, SERVICE_FIELDS), "slots": _slots_snapshot(service)}
-    service.name = draft.name.strip()
-    service.name_en = draft.name_en.strip()
-    service.description = draft.description.strip()
-    service.audience = draft.audience
-    service.min_age = draft.min_age
-    service.max_age = draft.max_age
-    service.minutes = draft.minutes
-    service.provider = draft.provider.strip()
-    service.price = draft.price.strip()
-    service.cancel_until_hours = draft.cancel_until_hours
-    service.active = draft.active
+    old = _service_snapshot(service)
+    for name, value in _draft_values(draft).items():
+        setattr(service, name, value)
     service.save()
     SlotPattern.objects.filter(service=service).delete()
     _write_slots(service, draft.slots)
@@ -193,7 +193,7 @@ def service_update(*, actor: Any, service: Service, draft: ServiceDraft) -> Serv
         obj=service,
         area_path=service.area_path,
         old=old,
-        new={**snapshot(service, SERVICE_FIELDS), "slots": _slots_snapshot(service)},
+        new=_service_snapshot(service),
     )
     return service
 
@@ -309,11 +309,6 @@ def appointment_book(
     return appointment
 
 
-def _capacities(actor: Any, appointment: Appointment, service: Service) -> set[str]:
-    own = REGISTRANT if is_booker(actor, appointment) else None
-    return capacities(actor, own=own, area_path=service.area_path)
-
-
 def _locked(appointment: Appointment) -> tuple[Appointment, Service]:
     service = Service.objects.select_for_update().get(pk=appointment.service_id)
     locked = (
@@ -328,7 +323,8 @@ def _check_move(actor: Any, appointment: Appointment, service: Service, move: st
     """Check that the actor may make `move` from the appointment's state; returns the
     capacities the actor holds."""
     rule = APPOINTMENT_MOVES[move]
-    held = _capacities(actor, appointment, service)
+    own = REGISTRANT if is_booker(actor, appointment) else None
+    held = capacities(actor, own=own, area_path=service.area_path)
     require(bool(held & rule.capacities))
     if appointment.status not in rule.sources:
         raise Conflict(

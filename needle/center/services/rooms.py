@@ -299,11 +299,6 @@ def booking_request(
     return booking
 
 
-def _capacities(actor: Any, booking: RoomBooking, center: Unit) -> set[str]:
-    own = REQUESTER if is_requester(actor, booking) else None
-    return capacities(actor, own=own, area_path=center.area_path)
-
-
 def _locked(booking: RoomBooking) -> tuple[RoomBooking, Room]:
     """The room's lock first, as every writer of a use takes it, then the booking's."""
     room = lock_room(booking.room_id)
@@ -313,7 +308,8 @@ def _locked(booking: RoomBooking) -> tuple[RoomBooking, Room]:
 
 def _move(actor: Any, booking: RoomBooking, room: Room, name: str) -> set[str]:
     rule = BOOKING_MOVES[name]
-    held = _capacities(actor, booking, room.center)
+    own = REQUESTER if is_requester(actor, booking) else None
+    held = capacities(actor, own=own, area_path=room.center.area_path)
     # Someone who may not touch the booking must not learn that it exists.
     require(
         bool(held & rule.capacities),

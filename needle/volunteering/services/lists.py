@@ -532,9 +532,18 @@ def shift_add(*, actor: Any, project: Project, draft: ShiftDraft) -> Shift:
     return shift
 
 
-def _tell(people: list[Person], verb: str, message: Message, link: str) -> None:
+def _tell_shift(people: list[Person], verb: str, text: str, shift: Shift, **params: Any) -> None:
+    """Tells `people` of a change to `shift`: the message names its project and time, the link opens it."""
     if people:
-        notify(recipients=people, verb=verb, message=message, link=link)
+        message = Message(text, {"project": shift.project.title, "when": _when(shift), **params})
+        notify(
+            recipients=people, verb=verb, message=message, link=reverse("volunteering-shift", args=[shift.pk])
+        )
+
+
+def _others(actor: Any, *people: Person | None) -> list[Person]:
+    """The people given, less the missing and the actor (nobody is told of their own move)."""
+    return [p for p in people if p is not None and p.pk != actor.pk]
 
 
 def _when(shift: Shift) -> str:
@@ -575,14 +584,11 @@ def shift_cancel(*, actor: Any, shift: Shift, reason: str = "") -> Shift:
     for claim in live:
         if claim.unit is not None:
             people += _unit_people(claim.unit)
-    _tell(
+    _tell_shift(
         people,
         "volunteering.shift.cancelled",
-        Message(
-            gettext_noop("The shift of %(project)s on %(when)s is cancelled."),
-            {"project": shift.project.title, "when": _when(shift)},
-        ),
-        reverse("volunteering-shift", args=[shift.pk]),
+        gettext_noop("The shift of %(project)s on %(when)s is cancelled."),
+        shift,
     )
     return shift
 
