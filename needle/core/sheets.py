@@ -10,11 +10,13 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
+from typing import Any
 
 import openpyxl
 from django.utils.translation import gettext as _
 
 from needle.core.errors import ValidationFailed
+from needle.core.text import id_or_none
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 5000
@@ -46,6 +48,20 @@ def _cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def upload_read(upload: Any, *, max_bytes: int = MAX_BYTES) -> tuple[str, bytes]:
+    """An uploaded file's name and its first `max_bytes + 1` bytes, as read_rows takes them;
+    ValidationFailed naming `file` when none was chosen."""
+    if upload is None:
+        raise ValidationFailed(fields={"file": _("Choose a file.")})
+    return upload.name or "", upload.read(max_bytes + 1)
+
+
+def errors_by_line(errors: dict[str, str]) -> list[tuple[str, str]]:
+    """An import's errors in the order of its lines (keys end in the line's number, "line 12");
+    the errors of the file as a whole first."""
+    return sorted(errors.items(), key=lambda kv: id_or_none(kv[0].rpartition(" ")[2]) or 0)
 
 
 def read_rows(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from needle.core.errors import Conflict
+
 
 @dataclass(frozen=True)
 class Move:
@@ -32,3 +34,8 @@ def target(table: dict[str, Move], name: str) -> str:
 def step_allowed(table: dict[str, Move], before: str, after: str) -> bool:
     """Whether some move of `table` leads from `before` to `after` (the demo's check of its steps)."""
     return any(before in m.sources and m.target == after for m in table.values())
+
+
+def wrong_status(message: str, status: str) -> Conflict:
+    """The 409 of a move tried from a state it may not start from: the body carries the state."""
+    return Conflict(message, code="wrong_status", extra={"status": status})

@@ -24,8 +24,8 @@ from needle.care.states import CASE_DONE
 from needle.cases.models import Case, Channel, Service
 from needle.cases.services import Intake, case_submit
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
-from needle.core.errors import Conflict, ValidationFailed
-from needle.core.states import target
+from needle.core.errors import ValidationFailed
+from needle.core.states import target, wrong_status
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
 # A request in one of these states has ended with the problem dealt with: its item closes.
@@ -115,10 +115,8 @@ def _move(actor: Any, item: Item, name: str) -> Item:
     held = capacities(actor, item.recipient)
     require(bool(held & states.ITEM_MOVES[name].capacities), visible=access_of(actor, item.recipient).sees)
     if not states.allowed(states.ITEM_MOVES, name, item.status, held):
-        raise Conflict(
-            _("This item is %(status)s.") % {"status": ItemStatus(item.status).label},
-            code="wrong_status",
-            extra={"status": item.status},
+        raise wrong_status(
+            _("This item is %(status)s.") % {"status": ItemStatus(item.status).label}, item.status
         )
     return item
 

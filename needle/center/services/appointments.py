@@ -25,7 +25,7 @@ from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, capacitie
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
-from needle.core.states import target
+from needle.core.states import target, wrong_status
 from needle.notify.messages import Message
 from needle.notify.services import notify, sms_to_phone
 from needle.orgs.models import Person, PersonRecord, Unit
@@ -327,10 +327,9 @@ def _check_move(actor: Any, appointment: Appointment, service: Service, move: st
     held = capacities(actor, own=own, area_path=service.area_path)
     require(bool(held & rule.capacities))
     if appointment.status not in rule.sources:
-        raise Conflict(
+        raise wrong_status(
             _("This appointment is %(status)s.") % {"status": AppointmentStatus(appointment.status).label},
-            code="wrong_status",
-            extra={"status": appointment.status},
+            appointment.status,
         )
     return held
 

@@ -27,7 +27,7 @@ from needle.center.services.seats import (
 from needle.center.states import MOVES, REGISTRANT, STAFF, capacities, is_registrant
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
-from needle.core.states import target
+from needle.core.states import target, wrong_status
 from needle.orgs.models import ConsentMethod, Person, PersonRecord
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 from needle.orgs.services import person_record_find_or_create, person_set_birth_year
@@ -322,10 +322,9 @@ def _move(actor: Any, registration: Registration, activity: Activity, move: str)
     rule = MOVES[move]
     require(bool(_capacities(actor, registration, activity) & rule.capacities))
     if registration.status not in rule.sources:
-        raise Conflict(
+        raise wrong_status(
             _("This registration is %(status)s.") % {"status": Status(registration.status).label},
-            code="wrong_status",
-            extra={"status": registration.status},
+            registration.status,
         )
     return registration.status
 
@@ -426,9 +425,7 @@ def registration_feedback(
     registration, activity = _locked(registration)
     require(registration.person_id is not None and registration.person_id == actor.pk, visible=False)
     if registration.status != Status.ATTENDED:
-        raise Conflict(
-            _("Feedback is for those who came."), code="wrong_status", extra={"status": registration.status}
-        )
+        raise wrong_status(_("Feedback is for those who came."), registration.status)
     if registration.rating is not None:
         raise Conflict(_("Feedback was given already."), code="already_rated")
     if timezone.now() > activity.ends_at + dt.timedelta(days=FEEDBACK_DAYS):

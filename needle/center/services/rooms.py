@@ -31,7 +31,7 @@ from needle.center.states import BOOKING_MOVES, REQUESTER, capacities, is_reques
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, NotFound, ValidationFailed
-from needle.core.states import target
+from needle.core.states import target, wrong_status
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Unit, UnitType
@@ -316,10 +316,8 @@ def _move(actor: Any, booking: RoomBooking, room: Room, name: str) -> set[str]:
         visible=bool(held) or can_in_area(actor, "center.view", room.center.area_path),
     )
     if booking.status not in rule.sources:
-        raise Conflict(
-            _("This booking is %(status)s.") % {"status": BookingStatus(booking.status).label},
-            code="wrong_status",
-            extra={"status": booking.status},
+        raise wrong_status(
+            _("This booking is %(status)s.") % {"status": BookingStatus(booking.status).label}, booking.status
         )
     return held
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
+from needle.core import sheets
 from needle.core.errors import DomainError, NotFound, ValidationFailed, or_not_found
-from needle.core.text import id_or_none
 from needle.core.views import refusal_message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_in_area, granting_unit_ids, require, require_authenticated
@@ -383,11 +383,9 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
     require(can_in_area(request.user, "volunteering.manage", area.path))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        upload = request.FILES.get("file")
         try:
-            if upload is None:
-                raise ValidationFailed(fields={"file": _("Choose a file.")})
-            rows = roster.read_rows(name=upload.name or "", data=upload.read(roster.MAX_BYTES + 1))
+            name, data = sheets.upload_read(request.FILES.get("file"), max_bytes=roster.MAX_BYTES)
+            rows = roster.read_rows(name=name, data=data)
             made = roster.roster_import(actor=request.user, community=area, rows=rows)
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -398,13 +396,8 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "volunteering/import.html",
-        {"area": area, "errors": sorted(errors.items(), key=lambda kv: _line_no(kv[0]))},
+        {"area": area, "errors": sheets.errors_by_line(errors)},
     )
-
-
-def _line_no(key: str) -> int:
-    tail = key.rpartition(" ")[2]
-    return id_or_none(tail) or 0
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
