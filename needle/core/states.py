@@ -24,6 +24,13 @@ def move(
     return Move(name, frozenset(sources), target, frozenset(capacities), requires)
 
 
+def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str]) -> bool:
+    """Whether the move `name` of `table` may start from `state` for someone acting in one of
+    `capacities` (a page's buttons ask this; a service raises instead)."""
+    found = table.get(name)
+    return found is not None and state in found.sources and bool(found.capacities & capacities)
+
+
 def target(table: dict[str, Move], name: str) -> str:
     """The state a move of `table` leads to, for the tables whose every move has one."""
     state = table[name].target

@@ -5,7 +5,6 @@ sensitive fields the reader may read, each reading audited, and "recorded" for t
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -32,6 +31,7 @@ from needle.care.schemas.registry import (
 from needle.care.selectors import export as exports
 from needle.care.selectors import records as sel
 from needle.care.services import registry as svc
+from needle.core import periods
 from needle.core.errors import PermissionDenied, ValidationFailed, or_invalid
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize, Term
@@ -54,17 +54,6 @@ def _area_code(code: str | None, field: str) -> Area | None:
     if area is None:
         raise ValidationFailed(fields={field: _("No area has this code.")})
     return area
-
-
-def _day(value: str | None, field: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    try:
-        if "\x00" in value or len(value) > 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(fields={field: _("Give a date as YYYY-MM-DD.")}) from None
 
 
 def _fresh(recipient: Recipient) -> Recipient:
@@ -167,7 +156,7 @@ def recipient_status(request: HttpRequest, recipient_id: Id, payload: CareStatus
         actor=request.user,
         recipient=recipient,
         move=payload.move,
-        on=_day(payload.on, "on"),
+        on=periods.parse_day(payload.on, "on"),
         reason=payload.reason,
     )
     return _masked(request, done)

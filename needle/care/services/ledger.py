@@ -25,7 +25,7 @@ from needle.cases.models import Case, Channel, Service
 from needle.cases.services import Intake, case_submit
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import ValidationFailed
-from needle.core.states import target, wrong_status
+from needle.core.states import allowed, target, wrong_status
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
 # A request in one of these states has ended with the problem dealt with: its item closes.
@@ -114,7 +114,7 @@ def _move(actor: Any, item: Item, name: str) -> Item:
     item = Item.objects.select_for_update(of=("self",)).select_related("recipient").get(pk=item.pk)
     held = capacities(actor, item.recipient)
     require(bool(held & states.ITEM_MOVES[name].capacities), visible=access_of(actor, item.recipient).sees)
-    if not states.allowed(states.ITEM_MOVES, name, item.status, held):
+    if not allowed(states.ITEM_MOVES, name, item.status, held):
         raise wrong_status(
             _("This item is %(status)s.") % {"status": ItemStatus(item.status).label}, item.status
         )

@@ -53,10 +53,12 @@ from needle.care.services.registry import (
     recipient_update,
     recorded_fields,
 )
-from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, item_shown_status
+from needle.care.states import RECIPIENT_MOVES, STAFF, item_shown_status
 from needle.care.views.console import page_area
 from needle.cases.models import Service
+from needle.core import periods
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed, or_invalid, or_not_found
+from needle.core.states import allowed
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area, require
 
@@ -508,15 +510,6 @@ def pairing_move_view(request: HttpRequest, code: str, pk: int, pairing_id: int,
     return _done(code, pk, "helpers")
 
 
-def _date_or_none(raw: str, name: str) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        raise ValidationFailed(fields={name: _("Give a date as YYYY-MM-DD.")}) from None
-
-
 @login_required
 @require_POST
 def item_add_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -528,8 +521,8 @@ def item_add_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             recipient=recipient,
             what=post.get("what", ""),
             who_acts=post.get("who_acts", ""),
-            since=_date_or_none(post.get("since", ""), "since"),
-            due_on=_date_or_none(post.get("due_on", ""), "due_on"),
+            since=periods.parse_day(post.get("since", ""), "since"),
+            due_on=periods.parse_day(post.get("due_on", ""), "due_on"),
         )
     except DomainError as exc:
         return _refused(request, code, pk, exc)
