@@ -22,6 +22,8 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 5000
 # Wider than any template; cells further right are not read.
 MAX_COLUMNS = 64
+# The longest cell a CSV upload may hold (the csv module's default limit).
+MAX_FIELD = 128 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 KINDS = ("xlsx", "csv")
@@ -106,6 +108,9 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed(fields={"file": _("Save the CSV file as UTF-8.")}) from None
+    # The limit is process-wide and the intel commands raise it for their long messages: an
+    # upload is read with its own, whatever ran before in the process.
+    csv.field_size_limit(MAX_FIELD)
     try:
         return list(csv.reader(io.StringIO(text)))
     except csv.Error:
