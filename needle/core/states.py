@@ -26,7 +26,7 @@ def move(
 
 def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str]) -> bool:
     """Whether the move `name` of `table` may start from `state` for someone acting in one of
-    `capacities` (a page's buttons ask this; a service raises instead)."""
+    `capacities`: the one question a page's buttons and a service's check both ask."""
     found = table.get(name)
     return found is not None and state in found.sources and bool(found.capacities & capacities)
 
