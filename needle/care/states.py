@@ -47,18 +47,6 @@ RECIPIENT_MOVES: dict[str, Move] = {
 }
 
 
-def target(table: dict[str, Move], name: str) -> str:
-    state = table[name].target
-    assert state is not None, name
-    return state
-
-
-def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str]) -> bool:
-    """Whether the move may start from `state` for someone acting in one of `capacities`."""
-    found = table.get(name)
-    return found is not None and state in found.sources and bool(found.capacities & capacities)
-
-
 # A request that has ended (closed, or answered directly) closes the item made from it.
 CASE_DONE = frozenset({State.CLOSED, State.ANSWERED})
 

@@ -65,7 +65,7 @@ from needle.center.schemas import (
     SlotsOut,
 )
 from needle.center.services.seats import waitlist_position
-from needle.core.errors import ValidationFailed
+from needle.core.errors import ValidationFailed, or_invalid
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize
 from needle.orgs.auth import api_auth
@@ -141,14 +141,10 @@ def list_activities(
 @router.post("/activities", response={201: ActivityCreatedOut, **ERRORS}, summary="Create an activity")
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
     """Staff of the center's community (or above). With `recurrence`, one session a week."""
-    center = Unit.objects.filter(pk=payload.center).first()
-    if center is None:
-        raise ValidationFailed(fields={"center": _("No such unit.")})
+    center = or_invalid(Unit.objects.filter(pk=payload.center).first(), "center", _("No such unit."))
     room = None
     if payload.room is not None:
-        room = Room.objects.filter(pk=payload.room).first()
-        if room is None:
-            raise ValidationFailed(fields={"room": _("No such room.")})
+        room = or_invalid(Room.objects.filter(pk=payload.room).first(), "room", _("No such room."))
     draft = services.ActivityDraft(
         title=payload.title,
         title_en=payload.title_en,
@@ -438,9 +434,7 @@ def _service_draft(payload: ServiceIn | ServiceUpdateIn, *, active: bool = True)
 @router.post("/services", response={201: CenterServiceOut, **ERRORS}, summary="Create a service")
 def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
     """Staff of the center's community (or above)."""
-    center = Unit.objects.filter(pk=payload.center).first()
-    if center is None:
-        raise ValidationFailed(fields={"center": _("No such unit.")})
+    center = or_invalid(Unit.objects.filter(pk=payload.center).first(), "center", _("No such unit."))
     service = services.service_create(actor=request.user, center=center, draft=_service_draft(payload))
     return Status(201, service_out(selectors.service_list(active_only=False).get(pk=service.pk)))
 

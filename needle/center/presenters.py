@@ -13,7 +13,7 @@ from typing import Any
 import icalendar
 import segno
 from django.core import signing
-from django.utils import dates, timezone, translation
+from django.utils import dates, timezone
 from django.utils.translation import gettext as _
 
 from needle.center import selectors
@@ -29,6 +29,7 @@ from needle.center.models import (
     Status,
 )
 from needle.center.selectors import SlotView
+from needle.core.i18n import bilingual
 from needle.orgs.models import Unit, mask_phone
 
 FEED_SALT = "needle.center.person-feed"
@@ -56,11 +57,10 @@ def activity_cards(
     activities: list[Activity], mine: dict[int, Registration], photos: dict[int, list[Any]] | None = None
 ) -> list[ActivityCard]:
     """`activities` as activity_list reads them (with their counts); `photos` by activity."""
-    english = (translation.get_language() or "").startswith("en")
     return [
         ActivityCard(
             activity=a,
-            title=a.title_en if english and a.title_en else a.title,
+            title=bilingual(a.title, a.title_en),
             audience=str(Audience(a.audience).label),
             starts_at=timezone.localtime(a.starts_at),
             ends_at=timezone.localtime(a.ends_at),
@@ -175,14 +175,13 @@ def ics(name: str, activities: list[Activity], statuses: dict[int, str] | None =
     feed.add("prodid", "-//Needle//center//EN")
     feed.add("version", "2.0")
     feed.add("x-wr-calname", name)
-    english = (translation.get_language() or "").startswith("en")
     for a in activities:
         event = icalendar.Event()
         event.add("uid", f"center-activity-{a.pk}@needle")
         event.add("dtstamp", a.updated_at)
         event.add("dtstart", a.starts_at)
         event.add("dtend", a.ends_at)
-        event.add("summary", a.title_en if english and a.title_en else a.title)
+        event.add("summary", bilingual(a.title, a.title_en))
         where = a.room.name if a.room else a.place
         if where:
             event.add("location", where)
@@ -213,13 +212,6 @@ def person_from_feed_token(token: str) -> int | None:
         return None
 
 
-def refusal(exc: Any) -> str:
-    """A refusal (a DomainError) as one line for a page's message: its message, or its fields'
-    when they say more."""
-    fields = getattr(exc, "fields", None) or {}
-    return exc.message if not fields or exc.message in fields.values() else " ".join(fields.values())
-
-
 @dataclass(frozen=True)
 class ServiceCard:
     service: Service
@@ -232,11 +224,10 @@ class ServiceCard:
 def service_cards(
     services: list[Service], open_slots: dict[int, list[SlotView]], mine: dict[int, list[Appointment]]
 ) -> list[ServiceCard]:
-    english = (translation.get_language() or "").startswith("en")
     return [
         ServiceCard(
             service=s,
-            name=s.name_en if english and s.name_en else s.name,
+            name=bilingual(s.name, s.name_en),
             audience=str(Audience(s.audience).label),
             open_slots=open_slots.get(s.pk, []),
             mine=mine.get(s.pk, []),

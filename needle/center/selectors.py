@@ -35,7 +35,7 @@ from needle.center.models import (
 )
 from needle.center.states import is_booker, is_registrant, is_requester
 from needle.core.audit import audit_record
-from needle.core.errors import NotFound
+from needle.core.errors import NotFound, or_not_found
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import (
     area_scope_q,
@@ -80,18 +80,12 @@ def activity_list(
 def access_activity(*, activity_id: int, counted: bool = True) -> Activity:
     """An activity (public); `counted`: with its seats counted, as activity_list gives them —
     the writes that lock and count it themselves go without."""
-    activity = activity_list(counted=counted).select_related("area").filter(pk=activity_id).first()
-    if activity is None:
-        raise NotFound()
-    return activity
+    return or_not_found(activity_list(counted=counted).select_related("area").filter(pk=activity_id).first())
 
 
 def access_series(*, series_id: int) -> Series:
     """A series (public, as its sessions are)."""
-    series = Series.objects.filter(pk=series_id).first()
-    if series is None:
-        raise NotFound()
-    return series
+    return or_not_found(Series.objects.filter(pk=series_id).first())
 
 
 def activity_counts(activity: Activity) -> dict[str, int]:
@@ -253,10 +247,7 @@ def service_list(*, area: Area | None = None, active_only: bool = True) -> Query
 
 
 def access_service(*, service_id: int) -> Service:
-    service = Service.objects.select_related("area").filter(pk=service_id).first()
-    if service is None:
-        raise NotFound()
-    return service
+    return or_not_found(Service.objects.select_related("area").filter(pk=service_id).first())
 
 
 @dataclass(frozen=True)
@@ -348,10 +339,7 @@ def my_appointments(*, actor: Any, service_ids: list[int]) -> dict[int, list[App
 
 def access_center(*, unit_id: int) -> Unit:
     """A service center, open or not; any other unit is not found (public: centers are listed)."""
-    center = Unit.objects.filter(pk=unit_id, type=UnitType.SERVICE_CENTER).first()
-    if center is None:
-        raise NotFound()
-    return center
+    return or_not_found(Unit.objects.filter(pk=unit_id, type=UnitType.SERVICE_CENTER).first())
 
 
 def centers_in(area: Area) -> list[Unit]:
@@ -373,10 +361,7 @@ def rooms_of(*, center_ids: list[int]) -> list[Room]:
 
 
 def access_room(*, room_id: int) -> Room:
-    room = Room.objects.select_related("center").filter(pk=room_id).first()
-    if room is None:
-        raise NotFound()
-    return room
+    return or_not_found(Room.objects.select_related("center").filter(pk=room_id).first())
 
 
 def opening_hours(*, center: Unit) -> list[OpeningHours]:
@@ -422,9 +407,7 @@ def room_bookings(*, actor: Any, room: Room, start: dt.date, end: dt.date) -> li
 def access_booking(*, actor: Any, booking_id: int) -> RoomBooking:
     """A booking its requester or the center's staff (or those above) may see; to anyone else it
     does not exist."""
-    booking = RoomBooking.objects.select_related("room__center").filter(pk=booking_id).first()
-    if booking is None:
-        raise NotFound()
+    booking = or_not_found(RoomBooking.objects.select_related("room__center").filter(pk=booking_id).first())
     if is_requester(actor, booking) or can_in_area(actor, "center.view", booking.room.center.area_path):
         return booking
     raise NotFound()
@@ -539,10 +522,7 @@ def approved_bookings(*, rooms: list[Room], start: dt.date, end: dt.date) -> lis
 
 def access_photo(*, photo_id: int) -> ActivityPhoto:
     """An activity's photo: public, as the activity is."""
-    photo = ActivityPhoto.objects.select_related("activity").filter(pk=photo_id).first()
-    if photo is None:
-        raise NotFound()
-    return photo
+    return or_not_found(ActivityPhoto.objects.select_related("activity").filter(pk=photo_id).first())
 
 
 def photos_of(activity_ids: list[int]) -> dict[int, list[ActivityPhoto]]:

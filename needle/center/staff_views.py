@@ -23,6 +23,7 @@ from needle.center.models import Registration, Status
 from needle.center.states import MOVES, STAFF
 from needle.core import periods
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.views import refusal_message
 from needle.orgs.models import ConsentMethod
 from needle.orgs.permissions import can_in_area, require
 
@@ -162,7 +163,7 @@ def register_on_behalf(request: HttpRequest, activity_id: int) -> HttpResponse:
                 actor=request.user, activity=activity, on_behalf=person
             )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(
             request,
@@ -185,7 +186,7 @@ def staff_move(request: HttpRequest, registration_id: int, action: str) -> HttpR
     try:
         registration = STAFF_MOVES[action](actor=request.user, registration=registration)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, f"{registration.code}: {Status(registration.status).label}")
     return _back(request, reverse("center-staff-activity", args=[registration.activity_id]))
@@ -205,7 +206,7 @@ def check_in_by_code(request: HttpRequest, activity_id: int) -> HttpResponse:
     except NotFound:
         messages.error(request, _("No registration has the code %(code)s.") % {"code": code.strip()[:20]})
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("%(code)s is checked in.") % {"code": registration.code})
     return redirect(back)
@@ -222,7 +223,7 @@ def set_capacity(request: HttpRequest, activity_id: int) -> HttpResponse:
             raise ValidationFailed(said, fields={"capacity": said})
         services.activity_set_capacity(actor=request.user, activity=activity, capacity=int(raw))
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("The activity has %(n)s seats.") % {"n": int(raw)})
     return redirect(reverse("center-staff-activity", args=[activity.pk]))
@@ -235,7 +236,7 @@ def mark_absentees(request: HttpRequest, activity_id: int) -> HttpResponse:
     try:
         n = services.activity_mark_absentees(actor=request.user, activity=activity)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("%(n)s marked absent.") % {"n": n})
     return _back(request, reverse("center-staff-activity", args=[activity.pk]))
@@ -306,7 +307,7 @@ def add_photo(request: HttpRequest, activity_id: int) -> HttpResponse:
             actor=request.user, activity=activity, raw=raw, caption=request.POST.get("caption", "")
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("The photo is added."))
     return redirect(reverse("center-staff-activity", args=[activity.pk]))
@@ -319,7 +320,7 @@ def remove_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     try:
         services.activity_photo_remove(actor=request.user, photo=photo)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("The photo is removed."))
     return redirect(reverse("center-staff-activity", args=[photo.activity_id]))

@@ -28,6 +28,7 @@ from needle.center.models import (
     Status,
 )
 from needle.core.states import Move, move
+from needle.orgs.permissions import can_in_area
 
 REGISTRANT = "registrant"
 STAFF = "staff"
@@ -59,24 +60,26 @@ MOVES: dict[str, Move] = {
 INITIAL = frozenset({Status.CONFIRMED, Status.WAITLISTED})
 
 
-def step_allowed(before: str, after: str) -> bool:
-    """Whether some move leads from `before` to `after` (the demo's check of its steps)."""
-    return any(before in m.sources and m.target == after for m in MOVES.values())
+def _is_person_or_entrant(actor: Any, person_id: int | None, entered_by_id: int | None) -> bool:
+    """The person, or for a person without an account, whoever entered them."""
+    pk = getattr(actor, "pk", None)
+    if person_id is not None:
+        return pk == person_id
+    return pk is not None and pk == entered_by_id
+
+
+def capacities(actor: Any, *, own: str | None, area_path: str) -> set[str]:
+    """What `actor` holds over one object: `own` (the object's own person's capacity, when the actor
+    is that person) and `staff` with center.manage over the object's community."""
+    held = {own} if own is not None else set()
+    if can_in_area(actor, "center.manage", area_path):
+        held.add(STAFF)
+    return held
 
 
 def is_registrant(actor: Any, registration: Registration) -> bool:
     """The person registered, or for a person without an account, whoever registered them."""
-    pk = getattr(actor, "pk", None)
-    if registration.person_id is not None:
-        return pk == registration.person_id
-    return pk is not None and pk == registration.registered_by_id
-
-
-def target(name: str) -> str:
-    """The state a move leads to: every registration move has one."""
-    state = MOVES[name].target
-    assert state is not None, name
-    return state
+    return _is_person_or_entrant(actor, registration.person_id, registration.registered_by_id)
 
 
 # An appointment's lifecycle, read the same way by the services, the page's buttons and the demo:
@@ -96,23 +99,9 @@ APPOINTMENT_MOVES: dict[str, Move] = {
 APPOINTMENT_INITIAL = AppointmentStatus.BOOKED
 
 
-def appointment_step_allowed(before: str, after: str) -> bool:
-    """Whether some move leads from `before` to `after` (the demo's check of its steps)."""
-    return any(before in m.sources and m.target == after for m in APPOINTMENT_MOVES.values())
-
-
 def is_booker(actor: Any, appointment: Appointment) -> bool:
     """The person booked, or for a person without an account, whoever booked them."""
-    pk = getattr(actor, "pk", None)
-    if appointment.person_id is not None:
-        return pk == appointment.person_id
-    return pk is not None and pk == appointment.booked_by_id
-
-
-def appointment_target(name: str) -> str:
-    state = APPOINTMENT_MOVES[name].target
-    assert state is not None, name
-    return state
+    return _is_person_or_entrant(actor, appointment.person_id, appointment.booked_by_id)
 
 
 BOOKING_MOVES: dict[str, Move] = {
@@ -135,17 +124,6 @@ BOOKING_MOVES: dict[str, Move] = {
 BOOKING_INITIAL = BookingStatus.REQUESTED
 
 
-def booking_step_allowed(before: str, after: str) -> bool:
-    """Whether some booking move leads from `before` to `after` (the demo's check)."""
-    return any(before in m.sources and m.target == after for m in BOOKING_MOVES.values())
-
-
 def is_requester(actor: Any, booking: RoomBooking) -> bool:
     pk = getattr(actor, "pk", None)
     return pk is not None and pk == booking.requested_by_id
-
-
-def booking_target(name: str) -> str:
-    state = BOOKING_MOVES[name].target
-    assert state is not None, name
-    return state

@@ -25,6 +25,7 @@ from needle.center.forms import FORM_FIELD, BookingForm
 from needle.center.models import STANDING, AppointmentStatus, BookingStatus, Status
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.views import refusal_message
 from needle.orgs.models import Person
 from needle.orgs.permissions import can_in_area, require_anywhere
 from needle.orgs.selectors import access_family_member, my_family
@@ -92,7 +93,7 @@ def register(request: HttpRequest, activity_id: int) -> HttpResponse:
     try:
         registration = services.registration_create(actor=request.user, activity=activity, **_whom(request))
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         position = waitlist_position(registration)
         said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": position}
@@ -125,7 +126,7 @@ def register_series(request: HttpRequest, series_id: int) -> HttpResponse:
     try:
         made = services.series_register(actor=request.user, series=series, **_whom(request))
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(
             request,
@@ -151,7 +152,7 @@ def family_add(request: HttpRequest) -> HttpResponse:
             phone=request.POST.get("phone", ""),
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("%(name)s is in your family list.") % {"name": record.name})
     return redirect(reverse("center-mine"))
@@ -167,7 +168,7 @@ def move(request: HttpRequest, registration_id: int, action: str) -> HttpRespons
     try:
         registration = MOVES[action](actor=request.user, registration=registration)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": None}
         messages.success(request, said)
@@ -264,7 +265,7 @@ def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
             comment=request.POST.get("comment", ""),
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Thank you for your feedback."))
     return redirect(reverse("center-mine"))
@@ -287,7 +288,7 @@ def book(request: HttpRequest, service_id: int) -> HttpResponse:
             birth_year=birth_year,
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, str(BOOKED) % {"code": appointment.code})
     return redirect(reverse("center-page", args=[service.area.code]))
@@ -300,7 +301,7 @@ def cancel_appointment(request: HttpRequest, appointment_id: int) -> HttpRespons
     try:
         appointment = services.appointment_cancel(actor=request.user, appointment=appointment)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         if appointment.status == AppointmentStatus.CANCELLED:
             messages.success(request, str(_("Your appointment is cancelled.")))

@@ -3,9 +3,11 @@ as messages. Services raise them; nothing else decides HTTP statuses."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext_lazy as _
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -68,3 +70,18 @@ class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
     default_message = _("Too many requests; try again in a moment.")
+
+
+def or_invalid(found: T | None, field: str, message: Any) -> T:
+    """`found`, or a ValidationFailed naming `field`: the input names a row that is not there
+    (a 422 on the input's field, not a 404 on the address)."""
+    if found is None:
+        raise ValidationFailed(fields={field: message})
+    return found
+
+
+def or_not_found(found: T | None) -> T:
+    """`found`, or a NotFound: the address names a row that is not there (or not for this actor)."""
+    if found is None:
+        raise NotFound()
+    return found

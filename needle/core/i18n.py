@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
 
 
 def colon() -> str:
@@ -20,3 +20,11 @@ def colon() -> str:
 def labelled(label: Any, value: Any) -> str:
     """ "label: value" in the active language."""
     return f"{label}{colon()}{value}"
+
+
+def bilingual(name: str, name_en: str) -> str:
+    """A name kept in both languages, in the reader's: the English one on an English page when
+    there is one, else the Chinese one (or the English one when that is all there is)."""
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name or name_en

@@ -10,16 +10,20 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
+from typing import Any
 
 import openpyxl
 from django.utils.translation import gettext as _
 
 from needle.core.errors import ValidationFailed
+from needle.core.text import id_or_none
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 5000
 # Wider than any template; cells further right are not read.
 MAX_COLUMNS = 64
+# The longest cell a CSV upload may hold (the csv module's default limit).
+MAX_FIELD = 128 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 KINDS = ("xlsx", "csv")
@@ -46,6 +50,20 @@ def _cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def upload_read(upload: Any, *, max_bytes: int = MAX_BYTES) -> tuple[str, bytes]:
+    """An uploaded file's name and its first `max_bytes + 1` bytes, as read_rows takes them;
+    ValidationFailed naming `file` when none was chosen."""
+    if upload is None:
+        raise ValidationFailed(fields={"file": _("Choose a file.")})
+    return upload.name or "", upload.read(max_bytes + 1)
+
+
+def errors_by_line(errors: dict[str, str]) -> list[tuple[str, str]]:
+    """An import's errors in the order of its lines (keys end in the line's number, "line 12");
+    the errors of the file as a whole first."""
+    return sorted(errors.items(), key=lambda kv: id_or_none(kv[0].rpartition(" ")[2]) or 0)
 
 
 def read_rows(
@@ -90,6 +108,9 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed(fields={"file": _("Save the CSV file as UTF-8.")}) from None
+    # The limit is process-wide and the intel commands raise it for their long messages: an
+    # upload is read with its own, whatever ran before in the process.
+    csv.field_size_limit(MAX_FIELD)
     try:
         return list(csv.reader(io.StringIO(text)))
     except csv.Error:

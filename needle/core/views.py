@@ -29,6 +29,12 @@ def show_form_errors(request: HttpRequest, form: Any) -> None:
             messages.error(request, str(text))
 
 
+def refusal_message(exc: DomainError) -> str:
+    """A refusal as one line for a page's message: its message, or its fields' when they say more."""
+    fields = exc.fields
+    return exc.message if not fields or exc.message in fields.values() else " ".join(fields.values())
+
+
 def refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """401 sends to sign-in; 403 and 404 render their pages (a 404 never says whether it exists)."""
     if exc.status == 401:

@@ -45,8 +45,9 @@ from needle.care.models import (
     purpose_bit,
 )
 from needle.care.services.schedule import Policies, dues
-from needle.care.states import ITEM_MOVES, STAFF, SYSTEM, allowed
+from needle.care.states import ITEM_MOVES, STAFF, SYSTEM
 from needle.cases.models import Case, State
+from needle.core.states import allowed
 from needle.demo.names import random_name, random_phone
 from needle.orgs.models import Membership, Person
 

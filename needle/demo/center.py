@@ -45,12 +45,13 @@ from needle.center.services.registrations import new_code
 from needle.center.services.seats import offer_deadline
 from needle.center.states import (
     APPOINTMENT_INITIAL,
+    APPOINTMENT_MOVES,
     BOOKING_INITIAL,
+    BOOKING_MOVES,
     INITIAL,
-    appointment_step_allowed,
-    booking_step_allowed,
-    step_allowed,
+    MOVES,
 )
+from needle.core.states import step_allowed
 from needle.demo.names import random_name, random_phone
 from needle.orgs.models import ConsentMethod, Person, PersonRecord, Unit, UnitType
 
@@ -182,6 +183,27 @@ def _ages(kind: Kind) -> tuple[int, int]:
     return (kind.min_age or 20, kind.max_age or 85)
 
 
+def _session(center: Unit, kind: Kind, starts: dt.datetime, room: Room, staff: Person) -> Activity:
+    """One session of `kind` at `starts`, open for registration the two weeks before."""
+    return Activity(
+        center=center,
+        area=center.area,
+        area_path=center.area_path,
+        title=kind.title,
+        title_en=kind.title_en,
+        audience=kind.audience,
+        room=room,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(minutes=kind.minutes),
+        capacity=kind.capacity,
+        registration_opens=starts - dt.timedelta(days=14),
+        registration_closes=starts,
+        min_age=kind.min_age,
+        max_age=kind.max_age,
+        created_by=staff,
+    )
+
+
 def _statuses(rng: random.Random, capacity: int, past: bool) -> list[str]:
     """The registrations of one session, in arrival order."""
     if past:
@@ -246,23 +268,7 @@ def demo_center_load(
                 day = monday + dt.timedelta(weeks=week, days=kind.weekday)
                 starts = dt.datetime.combine(day, kind.start, tz)
                 past = starts < now
-                activity = Activity(
-                    center=center,
-                    area=center.area,
-                    area_path=center.area_path,
-                    title=kind.title,
-                    title_en=kind.title_en,
-                    audience=kind.audience,
-                    room=room_of[(center.pk, kind.room)],
-                    starts_at=starts,
-                    ends_at=starts + dt.timedelta(minutes=kind.minutes),
-                    capacity=kind.capacity,
-                    registration_opens=starts - dt.timedelta(days=14),
-                    registration_closes=starts,
-                    min_age=kind.min_age,
-                    max_age=kind.max_age,
-                    created_by=staff,
-                )
+                activity = _session(center, kind, starts, room_of[(center.pk, kind.room)], staff)
                 statuses = _statuses(rng, kind.capacity, past)[: len(eligible)]
                 activities.append((activity, statuses, rng.sample(eligible, k=len(statuses))))
         # Today's session: in the evening, when no weekly activity holds the room, or a little
@@ -273,21 +279,7 @@ def demo_center_load(
         )
         eligible = [r for r in pool[center.area_id] if r.birth_year and today.year - r.birth_year >= 55]
         statuses = _statuses(rng, TODAY.capacity, False)[: len(eligible)]
-        today_session = Activity(
-            center=center,
-            area=center.area,
-            area_path=center.area_path,
-            title=TODAY.title,
-            title_en=TODAY.title_en,
-            audience=TODAY.audience,
-            room=room_of[(center.pk, TODAY.room)],
-            starts_at=starts,
-            ends_at=starts + dt.timedelta(minutes=TODAY.minutes),
-            capacity=TODAY.capacity,
-            registration_opens=starts - dt.timedelta(days=14),
-            registration_closes=starts,
-            created_by=staff,
-        )
+        today_session = _session(center, TODAY, starts, room_of[(center.pk, TODAY.room)], staff)
         activities.append((today_session, statuses, rng.sample(eligible, k=len(statuses))))
     Activity.objects.bulk_create(a for a, _s, _p in activities)
     registrations: list[Registration] = []
@@ -297,7 +289,7 @@ def demo_center_load(
         for status, record in zip(statuses, people, strict=True):
             # Arrival as a seat or a place in line, then (past sessions) what happened at the door.
             first = Status.CONFIRMED if status != Status.WAITLISTED else Status.WAITLISTED
-            assert first in INITIAL and (status == first or step_allowed(first, status))
+            assert first in INITIAL and (status == first or step_allowed(MOVES, first, status))
             reg = Registration(
                 activity=activity,
                 record=record,
@@ -466,8 +458,8 @@ def _services_load(
                         status = (
                             AppointmentStatus.CANCELLED if rng.random() < 0.08 else AppointmentStatus.BOOKED
                         )
-                    assert status == APPOINTMENT_INITIAL or appointment_step_allowed(
-                        APPOINTMENT_INITIAL, status
+                    assert status == APPOINTMENT_INITIAL or step_allowed(
+                        APPOINTMENT_MOVES, APPOINTMENT_INITIAL, status
                     )
                     appointments.append(
                         Appointment(
@@ -545,7 +537,7 @@ def _calendar_and_bookings(
                 status = BookingStatus.DECLINED
             else:
                 status = BookingStatus.REQUESTED if rng.random() < 0.35 else BookingStatus.APPROVED
-            assert status == BOOKING_INITIAL or booking_step_allowed(BOOKING_INITIAL, status)
+            assert status == BOOKING_INITIAL or step_allowed(BOOKING_MOVES, BOOKING_INITIAL, status)
             asked = min(starts, now) - dt.timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 8))
             decided = status != BookingStatus.REQUESTED
             mine.append(

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from needle.areas.models import Area, Level, subtree_q
 from needle.cases.models import Case
+from needle.core.states import step_allowed
 from needle.orgs.models import Membership, MembershipKind, Person, Unit, UnitType
 from needle.volunteering.models import (
     CardSignoff,
@@ -51,7 +52,6 @@ from needle.volunteering.states import (
     CLAIM_MOVES,
     HOUR_MOVES,
     NEED_MOVES,
-    step_allowed,
 )
 
 # code, name, name in English, synonyms (either language)

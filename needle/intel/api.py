@@ -15,7 +15,7 @@ from pydantic import Field
 from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.core import throttle
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import ValidationFailed, or_not_found
 from needle.core.schemas import ERRORS, NOT_BOOL, Code, Day, ErrorOut, Id
 from needle.intel import selectors, services
 from needle.orgs.selectors import access_unit
@@ -182,9 +182,7 @@ class FollowOut(Schema):
 @router.post("/cases/{number}/follow", response={200: FollowOut, **ERRORS}, summary="Follow a public case")
 def follow(request: HttpRequest, number: Code) -> Any:
     """Follow an existing public request instead of filing the same matter again."""
-    case = case_selectors.public_cases().filter(number=number).first()
-    if case is None:
-        raise NotFound()
+    case = or_not_found(case_selectors.public_cases().filter(number=number).first())
     case = case_services.case_follow(actor=request.user, case=case)
     return FollowOut(number=case.number, state=case.state, followers=case.followers.count())
 

@@ -20,8 +20,8 @@ from needle.cases import presenters
 from needle.cases import selectors as case_selectors
 from needle.cases.catalog import active_service
 from needle.cases.models import Case, Service, State
-from needle.cases.selectors import bilingual
 from needle.core.errors import NotFound, ValidationFailed
+from needle.core.i18n import bilingual
 from needle.intel.classifier import active_version, case_text, load_model, unit_guess
 from needle.intel.models import HotTopic, ModelVersion, Suggestion
 from needle.orgs.models import Unit

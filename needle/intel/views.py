@@ -20,7 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needle.cases import selectors as case_selectors
 from needle.cases import services as case_services
 from needle.core import throttle
-from needle.core.errors import Conflict, DomainError, NotFound, TooManyRequests, ValidationFailed
+from needle.core.errors import (
+    Conflict,
+    DomainError,
+    TooManyRequests,
+    ValidationFailed,
+    or_not_found,
+)
 from needle.core.views import show_form_errors
 from needle.intel import selectors, services
 from needle.intel.forms import HotTopicTaskForm, ReclassifyForm
@@ -132,9 +138,7 @@ def reclassify(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def follow(request: HttpRequest, number: str) -> HttpResponse:
     """A resident follows an existing request instead of filing the same one again."""
-    case = case_selectors.public_cases().filter(number=number).first()
-    if case is None:
-        raise NotFound()
+    case = or_not_found(case_selectors.public_cases().filter(number=number).first())
     try:
         case_services.case_follow(actor=request.user, case=case)
     except Conflict as exc:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area, Level, subtree_q
 from needle.core import periods
 from needle.core.audit import audit_record
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed, or_not_found
 from needle.core.models import AuditEvent
 from needle.orgs import figures as org_figures
 from needle.orgs.models import (
@@ -322,7 +322,4 @@ def my_family(*, actor: Any) -> QuerySet[PersonRecord]:
 
 def access_family_member(*, actor: Any, record_id: int) -> PersonRecord:
     """A family member the actor looks after; to anyone else the record does not exist."""
-    record = my_family(actor=actor).filter(pk=record_id).first()
-    if record is None:
-        raise NotFound()
-    return record
+    return or_not_found(my_family(actor=actor).filter(pk=record_id).first())

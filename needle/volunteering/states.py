@@ -82,15 +82,3 @@ NEED_MOVES: dict[str, Move] = {
         move("reopen", {N.MET, N.WITHDRAWN}, N.OPEN, STAFF),
     )
 }
-
-
-def target(table: dict[str, Move], name: str) -> str:
-    """The state a move leads to: every volunteering move has one."""
-    state = table[name].target
-    assert state is not None, name
-    return state
-
-
-def step_allowed(table: dict[str, Move], before: str, after: str) -> bool:
-    """Whether some move of `table` leads from `before` to `after` (the demo's check)."""
-    return any(before in m.sources and m.target == after for m in table.values())

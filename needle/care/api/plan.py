@@ -39,7 +39,7 @@ from needle.care.services import ledger, pairings, policies
 from needle.care.services.schedule import district_path
 from needle.care.states import item_shown_status
 from needle.cases.models import Service
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed, or_invalid
 from needle.core.schemas import ERRORS, NOT_BOOL, Code, Id
 from needle.orgs.models import Person, Unit
 
@@ -121,13 +121,9 @@ def create_pairing(request: HttpRequest, payload: CarePairingIn) -> Any:
     recipient = _recipient(request.user, payload.recipient, field="recipient")
     helper = unit = None
     if payload.helper is not None:
-        helper = Person.objects.filter(pk=payload.helper).first()
-        if helper is None:
-            raise ValidationFailed(fields={"helper": _("No such person.")})
+        helper = or_invalid(Person.objects.filter(pk=payload.helper).first(), "helper", _("No such person."))
     if payload.unit:
-        unit = Unit.objects.filter(code=payload.unit).first()
-        if unit is None:
-            raise ValidationFailed(fields={"unit": _("No unit has this code.")})
+        unit = or_invalid(Unit.objects.filter(code=payload.unit).first(), "unit", _("No unit has this code."))
     pairing = pairings.pairing_add(
         actor=request.user,
         recipient=recipient,
@@ -244,9 +240,11 @@ def create_item(request: HttpRequest, payload: CareItemIn) -> Any:
     recipient = _recipient(request.user, payload.recipient, field="recipient")
     visit = None
     if payload.visit is not None:
-        visit = Visit.objects.filter(pk=payload.visit, recipient=recipient).first()
-        if visit is None:
-            raise ValidationFailed(fields={"visit": _("No such visit of this person.")})
+        visit = or_invalid(
+            Visit.objects.filter(pk=payload.visit, recipient=recipient).first(),
+            "visit",
+            _("No such visit of this person."),
+        )
     item = ledger.item_add(
         actor=request.user,
         recipient=recipient,
@@ -287,9 +285,9 @@ def item_to_case(request: HttpRequest, item_id: Id, payload: CareToCaseIn) -> An
     """The item becomes a resident's request, routed and timed like any; closing the request
     closes the item."""
     item = ledger_sel.access_item(actor=request.user, item_id=item_id)
-    service = Service.objects.filter(code=payload.service).first()
-    if service is None:
-        raise ValidationFailed(fields={"service": _("No service has this code.")})
+    service = or_invalid(
+        Service.objects.filter(code=payload.service).first(), "service", _("No service has this code.")
+    )
     case = ledger.item_to_case(
         actor=request.user,
         item=item,

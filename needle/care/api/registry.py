@@ -5,7 +5,6 @@ sensitive fields the reader may read, each reading audited, and "recorded" for t
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -32,7 +31,8 @@ from needle.care.schemas.registry import (
 from needle.care.selectors import export as exports
 from needle.care.selectors import records as sel
 from needle.care.services import registry as svc
-from needle.core.errors import PermissionDenied, ValidationFailed
+from needle.core import periods
+from needle.core.errors import PermissionDenied, ValidationFailed, or_invalid
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize, Term
 from needle.orgs.permissions import require_authenticated
@@ -56,17 +56,6 @@ def _area_code(code: str | None, field: str) -> Area | None:
     return area
 
 
-def _day(value: str | None, field: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    try:
-        if "\x00" in value or len(value) > 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(fields={field: _("Give a date as YYYY-MM-DD.")}) from None
-
-
 def _fresh(recipient: Recipient) -> Recipient:
     return Recipient.objects.select_related("household", "area", "person", "record", "guardian").get(
         pk=recipient.pk
@@ -88,9 +77,9 @@ def recipient_create(request: HttpRequest, payload: CareRecipientIn) -> Any:
     household_id = raw.pop("household")
     household = None
     if household_id is not None:
-        household = Household.objects.filter(pk=household_id).first()
-        if household is None:
-            raise ValidationFailed(fields={"household": _("No household has this id.")})
+        household = or_invalid(
+            Household.objects.filter(pk=household_id).first(), "household", _("No household has this id.")
+        )
     data = svc.recipient_input(raw)
     recipient = svc.recipient_register(actor=request.user, data=data, household=household)
     return Status(201, _masked(request, recipient))
@@ -167,7 +156,7 @@ def recipient_status(request: HttpRequest, recipient_id: Id, payload: CareStatus
         actor=request.user,
         recipient=recipient,
         move=payload.move,
-        on=_day(payload.on, "on"),
+        on=periods.parse_day(payload.on, "on"),
         reason=payload.reason,
     )
     return _masked(request, done)

@@ -26,7 +26,7 @@ from needle.care.schemas.visits import (
 from needle.care.selectors import visits as sel
 from needle.care.services import visits as svc
 from needle.cases.uploads import MAX_BYTES
-from needle.core.errors import NotFound
+from needle.core.errors import or_not_found
 from needle.core.schemas import ERRORS, Id, Term
 from needle.orgs.permissions import require_authenticated
 
@@ -85,9 +85,7 @@ def visit_log(request: HttpRequest, payload: CareVisitIn) -> Any:
 def visits_for(request: HttpRequest, recipient: Id, why: Term = "") -> Any:
     """Newest first (at most 200), for those who see the recipient; the reading is audited."""
     actor = require_authenticated(request.user)
-    found = Recipient.objects.filter(pk=recipient).first()
-    if found is None:
-        raise NotFound()
+    found = or_not_found(Recipient.objects.filter(pk=recipient).first())
     rows = sel.visits_for(actor=actor, recipient=found, why=why)
     access = access_of(actor, found)
     return {"items": [visit_out(v, access) for v in rows]}

@@ -337,9 +337,3 @@ def households_import(*, actor: Any, community: Area, rows: list[list[str]]) -> 
         new={"recipients": len(made), "households": len({r.household_id for r in made})},
     )
     return made
-
-
-def line_number(key: str) -> int:
-    """The line's number in an error's key ("line 12"), for sorting."""
-    tail = key.rpartition(" ")[2]
-    return int(tail) if tail.isdigit() else 0

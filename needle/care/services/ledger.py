@@ -24,7 +24,8 @@ from needle.care.states import CASE_DONE
 from needle.cases.models import Case, Channel, Service
 from needle.cases.services import Intake, case_submit
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import ValidationFailed
+from needle.core.states import allowed, target, wrong_status
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 
 # A request in one of these states has ended with the problem dealt with: its item closes.
@@ -113,11 +114,9 @@ def _move(actor: Any, item: Item, name: str) -> Item:
     item = Item.objects.select_for_update(of=("self",)).select_related("recipient").get(pk=item.pk)
     held = capacities(actor, item.recipient)
     require(bool(held & states.ITEM_MOVES[name].capacities), visible=access_of(actor, item.recipient).sees)
-    if not states.allowed(states.ITEM_MOVES, name, item.status, held):
-        raise Conflict(
-            _("This item is %(status)s.") % {"status": ItemStatus(item.status).label},
-            code="wrong_status",
-            extra={"status": item.status},
+    if not allowed(states.ITEM_MOVES, name, item.status, held):
+        raise wrong_status(
+            _("This item is %(status)s.") % {"status": ItemStatus(item.status).label}, item.status
         )
     return item
 
@@ -129,7 +128,7 @@ def item_close(*, actor: Any, item: Item, confirmation: str) -> Item:
     confirmation = text(confirmation, limit=300, field="confirmation", required=True)
     item = _move(actor, item, "close")
     old = {"status": item.status}
-    item.status = states.target(states.ITEM_MOVES, "close")
+    item.status = target(states.ITEM_MOVES, "close")
     item.confirmation = confirmation
     item.closed_at = timezone.now()
     item.closed_by = actor
@@ -171,7 +170,7 @@ def item_to_case(
         ),
     )
     old = {"status": item.status}
-    item.status = states.target(states.ITEM_MOVES, "to_case")
+    item.status = target(states.ITEM_MOVES, "to_case")
     item.case = case
     item.save(update_fields=["status", "case", "updated_at"])
     _log(actor, item, action="care.item.to_case", old=old, case_number=case.number)
@@ -193,7 +192,7 @@ def items_follow_cases() -> int:
     events = []
     for item in items:
         assert item.case is not None
-        item.status = states.target(states.ITEM_MOVES, "case_closed")
+        item.status = target(states.ITEM_MOVES, "case_closed")
         item.closed_at = item.case.closed_at or now
         item.confirmation = _("Closed with request %(number)s.") % {"number": item.case.number}
         events.append(

@@ -23,6 +23,7 @@ from needle.care.services.schedule import district_path
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.sql import AnyOf
+from needle.core.states import wrong_status
 from needle.orgs.models import GridAssignment, Membership, Person, RoleAssignment, Unit
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 from needle.volunteering.models import CheckIn, CheckInStatus
@@ -115,9 +116,7 @@ def pairing_add(
     reason = text(reason, limit=MAX_REASON, field="reason")
     recipient = _locked_recipient(recipient)
     if recipient.status != Status.ACTIVE:
-        raise Conflict(
-            _("This person is no longer in care."), code="wrong_status", extra={"status": recipient.status}
-        )
+        raise wrong_status(_("This person is no longer in care."), recipient.status)
     if helper is not None and not _is_standing(helper):
         raise ValidationFailed(
             fields={"helper": _("This person is not a member, staff or grid worker of any unit.")}

@@ -43,9 +43,10 @@ from needle.care.models import (
 )
 from needle.care.selectors.records import open_sealed
 from needle.care.services.schedule import reschedule
-from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, target
+from needle.care.states import RECIPIENT_MOVES, STAFF
 from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
+from needle.core.states import allowed, target
 from needle.orgs.models import Person, PersonRecord
 from needle.orgs.permissions import can_in_area, require_authenticated
 

@@ -28,12 +28,13 @@ from django.utils import timezone
 
 from needle.care.access import adult_on
 from needle.care.models import PURPOSES, Consent, Recipient, Status, purpose_bit
-from needle.care.states import RECIPIENT_MOVES, SYSTEM, allowed
+from needle.care.states import RECIPIENT_MOVES, SYSTEM
 from needle.cases.models import Case
 from needle.cases.services import case_forget_person
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict
 from needle.core.models import AuditEvent
+from needle.core.states import allowed
 from needle.notify.models import Notification
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,14 @@ from needle.care.models import (
 from needle.care.services.schedule import Policies, dues, reschedule, reschedule_many
 from needle.cases.uploads import CleanImage, clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_event, audit_record, audit_record_all
-from needle.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from needle.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    or_not_found,
+)
 from needle.core.models import AuditEvent
 
 # One request of a phone that was offline for a while; more is refused whole, so the device
@@ -478,9 +485,7 @@ def access_visit(*, actor: Any, visit_id: uuid.UUID, for_write: bool = False) ->
     rows = Visit.objects.select_related("recipient")
     if for_write:
         rows = rows.select_for_update()
-    visit = rows.filter(pk=visit_id).first()
-    if visit is None:
-        raise NotFound()
+    visit = or_not_found(rows.filter(pk=visit_id).first())
     access = access_of(actor, visit.recipient)
     if not access.sees:
         raise NotFound()

@@ -28,7 +28,7 @@ from needle.care.selectors.console import (
 from needle.care.selectors.schedule import dashboard_for
 from needle.care.services import imports
 from needle.core import sheets
-from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.errors import DomainError, NotFound
 from needle.orgs.permissions import can_in_area, require, require_anywhere
 
 QUERY_MAX = 100
@@ -119,11 +119,9 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
         raise NotFound()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        upload = request.FILES.get("file")
         try:
-            if upload is None:
-                raise ValidationFailed(fields={"file": _("Choose a file.")})
-            rows = imports.read_rows(name=upload.name or "", data=upload.read(sheets.MAX_BYTES + 1))
+            name, data = sheets.upload_read(request.FILES.get("file"))
+            rows = imports.read_rows(name=name, data=data)
             made = imports.households_import(actor=request.user, community=area, rows=rows)
         except DomainError as exc:
             errors = dict(exc.fields)
@@ -142,7 +140,7 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
         {
             "area": area,
             "columns": imports.COLUMNS,
-            "errors": sorted(errors.items(), key=lambda kv: imports.line_number(kv[0])),
+            "errors": sheets.errors_by_line(errors),
         },
     )
 

@@ -53,10 +53,12 @@ from needle.care.services.registry import (
     recipient_update,
     recorded_fields,
 )
-from needle.care.states import RECIPIENT_MOVES, STAFF, allowed, item_shown_status
+from needle.care.states import RECIPIENT_MOVES, STAFF, item_shown_status
 from needle.care.views.console import page_area
 from needle.cases.models import Service
-from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from needle.core import periods
+from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed, or_invalid, or_not_found
+from needle.core.states import allowed
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area, require
 
@@ -401,10 +403,7 @@ def _household(request: HttpRequest, area: Area) -> Household | None:
     # isdigit() would let "²" through to int(); a key has at most 18 digits.
     if not (raw.isascii() and raw.isdecimal() and len(raw) <= 18):
         raise NotFound()
-    household = Household.objects.filter(subtree_q(area.path, "area_path"), pk=int(raw)).first()
-    if household is None:
-        raise NotFound()
-    return household
+    return or_not_found(Household.objects.filter(subtree_q(area.path, "area_path"), pk=int(raw)).first())
 
 
 def _register(request: HttpRequest, raw: dict[str, Any], household: Household | None) -> Recipient:
@@ -511,15 +510,6 @@ def pairing_move_view(request: HttpRequest, code: str, pk: int, pairing_id: int,
     return _done(code, pk, "helpers")
 
 
-def _date_or_none(raw: str, name: str) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        raise ValidationFailed(fields={name: _("Give a date as YYYY-MM-DD.")}) from None
-
-
 @login_required
 @require_POST
 def item_add_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -531,8 +521,8 @@ def item_add_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             recipient=recipient,
             what=post.get("what", ""),
             who_acts=post.get("who_acts", ""),
-            since=_date_or_none(post.get("since", ""), "since"),
-            due_on=_date_or_none(post.get("due_on", ""), "due_on"),
+            since=periods.parse_day(post.get("since", ""), "since"),
+            due_on=periods.parse_day(post.get("due_on", ""), "due_on"),
         )
     except DomainError as exc:
         return _refused(request, code, pk, exc)
@@ -552,9 +542,11 @@ def item_move_view(request: HttpRequest, code: str, pk: int, item_id: int, actio
             item_close(actor=request.user, item=item, confirmation=request.POST.get("confirmation", ""))
             messages.success(request, _("The problem is closed."))
         else:
-            service = Service.objects.filter(code=request.POST.get("service", "")[:40], active=True).first()
-            if service is None:
-                raise ValidationFailed(fields={"service": _("Choose the service the request is for.")})
+            service = or_invalid(
+                Service.objects.filter(code=request.POST.get("service", "")[:40], active=True).first(),
+                "service",
+                _("Choose the service the request is for."),
+            )
             case = item_to_case(
                 actor=request.user,
                 item=item,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from needle.cases import selectors
 from needle.cases.models import OPEN_STATES, STAFF_NOTE_KINDS, Case, CaseEvent, EventKind, Service, State
 from needle.cases.presenters import event_text
+from needle.core.i18n import bilingual
 
 STATUS = {state: ("open" if state in OPEN_STATES else "closed") for state in State}
 EXTENDED_STATUS = {
@@ -153,7 +154,7 @@ def request_rows(rows: list[dict[str, Any]], *, extensions: bool = False) -> lis
         service = services.get(code)
         if service is None:
             service = services[code] = (
-                selectors.bilingual(r["service__name"], r["service__name_en"]),
+                bilingual(r["service__name"], r["service__name_en"]),
                 _notice_text(
                     r["service__accept_hours"],
                     r["service__resolve_hours"],

@@ -19,6 +19,7 @@ from needle.cases.catalog import active_service, remembered
 from needle.cases.models import OPEN_STATES, Assist, Case, Category, Colour, Service, State
 from needle.cases.selectors.access import InSubquery, case_scope_q
 from needle.core.errors import NotFound, ValidationFailed
+from needle.core.i18n import bilingual
 from needle.orgs.models import Unit
 from needle.orgs.permissions import (
     Actor,
@@ -189,13 +190,6 @@ def inbox_list(*, actor: Actor, filters: CaseFilters, open_only: bool = False) -
     service, area and unit cost more than its query); inbox_rows() adds what a row shows."""
     qs = case_list_for(actor=actor, filters=filters)
     return qs.filter(state__in=OPEN_STATES) if open_only else qs
-
-
-def bilingual(name: str, name_en: str) -> str:
-    """Bilingual.label for a values() row: the English name in English when there is one."""
-    if name_en and (get_language() or "").startswith("en"):
-        return name_en
-    return name or name_en
 
 
 def inbox_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

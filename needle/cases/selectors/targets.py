@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from needle.areas.models import subtree_q
 from needle.cases.models import Case
-from needle.core.errors import ValidationFailed
+from needle.core.errors import ValidationFailed, or_invalid
 from needle.orgs.models import Unit
 from needle.orgs.permissions import Actor, area_scope_q, can_in_area, require
 
@@ -45,10 +45,7 @@ def whistle_targets(*, case: Case) -> QuerySet[Unit]:
 
 def move_unit(*, unit_id: int) -> Unit:
     """The unit a move names by id; whether the move may reach it is the move's service's rule."""
-    unit = Unit.objects.filter(pk=unit_id).first()
-    if unit is None:
-        raise ValidationFailed(fields={"unit": _("No such unit.")})
-    return unit
+    return or_invalid(Unit.objects.filter(pk=unit_id).first(), "unit", _("No such unit."))
 
 
 def move_units(*, unit_ids: Sequence[int]) -> list[Unit]:

@@ -21,10 +21,11 @@ from django.utils.translation import gettext_noop
 from needle.center.models import HOLDING, Appointment, AppointmentStatus, Audience, Service, SlotPattern
 from needle.center.services.activities import MAX_AGE, MAX_CAPACITY, _check_center
 from needle.center.services.registrations import OnBehalf, new_code, record_for
-from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, appointment_target, is_booker
+from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, capacities, is_booker
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.states import target, wrong_status
 from needle.notify.messages import Message
 from needle.notify.services import notify, sms_to_phone
 from needle.orgs.models import Person, PersonRecord, Unit
@@ -124,8 +125,27 @@ def _write_slots(service: Service, slots: list[Slot]) -> None:
     )
 
 
-def _slots_snapshot(service: Service) -> list[str]:
-    return [f"{p.weekday} {p.start:%H:%M} {p.capacity}" for p in SlotPattern.objects.filter(service=service)]
+def _service_snapshot(service: Service) -> dict[str, Any]:
+    """The service's audited fields with its weekly slots."""
+    slots = [f"{p.weekday} {p.start:%H:%M} {p.capacity}" for p in SlotPattern.objects.filter(service=service)]
+    return {**snapshot(service, SERVICE_FIELDS), "slots": slots}
+
+
+def _draft_values(draft: ServiceDraft) -> dict[str, Any]:
+    """The service's fields as a draft gives them, for creating and for changing alike."""
+    return {
+        "name": draft.name.strip(),
+        "name_en": draft.name_en.strip(),
+        "description": draft.description.strip(),
+        "audience": draft.audience,
+        "min_age": draft.min_age,
+        "max_age": draft.max_age,
+        "minutes": draft.minutes,
+        "provider": draft.provider.strip(),
+        "price": draft.price.strip(),
+        "cancel_until_hours": draft.cancel_until_hours,
+        "active": draft.active,
+    }
 
 
 @transaction.atomic
@@ -139,17 +159,7 @@ def service_create(*, actor: Any, center: Unit, draft: ServiceDraft) -> Service:
         center=center,
         area_id=center.area_id,
         area_path=center.area_path,
-        name=draft.name.strip(),
-        name_en=draft.name_en.strip(),
-        description=draft.description.strip(),
-        audience=draft.audience,
-        min_age=draft.min_age,
-        max_age=draft.max_age,
-        minutes=draft.minutes,
-        provider=draft.provider.strip(),
-        price=draft.price.strip(),
-        cancel_until_hours=draft.cancel_until_hours,
-        active=draft.active,
+        **_draft_values(draft),
         created_by=actor,
     )
     _write_slots(service, draft.slots)
@@ -158,7 +168,7 @@ def service_create(*, actor: Any, center: Unit, draft: ServiceDraft) -> Service:
         action="center.service.created",
         obj=service,
         area_path=service.area_path,
-        new={**snapshot(service, SERVICE_FIELDS), "slots": _slots_snapshot(service)},
+        new=_service_snapshot(service),
     )
     return service
 
@@ -171,18 +181,9 @@ def service_update(*, actor: Any, service: Service, draft: ServiceDraft) -> Serv
     service = Service.objects.select_for_update().get(pk=service.pk)
     require(can_in_area(actor, "center.manage", service.area_path))
     _check_service(draft)
-    old = {**snapshot(service, SERVICE_FIELDS), "slots": _slots_snapshot(service)}
-    service.name = draft.name.strip()
-    service.name_en = draft.name_en.strip()
-    service.description = draft.description.strip()
-    service.audience = draft.audience
-    service.min_age = draft.min_age
-    service.max_age = draft.max_age
-    service.minutes = draft.minutes
-    service.provider = draft.provider.strip()
-    service.price = draft.price.strip()
-    service.cancel_until_hours = draft.cancel_until_hours
-    service.active = draft.active
+    old = _service_snapshot(service)
+    for name, value in _draft_values(draft).items():
+        setattr(service, name, value)
     service.save()
     SlotPattern.objects.filter(service=service).delete()
     _write_slots(service, draft.slots)
@@ -192,7 +193,7 @@ def service_update(*, actor: Any, service: Service, draft: ServiceDraft) -> Serv
         obj=service,
         area_path=service.area_path,
         old=old,
-        new={**snapshot(service, SERVICE_FIELDS), "slots": _slots_snapshot(service)},
+        new=_service_snapshot(service),
     )
     return service
 
@@ -308,15 +309,6 @@ def appointment_book(
     return appointment
 
 
-def _capacities(actor: Any, appointment: Appointment, service: Service) -> set[str]:
-    held = set()
-    if is_booker(actor, appointment):
-        held.add(REGISTRANT)
-    if can_in_area(actor, "center.manage", service.area_path):
-        held.add(STAFF)
-    return held
-
-
 def _locked(appointment: Appointment) -> tuple[Appointment, Service]:
     service = Service.objects.select_for_update().get(pk=appointment.service_id)
     locked = (
@@ -331,13 +323,13 @@ def _check_move(actor: Any, appointment: Appointment, service: Service, move: st
     """Check that the actor may make `move` from the appointment's state; returns the
     capacities the actor holds."""
     rule = APPOINTMENT_MOVES[move]
-    held = _capacities(actor, appointment, service)
+    own = REGISTRANT if is_booker(actor, appointment) else None
+    held = capacities(actor, own=own, area_path=service.area_path)
     require(bool(held & rule.capacities))
     if appointment.status not in rule.sources:
-        raise Conflict(
+        raise wrong_status(
             _("This appointment is %(status)s.") % {"status": AppointmentStatus(appointment.status).label},
-            code="wrong_status",
-            extra={"status": appointment.status},
+            appointment.status,
         )
     return held
 
@@ -347,7 +339,7 @@ _DONE = {"cancel": "cancelled", "serve": "served", "no_show": "no_show"}
 
 def _apply(actor: Any, appointment: Appointment, service: Service, move: str, fields: list[str]) -> None:
     old = appointment.status
-    appointment.status = appointment_target(move)
+    appointment.status = target(APPOINTMENT_MOVES, move)
     appointment.save(update_fields=["status", "updated_at", *fields])
     audit_record(
         actor=actor,

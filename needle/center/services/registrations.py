@@ -24,9 +24,10 @@ from needle.center.services.seats import (
     tell_lapsed,
     tell_status,
 )
-from needle.center.states import MOVES, REGISTRANT, STAFF, is_registrant, target
+from needle.center.states import MOVES, REGISTRANT, STAFF, capacities, is_registrant
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.states import target, wrong_status
 from needle.orgs.models import ConsentMethod, Person, PersonRecord
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 from needle.orgs.services import person_record_find_or_create, person_set_birth_year
@@ -302,12 +303,8 @@ def _register_series(
 
 
 def _capacities(actor: Any, registration: Registration, activity: Activity) -> set[str]:
-    held = set()
-    if is_registrant(actor, registration):
-        held.add(REGISTRANT)
-    if can_in_area(actor, "center.manage", activity.area_path):
-        held.add(STAFF)
-    return held
+    own = REGISTRANT if is_registrant(actor, registration) else None
+    return capacities(actor, own=own, area_path=activity.area_path)
 
 
 def _locked(registration: Registration) -> tuple[Registration, Activity]:
@@ -325,10 +322,9 @@ def _move(actor: Any, registration: Registration, activity: Activity, move: str)
     rule = MOVES[move]
     require(bool(_capacities(actor, registration, activity) & rule.capacities))
     if registration.status not in rule.sources:
-        raise Conflict(
+        raise wrong_status(
             _("This registration is %(status)s.") % {"status": Status(registration.status).label},
-            code="wrong_status",
-            extra={"status": registration.status},
+            registration.status,
         )
     return registration.status
 
@@ -345,7 +341,7 @@ _DONE = {
 
 def _apply(actor: Any, registration: Registration, activity: Activity, move: str, fields: list[str]) -> None:
     old = registration.status
-    registration.status = target(move)
+    registration.status = target(MOVES, move)
     registration.save(update_fields=["status", "updated_at", *fields])
     audit_record(
         actor=actor,
@@ -429,9 +425,7 @@ def registration_feedback(
     registration, activity = _locked(registration)
     require(registration.person_id is not None and registration.person_id == actor.pk, visible=False)
     if registration.status != Status.ATTENDED:
-        raise Conflict(
-            _("Feedback is for those who came."), code="wrong_status", extra={"status": registration.status}
-        )
+        raise wrong_status(_("Feedback is for those who came."), registration.status)
     if registration.rating is not None:
         raise Conflict(_("Feedback was given already."), code="already_rated")
     if timezone.now() > activity.ends_at + dt.timedelta(days=FEEDBACK_DAYS):

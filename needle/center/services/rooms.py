@@ -27,10 +27,11 @@ from django.utils.translation import gettext_noop
 
 from needle.cases.models import Holiday
 from needle.center.models import Activity, BookingStatus, ClosedDay, OpeningHours, Room, RoomBooking
-from needle.center.states import BOOKING_MOVES, REQUESTER, STAFF, booking_target, is_requester
+from needle.center.states import BOOKING_MOVES, REQUESTER, capacities, is_requester
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, NotFound, ValidationFailed
+from needle.core.states import target, wrong_status
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Unit, UnitType
@@ -298,15 +299,6 @@ def booking_request(
     return booking
 
 
-def _capacities(actor: Any, booking: RoomBooking, center: Unit) -> set[str]:
-    held = set()
-    if is_requester(actor, booking):
-        held.add(REQUESTER)
-    if can_in_area(actor, "center.manage", center.area_path):
-        held.add(STAFF)
-    return held
-
-
 def _locked(booking: RoomBooking) -> tuple[RoomBooking, Room]:
     """The room's lock first, as every writer of a use takes it, then the booking's."""
     room = lock_room(booking.room_id)
@@ -316,17 +308,16 @@ def _locked(booking: RoomBooking) -> tuple[RoomBooking, Room]:
 
 def _move(actor: Any, booking: RoomBooking, room: Room, name: str) -> set[str]:
     rule = BOOKING_MOVES[name]
-    held = _capacities(actor, booking, room.center)
+    own = REQUESTER if is_requester(actor, booking) else None
+    held = capacities(actor, own=own, area_path=room.center.area_path)
     # Someone who may not touch the booking must not learn that it exists.
     require(
         bool(held & rule.capacities),
         visible=bool(held) or can_in_area(actor, "center.view", room.center.area_path),
     )
     if booking.status not in rule.sources:
-        raise Conflict(
-            _("This booking is %(status)s.") % {"status": BookingStatus(booking.status).label},
-            code="wrong_status",
-            extra={"status": booking.status},
+        raise wrong_status(
+            _("This booking is %(status)s.") % {"status": BookingStatus(booking.status).label}, booking.status
         )
     return held
 
@@ -336,7 +327,7 @@ _DONE = {"approve": "approved", "decline": "declined", "cancel": "cancelled"}
 
 def _apply(actor: Any, booking: RoomBooking, room: Room, name: str, *, decided: bool) -> None:
     old = snapshot(booking, ["status", "reason"])
-    booking.status = booking_target(name)
+    booking.status = target(BOOKING_MOVES, name)
     fields = ["status", "reason", "updated_at"]
     if decided:
         booking.decided_by = actor

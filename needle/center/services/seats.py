@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from needle.center.models import SEATED, Activity, Registration, Status
-from needle.center.states import MOVES, target
+from needle.center.states import MOVES
 from needle.core.audit import audit_record
+from needle.core.states import target
 from needle.notify.messages import Message
 from needle.notify.services import notify, sms_to_phone
 
@@ -81,7 +82,7 @@ def offer_free_seats(activity: Activity) -> list[Registration]:
     )
     until = offer_deadline(now, activity.starts_at)
     for registration in offered:
-        registration.status = target("offer")
+        registration.status = target(MOVES, "offer")
         registration.offered_until = until
         registration.save(update_fields=["status", "offered_until", "updated_at"])
         audit_record(

@@ -28,10 +28,11 @@ from needle.center.models import (
 )
 from needle.center.room_figures import SOURCE, activity_use, booking_use
 from needle.center.services.rooms import closed_reason
-from needle.center.states import BOOKING_MOVES, booking_step_allowed
+from needle.center.states import BOOKING_MOVES
 from needle.center.tests.conftest import make_activity
 from needle.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
+from needle.core.states import step_allowed
 from needle.notify.models import Notification
 from needle.rollups.rebuild import rollups_rebuild
 from needle.rollups.refresh import objects_apply, rollups_refresh
@@ -234,8 +235,10 @@ def test_cancel_by_the_requester_or_staff_frees_the_room(world, room):
 
 def test_the_lifecycle_table_is_the_one_the_services_read():
     assert BOOKING_MOVES["approve"].sources == {"requested"}
-    assert booking_step_allowed("requested", "declined") and booking_step_allowed("approved", "cancelled")
-    assert not booking_step_allowed("declined", "approved")
+    assert step_allowed(BOOKING_MOVES, "requested", "declined") and step_allowed(
+        BOOKING_MOVES, "approved", "cancelled"
+    )
+    assert not step_allowed(BOOKING_MOVES, "declined", "approved")
 
 
 # Who may ---------------------------------------------------------------------------------------

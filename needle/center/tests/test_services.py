@@ -7,10 +7,11 @@ from needle import testing as t
 from needle.center import services as s
 from needle.center.models import Registration, Status
 from needle.center.services.seats import offer_deadline, waitlist_position
-from needle.center.states import MOVES, step_allowed
+from needle.center.states import MOVES
 from needle.center.tests.conftest import make_activity
 from needle.core.errors import Conflict, NotAuthenticated, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
+from needle.core.states import step_allowed
 from needle.notify.models import Notification
 from needle.orgs.models import PersonRecord
 
@@ -244,9 +245,11 @@ def test_others_cannot_cancel_a_registration(world, center):
 
 
 def test_the_table_holds_the_lifecycle():
-    assert step_allowed("waitlisted", "offered") and step_allowed("offered", "confirmed")
-    assert step_allowed("confirmed", "attended") and step_allowed("confirmed", "no_show")
-    assert not step_allowed("waitlisted", "confirmed") and not step_allowed("cancelled", "confirmed")
+    assert step_allowed(MOVES, "waitlisted", "offered") and step_allowed(MOVES, "offered", "confirmed")
+    assert step_allowed(MOVES, "confirmed", "attended") and step_allowed(MOVES, "confirmed", "no_show")
+    assert not step_allowed(MOVES, "waitlisted", "confirmed") and not step_allowed(
+        MOVES, "cancelled", "confirmed"
+    )
     assert MOVES["cancel"].sources == {"confirmed", "waitlisted", "offered"}
 
 

@@ -3,6 +3,7 @@ meant them), every refusal a ValidationFailed on `file`, and the templates reada
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 
@@ -51,6 +52,17 @@ def test_a_file_that_cannot_be_read_is_refused_on_its_field(name: str, data: byt
     with pytest.raises(ValidationFailed) as caught:
         sheets.read_rows(name=name, data=data)
     assert list(caught.value.fields) == ["file"] and said in caught.value.fields["file"]
+
+
+def test_an_overlong_cell_is_refused_after_a_command_raised_the_process_wide_limit() -> None:
+    # The intel commands raise the csv module's limit for the process (the test run included).
+    before = csv.field_size_limit(2**31 - 1)
+    try:
+        with pytest.raises(ValidationFailed) as caught:
+            sheets.read_rows(name="f.csv", data=b'"' + b"x" * 200_000 + b'"\n')
+        assert "not a readable CSV" in caught.value.fields["file"]
+    finally:
+        csv.field_size_limit(before)
 
 
 def test_the_limits() -> None:

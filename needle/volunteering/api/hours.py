@@ -10,7 +10,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from needle.areas.models import Area
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import ValidationFailed, or_invalid, or_not_found
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import require_authenticated
@@ -59,28 +59,24 @@ def _clean_quarter(quarter: str) -> str:
 
 
 def _person(person_id: int) -> Person:
-    person = Person.objects.filter(pk=person_id).first()
-    if person is None:
-        raise NotFound()
-    return person
+    return or_not_found(Person.objects.filter(pk=person_id).first())
 
 
 def _community(code: str) -> Area:
     if "\x00" in code:
         raise ValidationFailed(fields={"community": _("No such community.")})
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationFailed(fields={"community": _("No such community.")})
-    return area
+    return or_invalid(Area.objects.filter(code=code).first(), "community", _("No such community."))
 
 
 @router.post("/hours", response={201: VolHourEntryOut, **ERRORS}, summary="Report hours of service")
 def report_hours(request: HttpRequest, payload: VolHoursIn) -> Any:
     shift = None
     if payload.shift is not None:
-        shift = Shift.objects.select_related("project").filter(pk=payload.shift).first()
-        if shift is None:
-            raise ValidationFailed(fields={"shift": _("No such shift.")})
+        shift = or_invalid(
+            Shift.objects.select_related("project").filter(pk=payload.shift).first(),
+            "shift",
+            _("No such shift."),
+        )
     entry = svc.hours_report(
         actor=request.user,
         date=payload.date,
@@ -135,9 +131,7 @@ def correct_hours(request: HttpRequest, entry_id: Id, payload: VolHoursCorrectIn
     "/shifts/{shift_id}/hours", response={201: VolHourEntriesOut, **ERRORS}, summary="Log a shift's hours"
 )
 def log_shift_hours(request: HttpRequest, shift_id: Id, payload: VolShiftHoursIn) -> Any:
-    shift = Shift.objects.filter(pk=shift_id).first()
-    if shift is None:
-        raise NotFound()
+    shift = or_not_found(Shift.objects.filter(pk=shift_id).first())
     out = svc.hours_log_for_shift(
         actor=request.user, shift=shift, hours=payload.hours, description=payload.description
     )
@@ -166,9 +160,7 @@ def member_card(request: HttpRequest, person_id: Id, quarter: str) -> Any:
 @router.get("/members/{person_id}/card.csv", response={200: None, **ERRORS}, summary="A card as CSV")
 def member_card_csv(request: HttpRequest, person_id: Id, quarter: str) -> Any:
     card = sel.card_for(actor=request.user, person=_person(person_id), quarter=quarter)
-    res = HttpResponse(cards.cards_csv([card]), content_type="text/csv; charset=utf-8")
-    res["Content-Disposition"] = f'attachment; filename="card-{person_id}-{quarter}.csv"'
-    return res
+    return _cards_file([card], "csv", f"card-{person_id}-{quarter}")
 
 
 @router.get(
@@ -179,9 +171,7 @@ def member_card_csv(request: HttpRequest, person_id: Id, quarter: str) -> Any:
 )
 def member_card_pdf(request: HttpRequest, person_id: Id, quarter: str) -> Any:
     card = sel.card_for(actor=request.user, person=_person(person_id), quarter=quarter)
-    res = HttpResponse(cards.cards_pdf([card]), content_type="application/pdf")
-    res["Content-Disposition"] = f'attachment; filename="card-{person_id}-{quarter}.pdf"'
-    return res
+    return _cards_file([card], "pdf", f"card-{person_id}-{quarter}")
 
 
 @router.post(
@@ -195,11 +185,18 @@ def sign_card(request: HttpRequest, person_id: Id, payload: VolCardSignoffIn) ->
     return Status(201, {"community": s.community.code, "signed_at": s.signed_at, "hours": float(s.hours)})
 
 
+def _cards_file(found: list[sel.Card], kind: str, name: str) -> HttpResponse:
+    """Cards as a download saved as `name`.`kind` (csv or pdf)."""
+    if kind == "pdf":
+        res = HttpResponse(cards.cards_pdf(found), content_type="application/pdf")
+    else:
+        res = HttpResponse(cards.cards_csv(found), content_type="text/csv; charset=utf-8")
+    res["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return res
+
+
 def _unit(unit_id: int) -> Unit:
-    unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
-    if unit is None:
-        raise NotFound()
-    return unit
+    return or_not_found(Unit.objects.select_related("parent").filter(pk=unit_id).first())
 
 
 def _unit_cards(request: HttpRequest, unit_id: int, quarter: str) -> list[sel.Card]:
@@ -211,26 +208,17 @@ def _unit_cards(request: HttpRequest, unit_id: int, quarter: str) -> list[sel.Ca
 
 @router.get("/units/{unit_id}/cards.pdf", response={200: None, **ERRORS}, summary="A unit's cards as PDF")
 def unit_cards_pdf(request: HttpRequest, unit_id: Id, quarter: str) -> Any:
-    res = HttpResponse(
-        cards.cards_pdf(_unit_cards(request, unit_id, quarter)), content_type="application/pdf"
-    )
-    res["Content-Disposition"] = f'attachment; filename="cards-{unit_id}-{quarter}.pdf"'
-    return res
+    return _cards_file(_unit_cards(request, unit_id, quarter), "pdf", f"cards-{unit_id}-{quarter}")
 
 
 @router.get("/units/{unit_id}/cards.csv", response={200: None, **ERRORS}, summary="A unit's cards as CSV")
 def unit_cards_csv(request: HttpRequest, unit_id: Id, quarter: str) -> Any:
-    body = cards.cards_csv(_unit_cards(request, unit_id, quarter))
-    res = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    res["Content-Disposition"] = f'attachment; filename="cards-{unit_id}-{quarter}.csv"'
-    return res
+    return _cards_file(_unit_cards(request, unit_id, quarter), "csv", f"cards-{unit_id}-{quarter}")
 
 
 @router.get("/areas/{code}/cards.csv", response={200: None, **ERRORS}, summary="An area's cards as CSV")
 def area_cards_csv(request: HttpRequest, code: Code, quarter: str) -> Any:
-    area = Area.objects.filter(code=code.replace("\x00", "")).first()
-    if area is None:
-        raise NotFound()
+    area = or_not_found(Area.objects.filter(code=code.replace("\x00", "")).first())
     rows = sel.area_card_rows(actor=request.user, area=area, quarter=quarter)
     res = StreamingHttpResponse(
         cards.stream_entries_csv(rows, quarter), content_type="text/csv; charset=utf-8"

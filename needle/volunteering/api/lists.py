@@ -14,7 +14,7 @@ from ninja.responses import Status
 from needle.areas.models import Area
 from needle.areas.selectors import area_get
 from needle.cases.selectors.access import access_case
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed, or_invalid
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.auth import optional_actor
 from needle.orgs.models import Person, Unit
@@ -257,13 +257,15 @@ def dispatch(request: HttpRequest, shift_id: Id, payload: VolDispatchIn) -> Any:
     shift = sel.access_shift(actor=request.user, shift_id=shift_id)
     person = unit = None
     if payload.person is not None:
-        person = Person.objects.filter(pk=payload.person, is_active=True).first()
-        if person is None:
-            raise ValidationFailed(fields={"person": _("No such person.")})
+        person = or_invalid(
+            Person.objects.filter(pk=payload.person, is_active=True).first(), "person", _("No such person.")
+        )
     if payload.unit is not None:
-        unit = Unit.objects.filter(code=payload.unit.replace("\x00", "")).first()
-        if unit is None:
-            raise ValidationFailed(fields={"unit": _("No unit has this code.")})
+        unit = or_invalid(
+            Unit.objects.filter(code=payload.unit.replace("\x00", "")).first(),
+            "unit",
+            _("No unit has this code."),
+        )
     claim = claims.claim_dispatch(
         actor=request.user, shift=shift, person=person, unit=unit, note=payload.note
     )

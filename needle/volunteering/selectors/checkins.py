@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
 from needle.core.audit import audit_record
-from needle.core.errors import NotFound
+from needle.core.errors import NotFound, or_not_found
 from needle.orgs.models import MembershipKind, Person, Unit, mask_phone, normalize_phone
 from needle.orgs.permissions import can_act_for_unit, can_in_area, is_superuser, require
 from needle.volunteering.models import (
@@ -114,9 +114,7 @@ def access_checkin(*, actor: Any, checkin_id: int, for_write: bool = False) -> C
     qs = CheckIn.objects.select_related("community", "grid", "workplace", "person")
     if for_write:
         qs = qs.select_for_update(of=("self",))
-    checkin = qs.filter(pk=checkin_id).first()
-    if checkin is None:
-        raise NotFound()
+    checkin = or_not_found(qs.filter(pk=checkin_id).first())
     mine = getattr(actor, "pk", None) == checkin.person_id
     staff = can_in_area(actor, "volunteering.view_members", checkin.community.path)
     if not (mine or staff or acts_for_workplace(actor, checkin.workplace)):
@@ -191,9 +189,7 @@ def access_pairing(*, actor: Any, pairing_id: int, for_write: bool = False) -> U
     qs = UnitCheckIn.objects.select_related("unit", "community")
     if for_write:
         qs = qs.select_for_update(of=("self",))
-    pairing = qs.filter(pk=pairing_id).first()
-    if pairing is None:
-        raise NotFound()
+    pairing = or_not_found(qs.filter(pk=pairing_id).first())
     staff = can_in_area(actor, "volunteering.view", pairing.community.path)
     if not (staff or acts_for_workplace(actor, pairing.unit)):
         raise NotFound()
@@ -201,9 +197,9 @@ def access_pairing(*, actor: Any, pairing_id: int, for_write: bool = False) -> U
 
 
 def access_commitment(*, actor: Any, commitment_id: int) -> Commitment:
-    commitment = Commitment.objects.select_related("community", "person").filter(pk=commitment_id).first()
-    if commitment is None:
-        raise NotFound()
+    commitment = or_not_found(
+        Commitment.objects.select_related("community", "person").filter(pk=commitment_id).first()
+    )
     mine = getattr(actor, "pk", None) == commitment.person_id
     if not (mine or can_in_area(actor, "volunteering.view_members", commitment.community.path)):
         raise NotFound()

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from needle.areas.models import PATH_END, Area, Level
 from needle.core.audit import audit_record
-from needle.core.errors import NotFound
+from needle.core.errors import or_not_found
 from needle.orgs.models import Membership, Person, Unit
 from needle.orgs.permissions import (
     area_scope_q,
@@ -38,9 +38,7 @@ VIEW = "volunteering.view"
 
 def access_hour_entry(*, actor: Any, entry_id: int, for_write: bool = False) -> HourEntry:
     person = require_authenticated(actor)
-    entry = HourEntry.objects.select_related("person", "community").filter(pk=entry_id).first()
-    if entry is None:
-        raise NotFound()
+    entry = or_not_found(HourEntry.objects.select_related("person", "community").filter(pk=entry_id).first())
     own = entry.person_id == person.pk
     staff = is_staff_for(person, entry)
     require(staff or (own and not for_write), visible=own or staff)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from needle.areas.models import Area, Level
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
+from needle.core.states import target, wrong_status
 from needle.core.text import text_input as text_field
 from needle.notify.messages import Message
 from needle.notify.services import notify
@@ -39,7 +40,7 @@ from needle.volunteering.models import (
 )
 from needle.volunteering.selectors.checkins import member_workplaces
 from needle.volunteering.skills import skills_match
-from needle.volunteering.states import CHECKIN_MOVES, MEMBER, STAFF, target
+from needle.volunteering.states import CHECKIN_MOVES, MEMBER, STAFF
 
 MAX_SKILLS_TEXT = 1000
 MAX_REASON = 300
@@ -275,10 +276,9 @@ def _check(actor: Any, checkin: CheckIn, name: str) -> str:
     rule = CHECKIN_MOVES[name]
     require(bool(_capacities(actor, checkin) & rule.capacities))
     if checkin.status not in rule.sources:
-        raise Conflict(
+        raise wrong_status(
             _("This check-in is %(status)s.") % {"status": CheckInStatus(checkin.status).label},
-            code="wrong_status",
-            extra={"status": checkin.status},
+            checkin.status,
         )
     return checkin.status
 

@@ -22,6 +22,7 @@ from needle.cases.models import Case
 from needle.cases.selectors.access import may_view
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from needle.core.states import target
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Person, RoleAssignment, Unit
@@ -310,7 +311,7 @@ def need_meet(*, actor: Any, need: Need, note: str = "", resolve_case: bool = Fa
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, NOTE_MAX)
     _raise(errors)
-    need.status = states.target(states.NEED_MOVES, "meet")
+    need.status = target(states.NEED_MOVES, "meet")
     need.met_at = timezone.now()
     need.met_note = note
     need.save(update_fields=["status", "met_at", "met_note", "updated_at"])
@@ -343,7 +344,7 @@ def need_withdraw(*, actor: Any, need: Need, note: str = "") -> Need:
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, NOTE_MAX)
     _raise(errors)
-    need.status = states.target(states.NEED_MOVES, "withdraw")
+    need.status = target(states.NEED_MOVES, "withdraw")
     need.met_note = note
     need.save(update_fields=["status", "met_note", "updated_at"])
     audit_record(actor=actor, action="volunteering.need.withdrawn", obj=need, new={"note": note})
@@ -353,7 +354,7 @@ def need_withdraw(*, actor: Any, need: Need, note: str = "") -> Need:
 @transaction.atomic
 def need_reopen(*, actor: Any, need: Need) -> Need:
     need = _need_move(actor, need, "reopen")
-    need.status = states.target(states.NEED_MOVES, "reopen")
+    need.status = target(states.NEED_MOVES, "reopen")
     need.met_at = None
     need.save(update_fields=["status", "met_at", "updated_at"])
     audit_record(actor=actor, action="volunteering.need.reopened", obj=need)
@@ -531,9 +532,18 @@ def shift_add(*, actor: Any, project: Project, draft: ShiftDraft) -> Shift:
     return shift
 
 
-def _tell(people: list[Person], verb: str, message: Message, link: str) -> None:
+def _tell_shift(people: list[Person], verb: str, text: str, shift: Shift, **params: Any) -> None:
+    """Tells `people` of a change to `shift`: the message names its project and time, the link opens it."""
     if people:
-        notify(recipients=people, verb=verb, message=message, link=link)
+        message = Message(text, {"project": shift.project.title, "when": _when(shift), **params})
+        notify(
+            recipients=people, verb=verb, message=message, link=reverse("volunteering-shift", args=[shift.pk])
+        )
+
+
+def _others(actor: Any, *people: Person | None) -> list[Person]:
+    """The people given, less the missing and the actor (nobody is told of their own move)."""
+    return [p for p in people if p is not None and p.pk != actor.pk]
 
 
 def _when(shift: Shift) -> str:
@@ -574,14 +584,11 @@ def shift_cancel(*, actor: Any, shift: Shift, reason: str = "") -> Shift:
     for claim in live:
         if claim.unit is not None:
             people += _unit_people(claim.unit)
-    _tell(
+    _tell_shift(
         people,
         "volunteering.shift.cancelled",
-        Message(
-            gettext_noop("The shift of %(project)s on %(when)s is cancelled."),
-            {"project": shift.project.title, "when": _when(shift)},
-        ),
-        reverse("volunteering-shift", args=[shift.pk]),
+        gettext_noop("The shift of %(project)s on %(when)s is cancelled."),
+        shift,
     )
     return shift
 

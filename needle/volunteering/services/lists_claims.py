@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
-from needle.notify.messages import Message
+from needle.core.states import target
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_act_for_unit, can_in_area, require, require_authenticated
 from needle.volunteering import states
@@ -31,7 +30,16 @@ from needle.volunteering.models import (
     Rating,
     Shift,
 )
-from needle.volunteering.services.lists import NOTE_MAX, TEXT_MAX, _raise, _tell, _text, _unit_people, _when
+from needle.volunteering.services.lists import (
+    NOTE_MAX,
+    TEXT_MAX,
+    _others,
+    _raise,
+    _tell_shift,
+    _text,
+    _unit_people,
+    _when,
+)
 
 
 def standing_checkin(person: Person) -> CheckIn | None:
@@ -178,14 +186,11 @@ def claim_dispatch(
         area_path=shift.area_path,
         new={"person": person.pk if person else None, "unit": unit.code if unit else None},
     )
-    _tell(
+    _tell_shift(
         [person] if person is not None else _unit_people(unit) if unit is not None else [],
         "volunteering.claim.dispatched",
-        Message(
-            gettext_noop("A task for you: %(project)s on %(when)s. Please accept or decline it."),
-            {"project": shift.project.title, "when": _when(shift)},
-        ),
-        reverse("volunteering-shift", args=[shift.pk]),
+        gettext_noop("A task for you: %(project)s on %(when)s. Please accept or decline it."),
+        shift,
     )
     return claim
 
@@ -221,7 +226,7 @@ def _move(actor: Any, claim: Claim, name: str) -> tuple[Shift, Claim]:
 
 
 def _to(claim: Claim, name: str, reason: str | None = None) -> None:
-    claim.status = states.target(states.CLAIM_MOVES, name)
+    claim.status = target(states.CLAIM_MOVES, name)
     fields = ["status", "updated_at"]
     if reason is not None:
         claim.reason = reason
@@ -251,16 +256,11 @@ def claim_cancel(*, actor: Any, claim: Claim, reason: str = "") -> Claim:
         area_path=shift.area_path,
         new={"reason": reason},
     )
-    project = shift.project
-    told = [p for p in (project.coordinator, claim.person) if p is not None and p.pk != actor.pk]
-    _tell(
-        told,
+    _tell_shift(
+        _others(actor, shift.project.coordinator, claim.person),
         "volunteering.claim.cancelled",
-        Message(
-            gettext_noop("A place on %(project)s on %(when)s was cancelled; the slot is free again."),
-            {"project": project.title, "when": _when(shift)},
-        ),
-        reverse("volunteering-shift", args=[shift.pk]),
+        gettext_noop("A place on %(project)s on %(when)s was cancelled; the slot is free again."),
+        shift,
     )
     return claim
 
@@ -287,15 +287,12 @@ def claim_decline(*, actor: Any, claim: Claim, reason: str) -> Claim:
         area_path=shift.area_path,
         new={"reason": reason},
     )
-    coordinator = shift.project.coordinator
-    _tell(
-        [coordinator] if coordinator is not None and coordinator.pk != actor.pk else [],
+    _tell_shift(
+        _others(actor, shift.project.coordinator),
         "volunteering.claim.declined",
-        Message(
-            gettext_noop("A task on %(project)s on %(when)s was declined: %(reason)s"),
-            {"project": shift.project.title, "when": _when(shift), "reason": reason},
-        ),
-        reverse("volunteering-shift", args=[shift.pk]),
+        gettext_noop("A task on %(project)s on %(when)s was declined: %(reason)s"),
+        shift,
+        reason=reason,
     )
     return claim
 

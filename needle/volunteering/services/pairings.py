@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from needle.areas.models import Area, Level
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
+from needle.core.states import target, wrong_status
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Unit
@@ -43,7 +44,7 @@ from needle.volunteering.models import (
     UnitCommitment,
 )
 from needle.volunteering.services.checkins import MAX_NOTE, text_field
-from needle.volunteering.states import PAIRING_MOVES, STAFF, UNIT, target
+from needle.volunteering.states import PAIRING_MOVES, STAFF, UNIT
 
 MAX_COMMITMENT = 500
 MAX_COMMITMENTS = 30
@@ -173,10 +174,8 @@ def _pairing_move(actor: Any, pairing: UnitCheckIn, name: str) -> tuple[UnitChec
     rule = PAIRING_MOVES[name]
     require(bool(_pairing_capacities(actor, pairing) & rule.capacities))
     if pairing.status not in rule.sources:
-        raise Conflict(
-            _("This pairing is %(status)s.") % {"status": CheckInStatus(pairing.status).label},
-            code="wrong_status",
-            extra={"status": pairing.status},
+        raise wrong_status(
+            _("This pairing is %(status)s.") % {"status": CheckInStatus(pairing.status).label}, pairing.status
         )
     old = pairing.status
     pairing.status = target(PAIRING_MOVES, name)

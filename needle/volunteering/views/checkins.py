@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 
 from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
-from needle.center.presenters import refusal
-from needle.core.errors import DomainError, NotFound, ValidationFailed
-from needle.core.text import id_or_none
+from needle.core import sheets
+from needle.core.errors import DomainError, NotFound, ValidationFailed, or_not_found
+from needle.core.views import refusal_message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_in_area, granting_unit_ids, require, require_authenticated
 from needle.volunteering import quarters
@@ -130,7 +130,7 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
                     **_slip(request),
                 )
         except DomainError as exc:
-            messages.error(request, refusal(exc))
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(request, _("Your check-in is sent; the community's staff will confirm it."))
             return redirect(reverse("volunteering-checkin"))
@@ -184,7 +184,7 @@ def commitment_add(request: HttpRequest) -> HttpResponse:
             public=request.POST.get("public") == "on",
         )
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Your commitment is recorded."))
     return redirect(reverse("volunteering-checkin"))
@@ -219,7 +219,7 @@ def checkin_action(request: HttpRequest, checkin_id: int, action: str) -> HttpRe
                 outside_reason=request.POST.get("outside_reason", ""),
             )
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Done."))
     back = request.POST.get("next", "")
@@ -231,9 +231,7 @@ def checkin_action(request: HttpRequest, checkin_id: int, action: str) -> HttpRe
 @login_required
 def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     """A workplace unit's members' check-ins (and, in its slot, their hours and cards)."""
-    unit = Unit.objects.filter(pk=unit_id).first()
-    if unit is None:
-        raise NotFound()
+    unit = or_not_found(Unit.objects.filter(pk=unit_id).first())
     found = sel.unit_member_checkins(actor=request.user, unit=unit)
     rows = [(c, found.phones[c.pk]) for c in found.checkins]
     return render(
@@ -326,7 +324,7 @@ def pairings_page(request: HttpRequest, code: str) -> HttpResponse:
                 commitments=_pledges(request),
             )
         except DomainError as exc:
-            messages.error(request, refusal(exc))
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(request, _("The pairing is sent; the community's staff will confirm it."))
         return redirect(reverse("volunteering-pairings", args=[area.code]))
@@ -372,7 +370,7 @@ def pairing_action(request: HttpRequest, pairing_id: int, action: str) -> HttpRe
         else:
             pair.pairing_withdraw(actor=request.user, pairing=pairing)
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Done."))
     return redirect(reverse("volunteering-pairings", args=[pairing.community.code]))
@@ -385,11 +383,9 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
     require(can_in_area(request.user, "volunteering.manage", area.path))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        upload = request.FILES.get("file")
         try:
-            if upload is None:
-                raise ValidationFailed(fields={"file": _("Choose a file.")})
-            rows = roster.read_rows(name=upload.name or "", data=upload.read(roster.MAX_BYTES + 1))
+            name, data = sheets.upload_read(request.FILES.get("file"), max_bytes=roster.MAX_BYTES)
+            rows = roster.read_rows(name=name, data=data)
             made = roster.roster_import(actor=request.user, community=area, rows=rows)
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -400,13 +396,8 @@ def import_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "volunteering/import.html",
-        {"area": area, "errors": sorted(errors.items(), key=lambda kv: _line_no(kv[0]))},
+        {"area": area, "errors": sheets.errors_by_line(errors)},
     )
-
-
-def _line_no(key: str) -> int:
-    tail = key.rpartition(" ")[2]
-    return id_or_none(tail) or 0
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

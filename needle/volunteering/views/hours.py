@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import Area
 from needle.cases.uploads import MAX_BYTES as MAX_PHOTO_BYTES
-from needle.center.presenters import refusal
-from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.errors import DomainError, NotFound, ValidationFailed, or_not_found
+from needle.core.views import refusal_message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
 from needle.volunteering import quarters
@@ -112,7 +112,7 @@ def _said(request: HttpRequest, call: Any, done: str) -> None:
     try:
         call()
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, done)
 
@@ -167,9 +167,7 @@ def decide(request: HttpRequest, entry_id: int, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def log_shift(request: HttpRequest, shift_id: int) -> HttpResponse:
-    shift = Shift.objects.filter(pk=shift_id).first()
-    if shift is None:
-        raise NotFound()
+    shift = or_not_found(Shift.objects.filter(pk=shift_id).first())
 
     def run() -> None:
         out = svc.hours_log_for_shift(
@@ -187,9 +185,7 @@ def log_shift(request: HttpRequest, shift_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def sign_all(request: HttpRequest, code: str) -> HttpResponse:
-    community = Area.objects.filter(code=code).first()
-    if community is None:
-        raise NotFound()
+    community = or_not_found(Area.objects.filter(code=code).first())
 
     def run() -> None:
         out = svc.cards_signoff_all(

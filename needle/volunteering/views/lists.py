@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from needle.areas.models import Level
 from needle.areas.selectors import area_get
 from needle.cases.selectors.access import access_case
-from needle.center.presenters import refusal
-from needle.core.errors import DomainError, ValidationFailed
+from needle.core.errors import DomainError, ValidationFailed, or_invalid
+from needle.core.views import refusal_message
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area
 from needle.volunteering.models import Claim, ProjectKind, ServiceKind, Urgency
@@ -73,6 +73,26 @@ def _moment(day: str | None, time: str | None, name: str) -> dt.datetime:
 
 def _skills(request: HttpRequest) -> list[str]:
     return [c for c in request.POST.getlist("skills") if c]
+
+
+def _shift_draft(
+    request: HttpRequest, *, flexible: bool, skill_codes: list[str] | None = None
+) -> svc.ShiftDraft:
+    """The shift the form describes: a task due on a day (flexible), else a day with its hours."""
+    slots = _int(request.POST.get("slots", "1"), "slots", 1, svc.MAX_SLOTS)
+    place = request.POST.get("place", "")
+    codes = skill_codes or ()
+    if flexible:
+        due_on = _date(request.POST.get("due_on"), "due_on")
+        return svc.ShiftDraft(due_on=due_on, place=place, slots=slots, skill_codes=codes)
+    day = request.POST.get("day")
+    return svc.ShiftDraft(
+        starts_at=_moment(day, request.POST.get("starts"), "starts_at"),
+        ends_at=_moment(day, request.POST.get("ends"), "ends_at"),
+        place=place,
+        slots=slots,
+        skill_codes=codes,
+    )
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -135,7 +155,7 @@ def needs_page(request: HttpRequest, code: str) -> HttpResponse:
                     **common,
                 )
         except DomainError as exc:
-            messages.error(request, refusal(exc))
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(request, _("Need raised: %(title)s") % {"title": need.title})
         return redirect("volunteering-needs", code=community.code)
@@ -172,7 +192,7 @@ def need_move(request: HttpRequest, need_id: int, action: str) -> HttpResponse:
         else:
             svc.need_reopen(actor=request.user, need=need)
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     return redirect("volunteering-needs", code=need.community.code)
 
 
@@ -183,23 +203,7 @@ def project_create(request: HttpRequest, code: str) -> HttpResponse:
     community = community_page_area(code)
     kind = request.POST.get("kind", ProjectKind.ONE_OFF)
     try:
-        slots = _int(request.POST.get("slots", "1"), "slots", 1, svc.MAX_SLOTS)
-        if kind == ProjectKind.FLEXIBLE:
-            draft = svc.ShiftDraft(
-                due_on=_date(request.POST.get("due_on"), "due_on"),
-                place=request.POST.get("place", ""),
-                slots=slots,
-                skill_codes=_skills(request),
-            )
-        else:
-            day = request.POST.get("day")
-            draft = svc.ShiftDraft(
-                starts_at=_moment(day, request.POST.get("starts"), "starts_at"),
-                ends_at=_moment(day, request.POST.get("ends"), "ends_at"),
-                place=request.POST.get("place", ""),
-                slots=slots,
-                skill_codes=_skills(request),
-            )
+        draft = _shift_draft(request, flexible=kind == ProjectKind.FLEXIBLE, skill_codes=_skills(request))
         project = svc.project_create(
             actor=request.user,
             community=community,
@@ -214,7 +218,7 @@ def project_create(request: HttpRequest, code: str) -> HttpResponse:
             else 1,
         )
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
         return redirect("volunteering-needs", code=community.code)
     return redirect("volunteering-project", project_id=project.pk)
 
@@ -291,7 +295,7 @@ def shift_claim(request: HttpRequest, shift_id: int) -> HttpResponse:
     try:
         claims.claim_create(actor=request.user, shift=shift)
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("You have a place on this shift."))
     return _back(request, reverse("volunteering-shift", args=[shift.pk]))
@@ -304,7 +308,7 @@ def shift_cancel(request: HttpRequest, shift_id: int) -> HttpResponse:
     try:
         svc.shift_cancel(actor=request.user, shift=shift, reason=request.POST.get("reason", ""))
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     return _back(request, reverse("volunteering-project", args=[shift.project_id]))
 
 
@@ -318,18 +322,18 @@ def shift_dispatch(request: HttpRequest, shift_id: int) -> HttpResponse:
         raw_person = request.POST.get("person", "").strip()
         raw_unit = request.POST.get("unit", "").strip().replace("\x00", "")[:40]
         if raw_person:
-            person = Person.objects.filter(pk=_int(raw_person, "person", 1, 2**62), is_active=True).first()
-            if person is None:
-                raise ValidationFailed(fields={"person": _("No such person.")})
+            person = or_invalid(
+                Person.objects.filter(pk=_int(raw_person, "person", 1, 2**62), is_active=True).first(),
+                "person",
+                _("No such person."),
+            )
         if raw_unit:
-            unit = Unit.objects.filter(code=raw_unit).first()
-            if unit is None:
-                raise ValidationFailed(fields={"unit": _("No unit has this code.")})
+            unit = or_invalid(Unit.objects.filter(code=raw_unit).first(), "unit", _("No unit has this code."))
         claims.claim_dispatch(
             actor=request.user, shift=shift, person=person, unit=unit, note=request.POST.get("note", "")
         )
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("The task is dispatched."))
     return _back(request, reverse("volunteering-shift", args=[shift.pk]))
@@ -340,24 +344,10 @@ def shift_dispatch(request: HttpRequest, shift_id: int) -> HttpResponse:
 def shift_add(request: HttpRequest, project_id: int) -> HttpResponse:
     project = sel.access_project(actor=request.user, project_id=project_id)
     try:
-        slots = _int(request.POST.get("slots", "1"), "slots", 1, svc.MAX_SLOTS)
-        if project.kind == ProjectKind.FLEXIBLE:
-            draft = svc.ShiftDraft(
-                due_on=_date(request.POST.get("due_on"), "due_on"),
-                slots=slots,
-                place=request.POST.get("place", ""),
-            )
-        else:
-            day = request.POST.get("day")
-            draft = svc.ShiftDraft(
-                starts_at=_moment(day, request.POST.get("starts"), "starts_at"),
-                ends_at=_moment(day, request.POST.get("ends"), "ends_at"),
-                place=request.POST.get("place", ""),
-                slots=slots,
-            )
+        draft = _shift_draft(request, flexible=project.kind == ProjectKind.FLEXIBLE)
         svc.shift_add(actor=request.user, project=project, draft=draft)
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     return redirect("volunteering-project", project_id=project.pk)
 
 
@@ -368,7 +358,7 @@ def project_close(request: HttpRequest, project_id: int) -> HttpResponse:
     try:
         svc.project_close(actor=request.user, project=project)
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     return redirect("volunteering-project", project_id=project.pk)
 
 
@@ -384,7 +374,7 @@ def project_rate(request: HttpRequest, project_id: int) -> HttpResponse:
             comment=request.POST.get("comment", ""),
         )
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Thank you for your rating."))
     return redirect("volunteering-project", project_id=project.pk)
@@ -410,7 +400,7 @@ def claim_move(request: HttpRequest, claim_id: int, action: str) -> HttpResponse
         else:
             claims.claim_done(actor=request.user, claim=claim)
     except DomainError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, refusal_message(exc))
     return _back(request, reverse("volunteering-shift", args=[claim.shift_id]))
 
 
