@@ -19,8 +19,9 @@ from needle.core.sheets import read_rows
 from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import inputs
+from needle.supervision.access import may_decide_in
 from needle.supervision.models import Entry, EntryStatus
-from needle.supervision.services.admission import _hours, may_decide_in
+from needle.supervision.services.admission import _hours
 from needle.supervision.services.issue import today
 
 COLUMNS = ("district", "issuer", "task_type", "asks", "basis", "hours", "valid_from", "valid_until")

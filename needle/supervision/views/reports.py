@@ -18,18 +18,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from needle.areas.selectors import area_get
-from needle.core import periods
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
 from needle.orgs.permissions import require_anywhere
+from needle.supervision import inputs
 from needle.supervision import services as svc
 from needle.supervision.models import FieldKind, Origin
 from needle.supervision.presenters import status_label
 from needle.supervision.selectors.report_burden import fields_burden
 from needle.supervision.selectors.reports import access_template, report_of, report_table, templates_for
+from needle.supervision.selectors.units import issuing_units
 from needle.supervision.states import TARGET
 from needle.supervision.views.pages import TARGET_TYPES
-from needle.supervision.views.pages import _issuing_units as issuing_units
 
 TABLE_PAGE = 100
 
@@ -133,13 +133,12 @@ def burden_fields(request: HttpRequest, code: str) -> HttpResponse:
     fields were prefilled, reused, typed, with the year before. The same period as the page."""
     area = area_get(code=code[:20])
     today = timezone.localdate()
-    try:
-        start = (
-            periods.day(request.GET["start"]) if request.GET.get("start") else today - dt.timedelta(days=89)
-        )
-        end = periods.day(request.GET["end"]) if request.GET.get("end") else today
-    except ValueError as exc:
-        raise ValidationFailed(fields={"start": str(exc)}) from None
+    start = (
+        inputs.day(request.GET["start"], field="start")
+        if request.GET.get("start")
+        else today - dt.timedelta(days=89)
+    )
+    end = inputs.day(request.GET["end"], field="end") if request.GET.get("end") else today
     now, before = fields_burden(actor=request.user, area=area, start=start, end=end)
     earlier = {line.issuer_id: line for line in before.lines}
     return render(
@@ -174,7 +173,7 @@ def _template_fields(text: str) -> list[dict[str, Any]]:
 def templates_page(request: HttpRequest) -> HttpResponse:
     """The report templates the person may issue, a form for a new one, and for each a form to
     request it from every unit of a type under an area."""
-    units = issuing_units(request.user, "supervision.issue")
+    units = issuing_units(actor=request.user, perm="supervision.issue")
     post = request.POST
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -197,12 +196,12 @@ def templates_page(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 issuer=owner,
                 template=template,
-                period_start=_day(post.get("period_start", ""), "period_start"),
-                period_end=_day(post.get("period_end", ""), "period_end"),
+                period_start=inputs.day(post.get("period_start", ""), field="period_start"),
+                period_end=inputs.day(post.get("period_end", ""), field="period_end"),
                 draft=svc.Draft(
                     title=post.get("title", ""),
                     task_type=post.get("task_type", ""),
-                    deadline=_day(post.get("deadline", ""), "deadline"),
+                    deadline=inputs.day(post.get("deadline", ""), field="deadline"),
                 ),
                 targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
             )
@@ -224,10 +223,3 @@ def templates_page(request: HttpRequest) -> HttpResponse:
         },
         status=422 if errors else 200,
     )
-
-
-def _day(value: str, field: str) -> Any:
-    try:
-        return periods.day(value)
-    except ValueError as exc:
-        raise ValidationFailed(fields={field: str(exc)}) from None
