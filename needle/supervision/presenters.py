@@ -49,6 +49,7 @@ class Moves:
     split: bool
     ask_extension: bool
     decide_extension: bool
+    urge: bool
 
 
 def target_moves(target: Target, held: set[str], *, street: bool, community: bool) -> Moves:
@@ -70,6 +71,8 @@ def target_moves(target: Target, held: set[str], *, street: bool, community: boo
         split=can("split") and street and not target.split,
         ask_extension=ext("ask") and target.status in OPEN,
         decide_extension=ext("grant"),
+        # The issuer or the level above urges an open target (services.workflow.target_urge).
+        urge=bool(held & {states.ISSUER, states.SIGNER}) and target.status in OPEN,
     )
 
 

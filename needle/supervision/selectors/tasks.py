@@ -18,6 +18,7 @@ from needle.orgs.permissions import granting_unit_ids, is_superuser, require_aut
 from needle.supervision.access import capacities, may_view_target, may_view_task
 from needle.supervision.models import Colour, Extension, Status, Target, Task
 from needle.supervision.selectors.colours import Clock, clock, colour_of
+from needle.supervision.selectors.held import held_count
 from needle.supervision.states import OPEN
 
 
@@ -187,13 +188,16 @@ def my_tasks(*, actor: Any) -> Today:
 @dataclass
 class SupervisionToday:
     """The staff home's section: the person's units' open targets (and how many are overdue),
-    dones waiting for their sign-off, extensions asked of what they issued; the first to do."""
+        dones waiting for their sign-off, extensions asked of what they issued, tasks held for their
+    general office's approval; the first to do."""
 
     to_do: int
     overdue: int
     to_sign: int
     extensions: int
     first: list[Row]
+    # Tasks held for the general office's approval that the person decides.
+    held: int = 0
 
 
 TODAY_FIRST = 5
@@ -228,4 +232,4 @@ def supervision_today(*, actor: Any) -> SupervisionToday | None:
             .select_related("task", "unit")
             .order_by("deadline", "id")[:TODAY_FIRST]
         ]
-    return SupervisionToday(first=first, **counts)
+    return SupervisionToday(first=first, held=held_count(actor=actor), **counts)

@@ -33,6 +33,7 @@ from needle.supervision.models import Colour, Priority, Source, Status
 from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
+from needle.supervision.selectors.held import held_count
 from needle.supervision.selectors.tasks import access_target, access_task, my_tasks, target_colour, task_board
 from needle.supervision.selectors.units import issuing_units
 from needle.supervision.services.issue import district_path
@@ -87,6 +88,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "to_do": [_line(r) for r in today.to_do],
             "to_sign": [_line(r) for r in today.to_sign],
             "extensions": [_line(r) for r in today.extensions],
+            "held": held_count(actor=request.user),
             "issued": issued,
         },
     )
@@ -192,6 +194,8 @@ def target_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             svc.evidence_add(
                 actor=actor, target_id=pk, data=upload.read(MAX_FILE_BYTES + 1), name=upload.name or ""
             )
+        elif action == "urge":
+            svc.target_urge(actor=actor, target_id=pk, note=post.get("note", ""))
         elif action in ("grant", "refuse"):
             svc.extension_decide(actor=actor, target_id=pk, grant=action == "grant")
         elif action == "split":
@@ -213,10 +217,15 @@ def admission_list(request: HttpRequest, code: str) -> HttpResponse:
     """A district's admission list, public: what its communities may be asked to do."""
     district = adm.access_district(code)
     today = timezone.localdate()
+    # Its general office sees every admitted entry, to amend or revoke it, and imports a list.
+    decides = adm.decides_list(actor=request.user, district=district)
+    entries = (
+        adm.admitted_list(district=district) if decides else adm.public_list(district=district, on=today)
+    )
     return render(
         request,
         "supervision/admission.html",
-        {"district": district, "entries": adm.public_list(district=district, on=today), "today": today},
+        {"district": district, "entries": entries, "today": today, "decides": decides},
     )
 
 
@@ -348,6 +357,7 @@ def admission_work(request: HttpRequest) -> HttpResponse:
             "waiting": adm.applications_for(actor=request.user)[:100],
             "errors": errors,
             "form": post,
+            "perms_decide": has_perm_anywhere(request.user, "supervision.decide_admission"),
         },
         status=422 if errors else 200,
     )

@@ -35,9 +35,12 @@ TABLE_PAGE = 100
 
 
 def _values(request: HttpRequest, filled: Any) -> dict[str, str]:
-    """The open fields' values as the form posts them (locked ones are not sent)."""
+    """The report's fields the form posts (the page shows bound and locked ones as values, so
+    a post that sends one anyway is refused by the service as the API's would be)."""
     return {
-        line.field.key: request.POST.get(f"f-{line.field.key}", "") for line in filled.lines if line.editable
+        line.field.key: request.POST[f"f-{line.field.key}"]
+        for line in filled.lines
+        if f"f-{line.field.key}" in request.POST
     }
 
 
@@ -46,6 +49,7 @@ def _values(request: HttpRequest, filled: Any) -> dict[str, str]:
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     filled = report_of(actor=request.user, target_id=pk)
     errors: dict[str, str] = {}
+    status = 200
     back = redirect(reverse("supervision-report", args=[pk]))
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -69,8 +73,9 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             return back
         except ValidationFailed as exc:
             errors = exc.fields or {"action": exc.message}
+            status = 422
         except Conflict as exc:
-            errors = {"action": exc.message}
+            errors, status = {"action": exc.message}, 409
         filled = report_of(actor=request.user, target_id=pk)
     elif TARGET in filled.held and svc.report_open(actor=request.user, target_id=pk):
         filled = report_of(actor=request.user, target_id=pk)
@@ -83,6 +88,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             if line.editable
             else line.answer.value,
             "origin": Origin(line.answer.origin).label if line.answer.origin else "",
+            "origin_key": line.answer.origin or "empty",
             "origin_css": f"origin-{line.answer.origin or 'empty'}",
             "error": errors.get(line.field.key, ""),
         }
@@ -101,7 +107,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             "kinds": FieldKind,
             "counts": counts,
         },
-        status=422 if errors else 200,
+        status=status,
     )
 
 
