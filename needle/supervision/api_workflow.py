@@ -81,7 +81,8 @@ def task_hold(request: HttpRequest, task_id: Id, payload: SupHoldIn) -> Any:
 )
 def admission_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     """An XLSX or CSV table, one admitted entry a line (columns: district, issuer, task_type, asks,
-    basis, hours, valid_from, valid_until); 422 naming the line and column, nothing imported."""
+    basis, hours, valid_from, valid_until); 422 naming the first bad line and column, with every
+    bad line in `lines`, and nothing imported."""
     actor = require_authenticated(request.user)
     made = svc.entries_import(actor=actor, name=file.name or "", data=file.read(SHEET_BYTES + 1))
     return Status(201, {"imported": len(made)})
