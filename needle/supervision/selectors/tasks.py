@@ -188,7 +188,7 @@ def my_tasks(*, actor: Any) -> Today:
 @dataclass
 class SupervisionToday:
     """The staff home's section: the person's units' open targets (and how many are overdue),
-        dones waiting for their sign-off, extensions asked of what they issued, tasks held for their
+    dones waiting for their sign-off, extensions asked of what they issued, tasks held for their
     general office's approval; the first to do."""
 
     to_do: int
