@@ -3,8 +3,11 @@ items pushed to communities: waste sorting, the old-age allowance check, housing
 their bases and hours; one application waiting, one refused), and half a year of tasks from the
 district's general office to its streets and from its departments to its communities — most
 signed off, some overdue, some in progress, the staff persona's street passing one down — and
-one unlisted task a community declined; a monthly report with most fields bound to the figures,
-last month's filled and signed off, this month's to fill.
+one unlisted task a community declined; a task the environment department leads with the civil
+affairs and housing departments assisting, whose staff street was urged, gave evidence files
+and was granted an extension (and, where the deployment holds unlisted tasks, one held for the
+general office); a monthly report with most fields bound to the figures, last month's filled and
+signed off, this month's to fill.
 
 Issued through the services (so the targets, signers and the admission check are theirs), then
 dated back in bulk: the services issue on today's date, the demo writes months at once. Every
@@ -24,6 +27,7 @@ from needle.orgs.models import Person, Unit, UnitType
 from needle.rollups.refresh import rollups_refresh
 from needle.supervision import services as svc
 from needle.supervision.models import Entry, Status, Target, Task
+from needle.supervision.services.issue import hold_unlisted
 
 ENTRIES = [
     # department key, task type, what it asks, basis, hours per community
@@ -85,6 +89,103 @@ def _outcomes(task: Task, rng: random.Random, today: dt.date) -> None:
             )
         elif roll < 0.8:
             Target.objects.filter(pk=pk).update(status=Status.ACCEPTED)
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A one-page PDF of a few ASCII lines: an evidence file small enough for the demo."""
+    text = " ".join(
+        f"BT /F1 12 Tf 60 {760 - 18 * i} Td ({line.replace('(', '[').replace(')', ']')}) Tj ET"
+        for i, line in enumerate(lines)
+    ).encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _coordinated(
+    *,
+    area: Area,
+    office: Unit,
+    depts: dict[str, Unit | None],
+    street: Unit | None,
+    actor: Person,
+    today: dt.date,
+) -> int:
+    """A task the environment department leads, the others assist, to the district's streets:
+    the staff's street urged, giving two evidence files and granted an extension; and, where
+    the deployment holds unlisted tasks for the general office, one such task waiting."""
+    lead = depts["env"]
+    if lead is None:
+        return 0
+    task = svc.task_issue(
+        actor=actor,
+        issuer=office,
+        draft=svc.Draft(
+            title="占道经营联合整治",
+            body="环境部门牵头，民政、住建部门配合，各街道排查辖区占道经营并报送整治前后情况。",
+            task_type="street_order",
+            deadline=today + dt.timedelta(days=12),
+            lead_unit=lead.pk,
+            assisting=tuple(d.pk for k, d in depts.items() if k != "env" and d is not None),
+        ),
+        targets=[{"area": area.code, "unit_type": UnitType.STREET_OFFICE}],
+    )
+    _back(task, today - dt.timedelta(days=20), today + dt.timedelta(days=2))
+    targets = list(Target.objects.filter(task=task).order_by("id"))
+    mine = next(
+        (t for t in targets if street is not None and t.unit_id == street.pk), targets[0] if targets else None
+    )
+    if mine is None:
+        return 1
+    svc.target_accept(actor=actor, target_id=mine.pk)
+    svc.target_progress(actor=actor, target_id=mine.pk, progress=40, text="已排查主要路段，正在清理")
+    for n, (name, lines) in enumerate(
+        (
+            ("整治前照片说明.pdf", ["Street order campaign: before", "12 stalls found on 3 roads"]),
+            ("整治台账.pdf", ["Street order campaign: ledger", "8 stalls moved, 4 in progress"]),
+        )
+    ):
+        svc.evidence_add(actor=actor, target_id=mine.pk, data=_pdf([*lines, f"Sheet {n + 1}"]), name=name)
+    svc.extension_ask(
+        actor=actor,
+        target_id=mine.pk,
+        until=today + dt.timedelta(days=9),
+        reason="部分路段涉及跨街道协调，需延期一周",
+    )
+    svc.extension_decide(actor=actor, target_id=mine.pk, grant=True)
+    # Another street, behind, is urged by the general office.
+    behind = next((t for t in targets if t.pk != mine.pk), mine)
+    svc.target_urge(actor=actor, target_id=behind.pk, note="进度滞后，请于本周内报送整治情况")
+    made = 1
+    if hold_unlisted() and street is not None:
+        svc.task_issue(
+            actor=actor,
+            issuer=lead,
+            draft=svc.Draft(
+                title="门前三包签约照片每周上报",
+                body="各社区每周上报门前三包签约及照片。",
+                task_type="storefront_photos",
+                deadline=today + dt.timedelta(days=14),
+            ),
+            targets=[{"area": street.area.code, "unit_type": UnitType.RESIDENT_COMMITTEE}],
+        )
+        made += 1
+    return made
 
 
 REPORT_FIELDS = [
@@ -258,6 +359,7 @@ def demo_supervision_load(*, area: Area, rng: random.Random, actor: Person, staf
             actor=staff, target_id=Target.objects.get(task=unlisted).pk, reason="不在本区准入清单内"
         )
         tasks += 1
+    tasks += _coordinated(area=area, office=office, depts=depts, street=street_unit, actor=actor, today=today)
     reports = _reports(area=area, office=office, actor=actor, today=today)
     communities = Unit.objects.filter(
         subtree_q(area.path, "area_path"), type=UnitType.RESIDENT_COMMITTEE

@@ -4,16 +4,18 @@ the API ask.
 - `target`: a role in the target unit itself (acting as it: accept, report, decline, split);
 - `signer`: a signing role in the unit one level above the target (or the issuer);
 - `issuer`: an issuing role in the issuing unit (extensions);
-- a reader: any of those, or "supervision.view" over the target's or the issuer's place.
+- a reader: any of those, or "supervision.view" over the target's or the issuer's place;
+- a decider of a district's admission list (and of tasks held for it): a "decide_admission"
+  role in a general office whose area holds the district.
 Acting as a unit needs a grant in that very unit: an area-wide grant lets one see, not act."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from needle.orgs.models import Unit
-from needle.orgs.permissions import can_act_for_unit, can_in_area
-from needle.supervision.models import Target, Task
+from needle.orgs.models import Unit, UnitType
+from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
+from needle.supervision.models import Entry, Target, Task
 from needle.supervision.states import ISSUER, SIGNER, TARGET
 
 
@@ -43,3 +45,25 @@ def may_view_target(actor: Any, target: Target, held: set[str] | None = None) ->
         or can_in_area(actor, "supervision.view", target.area_path)
         or can_in_area(actor, "supervision.view", target.task.area_path)
     )
+
+
+def may_decide(actor: Any, entry: Entry) -> bool:
+    """A decider of the admission list in a general office whose area holds the district."""
+    return may_decide_in(actor, entry.area_path)
+
+
+def may_decide_in(actor: Any, path: str) -> bool:
+    """A decider of the admission list in a general office whose area holds `path`."""
+    if is_superuser(actor):
+        return True
+    units = granting_unit_ids(actor, "supervision.decide_admission")
+    return (
+        Unit.objects.filter(pk__in=units, type=UnitType.GENERAL_OFFICE, dissolved_on__isnull=True)
+        .filter(area__path__in=_ancestors(path))
+        .exists()
+    )
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]

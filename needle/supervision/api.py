@@ -7,17 +7,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.areas.models import Area
-from needle.core.errors import NotFound
 from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize
-from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import services as svc
-from needle.supervision.models import Entry, Target, Task
+from needle.supervision.presenters import burden_period_out, entry_out, target_out, task_out
 from needle.supervision.schemas import (
     SupBoardOut,
     SupBurdenOut,
@@ -37,75 +33,11 @@ from needle.supervision.schemas import (
     SupTextIn,
 )
 from needle.supervision.selectors import admission as adm
-from needle.supervision.selectors.burden import Burden, burden_for
-from needle.supervision.selectors.tasks import access_target, access_task, target_colour, task_board
+from needle.supervision.selectors.burden import burden_for
+from needle.supervision.selectors.tasks import access_target, access_task, task_board
+from needle.supervision.selectors.units import area_named, unit_named
 
 router = Router()
-
-
-def task_out(t: Task) -> dict[str, Any]:
-    return {
-        "id": t.pk,
-        "issuer": t.issuer_id,
-        "issuer_name": t.issuer.name,
-        "title": t.title,
-        "body": t.body,
-        "task_type": t.task_type,
-        "source": t.source,
-        "priority": t.priority,
-        "issued_on": t.issued_on,
-        "deadline": t.deadline,
-        "targets_count": t.targets_count,
-        "parent_target": t.parent_target_id,
-        "lead_unit": t.lead_unit_id,
-        "assisting": sorted(t.assisting.values_list("pk", flat=True)) if t.pk else [],
-        "consult_action": t.consult_action_id,
-        "hold": t.hold,
-    }
-
-
-def target_out(t: Target, colour: str | None = None) -> dict[str, Any]:
-    return {
-        "id": t.pk,
-        "task": t.task_id,
-        "unit": t.unit_id,
-        "unit_name": t.unit.name,
-        "signer": t.signer_id,
-        "status": t.status,
-        "colour": colour if colour is not None else target_colour(t),
-        "progress": t.progress,
-        "note": t.note,
-        "deadline": t.deadline,
-        "listed": t.listed,
-        "extension": t.extension,
-        "extension_until": t.extension_until,
-        "return_reason": t.return_reason,
-        "split": t.split,
-    }
-
-
-def entry_out(e: Entry) -> dict[str, Any]:
-    return {
-        "id": e.pk,
-        "district": e.district.code,
-        "issuer": e.issuer_id,
-        "issuer_name": e.issuer.name,
-        "task_type": e.task_type,
-        "asks": e.asks,
-        "basis": e.basis,
-        "hours": e.hours,
-        "valid_from": e.valid_from,
-        "valid_until": e.valid_until,
-        "status": e.status,
-        "decision_note": e.decision_note,
-    }
-
-
-def _unit(pk: int, field: str) -> Unit:
-    unit = Unit.objects.filter(pk=pk).first()
-    if unit is None:
-        raise NotFound(fields={field: _("No unit has this id.")})
-    return unit
 
 
 @router.post(
@@ -131,7 +63,7 @@ def task_create(request: HttpRequest, payload: SupTaskIn) -> Any:
         consult_action=payload.consult_action,
     )
     task = svc.task_issue(
-        actor=actor, issuer=_unit(payload.issuer, "issuer"), draft=draft, targets=payload.targets
+        actor=actor, issuer=unit_named(payload.issuer, field="issuer"), draft=draft, targets=payload.targets
     )
     return Status(
         201,
@@ -175,15 +107,10 @@ def target_get(request: HttpRequest, target_id: Id) -> Any:
     return target_out(target)
 
 
-def _answer(request: HttpRequest, target: Target) -> dict[str, Any]:
-    """The target as the service left it (its task and unit read with it)."""
-    return target_out(target)
-
-
 @router.post("/targets/{target_id}/accept", response={200: SupTargetOut, **ERRORS}, summary="Accept")
 def target_accept(request: HttpRequest, target_id: Id) -> Any:
     actor = require_authenticated(request.user)
-    return _answer(request, svc.target_accept(actor=actor, target_id=target_id))
+    return target_out(svc.target_accept(actor=actor, target_id=target_id))
 
 
 @router.post(
@@ -194,13 +121,13 @@ def target_progress(request: HttpRequest, target_id: Id, payload: SupProgressIn)
     target = svc.target_progress(
         actor=actor, target_id=target_id, progress=payload.progress, text=payload.text
     )
-    return _answer(request, target)
+    return target_out(target)
 
 
 @router.post("/targets/{target_id}/done", response={200: SupTargetOut, **ERRORS}, summary="Report done")
 def target_done(request: HttpRequest, target_id: Id, payload: SupTextIn) -> Any:
     actor = require_authenticated(request.user)
-    return _answer(request, svc.target_done(actor=actor, target_id=target_id, text=payload.text))
+    return target_out(svc.target_done(actor=actor, target_id=target_id, text=payload.text))
 
 
 @router.post(
@@ -208,7 +135,7 @@ def target_done(request: HttpRequest, target_id: Id, payload: SupTextIn) -> Any:
 )
 def target_sign_off(request: HttpRequest, target_id: Id) -> Any:
     actor = require_authenticated(request.user)
-    return _answer(request, svc.target_sign_off(actor=actor, target_id=target_id))
+    return target_out(svc.target_sign_off(actor=actor, target_id=target_id))
 
 
 @router.post(
@@ -216,7 +143,7 @@ def target_sign_off(request: HttpRequest, target_id: Id) -> Any:
 )
 def target_return(request: HttpRequest, target_id: Id, payload: SupReasonIn) -> Any:
     actor = require_authenticated(request.user)
-    return _answer(request, svc.target_return(actor=actor, target_id=target_id, reason=payload.reason))
+    return target_out(svc.target_return(actor=actor, target_id=target_id, reason=payload.reason))
 
 
 @router.post(
@@ -224,7 +151,7 @@ def target_return(request: HttpRequest, target_id: Id, payload: SupReasonIn) -> 
 )
 def target_decline(request: HttpRequest, target_id: Id, payload: SupReasonIn) -> Any:
     actor = require_authenticated(request.user)
-    return _answer(request, svc.target_decline(actor=actor, target_id=target_id, reason=payload.reason))
+    return target_out(svc.target_decline(actor=actor, target_id=target_id, reason=payload.reason))
 
 
 @router.post(
@@ -233,7 +160,7 @@ def target_decline(request: HttpRequest, target_id: Id, payload: SupReasonIn) ->
 def extension_ask(request: HttpRequest, target_id: Id, payload: SupExtensionIn) -> Any:
     actor = require_authenticated(request.user)
     target = svc.extension_ask(actor=actor, target_id=target_id, until=payload.until, reason=payload.reason)
-    return _answer(request, target)
+    return target_out(target)
 
 
 @router.post(
@@ -243,7 +170,7 @@ def extension_ask(request: HttpRequest, target_id: Id, payload: SupExtensionIn) 
 )
 def extension_decide(request: HttpRequest, target_id: Id, payload: SupExtensionDecideIn) -> Any:
     actor = require_authenticated(request.user)
-    return _answer(request, svc.extension_decide(actor=actor, target_id=target_id, grant=payload.grant))
+    return target_out(svc.extension_decide(actor=actor, target_id=target_id, grant=payload.grant))
 
 
 @router.post(
@@ -289,12 +216,10 @@ def admission_list(request: HttpRequest, district: Code, on: Day | None = None) 
 @router.post("/admission", response={201: SupEntryOut, **ERRORS}, summary="Apply for the admission list")
 def admission_apply(request: HttpRequest, payload: SupEntryIn) -> Any:
     actor = require_authenticated(request.user)
-    district = Area.objects.filter(code=payload.district).first()
-    if district is None:
-        raise NotFound(fields={"district": _("No area has this code.")})
+    district = area_named(payload.district, field="district")
     entry = svc.entry_apply(
         actor=actor,
-        issuer=_unit(payload.issuer, "issuer"),
+        issuer=unit_named(payload.issuer, field="issuer"),
         district=district,
         task_type=payload.task_type,
         asks=payload.asks,
@@ -315,35 +240,11 @@ def admission_decide(request: HttpRequest, entry_id: Id, payload: SupDecideIn) -
     return entry_out(entry)
 
 
-def _period(b: Burden) -> dict[str, Any]:
-    return {
-        "start": b.start,
-        "end": b.end,
-        "received": b.received,
-        "hours": b.hours,
-        "declined": b.declined,
-        "refused": b.refused,
-        "by_issuer": [
-            {
-                "issuer": line.issuer_id,
-                "name": line.name,
-                "received": line.received,
-                "hours": line.hours,
-                "declined": line.declined,
-                "refused": line.refused,
-            }
-            for line in b.lines
-        ],
-    }
-
-
 @router.get("/burden", response={200: SupBurdenOut, **ERRORS}, summary="The burden on an area's units")
 def burden(request: HttpRequest, area: Code, start: Day, end: Day) -> Any:
     """Tasks received by the units in the area by issuing unit, estimated hours, declined and
     refused, over the period and the same period a year before."""
     actor = require_authenticated(request.user)
-    place = Area.objects.filter(code=area).first()
-    if place is None:
-        raise NotFound(fields={"area": _("No area has this code.")})
+    place = area_named(area, field="area")
     now, before = burden_for(actor=actor, area=place, start=start, end=end)
-    return {"area": place.code, "period": _period(now), "year_before": _period(before)}
+    return {"area": place.code, "period": burden_period_out(now), "year_before": burden_period_out(before)}

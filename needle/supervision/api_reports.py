@@ -8,18 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.areas.models import Area
-from needle.core.errors import NotFound
 from needle.core.schemas import ERRORS, Code, Day, Id
-from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import services as svc
 from needle.supervision.exports import table_csv, table_xlsx
-from needle.supervision.models import ReportTemplate
+from needle.supervision.presenters import fields_period_out, report_out, table_out, template_out
 from needle.supervision.report_schemas import (
     SupFieldsBurdenOut,
     SupReportCreatedOut,
@@ -31,64 +27,12 @@ from needle.supervision.report_schemas import (
     SupTemplateOut,
     SupValuesIn,
 )
-from needle.supervision.selectors.report_burden import FieldsBurden, fields_burden
-from needle.supervision.selectors.reports import Filled, access_template, report_of, report_table
+from needle.supervision.selectors.report_burden import fields_burden
+from needle.supervision.selectors.reports import access_template, report_of, report_table
+from needle.supervision.selectors.units import area_named, unit_named
 from needle.supervision.states import TARGET
 
 router = Router()
-
-
-def field_out(f: Any) -> dict[str, Any]:
-    return {
-        "key": f.key,
-        "label": f.label,
-        "kind": f.kind,
-        "required": f.required,
-        "source": f.source,
-        "figure": f.figure,
-    }
-
-
-def template_out(t: ReportTemplate) -> dict[str, Any]:
-    return {
-        "id": t.pk,
-        "owner": t.owner_id,
-        "name": t.name,
-        "description": t.description,
-        "fields": [field_out(f) for f in t.fields.order_by("position", "id")],
-    }
-
-
-def report_out(r: Filled) -> dict[str, Any]:
-    t = r.target
-    return {
-        "target": t.pk,
-        "task": t.task_id,
-        "unit": t.unit_id,
-        "unit_name": t.unit.name,
-        "status": t.status,
-        "template": r.template.pk,
-        "period_start": r.request.period_start,
-        "period_end": r.request.period_end,
-        "return_reason": t.return_reason,
-        "fields": [
-            {
-                **field_out(line.field),
-                "value": line.answer.value,
-                "origin": line.answer.origin or "empty",
-                "flagged": line.answer.flagged,
-                "editable": line.editable,
-            }
-            for line in r.lines
-        ],
-    }
-
-
-def _unit(pk: int, field: str) -> Unit:
-    unit = Unit.objects.filter(pk=pk).first()
-    if unit is None:
-        raise NotFound(fields={field: _("No unit has this id.")})
-    return unit
 
 
 @router.post(
@@ -102,7 +46,7 @@ def template_create(request: HttpRequest, payload: SupTemplateIn) -> Any:
     actor = require_authenticated(request.user)
     template = svc.template_create(
         actor=actor,
-        owner=_unit(payload.owner, "owner"),
+        owner=unit_named(payload.owner, field="owner"),
         name=payload.name,
         description=payload.description,
         fields=payload.fields,
@@ -128,7 +72,7 @@ def report_create(request: HttpRequest, payload: SupReportIn) -> Any:
     actor = require_authenticated(request.user)
     task = svc.report_issue(
         actor=actor,
-        issuer=_unit(payload.issuer, "issuer"),
+        issuer=unit_named(payload.issuer, field="issuer"),
         template=access_template(actor=actor, template_id=payload.template),
         period_start=payload.period_start,
         period_end=payload.period_end,
@@ -188,24 +132,7 @@ def report_return(request: HttpRequest, target_id: Id, payload: SupReportReturnI
     "/tasks/{task_id}/report", response={200: SupTableOut, **ERRORS}, summary="Every target's answers"
 )
 def table_get(request: HttpRequest, task_id: Id) -> Any:
-    table = report_table(actor=require_authenticated(request.user), task_id=task_id)
-    return {
-        "task": table.task.pk,
-        "template": table.request.template_id,
-        "period_start": table.request.period_start,
-        "period_end": table.request.period_end,
-        "fields": [field_out(f) for f in table.fields],
-        "rows": [r.__dict__ for r in table.rows],
-        "totals": [
-            {
-                "area": t.area,
-                "name": t.name,
-                "targets": t.targets,
-                "values": [None if v is None else str(v) for v in t.values],
-            }
-            for t in table.totals
-        ],
-    }
+    return table_out(report_table(actor=require_authenticated(request.user), task_id=task_id))
 
 
 @router.get(
@@ -231,18 +158,6 @@ def table_xlsx_get(request: HttpRequest, task_id: Id) -> HttpResponse:
     return response
 
 
-def _fields_period(b: FieldsBurden) -> dict[str, Any]:
-    return {
-        "start": b.start,
-        "end": b.end,
-        "totals": {o or "empty": n for o, n in b.totals.items()},
-        "by_issuer": [
-            {"issuer": line.issuer_id, "name": line.name, **{o or "empty": n for o, n in line.counts.items()}}
-            for line in b.lines
-        ],
-    }
-
-
 @router.get(
     "/burden/fields",
     response={200: SupFieldsBurdenOut, **ERRORS},
@@ -253,8 +168,6 @@ def fields_burden_get(request: HttpRequest, area: Code, start: Day, end: Day) ->
     prefilled from the figures, reused from another report, typed, still empty; and the same
     period a year before."""
     actor = require_authenticated(request.user)
-    place = Area.objects.filter(code=area).first()
-    if place is None:
-        raise NotFound(fields={"area": _("No area has this code.")})
+    place = area_named(area, field="area")
     now, before = fields_burden(actor=actor, area=place, start=start, end=end)
-    return {"area": place.code, "period": _fields_period(now), "year_before": _fields_period(before)}
+    return {"area": place.code, "period": fields_period_out(now), "year_before": fields_period_out(before)}

@@ -15,8 +15,8 @@ from needle.core.schemas import ERRORS, Id
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import services as svc
 from needle.supervision.access import may_view_target
-from needle.supervision.api import entry_out, target_out, task_out
 from needle.supervision.models import Evidence
+from needle.supervision.presenters import entry_out, evidence_out, target_out, task_out
 from needle.supervision.schemas import (
     SupAmendIn,
     SupEntryOut,
@@ -32,10 +32,6 @@ from needle.supervision.services.workflow import MAX_FILE_BYTES
 
 router = Router()
 SHEET_BYTES = 2 * 1024 * 1024
-
-
-def evidence_out(e: Evidence) -> dict[str, Any]:
-    return {"id": e.pk, "target": e.target_id, "name": e.name, "content_type": e.content_type, "size": e.size}
 
 
 @router.post("/targets/{target_id}/urge", response={200: SupTargetOut, **ERRORS}, summary="Urge (催办)")
@@ -85,7 +81,8 @@ def task_hold(request: HttpRequest, task_id: Id, payload: SupHoldIn) -> Any:
 )
 def admission_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     """An XLSX or CSV table, one admitted entry a line (columns: district, issuer, task_type, asks,
-    basis, hours, valid_from, valid_until); 422 naming the line and column, nothing imported."""
+    basis, hours, valid_from, valid_until); 422 naming the first bad line and column, with every
+    bad line in `lines`, and nothing imported."""
     actor = require_authenticated(request.user)
     made = svc.entries_import(actor=actor, name=file.name or "", data=file.read(SHEET_BYTES + 1))
     return Status(201, {"imported": len(made)})

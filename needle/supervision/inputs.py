@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from needle.core import periods
 from needle.core.errors import ValidationFailed
 from needle.core.text import text_input as text
 
@@ -18,7 +19,7 @@ TYPE = 40
 # A deadline or a validity within five years of today: a year 2999 typed by mistake is refused.
 YEARS_AHEAD = 5
 # Free text is taken as every app takes it (core.text).
-__all__ = ["code", "future_day", "percent", "text"]
+__all__ = ["code", "day", "future_day", "percent", "text"]
 
 
 def code(value: Any, *, field: str) -> str:
@@ -27,6 +28,14 @@ def code(value: Any, *, field: str) -> str:
     if not all(c.isalnum() or c in "_-." for c in cleaned):
         raise ValidationFailed(fields={field: _("Use letters, digits, “_”, “-” and “.” only.")})
     return cleaned
+
+
+def day(value: Any, *, field: str) -> dt.date:
+    """A day as a form or a query string gives it ("YYYY-MM-DD")."""
+    try:
+        return periods.day(value)
+    except ValueError as exc:
+        raise ValidationFailed(fields={field: str(exc)}) from None
 
 
 def future_day(value: Any, *, field: str, today: dt.date) -> dt.date:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needle.supervision.views import pages, reports
+from needle.supervision.views import pages, reports, workflow
 
 urlpatterns: list = [
     path("supervision/", pages.mine, name="supervision-mine"),
@@ -16,4 +16,13 @@ urlpatterns: list = [
     path("supervision/tasks/<int:pk>/report/", reports.table_page, name="supervision-report-table"),
     path("supervision/report-templates/", reports.templates_page, name="supervision-templates"),
     path("supervision/burden/<str:code>/fields/", reports.burden_fields, name="supervision-burden-fields"),
+    # The general office's admission list work and held tasks
+    path("supervision/admission-entries/<int:pk>/", workflow.entry_page, name="supervision-entry"),
+    path("supervision/admission-import/", workflow.import_page, name="supervision-import"),
+    path(
+        "supervision/admission-import/template.<str:kind>",
+        workflow.import_template,
+        name="supervision-import-template",
+    ),
+    path("supervision/held/", workflow.held_page, name="supervision-held"),
 ]

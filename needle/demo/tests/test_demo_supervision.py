@@ -1,10 +1,13 @@
 """The demo's supervision: the district's admission list, half a year of tasks to its streets
 and communities with some signed off and some overdue, a street's share passed down, and one
-unlisted task declined; the burden figures count them."""
+unlisted task declined; a task led by one department with others assisting, urged, with
+evidence and an extension granted (and one held task where the deployment holds them); the
+burden figures count them."""
 
 import datetime as dt
 import random
 
+from django.test import override_settings
 from django.utils import timezone
 
 from needle import testing as t
@@ -14,6 +17,9 @@ from needle.supervision.models import (
     Answer,
     Entry,
     EntryStatus,
+    Evidence,
+    Extension,
+    Hold,
     Origin,
     ReportRequest,
     Status,
@@ -36,7 +42,7 @@ def test_the_district_gets_its_list_and_tasks(world):
     made = demo_supervision_load(
         area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
     )
-    assert made["tasks"] == 8
+    assert made["tasks"] == 9
     # The three departments' kinds of task, and the general office's monthly report.
     assert Entry.objects.filter(status=EntryStatus.ADMITTED).count() == 4
     assert Entry.objects.filter(status=EntryStatus.APPLIED).count() == 1
@@ -78,3 +84,38 @@ def test_the_monthly_report_is_bound_and_last_month_filled(world):
     assert filled.count() == filled.filter(status=Status.SIGNED_OFF).count() == communities > 0
     assert not Answer.objects.filter(target__task=last.task, value="", field__source="").exists()
     assert Target.objects.filter(task=this.task, status=Status.ISSUED).count() == communities
+
+
+DEPARTMENTS = (
+    ("go-500103000000", UnitType.GENERAL_OFFICE),
+    ("dept-env-500103000000", UnitType.DEPARTMENT),
+    ("dept-civil-500103000000", UnitType.DEPARTMENT),
+    ("dept-housing-500103000000", UnitType.DEPARTMENT),
+)
+
+
+@override_settings(NEEDLE_SUPERVISION_HOLD_UNLISTED=True)
+def test_the_workflow_parts(world):
+    district = world.areas["district_a"]
+    units = {code: t.UnitFactory.create(code=code, type=type_, area=district) for code, type_ in DEPARTMENTS}
+    made = demo_supervision_load(
+        area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
+    )
+    assert made["tasks"] == 10
+    shared = Task.objects.get(lead_unit__isnull=False)
+    assert shared.lead_unit == units["dept-env-500103000000"]
+    assert set(shared.assisting.values_list("code", flat=True)) == {
+        "dept-civil-500103000000",
+        "dept-housing-500103000000",
+    }
+    street = Target.objects.get(task=shared, unit=world.units["street_a1"])
+    assert street.extension == Extension.GRANTED and street.deadline > timezone.localdate() + dt.timedelta(
+        days=2
+    )
+    files = list(Evidence.objects.filter(target=street))
+    assert len(files) == 2 and all(f.content_type == "application/pdf" and f.size > 0 for f in files)
+    assert files[0].file.open("rb").read(5) == b"%PDF-"
+    # Another street, or the one street there is, urged.
+    assert Target.objects.filter(task=shared, urges=1).count() == 1
+    held = Task.objects.get(hold=Hold.HELD)
+    assert held.issuer == units["dept-env-500103000000"] and held.targets_count > 0

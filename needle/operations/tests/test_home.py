@@ -209,7 +209,7 @@ def test_the_home_reads_a_bounded_number_of_queries(
     # the area the console opens on, and the households they help themselves; the think tank's
     # answers due, overdue and hidden suggestions (one grouped read), the first answers due and
     # the meetings to minute (one count); supervision's counts of tasks to do, to sign off and
-    # extensions to decide (one read).
+    # extensions and held tasks to decide (one read).
     assert few <= 45, few
 
 

@@ -9,9 +9,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from needle.areas.models import Area, Level, subtree_q
-from needle.core.errors import NotFound
+from needle.core.errors import NotFound, PermissionDenied
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import granting_unit_ids, is_superuser
+from needle.supervision.access import may_decide, may_decide_in
 from needle.supervision.models import Entry, EntryStatus
 
 
@@ -21,6 +22,15 @@ def public_list(*, district: Area, on: dt.date) -> QuerySet[Entry]:
         Entry.objects.filter(
             area_path=district.path, status=EntryStatus.ADMITTED, valid_from__lte=on, valid_until__gte=on
         )
+        .select_related("issuer")
+        .order_by("task_type", "id")
+    )
+
+
+def admitted_list(*, district: Area) -> QuerySet[Entry]:
+    """Every admitted entry of the district, whatever its period (what its deciders amend)."""
+    return (
+        Entry.objects.filter(area_path=district.path, status=EntryStatus.ADMITTED)
         .select_related("issuer")
         .order_by("task_type", "id")
     )
@@ -45,3 +55,19 @@ def access_district(code: str) -> Area:
     if area is None:
         raise NotFound()
     return area
+
+
+def entry_to_decide(*, actor: Any, entry_id: int) -> Entry:
+    """An entry for the general office that decides its district's list (404 when there is no
+    such entry, 403 for anyone else)."""
+    entry = Entry.objects.select_related("issuer", "district").filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound()
+    if not getattr(actor, "is_authenticated", False) or not may_decide(actor, entry):
+        raise PermissionDenied()
+    return entry
+
+
+def decides_list(*, actor: Any, district: Area) -> bool:
+    """Whether the actor amends, revokes and imports this district's list."""
+    return bool(getattr(actor, "is_authenticated", False)) and may_decide_in(actor, district.path)

@@ -18,6 +18,7 @@ from needle.orgs.permissions import granting_unit_ids, is_superuser, require_aut
 from needle.supervision.access import capacities, may_view_target, may_view_task
 from needle.supervision.models import Colour, Extension, Status, Target, Task
 from needle.supervision.selectors.colours import Clock, clock, colour_of
+from needle.supervision.selectors.held import held_target_q
 from needle.supervision.states import OPEN
 
 
@@ -187,13 +188,16 @@ def my_tasks(*, actor: Any) -> Today:
 @dataclass
 class SupervisionToday:
     """The staff home's section: the person's units' open targets (and how many are overdue),
-    dones waiting for their sign-off, extensions asked of what they issued; the first to do."""
+    dones waiting for their sign-off, extensions asked of what they issued, tasks held for their
+    general office's approval; the first to do."""
 
     to_do: int
     overdue: int
     to_sign: int
     extensions: int
     first: list[Row]
+    # Tasks held for the general office's approval that the person decides.
+    held: int = 0
 
 
 TODAY_FIRST = 5
@@ -201,7 +205,7 @@ TODAY_FIRST = 5
 
 def supervision_today(*, actor: Any) -> SupervisionToday | None:
     """None when the person works on no task: no role that reports, signs off or issues. Two
-    queries: the four counts in one, the first targets to do."""
+    queries: the counts in one, the first targets to do."""
     if not getattr(actor, "is_authenticated", False) or is_superuser(actor):
         return None
     work = granting_unit_ids(actor, "supervision.work")
@@ -213,11 +217,14 @@ def supervision_today(*, actor: Any) -> SupervisionToday | None:
     doing = Q(unit_id__in=work, status__in=OPEN, task__hold__in=LIVE)
     signing = Q(signer_id__in=sign, status=Status.DONE)
     deciding = Q(task__issuer_id__in=issue, extension=Extension.ASKED)
-    counts = Target.objects.filter(doing | signing | deciding).aggregate(
+    holding = held_target_q(actor)
+    counts = Target.objects.filter(doing | signing | deciding | (holding or Q(pk__in=[]))).aggregate(
         to_do=Count("id", filter=doing),
         overdue=Count("id", filter=doing & Q(deadline__lt=today)),
         to_sign=Count("id", filter=signing),
         extensions=Count("id", filter=deciding),
+        # The held tasks the person's general office decides, counted in the same read.
+        **({"held": Count("task_id", distinct=True, filter=holding)} if holding is not None else {}),
     )
     first = []
     if counts["to_do"]:

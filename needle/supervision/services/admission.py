@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area, Level
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from needle.orgs.models import Unit, UnitType
-from needle.orgs.permissions import can_act_for_unit, granting_unit_ids, is_superuser, require_authenticated
+from needle.orgs.models import Unit
+from needle.orgs.permissions import can_act_for_unit, require_authenticated
 from needle.supervision import inputs, states
+from needle.supervision.access import may_decide
 from needle.supervision.models import Entry
 from needle.supervision.services.issue import today
 
@@ -82,28 +83,6 @@ def entry_apply(
     )
     audit_record(actor=actor, action="supervision.entry.applied", obj=entry, new=snapshot(entry, FIELDS))
     return entry
-
-
-def may_decide(actor: Any, entry: Entry) -> bool:
-    """A decider of the admission list in a general office whose area holds the district."""
-    return may_decide_in(actor, entry.area_path)
-
-
-def may_decide_in(actor: Any, path: str) -> bool:
-    """A decider of the admission list in a general office whose area holds `path`."""
-    if is_superuser(actor):
-        return True
-    units = granting_unit_ids(actor, "supervision.decide_admission")
-    return (
-        Unit.objects.filter(pk__in=units, type=UnitType.GENERAL_OFFICE, dissolved_on__isnull=True)
-        .filter(area__path__in=_ancestors(path))
-        .exists()
-    )
-
-
-def _ancestors(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
 DECISIONS = {"admitted": "admit", "refused": "refuse", "revoked": "revoke"}

@@ -9,7 +9,8 @@ the rest. Each answer records whether it was prefilled, reused or typed.
 
 Locks: a report is filled while its target is open (issued, accepted, reporting); done and
 signed off lock it whole; a return opens only the fields the reviewer flagged. A bound field
-is not typed over, unless the reviewer flagged it."""
+is not typed over, unless the reviewer flagged it: a change to it is refused (422
+`bound_field`, naming the field) whichever surface sends it."""
 
 from __future__ import annotations
 
@@ -316,6 +317,16 @@ def report_open(*, actor: Any, target_id: int) -> int:
     return len(changed)
 
 
+def _bound_refusal(field: ReportField) -> str:
+    return _(
+        "%(label)s is prefilled from Needle's figures (%(source)s.%(figure)s) and cannot be typed over."
+    ) % {
+        "label": field.label,
+        "source": field.source,
+        "figure": field.figure,
+    }
+
+
 def _save(actor: Any, target: Target, values: Any) -> dict[str, tuple[str, str]]:
     if not isinstance(values, dict):
         raise ValidationFailed(fields={"values": _("Give an object of field keys and values.")})
@@ -327,14 +338,23 @@ def _save(actor: Any, target: Target, values: Any) -> dict[str, tuple[str, str]]
         )
     changes: dict[str, tuple[str, str]] = {}
     errors: dict[str, str] = {}
+    bound: dict[str, str] = {}
     for key, raw in values.items():
         answer = answers[key]
+        # A bound field holds Needle's figure: a change is refused on every surface alike.
+        fixed = answer.field.bound and not editable(target, answer, answer.field)
         try:
             value = prefill.parse(answer.field.kind, raw, field=key)
         except ValidationFailed as exc:
-            errors.update(exc.fields)
+            if fixed:
+                bound[key] = _bound_refusal(answer.field)
+            else:
+                errors.update(exc.fields)
             continue
         if value == answer.value:
+            continue
+        if fixed:
+            bound[key] = _bound_refusal(answer.field)
             continue
         if not editable(target, answer, answer.field):
             raise Conflict(
@@ -344,6 +364,14 @@ def _save(actor: Any, target: Target, values: Any) -> dict[str, tuple[str, str]]
         changes[key] = (answer.value, value)
         answer.value = value
         answer.origin = Origin.TYPED if value else Origin.EMPTY
+    if bound:
+        first = next(iter(bound))
+        raise ValidationFailed(
+            _("The field %(label)s comes from Needle's figures and cannot be changed.")
+            % {"label": answers[first].field.label},
+            fields={**errors, **bound},
+            code="bound_field",
+        )
     if errors:
         raise ValidationFailed(fields=errors, code="wrong_type")
     Answer.objects.bulk_update([answers[k] for k in changes], ["value", "origin", "updated_at"])
@@ -360,8 +388,9 @@ def _save(actor: Any, target: Target, values: Any) -> dict[str, tuple[str, str]]
 
 @transaction.atomic
 def report_save(*, actor: Any, target_id: int, values: Any) -> Target:
-    """Keep typed values ({key: value}); each is checked against its field's type, and a locked
-    field (bound, or not flagged on a returned report, or any after done) refuses a change."""
+    """Keep typed values ({key: value}); each is checked against its field's type. A change to a
+    bound field is refused naming it (422); another locked field (not flagged on a returned
+    report, or any after done) refuses a change (409)."""
     actor = require_authenticated(actor)
     target, _request, held = _locked(actor, target_id)
     if TARGET not in held:

@@ -21,10 +21,9 @@ from needle.notify.messages import Message
 from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import inputs
-from needle.supervision.access import capacities, may_view_target
+from needle.supervision.access import capacities, may_decide_in, may_view_target
 from needle.supervision.models import Evidence, Hold, Report, Status, Target, Task
 from needle.supervision.services import notices
-from needle.supervision.services.admission import may_decide_in
 from needle.supervision.services.issue import district_path
 from needle.supervision.states import ISSUER, OPEN, SIGNER
 

@@ -75,7 +75,8 @@ def test_fill_submit_return_on_the_pages(world: t.World) -> None:
     page = staff.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="f-received"' in html and 'value="1" readonly' in html
+    # A bound field is shown as its value with its origin, not as an input.
+    assert 'name="f-received"' not in html and '<output id="f-received" class="value">1</output>' in html
     assert f'href="{url}"' in staff.get(f"/supervision/targets/{target.pk}/").content.decode()
     bad = staff.post(url, {"action": "save", "f-volunteers": "twelve", "f-drill": "yes"})
     assert bad.status_code == 422 and 'value="twelve"' in bad.content.decode()
@@ -93,8 +94,8 @@ def test_fill_submit_return_on_the_pages(world: t.World) -> None:
     assert target.status == Status.RETURNED
     assert Answer.objects.get(target=target, key="drill").flagged
     locked = staff.post(url, {"action": "save", "f-volunteers": "13"})
-    # A locked field is not posted by the page, and one sent anyway changes nothing.
-    assert locked.status_code == 302 and Answer.objects.get(target=target, key="volunteers").value == "12"
+    # A locked field is not posted by the page; one sent anyway is refused and changes nothing.
+    assert locked.status_code == 409 and Answer.objects.get(target=target, key="volunteers").value == "12"
 
 
 def test_issuer_table_page(world: t.World) -> None:

@@ -183,8 +183,9 @@ def test_submit_return_with_flags_and_locks(world: t.World, cases: None) -> None
     task = request(world, template(world))
     target = target_of(world, task)
     staff, supervisor = world.people["staff"], world.people["supervisor"]
-    with pytest.raises(Conflict):  # bound: not typed over
+    with pytest.raises(ValidationFailed) as fixed:  # bound: not typed over
         svc.report_save(actor=staff, target_id=target.pk, values={"cases_received": "99"})
+    assert fixed.value.code == "bound_field" and set(fixed.value.fields) == {"cases_received"}
     with pytest.raises(ValidationFailed) as missing:
         svc.report_submit(actor=staff, target_id=target.pk, values={"volunteers": 5})
     assert set(missing.value.fields) == {"drill"}
@@ -319,7 +320,8 @@ def test_api_contract_and_files(world: t.World, cases: None, api_for: Any) -> No
     r = staff.post(f"{API}/targets/{target.pk}/report", {"values": {"nope": 1}})
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_field"
     r = staff.post(f"{API}/targets/{target.pk}/report", {"values": {"cases_received": 9}})
-    assert r.status_code == 409
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bound_field"
+    assert list(r.json()["error"]["fields"]) == ["cases_received"]
     partial = staff.client.post(
         f"{API}/targets/{target.pk}/report", '{"values": {"volunteers": 1', content_type="application/json"
     )

@@ -18,24 +18,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
-from needle.core import periods
 from needle.core.errors import ValidationFailed
 from needle.core.text import id_or_none
-from needle.orgs.models import Unit, UnitType
+from needle.orgs.models import UnitType
 from needle.orgs.permissions import (
-    granting_unit_ids,
     grants_of,
     has_perm_anywhere,
-    is_superuser,
     require_anywhere,
     scope_paths,
 )
+from needle.supervision import inputs
 from needle.supervision import services as svc
 from needle.supervision.models import Colour, Priority, Source, Status
 from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
+from needle.supervision.selectors.held import held_count
 from needle.supervision.selectors.tasks import access_target, access_task, my_tasks, target_colour, task_board
+from needle.supervision.selectors.units import issuing_units
 from needle.supervision.services.issue import district_path
 from needle.supervision.services.workflow import MAX_FILE_BYTES
 
@@ -88,6 +88,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "to_do": [_line(r) for r in today.to_do],
             "to_sign": [_line(r) for r in today.to_sign],
             "extensions": [_line(r) for r in today.extensions],
+            "held": held_count(actor=request.user),
             "issued": issued,
         },
     )
@@ -148,13 +149,6 @@ def target_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _day(value: str, field: str) -> Any:
-    try:
-        return periods.day(value)
-    except ValueError as exc:
-        raise ValidationFailed(fields={field: str(exc)}) from None
-
-
 def _percent(value: str) -> int:
     if not (value.isascii() and value.isdecimal() and len(value) <= 3):
         raise ValidationFailed(fields={"progress": _("Give a whole number from 0 to 100.")})
@@ -190,7 +184,7 @@ def target_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             svc.extension_ask(
                 actor=actor,
                 target_id=pk,
-                until=_day(post.get("until", ""), "until"),
+                until=inputs.day(post.get("until", ""), field="until"),
                 reason=post.get("reason", ""),
             )
         elif action == "evidence":
@@ -200,6 +194,8 @@ def target_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             svc.evidence_add(
                 actor=actor, target_id=pk, data=upload.read(MAX_FILE_BYTES + 1), name=upload.name or ""
             )
+        elif action == "urge":
+            svc.target_urge(actor=actor, target_id=pk, note=post.get("note", ""))
         elif action in ("grant", "refuse"):
             svc.extension_decide(actor=actor, target_id=pk, grant=action == "grant")
         elif action == "split":
@@ -221,10 +217,15 @@ def admission_list(request: HttpRequest, code: str) -> HttpResponse:
     """A district's admission list, public: what its communities may be asked to do."""
     district = adm.access_district(code)
     today = timezone.localdate()
+    # Its general office sees every admitted entry, to amend or revoke it, and imports a list.
+    decides = adm.decides_list(actor=request.user, district=district)
+    entries = (
+        adm.admitted_list(district=district) if decides else adm.public_list(district=district, on=today)
+    )
     return render(
         request,
         "supervision/admission.html",
-        {"district": district, "entries": adm.public_list(district=district, on=today), "today": today},
+        {"district": district, "entries": entries, "today": today, "decides": decides},
     )
 
 
@@ -236,8 +237,12 @@ def burden(request: HttpRequest, code: str) -> HttpResponse:
     declined and refused, beside the same period a year before (default: the last 90 days)."""
     area = area_get(code=code[:20])
     today = timezone.localdate()
-    start = _day(request.GET["start"], "start") if request.GET.get("start") else today - dt.timedelta(days=89)
-    end = _day(request.GET["end"], "end") if request.GET.get("end") else today
+    start = (
+        inputs.day(request.GET["start"], field="start")
+        if request.GET.get("start")
+        else today - dt.timedelta(days=89)
+    )
+    end = inputs.day(request.GET["end"], field="end") if request.GET.get("end") else today
     now, before = burden_for(actor=request.user, area=area, start=start, end=end)
     earlier = {line.issuer_id: line for line in before.lines}
     rows: list[tuple[IssuerLine | None, IssuerLine | None]] = [
@@ -250,13 +255,6 @@ def burden(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _issuing_units(actor: Any, perm: str) -> list[Unit]:
-    units = Unit.objects.filter(dissolved_on__isnull=True).order_by("area_path", "name")
-    if is_superuser(actor):
-        return list(units.filter(type__in=[UnitType.GENERAL_OFFICE, UnitType.DEPARTMENT])[:50])
-    return list(units.filter(pk__in=granting_unit_ids(actor, perm)))
-
-
 TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
 
 
@@ -265,7 +263,7 @@ TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DE
 @require_anywhere("supervision.issue")
 def task_new(request: HttpRequest) -> HttpResponse:
     """Issue a task to every unit of a type under an area (the API also takes unit ids)."""
-    units = _issuing_units(request.user, "supervision.issue")
+    units = issuing_units(actor=request.user, perm="supervision.issue")
     errors: dict[str, str] = {}
     post = request.POST
     if request.method == "POST":
@@ -282,7 +280,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
                     task_type=post.get("task_type", ""),
                     source=post.get("source", ""),
                     priority=post.get("priority", ""),
-                    deadline=_day(post.get("deadline", ""), "deadline"),
+                    deadline=inputs.day(post.get("deadline", ""), field="deadline"),
                 ),
                 targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
             )
@@ -313,7 +311,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
 @require_anywhere("supervision.apply_admission", "supervision.decide_admission")
 def admission_work(request: HttpRequest) -> HttpResponse:
     """The admission list's workflow: apply for an entry, and decide the applications waiting."""
-    units = _issuing_units(request.user, "supervision.apply_admission")
+    units = issuing_units(actor=request.user, perm="supervision.apply_admission")
     errors: dict[str, str] = {}
     post = request.POST
     if request.method == "POST":
@@ -344,8 +342,8 @@ def admission_work(request: HttpRequest) -> HttpResponse:
                 asks=post.get("asks", ""),
                 basis=post.get("basis", ""),
                 hours=post.get("hours", ""),
-                valid_from=_day(post.get("valid_from", ""), "valid_from"),
-                valid_until=_day(post.get("valid_until", ""), "valid_until"),
+                valid_from=inputs.day(post.get("valid_from", ""), field="valid_from"),
+                valid_until=inputs.day(post.get("valid_until", ""), field="valid_until"),
             )
             messages.success(request, _("Applied."))
             return redirect(reverse("supervision-admission-work"))
@@ -359,6 +357,7 @@ def admission_work(request: HttpRequest) -> HttpResponse:
             "waiting": adm.applications_for(actor=request.user)[:100],
             "errors": errors,
             "form": post,
+            "perms_decide": has_perm_anywhere(request.user, "supervision.decide_admission"),
         },
         status=422 if errors else 200,
     )

@@ -18,26 +18,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from needle.areas.selectors import area_get
-from needle.core import periods
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
 from needle.orgs.permissions import require_anywhere
+from needle.supervision import inputs
 from needle.supervision import services as svc
 from needle.supervision.models import FieldKind, Origin
 from needle.supervision.presenters import status_label
 from needle.supervision.selectors.report_burden import fields_burden
 from needle.supervision.selectors.reports import access_template, report_of, report_table, templates_for
+from needle.supervision.selectors.units import issuing_units
 from needle.supervision.states import TARGET
 from needle.supervision.views.pages import TARGET_TYPES
-from needle.supervision.views.pages import _issuing_units as issuing_units
 
 TABLE_PAGE = 100
 
 
 def _values(request: HttpRequest, filled: Any) -> dict[str, str]:
-    """The open fields' values as the form posts them (locked ones are not sent)."""
+    """The report's fields the form posts (the page shows bound and locked ones as values, so
+    a post that sends one anyway is refused by the service as the API's would be)."""
     return {
-        line.field.key: request.POST.get(f"f-{line.field.key}", "") for line in filled.lines if line.editable
+        line.field.key: request.POST[f"f-{line.field.key}"]
+        for line in filled.lines
+        if f"f-{line.field.key}" in request.POST
     }
 
 
@@ -46,6 +49,7 @@ def _values(request: HttpRequest, filled: Any) -> dict[str, str]:
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     filled = report_of(actor=request.user, target_id=pk)
     errors: dict[str, str] = {}
+    status = 200
     back = redirect(reverse("supervision-report", args=[pk]))
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -69,8 +73,9 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             return back
         except ValidationFailed as exc:
             errors = exc.fields or {"action": exc.message}
+            status = 422
         except Conflict as exc:
-            errors = {"action": exc.message}
+            errors, status = {"action": exc.message}, 409
         filled = report_of(actor=request.user, target_id=pk)
     elif TARGET in filled.held and svc.report_open(actor=request.user, target_id=pk):
         filled = report_of(actor=request.user, target_id=pk)
@@ -83,6 +88,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             if line.editable
             else line.answer.value,
             "origin": Origin(line.answer.origin).label if line.answer.origin else "",
+            "origin_key": line.answer.origin or "empty",
             "origin_css": f"origin-{line.answer.origin or 'empty'}",
             "error": errors.get(line.field.key, ""),
         }
@@ -101,7 +107,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             "kinds": FieldKind,
             "counts": counts,
         },
-        status=422 if errors else 200,
+        status=status,
     )
 
 
@@ -133,13 +139,12 @@ def burden_fields(request: HttpRequest, code: str) -> HttpResponse:
     fields were prefilled, reused, typed, with the year before. The same period as the page."""
     area = area_get(code=code[:20])
     today = timezone.localdate()
-    try:
-        start = (
-            periods.day(request.GET["start"]) if request.GET.get("start") else today - dt.timedelta(days=89)
-        )
-        end = periods.day(request.GET["end"]) if request.GET.get("end") else today
-    except ValueError as exc:
-        raise ValidationFailed(fields={"start": str(exc)}) from None
+    start = (
+        inputs.day(request.GET["start"], field="start")
+        if request.GET.get("start")
+        else today - dt.timedelta(days=89)
+    )
+    end = inputs.day(request.GET["end"], field="end") if request.GET.get("end") else today
     now, before = fields_burden(actor=request.user, area=area, start=start, end=end)
     earlier = {line.issuer_id: line for line in before.lines}
     return render(
@@ -174,7 +179,7 @@ def _template_fields(text: str) -> list[dict[str, Any]]:
 def templates_page(request: HttpRequest) -> HttpResponse:
     """The report templates the person may issue, a form for a new one, and for each a form to
     request it from every unit of a type under an area."""
-    units = issuing_units(request.user, "supervision.issue")
+    units = issuing_units(actor=request.user, perm="supervision.issue")
     post = request.POST
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -197,12 +202,12 @@ def templates_page(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 issuer=owner,
                 template=template,
-                period_start=_day(post.get("period_start", ""), "period_start"),
-                period_end=_day(post.get("period_end", ""), "period_end"),
+                period_start=inputs.day(post.get("period_start", ""), field="period_start"),
+                period_end=inputs.day(post.get("period_end", ""), field="period_end"),
                 draft=svc.Draft(
                     title=post.get("title", ""),
                     task_type=post.get("task_type", ""),
-                    deadline=_day(post.get("deadline", ""), "deadline"),
+                    deadline=inputs.day(post.get("deadline", ""), field="deadline"),
                 ),
                 targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
             )
@@ -224,10 +229,3 @@ def templates_page(request: HttpRequest) -> HttpResponse:
         },
         status=422 if errors else 200,
     )
-
-
-def _day(value: str, field: str) -> Any:
-    try:
-        return periods.day(value)
-    except ValueError as exc:
-        raise ValidationFailed(fields={field: str(exc)}) from None
