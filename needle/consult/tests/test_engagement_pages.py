@@ -8,7 +8,9 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from needle.consult import services as s
@@ -275,3 +277,25 @@ def test_a_hot_topic_is_made_a_topic_from_the_console(world, client_for):
     assert "华一坡夜间噪音" not in staff.get("/consult/console/hot-topics/", **EN).content.decode()
     res = staff.post(url, form, **EN)
     assert said(res) == "A topic has been opened from this hot topic already." and Topic.objects.count() == 1
+
+
+def test_the_topic_page_reads_comments_and_follows_in_a_fixed_number_of_queries(
+    world, topic, client_for, neighbours
+):
+    def queries() -> int:
+        client = client_for("resident")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/consult/topics/{topic.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    def suggestion_with_comments(title: str) -> None:
+        sug = make_suggestion(world, topic, title=title)
+        first = s.comment_add(actor=neighbours[0], suggestion=sug, text_="同意")
+        s.comment_add(actor=neighbours[1], suggestion=sug, text_="补充", reply_to=first)
+        s.follow_set(actor=world.people["resident"], suggestion=sug, cadence="daily")
+
+    suggestion_with_comments("一")
+    few = queries()
+    for title in ("二", "三", "四", "五"):
+        suggestion_with_comments(title)
+    assert queries() == few
