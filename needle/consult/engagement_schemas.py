@@ -58,5 +58,5 @@ class FromHotTopicIn(Schema):
     title: str = Field("", max_length=150, description="Default: the hot topic's title")
     question: str = Field("", max_length=4000, description="Default: asking for suggestions")
     background: str = Field("", max_length=4000, description="Default: its size and keywords")
-    days: Annotated[int, NOT_BOOL] = Field(14, description="Open from today for this many days (1-366)")
+    days: Annotated[int, NOT_BOOL] = Field(14, ge=1, le=366, description="Open from today for this many days")
     participants: Participants = Participants.RESIDENTS
