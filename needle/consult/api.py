@@ -1,7 +1,8 @@
 """/api/v1/consult/: topics (opened by staff, listed by area for everyone), suggestions on them
 (by those the topic lets take part, or by staff on behalf), supports (once per person; DELETE
 withdraws), official answers, moderation, and results with their tree of actions and the
-progress computed from it; deliberation meetings under /meetings (`meeting_api`)."""
+progress computed from it; deliberation meetings under /meetings (`meeting_api`). Comments,
+follows, reports, experts and topics from hot topics are `engagement_api`'s."""
 
 from __future__ import annotations
 
@@ -24,14 +25,7 @@ from needle.consult.schemas import (
     ActionChangeIn,
     ActionIn,
     AnswerIn,
-    CommentIn,
-    CommentOut,
-    DecideIn,
-    FollowIn,
-    FollowOut,
     HideIn,
-    ReportIn,
-    ReportOut,
     ResultIn,
     ResultOut,
     SuggestionIn,
@@ -42,7 +36,6 @@ from needle.consult.schemas import (
     TopicOut,
     TopicPageOut,
 )
-from needle.consult.selectors.engagement import access_comment, access_report, comment_thread, report_queue
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize
@@ -345,109 +338,6 @@ def change_action(request: HttpRequest, result_id: Id, action_id: Id, payload: A
     )
     services.action_update(actor=request.user, action=action, change=change)
     return result_out(result)
-
-
-# Engagement: comments, follows, reports and their queue -------------------------------------
-
-
-@router.get(
-    "/suggestions/{suggestion_id}/comments",
-    response={200: list[CommentOut], **ERRORS},
-    auth=None,
-    summary="A suggestion's comments",
-)
-def comments(request: HttpRequest, suggestion_id: Id) -> Any:
-    """Each comment with its replies; a hidden one is shown as hidden (its text to moderators)."""
-    actor = optional_actor(request) or request.user
-    s = selectors.access_suggestion(actor=actor, suggestion_id=suggestion_id)
-    return comment_thread(actor=actor, suggestion=s)
-
-
-@router.post("/suggestions/{suggestion_id}/comments", response={201: CommentOut, **ERRORS}, summary="Comment")
-def comment(request: HttpRequest, suggestion_id: Id, payload: CommentIn) -> Any:
-    """By those the topic lets take part; a reply to a reply is a 422."""
-    s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
-    parent = access_comment(actor=request.user, comment_id=payload.reply_to) if payload.reply_to else None
-    c = services.comment_add(actor=request.user, suggestion=s, text_=payload.text, reply_to=parent)
-    return Status(
-        201,
-        {
-            "id": c.pk,
-            "author": c.author.display_name,
-            "text": c.text,
-            "hidden": False,
-            "hidden_reason": "",
-            "created_at": c.created_at,
-            "replies": [],
-        },
-    )
-
-
-def _follow_out(f: Any) -> dict[str, Any]:
-    return {"id": f.pk, "topic": f.topic_id, "suggestion": f.suggestion_id, "cadence": f.cadence}
-
-
-@router.put("/topics/{topic_id}/follow", response={200: FollowOut, **ERRORS}, summary="Follow a topic")
-def follow_topic(request: HttpRequest, topic_id: Id, payload: FollowIn) -> Any:
-    topic = selectors.access_topic(topic_id=topic_id)
-    return _follow_out(services.follow_set(actor=request.user, topic=topic, cadence=payload.cadence))
-
-
-@router.put(
-    "/suggestions/{suggestion_id}/follow", response={200: FollowOut, **ERRORS}, summary="Follow a suggestion"
-)
-def follow_suggestion(request: HttpRequest, suggestion_id: Id, payload: FollowIn) -> Any:
-    s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
-    return _follow_out(services.follow_set(actor=request.user, suggestion=s, cadence=payload.cadence))
-
-
-@router.delete("/topics/{topic_id}/follow", response={204: None, **ERRORS}, summary="Stop following a topic")
-def unfollow_topic(request: HttpRequest, topic_id: Id) -> Any:
-    services.unfollow(actor=request.user, topic=selectors.access_topic(topic_id=topic_id))
-    return Status(204, None)
-
-
-def _report_out(r: Any) -> dict[str, Any]:
-    item = r.suggestion if r.suggestion_id else r.comment
-    return {
-        "id": r.pk,
-        "suggestion": r.suggestion_id,
-        "comment": r.comment_id,
-        "reason": r.reason,
-        "decision": r.decision,
-        "text": item.text if item is not None else "",
-    }
-
-
-@router.post(
-    "/suggestions/{suggestion_id}/reports", response={201: None, **ERRORS}, summary="Report a suggestion"
-)
-def report_suggestion(request: HttpRequest, suggestion_id: Id, payload: ReportIn) -> Any:
-    """Anyone signed in, once per suggestion (409)."""
-    s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
-    services.report_make(actor=request.user, suggestion=s, reason=payload.reason)
-    return Status(201, None)
-
-
-@router.post("/comments/{comment_id}/reports", response={201: None, **ERRORS}, summary="Report a comment")
-def report_comment(request: HttpRequest, comment_id: Id, payload: ReportIn) -> Any:
-    c = access_comment(actor=request.user, comment_id=comment_id)
-    services.report_make(actor=request.user, comment=c, reason=payload.reason)
-    return Status(201, None)
-
-
-@router.get("/reports", response={200: list[ReportOut], **ERRORS}, summary="Reported content waiting")
-def reports(request: HttpRequest) -> Any:
-    """The moderators' queue over their areas, oldest first (the first 200)."""
-    return [_report_out(r) for r in report_queue(actor=request.user)[:200]]
-
-
-@router.post("/reports/{report_id}/decision", response={200: ReportOut, **ERRORS}, summary="Decide a report")
-def decide(request: HttpRequest, report_id: Id, payload: DecideIn) -> Any:
-    """Hide the item (with the reason given, else the report's) or keep it."""
-    r = access_report(actor=request.user, report_id=report_id)
-    r = services.report_decide(actor=request.user, report=r, decision=payload.decision, reason=payload.reason)
-    return _report_out(r)
 
 
 # Deliberation meetings, under /api/v1/consult/meetings.

@@ -656,6 +656,24 @@ class Event(models.Model):
         return self.verb
 
 
+class EventBatch(models.Model):
+    """Up to a batch of those who hear of an event at once, notified by one job; `sent_at` is its
+    claim, so a job that runs twice tells nobody twice."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="batches"
+    )
+    people = models.JSONField(_("recipients"), default=list)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("think tank notice batch")
+        verbose_name_plural = _("think tank notice batches")
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{len(self.people)}"
+
+
 class ReportDecision(models.TextChoices):
     PENDING = "pending", _("waiting")
     HIDDEN = "hidden", _("hidden")

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from needle.consult import meeting_views, progress_views, views
+from needle.consult import engagement_urls, meeting_views, progress_views, views
 
 urlpatterns = [
+    # First, as the suggestion's moderation pattern below would take their last segment for its move.
+    *engagement_urls.urlpatterns,
     path("consult/console/", views.console, name="consult-console"),
     path("consult/mine/", views.mine, name="consult-mine"),
     path("consult/console/topics/", views.open_topic, name="consult-open-topic"),

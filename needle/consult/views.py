@@ -21,6 +21,7 @@ from needle.areas.models import Area
 from needle.areas.selectors import area_get
 from needle.consult import presenters, selectors, services
 from needle.consult.access import may_manage, may_take_part, may_view_hidden
+from needle.consult.engagement_views import topic_engagement
 from needle.consult.forms import (
     ActionForm,
     AnswerForm,
@@ -31,7 +32,7 @@ from needle.consult.forms import (
     TopicForm,
 )
 from needle.consult.models import Suggestion
-from needle.consult.selectors.engagement import access_report, expert_opinions, report_queue
+from needle.consult.selectors.engagement import access_report, expert_opinions, my_invites, report_queue
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
 from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
@@ -55,7 +56,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     page = paginate(
         selectors.my_suggestions(actor=request.user), page=request.GET.get("page"), page_size=PAGE_SIZE
     )
-    return render(request, "consult/mine.html", {"page": page, "extra": ""})
+    invites = my_invites(actor=request.user)
+    return render(request, "consult/mine.html", {"page": page, "extra": "", "invites": invites})
 
 
 @require_GET
@@ -85,6 +87,7 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         "behalf_form": OnBehalfForm(),
         "experts": expert_opinions(topic=topic),
     }
+    context.update(topic_engagement(request, topic, list(page.items)))
     return render(request, "consult/topic.html", context)
 
 

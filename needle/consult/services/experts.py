@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from needle.areas.models import subtree_q
 from needle.consult.access import may_manage
 from needle.consult.models import ExpertInvite, Participants, Topic
+from needle.consult.selectors.engagement import candidates_of
 from needle.consult.services._common import TEXT, text
 from needle.consult.services.topics import TopicDraft, topic_open
 from needle.core.audit import audit_record
@@ -28,14 +29,7 @@ from needle.volunteering.models import CheckIn, CheckInStatus, Skill
 
 def expert_candidates(*, topic: Topic, skill: Skill) -> list[Any]:
     """Members checked in (confirmed) within the topic's area who listed `skill`."""
-    ids = (
-        CheckIn.objects.filter(
-            subtree_q(topic.area_path, "area_path"), status=CheckInStatus.CONFIRMED, skills=skill
-        )
-        .values_list("person_id", flat=True)
-        .distinct()
-    )
-    return list(CheckIn.person.field.related_model.objects.filter(pk__in=ids, is_active=True))  # type: ignore[attr-defined]
+    return list(candidates_of(topic=topic, skill=skill))
 
 
 @transaction.atomic
@@ -101,13 +95,15 @@ def topic_from_hot_topic(
     *,
     actor: Any,
     hot_topic_id: int,
+    title: str = "",
     question: str = "",
+    background: str = "",
     days: int = 14,
     participants: str = Participants.RESIDENTS,
 ) -> Topic:
-    """Open a topic from a hot-topic cluster in one step: its title, its keywords and size as the
-    background, in its area (read through intel's selectors, so the actor must see the cluster).
-    One topic per cluster (409)."""
+    """Open a topic from a hot-topic cluster in one step: its title (unless another is given), its
+    keywords and size as the background (likewise), in its area (read through intel's selectors,
+    so the actor must see the cluster). One topic per cluster (409)."""
     require_authenticated(actor)
     try:
         hot = access_hot_topic(actor=actor, pk=hot_topic_id)
@@ -118,16 +114,16 @@ def topic_from_hot_topic(
     if not 1 <= days <= 366:
         raise ValidationFailed(fields={"days": _("Give from 1 to 366 days.")})
     today = timezone.localdate()
-    background = _("%(n)d requests from %(people)d people since %(day)s. Keywords: %(words)s.") % {
+    known = _("%(n)d requests from %(people)d people since %(day)s. Keywords: %(words)s.") % {
         "n": hot.size,
         "people": hot.reporters,
         "day": timezone.localtime(hot.start).date().isoformat(),
         "words": ", ".join(str(w) for w in hot.keywords[:10]),
     }
     draft = TopicDraft(
-        title=hot.title[:150],
+        title=title or hot.title[:150],
         question=question or _("What should be done about this? Tell us your suggestions."),
-        background=background,
+        background=background or known,
         opens=today,
         closes=today + dt.timedelta(days=days),
         participants=participants,

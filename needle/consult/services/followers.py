@@ -1,23 +1,26 @@
 """What followers hear: an answer to a suggestion they follow, a new comment, a result's change.
 
 Each is kept as an `Event` (a message code and parameters, put into words in each reader's
-language when it is read or sent). Those who chose to hear at once are notified now through
-`needle.notify`; the others get one message per daily or weekly digest. Digests are built in
-batches: one queued job per DIGEST_BATCH recipients, never one per person."""
+language when it is read or sent). Those who chose to hear at once are notified through
+`needle.notify` by queued jobs, one per NOTICE_BATCH of them; the others get one message per
+daily or weekly digest. Digests are built in batches: one queued job per DIGEST_BATCH
+recipients, never one per person."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from needle.consult.models import Cadence, Event, Follow, Suggestion, Topic
+from needle.consult.models import Cadence, Event, EventBatch, Follow, Suggestion, Topic
 from needle.core.jobs import job_enqueue
 from needle.notify.messages import Message
 from needle.notify.services import notify
@@ -25,6 +28,9 @@ from needle.orgs.models import Person
 
 DIGEST_BATCH = 1000
 DIGEST_JOB = "needle.consult.tasks.digest_batch"
+# Those who hear of an event at once are notified by one queued job per this many people.
+NOTICE_BATCH = 1000
+NOTICE_JOB = "needle.consult.tasks.tell_batch"
 # How far back a digest looks for events when a follow has had no digest yet.
 PERIOD: dict[str, dt.timedelta] = {Cadence.DAILY: dt.timedelta(days=1), Cadence.WEEKLY: dt.timedelta(days=7)}
 
@@ -44,8 +50,9 @@ def tell_followers(
     params: dict[str, Any],
     skip: int | None = None,
 ) -> Event:
-    """Keep the event for the digests and notify now those following the suggestion (or the
-    topic) who chose to hear at once; `skip` is the person who caused it."""
+    """Keep the event for the digests, and queue (once the caller's transaction commits) one job
+    per NOTICE_BATCH of those following the suggestion or the topic who chose to hear at once;
+    `skip` is the person who caused it."""
     link = f"/consult/topics/{topic.pk}/"
     event = Event.objects.create(
         topic=topic, suggestion=suggestion, verb=verb, message=text, params=params, link=link
@@ -55,15 +62,28 @@ def tell_followers(
         which |= Q(suggestion=suggestion)
     ids = set(Follow.objects.filter(which, cadence=Cadence.IMMEDIATELY).values_list("person_id", flat=True))
     ids.discard(skip)
-    for start in range(0, len(ids), DIGEST_BATCH):
-        chunk = sorted(ids)[start : start + DIGEST_BATCH]
-        notify(
-            recipients=Person.objects.filter(pk__in=chunk, is_active=True),
-            verb=verb,
-            message=Message(text, params),
-            link=link,
-        )
+    people = sorted(ids)
+    for start in range(0, len(people), NOTICE_BATCH):
+        batch = EventBatch.objects.create(event=event, people=people[start : start + NOTICE_BATCH])
+        transaction.on_commit(partial(job_enqueue, NOTICE_JOB, batch.pk), robust=True)
     return event
+
+
+@transaction.atomic
+def tell_batch(batch_id: int) -> int:
+    """Notify one batch of an event's followers, after claiming it: a second run (or a second
+    worker) finds it claimed and tells nobody. Returns how many were notified."""
+    claimed = EventBatch.objects.filter(pk=batch_id, sent_at__isnull=True).update(sent_at=timezone.now())
+    if not claimed:
+        return 0
+    batch = EventBatch.objects.select_related("event").get(pk=batch_id)
+    event = batch.event
+    return notify(
+        recipients=Person.objects.filter(pk__in=batch.people, is_active=True),
+        verb=event.verb,
+        message=Message(event.message, event.params),
+        link=event.link,
+    )
 
 
 def tell_result_followers(result: Any, *, text: str, params: dict[str, Any]) -> int:
@@ -106,24 +126,30 @@ def digests_queue(cadence: str, *, until: dt.datetime | None = None) -> int:
 
 
 def _counts(cadence: str, people: list[int], until: dt.datetime) -> dict[int, int]:
-    """For each person, the events since their last digest (or the period) on what they follow."""
+    """For each person, the events since their last digest (or the period) on what they follow,
+    each event once: one on a suggestion they follow is counted by that follow, and left out of
+    the count of its topic when they follow the topic too."""
     since = until - PERIOD[cadence]
+    # A suggestion's event already counted by the same person's follow of the suggestion.
+    counted = Follow.objects.annotate(start=Coalesce("digested_at", Value(since))).filter(
+        person_id=OuterRef(OuterRef("person_id")),
+        cadence=cadence,
+        suggestion_id=OuterRef("suggestion_id"),
+        start__lt=OuterRef("created_at"),
+    )
     counts: dict[int, int] = defaultdict(int)
     for key in ("suggestion_id", "topic_id"):
-        events = (
-            Event.objects.filter(
-                **{key: OuterRef(key)},
-                created_at__gt=Coalesce(OuterRef("digested_at"), Value(since)),
-                created_at__lte=until,
-            )
-            .order_by()
-            .values(key)
-            .annotate(n=Count("pk"))
-            .values("n")
+        events = Event.objects.filter(
+            **{key: OuterRef(key)},
+            created_at__gt=Coalesce(OuterRef("digested_at"), Value(since)),
+            created_at__lte=until,
         )
+        if key == "topic_id":
+            events = events.exclude(Exists(counted))
+        tally = events.order_by().values(key).annotate(n=Count("pk")).values("n")
         rows = (
             Follow.objects.filter(person_id__in=people, cadence=cadence, **{f"{key}__isnull": False})
-            .annotate(n=Coalesce(Subquery(events), 0))
+            .annotate(n=Coalesce(Subquery(tally), 0))
             .filter(n__gt=0)
             .values_list("person_id", "n")
         )

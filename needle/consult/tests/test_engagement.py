@@ -9,12 +9,13 @@ import pytest
 from django.utils import timezone
 
 from needle.consult import services as s
-from needle.consult.models import Cadence, Comment, Event, ExpertInvite, Follow, Report, Topic
+from needle.consult.models import Cadence, Comment, Event, EventBatch, ExpertInvite, Follow, Report, Topic
 from needle.consult.services import followers
 from needle.consult.tests.conftest import make_suggestion
 from needle.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.notify.models import Notification
+from needle.orgs.models import Person
 from needle.volunteering.models import CheckIn, CheckInStatus, Skill
 
 
@@ -39,11 +40,15 @@ def test_comments_are_one_level_deep_and_the_commenter_follows(world, topic, nei
     assert AuditEvent.objects.filter(action="consult.comment.added").count() == 2
 
 
-def test_the_author_follows_and_hears_of_comments_and_the_answer(world, topic, neighbours):
+def test_the_author_follows_and_hears_of_comments_and_the_answer(
+    world, topic, neighbours, django_capture_on_commit_callbacks
+):
     sug = make_suggestion(world, topic)
     assert Follow.objects.filter(person=world.people["resident"], suggestion=sug).exists()
-    s.comment_add(actor=neighbours[0], suggestion=sug, text_="好主意")
-    s.suggestion_answer(actor=world.people["staff"], suggestion=sug, answer="adopted", text_="将协调")
+    with django_capture_on_commit_callbacks(execute=True):
+        s.comment_add(actor=neighbours[0], suggestion=sug, text_="好主意")
+    with django_capture_on_commit_callbacks(execute=True):
+        s.suggestion_answer(actor=world.people["staff"], suggestion=sug, answer="adopted", text_="将协调")
     got = list(Notification.objects.filter(recipient=world.people["resident"]).order_by("pk"))
     assert [n.verb for n in got] == ["consult.comment", "consult.answer"]
     # The commenter follows too and hears of the answer, not of their own comment.
@@ -97,7 +102,7 @@ def test_daily_digest_is_one_message_per_person_built_in_batches(world, topic, n
     assert Event.objects.count() == 2
 
 
-def test_result_changes_reach_the_followers(world, topic):
+def test_result_changes_reach_the_followers(world, topic, django_capture_on_commit_callbacks):
     sug = make_suggestion(world, topic)
     sug = s.suggestion_answer(actor=world.people["staff"], suggestion=sug, answer="adopted", text_="采纳")
     result = s.result_create(
@@ -107,7 +112,8 @@ def test_result_changes_reach_the_followers(world, topic):
         suggestions=[sug],
     )
     action = s.action_add(actor=world.people["staff"], result=result, draft=s.ActionDraft(title="签协议"))
-    s.action_update(actor=world.people["staff"], action=action, change=s.ActionChange(progress=50))
+    with django_capture_on_commit_callbacks(execute=True):
+        s.action_update(actor=world.people["staff"], action=action, change=s.ActionChange(progress=50))
     got = Notification.objects.filter(recipient=world.people["resident"], verb="consult.result")
     assert got.count() == 1 and got.get().params["progress"] == 50
 
@@ -223,3 +229,50 @@ def test_a_hot_topic_becomes_a_topic_in_one_step(world):
     with pytest.raises(Conflict):
         s.topic_from_hot_topic(actor=world.people["street_admin"], hot_topic_id=hot.pk)
     assert Topic.objects.count() == 1
+
+
+def test_at_once_notices_are_queued_one_job_per_batch_and_sent_once(
+    world, topic, django_capture_on_commit_callbacks
+):
+    sug = make_suggestion(world, topic)
+    people = Person.objects.bulk_create(
+        Person(username=f"follower{i}", display_name=f"F{i}") for i in range(2500)
+    )
+    Follow.objects.bulk_create(Follow(person=p, topic=topic) for p in people[:1500])
+    Follow.objects.bulk_create(Follow(person=p, suggestion=sug) for p in people[1000:])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        s.comment_add(actor=world.people["resident"], suggestion=sug, text_="同意")
+    # Nothing is told inside the request: three jobs wait for the commit (2,500 followers of the
+    # topic or the suggestion or both, the commenter left out, in batches of 1,000).
+    assert Notification.objects.filter(verb="consult.comment").count() == 0
+    batches = list(EventBatch.objects.order_by("pk"))
+    assert [len(b.people) for b in batches] == [1000, 1000, 500] and len(queued) == 3
+    for callback in queued:
+        callback()
+    told = Notification.objects.filter(verb="consult.comment")
+    assert told.count() == 2500
+    assert told.values("recipient").distinct().count() == 2500
+    assert not told.filter(recipient=world.people["resident"]).exists()
+    # A job run again (or a second worker on the same batch) tells nobody twice.
+    assert all(followers.tell_batch(b.pk) == 0 for b in batches)
+    assert told.count() == 2500
+
+
+def test_a_digest_counts_an_event_once_for_who_follows_the_suggestion_and_its_topic(world, topic, neighbours):
+    sug = make_suggestion(world, topic)
+    other = make_suggestion(world, topic, title="第二条")
+    both, topic_only, sugg_only = neighbours
+    for person in (both, topic_only):
+        s.follow_set(actor=person, topic=topic, cadence=Cadence.DAILY)
+    for person in (both, sugg_only):
+        s.follow_set(actor=person, suggestion=sug, cadence=Cadence.DAILY)
+    s.comment_add(actor=world.people["resident"], suggestion=sug, text_="补充一点")
+    s.comment_add(actor=world.people["resident"], suggestion=other, text_="也补充")
+    until = timezone.now() + dt.timedelta(seconds=1)
+    assert s.digests_queue(Cadence.DAILY, until=until) == 1
+
+    def told(person):
+        return Notification.objects.get(recipient=person, verb="consult.digest.daily").params["n"]
+
+    # Two events on the topic, one of them on the followed suggestion: two each, never three.
+    assert (told(both), told(topic_only), told(sugg_only)) == (2, 2, 1)
