@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needle.supervision.views import pages, reports
+from needle.supervision.views import consultation, pages, reports
 
 urlpatterns: list = [
     path("supervision/", pages.mine, name="supervision-mine"),
@@ -16,4 +16,16 @@ urlpatterns: list = [
     path("supervision/tasks/<int:pk>/report/", reports.table_page, name="supervision-report-table"),
     path("supervision/report-templates/", reports.templates_page, name="supervision-templates"),
     path("supervision/burden/<str:code>/fields/", reports.burden_fields, name="supervision-burden-fields"),
+    # Consultation on drafts
+    path(
+        "supervision/consultations/new/", consultation.consultation_new, name="supervision-consultation-new"
+    ),
+    path(
+        "supervision/consultations/<int:pk>/", consultation.consultation_page, name="supervision-consultation"
+    ),
+    path(
+        "supervision/consultations/<int:pk>/<slug:action>/",
+        consultation.consultation_act,
+        name="supervision-consultation-act",
+    ),
 ]

@@ -35,6 +35,7 @@ from needle.supervision.models import Colour, Priority, Source, Status
 from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
+from needle.supervision.selectors.consultation import consultation_inbox, consultations_issued
 from needle.supervision.selectors.tasks import access_target, access_task, my_tasks, target_colour, task_board
 from needle.supervision.services.issue import district_path
 from needle.supervision.services.workflow import MAX_FILE_BYTES
@@ -89,6 +90,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             "to_sign": [_line(r) for r in today.to_sign],
             "extensions": [_line(r) for r in today.extensions],
             "issued": issued,
+            # Consultation on drafts
+            "opinions": consultation_inbox(actor=request.user),
+            "consultations_issued": consultations_issued(actor=request.user),
         },
     )
 
