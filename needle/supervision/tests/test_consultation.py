@@ -73,7 +73,9 @@ def test_open_asks_every_street_once_and_tells_them_once(
     units = set(ConsultationReply.objects.filter(consultation=c).values_list("unit_id", flat=True))
     assert units == {world.units["street_a1"].pk, world.units["street_a2"].pk}
     assert set(ConsultationReply.objects.filter(consultation=c).values_list("stance", flat=True)) == {""}
-    assert AuditEvent.objects.filter(action="supervision.consultation.opened", object_id=str(c.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="supervision.consultation.opened", object_id=str(c.pk)).count() == 1
+    )
     # The job after commit told both streets (tests run jobs at once); a second run tells nobody.
     assert not ConsultationReply.objects.filter(consultation=c, notified_at__isnull=True).exists()
     assert notices.notify_consulted(c.pk) == 0
@@ -148,8 +150,12 @@ def test_reply_by_persona(world: World, api_for: Any, persona: str, status: int)
 
 
 def test_community_staff_answer_when_their_community_is_asked(world: World, api_for: Any) -> None:
-    c = open_(world, targets=[{"area": world.areas["district_a"].code, "unit_type": UnitType.RESIDENT_COMMITTEE}])
-    r = api_for("staff").post(f"{URL}/{c.pk}/replies", {"stance": "disagree", "text": "Rooms close at 21:00."})
+    c = open_(
+        world, targets=[{"area": world.areas["district_a"].code, "unit_type": UnitType.RESIDENT_COMMITTEE}]
+    )
+    r = api_for("staff").post(
+        f"{URL}/{c.pk}/replies", {"stance": "disagree", "text": "Rooms close at 21:00."}
+    )
     assert r.status_code == 200 and r.json()["unit"] == world.units["rc_a1a"].pk
     # The street was not asked this time, and a consultation of the district is not its to read.
     assert api_for("supervisor").post(f"{URL}/{c.pk}/replies", {"stance": "agree"}).status_code == 404
@@ -343,7 +349,9 @@ def test_the_issuers_form(world: World, client_for: Any) -> None:
         "unit_type": UnitType.STREET_OFFICE,
         "area": world.areas["district_a"].code,
     }
-    r = client_for("office").post("/supervision/consultations/new/", {**form, "area": world.areas["district_b"].code})
+    r = client_for("office").post(
+        "/supervision/consultations/new/", {**form, "area": world.areas["district_b"].code}
+    )
     assert r.status_code == 422 and not Consultation.objects.exists()
     r = client_for("handler").post("/supervision/consultations/new/", form)
     assert r.status_code == 422 and not Consultation.objects.exists()
