@@ -282,7 +282,7 @@ class Entry(models.Model):
 
 class ConsultationState(models.TextChoices):
     OPEN = "open", _("open for opinions")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", _("consultation ended")
 
 
 class Stance(models.TextChoices):
@@ -317,7 +317,7 @@ class Consultation(models.Model):
     created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("consultation")
