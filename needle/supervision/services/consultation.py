@@ -170,7 +170,6 @@ def consultation_close(*, actor: Any, consultation_id: int) -> Consultation:
     return consultation
 
 
-@transaction.atomic
 def task_from_consultation(
     *,
     actor: Any,
@@ -181,34 +180,45 @@ def task_from_consultation(
     deliver_unlisted: bool = False,
 ) -> Task:
     """Issue a task from a closed consultation's draft (its title and body), by default to the
-    units asked, through task_issue (which checks the admission list). Once per consultation."""
+    units asked, through task_issue (which checks the admission list). Once per consultation.
+    Atomic; a type the admission list refuses is refused as task_issue refuses it, the refusal
+    kept for the burden figures (so the refusal ends the transaction rather than undoing it)."""
     actor = require_authenticated(actor)
-    consultation, held = _locked(actor, consultation_id)
-    if ISSUER not in held:
-        raise PermissionDenied()
-    if consultation.task_id is not None:
-        raise Conflict(_("A task has been issued from this consultation already."), code="task_issued")
-    if not states.allowed(CONSULTATION_MOVES, "issue_task", consultation.state, held):
-        raise Conflict(_("Close the consultation first."), extra={"state": consultation.state})
-    if targets is None:
-        targets = list(
-            ConsultationReply.objects.filter(consultation=consultation)
-            .order_by("id")
-            .values_list("unit_id", flat=True)
-        )
-    task = task_issue(
-        actor=actor,
-        issuer=consultation.issuer,
-        draft=Draft(title=consultation.title, body=consultation.body, task_type=task_type, deadline=deadline),
-        targets=targets,
-        deliver_unlisted=deliver_unlisted,
-    )
-    consultation.task = task
-    consultation.save(update_fields=["task", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="supervision.consultation.task_issued",
-        obj=consultation,
-        new={"task": task.pk, "targets": task.targets_count},
-    )
-    return task
+    with transaction.atomic():
+        consultation, held = _locked(actor, consultation_id)
+        if ISSUER not in held:
+            raise PermissionDenied()
+        if consultation.task_id is not None:
+            raise Conflict(_("A task has been issued from this consultation already."), code="task_issued")
+        if not states.allowed(CONSULTATION_MOVES, "issue_task", consultation.state, held):
+            raise Conflict(_("Close the consultation first."), extra={"state": consultation.state})
+        if targets is None:
+            targets = list(
+                ConsultationReply.objects.filter(consultation=consultation)
+                .order_by("id")
+                .values_list("unit_id", flat=True)
+            )
+        try:
+            task = task_issue(
+                actor=actor,
+                issuer=consultation.issuer,
+                draft=Draft(
+                    title=consultation.title, body=consultation.body, task_type=task_type, deadline=deadline
+                ),
+                targets=targets,
+                deliver_unlisted=deliver_unlisted,
+            )
+        except ValidationFailed as exc:
+            # task_issue wrote nothing but the refusal (in its own savepoint): keep it.
+            refused = exc
+        else:
+            consultation.task = task
+            consultation.save(update_fields=["task", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="supervision.consultation.task_issued",
+                obj=consultation,
+                new={"task": task.pk, "targets": task.targets_count},
+            )
+            return task
+    raise refused

@@ -15,7 +15,7 @@ from needle.core.audit import AuditEvent
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from needle.notify.models import Notification
 from needle.orgs.models import UnitType
-from needle.supervision.models import Consultation, ConsultationReply, ConsultationState, Target
+from needle.supervision.models import Consultation, ConsultationReply, ConsultationState, Refusal, Target
 from needle.supervision.selectors.consultation import (
     access_consultation,
     consultation_inbox,
@@ -253,6 +253,8 @@ def test_a_task_to_communities_still_needs_the_admission_list(world: World) -> N
         )
     assert e.value.code == "task_type_not_admitted"
     assert Consultation.objects.get(pk=c.pk).task is None
+    # The refusal counts against the issuer, as any refused task does.
+    assert Refusal.objects.filter(issuer=world.units["district_a_go"], task_type="unlisted_kind").count() == 1
 
 
 # Reading ------------------------------------------------------------------------------------
