@@ -25,6 +25,7 @@ from needle.operations.api import router as operations_router
 from needle.orgs.api import router as orgs_router
 from needle.orgs.auth import api_auth
 from needle.supervision.api import router as supervision_router
+from needle.supervision.api_consultation import router as supervision_consultation_router
 from needle.supervision.api_reports import router as supervision_reports_router
 from needle.supervision.api_workflow import router as supervision_workflow_router
 from needle.volunteering.api import router as volunteering_router
@@ -109,5 +110,6 @@ api.add_router("/consult", consult_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/supervision", supervision_reports_router)
 api.add_router("/supervision", supervision_workflow_router)
+api.add_router("/supervision", supervision_consultation_router)
 api.add_router("/intel", intel_router)
 api.add_router("/operations", operations_router)

@@ -7,7 +7,8 @@ one unlisted task a community declined; a task the environment department leads 
 affairs and housing departments assisting, whose staff street was urged, gave evidence files
 and was granted an extension (and, where the deployment holds unlisted tasks, one held for the
 general office); a monthly report with most fields bound to the figures, last month's filled and
-signed off, this month's to fill.
+signed off, this month's to fill; a draft the general office put to its streets for their
+opinion, some answered.
 
 Issued through the services (so the targets, signers and the admission check are theirs), then
 dated back in bulk: the services issue on today's date, the demo writes months at once. Every
@@ -26,7 +27,8 @@ from needle.areas.models import Area, subtree_q
 from needle.orgs.models import Person, Unit, UnitType
 from needle.rollups.refresh import rollups_refresh
 from needle.supervision import services as svc
-from needle.supervision.models import Entry, Status, Target, Task
+from needle.supervision.models import ConsultationReply, Entry, Status, Target, Task
+from needle.supervision.services import consultation as consultations
 from needle.supervision.services.issue import hold_unlisted
 
 ENTRIES = [
@@ -263,6 +265,39 @@ def _reports(*, area: Area, office: Unit, actor: Person, today: dt.date) -> int:
     return made
 
 
+# The streets' opinions on the draft, in order; the streets after these have not answered yet.
+OPINIONS = [
+    ("agree", ""),
+    ("agree_with_changes", "建议第三条增加“节假日错峰开放”，并明确物业配合责任。"),
+    ("disagree", "本街道社区用房紧张，难以保证每日开放，建议改为“每周不少于五天”。"),
+]
+
+
+def _consultation(*, area: Area, office: Unit, actor: Person, today: dt.date) -> int:
+    """The district's general office asks its streets for their opinion on a draft (征求意见);
+    the first streets have answered, the rest have not. Returns how many answered."""
+    consultation = consultations.consultation_open(
+        actor=actor,
+        issuer=office,
+        title="《社区党群服务中心开放管理办法（征求意见稿）》",
+        body=(
+            "第一条 社区党群服务中心每日向居民开放，开放时间不少于八小时。\n"
+            "第二条 服务中心场地优先用于居民议事、老年助餐和青少年活动。\n"
+            "第三条 街道办事处负责督促辖区社区落实开放要求，每季度通报一次。"
+        ),
+        deadline=today + dt.timedelta(days=7),
+        targets=[{"area": area.code, "unit_type": UnitType.STREET_OFFICE}],
+    )
+    units = ConsultationReply.objects.filter(consultation=consultation).order_by("area_path")
+    answered = 0
+    for unit_id, (stance, text) in zip(units.values_list("unit_id", flat=True), OPINIONS, strict=False):
+        consultations.consultation_reply(
+            actor=actor, consultation_id=consultation.pk, stance=stance, text=text, unit_id=unit_id
+        )
+        answered += 1
+    return answered
+
+
 def demo_supervision_load(*, area: Area, rng: random.Random, actor: Person, staff: Person) -> dict[str, Any]:
     """Load the district's admission list and tasks; `actor` (the demo's administrator) issues
     for the units, `staff` is the community staff persona (their community declines one)."""
@@ -361,11 +396,13 @@ def demo_supervision_load(*, area: Area, rng: random.Random, actor: Person, staf
         tasks += 1
     tasks += _coordinated(area=area, office=office, depts=depts, street=street_unit, actor=actor, today=today)
     reports = _reports(area=area, office=office, actor=actor, today=today)
+    opinions = _consultation(area=area, office=office, actor=actor, today=today)
     communities = Unit.objects.filter(
         subtree_q(area.path, "area_path"), type=UnitType.RESIDENT_COMMITTEE
     ).count()
     return {
         "reports": reports,
+        "opinions": opinions,
         "tasks": tasks,
         "entries": Entry.objects.filter(area_path=area.path).count(),
         "communities": communities,

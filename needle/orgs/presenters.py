@@ -279,6 +279,11 @@ ACTIONS: dict[str, Promise] = {
     "supervision.entry.admitted": gettext_lazy("admission list entry admitted"),
     "supervision.entry.refused": gettext_lazy("admission list entry refused"),
     "supervision.entry.revoked": gettext_lazy("admission list entry revoked"),
+    # Consultation on drafts
+    "supervision.consultation.opened": gettext_lazy("opinions asked on a draft"),
+    "supervision.consultation.replied": gettext_lazy("opinion on a draft given"),
+    "supervision.consultation.closed": gettext_lazy("consultation closed"),
+    "supervision.consultation.task_issued": gettext_lazy("task issued from a consultation"),
 }
 
 # Keys that are no field of the event's object: their label, and the model an id among their

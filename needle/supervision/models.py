@@ -277,6 +277,92 @@ class Entry(models.Model):
         return self.task_type
 
 
+# Consultation on drafts (征求意见) -----------------------------------------------------------
+
+
+class ConsultationState(models.TextChoices):
+    OPEN = "open", _("open for opinions")
+    CLOSED = "closed", _("consultation ended")
+
+
+class Stance(models.TextChoices):
+    NONE = "", _("not answered")
+    AGREE = "agree", _("agree")
+    CHANGES = "agree_with_changes", _("agree with changes")
+    DISAGREE = "disagree", _("disagree")
+
+
+class Consultation(models.Model):
+    """An issuer asks units for their opinion on a draft before a deadline."""
+
+    issuer = models.ForeignKey(Unit, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="+")
+    # The issuer's place, so that the consultations of an area are one indexed range.
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("draft"))
+    deadline = models.DateField(_("answer by"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=ConsultationState.choices, default=ConsultationState.OPEN
+    )
+    targets_count = models.PositiveIntegerField(_("units asked"), default=0)
+    # The task issued from the draft once the opinions are in.
+    task = models.ForeignKey(
+        Task,
+        verbose_name=_("task issued"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ConsultationReply(models.Model):
+    """One unit's answer to a consultation: made (unanswered) for each unit asked when the
+    consultation opens, so that "who has not answered" is a filter and the notice is claimed
+    once per unit; changeable until the deadline or the closure."""
+
+    consultation = models.ForeignKey(
+        Consultation, verbose_name=_("consultation"), on_delete=models.CASCADE, related_name="replies"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255)
+    stance = models.CharField(_("opinion"), max_length=20, choices=Stance.choices, default="", blank=True)
+    text = models.TextField(_("changes or objections"), blank=True)
+    answered_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consultation reply")
+        verbose_name_plural = _("consultation replies")
+        ordering = ["consultation_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "unit"], name="sup_reply_once"),
+            # Agreeing needs no words; changes and disagreement must say what.
+            models.CheckConstraint(
+                condition=Q(stance__in=["", "agree"]) | ~Q(text=""), name="sup_reply_text_needed"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "stance"], name="sup_reply_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}/{self.unit_id} {self.stance}"
+
+
 # Fill-once reports ------------------------------------------------------------------------------
 
 

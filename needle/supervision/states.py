@@ -5,17 +5,19 @@
                 returned -> reporting | done ; issued | accepted -> declined (unlisted type)
     extension:  (none) | granted | refused -> asked -> granted | refused
     entry:      applied -> admitted | refused ; admitted -> revoked
+    consultation: open -> (reply, until the deadline; changeable) -> closed
 
 Capacities: `target` (staff of the target unit), `signer` (staff of the level above, or of
 the issuer when there is none), `issuer` (staff of the issuing unit), `office` (a general
-office over the entry's district), `applicant` (staff of the applying unit)."""
+office over the entry's district), `applicant` (staff of the applying unit), `consulted` (staff
+of a unit asked for its opinion)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from needle.core.states import Move, move
-from needle.supervision.models import EntryStatus, Extension, Status
+from needle.supervision.models import ConsultationState, EntryStatus, Extension, Status
 
 TARGET = "target"
 SIGNER = "signer"
@@ -55,6 +57,20 @@ ENTRY_MOVES: dict[str, Move] = {
         move("admit", {N.APPLIED}, N.ADMITTED, OFFICE),
         move("refuse", {N.APPLIED}, N.REFUSED, OFFICE),
         move("revoke", {N.ADMITTED}, N.REVOKED, OFFICE),
+    )
+}
+
+
+CONSULTED = "consulted"
+C = ConsultationState
+CONSULTATION_MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        # A unit answers, and may change its answer, while the consultation is open and due.
+        move("reply", {C.OPEN}, None, CONSULTED, requires="before_deadline"),
+        move("close", {C.OPEN}, C.CLOSED, ISSUER),
+        # The issuer turns the closed draft into a task (once).
+        move("issue_task", {C.CLOSED}, None, ISSUER, requires="no_task_yet"),
     )
 }
 

@@ -32,3 +32,9 @@ def urge_overdue() -> tuple[int, int]:
 def send_digests() -> int:
     """Each evening, one digest per issuing unit whose targets moved."""
     return notices.digests_send()
+
+
+@db_task(retries=3, retry_delay=30)
+def notify_consulted(consultation_id: int) -> int:
+    """Enqueued once a consultation opens: the staff of each unit asked hear of it, in batches."""
+    return notices.notify_consulted(consultation_id)

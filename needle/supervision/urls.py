@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needle.supervision.views import pages, reports, workflow
+from needle.supervision.views import consultation, pages, reports, workflow
 
 urlpatterns: list = [
     path("supervision/", pages.mine, name="supervision-mine"),
@@ -25,4 +25,16 @@ urlpatterns: list = [
         name="supervision-import-template",
     ),
     path("supervision/held/", workflow.held_page, name="supervision-held"),
+    # Consultation on drafts
+    path(
+        "supervision/consultations/new/", consultation.consultation_new, name="supervision-consultation-new"
+    ),
+    path(
+        "supervision/consultations/<int:pk>/", consultation.consultation_page, name="supervision-consultation"
+    ),
+    path(
+        "supervision/consultations/<int:pk>/<slug:action>/",
+        consultation.consultation_act,
+        name="supervision-consultation-act",
+    ),
 ]

@@ -15,6 +15,8 @@ from needle.demo.supervision import demo_supervision_load
 from needle.orgs.models import UnitType
 from needle.supervision.models import (
     Answer,
+    Consultation,
+    ConsultationReply,
     Entry,
     EntryStatus,
     Evidence,
@@ -43,6 +45,12 @@ def test_the_district_gets_its_list_and_tasks(world):
         area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
     )
     assert made["tasks"] == 9
+    # One draft put to the district's streets (this world has one), which answered.
+    consultation = Consultation.objects.get()
+    assert consultation.issuer.code == "go-500103000000" and consultation.targets_count == 1
+    assert made["opinions"] == 1
+    reply = ConsultationReply.objects.get(consultation=consultation)
+    assert reply.unit == world.units["street_a1"] and reply.stance == "agree"
     # The three departments' kinds of task, and the general office's monthly report.
     assert Entry.objects.filter(status=EntryStatus.ADMITTED).count() == 4
     assert Entry.objects.filter(status=EntryStatus.APPLIED).count() == 1

@@ -18,6 +18,7 @@ from needle.orgs.permissions import granting_unit_ids, is_superuser, require_aut
 from needle.supervision.access import capacities, may_view_target, may_view_task
 from needle.supervision.models import Colour, Extension, Status, Target, Task
 from needle.supervision.selectors.colours import Clock, clock, colour_of
+from needle.supervision.selectors.consultation import consultations_waiting
 from needle.supervision.selectors.held import held_target_q
 from needle.supervision.states import OPEN
 
@@ -198,14 +199,16 @@ class SupervisionToday:
     first: list[Row]
     # Tasks held for the general office's approval that the person decides.
     held: int = 0
+    # Drafts the person's units are asked to give an opinion on and have not answered.
+    opinions: int = 0
 
 
 TODAY_FIRST = 5
 
 
 def supervision_today(*, actor: Any) -> SupervisionToday | None:
-    """None when the person works on no task: no role that reports, signs off or issues. Two
-    queries: the counts in one, the first targets to do."""
+    """None when the person works on no task: no role that reports, signs off or issues. Three
+    queries: the counts in one, the first targets to do, the drafts awaiting an opinion."""
     if not getattr(actor, "is_authenticated", False) or is_superuser(actor):
         return None
     work = granting_unit_ids(actor, "supervision.work")
@@ -235,4 +238,5 @@ def supervision_today(*, actor: Any) -> SupervisionToday | None:
             .select_related("task", "unit")
             .order_by("deadline", "id")[:TODAY_FIRST]
         ]
-    return SupervisionToday(first=first, **counts)
+    opinions = consultations_waiting(actor=actor) if work else 0
+    return SupervisionToday(first=first, opinions=opinions, **counts)

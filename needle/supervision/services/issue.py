@@ -154,6 +154,11 @@ def _resolve(issuer: Unit, specs: Sequence[Any]) -> list[Reached]:
     return sorted(found.values(), key=lambda r: r.id)
 
 
+def targets_resolve(issuer: Unit, specs: Sequence[Any]) -> list[Reached]:
+    """The units that targets given as a task's reach (a consultation asks units the same way)."""
+    return _resolve(issuer, specs)
+
+
 def _outside() -> ValidationFailed:
     return ValidationFailed(
         _("Every target must lie within the issuer's area."),

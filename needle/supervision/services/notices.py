@@ -22,10 +22,11 @@ from needle.core.jobs import job_enqueue
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit
-from needle.supervision.models import Digest, Hold, Status, Target, Task
+from needle.supervision.models import Consultation, ConsultationReply, Digest, Hold, Status, Target, Task
 from needle.supervision.states import OPEN
 
 NOTIFY_JOB = "needle.supervision.tasks.notify_issued"
+CONSULTED_JOB = "needle.supervision.tasks.notify_consulted"
 BATCH = 1000
 # Staff who act for a unit in supervision (states' `target` capacity).
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.HANDLER, Role.COORDINATOR)
@@ -201,3 +202,44 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
             )
             told += 1
     return told
+
+
+def after_consultation(consultation: Consultation) -> None:
+    """Once the consultation's transaction commits, one job tells every unit asked (in batches)."""
+    transaction.on_commit(lambda: job_enqueue(CONSULTED_JOB, consultation.pk), robust=True)
+
+
+def notify_consulted(consultation_id: int) -> int:
+    """Tell every not yet told unit asked for its opinion, BATCH units per transaction, each
+    claimed by its reply's `notified_at`; returns how many units were told now."""
+    consultation = Consultation.objects.select_related("issuer").filter(pk=consultation_id).first()
+    if consultation is None:
+        return 0
+    message = Message(
+        gettext_noop("%(issuer)s asks your opinion on a draft: %(title)s (answer by %(deadline)s)"),
+        {
+            "issuer": consultation.issuer.name,
+            "title": consultation.title,
+            "deadline": consultation.deadline.isoformat(),
+        },
+    )
+    told = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                ConsultationReply.objects.select_for_update(skip_locked=True)
+                .filter(consultation_id=consultation_id, notified_at__isnull=True)
+                .order_by("id")
+                .values_list("id", "unit_id")[:BATCH]
+            )
+            if not rows:
+                return told
+            ConsultationReply.objects.filter(id__in=[r[0] for r in rows]).update(notified_at=timezone.now())
+            people = _people({unit for _id, unit in rows})
+            notify(
+                recipients=[p for ps in people.values() for p in ps],
+                verb="supervision.consultation.opened",
+                message=message,
+                link=reverse("supervision-consultation", args=[consultation_id]),
+            )
+            told += len(rows)

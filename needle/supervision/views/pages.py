@@ -33,6 +33,7 @@ from needle.supervision.models import Colour, Priority, Source, Status
 from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
+from needle.supervision.selectors.consultation import consultation_inbox, consultations_issued
 from needle.supervision.selectors.held import held_count
 from needle.supervision.selectors.tasks import access_target, access_task, my_tasks, target_colour, task_board
 from needle.supervision.selectors.units import issuing_units
@@ -90,6 +91,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             "extensions": [_line(r) for r in today.extensions],
             "held": held_count(actor=request.user),
             "issued": issued,
+            # Consultation on drafts
+            "opinions": consultation_inbox(actor=request.user),
+            "consultations_issued": consultations_issued(actor=request.user),
         },
     )
 

@@ -1,0 +1,140 @@
+"""The consultation pages: the issuer's form to ask units for their opinion on a draft, and a
+consultation's page (the draft; for the issuer the answers counted by stance, the answers and the
+units that have not answered, closing and issuing a task; for a unit asked its answer form).
+Thin: reads come from the selectors, writes go through the services, which check permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from needle.core import periods
+from needle.core.errors import Conflict, ValidationFailed
+from needle.core.text import id_or_none
+from needle.orgs.models import Unit, UnitType
+from needle.orgs.permissions import granting_unit_ids, is_superuser, require_anywhere
+from needle.supervision.models import Stance
+from needle.supervision.selectors.consultation import access_consultation, consultation_view
+from needle.supervision.services import consultation as svc
+
+TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
+STANCES = (Stance.AGREE, Stance.CHANGES, Stance.DISAGREE)
+
+
+def _day(value: str, field: str) -> Any:
+    try:
+        return periods.day(value)
+    except ValueError as exc:
+        raise ValidationFailed(fields={field: str(exc)}) from None
+
+
+def _issuing_units(actor: Any) -> list[Unit]:
+    units = Unit.objects.filter(dissolved_on__isnull=True).order_by("area_path", "name")
+    if is_superuser(actor):
+        return list(units.filter(type__in=[UnitType.GENERAL_OFFICE, UnitType.DEPARTMENT])[:50])
+    return list(units.filter(pk__in=granting_unit_ids(actor, "supervision.issue")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@require_anywhere("supervision.issue")
+def consultation_new(request: HttpRequest) -> HttpResponse:
+    """Ask every unit of a type under an area for its opinion (the API also takes unit ids)."""
+    units = _issuing_units(request.user)
+    errors: dict[str, str] = {}
+    post = request.POST
+    if request.method == "POST":
+        try:
+            issuer = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
+            if issuer is None:
+                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            consultation = svc.consultation_open(
+                actor=request.user,
+                issuer=issuer,
+                title=post.get("title", ""),
+                body=post.get("body", ""),
+                deadline=_day(post.get("deadline", ""), "deadline"),
+                targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
+            )
+        except ValidationFailed as exc:
+            errors = exc.fields or {"title": exc.message}
+            if exc.code == "target_outside_area":
+                errors = {**errors, "area": exc.message}
+        else:
+            messages.success(request, _("Asked %(n)d units.") % {"n": consultation.targets_count})
+            return redirect(reverse("supervision-consultation", args=[consultation.pk]))
+    return render(
+        request,
+        "supervision/consultation_new.html",
+        {
+            "units": units,
+            "errors": errors,
+            "form": post,
+            "unit_types": [(t.value, t.label) for t in TARGET_TYPES],
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def consultation_page(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation, held = access_consultation(actor=request.user, consultation_id=pk)
+    view = consultation_view(actor=request.user, consultation=consultation, held=held)
+    return render(
+        request,
+        "supervision/consultation.html",
+        {
+            "c": consultation,
+            "view": view,
+            "stances": [(s.value, s.label) for s in STANCES],
+            "counts": [
+                (Stance(s).label if s != "waiting" else _("not answered"), n) for s, n in view.counts.items()
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def consultation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One form's move; a refusal of the input or of the state comes back as a message, others
+    (403, 404) as the error page."""
+    actor = request.user
+    post = request.POST
+    back = redirect(reverse("supervision-consultation", args=[pk]))
+    try:
+        if action == "reply":
+            unit = post.get("unit", "")
+            svc.consultation_reply(
+                actor=actor,
+                consultation_id=pk,
+                stance=post.get("stance", ""),
+                text=post.get("text", ""),
+                unit_id=id_or_none(unit) if unit else None,
+            )
+        elif action == "close":
+            svc.consultation_close(actor=actor, consultation_id=pk)
+        elif action == "task":
+            task = svc.task_from_consultation(
+                actor=actor,
+                consultation_id=pk,
+                deadline=_day(post.get("deadline", ""), "deadline"),
+                task_type=post.get("task_type", "") or "general",
+            )
+            messages.success(request, _("Issued to %(n)d units.") % {"n": task.targets_count})
+            return redirect(reverse("supervision-board", args=[task.pk]))
+        else:
+            return render(request, "404.html", status=404)
+    except (ValidationFailed, Conflict) as exc:
+        messages.error(request, "; ".join([exc.message, *exc.fields.values()]))
+        return back
+    messages.success(request, _("Saved."))
+    return back
