@@ -17,6 +17,7 @@ from needle.cases.api import router as cases_router
 from needle.cases.api_steps import router as cases_steps_router
 from needle.center.api import router as center_router
 from needle.consult.api import router as consult_router
+from needle.consult.survey_api import router as consult_survey_router
 from needle.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from needle.intel.api import router as intel_router
 from needle.notify.api import router as notify_router
@@ -103,6 +104,7 @@ api.add_router("/center", center_router)
 api.add_router("/volunteering", volunteering_router)
 api.add_router("/care", care_router)
 api.add_router("/consult", consult_router)
+api.add_router("/consult", consult_survey_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/supervision", supervision_reports_router)
 api.add_router("/supervision", supervision_workflow_router)
