@@ -11,7 +11,9 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from needle import testing as t
@@ -413,6 +415,26 @@ def test_staff_enter_answers_for_a_person_without_an_account_on_the_page(
     assert not Response.objects.exists()
     assert client_for("staff").post(f"/consult/topics/{topic.pk}/survey/", form).status_code == 302
     assert Response.objects.get().record == PersonRecord.objects.get(name="李爷爷")
+
+
+def test_the_topic_page_reads_its_survey_in_a_bounded_number_of_queries(
+    world: t.World, client_for: Any, topic: Topic, survey: list[Question], neighbours: list[Any]
+) -> None:
+    client = client_for("staff")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/consult/topics/{topic.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    full = {survey[0].pk: Given(choices=[0]), survey[1].pk: Given(choices=[1]), survey[2].pk: Given(value=3)}
+    survey_answer(
+        actor=world.people["resident"], topic=topic, answers={**full, survey[3].pk: Given(text="a")}
+    )
+    few = queries()
+    for n in neighbours:
+        survey_answer(actor=n, topic=topic, answers={**full, survey[3].pk: Given(text=n.username)})
+    assert queries() == few
 
 
 @pytest.mark.parametrize(("persona", "status"), [("staff", 200), ("resident", 403), ("supervisor", 403)])
