@@ -18,6 +18,7 @@ from needle.cases.api_steps import router as cases_steps_router
 from needle.center.api import router as center_router
 from needle.consult.api import router as consult_router
 from needle.consult.engagement_api import router as consult_engagement_router
+from needle.consult.survey_api import router as consult_survey_router
 from needle.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from needle.intel.api import router as intel_router
 from needle.notify.api import router as notify_router
@@ -107,6 +108,7 @@ api.add_router("/care", care_router)
 # First, so that /consult/topics/from-hot-topic is not read as a topic's id.
 api.add_router("/consult", consult_engagement_router)
 api.add_router("/consult", consult_router)
+api.add_router("/consult", consult_survey_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/supervision", supervision_reports_router)
 api.add_router("/supervision", supervision_workflow_router)

@@ -6,8 +6,9 @@ with their average progress; by who may take part in the topic (0 for meetings a
 A source's object here is an area (the area a topic, a meeting or a result is put to): a
 distinct count of people cannot be summed from per-topic parts, but within one area it can be
 counted once. So **participants** counts each person (with an account, or a person without one
-whose suggestion staff entered) once per area, on the local day they first suggested or
-supported on any of the area's topics: over a period it is how many people took part for the
+whose suggestion or survey answers staff entered) once per area, on the local day they first
+suggested, supported or answered the survey on any of the area's topics, or were present at a
+held meeting of its deliberation council: over a period it is how many people took part for the
 first time there; since the start it is the area's distinct participants; over a district it
 is the sum of its areas' (a person who took part in two communities counts in each).
 
@@ -19,8 +20,9 @@ they follow, `selectors.results`) are stocks: each result counts once now, by st
 its progress in whole percent, so average progress is their sum over the results.
 
 The refresh finds an area by what stamps an updated_at in it: a topic, a suggestion (supports
-and answers stamp it), a meeting (its decisions stamp it), a result (its actions stamp it), or
-a request or a volunteering project an action follows."""
+and answers stamp it), a meeting (its decisions and attendance stamp it), a result (its actions
+stamp it), or a request or a volunteering project an action follows; and by a survey response
+made since (its created_at)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from needle.consult.models import (
     ConsultRollup,
     Decision,
     Meeting,
+    MeetingParticipant,
     MeetingStatus,
     Participants,
     Result,
@@ -49,6 +52,7 @@ from needle.consult.models import (
     Topic,
 )
 from needle.consult.selectors.results import progress_of
+from needle.consult.survey_models import Response
 from needle.core.sql import AnyOf
 from needle.rollups.models import BACKLOG_DAY
 from needle.rollups.sources import Counter, Figure, Footprint, Key, Source, Tables
@@ -142,7 +146,7 @@ def _row(rows: dict[Key4, list[int]], day: dt.date, area: int, key: int) -> list
 
 
 def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
-    """The footprints of these areas (those with anything counted), in seven queries."""
+    """The footprints of these areas (those with anything counted), in nine queries."""
     tz = tz or timezone.get_default_timezone()
     out: dict[int, dict[Key4, list[int]]] = {}
     at = {name: i for i, name in enumerate(COUNTERS)}
@@ -193,8 +197,16 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         day = made.astimezone(tz).date()
         _row(out.setdefault(area, {}), day, area, key)[at["supports"]] += 1
         took_part(area, ("u", person), day, key)
-    for (area, _kind, _who), (day, key) in first.items():
-        _row(out[area], day, area, key)[at["participants_new"]] += 1
+    # Answering a topic's survey is taking part in it too.
+    for topic_id, made, person, record in (
+        Response.objects.filter(AnyOf("topic__area_id", ids))
+        .order_by()
+        .values_list("topic_id", "created_at", "person_id", "record_id")
+    ):
+        area, key = topics[topic_id]
+        took_part(
+            area, ("u", person) if person is not None else ("r", record), made.astimezone(tz).date(), key
+        )
     held: dict[int, tuple[int, dt.date]] = {}
     for pk, area, starts_at in (
         Meeting.objects.filter(AnyOf("area_id", ids), status__in=MEETINGS_HELD)
@@ -204,6 +216,18 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
         day = starts_at.astimezone(tz).date()
         held[pk] = (area, day)
         _row(out.setdefault(area, {}), day, area, 0)[at["meetings"]] += 1
+    # So is being present at a held meeting of the area's council, in person or, for a person
+    # without an account, through their shared record (a unit's seat is no person).
+    for meeting_id, person, record in (
+        MeetingParticipant.objects.filter(AnyOf("meeting_id", list(held)), attended=True)
+        .exclude(person__isnull=True, record__isnull=True)
+        .order_by()
+        .values_list("meeting_id", "person_id", "record_id")
+    ):
+        area, day = held[meeting_id]
+        took_part(area, ("u", person) if person is not None else ("r", record), day, 0)
+    for (area, _kind, _who), (day, key) in first.items():
+        _row(out[area], day, area, key)[at["participants_new"]] += 1
     for (meeting_id,) in (
         Decision.objects.filter(AnyOf("meeting_id", list(held))).order_by().values_list("meeting_id")
     ):
@@ -224,11 +248,13 @@ def footprints(ids: Sequence[int], tz: Any = None) -> dict[int, Footprint]:
 
 
 def changed_since(moment: dt.datetime) -> set[int]:
-    """The areas with a topic, suggestion, meeting or result stamped since the moment, or with a
-    result whose action follows a request or a project changed since."""
+    """The areas with a topic, suggestion, meeting or result stamped since the moment or a survey
+    response made since, or with a result whose action follows a request or a project changed
+    since."""
     ids = set(Topic.objects.filter(updated_at__gte=moment).values_list("area_id", flat=True))
     ids |= set(Suggestion.objects.filter(updated_at__gte=moment).values_list("topic__area_id", flat=True))
     ids |= set(Meeting.objects.filter(updated_at__gte=moment).values_list("area_id", flat=True))
+    ids |= set(Response.objects.filter(created_at__gte=moment).values_list("topic__area_id", flat=True))
     ids |= set(Result.objects.filter(updated_at__gte=moment).values_list("area_id", flat=True))
     ids |= set(
         Action.objects.filter(case__isnull=False, case__updated_at__gte=moment).values_list(

@@ -19,6 +19,7 @@ from needle.consult.meeting_schemas import (
     DecisionIn,
     DecisionResultIn,
     HoldIn,
+    MeetingChangeIn,
     MeetingIn,
     MeetingOut,
     MeetingPageOut,
@@ -29,6 +30,7 @@ from needle.consult.meeting_schemas import (
 from needle.consult.models import Decision, Meeting, MeetingStatus, Suggestion, Topic
 from needle.consult.presenters import result_out
 from needle.consult.schemas import ResultOut
+from needle.consult.services.meetings import MeetingChange, meeting_edit
 from needle.consult.states import meeting_moves_from
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import page_out, paginate
@@ -162,6 +164,23 @@ def schedule(request: HttpRequest, payload: MeetingIn) -> Any:
 def get_meeting(request: HttpRequest, meeting_id: Id) -> Any:
     """With its seats (names: the read is audited), decisions and minutes."""
     return meeting_out(request.user, selectors.access_meeting(actor=request.user, meeting_id=meeting_id))
+
+
+@router.patch("/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="Change a meeting")
+def edit(request: HttpRequest, meeting_id: Id, payload: MeetingChangeIn) -> Any:
+    """Date, place, title or agenda, until the meeting is held (409 after)."""
+    meeting = selectors.access_meeting(actor=request.user, meeting_id=meeting_id)
+    change = MeetingChange(
+        title=payload.title,
+        starts_at=payload.starts_at,
+        place=payload.place,
+        agenda_text=payload.agenda_text,
+        topics=None if payload.topics is None else _all(Topic, payload.topics, "topics"),
+        suggestions=None
+        if payload.suggestions is None
+        else _all(Suggestion, payload.suggestions, "suggestions"),
+    )
+    return meeting_out(request.user, meeting_edit(actor=request.user, meeting=meeting, change=change))
 
 
 @router.post("/{meeting_id}/participants", response={201: SeatOut, **ERRORS}, summary="Add a participant")

@@ -39,6 +39,12 @@ class MeetingForm(forms.Form):
             field.choices = [(r.pk, r.title) for r in rows]
 
 
+class MeetingEditForm(MeetingForm):
+    """A scheduled meeting's date, place, title and agenda, changed on its page (its area stays)."""
+
+    area = None  # type: ignore[assignment]
+
+
 class SeatForm(forms.Form):
     kind = forms.ChoiceField(label=_("taking part as"), choices=SeatKind.choices)
     name = forms.CharField(label=_("name (a person without an account)"), max_length=100, required=False)

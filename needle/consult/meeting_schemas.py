@@ -36,6 +36,17 @@ class MeetingIn(Schema):
     participants: list[SeatIn] = Field(default_factory=list, max_length=200)
 
 
+class MeetingChangeIn(Schema):
+    """Only the fields given change; a list given replaces that part of the agenda."""
+
+    title: str | None = Field(None, max_length=150)
+    starts_at: Moment | None = None
+    place: str | None = Field(None, max_length=200)
+    agenda_text: str | None = Field(None, max_length=4000)
+    topics: list[Id] | None = Field(None, max_length=100)
+    suggestions: list[Id] | None = Field(None, max_length=200)
+
+
 class SeatOut(Schema):
     id: int
     kind: str

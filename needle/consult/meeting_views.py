@@ -21,9 +21,17 @@ from needle.areas.models import Area, subtree_q
 from needle.areas.selectors import area_get
 from needle.consult import presenters, selectors, services
 from needle.consult.access import may_manage
-from needle.consult.meeting_forms import CancelForm, DecisionForm, MeetingForm, MinutesForm, SeatForm
+from needle.consult.meeting_forms import (
+    CancelForm,
+    DecisionForm,
+    MeetingEditForm,
+    MeetingForm,
+    MinutesForm,
+    SeatForm,
+)
 from needle.consult.models import ADOPTED, Decision, Meeting, Status, Suggestion, Topic
-from needle.consult.states import meeting_moves_from
+from needle.consult.services.meetings import MeetingChange, meeting_edit
+from needle.consult.states import PLANNING, meeting_moves_from
 from needle.core.errors import DomainError, NotFound
 from needle.orgs.models import Person
 from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
@@ -135,8 +143,59 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "decision_form": DecisionForm(suggestions=agenda),
         "minutes_form": MinutesForm(),
         "cancel_form": CancelForm(),
+        "edit_form": _edit_form(meeting) if manage and meeting.status in PLANNING else None,
     }
     return render(request, "consult/meeting.html", context)
+
+
+def _edit_choices(meeting: Meeting) -> tuple[list[Topic], list[Suggestion]]:
+    """What the agenda may take up: the area's topics and suggestions, and what it holds now."""
+    topics, suggestions = _agenda([meeting.area_path])
+    topics += [t for t in meeting.topics.all() if t not in topics]
+    suggestions += [s for s in meeting.suggestions.all() if s not in suggestions]
+    return topics, suggestions
+
+
+def _edit_form(meeting: Meeting, data: Any = None) -> MeetingEditForm:
+    topics, suggestions = _edit_choices(meeting)
+    initial = {
+        "title": meeting.title,
+        "starts_at": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%dT%H:%M"),
+        "place": meeting.place,
+        "agenda_text": meeting.agenda_text,
+        "topics": list(meeting.topics.values_list("pk", flat=True)),
+        "suggestions": list(meeting.suggestions.values_list("pk", flat=True)),
+    }
+    return MeetingEditForm(data, initial=initial, topics=topics, suggestions=suggestions)
+
+
+@login_required
+@require_POST
+def edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """A scheduled meeting's date, place, title and agenda, as the form gives them all again."""
+    meeting = _meeting(request, meeting_id)
+    topics, suggestions = _edit_choices(meeting)
+    form = MeetingEditForm(request.POST, topics=topics, suggestions=suggestions)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("consult-meeting", meeting.pk)
+    data = form.cleaned_data
+    by_id = {t.pk: t for t in topics}
+    suggestion_by_id = {s.pk: s for s in suggestions}
+    change = MeetingChange(
+        title=data["title"],
+        starts_at=data["starts_at"],
+        place=data["place"],
+        agenda_text=data["agenda_text"],
+        topics=[by_id[i] for i in data["topics"]],
+        suggestions=[suggestion_by_id[i] for i in data["suggestions"]],
+    )
+    return _done(
+        request,
+        meeting,
+        _("The meeting is changed."),
+        lambda: meeting_edit(actor=request.user, meeting=meeting, change=change),
+    )
 
 
 def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:

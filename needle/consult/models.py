@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
 from needle.cases.models import Case
+
+# The survey's models, in their own module, join the app's models here.
+from needle.consult.survey_models import Question, Response, ResponseAnswer  # noqa: F401
 from needle.core.models import TimeStamped
 from needle.intel.models import HotTopic
 from needle.orgs.models import PersonRecord, Unit

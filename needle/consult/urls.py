@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needle.consult import engagement_urls, meeting_views, progress_views, views
+from needle.consult import engagement_urls, meeting_views, progress_views, survey_views, views
 
 urlpatterns = [
     # First, as the suggestion's moderation pattern below would take their last segment for its move.
@@ -35,6 +35,7 @@ urlpatterns = [
         meeting_views.add_seat,
         name="consult-meeting-seat",
     ),
+    path("consult/console/meetings/<int:meeting_id>/edit/", meeting_views.edit, name="consult-meeting-edit"),
     path("consult/console/meetings/<int:meeting_id>/hold/", meeting_views.hold, name="consult-hold-meeting"),
     path(
         "consult/console/meetings/<int:meeting_id>/decide/",
@@ -55,6 +56,23 @@ urlpatterns = [
         "consult/console/meetings/<int:meeting_id>/decisions/<int:decision_id>/result/",
         meeting_views.decision_result,
         name="consult-decision-result",
+    ),
+    # A topic's survey: answered on the topic's page, its questions on the staff's page.
+    path("consult/topics/<int:topic_id>/survey/", survey_views.answer, name="consult-survey-answer"),
+    path(
+        "consult/console/topics/<int:topic_id>/survey/",
+        survey_views.survey_console,
+        name="consult-survey-console",
+    ),
+    path(
+        "consult/console/topics/<int:topic_id>/survey/questions/",
+        survey_views.add_question,
+        name="consult-survey-add",
+    ),
+    path(
+        "consult/console/topics/<int:topic_id>/survey/questions/<int:question_id>/",
+        survey_views.edit_question,
+        name="consult-survey-edit",
     ),
     path("consult/<str:code>/results/", progress_views.area_progress, name="consult-progress-page"),
     path("consult/<str:code>/", views.topics_page, name="consult-topics"),

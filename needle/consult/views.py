@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import Area
 from needle.areas.selectors import area_get
-from needle.consult import presenters, selectors, services
+from needle.consult import presenters, selectors, services, survey_views
 from needle.consult.access import may_manage, may_take_part, may_view_hidden
 from needle.consult.engagement_views import topic_engagement
 from needle.consult.forms import (
@@ -88,6 +88,7 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         "experts": expert_opinions(topic=topic),
     }
     context.update(topic_engagement(request, topic, list(page.items)))
+    context.update(survey_views.survey_context(request, topic))
     return render(request, "consult/topic.html", context)
 
 

@@ -4,7 +4,7 @@ buildings), with suggestions whose words are real residents' messages from the T
 (anonymised by the organisers), made by the resident persona and by the community's residents or
 entered at the counter for people without an account; supports from the community's residents;
 answers (adopted, partly adopted, not adopted with the official reply as its reason, being
-evaluated), one overdue; and a result with a tree of actions, one following an open request of
+evaluated), one overdue; a short survey on the first topic, answered by some residents; and a result with a tree of actions, one following an open request of
 the community.
 
 Written through the services (a dozen topics' worth of rows, so every rule and audit holds), with
@@ -25,6 +25,7 @@ from needle.cases.models import OPEN_STATES, Case
 from needle.consult import services as s
 from needle.consult.access import may_take_part
 from needle.consult.models import Suggestion, Topic
+from needle.consult.services.surveys import Given, QuestionDraft, question_add, survey_answer
 from needle.consult.states import step_allowed
 from needle.demo.catalog import read_csv
 from needle.demo.names import random_name, random_phone
@@ -151,6 +152,7 @@ def demo_consult_load(
                         answer_due=today - dt.timedelta(days=2),
                     )
     made.update(_engagement(staff, community, resident))
+    made.update(_survey(staff, community, resident, rng))
     # The second topic of the staff's community has closed.
     ours = list(Topic.objects.filter(area=community).order_by("pk").values_list("pk", flat=True))
     if len(ours) > 1:
@@ -231,6 +233,36 @@ def _engagement(staff: Person, community: Area, resident: Person | None) -> dict
     if resident is not None and may_take_part(resident, topic):
         s.follow_set(actor=resident, topic=topic, cadence="daily")
     return {"comments": 3, "reports": 1}
+
+
+def _survey(staff: Person, community: Area, resident: Person | None, rng: random.Random) -> dict[str, int]:
+    """Three survey questions on the first topic of the staff's community (one choice, a scale,
+    free text) answered by up to eight of its residents; the resident persona is left to answer
+    on the page."""
+    topic = Topic.objects.filter(area=community).order_by("pk").first()
+    if topic is None:
+        return {}
+    drafts = [
+        QuestionDraft(kind="single", text="您家有几辆车？", choices=["没有", "一辆", "两辆及以上"]),
+        QuestionDraft(
+            kind="scale", text="您觉得小区停车难的程度（1 不难，5 很难）", scale_min=1, scale_max=5
+        ),
+        QuestionDraft(kind="text", text="对停车管理还有什么建议？", required=False),
+    ]
+    cars, scale, words = (question_add(actor=staff, topic=topic, draft=d) for d in drafts)
+    people = [
+        p
+        for p in Person.objects.filter(home_area__path__startswith=community.path).order_by("pk")[:16]
+        if p != resident and may_take_part(p, topic)
+    ][:8]
+    said = ["晚上能不能开放附近单位的停车场？", "希望划定临时停车位。", ""]
+    for person in people:
+        answers = {cars.pk: Given(choices=[rng.randrange(3)]), scale.pk: Given(value=rng.randint(2, 5))}
+        text = rng.choice(said)
+        if text:
+            answers[words.pk] = Given(text=text)
+        survey_answer(actor=person, topic=topic, answers=answers)
+    return {"questions": len(drafts), "responses": len(people)}
 
 
 def _result(staff: Person, community: Area, adopted: Suggestion) -> int:

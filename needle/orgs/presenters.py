@@ -250,6 +250,11 @@ ACTIONS: dict[str, Promise] = {
     "consult.report.made": gettext_lazy("content reported"),
     "consult.report.decided": gettext_lazy("reported content decided"),
     "consult.topic.from_hot_topic": gettext_lazy("consultation topic opened from a hot topic"),
+    # consult: surveys and changed meetings
+    "consult.question.added": gettext_lazy("survey question added"),
+    "consult.question.edited": gettext_lazy("survey question changed"),
+    "consult.survey.answered": gettext_lazy("survey answered"),
+    "consult.meeting.edited": gettext_lazy("deliberation meeting changed"),
     "supervision.task.issued": gettext_lazy("supervised task issued"),
     "supervision.task.refused": gettext_lazy("task refused by the admission list"),
     "supervision.task.approved": gettext_lazy("held task approved by the general office"),

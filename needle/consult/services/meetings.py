@@ -198,6 +198,56 @@ def participant_add(*, actor: Any, meeting: Meeting, seat: Seat) -> MeetingParti
     return row
 
 
+@dataclass(frozen=True)
+class MeetingChange:
+    """What changes in a scheduled meeting: each field given (not None) replaces the old one; a
+    list given replaces the agenda's topics or suggestions."""
+
+    title: str | None = None
+    starts_at: dt.datetime | None = None
+    place: str | None = None
+    agenda_text: str | None = None
+    topics: list[Topic] | None = None
+    suggestions: list[Suggestion] | None = None
+
+
+def _agenda_ids(meeting: Meeting) -> dict[str, list[int]]:
+    return {
+        "topics": sorted(meeting.topics.values_list("pk", flat=True)),
+        "suggestions": sorted(meeting.suggestions.values_list("pk", flat=True)),
+    }
+
+
+@transaction.atomic
+def meeting_edit(*, actor: Any, meeting: Meeting, change: MeetingChange) -> Meeting:
+    """Change a meeting's date, place, title or agenda until it is held (a meeting held,
+    minuted or cancelled stands: 409). Audited with the old and new values."""
+    require_authenticated(actor)
+    meeting = _locked(meeting)
+    require(may_manage(actor, meeting.area_path))
+    if meeting.status not in PLANNING:
+        raise _refuse(meeting, _("The meeting is %(status)s: its date, place and agenda are settled."))
+    old = snapshot(meeting, [*MEETING_FIELDS, "agenda_text"]) | _agenda_ids(meeting)
+    if change.starts_at is not None:
+        _check_when(change.starts_at)
+        meeting.starts_at = change.starts_at
+    if change.title is not None:
+        meeting.title = text(change.title, limit=TITLE, field="title")
+    if change.place is not None:
+        meeting.place = text(change.place, limit=200, field="place")
+    if change.agenda_text is not None:
+        meeting.agenda_text = text(change.agenda_text, limit=TEXT, field="agenda_text", required=False)
+    _check_agenda(meeting.area, change.topics or [], change.suggestions or [])
+    meeting.save(update_fields=["title", "starts_at", "place", "agenda_text", "updated_at"])
+    if change.topics is not None:
+        meeting.topics.set(change.topics)
+    if change.suggestions is not None:
+        meeting.suggestions.set(change.suggestions)
+    new = snapshot(meeting, [*MEETING_FIELDS, "agenda_text"]) | _agenda_ids(meeting)
+    audit_record(actor=actor, action="consult.meeting.edited", obj=meeting, old=old, new=new)
+    return meeting
+
+
 @transaction.atomic
 def meeting_hold(*, actor: Any, meeting: Meeting, present: list[int]) -> Meeting:
     """Record the meeting as held with its attendance: `present` are the ids of the seats that

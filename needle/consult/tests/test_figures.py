@@ -22,11 +22,13 @@ from needle.consult.models import (
     ConsultRollup,
     Decision,
     Meeting,
+    MeetingParticipant,
     Result,
     Suggestion,
     Support,
     Topic,
 )
+from needle.consult.survey_models import Response
 from needle.consult.tests.conftest import make_suggestion, make_topic
 from needle.orgs.models import Role, RoleAssignment
 from needle.rollups.rebuild import rollups_rebuild
@@ -55,6 +57,15 @@ def _participants(area: Any, start: dt.date, end: dt.date) -> int:
         "suggestion__topic"
     ):
         took_part(x.suggestion.topic.area_id, ("u", x.person_id), _local(x.created_at))
+    # Survey respondents, and the people present at held meetings (a unit's seat is no person).
+    for r in Response.objects.filter(topic__area_path__startswith=area.path).select_related("topic"):
+        who = ("u", r.person_id) if r.person_id else ("r", r.record_id)
+        took_part(r.topic.area_id, who, _local(r.created_at))
+    held = Meeting.objects.filter(area_path__startswith=area.path, status__in=("held", "minuted"))
+    for p in MeetingParticipant.objects.filter(meeting__in=held, attended=True).select_related("meeting"):
+        if p.person_id or p.record_id:
+            who = ("u", p.person_id) if p.person_id else ("r", p.record_id)
+            took_part(p.meeting.area_id, who, _local(p.meeting.starts_at))
     return sum(1 for day in first.values() if start <= day <= end)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from needle import testing as t
 from needle.consult.models import ANSWERED, Meeting, Result, Suggestion, Support, Topic
 from needle.consult.selectors import result_tree
+from needle.consult.survey_models import Question, Response
 from needle.demo.consult import demo_consult_load
 
 
@@ -44,6 +45,11 @@ def test_the_demo_s_think_tank(world):
     follows = [n for n in roots if n.action.case_id == case.pk]
     assert len(follows) == 1 and 0 < progress < 100
     assert result.suggestions.get().status == "adopted"
+    # A survey of three questions on the first topic, answered by residents (not the persona).
+    survey = Topic.objects.order_by("pk").first()
+    assert made["questions"] == Question.objects.filter(topic=survey).count() == 3
+    assert made["responses"] == Response.objects.filter(topic=survey).count() >= 2
+    assert not Response.objects.filter(person=world.people["resident"]).exists()
     # One deliberation meeting, held, with its attendance, a decision voted on and its minutes.
     meeting = Meeting.objects.get()
     assert meeting.status == "minuted" and meeting.minutes and meeting.area == a1a
