@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import add_pg_url, gunicorn, recreate_postgres, report_missed, versions
+from benchlib import add_pg_url, gunicorn, read_response, recreate_postgres, report_missed, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,16 +99,8 @@ async def connection(tokens: list[str], path: str, post: bool, results: list) ->
             sent = time.perf_counter()
             writer.write(head.encode() + (b"{}" if post else b""))
             await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            body = await reader.readexactly(length)
-            results.append((int(status_line.split()[1]), time.perf_counter() - sent, body))
+            status, body = await read_response(reader)
+            results.append((status, time.perf_counter() - sent, body))
     finally:
         writer.close()
 

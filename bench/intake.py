@@ -37,7 +37,7 @@ import time
 import uuid
 from pathlib import Path
 
-from benchlib import gunicorn
+from benchlib import gunicorn, read_response
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,16 +126,7 @@ async def client(queue: asyncio.Queue, token: str, body: bytes | None, results: 
                 ).encode()
                 writer.write(head + body)
             await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            await reader.readexactly(length)
-            status = int(status_line.split()[1])
+            status, _body = await read_response(reader)
             results.append((status, time.perf_counter() - due))
             if status == 201:
                 keys.append((token, key))
