@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, optional_fk
 from needle.orgs.models import PersonRecord, Unit
 from needle.rollups.models import (
     Footprints,
@@ -109,14 +109,7 @@ class RoomBooking(TimeStamped):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(_("status"), max_length=20, choices=BookingStatus.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = optional_fk(settings.AUTH_USER_MODEL, _("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
@@ -180,14 +173,7 @@ class Activity(TimeStamped):
     title_en = models.CharField(_("title in English"), max_length=150, blank=True)
     description = models.TextField(_("description"), blank=True)
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
-    room = models.ForeignKey(
-        Room,
-        verbose_name=_("room"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="activities",
-    )
+    room = optional_fk(Room, _("room"), related_name="activities")
     place = models.CharField(_("place"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -201,14 +187,7 @@ class Activity(TimeStamped):
     residents_first_until = models.DateTimeField(
         _("residents of the community first, until"), null=True, blank=True
     )
-    series = models.ForeignKey(
-        Series,
-        verbose_name=_("series"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="sessions",
-    )
+    series = optional_fk(Series, _("series"), on_delete=models.CASCADE, related_name="sessions")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -297,21 +276,11 @@ class Registration(TimeStamped):
     activity = models.ForeignKey(
         Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="registrations"
     )
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="registrations",
+    person = optional_fk(
+        settings.AUTH_USER_MODEL, _("person"), on_delete=models.PROTECT, related_name="registrations"
     )
-    record = models.ForeignKey(
-        PersonRecord,
-        verbose_name=_("person without an account"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="registrations",
+    record = optional_fk(
+        PersonRecord, _("person without an account"), on_delete=models.PROTECT, related_name="registrations"
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # Arrival order on the waitlist, kept after an offer so the order can always be read back.
@@ -465,21 +434,11 @@ class Appointment(TimeStamped):
         Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="appointments"
     )
     starts_at = models.DateTimeField(_("starts at"))
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="appointments",
+    person = optional_fk(
+        settings.AUTH_USER_MODEL, _("person"), on_delete=models.PROTECT, related_name="appointments"
     )
-    record = models.ForeignKey(
-        PersonRecord,
-        verbose_name=_("person without an account"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="appointments",
+    record = optional_fk(
+        PersonRecord, _("person without an account"), on_delete=models.PROTECT, related_name="appointments"
     )
     status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices)
     code = models.CharField(_("code"), max_length=12, unique=True)

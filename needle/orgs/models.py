@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, optional_fk
 from needle.rollups.models import (
     Footprints,
     LeafRows,
@@ -64,14 +64,7 @@ class Person(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
-    home_area = models.ForeignKey(
-        Area,
-        verbose_name=_("home area"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    home_area = optional_fk(Area, _("home area"))
     # Set when the person opened the link mailed to `email`; cleared when the address changes.
     # Only a confirmed address receives reports, notifications and password resets.
     email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
@@ -311,14 +304,7 @@ class PersonRecord(TimeStamped):
     )
     consent_noted_at = models.DateTimeField(_("consent noted at"))
     # The resident who looks after this person (a parent, a child) and may register them.
-    family_of = models.ForeignKey(
-        Person,
-        verbose_name=_("family member responsible"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="family",
-    )
+    family_of = optional_fk(Person, _("family member responsible"), related_name="family")
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
