@@ -41,6 +41,26 @@ def add_pg_url(parser: argparse.ArgumentParser, db: str) -> None:
     )
 
 
+def arguments(doc: str, db: str, *, samples: int, seed: int, reuse: str = "") -> argparse.ArgumentParser:
+    """A run's options: its docstring as help, --samples, --seed, --reuse (where `reuse` says
+    what it keeps) and --pg-url; the run adds its sizes."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--samples", type=int, default=samples, help="measured runs of each read")
+    p.add_argument("--seed", type=int, default=seed)
+    if reuse:
+        p.add_argument("--reuse", action="store_true", help=reuse)
+    add_pg_url(p, db)
+    return p
+
+
+def add_server(parser: argparse.ArgumentParser) -> None:
+    """The load and the server that takes it: --clients connections against gunicorn's
+    --workers processes of --threads threads."""
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+
+
 def recreate_postgres(url: str, *, reuse: bool = False) -> bool:
     """Drop and create the database the URL names (kept when `reuse` and it exists), and point
     Django at it. Returns whether an existing database was kept."""
@@ -63,9 +83,9 @@ def start_django(
 ) -> tuple[bool, float]:
     """Run Django as in production (DEBUG off, a scratch var dir) on the database of --pg-url,
     dropped and created unless `reuse` keeps it, and migrate it (`begin`); a new database is
-    given the city's areas (`city`) and the run's administrator (`admin`). Refuses a database
-    whose name does not start with `db`, so a mistyped URL drops nothing else. Returns whether
-    the database was kept, and the moment the migration began."""
+    given the city's areas (`city`) and the run's administrator (`admin`), timed as one step.
+    Refuses a database whose name does not start with `db`, so a mistyped URL drops nothing
+    else. Returns whether the database was kept, and the moment that step ended."""
     sys.path.insert(0, str(ROOT))
     os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix=db.replace("_", "-") + "-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "needle.settings")
@@ -81,7 +101,7 @@ def start_django(
         import_city()
     if not kept and admin:
         admin_person(admin)
-    return kept, started
+    return kept, step("migrate (data kept)" if kept else "migrate, areas" if city else "migrate", started)
 
 
 def begin(args: argparse.Namespace, title: str) -> float:
@@ -356,6 +376,18 @@ def judged(missed: list[str], label: str, r: dict[str, Any], target_ms: float, *
     )
 
 
+def judged_once(missed: list[str], label: str, seconds: float, target_s: float, *, detail: str = "") -> None:
+    """A task timed once (with what it did, `detail`), and whether it took less than its target;
+    a miss is added to `missed`."""
+    ok = seconds < target_s
+    if not ok:
+        missed.append(f"{label}: {seconds:.1f} s")
+    print(
+        f"{label}{detail}: {seconds:.2f} s  {'met' if ok else 'MISSED'} (target < {target_s:.0f} s)",
+        flush=True,
+    )
+
+
 def report_missed(missed: list[str]) -> int:
     """Print the targets missed, if any; the script's exit status (0: the figures are printed,
     whether or not every target was met, as bench/README.md records both)."""
@@ -364,6 +396,33 @@ def report_missed(missed: list[str]) -> int:
         for line in missed:
             print(f"  - {line}")
     return 0
+
+
+def server_env(**more: str) -> dict[str, str]:
+    """The app's environment under gunicorn as production runs it (DEBUG off, a database
+    connection per thread kept for the whole run), with `more`; also made this process's, so
+    that its own reads see the same settings."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="needle.settings",
+        SECRET_KEY="bench-" + "x" * 40,
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="WARNING",
+        NEEDLE_TESTING="false",
+        DATABASE_CONN_MAX_AGE="600",
+        **more,
+    )
+    os.environ.update(env)
+    return env
+
+
+def finished(missed: list[str], *lines: str) -> int:
+    """The run's last lines: the load, what else it says, the targets missed; its exit status."""
+    print(load())
+    for line in lines:
+        print(line)
+    return report_missed(missed)
 
 
 def gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> Any:

@@ -47,14 +47,15 @@ from typing import Any
 
 from benchlib import (
     CARE_KEYS_GIVEN,
-    add_pg_url,
     admin_person,
+    arguments,
     copy_rows,
+    finished,
     ids_continued,
     judged,
+    judged_once,
     load,
     people_copied,
-    report_missed,
     rollups_rebuilt,
     start_django,
     step,
@@ -101,14 +102,10 @@ HEALTH = ["高血压，按时服药", "糖尿病", "行动不便，需拄拐", "
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=40, seed=23, reuse="keep the database if it exists: measure only")
     p.add_argument("--recipients", type=int, default=200_000)
     p.add_argument("--visits", type=int, default=5_000_000)
     p.add_argument("--staffed", type=int, default=200, help="communities given a care coordinator")
-    p.add_argument("--samples", type=int, default=40, help="runs per measured read")
-    p.add_argument("--seed", type=int, default=23)
-    p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -364,7 +361,6 @@ def main() -> int:
     from needle.orgs.models import Person
 
     if not kept:
-        started = step("migrate, areas", started)
         made = generate(args)
         started = step("helpers, recipients, visits", started, str(made))
         vacuum_analyze(
@@ -372,8 +368,6 @@ def main() -> int:
         )
         step("VACUUM ANALYZE", started)
         print("key of this run (for --reuse): NEEDLE_CARE_KEYS=" + os.environ["NEEDLE_CARE_KEYS"])
-    else:
-        step("migrate (data kept)", started)
     recipients = Recipient.objects.count()
     visits = Visit.objects.count()
     print(f"{recipients:,} recipients, {visits:,} visits")
@@ -393,12 +387,8 @@ def main() -> int:
         changed = reschedule_sql()
         how = "a set-based UPDATE in this script (the code has no reschedule_all yet)"
     seconds = time.perf_counter() - started
-    ok = seconds < RESCHEDULE_S
-    if not ok:
-        missed.append(f"recomputing every next due date: {seconds:.1f} s")
-    print(
-        f"recomputing every next due date ({changed:,} rows, {how}): {seconds:.1f} s "
-        f"{'met' if ok else 'MISSED'} (target < {RESCHEDULE_S:.0f} s)"
+    judged_once(
+        missed, "recomputing every next due date", seconds, RESCHEDULE_S, detail=f" ({changed:,} rows, {how})"
     )
     # Every table the reads below touch.
     vacuum_analyze(*READ_TABLES)
@@ -612,12 +602,12 @@ def main() -> int:
     seconds = time.perf_counter() - started
     if r.status_code == 200:
         statuses = [x["status"] for x in r.json()["results"]]
-        ok = seconds < SYNC_S
-        if not ok:
-            missed.append(f"a sync of 500 visits: {seconds:.1f} s")
-        print(
-            f"a sync of 500 offline visits in one request: {seconds:.2f} s "
-            f"({statuses.count('stored')} stored) {'met' if ok else 'MISSED'} (target < {SYNC_S:.0f} s)"
+        judged_once(
+            missed,
+            "a sync of 500 offline visits in one request",
+            seconds,
+            SYNC_S,
+            detail=f" ({statuses.count('stored')} stored)",
         )
         started = time.perf_counter()
         r = client.post(
@@ -627,8 +617,7 @@ def main() -> int:
         print(f"the same 500 sent again: {time.perf_counter() - started:.2f} s ({repeats} repeats)")
     else:
         print(f"POST /api/v1/care/visits/sync answers {r.status_code}: not measured")
-    print(load())
-    return report_missed(missed)
+    return finished(missed)
 
 
 if __name__ == "__main__":

@@ -28,14 +28,14 @@ import random
 import time
 
 from benchlib import (
-    add_pg_url,
     admin_person,
+    arguments,
     copy_rows,
+    finished,
     gets_timed,
     ids_continued,
     judged,
     load,
-    report_missed,
     rollups_rebuilt,
     start_django,
     step,
@@ -51,12 +51,9 @@ TITLES = ["太极拳", "书法班", "四点半课堂", "合唱团排练", "健�
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=40, seed=16)
     p.add_argument("--activities", type=int, default=1_000_000)
     p.add_argument("--per", type=int, default=10, help="registrations per activity on average")
-    p.add_argument("--samples", type=int, default=40, help="requests per measured read")
-    p.add_argument("--seed", type=int, default=16)
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -187,7 +184,7 @@ def main() -> int:
     from needle.center.models import CenterNodeRollup, CenterRollup
 
     where = centers()
-    step("migrate, areas, centers", started, f"({len(where):,} centers)")
+    step("centers", started, f"({len(where):,} centers)")
     started = time.perf_counter()
     activities, registrations = generate(args, where)
     step(
@@ -238,11 +235,10 @@ def main() -> int:
     missed: list[str] = []
     for label, urls in reads.items():
         judged(missed, label, gets_timed(client, urls), TARGET_MS, width=32)
-    print(load())
-    print(
-        f"rebuild of the center rollups ({activities:,} activities, {registrations:,} registrations): {rebuild_s:.1f} s"
+    return finished(
+        missed,
+        f"rebuild of the center rollups ({activities:,} activities, {registrations:,} registrations): {rebuild_s:.1f} s",
     )
-    return report_missed(missed)
 
 
 if __name__ == "__main__":

@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import (
-    add_pg_url,
+    arguments,
     copy_rows,
+    finished,
     ids_continued,
     latency,
     load,
     people_copied,
-    report_missed,
     start_django,
     step,
     vacuum_analyze,
@@ -51,14 +51,10 @@ MAX_JOBS = 100
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=60, seed=19, reuse="keep the database if it exists: measure only")
     p.add_argument("--people", type=int, default=100_000)
     p.add_argument("--suggestions", type=int, default=10_000)
     p.add_argument("--supports", type=int, default=500_000)
-    p.add_argument("--samples", type=int, default=60, help="requests per measured request")
-    p.add_argument("--seed", type=int, default=19)
-    p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -257,8 +253,7 @@ def main() -> int:
         missed.append(f"{jobs} digest jobs > {MAX_JOBS}")
     if queued_s + run_s >= DIGEST_TARGET_S:
         missed.append(f"digest {queued_s + run_s:.1f} s >= {DIGEST_TARGET_S}")
-    print(load())
-    return report_missed(missed)
+    return finished(missed)
 
 
 if __name__ == "__main__":

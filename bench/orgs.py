@@ -44,6 +44,7 @@ from benchlib import (
     begin,
     copy_rows,
     ids_continued,
+    judged,
     latency,
     load,
     recreate_postgres,
@@ -259,9 +260,6 @@ def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: flo
     print()
     print(f"ms per call, {args.nodes} random areas per level and period; target p95 < {TARGET_MS:.0f} ms")
     print(load())
-    header = f"{'level':<10} {'period':<6} {'call':<14} {'n':>4} {'p50':>7} {'p95':>7} {'max':>7}"
-    print(header)
-    print("-" * len(header))
     # Warm up: the first request loads the URLconf, the API's schemas and the templates' code.
     warm = Area.objects.filter(level=1).first()
     org_stats_for(actor=admin, area=warm, start=today, end=today)
@@ -286,14 +284,7 @@ def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: flo
             for call, times in (("org_stats_for", stats_t), ("indicators API", api_t)):
                 r = latency(sorted(times))
                 results.append((name, label, call, r))
-                ok = r["p95"] < TARGET_MS
-                if not ok:
-                    missed.append(f"{name} {label} {call}: p95 {r['p95']:.0f} ms")
-                print(
-                    f"{name:<10} {label:<6} {call:<14} {r['n']:4d} {r['p50']:7.1f} {r['p95']:7.1f} {r['max']:7.1f}"
-                    f"  {'met' if ok else 'MISSED'}",
-                    flush=True,
-                )
+                judged(missed, f"{name:<10} {label:<6} {call}", r, TARGET_MS, width=32)
     print(load())
     print()
     if rebuild_s is not None:

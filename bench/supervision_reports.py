@@ -36,11 +36,11 @@ import time
 from benchlib import (
     CITY,
     ROOT,
-    add_pg_url,
+    arguments,
     city_units,
+    finished,
     latency,
     load,
-    report_missed,
     start_django,
     step,
     supervision_office,
@@ -52,16 +52,10 @@ ISSUE_S = 60.0
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_pg_url(parser, PG_DB)
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--samples", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=20)
-    parser.add_argument("--reuse", action="store_true", help="keep the database's areas, units and rollups")
-    return parser.parse_args()
+    p = arguments(__doc__, PG_DB, samples=50, seed=20, reuse="keep the database's areas, units and rollups")
+    p.add_argument("--cases", type=int, default=1_000_000)
+    p.add_argument("--days", type=int, default=365)
+    return p.parse_args()
 
 
 FIELDS = [
@@ -120,7 +114,7 @@ def main() -> int:
 
     if not kept:
         catalog_load()
-        started = step("migrate, areas, catalog", started)
+        started = step("catalog", started)
         started = step("units (bulk)", started, f"{city_units():,} units")
         rows = generate_rollups(args, args.seed)
         started = step("case rollup rows (COPY)", started, f"{rows:,} rows for {args.cases:,} cases")
@@ -132,7 +126,7 @@ def main() -> int:
         step("node rows, organizations' rollups", started)
         vacuum_analyze()
     else:
-        step("migrate (data kept)", started, f"{CaseRollup.objects.count():,} case rollup rows")
+        print(f"{CaseRollup.objects.count():,} case rollup rows")
     today = timezone.localdate()
     office, supervisor = supervision_office(
         "bench-reports-office", task_type="report", asks="Monthly figures"
@@ -208,8 +202,7 @@ def main() -> int:
         took = time.perf_counter() - began
         assert r.status_code == 200
         print(f"{'the issuer table (' + kind + ')':<44} {took:7.2f} s  {len(r.content):,} bytes")
-    print(load())
-    return report_missed(missed)
+    return finished(missed)
 
 
 if __name__ == "__main__":

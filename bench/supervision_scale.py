@@ -25,7 +25,7 @@ import time
 
 from benchlib import (
     CITY,
-    add_pg_url,
+    arguments,
     city_units,
     judged,
     load,
@@ -44,14 +44,9 @@ PROGRESS_MS = 50.0
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_pg_url(parser, PG_DB)
-    parser.add_argument("--samples", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=20)
-    parser.add_argument("--reuse", action="store_true", help="keep the database's areas and units")
-    return parser.parse_args()
+    return arguments(
+        __doc__, PG_DB, samples=100, seed=20, reuse="keep the database's areas and units"
+    ).parse_args()
 
 
 def main() -> int:
@@ -65,11 +60,8 @@ def main() -> int:
     from needle.supervision.models import Target
 
     if not kept:
-        started = step("migrate, areas", started)
         step("units (bulk)", started, f"{city_units():,} units")
         vacuum_analyze("orgs_unit", "areas_area")
-    else:
-        step("migrate (data kept)", started)
     today = timezone.localdate()
     office, supervisor = supervision_office("bench-sup-office", task_type="bench", asks="bench")
     communities = Unit.objects.filter(type=UnitType.RESIDENT_COMMITTEE).count()

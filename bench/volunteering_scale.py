@@ -36,15 +36,16 @@ import time
 from typing import Any
 
 from benchlib import (
-    add_pg_url,
     admin_person,
+    arguments,
     copy_rows,
+    finished,
     gets_timed,
     ids_continued,
     judged,
+    judged_once,
     load,
     people_copied,
-    report_missed,
     rollups_rebuilt,
     start_django,
     step,
@@ -64,14 +65,10 @@ KINDS = ["elderly", "environment", "children", "safety", "civility", "repairs"]
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=40, seed=17, reuse="keep the database if it exists: measure only")
     p.add_argument("--members", type=int, default=1_000_000)
     p.add_argument("--entries", type=int, default=10_000_000)
     p.add_argument("--shifts", type=int, default=2_000, help="communities given a project with a shift")
-    p.add_argument("--samples", type=int, default=40, help="requests per measured read")
-    p.add_argument("--seed", type=int, default=17)
-    p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -240,7 +237,6 @@ def main() -> int:
     from needle.volunteering.models import CheckIn, HourEntry, MemberRollup, Shift
 
     if not kept:
-        started = step("migrate, areas", started)
         made = generate(args)
         started = step("members, check-ins, entries (COPY)", started, str(made))
         vacuum_analyze(
@@ -253,7 +249,6 @@ def main() -> int:
         step("VACUUM ANALYZE", started)
         rebuild_s = rollups_rebuilt("volunteering", MemberRollup)
     else:
-        step("migrate (data kept)", started)
         rebuild_s = float("nan")
     members = CheckIn.objects.count()
     entries = HourEntry.objects.count()
@@ -305,31 +300,20 @@ def main() -> int:
     seconds, size = timed_download(
         client, f"/api/v1/volunteering/areas/{district.code}/cards.csv?quarter={quarter}"
     )
-    ok = seconds < CSV_TARGET_S
-    if not ok:
-        missed.append(f"a district's cards as CSV: {seconds:.1f} s")
     in_district = CheckIn.objects.filter(area_path__startswith=district.path).count()
-    print(
-        f"{district.name}'s cards of {quarter} as one CSV ({in_district:,} members, {size / 1e6:.1f} MB): "
-        f"{seconds:.1f} s  {'met' if ok else 'MISSED'} (target < {CSV_TARGET_S:.0f} s)"
-    )
+    detail = f" ({district.name}, {quarter}: {in_district:,} members, {size / 1e6:.1f} MB)"
+    judged_once(missed, "a district's cards as one CSV", seconds, CSV_TARGET_S, detail=detail)
     unit = Unit.objects.filter(code__startswith="work-").order_by("pk").first()
     assert unit is not None
     seconds, size = timed_download(
         client, f"/api/v1/volunteering/units/{unit.pk}/cards.pdf?quarter={quarter}"
     )
-    ok = seconds < PDF_TARGET_S
-    if not ok:
-        missed.append(f"a unit's cards as PDF: {seconds:.1f} s")
-    print(
-        f"a unit's cards of {quarter} as one PDF ({UNIT_SIZE} members, {size / 1e6:.1f} MB): "
-        f"{seconds:.1f} s  {'met' if ok else 'MISSED'} (target < {PDF_TARGET_S:.0f} s)"
+    detail = f" ({quarter}: {UNIT_SIZE} members, {size / 1e6:.1f} MB)"
+    judged_once(missed, "a unit's cards as one PDF", seconds, PDF_TARGET_S, detail=detail)
+    return finished(
+        missed,
+        f"rebuild of the volunteering rollups ({members:,} members, {entries:,} entries): {rebuild_s:.1f} s",
     )
-    print(load())
-    print(
-        f"rebuild of the volunteering rollups ({members:,} members, {entries:,} entries): {rebuild_s:.1f} s"
-    )
-    return report_missed(missed)
 
 
 if __name__ == "__main__":
