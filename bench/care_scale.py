@@ -83,20 +83,6 @@ READ_TABLES = (
     "orgs_gridassignment",
     "volunteering_checkin",
 )
-# (categories, share): mostly elderly people living alone, then disability, low income, the
-# seriously ill, the unemployed and a few left-behind children (the demo's proportions).
-MIX = [
-    (("elderly_alone",), 0.42),
-    (("elderly_alone", "low_income"), 0.12),
-    (("elderly_alone", "serious_illness"), 0.06),
-    (("disability",), 0.12),
-    (("disability", "low_income"), 0.06),
-    (("low_income",), 0.09),
-    (("unemployed",), 0.06),
-    (("unemployed", "low_income"), 0.02),
-    (("left_behind_child",), 0.04),
-    (("other",), 0.01),
-]
 RISK_MIX = [("high", 0.2), ("medium", 0.4), ("low", 0.4)]
 HEALTH = ["高血压，按时服药", "糖尿病", "行动不便，需拄拐", "听力下降", "术后康复中", "身体尚可"]
 
@@ -126,6 +112,7 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
     from needle.areas.models import Area, Level
     from needle.care.crypto import seal
     from needle.care.models import category_bits, purpose_bit
+    from needle.demo.care import MIX  # the demo's categories and their shares
     from needle.orgs.models import Person, Role, RoleAssignment, Unit, UnitType
 
     rng = random.Random(args.seed)
