@@ -136,15 +136,18 @@ def vacuum_analyze(*tables: str) -> None:
             cursor.execute(f"VACUUM ANALYZE {table}".rstrip())
 
 
-def rollups_rebuilt(source: str, *tables: Any) -> float:
-    """A source's rollups rebuilt from its facts, timed (the seconds), its tables' rows counted
-    and analyzed."""
+def rollups_rebuilt(source: str, leaf: Any, node: Any = None) -> float:
+    """A source's rollups rebuilt from its facts, timed (the seconds), with the rows of its leaf
+    table (and node table) counted and analyzed."""
     from needle.rollups.rebuild import rollups_rebuild
 
     started = time.perf_counter()
     rollups_rebuild(actor=None, source=source)
     seconds = time.perf_counter() - started
-    rows = ", ".join(f"{t.objects.count():,} {t._meta.verbose_name_plural}" for t in tables)
+    tables = [t for t in (leaf, node) if t is not None]
+    rows = ", ".join(
+        f"{t.objects.count():,} {kind} rows" for t, kind in zip(tables, ("leaf", "node"), strict=False)
+    )
     step(f"rollups rebuild --source {source}", started, f"({rows})")
     vacuum_analyze(*(t._meta.db_table for t in tables))
     return seconds
