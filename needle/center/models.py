@@ -506,7 +506,6 @@ class CenterRollup(CenterCounters, LeafRows):
         verbose_name = _("center rollup")
         verbose_name_plural = _("center rollups")
         constraints = leaf_constraints("center_rollup_key", "audience")
-        # As the cases' leaf rows: a subtree below the node rows is its id at its depth.
         indexes = leaf_indexes("center_rollup")
 
     def __str__(self) -> str:
