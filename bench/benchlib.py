@@ -1,6 +1,7 @@
 """What every benchmark script shares: where the shared data is, the PostgreSQL database it
-(re)creates and how Django starts on it, COPY and the city's areas, the machine line it prints,
-its step timings and the percentiles it reports."""
+(re)creates and how Django starts on it, COPY and the city's areas, the people, units and
+offices the scale runs generate, the machine line it prints, its step timings, the timed reads
+and the targets they are judged by, and the server the load runs go against."""
 
 from __future__ import annotations
 
@@ -121,9 +122,10 @@ def admin_person(username: str) -> Any:
     """The run's administrator, made on its first use."""
     from needle.orgs.models import Person
 
-    return Person.objects.get_or_create(username=username, defaults={"is_superuser": True, "is_staff": True})[
-        0
-    ]
+    person, _ = Person.objects.get_or_create(
+        username=username, defaults={"is_superuser": True, "is_staff": True}
+    )
+    return person
 
 
 def vacuum_analyze(*tables: str) -> None:
