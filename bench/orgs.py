@@ -43,12 +43,12 @@ from benchlib import (
     admin_person,
     begin,
     copy_rows,
+    finished,
     ids_continued,
     judged,
     latency,
     load,
     recreate_postgres,
-    report_missed,
     rollups_rebuilt,
     step,
     vacuum_analyze,
@@ -265,7 +265,6 @@ def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: flo
     org_stats_for(actor=admin, area=warm, start=today, end=today)
     client.get(f"/api/v1/operations/indicators?area={warm.code}&source=orgs")
     missed = []
-    results = []
     for level, name in LEVELS.items():
         ids = list(Area.objects.filter(level=level, retired=False).values_list("pk", flat=True))
         chosen = list(Area.objects.filter(pk__in=rng.sample(ids, min(args.nodes, len(ids)))))
@@ -283,15 +282,14 @@ def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: flo
                     raise SystemExit(f"{url}: HTTP {r.status_code} {r.content[:300]!r}")
             for call, times in (("org_stats_for", stats_t), ("indicators API", api_t)):
                 r = latency(sorted(times))
-                results.append((name, label, call, r))
                 judged(missed, f"{name:<10} {label:<6} {call}", r, TARGET_MS, width=32)
-    print(load())
-    print()
-    if rebuild_s is not None:
-        print(f"rebuild of the orgs rollups ({units:,} units, {members:,} memberships): {rebuild_s:.1f} s")
-    else:
-        print(f"read back ({units:,} units, {members:,} memberships)")
-    return report_missed(missed)
+    what = f"({units:,} units, {members:,} memberships)"
+    done = (
+        f"rebuild of the orgs rollups {what}: {rebuild_s:.1f} s"
+        if rebuild_s is not None
+        else f"read back {what}"
+    )
+    return finished(missed, "", done)
 
 
 if __name__ == "__main__":
