@@ -43,23 +43,26 @@ import os
 import random
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from benchlib import (
     CARE_KEYS_GIVEN,
-    add_pg_url,
+    admin_person,
+    arguments,
     copy_rows,
-    import_city,
-    latency,
+    finished,
+    ids_continued,
+    judged,
+    judged_once,
     load,
-    report_missed,
+    people_copied,
+    rollups_rebuilt,
     start_django,
     step,
-    versions,
+    timed,
+    vacuum_analyze,
 )
 
-ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_care"
 ADMIN = "bench-care-admin"
 STAMP = "2026-01-01 00:00:00+00"
@@ -80,33 +83,15 @@ READ_TABLES = (
     "orgs_gridassignment",
     "volunteering_checkin",
 )
-# (categories, share): mostly elderly people living alone, then disability, low income, the
-# seriously ill, the unemployed and a few left-behind children (the demo's proportions).
-MIX = [
-    (("elderly_alone",), 0.42),
-    (("elderly_alone", "low_income"), 0.12),
-    (("elderly_alone", "serious_illness"), 0.06),
-    (("disability",), 0.12),
-    (("disability", "low_income"), 0.06),
-    (("low_income",), 0.09),
-    (("unemployed",), 0.06),
-    (("unemployed", "low_income"), 0.02),
-    (("left_behind_child",), 0.04),
-    (("other",), 0.01),
-]
 RISK_MIX = [("high", 0.2), ("medium", 0.4), ("low", 0.4)]
 HEALTH = ["高血压，按时服药", "糖尿病", "行动不便，需拄拐", "听力下降", "术后康复中", "身体尚可"]
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=40, seed=23, reuse="keep the database if it exists: measure only")
     p.add_argument("--recipients", type=int, default=200_000)
     p.add_argument("--visits", type=int, default=5_000_000)
     p.add_argument("--staffed", type=int, default=200, help="communities given a care coordinator")
-    p.add_argument("--samples", type=int, default=40, help="runs per measured read")
-    p.add_argument("--seed", type=int, default=23)
-    p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -122,12 +107,12 @@ def pick(rng: random.Random, mix: list[tuple[Any, float]]) -> Any:
 def generate(args: argparse.Namespace) -> dict[str, int]:
     """COPY the helpers, households, recipients, pairings and items; INSERT the visits with one
     set-based statement; returns how many of each."""
-    from django.contrib.auth.hashers import make_password
     from django.db import connection
 
     from needle.areas.models import Area, Level
     from needle.care.crypto import seal
     from needle.care.models import category_bits, purpose_bit
+    from needle.demo.care import MIX  # the demo's categories and their shares
     from needle.orgs.models import Person, Role, RoleAssignment, Unit, UnitType
 
     rng = random.Random(args.seed)
@@ -155,40 +140,9 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
     n = args.recipients
     places = sorted(rng.randrange(len(communities)) for _ in range(n))
     n_helpers = max(1, n // 4)
-    unusable = make_password(None)
-    person_cols = [
-        f.column
-        for f in Person._meta.concrete_fields
-        if f.column not in ("id", "last_login", "email_confirmed_at", "terms_accepted_at", "birth_year")
-    ]
-
-    def person_line(i: int, home: int) -> str:
-        values = {
-            "password": unusable,
-            "is_superuser": "f",
-            "username": f"helper{i}",
-            "first_name": "",
-            "last_name": "",
-            "email": "",
-            "is_staff": "f",
-            "is_active": "t",
-            "date_joined": STAMP,
-            "display_name": f"帮扶人{i}",
-            "phone": f"137{i:08d}",
-            "language": "",
-            "home_area_id": str(home),
-            "terms_version": "",
-        }
-        return "\t".join(values[c] for c in person_cols)
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM orgs_person")
-        base = cursor.fetchone()[0] + 1
     helper_home = [communities[places[min(n - 1, h * 4)]][0] for h in range(n_helpers)]
-    copy_rows(
-        "orgs_person",
-        ["id", *person_cols],
-        (f"{base + h}\t{person_line(h, helper_home[h])}" for h in range(n_helpers)),
+    base = people_copied(
+        n_helpers, username="helper", shown="帮扶人", phone="137", home=lambda h: helper_home[h]
     )
     copy_rows(
         "orgs_membership",
@@ -314,11 +268,7 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
         )
         visits = cursor.rowcount
     print(f"  ... {visits:,} visits inserted in {time.perf_counter() - started:.0f} s", flush=True)
-    with connection.cursor() as cursor:
-        for table in ("orgs_person", "care_household", "care_recipient"):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-            )
+    ids_continued("orgs_person", "care_household", "care_recipient")
 
     # Care coordinators: a resident committee in --staffed communities (those with the most
     # recipients first) and a district office in every district.
@@ -326,29 +276,34 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
     for c in places:
         busiest[c] = busiest.get(c, 0) + 1
     staffed = sorted(busiest, key=lambda c: -busiest[c])[: args.staffed]
+
+    def coordinator(
+        unit_type: str, code: str, name: str, area: tuple[int, str], username: str, shown: str
+    ) -> None:
+        unit = Unit.objects.create(
+            code=code,
+            name=name,
+            type=unit_type,
+            area_id=area[0],
+            area_path=area[1],
+            founded_on=dt.date(2010, 1, 1),
+        )
+        person = Person.objects.create(username=username, display_name=shown)
+        RoleAssignment.objects.create(person=person, unit=unit, role=Role.COORDINATOR)
+
     for i, c in enumerate(staffed):
-        pk, path = communities[c]
-        unit = Unit.objects.create(
-            code=f"care-rc-{i}",
-            name=f"居委会{i}",
-            type=UnitType.RESIDENT_COMMITTEE,
-            area_id=pk,
-            area_path=path,
-            founded_on=dt.date(2010, 1, 1),
+        coordinator(
+            UnitType.RESIDENT_COMMITTEE,
+            f"care-rc-{i}",
+            f"居委会{i}",
+            communities[c],
+            f"care-staff-{i}",
+            f"社区社工{i}",
         )
-        person = Person.objects.create(username=f"care-staff-{i}", display_name=f"社区社工{i}")
-        RoleAssignment.objects.create(person=person, unit=unit, role=Role.COORDINATOR)
-    for i, (pk, path) in enumerate(districts):
-        unit = Unit.objects.create(
-            code=f"care-go-{i}",
-            name=f"区民政局{i}",
-            type=UnitType.DEPARTMENT,
-            area_id=pk,
-            area_path=path,
-            founded_on=dt.date(2010, 1, 1),
+    for i, district in enumerate(districts):
+        coordinator(
+            UnitType.DEPARTMENT, f"care-go-{i}", f"区民政局{i}", district, f"care-district-{i}", f"区民政{i}"
         )
-        person = Person.objects.create(username=f"care-district-{i}", display_name=f"区民政{i}")
-        RoleAssignment.objects.create(person=person, unit=unit, role=Role.COORDINATOR)
     return {"helpers": n_helpers, "recipients": n, "visits": visits, "staffed": len(staffed)}
 
 
@@ -377,25 +332,11 @@ def reschedule_sql() -> int:
         return cursor.rowcount
 
 
-def timed(fn: Any, runs: int, before: Any = None) -> dict[str, Any]:
-    """fn(i) timed `runs` times; `before(i)` (signing the run's person in) is not timed."""
-    times = []
-    for i in range(runs):
-        if before is not None:
-            before(i)
-        t = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - t) * 1000)
-    return latency(sorted(times))
-
-
 def main() -> int:
     args = parse_args()
     if args.reuse and not CARE_KEYS_GIVEN:
         raise SystemExit("--reuse needs the NEEDLE_CARE_KEYS the first run printed (its sealed fields)")
-    kept = start_django(args, PG_DB, var_prefix="needle-bench-care-", reuse=args.reuse)
-    from django.core.management import call_command
-    from django.db import connection
+    kept, started = start_django(args, PG_DB, title="care", reuse=args.reuse, city=True, admin=ADMIN)
     from django.test import Client
 
     from needle.areas.models import Area, Level
@@ -405,35 +346,15 @@ def main() -> int:
     from needle.care.selectors.today import care_today, helper_today
     from needle.core.audit import audit_record
     from needle.orgs.models import Person
-    from needle.rollups.rebuild import rollups_rebuild
 
-    print(f"Needle care benchmark: PostgreSQL database {args.pg_url.rsplit('/', 1)[-1]}")
-    print(versions())
-    print(load())
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
     if not kept:
-        import_city()
-        Person.objects.create(username=ADMIN, is_superuser=True, is_staff=True)
-        step("migrate, areas", started)
-        started = time.perf_counter()
         made = generate(args)
-        step("helpers, recipients, visits", started, str(made))
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for table in (
-                "orgs_person",
-                "care_household",
-                "care_recipient",
-                "care_pairing",
-                "care_item",
-                "care_visit",
-            ):
-                cursor.execute(f"VACUUM ANALYZE {table}")
+        started = step("helpers, recipients, visits", started, str(made))
+        vacuum_analyze(
+            "orgs_person", "care_household", "care_recipient", "care_pairing", "care_item", "care_visit"
+        )
         step("VACUUM ANALYZE", started)
         print("key of this run (for --reuse): NEEDLE_CARE_KEYS=" + os.environ["NEEDLE_CARE_KEYS"])
-    else:
-        step("migrate (data kept)", started)
     recipients = Recipient.objects.count()
     visits = Visit.objects.count()
     print(f"{recipients:,} recipients, {visits:,} visits")
@@ -453,22 +374,13 @@ def main() -> int:
         changed = reschedule_sql()
         how = "a set-based UPDATE in this script (the code has no reschedule_all yet)"
     seconds = time.perf_counter() - started
-    ok = seconds < RESCHEDULE_S
-    if not ok:
-        missed.append(f"recomputing every next due date: {seconds:.1f} s")
-    print(
-        f"recomputing every next due date ({changed:,} rows, {how}): {seconds:.1f} s "
-        f"{'met' if ok else 'MISSED'} (target < {RESCHEDULE_S:.0f} s)"
+    judged_once(
+        missed, "recomputing every next due date", seconds, RESCHEDULE_S, detail=f" ({changed:,} rows, {how})"
     )
-    # What autovacuum would do after the loads (the bench's server may run without it): the
-    # planner's statistics and visibility maps of every table the reads below touch.
-    with connection.cursor() as cursor:
-        for table in READ_TABLES:
-            cursor.execute(f"VACUUM ANALYZE {table}")
+    # Every table the reads below touch.
+    vacuum_analyze(*READ_TABLES)
     if not kept or not CareRollup.objects.exists():
-        started = time.perf_counter()
-        rollups_rebuild(actor=None, source="care")
-        step("rollups rebuild --source care", started, f"({CareRollup.objects.count():,} leaf rows)")
+        rollups_rebuilt("care", CareRollup)
 
     rng = random.Random(args.seed)
     today = dt.date.today()
@@ -490,14 +402,7 @@ def main() -> int:
     )
 
     def report(label: str, r: dict[str, Any], target: float) -> None:
-        ok = r["p95"] < target
-        if not ok:
-            missed.append(f"{label}: p95 {r['p95']:.0f} ms")
-        print(
-            f"{label:<58} {r['n']:4d}  p50 {r['p50']:7.1f}  p95 {r['p95']:7.1f}  max {r['max']:7.1f}"
-            f"  {'met' if ok else 'MISSED'}",
-            flush=True,
-        )
+        judged(missed, label, r, target, width=58)
 
     def fresh(person: Any) -> Any:
         # The grants are read once per person object: a new object each run, as a request has.
@@ -576,7 +481,7 @@ def main() -> int:
         timed(lambda i: care_today(actor=fresh(district_staff[i % len(district_staff)])), args.samples),
         LIST_MS,
     )
-    admin = Person.objects.get(username=ADMIN)
+    admin = admin_person(ADMIN)
     report(
         "the city administrator's day (care_today, 200,000 households)",
         timed(lambda i: care_today(actor=fresh(admin)), args.samples),
@@ -684,12 +589,12 @@ def main() -> int:
     seconds = time.perf_counter() - started
     if r.status_code == 200:
         statuses = [x["status"] for x in r.json()["results"]]
-        ok = seconds < SYNC_S
-        if not ok:
-            missed.append(f"a sync of 500 visits: {seconds:.1f} s")
-        print(
-            f"a sync of 500 offline visits in one request: {seconds:.2f} s "
-            f"({statuses.count('stored')} stored) {'met' if ok else 'MISSED'} (target < {SYNC_S:.0f} s)"
+        judged_once(
+            missed,
+            "a sync of 500 offline visits in one request",
+            seconds,
+            SYNC_S,
+            detail=f" ({statuses.count('stored')} stored)",
         )
         started = time.perf_counter()
         r = client.post(
@@ -699,8 +604,7 @@ def main() -> int:
         print(f"the same 500 sent again: {time.perf_counter() - started:.2f} s ({repeats} repeats)")
     else:
         print(f"POST /api/v1/care/visits/sync answers {r.status_code}: not measured")
-    print(load())
-    return report_missed(missed)
+    return finished(missed)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import add_pg_url, gunicorn, recreate_postgres, report_missed, versions
+from benchlib import (
+    add_pg_url,
+    add_server,
+    gunicorn,
+    read_response,
+    recreate_postgres,
+    report_missed,
+    server_env,
+    versions,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,16 +108,8 @@ async def connection(tokens: list[str], path: str, post: bool, results: list) ->
             sent = time.perf_counter()
             writer.write(head.encode() + (b"{}" if post else b""))
             await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            body = await reader.readexactly(length)
-            results.append((int(status_line.split()[1]), time.perf_counter() - sent, body))
+            status, body = await read_response(reader)
+            results.append((status, time.perf_counter() - sent, body))
     finally:
         writer.close()
 
@@ -154,25 +155,13 @@ def check(activity_id: int, results: list) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    add_server(parser)
     add_pg_url(parser, PG_DB)
     args = parser.parse_args()
     recreate_postgres(args.pg_url)
     # The job queue's and the cache's files of this run only (no Redis configured).
     os.environ["NEEDLE_VAR_DIR"] = tempfile.mkdtemp(prefix="needle-bench-center-")
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="needle.settings",
-        SECRET_KEY="bench-" + "x" * 40,
-        DEBUG="false",
-        ALLOWED_HOSTS="127.0.0.1",
-        LOG_LEVEL="WARNING",
-        NEEDLE_TESTING="false",
-        DATABASE_CONN_MAX_AGE="600",
-    )
-    os.environ.update(env)
+    env = server_env()
     tokens, (world, center) = prepare(REGISTRATIONS * (args.rounds + 1))
     print(versions())
     server = gunicorn(env, PORT, args.workers, args.threads)

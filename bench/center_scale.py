@@ -26,22 +26,22 @@ import argparse
 import datetime as dt
 import random
 import time
-from pathlib import Path
-from typing import Any
 
 from benchlib import (
-    add_pg_url,
+    admin_person,
+    arguments,
     copy_rows,
-    import_city,
-    latency,
+    finished,
+    gets_timed,
+    ids_continued,
+    judged,
     load,
-    report_missed,
+    rollups_rebuilt,
     start_django,
     step,
-    versions,
+    vacuum_analyze,
 )
 
-ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_center_scale"
 ADMIN = "bench-center-admin"
 PEOPLE = 50_000
@@ -51,12 +51,9 @@ TITLES = ["太极拳", "书法班", "四点半课堂", "合唱团排练", "健�
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=40, seed=16)
     p.add_argument("--activities", type=int, default=1_000_000)
     p.add_argument("--per", type=int, default=10, help="registrations per activity on average")
-    p.add_argument("--samples", type=int, default=40, help="requests per measured read")
-    p.add_argument("--seed", type=int, default=16)
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -94,7 +91,6 @@ def generate(args: argparse.Namespace, where: list[tuple[int, int, str, list[int
     """COPY the activities and their registrations, in chunks; returns how many of each."""
     import numpy as np
     from django.contrib.auth.hashers import make_password
-    from django.db import connection
 
     from needle.orgs.models import Person
 
@@ -175,42 +171,20 @@ def generate(args: argparse.Namespace, where: list[tuple[int, int, str, list[int
         made_a += n
         made_r += len(rlines)
         print(f"  ... {made_a:,} activities, {made_r:,} registrations", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence('center_activity', 'id'), %s)", [made_a])
+    ids_continued("center_activity")
     return made_a, made_r
-
-
-def measure(client: Any, urls: list[str]) -> dict[str, Any]:
-    times = []
-    for url in urls:
-        t = time.perf_counter()
-        r = client.get(url)
-        times.append((time.perf_counter() - t) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {r.status_code} {r.content[:300]!r}")
-    return latency(sorted(times))
 
 
 def main() -> int:
     args = parse_args()
-    start_django(args, PG_DB, var_prefix="needle-bench-center-")
-    from django.core.management import call_command
-    from django.db import connection
+    _kept, started = start_django(args, PG_DB, title="service center", city=True)
     from django.test import Client
 
     from needle.areas.models import Area, Level
     from needle.center.models import CenterNodeRollup, CenterRollup
-    from needle.orgs.models import Person
-    from needle.rollups.rebuild import rollups_rebuild
 
-    print(f"Needle service center benchmark: PostgreSQL database {PG_DB}")
-    print(versions())
-    print(load())
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    import_city()
     where = centers()
-    step("migrate, areas, centers", started, f"({len(where):,} centers)")
+    step("centers", started, f"({len(where):,} centers)")
     started = time.perf_counter()
     activities, registrations = generate(args, where)
     step(
@@ -219,26 +193,13 @@ def main() -> int:
         f"({activities:,} activities, {registrations:,} registrations)",
     )
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE center_activity")
-        cursor.execute("VACUUM ANALYZE center_registration")
+    vacuum_analyze("center_activity", "center_registration")
     step("VACUUM ANALYZE", started)
-    started = time.perf_counter()
-    rollups_rebuild(actor=None, source="center")
-    rebuild_s = time.perf_counter() - started
-    step(
-        "rollups rebuild --source center",
-        started,
-        f"({CenterRollup.objects.count():,} leaf rows, {CenterNodeRollup.objects.count():,} node rows)",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE center_centerrollup")
-        cursor.execute("VACUUM ANALYZE center_centernoderollup")
+    rebuild_s = rollups_rebuilt("center", CenterRollup, CenterNodeRollup)
     print(load())
 
-    admin, _ = Person.objects.get_or_create(username=ADMIN, defaults={"is_superuser": True, "is_staff": True})
     client = Client()
-    client.force_login(admin)
+    client.force_login(admin_person(ADMIN))
     rng = random.Random(args.seed)
     today = dt.date.today()
 
@@ -271,22 +232,13 @@ def main() -> int:
         client.get(urls[0])
     print()
     print(f"ms per request, {args.samples} each; target p95 < {TARGET_MS:.0f} ms")
-    missed = []
+    missed: list[str] = []
     for label, urls in reads.items():
-        r = measure(client, urls)
-        ok = r["p95"] < TARGET_MS
-        if not ok:
-            missed.append(f"{label}: p95 {r['p95']:.0f} ms")
-        print(
-            f"{label:<32} {r['n']:4d}  p50 {r['p50']:7.1f}  p95 {r['p95']:7.1f}  max {r['max']:7.1f}"
-            f"  {'met' if ok else 'MISSED'}",
-            flush=True,
-        )
-    print(load())
-    print(
-        f"rebuild of the center rollups ({activities:,} activities, {registrations:,} registrations): {rebuild_s:.1f} s"
+        judged(missed, label, gets_timed(client, urls), TARGET_MS, width=32)
+    return finished(
+        missed,
+        f"rebuild of the center rollups ({activities:,} activities, {registrations:,} registrations): {rebuild_s:.1f} s",
     )
-    return report_missed(missed)
 
 
 if __name__ == "__main__":

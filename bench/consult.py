@@ -29,7 +29,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import add_pg_url, copy_rows, latency, load, report_missed, start_django, step, versions
+from benchlib import (
+    arguments,
+    copy_rows,
+    finished,
+    ids_continued,
+    latency,
+    load,
+    people_copied,
+    start_django,
+    step,
+    vacuum_analyze,
+)
 
 ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_consult"
@@ -40,14 +51,10 @@ MAX_JOBS = 100
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=60, seed=19, reuse="keep the database if it exists: measure only")
     p.add_argument("--people", type=int, default=100_000)
     p.add_argument("--suggestions", type=int, default=10_000)
     p.add_argument("--supports", type=int, default=500_000)
-    p.add_argument("--samples", type=int, default=60, help="requests per measured request")
-    p.add_argument("--seed", type=int, default=19)
-    p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
@@ -57,7 +64,6 @@ def fmt(figures: dict[str, Any]) -> str:
 
 def generate(args: argparse.Namespace) -> int:
     """The area, unit, topic, people, suggestions, supports, follows and events; the topic's id."""
-    from django.contrib.auth.hashers import make_password
     from django.db import connection
     from django.utils import timezone
 
@@ -86,30 +92,10 @@ def generate(args: argparse.Namespace) -> int:
     )
     now = timezone.now()
     stamp = now.isoformat()
-    unusable = make_password(None)
-    cols = [
-        f.column
-        for f in Person._meta.concrete_fields
-        if f.column
-        not in ("id", "last_login", "email_confirmed_at", "terms_accepted_at", "birth_year", "home_area_id")
-    ]
-
-    def person(i: int) -> str:
-        v = {
-            "password": unusable, "is_superuser": "f", "username": f"cz{i}", "first_name": "",
-            "last_name": "", "email": "", "is_staff": "f", "is_active": "t", "date_joined": stamp,
-            "display_name": f"居民{i}", "phone": f"137{i:08d}", "language": "zh-hans", "terms_version": "",
-        }  # fmt: skip
-        return "\t".join(v[c] for c in cols)
-
+    base = people_copied(
+        args.people, username="cz", shown="居民", phone="137", language="zh-hans", joined=stamp
+    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM orgs_person")
-        base = cursor.fetchone()[0] + 1
-    copy_rows("orgs_person", ["id", *cols], (f"{base + i}\t{person(i)}" for i in range(args.people)))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('orgs_person', 'id'), (SELECT MAX(id) FROM orgs_person))"
-        )
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM consult_suggestion")
         sbase = cursor.fetchone()[0] + 1
     # Supports: distinct (suggestion, person) pairs, skewed so that a few suggestions lead.
@@ -166,25 +152,15 @@ def generate(args: argparse.Namespace) -> int:
             for i in range(args.suggestions)
         ),
     )
-    with connection.cursor() as cursor:
-        for table in (
-            "consult_suggestion",
-            "consult_support",
-            "consult_follow",
-            "consult_event",
-            "orgs_person",
-        ):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-            )
-            cursor.execute(f"VACUUM ANALYZE {table}")
+    tables = ("consult_suggestion", "consult_support", "consult_follow", "consult_event", "orgs_person")
+    ids_continued(*tables)
+    vacuum_analyze(*tables)
     return topic.pk
 
 
 def main() -> int:
     args = parse_args()
-    kept = start_django(args, PG_DB, var_prefix="needle-bench-consult-", reuse=args.reuse)
-    from django.core.management import call_command
+    kept, started = start_django(args, PG_DB, title="think tank", reuse=args.reuse)
     from django.db import connection
     from django.test import Client
     from huey.contrib.djhuey import HUEY
@@ -194,11 +170,6 @@ def main() -> int:
     from needle.notify.models import Notification
     from needle.orgs.models import Person
 
-    print(f"Needle think tank benchmark: PostgreSQL database {args.pg_url.rsplit('/', 1)[-1]}")
-    print(versions())
-    print(load())
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
     if not kept:
         generate(args)
         step("people, suggestions, supports, follows (COPY)", started)
@@ -282,8 +253,7 @@ def main() -> int:
         missed.append(f"{jobs} digest jobs > {MAX_JOBS}")
     if queued_s + run_s >= DIGEST_TARGET_S:
         missed.append(f"digest {queued_s + run_s:.1f} s >= {DIGEST_TARGET_S}")
-    print(load())
-    return report_missed(missed)
+    return finished(missed)
 
 
 if __name__ == "__main__":

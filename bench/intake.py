@@ -37,7 +37,7 @@ import time
 import uuid
 from pathlib import Path
 
-from benchlib import gunicorn
+from benchlib import add_server, gunicorn, read_response, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,16 +126,7 @@ async def client(queue: asyncio.Queue, token: str, body: bytes | None, results: 
                 ).encode()
                 writer.write(head + body)
             await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            await reader.readexactly(length)
-            status = int(status_line.split()[1])
+            status, _body = await read_response(reader)
             results.append((status, time.perf_counter() - due))
             if status == 201:
                 keys.append((token, key))
@@ -285,9 +276,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    add_server(parser)
     parser.add_argument("--no-drain", action="store_true", help="leave the jobs queued")
     parser.add_argument(
         "--db-options",
@@ -306,20 +295,11 @@ def main() -> int:
         refresher(args.refresher)
         return 0
 
-    env = dict(os.environ)
-    env.update(
+    env = server_env(
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}"
         + (f"?{args.db_options}" if args.db_options else ""),
-        DJANGO_SETTINGS_MODULE="needle.settings",
-        SECRET_KEY="bench-" + "x" * 40,
-        DEBUG="false",
-        ALLOWED_HOSTS="127.0.0.1",
-        LOG_LEVEL="WARNING",
-        NEEDLE_TESTING="false",
         REDIS_URL=REDIS,
-        DATABASE_CONN_MAX_AGE="600",  # one connection per thread for the whole run
     )
-    os.environ.update(env)
     setup_database()
     tokens, payload = prepare()
     server = gunicorn(env, PORT, args.workers, args.threads)

@@ -37,7 +37,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import SHARED_DATA, add_pg_url, latency, load, recreate_postgres, report_missed, step, versions
+from benchlib import (
+    SHARED_DATA,
+    add_pg_url,
+    admin_person,
+    begin,
+    copy_rows,
+    finished,
+    ids_continued,
+    judged,
+    latency,
+    load,
+    recreate_postgres,
+    rollups_rebuilt,
+    step,
+    vacuum_analyze,
+)
 
 ROOT = Path(__file__).absolute().parent.parent
 AREAS_FILE = SHARED_DATA / "cn-admin-divisions" / "cn_divisions_2021_all_levels.csv.gz"
@@ -104,16 +119,6 @@ def areas_import() -> None:
             for i in range(1, 11)
         ]  # fmt: skip
         Area.objects.bulk_create(grids)
-
-
-def copy_rows(table: str, cols: list[str], lines: list[str]) -> None:
-    from django.db import connection
-
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as c,
-    ):
-        c.write("\n".join(lines) + "\n")
 
 
 def generate(args: argparse.Namespace) -> tuple[int, int]:
@@ -196,8 +201,7 @@ def generate(args: argparse.Namespace) -> tuple[int, int]:
             copy_rows("orgs_membership", mcols, mlines)
         made_members += m
         print(f"  ... {made_units:,} units, {made_members:,} memberships", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence('orgs_unit', 'id'), %s)", [made_units])
+    ids_continued("orgs_unit")
     return made_units, made_members
 
 
@@ -209,18 +213,10 @@ def main() -> int:
 
     django.setup()
 
-    from django.core.management import call_command
-    from django.db import connection
-
     from needle.orgs.figures import SOURCE
     from needle.orgs.models import Membership, OrgNodeRollup, OrgRollup, Unit
-    from needle.rollups.rebuild import rollups_rebuild
 
-    print(f"Needle organization statistics benchmark: PostgreSQL database {PG_DB}")
-    print(versions())
-    print(load())
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
+    started = begin(args, "organization statistics")
     step("migrate", started)
     areas_import()
     if args.read_only:
@@ -229,23 +225,11 @@ def main() -> int:
     units, members = generate(args)
     step("units and memberships (COPY)", started, f"({units:,} units, {members:,} memberships)")
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE orgs_unit")
-        cursor.execute("VACUUM ANALYZE orgs_membership")
+    vacuum_analyze("orgs_unit", "orgs_membership")
     step("VACUUM ANALYZE", started)
     print(load())
-    started = time.perf_counter()
-    rollups_rebuild(actor=None, source="orgs")
-    rebuild_s = time.perf_counter() - started
-    step(
-        "rollups rebuild --source orgs",
-        started,
-        f"({OrgRollup.objects.count():,} leaf rows, {OrgNodeRollup.objects.count():,} node rows)",
-    )
+    rebuild_s = rollups_rebuilt("orgs", OrgRollup, OrgNodeRollup)
     print(load())
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE orgs_orgrollup")
-        cursor.execute("VACUUM ANALYZE orgs_orgnoderollup")
     problems = SOURCE.check(dt.date.today() - dt.timedelta(days=30)) if SOURCE.check else []
     print(
         f"check against units and memberships (30 days, stocks): {'agree' if not problems else problems[:5]}"
@@ -261,10 +245,9 @@ def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: flo
     from django.utils import timezone
 
     from needle.areas.models import Area
-    from needle.orgs.models import Person
     from needle.orgs.selectors import org_stats_for
 
-    admin, _ = Person.objects.get_or_create(username=ADMIN, defaults={"is_superuser": True, "is_staff": True})
+    admin = admin_person(ADMIN)
     client = Client()
     client.force_login(admin)
     rng = random.Random(args.seed)
@@ -277,15 +260,11 @@ def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: flo
     print()
     print(f"ms per call, {args.nodes} random areas per level and period; target p95 < {TARGET_MS:.0f} ms")
     print(load())
-    header = f"{'level':<10} {'period':<6} {'call':<14} {'n':>4} {'p50':>7} {'p95':>7} {'max':>7}"
-    print(header)
-    print("-" * len(header))
     # Warm up: the first request loads the URLconf, the API's schemas and the templates' code.
     warm = Area.objects.filter(level=1).first()
     org_stats_for(actor=admin, area=warm, start=today, end=today)
     client.get(f"/api/v1/operations/indicators?area={warm.code}&source=orgs")
     missed = []
-    results = []
     for level, name in LEVELS.items():
         ids = list(Area.objects.filter(level=level, retired=False).values_list("pk", flat=True))
         chosen = list(Area.objects.filter(pk__in=rng.sample(ids, min(args.nodes, len(ids)))))
@@ -303,22 +282,14 @@ def read_back(args: argparse.Namespace, units: int, members: int, rebuild_s: flo
                     raise SystemExit(f"{url}: HTTP {r.status_code} {r.content[:300]!r}")
             for call, times in (("org_stats_for", stats_t), ("indicators API", api_t)):
                 r = latency(sorted(times))
-                results.append((name, label, call, r))
-                ok = r["p95"] < TARGET_MS
-                if not ok:
-                    missed.append(f"{name} {label} {call}: p95 {r['p95']:.0f} ms")
-                print(
-                    f"{name:<10} {label:<6} {call:<14} {r['n']:4d} {r['p50']:7.1f} {r['p95']:7.1f} {r['max']:7.1f}"
-                    f"  {'met' if ok else 'MISSED'}",
-                    flush=True,
-                )
-    print(load())
-    print()
-    if rebuild_s is not None:
-        print(f"rebuild of the orgs rollups ({units:,} units, {members:,} memberships): {rebuild_s:.1f} s")
-    else:
-        print(f"read back ({units:,} units, {members:,} memberships)")
-    return report_missed(missed)
+                judged(missed, f"{name:<10} {label:<6} {call}", r, TARGET_MS, width=32)
+    what = f"({units:,} units, {members:,} memberships)"
+    done = (
+        f"rebuild of the orgs rollups {what}: {rebuild_s:.1f} s"
+        if rebuild_s is not None
+        else f"read back {what}"
+    )
+    return finished(missed, "", done)
 
 
 if __name__ == "__main__":

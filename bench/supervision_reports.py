@@ -5,9 +5,9 @@ cases (the cases benchmark's count) and from the organizations' figures.
     .venv/bin/python bench/supervision_reports.py            # PostgreSQL needle_bench_sup_reports
     .venv/bin/python bench/supervision_reports.py --reuse    # measure again on the same data
 
-The database is migrated and given Chongqing's divisions (bench/volunteering_scale.import_city),
+The database is migrated and given Chongqing's divisions (benchlib.import_city),
 a general office for the city and each district, a street office per street and a resident
-committee per community (bench/supervision_scale.make_units), the demo catalog, and the rollup
+committee per community (benchlib.city_units), the demo catalog, and the rollup
 rows of --cases cases over the past --days days, written with COPY by bench/operations.py's
 generator (what `rollups rebuild` makes of that many cases: the report reads rollups, never raw
 cases), their node rows built as a rebuild builds them; the organizations' rollups are rebuilt
@@ -32,26 +32,30 @@ import datetime as dt
 import random
 import sys
 import time
-from pathlib import Path
 
-from benchlib import CITY, add_pg_url, import_city, latency, load, report_missed, start_django, step, versions
+from benchlib import (
+    CITY,
+    ROOT,
+    arguments,
+    city_units,
+    finished,
+    latency,
+    load,
+    start_django,
+    step,
+    supervision_office,
+    vacuum_analyze,
+)
 
-ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_sup_reports"
 ISSUE_S = 60.0
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_pg_url(parser, PG_DB)
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--samples", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=20)
-    parser.add_argument("--reuse", action="store_true", help="keep the database's areas, units and rollups")
-    return parser.parse_args()
+    p = arguments(__doc__, PG_DB, samples=50, seed=20, reuse="keep the database's areas, units and rollups")
+    p.add_argument("--cases", type=int, default=1_000_000)
+    p.add_argument("--days", type=int, default=365)
+    return p.parse_args()
 
 
 FIELDS = [
@@ -95,67 +99,37 @@ FIELDS = [
 def main() -> int:
     args = parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
-    kept = start_django(args, PG_DB, var_prefix="needle-bench-sup-reports-", reuse=args.reuse)
-    from django.core.management import call_command
-    from django.db import connection
+    kept, started = start_django(args, PG_DB, title="fill-once reports", reuse=args.reuse, city=True)
     from django.test import Client
     from django.utils import timezone
     from operations import generate_rollups
-    from supervision_scale import make_units
 
-    from needle.areas.models import Area, Level
     from needle.cases.figures import SOURCE as CASES
     from needle.demo.catalog import catalog_load
     from needle.orgs.models import Person, Role, RoleAssignment, Unit, UnitType
     from needle.rollups.models import CaseRollup, RollupState
     from needle.rollups.rebuild import nodes_rebuild, rollups_rebuild
     from needle.supervision import services as svc
-    from needle.supervision.models import Answer, Entry, EntryStatus, Origin, Target
+    from needle.supervision.models import Answer, Origin, Target
 
-    print(f"Needle fill-once reports benchmark: PostgreSQL database {args.pg_url.rsplit('/', 1)[-1]}")
-    print(versions())
-    print(load())
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
     if not kept:
-        import_city()
         catalog_load()
-        step("migrate, areas, catalog", started)
-        started = time.perf_counter()
-        step("units (bulk)", started, f"{make_units():,} units")
-        started = time.perf_counter()
+        started = step("catalog", started)
+        started = step("units (bulk)", started, f"{city_units():,} units")
         rows = generate_rollups(args, args.seed)
-        step("case rollup rows (COPY)", started, f"{rows:,} rows for {args.cases:,} cases")
-        started = time.perf_counter()
+        started = step("case rollup rows (COPY)", started, f"{rows:,} rows for {args.cases:,} cases")
         nodes_rebuild(CASES)
         RollupState.objects.update_or_create(
             id=1, defaults={"watermark": timezone.now(), "refreshed_at": timezone.now(), "built": ["cases"]}
         )
         rollups_rebuild(actor=None, source="orgs")
         step("node rows, organizations' rollups", started)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+        vacuum_analyze()
     else:
-        step("migrate (data kept)", started, f"{CaseRollup.objects.count():,} case rollup rows")
+        print(f"{CaseRollup.objects.count():,} case rollup rows")
     today = timezone.localdate()
-    office = Unit.objects.get(code=f"go-{CITY}")
-    supervisor, _ = Person.objects.get_or_create(username="bench-reports-office")
-    RoleAssignment.objects.get_or_create(person=supervisor, unit=office, role=Role.SUPERVISOR)
-    Entry.objects.filter(task_type="report").delete()
-    Entry.objects.bulk_create(
-        Entry(
-            district=d,
-            area_path=d.path,
-            issuer=office,
-            task_type="report",
-            asks="Monthly figures",
-            basis="bench",
-            hours=1,
-            valid_from=today,
-            valid_until=today + dt.timedelta(days=30),
-            status=EntryStatus.ADMITTED,
-        )
-        for d in Area.objects.filter(level=Level.DISTRICT)
+    office, supervisor = supervision_office(
+        "bench-reports-office", task_type="report", asks="Monthly figures"
     )
     communities = Unit.objects.filter(type=UnitType.RESIDENT_COMMITTEE).count()
     print(f"{communities:,} resident committees")
@@ -228,8 +202,7 @@ def main() -> int:
         took = time.perf_counter() - began
         assert r.status_code == 200
         print(f"{'the issuer table (' + kind + ')':<44} {took:7.2f} s  {len(r.content):,} bytes")
-    print(load())
-    return report_missed(missed)
+    return finished(missed)
 
 
 if __name__ == "__main__":

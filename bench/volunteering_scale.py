@@ -33,22 +33,25 @@ import argparse
 import datetime as dt
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 from benchlib import (
-    add_pg_url,
+    admin_person,
+    arguments,
     copy_rows,
-    import_city,
-    latency,
+    finished,
+    gets_timed,
+    ids_continued,
+    judged,
+    judged_once,
     load,
-    report_missed,
+    people_copied,
+    rollups_rebuilt,
     start_django,
     step,
-    versions,
+    vacuum_analyze,
 )
 
-ROOT = Path(__file__).absolute().parent.parent
 PG_DB = "needle_bench_volunteering"
 ADMIN = "bench-vol-admin"
 UNIT_SIZE = 500
@@ -62,22 +65,16 @@ KINDS = ["elderly", "environment", "children", "safety", "civility", "repairs"]
 
 
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = arguments(__doc__, PG_DB, samples=40, seed=17, reuse="keep the database if it exists: measure only")
     p.add_argument("--members", type=int, default=1_000_000)
     p.add_argument("--entries", type=int, default=10_000_000)
     p.add_argument("--shifts", type=int, default=2_000, help="communities given a project with a shift")
-    p.add_argument("--samples", type=int, default=40, help="requests per measured read")
-    p.add_argument("--seed", type=int, default=17)
-    p.add_argument("--reuse", action="store_true", help="keep the database if it exists: measure only")
-    add_pg_url(p, PG_DB)
     return p.parse_args()
 
 
 def generate(args: argparse.Namespace) -> dict[str, int]:
     """COPY the units, members, check-ins, shifts and hour entries; returns how many of each."""
     import numpy as np
-    from django.contrib.auth.hashers import make_password
-    from django.db import connection
 
     from needle.areas.models import Area, Level
     from needle.demo.volunteering import SKILLS
@@ -113,44 +110,13 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
         by_district.setdefault(district_of[index][0], []).append(index)
 
     # People: accounts, memberships and check-ins, COPY'd with ids chosen here.
-    unusable = make_password(None)
-    person_cols = [
-        f.column
-        for f in Person._meta.concrete_fields
-        if f.column not in ("id", "last_login", "email_confirmed_at", "terms_accepted_at", "birth_year")
-    ]
-
-    def person_line(i: int, home: int) -> str:
-        values = {
-            "password": unusable,
-            "is_superuser": "f",
-            "username": f"vol{i}",
-            "first_name": "",
-            "last_name": "",
-            "email": "",
-            "is_staff": "f",
-            "is_active": "t",
-            "date_joined": STAMP,
-            "display_name": f"党员{i}",
-            "phone": f"139{i:08d}",
-            "language": "",
-            "home_area_id": str(home),
-            "terms_version": "",
-        }
-        return "\t".join(values[c] for c in person_cols)
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM orgs_person")
-        base = cursor.fetchone()[0] + 1
     member_unit = np.arange(args.members) // UNIT_SIZE % n_units
     homes = np.empty(args.members, dtype=np.int64)
     for i in range(args.members):
         choices = by_district.get(districts[int(unit_district[member_unit[i]])][0]) or [0]
         homes[i] = choices[int(rng.integers(0, len(choices)))]
-    copy_rows(
-        "orgs_person",
-        ["id", *person_cols],
-        (f"{base + i}\t{person_line(i, communities[int(homes[i])][0])}" for i in range(args.members)),
+    base = people_copied(
+        args.members, username="vol", shown="党员", phone="139", home=lambda i: communities[int(homes[i])][0]
     )
     copy_rows(
         "orgs_membership",
@@ -243,27 +209,8 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
         copy_rows("volunteering_hourentry", ecols, lines)
         made += n
         print(f"  ... {made:,} hour entries", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('orgs_person', 'id'), (SELECT MAX(id) FROM orgs_person))"
-        )
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('volunteering_checkin', 'id'), %s)", [args.members]
-        )
+    ids_continued("orgs_person", "volunteering_checkin")
     return {"units": n_units, "members": args.members, "entries": made, "shifts": len(projects)}
-
-
-def measure(client: Any, urls: list[str], *, as_people: list[Any] | None = None) -> dict[str, Any]:
-    times = []
-    for index, url in enumerate(urls):
-        if as_people is not None:
-            client.force_login(as_people[index])
-        t = time.perf_counter()
-        r = client.get(url)
-        times.append((time.perf_counter() - t) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {r.status_code} {r.content[:300]!r}")
-    return latency(sorted(times))
 
 
 def timed_download(client: Any, url: str) -> tuple[float, int]:
@@ -282,49 +229,33 @@ def last_quarter(today: dt.date) -> str:
 
 def main() -> int:
     args = parse_args()
-    kept = start_django(args, PG_DB, var_prefix="needle-bench-vol-", reuse=args.reuse)
-    from django.core.management import call_command
-    from django.db import connection
+    kept, started = start_django(args, PG_DB, title="volunteering", reuse=args.reuse, city=True, admin=ADMIN)
     from django.test import Client
 
     from needle.areas.models import Area, Level
     from needle.orgs.models import Person, Unit
-    from needle.rollups.rebuild import rollups_rebuild
     from needle.volunteering.models import CheckIn, HourEntry, MemberRollup, Shift
 
-    print(f"Needle volunteering benchmark: PostgreSQL database {args.pg_url.rsplit('/', 1)[-1]}")
-    print(versions())
-    print(load())
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
     if not kept:
-        import_city()
-        Person.objects.create(username=ADMIN, is_superuser=True, is_staff=True)
-        step("migrate, areas", started)
-        started = time.perf_counter()
         made = generate(args)
-        step("members, check-ins, entries (COPY)", started, str(made))
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for table in ("orgs_person", "orgs_membership", "volunteering_checkin", "volunteering_checkin_skills",
-                          "volunteering_hourentry"):  # fmt: skip
-                cursor.execute(f"VACUUM ANALYZE {table}")
-        step("VACUUM ANALYZE", started)
-        started = time.perf_counter()
-        rollups_rebuild(actor=None, source="volunteering")
-        rebuild_s = time.perf_counter() - started
-        step(
-            "rollups rebuild --source volunteering", started, f"({MemberRollup.objects.count():,} leaf rows)"
+        started = step("members, check-ins, entries (COPY)", started, str(made))
+        vacuum_analyze(
+            "orgs_person",
+            "orgs_membership",
+            "volunteering_checkin",
+            "volunteering_checkin_skills",
+            "volunteering_hourentry",
         )
+        step("VACUUM ANALYZE", started)
+        rebuild_s = rollups_rebuilt("volunteering", MemberRollup)
     else:
-        step("migrate (data kept)", started)
         rebuild_s = float("nan")
     members = CheckIn.objects.count()
     entries = HourEntry.objects.count()
     print(f"{members:,} members checked in, {entries:,} hour entries")
     print(load())
 
-    admin = Person.objects.get(username=ADMIN)
+    admin = admin_person(ADMIN)
     client = Client()
     rng = random.Random(args.seed)
     today = dt.date.today()
@@ -341,21 +272,11 @@ def main() -> int:
     districts = list(Area.objects.filter(level=Level.DISTRICT).values_list("code", flat=True))
     client.force_login(people[0])
     client.get("/volunteering/me/")
-    missed = []
+    missed: list[str] = []
     print()
     print(f"ms per request, {args.samples} each; target p95 < {TARGET_MS:.0f} ms")
-
-    def report(label: str, r: dict[str, Any]) -> None:
-        ok = r["p95"] < TARGET_MS
-        if not ok:
-            missed.append(f"{label}: p95 {r['p95']:.0f} ms")
-        print(
-            f"{label:<40} {r['n']:4d}  p50 {r['p50']:7.1f}  p95 {r['p95']:7.1f}  max {r['max']:7.1f}"
-            f"  {'met' if ok else 'MISSED'}",
-            flush=True,
-        )
-
-    report("a member's page", measure(client, ["/volunteering/me/"] * len(people), as_people=people))
+    pages = ["/volunteering/me/"] * len(people)
+    judged(missed, "a member's page", gets_timed(client, pages, as_people=people), TARGET_MS, width=40)
     client.force_login(admin)
     reads = {
         "a coordinator's console": [
@@ -373,37 +294,26 @@ def main() -> int:
     for urls in reads.values():
         client.get(urls[0])
     for label, urls in reads.items():
-        report(label, measure(client, urls))
+        judged(missed, label, gets_timed(client, urls), TARGET_MS, width=40)
     district = Area.objects.filter(level=Level.DISTRICT).order_by("code").first()
     assert district is not None
     seconds, size = timed_download(
         client, f"/api/v1/volunteering/areas/{district.code}/cards.csv?quarter={quarter}"
     )
-    ok = seconds < CSV_TARGET_S
-    if not ok:
-        missed.append(f"a district's cards as CSV: {seconds:.1f} s")
     in_district = CheckIn.objects.filter(area_path__startswith=district.path).count()
-    print(
-        f"{district.name}'s cards of {quarter} as one CSV ({in_district:,} members, {size / 1e6:.1f} MB): "
-        f"{seconds:.1f} s  {'met' if ok else 'MISSED'} (target < {CSV_TARGET_S:.0f} s)"
-    )
+    detail = f" ({district.name}, {quarter}: {in_district:,} members, {size / 1e6:.1f} MB)"
+    judged_once(missed, "a district's cards as one CSV", seconds, CSV_TARGET_S, detail=detail)
     unit = Unit.objects.filter(code__startswith="work-").order_by("pk").first()
     assert unit is not None
     seconds, size = timed_download(
         client, f"/api/v1/volunteering/units/{unit.pk}/cards.pdf?quarter={quarter}"
     )
-    ok = seconds < PDF_TARGET_S
-    if not ok:
-        missed.append(f"a unit's cards as PDF: {seconds:.1f} s")
-    print(
-        f"a unit's cards of {quarter} as one PDF ({UNIT_SIZE} members, {size / 1e6:.1f} MB): "
-        f"{seconds:.1f} s  {'met' if ok else 'MISSED'} (target < {PDF_TARGET_S:.0f} s)"
+    detail = f" ({quarter}: {UNIT_SIZE} members, {size / 1e6:.1f} MB)"
+    judged_once(missed, "a unit's cards as one PDF", seconds, PDF_TARGET_S, detail=detail)
+    return finished(
+        missed,
+        f"rebuild of the volunteering rollups ({members:,} members, {entries:,} entries): {rebuild_s:.1f} s",
     )
-    print(load())
-    print(
-        f"rebuild of the volunteering rollups ({members:,} members, {entries:,} entries): {rebuild_s:.1f} s"
-    )
-    return report_missed(missed)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from needle.areas.models import Area
 # The figures' rollup tables are declared in their own module; importing them here registers them.
 from needle.care.tables import CareFootprint, CareNodeRollup, CareRollup  # noqa: F401
 from needle.cases.models import Case
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, optional_fk
 from needle.orgs.models import PersonRecord, Unit
 
 
@@ -112,22 +112,8 @@ class Recipient(TimeStamped):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="recipients"
     )
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="care_records",
-    )
-    record = models.ForeignKey(
-        PersonRecord,
-        verbose_name=_("person without an account"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="care_records",
-    )
+    person = optional_fk(settings.AUTH_USER_MODEL, _("account"), related_name="care_records")
+    record = optional_fk(PersonRecord, _("person without an account"), related_name="care_records")
     # The name as the community knows it (the account's or record's at registration); emptied
     # when the record is anonymised.
     name = models.CharField(_("name"), max_length=100)
@@ -144,14 +130,7 @@ class Recipient(TimeStamped):
     # A minor's guardian: who gives consent for them. An account when the guardian has one.
     guardian_name = models.CharField(_("guardian"), max_length=100, blank=True)
     guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
-    guardian = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("guardian's account"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="care_wards",
-    )
+    guardian = optional_fk(settings.AUTH_USER_MODEL, _("guardian's account"), related_name="care_wards")
     emergency_contact = models.CharField(_("emergency contact"), max_length=200, blank=True)
     # The sensitive fields as one Fernet token (crypto.seal) of their JSON; `sealed_fields` says
     # which of them hold something, so a masked card can show "recorded" without opening it.
@@ -246,22 +225,10 @@ class Pairing(TimeStamped):
     recipient = models.ForeignKey(
         Recipient, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="pairings"
     )
-    helper = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("helper"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="care_pairings",
+    helper = optional_fk(
+        settings.AUTH_USER_MODEL, _("helper"), on_delete=models.PROTECT, related_name="care_pairings"
     )
-    unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="care_pairings",
-    )
+    unit = optional_fk(Unit, _("unit"), on_delete=models.PROTECT, related_name="care_pairings")
     lead = models.BooleanField(_("lead"), default=False)
     started_on = models.DateField(_("since"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
@@ -321,9 +288,7 @@ class Policy(TimeStamped):
     """How often a recipient is visited and called, by risk and (optionally) category: the
     deployment's (no area) or a district's, which wins over it."""
 
-    area = models.ForeignKey(
-        Area, verbose_name=_("district"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    area = optional_fk(Area, _("district"), on_delete=models.CASCADE)
     risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices)
     # Empty: every category; a category's row wins over it.
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
@@ -443,14 +408,7 @@ class Item(TimeStamped):
     recipient = models.ForeignKey(
         Recipient, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="items"
     )
-    visit = models.ForeignKey(
-        Visit,
-        verbose_name=_("found on visit"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="items",
-    )
+    visit = optional_fk(Visit, _("found on visit"), related_name="items")
     what = models.CharField(_("what"), max_length=300)
     since = models.DateField(_("since"))
     who_acts = models.CharField(_("who acts"), max_length=100, blank=True)
@@ -465,14 +423,7 @@ class Item(TimeStamped):
         related_name="care_item",
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    closed_by = optional_fk(settings.AUTH_USER_MODEL, _("closed by"))
     # How the household confirmed it is solved (signed, by phone…), or the case's outcome.
     confirmation = models.CharField(_("household's confirmation"), max_length=300, blank=True)
     area_path = models.CharField(_("area path"), max_length=255, editable=False)

@@ -7,7 +7,15 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.rollups.models import (
+    Footprints,
+    LeafRows,
+    NodeRows,
+    leaf_constraints,
+    leaf_indexes,
+    node_constraints,
+    node_indexes,
+)
 
 
 class CareCounters(models.Model):
@@ -47,29 +55,19 @@ class CareRollup(CareCounters, LeafRows):
     class Meta:
         verbose_name = _("care rollup")
         verbose_name_plural = _("care rollups")
-        constraints = [models.UniqueConstraint(fields=["day", "area", "risk"], name="care_rollup_key")]
-        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"care_rollup_a{d}_day") for d in range(3, 7)]
+        constraints = leaf_constraints("care_rollup_key", "risk")
+        indexes = leaf_indexes("care_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} r{self.risk}"
+        return f"{super().__str__()} r{self.risk}"
 
 
-class CareNodeRollup(CareCounters, NodeRows):
+class CareNodeRollup(CareCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("care area rollup")
         verbose_name_plural = _("care area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="care_node_rollup_key"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="care_node_children"),
-            models.Index(fields=["span", "day"], name="care_node_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("care_node_rollup_key")
+        indexes = node_indexes("care_node")
 
 
 class CareFootprint(Footprints):
@@ -78,6 +76,3 @@ class CareFootprint(Footprints):
     class Meta:
         verbose_name = _("care recipient footprint")
         verbose_name_plural = _("care recipient footprints")
-
-    def __str__(self) -> str:
-        return str(self.recipient_id)

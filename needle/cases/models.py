@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, optional_fk
 from needle.orgs.models import Person, Unit
 
 
@@ -243,22 +243,8 @@ class Case(TimeStamped):
         _("deadline colour"), max_length=10, choices=Colour.choices, default="", blank=True
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
-    lead_unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("lead unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="lead_cases",
-    )
-    reporter = models.ForeignKey(
-        Person,
-        verbose_name=_("reporter"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="cases",
-    )
+    lead_unit = optional_fk(Unit, _("lead unit"), on_delete=models.PROTECT, related_name="lead_cases")
+    reporter = optional_fk(Person, _("reporter"), related_name="cases")
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
@@ -446,15 +432,11 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), db_index=True)
-    actor = models.ForeignKey(
-        Person, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = optional_fk(Person, _("actor"))
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    unit = optional_fk(Unit, _("unit"))
     # What a person wrote, as typed. What the system says is `code` with its `params`, put into
     # words in the reader's language when read (cases.presenters.event_text).
     note = models.TextField(_("note"), blank=True)
@@ -490,26 +472,12 @@ class Extension(TimeStamped):
     unit = models.ForeignKey(
         Unit, verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="+"
     )
-    requested_by = models.ForeignKey(
-        Person,
-        verbose_name=_("requested by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    requested_by = optional_fk(Person, _("requested by"))
     reason = models.TextField(_("reason"))
     old_due = models.DateTimeField(_("deadline before"))
     requested_due = models.DateTimeField(_("deadline asked for"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(
-        Person,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = optional_fk(Person, _("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     granted_due = models.DateTimeField(_("deadline granted"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
@@ -533,14 +501,7 @@ class Extension(TimeStamped):
 
 class Photo(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="photos")
-    event = models.ForeignKey(
-        CaseEvent,
-        verbose_name=_("event"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="photos",
-    )
+    event = optional_fk(CaseEvent, _("event"), related_name="photos")
     image = models.FileField(_("image"), upload_to="cases/%Y/%m/")
     content_type = models.CharField(_("content type"), max_length=30)
     size = models.PositiveIntegerField(_("size (bytes)"))
@@ -559,21 +520,12 @@ class Callback(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="callbacks")
     at = models.DateTimeField(_("time"), db_index=True)
-    actor = models.ForeignKey(
-        Person,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = optional_fk(Person, _("recorded by"))
     by_staff = models.BooleanField(_("recorded by staff after a call"), default=False)
     solved = models.BooleanField(_("solved"))
     rating = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
-    lead_unit = models.ForeignKey(
-        Unit, verbose_name=_("unit rated"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    lead_unit = optional_fk(Unit, _("unit rated"))
 
     class Meta:
         verbose_name = _("callback")
@@ -608,9 +560,7 @@ class Open311Key(TimeStamped):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     digest = models.CharField(_("digest"), max_length=64)
-    person = models.ForeignKey(
-        Person, verbose_name=_("acts as"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    person = optional_fk(Person, _("acts as"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:

@@ -9,9 +9,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, optional_fk
 from needle.orgs.models import PersonRecord, Unit
-from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.rollups.models import (
+    Footprints,
+    LeafRows,
+    NodeRows,
+    leaf_constraints,
+    leaf_indexes,
+    node_constraints,
+    node_indexes,
+)
 
 
 class Room(TimeStamped):
@@ -101,14 +109,7 @@ class RoomBooking(TimeStamped):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(_("status"), max_length=20, choices=BookingStatus.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = optional_fk(settings.AUTH_USER_MODEL, _("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
@@ -172,14 +173,7 @@ class Activity(TimeStamped):
     title_en = models.CharField(_("title in English"), max_length=150, blank=True)
     description = models.TextField(_("description"), blank=True)
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
-    room = models.ForeignKey(
-        Room,
-        verbose_name=_("room"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="activities",
-    )
+    room = optional_fk(Room, _("room"), related_name="activities")
     place = models.CharField(_("place"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -193,14 +187,7 @@ class Activity(TimeStamped):
     residents_first_until = models.DateTimeField(
         _("residents of the community first, until"), null=True, blank=True
     )
-    series = models.ForeignKey(
-        Series,
-        verbose_name=_("series"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="sessions",
-    )
+    series = optional_fk(Series, _("series"), on_delete=models.CASCADE, related_name="sessions")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -289,21 +276,11 @@ class Registration(TimeStamped):
     activity = models.ForeignKey(
         Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="registrations"
     )
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="registrations",
+    person = optional_fk(
+        settings.AUTH_USER_MODEL, _("person"), on_delete=models.PROTECT, related_name="registrations"
     )
-    record = models.ForeignKey(
-        PersonRecord,
-        verbose_name=_("person without an account"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="registrations",
+    record = optional_fk(
+        PersonRecord, _("person without an account"), on_delete=models.PROTECT, related_name="registrations"
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # Arrival order on the waitlist, kept after an offer so the order can always be read back.
@@ -457,21 +434,11 @@ class Appointment(TimeStamped):
         Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="appointments"
     )
     starts_at = models.DateTimeField(_("starts at"))
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="appointments",
+    person = optional_fk(
+        settings.AUTH_USER_MODEL, _("person"), on_delete=models.PROTECT, related_name="appointments"
     )
-    record = models.ForeignKey(
-        PersonRecord,
-        verbose_name=_("person without an account"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="appointments",
+    record = optional_fk(
+        PersonRecord, _("person without an account"), on_delete=models.PROTECT, related_name="appointments"
     )
     status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices)
     code = models.CharField(_("code"), max_length=12, unique=True)
@@ -538,32 +505,19 @@ class CenterRollup(CenterCounters, LeafRows):
     class Meta:
         verbose_name = _("center rollup")
         verbose_name_plural = _("center rollups")
-        constraints = [models.UniqueConstraint(fields=["day", "area", "audience"], name="center_rollup_key")]
-        # As the cases' leaf rows: a subtree below the node rows is its id at its depth.
-        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"center_rollup_a{d}_day") for d in range(3, 7)]
+        constraints = leaf_constraints("center_rollup_key", "audience")
+        indexes = leaf_indexes("center_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} a{self.audience}"
+        return f"{super().__str__()} a{self.audience}"
 
 
-class CenterNodeRollup(CenterCounters, NodeRows):
+class CenterNodeRollup(CenterCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("center area rollup")
         verbose_name_plural = _("center area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="center_node_rollup_key"
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["grouping", "parent_key", "span", "day"], name="center_node_rollup_children"
-            ),
-            models.Index(fields=["span", "day"], name="center_node_rollup_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("center_node_rollup_key")
+        indexes = node_indexes("center_node_rollup")
 
 
 class CenterFootprint(Footprints):
@@ -572,9 +526,6 @@ class CenterFootprint(Footprints):
     class Meta:
         verbose_name = _("activity footprint")
         verbose_name_plural = _("activity footprints")
-
-    def __str__(self) -> str:
-        return str(self.activity_id)
 
 
 # The appointments' rollups (needle.center.appointment_figures), on the engine's table shapes --
@@ -596,33 +547,19 @@ class AppointmentRollup(AppointmentCounters, LeafRows):
     class Meta:
         verbose_name = _("appointment rollup")
         verbose_name_plural = _("appointment rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "area", "audience"], name="appointment_rollup_key")
-        ]
-        indexes = [
-            models.Index(fields=[f"a{d}", "day"], name=f"appointment_rollup_a{d}_day") for d in range(3, 7)
-        ]
+        constraints = leaf_constraints("appointment_rollup_key", "audience")
+        indexes = leaf_indexes("appointment_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} a{self.audience}"
+        return f"{super().__str__()} a{self.audience}"
 
 
-class AppointmentNodeRollup(AppointmentCounters, NodeRows):
+class AppointmentNodeRollup(AppointmentCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("appointment area rollup")
         verbose_name_plural = _("appointment area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="appointment_node_rollup_key"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="appointment_node_children"),
-            models.Index(fields=["span", "day"], name="appointment_node_rollup_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("appointment_node_rollup_key")
+        indexes = node_indexes("appointment_node", day="appointment_node_rollup_day")
 
 
 class AppointmentFootprint(Footprints):
@@ -631,9 +568,6 @@ class AppointmentFootprint(Footprints):
     class Meta:
         verbose_name = _("appointment footprint")
         verbose_name_plural = _("appointment footprints")
-
-    def __str__(self) -> str:
-        return str(self.appointment_id)
 
 
 # The room use figures' rollups (needle.center.room_figures), on the engine's table shapes -----
@@ -654,31 +588,19 @@ class RoomUseRollup(RoomUseCounters, LeafRows):
     class Meta:
         verbose_name = _("room use rollup")
         verbose_name_plural = _("room use rollups")
-        constraints = [models.UniqueConstraint(fields=["day", "area", "use"], name="room_use_rollup_key")]
-        indexes = [
-            models.Index(fields=[f"a{d}", "day"], name=f"room_use_rollup_a{d}_day") for d in range(3, 7)
-        ]
+        constraints = leaf_constraints("room_use_rollup_key", "use")
+        indexes = leaf_indexes("room_use_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} u{self.use}"
+        return f"{super().__str__()} u{self.use}"
 
 
-class RoomUseNodeRollup(RoomUseCounters, NodeRows):
+class RoomUseNodeRollup(RoomUseCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("room use area rollup")
         verbose_name_plural = _("room use area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="room_use_node_rollup_key"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="room_use_node_children"),
-            models.Index(fields=["span", "day"], name="room_use_node_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("room_use_node_rollup_key")
+        indexes = node_indexes("room_use_node")
 
 
 class RoomUseFootprint(Footprints):
@@ -689,6 +611,3 @@ class RoomUseFootprint(Footprints):
     class Meta:
         verbose_name = _("room use footprint")
         verbose_name_plural = _("room use footprints")
-
-    def __str__(self) -> str:
-        return str(self.use_id)

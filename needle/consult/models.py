@@ -18,7 +18,15 @@ from needle.consult.survey_models import Question, Response, ResponseAnswer  # n
 from needle.core.models import TimeStamped
 from needle.intel.models import HotTopic
 from needle.orgs.models import PersonRecord, Unit
-from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.rollups.models import (
+    Footprints,
+    LeafRows,
+    NodeRows,
+    leaf_constraints,
+    leaf_indexes,
+    node_constraints,
+    node_indexes,
+)
 from needle.volunteering.models import Project
 
 
@@ -487,35 +495,19 @@ class ConsultRollup(ConsultCounters, LeafRows):
     class Meta:
         verbose_name = _("think tank rollup")
         verbose_name_plural = _("think tank rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "area", "participants"], name="consult_rollup_key")
-        ]
-        indexes = [
-            models.Index(fields=[f"a{d}", "day"], name=f"consult_rollup_a{d}_day") for d in range(3, 7)
-        ]
+        constraints = leaf_constraints("consult_rollup_key", "participants")
+        indexes = leaf_indexes("consult_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} p{self.participants}"
+        return f"{super().__str__()} p{self.participants}"
 
 
-class ConsultNodeRollup(ConsultCounters, NodeRows):
+class ConsultNodeRollup(ConsultCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("think tank area rollup")
         verbose_name_plural = _("think tank area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="consult_node_rollup_key"
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["grouping", "parent_key", "span", "day"], name="consult_node_rollup_children"
-            ),
-            models.Index(fields=["span", "day"], name="consult_node_rollup_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("consult_node_rollup_key")
+        indexes = node_indexes("consult_node_rollup")
 
 
 class ConsultFootprint(Footprints):
@@ -525,9 +517,6 @@ class ConsultFootprint(Footprints):
     class Meta:
         verbose_name = _("think tank area footprint")
         verbose_name_plural = _("think tank area footprints")
-
-    def __str__(self) -> str:
-        return str(self.area_id)
 
 
 # Engagement: comments, follows, reports, digests and experts -------------------------------

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +15,25 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+_M = TypeVar("_M", bound=models.Model)
+
+
+@overload
+def optional_fk(
+    to: type[_M], verbose_name: Any, *, on_delete: Any = ..., related_name: str = ...
+) -> models.ForeignKey[_M | None, _M | None]: ...
+@overload
+def optional_fk(to: str, verbose_name: Any, *, on_delete: Any = ..., related_name: str = ...) -> Any: ...
+def optional_fk(
+    to: Any, verbose_name: Any, *, on_delete: Any = models.SET_NULL, related_name: str = "+"
+) -> Any:
+    """A reference that may be empty (null, and optional in forms): who decided, the room of an
+    activity. Emptied when its object goes, unless `on_delete` says otherwise."""
+    return models.ForeignKey(
+        to, verbose_name=verbose_name, null=True, blank=True, on_delete=on_delete, related_name=related_name
+    )
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise TypeError("audit events are append-only")
@@ -27,14 +46,7 @@ class AuditEvent(models.Model):
     """One fact: who did what to which object, with the values before and after."""
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = optional_fk(settings.AUTH_USER_MODEL, _("actor"), on_delete=models.PROTECT)
     action = models.CharField(_("action"), max_length=100, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)

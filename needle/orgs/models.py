@@ -11,8 +11,16 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
-from needle.core.models import TimeStamped
-from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.core.models import TimeStamped, optional_fk
+from needle.rollups.models import (
+    Footprints,
+    LeafRows,
+    NodeRows,
+    leaf_constraints,
+    leaf_indexes,
+    node_constraints,
+    node_indexes,
+)
 
 phone_validator = RegexValidator(
     r"^(\+?86)?1[3-9]\d{9}$|^\+?[1-9]\d{6,14}$|^0\d{2,3}-?\d{7,8}$",
@@ -56,14 +64,7 @@ class Person(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
-    home_area = models.ForeignKey(
-        Area,
-        verbose_name=_("home area"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    home_area = optional_fk(Area, _("home area"))
     # Set when the person opened the link mailed to `email`; cleared when the address changes.
     # Only a confirmed address receives reports, notifications and password resets.
     email_confirmed_at = models.DateTimeField(_("email confirmed at"), null=True, blank=True)
@@ -303,14 +304,7 @@ class PersonRecord(TimeStamped):
     )
     consent_noted_at = models.DateTimeField(_("consent noted at"))
     # The resident who looks after this person (a parent, a child) and may register them.
-    family_of = models.ForeignKey(
-        Person,
-        verbose_name=_("family member responsible"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="family",
-    )
+    family_of = optional_fk(Person, _("family member responsible"), related_name="family")
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
@@ -365,34 +359,21 @@ class OrgRollup(OrgCounters, LeafRows):
     class Meta:
         verbose_name = _("organization rollup")
         verbose_name_plural = _("organization rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "area", "unit_type", "area_level"], name="org_rollup_key")
-        ]
+        constraints = leaf_constraints("org_rollup_key", "unit_type", "area_level")
         # As the cases' leaf rows, a subtree is its id at its depth, from the first depth
         # without node rows (the source's node depth is 2) down.
-        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"org_rollup_a{d}_day") for d in range(3, 7)]
+        indexes = leaf_indexes("org_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} t{self.unit_type}"
+        return f"{super().__str__()} t{self.unit_type}"
 
 
-class OrgNodeRollup(OrgCounters, NodeRows):
+class OrgNodeRollup(OrgCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("organization area rollup")
         verbose_name_plural = _("organization area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="org_node_rollup_key"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="org_node_rollup_children"),
-            # A rebuild finds each span's last block and deletes the emptied ones by span and day.
-            models.Index(fields=["span", "day"], name="org_node_rollup_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("org_node_rollup_key")
+        indexes = node_indexes("org_node_rollup")
 
 
 class OrgFootprint(Footprints):
@@ -401,6 +382,3 @@ class OrgFootprint(Footprints):
     class Meta:
         verbose_name = _("unit footprint")
         verbose_name_plural = _("unit footprints")
-
-    def __str__(self) -> str:
-        return str(self.unit_id)

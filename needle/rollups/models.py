@@ -118,6 +118,9 @@ class LeafRows(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path}"
+
 
 class Grouping(models.TextChoices):
     TOTAL = "t", _("in total")
@@ -148,6 +151,9 @@ class NodeRows(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+
 
 class Footprints(models.Model):
     """The shape of a source's footprints: what one object last added to the rollups ({key:
@@ -161,6 +167,43 @@ class Footprints(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+# A source's tables declare their unique keys and indexes through these, so that every source
+# has the same ones; each takes the names the source's tables were created with (a new name
+# would rename the index in every deployment). A table that keeps its base's __str__ says so to
+# ruff (DJ008 does not look into a base from another module).
+
+
+def leaf_constraints(name: str, *keys: str) -> list[models.BaseConstraint]:
+    """The leaf rows' unique key: one row per day, leaf area and the source's keys."""
+    return [models.UniqueConstraint(fields=["day", "area", *keys], name=name)]
+
+
+def leaf_indexes(prefix: str) -> list[models.Index]:
+    """A subtree below the node rows is its id in the column of its depth: with the day, an
+    index range holds exactly a period's rows (a path range would hold every day's)."""
+    return [
+        models.Index(fields=[f"a{d}", "day"], name=f"{prefix}_a{d}_day")
+        for d in range(NODE_DEPTH, MAX_DEPTH + 1)
+    ]
+
+
+def node_constraints(name: str) -> list[models.BaseConstraint]:
+    """The node rows' unique key: one row per grouping, node, block of days and key."""
+    return [models.UniqueConstraint(fields=["grouping", "area", "span", "day", "key"], name=name)]
+
+
+def node_indexes(prefix: str, *, day: str = "") -> list[models.Index]:
+    """A parent's breakdown by child reads its children's rows by parent_key; a rebuild finds
+    each span's last block and deletes the emptied ones by span and day."""
+    return [
+        models.Index(fields=["grouping", "parent_key", "span", "day"], name=f"{prefix}_children"),
+        models.Index(fields=["span", "day"], name=day or f"{prefix}_day"),
+    ]
+
 
 class CaseRollup(Counters, LeafRows):
     # The service's id (the cases' first grouping key): a plain id, since the engine knows no
@@ -173,17 +216,11 @@ class CaseRollup(Counters, LeafRows):
         db_table = "operations_caserollup"
         verbose_name = _("case rollup")
         verbose_name_plural = _("case rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "area", "service_id", "unit_key"], name="case_rollup_key")
-        ]
-        # A subtree below NODE_DEPTH is its id in the column of its depth: with the day, an
-        # index range holds exactly a period's rows (a path range would hold every day's).
-        # Grids are the only areas at MAX_DEPTH: the other rows (most) have no entry there.
+        constraints = leaf_constraints("case_rollup_key", "service_id", "unit_key")
+        # As leaf_indexes, but grids are the only areas at MAX_DEPTH: the other rows (most) have
+        # no entry there, so that index is partial.
         indexes = [
-            *(
-                models.Index(fields=[f"a{d}", "day"], name=f"rollup_a{d}_day")
-                for d in range(NODE_DEPTH, MAX_DEPTH)
-            ),
+            *leaf_indexes("rollup")[:-1],
             models.Index(
                 fields=[f"a{MAX_DEPTH}", "day"],
                 name=f"rollup_a{MAX_DEPTH}_day",
@@ -193,7 +230,7 @@ class CaseRollup(Counters, LeafRows):
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} s{self.service_id} u{self.unit_key}"
+        return f"{super().__str__()} s{self.service_id} u{self.unit_key}"
 
 
 class NodeRollup(Counters, NodeRows):
@@ -203,16 +240,8 @@ class NodeRollup(Counters, NodeRows):
         db_table = "operations_noderollup"
         verbose_name = _("area rollup")
         verbose_name_plural = _("area rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["grouping", "area", "span", "day", "key"], name="node_rollup_key")
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="node_rollup_children"),
-            models.Index(fields=["span", "day"], name="node_rollup_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("node_rollup_key")
+        indexes = node_indexes("node_rollup")
 
 
 class CaseFootprint(Footprints):
@@ -222,9 +251,6 @@ class CaseFootprint(Footprints):
         db_table = "operations_casefootprint"
         verbose_name = _("case footprint")
         verbose_name_plural = _("case footprints")
-
-    def __str__(self) -> str:
-        return str(self.case_id)
 
 
 class RollupState(models.Model):

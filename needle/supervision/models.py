@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from needle.areas.models import Area
 from needle.consult.models import Action
 from needle.orgs.models import Person, Unit
-from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.rollups.models import (
+    Footprints,
+    LeafRows,
+    NodeRows,
+    leaf_constraints,
+    leaf_indexes,
+    node_constraints,
+    node_indexes,
+)
 
 
 class Source(models.TextChoices):
@@ -503,29 +511,19 @@ class TaskRollup(TaskCounters, LeafRows):
     class Meta:
         verbose_name = _("task rollup")
         verbose_name_plural = _("task rollups")
-        constraints = [models.UniqueConstraint(fields=["day", "area", "issuer"], name="sup_rollup_key")]
-        indexes = [models.Index(fields=[f"a{d}", "day"], name=f"sup_rollup_a{d}_day") for d in range(3, 7)]
+        constraints = leaf_constraints("sup_rollup_key", "issuer")
+        indexes = leaf_indexes("sup_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path} i{self.issuer}"
+        return f"{super().__str__()} i{self.issuer}"
 
 
-class TaskNodeRollup(TaskCounters, NodeRows):
+class TaskNodeRollup(TaskCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("task area rollup")
         verbose_name_plural = _("task area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="sup_node_rollup_key"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="sup_node_children"),
-            models.Index(fields=["span", "day"], name="sup_node_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.area_id} {self.day}+{self.span}"
+        constraints = node_constraints("sup_node_rollup_key")
+        indexes = node_indexes("sup_node")
 
 
 class TaskFootprint(Footprints):
@@ -534,6 +532,3 @@ class TaskFootprint(Footprints):
     class Meta:
         verbose_name = _("task target footprint")
         verbose_name_plural = _("task target footprints")
-
-    def __str__(self) -> str:
-        return str(self.target_id)

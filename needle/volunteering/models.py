@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
 from needle.cases.models import Case
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, optional_fk
 from needle.orgs.models import Unit
 
 # The figures' rollup tables are declared in their own module; importing them here registers them.
@@ -102,9 +102,7 @@ class CheckIn(TimeStamped):
     community = models.ForeignKey(
         Area, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
     )
-    grid = models.ForeignKey(
-        Area, verbose_name=_("grid"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    grid = optional_fk(Area, _("grid"))
     # Denormalized from the grid's path, or the community's: scoping and "same grid" are ranges.
     area_path = models.CharField(_("area path"), max_length=255, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=CheckInStatus.choices)
@@ -116,18 +114,16 @@ class CheckIn(TimeStamped):
     # Why a member checks in with a community other than the one of their home.
     outside_reason = models.CharField(_("reason for another community"), max_length=300, blank=True)
     note = models.CharField(_("corrections asked"), max_length=300, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
+    decided_by = optional_fk(settings.AUTH_USER_MODEL, _("decided by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    moved_to = models.ForeignKey(
+        "self",
+        verbose_name=_("moved to"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-    )
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    moved_to = models.ForeignKey(
-        "self", verbose_name=_("moved to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The last day of verified service: the suggestions prefer who served least recently.
     last_served_on = models.DateField(_("last served on"), null=True, blank=True)
@@ -171,14 +167,7 @@ class UnitCheckIn(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = optional_fk(settings.AUTH_USER_MODEL, _("decided by"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     note = models.CharField(_("corrections asked"), max_length=300, blank=True)
 
@@ -253,14 +242,7 @@ class Commitment(TimeStamped):
     public = models.BooleanField(_("shown on the community page"), default=False)
     review = models.CharField(_("review"), max_length=20, choices=Review.choices, blank=True)
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    reviewed_by = optional_fk(settings.AUTH_USER_MODEL, _("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
@@ -290,9 +272,7 @@ class Need(TimeStamped):
     community = models.ForeignKey(
         Area, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
     )
-    grid = models.ForeignKey(
-        Area, verbose_name=_("grid"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    grid = optional_fk(Area, _("grid"))
     area_path = models.CharField(_("area path"), max_length=255, editable=False)
     title = models.CharField(_("title"), max_length=150)
     description = models.TextField(_("description"), blank=True)
@@ -303,14 +283,7 @@ class Need(TimeStamped):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
-    case = models.ForeignKey(
-        Case,
-        verbose_name=_("resident's request"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="volunteering_needs",
-    )
+    case = optional_fk(Case, _("resident's request"), related_name="volunteering_needs")
     status = models.CharField(_("status"), max_length=20, choices=NeedStatus.choices, default=NeedStatus.OPEN)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -372,14 +345,7 @@ class Project(TimeStamped):
     needs = models.ManyToManyField(
         Need, verbose_name=_("needs answered"), blank=True, related_name="projects"
     )
-    coordinator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("coordinator"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    coordinator = optional_fk(settings.AUTH_USER_MODEL, _("coordinator"))
     status = models.CharField(
         _("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.OPEN
     )
@@ -465,26 +431,12 @@ class Claim(TimeStamped):
     """A member's claim on a shift (认领), or a task dispatched to a member or a unit (派单)."""
 
     shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="claims")
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("member"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="claims",
+    person = optional_fk(
+        settings.AUTH_USER_MODEL, _("member"), on_delete=models.PROTECT, related_name="claims"
     )
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
-    )
+    unit = optional_fk(Unit, _("unit"), on_delete=models.PROTECT, related_name="claims")
     status = models.CharField(_("status"), max_length=20, choices=ClaimStatus.choices)
-    dispatched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("dispatched by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    dispatched_by = optional_fk(settings.AUTH_USER_MODEL, _("dispatched by"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     # Copied from the shift so that "two overlapping shifts" is one indexed read per member.
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
@@ -539,23 +491,14 @@ class HourEntry(TimeStamped):
     )
     area_path = models.CharField(_("area path"), max_length=255, editable=False)
     # The member's workplace when the service was given: its cards and targets count it.
-    workplace = models.ForeignKey(
-        Unit, verbose_name=_("workplace"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    workplace = optional_fk(Unit, _("workplace"))
     date = models.DateField(_("date"))
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2)
     description = models.CharField(_("what was done"), max_length=500)
     kind = models.CharField(_("kind of service"), max_length=20, choices=ServiceKind.choices, blank=True)
     evidence = models.FileField(_("evidence"), upload_to="volunteering/%Y/%m/", blank=True)
     evidence_note = models.CharField(_("evidence note"), max_length=300, blank=True)
-    shift = models.ForeignKey(
-        Shift,
-        verbose_name=_("shift"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="hour_entries",
-    )
+    shift = optional_fk(Shift, _("shift"), related_name="hour_entries")
     urgent = models.BooleanField(_("for an urgent need"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=HourStatus.choices)
     reported_by = models.ForeignKey(
@@ -565,14 +508,7 @@ class HourEntry(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("verified by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    verified_by = optional_fk(settings.AUTH_USER_MODEL, _("verified by"))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     reverses = models.OneToOneField(

@@ -6,7 +6,15 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from needle.rollups.models import Footprints, LeafRows, NodeRows
+from needle.rollups.models import (
+    Footprints,
+    LeafRows,
+    NodeRows,
+    leaf_constraints,
+    leaf_indexes,
+    node_constraints,
+    node_indexes,
+)
 
 # The volunteering figures' rollups (needle.volunteering.figures), on the engine's table shapes --
 
@@ -23,35 +31,20 @@ class MemberCounters(models.Model):
         abstract = True
 
 
-class MemberRollup(MemberCounters, LeafRows):
+class MemberRollup(MemberCounters, LeafRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("volunteering members rollup")
         verbose_name_plural = _("volunteering members rollups")
-        constraints = [models.UniqueConstraint(fields=["day", "area"], name="vol_member_rollup_key")]
-        indexes = [
-            models.Index(fields=[f"a{d}", "day"], name=f"vol_member_rollup_a{d}_day") for d in range(3, 7)
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.area_path}"
+        constraints = leaf_constraints("vol_member_rollup_key")
+        indexes = leaf_indexes("vol_member_rollup")
 
 
-class MemberNodeRollup(MemberCounters, NodeRows):
+class MemberNodeRollup(MemberCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("volunteering members area rollup")
         verbose_name_plural = _("volunteering members area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="vol_member_node_key"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="vol_member_node_children"),
-            models.Index(fields=["span", "day"], name="vol_member_node_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("vol_member_node_key")
+        indexes = node_indexes("vol_member_node")
 
 
 class MemberFootprint(Footprints):
@@ -60,9 +53,6 @@ class MemberFootprint(Footprints):
     class Meta:
         verbose_name = _("volunteering member footprint")
         verbose_name_plural = _("volunteering member footprints")
-
-    def __str__(self) -> str:
-        return str(self.person_id)
 
 
 class ListCounters(models.Model):
@@ -90,33 +80,19 @@ class ListRollup(ListCounters, LeafRows):
     class Meta:
         verbose_name = _("volunteering lists rollup")
         verbose_name_plural = _("volunteering lists rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "area", "category"], name="vol_list_rollup_key")
-        ]
-        indexes = [
-            models.Index(fields=[f"a{d}", "day"], name=f"vol_list_rollup_a{d}_day") for d in range(3, 7)
-        ]
+        constraints = leaf_constraints("vol_list_rollup_key", "category")
+        indexes = leaf_indexes("vol_list_rollup")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_path}"
+        return f"{super().__str__()} c{self.category}"
 
 
-class ListNodeRollup(ListCounters, NodeRows):
+class ListNodeRollup(ListCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("volunteering lists area rollup")
         verbose_name_plural = _("volunteering lists area rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grouping", "area", "span", "day", "key"], name="vol_list_node_key"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grouping", "parent_key", "span", "day"], name="vol_list_node_children"),
-            models.Index(fields=["span", "day"], name="vol_list_node_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grouping} {self.day}+{self.span} a{self.area_id} k{self.key}"
+        constraints = node_constraints("vol_list_node_key")
+        indexes = node_indexes("vol_list_node")
 
 
 class ListFootprint(Footprints):
@@ -126,6 +102,3 @@ class ListFootprint(Footprints):
     class Meta:
         verbose_name = _("volunteering lists footprint")
         verbose_name_plural = _("volunteering lists footprints")
-
-    def __str__(self) -> str:
-        return str(self.object_id)
