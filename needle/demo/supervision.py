@@ -1,13 +1,14 @@
 """The demo's supervised tasks, in the personas' district: its admission list (real kinds of
 items pushed to communities: waste sorting, the old-age allowance check, housing safety, with
-their bases and hours; one application waiting, one refused), and half a year of tasks from the
-district's general office to its streets and from its departments to its communities — most
-signed off, some overdue, some in progress, the staff persona's street passing one down — and
-one unlisted task a community declined; a task the environment department leads with the civil
-affairs and housing departments assisting, whose staff street was urged, gave evidence files
-and was granted an extension (and, where the deployment holds unlisted tasks, one held for the
-general office); a monthly report with most fields bound to the figures, last month's filled and
-signed off, this month's to fill; a draft the general office put to its streets for their
+their bases and hours; one application waiting, one refused), and half a year of tasks (with
+the same kinds a year before, to compare) from the district's general office to its streets
+and from its departments to its communities — most signed off, some overdue, some in progress,
+the staff persona's street passing one down — and one unlisted task a community declined; a
+task the environment department leads with the civil affairs and housing departments
+assisting, whose staff street was urged, gave evidence files and was granted an extension (and,
+where the deployment holds unlisted tasks, one held for the general office); a monthly report
+with most fields bound to the figures, last month's (and the same month a year before) filled
+and signed off, this month's to fill; a draft the general office put to its streets for their
 opinion, some answered.
 
 Issued through the services (so the targets, signers and the admission check are theirs), then
@@ -46,6 +47,10 @@ TASKS = [
     ("go", "12345热线重复诉求整改", "hotline_repeat", UnitType.STREET_OFFICE, 1, 20),
     ("housing", "老旧房屋安全排查", "housing_safety", UnitType.RESIDENT_COMMITTEE, 0, 20),
     ("go", "垃圾分类工作督查", "waste_sorting", UnitType.STREET_OFFICE, 0, 25),
+    # The same kinds a year before, inside the burden page's default comparison (the last 90
+    # days, a year back), so the page has something to compare with.
+    ("go", "安全生产大检查", "safety_check", UnitType.STREET_OFFICE, 13, 20),
+    ("env", "垃圾分类入户宣传", "waste_sorting", UnitType.RESIDENT_COMMITTEE, 14, 25),
 ]
 
 
@@ -239,8 +244,11 @@ def _reports(*, area: Area, office: Unit, actor: Person, today: dt.date) -> int:
     template = svc.template_create(actor=actor, owner=office, name="社区工作月报", fields=REPORT_FIELDS)
     this_month = today.replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    # Last month's report a year before, issued then: the burden's fields have a year to compare.
+    year_start = last_month.replace(year=last_month.year - 1)
+    a_year_before = (year_start, (year_start + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1))
     made = 0
-    for start, end in ((last_month, this_month - dt.timedelta(days=1)), (this_month, today)):
+    for start, end in (a_year_before, (last_month, this_month - dt.timedelta(days=1)), (this_month, today)):
         task = svc.report_issue(
             actor=actor,
             issuer=office,
@@ -262,6 +270,9 @@ def _reports(*, area: Area, office: Unit, actor: Person, today: dt.date) -> int:
                 actor=actor, target_id=target_id, values={"volunteers": 20 + n % 37, "drill": n % 3 != 0}
             )
             svc.target_sign_off(actor=actor, target_id=target_id)
+        if start == a_year_before[0]:
+            issued = today - dt.timedelta(days=395)
+            _back(task, issued, issued + dt.timedelta(days=10))
     return made
 
 

@@ -28,8 +28,9 @@ from needle.supervision.models import (
     Target,
     Task,
 )
-from needle.supervision.selectors.burden import burden_for
+from needle.supervision.selectors.burden import burden_for, year_before
 from needle.supervision.selectors.colours import clock, colour_of
+from needle.supervision.selectors.report_burden import fields_burden
 
 
 def test_the_district_gets_its_list_and_tasks(world):
@@ -44,7 +45,7 @@ def test_the_district_gets_its_list_and_tasks(world):
     made = demo_supervision_load(
         area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
     )
-    assert made["tasks"] == 9
+    assert made["tasks"] == 11
     # One draft put to the district's streets (this world has one), which answered.
     consultation = Consultation.objects.get()
     assert consultation.issuer.code == "go-500103000000" and consultation.targets_count == 1
@@ -70,7 +71,8 @@ def test_the_district_gets_its_list_and_tasks(world):
     now, _before = burden_for(
         actor=world.people["root"], area=district, start=today - dt.timedelta(days=200), end=today
     )
-    assert now.received == Target.objects.count() and now.declined == 1
+    recent = Target.objects.filter(task__issued_on__gte=today - dt.timedelta(days=200))
+    assert now.received == recent.count() and now.declined == 1
 
 
 def test_the_monthly_report_is_bound_and_last_month_filled(world):
@@ -83,8 +85,8 @@ def test_the_monthly_report_is_bound_and_last_month_filled(world):
     made = demo_supervision_load(
         area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
     )
-    assert made["reports"] == 2
-    last, this = ReportRequest.objects.order_by("period_start")
+    assert made["reports"] == 3
+    _year_before, last, this = ReportRequest.objects.order_by("period_start")
     bound = Answer.objects.filter(field__source__gt="")
     assert bound.count() == bound.filter(origin=Origin.PREFILLED).count() > 0
     communities = made["communities"]
@@ -109,7 +111,7 @@ def test_the_workflow_parts(world):
     made = demo_supervision_load(
         area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
     )
-    assert made["tasks"] == 10
+    assert made["tasks"] == 12
     shared = Task.objects.get(lead_unit__isnull=False)
     assert shared.lead_unit == units["dept-env-500103000000"]
     assert set(shared.assisting.values_list("code", flat=True)) == {
@@ -127,3 +129,36 @@ def test_the_workflow_parts(world):
     assert Target.objects.filter(task=shared, urges=1).count() == 1
     held = Task.objects.get(hold=Hold.HELD)
     assert held.issuer == units["dept-env-500103000000"] and held.targets_count > 0
+
+
+def test_the_burden_page_has_a_year_to_compare(world, client_for):
+    """The burden page's default period (the last 90 days) and the same days a year before both
+    hold tasks and report fields, each figure equal to a direct count."""
+    district = world.areas["district_a"]
+    for code, type_ in DEPARTMENTS:
+        t.UnitFactory.create(code=code, type=type_, area=district)
+    demo_supervision_load(
+        area=district, rng=random.Random(3), actor=world.people["root"], staff=world.people["staff"]
+    )
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=89)
+    now, before = burden_for(actor=world.people["root"], area=district, start=start, end=today)
+    fields_now, fields_before = fields_burden(
+        actor=world.people["root"], area=district, start=start, end=today
+    )
+    for figures, fields, (first, last) in (
+        (now, fields_now, (start, today)),
+        (before, fields_before, (year_before(start), year_before(today))),
+    ):
+        targets = Target.objects.filter(task__issued_on__gte=first, task__issued_on__lte=last)
+        answers = Answer.objects.filter(target__in=targets)
+        assert figures.received == targets.count() > 0
+        by_issuer = {line.issuer_id: line.received for line in figures.lines}
+        assert by_issuer == {
+            issuer: targets.filter(task__issuer_id=issuer).count()
+            for issuer in targets.values_list("task__issuer_id", flat=True).distinct()
+        }
+        assert sum(fields.totals.values()) == answers.count() > 0
+        assert fields.totals["prefilled"] == answers.filter(origin=Origin.PREFILLED).count() > 0
+    page = client_for("root").get(f"/supervision/burden/{district.code}/")
+    assert page.status_code == 200
