@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from needle.consult import presenters, selectors, services
+from needle.consult import selectors, services
 from needle.consult.access import may_manage, may_take_part, may_view_hidden
 from needle.consult.engagement_forms import (
     CandidatesForm,
@@ -31,6 +31,7 @@ from needle.consult.engagement_forms import (
 from needle.consult.models import Cadence, Follow, Suggestion, Topic
 from needle.consult.selectors import engagement as seen
 from needle.core.errors import DomainError, NotFound
+from needle.core.views import refusal_message
 from needle.intel.selectors import hot_topics_for
 from needle.orgs.permissions import require, require_anywhere
 
@@ -87,7 +88,7 @@ def _run(request: HttpRequest, done: str, call: Any) -> Any:
     except DomainError as exc:
         if exc.status in (401, 403, 404):
             raise
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
         return None
     if done:
         messages.success(request, done)
@@ -273,7 +274,7 @@ def experts_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         try:
             skill = seen.skill_by_code(form.cleaned_data["skill"])
         except DomainError as exc:
-            messages.error(request, presenters.refusal(exc))
+            messages.error(request, refusal_message(exc))
         else:
             candidates = seen.expert_candidates_for(actor=request.user, topic=topic, skill=skill)
     elif form.is_bound:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import Area, subtree_q
 from needle.areas.selectors import area_get
-from needle.consult import presenters, selectors, services
+from needle.consult import selectors, services
 from needle.consult.access import may_manage
 from needle.consult.meeting_forms import (
     CancelForm,
@@ -33,6 +33,7 @@ from needle.consult.models import ADOPTED, Decision, Meeting, Status, Suggestion
 from needle.consult.services.meetings import MeetingChange, meeting_edit
 from needle.consult.states import PLANNING, meeting_moves_from
 from needle.core.errors import DomainError, NotFound
+from needle.core.views import refusal_message
 from needle.orgs.models import Person
 from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
 
@@ -116,7 +117,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
             ),
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
         return redirect("consult-meetings")
     messages.success(request, _("The meeting is called: %(title)s") % {"title": meeting.title})
     return redirect("consult-meeting", meeting.pk)
@@ -206,7 +207,7 @@ def _done(request: HttpRequest, meeting: Meeting, said: str, call: Any) -> HttpR
     try:
         call()
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, said)
     return redirect("consult-meeting", meeting.pk)
@@ -338,6 +339,6 @@ def decision_result(request: HttpRequest, meeting_id: int, decision_id: int) -> 
     try:
         result = services.result_from_decision(actor=request.user, decision=decision)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
         return redirect("consult-meeting", meeting.pk)
     return redirect("consult-result", result.pk)

@@ -21,12 +21,6 @@ from needle.consult.selectors.results import (
 )
 
 
-def refusal(exc: Any) -> str:
-    """A refusal as one line: its message, or its fields' when they say more."""
-    fields = getattr(exc, "fields", None) or {}
-    return exc.message if not fields or exc.message in fields.values() else " ".join(fields.values())
-
-
 @dataclass(frozen=True)
 class SuggestionCard:
     suggestion: Suggestion

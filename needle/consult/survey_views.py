@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from needle.consult import presenters, selectors
+from needle.consult import selectors
 from needle.consult.access import may_manage
 from needle.consult.models import Topic
 from needle.consult.selectors.surveys import access_question, survey_for, survey_questions
@@ -23,6 +23,7 @@ from needle.consult.services.suggestions import OnBehalf
 from needle.consult.services.surveys import QuestionDraft, question_add, question_edit, survey_answer
 from needle.consult.survey_forms import QuestionForm, SurveyBehalfForm, SurveyForm
 from needle.core.errors import DomainError
+from needle.core.views import refusal_message
 from needle.orgs.permissions import require
 
 BEHALF = "behalf"
@@ -70,7 +71,7 @@ def answer(request: HttpRequest, topic_id: int) -> HttpResponse:
     try:
         survey_answer(actor=request.user, topic=topic, answers=form.given(), on_behalf=on_behalf)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Thank you: the answers are counted."))
     return redirect(back)
@@ -116,7 +117,7 @@ def add_question(request: HttpRequest, topic_id: int) -> HttpResponse:
         try:
             question_add(actor=request.user, topic=topic, draft=_draft(form))
         except DomainError as exc:
-            messages.error(request, presenters.refusal(exc))
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(request, _("The question is added."))
     return redirect("consult-survey-console", topic.pk)
@@ -134,7 +135,7 @@ def edit_question(request: HttpRequest, topic_id: int, question_id: int) -> Http
         try:
             question_edit(actor=request.user, question=question, draft=_draft(form))
         except DomainError as exc:
-            messages.error(request, presenters.refusal(exc))
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(request, _("The question is changed."))
     return redirect("consult-survey-console", topic.pk)

@@ -35,6 +35,7 @@ from needle.consult.models import Suggestion
 from needle.consult.selectors.engagement import access_report, expert_opinions, my_invites, report_queue
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
+from needle.core.views import refusal_message
 from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
 
 PAGE_SIZE = 20
@@ -120,7 +121,7 @@ def suggest(request: HttpRequest, topic_id: int) -> HttpResponse:
             on_behalf=on_behalf,
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Thank you: your suggestion is published."))
     return redirect(f"{back}?order=newest")
@@ -138,7 +139,7 @@ def support(request: HttpRequest, suggestion_id: int, action: str) -> HttpRespon
         else:
             services.support_withdraw(actor=request.user, suggestion=s)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     return _back(request, reverse("consult-topic", args=[s.topic_id]))
 
 
@@ -190,7 +191,7 @@ def open_topic(request: HttpRequest) -> HttpResponse:
     try:
         topic = services.topic_open(actor=request.user, area=area_get(code=data["area"]), draft=draft)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
         return redirect("consult-console")
     messages.success(request, _("The topic is open: %(title)s") % {"title": topic.title})
     return redirect("consult-topic", topic.pk)
@@ -212,7 +213,7 @@ def make_result(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     try:
         result = services.result_create(actor=request.user, area=s.topic.area, title=s.title, suggestions=[s])
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
         return redirect("consult-topic", s.topic_id)
     return redirect("consult-result", result.pk)
 
@@ -241,7 +242,7 @@ def add_action(request: HttpRequest, result_id: int) -> HttpResponse:
             ),
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     return redirect("consult-result", result.pk)
 
 
@@ -261,7 +262,7 @@ def set_progress(request: HttpRequest, result_id: int, action_id: int) -> HttpRe
             change=services.ActionChange(progress=form.cleaned_data["progress"]),
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     return redirect("consult-result", result.pk)
 
 
@@ -281,7 +282,7 @@ def answer(request: HttpRequest, suggestion_id: int) -> HttpResponse:
             text_=form.cleaned_data["text"],
         )
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Answered: %(title)s") % {"title": s.title})
     return _back(request, reverse("consult-console"))
@@ -303,7 +304,7 @@ def moderate(request: HttpRequest, suggestion_id: int, action: str) -> HttpRespo
     try:
         services.suggestion_moderate(actor=request.user, suggestion=s, move_name=action, reason=reason)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     return _back(request, reverse("consult-topic", args=[s.topic_id]))
 
 
@@ -315,7 +316,7 @@ def decide_report(request: HttpRequest, report_id: int, decision: str) -> HttpRe
     try:
         services.report_decide(actor=request.user, report=report, decision=decision)
     except DomainError as exc:
-        messages.error(request, presenters.refusal(exc))
+        messages.error(request, refusal_message(exc))
     return _back(request, reverse("consult-console"))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+from needle.core.states import allowed
 from needle.supervision import states
 from needle.supervision.models import Colour, Entry, Evidence, ReportTemplate, Status, Target, Task
 from needle.supervision.selectors.burden import Burden
@@ -56,10 +57,10 @@ def target_moves(target: Target, held: set[str], *, street: bool, community: boo
     """The forms a target's page shows to someone holding `held` (the services decide)."""
 
     def can(name: str) -> bool:
-        return states.allowed(states.TARGET_MOVES, name, target.status, held)
+        return allowed(states.TARGET_MOVES, name, target.status, held)
 
     def ext(name: str) -> bool:
-        return states.allowed(states.EXTENSION_MOVES, name, target.extension, held)
+        return allowed(states.EXTENSION_MOVES, name, target.extension, held)
 
     return Moves(
         accept=can("accept"),

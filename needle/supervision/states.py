@@ -75,18 +75,6 @@ CONSULTATION_MOVES: dict[str, Move] = {
 }
 
 
-def target_of(table: dict[str, Move], name: str) -> str:
-    state = table[name].target
-    assert state is not None, name
-    return state
-
-
-def allowed(table: dict[str, Move], name: str, state: str, capacities: set[str]) -> bool:
-    """Whether the move may start from `state` for someone acting in one of `capacities`."""
-    found = table.get(name)
-    return found is not None and state in found.sources and bool(found.capacities & capacities)
-
-
 # A report is filled while its target is in these states; once returned, only flagged fields open.
 FILLING = frozenset({Status.ISSUED, Status.ACCEPTED, Status.REPORTING})
 

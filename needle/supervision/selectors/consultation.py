@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from needle.core.errors import NotFound
+from needle.core.states import allowed
 from needle.orgs.permissions import granting_unit_ids, require_authenticated
 from needle.supervision import states
 from needle.supervision.access_consultation import (
@@ -93,10 +94,10 @@ def consultation_view(*, actor: Any, consultation: Consultation, held: set[str])
         waiting=list(listed.filter(stance="")[:LIMIT]),
         mine=list(own.select_related("unit").order_by("id")[:LIMIT]),
         overdue=overdue(consultation, today),
-        may_reply=states.allowed(CONSULTATION_MOVES, "reply", state, held) and today <= consultation.deadline,
-        may_close=states.allowed(CONSULTATION_MOVES, "close", state, held),
+        may_reply=allowed(CONSULTATION_MOVES, "reply", state, held) and today <= consultation.deadline,
+        may_close=allowed(CONSULTATION_MOVES, "close", state, held),
         may_issue_task=consultation.task_id is None
-        and states.allowed(CONSULTATION_MOVES, "issue_task", state, held),
+        and allowed(CONSULTATION_MOVES, "issue_task", state, held),
     )
 
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from needle.areas.models import Area, Level
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.core.states import allowed
+from needle.core.states import target as move_target
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, require_authenticated
 from needle.supervision import inputs, states
@@ -106,13 +108,13 @@ def entry_decide(*, actor: Any, entry_id: int, decision: Any, note: Any = "") ->
         raise PermissionDenied()
     why = inputs.text(note, limit=inputs.NOTE, field="note")
     name = DECISIONS[decision]
-    if not states.allowed(states.ENTRY_MOVES, name, entry.status, {states.OFFICE}):
+    if not allowed(states.ENTRY_MOVES, name, entry.status, {states.OFFICE}):
         raise Conflict(
             _("This cannot be done in the state “%(state)s”.") % {"state": entry.status},
             extra={"state": entry.status},
         )
     old = snapshot(entry, FIELDS)
-    entry.status = states.target_of(states.ENTRY_MOVES, name)
+    entry.status = move_target(states.ENTRY_MOVES, name)
     entry.decided_by = actor
     entry.decided_at = timezone.now()
     entry.decision_note = why

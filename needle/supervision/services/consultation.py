@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.core.states import allowed
+from needle.core.states import target as move_target
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, require_authenticated
-from needle.supervision import inputs, states
+from needle.supervision import inputs
 from needle.supervision.access_consultation import (
     answering_units,
     consultation_capacities,
@@ -111,7 +113,7 @@ def consultation_reply(
         unit_id = units[0]
     elif unit_id not in units:
         raise PermissionDenied(_("You do not answer for this unit."))
-    if not states.allowed(CONSULTATION_MOVES, "reply", consultation.state, held):
+    if not allowed(CONSULTATION_MOVES, "reply", consultation.state, held):
         raise _closed_error(consultation)
     if today() > consultation.deadline:
         raise Conflict(
@@ -154,9 +156,9 @@ def consultation_close(*, actor: Any, consultation_id: int) -> Consultation:
     consultation, held = _locked(actor, consultation_id)
     if ISSUER not in held:
         raise PermissionDenied()
-    if not states.allowed(CONSULTATION_MOVES, "close", consultation.state, held):
+    if not allowed(CONSULTATION_MOVES, "close", consultation.state, held):
         raise _closed_error(consultation)
-    consultation.state = states.target_of(CONSULTATION_MOVES, "close")
+    consultation.state = move_target(CONSULTATION_MOVES, "close")
     consultation.closed_at = timezone.now()
     consultation.save(update_fields=["state", "closed_at", "updated_at"])
     answered = ConsultationReply.objects.filter(consultation=consultation).exclude(stance="").count()
@@ -190,7 +192,7 @@ def task_from_consultation(
             raise PermissionDenied()
         if consultation.task_id is not None:
             raise Conflict(_("A task has been issued from this consultation already."), code="task_issued")
-        if not states.allowed(CONSULTATION_MOVES, "issue_task", consultation.state, held):
+        if not allowed(CONSULTATION_MOVES, "issue_task", consultation.state, held):
             raise Conflict(_("Close the consultation first."), extra={"state": consultation.state})
         if targets is None:
             targets = list(

@@ -28,6 +28,7 @@ from needle.core.audit import audit_record
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.schemas import MAX_ID
 from needle.core.sql import AnyOf
+from needle.core.states import allowed
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import can_act_for_unit, require_authenticated
 from needle.supervision import inputs, states
@@ -366,7 +367,7 @@ def target_split(
             raise ValidationFailed(_("Only a street office passes its share down."), code="not_a_street")
         if locked.split:
             raise Conflict(_("This share has been passed down already."), extra={"state": locked.status})
-        if not states.allowed(states.TARGET_MOVES, "split", locked.status, held):
+        if not allowed(states.TARGET_MOVES, "split", locked.status, held):
             if TARGET not in held:
                 raise PermissionDenied()
             raise Conflict(_("The task cannot be passed down in this state."), extra={"state": locked.status})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.core.states import target as move_target
 from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import inputs, states
@@ -96,7 +97,7 @@ def _move(actor: Any, target_id: int, name: str, **change: Any) -> tuple[Target,
     target, held = _locked(actor, target_id)
     _check(states.TARGET_MOVES, name, target.status, held)
     old = snapshot(target, FIELDS)
-    target.status = states.target_of(states.TARGET_MOVES, name)
+    target.status = move_target(states.TARGET_MOVES, name)
     for key, value in change.items():
         setattr(target, key, value)
     return target, old, ["status", *change, "updated_at"]
@@ -225,7 +226,7 @@ def extension_decide(*, actor: Any, target_id: int, grant: bool) -> Target:
     target, held = _locked(actor, target_id)
     _check(states.EXTENSION_MOVES, name, target.extension, held)
     old = snapshot(target, FIELDS)
-    target.extension = states.target_of(states.EXTENSION_MOVES, name)
+    target.extension = move_target(states.EXTENSION_MOVES, name)
     if grant and target.extension_until:
         target.deadline = max(target.deadline, target.extension_until)
     target.save()
