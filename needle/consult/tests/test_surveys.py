@@ -267,7 +267,9 @@ def test_a_refused_answer_is_a_422_naming_the_question(
     assert res.status_code == 422, res.content
     fields = res.json()["error"]["fields"]
     assert list(fields) == [f"answers.{survey[which].pk}"]
-    assert f"Question {which + 1}" in fields[f"answers.{survey[which].pk}"]
+    # The question is named by its number, in the resident's language.
+    said = fields[f"answers.{survey[which].pk}"]
+    assert f"Question {which + 1}:" in said or f"第 {which + 1} 题" in said
     assert not Response.objects.exists() and not ResponseAnswer.objects.exists()
 
 
@@ -279,7 +281,7 @@ def test_a_nul_byte_is_refused_naming_the_question(
     assert res.status_code == 422 and list(res.json()["error"]["fields"]) == ["answers.3.text"]
     # The service refuses it from every other entry point, naming the question.
     answers = {q.pk: Given(choices=[0]) for q in survey[:2]} | {survey[2].pk: Given(value=3)}
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(ValidationFailed) as refused, translation.override("en"):
         survey_answer(
             actor=world.people["resident"],
             topic=topic,
@@ -395,7 +397,7 @@ def test_a_resident_answers_on_the_topic_page(
     other = Client()
     other.force_login(neighbour)
     res = other.post(f"/consult/topics/{topic.pk}/survey/", {f"q{survey[0].pk}": "1"}, follow=True)
-    assert "Question 2" in res.content.decode() or "问题 2" in res.content.decode()
+    assert "Question 2:" in res.content.decode() or "第 2 题" in res.content.decode()
     assert not Response.objects.filter(person=neighbour).exists()
 
 
