@@ -184,27 +184,26 @@ def _cadence(request: HttpRequest) -> str | None:
     return str(form.cleaned_data["cadence"])
 
 
-@login_required
-@require_POST
-def follow_topic(request: HttpRequest, topic_id: int, move: str) -> HttpResponse:
-    """Follow a topic with a cadence (again: change it), or stop following it."""
-    topic = selectors.access_topic(topic_id=topic_id)
+def _follow_move(request: HttpRequest, move: str, said: tuple[str, str], **followed: Any) -> None:
+    """Follow (again: change the cadence) or stop following a topic or a suggestion."""
     if move == "follow":
         cadence = _cadence(request)
         if cadence is not None:
             _run(
-                request,
-                _("You follow this topic."),
-                lambda: services.follow_set(actor=request.user, topic=topic, cadence=cadence),
+                request, said[0], lambda: services.follow_set(actor=request.user, cadence=cadence, **followed)
             )
     elif move == "unfollow":
-        _run(
-            request,
-            _("You no longer follow this topic."),
-            lambda: services.unfollow(actor=request.user, topic=topic),
-        )
+        _run(request, said[1], lambda: services.unfollow(actor=request.user, **followed))
     else:
         raise NotFound()
+
+
+@login_required
+@require_POST
+def follow_topic(request: HttpRequest, topic_id: int, move: str) -> HttpResponse:
+    topic = selectors.access_topic(topic_id=topic_id)
+    said = (_("You follow this topic."), _("You no longer follow this topic."))
+    _follow_move(request, move, said, topic=topic)
     return _to_topic(request, topic.pk)
 
 
@@ -212,22 +211,8 @@ def follow_topic(request: HttpRequest, topic_id: int, move: str) -> HttpResponse
 @require_POST
 def follow_suggestion(request: HttpRequest, suggestion_id: int, move: str) -> HttpResponse:
     s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
-    if move == "follow":
-        cadence = _cadence(request)
-        if cadence is not None:
-            _run(
-                request,
-                _("You follow this suggestion."),
-                lambda: services.follow_set(actor=request.user, suggestion=s, cadence=cadence),
-            )
-    elif move == "unfollow":
-        _run(
-            request,
-            _("You no longer follow this suggestion."),
-            lambda: services.unfollow(actor=request.user, suggestion=s),
-        )
-    else:
-        raise NotFound()
+    said = (_("You follow this suggestion."), _("You no longer follow this suggestion."))
+    _follow_move(request, move, said, suggestion=s)
     return _to_topic(request, s.topic_id, f"#s{s.pk}")
 
 

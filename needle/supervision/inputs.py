@@ -19,7 +19,7 @@ TYPE = 40
 # A deadline or a validity within five years of today: a year 2999 typed by mistake is refused.
 YEARS_AHEAD = 5
 # Free text is taken as every app takes it (core.text).
-__all__ = ["code", "day", "future_day", "percent", "text"]
+__all__ = ["chosen_unit", "code", "day", "future_day", "percent", "period", "text"]
 
 
 def code(value: Any, *, field: str) -> str:
@@ -53,3 +53,26 @@ def percent(value: Any, *, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         raise ValidationFailed(fields={field: _("Give a whole number from 0 to 100.")})
     return value
+
+
+def chosen_unit(units: list[Any], value: Any, *, field: str = "issuer") -> Any:
+    """The unit a form chose among those it offered (a page's choice of issuer)."""
+    found = next((u for u in units if str(u.pk) == str(value or "")), None)
+    if found is None:
+        raise ValidationFailed(fields={field: _("Choose one of your units.")})
+    return found
+
+
+# The burden pages' period when none is asked for: the last 90 days.
+PERIOD_DAYS = 90
+
+
+def period(query: Any, *, today: dt.date) -> tuple[dt.date, dt.date]:
+    """A page's period from its query string (`start`, `end`), by default the last 90 days."""
+    start = (
+        day(query["start"], field="start")
+        if query.get("start")
+        else today - dt.timedelta(days=PERIOD_DAYS - 1)
+    )
+    end = day(query["end"], field="end") if query.get("end") else today
+    return start, end

@@ -18,10 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needle.core import periods
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
-from needle.orgs.models import Unit, UnitType
-from needle.orgs.permissions import granting_unit_ids, is_superuser, require_anywhere
+from needle.orgs.models import UnitType
+from needle.orgs.permissions import require_anywhere
+from needle.supervision import inputs
 from needle.supervision.models import Stance
 from needle.supervision.selectors.consultation import access_consultation, consultation_view
+from needle.supervision.selectors.units import issuing_units
 from needle.supervision.services import consultation as svc
 
 TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
@@ -35,26 +37,17 @@ def _day(value: str, field: str) -> Any:
         raise ValidationFailed(fields={field: str(exc)}) from None
 
 
-def _issuing_units(actor: Any) -> list[Unit]:
-    units = Unit.objects.filter(dissolved_on__isnull=True).order_by("area_path", "name")
-    if is_superuser(actor):
-        return list(units.filter(type__in=[UnitType.GENERAL_OFFICE, UnitType.DEPARTMENT])[:50])
-    return list(units.filter(pk__in=granting_unit_ids(actor, "supervision.issue")))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 @require_anywhere("supervision.issue")
 def consultation_new(request: HttpRequest) -> HttpResponse:
     """Ask every unit of a type under an area for its opinion (the API also takes unit ids)."""
-    units = _issuing_units(request.user)
+    units = issuing_units(actor=request.user, perm="supervision.issue")
     errors: dict[str, str] = {}
     post = request.POST
     if request.method == "POST":
         try:
-            issuer = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
-            if issuer is None:
-                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            issuer = inputs.chosen_unit(units, post.get("issuer"))
             consultation = svc.consultation_open(
                 actor=request.user,
                 issuer=issuer,

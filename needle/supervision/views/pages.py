@@ -4,7 +4,6 @@ Thin: reads come from the selectors, writes go through the services, which check
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -241,12 +240,7 @@ def burden(request: HttpRequest, code: str) -> HttpResponse:
     declined and refused, beside the same period a year before (default: the last 90 days)."""
     area = area_get(code=code[:20])
     today = timezone.localdate()
-    start = (
-        inputs.day(request.GET["start"], field="start")
-        if request.GET.get("start")
-        else today - dt.timedelta(days=89)
-    )
-    end = inputs.day(request.GET["end"], field="end") if request.GET.get("end") else today
+    start, end = inputs.period(request.GET, today=today)
     now, before = burden_for(actor=request.user, area=area, start=start, end=end)
     earlier = {line.issuer_id: line for line in before.lines}
     rows: list[tuple[IssuerLine | None, IssuerLine | None]] = [
@@ -272,9 +266,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
     post = request.POST
     if request.method == "POST":
         try:
-            issuer = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
-            if issuer is None:
-                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            issuer = inputs.chosen_unit(units, post.get("issuer"))
             task = svc.task_issue(
                 actor=request.user,
                 issuer=issuer,
@@ -332,9 +324,7 @@ def admission_work(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, _("Decided."))
                 return redirect(reverse("supervision-admission-work"))
-            issuer = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
-            if issuer is None:
-                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            issuer = inputs.chosen_unit(units, post.get("issuer"))
             district = Area.objects.filter(code=post.get("district", "")[:20], level=Level.DISTRICT).first()
             if district is None:
                 raise ValidationFailed(fields={"district": _("Give a district's code.")})

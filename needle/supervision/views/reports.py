@@ -5,7 +5,6 @@ Thin: reads from the selectors, writes through the services."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -139,12 +138,7 @@ def burden_fields(request: HttpRequest, code: str) -> HttpResponse:
     fields were prefilled, reused, typed, with the year before. The same period as the page."""
     area = area_get(code=code[:20])
     today = timezone.localdate()
-    start = (
-        inputs.day(request.GET["start"], field="start")
-        if request.GET.get("start")
-        else today - dt.timedelta(days=89)
-    )
-    end = inputs.day(request.GET["end"], field="end") if request.GET.get("end") else today
+    start, end = inputs.period(request.GET, today=today)
     now, before = fields_burden(actor=request.user, area=area, start=start, end=end)
     earlier = {line.issuer_id: line for line in before.lines}
     return render(
