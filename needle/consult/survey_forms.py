@@ -57,6 +57,8 @@ class QuestionForm(forms.Form):
 
 class SurveyForm(forms.Form):
     def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
+        # A question brings its own punctuation ("…？"); a colon after it would read twice.
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.questions = questions
         for q in questions:
