@@ -123,21 +123,24 @@ def comment(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     return _to_topic(request, s.topic_id, f"#s{s.pk}")
 
 
+def _report(request: HttpRequest, **reported: Any) -> None:
+    """Report a suggestion or a comment to the moderators with the form's reason."""
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return
+    _run(
+        request,
+        _("Thank you: the moderators will look at it."),
+        lambda: services.report_make(actor=request.user, reason=form.cleaned_data["reason"], **reported),
+    )
+
+
 @login_required
 @require_POST
 def report_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        _run(
-            request,
-            _("Thank you: the moderators will look at it."),
-            lambda: services.report_make(
-                actor=request.user, suggestion=s, reason=form.cleaned_data["reason"]
-            ),
-        )
+    _report(request, suggestion=s)
     return _to_topic(request, s.topic_id, f"#s{s.pk}")
 
 
@@ -145,15 +148,7 @@ def report_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
 @require_POST
 def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     c = seen.access_comment(actor=request.user, comment_id=comment_id)
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        _run(
-            request,
-            _("Thank you: the moderators will look at it."),
-            lambda: services.report_make(actor=request.user, comment=c, reason=form.cleaned_data["reason"]),
-        )
+    _report(request, comment=c)
     return _to_topic(request, c.suggestion.topic_id, f"#s{c.suggestion_id}")
 
 

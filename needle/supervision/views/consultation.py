@@ -5,8 +5,6 @@ Thin: reads come from the selectors, writes go through the services, which check
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from needle.core import periods
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
 from needle.orgs.models import UnitType
@@ -28,13 +25,6 @@ from needle.supervision.services import consultation as svc
 
 TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
 STANCES = (Stance.AGREE, Stance.CHANGES, Stance.DISAGREE)
-
-
-def _day(value: str, field: str) -> Any:
-    try:
-        return periods.day(value)
-    except ValueError as exc:
-        raise ValidationFailed(fields={field: str(exc)}) from None
 
 
 @login_required
@@ -53,7 +43,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
                 issuer=issuer,
                 title=post.get("title", ""),
                 body=post.get("body", ""),
-                deadline=_day(post.get("deadline", ""), "deadline"),
+                deadline=inputs.day(post.get("deadline", ""), field="deadline"),
                 targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
             )
         except ValidationFailed as exc:
@@ -119,7 +109,7 @@ def consultation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse
             task = svc.task_from_consultation(
                 actor=actor,
                 consultation_id=pk,
-                deadline=_day(post.get("deadline", ""), "deadline"),
+                deadline=inputs.day(post.get("deadline", ""), field="deadline"),
                 task_type=post.get("task_type", "") or "general",
             )
             messages.success(request, _("Issued to %(n)d units.") % {"n": task.targets_count})
