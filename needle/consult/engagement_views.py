@@ -32,7 +32,6 @@ from needle.consult.models import Cadence, Follow, Suggestion, Topic
 from needle.consult.selectors import engagement as seen
 from needle.core.errors import DomainError, NotFound
 from needle.core.views import refusal_message
-from needle.intel.selectors import hot_topics_for
 from needle.orgs.permissions import require, require_anywhere
 
 
@@ -316,12 +315,7 @@ def opinion(request: HttpRequest, invite_id: int) -> HttpResponse:
 @require_anywhere("consult.manage")
 def hot_topics(request: HttpRequest) -> HttpResponse:
     """The open hot topics in the staff's areas that have no topic yet, hottest first."""
-    made = Topic.objects.exclude(hot_topic=None).values("hot_topic_id")
-    rows = list(hot_topics_for(actor=request.user).exclude(pk__in=made)[:50])
-    context = {
-        "hot_topics": [h for h in rows if may_manage(request.user, h.area_path)],
-        "form": FromHotTopicForm(),
-    }
+    context = {"hot_topics": seen.hot_topics_to_open(actor=request.user), "form": FromHotTopicForm()}
     return render(request, "consult/hot_topics.html", context)
 
 

@@ -72,8 +72,7 @@ def target_moves(target: Target, held: set[str], *, street: bool, community: boo
         split=can("split") and street and not target.split,
         ask_extension=ext("ask") and target.status in OPEN,
         decide_extension=ext("grant"),
-        # The issuer or the level above urges an open target (services.workflow.target_urge).
-        urge=bool(held & {states.ISSUER, states.SIGNER}) and target.status in OPEN,
+        urge=allowed(states.TARGET_MOVES, "urge", target.status, held),
     )
 
 

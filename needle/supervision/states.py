@@ -37,6 +37,8 @@ TARGET_MOVES: dict[str, Move] = {
         move("decline", {S.ISSUED, S.ACCEPTED}, S.DECLINED, TARGET, requires="unlisted"),
         # A street passes its share down to its communities; it stays in its state.
         move("split", {S.ISSUED, S.ACCEPTED, S.REPORTING}, None, TARGET, requires="street"),
+        # The issuer or the level above presses an open target; it stays in its state.
+        move("urge", OPEN, None, ISSUER, SIGNER),
     )
 }
 

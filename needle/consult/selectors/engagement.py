@@ -13,6 +13,8 @@ from needle.areas.models import subtree_q
 from needle.consult.access import may_manage, may_view_hidden
 from needle.consult.models import Comment, ExpertInvite, Follow, Report, ReportDecision, Suggestion, Topic
 from needle.core.errors import NotFound, ValidationFailed
+from needle.intel.models import HotTopic
+from needle.intel.selectors import hot_topics_for
 from needle.orgs.models import Person
 from needle.orgs.permissions import area_scope_q, has_perm_anywhere, require
 from needle.volunteering.models import CheckIn, CheckInStatus, Skill
@@ -179,7 +181,7 @@ def my_invites(*, actor: Any, topic: Topic | None = None) -> list[ExpertInvite]:
     """The invitations the actor has had (to one topic, or all), newest first."""
     if not getattr(actor, "is_authenticated", False):
         return []
-    qs = ExpertInvite.objects.filter(person_id=actor.pk).select_related("topic")
+    qs = ExpertInvite.objects.filter(person_id=actor.pk).select_related("topic", "person")
     if topic is not None:
         qs = qs.filter(topic=topic)
     return list(qs.order_by("-pk"))
@@ -191,3 +193,14 @@ def access_invite(*, actor: Any, invite_id: int) -> ExpertInvite:
     if found is None or found.person_id != getattr(actor, "pk", None):
         raise NotFound()
     return found
+
+
+HOT_TOPICS_SHOWN = 50
+
+
+def hot_topics_to_open(*, actor: Any) -> list[HotTopic]:
+    """The open hot topics the actor may see, in the areas whose think tank they manage, that
+    have no topic yet, hottest first: filtered in the query, so none hides behind the cut."""
+    made = Topic.objects.exclude(hot_topic=None).values("hot_topic_id")
+    scope = area_scope_q(actor, "consult.manage", field="area_path")
+    return list(hot_topics_for(actor=actor).exclude(pk__in=made).filter(scope or Q())[:HOT_TOPICS_SHOWN])

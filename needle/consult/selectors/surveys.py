@@ -73,7 +73,8 @@ def _pct(n: int, of: int) -> float:
 
 
 def survey_for(*, actor: Any, topic: Topic) -> Survey:
-    """The questions with their results as the actor may see them (six queries at most)."""
+    """The questions with their results as the actor may see them (six queries at most, and one
+    per text question for the staff who read the texts)."""
     questions = survey_questions(topic=topic)
     texts_allowed = may_read_texts(actor, topic)
     if not questions:
@@ -100,15 +101,15 @@ def survey_for(*, actor: Any, topic: Topic) -> Survey:
     }
     texts: dict[int, list[str]] = defaultdict(list)
     if texts_allowed:
-        text_ids = [q.pk for q in questions if q.kind == QuestionKind.TEXT]
-        for qid, said in (
-            answers.filter(question_id__in=text_ids)
-            .exclude(text="")
-            .order_by("-pk")
-            .values_list("question_id", "text")
-        ):
-            if len(texts[qid]) < TEXTS_SHOWN:
-                texts[qid].append(said)
+        # The newest answers of each text question, cut in the query: a busy topic has thousands.
+        for q in questions:
+            if q.kind == QuestionKind.TEXT:
+                texts[q.pk] = list(
+                    answers.filter(question_id=q.pk)
+                    .exclude(text="")
+                    .order_by("-pk")
+                    .values_list("text", flat=True)[:TEXTS_SHOWN]
+                )
     out = []
     for q in questions:
         n = answered.get(q.pk, 0)

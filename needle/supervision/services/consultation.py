@@ -179,7 +179,6 @@ def task_from_consultation(
     deadline: Any,
     task_type: str = "general",
     targets: Sequence[Any] | None = None,
-    deliver_unlisted: bool = False,
 ) -> Task:
     """Issue a task from a closed consultation's draft (its title and body), by default to the
     units asked, through task_issue (which checks the admission list). Once per consultation.
@@ -208,10 +207,10 @@ def task_from_consultation(
                     title=consultation.title, body=consultation.body, task_type=task_type, deadline=deadline
                 ),
                 targets=targets,
-                deliver_unlisted=deliver_unlisted,
             )
         except ValidationFailed as exc:
-            # task_issue wrote nothing but the refusal (in its own savepoint): keep it.
+            # task_issue refused after recording the refusal in this transaction; raising outside
+            # the atomic block below keeps that record for the burden figures.
             refused = exc
         else:
             consultation.task = task

@@ -17,6 +17,7 @@ from needle.cases.uploads import CleanImage, clean_image, photo_files_removed_on
 from needle.consult.services.results import action_follow
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.core.states import allowed
 from needle.notify.messages import Message
 from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_authenticated
@@ -25,7 +26,7 @@ from needle.supervision.access import capacities, may_decide_in, may_view_target
 from needle.supervision.models import Evidence, Hold, Report, Status, Target, Task
 from needle.supervision.services import notices
 from needle.supervision.services.issue import district_path
-from needle.supervision.states import ISSUER, OPEN, SIGNER
+from needle.supervision.states import ISSUER, SIGNER, TARGET_MOVES
 
 MAX_EVIDENCE = 5
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -47,7 +48,7 @@ def target_urge(*, actor: Any, target_id: int, note: Any = "") -> Target:
         raise NotFound()
     if not held & {ISSUER, SIGNER}:
         raise PermissionDenied()
-    if target.status not in OPEN:
+    if not allowed(TARGET_MOVES, "urge", target.status, held):
         raise Conflict(
             _("This cannot be done in the state “%(state)s”.") % {"state": target.status},
             extra={"state": target.status},

@@ -23,6 +23,17 @@ from needle.supervision.selectors.consultation import access_consultation, consu
 from needle.supervision.selectors.units import issuing_units
 from needle.supervision.services import consultation as svc
 
+
+def _unit_id(value: str) -> int | None:
+    """The unit a reply is for: none given (the person's only unit), or an id."""
+    if not value:
+        return None
+    found = id_or_none(value)
+    if found is None:
+        raise ValidationFailed(fields={"unit": _("Choose one of your units.")})
+    return found
+
+
 TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
 STANCES = (Stance.AGREE, Stance.CHANGES, Stance.DISAGREE)
 
@@ -101,7 +112,7 @@ def consultation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse
                 consultation_id=pk,
                 stance=post.get("stance", ""),
                 text=post.get("text", ""),
-                unit_id=id_or_none(unit) if unit else None,
+                unit_id=_unit_id(unit),
             )
         elif action == "close":
             svc.consultation_close(actor=actor, consultation_id=pk)
