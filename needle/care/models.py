@@ -21,7 +21,7 @@ from needle.areas.models import Area
 from needle.care.tables import CareFootprint, CareNodeRollup, CareRollup  # noqa: F401
 from needle.cases.models import Case
 from needle.core.models import TimeStamped, optional_fk
-from needle.orgs.models import PersonRecord, Unit
+from needle.orgs.models import Person, PersonRecord, Unit
 
 
 class Category(models.TextChoices):
@@ -112,7 +112,7 @@ class Recipient(TimeStamped):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="recipients"
     )
-    person = optional_fk(settings.AUTH_USER_MODEL, _("account"), related_name="care_records")
+    person = optional_fk(Person, _("account"), related_name="care_records")
     record = optional_fk(PersonRecord, _("person without an account"), related_name="care_records")
     # The name as the community knows it (the account's or record's at registration); emptied
     # when the record is anonymised.
@@ -130,7 +130,7 @@ class Recipient(TimeStamped):
     # A minor's guardian: who gives consent for them. An account when the guardian has one.
     guardian_name = models.CharField(_("guardian"), max_length=100, blank=True)
     guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
-    guardian = optional_fk(settings.AUTH_USER_MODEL, _("guardian's account"), related_name="care_wards")
+    guardian = optional_fk(Person, _("guardian's account"), related_name="care_wards")
     emergency_contact = models.CharField(_("emergency contact"), max_length=200, blank=True)
     # The sensitive fields as one Fernet token (crypto.seal) of their JSON; `sealed_fields` says
     # which of them hold something, so a masked card can show "recorded" without opening it.
@@ -225,9 +225,7 @@ class Pairing(TimeStamped):
     recipient = models.ForeignKey(
         Recipient, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="pairings"
     )
-    helper = optional_fk(
-        settings.AUTH_USER_MODEL, _("helper"), on_delete=models.PROTECT, related_name="care_pairings"
-    )
+    helper = optional_fk(Person, _("helper"), on_delete=models.PROTECT, related_name="care_pairings")
     unit = optional_fk(Unit, _("unit"), on_delete=models.PROTECT, related_name="care_pairings")
     lead = models.BooleanField(_("lead"), default=False)
     started_on = models.DateField(_("since"))
@@ -423,7 +421,7 @@ class Item(TimeStamped):
         related_name="care_item",
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = optional_fk(settings.AUTH_USER_MODEL, _("closed by"))
+    closed_by = optional_fk(Person, _("closed by"))
     # How the household confirmed it is solved (signed, by phone…), or the case's outcome.
     confirmation = models.CharField(_("household's confirmation"), max_length=300, blank=True)
     area_path = models.CharField(_("area path"), max_length=255, editable=False)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
 from needle.core.models import TimeStamped, optional_fk
-from needle.orgs.models import PersonRecord, Unit
+from needle.orgs.models import Person, PersonRecord, Unit
 from needle.rollups.models import (
     Footprints,
     LeafRows,
@@ -109,7 +109,7 @@ class RoomBooking(TimeStamped):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(_("status"), max_length=20, choices=BookingStatus.choices)
-    decided_by = optional_fk(settings.AUTH_USER_MODEL, _("decided by"))
+    decided_by = optional_fk(Person, _("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
@@ -276,9 +276,7 @@ class Registration(TimeStamped):
     activity = models.ForeignKey(
         Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="registrations"
     )
-    person = optional_fk(
-        settings.AUTH_USER_MODEL, _("person"), on_delete=models.PROTECT, related_name="registrations"
-    )
+    person = optional_fk(Person, _("person"), on_delete=models.PROTECT, related_name="registrations")
     record = optional_fk(
         PersonRecord, _("person without an account"), on_delete=models.PROTECT, related_name="registrations"
     )
@@ -434,9 +432,7 @@ class Appointment(TimeStamped):
         Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="appointments"
     )
     starts_at = models.DateTimeField(_("starts at"))
-    person = optional_fk(
-        settings.AUTH_USER_MODEL, _("person"), on_delete=models.PROTECT, related_name="appointments"
-    )
+    person = optional_fk(Person, _("person"), on_delete=models.PROTECT, related_name="appointments")
     record = optional_fk(
         PersonRecord, _("person without an account"), on_delete=models.PROTECT, related_name="appointments"
     )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.core.models import TimeStamped, optional_fk
 from needle.notify.messages import render
+from needle.orgs.models import Person
 
 
 class Notification(models.Model):
@@ -104,7 +105,7 @@ class Delivery(models.Model):
     jobs claim due rows with a conditional update, so two runs never send one row twice."""
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    person = optional_fk(settings.AUTH_USER_MODEL, _("person"), on_delete=models.CASCADE)
+    person = optional_fk(Person, _("person"), on_delete=models.CASCADE)
     # A recipient without an account (a resident who gave only a phone): where and in which
     # language. A person's address and language are read when the message is sent.
     address = models.CharField(_("address"), max_length=254, blank=True)

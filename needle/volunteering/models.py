@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from needle.areas.models import Area
 from needle.cases.models import Case
 from needle.core.models import TimeStamped, optional_fk
-from needle.orgs.models import Unit
+from needle.orgs.models import Person, Unit
 
 # The figures' rollup tables are declared in their own module; importing them here registers them.
 from needle.volunteering.tables import (  # noqa: F401
@@ -114,7 +114,7 @@ class CheckIn(TimeStamped):
     # Why a member checks in with a community other than the one of their home.
     outside_reason = models.CharField(_("reason for another community"), max_length=300, blank=True)
     note = models.CharField(_("corrections asked"), max_length=300, blank=True)
-    decided_by = optional_fk(settings.AUTH_USER_MODEL, _("decided by"))
+    decided_by = optional_fk(Person, _("decided by"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     moved_to = models.ForeignKey(
@@ -167,7 +167,7 @@ class UnitCheckIn(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decided_by = optional_fk(settings.AUTH_USER_MODEL, _("decided by"))
+    decided_by = optional_fk(Person, _("decided by"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     note = models.CharField(_("corrections asked"), max_length=300, blank=True)
 
@@ -242,7 +242,7 @@ class Commitment(TimeStamped):
     public = models.BooleanField(_("shown on the community page"), default=False)
     review = models.CharField(_("review"), max_length=20, choices=Review.choices, blank=True)
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
-    reviewed_by = optional_fk(settings.AUTH_USER_MODEL, _("reviewed by"))
+    reviewed_by = optional_fk(Person, _("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
@@ -345,7 +345,7 @@ class Project(TimeStamped):
     needs = models.ManyToManyField(
         Need, verbose_name=_("needs answered"), blank=True, related_name="projects"
     )
-    coordinator = optional_fk(settings.AUTH_USER_MODEL, _("coordinator"))
+    coordinator = optional_fk(Person, _("coordinator"))
     status = models.CharField(
         _("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.OPEN
     )
@@ -431,12 +431,10 @@ class Claim(TimeStamped):
     """A member's claim on a shift (认领), or a task dispatched to a member or a unit (派单)."""
 
     shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="claims")
-    person = optional_fk(
-        settings.AUTH_USER_MODEL, _("member"), on_delete=models.PROTECT, related_name="claims"
-    )
+    person = optional_fk(Person, _("member"), on_delete=models.PROTECT, related_name="claims")
     unit = optional_fk(Unit, _("unit"), on_delete=models.PROTECT, related_name="claims")
     status = models.CharField(_("status"), max_length=20, choices=ClaimStatus.choices)
-    dispatched_by = optional_fk(settings.AUTH_USER_MODEL, _("dispatched by"))
+    dispatched_by = optional_fk(Person, _("dispatched by"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     # Copied from the shift so that "two overlapping shifts" is one indexed read per member.
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
@@ -508,7 +506,7 @@ class HourEntry(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    verified_by = optional_fk(settings.AUTH_USER_MODEL, _("verified by"))
+    verified_by = optional_fk(Person, _("verified by"))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     reverses = models.OneToOneField(
