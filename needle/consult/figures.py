@@ -67,7 +67,10 @@ COUNTER_DEFINITIONS: tuple[Counter, ...] = (
     Counter(
         "participants_new",
         _("participants"),
-        _("people taking part in an area's topics for the first time (each once per area)"),
+        _(
+            "people taking part in an area's think tank for the first time — a suggestion, a "
+            "support, a survey response or a seat at a held meeting — each once per area"
+        ),
     ),
     Counter("meetings", _("meetings held"), _("deliberation meetings held")),
     Counter("decisions", _("decisions"), _("decisions voted on at the meetings held")),
@@ -101,7 +104,10 @@ FIGURES: tuple[Figure, ...] = (
         "participants",
         _("People taking part"),
         ("participants_new",),
-        counts=_("people taking part for the first time in an area's topics, each once per area"),
+        counts=_(
+            "people taking part for the first time in an area's think tank (a suggestion, a "
+            "support, a survey response or a seat at a held meeting), each once per area"
+        ),
     ),
     Figure("suggestions", _("Suggestions"), ("suggestions",)),
     Figure("supports", _("Supports"), ("supports",)),
