@@ -19,7 +19,17 @@ TYPE = 40
 # A deadline or a validity within five years of today: a year 2999 typed by mistake is refused.
 YEARS_AHEAD = 5
 # Free text is taken as every app takes it (core.text).
-__all__ = ["chosen_unit", "code", "day", "future_day", "percent", "period", "text"]
+__all__ = [
+    "area_targets",
+    "chosen_unit",
+    "code",
+    "day",
+    "form_errors",
+    "future_day",
+    "percent",
+    "period",
+    "text",
+]
 
 
 def code(value: Any, *, field: str) -> str:
@@ -76,3 +86,17 @@ def period(query: Any, *, today: dt.date) -> tuple[dt.date, dt.date]:
     )
     end = day(query["end"], field="end") if query.get("end") else today
     return start, end
+
+
+def area_targets(post: Any) -> list[dict[str, str]]:
+    """The issuing forms' one target: every unit of a type under an area."""
+    return [{"area": str(post.get("area", ""))[:20], "unit_type": str(post.get("unit_type", ""))}]
+
+
+def form_errors(exc: ValidationFailed, *, on_area: frozenset[str]) -> dict[str, str]:
+    """A refusal as the issuing forms show it: by field, and the refusals about the targets
+    (their `code` in `on_area`) beside the area chosen."""
+    errors = exc.fields or {"title": exc.message}
+    if exc.code in on_area:
+        errors = {**errors, "area": exc.message}
+    return errors

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.functional import Promise
 
 from needle.core.states import allowed
+from needle.orgs.models import UnitType
 from needle.supervision import states
 from needle.supervision.models import Colour, Entry, Evidence, ReportTemplate, Status, Target, Task
 from needle.supervision.selectors.burden import Burden
@@ -239,3 +240,11 @@ def fields_period_out(b: FieldsBurden) -> dict[str, Any]:
             for line in b.lines
         ],
     }
+
+
+# The kinds of unit a page may issue to, and their choices in its form.
+TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
+
+
+def unit_type_choices() -> list[tuple[str, Any]]:
+    return [(t.value, t.label) for t in TARGET_TYPES]

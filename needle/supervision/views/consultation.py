@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
-from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_anywhere
 from needle.supervision import inputs
 from needle.supervision.models import Stance
+from needle.supervision.presenters import unit_type_choices
 from needle.supervision.selectors.consultation import access_consultation, consultation_view
 from needle.supervision.selectors.units import issuing_units
 from needle.supervision.services import consultation as svc
@@ -34,7 +34,6 @@ def _unit_id(value: str) -> int | None:
     return found
 
 
-TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
 STANCES = (Stance.AGREE, Stance.CHANGES, Stance.DISAGREE)
 
 
@@ -55,12 +54,10 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
                 title=post.get("title", ""),
                 body=post.get("body", ""),
                 deadline=inputs.day(post.get("deadline", ""), field="deadline"),
-                targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
+                targets=inputs.area_targets(post),
             )
         except ValidationFailed as exc:
-            errors = exc.fields or {"title": exc.message}
-            if exc.code == "target_outside_area":
-                errors = {**errors, "area": exc.message}
+            errors = inputs.form_errors(exc, on_area=frozenset({"target_outside_area"}))
         else:
             messages.success(request, _("Asked %(n)d units.") % {"n": consultation.targets_count})
             return redirect(reverse("supervision-consultation", args=[consultation.pk]))
@@ -71,7 +68,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
             "units": units,
             "errors": errors,
             "form": post,
-            "unit_types": [(t.value, t.label) for t in TARGET_TYPES],
+            "unit_types": unit_type_choices(),
         },
         status=422 if errors else 200,
     )

@@ -29,7 +29,13 @@ from needle.orgs.permissions import (
 from needle.supervision import inputs
 from needle.supervision import services as svc
 from needle.supervision.models import Colour, Priority, Source, Status
-from needle.supervision.presenters import colour_class, colour_label, status_label, target_moves
+from needle.supervision.presenters import (
+    colour_class,
+    colour_label,
+    status_label,
+    target_moves,
+    unit_type_choices,
+)
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
 from needle.supervision.selectors.consultation import consultation_inbox, consultations_issued
@@ -253,9 +259,6 @@ def burden(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-TARGET_TYPES = (UnitType.STREET_OFFICE, UnitType.RESIDENT_COMMITTEE, UnitType.DEPARTMENT)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 @require_anywhere("supervision.issue")
@@ -278,12 +281,12 @@ def task_new(request: HttpRequest) -> HttpResponse:
                     priority=post.get("priority", ""),
                     deadline=inputs.day(post.get("deadline", ""), field="deadline"),
                 ),
-                targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
+                targets=inputs.area_targets(post),
             )
         except ValidationFailed as exc:
-            errors = exc.fields or {"title": exc.message}
-            if exc.code == "task_type_not_admitted" or exc.code == "target_outside_area":
-                errors = {**errors, "area": exc.message}
+            errors = inputs.form_errors(
+                exc, on_area=frozenset({"task_type_not_admitted", "target_outside_area"})
+            )
         else:
             messages.success(request, _("Issued to %(n)d units.") % {"n": task.targets_count})
             return redirect(reverse("supervision-board", args=[task.pk]))
@@ -296,7 +299,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
             "form": post,
             "sources": Source.choices,
             "priorities": Priority.choices,
-            "unit_types": [(t.value, t.label) for t in TARGET_TYPES],
+            "unit_types": unit_type_choices(),
         },
         status=422 if errors else 200,
     )

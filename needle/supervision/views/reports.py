@@ -23,12 +23,11 @@ from needle.orgs.permissions import require_anywhere
 from needle.supervision import inputs
 from needle.supervision import services as svc
 from needle.supervision.models import FieldKind, Origin
-from needle.supervision.presenters import status_label
+from needle.supervision.presenters import status_label, unit_type_choices
 from needle.supervision.selectors.report_burden import fields_burden
 from needle.supervision.selectors.reports import access_template, report_of, report_table, templates_for
 from needle.supervision.selectors.units import issuing_units
 from needle.supervision.states import TARGET
-from needle.supervision.views.pages import TARGET_TYPES
 
 TABLE_PAGE = 100
 
@@ -178,9 +177,7 @@ def templates_page(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            owner = next((u for u in units if str(u.pk) == post.get("issuer", "")), None)
-            if owner is None:
-                raise ValidationFailed(fields={"issuer": _("Choose one of your units.")})
+            owner = inputs.chosen_unit(units, post.get("issuer"))
             if post.get("action") == "create":
                 svc.template_create(
                     actor=request.user,
@@ -203,7 +200,7 @@ def templates_page(request: HttpRequest) -> HttpResponse:
                     task_type=post.get("task_type", ""),
                     deadline=inputs.day(post.get("deadline", ""), field="deadline"),
                 ),
-                targets=[{"area": post.get("area", "")[:20], "unit_type": post.get("unit_type", "")}],
+                targets=inputs.area_targets(post),
             )
             messages.success(request, _("Requested from %(n)d units.") % {"n": task.targets_count})
             return redirect(reverse("supervision-board", args=[task.pk]))
@@ -219,7 +216,7 @@ def templates_page(request: HttpRequest) -> HttpResponse:
             "units": units,
             "errors": errors,
             "form": post,
-            "unit_types": [(t.value, t.label) for t in TARGET_TYPES],
+            "unit_types": unit_type_choices(),
         },
         status=422 if errors else 200,
     )
