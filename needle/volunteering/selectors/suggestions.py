@@ -266,6 +266,16 @@ def _require_staff(actor: Any, area_path: str) -> None:
     require(can_in_area(actor, "volunteering.manage", area_path))
 
 
+def _audit_viewed(actor: Any, obj: Shift | Need, found: list[Suggestion]) -> None:
+    """Whom staff were shown for a shift or a need: a suggestion is a read of members' data."""
+    audit_record(
+        actor=actor,
+        action="volunteering.suggestions.viewed",
+        obj=obj,
+        new={"people": [s.person_id for s in found]},
+    )
+
+
 def suggest_for_shift(*, actor: Any, shift: Shift, limit: int = 10) -> list[Suggestion]:
     """The members most likely to take this shift, for the community's staff; the read of
     members' names is audited."""
@@ -285,12 +295,7 @@ def suggest_for_shift(*, actor: Any, shift: Shift, limit: int = 10) -> list[Sugg
         busy=busy,
         limit=limit,
     )
-    audit_record(
-        actor=actor,
-        action="volunteering.suggestions.viewed",
-        obj=shift,
-        new={"people": [s.person_id for s in found]},
-    )
+    _audit_viewed(actor, shift, found)
     return found
 
 
@@ -305,12 +310,7 @@ def suggest_for_need(*, actor: Any, need: Need, limit: int = 10) -> list[Suggest
         busy=None,
         limit=limit,
     )
-    audit_record(
-        actor=actor,
-        action="volunteering.suggestions.viewed",
-        obj=need,
-        new={"people": [s.person_id for s in found]},
-    )
+    _audit_viewed(actor, need, found)
     return found
 
 

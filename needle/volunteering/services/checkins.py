@@ -38,7 +38,7 @@ from needle.volunteering.models import (
     Skill,
     availability_bit,
 )
-from needle.volunteering.selectors.checkins import member_workplaces
+from needle.volunteering.selectors.checkins import member_workplaces, slots_of
 from needle.volunteering.skills import skills_match
 from needle.volunteering.states import CHECKIN_MOVES, MEMBER, STAFF
 
@@ -107,6 +107,14 @@ def home_community(person: Person) -> Area | None:
     return home if home.level == Level.COMMUNITY else None
 
 
+def home_grid(person: Person, community: Area) -> Area | None:
+    """The person's home when it is a grid of `community`: where their check-in there belongs."""
+    home = person.home_area
+    if home is not None and home.level == Level.GRID and home.parent_id == community.pk:
+        return home
+    return None
+
+
 def _place(
     person: Person, community: Area, grid: Area | None, outside_reason: Any
 ) -> tuple[Area | None, str]:
@@ -117,9 +125,8 @@ def _place(
         )
     if grid is not None and (grid.level != Level.GRID or grid.parent_id != community.pk):
         raise ValidationFailed(fields={"grid": _("Choose a grid of this community.")})
-    home = person.home_area
-    if grid is None and home is not None and home.level == Level.GRID and home.parent_id == community.pk:
-        grid = home
+    if grid is None:
+        grid = home_grid(person, community)
     reason = text_field(outside_reason, limit=MAX_REASON, field="outside_reason")
     own = home_community(person)
     if (own is None or own.pk != community.pk) and not reason:
@@ -341,7 +348,7 @@ def checkin_resubmit(
         skill_codes=skill_codes
         if skill_codes is not None
         else ([k.code for k in checkin.skills.all()] if skills_text is None else None),
-        availability=_slots(checkin.availability) if availability is None else availability,
+        availability=slots_of(checkin.availability) if availability is None else availability,
         service_kinds=checkin.service_kinds if service_kinds is None else service_kinds,
         phone_visible=checkin.phone_visible if phone_visible is None else phone_visible,
     )
@@ -355,10 +362,6 @@ def checkin_resubmit(
     checkin.skills.set(s.skills)
     _audit(actor, checkin, "resubmitted", {**before, "status": old})
     return checkin
-
-
-def _slots(bits: int) -> list[tuple[int, str]]:
-    return [(d, p) for d in range(1, 8) for p in PARTS if bits & availability_bit(d, p)]
 
 
 @transaction.atomic

@@ -196,6 +196,12 @@ def _decide(actor: Any, entry: HourEntry, name: str) -> tuple[Person, HourEntry]
     return person, locked
 
 
+def _announce_decision(person: Person, entry: HourEntry, action: str, text: str, **params: Any) -> None:
+    """Audits a decision on reported hours and tells their member, both under `action`."""
+    audit_record(actor=person, action=action, obj=entry, area_path=entry.area_path)
+    _tell(entry.person, action, text, hours=str(entry.hours), date=entry.date.isoformat(), **params)
+
+
 @transaction.atomic
 def hours_verify(*, actor: Any, entry: HourEntry) -> HourEntry:
     person, entry = _decide(actor, entry, "verify")
@@ -204,13 +210,11 @@ def hours_verify(*, actor: Any, entry: HourEntry) -> HourEntry:
     entry.points = _points(entry)
     entry.save(update_fields=["status", "verified_by", "verified_at", "points", "updated_at"])
     _served(entry)
-    audit_record(actor=person, action="volunteering.hours.verified", obj=entry, area_path=entry.area_path)
-    _tell(
-        entry.person,
+    _announce_decision(
+        person,
+        entry,
         "volunteering.hours.verified",
         gettext_noop("Your %(hours)s hours of %(date)s were verified."),
-        hours=str(entry.hours),
-        date=entry.date.isoformat(),
     )
     return entry
 
@@ -221,13 +225,11 @@ def hours_reject(*, actor: Any, entry: HourEntry, reason: str) -> HourEntry:
     person, entry = _decide(actor, entry, "reject")
     entry.status, entry.reason = HourStatus.REJECTED, text
     entry.save(update_fields=["status", "reason", "updated_at"])
-    audit_record(actor=person, action="volunteering.hours.rejected", obj=entry, area_path=entry.area_path)
-    _tell(
-        entry.person,
+    _announce_decision(
+        person,
+        entry,
         "volunteering.hours.rejected",
         gettext_noop("Your %(hours)s hours of %(date)s were not accepted: %(reason)s"),
-        hours=str(entry.hours),
-        date=entry.date.isoformat(),
         reason=text,
     )
     return entry

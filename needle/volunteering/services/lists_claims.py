@@ -241,21 +241,21 @@ def _reason(reason: Any, *, required: bool = False) -> str:
     return reason
 
 
+def _release(actor: Any, claim: Claim, name: str, action: str, reason: str) -> tuple[Shift, Claim]:
+    """Moves the claim out of its place on the shift: the slot is freed, the reason audited."""
+    shift, claim = _move(actor, claim, name)
+    _to(claim, name, reason)
+    _free(shift)
+    audit_record(actor=actor, action=action, obj=claim, area_path=shift.area_path, new={"reason": reason})
+    return shift, claim
+
+
 @transaction.atomic
 def claim_cancel(*, actor: Any, claim: Claim, reason: str = "") -> Claim:
     """The member, the unit or staff cancel: the slot is freed and the project's coordinator
     (or the member, when staff cancelled it) hears of it."""
     reason = _reason(reason)
-    shift, claim = _move(actor, claim, "cancel")
-    _to(claim, "cancel", reason)
-    _free(shift)
-    audit_record(
-        actor=actor,
-        action="volunteering.claim.cancelled",
-        obj=claim,
-        area_path=shift.area_path,
-        new={"reason": reason},
-    )
+    shift, claim = _release(actor, claim, "cancel", "volunteering.claim.cancelled", reason)
     _tell_shift(
         _others(actor, shift.project.coordinator, claim.person),
         "volunteering.claim.cancelled",
@@ -277,16 +277,7 @@ def claim_accept(*, actor: Any, claim: Claim) -> Claim:
 def claim_decline(*, actor: Any, claim: Claim, reason: str) -> Claim:
     """Declining needs a reason; it frees the slot and tells the coordinator."""
     reason = _reason(reason, required=True)
-    shift, claim = _move(actor, claim, "decline")
-    _to(claim, "decline", reason)
-    _free(shift)
-    audit_record(
-        actor=actor,
-        action="volunteering.claim.declined",
-        obj=claim,
-        area_path=shift.area_path,
-        new={"reason": reason},
-    )
+    shift, claim = _release(actor, claim, "decline", "volunteering.claim.declined", reason)
     _tell_shift(
         _others(actor, shift.project.coordinator),
         "volunteering.claim.declined",

@@ -26,7 +26,7 @@ from needle.volunteering.models import (
     availability_bit,
 )
 from needle.volunteering.selectors.checkins import member_workplaces, person_by_login
-from needle.volunteering.services.checkins import MAX_SKILLS_TEXT
+from needle.volunteering.services.checkins import MAX_SKILLS_TEXT, home_grid
 from needle.volunteering.skills import skills_match
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -176,10 +176,7 @@ def roster_import(*, actor: Any, community: Area, rows: list[list[str]]) -> list
     now = timezone.now()
     made = []
     for line in lines:
-        home = line.person.home_area
-        grid = (
-            home if home is not None and home.level == Level.GRID and home.parent_id == community.pk else None
-        )
+        grid = home_grid(line.person, community)
         checkin = CheckIn.objects.create(
             person=line.person,
             workplace=line.workplace,
