@@ -24,7 +24,7 @@ from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
 from needle.core import sheets
 from needle.core.errors import DomainError, NotFound, ValidationFailed, or_not_found
-from needle.core.views import refusal_message
+from needle.core.refusals import refusal_as_message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_in_area, granting_unit_ids, require, require_authenticated
 from needle.volunteering import quarters
@@ -91,6 +91,12 @@ def _slip(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _year(request: HttpRequest) -> int:
+    """The posted year; 0 (which the services refuse, naming the field) for anything but four digits."""
+    year = request.POST.get("year", "")
+    return int(year) if year.isascii() and year.isdigit() and len(year) == 4 else 0
+
+
 def home_choices(person: Any) -> list[Area]:
     """The communities a member most likely checks in with: those of their home's street."""
     own = svc.home_community(person) if getattr(person, "is_authenticated", False) else None
@@ -107,7 +113,7 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
     actor = require_authenticated(request.user)
     standing = sel.standing_checkin(actor)
     if request.method == "POST":
-        try:
+        with refusal_as_message(request):
             if standing is not None and standing.status == CheckInStatus.RETURNED:
                 svc.checkin_resubmit(
                     actor=actor,
@@ -129,9 +135,6 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
                     outside_reason=request.POST.get("outside_reason", ""),
                     **_slip(request),
                 )
-        except DomainError as exc:
-            messages.error(request, refusal_message(exc))
-        else:
             messages.success(request, _("Your check-in is sent; the community's staff will confirm it."))
             return redirect(reverse("volunteering-checkin"))
     own = svc.home_community(actor)
@@ -175,17 +178,13 @@ def commitment_add(request: HttpRequest) -> HttpResponse:
     """A member's commitment for the year, from the check-in page; POST only."""
     if request.method != "POST":
         raise NotFound()
-    year = request.POST.get("year", "")
-    try:
+    with refusal_as_message(request):
         pair.commitment_add(
             actor=request.user,
-            year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else 0,
+            year=_year(request),
             text=request.POST.get("text", ""),
             public=request.POST.get("public") == "on",
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("Your commitment is recorded."))
     return redirect(reverse("volunteering-checkin"))
 
@@ -200,7 +199,7 @@ def checkin_action(request: HttpRequest, checkin_id: int, action: str) -> HttpRe
     if request.method != "POST" or action not in CHECKIN_ACTIONS:
         raise NotFound()
     checkin = sel.access_checkin(actor=request.user, checkin_id=checkin_id)
-    try:
+    with refusal_as_message(request):
         if action == "confirm":
             svc.checkin_confirm(actor=request.user, checkin=checkin)
         elif action == "return":
@@ -218,9 +217,6 @@ def checkin_action(request: HttpRequest, checkin_id: int, action: str) -> HttpRe
                 grid=_area_code(request, "grid"),
                 outside_reason=request.POST.get("outside_reason", ""),
             )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("Done."))
     back = request.POST.get("next", "")
     return redirect(
@@ -312,20 +308,12 @@ def pairings_page(request: HttpRequest, code: str) -> HttpResponse:
         unit_id = request.POST.get("unit", "")
         digits = unit_id.isascii() and unit_id.isdigit() and len(unit_id) <= 12
         unit = Unit.objects.filter(pk=int(unit_id)).first() if digits else None
-        year = request.POST.get("year", "")
-        try:
+        with refusal_as_message(request):
             if unit is None:
                 raise ValidationFailed(fields={"unit": _("Choose a unit.")})
             pair.pairing_submit(
-                actor=actor,
-                unit=unit,
-                community=area,
-                year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else 0,
-                commitments=_pledges(request),
+                actor=actor, unit=unit, community=area, year=_year(request), commitments=_pledges(request)
             )
-        except DomainError as exc:
-            messages.error(request, refusal_message(exc))
-        else:
             messages.success(request, _("The pairing is sent; the community's staff will confirm it."))
         return redirect(reverse("volunteering-pairings", args=[area.code]))
     staff = can_in_area(actor, "volunteering.view", area.path)
@@ -362,16 +350,13 @@ def pairing_action(request: HttpRequest, pairing_id: int, action: str) -> HttpRe
     if request.method != "POST" or action not in PAIRING_ACTIONS:
         raise NotFound()
     pairing = sel.access_pairing(actor=request.user, pairing_id=pairing_id)
-    try:
+    with refusal_as_message(request):
         if action == "confirm":
             pair.pairing_confirm(actor=request.user, pairing=pairing)
         elif action == "return":
             pair.pairing_return(actor=request.user, pairing=pairing, note=request.POST.get("note", ""))
         else:
             pair.pairing_withdraw(actor=request.user, pairing=pairing)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("Done."))
     return redirect(reverse("volunteering-pairings", args=[pairing.community.code]))
 

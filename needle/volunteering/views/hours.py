@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import Area
 from needle.cases.uploads import MAX_BYTES as MAX_PHOTO_BYTES
-from needle.core.errors import DomainError, NotFound, ValidationFailed, or_not_found
-from needle.core.views import refusal_message
+from needle.core.errors import NotFound, ValidationFailed, or_not_found
+from needle.core.refusals import refusal_as_message
 from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
 from needle.volunteering import quarters
@@ -108,15 +108,6 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(to)
 
 
-def _said(request: HttpRequest, call: Any, done: str) -> None:
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, done)
-
-
 def _decimal(raw: str, field: str) -> Decimal:
     try:
         return Decimal(raw.strip())
@@ -127,7 +118,7 @@ def _decimal(raw: str, field: str) -> Decimal:
 @login_required
 @require_POST
 def report(request: HttpRequest) -> HttpResponse:
-    def run() -> None:
+    with refusal_as_message(request):
         try:
             day = dt.date.fromisoformat(request.POST.get("date", ""))
         except ValueError:
@@ -142,8 +133,7 @@ def report(request: HttpRequest) -> HttpResponse:
             evidence_note=request.POST.get("evidence_note", ""),
             evidence=upload.read(MAX_PHOTO_BYTES + 1) if upload else None,
         )
-
-    _said(request, run, _("Your hours are reported: the community will verify them."))
+        messages.success(request, _("Your hours are reported: the community will verify them."))
     return _back(request)
 
 
@@ -151,16 +141,15 @@ def report(request: HttpRequest) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, entry_id: int, action: str) -> HttpResponse:
     entry = sel.access_hour_entry(actor=request.user, entry_id=entry_id, for_write=True)
-    if action == "verify":
-        _said(request, lambda: svc.hours_verify(actor=request.user, entry=entry), _("Hours verified."))
-    elif action == "reject":
-        _said(
-            request,
-            lambda: svc.hours_reject(actor=request.user, entry=entry, reason=request.POST.get("reason", "")),
-            _("Hours rejected."),
-        )
-    else:
+    if action not in ("verify", "reject"):
         raise NotFound()
+    with refusal_as_message(request):
+        if action == "verify":
+            svc.hours_verify(actor=request.user, entry=entry)
+            messages.success(request, _("Hours verified."))
+        else:
+            svc.hours_reject(actor=request.user, entry=entry, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Hours rejected."))
     return _back(request)
 
 
@@ -168,8 +157,7 @@ def decide(request: HttpRequest, entry_id: int, action: str) -> HttpResponse:
 @require_POST
 def log_shift(request: HttpRequest, shift_id: int) -> HttpResponse:
     shift = or_not_found(Shift.objects.filter(pk=shift_id).first())
-
-    def run() -> None:
+    with refusal_as_message(request):
         out = svc.hours_log_for_shift(
             actor=request.user,
             shift=shift,
@@ -177,8 +165,7 @@ def log_shift(request: HttpRequest, shift_id: int) -> HttpResponse:
             description=request.POST.get("description", ""),
         )
         messages.info(request, _("%(n)d members' hours logged.") % {"n": len(out)})
-
-    _said(request, run, _("The shift's hours are logged."))
+        messages.success(request, _("The shift's hours are logged."))
     return _back(request)
 
 
@@ -186,14 +173,12 @@ def log_shift(request: HttpRequest, shift_id: int) -> HttpResponse:
 @require_POST
 def sign_all(request: HttpRequest, code: str) -> HttpResponse:
     community = or_not_found(Area.objects.filter(code=code).first())
-
-    def run() -> None:
+    with refusal_as_message(request):
         out = svc.cards_signoff_all(
             actor=request.user, community=community, quarter=request.POST.get("quarter", "")
         )
         messages.info(request, _("%(n)d cards signed.") % {"n": len(out)})
-
-    _said(request, run, _("The quarter's cards are signed."))
+        messages.success(request, _("The quarter's cards are signed."))
     return _back(request)
 
 

@@ -21,7 +21,7 @@ from needle.areas.models import Level
 from needle.areas.selectors import area_get
 from needle.cases.selectors.access import access_case
 from needle.core.errors import DomainError, ValidationFailed, or_invalid
-from needle.core.views import refusal_message
+from needle.core.refusals import refusal_as_message
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area
 from needle.volunteering.models import Claim, ProjectKind, ServiceKind, Urgency
@@ -132,7 +132,7 @@ def needs_page(request: HttpRequest, code: str) -> HttpResponse:
     by its number), and, for staff, a form to start a project."""
     community = community_page_area(code)
     if request.method == "POST":
-        try:
+        with refusal_as_message(request):
             common: dict[str, Any] = {
                 "category": request.POST.get("category", ServiceKind.OTHER),
                 "place": request.POST.get("place", ""),
@@ -154,9 +154,6 @@ def needs_page(request: HttpRequest, code: str) -> HttpResponse:
                     description=request.POST.get("description", ""),
                     **common,
                 )
-        except DomainError as exc:
-            messages.error(request, refusal_message(exc))
-        else:
             messages.success(request, _("Need raised: %(title)s") % {"title": need.title})
         return redirect("volunteering-needs", code=community.code)
     try:
@@ -177,7 +174,7 @@ def need_move(request: HttpRequest, need_id: int, action: str) -> HttpResponse:
     if action not in NEED_MOVES:
         raise Http404()
     need = sel.access_need(actor=request.user, need_id=need_id)
-    try:
+    with refusal_as_message(request):
         if action == "meet":
             met = svc.need_meet(
                 actor=request.user,
@@ -191,8 +188,6 @@ def need_move(request: HttpRequest, need_id: int, action: str) -> HttpResponse:
             svc.need_withdraw(actor=request.user, need=need, note=request.POST.get("note", ""))
         else:
             svc.need_reopen(actor=request.user, need=need)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
     return redirect("volunteering-needs", code=need.community.code)
 
 
@@ -202,7 +197,7 @@ def project_create(request: HttpRequest, code: str) -> HttpResponse:
     """One shift (or a flexible task) from the form; a recurring project repeats it weekly."""
     community = community_page_area(code)
     kind = request.POST.get("kind", ProjectKind.ONE_OFF)
-    try:
+    with refusal_as_message(request):
         draft = _shift_draft(request, flexible=kind == ProjectKind.FLEXIBLE, skill_codes=_skills(request))
         project = svc.project_create(
             actor=request.user,
@@ -217,10 +212,8 @@ def project_create(request: HttpRequest, code: str) -> HttpResponse:
             if kind == ProjectKind.RECURRING
             else 1,
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-        return redirect("volunteering-needs", code=community.code)
-    return redirect("volunteering-project", project_id=project.pk)
+        return redirect("volunteering-project", project_id=project.pk)
+    return redirect("volunteering-needs", code=community.code)
 
 
 def _shift_rows(request: HttpRequest, shifts: list[Any], staff: bool) -> list[dict[str, Any]]:
@@ -292,11 +285,8 @@ def shift_page(request: HttpRequest, shift_id: int) -> HttpResponse:
 @require_POST
 def shift_claim(request: HttpRequest, shift_id: int) -> HttpResponse:
     shift = sel.access_shift(actor=request.user, shift_id=shift_id)
-    try:
+    with refusal_as_message(request):
         claims.claim_create(actor=request.user, shift=shift)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("You have a place on this shift."))
     return _back(request, reverse("volunteering-shift", args=[shift.pk]))
 
@@ -305,10 +295,8 @@ def shift_claim(request: HttpRequest, shift_id: int) -> HttpResponse:
 @require_POST
 def shift_cancel(request: HttpRequest, shift_id: int) -> HttpResponse:
     shift = sel.access_shift(actor=request.user, shift_id=shift_id)
-    try:
+    with refusal_as_message(request):
         svc.shift_cancel(actor=request.user, shift=shift, reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
     return _back(request, reverse("volunteering-project", args=[shift.project_id]))
 
 
@@ -318,7 +306,7 @@ def shift_dispatch(request: HttpRequest, shift_id: int) -> HttpResponse:
     """To a member by their person id, or to a unit by its code."""
     shift = sel.access_shift(actor=request.user, shift_id=shift_id)
     person = unit = None
-    try:
+    with refusal_as_message(request):
         raw_person = request.POST.get("person", "").strip()
         raw_unit = request.POST.get("unit", "").strip().replace("\x00", "")[:40]
         if raw_person:
@@ -332,9 +320,6 @@ def shift_dispatch(request: HttpRequest, shift_id: int) -> HttpResponse:
         claims.claim_dispatch(
             actor=request.user, shift=shift, person=person, unit=unit, note=request.POST.get("note", "")
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("The task is dispatched."))
     return _back(request, reverse("volunteering-shift", args=[shift.pk]))
 
@@ -343,11 +328,9 @@ def shift_dispatch(request: HttpRequest, shift_id: int) -> HttpResponse:
 @require_POST
 def shift_add(request: HttpRequest, project_id: int) -> HttpResponse:
     project = sel.access_project(actor=request.user, project_id=project_id)
-    try:
+    with refusal_as_message(request):
         draft = _shift_draft(request, flexible=project.kind == ProjectKind.FLEXIBLE)
         svc.shift_add(actor=request.user, project=project, draft=draft)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
     return redirect("volunteering-project", project_id=project.pk)
 
 
@@ -355,10 +338,8 @@ def shift_add(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def project_close(request: HttpRequest, project_id: int) -> HttpResponse:
     project = sel.access_project(actor=request.user, project_id=project_id)
-    try:
+    with refusal_as_message(request):
         svc.project_close(actor=request.user, project=project)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
     return redirect("volunteering-project", project_id=project.pk)
 
 
@@ -366,16 +347,13 @@ def project_close(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def project_rate(request: HttpRequest, project_id: int) -> HttpResponse:
     project = sel.access_project(actor=request.user, project_id=project_id)
-    try:
+    with refusal_as_message(request):
         claims.rating_give(
             actor=request.user,
             project=project,
             rating=_int(request.POST.get("rating"), "rating", 1, 5),
             comment=request.POST.get("comment", ""),
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("Thank you for your rating."))
     return redirect("volunteering-project", project_id=project.pk)
 
@@ -390,7 +368,7 @@ def claim_move(request: HttpRequest, claim_id: int, action: str) -> HttpResponse
         raise Http404()
     claim = sel.access_claim(actor=request.user, claim_id=claim_id)
     reason = request.POST.get("reason", "")
-    try:
+    with refusal_as_message(request):
         if action == "cancel":
             claims.claim_cancel(actor=request.user, claim=claim, reason=reason)
         elif action == "accept":
@@ -399,8 +377,6 @@ def claim_move(request: HttpRequest, claim_id: int, action: str) -> HttpResponse
             claims.claim_decline(actor=request.user, claim=claim, reason=reason)
         else:
             claims.claim_done(actor=request.user, claim=claim)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
     return _back(request, reverse("volunteering-shift", args=[claim.shift_id]))
 
 
