@@ -42,20 +42,23 @@ def parse_period(start: Any, end: Any) -> tuple[dt.date, dt.date]:
     return start_d, end_d
 
 
-def parse_grain(value: Any) -> str:
+def _one_of(value: Any, allowed: Any, *, default: str, field: str, refusal: str) -> str:
+    """`value` when it is one of `allowed`, `default` when not given; refused under `field`."""
     if value in (None, ""):
-        return "day"
-    if value not in GRAINS:
-        raise ValidationFailed(fields={"grain": _("Choose day, week or month.")})
+        return default
+    if value not in allowed:
+        raise ValidationFailed(fields={field: refusal})
     return str(value)
+
+
+def parse_grain(value: Any) -> str:
+    return _one_of(value, GRAINS, default="day", field="grain", refusal=_("Choose day, week or month."))
 
 
 def parse_indicator(value: Any) -> str:
-    if value in (None, ""):
-        return "response_rate"
-    if value not in INDICATORS:
-        raise ValidationFailed(fields={"indicator": _("Unknown indicator.")})
-    return str(value)
+    return _one_of(
+        value, INDICATORS, default="response_rate", field="indicator", refusal=_("Unknown indicator.")
+    )
 
 
 # The node -------------------------------------------------------------------------------------

@@ -66,6 +66,22 @@ class CaseFilters:
     overdue: bool = False
 
 
+def narrowed(qs: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
+    """`qs` narrowed by what the staff's lists (the inbox, the dispatchers' queue) both offer:
+    service code, deadline colour, area subtree and text."""
+    if filters.service:
+        qs = qs.filter(service__code=filters.service)
+    if filters.colour:
+        if filters.colour not in Colour.values:
+            raise ValidationFailed(fields={"colour": _("Unknown colour.")})
+        qs = qs.filter(colour=filters.colour)
+    if filters.area is not None:
+        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
+    if filters.text:
+        qs = qs.filter(text_q(filters.text))
+    return qs
+
+
 def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
     require_authenticated(actor)
     qs = Case.objects.select_related("service", "area", "lead_unit")
@@ -76,19 +92,10 @@ def case_list_for(*, actor: Actor, filters: CaseFilters) -> QuerySet[Case]:
         if filters.state not in State.values:
             raise ValidationFailed(fields={"state": _("Unknown state.")})
         qs = qs.filter(state=filters.state)
-    if filters.colour:
-        if filters.colour not in Colour.values:
-            raise ValidationFailed(fields={"colour": _("Unknown colour.")})
-        qs = qs.filter(colour=filters.colour)
-    if filters.service:
-        qs = qs.filter(service__code=filters.service)
-    if filters.area is not None:
-        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
+    qs = narrowed(qs, filters)
     if filters.unit is not None:
         assisted = Assist.objects.filter(unit=filters.unit).values("case_id")
         qs = qs.filter(Q(lead_unit=filters.unit) | Q(InSubquery("pk", assisted)))
-    if filters.text:
-        qs = qs.filter(text_q(filters.text))
     if filters.mine:
         qs = qs.filter(reporter_id=actor.pk)
     if filters.queue:

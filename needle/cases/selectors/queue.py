@@ -10,9 +10,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from needle.areas.models import subtree_q
 from needle.cases.models import Case, Colour, State
-from needle.cases.selectors.lists import CaseFilters, text_q
+from needle.cases.selectors.lists import CaseFilters, narrowed
 from needle.core.errors import ValidationFailed
 from needle.orgs.permissions import Actor, area_scope_q, has_perm_anywhere, require, require_authenticated
 
@@ -44,17 +43,7 @@ def dispatch_queue(*, actor: Actor, filters: CaseFilters, sort: str = "deadline"
     scope = area_scope_q(actor, "cases.dispatch", "area_path")
     if scope is not None:
         qs = qs.filter(scope)
-    if filters.service:
-        qs = qs.filter(service__code=filters.service)
-    if filters.colour:
-        if filters.colour not in Colour.values:
-            raise ValidationFailed(fields={"colour": _("Unknown colour.")})
-        qs = qs.filter(colour=filters.colour)
-    if filters.area is not None:
-        qs = qs.filter(subtree_q(filters.area.path, "area_path"))
-    if filters.text:
-        qs = qs.filter(text_q(filters.text))
-    return qs.order_by(*QUEUE_SORTS[sort][1])
+    return narrowed(qs, filters).order_by(*QUEUE_SORTS[sort][1])
 
 
 @dataclass(frozen=True)

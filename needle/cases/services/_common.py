@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from needle.cases.models import Case, CaseEvent, Extension, State
+from needle.cases.models import Case, CaseEvent, Extension, Photo, State
 from needle.cases.selectors import is_public
 from needle.cases.states import MOVES, may_start
+from needle.cases.uploads import CleanImage, store_photo
 from needle.core.audit import audit_record
-from needle.core.errors import Conflict
+from needle.core.errors import Conflict, ValidationFailed
 from needle.core.locks import held
 from needle.notify.messages import Message
 from needle.notify.services import absolute, notify, sms_to_phone
@@ -59,6 +60,14 @@ def _locked(case: Case) -> Case:
 
 def _conflict(case: Case, message: str) -> Conflict:
     return Conflict(message, extra={"state": case.state, "version": case.version})
+
+
+def _check_written(text: str, field: str, missing: str) -> str:
+    """The text without its outer spaces; refused under `field` with `missing` when blank, as a
+    move that must say why or what was done cannot go on without it."""
+    if not text.strip():
+        raise ValidationFailed(fields={field: missing})
+    return text.strip()
 
 
 def _expect(case: Case, move: str, action: str, version: int | None) -> None:
@@ -116,6 +125,14 @@ def _save(case: Case, fields: list[str]) -> None:
     # Every caller holds the row: locked by _locked(), or created in this same transaction.
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _store_photos(case: Case, event: CaseEvent, images: Sequence[CleanImage], tag: str) -> None:
+    """The move's photos, attached to its timeline entry; their file names carry the case
+    number and `tag`, so a folder listing tells a resolution's photos from a resident's."""
+    for image in images:
+        photo = Photo(case=case, event=event, content_type=image.content_type, size=len(image.data))
+        store_photo(photo, f"{case.number}-{tag}-{secrets.token_hex(4)}.{image.extension}", image)
 
 
 def _audit(actor: Actor | None, action: str, case: Case, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -221,6 +238,18 @@ def _lapse_extension(case: Case, previous_state: str) -> None:
         Extension.objects.filter(case=case, status=Extension.Status.PENDING).update(
             status=Extension.Status.LAPSED, decided_at=timezone.now(), updated_at=timezone.now()
         )
+
+
+def _close_for_good(case: Case, state: str, now: dt.datetime, fields: list[str]) -> str:
+    """Close the case for good, out of its unit's hands (withdrawn, merged): a pending extension lapses,
+    a hold ends, and the case is saved with `fields` the caller set. Returns the state it left."""
+    previous = case.state
+    _lapse_extension(case, previous)
+    _end_hold(case, now)
+    case.state = state
+    case.closed_at = now
+    _save(case, ["state", "closed_at", *fields, *HOLD_FIELDS])
+    return previous
 
 
 def _may_act_as_reporter(actor: Actor | None, case: Case, tracking_token: str | None) -> bool:

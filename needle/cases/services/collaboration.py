@@ -18,6 +18,7 @@ from needle.cases.services._common import (
     MAX_DESCRIPTION,
     _atomic_move,
     _audit,
+    _check_written,
     _conflict,
     _event,
     _expect,
@@ -161,12 +162,11 @@ def assist_respond(*, actor: Actor, assist: Assist, note: str) -> Assist:
     assist = Assist.objects.select_for_update(of=("self",)).select_related("case", "unit").get(pk=assist.pk)
     if assist.responded_at is not None:
         raise Conflict(_("This unit has already responded."))
-    if not note.strip():
-        raise ValidationFailed(fields={"note": _("Say what your unit will do.")})
+    note = _check_written(note, "note", _("Say what your unit will do."))
     assist.responded_at = timezone.now()
     assist.note = bounded(note, limit=500, field="note")
     assist.save(update_fields=["responded_at", "note", "updated_at"])
-    _event(assist.case, actor=actor, kind=EventKind.RESPONDED, unit=assist.unit, note=note.strip())
+    _event(assist.case, actor=actor, kind=EventKind.RESPONDED, unit=assist.unit, note=note)
     _audit(actor, "responded", assist.case, {}, {"unit": assist.unit_id})
     case = assist.case
     _tell_unit(
@@ -175,7 +175,7 @@ def assist_respond(*, actor: Actor, assist: Assist, note: str) -> Assist:
         "case.responded",
         Message(
             gettext_noop("%(unit)s responded on case %(number)s: %(note)s"),
-            {"unit": assist.unit.name, "number": case.number, "note": note.strip()},
+            {"unit": assist.unit.name, "number": case.number, "note": note},
         ),
     )
     return assist
@@ -187,8 +187,7 @@ def case_note(*, actor: Actor, case: Case, note: str, public: bool = False) -> C
     require_authenticated(actor)
     case = _locked(case)
     require(_may_handle(actor, case) or can_in_area(actor, "cases.dispatch", case.area_path))
-    if not note.strip():
-        raise ValidationFailed(fields={"note": _("Write the note.")})
+    note = _check_written(note, "note", _("Write the note."))
     event = _event(
         case,
         actor=actor,

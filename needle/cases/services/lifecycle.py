@@ -4,7 +4,6 @@ start, resolve, callback, reopen, reject, merge, reclassify, and the direct answ
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,15 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.cases.deadlines import add_hours
-from needle.cases.models import Callback, Case, EventKind, Extension, Photo, Service, State
+from needle.cases.models import Callback, Case, EventKind, Extension, Service, State
 from needle.cases.selectors import QUEUE_STATES, access_case, dispatch_target_units
 from needle.cases.services._common import (
-    HOLD_FIELDS,
     MAX_DESCRIPTION,
     _atomic_move,
     _audit,
+    _check_written,
+    _close_for_good,
     _conflict,
-    _end_hold,
     _event,
     _expect,
     _lapse_extension,
@@ -30,11 +29,12 @@ from needle.cases.services._common import (
     _may_act_as_reporter,
     _may_handle,
     _save,
+    _store_photos,
     _tell_reporters,
     _tell_unit,
 )
 from needle.cases.services.routing import _route
-from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
+from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error
 from needle.core.errors import DomainError, PermissionDenied, ValidationFailed
 from needle.core.text import bounded
 from needle.notify.messages import Message
@@ -156,8 +156,7 @@ def case_return(*, actor: Actor, case: Case, reason: str, version: int | None = 
     case = _locked(case)
     require(_may_handle(actor, case))
     _expect(case, "return", _("returned"), version)
-    if not reason.strip():
-        raise ValidationFailed(fields={"reason": _("Say why the case is not your unit's.")})
+    reason = _check_written(reason, "reason", _("Say why the case is not your unit's."))
     unit = case.lead_unit
     case.state = State.RETURNED
     case.lead_unit = None
@@ -168,14 +167,14 @@ def case_return(*, actor: Actor, case: Case, reason: str, version: int | None = 
         kind=EventKind.RETURNED,
         from_state=State.DISPATCHED,
         unit=unit,
-        note=reason.strip(),
+        note=reason,
     )
     _audit(
         actor,
         "returned",
         case,
         {"state": State.DISPATCHED, "lead_unit": unit.pk if unit else None},
-        {"state": case.state, "lead_unit": None, "reason": reason.strip()},
+        {"state": case.state, "lead_unit": None, "reason": reason},
     )
     return case
 
@@ -210,8 +209,7 @@ def case_resolve(
     case = _locked(case)
     require(_may_handle(actor, case))
     _expect(case, "resolve", _("resolved"), version)
-    if not note.strip():
-        raise ValidationFailed(fields={"note": _("Say what was done.")})
+    note = _check_written(note, "note", _("Say what was done."))
     if len(photos) > MAX_PHOTOS:
         raise ValidationFailed(fields={"photos": _("At most %(n)d photos.") % {"n": MAX_PHOTOS}})
     images = [clean_image(raw) for raw in photos]
@@ -227,12 +225,10 @@ def case_resolve(
         kind=EventKind.RESOLVED,
         from_state=previous,
         unit=case.lead_unit,
-        note=note.strip(),
+        note=note,
     )
-    for image in images:
-        photo = Photo(case=case, event=event, content_type=image.content_type, size=len(image.data))
-        store_photo(photo, f"{case.number}-done-{secrets.token_hex(4)}.{image.extension}", image)
-    _audit(actor, "resolved", case, {"state": previous}, {"state": case.state, "note": note.strip()})
+    _store_photos(case, event, images, "done")
+    _audit(actor, "resolved", case, {"state": previous}, {"state": case.state, "note": note})
     _tell_reporters(
         case,
         "case.resolved",
@@ -327,8 +323,7 @@ def case_reopen(*, actor: Actor, case: Case, reason: str, version: int | None = 
         or can_in_area(actor, "cases.supervise", case.area_path)
     )
     _expect(case, "reopen", _("reopened"), version)
-    if not reason.strip():
-        raise ValidationFailed(fields={"reason": _("Say why the case is reopened.")})
+    reason = _check_written(reason, "reason", _("Say why the case is reopened."))
     previous = case.state
     case.state = State.REOPENED
     case.reopen_count += 1
@@ -341,9 +336,9 @@ def case_reopen(*, actor: Actor, case: Case, reason: str, version: int | None = 
         kind=EventKind.REOPENED,
         from_state=previous,
         unit=case.lead_unit,
-        note=reason.strip(),
+        note=reason,
     )
-    _audit(actor, "reopened", case, {"state": previous}, {"state": case.state, "reason": reason.strip()})
+    _audit(actor, "reopened", case, {"state": previous}, {"state": case.state, "reason": reason})
     _tell_unit(
         case,
         case.lead_unit,
@@ -360,20 +355,19 @@ def case_reject(*, actor: Actor, case: Case, reason: str, version: int | None = 
     case = _locked(case)
     require(can_in_area(actor, "cases.dispatch", case.area_path))
     _expect(case, "reject", _("rejected"), version)
-    if not reason.strip():
-        raise ValidationFailed(fields={"reason": _("Say why the request is rejected.")})
+    reason = _check_written(reason, "reason", _("Say why the request is rejected."))
     previous = case.state
     case.state = State.REJECTED
     case.closed_at = timezone.now()
     _save(case, ["state", "closed_at"])
-    _event(case, actor=actor, kind=EventKind.REJECTED, from_state=previous, note=reason.strip())
-    _audit(actor, "rejected", case, {"state": previous}, {"state": case.state, "reason": reason.strip()})
+    _event(case, actor=actor, kind=EventKind.REJECTED, from_state=previous, note=reason)
+    _audit(actor, "rejected", case, {"state": previous}, {"state": case.state, "reason": reason})
     _tell_reporters(
         case,
         "case.rejected",
         Message(
             gettext_noop("Your request %(number)s was not accepted: %(reason)s"),
-            {"number": case.number, "reason": reason.strip()},
+            {"number": case.number, "reason": reason},
         ),
         # The reason speaks of the reporter's request: not for strangers who followed it.
         Message(
@@ -399,13 +393,8 @@ def case_merge(*, actor: Actor, case: Case, parent: Case, version: int | None = 
     _expect(case, "merge", _("merged"), version)
     if parent.state in (State.MERGED, State.REJECTED, State.WITHDRAWN):
         raise _conflict(parent, _("The target case is %(state)s.") % {"state": State(parent.state).label})
-    previous = case.state
-    _lapse_extension(case, previous)
-    _end_hold(case, timezone.now())
-    case.state = State.MERGED
     case.parent = parent
-    case.closed_at = timezone.now()
-    _save(case, ["state", "parent", "closed_at", *HOLD_FIELDS])
+    previous = _close_for_good(case, State.MERGED, timezone.now(), ["parent"])
     # Cases merged into this one follow the parent too.
     Case.objects.filter(parent=case).update(parent=parent)
     _event(

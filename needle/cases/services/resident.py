@@ -4,7 +4,6 @@ as its reporter; a dispatcher may also record a withdrawal the resident asks for
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -12,23 +11,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from needle.cases.models import Case, CaseEvent, EventKind, Photo, State
+from needle.cases.models import Case, CaseEvent, EventKind, State
 from needle.cases.services._common import (
-    HOLD_FIELDS,
     _atomic_move,
     _audit,
+    _close_for_good,
     _conflict,
-    _end_hold,
     _event,
     _expect,
-    _lapse_extension,
     _locked,
     _may_act_as_reporter,
     _save,
+    _store_photos,
     _tell_reporters,
     _tell_unit,
 )
-from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error, store_photo
+from needle.cases.uploads import MAX_PHOTOS, clean_image, photo_files_removed_on_error
 from needle.core.errors import ValidationFailed
 from needle.core.text import bounded
 from needle.notify.messages import Message
@@ -59,14 +57,8 @@ def case_withdraw(
         require(can_in_area(actor, "cases.dispatch", case.area_path))
     _expect(case, "withdraw", _("withdrawn"), version)
     text = bounded(reason, limit=2000, field="reason")
-    previous = case.state
-    now = timezone.now()
-    _lapse_extension(case, previous)
-    _end_hold(case, now)
-    case.state = State.WITHDRAWN
-    case.closed_at = now
     case.colour = ""
-    _save(case, ["state", "closed_at", "colour", *HOLD_FIELDS])
+    previous = _close_for_good(case, State.WITHDRAWN, timezone.now(), ["colour"])
     _event(
         case,
         actor=actor,
@@ -131,9 +123,7 @@ def case_add_info(
         )
     images = [clean_image(raw) for raw in photos]
     event = _event(case, actor=actor, kind=EventKind.INFO_ADDED, unit=case.lead_unit, note=text)
-    for image in images:
-        photo = Photo(case=case, event=event, content_type=image.content_type, size=len(image.data))
-        store_photo(photo, f"{case.number}-more-{secrets.token_hex(4)}.{image.extension}", image)
+    _store_photos(case, event, images, "more")
     _audit(actor, "info_added", case, {}, {"characters": len(text), "photos": len(images)})
     _tell_unit(
         case,
