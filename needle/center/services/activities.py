@@ -232,16 +232,7 @@ def activity_set_capacity(*, actor: Any, activity: Activity, capacity: int) -> A
         raise ValidationFailed(
             fields={"capacity": _("%(taken)d seats are taken; give at least that many.") % {"taken": taken}}
         )
-    old = snapshot(activity, ["capacity"])
-    activity.capacity = capacity
-    activity.save(update_fields=["capacity", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="center.activity.capacity_changed",
-        obj=activity,
-        old=old,
-        new={"capacity": capacity},
-    )
+    _activity_set(actor, activity, "capacity", capacity, action="center.activity.capacity_changed")
     offer_free_seats(activity)
     return activity
 
@@ -260,17 +251,16 @@ def activity_set_room(*, actor: Any, activity: Activity, room: Room | None) -> A
         said = room_conflict(room, activity.starts_at, activity.ends_at, activity=activity)
         if said:
             raise ValidationFailed(fields={"room": said})
-    old = snapshot(activity, ["room"])
-    activity.room = room
-    activity.save(update_fields=["room", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="center.activity.room_changed",
-        obj=activity,
-        old=old,
-        new=snapshot(activity, ["room"]),
-    )
+    _activity_set(actor, activity, "room", room, action="center.activity.room_changed")
     return activity
+
+
+def _activity_set(actor: Any, activity: Activity, field: str, value: Any, *, action: str) -> None:
+    """Change one field of a locked activity and audit its old and new value."""
+    old = snapshot(activity, [field])
+    setattr(activity, field, value)
+    activity.save(update_fields=[field, "updated_at"])
+    audit_record(actor=actor, action=action, obj=activity, old=old, new=snapshot(activity, [field]))
 
 
 # Photos -----------------------------------------------------------------------------------------

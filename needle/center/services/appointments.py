@@ -20,12 +20,13 @@ from django.utils.translation import gettext_noop
 
 from needle.center.models import HOLDING, Appointment, AppointmentStatus, Audience, Service, SlotPattern
 from needle.center.services.activities import MAX_AGE, MAX_CAPACITY, _check_center
+from needle.center.services.moves import status_move
 from needle.center.services.registrations import OnBehalf, new_code, record_for
 from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, capacities, is_booker
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
-from needle.core.states import target, wrong_status
+from needle.core.states import wrong_status
 from needle.notify.messages import Message
 from needle.notify.services import notify, sms_to_phone
 from needle.orgs.models import Person, PersonRecord, Unit
@@ -338,16 +339,14 @@ _DONE = {"cancel": "cancelled", "serve": "served", "no_show": "no_show"}
 
 
 def _apply(actor: Any, appointment: Appointment, service: Service, move: str, fields: list[str]) -> None:
-    old = appointment.status
-    appointment.status = target(APPOINTMENT_MOVES, move)
-    appointment.save(update_fields=["status", "updated_at", *fields])
-    audit_record(
+    status_move(
         actor=actor,
-        action=f"center.appointment.{_DONE[move]}",
         obj=appointment,
+        table=APPOINTMENT_MOVES,
+        move=move,
+        action=f"center.appointment.{_DONE[move]}",
         area_path=service.area_path,
-        old={"status": old},
-        new={"status": appointment.status},
+        fields=fields,
     )
     _tell_status(appointment, service)
 
