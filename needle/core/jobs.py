@@ -39,3 +39,11 @@ def job_enqueue(name: str, *args: Any) -> None:
     except Exception:
         log.exception("could not enqueue %s%r; running it now", name, args)
         task.execute()
+
+
+def logged_count(logger: logging.Logger, message: str, count: int) -> int:
+    """A periodic job's count of what it changed, logged as `message` (with one %d) only when
+    there was something: the ticks that found nothing stay quiet."""
+    if count:
+        logger.info(message, count)
+    return count
