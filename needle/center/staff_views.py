@@ -24,6 +24,7 @@ from needle.center.states import MOVES, STAFF
 from needle.center.views import registration_move
 from needle.core import periods
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.redirects import redirect_to_next
 from needle.core.refusals import refusal_as_message
 from needle.core.views import refusal_message
 from needle.orgs.models import ConsentMethod
@@ -143,8 +144,7 @@ def _on_behalf(request: HttpRequest) -> services.OnBehalf:
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the form was on (the activity page or the check-in screen)."""
-    to = request.POST.get("next", "")
-    return redirect(to if to.startswith("/center/") else fallback)
+    return redirect_to_next(request, under="/center/", fallback=fallback)
 
 
 @login_required

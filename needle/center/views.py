@@ -27,6 +27,7 @@ from needle.center.models import STANDING, AppointmentStatus, BookingStatus, Reg
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
 from needle.core.photos import photo_response
+from needle.core.redirects import redirect_to_next
 from needle.core.refusals import refusal_as_message
 from needle.orgs.models import Person
 from needle.orgs.permissions import can_in_area, require_anywhere
@@ -137,8 +138,7 @@ def register_series(request: HttpRequest, series_id: int) -> HttpResponse:
             request,
             _("Registered for %(n)s sessions; your codes are on My activities.") % {"n": len(made)},
         )
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/center/") else reverse("center-mine"))
+    return redirect_to_next(request, under="/center/", fallback=reverse("center-mine"))
 
 
 @login_required
