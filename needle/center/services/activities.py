@@ -114,6 +114,16 @@ def _within_calendar(*moments: dt.datetime, weeks: int) -> bool:
     return all(periods.EARLIEST <= m.date() <= periods.LATEST for m in (*moments, last))
 
 
+def check_age_range(errors: dict[str, str], min_age: int | None, max_age: int | None) -> None:
+    """An activity's or a service's age range, into `errors`: each age from 0 to MAX_AGE, and
+    the minimum not above the maximum."""
+    for name, age in (("min_age", min_age), ("max_age", max_age)):
+        if age is not None and not 0 <= age <= MAX_AGE:
+            errors[name] = _("Give an age from 0 to %(max)d.") % {"max": MAX_AGE}
+    if min_age is not None and max_age is not None and min_age > max_age and "max_age" not in errors:
+        errors["max_age"] = _("Must not be below the minimum age.")
+
+
 def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.datetime) -> None:
     errors: dict[str, str] = {}
     if not d.title.strip() or len(d.title.strip()) > 150:
@@ -132,11 +142,7 @@ def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.
         errors["room"] = _("This room belongs to another center.")
     if len(d.place) > 200:
         errors["place"] = _("At most 200 characters.")
-    for name, age in (("min_age", d.min_age), ("max_age", d.max_age)):
-        if age is not None and not 0 <= age <= MAX_AGE:
-            errors[name] = _("Give an age from 0 to %(max)d.") % {"max": MAX_AGE}
-    if d.min_age is not None and d.max_age is not None and d.min_age > d.max_age and "max_age" not in errors:
-        errors["max_age"] = _("Must not be below the minimum age.")
+    check_age_range(errors, d.min_age, d.max_age)
     if closes <= opens:
         errors["registration_closes"] = _("Must be after registration opens.")
     elif closes > d.starts_at:

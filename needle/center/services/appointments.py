@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.center.models import HOLDING, Appointment, AppointmentStatus, Audience, Service, SlotPattern
-from needle.center.services.activities import MAX_AGE, MAX_CAPACITY, _check_center
+from needle.center.services.activities import MAX_CAPACITY, _check_center, check_age_range
 from needle.center.services.moves import status_move
 from needle.center.services.registrations import OnBehalf, new_code, record_for
 from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, capacities, is_booker
@@ -96,11 +96,7 @@ def _check_service(d: ServiceDraft) -> None:
         errors["price"] = _("At most 50 characters.")
     if not 0 <= d.cancel_until_hours <= MAX_CANCEL_HOURS:
         errors["cancel_until_hours"] = _("Give a number from 0 to %(max)d.") % {"max": MAX_CANCEL_HOURS}
-    for name, age in (("min_age", d.min_age), ("max_age", d.max_age)):
-        if age is not None and not 0 <= age <= MAX_AGE:
-            errors[name] = _("Give an age from 0 to %(max)d.") % {"max": MAX_AGE}
-    if d.min_age is not None and d.max_age is not None and d.min_age > d.max_age and "max_age" not in errors:
-        errors["max_age"] = _("Must not be below the minimum age.")
+    check_age_range(errors, d.min_age, d.max_age)
     seen: set[tuple[int, dt.time]] = set()
     for i, slot in enumerate(d.slots):
         if not 0 <= slot.weekday <= 6:
