@@ -41,9 +41,9 @@ def job_enqueue(name: str, *args: Any) -> None:
         task.execute()
 
 
-def logged_count(logger: logging.Logger, message: str, count: int) -> int:
-    """A periodic job's count of what it changed, logged as `message` (with one %d) only when
-    there was something: the ticks that found nothing stay quiet."""
+def job_count_logged(log: logging.Logger, count: int, message: str) -> int:
+    """A periodic job's answer: how many rows it changed, said in one line of the job's log
+    (`message` with one %d) when there were any; a run that found nothing stays quiet."""
     if count:
-        logger.info(message, count)
+        log.info(message, count)
     return count
