@@ -9,17 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
-from needle.core.models import TimeStamped, optional_fk
+from needle.core.models import TimeStamped, creator_fk, optional_fk
 from needle.orgs.models import Person, PersonRecord, Unit
-from needle.rollups.models import (
-    Footprints,
-    LeafRows,
-    NodeRows,
-    leaf_constraints,
-    leaf_indexes,
-    node_constraints,
-    node_indexes,
-)
+from needle.rollups import models as rollup_tables
 
 
 class Room(TimeStamped):
@@ -188,13 +180,7 @@ class Activity(TimeStamped):
         _("residents of the community first, until"), null=True, blank=True
     )
     series = optional_fk(Series, _("series"), on_delete=models.CASCADE, related_name="sessions")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = creator_fk()
 
     class Meta:
         verbose_name = _("activity")
@@ -361,13 +347,7 @@ class Service(TimeStamped):
     price = models.CharField(_("price"), max_length=50, blank=True)
     cancel_until_hours = models.PositiveSmallIntegerField(_("cancel until (hours before)"), default=2)
     active = models.BooleanField(_("open for booking"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = creator_fk()
 
     class Meta:
         verbose_name = _("convenience service")
@@ -494,29 +474,29 @@ class CenterCounters(models.Model):
         abstract = True
 
 
-class CenterRollup(CenterCounters, LeafRows):
+class CenterRollup(CenterCounters, rollup_tables.LeafRows):
     # The activity's audience, as its place in Audience (1 for the first): keys are integers.
     audience = models.IntegerField(_("audience"), default=0)
 
     class Meta:
         verbose_name = _("center rollup")
         verbose_name_plural = _("center rollups")
-        constraints = leaf_constraints("center_rollup_key", "audience")
-        indexes = leaf_indexes("center_rollup")
+        constraints = rollup_tables.leaf_constraints("center_rollup_key", "audience")
+        indexes = rollup_tables.leaf_indexes("center_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} a{self.audience}"
 
 
-class CenterNodeRollup(CenterCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class CenterNodeRollup(CenterCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("center area rollup")
         verbose_name_plural = _("center area rollups")
-        constraints = node_constraints("center_node_rollup_key")
-        indexes = node_indexes("center_node_rollup")
+        constraints = rollup_tables.node_constraints("center_node_rollup_key")
+        indexes = rollup_tables.node_indexes("center_node_rollup")
 
 
-class CenterFootprint(Footprints):
+class CenterFootprint(rollup_tables.Footprints):
     activity_id = models.BigIntegerField(_("activity"), primary_key=True)
 
     class Meta:
@@ -536,29 +516,29 @@ class AppointmentCounters(models.Model):
         abstract = True
 
 
-class AppointmentRollup(AppointmentCounters, LeafRows):
+class AppointmentRollup(AppointmentCounters, rollup_tables.LeafRows):
     # The service's audience, as its place in Audience (1 for the first): keys are integers.
     audience = models.IntegerField(_("audience"), default=0)
 
     class Meta:
         verbose_name = _("appointment rollup")
         verbose_name_plural = _("appointment rollups")
-        constraints = leaf_constraints("appointment_rollup_key", "audience")
-        indexes = leaf_indexes("appointment_rollup")
+        constraints = rollup_tables.leaf_constraints("appointment_rollup_key", "audience")
+        indexes = rollup_tables.leaf_indexes("appointment_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} a{self.audience}"
 
 
-class AppointmentNodeRollup(AppointmentCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class AppointmentNodeRollup(AppointmentCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("appointment area rollup")
         verbose_name_plural = _("appointment area rollups")
-        constraints = node_constraints("appointment_node_rollup_key")
-        indexes = node_indexes("appointment_node", day="appointment_node_rollup_day")
+        constraints = rollup_tables.node_constraints("appointment_node_rollup_key")
+        indexes = rollup_tables.node_indexes("appointment_node", day="appointment_node_rollup_day")
 
 
-class AppointmentFootprint(Footprints):
+class AppointmentFootprint(rollup_tables.Footprints):
     appointment_id = models.BigIntegerField(_("appointment"), primary_key=True)
 
     class Meta:
@@ -577,29 +557,29 @@ class RoomUseCounters(models.Model):
         abstract = True
 
 
-class RoomUseRollup(RoomUseCounters, LeafRows):
+class RoomUseRollup(RoomUseCounters, rollup_tables.LeafRows):
     # What used the room: 1 an approved booking, 2 an activity (the engine's keys are integers).
     use = models.IntegerField(_("use"), default=0)
 
     class Meta:
         verbose_name = _("room use rollup")
         verbose_name_plural = _("room use rollups")
-        constraints = leaf_constraints("room_use_rollup_key", "use")
-        indexes = leaf_indexes("room_use_rollup")
+        constraints = rollup_tables.leaf_constraints("room_use_rollup_key", "use")
+        indexes = rollup_tables.leaf_indexes("room_use_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} u{self.use}"
 
 
-class RoomUseNodeRollup(RoomUseCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class RoomUseNodeRollup(RoomUseCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("room use area rollup")
         verbose_name_plural = _("room use area rollups")
-        constraints = node_constraints("room_use_node_rollup_key")
-        indexes = node_indexes("room_use_node")
+        constraints = rollup_tables.node_constraints("room_use_node_rollup_key")
+        indexes = rollup_tables.node_indexes("room_use_node")
 
 
-class RoomUseFootprint(Footprints):
+class RoomUseFootprint(rollup_tables.Footprints):
     # A use of a room: a booking's id times two, or an activity's id times two plus one (one
     # source, two kinds of object, one id space).
     use_id = models.BigIntegerField(_("use"), primary_key=True)

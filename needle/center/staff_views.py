@@ -21,8 +21,11 @@ from needle.cases.uploads import MAX_BYTES as MAX_PHOTO_BYTES
 from needle.center import presenters, selectors, services
 from needle.center.models import Registration, Status
 from needle.center.states import MOVES, STAFF
+from needle.center.views import registration_move
 from needle.core import periods
 from needle.core.errors import DomainError, NotFound, ValidationFailed
+from needle.core.redirects import redirect_to_next
+from needle.core.refusals import refusal_as_message
 from needle.core.views import refusal_message
 from needle.orgs.models import ConsentMethod
 from needle.orgs.permissions import can_in_area, require
@@ -141,8 +144,7 @@ def _on_behalf(request: HttpRequest) -> services.OnBehalf:
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the form was on (the activity page or the check-in screen)."""
-    to = request.POST.get("next", "")
-    return redirect(to if to.startswith("/center/") else fallback)
+    return redirect_to_next(request, under="/center/", fallback=fallback)
 
 
 @login_required
@@ -152,7 +154,7 @@ def register_on_behalf(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.access_activity(activity_id=activity_id, counted=False)
     back = reverse("center-staff-activity", args=[activity.pk])
     walk_in = request.POST.get("walk_in") == "1"
-    try:
+    with refusal_as_message(request):
         person = _on_behalf(request)
         if walk_in:
             registration = services.registration_walk_in(
@@ -162,9 +164,6 @@ def register_on_behalf(request: HttpRequest, activity_id: int) -> HttpResponse:
             registration = services.registration_create(
                 actor=request.user, activity=activity, on_behalf=person
             )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(
             request,
             _("%(name)s: %(status)s, code %(code)s.")
@@ -180,15 +179,9 @@ def register_on_behalf(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_move(request: HttpRequest, registration_id: int, action: str) -> HttpResponse:
-    registration = selectors.access_registration(actor=request.user, registration_id=registration_id)
-    if action not in STAFF_MOVES:
-        raise NotFound()
-    try:
-        registration = STAFF_MOVES[action](actor=request.user, registration=registration)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, f"{registration.code}: {Status(registration.status).label}")
+    registration = registration_move(
+        request, registration_id, action, STAFF_MOVES, lambda r: f"{r.code}: {Status(r.status).label}"
+    )
     return _back(request, reverse("center-staff-activity", args=[registration.activity_id]))
 
 
@@ -217,14 +210,11 @@ def check_in_by_code(request: HttpRequest, activity_id: int) -> HttpResponse:
 def set_capacity(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.access_activity(activity_id=activity_id)
     raw = request.POST.get("capacity", "").strip()
-    try:
+    with refusal_as_message(request):
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             said = _("Give the number of seats as a whole number.")
             raise ValidationFailed(said, fields={"capacity": said})
         services.activity_set_capacity(actor=request.user, activity=activity, capacity=int(raw))
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("The activity has %(n)s seats.") % {"n": int(raw)})
     return redirect(reverse("center-staff-activity", args=[activity.pk]))
 
@@ -233,11 +223,8 @@ def set_capacity(request: HttpRequest, activity_id: int) -> HttpResponse:
 @require_POST
 def mark_absentees(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.access_activity(activity_id=activity_id)
-    try:
+    with refusal_as_message(request):
         n = services.activity_mark_absentees(actor=request.user, activity=activity)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("%(n)s marked absent.") % {"n": n})
     return _back(request, reverse("center-staff-activity", args=[activity.pk]))
 
@@ -297,7 +284,7 @@ def check_in_screen(request: HttpRequest, activity_id: int) -> HttpResponse:
 def add_photo(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.access_activity(activity_id=activity_id, counted=False)
     upload = request.FILES.get("image")
-    try:
+    with refusal_as_message(request):
         if upload is None:
             said = _("Choose a photo.")
             raise ValidationFailed(said, fields={"photo": said})
@@ -306,9 +293,6 @@ def add_photo(request: HttpRequest, activity_id: int) -> HttpResponse:
         services.activity_photo_add(
             actor=request.user, activity=activity, raw=raw, caption=request.POST.get("caption", "")
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("The photo is added."))
     return redirect(reverse("center-staff-activity", args=[activity.pk]))
 
@@ -317,10 +301,7 @@ def add_photo(request: HttpRequest, activity_id: int) -> HttpResponse:
 @require_POST
 def remove_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.access_photo(photo_id=photo_id)
-    try:
+    with refusal_as_message(request):
         services.activity_photo_remove(actor=request.user, photo=photo)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("The photo is removed."))
     return redirect(reverse("center-staff-activity", args=[photo.activity_id]))

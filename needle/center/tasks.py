@@ -8,6 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from needle.center.services import appointments_remind, offers_lapse
+from needle.core.jobs import job_count_logged
 
 log = logging.getLogger(__name__)
 
@@ -15,17 +16,11 @@ log = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="*"))
 def lapse_offers() -> int:
     """Every minute: offers of a freed seat not taken in time pass to the next in line."""
-    lapsed = offers_lapse()
-    if lapsed:
-        log.info("Center: %d seat offers lapsed and passed on.", lapsed)
-    return lapsed
+    return job_count_logged(log, offers_lapse(), "Center: %d seat offers lapsed and passed on.")
 
 
 @db_periodic_task(crontab(minute="5"))
 def remind_appointments() -> int:
     """Every hour: whoever is booked for tomorrow hears of it, once (an appointment booked late
     in the evening for tomorrow is still reminded; notify holds messages in quiet hours)."""
-    sent = appointments_remind()
-    if sent:
-        log.info("Center: %d appointment reminders sent.", sent)
-    return sent
+    return job_count_logged(log, appointments_remind(), "Center: %d appointment reminders sent.")

@@ -7,11 +7,12 @@ the same selectors and services as the API."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,10 +23,12 @@ from django.views.decorators.http import require_GET, require_POST
 from needle.areas.selectors import area_get
 from needle.center import presenters, selectors, services
 from needle.center.forms import FORM_FIELD, BookingForm
-from needle.center.models import STANDING, AppointmentStatus, BookingStatus, Status
+from needle.center.models import STANDING, AppointmentStatus, BookingStatus, Registration, Status
 from needle.center.services.seats import waitlist_position
 from needle.core.errors import DomainError, NotFound, ValidationFailed
-from needle.core.views import refusal_message
+from needle.core.photos import photo_response
+from needle.core.redirects import redirect_to_next
+from needle.core.refusals import refusal_as_message
 from needle.orgs.models import Person
 from needle.orgs.permissions import can_in_area, require_anywhere
 from needle.orgs.selectors import access_family_member, my_family
@@ -48,7 +51,10 @@ SAID = {
 OPEN_SLOTS = 8
 BOOKED = _("Your appointment is booked; show your code %(code)s at the center.")
 # The moves a resident makes from the page, by the name in its URL.
-MOVES = {"cancel": services.registration_cancel, "confirm": services.registration_confirm}
+MOVES: dict[str, Callable[..., Registration]] = {
+    "cancel": services.registration_cancel,
+    "confirm": services.registration_confirm,
+}
 
 
 @require_GET
@@ -90,11 +96,8 @@ def center_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def register(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = selectors.access_activity(activity_id=activity_id, counted=False)
-    try:
+    with refusal_as_message(request):
         registration = services.registration_create(actor=request.user, activity=activity, **_whom(request))
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         position = waitlist_position(registration)
         said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": position}
         if registration.record is not None:
@@ -106,16 +109,22 @@ def register(request: HttpRequest, activity_id: int) -> HttpResponse:
 def _whom(request: HttpRequest) -> dict[str, Any]:
     """The page's "for whom" (oneself, or a family member one looks after) and the year of
     birth asked for an activity with an age range: the service checks both."""
+    member = request.POST.get("for", "").strip()
+    birth_year = _birth_year(request)
+    if member and not (member.isascii() and member.isdigit() and len(member) <= 12):
+        raise NotFound()
+    family_member = access_family_member(actor=request.user, record_id=int(member)) if member else None
+    return {"birth_year": birth_year, "family_member": family_member}
+
+
+def _birth_year(request: HttpRequest) -> int | None:
+    """The posted year of birth, None when not given; refused (naming the field) unless digits."""
     year = request.POST.get("birth_year", "").strip()
     birth_year = int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else None
     if year and birth_year is None:
         said = str(_("Give a year of birth as four digits."))
         raise ValidationFailed(said, fields={"birth_year": said})
-    member = request.POST.get("for", "").strip()
-    if member and not (member.isascii() and member.isdigit() and len(member) <= 12):
-        raise NotFound()
-    family_member = access_family_member(actor=request.user, record_id=int(member)) if member else None
-    return {"birth_year": birth_year, "family_member": family_member}
+    return birth_year
 
 
 @login_required
@@ -123,17 +132,13 @@ def _whom(request: HttpRequest) -> dict[str, Any]:
 def register_series(request: HttpRequest, series_id: int) -> HttpResponse:
     """A seat in every coming session of a course taken whole."""
     series = selectors.access_series(series_id=series_id)
-    try:
+    with refusal_as_message(request):
         made = services.series_register(actor=request.user, series=series, **_whom(request))
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(
             request,
             _("Registered for %(n)s sessions; your codes are on My activities.") % {"n": len(made)},
         )
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/center/") else reverse("center-mine"))
+    return redirect_to_next(request, under="/center/", fallback=reverse("center-mine"))
 
 
 @login_required
@@ -141,7 +146,7 @@ def register_series(request: HttpRequest, series_id: int) -> HttpResponse:
 def family_add(request: HttpRequest) -> HttpResponse:
     """Record a family member one looks after (name, year of birth), to register them."""
     year = request.POST.get("birth_year", "").strip()
-    try:
+    with refusal_as_message(request):
         if not (year.isascii() and year.isdigit() and len(year) == 4):
             said = str(_("Give a year of birth as four digits."))
             raise ValidationFailed(said, fields={"birth_year": said})
@@ -151,27 +156,40 @@ def family_add(request: HttpRequest) -> HttpResponse:
             birth_year=int(year),
             phone=request.POST.get("phone", ""),
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("%(name)s is in your family list.") % {"name": record.name})
     return redirect(reverse("center-mine"))
+
+
+def registration_move(
+    request: HttpRequest,
+    registration_id: int,
+    action: str,
+    moves: dict[str, Callable[..., Registration]],
+    said: Callable[[Registration], str],
+) -> Registration:
+    """Make the move the URL names (one of `moves`, else 404) on a registration the reader may
+    see: `said` of the result as the page's message, or the refusal. Returns the registration
+    as it now is, for the redirect."""
+    registration = selectors.access_registration(actor=request.user, registration_id=registration_id)
+    if action not in moves:
+        raise NotFound()
+    with refusal_as_message(request):
+        registration = moves[action](actor=request.user, registration=registration)
+        messages.success(request, said(registration))
+    return registration
 
 
 @login_required
 @require_POST
 def move(request: HttpRequest, registration_id: int, action: str) -> HttpResponse:
     """Cancel one's registration, or take the seat offered."""
-    registration = selectors.access_registration(actor=request.user, registration_id=registration_id)
-    if action not in MOVES:
-        raise NotFound()
-    try:
-        registration = MOVES[action](actor=request.user, registration=registration)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        said = str(SAID[Status(registration.status)]) % {"code": registration.code, "position": None}
-        messages.success(request, said)
+    registration = registration_move(
+        request,
+        registration_id,
+        action,
+        MOVES,
+        lambda r: str(SAID[Status(r.status)]) % {"code": r.code, "position": None},
+    )
     if request.POST.get("next") == reverse("center-mine"):
         return redirect(reverse("center-mine"))
     return redirect(reverse("center-page", args=[registration.activity.area.code]))
@@ -254,7 +272,7 @@ def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
     """A rating (1–5) and a comment, from my activities."""
     registration = selectors.access_registration(actor=request.user, registration_id=registration_id)
     raw = request.POST.get("rating", "")
-    try:
+    with refusal_as_message(request):
         if raw not in {"1", "2", "3", "4", "5"}:
             said = str(_("Give a rating from 1 to 5."))
             raise ValidationFailed(said, fields={"rating": said})
@@ -264,9 +282,6 @@ def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
             rating=int(raw),
             comment=request.POST.get("comment", ""),
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, _("Thank you for your feedback."))
     return redirect(reverse("center-mine"))
 
@@ -275,21 +290,14 @@ def give_feedback(request: HttpRequest, registration_id: int) -> HttpResponse:
 @require_POST
 def book(request: HttpRequest, service_id: int) -> HttpResponse:
     service = selectors.access_service(service_id=service_id)
-    year = request.POST.get("birth_year", "").strip()
-    try:
-        birth_year = int(year) if year.isascii() and year.isdigit() and len(year) <= 4 else None
-        if year and birth_year is None:
-            said = str(_("Give a year of birth as four digits."))
-            raise ValidationFailed(said, fields={"birth_year": said})
+    with refusal_as_message(request):
+        birth_year = _birth_year(request)
         appointment = services.appointment_book(
             actor=request.user,
             service=service,
             starts_at=_slot_moment(request.POST.get("starts_at", "")),
             birth_year=birth_year,
         )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, str(BOOKED) % {"code": appointment.code})
     return redirect(reverse("center-page", args=[service.area.code]))
 
@@ -298,11 +306,8 @@ def book(request: HttpRequest, service_id: int) -> HttpResponse:
 @require_POST
 def cancel_appointment(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.access_appointment(actor=request.user, appointment_id=appointment_id)
-    try:
+    with refusal_as_message(request):
         appointment = services.appointment_cancel(actor=request.user, appointment=appointment)
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         if appointment.status == AppointmentStatus.CANCELLED:
             messages.success(request, str(_("Your appointment is cancelled.")))
     return redirect(reverse("center-page", args=[appointment.service.area.code]))
@@ -410,11 +415,4 @@ def booking_move(request: HttpRequest, booking_id: int, action: str) -> HttpResp
 @require_GET
 def photo(request: HttpRequest, photo_id: int) -> HttpResponseBase:
     """An activity's photo, public as the activity is; stored without its metadata."""
-    found = selectors.access_photo(photo_id=photo_id)
-    try:
-        handle = found.image.open("rb")
-    except OSError:
-        raise NotFound() from None
-    response = FileResponse(handle, content_type=found.content_type)
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return photo_response(selectors.access_photo(photo_id=photo_id), public=True)

@@ -1,8 +1,8 @@
 """Every write of the service center, split by concern: `activities` (rooms, activities and
 their seats), `registrations` (registering, the waitlist's offers, check-in, walk-ins, feedback),
 `seats` (the counting and telling both share), `appointments` (convenience services, their
-weekly slots and the appointments booked in them) and `rooms` (opening hours, closed days, room
-bookings)."""
+weekly slots and the appointments booked in them), `rooms` (opening hours, closed days, room
+bookings) and `moves` (the status write a registration's and an appointment's moves end with)."""
 
 from needle.center.services.activities import (
     ActivityDraft,

@@ -114,6 +114,16 @@ def _within_calendar(*moments: dt.datetime, weeks: int) -> bool:
     return all(periods.EARLIEST <= m.date() <= periods.LATEST for m in (*moments, last))
 
 
+def check_age_range(errors: dict[str, str], min_age: int | None, max_age: int | None) -> None:
+    """An activity's or a service's age range, into `errors`: each age from 0 to MAX_AGE, and
+    the minimum not above the maximum."""
+    for name, age in (("min_age", min_age), ("max_age", max_age)):
+        if age is not None and not 0 <= age <= MAX_AGE:
+            errors[name] = _("Give an age from 0 to %(max)d.") % {"max": MAX_AGE}
+    if min_age is not None and max_age is not None and min_age > max_age and "max_age" not in errors:
+        errors["max_age"] = _("Must not be below the minimum age.")
+
+
 def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.datetime) -> None:
     errors: dict[str, str] = {}
     if not d.title.strip() or len(d.title.strip()) > 150:
@@ -132,11 +142,7 @@ def _check_draft(center: Unit, d: ActivityDraft, opens: dt.datetime, closes: dt.
         errors["room"] = _("This room belongs to another center.")
     if len(d.place) > 200:
         errors["place"] = _("At most 200 characters.")
-    for name, age in (("min_age", d.min_age), ("max_age", d.max_age)):
-        if age is not None and not 0 <= age <= MAX_AGE:
-            errors[name] = _("Give an age from 0 to %(max)d.") % {"max": MAX_AGE}
-    if d.min_age is not None and d.max_age is not None and d.min_age > d.max_age and "max_age" not in errors:
-        errors["max_age"] = _("Must not be below the minimum age.")
+    check_age_range(errors, d.min_age, d.max_age)
     if closes <= opens:
         errors["registration_closes"] = _("Must be after registration opens.")
     elif closes > d.starts_at:
@@ -232,16 +238,7 @@ def activity_set_capacity(*, actor: Any, activity: Activity, capacity: int) -> A
         raise ValidationFailed(
             fields={"capacity": _("%(taken)d seats are taken; give at least that many.") % {"taken": taken}}
         )
-    old = snapshot(activity, ["capacity"])
-    activity.capacity = capacity
-    activity.save(update_fields=["capacity", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="center.activity.capacity_changed",
-        obj=activity,
-        old=old,
-        new={"capacity": capacity},
-    )
+    _activity_set(actor, activity, "capacity", capacity, action="center.activity.capacity_changed")
     offer_free_seats(activity)
     return activity
 
@@ -260,17 +257,16 @@ def activity_set_room(*, actor: Any, activity: Activity, room: Room | None) -> A
         said = room_conflict(room, activity.starts_at, activity.ends_at, activity=activity)
         if said:
             raise ValidationFailed(fields={"room": said})
-    old = snapshot(activity, ["room"])
-    activity.room = room
-    activity.save(update_fields=["room", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="center.activity.room_changed",
-        obj=activity,
-        old=old,
-        new=snapshot(activity, ["room"]),
-    )
+    _activity_set(actor, activity, "room", room, action="center.activity.room_changed")
     return activity
+
+
+def _activity_set(actor: Any, activity: Activity, field: str, value: Any, *, action: str) -> None:
+    """Change one field of a locked activity and audit its old and new value."""
+    old = snapshot(activity, [field])
+    setattr(activity, field, value)
+    activity.save(update_fields=[field, "updated_at"])
+    audit_record(actor=actor, action=action, obj=activity, old=old, new=snapshot(activity, [field]))
 
 
 # Photos -----------------------------------------------------------------------------------------

@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.center.models import HOLDING, Appointment, AppointmentStatus, Audience, Service, SlotPattern
-from needle.center.services.activities import MAX_AGE, MAX_CAPACITY, _check_center
+from needle.center.services.activities import MAX_CAPACITY, _check_center, check_age_range
+from needle.center.services.moves import status_move
 from needle.center.services.registrations import OnBehalf, new_code, record_for
 from needle.center.states import APPOINTMENT_MOVES, REGISTRANT, STAFF, capacities, is_booker
 from needle.core import periods
 from needle.core.audit import audit_record, snapshot
 from needle.core.errors import Conflict, ValidationFailed
-from needle.core.states import target, wrong_status
+from needle.core.states import wrong_status
 from needle.notify.messages import Message
 from needle.notify.services import notify, sms_to_phone
 from needle.orgs.models import Person, PersonRecord, Unit
@@ -95,11 +96,7 @@ def _check_service(d: ServiceDraft) -> None:
         errors["price"] = _("At most 50 characters.")
     if not 0 <= d.cancel_until_hours <= MAX_CANCEL_HOURS:
         errors["cancel_until_hours"] = _("Give a number from 0 to %(max)d.") % {"max": MAX_CANCEL_HOURS}
-    for name, age in (("min_age", d.min_age), ("max_age", d.max_age)):
-        if age is not None and not 0 <= age <= MAX_AGE:
-            errors[name] = _("Give an age from 0 to %(max)d.") % {"max": MAX_AGE}
-    if d.min_age is not None and d.max_age is not None and d.min_age > d.max_age and "max_age" not in errors:
-        errors["max_age"] = _("Must not be below the minimum age.")
+    check_age_range(errors, d.min_age, d.max_age)
     seen: set[tuple[int, dt.time]] = set()
     for i, slot in enumerate(d.slots):
         if not 0 <= slot.weekday <= 6:
@@ -338,16 +335,14 @@ _DONE = {"cancel": "cancelled", "serve": "served", "no_show": "no_show"}
 
 
 def _apply(actor: Any, appointment: Appointment, service: Service, move: str, fields: list[str]) -> None:
-    old = appointment.status
-    appointment.status = target(APPOINTMENT_MOVES, move)
-    appointment.save(update_fields=["status", "updated_at", *fields])
-    audit_record(
+    status_move(
         actor=actor,
-        action=f"center.appointment.{_DONE[move]}",
         obj=appointment,
+        table=APPOINTMENT_MOVES,
+        move=move,
+        action=f"center.appointment.{_DONE[move]}",
         area_path=service.area_path,
-        old={"status": old},
-        new={"status": appointment.status},
+        fields=fields,
     )
     _tell_status(appointment, service)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
 from needle.center.models import SEATED, Activity, Registration, Series, Status
+from needle.center.services.moves import status_move
 from needle.center.services.seats import (
     offer_free_seats,
     seats_taken,
@@ -27,7 +28,7 @@ from needle.center.services.seats import (
 from needle.center.states import MOVES, REGISTRANT, STAFF, capacities, is_registrant
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
-from needle.core.states import target, wrong_status
+from needle.core.states import wrong_status
 from needle.orgs.models import ConsentMethod, Person, PersonRecord
 from needle.orgs.permissions import can_in_area, require, require_authenticated
 from needle.orgs.services import person_record_find_or_create, person_set_birth_year
@@ -340,16 +341,14 @@ _DONE = {
 
 
 def _apply(actor: Any, registration: Registration, activity: Activity, move: str, fields: list[str]) -> None:
-    old = registration.status
-    registration.status = target(MOVES, move)
-    registration.save(update_fields=["status", "updated_at", *fields])
-    audit_record(
+    status_move(
         actor=actor,
-        action=f"center.registration.{_DONE[move]}",
         obj=registration,
+        table=MOVES,
+        move=move,
+        action=f"center.registration.{_DONE[move]}",
         area_path=activity.area_path,
-        old={"status": old},
-        new={"status": registration.status},
+        fields=fields,
     )
     if move == "lapse":
         tell_lapsed(registration, activity)
