@@ -39,3 +39,11 @@ def job_enqueue(name: str, *args: Any) -> None:
     except Exception:
         log.exception("could not enqueue %s%r; running it now", name, args)
         task.execute()
+
+
+def job_count_logged(log: logging.Logger, count: int, message: str) -> int:
+    """A periodic job's answer: how many rows it changed, said in one line of the job's log
+    (`message` with one %d) when there were any; a run that found nothing stays quiet."""
+    if count:
+        log.info(message, count)
+    return count
