@@ -21,7 +21,7 @@ from needle.care.access import current_q, standing_q
 from needle.care.inputs import text
 from needle.care.models import Pairing, Recipient, Status
 from needle.care.services.schedule import district_path
-from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
+from needle.core.audit import audit_event, audit_record_all, audit_record_state
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.core.sql import AnyOf
@@ -75,15 +75,11 @@ def _is_standing(person: Person) -> bool:
     return Person.objects.filter(pk=person.pk, is_active=True).filter(standing_q(OuterRef("pk"))).exists()
 
 
+LOGGED_FIELDS = ["recipient", "helper", "unit", "lead", "ended_on"]
+
+
 def _log(actor: Any, pairing: Pairing, *, action: str, old: dict[str, Any] | None, **extra: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=pairing,
-        area_path=pairing.area_path,
-        old=old,
-        new={**snapshot(pairing, ["recipient", "helper", "unit", "lead", "ended_on"]), **extra},
-    )
+    audit_record_state(actor=actor, action=action, obj=pairing, fields=LOGGED_FIELDS, old=old, **extra)
 
 
 def ended_event(actor: Any, pairing: Pairing, *, action: str, ended: dt.date, **extra: Any) -> AuditEvent:
