@@ -289,7 +289,7 @@ def item_to_case(request: HttpRequest, item_id: Id, payload: CareToCaseIn) -> An
     return Status(201, {"case": case.number, "item": item_out(item)})
 
 
-def policy_out(p: Any) -> dict[str, Any]:
+def policy_out(p: sel.PolicyRow) -> dict[str, Any]:
     return {
         "district": p.district,
         "risk": p.risk,
@@ -325,11 +325,13 @@ def set_policy(request: HttpRequest, payload: CarePolicyIn) -> Any:
         visit_days=payload.visit_days,
         call_days=payload.call_days,
     )
-    return {
-        "district": area.code if area else None,
-        "risk": policy.risk,
-        "category": policy.category,
-        "visit_days": policy.visit_days,
-        "call_days": policy.call_days,
-        "default": False,
-    }
+    return policy_out(
+        sel.PolicyRow(
+            district=area.code if area else None,
+            risk=policy.risk,
+            category=policy.category,
+            visit_days=policy.visit_days,
+            call_days=policy.call_days,
+            default=False,
+        )
+    )
