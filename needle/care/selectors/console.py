@@ -10,7 +10,7 @@ the total beside it: a community's console costs a fixed number of queries, what
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,7 +238,7 @@ def community_counts(*, actor: Any, area: Area) -> list[AreaCounts]:
 
 def _add_to_communities(
     totals: dict[str, dict[str, int]],
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     by_path: dict[str, Area],
     keys: tuple[str, ...],
 ) -> None:
