@@ -10,6 +10,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from needle.care.services.reminders import reminders_send
+from needle.core.jobs import job_count_logged
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,4 @@ log = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="25"))
 def remind_visits() -> int:
     """Every hour: the visit reminders not yet sent."""
-    sent = reminders_send()
-    if sent:
-        log.info("Care: %d visit reminders sent.", sent)
-    return sent
+    return job_count_logged(log, reminders_send(), "Care: %d visit reminders sent.")

@@ -7,15 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from needle.rollups.models import (
-    Footprints,
-    LeafRows,
-    NodeRows,
-    leaf_constraints,
-    leaf_indexes,
-    node_constraints,
-    node_indexes,
-)
+from needle.rollups import models as rollups
 
 
 class CareCounters(models.Model):
@@ -49,28 +41,28 @@ class CareCounters(models.Model):
         abstract = True
 
 
-class CareRollup(CareCounters, LeafRows):
+class CareRollup(CareCounters, rollups.LeafRows):
     risk = models.IntegerField(_("risk"), default=0)
 
     class Meta:
         verbose_name = _("care rollup")
         verbose_name_plural = _("care rollups")
-        constraints = leaf_constraints("care_rollup_key", "risk")
-        indexes = leaf_indexes("care_rollup")
+        constraints = rollups.leaf_constraints("care_rollup_key", "risk")
+        indexes = rollups.leaf_indexes("care_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} r{self.risk}"
 
 
-class CareNodeRollup(CareCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class CareNodeRollup(CareCounters, rollups.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("care area rollup")
         verbose_name_plural = _("care area rollups")
-        constraints = node_constraints("care_node_rollup_key")
-        indexes = node_indexes("care_node")
+        constraints = rollups.node_constraints("care_node_rollup_key")
+        indexes = rollups.node_indexes("care_node")
 
 
-class CareFootprint(Footprints):
+class CareFootprint(rollups.Footprints):
     recipient_id = models.BigIntegerField(_("recipient"), primary_key=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from huey.contrib.djhuey import db_periodic_task
 from needle.care.plan_tasks import care_helpers_left, care_items_follow_cases, care_reschedule
 from needle.care.reminder_tasks import remind_visits
 from needle.care.services import rights
+from needle.core.jobs import job_count_logged
 
 # The plan's and the reminders' jobs live in their own modules; listed here, where the worker
 # finds jobs.
@@ -30,10 +31,9 @@ log = logging.getLogger(__name__)
 def anonymise_due() -> int:
     """Daily: anonymise the records of people who moved away or died once the retention
     period (NEEDLE_CARE_RETENTION_DAYS) has passed."""
-    done = rights.anonymise_due()
-    if done:
-        log.info("Care: %d records anonymised after the retention period.", done)
-    return done
+    return job_count_logged(
+        log, rights.anonymise_due(), "Care: %d records anonymised after the retention period."
+    )
 
 
 @db_periodic_task(crontab(minute="30", hour="2"))

@@ -90,3 +90,17 @@ def audit_record(**fields: Any) -> AuditEvent:
 def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
     """Append several events built by `audit_event` in one INSERT."""
     return AuditEvent.objects.bulk_create(events)
+
+
+def audit_record_state(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    fields: list[str],
+    old: dict[str, Any] | None,
+    **extra: Any,
+) -> AuditEvent:
+    """Append an event whose new half is the object's `fields` as they are now (snapshot), with
+    `extra`; the place is the object's own area_path."""
+    return audit_record(actor=actor, action=action, obj=obj, old=old, new={**snapshot(obj, fields), **extra})

@@ -11,9 +11,8 @@ from ninja import Router
 from ninja.responses import Status
 from pydantic import Field
 
-from needle.areas.models import Area
-from needle.areas.selectors import area_get
 from needle.care.access import Access, access_of
+from needle.care.inputs import area_required
 from needle.care.models import Item, Pairing, Recipient, Visit
 from needle.care.presenters import item_contents
 from needle.care.schemas.plan import (
@@ -50,15 +49,6 @@ MAX_ROWS = 500
 MAX_OFFSET = 10**6
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET), NOT_BOOL]
 Limit = Annotated[int, Field(ge=1, le=MAX_ROWS), NOT_BOOL]
-
-
-def _area(code: str | None, name: str = "area") -> Area:
-    if not code:
-        raise ValidationFailed(fields={name: _("This field is required.")})
-    try:
-        return area_get(code=code)
-    except NotFound:
-        raise ValidationFailed(fields={name: _("No area has this code.")}) from None
 
 
 def _recipient(actor: Any, recipient_id: int, *, field: str | None = None) -> Recipient:
@@ -183,7 +173,7 @@ def schedule(
             raise ValidationFailed(fields={"helper": _("Give me or a helper's id.")})
     if area is None and person is None:
         raise ValidationFailed(fields={"area": _("Give an area or a helper.")})
-    place = _area(area).path if area is not None else None
+    place = area_required(area).path if area is not None else None
     rows = sel.schedule_for(actor=request.user, area_path=place, helper=person, due=due)
     page = list(rows[offset : offset + limit])
     return {"count": rows.count(), "items": [_due_row(r) for r in page]}
@@ -207,7 +197,7 @@ def _due_row(r: Recipient) -> dict[str, Any]:
 
 @router.get("/dashboard", response={200: CareDashboardOut, **ERRORS}, summary="A place's visit dashboard")
 def dashboard(request: HttpRequest, area: Code) -> Any:
-    place = _area(area)
+    place = area_required(area)
     figures = sel.dashboard_for(actor=request.user, area_path=place.path)
     return {
         "area": place.code,
@@ -229,7 +219,7 @@ def dashboard(request: HttpRequest, area: Code) -> Any:
 
 @router.get("/needs-helper", response={200: CareScheduleOut, **ERRORS}, summary="Recipients needing a helper")
 def needs_helper(request: HttpRequest, area: Code) -> Any:
-    rows = sel.needs_helper_for(actor=request.user, area_path=_area(area).path)
+    rows = sel.needs_helper_for(actor=request.user, area_path=area_required(area).path)
     page = list(rows[:MAX_ROWS])
     return {"count": rows.count(), "items": [_due_row(r) for r in page]}
 
@@ -261,7 +251,7 @@ def create_item(request: HttpRequest, payload: CareItemIn) -> Any:
 def list_open_items(request: HttpRequest, area: Code) -> Any:
     """The items still open (on a ledger or as a request) at or under a place, oldest first:
     the community's care staff."""
-    items = ledger_sel.open_items_for(actor=request.user, area_path=_area(area).path)
+    items = ledger_sel.open_items_for(actor=request.user, area_path=area_required(area).path)
     return {"items": [item_out(i) for i in items[:MAX_ROWS]]}
 
 
@@ -299,7 +289,7 @@ def item_to_case(request: HttpRequest, item_id: Id, payload: CareToCaseIn) -> An
     return Status(201, {"case": case.number, "item": item_out(item)})
 
 
-def policy_out(p: Any) -> dict[str, Any]:
+def policy_out(p: sel.PolicyRow) -> dict[str, Any]:
     return {
         "district": p.district,
         "risk": p.risk,
@@ -316,7 +306,7 @@ def list_policies(request: HttpRequest, area: Code | None = None) -> Any:
     it), that district's rows."""
     path = None
     if area:
-        place = _area(area)
+        place = area_required(area)
         path = district_path(place.path) or place.path
     rows = sel.policies_for(actor=request.user, district_path=path)
     return {"items": [policy_out(r) for r in rows]}
@@ -326,7 +316,7 @@ def list_policies(request: HttpRequest, area: Code | None = None) -> Any:
 def set_policy(request: HttpRequest, payload: CarePolicyIn) -> Any:
     """A district's care staff (or those above) for the district; superusers for the whole
     deployment. The recipients it governs are rescheduled at once."""
-    area = _area(payload.area) if payload.area else None
+    area = area_required(payload.area) if payload.area else None
     policy = policies.policy_set(
         actor=request.user,
         area=area,
@@ -335,11 +325,13 @@ def set_policy(request: HttpRequest, payload: CarePolicyIn) -> Any:
         visit_days=payload.visit_days,
         call_days=payload.call_days,
     )
-    return {
-        "district": area.code if area else None,
-        "risk": policy.risk,
-        "category": policy.category,
-        "visit_days": policy.visit_days,
-        "call_days": policy.call_days,
-        "default": False,
-    }
+    return policy_out(
+        sel.PolicyRow(
+            district=area.code if area else None,
+            risk=policy.risk,
+            category=policy.category,
+            visit_days=policy.visit_days,
+            call_days=policy.call_days,
+            default=False,
+        )
+    )

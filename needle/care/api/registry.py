@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.areas.models import Area
+from needle.care.inputs import area_by_code, area_required
 from needle.care.models import PURPOSES, SENSITIVE, Consent, Household, Recipient
 from needle.care.presenters import recipient_card, recipient_row
 from needle.care.schemas.registry import (
@@ -43,17 +43,6 @@ router = Router()
 REQUIRED = frozenset({"name", "risk", "categories"})
 # The sealed fields' key missing answers 503 (records.SealUnavailable), never a 500.
 CARE_ERRORS = {**ERRORS, 503: ERRORS[500]}
-
-
-def _area_code(code: str | None, field: str) -> Area | None:
-    if not code:
-        return None
-    if "\x00" in code:
-        raise ValidationFailed(fields={field: _("No area has this code.")})
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationFailed(fields={field: _("No area has this code.")})
-    return area
 
 
 def _fresh(recipient: Recipient) -> Recipient:
@@ -98,7 +87,7 @@ def recipient_list(
 ) -> Any:
     """The recipients the caller may see under the area, soonest due first; no sensitive field
     and nothing to reach the person by."""
-    place = _area_code(area, "area")
+    place = area_by_code(area, field="area")
     rows = sel.recipient_list_for(
         actor=request.user,
         area_path=place.path if place else None,
@@ -170,9 +159,7 @@ def recipient_status(request: HttpRequest, recipient_id: Id, payload: CareStatus
 def recipient_move(request: HttpRequest, recipient_id: Id, payload: CareMoveIn) -> Any:
     """The care staff of both places."""
     recipient, _access = sel.access_recipient(actor=request.user, recipient_id=recipient_id, for_write=True)
-    area = _area_code(payload.area, "area")
-    if area is None:
-        raise ValidationFailed(fields={"area": _("This field is required.")})
+    area = area_required(payload.area)
     done = svc.recipient_move(actor=request.user, recipient=recipient, area=area, address=payload.address)
     return _masked(request, _fresh(done))
 

@@ -10,7 +10,7 @@ the total beside it: a community's console costs a fixed number of queries, what
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,33 +218,37 @@ def community_counts(*, actor: Any, area: Area) -> list[AreaCounts]:
         )
     )
     totals: dict[str, dict[str, int]] = {path: {} for path in by_path}
-    for row in rows:
-        home = _community_of(row["area_path"], by_path)
-        if home is None:
-            continue
-        for key in ("active", "high_risk", "overdue", "never_visited"):
-            totals[home][key] = totals[home].get(key, 0) + row[key]
+    _add_to_communities(totals, rows, by_path, ("active", "high_risk", "overdue", "never_visited"))
     needs = (
         needs_helper_for(actor=actor, area_path=area.path)
         .order_by()
         .values("area_path")
-        .annotate(n=Count("pk"))
+        .annotate(needs_helper=Count("pk"))
     )
-    for found in needs:
-        home = _community_of(found["area_path"], by_path)
-        if home is not None:
-            totals[home]["needs_helper"] = totals[home].get("needs_helper", 0) + found["n"]
+    _add_to_communities(totals, needs, by_path, ("needs_helper",))
     items = (
         Item.objects.filter(subtree_q(area.path, "area_path"))
         .filter(open_item_q())
         .values("area_path")
-        .annotate(n=Count("pk"))
+        .annotate(open_items=Count("pk"))
     )
-    for found in items:
-        home = _community_of(found["area_path"], by_path)
-        if home is not None:
-            totals[home]["open_items"] = totals[home].get("open_items", 0) + found["n"]
+    _add_to_communities(totals, items, by_path, ("open_items",))
     return [AreaCounts(area=by_path[path], **totals[path]) for path in by_path]
+
+
+def _add_to_communities(
+    totals: dict[str, dict[str, int]],
+    rows: Iterable[Mapping[str, Any]],
+    by_path: dict[str, Area],
+    keys: tuple[str, ...],
+) -> None:
+    """Adds each row's counts under `keys` to the community holding the row's area_path (a grid's
+    rows to its community); rows outside every community are left out."""
+    for row in rows:
+        home = _community_of(row["area_path"], by_path)
+        if home is not None:
+            for key in keys:
+                totals[home][key] = totals[home].get(key, 0) + row[key]
 
 
 def _community_of(path: str, by_path: dict[str, Area]) -> str | None:

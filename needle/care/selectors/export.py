@@ -84,6 +84,16 @@ def _items(recipient: Recipient, *, contents: bool) -> list[dict[str, Any]]:
     ]
 
 
+def _logs(recipient: Recipient, *, contents: bool) -> dict[str, list[dict[str, Any]]]:
+    """The consent log, the visits and the ledger of an export; `contents` adds the names of who
+    gave consent and what visits and items say."""
+    return {
+        "consents": _consents(recipient, names=contents),
+        "visits": _visits(recipient, contents=contents),
+        "items": _items(recipient, contents=contents),
+    }
+
+
 def recipient_export(*, actor: Any, recipient: Recipient, access: Access, reason: Any) -> dict[str, Any]:
     """The household file as this reader may see it: the card with the sensitive fields they may
     read, the consent log, the visits and the ledger (their contents for those who keep or visit
@@ -101,9 +111,7 @@ def recipient_export(*, actor: Any, recipient: Recipient, access: Access, reason
         "exported_at": timezone.now(),
         "reason": why,
         "recipient": recipient_card(recipient, access, opened),
-        "consents": _consents(recipient, names=close),
-        "visits": _visits(recipient, contents=close),
-        "items": _items(recipient, contents=close),
+        **_logs(recipient, contents=close),
     }
     audit_record(
         actor=actor,
@@ -138,9 +146,7 @@ def own_export(*, actor: Any) -> dict[str, Any]:
             {
                 "recipient": card,
                 "as": "self" if recipient.person_id == person.pk else "guardian",
-                "consents": _consents(recipient, names=True),
-                "visits": _visits(recipient, contents=True),
-                "items": _items(recipient, contents=True),
+                **_logs(recipient, contents=True),
             }
         )
         audit_record(

@@ -23,7 +23,7 @@ from needle.care.models import Item, ItemStatus, Recipient, Visit
 from needle.care.states import CASE_DONE
 from needle.cases.models import Case, Channel, Service
 from needle.cases.services import Intake, case_submit
-from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
+from needle.core.audit import audit_event, audit_record_all, audit_record_state
 from needle.core.errors import ValidationFailed
 from needle.core.states import allowed, target, wrong_status
 from needle.orgs.permissions import can_in_area, require, require_authenticated
@@ -42,17 +42,13 @@ def _date(value: Any, field: str) -> dt.date:
     return value
 
 
+# What the problem is, who acts and how it was confirmed tell of a household's life and outlive
+# an anonymised record: the log keeps the item's state, not its words.
+LOGGED_FIELDS = ["recipient", "status", "case", "due_on"]
+
+
 def _log(actor: Any, item: Item, *, action: str, old: dict[str, Any] | None, **extra: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=item,
-        area_path=item.area_path,
-        old=old,
-        # What the problem is, who acts and how it was confirmed tell of a household's life and
-        # outlive an anonymised record: the log keeps the item's state, not its words.
-        new={**snapshot(item, ["recipient", "status", "case", "due_on"]), **extra},
-    )
+    audit_record_state(actor=actor, action=action, obj=item, fields=LOGGED_FIELDS, old=old, **extra)
 
 
 def capacities(actor: Any, recipient: Recipient) -> set[str]:

@@ -9,6 +9,7 @@ right the same day, before the job has run."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -20,8 +21,9 @@ from needle.care.access import current_q, standing_q
 from needle.care.inputs import text
 from needle.care.models import Pairing, Recipient, Status
 from needle.care.services.schedule import district_path
-from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
+from needle.core.audit import audit_event, audit_record_all, audit_record_state
 from needle.core.errors import Conflict, ValidationFailed
+from needle.core.models import AuditEvent
 from needle.core.sql import AnyOf
 from needle.core.states import wrong_status
 from needle.orgs.models import GridAssignment, Membership, Person, RoleAssignment, Unit
@@ -73,14 +75,23 @@ def _is_standing(person: Person) -> bool:
     return Person.objects.filter(pk=person.pk, is_active=True).filter(standing_q(OuterRef("pk"))).exists()
 
 
+LOGGED_FIELDS = ["recipient", "helper", "unit", "lead", "ended_on"]
+
+
 def _log(actor: Any, pairing: Pairing, *, action: str, old: dict[str, Any] | None, **extra: Any) -> None:
-    audit_record(
+    audit_record_state(actor=actor, action=action, obj=pairing, fields=LOGGED_FIELDS, old=old, **extra)
+
+
+def ended_event(actor: Any, pairing: Pairing, *, action: str, ended: dt.date, **extra: Any) -> AuditEvent:
+    """The audit event of an open pairing that ends on `ended` and stops leading, for the
+    caller's batch of events (audit_record_all)."""
+    return audit_event(
         actor=actor,
         action=action,
         obj=pairing,
         area_path=pairing.area_path,
-        old=old,
-        new={**snapshot(pairing, ["recipient", "helper", "unit", "lead", "ended_on"]), **extra},
+        old={"ended_on": None, "lead": pairing.lead},
+        new={"ended_on": ended, "lead": False, **extra},
     )
 
 
@@ -228,16 +239,7 @@ def pairings_of_leavers_end() -> int:
         return 0
     events = []
     for pairing in gone:
-        events.append(
-            audit_event(
-                actor=None,
-                action="care.pairing.helper_left",
-                obj=pairing,
-                area_path=pairing.area_path,
-                old={"ended_on": None, "lead": pairing.lead},
-                new={"ended_on": today, "lead": False},
-            )
-        )
+        events.append(ended_event(None, pairing, action="care.pairing.helper_left", ended=today))
     Pairing.objects.filter(pk__in=[p.pk for p in gone]).update(
         ended_on=today, end_reason=_("The helper left."), lead=False, updated_at=timezone.now()
     )

@@ -42,9 +42,10 @@ from needle.care.models import (
     purpose_bit,
 )
 from needle.care.selectors.records import open_sealed
+from needle.care.services.pairings import ended_event
 from needle.care.services.schedule import reschedule
 from needle.care.states import RECIPIENT_MOVES, STAFF
-from needle.core.audit import audit_event, audit_record, audit_record_all, snapshot
+from needle.core.audit import audit_record, audit_record_all, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.states import allowed, target
 from needle.orgs.models import Person, PersonRecord
@@ -517,14 +518,7 @@ def _pairings_end(actor: Any, recipient: Recipient, day: dt.date) -> None:
         # Never before the pairing began (a status back-dated past a recent pairing).
         ended = max(day, pairing.started_on)
         events.append(
-            audit_event(
-                actor=actor,
-                action="care.pairing.ended",
-                obj=pairing,
-                area_path=pairing.area_path,
-                old={"ended_on": None, "lead": pairing.lead},
-                new={"ended_on": ended, "lead": False, "end_reason": reason},
-            )
+            ended_event(actor, pairing, action="care.pairing.ended", ended=ended, end_reason=reason)
         )
         pairing.ended_on, pairing.end_reason, pairing.lead = ended, reason[:200], False
         pairing.save(update_fields=["ended_on", "end_reason", "lead", "updated_at"])

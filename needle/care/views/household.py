@@ -8,7 +8,6 @@ opening of the sensitive fields `recipient_sensitive` (which audits it)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,17 +29,15 @@ from needle.care.models import (
     Category,
     ConsentMethod,
     Household,
-    Item,
     ItemStatus,
     Pairing,
     Purpose,
     Recipient,
     Risk,
-    Visit,
 )
 from needle.care.presenters import recipient_card
 from needle.care.selectors.console import household_file_viewed
-from needle.care.selectors.ledger import access_item, items_for
+from needle.care.selectors.ledger import access_item, household_timeline, items_for
 from needle.care.selectors.records import access_recipient, recipient_read
 from needle.care.services.ledger import item_add, item_close, item_to_case
 from needle.care.services.pairings import pairing_add, pairing_end, pairing_lead
@@ -62,7 +59,6 @@ from needle.core.states import allowed
 from needle.orgs.models import Person, Unit
 from needle.orgs.permissions import can_in_area, require
 
-TIMELINE_MAX = 100
 # The services a problem may become a request for, in the to-case form's list.
 SERVICES_MAX = 300
 # The status changes' buttons, by the move's name in states.RECIPIENT_MOVES.
@@ -83,16 +79,6 @@ TEXT_FIELDS = (
     "guardian_phone",
     "emergency_contact",
 )
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the household's timeline."""
-
-    when: dt.datetime
-    kind: str  # "visit" | "item" | "closed" | "case"
-    visit: Visit | None = None
-    item: Item | None = None
 
 
 @dataclass(frozen=True)
@@ -138,22 +124,6 @@ def sensitive_fields(recipient: Recipient, access: Access, opened: dict[str, Any
     return fields
 
 
-def timeline(recipient: Recipient, items: list[Item]) -> list[Entry]:
-    """Visits, problems found and closed, and the requests they became, newest first."""
-    entries: list[Entry] = []
-    for visit in (
-        Visit.objects.filter(recipient=recipient).select_related("by").order_by("-visited_at")[:TIMELINE_MAX]
-    ):
-        entries.append(Entry(visit.visited_at, "visit", visit=visit))
-    tz = timezone.get_current_timezone()
-    for item in items[:TIMELINE_MAX]:
-        entries.append(Entry(dt.datetime.combine(item.since, dt.time(), tz), "item", item=item))
-        if item.closed_at is not None:
-            entries.append(Entry(item.closed_at, "closed", item=item))
-    entries.sort(key=lambda e: e.when, reverse=True)
-    return entries
-
-
 def _file(
     request: HttpRequest,
     recipient: Recipient,
@@ -196,7 +166,7 @@ def _file(
                     "ended_on", "-lead", "started_on"
                 )
             ),
-            "timeline": timeline(recipient, items),
+            "timeline": household_timeline(recipient, items),
             "ledger": [(item, item_shown_status(item)) for item in items],
             "services": list(Service.objects.filter(active=True).order_by("code")[:SERVICES_MAX])
             if access.may_visit and any(i.status == ItemStatus.OPEN for i in items)
