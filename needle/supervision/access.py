@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
+from needle.core.errors import NotFound
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
 from needle.supervision.models import Entry, Target, Task
@@ -45,6 +48,19 @@ def may_view_target(actor: Any, target: Target, held: set[str] | None = None) ->
         or can_in_area(actor, "supervision.view", target.area_path)
         or can_in_area(actor, "supervision.view", target.task.area_path)
     )
+
+
+def visible_target(actor: Any, rows: QuerySet[Target], target_id: int) -> tuple[Target, set[str]]:
+    """The target taken from rows (joined for a read, locked for a write) and the actor's
+    capacities on it; NotFound when it is missing or the actor may not see it, so its existence
+    does not leak."""
+    target = rows.filter(pk=target_id).first()
+    if target is None:
+        raise NotFound()
+    held = capacities(actor, target)
+    if not may_view_target(actor, target, held):
+        raise NotFound()
+    return target, held
 
 
 def may_decide(actor: Any, entry: Entry) -> bool:

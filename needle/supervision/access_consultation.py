@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
+from needle.core.errors import NotFound
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
 from needle.supervision.models import Consultation, ConsultationReply
@@ -40,3 +43,18 @@ def may_see_all(actor: Any, consultation: Consultation, held: set[str]) -> bool:
 
 def may_view_consultation(actor: Any, consultation: Consultation, held: set[str]) -> bool:
     return bool(held) or may_see_all(actor, consultation, held)
+
+
+def visible_consultation(
+    actor: Any, rows: QuerySet[Consultation], consultation_id: int
+) -> tuple[Consultation, set[str]]:
+    """The consultation taken from rows (joined for a read, locked for a write) and the actor's
+    capacities on it; NotFound when it is missing or the actor may not see it, so its existence
+    does not leak."""
+    consultation = rows.filter(pk=consultation_id).first()
+    if consultation is None:
+        raise NotFound()
+    held = consultation_capacities(actor, consultation)
+    if not may_view_consultation(actor, consultation, held):
+        raise NotFound()
+    return consultation, held

@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,7 +22,7 @@ from needle.notify.messages import Message
 from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import inputs
-from needle.supervision.access import capacities, may_decide_in, may_view_target
+from needle.supervision.access import may_decide_in, visible_target
 from needle.supervision.models import Evidence, Hold, Report, Status, Target, Task
 from needle.supervision.services import notices
 from needle.supervision.services.issue import district_path
@@ -38,14 +38,9 @@ def target_urge(*, actor: Any, target_id: int, note: Any = "") -> Target:
     """The issuer or the level above urges an open target: its staff are told, the urging counted."""
     actor = require_authenticated(actor)
     why = inputs.text(note, limit=inputs.NOTE, field="note")
-    target = (
-        Target.objects.select_for_update(of=("self",)).select_related("task").filter(pk=target_id).first()
+    target, held = visible_target(
+        actor, Target.objects.select_for_update(of=("self",)).select_related("task"), target_id
     )
-    if target is None:
-        raise NotFound()
-    held = capacities(actor, target)
-    if not may_view_target(actor, target, held):
-        raise NotFound()
     if not held & {ISSUER, SIGNER}:
         raise PermissionDenied()
     if not allowed(TARGET_MOVES, "urge", target.status, held):
@@ -106,9 +101,14 @@ def task_hold_decide(*, actor: Any, task_id: int, approve: Any, note: Any = "") 
 
 def task_progress(task_id: int) -> int:
     """A task's progress: its targets' mean (done and signed off count 100, declined not at all)."""
+    return mean_progress(Target.objects.filter(task_id=task_id))
+
+
+def mean_progress(targets: QuerySet[Target]) -> int:
+    """The targets' mean progress, rounded: done and signed off count as 100, declined ones not
+    at all, none at all as 0."""
     shares = list(
-        Target.objects.filter(task_id=task_id)
-        .exclude(status=Status.DECLINED)
+        targets.exclude(status=Status.DECLINED)
         .annotate(
             share=Case(
                 When(status__in=[Status.DONE, Status.SIGNED_OFF], then=Value(100)),
@@ -170,14 +170,9 @@ class _Stored:
 def evidence_add(*, actor: Any, target_id: int, data: Any, name: Any = "") -> Evidence:
     """The target's staff give a file with their latest report (at most MAX_EVIDENCE a target)."""
     actor = require_authenticated(actor)
-    target = (
-        Target.objects.select_for_update(of=("self",)).select_related("task").filter(pk=target_id).first()
+    target, held = visible_target(
+        actor, Target.objects.select_for_update(of=("self",)).select_related("task"), target_id
     )
-    if target is None:
-        raise NotFound()
-    held = capacities(actor, target)
-    if not may_view_target(actor, target, held):
-        raise NotFound()
     if "target" not in held:
         raise PermissionDenied()
     if target.status in (Status.SIGNED_OFF, Status.DECLINED):
