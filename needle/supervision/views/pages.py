@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
+from needle.core import sheets
 from needle.core.errors import ValidationFailed
 from needle.core.text import id_or_none
 from needle.orgs.models import Unit, UnitType
@@ -197,12 +198,8 @@ def target_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 reason=post.get("reason", ""),
             )
         elif action == "evidence":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise ValidationFailed(fields={"file": _("Choose a file.")})
-            svc.evidence_add(
-                actor=actor, target_id=pk, data=upload.read(MAX_FILE_BYTES + 1), name=upload.name or ""
-            )
+            name, data = sheets.upload_read(request.FILES.get("file"), max_bytes=MAX_FILE_BYTES)
+            svc.evidence_add(actor=actor, target_id=pk, data=data, name=name)
         elif action == "urge":
             svc.target_urge(actor=actor, target_id=pk, note=post.get("note", ""))
         elif action in ("grant", "refuse"):
