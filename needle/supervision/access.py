@@ -11,9 +11,10 @@ Acting as a unit needs a grant in that very unit: an area-wide grant lets one se
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from needle.core.errors import NotFound
 from needle.orgs.models import Unit, UnitType
@@ -50,17 +51,31 @@ def may_view_target(actor: Any, target: Target, held: set[str] | None = None) ->
     )
 
 
+M = TypeVar("M", bound=Model)
+
+
+def visible_row(
+    actor: Any,
+    rows: QuerySet[M],
+    pk: int,
+    *,
+    held_by: Callable[[Any, M], set[str]],
+    may_view: Callable[[Any, M, set[str]], bool],
+) -> tuple[M, set[str]]:
+    """The row taken from rows (joined for a read, locked for a write) and the capacities the
+    actor holds on it; NotFound when it is missing or the actor may not see it, so that its
+    existence does not leak."""
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise NotFound()
+    held = held_by(actor, row)
+    if not may_view(actor, row, held):
+        raise NotFound()
+    return row, held
+
+
 def visible_target(actor: Any, rows: QuerySet[Target], target_id: int) -> tuple[Target, set[str]]:
-    """The target taken from rows (joined for a read, locked for a write) and the actor's
-    capacities on it; NotFound when it is missing or the actor may not see it, so its existence
-    does not leak."""
-    target = rows.filter(pk=target_id).first()
-    if target is None:
-        raise NotFound()
-    held = capacities(actor, target)
-    if not may_view_target(actor, target, held):
-        raise NotFound()
-    return target, held
+    return visible_row(actor, rows, target_id, held_by=capacities, may_view=may_view_target)
 
 
 def may_decide(actor: Any, entry: Entry) -> bool:

@@ -11,9 +11,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from needle.core.errors import NotFound
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
+from needle.supervision.access import visible_row
 from needle.supervision.models import Consultation, ConsultationReply
 from needle.supervision.states import CONSULTED, ISSUER
 
@@ -48,13 +48,6 @@ def may_view_consultation(actor: Any, consultation: Consultation, held: set[str]
 def visible_consultation(
     actor: Any, rows: QuerySet[Consultation], consultation_id: int
 ) -> tuple[Consultation, set[str]]:
-    """The consultation taken from rows (joined for a read, locked for a write) and the actor's
-    capacities on it; NotFound when it is missing or the actor may not see it, so its existence
-    does not leak."""
-    consultation = rows.filter(pk=consultation_id).first()
-    if consultation is None:
-        raise NotFound()
-    held = consultation_capacities(actor, consultation)
-    if not may_view_consultation(actor, consultation, held):
-        raise NotFound()
-    return consultation, held
+    return visible_row(
+        actor, rows, consultation_id, held_by=consultation_capacities, may_view=may_view_consultation
+    )
