@@ -18,6 +18,7 @@ from needle.consult.services.results import action_follow
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from needle.core.states import allowed
+from needle.core.stored_files import StoredFile
 from needle.notify.messages import Message
 from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_authenticated
@@ -154,17 +155,6 @@ def _file(raw: Any, name: Any) -> tuple[bytes, str, str, str]:
     )
 
 
-class _Stored:
-    """store_photo's view of an Evidence row (it writes `image`)."""
-
-    def __init__(self, evidence: Evidence) -> None:
-        self.evidence = evidence
-        self.image = evidence.file
-
-    def save(self) -> None:
-        self.evidence.save()
-
-
 @photo_files_removed_on_error
 @transaction.atomic
 def evidence_add(*, actor: Any, target_id: int, data: Any, name: Any = "") -> Evidence:
@@ -194,7 +184,7 @@ def evidence_add(*, actor: Any, target_id: int, data: Any, name: Any = "") -> Ev
         by=actor,
     )
     store_photo(
-        _Stored(evidence),
+        StoredFile(evidence, evidence.file),
         f"{target.pk}-{secrets.token_hex(6)}.{extension}",
         CleanImage(raw, content_type, extension),
     )
