@@ -11,8 +11,12 @@ Acting as a unit needs a grant in that very unit: an area-wide grant lets one se
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
+
+from needle.core.errors import NotFound
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
 from needle.supervision.models import Entry, Target, Task
@@ -45,6 +49,33 @@ def may_view_target(actor: Any, target: Target, held: set[str] | None = None) ->
         or can_in_area(actor, "supervision.view", target.area_path)
         or can_in_area(actor, "supervision.view", target.task.area_path)
     )
+
+
+M = TypeVar("M", bound=Model)
+
+
+def visible_row(
+    actor: Any,
+    rows: QuerySet[M],
+    pk: int,
+    *,
+    held_by: Callable[[Any, M], set[str]],
+    may_view: Callable[[Any, M, set[str]], bool],
+) -> tuple[M, set[str]]:
+    """The row taken from rows (joined for a read, locked for a write) and the capacities the
+    actor holds on it; NotFound when it is missing or the actor may not see it, so that its
+    existence does not leak."""
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise NotFound()
+    held = held_by(actor, row)
+    if not may_view(actor, row, held):
+        raise NotFound()
+    return row, held
+
+
+def visible_target(actor: Any, rows: QuerySet[Target], target_id: int) -> tuple[Target, set[str]]:
+    return visible_row(actor, rows, target_id, held_by=capacities, may_view=may_view_target)
 
 
 def may_decide(actor: Any, entry: Entry) -> bool:

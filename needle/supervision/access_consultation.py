@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
+from needle.supervision.access import visible_row
 from needle.supervision.models import Consultation, ConsultationReply
 from needle.supervision.states import CONSULTED, ISSUER
 
@@ -40,3 +43,11 @@ def may_see_all(actor: Any, consultation: Consultation, held: set[str]) -> bool:
 
 def may_view_consultation(actor: Any, consultation: Consultation, held: set[str]) -> bool:
     return bool(held) or may_see_all(actor, consultation, held)
+
+
+def visible_consultation(
+    actor: Any, rows: QuerySet[Consultation], consultation_id: int
+) -> tuple[Consultation, set[str]]:
+    return visible_row(
+        actor, rows, consultation_id, held_by=consultation_capacities, may_view=may_view_consultation
+    )

@@ -10,6 +10,7 @@ from ninja import File, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from needle.core import sheets
 from needle.core.errors import NotFound
 from needle.core.schemas import ERRORS, Id
 from needle.orgs.permissions import require_authenticated
@@ -31,7 +32,6 @@ from needle.supervision.services.imports import MAX_LINES
 from needle.supervision.services.workflow import MAX_FILE_BYTES
 
 router = Router()
-SHEET_BYTES = 2 * 1024 * 1024
 
 
 @router.post("/targets/{target_id}/urge", response={200: SupTargetOut, **ERRORS}, summary="Urge (催办)")
@@ -48,9 +48,8 @@ def evidence_add(request: HttpRequest, target_id: Id, file: File[UploadedFile]) 
     """A JPEG, PNG or WebP photo (stored without its metadata) or a PDF, up to 8 MB; 422 naming
     `file` otherwise."""
     actor = require_authenticated(request.user)
-    added = svc.evidence_add(
-        actor=actor, target_id=target_id, data=file.read(MAX_FILE_BYTES + 1), name=file.name or ""
-    )
+    name, data = sheets.upload_read(file, max_bytes=MAX_FILE_BYTES)
+    added = svc.evidence_add(actor=actor, target_id=target_id, data=data, name=name)
     return Status(201, evidence_out(added))
 
 
@@ -84,7 +83,8 @@ def admission_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     basis, hours, valid_from, valid_until); 422 naming the first bad line and column, with every
     bad line in `lines`, and nothing imported."""
     actor = require_authenticated(request.user)
-    made = svc.entries_import(actor=actor, name=file.name or "", data=file.read(SHEET_BYTES + 1))
+    name, data = sheets.upload_read(file)
+    made = svc.entries_import(actor=actor, name=name, data=data)
     return Status(201, {"imported": len(made)})
 
 

@@ -68,13 +68,7 @@ class SupReportCreatedOut(Schema):
     deadline: dt.date
 
 
-class SupAnswerOut(Schema):
-    key: str
-    label: str
-    kind: str
-    required: bool
-    source: str
-    figure: str
+class SupAnswerOut(SupFieldOut):
     value: str
     origin: str = Field(description="prefilled | reused | typed | empty")
     flagged: bool

@@ -102,13 +102,19 @@ def _count(area: Area, start: dt.date, end: dt.date) -> Burden:
     )
 
 
-def burden_for(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> tuple[Burden, Burden]:
-    """The burden over the period and over the same period a year before."""
+def require_burden_period(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> None:
+    """Raises unless the actor may read the area's burden figures and the period is one they
+    can be counted over (the tasks' burden and the report fields' burden alike)."""
     require(can_in_area(actor, "supervision.view_burden", area))
     if end < start:
         raise ValidationFailed(fields={"end": _("Give a day on or after the first day.")})
     if (end - start).days > MAX_DAYS:
         raise ValidationFailed(fields={"end": _("Give a period of at most ten years.")})
+
+
+def burden_for(*, actor: Any, area: Area, start: dt.date, end: dt.date) -> tuple[Burden, Burden]:
+    """The burden over the period and over the same period a year before."""
+    require_burden_period(actor=actor, area=area, start=start, end=end)
     return _count(area, start, end), _count(area, year_before(start), year_before(end))
 
 

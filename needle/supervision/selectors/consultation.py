@@ -13,15 +13,13 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from needle.core.errors import NotFound
 from needle.core.states import allowed
 from needle.orgs.permissions import granting_unit_ids, require_authenticated
 from needle.supervision import states
 from needle.supervision.access_consultation import (
     answering_units,
-    consultation_capacities,
     may_see_all,
-    may_view_consultation,
+    visible_consultation,
 )
 from needle.supervision.models import Consultation, ConsultationReply, ConsultationState, Stance
 from needle.supervision.states import CONSULTATION_MOVES
@@ -34,13 +32,7 @@ COUNT_KEYS = (Stance.AGREE.value, Stance.CHANGES.value, Stance.DISAGREE.value, W
 
 def access_consultation(*, actor: Any, consultation_id: int) -> tuple[Consultation, set[str]]:
     """The consultation and the capacities the actor holds on it."""
-    consultation = Consultation.objects.select_related("issuer").filter(pk=consultation_id).first()
-    if consultation is None:
-        raise NotFound()
-    held = consultation_capacities(actor, consultation)
-    if not may_view_consultation(actor, consultation, held):
-        raise NotFound()
-    return consultation, held
+    return visible_consultation(actor, Consultation.objects.select_related("issuer"), consultation_id)
 
 
 def _counts(rows: Any) -> dict[str, int]:

@@ -10,14 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
-from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, subtree_q
-from needle.core.errors import ValidationFailed
 from needle.orgs.models import Unit
-from needle.orgs.permissions import can_in_area, require
 from needle.supervision.models import Answer, Origin
-from needle.supervision.selectors.burden import MAX_DAYS, year_before
+from needle.supervision.selectors.burden import require_burden_period, year_before
 
 ORIGINS = (Origin.PREFILLED, Origin.REUSED, Origin.TYPED, Origin.EMPTY)
 
@@ -83,9 +80,5 @@ def fields_burden(
     *, actor: Any, area: Area, start: dt.date, end: dt.date
 ) -> tuple[FieldsBurden, FieldsBurden]:
     """The report fields over the period and over the same period a year before."""
-    require(can_in_area(actor, "supervision.view_burden", area))
-    if end < start:
-        raise ValidationFailed(fields={"end": _("Give a day on or after the first day.")})
-    if (end - start).days > MAX_DAYS:
-        raise ValidationFailed(fields={"end": _("Give a period of at most ten years.")})
+    require_burden_period(actor=actor, area=area, start=start, end=end)
     return _count(area, start, end), _count(area, year_before(start), year_before(end))

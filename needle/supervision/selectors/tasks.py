@@ -15,7 +15,7 @@ from django.utils import timezone
 from needle.core.errors import NotFound, ValidationFailed
 from needle.core.pagination import Page, paginate
 from needle.orgs.permissions import granting_unit_ids, is_superuser, require_authenticated
-from needle.supervision.access import capacities, may_view_target, may_view_task
+from needle.supervision.access import may_view_task, visible_target
 from needle.supervision.models import Colour, Extension, Status, Target, Task
 from needle.supervision.selectors.colours import Clock, clock, colour_of
 from needle.supervision.selectors.consultation import consultations_waiting
@@ -32,15 +32,9 @@ def access_task(*, actor: Any, task_id: int) -> Task:
 
 def access_target(*, actor: Any, target_id: int) -> tuple[Target, set[str]]:
     """The target and the capacities the actor holds on it."""
-    target = (
-        Target.objects.select_related("task", "task__issuer", "unit", "signer").filter(pk=target_id).first()
+    return visible_target(
+        actor, Target.objects.select_related("task", "task__issuer", "unit", "signer"), target_id
     )
-    if target is None:
-        raise NotFound()
-    held = capacities(actor, target)
-    if not may_view_target(actor, target, held):
-        raise NotFound()
-    return target, held
 
 
 @dataclass

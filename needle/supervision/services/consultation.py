@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.core.audit import audit_record
-from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.states import allowed
 from needle.core.states import target as move_target
 from needle.orgs.models import Unit
@@ -26,8 +26,7 @@ from needle.orgs.permissions import can_act_for_unit, require_authenticated
 from needle.supervision import inputs
 from needle.supervision.access_consultation import (
     answering_units,
-    consultation_capacities,
-    may_view_consultation,
+    visible_consultation,
 )
 from needle.supervision.models import Consultation, ConsultationReply, ConsultationState, Stance, Task
 from needle.supervision.services import notices
@@ -83,13 +82,7 @@ def consultation_open(
 def _locked(actor: Any, consultation_id: int) -> tuple[Consultation, set[str]]:
     """The consultation locked for a write, and the actor's capacities on it (404 when the
     actor may not even see it)."""
-    consultation = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
-    if consultation is None:
-        raise NotFound()
-    held = consultation_capacities(actor, consultation)
-    if not may_view_consultation(actor, consultation, held):
-        raise NotFound()
-    return consultation, held
+    return visible_consultation(actor, Consultation.objects.select_for_update(), consultation_id)
 
 
 def _closed_error(consultation: Consultation) -> Conflict:

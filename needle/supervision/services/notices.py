@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -61,24 +61,33 @@ def notify_issued(task_id: int) -> int:
         gettext_noop("%(issuer)s issued a task: %(title)s (deadline %(deadline)s)"),
         {"issuer": task.issuer.name, "title": task.title, "deadline": task.deadline.isoformat()},
     )
+    return _tell_untold(
+        Target.objects.filter(task_id=task_id, notified_at__isnull=True),
+        verb="supervision.task.issued",
+        message=message,
+        link=reverse("supervision-mine"),
+    )
+
+
+def _tell_untold(untold: QuerySet[Any], *, verb: str, message: Message, link: str) -> int:
+    """Claim the rows not yet told (`notified_at` empty, each naming a `unit_id`) BATCH per
+    transaction, skipping those another worker holds, and tell their units' staff; returns how
+    many rows were told now."""
     told = 0
     while True:
         with transaction.atomic():
             rows = list(
-                Target.objects.select_for_update(skip_locked=True)
-                .filter(task_id=task_id, notified_at__isnull=True)
-                .order_by("id")
-                .values_list("id", "unit_id")[:BATCH]
+                untold.select_for_update(skip_locked=True).order_by("id").values_list("id", "unit_id")[:BATCH]
             )
             if not rows:
                 return told
-            Target.objects.filter(id__in=[r[0] for r in rows]).update(notified_at=timezone.now())
+            untold.model.objects.filter(id__in=[r[0] for r in rows]).update(notified_at=timezone.now())
             people = _people({unit for _id, unit in rows})
             notify(
                 recipients=[p for ps in people.values() for p in ps],
-                verb="supervision.task.issued",
+                verb=verb,
                 message=message,
-                link=reverse("supervision-mine"),
+                link=link,
             )
             told += len(rows)
 
@@ -223,23 +232,9 @@ def notify_consulted(consultation_id: int) -> int:
             "deadline": consultation.deadline.isoformat(),
         },
     )
-    told = 0
-    while True:
-        with transaction.atomic():
-            rows = list(
-                ConsultationReply.objects.select_for_update(skip_locked=True)
-                .filter(consultation_id=consultation_id, notified_at__isnull=True)
-                .order_by("id")
-                .values_list("id", "unit_id")[:BATCH]
-            )
-            if not rows:
-                return told
-            ConsultationReply.objects.filter(id__in=[r[0] for r in rows]).update(notified_at=timezone.now())
-            people = _people({unit for _id, unit in rows})
-            notify(
-                recipients=[p for ps in people.values() for p in ps],
-                verb="supervision.consultation.opened",
-                message=message,
-                link=reverse("supervision-consultation", args=[consultation_id]),
-            )
-            told += len(rows)
+    return _tell_untold(
+        ConsultationReply.objects.filter(consultation_id=consultation_id, notified_at__isnull=True),
+        verb="supervision.consultation.opened",
+        message=message,
+        link=reverse("supervision-consultation", args=[consultation_id]),
+    )

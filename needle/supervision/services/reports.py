@@ -26,7 +26,7 @@ from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from needle.orgs.models import Unit
 from needle.orgs.permissions import can_act_for_unit, require_authenticated
 from needle.supervision import inputs, prefill
-from needle.supervision.access import capacities, may_view_target
+from needle.supervision.access import visible_target
 from needle.supervision.models import (
     Answer,
     FieldKind,
@@ -266,17 +266,11 @@ def _write(request: ReportRequest, targets: list[Target], fields: list[ReportFie
 
 
 def _locked(actor: Any, target_id: int) -> tuple[Target, ReportRequest, set[str]]:
-    target = (
-        Target.objects.select_for_update(of=("self",))
-        .select_related("task", "unit")
-        .filter(pk=target_id)
-        .first()
+    target, held = visible_target(
+        actor, Target.objects.select_for_update(of=("self",)).select_related("task", "unit"), target_id
     )
-    if target is None:
-        raise NotFound()
     request = ReportRequest.objects.filter(task_id=target.task_id).first()
-    held = capacities(actor, target)
-    if request is None or not may_view_target(actor, target, held):
+    if request is None:
         raise NotFound()
     if not held:
         raise PermissionDenied()

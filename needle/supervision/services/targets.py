@@ -8,16 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
 from needle.core.audit import audit_record, snapshot
-from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.states import target as move_target
 from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import inputs, states
-from needle.supervision.access import capacities, may_view_target
+from needle.supervision.access import visible_target
 from needle.supervision.models import Extension, Report, Status, Target
 from needle.supervision.services import workflow
 from needle.supervision.services.issue import today
@@ -27,17 +26,9 @@ FIELDS = ["status", "progress", "deadline", "extension", "extension_until"]
 
 def _locked(actor: Any, target_id: int) -> tuple[Target, set[str]]:
     # The unit too: the answer names it, and a decline asks its type.
-    target = (
-        Target.objects.select_for_update(of=("self",))
-        .select_related("task", "unit")
-        .filter(pk=target_id)
-        .first()
+    target, held = visible_target(
+        actor, Target.objects.select_for_update(of=("self",)).select_related("task", "unit"), target_id
     )
-    if target is None:
-        raise NotFound()
-    held = capacities(actor, target)
-    if not may_view_target(actor, target, held):
-        raise NotFound()
     if target.task.hold in ("held", "rejected"):
         raise Conflict(
             _("This task has not been approved by the general office."), extra={"state": target.task.hold}
@@ -73,19 +64,7 @@ def _follow_children(target: Target) -> None:
         workflow.follow_action(target)
         return
     parent = Target.objects.select_for_update().get(pk=parent_id)
-    shares = list(
-        Target.objects.filter(task__parent_target_id=parent_id)
-        .exclude(status=Status.DECLINED)
-        .annotate(
-            share=Case(
-                When(status__in=[Status.DONE, Status.SIGNED_OFF], then=Value(100)),
-                default="progress",
-                output_field=IntegerField(),
-            )
-        )
-        .values_list("share", flat=True)
-    )
-    mean = round(sum(shares) / len(shares)) if shares else 0
+    mean = workflow.mean_progress(Target.objects.filter(task__parent_target_id=parent_id))
     if mean != parent.progress:
         parent.progress = mean
         parent.save(update_fields=["progress", "updated_at"])

@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -18,11 +18,12 @@ from needle.consult.services.results import action_follow
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from needle.core.states import allowed
+from needle.core.stored_files import StoredFile
 from needle.notify.messages import Message
 from needle.orgs.models import UnitType
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import inputs
-from needle.supervision.access import capacities, may_decide_in, may_view_target
+from needle.supervision.access import may_decide_in, visible_target
 from needle.supervision.models import Evidence, Hold, Report, Status, Target, Task
 from needle.supervision.services import notices
 from needle.supervision.services.issue import district_path
@@ -38,14 +39,9 @@ def target_urge(*, actor: Any, target_id: int, note: Any = "") -> Target:
     """The issuer or the level above urges an open target: its staff are told, the urging counted."""
     actor = require_authenticated(actor)
     why = inputs.text(note, limit=inputs.NOTE, field="note")
-    target = (
-        Target.objects.select_for_update(of=("self",)).select_related("task").filter(pk=target_id).first()
+    target, held = visible_target(
+        actor, Target.objects.select_for_update(of=("self",)).select_related("task"), target_id
     )
-    if target is None:
-        raise NotFound()
-    held = capacities(actor, target)
-    if not may_view_target(actor, target, held):
-        raise NotFound()
     if not held & {ISSUER, SIGNER}:
         raise PermissionDenied()
     if not allowed(TARGET_MOVES, "urge", target.status, held):
@@ -106,9 +102,14 @@ def task_hold_decide(*, actor: Any, task_id: int, approve: Any, note: Any = "") 
 
 def task_progress(task_id: int) -> int:
     """A task's progress: its targets' mean (done and signed off count 100, declined not at all)."""
+    return mean_progress(Target.objects.filter(task_id=task_id))
+
+
+def mean_progress(targets: QuerySet[Target]) -> int:
+    """The targets' mean progress, rounded: done and signed off count as 100, declined ones not
+    at all, none at all as 0."""
     shares = list(
-        Target.objects.filter(task_id=task_id)
-        .exclude(status=Status.DECLINED)
+        targets.exclude(status=Status.DECLINED)
         .annotate(
             share=Case(
                 When(status__in=[Status.DONE, Status.SIGNED_OFF], then=Value(100)),
@@ -154,30 +155,14 @@ def _file(raw: Any, name: Any) -> tuple[bytes, str, str, str]:
     )
 
 
-class _Stored:
-    """store_photo's view of an Evidence row (it writes `image`)."""
-
-    def __init__(self, evidence: Evidence) -> None:
-        self.evidence = evidence
-        self.image = evidence.file
-
-    def save(self) -> None:
-        self.evidence.save()
-
-
 @photo_files_removed_on_error
 @transaction.atomic
 def evidence_add(*, actor: Any, target_id: int, data: Any, name: Any = "") -> Evidence:
     """The target's staff give a file with their latest report (at most MAX_EVIDENCE a target)."""
     actor = require_authenticated(actor)
-    target = (
-        Target.objects.select_for_update(of=("self",)).select_related("task").filter(pk=target_id).first()
+    target, held = visible_target(
+        actor, Target.objects.select_for_update(of=("self",)).select_related("task"), target_id
     )
-    if target is None:
-        raise NotFound()
-    held = capacities(actor, target)
-    if not may_view_target(actor, target, held):
-        raise NotFound()
     if "target" not in held:
         raise PermissionDenied()
     if target.status in (Status.SIGNED_OFF, Status.DECLINED):
@@ -199,7 +184,7 @@ def evidence_add(*, actor: Any, target_id: int, data: Any, name: Any = "") -> Ev
         by=actor,
     )
     store_photo(
-        _Stored(evidence),
+        StoredFile(evidence, evidence.file),
         f"{target.pk}-{secrets.token_hex(6)}.{extension}",
         CleanImage(raw, content_type, extension),
     )

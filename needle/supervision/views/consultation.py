@@ -15,13 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needle.core.errors import Conflict, ValidationFailed
 from needle.core.text import id_or_none
+from needle.orgs.models import Unit
 from needle.orgs.permissions import require_anywhere
 from needle.supervision import inputs
 from needle.supervision.models import Stance
-from needle.supervision.presenters import unit_type_choices
 from needle.supervision.selectors.consultation import access_consultation, consultation_view
-from needle.supervision.selectors.units import issuing_units
 from needle.supervision.services import consultation as svc
+from needle.supervision.views.issuing import issuing_form
 
 
 def _unit_id(value: str) -> int | None:
@@ -42,35 +42,27 @@ STANCES = (Stance.AGREE, Stance.CHANGES, Stance.DISAGREE)
 @require_anywhere("supervision.issue")
 def consultation_new(request: HttpRequest) -> HttpResponse:
     """Ask every unit of a type under an area for its opinion (the API also takes unit ids)."""
-    units = issuing_units(actor=request.user, perm="supervision.issue")
-    errors: dict[str, str] = {}
     post = request.POST
-    if request.method == "POST":
-        try:
-            issuer = inputs.chosen_unit(units, post.get("issuer"))
-            consultation = svc.consultation_open(
-                actor=request.user,
-                issuer=issuer,
-                title=post.get("title", ""),
-                body=post.get("body", ""),
-                deadline=inputs.day(post.get("deadline", ""), field="deadline"),
-                targets=inputs.area_targets(post),
-            )
-        except ValidationFailed as exc:
-            errors = inputs.form_errors(exc, on_area=frozenset({"target_outside_area"}))
-        else:
-            messages.success(request, _("Asked %(n)d units.") % {"n": consultation.targets_count})
-            return redirect(reverse("supervision-consultation", args=[consultation.pk]))
-    return render(
+
+    def issue(issuer: Unit) -> tuple[str, str]:
+        consultation = svc.consultation_open(
+            actor=request.user,
+            issuer=issuer,
+            title=post.get("title", ""),
+            body=post.get("body", ""),
+            deadline=inputs.day(post.get("deadline", ""), field="deadline"),
+            targets=inputs.area_targets(post),
+        )
+        return (
+            _("Asked %(n)d units.") % {"n": consultation.targets_count},
+            reverse("supervision-consultation", args=[consultation.pk]),
+        )
+
+    return issuing_form(
         request,
-        "supervision/consultation_new.html",
-        {
-            "units": units,
-            "errors": errors,
-            "form": post,
-            "unit_types": unit_type_choices(),
-        },
-        status=422 if errors else 200,
+        template="supervision/consultation_new.html",
+        issue=issue,
+        on_area=frozenset({"target_outside_area"}),
     )
 
 

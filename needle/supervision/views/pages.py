@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needle.areas.models import Area, Level
 from needle.areas.selectors import area_get
+from needle.core import sheets
 from needle.core.errors import ValidationFailed
 from needle.core.text import id_or_none
-from needle.orgs.models import UnitType
+from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import (
     grants_of,
     has_perm_anywhere,
@@ -34,7 +35,6 @@ from needle.supervision.presenters import (
     colour_label,
     status_label,
     target_moves,
-    unit_type_choices,
 )
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import IssuerLine, burden_for
@@ -44,6 +44,7 @@ from needle.supervision.selectors.tasks import access_target, access_task, my_ta
 from needle.supervision.selectors.units import issuing_units
 from needle.supervision.services.issue import district_path
 from needle.supervision.services.workflow import MAX_FILE_BYTES
+from needle.supervision.views.issuing import issuing_form
 
 
 def grant_paths(actor: Any) -> set[str]:
@@ -197,12 +198,8 @@ def target_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 reason=post.get("reason", ""),
             )
         elif action == "evidence":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise ValidationFailed(fields={"file": _("Choose a file.")})
-            svc.evidence_add(
-                actor=actor, target_id=pk, data=upload.read(MAX_FILE_BYTES + 1), name=upload.name or ""
-            )
+            name, data = sheets.upload_read(request.FILES.get("file"), max_bytes=MAX_FILE_BYTES)
+            svc.evidence_add(actor=actor, target_id=pk, data=data, name=name)
         elif action == "urge":
             svc.target_urge(actor=actor, target_id=pk, note=post.get("note", ""))
         elif action in ("grant", "refuse"):
@@ -264,44 +261,33 @@ def burden(request: HttpRequest, code: str) -> HttpResponse:
 @require_anywhere("supervision.issue")
 def task_new(request: HttpRequest) -> HttpResponse:
     """Issue a task to every unit of a type under an area (the API also takes unit ids)."""
-    units = issuing_units(actor=request.user, perm="supervision.issue")
-    errors: dict[str, str] = {}
     post = request.POST
-    if request.method == "POST":
-        try:
-            issuer = inputs.chosen_unit(units, post.get("issuer"))
-            task = svc.task_issue(
-                actor=request.user,
-                issuer=issuer,
-                draft=svc.Draft(
-                    title=post.get("title", ""),
-                    body=post.get("body", ""),
-                    task_type=post.get("task_type", ""),
-                    source=post.get("source", ""),
-                    priority=post.get("priority", ""),
-                    deadline=inputs.day(post.get("deadline", ""), field="deadline"),
-                ),
-                targets=inputs.area_targets(post),
-            )
-        except ValidationFailed as exc:
-            errors = inputs.form_errors(
-                exc, on_area=frozenset({"task_type_not_admitted", "target_outside_area"})
-            )
-        else:
-            messages.success(request, _("Issued to %(n)d units.") % {"n": task.targets_count})
-            return redirect(reverse("supervision-board", args=[task.pk]))
-    return render(
+
+    def issue(issuer: Unit) -> tuple[str, str]:
+        task = svc.task_issue(
+            actor=request.user,
+            issuer=issuer,
+            draft=svc.Draft(
+                title=post.get("title", ""),
+                body=post.get("body", ""),
+                task_type=post.get("task_type", ""),
+                source=post.get("source", ""),
+                priority=post.get("priority", ""),
+                deadline=inputs.day(post.get("deadline", ""), field="deadline"),
+            ),
+            targets=inputs.area_targets(post),
+        )
+        return (
+            _("Issued to %(n)d units.") % {"n": task.targets_count},
+            reverse("supervision-board", args=[task.pk]),
+        )
+
+    return issuing_form(
         request,
-        "supervision/new.html",
-        {
-            "units": units,
-            "errors": errors,
-            "form": post,
-            "sources": Source.choices,
-            "priorities": Priority.choices,
-            "unit_types": unit_type_choices(),
-        },
-        status=422 if errors else 200,
+        template="supervision/new.html",
+        issue=issue,
+        on_area=frozenset({"task_type_not_admitted", "target_outside_area"}),
+        context={"sources": Source.choices, "priorities": Priority.choices},
     )
 
 

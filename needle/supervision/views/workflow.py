@@ -27,7 +27,6 @@ from needle.supervision.selectors.held import LIMIT, held_for
 from needle.supervision.services.imports import COLUMNS, template_csv, template_xlsx
 
 DECIDE = "supervision.decide_admission"
-SHEET_BYTES = 2 * 1024 * 1024
 
 
 def _change(entry: Entry, post: Any) -> dict[str, Any]:
@@ -87,13 +86,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
     lines: list[dict[str, Any]] = []
     status = 200
     if request.method == "POST":
-        upload = request.FILES.get("file")
         try:
-            if upload is None:
-                raise ValidationFailed(fields={"file": _("Choose a file.")})
-            made = svc.entries_import(
-                actor=request.user, name=upload.name or "", data=upload.read(SHEET_BYTES + 1)
-            )
+            name, data = sheets.upload_read(request.FILES.get("file"))
+            made = svc.entries_import(actor=request.user, name=name, data=data)
         except ValidationFailed as exc:
             error = exc.fields.get("file", exc.message)
             lines = list(exc.extra.get("lines", []))
