@@ -9,6 +9,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from needle.cases.services import case_follow_up, deadlines_mark
+from needle.core.jobs import job_count_logged
 
 # One line when a periodic job changed something; its ticks that found nothing stay quiet.
 log = logging.getLogger(__name__)
@@ -17,10 +18,7 @@ log = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="*/5"))
 def mark_deadlines() -> int:
     """Recolour open cases (blue, yellow, red) every five minutes."""
-    changed = deadlines_mark()
-    if changed:
-        log.info("Deadlines: %d open cases changed colour.", changed)
-    return changed
+    return job_count_logged(log, deadlines_mark(), "Deadlines: %d open cases changed colour.")
 
 
 @db_task(retries=3, retry_delay=30)

@@ -8,6 +8,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from needle.core.jobs import job_count_logged
 from needle.intel.services import case_triage_new, corrections_collect, hotspots_detect, model_retrain_if_due
 
 # One line when a periodic job changed something; its ticks that found nothing stay quiet.
@@ -25,19 +26,13 @@ def triage_new_case(case_id: int) -> None:
 @db_periodic_task(crontab(minute="*/10"))
 def collect_corrections() -> int:
     """Every ten minutes: the dispatchers' corrections of the classifier, from the audit log."""
-    collected = corrections_collect()
-    if collected:
-        log.info("Classifier: %d dispatchers' corrections collected.", collected)
-    return collected
+    return job_count_logged(log, corrections_collect(), "Classifier: %d dispatchers' corrections collected.")
 
 
 @db_periodic_task(crontab(minute="17"))
 def detect_hotspots() -> int:
     """Re-cluster the last thirty days of requests into hot topics every hour."""
-    found = len(hotspots_detect())
-    if found:
-        log.info("Hot topics: %d found in the last thirty days.", found)
-    return found
+    return job_count_logged(log, len(hotspots_detect()), "Hot topics: %d found in the last thirty days.")
 
 
 @db_periodic_task(crontab(hour="3", minute="40"))

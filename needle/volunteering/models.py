@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
 from needle.cases.models import Case
-from needle.core.models import TimeStamped, optional_fk
+from needle.core.models import TimeStamped, creator_fk, optional_fk
 from needle.orgs.models import Person, Unit
 
 # The figures' rollup tables are declared in their own module; importing them here registers them.
@@ -349,13 +349,7 @@ class Project(TimeStamped):
     status = models.CharField(
         _("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.OPEN
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = creator_fk()
 
     class Meta:
         verbose_name = _("project")

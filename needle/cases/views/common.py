@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from needle.cases import selectors
 from needle.cases.models import Photo
-from needle.core.errors import Conflict, DomainError, NotFound
+from needle.core.errors import Conflict, DomainError
 from needle.core.pagination import Page, seek_paginate
+from needle.core.photos import photo_response
 from needle.core.views import show_error
 
 SEARCH_LIMIT = 20
@@ -72,10 +73,6 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 
 def _photo_response(photo: Photo) -> HttpResponseBase:
-    try:
-        handle = photo.image.open("rb")
-    except OSError:
-        raise NotFound() from None
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    # A request's photo is reached through its tracking code or a staff grant: no shared cache
+    # may keep it.
+    return photo_response(photo, public=False)

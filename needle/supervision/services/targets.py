@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_record_state, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.states import target as move_target
 from needle.orgs.models import UnitType
@@ -47,13 +47,7 @@ def _check(table: dict[str, Any], name: str, state: str, held: set[str]) -> None
 
 
 def _log(actor: Any, target: Target, old: dict[str, Any], *, action: str, **extra: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=target,
-        old=old,
-        new={**snapshot(target, FIELDS), **extra},
-    )
+    audit_record_state(actor=actor, action=action, obj=target, fields=FIELDS, old=old, **extra)
 
 
 def _follow_children(target: Target) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.areas.models import Area, Level
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_record_state, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.states import target, wrong_status
 from needle.core.text import text_input as text_field
@@ -179,13 +179,8 @@ def _notify_member(checkin: CheckIn, text: str) -> None:
 
 
 def _audit(actor: Any, checkin: CheckIn, action: str, old: dict[str, Any] | None, **new: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=f"volunteering.checkin.{action}",
-        obj=checkin,
-        area_path=checkin.area_path,
-        old=old,
-        new={**snapshot(checkin, SLIP_FIELDS), **new},
+    audit_record_state(
+        actor=actor, action=f"volunteering.checkin.{action}", obj=checkin, fields=SLIP_FIELDS, old=old, **new
     )
 
 

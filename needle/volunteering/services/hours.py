@@ -21,6 +21,7 @@ from needle.areas.models import Area
 from needle.cases.uploads import clean_image, photo_files_removed_on_error, store_photo
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
+from needle.core.stored_files import StoredFile
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Person, RoleAssignment, Unit
@@ -93,17 +94,6 @@ def _tell(person: Person, verb: str, text: str, **params: Any) -> None:
     notify(recipients=[person], verb=verb, message=Message(text, params), link=reverse("home"))
 
 
-class _Evidence:
-    """The entry's photo as the upload pipeline's `store_photo` expects a photo row."""
-
-    def __init__(self, entry: HourEntry) -> None:
-        self.entry = entry
-        self.image = entry.evidence
-
-    def save(self) -> None:
-        self.entry.save()
-
-
 @photo_files_removed_on_error
 @transaction.atomic
 def hours_report(
@@ -157,7 +147,9 @@ def hours_report(
     )
     if evidence:
         image = clean_image(evidence, field="evidence")
-        store_photo(_Evidence(entry), f"{person.pk}-{secrets.token_hex(6)}.{image.extension}", image)
+        store_photo(
+            StoredFile(entry, entry.evidence), f"{person.pk}-{secrets.token_hex(6)}.{image.extension}", image
+        )
     else:
         entry.save()
     audit_record(actor=person, action="volunteering.hours.reported", obj=entry, area_path=entry.area_path)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from needle.areas.models import Area, Level
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_record, audit_record_state, snapshot
 from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.states import target, wrong_status
 from needle.notify.messages import Message
@@ -117,13 +117,9 @@ def _pairing_capacities(actor: Any, pairing: UnitCheckIn) -> set[str]:
 def _pairing_audit(
     actor: Any, pairing: UnitCheckIn, action: str, old: dict[str, Any] | None, **new: Any
 ) -> None:
-    audit_record(
-        actor=actor,
-        action=f"volunteering.pairing.{action}",
-        obj=pairing,
-        area_path=pairing.area_path,
-        old=old,
-        new={**snapshot(pairing, ["status", "unit", "community", "year", "note"]), **new},
+    fields = ["status", "unit", "community", "year", "note"]
+    audit_record_state(
+        actor=actor, action=f"volunteering.pairing.{action}", obj=pairing, fields=fields, old=old, **new
     )
 
 
