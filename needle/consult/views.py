@@ -32,6 +32,7 @@ from needle.consult.forms import (
     TopicForm,
 )
 from needle.consult.models import Suggestion
+from needle.consult.refusals import form_refusal
 from needle.consult.selectors.engagement import access_report, expert_opinions, my_invites, report_queue
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
@@ -107,7 +108,7 @@ def suggest(request: HttpRequest, topic_id: int) -> HttpResponse:
     behalf = request.POST.get("on_behalf") == "1"
     form: SuggestionForm = OnBehalfForm(request.POST) if behalf else SuggestionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect(back)
     on_behalf = None
     if behalf:
@@ -176,7 +177,7 @@ def open_topic(request: HttpRequest) -> HttpResponse:
     """Staff open a topic from the console."""
     form = TopicForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-console")
     data = form.cleaned_data
     draft = services.TopicDraft(
@@ -195,14 +196,6 @@ def open_topic(request: HttpRequest) -> HttpResponse:
         return redirect("consult-console")
     messages.success(request, _("The topic is open: %(title)s") % {"title": topic.title})
     return redirect("consult-topic", topic.pk)
-
-
-def _errors(form: Any) -> str:
-    return " ".join(
-        f"{form.fields[k].label if k in form.fields else k}: {e}"
-        for k, errs in form.errors.items()
-        for e in errs
-    )
 
 
 @login_required
@@ -224,7 +217,7 @@ def add_action(request: HttpRequest, result_id: int) -> HttpResponse:
     result = selectors.access_result(result_id=result_id)
     form = ActionForm(request.POST, actions=list(result.actions.all()))
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-result", result.pk)
     data = form.cleaned_data
     try:
@@ -253,7 +246,7 @@ def set_progress(request: HttpRequest, result_id: int, action_id: int) -> HttpRe
     action = selectors.access_action(result=result, action_id=action_id)
     form = ProgressForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-result", result.pk)
     try:
         services.action_update(
@@ -272,7 +265,7 @@ def answer(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return _back(request, reverse("consult-console"))
     try:
         services.suggestion_answer(
