@@ -29,7 +29,7 @@ from needle.consult.engagement_forms import (
     ReportForm,
 )
 from needle.consult.models import Cadence, Follow, Suggestion, Topic
-from needle.consult.refusals import form_refusal
+from needle.consult.pages import form_refusal, go_back
 from needle.consult.selectors import engagement as seen
 from needle.core.errors import DomainError, NotFound
 from needle.core.views import refusal_message
@@ -66,10 +66,7 @@ def topic_engagement(request: HttpRequest, topic: Topic, suggestions: list[Sugge
 
 
 def _to_topic(request: HttpRequest, topic_id: int, anchor: str = "") -> HttpResponse:
-    to = request.POST.get("next", "")
-    if to.startswith("/consult/") and not to.startswith("//"):
-        return redirect(to)
-    return redirect(reverse("consult-topic", args=[topic_id]) + anchor)
+    return go_back(request, reverse("consult-topic", args=[topic_id]) + anchor)
 
 
 def _run(request: HttpRequest, done: str, call: Any) -> Any:

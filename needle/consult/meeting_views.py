@@ -30,7 +30,7 @@ from needle.consult.meeting_forms import (
     SeatForm,
 )
 from needle.consult.models import ADOPTED, Decision, Meeting, Status, Suggestion, Topic
-from needle.consult.refusals import form_refusal
+from needle.consult.pages import form_refusal
 from needle.consult.services.meetings import MeetingChange, meeting_edit
 from needle.consult.states import PLANNING, meeting_moves_from
 from needle.core.errors import DomainError, or_not_found

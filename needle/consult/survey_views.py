@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from needle.consult import selectors
 from needle.consult.access import may_manage
 from needle.consult.models import Topic
-from needle.consult.refusals import form_refusal
+from needle.consult.pages import form_refusal
 from needle.consult.selectors.surveys import access_question, survey_for, survey_questions
 from needle.consult.services.suggestions import OnBehalf
 from needle.consult.services.surveys import QuestionDraft, question_add, question_edit, survey_answer

@@ -32,7 +32,7 @@ from needle.consult.forms import (
     TopicForm,
 )
 from needle.consult.models import Suggestion
-from needle.consult.refusals import form_refusal
+from needle.consult.pages import form_refusal, go_back
 from needle.consult.selectors.engagement import access_report, expert_opinions, my_invites, report_queue
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
@@ -94,11 +94,6 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     return render(request, "consult/topic.html", context)
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    to = request.POST.get("next", "")
-    return redirect(to if to.startswith("/consult/") else fallback)
-
-
 @login_required
 @require_POST
 def suggest(request: HttpRequest, topic_id: int) -> HttpResponse:
@@ -141,7 +136,7 @@ def support(request: HttpRequest, suggestion_id: int, action: str) -> HttpRespon
             services.support_withdraw(actor=request.user, suggestion=s)
     except DomainError as exc:
         messages.error(request, refusal_message(exc))
-    return _back(request, reverse("consult-topic", args=[s.topic_id]))
+    return go_back(request, reverse("consult-topic", args=[s.topic_id]))
 
 
 @login_required
@@ -266,7 +261,7 @@ def answer(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_refusal(form))
-        return _back(request, reverse("consult-console"))
+        return go_back(request, reverse("consult-console"))
     try:
         services.suggestion_answer(
             actor=request.user,
@@ -278,7 +273,7 @@ def answer(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("Answered: %(title)s") % {"title": s.title})
-    return _back(request, reverse("consult-console"))
+    return go_back(request, reverse("consult-console"))
 
 
 @login_required
@@ -292,13 +287,13 @@ def moderate(request: HttpRequest, suggestion_id: int, action: str) -> HttpRespo
         form = HideForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Give the reason for hiding it."))
-            return _back(request, reverse("consult-topic", args=[s.topic_id]))
+            return go_back(request, reverse("consult-topic", args=[s.topic_id]))
         reason = form.cleaned_data["reason"]
     try:
         services.suggestion_moderate(actor=request.user, suggestion=s, move_name=action, reason=reason)
     except DomainError as exc:
         messages.error(request, refusal_message(exc))
-    return _back(request, reverse("consult-topic", args=[s.topic_id]))
+    return go_back(request, reverse("consult-topic", args=[s.topic_id]))
 
 
 @login_required
@@ -310,7 +305,7 @@ def decide_report(request: HttpRequest, report_id: int, decision: str) -> HttpRe
         services.report_decide(actor=request.user, report=report, decision=decision)
     except DomainError as exc:
         messages.error(request, refusal_message(exc))
-    return _back(request, reverse("consult-console"))
+    return go_back(request, reverse("consult-console"))
 
 
 @require_GET
