@@ -30,7 +30,7 @@ from needle.consult.meeting_forms import (
     SeatForm,
 )
 from needle.consult.models import ADOPTED, Decision, Meeting, Status, Suggestion, Topic
-from needle.consult.pages import form_refusal
+from needle.consult.pages import attempt, form_refusal
 from needle.consult.services.meetings import MeetingChange, meeting_edit
 from needle.consult.states import PLANNING, meeting_moves_from
 from needle.core.errors import DomainError, or_not_found
@@ -197,12 +197,7 @@ def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
 
 
 def _done(request: HttpRequest, meeting: Meeting, said: str, call: Any) -> HttpResponse:
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, said)
+    attempt(request, call, said)
     return redirect("consult-meeting", meeting.pk)
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from needle.consult import selectors
 from needle.consult.access import may_manage
 from needle.consult.models import Topic
-from needle.consult.pages import form_refusal
+from needle.consult.pages import attempt, form_refusal
 from needle.consult.selectors.surveys import access_question, survey_for, survey_questions
 from needle.consult.services.suggestions import OnBehalf
 from needle.consult.services.surveys import QuestionDraft, question_add, question_edit, survey_answer
@@ -108,12 +108,7 @@ def _question_saved(
     if not form.is_valid():
         messages.error(request, form_refusal(form))
     else:
-        try:
-            call(_draft(form))
-        except DomainError as exc:
-            messages.error(request, refusal_message(exc))
-        else:
-            messages.success(request, said)
+        attempt(request, lambda: call(_draft(form)), said)
     return redirect("consult-survey-console", topic.pk)
 
 

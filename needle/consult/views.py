@@ -32,7 +32,7 @@ from needle.consult.forms import (
     TopicForm,
 )
 from needle.consult.models import Suggestion
-from needle.consult.pages import form_refusal, go_back
+from needle.consult.pages import attempt, form_refusal, go_back
 from needle.consult.selectors.engagement import access_report, expert_opinions, my_invites, report_queue
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
@@ -108,18 +108,17 @@ def suggest(request: HttpRequest, topic_id: int) -> HttpResponse:
     on_behalf = None
     if behalf:
         on_behalf = services.OnBehalf(name=form.cleaned_data["name"], phone=form.cleaned_data["phone"])
-    try:
-        services.suggestion_make(
+    attempt(
+        request,
+        lambda: services.suggestion_make(
             actor=request.user,
             topic=topic,
             title=form.cleaned_data["title"],
             text_=form.cleaned_data["text"],
             on_behalf=on_behalf,
-        )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, _("Thank you: your suggestion is published."))
+        ),
+        _("Thank you: your suggestion is published."),
+    )
     return redirect(f"{back}?order=newest")
 
 
@@ -262,17 +261,16 @@ def answer(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_refusal(form))
         return go_back(request, reverse("consult-console"))
-    try:
-        services.suggestion_answer(
+    attempt(
+        request,
+        lambda: services.suggestion_answer(
             actor=request.user,
             suggestion=s,
             answer=form.cleaned_data["status"],
             text_=form.cleaned_data["text"],
-        )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, _("Answered: %(title)s") % {"title": s.title})
+        ),
+        _("Answered: %(title)s") % {"title": s.title},
+    )
     return go_back(request, reverse("consult-console"))
 
 
