@@ -18,6 +18,7 @@ from needle.areas.selectors import area_get
 from needle.cases.models import Case
 from needle.consult import selectors, services
 from needle.consult.access import may_view_hidden
+from needle.consult.inputs import area_named
 from needle.consult.meeting_api import router as meetings_router
 from needle.consult.models import Action, Result, Suggestion, Topic
 from needle.consult.presenters import result_out
@@ -36,7 +37,7 @@ from needle.consult.schemas import (
     TopicOut,
     TopicPageOut,
 )
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import ValidationFailed, or_invalid
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize
 from needle.orgs.auth import optional_actor
@@ -98,15 +99,10 @@ def list_topics(
 @router.post("/topics", response={201: TopicOut, **ERRORS}, summary="Open a topic")
 def open_topic(request: HttpRequest, payload: TopicIn) -> Any:
     """Staff of the area (consult.manage)."""
-    try:
-        area = area_get(code=payload.area)
-    except NotFound:
-        raise ValidationFailed(fields={"area": _("No area has this code.")}) from None
+    area = area_named(payload.area)
     unit = None
     if payload.unit is not None:
-        unit = Unit.objects.filter(pk=payload.unit).first()
-        if unit is None:
-            raise ValidationFailed(fields={"unit": _("No such unit.")})
+        unit = or_invalid(Unit.objects.filter(pk=payload.unit).first(), "unit", _("No such unit."))
     draft = services.TopicDraft(
         title=payload.title,
         question=payload.question,
@@ -249,10 +245,7 @@ def restore(request: HttpRequest, suggestion_id: Id) -> Any:
 @router.post("/results", response={201: ResultOut, **ERRORS}, summary="Create a result")
 def create_result(request: HttpRequest, payload: ResultIn) -> Any:
     """Staff of the area, from adopted suggestions of the area."""
-    try:
-        area = area_get(code=payload.area)
-    except NotFound:
-        raise ValidationFailed(fields={"area": _("No area has this code.")}) from None
+    area = area_named(payload.area)
     found = {s.pk: s for s in Suggestion.objects.filter(pk__in=payload.suggestions)}
     missing = [i for i in payload.suggestions if i not in found]
     if missing:

@@ -29,6 +29,7 @@ from needle.consult.engagement_forms import (
     ReportForm,
 )
 from needle.consult.models import Cadence, Follow, Suggestion, Topic
+from needle.consult.pages import form_refusal, go_back
 from needle.consult.selectors import engagement as seen
 from needle.core.errors import DomainError, NotFound
 from needle.core.views import refusal_message
@@ -65,18 +66,7 @@ def topic_engagement(request: HttpRequest, topic: Topic, suggestions: list[Sugge
 
 
 def _to_topic(request: HttpRequest, topic_id: int, anchor: str = "") -> HttpResponse:
-    to = request.POST.get("next", "")
-    if to.startswith("/consult/") and not to.startswith("//"):
-        return redirect(to)
-    return redirect(reverse("consult-topic", args=[topic_id]) + anchor)
-
-
-def _errors(form: Any) -> str:
-    return " ".join(
-        f"{form.fields[k].label if k in form.fields and form.fields[k].label else k}: {e}"
-        for k, errs in form.errors.items()
-        for e in errs
-    )
+    return go_back(request, reverse("consult-topic", args=[topic_id]) + anchor)
 
 
 def _run(request: HttpRequest, done: str, call: Any) -> Any:
@@ -104,7 +94,7 @@ def comment(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return _to_topic(request, s.topic_id, f"#s{s.pk}")
     reply_to = form.cleaned_data["reply_to"]
     try:
@@ -126,7 +116,7 @@ def _report(request: HttpRequest, **reported: Any) -> None:
     """Report a suggestion or a comment to the moderators with the form's reason."""
     form = ReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return
     _run(
         request,
@@ -173,7 +163,7 @@ def moderate_comment(request: HttpRequest, comment_id: int, move: str) -> HttpRe
 def _cadence(request: HttpRequest) -> str | None:
     form = FollowForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return None
     return str(form.cleaned_data["cadence"])
 
@@ -257,7 +247,7 @@ def experts_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         else:
             candidates = seen.expert_candidates_for(actor=request.user, topic=topic, skill=skill)
     elif form.is_bound:
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
     invites = seen.topic_invites(actor=request.user, topic=topic)
     context = {
         "topic": topic,
@@ -277,7 +267,7 @@ def invite(request: HttpRequest, topic_id: int) -> HttpResponse:
     back = reverse("consult-experts", args=[topic.pk])
     form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect(back)
     data = form.cleaned_data
 
@@ -297,7 +287,7 @@ def opinion(request: HttpRequest, invite_id: int) -> HttpResponse:
     inv = seen.access_invite(actor=request.user, invite_id=invite_id)
     form = OpinionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
     else:
         _run(
             request,
@@ -324,7 +314,7 @@ def hot_topics(request: HttpRequest) -> HttpResponse:
 def hot_topic_open(request: HttpRequest, hot_topic_id: int) -> HttpResponse:
     form = FromHotTopicForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-hot-topics")
     data = form.cleaned_data
     topic = _run(

@@ -14,6 +14,7 @@ from ninja.responses import Status
 
 from needle.areas.selectors import area_get
 from needle.consult import selectors, services
+from needle.consult.inputs import area_named
 from needle.consult.meeting_schemas import (
     CancelIn,
     DecisionIn,
@@ -32,7 +33,7 @@ from needle.consult.presenters import result_out
 from needle.consult.schemas import ResultOut
 from needle.consult.services.meetings import MeetingChange, meeting_edit
 from needle.consult.states import meeting_moves_from
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import ValidationFailed, or_invalid, or_not_found
 from needle.core.pagination import page_out, paginate
 from needle.core.schemas import ERRORS, Code, Id, Page, PageSize
 from needle.orgs.models import Person, PersonRecord, Unit
@@ -90,17 +91,19 @@ def _seat(seat: SeatIn, i: int) -> services.Seat:
     field = f"participants.{i}"
     person = record = unit = None
     if seat.person is not None:
-        person = Person.objects.filter(pk=seat.person, is_active=True).first()
-        if person is None:
-            raise ValidationFailed(fields={f"{field}.person": _("No such person.")})
+        person = or_invalid(
+            Person.objects.filter(pk=seat.person, is_active=True).first(),
+            f"{field}.person",
+            _("No such person."),
+        )
     if seat.record is not None:
-        record = PersonRecord.objects.filter(pk=seat.record).first()
-        if record is None:
-            raise ValidationFailed(fields={f"{field}.record": _("No such person without an account.")})
+        record = or_invalid(
+            PersonRecord.objects.filter(pk=seat.record).first(),
+            f"{field}.record",
+            _("No such person without an account."),
+        )
     if seat.unit is not None:
-        unit = Unit.objects.filter(pk=seat.unit).first()
-        if unit is None:
-            raise ValidationFailed(fields={f"{field}.unit": _("No such unit.")})
+        unit = or_invalid(Unit.objects.filter(pk=seat.unit).first(), f"{field}.unit", _("No such unit."))
     newcomer = services.OnBehalf(name=seat.name, phone=seat.phone) if seat.name or seat.phone else None
     return services.Seat(kind=seat.kind, person=person, record=record, unit=unit, newcomer=newcomer)
 
@@ -143,10 +146,7 @@ def list_meetings(
 @router.post("", response={201: MeetingOut, **ERRORS}, summary="Call a meeting")
 def schedule(request: HttpRequest, payload: MeetingIn) -> Any:
     """The area's staff: date, place, an agenda of topics and suggestions, the participants."""
-    try:
-        area = area_get(code=payload.area)
-    except NotFound:
-        raise ValidationFailed(fields={"area": _("No area has this code.")}) from None
+    area = area_named(payload.area)
     draft = services.MeetingDraft(
         title=payload.title,
         starts_at=payload.starts_at,
@@ -231,9 +231,9 @@ def decide(request: HttpRequest, meeting_id: Id, payload: DecisionIn) -> Any:
     meeting = selectors.access_meeting(actor=request.user, meeting_id=meeting_id)
     suggestion = None
     if payload.suggestion is not None:
-        suggestion = Suggestion.objects.filter(pk=payload.suggestion).first()
-        if suggestion is None:
-            raise ValidationFailed(fields={"suggestion": _("No such suggestion.")})
+        suggestion = or_invalid(
+            Suggestion.objects.filter(pk=payload.suggestion).first(), "suggestion", _("No such suggestion.")
+        )
     services.decision_record(
         actor=request.user,
         meeting=meeting,
@@ -253,9 +253,7 @@ def decide(request: HttpRequest, meeting_id: Id, payload: DecisionIn) -> Any:
 def decision_result(request: HttpRequest, meeting_id: Id, decision_id: Id, payload: DecisionResultIn) -> Any:
     """A passed decision becomes a result in the meeting's area (409 if it did not pass)."""
     meeting = selectors.access_meeting(actor=request.user, meeting_id=meeting_id)
-    decision = Decision.objects.filter(pk=decision_id, meeting=meeting).first()
-    if decision is None:
-        raise NotFound()
+    decision = or_not_found(Decision.objects.filter(pk=decision_id, meeting=meeting).first())
     result = services.result_from_decision(
         actor=request.user, decision=decision, title=payload.title, description=payload.description
     )

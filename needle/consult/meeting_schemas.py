@@ -69,13 +69,16 @@ class DecisionOut(Schema):
     results: list[int]
 
 
-class MeetingOut(Schema):
+class MeetingLineOut(Schema):
     id: int
     area: str
     title: str
     starts_at: dt.datetime
     place: str
     status: str
+
+
+class MeetingOut(MeetingLineOut):
     agenda_text: str
     topics: list[int]
     suggestions: list[int]
@@ -84,15 +87,6 @@ class MeetingOut(Schema):
     cancel_reason: str
     decisions: list[DecisionOut]
     moves: list[str] = Field(..., description="The moves its state allows: hold, minute, cancel")
-
-
-class MeetingLineOut(Schema):
-    id: int
-    area: str
-    title: str
-    starts_at: dt.datetime
-    place: str
-    status: str
 
 
 class MeetingPageOut(Schema):

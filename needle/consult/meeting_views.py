@@ -30,22 +30,15 @@ from needle.consult.meeting_forms import (
     SeatForm,
 )
 from needle.consult.models import ADOPTED, Decision, Meeting, Status, Suggestion, Topic
+from needle.consult.pages import attempt, form_refusal
 from needle.consult.services.meetings import MeetingChange, meeting_edit
 from needle.consult.states import PLANNING, meeting_moves_from
-from needle.core.errors import DomainError, NotFound
+from needle.core.errors import DomainError, or_not_found
 from needle.core.views import refusal_message
 from needle.orgs.models import Person
 from needle.orgs.permissions import has_perm_anywhere, require_anywhere, scope_paths
 
 AGENDA_CHOICES = 100
-
-
-def _errors(form: Any) -> str:
-    return " ".join(
-        f"{form.fields[k].label if k in form.fields else k}: {e}"
-        for k, errs in form.errors.items()
-        for e in errs
-    )
 
 
 def _agenda(paths: list[str]) -> tuple[list[Topic], list[Suggestion]]:
@@ -98,7 +91,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     topics, suggestions = _agenda(paths)
     form = MeetingForm(request.POST, topics=topics, suggestions=suggestions)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-meetings")
     data = form.cleaned_data
     chosen_topics = {t.pk: t for t in topics}
@@ -178,7 +171,7 @@ def edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     topics, suggestions = _edit_choices(meeting)
     form = MeetingEditForm(request.POST, topics=topics, suggestions=suggestions)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-meeting", meeting.pk)
     data = form.cleaned_data
     by_id = {t.pk: t for t in topics}
@@ -204,12 +197,7 @@ def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
 
 
 def _done(request: HttpRequest, meeting: Meeting, said: str, call: Any) -> HttpResponse:
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, said)
+    attempt(request, call, said)
     return redirect("consult-meeting", meeting.pk)
 
 
@@ -219,7 +207,7 @@ def add_seat(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
     form = SeatForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-meeting", meeting.pk)
     data = form.cleaned_data
     person = None
@@ -269,7 +257,7 @@ def decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
     agenda = list(meeting.suggestions.all())
     form = DecisionForm(request.POST, suggestions=agenda)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-meeting", meeting.pk)
     data = form.cleaned_data
     suggestion = next((s for s in agenda if s.pk == data["suggestion"]), None)
@@ -295,7 +283,7 @@ def _closing(request: HttpRequest, meeting_id: int, form_class: Any, said: str, 
     meeting = _meeting(request, meeting_id)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-meeting", meeting.pk)
     return _done(request, meeting, said, lambda: call(meeting, form.cleaned_data))
 
@@ -333,9 +321,7 @@ def cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def decision_result(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
     """A passed decision followed through as a result."""
     meeting = _meeting(request, meeting_id)
-    decision = Decision.objects.filter(pk=decision_id, meeting=meeting).first()
-    if decision is None:
-        raise NotFound()
+    decision = or_not_found(Decision.objects.filter(pk=decision_id, meeting=meeting).first())
     try:
         result = services.result_from_decision(actor=request.user, decision=decision)
     except DomainError as exc:

@@ -18,15 +18,7 @@ from needle.consult.survey_models import Question, Response, ResponseAnswer  # n
 from needle.core.models import TimeStamped
 from needle.intel.models import HotTopic
 from needle.orgs.models import PersonRecord, Unit
-from needle.rollups.models import (
-    Footprints,
-    LeafRows,
-    NodeRows,
-    leaf_constraints,
-    leaf_indexes,
-    node_constraints,
-    node_indexes,
-)
+from needle.rollups import models as rollup_tables
 from needle.volunteering.models import Project
 
 
@@ -488,29 +480,29 @@ class ConsultCounters(models.Model):
         abstract = True
 
 
-class ConsultRollup(ConsultCounters, LeafRows):
+class ConsultRollup(ConsultCounters, rollup_tables.LeafRows):
     # Who may take part in the topic, as its place in Participants (1 for the first).
     participants = models.IntegerField(_("who may take part"), default=0)
 
     class Meta:
         verbose_name = _("think tank rollup")
         verbose_name_plural = _("think tank rollups")
-        constraints = leaf_constraints("consult_rollup_key", "participants")
-        indexes = leaf_indexes("consult_rollup")
+        constraints = rollup_tables.leaf_constraints("consult_rollup_key", "participants")
+        indexes = rollup_tables.leaf_indexes("consult_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} p{self.participants}"
 
 
-class ConsultNodeRollup(ConsultCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class ConsultNodeRollup(ConsultCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("think tank area rollup")
         verbose_name_plural = _("think tank area rollups")
-        constraints = node_constraints("consult_node_rollup_key")
-        indexes = node_indexes("consult_node_rollup")
+        constraints = rollup_tables.node_constraints("consult_node_rollup_key")
+        indexes = rollup_tables.node_indexes("consult_node_rollup")
 
 
-class ConsultFootprint(Footprints):
+class ConsultFootprint(rollup_tables.Footprints):
     # The source's object is an area (see needle.consult.figures).
     area_id = models.BigIntegerField(_("area"), primary_key=True)
 

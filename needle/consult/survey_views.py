@@ -5,6 +5,7 @@ services as the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from needle.consult import selectors
 from needle.consult.access import may_manage
 from needle.consult.models import Topic
+from needle.consult.pages import attempt, form_refusal
 from needle.consult.selectors.surveys import access_question, survey_for, survey_questions
 from needle.consult.services.suggestions import OnBehalf
 from needle.consult.services.surveys import QuestionDraft, question_add, question_edit, survey_answer
@@ -27,14 +29,6 @@ from needle.core.views import refusal_message
 from needle.orgs.permissions import require
 
 BEHALF = "behalf"
-
-
-def _errors(form: Any) -> str:
-    return " ".join(
-        f"{form.fields[k].label if k in form.fields else k}: {e}"
-        for k, errs in form.errors.items()
-        for e in errs
-    )
 
 
 def survey_context(request: HttpRequest, topic: Topic) -> dict[str, Any]:
@@ -63,7 +57,7 @@ def answer(request: HttpRequest, topic_id: int) -> HttpResponse:
     who = SurveyBehalfForm(request.POST, prefix=BEHALF) if behalf else None
     for f in (who, form):
         if f is not None and not f.is_valid():
-            messages.error(request, _errors(f))
+            messages.error(request, form_refusal(f))
             return redirect(back)
     on_behalf = None
     if who is not None:
@@ -106,21 +100,29 @@ def _draft(form: QuestionForm) -> QuestionDraft:
     )
 
 
+def _question_saved(
+    request: HttpRequest, topic: Topic, form: QuestionForm, said: str, call: Callable[[QuestionDraft], Any]
+) -> HttpResponse:
+    """A question added or changed from the survey console: the form's errors or the service's
+    refusal become the console's message, else `said`."""
+    if not form.is_valid():
+        messages.error(request, form_refusal(form))
+    else:
+        attempt(request, lambda: call(_draft(form)), said)
+    return redirect("consult-survey-console", topic.pk)
+
+
 @login_required
 @require_POST
 def add_question(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = selectors.access_topic(topic_id=topic_id)
-    form = QuestionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        try:
-            question_add(actor=request.user, topic=topic, draft=_draft(form))
-        except DomainError as exc:
-            messages.error(request, refusal_message(exc))
-        else:
-            messages.success(request, _("The question is added."))
-    return redirect("consult-survey-console", topic.pk)
+    return _question_saved(
+        request,
+        topic,
+        QuestionForm(request.POST),
+        _("The question is added."),
+        lambda draft: question_add(actor=request.user, topic=topic, draft=draft),
+    )
 
 
 @login_required
@@ -128,14 +130,10 @@ def add_question(request: HttpRequest, topic_id: int) -> HttpResponse:
 def edit_question(request: HttpRequest, topic_id: int, question_id: int) -> HttpResponse:
     topic = selectors.access_topic(topic_id=topic_id)
     question = access_question(topic=topic, question_id=question_id)
-    form = QuestionForm(request.POST, prefix=f"q{question.pk}")
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        try:
-            question_edit(actor=request.user, question=question, draft=_draft(form))
-        except DomainError as exc:
-            messages.error(request, refusal_message(exc))
-        else:
-            messages.success(request, _("The question is changed."))
-    return redirect("consult-survey-console", topic.pk)
+    return _question_saved(
+        request,
+        topic,
+        QuestionForm(request.POST, prefix=f"q{question.pk}"),
+        _("The question is changed."),
+        lambda draft: question_edit(actor=request.user, question=question, draft=draft),
+    )

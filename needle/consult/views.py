@@ -32,6 +32,7 @@ from needle.consult.forms import (
     TopicForm,
 )
 from needle.consult.models import Suggestion
+from needle.consult.pages import attempt, form_refusal, go_back
 from needle.consult.selectors.engagement import access_report, expert_opinions, my_invites, report_queue
 from needle.core.errors import DomainError, NotFound
 from needle.core.pagination import paginate
@@ -93,11 +94,6 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     return render(request, "consult/topic.html", context)
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    to = request.POST.get("next", "")
-    return redirect(to if to.startswith("/consult/") else fallback)
-
-
 @login_required
 @require_POST
 def suggest(request: HttpRequest, topic_id: int) -> HttpResponse:
@@ -107,23 +103,22 @@ def suggest(request: HttpRequest, topic_id: int) -> HttpResponse:
     behalf = request.POST.get("on_behalf") == "1"
     form: SuggestionForm = OnBehalfForm(request.POST) if behalf else SuggestionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect(back)
     on_behalf = None
     if behalf:
         on_behalf = services.OnBehalf(name=form.cleaned_data["name"], phone=form.cleaned_data["phone"])
-    try:
-        services.suggestion_make(
+    attempt(
+        request,
+        lambda: services.suggestion_make(
             actor=request.user,
             topic=topic,
             title=form.cleaned_data["title"],
             text_=form.cleaned_data["text"],
             on_behalf=on_behalf,
-        )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, _("Thank you: your suggestion is published."))
+        ),
+        _("Thank you: your suggestion is published."),
+    )
     return redirect(f"{back}?order=newest")
 
 
@@ -140,7 +135,7 @@ def support(request: HttpRequest, suggestion_id: int, action: str) -> HttpRespon
             services.support_withdraw(actor=request.user, suggestion=s)
     except DomainError as exc:
         messages.error(request, refusal_message(exc))
-    return _back(request, reverse("consult-topic", args=[s.topic_id]))
+    return go_back(request, reverse("consult-topic", args=[s.topic_id]))
 
 
 @login_required
@@ -176,7 +171,7 @@ def open_topic(request: HttpRequest) -> HttpResponse:
     """Staff open a topic from the console."""
     form = TopicForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-console")
     data = form.cleaned_data
     draft = services.TopicDraft(
@@ -195,14 +190,6 @@ def open_topic(request: HttpRequest) -> HttpResponse:
         return redirect("consult-console")
     messages.success(request, _("The topic is open: %(title)s") % {"title": topic.title})
     return redirect("consult-topic", topic.pk)
-
-
-def _errors(form: Any) -> str:
-    return " ".join(
-        f"{form.fields[k].label if k in form.fields else k}: {e}"
-        for k, errs in form.errors.items()
-        for e in errs
-    )
 
 
 @login_required
@@ -224,7 +211,7 @@ def add_action(request: HttpRequest, result_id: int) -> HttpResponse:
     result = selectors.access_result(result_id=result_id)
     form = ActionForm(request.POST, actions=list(result.actions.all()))
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-result", result.pk)
     data = form.cleaned_data
     try:
@@ -253,7 +240,7 @@ def set_progress(request: HttpRequest, result_id: int, action_id: int) -> HttpRe
     action = selectors.access_action(result=result, action_id=action_id)
     form = ProgressForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_refusal(form))
         return redirect("consult-result", result.pk)
     try:
         services.action_update(
@@ -272,20 +259,19 @@ def answer(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     s = selectors.access_suggestion(actor=request.user, suggestion_id=suggestion_id)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
-        return _back(request, reverse("consult-console"))
-    try:
-        services.suggestion_answer(
+        messages.error(request, form_refusal(form))
+        return go_back(request, reverse("consult-console"))
+    attempt(
+        request,
+        lambda: services.suggestion_answer(
             actor=request.user,
             suggestion=s,
             answer=form.cleaned_data["status"],
             text_=form.cleaned_data["text"],
-        )
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
-        messages.success(request, _("Answered: %(title)s") % {"title": s.title})
-    return _back(request, reverse("consult-console"))
+        ),
+        _("Answered: %(title)s") % {"title": s.title},
+    )
+    return go_back(request, reverse("consult-console"))
 
 
 @login_required
@@ -299,13 +285,13 @@ def moderate(request: HttpRequest, suggestion_id: int, action: str) -> HttpRespo
         form = HideForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Give the reason for hiding it."))
-            return _back(request, reverse("consult-topic", args=[s.topic_id]))
+            return go_back(request, reverse("consult-topic", args=[s.topic_id]))
         reason = form.cleaned_data["reason"]
     try:
         services.suggestion_moderate(actor=request.user, suggestion=s, move_name=action, reason=reason)
     except DomainError as exc:
         messages.error(request, refusal_message(exc))
-    return _back(request, reverse("consult-topic", args=[s.topic_id]))
+    return go_back(request, reverse("consult-topic", args=[s.topic_id]))
 
 
 @login_required
@@ -317,7 +303,7 @@ def decide_report(request: HttpRequest, report_id: int, decision: str) -> HttpRe
         services.report_decide(actor=request.user, report=report, decision=decision)
     except DomainError as exc:
         messages.error(request, refusal_message(exc))
-    return _back(request, reverse("consult-console"))
+    return go_back(request, reverse("consult-console"))
 
 
 @require_GET

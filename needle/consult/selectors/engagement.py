@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from needle.areas.models import subtree_q
 from needle.consult.access import may_manage, may_view_hidden
 from needle.consult.models import Comment, ExpertInvite, Follow, Report, ReportDecision, Suggestion, Topic
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed, or_invalid
 from needle.intel.models import HotTopic
 from needle.intel.selectors import hot_topics_for
 from needle.orgs.models import Person
@@ -136,10 +136,7 @@ def access_follow(*, actor: Any, follow_id: int) -> Follow:
 
 def skill_by_code(code: str, *, field: str = "skill") -> Skill:
     """A known skill by its code; an unknown one is refused naming `field`."""
-    found = Skill.objects.filter(code=code).first()
-    if found is None:
-        raise ValidationFailed(fields={field: _("No skill has this code.")})
-    return found
+    return or_invalid(Skill.objects.filter(code=code).first(), field, _("No skill has this code."))
 
 
 def skill_choices() -> list[Skill]:

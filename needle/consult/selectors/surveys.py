@@ -8,12 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from needle.consult.access import may_answer, may_view_hidden
 from needle.consult.models import Topic
 from needle.consult.survey_models import CHOICE_KINDS, Question, QuestionKind, Response, ResponseAnswer
-from needle.core.errors import NotFound
+from needle.core.errors import or_not_found
 
 # The newest text answers shown per question.
 TEXTS_SHOWN = 200
@@ -56,10 +56,7 @@ def survey_questions(*, topic: Topic) -> list[Question]:
 
 
 def access_question(*, topic: Topic, question_id: int) -> Question:
-    found = Question.objects.filter(topic=topic, pk=question_id).select_related("topic").first()
-    if found is None:
-        raise NotFound()
-    return found
+    return or_not_found(Question.objects.filter(topic=topic, pk=question_id).select_related("topic").first())
 
 
 def has_answered(*, actor: Any, topic: Topic) -> bool:
@@ -70,6 +67,18 @@ def has_answered(*, actor: Any, topic: Topic) -> bool:
 
 def _pct(n: int, of: int) -> float:
     return round(100 * n / of, 1) if of else 0.0
+
+
+def _tally(answers: QuerySet[ResponseAnswer], column: str) -> dict[tuple[int, int], int]:
+    """How many answers gave each value of `column` (a choice ticked, a point on the scale), by
+    question, in one query."""
+    return {
+        (q, v): n
+        for q, v, n in answers.filter(**{f"{column}__isnull": False})
+        .values("question_id", column)
+        .annotate(n=Count("id"))
+        .values_list("question_id", column, "n")
+    }
 
 
 def survey_for(*, actor: Any, topic: Topic) -> Survey:
@@ -85,20 +94,8 @@ def survey_for(*, actor: Any, topic: Topic) -> Survey:
         .annotate(n=Count("response_id", distinct=True))
         .values_list("question_id", "n")
     )
-    picked = {
-        (q, c): n
-        for q, c, n in answers.filter(choice__isnull=False)
-        .values("question_id", "choice")
-        .annotate(n=Count("id"))
-        .values_list("question_id", "choice", "n")
-    }
-    points = {
-        (q, v): n
-        for q, v, n in answers.filter(value__isnull=False)
-        .values("question_id", "value")
-        .annotate(n=Count("id"))
-        .values_list("question_id", "value", "n")
-    }
+    picked = _tally(answers, "choice")
+    points = _tally(answers, "value")
     texts: dict[int, list[str]] = defaultdict(list)
     if texts_allowed:
         # The newest answers of each text question, cut in the query: a busy topic has thousands.

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_noop
 
 from needle.consult.access import may_manage, may_take_part
 from needle.consult.models import Cadence, Comment, Follow, Report, ReportDecision, Suggestion, Topic
-from needle.consult.services._common import REASON, text
+from needle.consult.services._common import REASON, moderate, text
 from needle.consult.services.followers import tell_followers
 from needle.consult.services.suggestions import suggestion_moderate
-from needle.consult.states import MODERATION_MOVES, moderation_state
+from needle.consult.states import MODERATION_MOVES
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, NotFound, ValidationFailed
 from needle.orgs.permissions import require, require_authenticated
@@ -115,20 +115,13 @@ def comment_moderate(*, actor: Any, comment: Comment, move_name: str, reason: st
     move = MODERATION_MOVES.get(move_name)
     if move is None:
         raise ValidationFailed(fields={"move": _("Choose hide or restore.")})
-    if moderation_state(comment.hidden) not in move.sources:
-        raise Conflict(_("This comment is already %(state)s.") % {"state": move.target}, code="conflict")
-    said = text(reason, limit=REASON, field="reason", required=move.requires == "reason")
-    old = {"hidden": comment.hidden, "hidden_reason": comment.hidden_reason}
-    comment.hidden = move.target == "hidden"
-    comment.hidden_reason = said if comment.hidden else ""
-    comment.hidden_by = actor if comment.hidden else None
-    comment.save(update_fields=["hidden", "hidden_reason", "hidden_by", "updated_at"])
-    audit_record(
+    moderate(
+        comment,
         actor=actor,
-        action="consult.comment.hidden" if comment.hidden else "consult.comment.restored",
-        obj=comment,
-        old=old,
-        new={"hidden": comment.hidden, "hidden_reason": comment.hidden_reason},
+        move=move,
+        reason=reason,
+        already=_("This comment is already %(state)s."),
+        actions=("consult.comment.hidden", "consult.comment.restored"),
     )
     return comment
 

@@ -280,28 +280,46 @@ def meeting_hold(*, actor: Any, meeting: Meeting, present: list[int]) -> Meeting
     return meeting
 
 
+def _close(
+    meeting: Meeting,
+    *,
+    actor: Any,
+    move: str,
+    refused: str,
+    changes: dict[str, Any],
+    action: str,
+    noted: dict[str, Any],
+) -> Meeting:
+    """The last move of a locked meeting (minuted, cancelled): refused unless its status allows
+    `move`, else `changes` and the move's status saved and audited as `action` with `noted`."""
+    m = MEETING_MOVES[move]
+    if meeting.status not in m.sources:
+        raise _refuse(meeting, refused)
+    old = {"status": meeting.status}
+    for name, value in changes.items():
+        setattr(meeting, name, value)
+    meeting.status = m.target or meeting.status
+    meeting.save(update_fields=[*changes, "status", "updated_at"])
+    audit_record(actor=actor, action=action, obj=meeting, old=old, new={"status": meeting.status, **noted})
+    return meeting
+
+
 @transaction.atomic
 def meeting_minute(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
     """The minutes of a held meeting, which close it (its decisions are then settled). Audited."""
     require_authenticated(actor)
     meeting = _locked(meeting)
     require(may_manage(actor, meeting.area_path))
-    m = MEETING_MOVES["minute"]
     said = text(minutes, limit=MINUTES, field="minutes", required=True)
-    if meeting.status not in m.sources:
-        raise _refuse(meeting, _("The meeting is %(status)s: no minutes can be taken."))
-    meeting.minutes = said
-    meeting.minuted_at = timezone.now()
-    meeting.status = m.target or meeting.status
-    meeting.save(update_fields=["minutes", "minuted_at", "status", "updated_at"])
-    audit_record(
+    return _close(
+        meeting,
         actor=actor,
+        move="minute",
+        refused=_("The meeting is %(status)s: no minutes can be taken."),
+        changes={"minutes": said, "minuted_at": timezone.now()},
         action="consult.meeting.minuted",
-        obj=meeting,
-        old={"status": MeetingStatus.HELD},
-        new={"status": meeting.status, "minutes": len(said)},
+        noted={"minutes": len(said)},
     )
-    return meeting
 
 
 @transaction.atomic
@@ -310,21 +328,16 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
     require_authenticated(actor)
     meeting = _locked(meeting)
     require(may_manage(actor, meeting.area_path))
-    m = MEETING_MOVES["cancel"]
     said = text(reason, limit=REASON, field="reason", required=True)
-    if meeting.status not in m.sources:
-        raise _refuse(meeting, _("The meeting is %(status)s: it cannot be cancelled."))
-    meeting.status = m.target or meeting.status
-    meeting.cancel_reason = said
-    meeting.save(update_fields=["status", "cancel_reason", "updated_at"])
-    audit_record(
+    return _close(
+        meeting,
         actor=actor,
+        move="cancel",
+        refused=_("The meeting is %(status)s: it cannot be cancelled."),
+        changes={"cancel_reason": said},
         action="consult.meeting.cancelled",
-        obj=meeting,
-        old={"status": MeetingStatus.SCHEDULED},
-        new={"status": meeting.status, "reason": said},
+        noted={"reason": said},
     )
-    return meeting
 
 
 @dataclass(frozen=True)

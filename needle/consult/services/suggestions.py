@@ -17,9 +17,9 @@ from django.utils.translation import gettext_noop
 from needle.areas.models import Area
 from needle.consult.access import may_answer, may_manage, may_take_part
 from needle.consult.models import Status, Suggestion, Support, Topic
-from needle.consult.services._common import REASON, TEXT, TITLE, answer_due, text
+from needle.consult.services._common import TEXT, TITLE, answer_due, moderate, text
 from needle.consult.services.followers import follow_own, tell_followers
-from needle.consult.states import ANSWER_MOVES, MODERATION_MOVES, moderation_state
+from needle.consult.states import ANSWER_MOVES, MODERATION_MOVES
 from needle.core.audit import audit_record
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import ConsentMethod, PersonRecord, mask_phone
@@ -207,19 +207,12 @@ def suggestion_moderate(
     suggestion = _locked(suggestion)
     require(may_manage(actor, suggestion.area_path))
     move = MODERATION_MOVES[move_name]
-    if moderation_state(suggestion.hidden) not in move.sources:
-        raise Conflict(_("This suggestion is already %(state)s.") % {"state": move.target}, code="conflict")
-    said = text(reason, limit=REASON, field="reason", required=move.requires == "reason")
-    old = {"hidden": suggestion.hidden, "hidden_reason": suggestion.hidden_reason}
-    suggestion.hidden = move.target == "hidden"
-    suggestion.hidden_reason = said if suggestion.hidden else ""
-    suggestion.hidden_by = actor if suggestion.hidden else None
-    suggestion.save(update_fields=["hidden", "hidden_reason", "hidden_by", "updated_at"])
-    audit_record(
+    moderate(
+        suggestion,
         actor=actor,
-        action="consult.suggestion.hidden" if suggestion.hidden else "consult.suggestion.restored",
-        obj=suggestion,
-        old=old,
-        new={"hidden": suggestion.hidden, "hidden_reason": suggestion.hidden_reason},
+        move=move,
+        reason=reason,
+        already=_("This suggestion is already %(state)s."),
+        actions=("consult.suggestion.hidden", "consult.suggestion.restored"),
     )
     return suggestion
