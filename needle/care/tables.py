@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from needle.rollups import models as rollups
+from needle.rollups import models as rollup_tables
 
 
 class CareCounters(models.Model):
@@ -41,28 +41,28 @@ class CareCounters(models.Model):
         abstract = True
 
 
-class CareRollup(CareCounters, rollups.LeafRows):
+class CareRollup(CareCounters, rollup_tables.LeafRows):
     risk = models.IntegerField(_("risk"), default=0)
 
     class Meta:
         verbose_name = _("care rollup")
         verbose_name_plural = _("care rollups")
-        constraints = rollups.leaf_constraints("care_rollup_key", "risk")
-        indexes = rollups.leaf_indexes("care_rollup")
+        constraints = rollup_tables.leaf_constraints("care_rollup_key", "risk")
+        indexes = rollup_tables.leaf_indexes("care_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} r{self.risk}"
 
 
-class CareNodeRollup(CareCounters, rollups.NodeRows):  # noqa: DJ008 (the base's __str__)
+class CareNodeRollup(CareCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("care area rollup")
         verbose_name_plural = _("care area rollups")
-        constraints = rollups.node_constraints("care_node_rollup_key")
-        indexes = rollups.node_indexes("care_node")
+        constraints = rollup_tables.node_constraints("care_node_rollup_key")
+        indexes = rollup_tables.node_indexes("care_node")
 
 
-class CareFootprint(rollups.Footprints):
+class CareFootprint(rollup_tables.Footprints):
     recipient_id = models.BigIntegerField(_("recipient"), primary_key=True)
 
     class Meta:

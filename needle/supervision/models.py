@@ -13,15 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from needle.areas.models import Area
 from needle.consult.models import Action
 from needle.orgs.models import Person, Unit
-from needle.rollups.models import (
-    Footprints,
-    LeafRows,
-    NodeRows,
-    leaf_constraints,
-    leaf_indexes,
-    node_constraints,
-    node_indexes,
-)
+from needle.rollups import models as rollup_tables
 
 
 class Source(models.TextChoices):
@@ -504,29 +496,29 @@ class TaskCounters(models.Model):
         abstract = True
 
 
-class TaskRollup(TaskCounters, LeafRows):
+class TaskRollup(TaskCounters, rollup_tables.LeafRows):
     # The issuing unit's id (the engine's keys are plain integers).
     issuer = models.IntegerField(_("issuing unit"), default=0)
 
     class Meta:
         verbose_name = _("task rollup")
         verbose_name_plural = _("task rollups")
-        constraints = leaf_constraints("sup_rollup_key", "issuer")
-        indexes = leaf_indexes("sup_rollup")
+        constraints = rollup_tables.leaf_constraints("sup_rollup_key", "issuer")
+        indexes = rollup_tables.leaf_indexes("sup_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} i{self.issuer}"
 
 
-class TaskNodeRollup(TaskCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class TaskNodeRollup(TaskCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("task area rollup")
         verbose_name_plural = _("task area rollups")
-        constraints = node_constraints("sup_node_rollup_key")
-        indexes = node_indexes("sup_node")
+        constraints = rollup_tables.node_constraints("sup_node_rollup_key")
+        indexes = rollup_tables.node_indexes("sup_node")
 
 
-class TaskFootprint(Footprints):
+class TaskFootprint(rollup_tables.Footprints):
     target_id = models.BigIntegerField(_("target"), primary_key=True)
 
     class Meta:

@@ -6,15 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from needle.rollups.models import (
-    Footprints,
-    LeafRows,
-    NodeRows,
-    leaf_constraints,
-    leaf_indexes,
-    node_constraints,
-    node_indexes,
-)
+from needle.rollups import models as rollup_tables
 
 # The volunteering figures' rollups (needle.volunteering.figures), on the engine's table shapes --
 
@@ -31,23 +23,23 @@ class MemberCounters(models.Model):
         abstract = True
 
 
-class MemberRollup(MemberCounters, LeafRows):  # noqa: DJ008 (the base's __str__)
+class MemberRollup(MemberCounters, rollup_tables.LeafRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("volunteering members rollup")
         verbose_name_plural = _("volunteering members rollups")
-        constraints = leaf_constraints("vol_member_rollup_key")
-        indexes = leaf_indexes("vol_member_rollup")
+        constraints = rollup_tables.leaf_constraints("vol_member_rollup_key")
+        indexes = rollup_tables.leaf_indexes("vol_member_rollup")
 
 
-class MemberNodeRollup(MemberCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class MemberNodeRollup(MemberCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("volunteering members area rollup")
         verbose_name_plural = _("volunteering members area rollups")
-        constraints = node_constraints("vol_member_node_key")
-        indexes = node_indexes("vol_member_node")
+        constraints = rollup_tables.node_constraints("vol_member_node_key")
+        indexes = rollup_tables.node_indexes("vol_member_node")
 
 
-class MemberFootprint(Footprints):
+class MemberFootprint(rollup_tables.Footprints):
     person_id = models.BigIntegerField(_("member"), primary_key=True)
 
     class Meta:
@@ -73,29 +65,29 @@ class ListCounters(models.Model):
         abstract = True
 
 
-class ListRollup(ListCounters, LeafRows):
+class ListRollup(ListCounters, rollup_tables.LeafRows):
     # The kind of service, as its place in ServiceKind (1 for the first); 0 for a unit's pairing.
     category = models.IntegerField(_("kind of service"), default=0)
 
     class Meta:
         verbose_name = _("volunteering lists rollup")
         verbose_name_plural = _("volunteering lists rollups")
-        constraints = leaf_constraints("vol_list_rollup_key", "category")
-        indexes = leaf_indexes("vol_list_rollup")
+        constraints = rollup_tables.leaf_constraints("vol_list_rollup_key", "category")
+        indexes = rollup_tables.leaf_indexes("vol_list_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} c{self.category}"
 
 
-class ListNodeRollup(ListCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class ListNodeRollup(ListCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("volunteering lists area rollup")
         verbose_name_plural = _("volunteering lists area rollups")
-        constraints = node_constraints("vol_list_node_key")
-        indexes = node_indexes("vol_list_node")
+        constraints = rollup_tables.node_constraints("vol_list_node_key")
+        indexes = rollup_tables.node_indexes("vol_list_node")
 
 
-class ListFootprint(Footprints):
+class ListFootprint(rollup_tables.Footprints):
     # A community's lists are one object to the engine: the area's id (see figures.py).
     object_id = models.BigIntegerField(_("object"), primary_key=True)
 
