@@ -90,3 +90,15 @@ def audit_record(**fields: Any) -> AuditEvent:
 def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
     """Append several events built by `audit_event` in one INSERT."""
     return AuditEvent.objects.bulk_create(events)
+
+
+def field_set_audited(
+    *, actor: Any, obj: models.Model, field: str, value: Any, action: str, area_path: str = ""
+) -> None:
+    """Set a field that was empty (None) until now — a row ended, dissolved, merged — save it
+    with `updated_at`, and append the event `action` from None to the value."""
+    setattr(obj, field, value)
+    obj.save(update_fields=[field, "updated_at"])
+    audit_record(
+        actor=actor, action=action, obj=obj, area_path=area_path, old={field: None}, new={field: value}
+    )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, Level
 from needle.areas.services import grid_add
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_record, field_set_audited, snapshot
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import (
     GridAssignment,
@@ -168,15 +168,7 @@ def unit_dissolve(*, actor: Any, unit: Unit, on: dt.date | None = None) -> Unit:
         raise ValidationFailed(fields={"on": _("Cannot be before the unit was founded.")})
     if unit.children.filter(dissolved_on__isnull=True).exists():
         raise Conflict(_("Dissolve or move its child units first."))
-    unit.dissolved_on = on
-    unit.save(update_fields=["dissolved_on", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="orgs.unit.dissolved",
-        obj=unit,
-        old={"dissolved_on": None},
-        new={"dissolved_on": on},
-    )
+    field_set_audited(actor=actor, obj=unit, field="dissolved_on", value=on, action="orgs.unit.dissolved")
     return unit
 
 
@@ -215,15 +207,13 @@ def membership_end(*, actor: Any, membership: Membership, on: dt.date | None = N
     on = on or timezone.localdate()
     if on < membership.joined_on:
         raise ValidationFailed(fields={"on": _("Cannot be before the person joined.")})
-    membership.left_on = on
-    membership.save(update_fields=["left_on", "updated_at"])
-    audit_record(
+    field_set_audited(
         actor=actor,
-        action="orgs.membership.ended",
         obj=membership,
+        field="left_on",
+        value=on,
+        action="orgs.membership.ended",
         area_path=membership.unit.area_path,
-        old={"left_on": None},
-        new={"left_on": on},
     )
     return membership
 
@@ -305,13 +295,11 @@ def grid_unassign_worker(*, actor: Any, assignment: GridAssignment) -> GridAssig
     assignment = GridAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.ended_at is not None:
         raise Conflict(_("This assignment has already ended."))
-    assignment.ended_at = timezone.now()
-    assignment.save(update_fields=["ended_at", "updated_at"])
-    audit_record(
+    field_set_audited(
         actor=actor,
-        action="areas.grid.worker_unassigned",
         obj=assignment,
-        old={"ended_at": None},
-        new={"ended_at": assignment.ended_at},
+        field="ended_at",
+        value=timezone.now(),
+        action="areas.grid.worker_unassigned",
     )
     return assignment
