@@ -44,7 +44,7 @@ from needle.care.models import (
     category_bits,
     purpose_bit,
 )
-from needle.care.services.registry import sealed_bits
+from needle.care.services.registry import ID_CHECKS, ID_WEIGHTS, sealed_bits
 from needle.care.services.schedule import Policies, dues
 from needle.care.states import ITEM_MOVES, STAFF, SYSTEM
 from needle.cases.models import Case, State
@@ -116,10 +116,8 @@ def id_number(rng: random.Random, area_code: str, born: dt.date) -> str:
     """An invented ID number in the format (GB 11643: region, birth date, sequence, and the MOD
     11-2 check character); its region is the community's district, its sequence random."""
     body = f"{area_code[:6]}{born:%Y%m%d}{rng.randint(100, 999)}"
-    total = sum(
-        int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True)
-    )
-    return body + "10X98765432"[total % 11]
+    total = sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True))
+    return body + ID_CHECKS[total % 11]
 
 
 def _risk(rng: random.Random, codes: tuple[str, ...], age: int) -> str:
