@@ -381,6 +381,17 @@ def judged(missed: list[str], label: str, r: dict[str, Any], target_ms: float, *
     )
 
 
+def reads_judged(
+    client: Any, missed: list[str], reads: dict[str, list[str]], target_ms: float, *, width: int
+) -> None:
+    """Each labelled list of URLs read once untimed (the first request loads the URLconf,
+    schemas and templates), then timed and judged against the target, a line each."""
+    for urls in reads.values():
+        client.get(urls[0])
+    for label, urls in reads.items():
+        judged(missed, label, gets_timed(client, urls), target_ms, width=width)
+
+
 def judged_once(missed: list[str], label: str, seconds: float, target_s: float, *, detail: str = "") -> None:
     """A task timed once (with what it did, `detail`), and whether it took less than its target;
     a miss is added to `missed`."""

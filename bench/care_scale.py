@@ -95,15 +95,6 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def pick(rng: random.Random, mix: list[tuple[Any, float]]) -> Any:
-    x = rng.random()
-    for value, share in mix:
-        x -= share
-        if x < 0:
-            return value
-    return mix[-1][0]
-
-
 def generate(args: argparse.Namespace) -> dict[str, int]:
     """COPY the helpers, households, recipients, pairings and items; INSERT the visits with one
     set-based statement; returns how many of each."""
@@ -112,7 +103,7 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
     from needle.areas.models import Area, Level
     from needle.care.crypto import seal
     from needle.care.models import category_bits, purpose_bit
-    from needle.demo.care import MIX  # the demo's categories and their shares
+    from needle.demo.care import MIX, pick_weighted  # the demo's categories and their shares
     from needle.orgs.models import Person, Role, RoleAssignment, Unit, UnitType
 
     rng = random.Random(args.seed)
@@ -186,14 +177,14 @@ def generate(args: argparse.Namespace) -> dict[str, int]:
     started = time.perf_counter()
 
     def recipient_line(i: int, c: int) -> str:
-        codes = pick(rng, MIX)
+        codes = pick_weighted(rng, MIX)
         child = "left_behind_child" in codes
         born = today - dt.timedelta(days=365 * (rng.randint(7, 15) if child else rng.randint(45, 95)))
         registered = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=rng.randrange(900_000))
         token = seal({"health": rng.choice(HEALTH), "income": "低保" if "low_income" in codes else ""})
         return (
             f"{i + 1}\t{registered.isoformat()}\t{STAMP}\t{i + 1}\t受助人{i}\t136{i:08d}\t{born}"
-            f"\t{communities[c][0]}\t{communities[c][1]}\t{category_bits(codes)}\t{pick(rng, RISK_MIX)}"
+            f"\t{communities[c][0]}\t{communities[c][1]}\t{category_bits(codes)}\t{pick_weighted(rng, RISK_MIX)}"
             f"\tactive\t{'监护人' + str(i) if child else ''}\t\t\t{token}\t5\t{consents}"
         )
 

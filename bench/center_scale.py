@@ -32,10 +32,9 @@ from benchlib import (
     arguments,
     copy_rows,
     finished,
-    gets_timed,
     ids_continued,
-    judged,
     load,
+    reads_judged,
     rollups_rebuilt,
     start_django,
     step,
@@ -228,13 +227,10 @@ def main() -> int:
             for _ in range(args.samples)
         ],
     }
-    for urls in reads.values():  # the first request loads the URLconf, schemas and templates
-        client.get(urls[0])
     print()
     print(f"ms per request, {args.samples} each; target p95 < {TARGET_MS:.0f} ms")
     missed: list[str] = []
-    for label, urls in reads.items():
-        judged(missed, label, gets_timed(client, urls), TARGET_MS, width=32)
+    reads_judged(client, missed, reads, TARGET_MS, width=32)
     return finished(
         missed,
         f"rebuild of the center rollups ({activities:,} activities, {registrations:,} registrations): {rebuild_s:.1f} s",

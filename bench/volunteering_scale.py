@@ -46,6 +46,7 @@ from benchlib import (
     judged_once,
     load,
     people_copied,
+    reads_judged,
     rollups_rebuilt,
     start_django,
     step,
@@ -291,10 +292,7 @@ def main() -> int:
             for _ in range(args.samples)
         ],
     }
-    for urls in reads.values():
-        client.get(urls[0])
-    for label, urls in reads.items():
-        judged(missed, label, gets_timed(client, urls), TARGET_MS, width=40)
+    reads_judged(client, missed, reads, TARGET_MS, width=40)
     district = Area.objects.filter(level=Level.DISTRICT).order_by("code").first()
     assert district is not None
     seconds, size = timed_download(

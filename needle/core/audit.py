@@ -104,3 +104,15 @@ def audit_record_state(
     """Append an event whose new half is the object's `fields` as they are now (snapshot), with
     `extra`; the place is the object's own area_path."""
     return audit_record(actor=actor, action=action, obj=obj, old=old, new={**snapshot(obj, fields), **extra})
+
+
+def field_set_audited(
+    *, actor: Any, obj: models.Model, field: str, value: Any, action: str, area_path: str = ""
+) -> None:
+    """Set a field that was empty (None) until now — a row ended, dissolved, merged — save it
+    with `updated_at`, and append the event `action` from None to the value."""
+    setattr(obj, field, value)
+    obj.save(update_fields=[field, "updated_at"])
+    audit_record(
+        actor=actor, action=action, obj=obj, area_path=area_path, old={field: None}, new={field: value}
+    )

@@ -24,12 +24,12 @@ import random
 from collections import defaultdict
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 
 from needle.areas.models import Area, Level, subtree_q
 from needle.care.crypto import seal
 from needle.care.models import (
-    SENSITIVE,
     Consent,
     ConsentMethod,
     Household,
@@ -44,6 +44,7 @@ from needle.care.models import (
     category_bits,
     purpose_bit,
 )
+from needle.care.services.registry import ID_CHECKS, ID_WEIGHTS, sealed_bits
 from needle.care.services.schedule import Policies, dues
 from needle.care.states import ITEM_MOVES, STAFF, SYSTEM
 from needle.cases.models import Case, State
@@ -101,7 +102,8 @@ IN_STREET = 16
 ELSEWHERE = 3
 
 
-def _pick(rng: random.Random, mix: list[tuple[Any, float]]) -> Any:
+def pick_weighted(rng: random.Random, mix: list[tuple[Any, float]]) -> Any:
+    """One value of `mix`, (value, share) pairs whose shares add up to one, drawn by its share."""
     x = rng.random()
     for value, share in mix:
         x -= share
@@ -114,10 +116,8 @@ def id_number(rng: random.Random, area_code: str, born: dt.date) -> str:
     """An invented ID number in the format (GB 11643: region, birth date, sequence, and the MOD
     11-2 check character); its region is the community's district, its sequence random."""
     body = f"{area_code[:6]}{born:%Y%m%d}{rng.randint(100, 999)}"
-    total = sum(
-        int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True)
-    )
-    return body + "10X98765432"[total % 11]
+    total = sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True))
+    return body + ID_CHECKS[total % 11]
 
 
 def _risk(rng: random.Random, codes: tuple[str, ...], age: int) -> str:
@@ -172,7 +172,7 @@ def demo_care_load(
                 if grids.get(community.pk) and rng.random() < 0.6
                 else community
             )
-            codes = _pick(rng, MIX)
+            codes = pick_weighted(rng, MIX)
             low, high = AGES[codes[0]]
             age = rng.randint(low, high)
             born = today - dt.timedelta(days=365 * age + rng.randint(0, 364))
@@ -202,7 +202,7 @@ def demo_care_load(
                 guardian_phone=random_phone(rng) if child else "",
                 emergency_contact="" if child else f"{random_name(rng)} {random_phone(rng)}",
                 sealed=seal(values),
-                sealed_fields=sum(1 << i for i, f in enumerate(SENSITIVE) if values.get(f)),
+                sealed_fields=sealed_bits(values),
                 created_by=staff,
             )
             recipient.created_at = joined
@@ -243,11 +243,7 @@ def demo_care_load(
                     consent.witness = random_name(rng)
                 consent.created_at = recipient.created_at
                 consents.append(consent)
-    recorded_at = [c.created_at for c in consents]
-    Consent.objects.bulk_create(consents, batch_size=1000)
-    for consent, at in zip(consents, recorded_at, strict=True):
-        consent.created_at = at
-    Consent.objects.bulk_update(consents, ["created_at"], batch_size=1000)
+    _created_as_given(Consent, consents)
 
     # Pairings: a lead helper from the community's members for most; the member persona for
     # four in the staff's community; a few wait for a helper.
@@ -401,12 +397,7 @@ def demo_care_load(
         )
         item.created_at = opened
         items.append(item)
-    # bulk_create stamps created_at now: put back when each problem was found.
-    found_at = [i.created_at for i in items]
-    Item.objects.bulk_create(items, batch_size=1000)
-    for row, at in zip(items, found_at, strict=True):
-        row.created_at = at
-    Item.objects.bulk_update(items, ["created_at"], batch_size=1000)
+    _created_as_given(Item, items)
     return {
         "households": len(people),
         "consents": len(consents),
@@ -415,6 +406,16 @@ def demo_care_load(
         "items": len(items),
         "to_case": len(taken),
     }
+
+
+def _created_as_given(model: type[models.Model], rows: list[Any]) -> None:
+    """Write the rows in bulk with the creation times they were given: bulk_create stamps
+    created_at now (auto_now_add), so each is put back after."""
+    given = [row.created_at for row in rows]
+    model._default_manager.bulk_create(rows, batch_size=1000)
+    for row, at in zip(rows, given, strict=True):
+        row.created_at = at
+    model._default_manager.bulk_update(rows, ["created_at"], batch_size=1000)
 
 
 def _visit(

@@ -46,6 +46,7 @@ from needle.volunteering.models import (
     Urgency,
     availability_bit,
 )
+from needle.volunteering.quarters import parse_quarter, quarter_of
 from needle.volunteering.states import (
     CHECKIN_INITIAL,
     CHECKIN_MOVES,
@@ -102,10 +103,6 @@ COMMITMENTS = [
     (ResourceKind.STAFF_DAYS, "干部职工进社区服务", Decimal(60), "人天"),
 ]
 NOTES = ["", "", "帮老人买了米和油", "巡逻两小时，无异常", "辅导三名学生作业", "检修了两户水管"]
-
-
-def _quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
 def demo_volunteering_load(
@@ -528,9 +525,9 @@ def demo_volunteering_load(
     Rating.objects.bulk_create(ratings, batch_size=1000)
 
     # Last quarter's cards, signed by the community a few days after the quarter ended.
-    this_quarter = _quarter_start(today)
-    last_quarter = _quarter_start(this_quarter - dt.timedelta(days=1))
-    label = f"{last_quarter.year}Q{(last_quarter.month - 1) // 3 + 1}"
+    this_quarter = parse_quarter(quarter_of(today))[0]
+    label = quarter_of(this_quarter - dt.timedelta(days=1))
+    last_quarter = parse_quarter(label)[0]
     totals: dict[tuple[int, int], Decimal] = {}
     for e in entries:
         if e.status == HourStatus.VERIFIED and last_quarter <= e.date < this_quarter:

@@ -46,6 +46,13 @@ class AdminSignInForm(LimitedSignIn, AdminAuthenticationForm):
     pass
 
 
+def _typed_twice(form: forms.Form, data: dict[str, object], field: str) -> None:
+    """A new password is typed twice (`field` and `<field>_again`): a slip is caught here,
+    against the second box."""
+    if data.get(field) and data.get(field) != data.get(f"{field}_again"):
+        form.add_error(f"{field}_again", _("The two passwords differ."))
+
+
 class SignupForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
@@ -64,8 +71,7 @@ class SignupForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
+        _typed_twice(self, data, "password")
         return data
 
 
@@ -98,8 +104,7 @@ class PasswordChangeForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
-            self.add_error("new_password_again", _("The two passwords differ."))
+        _typed_twice(self, data, "new_password")
         return data
 
 

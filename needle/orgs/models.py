@@ -12,15 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
 from needle.core.models import TimeStamped, optional_fk
-from needle.rollups.models import (
-    Footprints,
-    LeafRows,
-    NodeRows,
-    leaf_constraints,
-    leaf_indexes,
-    node_constraints,
-    node_indexes,
-)
+from needle.rollups import models as rollup_tables
 
 phone_validator = RegexValidator(
     r"^(\+?86)?1[3-9]\d{9}$|^\+?[1-9]\d{6,14}$|^0\d{2,3}-?\d{7,8}$",
@@ -350,7 +342,7 @@ class OrgCounters(models.Model):
         abstract = True
 
 
-class OrgRollup(OrgCounters, LeafRows):
+class OrgRollup(OrgCounters, rollup_tables.LeafRows):
     # The unit's type, as its place in UnitType (1 for the first): the engine's keys are integers.
     unit_type = models.IntegerField(_("type"), default=0)
     # The depth of the unit's area (the statistics by level), the same for every row of an area.
@@ -359,24 +351,24 @@ class OrgRollup(OrgCounters, LeafRows):
     class Meta:
         verbose_name = _("organization rollup")
         verbose_name_plural = _("organization rollups")
-        constraints = leaf_constraints("org_rollup_key", "unit_type", "area_level")
+        constraints = rollup_tables.leaf_constraints("org_rollup_key", "unit_type", "area_level")
         # As the cases' leaf rows, a subtree is its id at its depth, from the first depth
         # without node rows (the source's node depth is 2) down.
-        indexes = leaf_indexes("org_rollup")
+        indexes = rollup_tables.leaf_indexes("org_rollup")
 
     def __str__(self) -> str:
         return f"{super().__str__()} t{self.unit_type}"
 
 
-class OrgNodeRollup(OrgCounters, NodeRows):  # noqa: DJ008 (the base's __str__)
+class OrgNodeRollup(OrgCounters, rollup_tables.NodeRows):  # noqa: DJ008 (the base's __str__)
     class Meta:
         verbose_name = _("organization area rollup")
         verbose_name_plural = _("organization area rollups")
-        constraints = node_constraints("org_node_rollup_key")
-        indexes = node_indexes("org_node_rollup")
+        constraints = rollup_tables.node_constraints("org_node_rollup_key")
+        indexes = rollup_tables.node_indexes("org_node_rollup")
 
 
-class OrgFootprint(Footprints):
+class OrgFootprint(rollup_tables.Footprints):
     unit_id = models.BigIntegerField(_("unit"), primary_key=True)
 
     class Meta:

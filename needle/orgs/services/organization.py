@@ -6,15 +6,15 @@ Each service is keyword-only, atomic, checks the actor's permission and writes a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, Level
 from needle.areas.services import grid_add
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_record, field_set_audited, snapshot
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import (
     GridAssignment,
@@ -28,6 +28,8 @@ from needle.orgs.models import (
 )
 from needle.orgs.permissions import can_for_unit, can_in_area, forget_grants, require, require_authenticated
 from needle.orgs.services.accounts import PROFILE_FIELDS, check_password_strength, validate_profile
+
+M = TypeVar("M", bound=models.Model)
 
 
 @transaction.atomic
@@ -155,28 +157,33 @@ def unit_move(*, actor: Any, unit: Unit, area: Area) -> Unit:
     return unit
 
 
+def _locked_open(model: type[M], pk: int, field: str, ended: str) -> M:
+    """The row locked for its ending; a Conflict saying `ended` when `field` is set already (by
+    another request meanwhile, say)."""
+    row = model._default_manager.select_for_update().get(pk=pk)
+    if getattr(row, field) is not None:
+        raise Conflict(ended)
+    return row
+
+
+def _end_day(on: dt.date | None, since: dt.date, too_early: str) -> dt.date:
+    """The day something ends, today unless given; refused (on the field `on`) before `since`."""
+    on = on or timezone.localdate()
+    if on < since:
+        raise ValidationFailed(fields={"on": too_early})
+    return on
+
+
 @transaction.atomic
 def unit_dissolve(*, actor: Any, unit: Unit, on: dt.date | None = None) -> Unit:
     """Dissolve a unit; its role assignments stop granting anything."""
     require_authenticated(actor)
     require(can_for_unit(actor, "orgs.manage_units", unit))
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    if unit.dissolved_on is not None:
-        raise Conflict(_("The unit is already dissolved."))
-    on = on or timezone.localdate()
-    if on < unit.founded_on:
-        raise ValidationFailed(fields={"on": _("Cannot be before the unit was founded.")})
+    unit = _locked_open(Unit, unit.pk, "dissolved_on", _("The unit is already dissolved."))
+    on = _end_day(on, unit.founded_on, _("Cannot be before the unit was founded."))
     if unit.children.filter(dissolved_on__isnull=True).exists():
         raise Conflict(_("Dissolve or move its child units first."))
-    unit.dissolved_on = on
-    unit.save(update_fields=["dissolved_on", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="orgs.unit.dissolved",
-        obj=unit,
-        old={"dissolved_on": None},
-        new={"dissolved_on": on},
-    )
+    field_set_audited(actor=actor, obj=unit, field="dissolved_on", value=on, action="orgs.unit.dissolved")
     return unit
 
 
@@ -209,21 +216,15 @@ def membership_add(
 def membership_end(*, actor: Any, membership: Membership, on: dt.date | None = None) -> Membership:
     require_authenticated(actor)
     require(can_for_unit(actor, "orgs.manage_people", membership.unit))
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.left_on is not None:
-        raise Conflict(_("This membership has already ended."))
-    on = on or timezone.localdate()
-    if on < membership.joined_on:
-        raise ValidationFailed(fields={"on": _("Cannot be before the person joined.")})
-    membership.left_on = on
-    membership.save(update_fields=["left_on", "updated_at"])
-    audit_record(
+    membership = _locked_open(Membership, membership.pk, "left_on", _("This membership has already ended."))
+    on = _end_day(on, membership.joined_on, _("Cannot be before the person joined."))
+    field_set_audited(
         actor=actor,
-        action="orgs.membership.ended",
         obj=membership,
+        field="left_on",
+        value=on,
+        action="orgs.membership.ended",
         area_path=membership.unit.area_path,
-        old={"left_on": None},
-        new={"left_on": on},
     )
     return membership
 
@@ -302,16 +303,14 @@ def grid_assign_worker(*, actor: Any, grid: Area, worker: Person) -> GridAssignm
 def grid_unassign_worker(*, actor: Any, assignment: GridAssignment) -> GridAssignment:
     require_authenticated(actor)
     require(can_in_area(actor, "areas.manage_grids", assignment.area_path))
-    assignment = GridAssignment.objects.select_for_update().get(pk=assignment.pk)
-    if assignment.ended_at is not None:
-        raise Conflict(_("This assignment has already ended."))
-    assignment.ended_at = timezone.now()
-    assignment.save(update_fields=["ended_at", "updated_at"])
-    audit_record(
+    assignment = _locked_open(
+        GridAssignment, assignment.pk, "ended_at", _("This assignment has already ended.")
+    )
+    field_set_audited(
         actor=actor,
-        action="areas.grid.worker_unassigned",
         obj=assignment,
-        old={"ended_at": None},
-        new={"ended_at": assignment.ended_at},
+        field="ended_at",
+        value=timezone.now(),
+        action="areas.grid.worker_unassigned",
     )
     return assignment

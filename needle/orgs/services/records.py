@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area
-from needle.core.audit import audit_record, snapshot
+from needle.core.audit import audit_record, field_set_audited, snapshot
 from needle.core.errors import Conflict, ValidationFailed
 from needle.orgs.models import (
     ConsentMethod,
@@ -68,6 +68,38 @@ def _find(*, actor: Any, area: Area, name: str, phone: str, birth_year: int | No
     return unknown_year.first()
 
 
+def _record_create(
+    *,
+    actor: Any,
+    area: Area,
+    name: str,
+    phone: str,
+    birth_year: int | None,
+    consent_method: str,
+    address: str = "",
+    family_of: Person | None = None,
+) -> PersonRecord:
+    """A new record, its consent noted by the actor now, audited with its phone masked (and the
+    resident who answers for it, for a family member)."""
+    record = PersonRecord.objects.create(
+        name=name,
+        phone=phone,
+        birth_year=birth_year,
+        area=area,
+        area_path=area.path,
+        address=address,
+        consent_method=consent_method,
+        consent_noted_by=actor,
+        consent_noted_at=timezone.now(),
+        family_of=family_of,
+    )
+    new = {**snapshot(record, RECORD_FIELDS), "phone": mask_phone(phone)}
+    if family_of is not None:
+        new["family_of"] = family_of
+    audit_record(actor=actor, action="orgs.person_record.created", obj=record, new=new)
+    return record
+
+
 @transaction.atomic
 def person_record_find_or_create(
     *,
@@ -96,32 +128,22 @@ def person_record_find_or_create(
     found = _find(actor=actor, area=area, name=name, phone=phone, birth_year=birth_year)
     if found is not None:
         if found.birth_year is None and birth_year is not None:
-            found.birth_year = birth_year
-            found.save(update_fields=["birth_year", "updated_at"])
-            audit_record(
+            field_set_audited(
                 actor=actor,
-                action="orgs.person_record.changed",
                 obj=found,
-                old={"birth_year": None},
-                new={"birth_year": birth_year},
+                field="birth_year",
+                value=birth_year,
+                action="orgs.person_record.changed",
             )
         return found, False
-    record = PersonRecord.objects.create(
+    record = _record_create(
+        actor=actor,
+        area=area,
         name=name,
         phone=phone,
         birth_year=birth_year,
-        area=area,
-        area_path=area.path,
         address=address,
         consent_method=consent_method,
-        consent_noted_by=actor,
-        consent_noted_at=timezone.now(),
-    )
-    audit_record(
-        actor=actor,
-        action="orgs.person_record.created",
-        obj=record,
-        new={**snapshot(record, RECORD_FIELDS), "phone": mask_phone(phone)},
     )
     return record, True
 
@@ -140,14 +162,8 @@ def person_record_merge(*, actor: Any, record: PersonRecord, into: PersonRecord)
     if record.merged_into_id is not None or into.merged_into_id is not None:
         raise Conflict(_("One of these records was merged already."))
     PersonRecord.objects.filter(merged_into=record).update(merged_into=into, updated_at=timezone.now())
-    record.merged_into = into
-    record.save(update_fields=["merged_into", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="orgs.person_record.merged",
-        obj=record,
-        old={"merged_into": None},
-        new={"merged_into": into.pk},
+    field_set_audited(
+        actor=actor, obj=record, field="merged_into", value=into, action="orgs.person_record.merged"
     )
     return into
 
@@ -186,22 +202,12 @@ def family_member_add(*, actor: Any, name: str, birth_year: int | None, phone: s
         raise Conflict(_("At most %(n)s family members.") % {"n": MAX_FAMILY}, code="too_many")
     if family.filter(name=name, birth_year=birth_year).exists():
         raise Conflict(_("This family member is recorded already."), code="already_recorded")
-    area = actor.home_area
-    record = PersonRecord.objects.create(
+    return _record_create(
+        actor=actor,
+        area=actor.home_area,
         name=name,
         phone=phone,
         birth_year=birth_year,
-        area=area,
-        area_path=area.path,
         consent_method=ConsentMethod.FAMILY,
-        consent_noted_by=actor,
-        consent_noted_at=timezone.now(),
         family_of=actor,
     )
-    audit_record(
-        actor=actor,
-        action="orgs.person_record.created",
-        obj=record,
-        new={**snapshot(record, RECORD_FIELDS), "phone": mask_phone(phone), "family_of": actor},
-    )
-    return record

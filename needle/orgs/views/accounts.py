@@ -35,6 +35,13 @@ from needle.orgs.forms import (
 from needle.orgs.models import Person
 
 
+def _link_sent(request: HttpRequest, email: str) -> None:
+    """Say that a confirmation link left for the address (signed up, changed, or asked again)."""
+    messages.info(
+        request, _("We sent a link to %(email)s: open it to confirm the address.") % {"email": email}
+    )
+
+
 def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
     if language in dict(settings.LANGUAGES):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
@@ -94,11 +101,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, person, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome, %(name)s.") % {"name": person})
             if person.email:
-                messages.info(
-                    request,
-                    _("We sent a link to %(email)s: open it to confirm the address.")
-                    % {"email": person.email},
-                )
+                _link_sent(request, person.email)
             return redirect("home")
     return render(request, "orgs/signup.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -124,11 +127,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your profile is saved."))
             if person.email and person.email.casefold() != before.casefold():
-                messages.info(
-                    request,
-                    _("We sent a link to %(email)s: open it to confirm the address.")
-                    % {"email": person.email},
-                )
+                _link_sent(request, person.email)
             return _remember_language(redirect("profile"), form.cleaned_data["language"])
     return render(
         request, "orgs/profile.html", {"form": form, "person": person}, status=400 if form.errors else 200
@@ -193,10 +192,7 @@ def email_resend(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         show_error(request, exc)
     else:
-        messages.info(
-            request,
-            _("We sent a link to %(email)s: open it to confirm the address.") % {"email": person.email},
-        )
+        _link_sent(request, person.email)
     return redirect("profile")
 
 
