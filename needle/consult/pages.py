@@ -9,17 +9,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 
-from needle.core.errors import DomainError
-from needle.core.views import refusal_message
+from needle.core.redirects import redirect_to_next
+from needle.core.refusals import refusal_as_message
 
 
 def go_back(request: HttpRequest, fallback: str) -> HttpResponse:
     """To the page named in the form's `next`, when it is one of the think tank's own (never
     another site), else to `fallback`."""
-    to = request.POST.get("next", "")
-    return redirect(to if to.startswith("/consult/") else fallback)
+    return redirect_to_next(request, under="/consult/", fallback=fallback)
 
 
 def form_refusal(form: Any) -> str:
@@ -35,9 +33,6 @@ def form_refusal(form: Any) -> str:
 def attempt(request: HttpRequest, call: Callable[[], object], said: str) -> None:
     """Make a move: any refusal, whoever it concerns, becomes the page's error message (the page
     stays), else `said` its message of success."""
-    try:
+    with refusal_as_message(request):
         call()
-    except DomainError as exc:
-        messages.error(request, refusal_message(exc))
-    else:
         messages.success(request, said)
