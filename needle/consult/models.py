@@ -640,15 +640,23 @@ class Event(models.Model):
         return self.verb
 
 
-class EventBatch(models.Model):
-    """Up to a batch of those who hear of an event at once, notified by one job; `sent_at` is its
-    claim, so a job that runs twice tells nobody twice."""
+class RecipientBatch(models.Model):
+    """Up to a batch of people told by one job, which is given only this row's id (so its log
+    line stays short); `sent_at` is the job's claim, so a job that runs twice tells nobody twice."""
+
+    people = models.JSONField(_("recipients"), default=list)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class EventBatch(RecipientBatch):
+    """Those who hear of an event at once, a batch of them."""
 
     event = models.ForeignKey(
         Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="batches"
     )
-    people = models.JSONField(_("recipients"), default=list)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("think tank notice batch")
@@ -656,6 +664,21 @@ class EventBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}:{len(self.people)}"
+
+
+class DigestBatch(RecipientBatch):
+    """A daily or weekly digest's recipients, a batch of them."""
+
+    cadence = models.CharField(_("when"), max_length=12, choices=Cadence.choices)
+    # The end of the period the digest covers: what came after it waits for the next one.
+    until = models.DateTimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("think tank digest batch")
+        verbose_name_plural = _("think tank digest batches")
+
+    def __str__(self) -> str:
+        return f"{self.cadence}:{self.until:%Y-%m-%d}:{len(self.people)}"
 
 
 class ReportDecision(models.TextChoices):

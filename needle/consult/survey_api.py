@@ -1,5 +1,5 @@
 """/api/v1/consult/topics/{id}/...: a topic's survey. The area's staff add questions (and change
-them until the first response); anyone reads the questions and the counts (the text answers
+or delete them until the first response); anyone reads the questions and the counts (the text answers
 only the staff over the area and the answering unit, never who answered); those the topic lets
 take part answer once while it is open, and staff answer for a person without an account."""
 
@@ -14,7 +14,14 @@ from ninja.responses import Status
 
 from needle.consult import selectors, services
 from needle.consult.selectors.surveys import access_question, survey_for
-from needle.consult.services.surveys import Given, QuestionDraft, question_add, question_edit, survey_answer
+from needle.consult.services.surveys import (
+    Given,
+    QuestionDraft,
+    question_add,
+    question_delete,
+    question_edit,
+    survey_answer,
+)
 from needle.consult.survey_models import Question
 from needle.consult.survey_schemas import QuestionIn, QuestionOut, ResponseIn, ResponseOut, SurveyOut
 from needle.core.errors import ValidationFailed
@@ -68,6 +75,19 @@ def edit_question(request: HttpRequest, topic_id: Id, question_id: Id, payload: 
     topic = selectors.access_topic(topic_id=topic_id)
     question = access_question(topic=topic, question_id=question_id)
     return question_out(question_edit(actor=request.user, question=question, draft=_draft(payload)))
+
+
+@router.delete(
+    "/topics/{topic_id}/questions/{question_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a survey question",
+)
+def delete_question(request: HttpRequest, topic_id: Id, question_id: Id) -> Any:
+    """Staff of the topic's area (consult.manage); those after it move up one place; 409 once
+    anyone has answered."""
+    topic = selectors.access_topic(topic_id=topic_id)
+    question_delete(actor=request.user, question=access_question(topic=topic, question_id=question_id))
+    return Status(204, None)
 
 
 @router.get(

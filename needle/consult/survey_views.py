@@ -1,6 +1,6 @@
 """A topic's survey on the pages: the form and the results on the topic's page (the include
 `consult/_survey.html`), the answers sent from it, and the staff's page of the survey's
-questions (added, and changed until the first response). Thin, over the same selectors and
+questions (added, and changed or deleted until the first response). Thin, over the same selectors and
 services as the API."""
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from needle.consult.models import Topic
 from needle.consult.pages import attempt, form_refusal
 from needle.consult.selectors.surveys import access_question, survey_for, survey_questions
 from needle.consult.services.suggestions import OnBehalf
-from needle.consult.services.surveys import QuestionDraft, question_add, question_edit, survey_answer
+from needle.consult.services.surveys import (
+    QuestionDraft,
+    question_add,
+    question_delete,
+    question_edit,
+    survey_answer,
+)
 from needle.consult.survey_forms import QuestionForm, SurveyBehalfForm, SurveyForm
 from needle.core.errors import DomainError
 from needle.core.views import refusal_message
@@ -74,8 +80,8 @@ def answer(request: HttpRequest, topic_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def survey_console(request: HttpRequest, topic_id: int) -> HttpResponse:
-    """The staff's page of a topic's survey: its questions, each changeable until the first
-    response, and the form that adds one."""
+    """The staff's page of a topic's survey: its questions, each changeable and deletable until
+    the first response, and the form that adds one."""
     topic = selectors.access_topic(topic_id=topic_id)
     require(may_manage(request.user, topic.area_path))
     survey = survey_for(actor=request.user, topic=topic)
@@ -137,3 +143,14 @@ def edit_question(request: HttpRequest, topic_id: int, question_id: int) -> Http
         _("The question is changed."),
         lambda draft: question_edit(actor=request.user, question=question, draft=draft),
     )
+
+
+@login_required
+@require_POST
+def delete_question(request: HttpRequest, topic_id: int, question_id: int) -> HttpResponse:
+    topic = selectors.access_topic(topic_id=topic_id)
+    question = access_question(topic=topic, question_id=question_id)
+    attempt(
+        request, lambda: question_delete(actor=request.user, question=question), _("The question is deleted.")
+    )
+    return redirect("consult-survey-console", topic.pk)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -15,9 +13,9 @@ from needle.consult.services.followers import tell_batch as _tell_batch
 
 
 @db_task()
-def digest_batch(cadence: str, people: list[int], until: str) -> int:
+def digest_batch(batch_id: int) -> int:
     """One batch (up to 1,000 people) of a daily or weekly digest."""
-    return _digest_batch(cadence, people, dt.datetime.fromisoformat(until))
+    return _digest_batch(batch_id)
 
 
 @db_periodic_task(crontab(minute="0", hour=str(settings.NEEDLE_DIGEST_HOUR)))

@@ -74,6 +74,11 @@ urlpatterns = [
         survey_views.edit_question,
         name="consult-survey-edit",
     ),
+    path(
+        "consult/console/topics/<int:topic_id>/survey/questions/<int:question_id>/delete/",
+        survey_views.delete_question,
+        name="consult-survey-delete",
+    ),
     path("consult/<str:code>/results/", progress_views.area_progress, name="consult-progress-page"),
     path("consult/<str:code>/", views.topics_page, name="consult-topics"),
 ]

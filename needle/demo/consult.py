@@ -4,8 +4,9 @@ buildings), with suggestions whose words are real residents' messages from the T
 (anonymised by the organisers), made by the resident persona and by the community's residents or
 entered at the counter for people without an account; supports from the community's residents;
 answers (adopted, partly adopted, not adopted with the official reply as its reason, being
-evaluated), one overdue; a short survey on the first topic, answered by some residents; and a result with a tree of actions, one following an open request of
-the community.
+evaluated), one overdue; a short survey on the first topic, answered by some residents; a
+member invited to give an expert opinion on it, for a skill they listed when checking in; and
+a result with a tree of actions, one following an open request of the community.
 
 Written through the services (a dozen topics' worth of rows, so every rule and audit holds), with
 two corrections in bulk the services cannot make: topics and suggestions moved back in time so that
@@ -25,11 +26,13 @@ from needle.cases.models import OPEN_STATES, Case
 from needle.consult import services as s
 from needle.consult.access import may_take_part
 from needle.consult.models import Suggestion, Topic
+from needle.consult.selectors.engagement import expert_candidates_for
 from needle.consult.services.surveys import Given, QuestionDraft, question_add, survey_answer
 from needle.consult.states import step_allowed
 from needle.demo.catalog import read_csv
 from needle.demo.names import random_name, random_phone
 from needle.orgs.models import Person, Unit, UnitType
+from needle.volunteering.models import Skill
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ def demo_consult_load(
                     )
     made.update(_engagement(staff, community, resident))
     made.update(_survey(staff, community, resident, rng))
+    made.update(_expert(staff, community))
     # The second topic of the staff's community has closed.
     ours = list(Topic.objects.filter(area=community).order_by("pk").values_list("pk", flat=True))
     if len(ours) > 1:
@@ -263,6 +267,20 @@ def _survey(staff: Person, community: Area, resident: Person | None, rng: random
             answers[words.pk] = Given(text=text)
         survey_answer(actor=person, topic=topic, answers=answers)
     return {"questions": len(drafts), "responses": len(people)}
+
+
+def _expert(staff: Person, community: Area) -> dict[str, int]:
+    """One member checked in within the staff's community, invited for the first skill (by code)
+    any of them listed to give an opinion on its first topic; the opinion is left for them."""
+    topic = Topic.objects.filter(area=community).order_by("pk").first()
+    if topic is None:
+        return {}
+    for skill in Skill.objects.order_by("code"):
+        candidates = expert_candidates_for(actor=staff, topic=topic, skill=skill)
+        if candidates:
+            s.expert_invite(actor=staff, topic=topic, person=candidates[0], skill=skill)
+            return {"experts": 1}
+    return {}
 
 
 def _result(staff: Person, community: Area, adopted: Suggestion) -> int:

@@ -4,13 +4,14 @@ Each is kept as an `Event` (a message code and parameters, put into words in eac
 language when it is read or sent). Those who chose to hear at once are notified through
 `needle.notify` by queued jobs, one per NOTICE_BATCH of them; the others get one message per
 daily or weekly digest. Digests are built in batches: one queued job per DIGEST_BATCH
-recipients, never one per person."""
+recipients, never one per person. Either kind of batch is a row (`EventBatch`, `DigestBatch`)
+holding its recipients, so that a job carries one id (its log line stays short) and claims the
+row before telling anyone."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -20,7 +21,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from needle.consult.models import Cadence, Event, EventBatch, Follow, Suggestion, Topic
+from needle.consult.models import (
+    Cadence,
+    DigestBatch,
+    Event,
+    EventBatch,
+    Follow,
+    RecipientBatch,
+    Suggestion,
+    Topic,
+)
 from needle.core.jobs import job_enqueue
 from needle.notify.messages import Message
 from needle.notify.services import notify
@@ -69,12 +79,18 @@ def tell_followers(
     return event
 
 
+def _claimed(model: type[RecipientBatch], batch_id: int) -> bool:
+    """Whether this run took the batch: a second run (or a second worker) finds it taken."""
+    return bool(
+        model._default_manager.filter(pk=batch_id, sent_at__isnull=True).update(sent_at=timezone.now())
+    )
+
+
 @transaction.atomic
 def tell_batch(batch_id: int) -> int:
     """Notify one batch of an event's followers, after claiming it: a second run (or a second
     worker) finds it claimed and tells nobody. Returns how many were notified."""
-    claimed = EventBatch.objects.filter(pk=batch_id, sent_at__isnull=True).update(sent_at=timezone.now())
-    if not claimed:
+    if not _claimed(EventBatch, batch_id):
         return 0
     batch = EventBatch.objects.select_related("event").get(pk=batch_id)
     event = batch.event
@@ -114,15 +130,19 @@ def _due_people(cadence: str, until: dt.datetime) -> list[int]:
     )
 
 
+@transaction.atomic
 def digests_queue(cadence: str, *, until: dt.datetime | None = None) -> int:
-    """Queue the `cadence` digest: one job per DIGEST_BATCH recipients. Returns the jobs queued."""
+    """Queue the `cadence` digest: a `DigestBatch` row per DIGEST_BATCH recipients, and (once
+    the rows are committed) one job per row given its id. Returns the jobs queued."""
     until = until or timezone.now()
     people = _due_people(cadence, until)
-    jobs = 0
-    for start in range(0, len(people), DIGEST_BATCH):
-        job_enqueue(DIGEST_JOB, str(cadence), people[start : start + DIGEST_BATCH], until.isoformat())
-        jobs += 1
-    return jobs
+    starts = range(0, len(people), DIGEST_BATCH)
+    for start in starts:
+        batch = DigestBatch.objects.create(
+            cadence=cadence, until=until, people=people[start : start + DIGEST_BATCH]
+        )
+        transaction.on_commit(partial(job_enqueue, DIGEST_JOB, batch.pk), robust=True)
+    return len(starts)
 
 
 def _counts(cadence: str, people: list[int], until: dt.datetime) -> dict[int, int]:
@@ -158,11 +178,16 @@ def _counts(cadence: str, people: list[int], until: dt.datetime) -> dict[int, in
     return counts
 
 
-def digest_batch(cadence: str, people: Iterable[int], until: dt.datetime) -> int:
-    """One batch of a digest: each person gets one message counting what came, on what they
-    follow with `cadence`, since their last digest; their follows are marked as digested, so a
-    second run of the same batch tells nothing twice. Returns how many were notified."""
-    people = list(people)
+@transaction.atomic
+def digest_batch(batch_id: int) -> int:
+    """One batch of a digest, after claiming it (a second run tells nobody): each person gets
+    one message counting what came, on what they follow with the batch's cadence, since their
+    last digest; their follows are marked as digested, so a later batch covering the same
+    period tells nothing twice either. Returns how many were notified."""
+    if not _claimed(DigestBatch, batch_id):
+        return 0
+    batch = DigestBatch.objects.get(pk=batch_id)
+    cadence, people, until = batch.cadence, list(batch.people), batch.until
     counts = _counts(cadence, people, until)
     by_count: dict[int, list[int]] = defaultdict(list)
     for person_id, n in counts.items():

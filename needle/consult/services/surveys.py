@@ -1,9 +1,9 @@
 """A topic's survey: the area's staff put questions to it (one choice, several choices, a scale,
-free text) and may change them until the first response; then those the topic lets take part
+free text) and may change or delete them until the first response; then those the topic lets take part
 answer once each while it is open, or staff enter the answers of a person without an account
 (their shared record, consent noted). Every refusal of an answer names the question.
 
-Both writes lock the topic, so that a question cannot change under a response being made."""
+Every write locks the topic, so that a question cannot change under a response being made."""
 
 from __future__ import annotations
 
@@ -178,6 +178,26 @@ def question_edit(*, actor: Any, question: Question, draft: QuestionDraft) -> Qu
         new=snapshot(question, QUESTION_FIELDS),
     )
     return question
+
+
+@transaction.atomic
+def question_delete(*, actor: Any, question: Question) -> None:
+    """Delete a question while no one has answered the survey; those after it move up one place,
+    so that a refusal's "question n" stays the n-th shown. Audited with the question as it was."""
+    require_authenticated(actor)
+    topic = _locked_topic(question.topic)
+    require(may_manage(actor, topic.area_path))
+    _unsettled(topic)
+    question = Question.objects.get(pk=question.pk)
+    old = {"topic": topic.pk, **snapshot(question, QUESTION_FIELDS)}
+    audit_record(
+        actor=actor, action="consult.question.deleted", obj=question, area_path=topic.area_path, old=old
+    )
+    question.delete()
+    # One row at a time, upwards: each place is free before the next question takes it, which
+    # the unique (topic, position) constraint needs on every database.
+    for later in Question.objects.filter(topic=topic, position__gt=old["position"]).order_by("position"):
+        Question.objects.filter(pk=later.pk).update(position=later.position - 1)
 
 
 def _refusal(q: Question, given: Given) -> str | None:

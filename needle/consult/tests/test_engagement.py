@@ -7,9 +7,20 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from needle.consult import services as s
-from needle.consult.models import Cadence, Comment, Event, EventBatch, ExpertInvite, Follow, Report, Topic
+from needle.consult.models import (
+    Cadence,
+    Comment,
+    DigestBatch,
+    Event,
+    EventBatch,
+    ExpertInvite,
+    Follow,
+    Report,
+    Topic,
+)
 from needle.consult.services import followers
 from needle.consult.tests.conftest import make_suggestion
 from needle.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
@@ -77,7 +88,9 @@ def test_follow_a_topic_with_a_digest_and_unfollow(world, topic, neighbours):
         s.unfollow(actor=neighbours[0], topic=topic)
 
 
-def test_daily_digest_is_one_message_per_person_built_in_batches(world, topic, neighbours, monkeypatch):
+def test_daily_digest_is_one_message_per_person_built_in_batches(
+    world, topic, neighbours, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(followers, "DIGEST_BATCH", 2)
     sug = make_suggestion(world, topic)
     for n in neighbours:
@@ -86,16 +99,19 @@ def test_daily_digest_is_one_message_per_person_built_in_batches(world, topic, n
     s.comment_add(actor=world.people["resident"], suggestion=sug, text_="补充一点")
     s.suggestion_answer(actor=world.people["staff"], suggestion=sug, answer="evaluating")
     until = timezone.now() + dt.timedelta(seconds=1)
-    # Three daily followers in batches of two: two jobs (they run at once in tests).
-    assert s.digests_queue(Cadence.DAILY, until=until) == 2
+    # Three daily followers in batches of two: two jobs (after the commit; they run at once in tests).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert s.digests_queue(Cadence.DAILY, until=until) == 2
     for n in neighbours:
         got = Notification.objects.get(recipient=n, verb="consult.digest.daily")
         assert got.params == {"n": 2}
-    # Run again: nothing new is told twice.
-    s.digests_queue(Cadence.DAILY, until=until)
+    # Queued again: nothing new is told twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        s.digests_queue(Cadence.DAILY, until=until)
     assert Notification.objects.filter(verb="consult.digest.daily").count() == 3
     # The weekly follower of the topic is in the weekly digest only.
-    assert s.digests_queue(Cadence.WEEKLY, until=until) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert s.digests_queue(Cadence.WEEKLY, until=until) == 1
     assert Notification.objects.get(recipient=world.people["staff"], verb="consult.digest.weekly").params == {
         "n": 2
     }
@@ -258,7 +274,41 @@ def test_at_once_notices_are_queued_one_job_per_batch_and_sent_once(
     assert told.count() == 2500
 
 
-def test_a_digest_counts_an_event_once_for_who_follows_the_suggestion_and_its_topic(world, topic, neighbours):
+def test_a_digest_is_queued_as_one_job_per_batch_row_given_only_its_id_and_sent_once(
+    world, topic, monkeypatch, django_capture_on_commit_callbacks
+):
+    sug = make_suggestion(world, topic)
+    people = Person.objects.bulk_create(
+        Person(username=f"digest{i}", display_name=f"D{i}") for i in range(2500)
+    )
+    Follow.objects.bulk_create(Follow(person=p, suggestion=sug, cadence=Cadence.DAILY) for p in people)
+    s.comment_add(actor=world.people["resident"], suggestion=sug, text_="补充一点")
+    until = timezone.now() + dt.timedelta(seconds=1)
+    enqueued = []
+    enqueue = HUEY.enqueue
+    monkeypatch.setattr(HUEY, "enqueue", lambda task: enqueued.append(task) or enqueue(task))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert s.digests_queue(Cadence.DAILY, until=until) == 3
+    # Nothing is queued before the commit; the recipients wait in rows, 1,000 to a row.
+    assert not enqueued and len(queued) == 3
+    batches = list(DigestBatch.objects.order_by("pk"))
+    assert [len(b.people) for b in batches] == [1000, 1000, 500]
+    for callback in queued:
+        callback()
+    jobs = [task for task in enqueued if task.name == "digest_batch"]
+    assert [task.args for task in jobs] == [(b.pk,) for b in batches]
+    told = Notification.objects.filter(verb="consult.digest.daily")
+    assert told.count() == told.values("recipient").distinct().count() == 2500
+    # A job run again (or a second worker on the same batch) tells nobody, even were the follows
+    # not yet marked as digested: the batch is claimed.
+    Follow.objects.update(digested_at=None)
+    assert all(followers.digest_batch(b.pk) == 0 for b in batches)
+    assert told.count() == 2500
+
+
+def test_a_digest_counts_an_event_once_for_who_follows_the_suggestion_and_its_topic(
+    world, topic, neighbours, django_capture_on_commit_callbacks
+):
     sug = make_suggestion(world, topic)
     other = make_suggestion(world, topic, title="第二条")
     both, topic_only, sugg_only = neighbours
@@ -269,7 +319,8 @@ def test_a_digest_counts_an_event_once_for_who_follows_the_suggestion_and_its_to
     s.comment_add(actor=world.people["resident"], suggestion=sug, text_="补充一点")
     s.comment_add(actor=world.people["resident"], suggestion=other, text_="也补充")
     until = timezone.now() + dt.timedelta(seconds=1)
-    assert s.digests_queue(Cadence.DAILY, until=until) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert s.digests_queue(Cadence.DAILY, until=until) == 1
 
     def told(person):
         return Notification.objects.get(recipient=person, verb="consult.digest.daily").params["n"]

@@ -162,6 +162,86 @@ def test_questions_change_until_the_first_response_then_stand(
     assert Question.objects.get(pk=survey[0].pk).choices == ["没有", "有"]
 
 
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("staff", 204),
+        ("street_admin", 204),
+        ("supervisor", 403),
+        ("handler", 403),
+        ("resident", 403),
+        ("member", 403),
+        ("outsider", 403),
+    ],
+)
+def test_who_may_delete_a_question(
+    world: t.World, api_for: Any, topic: Topic, survey: list[Question], persona: str, status: int
+) -> None:
+    res = api_for(persona).delete(f"{BASE}/{topic.pk}/questions/{survey[1].pk}")
+    assert res.status_code == status, res.content
+    left = list(Question.objects.filter(topic=topic).order_by("position").values_list("pk", "position"))
+    if status == 204:
+        # Those after it move up: the survey is numbered 1, 2, 3 again.
+        assert left == [(survey[0].pk, 1), (survey[2].pk, 2), (survey[3].pk, 3)]
+        event = AuditEvent.objects.get(action="consult.question.deleted")
+        assert event.object_id == str(survey[1].pk) and event.changes["old"]["text"] == MULTIPLE["text"]
+    else:
+        assert len(left) == 4 and not AuditEvent.objects.filter(action="consult.question.deleted").exists()
+
+
+def test_a_question_is_deleted_until_the_first_response_then_stands(
+    world: t.World, api_for: Any, topic: Topic, survey: list[Question]
+) -> None:
+    staff = api_for("staff")
+    assert Client().delete(f"{BASE}/{topic.pk}/questions/{survey[0].pk}").status_code == 401
+    assert staff.delete(f"{BASE}/{topic.pk}/questions/999999").status_code == 404
+    # A question of another topic is not found through this one.
+    other = make_topic(world, title="另一个议题")
+    assert staff.delete(f"{BASE}/{other.pk}/questions/{survey[0].pk}").status_code == 404
+    assert staff.delete(f"{BASE}/{topic.pk}/questions/{survey[3].pk}").status_code == 204
+    assert staff.delete(f"{BASE}/{topic.pk}/questions/{survey[3].pk}").status_code == 404
+
+    assert api_for("resident").post(f"{BASE}/{topic.pk}/responses", body(survey, q3=None)).status_code == 201
+    res = staff.delete(f"{BASE}/{topic.pk}/questions/{survey[0].pk}")
+    assert res.status_code == 409 and res.json()["error"]["code"] == "survey_answered"
+    assert Question.objects.filter(topic=topic).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("persona", "deleted"), [("staff", True), ("resident", False), ("supervisor", False)]
+)
+def test_a_question_is_deleted_on_the_staff_page(
+    world: t.World,
+    client_for: Any,
+    api_for: Any,
+    topic: Topic,
+    survey: list[Question],
+    persona: str,
+    deleted: bool,
+) -> None:
+    client = client_for(persona)
+    url = f"/consult/console/topics/{topic.pk}/survey/questions/{survey[0].pk}/delete/"
+    assert client.post(url).status_code == 302
+    assert Question.objects.filter(pk=survey[0].pk).exists() is not deleted
+    staff = client_for("staff")
+    page = staff.get(f"/consult/console/topics/{topic.pk}/survey/").content.decode()
+    button = f'action="/consult/console/topics/{topic.pk}/survey/questions/{survey[1].pk}/delete/"'
+    assert button in page
+    # Once answered, the page offers no deletion, and one posted anyway is refused.
+    answers = [{"question": survey[1].pk, "choices": [0]}, {"question": survey[2].pk, "value": 3}]
+    if not deleted:
+        answers.append({"question": survey[0].pk, "choices": [1]})
+    res = api_for("resident").post(f"{BASE}/{topic.pk}/responses", {"answers": answers})
+    assert res.status_code == 201, res.content
+    page = staff.get(f"/consult/console/topics/{topic.pk}/survey/").content.decode()
+    assert button not in page
+    later = f"/consult/console/topics/{topic.pk}/survey/questions/{survey[1].pk}/delete/"
+    refused = staff.post(later, follow=True).content.decode()
+    # The staff persona reads Chinese: "People have answered this survey: its questions are settled."
+    assert "已有人填写此问卷，题目不能再修改。" in refused
+    assert Question.objects.filter(pk=survey[1].pk).exists()
+
+
 # Responses ------------------------------------------------------------------------------------
 
 

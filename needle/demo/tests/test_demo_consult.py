@@ -1,16 +1,17 @@
 """The demo's think tank: topics in the staff's community and others of its street drawn from real
 residents' messages, suggestions and supports, answers (one overdue), and a result whose actions
-follow an open request; every answer one the lifecycle allows."""
+follow an open request, a member invited as an expert; every answer one the lifecycle allows."""
 
 import random
 
 from django.utils import timezone
 
 from needle import testing as t
-from needle.consult.models import ANSWERED, Meeting, Result, Suggestion, Support, Topic
+from needle.consult.models import ANSWERED, ExpertInvite, Meeting, Result, Suggestion, Support, Topic
 from needle.consult.selectors import result_tree
 from needle.consult.survey_models import Question, Response
 from needle.demo.consult import demo_consult_load
+from needle.volunteering.models import CheckIn, CheckInStatus, Skill
 
 
 def test_the_demo_s_think_tank(world):
@@ -18,6 +19,16 @@ def test_the_demo_s_think_tank(world):
     t.UnitFactory.create(code="rc-a1b", type="resident_committee", area=a1b)
     for i in range(6):
         t.PersonFactory.create(username=f"r{i}", home_area=a1a if i % 2 else a1b)
+    # A member checked in within the staff's community, who listed a skill: the expert to invite.
+    law = Skill.objects.create(code="law", name="法律", name_en="law")
+    checkin = CheckIn.objects.create(
+        person=world.people["member"],
+        workplace=world.units["pb_a1a"],
+        community=a1a,
+        area_path=a1a.path,
+        status=CheckInStatus.CONFIRMED,
+    )
+    checkin.skills.add(law)
     catalog = t.build_catalog(world)
     case = t.submit(world, catalog["road"])
     made = demo_consult_load(
@@ -60,3 +71,7 @@ def test_the_demo_s_think_tank(world):
     assert seats.filter(kind="property", record__isnull=False).count() == 1
     assert seats.filter(attended=False).count() == 1 and seats.filter(attended=True).count() >= 2
     assert decision.votes_for + decision.votes_against <= seats.filter(attended=True).count()
+    # The member is invited, through the service, to give an opinion on the first topic.
+    invite = ExpertInvite.objects.get()
+    assert made["experts"] == 1
+    assert (invite.topic, invite.person, invite.skill) == (survey, world.people["member"], "法律")
