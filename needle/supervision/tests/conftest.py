@@ -1,16 +1,29 @@
 """The supervision personas on the shared small world (needle/testing.py): a district office's
 supervisor (general office staff), the district department's handler, the street supervisor
 (street A1), the community staff (A1a), an analyst (a viewer in district A), an outsider; and
-the units a task from district A reaches: streets A1 and A2, communities A1a, A1b and A2a."""
+the units a task from district A reaches: streets A1 and A2, communities A1a, A1b and A2a.
+The report modules share the admitted "report" type and a template with a bound field."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from needle.orgs.models import Role, RoleAssignment, UnitType
+from needle.supervision import services as svc
+from needle.supervision.models import Entry, ReportTemplate
 from needle.testing import PersonFactory, UnitFactory, World, build_world
+
+# One figure Needle holds (bound, so prefilled), one number and one yes/no the community types.
+BOUND_FIELDS = [
+    {"key": "received", "label": "来件数", "kind": "integer", "source": "cases", "figure": "received"},
+    {"key": "volunteers", "label": "志愿者人数", "kind": "integer"},
+    {"key": "drill", "label": "开展演练", "kind": "yes_no"},
+]
 
 
 @pytest.fixture
@@ -40,3 +53,39 @@ def world(db: Any) -> World:
         w.people[persona] = PersonFactory.create(username=persona)
         RoleAssignment.objects.create(person=w.people[persona], unit=u[unit], role=role)
     return w
+
+
+@pytest.fixture
+def report_admitted(world: World) -> Entry:
+    """The task type "report" on district A's admission list for a year (applied for by its
+    environment department, admitted by the general office), so a report request reaches its
+    communities."""
+    today = timezone.localdate()
+    entry = svc.entry_apply(
+        actor=world.people["handler"],
+        issuer=world.units["district_a_env"],
+        district=world.areas["district_a"],
+        task_type="report",
+        asks="Monthly figures",
+        basis="Notice 12",
+        hours="1.5",
+        valid_from=today,
+        valid_until=today + dt.timedelta(days=365),
+    )
+    return svc.entry_decide(actor=world.people["office"], entry_id=entry.pk, decision="admitted")
+
+
+@pytest.fixture
+def report_template(world: World) -> Callable[..., ReportTemplate]:
+    """Makes a report template of district A's general office:
+    `report_template(fields=BOUND_FIELDS, name="月报")`."""
+
+    def make(fields: list[dict[str, Any]] | None = None, name: str = "月报") -> ReportTemplate:
+        return svc.template_create(
+            actor=world.people["office"],
+            owner=world.units["district_a_go"],
+            name=name,
+            fields=BOUND_FIELDS if fields is None else fields,
+        )
+
+    return make
