@@ -2,7 +2,8 @@
 supervisor (general office staff), the district department's handler, the street supervisor
 (street A1), the community staff (A1a), an analyst (a viewer in district A), an outsider; and
 the units a task from district A reaches: streets A1 and A2, communities A1a, A1b and A2a.
-The report modules share the admitted "report" type and a template with a bound field."""
+The report modules share the admitted "report" type, a template with a bound field and a
+report issued with it."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import pytest
 from django.utils import timezone
 
 from needle.orgs.models import Role, RoleAssignment, UnitType
+from needle.rollups.refresh import rollups_refresh
 from needle.supervision import services as svc
-from needle.supervision.models import Entry, ReportTemplate
-from needle.testing import PersonFactory, UnitFactory, World, build_world
+from needle.supervision.models import Entry, ReportTemplate, Target, Task
+from needle.testing import PersonFactory, UnitFactory, World, build_catalog, build_world, submit
 
 # One figure Needle holds (bound, so prefilled), one number and one yes/no the community types.
 BOUND_FIELDS = [
@@ -89,3 +91,24 @@ def report_template(world: World) -> Callable[..., ReportTemplate]:
         )
 
     return make
+
+
+@pytest.fixture
+def report_issued(
+    world: World, report_admitted: Entry, report_template: Callable[..., ReportTemplate]
+) -> tuple[Task, Target]:
+    """A report of the general office to district A's communities on a BOUND_FIELDS template,
+    one case received in A1a (so its bound field is 1), and A1a's target."""
+    today = timezone.localdate()
+    submit(world, build_catalog(world)["road"])
+    rollups_refresh()
+    task = svc.report_issue(
+        actor=world.people["office"],
+        issuer=world.units["district_a_go"],
+        template=report_template(name="社区月报"),
+        period_start=today - dt.timedelta(days=29),
+        period_end=today,
+        draft=svc.Draft(title="社区月报", task_type="report", deadline=today + dt.timedelta(days=5)),
+        targets=[{"area": world.areas["district_a"].code, "unit_type": "resident_committee"}],
+    )
+    return task, Target.objects.get(task=task, unit=world.units["rc_a1a"])

@@ -5,40 +5,14 @@ the issuer reads the table. Other personas get 404, anonymous visitors the sign-
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
 from needle import testing as t
-from needle.rollups.refresh import rollups_refresh
-from needle.supervision import services as svc
-from needle.supervision.models import Answer, Entry, ReportRequest, ReportTemplate, Status, Target
+from needle.supervision.models import Answer, ReportRequest, ReportTemplate, Status, Target, Task
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def issued(
-    world: t.World, report_admitted: Entry, report_template: Callable[..., ReportTemplate]
-) -> tuple[Any, Target]:
-    """The task of a report from the general office to district A's communities (one case
-    received in A1a, bound), and A1a's target."""
-    catalog = t.build_catalog(world)
-    t.submit(world, catalog["road"])
-    rollups_refresh()
-    task = svc.report_issue(
-        actor=world.people["office"],
-        issuer=world.units["district_a_go"],
-        template=report_template(name="社区月报"),
-        period_start=TODAY - dt.timedelta(days=29),
-        period_end=TODAY,
-        draft=svc.Draft(title="社区月报", task_type="report", deadline=TODAY + dt.timedelta(days=5)),
-        targets=[{"area": world.areas["district_a"].code, "unit_type": "resident_committee"}],
-    )
-    return task, Target.objects.get(task=task, unit=world.units["rc_a1a"])
 
 
 def client_for(w: t.World, persona: str) -> Client:
@@ -47,8 +21,8 @@ def client_for(w: t.World, persona: str) -> Client:
     return c
 
 
-def test_fill_submit_return_on_the_pages(world: t.World, issued: tuple[Any, Target]) -> None:
-    _task, target = issued
+def test_fill_submit_return_on_the_pages(world: t.World, report_issued: tuple[Task, Target]) -> None:
+    _task, target = report_issued
     url = f"/supervision/reports/{target.pk}/"
     staff = client_for(world, "staff")
     page = staff.get(url)
@@ -77,8 +51,8 @@ def test_fill_submit_return_on_the_pages(world: t.World, issued: tuple[Any, Targ
     assert locked.status_code == 409 and Answer.objects.get(target=target, key="volunteers").value == "12"
 
 
-def test_issuer_table_page(world: t.World, issued: tuple[Any, Target]) -> None:
-    task, _target = issued
+def test_issuer_table_page(world: t.World, report_issued: tuple[Task, Target]) -> None:
+    task, _target = report_issued
     url = f"/supervision/tasks/{task.pk}/report/"
     page = client_for(world, "office").get(url)
     assert page.status_code == 200
@@ -91,8 +65,8 @@ def test_issuer_table_page(world: t.World, issued: tuple[Any, Target]) -> None:
         assert client_for(world, persona).get(url).status_code == 404
 
 
-def test_templates_page_creates_and_requests(world: t.World, issued: tuple[Any, Target]) -> None:
-    task, _target = issued
+def test_templates_page_creates_and_requests(world: t.World, report_issued: tuple[Task, Target]) -> None:
+    task, _target = report_issued
     office = client_for(world, "office")
     url = "/supervision/report-templates/"
     assert "社区月报" in office.get(url).content.decode()
