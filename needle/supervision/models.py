@@ -345,6 +345,8 @@ class ConsultationReply(models.Model):
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    # When the unit was reminded that its answer is due soon (once, claimed by this column).
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("consultation reply")

@@ -8,6 +8,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from needle.core.jobs import job_count_logged
 from needle.supervision.services import notices
 
 log = logging.getLogger(__name__)
@@ -38,3 +39,12 @@ def send_digests() -> int:
 def notify_consulted(consultation_id: int) -> int:
     """Enqueued once a consultation opens: the staff of each unit asked hear of it, in batches."""
     return notices.notify_consulted(consultation_id)
+
+
+@db_periodic_task(crontab(minute="23"))
+def remind_consulted() -> int:
+    """Every hour: each unit that has not answered a consultation due today or tomorrow hears
+    of it once (notices.consultation_remind; notify holds messages in quiet hours)."""
+    return job_count_logged(
+        log, notices.consultation_remind(), "Supervision: %d units reminded of a consultation due soon."
+    )

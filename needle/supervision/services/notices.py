@@ -22,7 +22,16 @@ from needle.core.jobs import job_enqueue
 from needle.notify.messages import Message
 from needle.notify.services import notify
 from needle.orgs.models import Person, Role, Unit
-from needle.supervision.models import Consultation, ConsultationReply, Digest, Hold, Status, Target, Task
+from needle.supervision.models import (
+    Consultation,
+    ConsultationReply,
+    ConsultationState,
+    Digest,
+    Hold,
+    Status,
+    Target,
+    Task,
+)
 from needle.supervision.states import OPEN
 
 NOTIFY_JOB = "needle.supervision.tasks.notify_issued"
@@ -33,6 +42,9 @@ STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.HANDLER, Role.COORDINATOR)
 # A target overdue this many days is escalated to the issuer's superior.
 ESCALATE_AFTER_DAYS = 3
 VISIBLE = Q(task__hold__in=[Hold.NONE, Hold.APPROVED])
+# A unit that has not answered hears again this many days before the deadline (the deadline
+# day itself included, as answers are taken through it).
+REMIND_BEFORE_DAYS = 1
 
 
 def after_issue(task: Task) -> None:
@@ -49,6 +61,12 @@ def _people(unit_ids: Any) -> dict[int, list[Person]]:
     ):
         out[person.unit_id].append(person)
     return out
+
+
+def _tell_units(unit_ids: Any, *, verb: str, message: Message, link: str) -> None:
+    """The staff of every unit in `unit_ids` hear `message`."""
+    people = _people(unit_ids)
+    notify(recipients=[p for ps in people.values() for p in ps], verb=verb, message=message, link=link)
 
 
 def notify_issued(task_id: int) -> int:
@@ -82,13 +100,7 @@ def _tell_untold(untold: QuerySet[Any], *, verb: str, message: Message, link: st
             if not rows:
                 return told
             untold.model.objects.filter(id__in=[r[0] for r in rows]).update(notified_at=timezone.now())
-            people = _people({unit for _id, unit in rows})
-            notify(
-                recipients=[p for ps in people.values() for p in ps],
-                verb=verb,
-                message=message,
-                link=link,
-            )
+            _tell_units({unit for _id, unit in rows}, verb=verb, message=message, link=link)
             told += len(rows)
 
 
@@ -128,9 +140,8 @@ def overdue_urge(*, now: dt.datetime | None = None) -> tuple[int, int]:
                 continue
             Target.objects.filter(id__in=[c[0] for c in claimed]).update(urged_at=now, urges=F("urges") + 1)
             task = Task.objects.get(pk=task_id)
-            people = _people({u for _i, u in claimed})
-            notify(
-                recipients=[p for ps in people.values() for p in ps],
+            _tell_units(
+                {u for _i, u in claimed},
                 verb="supervision.task.urged",
                 message=Message(
                     gettext_noop("The task %(title)s is overdue (deadline %(deadline)s): please report."),
@@ -238,3 +249,65 @@ def notify_consulted(consultation_id: int) -> int:
         message=message,
         link=reverse("supervision-consultation", args=[consultation_id]),
     )
+
+
+def consultation_remind(*, now: dt.datetime | None = None) -> int:
+    """Remind, once, each unit that has not answered an open consultation due within
+    REMIND_BEFORE_DAYS (today or tomorrow), in batches, with one audit event per batch; returns
+    how many units were reminded. A consultation opened within that time is not reminded: its
+    opening notice, a moment ago, named the same deadline.
+
+    Each batch locks its consultation first, as answering and closing do, so a unit that has
+    just answered or a consultation just closed is seen as such; each reply is claimed by a
+    conditional update of its `reminded_at`, so a second run, or two at once, reminds nobody."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    due = ConsultationReply.objects.filter(
+        stance="",
+        reminded_at__isnull=True,
+        consultation__state=ConsultationState.OPEN,
+        consultation__deadline__gte=day,
+        consultation__deadline__lte=day + dt.timedelta(days=REMIND_BEFORE_DAYS),
+        consultation__created_at__lt=now - dt.timedelta(days=REMIND_BEFORE_DAYS),
+    )
+    reminded = 0
+    for consultation_id in sorted(set(due.values_list("consultation_id", flat=True))):
+        while True:
+            with transaction.atomic():
+                consultation = Consultation.objects.select_for_update().get(pk=consultation_id)
+                if consultation.state != ConsultationState.OPEN:
+                    break
+                rows = list(
+                    due.filter(consultation_id=consultation_id)
+                    .order_by("id")
+                    .values_list("id", "unit_id")[:BATCH]
+                )
+                ids = [pk for pk, _unit in rows]
+                if not ids or not ConsultationReply.objects.filter(
+                    id__in=ids, stance="", reminded_at__isnull=True
+                ).update(reminded_at=now):
+                    break
+                issuer = Unit.objects.get(pk=consultation.issuer_id)
+                _tell_units(
+                    {unit for _pk, unit in rows},
+                    verb="supervision.consultation.reminded",
+                    message=Message(
+                        gettext_noop(
+                            "A reminder: %(issuer)s awaits your opinion on the draft %(title)s by %(deadline)s."
+                        ),
+                        {
+                            "issuer": issuer.name,
+                            "title": consultation.title,
+                            "deadline": consultation.deadline.isoformat(),
+                        },
+                    ),
+                    link=reverse("supervision-consultation", args=[consultation_id]),
+                )
+                audit_record(
+                    actor=None,
+                    action="supervision.consultation.reminded",
+                    obj=consultation,
+                    new={"units": len(ids), "deadline": consultation.deadline},
+                )
+                reminded += len(ids)
+    return reminded

@@ -15,6 +15,7 @@ from needle.core.audit import AuditEvent
 from needle.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from needle.notify.models import Notification
 from needle.orgs.models import UnitType
+from needle.supervision import tasks
 from needle.supervision.models import Consultation, ConsultationReply, ConsultationState, Refusal, Target
 from needle.supervision.selectors.consultation import (
     access_consultation,
@@ -203,6 +204,58 @@ def test_reply_after_closure_is_refused(world: World) -> None:
     svc.consultation_close(actor=world.people["office"], consultation_id=c.pk)
     with pytest.raises(Conflict):
         reply(world, c)
+
+
+# Reminders before the deadline --------------------------------------------------------------
+
+
+def asked_long_ago(w: World, due_in_days: int, **kw: Any) -> Consultation:
+    """A consultation of district A's resident committees (each with its own staff), opened two
+    days ago and due in `due_in_days`."""
+    kw.setdefault("targets", [{"area": w.areas["district_a"].code, "unit_type": UnitType.RESIDENT_COMMITTEE}])
+    c = open_(w, deadline=TODAY + dt.timedelta(days=10), **kw)
+    Consultation.objects.filter(pk=c.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=2), deadline=TODAY + dt.timedelta(days=due_in_days)
+    )
+    return c
+
+
+@pytest.mark.parametrize("due_in_days", [1, 0])
+def test_the_units_yet_to_answer_a_consultation_due_soon_are_reminded_once(
+    world: World, due_in_days: int
+) -> None:
+    c = asked_long_ago(world, due_in_days)
+    reply(world, c, "staff", stance="agree")
+    assert tasks.remind_consulted.call_local() == 2
+    reminded = ConsultationReply.objects.filter(consultation=c, reminded_at__isnull=False)
+    assert set(reminded.values_list("unit_id", flat=True)) == {
+        world.units["rc_a1b"].pk,
+        world.units["rc_a2a"].pk,
+    }
+    told = Notification.objects.filter(verb="supervision.consultation.reminded")
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["staff_a1b", "staff_a2a"]
+    assert told.first().link == f"/supervision/consultations/{c.pk}/"  # type: ignore[union-attr]
+    events = AuditEvent.objects.filter(action="supervision.consultation.reminded", object_id=str(c.pk))
+    assert [e.changes["new"]["units"] for e in events] == [2]
+    # A second run reminds nobody, nor does an answer given after the reminder change that.
+    reply(world, c, "staff_a1b", stance="agree")
+    assert notices.consultation_remind() == 0
+    assert told.count() == 2 and events.count() == 1
+
+
+def test_no_reminder_once_answered_closed_far_off_past_or_just_opened(world: World) -> None:
+    answered = asked_long_ago(world, 1, targets=[world.units["rc_a1a"].pk])
+    reply(world, answered, "staff", stance="agree")
+    closed = asked_long_ago(world, 1)
+    svc.consultation_close(actor=world.people["office"], consultation_id=closed.pk)
+    asked_long_ago(world, 2)
+    asked_long_ago(world, -1)
+    # Opened today and due tomorrow: the opening notice has just named the deadline.
+    open_(world, deadline=TODAY + dt.timedelta(days=1))
+    assert notices.consultation_remind() == 0
+    assert not ConsultationReply.objects.filter(reminded_at__isnull=False).exists()
+    assert not Notification.objects.filter(verb="supervision.consultation.reminded").exists()
+    assert not AuditEvent.objects.filter(action="supervision.consultation.reminded").exists()
 
 
 # Closing and the task from the draft --------------------------------------------------------

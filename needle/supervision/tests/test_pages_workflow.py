@@ -15,7 +15,6 @@ from needle.core.models import AuditEvent
 from needle.supervision.models import Answer, Entry, EntryStatus, Hold, Target, Task
 from needle.supervision.selectors.tasks import supervision_today
 from needle.supervision.tests.test_api import API, admit, body
-from needle.supervision.tests.test_report_views import setup as report_setup
 from needle.supervision.tests.test_workflow import HEADER, RC, line, sheet
 from needle.testing import World
 
@@ -217,9 +216,9 @@ def test_urge_button(world: World, api_for: Any, client_for: Any) -> None:
 
 
 def test_bound_fields_read_only_on_the_page_and_refused_alike(
-    world: World, api_for: Any, client_for: Any
+    world: World, api_for: Any, client_for: Any, report_issued: tuple[Task, Target]
 ) -> None:
-    _task, target = report_setup(world)
+    _task, target = report_issued
     url = f"/supervision/reports/{target.pk}/"
     staff = client_for("staff")
     html = staff.get(url).content.decode()

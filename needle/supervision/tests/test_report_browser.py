@@ -5,6 +5,7 @@ only that field stays open; the issuer reads the table on a desktop. Screenshots
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from django.utils import timezone
 from needle import testing as t
 from needle.rollups.refresh import rollups_refresh
 from needle.supervision import services as svc
-from needle.supervision.models import Answer, Status, Target
+from needle.supervision.models import Answer, Entry, ReportTemplate, Status, Target
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -25,26 +26,14 @@ DESKTOP = {"width": 1280, "height": 900}
 TODAY = timezone.localdate()
 
 
-def issue(w: t.World) -> Any:
+def issue(w: t.World, report_template: Callable[..., ReportTemplate]) -> Any:
+    """A report to district A's communities (two cases received in A1a, bound); the "report"
+    type is admitted by the `report_admitted` fixture."""
     catalog = t.build_catalog(w)
     for _ in range(2):
         t.submit(w, catalog["road"])
     rollups_refresh()
-    entry = svc.entry_apply(
-        actor=w.people["handler"],
-        issuer=w.units["district_a_env"],
-        district=w.areas["district_a"],
-        task_type="report",
-        asks="Monthly figures",
-        basis="Notice 12",
-        hours="1",
-        valid_from=TODAY,
-        valid_until=TODAY + dt.timedelta(days=90),
-    )
-    svc.entry_decide(actor=w.people["office"], entry_id=entry.pk, decision="admitted")
-    tpl = svc.template_create(
-        actor=w.people["office"],
-        owner=w.units["district_a_go"],
+    tpl = report_template(
         name="社区工作月报（一表通）",
         fields=[
             {
@@ -91,8 +80,14 @@ def fits(tab: t.Tab) -> None:
     assert width <= PHONE["width"], width
 
 
-def test_a_prefilled_report_is_completed_on_a_phone(world: t.World, browser: Any, live_server: Any) -> None:
-    task = issue(world)
+def test_a_prefilled_report_is_completed_on_a_phone(
+    world: t.World,
+    browser: Any,
+    live_server: Any,
+    report_admitted: Entry,
+    report_template: Callable[..., ReportTemplate],
+) -> None:
+    task = issue(world, report_template)
     target = Target.objects.get(task=task, unit=world.units["rc_a1a"])
     url = f"/supervision/reports/{target.pk}/"
     for language in ("en", "zh-hans"):

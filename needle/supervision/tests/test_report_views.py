@@ -5,61 +5,14 @@ the issuer reads the table. Other personas get 404, anonymous visitors the sign-
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.test import Client
 from django.utils import timezone
 
 from needle import testing as t
-from needle.rollups.refresh import rollups_refresh
-from needle.supervision import services as svc
-from needle.supervision.models import Answer, ReportRequest, ReportTemplate, Status, Target
+from needle.supervision.models import Answer, ReportRequest, ReportTemplate, Status, Target, Task
 
 TODAY = timezone.localdate()
-
-
-def setup(w: t.World) -> tuple[Any, Target]:
-    catalog = t.build_catalog(w)
-    t.submit(w, catalog["road"])
-    rollups_refresh()
-    entry = svc.entry_apply(
-        actor=w.people["handler"],
-        issuer=w.units["district_a_env"],
-        district=w.areas["district_a"],
-        task_type="report",
-        asks="Monthly figures",
-        basis="Notice 12",
-        hours="1",
-        valid_from=TODAY,
-        valid_until=TODAY + dt.timedelta(days=90),
-    )
-    svc.entry_decide(actor=w.people["office"], entry_id=entry.pk, decision="admitted")
-    tpl = svc.template_create(
-        actor=w.people["office"],
-        owner=w.units["district_a_go"],
-        name="社区月报",
-        fields=[
-            {
-                "key": "received",
-                "label": "来件数",
-                "kind": "integer",
-                "source": "cases",
-                "figure": "received",
-            },
-            {"key": "volunteers", "label": "志愿者人数", "kind": "integer"},
-            {"key": "drill", "label": "开展演练", "kind": "yes_no"},
-        ],
-    )
-    task = svc.report_issue(
-        actor=w.people["office"],
-        issuer=w.units["district_a_go"],
-        template=tpl,
-        period_start=TODAY - dt.timedelta(days=29),
-        period_end=TODAY,
-        draft=svc.Draft(title="社区月报", task_type="report", deadline=TODAY + dt.timedelta(days=5)),
-        targets=[{"area": w.areas["district_a"].code, "unit_type": "resident_committee"}],
-    )
-    return task, Target.objects.get(task=task, unit=w.units["rc_a1a"])
 
 
 def client_for(w: t.World, persona: str) -> Client:
@@ -68,8 +21,8 @@ def client_for(w: t.World, persona: str) -> Client:
     return c
 
 
-def test_fill_submit_return_on_the_pages(world: t.World) -> None:
-    _task, target = setup(world)
+def test_fill_submit_return_on_the_pages(world: t.World, report_issued: tuple[Task, Target]) -> None:
+    _task, target = report_issued
     url = f"/supervision/reports/{target.pk}/"
     staff = client_for(world, "staff")
     page = staff.get(url)
@@ -98,8 +51,8 @@ def test_fill_submit_return_on_the_pages(world: t.World) -> None:
     assert locked.status_code == 409 and Answer.objects.get(target=target, key="volunteers").value == "12"
 
 
-def test_issuer_table_page(world: t.World) -> None:
-    task, _target = setup(world)
+def test_issuer_table_page(world: t.World, report_issued: tuple[Task, Target]) -> None:
+    task, _target = report_issued
     url = f"/supervision/tasks/{task.pk}/report/"
     page = client_for(world, "office").get(url)
     assert page.status_code == 200
@@ -112,8 +65,8 @@ def test_issuer_table_page(world: t.World) -> None:
         assert client_for(world, persona).get(url).status_code == 404
 
 
-def test_templates_page_creates_and_requests(world: t.World) -> None:
-    task, _target = setup(world)
+def test_templates_page_creates_and_requests(world: t.World, report_issued: tuple[Task, Target]) -> None:
+    task, _target = report_issued
     office = client_for(world, "office")
     url = "/supervision/report-templates/"
     assert "社区月报" in office.get(url).content.decode()

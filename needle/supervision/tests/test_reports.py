@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,7 +21,16 @@ from needle.core.errors import Conflict, PermissionDenied, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.rollups.refresh import rollups_refresh
 from needle.supervision import services as svc
-from needle.supervision.models import Answer, Origin, Refusal, ReportRequest, Status, Target
+from needle.supervision.models import (
+    Answer,
+    Entry,
+    Origin,
+    Refusal,
+    ReportRequest,
+    ReportTemplate,
+    Status,
+    Target,
+)
 from needle.supervision.selectors.reports import report_of, report_table
 
 TODAY = timezone.localdate()
@@ -45,21 +55,6 @@ FIELDS = [
 ]
 
 
-def admit(w: t.World, task_type: str = "report") -> None:
-    entry = svc.entry_apply(
-        actor=w.people["handler"],
-        issuer=w.units["district_a_env"],
-        district=w.areas["district_a"],
-        task_type=task_type,
-        asks="Monthly figures",
-        basis="Notice 12",
-        hours="1.5",
-        valid_from=TODAY,
-        valid_until=TODAY + dt.timedelta(days=365),
-    )
-    svc.entry_decide(actor=w.people["office"], entry_id=entry.pk, decision="admitted")
-
-
 @pytest.fixture
 def cases(world: t.World) -> None:
     catalog = t.build_catalog(world)
@@ -67,15 +62,6 @@ def cases(world: t.World) -> None:
         t.submit(world, catalog["road"])
     t.submit(world, catalog["road"], area="community_a2a")
     rollups_refresh()
-
-
-def template(w: t.World, fields: list[dict[str, Any]] | None = None, name: str = "月报") -> Any:
-    return svc.template_create(
-        actor=w.people["office"],
-        owner=w.units["district_a_go"],
-        name=name,
-        fields=FIELDS if fields is None else fields,
-    )
 
 
 def request(w: t.World, tpl: Any, start: dt.date = START, end: dt.date = TODAY) -> Any:
@@ -98,9 +84,10 @@ def target_of(w: t.World, task: Any, unit: str = "rc_a1a") -> Target:
     return Target.objects.get(task=task, unit=w.units[unit])
 
 
-def test_prefilled_values_equal_the_indicators_api(world: t.World, cases: None) -> None:
-    admit(world)
-    task = request(world, template(world))
+def test_prefilled_values_equal_the_indicators_api(
+    world: t.World, cases: None, report_admitted: Entry, report_template: Callable[..., ReportTemplate]
+) -> None:
+    task = request(world, report_template(FIELDS))
     assert ReportRequest.objects.filter(task=task).count() == 1
     root = Client()
     root.force_login(world.people["root"])
@@ -137,9 +124,10 @@ def test_prefilled_values_equal_the_indicators_api(world: t.World, cases: None) 
     )
 
 
-def test_opening_refreshes_the_bound_values_while_filling(world: t.World, cases: None) -> None:
-    admit(world)
-    task = request(world, template(world))
+def test_opening_refreshes_the_bound_values_while_filling(
+    world: t.World, cases: None, report_admitted: Entry, report_template: Callable[..., ReportTemplate]
+) -> None:
+    task = request(world, report_template(FIELDS))
     target = target_of(world, task)
     t.submit(world, Service.objects.get(code="road"))
     rollups_refresh()
@@ -150,16 +138,16 @@ def test_opening_refreshes_the_bound_values_while_filling(world: t.World, cases:
     assert report_of(actor=world.people["analyst"], target_id=target.pk).lines
 
 
-def test_a_field_typed_once_is_reused(world: t.World, cases: None) -> None:
-    admit(world)
-    first = request(world, template(world))
+def test_a_field_typed_once_is_reused(
+    world: t.World, cases: None, report_admitted: Entry, report_template: Callable[..., ReportTemplate]
+) -> None:
+    first = request(world, report_template(FIELDS))
     target = target_of(world, first)
     svc.report_save(
         actor=world.people["staff"], target_id=target.pk, values={"volunteers": "12", "drill": True}
     )
     assert values(target)["volunteers"] == ("12", Origin.TYPED)
-    other = template(
-        world,
+    other = report_template(
         [
             {"key": "volunteers", "label": "志愿者", "kind": "integer"},
             {"key": "drill", "label": "演练", "kind": "yes_no"},
@@ -178,9 +166,10 @@ def test_a_field_typed_once_is_reused(world: t.World, cases: None) -> None:
     assert values(target_of(world, third))["volunteers"] == ("", Origin.EMPTY)
 
 
-def test_submit_return_with_flags_and_locks(world: t.World, cases: None) -> None:
-    admit(world)
-    task = request(world, template(world))
+def test_submit_return_with_flags_and_locks(
+    world: t.World, cases: None, report_admitted: Entry, report_template: Callable[..., ReportTemplate]
+) -> None:
+    task = request(world, report_template(FIELDS))
     target = target_of(world, task)
     staff, supervisor = world.people["staff"], world.people["supervisor"]
     with pytest.raises(ValidationFailed) as fixed:  # bound: not typed over
@@ -212,7 +201,9 @@ def test_submit_return_with_flags_and_locks(world: t.World, cases: None) -> None
     assert values(target)["drill"] == ("no", Origin.TYPED)
 
 
-def test_templates_refuse_bad_bindings_and_wrong_personas(world: t.World) -> None:
+def test_templates_refuse_bad_bindings_and_wrong_personas(
+    world: t.World, report_template: Callable[..., ReportTemplate]
+) -> None:
     bad = [
         (
             [{"key": "a", "label": "A", "kind": "integer", "source": "nope", "figure": "received"}],
@@ -242,7 +233,7 @@ def test_templates_refuse_bad_bindings_and_wrong_personas(world: t.World) -> Non
     ]
     for fields, where in bad:
         with pytest.raises(Exception) as caught:
-            template(world, fields)
+            report_template(fields)
         assert where in getattr(caught.value, "fields", {}), (fields, caught.value)
     for persona in ("staff", "analyst", "outsider", "supervisor"):
         with pytest.raises(PermissionDenied):
@@ -251,9 +242,10 @@ def test_templates_refuse_bad_bindings_and_wrong_personas(world: t.World) -> Non
             )
 
 
-def test_table_totals_up_the_tree(world: t.World, cases: None) -> None:
-    admit(world)
-    task = request(world, template(world))
+def test_table_totals_up_the_tree(
+    world: t.World, cases: None, report_admitted: Entry, report_template: Callable[..., ReportTemplate]
+) -> None:
+    task = request(world, report_template(FIELDS))
     for unit, staff, n in (("rc_a1a", "staff", 4), ("rc_a1b", "staff_a1b", 6)):
         target = target_of(world, task, unit)
         svc.report_save(actor=world.people[staff], target_id=target.pk, values={"volunteers": n})
@@ -270,8 +262,7 @@ def test_table_totals_up_the_tree(world: t.World, cases: None) -> None:
     assert by_area[world.areas["district_a"].code].targets == 3
 
 
-def test_api_contract_and_files(world: t.World, cases: None, api_for: Any) -> None:
-    admit(world)
+def test_api_contract_and_files(world: t.World, cases: None, api_for: Any, report_admitted: Entry) -> None:
     office = api_for("office")
     r = office.post(
         f"{API}/report-templates",
@@ -366,8 +357,10 @@ def test_api_contract_and_files(world: t.World, cases: None, api_for: Any) -> No
         assert api_for(persona).get(f"{API}/tasks/{task_id}/report.csv").status_code == 404
 
 
-def test_report_request_to_communities_obeys_the_admission_list(world: t.World, api_for: Any) -> None:
-    tpl = template(world, [{"key": "v", "label": "V", "kind": "integer"}])
+def test_report_request_to_communities_obeys_the_admission_list(
+    world: t.World, api_for: Any, report_template: Callable[..., ReportTemplate]
+) -> None:
+    tpl = report_template([{"key": "v", "label": "V", "kind": "integer"}])
     with pytest.raises(ValidationFailed) as refused:
         request(world, tpl)
     assert refused.value.code == "task_type_not_admitted"
@@ -386,15 +379,20 @@ def test_report_request_to_communities_obeys_the_admission_list(world: t.World, 
     assert "period_end" in period.value.fields
 
 
-def test_fields_burden_equals_direct_counts(world: t.World, cases: None, api_for: Any) -> None:
-    admit(world)
-    task = request(world, template(world))
+def test_fields_burden_equals_direct_counts(
+    world: t.World,
+    cases: None,
+    api_for: Any,
+    report_admitted: Entry,
+    report_template: Callable[..., ReportTemplate],
+) -> None:
+    task = request(world, report_template(FIELDS))
     svc.report_save(
         actor=world.people["staff"],
         target_id=target_of(world, task).pk,
         values={"volunteers": 3, "drill": True},
     )
-    request(world, template(world, [{"key": "volunteers", "label": "V", "kind": "integer"}], name="b"))
+    request(world, report_template([{"key": "volunteers", "label": "V", "kind": "integer"}], name="b"))
     period = {"area": world.areas["district_a"].code, "start": START.isoformat(), "end": TODAY.isoformat()}
     r = api_for("office").get(f"{API}/burden/fields", **period)
     assert r.status_code == 200, r.content
