@@ -20,7 +20,7 @@ from needle.areas.models import Area
 # The figures' rollup tables are declared in their own module; importing them here registers them.
 from needle.care.tables import CareFootprint, CareNodeRollup, CareRollup  # noqa: F401
 from needle.cases.models import Case
-from needle.core.models import TimeStamped, optional_fk
+from needle.core.models import TimeStamped, exactly_one, optional_fk
 from needle.orgs.models import Person, PersonRecord, Unit
 
 
@@ -246,11 +246,7 @@ class Pairing(TimeStamped):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(helper__isnull=False, unit__isnull=True)
-                | Q(helper__isnull=True, unit__isnull=False),
-                name="care_pairing_helper_or_unit",
-            ),
+            exactly_one("helper", "unit", name="care_pairing_helper_or_unit"),
             models.UniqueConstraint(
                 fields=["recipient", "helper"],
                 condition=Q(ended_on__isnull=True, helper__isnull=False),

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from needle.areas.models import Area
-from needle.core.models import TimeStamped, creator_fk, optional_fk
+from needle.core.models import TimeStamped, creator_fk, exactly_one, optional_fk
 from needle.orgs.models import Person, PersonRecord, Unit
 from needle.rollups import models as rollup_tables
 
@@ -288,11 +288,7 @@ class Registration(TimeStamped):
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(person__isnull=False, record__isnull=True)
-                | Q(person__isnull=True, record__isnull=False),
-                name="registration_person_or_record",
-            ),
+            exactly_one("person", "record", name="registration_person_or_record"),
             models.UniqueConstraint(
                 fields=["activity", "person"],
                 condition=~Q(status="cancelled") & Q(person__isnull=False),
@@ -433,11 +429,7 @@ class Appointment(TimeStamped):
         verbose_name_plural = _("appointments")
         ordering = ["starts_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(person__isnull=False, record__isnull=True)
-                | Q(person__isnull=True, record__isnull=False),
-                name="appointment_person_or_record",
-            ),
+            exactly_one("person", "record", name="appointment_person_or_record"),
             models.UniqueConstraint(
                 fields=["service", "starts_at", "person"],
                 condition=~Q(status="cancelled") & Q(person__isnull=False),

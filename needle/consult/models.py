@@ -15,7 +15,7 @@ from needle.cases.models import Case
 
 # The survey's models, in their own module, join the app's models here.
 from needle.consult.survey_models import Question, Response, ResponseAnswer  # noqa: F401
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, exactly_one
 from needle.intel.models import HotTopic
 from needle.orgs.models import PersonRecord, Unit
 from needle.rollups import models as rollup_tables
@@ -95,7 +95,26 @@ ANSWERED = frozenset({Status.EVALUATING, Status.ADOPTED, Status.PARTLY_ADOPTED, 
 ADOPTED = frozenset({Status.ADOPTED, Status.PARTLY_ADOPTED})
 
 
-class Suggestion(TimeStamped):
+class Moderated(models.Model):
+    """Moderation: hidden from the public with a reason; the text stays for moderators and
+    auditors (services._common.moderate hides and restores)."""
+
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Suggestion(Moderated, TimeStamped):
     """A suggestion (建议) on a topic, by a person with an account or, entered by staff, by a
     person without one (their shared record, consent noted)."""
 
@@ -137,17 +156,6 @@ class Suggestion(TimeStamped):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("answered by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    # Moderation: hidden from the public with a reason; the text stays for moderators and auditors.
-    hidden = models.BooleanField(_("hidden"), default=False)
-    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("hidden by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -514,7 +522,7 @@ class ConsultFootprint(rollup_tables.Footprints):
 # Engagement: comments, follows, reports, digests and experts -------------------------------
 
 
-class Comment(TimeStamped):
+class Comment(Moderated, TimeStamped):
     """A comment on a suggestion, or a reply to one (one level: a reply is not replied to)."""
 
     suggestion = models.ForeignKey(
@@ -532,16 +540,6 @@ class Comment(TimeStamped):
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.CASCADE, related_name="+"
     )
     text = models.TextField(_("text"))
-    hidden = models.BooleanField(_("hidden"), default=False)
-    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("hidden by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("comment")
@@ -590,11 +588,7 @@ class Follow(models.Model):
         verbose_name = _("follow")
         verbose_name_plural = _("follows")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(topic__isnull=True, suggestion__isnull=False)
-                | Q(topic__isnull=False, suggestion__isnull=True),
-                name="consult_follow_one_thing",
-            ),
+            exactly_one("suggestion", "topic", name="consult_follow_one_thing"),
             models.UniqueConstraint(
                 fields=["person", "topic"], condition=Q(topic__isnull=False), name="consult_follow_topic_once"
             ),
@@ -725,11 +719,7 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         ordering = ["created_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(suggestion__isnull=True, comment__isnull=False)
-                | Q(suggestion__isnull=False, comment__isnull=True),
-                name="consult_report_one_thing",
-            ),
+            exactly_one("comment", "suggestion", name="consult_report_one_thing"),
             models.UniqueConstraint(
                 fields=["person", "suggestion"],
                 condition=Q(suggestion__isnull=False),

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from needle.core.models import TimeStamped
+from needle.core.models import TimeStamped, exactly_one
 
 
 class QuestionKind(models.TextChoices):
@@ -96,11 +96,7 @@ class Response(models.Model):
         verbose_name_plural = _("survey responses")
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(person__isnull=False, record__isnull=True)
-                | Q(person__isnull=True, record__isnull=False),
-                name="consult_response_one_respondent",
-            ),
+            exactly_one("person", "record", name="consult_response_one_respondent"),
             models.UniqueConstraint(
                 fields=["topic", "person"], condition=Q(person__isnull=False), name="consult_response_once"
             ),

@@ -4,6 +4,7 @@ from typing import Any, TypeVar, overload
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -86,4 +87,14 @@ def creator_fk() -> Any:
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+
+
+def exactly_one(first: str, second: str, *, name: str) -> models.CheckConstraint:
+    """A row names one of two things, never both, never neither (a person or their shared
+    record, a suggestion or a comment): the rule the services keep, kept by the database too."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{first}__isnull": False, f"{second}__isnull": True})
+        | Q(**{f"{first}__isnull": True, f"{second}__isnull": False}),
+        name=name,
     )
