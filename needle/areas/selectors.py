@@ -14,15 +14,36 @@ from needle.areas import geometry
 from needle.areas.models import Area, Level, subtree_q
 from needle.core.errors import NotFound, ValidationFailed
 
+# The longest code an area has (Area.code's column).
+CODE_LENGTH = 20
+
 
 def area_get(*, code: str) -> Area:
     # A code with a NUL (or longer than any code) names no area: the database is not asked.
-    if "\x00" in code or len(code) > 40:
-        raise NotFound(_("No area has the code %(code)s.") % {"code": code.replace("\x00", "")[:40]})
+    if "\x00" in code or len(code) > CODE_LENGTH:
+        raise NotFound(_("No area has the code %(code)s.") % {"code": code.replace("\x00", "")[:CODE_LENGTH]})
     try:
         return Area.objects.get(code=code)
     except Area.DoesNotExist:
         raise NotFound(_("No area has the code %(code)s.") % {"code": code}) from None
+
+
+def area_named(code: str | None, *, field: str = "area") -> Area:
+    """The area a form, a request body or a query string names by its code. The input is at
+    fault when no area has it: a ValidationFailed naming `field` (a 422), where a code in the
+    address is area_get's 404. An empty code is a missing field."""
+    if not code:
+        raise ValidationFailed(fields={field: _("This field is required.")})
+    # A code with a NUL (or longer than any code) names no area: the database is not asked.
+    found = None if "\x00" in code or len(code) > CODE_LENGTH else Area.objects.filter(code=code).first()
+    if found is None:
+        raise ValidationFailed(fields={field: _("No area has this code.")})
+    return found
+
+
+def area_named_or_none(code: str | None, *, field: str = "area") -> Area | None:
+    """area_named for an input that may leave the area out (None when its code is empty)."""
+    return area_named(code, field=field) if code else None
 
 
 def area_ancestors(*, area: Area) -> list[Area]:

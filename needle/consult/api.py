@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.areas.selectors import area_get
+from needle.areas.selectors import area_named, area_named_or_none
 from needle.cases.models import Case
 from needle.consult import selectors, services
 from needle.consult.access import may_view_hidden
-from needle.consult.inputs import area_named
 from needle.consult.meeting_api import router as meetings_router
 from needle.consult.models import Action, Result, Suggestion, Topic
 from needle.consult.presenters import result_out
@@ -91,7 +90,7 @@ def list_topics(
     page_size: PageSize = 50,
 ) -> Any:
     """Open to everyone: the topics in the area's subtree, newest first; `open`: open today."""
-    qs = selectors.topic_list(area=area_get(code=area) if area else None, open_only=open)
+    qs = selectors.topic_list(area=area_named_or_none(area), open_only=open)
     result = paginate(qs, page=page, page_size=page_size)
     return page_out(result, [topic_out(t) for t in result.items])
 

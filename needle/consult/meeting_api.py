@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.areas.selectors import area_get
+from needle.areas.selectors import area_named
 from needle.consult import selectors, services
-from needle.consult.inputs import area_named
 from needle.consult.meeting_schemas import (
     CancelIn,
     DecisionIn,
@@ -127,7 +126,7 @@ def list_meetings(
     """The meetings in the areas the caller keeps or watches; `area`: within that subtree."""
     qs = selectors.meeting_list(actor=request.user, status=status or "")
     if area:
-        qs = qs.filter(area_path__startswith=area_get(code=area).path)
+        qs = qs.filter(area_path__startswith=area_named(area).path)
     result = paginate(qs, page=page, page_size=page_size)
     rows = [
         {

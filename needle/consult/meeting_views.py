@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import Area, subtree_q
-from needle.areas.selectors import area_get
+from needle.areas.selectors import area_named
 from needle.consult import selectors, services
 from needle.consult.access import may_manage
 from needle.consult.meeting_forms import (
@@ -99,7 +99,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     try:
         meeting = services.meeting_schedule(
             actor=request.user,
-            area=area_get(code=data["area"]),
+            area=area_named(data["area"]),
             draft=services.MeetingDraft(
                 title=data["title"],
                 starts_at=data["starts_at"],

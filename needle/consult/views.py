@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from needle.areas.models import Area
-from needle.areas.selectors import area_get
+from needle.areas.selectors import area_get, area_named
 from needle.consult import presenters, selectors, services, survey_views
 from needle.consult.access import may_manage, may_take_part, may_view_hidden
 from needle.consult.engagement_views import topic_engagement
@@ -184,7 +184,7 @@ def open_topic(request: HttpRequest) -> HttpResponse:
         answer_days=data["answer_days"],
     )
     try:
-        topic = services.topic_open(actor=request.user, area=area_get(code=data["area"]), draft=draft)
+        topic = services.topic_open(actor=request.user, area=area_named(data["area"]), draft=draft)
     except DomainError as exc:
         messages.error(request, refusal_message(exc))
         return redirect("consult-console")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router
 from ninja.responses import Status
 
+from needle.areas.selectors import area_named
 from needle.core.schemas import ERRORS, Code, Day, Id, Page, PageSize
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import services as svc
@@ -35,7 +36,7 @@ from needle.supervision.schemas import (
 from needle.supervision.selectors import admission as adm
 from needle.supervision.selectors.burden import burden_for
 from needle.supervision.selectors.tasks import access_target, access_task, task_board
-from needle.supervision.selectors.units import area_named, unit_named
+from needle.supervision.selectors.units import unit_named
 
 router = Router()
 

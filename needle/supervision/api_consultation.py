@@ -6,13 +6,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.core.errors import NotFound
 from needle.core.schemas import ERRORS, Id
-from needle.orgs.models import Unit
 from needle.orgs.permissions import require_authenticated
 from needle.supervision.models import Consultation, ConsultationReply
 from needle.supervision.schemas_consultation import (
@@ -26,6 +23,7 @@ from needle.supervision.schemas_consultation import (
     SupConsultationTaskOut,
 )
 from needle.supervision.selectors import consultation as sel
+from needle.supervision.selectors.units import unit_named
 from needle.supervision.services import consultation as svc
 
 router = Router()
@@ -86,9 +84,7 @@ def consultation_create(request: HttpRequest, payload: SupConsultationIn) -> Any
     """201 with the id and how many units were asked; 403 when you do not issue for the unit;
     422 `target_outside_area`, `date_in_past` or naming a field."""
     actor = require_authenticated(request.user)
-    issuer = Unit.objects.filter(pk=payload.issuer).first()
-    if issuer is None:
-        raise NotFound(fields={"issuer": _("No unit has this id.")})
+    issuer = unit_named(payload.issuer, field="issuer")
     c = svc.consultation_open(
         actor=actor,
         issuer=issuer,

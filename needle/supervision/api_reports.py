@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.responses import Status
 
+from needle.areas.selectors import area_named
 from needle.core.schemas import ERRORS, Code, Day, Id
 from needle.orgs.permissions import require_authenticated
 from needle.supervision import services as svc
@@ -29,7 +30,7 @@ from needle.supervision.report_schemas import (
 )
 from needle.supervision.selectors.report_burden import fields_burden
 from needle.supervision.selectors.reports import access_template, report_of, report_table
-from needle.supervision.selectors.units import area_named, unit_named
+from needle.supervision.selectors.units import unit_named
 from needle.supervision.states import TARGET
 
 router = Router()

@@ -11,8 +11,8 @@ from ninja import Router
 from ninja.responses import Status
 from pydantic import Field
 
+from needle.areas.selectors import area_named, area_named_or_none
 from needle.care.access import Access, access_of
-from needle.care.inputs import area_required
 from needle.care.models import Item, Pairing, Recipient, Visit
 from needle.care.presenters import item_contents
 from needle.care.schemas.plan import (
@@ -173,7 +173,7 @@ def schedule(
             raise ValidationFailed(fields={"helper": _("Give me or a helper's id.")})
     if area is None and person is None:
         raise ValidationFailed(fields={"area": _("Give an area or a helper.")})
-    place = area_required(area).path if area is not None else None
+    place = area_named(area).path if area is not None else None
     rows = sel.schedule_for(actor=request.user, area_path=place, helper=person, due=due)
     page = list(rows[offset : offset + limit])
     return {"count": rows.count(), "items": [_due_row(r) for r in page]}
@@ -197,7 +197,7 @@ def _due_row(r: Recipient) -> dict[str, Any]:
 
 @router.get("/dashboard", response={200: CareDashboardOut, **ERRORS}, summary="A place's visit dashboard")
 def dashboard(request: HttpRequest, area: Code) -> Any:
-    place = area_required(area)
+    place = area_named(area)
     figures = sel.dashboard_for(actor=request.user, area_path=place.path)
     return {
         "area": place.code,
@@ -219,7 +219,7 @@ def dashboard(request: HttpRequest, area: Code) -> Any:
 
 @router.get("/needs-helper", response={200: CareScheduleOut, **ERRORS}, summary="Recipients needing a helper")
 def needs_helper(request: HttpRequest, area: Code) -> Any:
-    rows = sel.needs_helper_for(actor=request.user, area_path=area_required(area).path)
+    rows = sel.needs_helper_for(actor=request.user, area_path=area_named(area).path)
     page = list(rows[:MAX_ROWS])
     return {"count": rows.count(), "items": [_due_row(r) for r in page]}
 
@@ -251,7 +251,7 @@ def create_item(request: HttpRequest, payload: CareItemIn) -> Any:
 def list_open_items(request: HttpRequest, area: Code) -> Any:
     """The items still open (on a ledger or as a request) at or under a place, oldest first:
     the community's care staff."""
-    items = ledger_sel.open_items_for(actor=request.user, area_path=area_required(area).path)
+    items = ledger_sel.open_items_for(actor=request.user, area_path=area_named(area).path)
     return {"items": [item_out(i) for i in items[:MAX_ROWS]]}
 
 
@@ -306,7 +306,7 @@ def list_policies(request: HttpRequest, area: Code | None = None) -> Any:
     it), that district's rows."""
     path = None
     if area:
-        place = area_required(area)
+        place = area_named(area)
         path = district_path(place.path) or place.path
     rows = sel.policies_for(actor=request.user, district_path=path)
     return {"items": [policy_out(r) for r in rows]}
@@ -316,7 +316,7 @@ def list_policies(request: HttpRequest, area: Code | None = None) -> Any:
 def set_policy(request: HttpRequest, payload: CarePolicyIn) -> Any:
     """A district's care staff (or those above) for the district; superusers for the whole
     deployment. The recipients it governs are rescheduled at once."""
-    area = area_required(payload.area) if payload.area else None
+    area = area_named_or_none(payload.area)
     policy = policies.policy_set(
         actor=request.user,
         area=area,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.care.inputs import area_by_code, area_required
+from needle.areas.selectors import area_named, area_named_or_none
 from needle.care.models import PURPOSES, SENSITIVE, Consent, Household, Recipient
 from needle.care.presenters import recipient_card, recipient_row
 from needle.care.schemas.registry import (
@@ -87,7 +87,7 @@ def recipient_list(
 ) -> Any:
     """The recipients the caller may see under the area, soonest due first; no sensitive field
     and nothing to reach the person by."""
-    place = area_by_code(area, field="area")
+    place = area_named_or_none(area, field="area")
     rows = sel.recipient_list_for(
         actor=request.user,
         area_path=place.path if place else None,
@@ -159,7 +159,7 @@ def recipient_status(request: HttpRequest, recipient_id: Id, payload: CareStatus
 def recipient_move(request: HttpRequest, recipient_id: Id, payload: CareMoveIn) -> Any:
     """The care staff of both places."""
     recipient, _access = sel.access_recipient(actor=request.user, recipient_id=recipient_id, for_write=True)
-    area = area_required(payload.area)
+    area = area_named(payload.area)
     done = svc.recipient_move(actor=request.user, recipient=recipient, area=area, address=payload.address)
     return _masked(request, _fresh(done))
 

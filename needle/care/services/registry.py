@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from needle.areas.models import Area, Level
+from needle.areas.selectors import area_named
 from needle.care import crypto
 from needle.care.access import is_minor
 from needle.care.inputs import text
@@ -148,14 +149,10 @@ def id_number_error(value: str) -> str | None:
 
 def _area(value: Any) -> Area:
     if isinstance(value, Area):
-        found: Area | None = value
-    elif isinstance(value, str) and value and "\x00" not in value and len(value) <= 40:
-        found = Area.objects.filter(code=value).first()
-    elif value is None or value == "":
-        raise ValidationFailed(fields={"area": _("This field is required.")})
+        found = value
+    elif isinstance(value, str) or value is None:
+        found = area_named(value)
     else:
-        found = None
-    if found is None:
         raise ValidationFailed(fields={"area": _("No area has this code.")})
     if found.level not in (Level.COMMUNITY, Level.GRID):
         raise ValidationFailed(fields={"area": _("Give a community or a grid.")})

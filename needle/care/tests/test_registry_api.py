@@ -517,3 +517,16 @@ def test_leaving_care_ends_the_pairings(world: World, move: str) -> None:
     ended = AuditEvent.objects.get(action="care.pairing.ended", object_id=str(pairing.pk))
     assert ended.actor == world.people["staff"]
     assert ApiClient(p["helper"]).get(f"{BASE}/recipients/{recipient.pk}").status_code == 404
+
+
+def test_an_area_code_no_area_has_is_the_same_refusal_on_the_page_and_in_the_api(world: World) -> None:
+    answer = api(world, "staff").post(f"{BASE}/recipients", body(world, area="599999999999"))
+    assert answer.status_code == 422
+    fields = answer.json()["error"]["fields"]
+    assert set(fields) == {"area"}
+    page = Client()
+    page.force_login(world.people["staff"])
+    form = {"name": "刘奶奶", "area": "599999999999", "categories": ["elderly_alone"], "risk": "high"}
+    refused = page.post(f"/care/register/{world.areas['community_a1a'].code}/", form)
+    assert refused.status_code == 400 and refused.context["errors"] == fields
+    assert not Recipient.objects.filter(name__in=["王秀英", "刘奶奶"]).exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
@@ -57,7 +58,8 @@ def test_the_topic_list_by_area_is_public(world, api_for):
     res = Client().get(f"{BASE}/topics", {"area": world.areas["community_a1a"].code})
     assert res.status_code == 200 and res.json()["count"] == 1
     assert Client().get(f"{BASE}/topics", {"area": world.areas["street_a1"].code}).json()["count"] == 2
-    assert Client().get(f"{BASE}/topics", {"area": "nope"}).status_code == 404
+    nowhere = Client().get(f"{BASE}/topics", {"area": "nope"})
+    assert nowhere.status_code == 422 and set(nowhere.json()["error"]["fields"]) == {"area"}
 
 
 def test_bad_topics_get_422_naming_the_field(world, api_for):
@@ -308,3 +310,16 @@ def test_an_action_follows_a_volunteering_project_and_tasks_wait_for_supervision
     )
     res = staff.post(url, {"title": "x", "project": elsewhere.pk})
     assert res.status_code == 422
+
+
+def test_an_area_code_no_area_has_is_the_same_refusal_on_the_page_and_in_the_api(world, api_for, client_for):
+    res = api_for("staff").post(f"{BASE}/topics", topic_body(world, area="599999999999"))
+    assert res.status_code == 422
+    fields = res.json()["error"]["fields"]
+    assert set(fields) == {"area"}
+    page = client_for("staff").post(
+        "/consult/console/topics/", {**topic_body(world, area="599999999999"), "answer_days": "5"}
+    )
+    assert page.status_code == 302 and page["Location"] == "/consult/console/"
+    assert [str(m) for m in get_messages(page.wsgi_request)] == [fields["area"]]
+    assert not Topic.objects.exists()

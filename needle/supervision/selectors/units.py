@@ -1,5 +1,5 @@
-"""The units and areas a supervision form or API call names, as the actor may use them: the
-units a person issues (or applies) for, and a unit or area looked up by what the input gave."""
+"""The units a supervision form or API call names, as the actor may use them: the units a
+person issues (or applies) for, and a unit looked up by the id the input gave."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from needle.areas.models import Area
-from needle.core.errors import NotFound
+from needle.core.errors import or_invalid
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import granting_unit_ids, is_superuser
 
@@ -26,16 +25,6 @@ def issuing_units(*, actor: Any, perm: str) -> list[Unit]:
 
 
 def unit_named(pk: int, *, field: str) -> Unit:
-    """The unit an input names by id (404 naming the field when none has it)."""
-    unit = Unit.objects.filter(pk=pk).first()
-    if unit is None:
-        raise NotFound(fields={field: _("No unit has this id.")})
-    return unit
-
-
-def area_named(code: str, *, field: str) -> Area:
-    """The area an input names by code (404 naming the field when none has it)."""
-    area = Area.objects.filter(code=code[:40]).first()
-    if area is None:
-        raise NotFound(fields={field: _("No area has this code.")})
-    return area
+    """The unit a form or a request body names by id. The input is at fault when no unit has it:
+    a ValidationFailed naming `field` (a 422), as for an area (areas.selectors.area_named)."""
+    return or_invalid(Unit.objects.filter(pk=pk).first(), field, _("No unit has this id."))

@@ -207,9 +207,10 @@ def test_board(world: World, api_for: Any) -> None:
     assert api_for("office").get(f"{API}/tasks/{task}/board", page=0).status_code == 422
 
 
-def test_admission_api_permissions_and_bad_input(world: World, api_for: Any) -> None:
-    good = {
-        "issuer": world.units["district_a_env"].pk,
+def application(w: World, **kw: Any) -> dict[str, Any]:
+    """An application for the admission list as the API and the page take it."""
+    return {
+        "issuer": w.units["district_a_env"].pk,
         "district": "500103000000",
         "task_type": "survey",
         "asks": "Count",
@@ -217,7 +218,12 @@ def test_admission_api_permissions_and_bad_input(world: World, api_for: Any) -> 
         "hours": 2,
         "valid_from": TODAY.isoformat(),
         "valid_until": (TODAY + dt.timedelta(days=30)).isoformat(),
+        **kw,
     }
+
+
+def test_admission_api_permissions_and_bad_input(world: World, api_for: Any) -> None:
+    good = application(world)
     for persona in ("staff", "analyst", "outsider", "supervisor"):
         assert api_for(persona).post(f"{API}/admission", good).status_code == 403
     assert api_for("handler").post(f"{API}/admission", {**good, "hours": -1}).status_code == 422
@@ -266,4 +272,34 @@ def test_burden_api(world: World, api_for: Any) -> None:
     assert api_for("outsider").get(f"{API}/burden", **params).status_code == 403
     assert api_for("handler").get(f"{API}/burden", **params).status_code == 403
     assert api_for("analyst").get(f"{API}/burden", **{**params, "start": "1000-01-01"}).status_code == 422
-    assert api_for("analyst").get(f"{API}/burden", **{**params, "area": "x"}).status_code == 404
+    r = api_for("analyst").get(f"{API}/burden", **{**params, "area": "x"})
+    assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"area"}
+
+
+@pytest.mark.parametrize(
+    ("path", "make"),
+    [
+        ("/tasks", lambda w: body(w, issuer=999999)),
+        ("/consultations", lambda w: {**body(w, issuer=999999), "body": "Article 1."}),
+        ("/report-templates", lambda w: {"owner": 999999, "name": "Count", "fields": []}),
+    ],
+)
+def test_a_unit_no_one_has_in_the_body_is_422_on_its_field(
+    world: World, api_for: Any, path: str, make: Any
+) -> None:
+    payload = make(world)
+    field = "owner" if "owner" in payload else "issuer"
+    r = api_for("office").post(f"{API}{path}", payload)
+    assert r.status_code == 422, r.content
+    assert set(r.json()["error"]["fields"]) == {field}
+
+
+def test_a_district_no_area_has_is_422_on_the_page_and_in_the_api(
+    world: World, api_for: Any, client_for: Any
+) -> None:
+    form = application(world, district="599999000000")
+    r = api_for("handler").post(f"{API}/admission", form)
+    assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"district"}
+    page = client_for("handler").post("/supervision/admission/", form)
+    assert page.status_code == 422 and page.context["errors"] == r.json()["error"]["fields"]
+    assert not Entry.objects.exists()

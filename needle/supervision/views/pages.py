@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needle.areas.models import Area, Level
-from needle.areas.selectors import area_get
+from needle.areas.selectors import area_get, area_named
 from needle.core import sheets
 from needle.core.errors import ValidationFailed
 from needle.core.text import id_or_none
@@ -314,9 +314,7 @@ def admission_work(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Decided."))
                 return redirect(reverse("supervision-admission-work"))
             issuer = inputs.chosen_unit(units, post.get("issuer"))
-            district = Area.objects.filter(code=post.get("district", "")[:20], level=Level.DISTRICT).first()
-            if district is None:
-                raise ValidationFailed(fields={"district": _("Give a district's code.")})
+            district = area_named(post.get("district", ""), field="district")
             svc.entry_apply(
                 actor=request.user,
                 issuer=issuer,

@@ -12,7 +12,7 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from needle.areas.models import Area
+from needle.areas.selectors import area_named, area_named_or_none
 from needle.core.errors import ValidationFailed
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.models import Unit
@@ -42,25 +42,6 @@ from needle.volunteering.services import roster
 from needle.volunteering.skills import skills_match
 
 router = Router()
-
-
-def area_field(code: str | None, field: str) -> Area | None:
-    """The area a body or query names, or ValidationFailed naming `field`."""
-    if code is None or code == "":
-        return None
-    if "\x00" in code or len(code) > 40:
-        raise ValidationFailed(fields={field: _("No area has this code.")})
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise ValidationFailed(fields={field: _("No area has the code %(code)s.") % {"code": code}})
-    return area
-
-
-def required_area(code: str, field: str) -> Area:
-    area = area_field(code, field)
-    if area is None:
-        raise ValidationFailed(fields={field: _("This field is required.")})
-    return area
 
 
 def unit_field(code: str | None, field: str) -> Unit | None:
@@ -115,7 +96,7 @@ def _own_or_shown(request: HttpRequest, checkin: CheckIn) -> str:
 def checkin_create(request: HttpRequest, payload: VolCheckInIn) -> Any:
     """The caller, a member of a unit, checks in with the community of their home (or another,
     with `outside_reason`). 409 when a check-in already stands: move it instead."""
-    community = required_area(payload.community, "community")
+    community = area_named(payload.community, field="community")
     checkin = svc.checkin_submit(
         actor=request.user,
         community=community,
@@ -124,7 +105,7 @@ def checkin_create(request: HttpRequest, payload: VolCheckInIn) -> Any:
         service_kinds=payload.service_kinds,
         phone_visible=payload.phone_visible,
         workplace=unit_field(payload.workplace, "workplace"),
-        grid=area_field(payload.grid, "grid"),
+        grid=area_named_or_none(payload.grid, field="grid"),
         outside_reason=payload.outside_reason,
     )
     return Status(201, checkin_out(checkin, phone=checkin.person.phone))
@@ -133,7 +114,7 @@ def checkin_create(request: HttpRequest, payload: VolCheckInIn) -> Any:
 @router.get("/checkins", response={200: VolCheckInListOut, **ERRORS}, summary="A community's check-ins")
 def checkin_list(request: HttpRequest, community: Code, status: Code | None = None) -> Any:
     """For the community's staff and those above them; phones masked unless shown."""
-    area = required_area(community, "community")
+    area = area_named(community, field="community")
     if status and status not in CheckInStatus.values:
         raise ValidationFailed(fields={"status": _("Unknown status.")})
     rows = sel.checkin_list_for(actor=request.user, community=area, status=status or None)[: sel.LIST_MAX]
@@ -150,7 +131,7 @@ def checkin_mine(request: HttpRequest) -> Any:
 def checkin_import(request: HttpRequest, file: File[UploadedFile], community: Form[Code]) -> Any:
     """The community's staff: the XLSX or CSV template, all lines or none (422 names each bad
     line as `line N`)."""
-    area = required_area(community, "community")
+    area = area_named(community, field="community")
     rows = roster.read_rows(name=file.name or "", data=file.read(roster.MAX_BYTES + 1))
     made = roster.roster_import(actor=request.user, community=area, rows=rows)
     return Status(201, {"imported": len(made), "checkins": [c.pk for c in made]})
@@ -193,7 +174,7 @@ def checkin_resubmit(request: HttpRequest, checkin_id: Id, payload: VolResubmitI
         availability=_slots(payload.availability),
         service_kinds=payload.service_kinds,
         phone_visible=payload.phone_visible,
-        grid=area_field(payload.grid, "grid"),
+        grid=area_named_or_none(payload.grid, field="grid"),
         outside_reason=payload.outside_reason,
     )
     return _moved(request, done)
@@ -206,8 +187,8 @@ def checkin_move(request: HttpRequest, checkin_id: Id, payload: VolMoveIn) -> An
     new = svc.checkin_move(
         actor=request.user,
         checkin=checkin,
-        community=required_area(payload.community, "community"),
-        grid=area_field(payload.grid, "grid"),
+        community=area_named(payload.community, field="community"),
+        grid=area_named_or_none(payload.grid, field="grid"),
         outside_reason=payload.outside_reason,
     )
     return Status(201, checkin_out(new, phone=_own_or_shown(request, new)))
@@ -244,7 +225,7 @@ def pairing_create(request: HttpRequest, payload: VolPairingIn) -> Any:
     pairing = pair.pairing_submit(
         actor=request.user,
         unit=unit,
-        community=required_area(payload.community, "community"),
+        community=area_named(payload.community, field="community"),
         year=payload.year,
         commitments=[(c.kind, c.description, c.quantity, c.measure) for c in payload.commitments],
     )
@@ -254,7 +235,7 @@ def pairing_create(request: HttpRequest, payload: VolPairingIn) -> Any:
 @router.get("/pairings", response={200: VolPairingListOut, **ERRORS}, summary="Pairings")
 def pairing_list(request: HttpRequest, community: Code | None = None, unit: Code | None = None) -> Any:
     """A community's (its staff and above) or a unit's (its own people)."""
-    area = area_field(community, "community")
+    area = area_named_or_none(community, field="community")
     owner = unit_field(unit, "unit")
     if area is None and owner is None:
         raise ValidationFailed(fields={"community": _("Give a community or a unit.")})
@@ -340,7 +321,7 @@ def resources(
 ) -> Any:
     """Members' skills and availability, units' commitments, in an area (community staff and
     above). `skill`: a skill's code or any of its names."""
-    area = required_area(community, "community")
+    area = area_named(community, field="community")
     found = None
     if skill:
         found = Skill.objects.filter(code=skill).first() or next(iter(skills_match(skill)), None)

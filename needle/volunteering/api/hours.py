@@ -10,6 +10,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from needle.areas.models import Area
+from needle.areas.selectors import area_named, area_named_or_none
 from needle.core.errors import ValidationFailed, or_invalid, or_not_found
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.models import Person, Unit
@@ -62,12 +63,6 @@ def _person(person_id: int) -> Person:
     return or_not_found(Person.objects.filter(pk=person_id).first())
 
 
-def _community(code: str) -> Area:
-    if "\x00" in code:
-        raise ValidationFailed(fields={"community": _("No such community.")})
-    return or_invalid(Area.objects.filter(code=code).first(), "community", _("No such community."))
-
-
 @router.post("/hours", response={201: VolHourEntryOut, **ERRORS}, summary="Report hours of service")
 def report_hours(request: HttpRequest, payload: VolHoursIn) -> Any:
     shift = None
@@ -98,7 +93,7 @@ def hours_mine(request: HttpRequest) -> Any:
 def hours_list(request: HttpRequest, community: Code | None = None, status: str = "") -> Any:
     if status and status not in HourStatus.values:
         raise ValidationFailed(fields={"status": _("No such status.")})
-    area = _community(community) if community else None
+    area = area_named_or_none(community, field="community")
     return {
         "items": [
             entry_out(e) for e in sel.hours_to_verify(actor=request.user, community=area, status=status)[:500]
@@ -180,7 +175,10 @@ def member_card_pdf(request: HttpRequest, person_id: Id, quarter: str) -> Any:
 def sign_card(request: HttpRequest, person_id: Id, payload: VolCardSignoffIn) -> Any:
     person = _person(person_id)
     s = svc.card_signoff(
-        actor=request.user, person=person, community=_community(payload.community), quarter=payload.quarter
+        actor=request.user,
+        person=person,
+        community=area_named(payload.community, field="community"),
+        quarter=payload.quarter,
     )
     return Status(201, {"community": s.community.code, "signed_at": s.signed_at, "hours": float(s.hours)})
 
@@ -238,7 +236,7 @@ def points_mine(request: HttpRequest) -> Any:
 
 @router.put("/targets/{community_code}", response={200: VolTargetOut, **ERRORS}, summary="Set a target")
 def put_target(request: HttpRequest, community_code: Code, payload: VolTargetIn) -> Any:
-    area = _community(community_code)
+    area = area_named(community_code, field="community")
     t = svc.target_set(
         actor=request.user, community=area, quarter_hours=payload.quarter_hours, year_hours=payload.year_hours
     )

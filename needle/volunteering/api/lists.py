@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from needle.areas.models import Area
-from needle.areas.selectors import area_get
+from needle.areas.selectors import area_named, area_named_or_none
 from needle.cases.selectors.access import access_case
-from needle.core.errors import NotFound, ValidationFailed, or_invalid
+from needle.core.errors import ValidationFailed, or_invalid
 from needle.core.schemas import ERRORS, Code, Id
 from needle.orgs.auth import optional_actor
 from needle.orgs.models import Person, Unit
@@ -40,15 +39,6 @@ from needle.volunteering.services import lists as svc
 from needle.volunteering.services import lists_claims as claims
 
 router = Router()
-
-
-def _area(code: str | None, name: str) -> Area:
-    if not code:
-        raise ValidationFailed(fields={name: _("This field is required.")})
-    try:
-        return area_get(code=code)
-    except NotFound:
-        raise ValidationFailed(fields={name: _("No area has this code.")}) from None
 
 
 def need_out(need: Need, **extra: Any) -> dict[str, Any]:
@@ -132,8 +122,8 @@ def create_need(request: HttpRequest, payload: VolNeedIn) -> Any:
         case = access_case(actor=request.user, number=payload.case)
         need = svc.need_from_case(actor=request.user, case=case, **common)
     else:
-        community = _area(payload.community, "community")
-        grid = _area(payload.grid, "grid") if payload.grid else None
+        community = area_named(payload.community, field="community")
+        grid = area_named_or_none(payload.grid, field="grid")
         need = svc.need_create(
             actor=request.user,
             community=community,
@@ -150,7 +140,7 @@ def list_needs(request: HttpRequest, community: Code, status: Code = "open") -> 
     """To the community's staff and grid workers; `status` open (default), met, withdrawn or all."""
     if status != "all" and status not in NeedStatus.values:
         raise ValidationFailed(fields={"status": _("Choose open, met, withdrawn or all.")})
-    area = _area(community, "community")
+    area = area_named(community, field="community")
     needs = sel.need_list_for(actor=request.user, community=area, status=None if status == "all" else status)
     return {"items": [need_out(n) for n in needs]}
 
@@ -184,7 +174,7 @@ def reopen_need(request: HttpRequest, need_id: Id) -> Any:
 def create_project(request: HttpRequest, payload: VolProjectIn) -> Any:
     """The community's staff. Timed shifts give `starts_at` and `ends_at`; a flexible project's
     tasks give `due_on`; a recurring project repeats its shifts weekly for `weeks` weeks."""
-    community = _area(payload.community, "community")
+    community = area_named(payload.community, field="community")
     drafts = [
         svc.ShiftDraft(
             starts_at=s.starts_at,
@@ -216,7 +206,7 @@ def create_project(request: HttpRequest, payload: VolProjectIn) -> Any:
 def list_projects(request: HttpRequest, community: Code) -> Any:
     """Open projects with their upcoming shifts, to anyone; the community's staff also read
     closed ones."""
-    area = _area(community, "community")
+    area = area_named(community, field="community")
     actor = optional_actor(request)
     projects = sel.project_list_for(actor=actor, community=area, include_closed=True)
     return {"items": [project_out(p, sel.upcoming_shifts(p)) for p in projects]}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -296,4 +297,17 @@ def test_import_refuses_unreadable_files_named(vworld):
         f"{BASE}/checkins/import", {"file": SimpleUploadedFile("r.csv", b"h\n"), "community": "500103001000"}
     )
     assert res.status_code == 422 and "community" in res.json()["error"]["fields"]
+    assert not CheckIn.objects.exists()
+
+
+def test_an_area_code_no_area_has_is_the_same_refusal_on_the_page_and_in_the_api(vworld, api):
+    res = api("member").post(f"{BASE}/checkins", body(community="599999999999"))
+    assert res.status_code == 422
+    fields = res.json()["error"]["fields"]
+    assert set(fields) == {"community"}
+    page = Client()
+    page.force_login(vworld.people["member"])
+    refused = page.post("/volunteering/checkin/", {"community": "599999999999"})
+    assert refused.status_code == 200
+    assert [str(m) for m in get_messages(refused.wsgi_request)] == [fields["community"]]
     assert not CheckIn.objects.exists()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from needle.areas.models import Area, Level
-from needle.areas.selectors import area_get
+from needle.areas.selectors import area_get, area_named_or_none
 from needle.core import sheets
 from needle.core.errors import DomainError, NotFound, ValidationFailed, or_not_found
 from needle.core.refusals import refusal_as_message
@@ -60,13 +60,7 @@ def _community(code: str) -> Area:
 
 
 def _area_code(request: HttpRequest, name: str) -> Area | None:
-    code = request.POST.get(name, "").strip()
-    if not code:
-        return None
-    area = Area.objects.filter(code=code[:40]).first() if "\x00" not in code else None
-    if area is None:
-        raise ValidationFailed(fields={name: _("No area has the code %(code)s.") % {"code": code[:40]}})
-    return area
+    return area_named_or_none(request.POST.get(name, "").strip(), field=name)
 
 
 def _slots(request: HttpRequest) -> list[tuple[int, str]]:
