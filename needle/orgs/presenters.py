@@ -253,6 +253,7 @@ ACTIONS: dict[str, Promise] = {
     # consult: surveys and changed meetings
     "consult.question.added": gettext_lazy("survey question added"),
     "consult.question.edited": gettext_lazy("survey question changed"),
+    "consult.question.deleted": gettext_lazy("survey question deleted"),
     "consult.survey.answered": gettext_lazy("survey answered"),
     "consult.meeting.edited": gettext_lazy("deliberation meeting changed"),
     "supervision.task.issued": gettext_lazy("supervised task issued"),
@@ -287,6 +288,7 @@ ACTIONS: dict[str, Promise] = {
     # Consultation on drafts
     "supervision.consultation.opened": gettext_lazy("opinions asked on a draft"),
     "supervision.consultation.replied": gettext_lazy("opinion on a draft given"),
+    "supervision.consultation.reminded": gettext_lazy("units reminded of a consultation's deadline"),
     "supervision.consultation.closed": gettext_lazy("consultation closed"),
     "supervision.consultation.task_issued": gettext_lazy("task issued from a consultation"),
 }
