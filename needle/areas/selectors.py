@@ -15,7 +15,7 @@ from needle.areas.models import Area, Level, subtree_q
 from needle.core.errors import NotFound, ValidationFailed
 
 # The longest code an area has (Area.code's column).
-CODE_LENGTH = 20
+CODE_LENGTH = Area._meta.get_field("code").max_length or 0
 
 
 def area_get(*, code: str) -> Area:
@@ -29,9 +29,10 @@ def area_get(*, code: str) -> Area:
 
 
 def area_named(code: str | None, *, field: str = "area") -> Area:
-    """The area a form, a request body or a query string names by its code. The input is at
-    fault when no area has it: a ValidationFailed naming `field` (a 422), where a code in the
-    address is area_get's 404. An empty code is a missing field."""
+    """The area a form, a request body or a query string names by its code (the community apps'
+    inputs read it here). The input is at fault when no area has it: a ValidationFailed naming
+    `field` (a 422), where a code in the address is area_get's 404. An empty code is a missing
+    field."""
     if not code:
         raise ValidationFailed(fields={field: _("This field is required.")})
     # A code with a NUL (or longer than any code) names no area: the database is not asked.

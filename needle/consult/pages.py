@@ -31,8 +31,8 @@ def form_refusal(form: Any) -> str:
 
 
 def attempt(request: HttpRequest, call: Callable[[], object], said: str) -> None:
-    """Make a move: any refusal, whoever it concerns, becomes the page's error message (the page
-    stays), else `said` its message of success."""
+    """Make a move: any refusal, whoever it concerns, becomes the page's error message (the
+    page then goes on to its redirect), else `said` its message of success."""
     with refusal_as_message(request):
         call()
         messages.success(request, said)

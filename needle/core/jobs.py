@@ -42,8 +42,9 @@ def job_enqueue(name: str, *args: Any) -> None:
 
 
 def job_count_logged(log: logging.Logger, count: int, message: str) -> int:
-    """A periodic job's answer: how many rows it changed, said in one line of the job's log
-    (`message` with one %d) when there were any; a run that found nothing stays quiet."""
+    """A periodic job's answer: how many things it did (rows changed, notices sent, topics
+    found), said in one line of the job's log (`message` with one %d) when there were any; a run
+    that found nothing stays quiet."""
     if count:
         log.info(message, count)
     return count

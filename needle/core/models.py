@@ -79,7 +79,7 @@ class AuditEvent(models.Model):
 
 
 def creator_fk() -> Any:
-    """Who created the row. Not a form field (the service sets it) and emptied when the account
+    """Who created the row: set by the service that creates it, and emptied when the account
     goes, so the row outlives its author."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,

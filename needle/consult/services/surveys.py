@@ -19,7 +19,7 @@ from needle.consult.services._common import text
 from needle.consult.services.suggestions import OnBehalf, _window, record_for
 from needle.consult.survey_models import CHOICE_KINDS, Question, QuestionKind, Response, ResponseAnswer
 from needle.core.audit import audit_record, snapshot
-from needle.core.errors import Conflict, ValidationFailed
+from needle.core.errors import Conflict, ValidationFailed, or_not_found
 from needle.orgs.models import mask_phone
 from needle.orgs.permissions import require, require_authenticated
 
@@ -163,7 +163,8 @@ def question_edit(*, actor: Any, question: Question, draft: QuestionDraft) -> Qu
     topic = _locked_topic(question.topic)
     require(may_manage(actor, topic.area_path))
     _unsettled(topic)
-    question = Question.objects.get(pk=question.pk)
+    # Read again under the topic's lock: a question deleted meanwhile (a second click) is gone.
+    question = or_not_found(Question.objects.filter(pk=question.pk, topic=topic).first())
     fields = _clean(draft)
     old = snapshot(question, QUESTION_FIELDS)
     for name, value in fields.items():
@@ -188,7 +189,8 @@ def question_delete(*, actor: Any, question: Question) -> None:
     topic = _locked_topic(question.topic)
     require(may_manage(actor, topic.area_path))
     _unsettled(topic)
-    question = Question.objects.get(pk=question.pk)
+    # Read again under the topic's lock: a question deleted meanwhile (a second click) is gone.
+    question = or_not_found(Question.objects.filter(pk=question.pk, topic=topic).first())
     old = {"topic": topic.pk, **snapshot(question, QUESTION_FIELDS)}
     audit_record(
         actor=actor, action="consult.question.deleted", obj=question, area_path=topic.area_path, old=old

@@ -19,10 +19,17 @@ from django.utils import timezone, translation
 from needle import testing as t
 from needle.consult import services as s
 from needle.consult.models import Meeting, MeetingParticipant, Suggestion, Support, Topic
-from needle.consult.services.surveys import Given, QuestionDraft, question_add, survey_answer
+from needle.consult.services.surveys import (
+    Given,
+    QuestionDraft,
+    question_add,
+    question_delete,
+    question_edit,
+    survey_answer,
+)
 from needle.consult.survey_models import Question, Response, ResponseAnswer
 from needle.consult.tests.conftest import make_suggestion, make_topic
-from needle.core.errors import ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed
 from needle.core.models import AuditEvent
 from needle.orgs.models import PersonRecord
 from needle.rollups.refresh import rollups_refresh
@@ -205,6 +212,20 @@ def test_a_question_is_deleted_until_the_first_response_then_stands(
     res = staff.delete(f"{BASE}/{topic.pk}/questions/{survey[0].pk}")
     assert res.status_code == 409 and res.json()["error"]["code"] == "survey_answered"
     assert Question.objects.filter(topic=topic).count() == 3
+
+
+def test_a_question_deleted_while_a_second_delete_or_an_edit_waited_is_not_found(
+    world: t.World, topic: Topic, survey: list[Question]
+) -> None:
+    # Both hold the question as loaded before the first delete, as a double click's second
+    # request (or an edit posted meanwhile) does while it waits for the topic's lock.
+    held = Question.objects.get(pk=survey[1].pk)
+    question_delete(actor=world.people["staff"], question=survey[1])
+    with pytest.raises(NotFound):
+        question_delete(actor=world.people["staff"], question=held)
+    with pytest.raises(NotFound):
+        question_edit(actor=world.people["staff"], question=held, draft=QuestionDraft(**MULTIPLE))
+    assert AuditEvent.objects.filter(action="consult.question.deleted").count() == 1
 
 
 @pytest.mark.parametrize(
