@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from needle.areas import geometry
 from needle.areas.models import Area, Level, subtree_q
-from needle.core.errors import NotFound, ValidationFailed
+from needle.core.errors import NotFound, ValidationFailed, or_invalid
 
 # The longest code an area has (Area.code's column).
 CODE_LENGTH = Area._meta.get_field("code").max_length or 0
@@ -37,9 +37,7 @@ def area_named(code: str | None, *, field: str = "area") -> Area:
         raise ValidationFailed(fields={field: _("This field is required.")})
     # A code with a NUL (or longer than any code) names no area: the database is not asked.
     found = None if "\x00" in code or len(code) > CODE_LENGTH else Area.objects.filter(code=code).first()
-    if found is None:
-        raise ValidationFailed(fields={field: _("No area has this code.")})
-    return found
+    return or_invalid(found, field, _("No area has this code."))
 
 
 def area_named_or_none(code: str | None, *, field: str = "area") -> Area | None:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
-from needle.core.errors import NotFound
+from needle.core.errors import NotFound, or_not_found
 from needle.orgs.models import Unit, UnitType
 from needle.orgs.permissions import can_act_for_unit, can_in_area, granting_unit_ids, is_superuser
 from needle.supervision.models import Entry, Target, Task
@@ -65,9 +65,7 @@ def visible_row(
     """The row taken from rows (joined for a read, locked for a write) and the capacities the
     actor holds on it; NotFound when it is missing or the actor may not see it, so that its
     existence does not leak."""
-    row = rows.filter(pk=pk).first()
-    if row is None:
-        raise NotFound()
+    row = or_not_found(rows.filter(pk=pk).first())
     held = held_by(actor, row)
     if not may_view(actor, row, held):
         raise NotFound()

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from needle.core import periods
-from needle.core.errors import ValidationFailed
+from needle.core.errors import ValidationFailed, or_invalid
 from needle.core.text import text_input as text
 
 TITLE = 200
@@ -68,9 +68,7 @@ def percent(value: Any, *, field: str) -> int:
 def chosen_unit(units: list[Any], value: Any, *, field: str = "issuer") -> Any:
     """The unit a form chose among those it offered (a page's choice of issuer)."""
     found = next((u for u in units if str(u.pk) == str(value or "")), None)
-    if found is None:
-        raise ValidationFailed(fields={field: _("Choose one of your units.")})
-    return found
+    return or_invalid(found, field, _("Choose one of your units."))
 
 
 # The burden pages' period when none is asked for: the last 90 days.
